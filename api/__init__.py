@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI routers and schemas; no business rules live here."""

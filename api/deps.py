@@ -1,0 +1,85 @@
+"""Dependency aliases: the application, the acting user, the command runner, the read pool."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.commands import CommandRunner
+from api.errors import BadHeader
+from domain.application import Sukuma
+
+
+def get_application(request: Request) -> Sukuma:
+    application: Sukuma = request.app.state.sukuma
+    return application
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock
+
+
+SukumaApp = Annotated[Sukuma, Depends(get_application)]
+Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
+
+
+def current_actor(
+    x_actor: Annotated[
+        str | None,
+        Header(
+            max_length=128,
+            description="Acting user, until token authentication replaces it (same plumbing).",
+        ),
+    ] = None,
+) -> str:
+    """Who is acting. The access issue swaps this source for the token's subject."""
+    return x_actor or "anonymous"
+
+
+Actor = Annotated[str, Depends(current_actor)]
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: "3"`` (or ``3``, or ``W/"3"``) names the version the client last saw."""
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise BadHeader("If-Match", f'expected an aggregate version such as "3", got {value!r}')
+    return int(raw)
+
+
+async def command_runner(
+    request: Request,
+    application: SukumaApp,
+    actor: Actor,
+    clock: Clock,
+    if_match: Annotated[str | None, Header(description="Expected version (the ETag read).")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(min_length=1, max_length=255, description="Retry-safe key for this request."),
+    ] = None,
+) -> CommandRunner:
+    # The body is read here (async) so retries can be recognised by content; starlette caches it.
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        b"\n".join([request.method.encode(), request.url.path.encode(), body])
+    ).hexdigest()
+    window_days: int = request.app.state.settings.occurred_at_window_days
+    return CommandRunner(
+        application=application,
+        actor=actor,
+        expected_version=parse_if_match(if_match),
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        window=timedelta(days=window_days),
+        clock=clock,
+    )
+
+
+Command = Annotated[CommandRunner, Depends(command_runner)]

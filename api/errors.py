@@ -1,0 +1,112 @@
+"""Domain exceptions become HTTP answers here, in one table (never try/except in routes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from domain.application_base import ConcurrencyExhausted
+from domain.errors import (
+    AlreadyExists,
+    InvalidCommand,
+    NotFoundError,
+    RuleViolation,
+    VersionConflict,
+)
+
+log = logging.getLogger(__name__)
+
+
+class IdempotencyKeyReused(Exception):
+    """The same Idempotency-Key was sent with a different request."""
+
+
+class BadHeader(Exception):
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(message)
+        self.header = header
+        self.message = message
+
+
+def validation_detail(
+    loc: list[str | int], msg: str, kind: str = "value_error"
+) -> list[dict[str, Any]]:
+    """The same shape FastAPI uses for request validation errors, so clients parse one format."""
+    return [{"loc": loc, "msg": msg, "type": kind}]
+
+
+def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
+def _rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": exc.message, "rule": exc.rule})
+
+
+def _already_exists(_: Request, exc: AlreadyExists) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": str(exc), "rule": "unique-id"})
+
+
+def _version_conflict(_: Request, exc: VersionConflict) -> JSONResponse:
+    return JSONResponse(
+        status_code=412,
+        content={
+            "detail": str(exc),
+            "expected_version": exc.expected,
+            "current_version": exc.current,
+        },
+        headers={"ETag": f'"{exc.current}"'},
+    )
+
+
+def _invalid_command(_: Request, exc: InvalidCommand) -> JSONResponse:
+    loc: list[str | int] = ["body", *exc.field.replace("]", "").replace("[", ".").split(".")]
+    loc = [int(p) if isinstance(p, str) and p.isdigit() else p for p in loc]
+    return JSONResponse(status_code=422, content={"detail": validation_detail(loc, exc.message)})
+
+
+def _key_reused(_: Request, exc: IdempotencyKeyReused) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": validation_detail(
+                ["header", "Idempotency-Key"],
+                "this Idempotency-Key was already used for a different request",
+            )
+        },
+    )
+
+
+def _bad_header(_: Request, exc: BadHeader) -> JSONResponse:
+    return JSONResponse(
+        status_code=422, content={"detail": validation_detail(["header", exc.header], exc.message)}
+    )
+
+
+def _busy(_: Request, exc: ConcurrencyExhausted) -> JSONResponse:
+    return JSONResponse(
+        status_code=409,
+        content={"detail": f"{exc}; retry the request", "rule": "concurrent-writers"},
+        headers={"Retry-After": "1"},
+    )
+
+
+HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
+    NotFoundError: _not_found,
+    RuleViolation: _rule_violation,
+    AlreadyExists: _already_exists,
+    VersionConflict: _version_conflict,
+    InvalidCommand: _invalid_command,
+    IdempotencyKeyReused: _key_reused,
+    BadHeader: _bad_header,
+    ConcurrencyExhausted: _busy,
+}
+
+
+def install(app: FastAPI) -> None:
+    for exc_type, handler in HANDLERS.items():
+        app.add_exception_handler(exc_type, handler)

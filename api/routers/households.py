@@ -1,0 +1,190 @@
+"""Household endpoints: registration, profile, needs, visits, interventions, moves, graduation."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import Command, SukumaApp
+from api.history import history_of
+from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
+from api.schemas.households import (
+    GraduateHousehold,
+    HouseholdRead,
+    IdentifyNeed,
+    MoveHousehold,
+    RecordIntervention,
+    RecordVisit,
+    RegisterHousehold,
+    ReopenHousehold,
+    ResolveNeed,
+    SubmitProfile,
+)
+from domain.households.model import Household
+
+router = APIRouter(prefix="/households", tags=["households"])
+
+
+def _str(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@router.post("", status_code=201, responses=CREATED)
+def register_household(body: RegisterHousehold, app: SukumaApp, cmd: Command) -> JSONResponse:
+    household_id = body.id or uuid4()
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.register_household(
+            household_id,
+            body.ward_id,
+            body.dwelling_type,
+            body.village,
+            body.gps.model_dump() if body.gps else None,
+            _str(body.field_worker_id),
+            ctx,
+        ),
+        status_code=201,
+        location=f"/v1/households/{household_id}",
+    )
+
+
+@router.get("/{household_id}")
+def get_household(household_id: UUID, app: SukumaApp, response: Response) -> HouseholdRead:
+    household = app.get(Household, household_id)
+    response.headers["ETag"] = f'"{household.version}"'
+    return HouseholdRead.of(household)
+
+
+@router.get("/{household_id}/history")
+def household_history(
+    household_id: UUID,
+    app: SukumaApp,
+    as_of: AsOf = None,
+) -> HistoryRead:
+    return history_of(app, Household, household_id, as_of, HouseholdRead.of)
+
+
+@router.post("/{household_id}/profile", responses=WRITTEN)
+def submit_profile(
+    household_id: UUID, body: SubmitProfile, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    profile = body.profile.model_dump(mode="json")
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.submit_profile(household_id, profile, _str(body.field_worker_id), ctx),
+    )
+
+
+@router.post("/{household_id}/needs", status_code=201, responses=CREATED)
+def identify_need(
+    household_id: UUID, body: IdentifyNeed, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    need_id = body.need_id or uuid4()
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.identify_need(
+            household_id,
+            need_id,
+            body.category,
+            body.severity,
+            body.department,
+            _str(body.member_id),
+            body.note,
+            ctx,
+        ),
+        status_code=201,
+        extra={"need_id": str(need_id)},
+    )
+
+
+@router.post("/{household_id}/needs/{need_id}/resolve", responses=WRITTEN)
+def resolve_need(
+    household_id: UUID, need_id: UUID, body: ResolveNeed, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.resolve_need(household_id, str(need_id), body.resolution, body.note, ctx),
+    )
+
+
+@router.post("/{household_id}/visits", status_code=201, responses=CREATED)
+def record_visit(
+    household_id: UUID, body: RecordVisit, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    visit_id = body.visit_id or uuid4()
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.record_visit(
+            household_id,
+            visit_id,
+            _str(body.field_worker_id),
+            body.outcome,
+            body.days_skipped_meal_last_7,
+            body.note,
+            ctx,
+        ),
+        status_code=201,
+        extra={"visit_id": str(visit_id)},
+    )
+
+
+@router.post("/{household_id}/interventions", status_code=201, responses=CREATED)
+def record_intervention(
+    household_id: UUID, body: RecordIntervention, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    intervention_id = body.intervention_id or uuid4()
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.record_intervention(
+            household_id,
+            intervention_id,
+            str(body.need_id),
+            body.kind,
+            body.provider,
+            body.description,
+            ctx,
+        ),
+        status_code=201,
+        extra={"intervention_id": str(intervention_id)},
+    )
+
+
+@router.post("/{household_id}/move", responses=WRITTEN)
+def move_household(
+    household_id: UUID, body: MoveHousehold, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.move_household(household_id, body.to_ward_id, body.reason, ctx),
+    )
+
+
+@router.post("/{household_id}/graduate", responses=WRITTEN)
+def graduate_household(
+    household_id: UUID, body: GraduateHousehold, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.graduate_household(household_id, _str(body.meeting_id), ctx),
+    )
+
+
+@router.post("/{household_id}/reopen", responses=WRITTEN)
+def reopen_household(
+    household_id: UUID, body: ReopenHousehold, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.reopen_household(household_id, body.reason, ctx),
+    )

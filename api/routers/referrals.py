@@ -1,0 +1,148 @@
+"""Referral endpoints: one intent per route, from making a referral to closing the loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import Command, SukumaApp
+from api.history import history_of
+from api.schemas.common import CREATED, WRITTEN, AsOf, CommandBody, HistoryRead
+from api.schemas.referrals import (
+    AcknowledgeReferral,
+    CloseReferral,
+    DeliverReferral,
+    EscalateReferral,
+    MakeReferral,
+    ReasonedCommand,
+    ReassignReferral,
+    ReferralRead,
+    RejectReferral,
+    VerifyReferral,
+)
+from domain.context import CommandContext, Written
+from domain.referrals.model import Referral
+
+router = APIRouter(prefix="/referrals", tags=["referrals"])
+
+
+@router.post("", status_code=201, responses=CREATED)
+def make_referral(body: MakeReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+    referral_id = body.id or uuid4()
+    return cmd.run(
+        referral_id,
+        body.occurred_at,
+        lambda ctx: app.make_referral(
+            referral_id,
+            body.household_id,
+            str(body.need_id),
+            body.department,
+            body.personal_data_shared,
+            body.note,
+            ctx,
+        ),
+        status_code=201,
+        location=f"/v1/referrals/{referral_id}",
+    )
+
+
+@router.get("/{referral_id}")
+def get_referral(referral_id: UUID, app: SukumaApp, response: Response) -> ReferralRead:
+    referral = app.get(Referral, referral_id)
+    response.headers["ETag"] = f'"{referral.version}"'
+    return ReferralRead.of(referral)
+
+
+@router.get("/{referral_id}/history")
+def referral_history(referral_id: UUID, app: SukumaApp, as_of: AsOf = None) -> HistoryRead:
+    return history_of(app, Referral, referral_id, as_of, ReferralRead.of)
+
+
+def _run(
+    cmd: Command, referral_id: UUID, body: CommandBody, action: Callable[[CommandContext], Written]
+) -> JSONResponse:
+    return cmd.run(referral_id, body.occurred_at, action)
+
+
+@router.post("/{referral_id}/acknowledge", responses=WRITTEN)
+def acknowledge(
+    referral_id: UUID, body: AcknowledgeReferral, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return _run(
+        cmd, referral_id, body, lambda c: app.acknowledge_referral(referral_id, body.note, c)
+    )
+
+
+@router.post("/{referral_id}/reject", responses=WRITTEN)
+def reject(referral_id: UUID, body: RejectReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(
+        cmd,
+        referral_id,
+        body,
+        lambda c: app.reject_referral(referral_id, body.reason, body.note, c),
+    )
+
+
+@router.post("/{referral_id}/reassign", responses=WRITTEN)
+def reassign(
+    referral_id: UUID, body: ReassignReferral, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return _run(
+        cmd,
+        referral_id,
+        body,
+        lambda c: app.reassign_referral(referral_id, body.to_department, body.reason, c),
+    )
+
+
+@router.post("/{referral_id}/escalate", responses=WRITTEN)
+def escalate(
+    referral_id: UUID, body: EscalateReferral, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return _run(
+        cmd,
+        referral_id,
+        body,
+        lambda c: app.escalate_referral(referral_id, body.level, body.reason, c),
+    )
+
+
+@router.post("/{referral_id}/deliver", responses=WRITTEN)
+def deliver(referral_id: UUID, body: DeliverReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+    intervention_id = body.intervention_id or uuid4()
+    return cmd.run(
+        referral_id,
+        body.occurred_at,
+        lambda c: app.deliver_referral(
+            referral_id, intervention_id, body.kind, body.description, c
+        ),
+        extra={"intervention_id": str(intervention_id)},
+    )
+
+
+@router.post("/{referral_id}/verify", responses=WRITTEN)
+def verify(referral_id: UUID, body: VerifyReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(cmd, referral_id, body, lambda c: app.verify_referral(referral_id, body.note, c))
+
+
+@router.post("/{referral_id}/dispute", responses=WRITTEN)
+def dispute(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(cmd, referral_id, body, lambda c: app.dispute_referral(referral_id, body.reason, c))
+
+
+@router.post("/{referral_id}/reopen", responses=WRITTEN)
+def reopen(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(cmd, referral_id, body, lambda c: app.reopen_referral(referral_id, body.reason, c))
+
+
+@router.post("/{referral_id}/close", responses=WRITTEN)
+def close(referral_id: UUID, body: CloseReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(cmd, referral_id, body, lambda c: app.close_referral(referral_id, body.note, c))
+
+
+@router.post("/{referral_id}/cancel", responses=WRITTEN)
+def cancel(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return _run(cmd, referral_id, body, lambda c: app.cancel_referral(referral_id, body.reason, c))

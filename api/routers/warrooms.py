@@ -1,0 +1,113 @@
+"""War-room endpoints: establish, seat members, record meetings and action items."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import Command, SukumaApp
+from api.history import history_of
+from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
+from api.schemas.warrooms import (
+    AddMember,
+    AgreeActionItem,
+    CompleteActionItem,
+    EstablishWarRoom,
+    HoldMeeting,
+    WarRoomRead,
+)
+from domain.warrooms.model import WarRoom, war_room_id
+
+router = APIRouter(prefix="/war-rooms", tags=["war rooms"])
+
+
+@router.post("", status_code=201, responses=CREATED)
+def establish(body: EstablishWarRoom, app: SukumaApp, cmd: Command) -> JSONResponse:
+    room_id = war_room_id(body.ward_id)
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.establish_war_room(body.ward_id, body.name, body.meeting_cadence_days, c),
+        status_code=201,
+        location=f"/v1/war-rooms/{room_id}",
+    )
+
+
+@router.get("/{room_id}")
+def get_war_room(room_id: UUID, app: SukumaApp, response: Response) -> WarRoomRead:
+    room = app.get(WarRoom, room_id)
+    response.headers["ETag"] = f'"{room.version}"'
+    return WarRoomRead.of(room)
+
+
+@router.get("/{room_id}/history")
+def war_room_history(room_id: UUID, app: SukumaApp, as_of: AsOf = None) -> HistoryRead:
+    return history_of(app, WarRoom, room_id, as_of, WarRoomRead.of)
+
+
+@router.post("/{room_id}/members", status_code=201, responses=CREATED)
+def add_member(room_id: UUID, body: AddMember, app: SukumaApp, cmd: Command) -> JSONResponse:
+    member_id = body.member_id or uuid4()
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.add_war_room_member(
+            room_id, member_id, body.name, body.seat, body.department, c
+        ),
+        status_code=201,
+        extra={"member_id": str(member_id)},
+    )
+
+
+@router.post("/{room_id}/meetings", status_code=201, responses=CREATED)
+def hold_meeting(room_id: UUID, body: HoldMeeting, app: SukumaApp, cmd: Command) -> JSONResponse:
+    meeting_id = body.meeting_id or uuid4()
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.hold_meeting(
+            room_id,
+            meeting_id,
+            [str(m) for m in body.attendee_member_ids],
+            [str(h) for h in body.households_discussed],
+            body.notes,
+            c,
+        ),
+        status_code=201,
+        extra={"meeting_id": str(meeting_id)},
+    )
+
+
+@router.post("/{room_id}/action-items", status_code=201, responses=CREATED)
+def agree_action_item(
+    room_id: UUID, body: AgreeActionItem, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    item_id = body.item_id or uuid4()
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.agree_action_item(
+            room_id,
+            item_id,
+            body.text,
+            None if body.owner_member_id is None else str(body.owner_member_id),
+            body.due_on,
+            None if body.meeting_id is None else str(body.meeting_id),
+            c,
+        ),
+        status_code=201,
+        extra={"item_id": str(item_id)},
+    )
+
+
+@router.post("/{room_id}/action-items/{item_id}/done", responses=WRITTEN)
+def complete_action_item(
+    room_id: UUID, item_id: UUID, body: CompleteActionItem, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.complete_action_item(room_id, str(item_id), body.note, c),
+    )

@@ -1,0 +1,1 @@
+"""Request and response shapes, named by intent and role."""

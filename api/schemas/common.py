@@ -1,0 +1,88 @@
+"""Shared constrained types and shapes used by several resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Query
+from fastapi.encoders import jsonable_encoder
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+WardId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2,3}[0-9]{0,3}-W[0-9]{3}$", max_length=16),
+    Field(description="A ward id from GET /v1/geography, e.g. KZN225-W007"),
+]
+DepartmentCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2,5}(:[A-Z0-9_-]{2,32})?$"),
+    Field(description="A department or NGO code from GET /v1/departments, e.g. SASSA"),
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="Replay to this recorded time (ISO 8601 with offset)"),
+]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+
+
+class CommandBody(BaseModel):
+    """Every command may say when it happened in the field (captured offline, sent later)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    occurred_at: AwareDatetime | None = Field(
+        default=None,
+        description="When it happened (ISO 8601 with offset). Defaults to now; no future, "
+        "no older than the configured window (90 days by default).",
+    )
+
+
+class WrittenRead(BaseModel):
+    """The answer to every command: the aggregate's new version and the log position."""
+
+    id: str
+    version: int | None
+    position: int | None = Field(
+        description="Event-log position of the write; pass it as ?min_position= to read your write"
+    )
+
+
+_ENVELOPE = {"originator_id", "originator_version", "originator_topic", "timestamp"}
+
+
+# OpenAPI "responses" for command routes (their JSONResponse bodies are WrittenRead).
+WRITTEN: dict[int | str, dict[str, Any]] = {200: {"model": WrittenRead}}
+CREATED: dict[int | str, dict[str, Any]] = {201: {"model": WrittenRead}}
+
+
+class EventRead(BaseModel):
+    type: str
+    version: int
+    occurred_at: datetime | None
+    recorded_at: datetime
+    actor: str | None
+    payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Any) -> EventRead:
+        fields = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
+        occurred_at = fields.pop("occurred_at", None)
+        actor = fields.pop("actor", None)
+        return cls(
+            type=type(event).__qualname__,
+            version=event.originator_version,
+            occurred_at=occurred_at,
+            recorded_at=event.timestamp,
+            actor=actor,
+            payload=jsonable_encoder(fields),
+        )
+
+
+class HistoryRead(BaseModel):
+    id: str
+    as_of: datetime | None
+    events: list[EventRead]
+    state: dict[str, Any] | None

@@ -1,0 +1,89 @@
+"""Referral commands and the referral read shape."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import CommandBody, DepartmentCode, Note, Reason
+from domain.referrals.model import Referral
+from domain.vocabulary import InterventionKind, RejectionReason
+
+
+class MakeReferral(CommandBody):
+    id: UUID | None = Field(default=None, description="Client-chosen id (offline creation)")
+    household_id: UUID
+    need_id: UUID
+    department: DepartmentCode
+    personal_data_shared: bool = Field(
+        default=False, description="Whether the household's personal details go with it"
+    )
+    note: Note | None = None
+
+
+class AcknowledgeReferral(CommandBody):
+    note: Note | None = None
+
+
+class RejectReferral(CommandBody):
+    reason: RejectionReason
+    note: Note | None = None
+
+
+class ReassignReferral(CommandBody):
+    to_department: DepartmentCode
+    reason: Reason
+
+
+class EscalateReferral(CommandBody):
+    level: int = Field(ge=1, le=4, description="1 war room, 2 LTT, 3 DTT, 4 province")
+    reason: Reason
+
+
+class DeliverReferral(CommandBody):
+    intervention_id: UUID | None = None
+    kind: InterventionKind = InterventionKind.SERVICE
+    description: Note | None = None
+
+
+class VerifyReferral(CommandBody):
+    note: Note | None = None
+
+
+class ReasonedCommand(CommandBody):
+    reason: Reason
+
+
+class CloseReferral(CommandBody):
+    note: Note | None = None
+
+
+class ReferralRead(BaseModel):
+    id: str
+    version: int
+    household_id: str
+    need_id: str
+    category: str
+    severity: str
+    from_ward_id: str
+    department: str
+    status: str
+    escalation_level: int
+    ack_by: date
+    deliver_by: date
+    standard_version: str
+    personal_data_shared: bool
+    made_at: datetime
+    acknowledged_at: datetime | None
+    delivered_at: datetime | None
+    verified_at: datetime | None
+    closed_at: datetime | None
+    intervention_id: str | None
+    rejection_reason: str | None
+
+    @classmethod
+    def of(cls, referral: Referral) -> ReferralRead:
+        fields = {k: getattr(referral, k) for k in cls.model_fields if k not in {"id", "version"}}
+        return cls(id=str(referral.id), version=referral.version, **fields)

@@ -1,0 +1,153 @@
+"""HTTP command throughput vs. in-process application throughput, same database, same run.
+
+    python -m bench.commands [--clients 16] [--commands 3000] [--workers 2]
+
+Both sides run the same command (record a visit on one of many households, as field workers'
+phones do) with the same concurrency. In-process: threads call ``Sukuma.record_visit``.
+HTTP: uvicorn (separate process, ``--workers``) serves the real API; asyncio clients POST.
+Target: HTTP >= 70% of in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from domain.context import CommandContext
+from domain.reference.geography import geography
+from sukuma.database import create_database, ensure_database
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+
+
+def _households(app: object, count: int, ward_id: str) -> list[uuid.UUID]:
+    ids = [uuid.uuid4() for _ in range(count)]
+    ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
+    for household_id in ids:
+        app.register_household(household_id, ward_id, "formal", None, None, None, ctx)  # type: ignore[attr-defined]
+    return ids
+
+
+def in_process(
+    settings: Settings, url: str, households: list[uuid.UUID], commands: int, clients: int
+) -> float:
+    app = build_application(settings, url)
+
+    def one(i: int) -> None:
+        ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
+        app.record_visit(
+            households[i % len(households)], uuid.uuid4(), None, "met_household", None, None, ctx
+        )
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(clients * 5)))  # warm-up: pool connections, caches
+        started = time.perf_counter()
+        list(pool.map(one, range(commands)))
+        elapsed = time.perf_counter() - started
+    app.close()
+    return commands / elapsed
+
+
+async def _http_load(base: str, households: list[uuid.UUID], commands: int, clients: int) -> float:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, headers={"X-Actor": "bench"}
+    ) as http:
+        counter = iter(range(commands))
+
+        async def worker() -> None:
+            for i in counter:
+                r = await http.post(
+                    f"/v1/households/{households[i % len(households)]}/visits",
+                    json={"outcome": "met_household"},
+                )
+                assert r.status_code == 201, r.text
+
+        warm = iter(range(clients * 5))
+        await asyncio.gather(*[_drain(http, households, warm) for _ in range(clients)])
+        started = time.perf_counter()
+        await asyncio.gather(*[worker() for _ in range(clients)])
+        return commands / (time.perf_counter() - started)
+
+
+async def _drain(http: httpx.AsyncClient, households: list[uuid.UUID], it: object) -> None:
+    for i in it:  # type: ignore[attr-defined]
+        await http.post(f"/v1/households/{households[i % len(households)]}/visits", json={})
+
+
+def over_http(
+    url: str, households: list[uuid.UUID], commands: int, clients: int, workers: int
+) -> float:
+    port = 8765
+    env = {**os.environ, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "sukuma.wiring:asgi_app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        return asyncio.run(_http_load(base, households, commands, clients))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--commands", type=int, default=3000)
+    parser.add_argument("--households", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
+    settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
+    admin_url = ensure_database(settings)
+    url = create_database(admin_url, f"bench_{uuid.uuid4().hex[:8]}")
+    settings = Settings(database_url=url, data_dir=data_dir)
+    ward_id = geography().wards_in("municipality", "KZN225")[0].id
+    setup = build_application(settings, url)
+    households = _households(setup, args.households, ward_id)
+    setup.close()
+
+    inproc = in_process(settings, url, households, args.commands, args.clients)
+    http = over_http(url, households, args.commands, args.clients, args.workers)
+    print(f"in-process commands/s: {inproc:8.0f}  ({args.clients} threads)")
+    print(f"HTTP commands/s:       {http:8.0f}  ({args.clients} clients, {args.workers} workers)")
+    print(f"ratio HTTP / in-process: {http / inproc:.2f}  (target >= 0.70)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""The Sukuma application: every context's commands over one event store and one log."""
+
+from __future__ import annotations
+
+from domain.fieldworkers.application import FieldWorkerCommands
+from domain.referrals.application import ReferralCommands
+from domain.warrooms.application import WarRoomCommands
+
+
+class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands):
+    """One application (one notification log) so a saga's aggregates save in one transaction."""
+
+    name = "sukuma"

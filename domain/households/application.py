@@ -1,0 +1,295 @@
+"""Household commands: load, decide (rules are computed here, once), save, return the position."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.application_base import ApplicationBase
+from domain.context import CommandContext, Written
+from domain.errors import InvalidCommand, NotFoundError, RuleViolation
+from domain.fieldworkers.model import FieldWorker
+from domain.households.model import Household
+from domain.profile import Profile, validate_profile
+from domain.reference.departments import default_department
+from domain.rules.flags import derive_flags
+from domain.rules.graduation import GraduationFacts, evaluate_graduation
+from domain.rules.needs import NEEDS_RULE_VERSION, derive_needs
+from domain.rules.risk import score_risk
+
+
+def derived_need_id(household_id: UUID, version: int, category: str, member_id: str | None) -> str:
+    """Deterministic, so a replayed demo (same seed) or a retried command yields the same ids."""
+    return str(uuid.uuid5(household_id, f"{version}:{category}:{member_id or '-'}"))
+
+
+def apply_profile(
+    household: Household,
+    profile: Profile,
+    field_worker_id: str | None,
+    occurred_at: datetime,
+    actor: str,
+) -> None:
+    """Submit a checked profile: score its risk, then add the needs it derives (not yet open)."""
+    on = occurred_at.date()
+    risk = score_risk(profile, on)
+    household.submit_profile(
+        dict(profile),
+        field_worker_id,
+        {
+            "score": risk.score,
+            "level": str(risk.level),
+            "reasons": list(risk.reasons),
+            "flags": derive_flags(profile, on).as_list(),
+            "rule_version": risk.rule_version,
+        },
+        occurred_at,
+        actor,
+    )
+    for need in derive_needs(profile, on):
+        if household.has_open_need(need.category, need.member_id):
+            continue
+        household.identify_need(
+            derived_need_id(household.id, household.version, need.category, need.member_id),
+            str(need.category),
+            str(need.severity),
+            need.department,
+            occurred_at,
+            actor,
+            member_id=need.member_id,
+            source=NEEDS_RULE_VERSION,
+            source_item=need.source_item,
+            note=need.reason,
+        )
+
+
+def graduate(
+    household: Household, meeting_id: str | None, occurred_at: datetime, actor: str
+) -> None:
+    """Graduate under the current policy; the decision's evidence is kept in the event."""
+    visits = sorted(household.visits, key=lambda v: v.visited_on, reverse=True)
+    decision = evaluate_graduation(
+        GraduationFacts(
+            as_of=occurred_at.date(),
+            open_needs_high_or_critical=sum(
+                1 for n in household.open_needs if n.is_high_or_critical
+            ),
+            latest_profile=household.profile,  # type: ignore[arg-type]
+            first_profile_on=household.first_profiled_on,
+            last_visit_on=household.last_visit_on,
+            skipped_meals_recent=tuple(
+                v.days_skipped_meal_last_7 for v in visits if v.days_skipped_meal_last_7 is not None
+            ),
+        )
+    )
+    household.graduate(
+        decision.policy_version,
+        dict(decision.evidence),
+        list(decision.unmet),
+        meeting_id,
+        occurred_at,
+        actor,
+    )
+
+
+class HouseholdCommands(ApplicationBase):
+    def _check_field_worker(self, field_worker_id: str | None, ward_id: str) -> None:
+        """A field worker may submit only while active and assigned to the household's ward."""
+        if field_worker_id is None:
+            return
+        try:
+            worker = self.get(FieldWorker, UUID(field_worker_id))
+        except (ValueError, NotFoundError):
+            raise InvalidCommand(
+                "field_worker_id", f"unknown field worker {field_worker_id}"
+            ) from None
+        if not worker.active:
+            raise RuleViolation(
+                "field-worker-active", f"field worker {field_worker_id} is deactivated"
+            )
+        if ward_id not in worker.ward_ids:
+            raise RuleViolation(
+                "field-worker-ward",
+                f"field worker {field_worker_id} is not assigned to ward {ward_id}",
+            )
+
+    def register_household(
+        self,
+        household_id: UUID,
+        ward_id: str,
+        dwelling_type: str,
+        village: str | None,
+        gps: dict[str, float] | None,
+        field_worker_id: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Register a household in a ward (idempotent for a retried client id)."""
+        self._check_ward(ward_id)
+        self._check_field_worker(field_worker_id, ward_id)
+        content: dict[str, Any] = {
+            "ward_id": ward_id,
+            "dwelling_type": dwelling_type,
+            "village": village,
+            "gps": gps,
+            "field_worker_id": field_worker_id,
+        }
+        return self._create(
+            Household,
+            household_id,
+            ctx,
+            content,
+            lambda: [
+                Household(
+                    id=household_id,
+                    ward_id=ward_id,
+                    dwelling_type=dwelling_type,
+                    village=village,
+                    gps=gps,
+                    field_worker_id=field_worker_id,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
+                )
+            ],
+        )
+
+    def submit_profile(
+        self,
+        household_id: UUID,
+        profile: dict[str, Any],
+        field_worker_id: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Record a profile; score its risk and derive its needs with the versioned rules."""
+        on = ctx.occurred_at.date()
+        checked = validate_profile(profile, on)
+
+        def command(household: Household) -> None:
+            self._check_field_worker(field_worker_id, household.ward_id)
+            apply_profile(household, checked, field_worker_id, ctx.occurred_at, ctx.actor)
+
+        return self._change(Household, household_id, ctx, command)
+
+    def identify_need(
+        self,
+        household_id: UUID,
+        need_id: UUID,
+        category: str,
+        severity: str,
+        department_code: str | None,
+        member_id: str | None,
+        note: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Add a need by hand (the war room's judgement beside the derivation rule)."""
+        dept = department_code or default_department(category)
+        self._check_department(dept)
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.identify_need(
+                str(need_id),
+                category,
+                severity,
+                dept,
+                ctx.occurred_at,
+                ctx.actor,
+                member_id=member_id,
+                note=note,
+            ),
+        )
+
+    def resolve_need(
+        self,
+        household_id: UUID,
+        need_id: str,
+        resolution: str,
+        note: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.resolve_need(need_id, resolution, note, ctx.occurred_at, ctx.actor),
+        )
+
+    def record_visit(
+        self,
+        household_id: UUID,
+        visit_id: UUID,
+        field_worker_id: str | None,
+        outcome: str,
+        days_skipped_meal_last_7: int | None,
+        note: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        def command(household: Household) -> None:
+            if any(v.visit_id == str(visit_id) for v in household.visits):
+                return  # the same visit submitted again from a phone: already recorded
+            self._check_field_worker(field_worker_id, household.ward_id)
+            household.record_visit(
+                str(visit_id),
+                field_worker_id,
+                outcome,
+                days_skipped_meal_last_7,
+                note,
+                ctx.occurred_at,
+                ctx.actor,
+            )
+
+        return self._change(Household, household_id, ctx, command)
+
+    def record_intervention(
+        self,
+        household_id: UUID,
+        intervention_id: UUID,
+        need_id: str | None,
+        kind: str,
+        provider: str,
+        description: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.deliver_intervention(
+                str(intervention_id),
+                need_id,
+                None,
+                kind,
+                provider,
+                description,
+                ctx.occurred_at,
+                ctx.actor,
+            ),
+        )
+
+    def move_household(
+        self, household_id: UUID, to_ward_id: str, reason: str | None, ctx: CommandContext
+    ) -> Written:
+        self._check_ward(to_ward_id, "to_ward_id")
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.move(to_ward_id, reason, ctx.occurred_at, ctx.actor),
+        )
+
+    def graduate_household(
+        self, household_id: UUID, meeting_id: str | None, ctx: CommandContext
+    ) -> Written:
+        """Graduate under the current policy; the decision's evidence is kept in the event."""
+
+        def command(household: Household) -> None:
+            graduate(household, meeting_id, ctx.occurred_at, ctx.actor)
+
+        return self._change(Household, household_id, ctx, command)
+
+    def reopen_household(self, household_id: UUID, reason: str, ctx: CommandContext) -> Written:
+        return self._change(
+            Household, household_id, ctx, lambda h: h.reopen(reason, ctx.occurred_at, ctx.actor)
+        )

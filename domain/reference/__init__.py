@@ -1,0 +1,1 @@
+"""Reference data: geography, departments and their service standards, SA ID numbers."""

@@ -1,0 +1,212 @@
+"""Referral commands; those that touch the household's need save both aggregates atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from domain.context import CommandContext, Written
+from domain.households.application import HouseholdCommands
+from domain.households.model import Household
+from domain.reference.departments import service_standard
+from domain.referrals.model import Referral
+
+
+def refer(
+    household: Household,
+    referral_id: UUID,
+    need_id: str,
+    department: str,
+    personal_data_shared: bool,
+    note: str | None,
+    occurred_at: datetime,
+    actor: str,
+) -> Referral:
+    """Make a referral for an open need; its due dates are fixed now from the service standard."""
+    need = household.need(need_id)
+    standard = service_standard(department, need.category)
+    on = occurred_at.date()
+    referral = Referral(
+        id=referral_id,
+        household_id=str(household.id),
+        need_id=need_id,
+        category=need.category,
+        severity=need.severity,
+        from_ward_id=household.ward_id,
+        department=department,
+        ack_by=on + timedelta(days=standard.ack_within_days),
+        deliver_by=on + timedelta(days=standard.deliver_within_days),
+        standard_version=standard.version,
+        personal_data_shared=personal_data_shared,
+        note=note,
+        occurred_at=occurred_at,
+        actor=actor,
+    )
+    household.refer_need(need_id, str(referral_id), occurred_at, actor)
+    return referral
+
+
+class ReferralCommands(HouseholdCommands):
+    def make_referral(
+        self,
+        referral_id: UUID,
+        household_id: UUID,
+        need_id: str,
+        department_code: str,
+        personal_data_shared: bool,
+        note: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Refer an open need; due dates are fixed now from the department's service standard."""
+        self._check_department(department_code)
+        content = {
+            "household_id": str(household_id),
+            "need_id": need_id,
+            "department": department_code,
+        }
+
+        def build() -> list[Household | Referral]:
+            household = self.get(Household, household_id)
+            referral = refer(
+                household,
+                referral_id,
+                need_id,
+                department_code,
+                personal_data_shared,
+                note,
+                ctx.occurred_at,
+                ctx.actor,
+            )
+            return [referral, household]
+
+        return self._create(Referral, referral_id, ctx, content, build)
+
+    def _with_household(
+        self, referral: Referral, act: Callable[[Household], None]
+    ) -> list[Household]:
+        household = self.get(Household, UUID(referral.household_id))
+        act(household)
+        return [household]
+
+    def acknowledge_referral(
+        self, referral_id: UUID, note: str | None, ctx: CommandContext
+    ) -> Written:
+        return self._change(
+            Referral, referral_id, ctx, lambda r: r.acknowledge(note, ctx.occurred_at, ctx.actor)
+        )
+
+    def reject_referral(
+        self, referral_id: UUID, reason: str, note: str | None, ctx: CommandContext
+    ) -> Written:
+        def command(referral: Referral) -> list[Household]:
+            referral.reject(reason, note, ctx.occurred_at, ctx.actor)
+            return self._end_on_household(referral, "rejected", ctx)
+
+        return self._change(Referral, referral_id, ctx, command)
+
+    def reassign_referral(
+        self, referral_id: UUID, to_department: str, reason: str, ctx: CommandContext
+    ) -> Written:
+        """Another department takes it; due dates restart from that department's standard."""
+        self._check_department(to_department, "to_department")
+
+        def command(referral: Referral) -> None:
+            standard = service_standard(to_department, referral.category)
+            on = ctx.occurred_at.date()
+            referral.reassign(
+                to_department,
+                reason,
+                on + timedelta(days=standard.ack_within_days),
+                on + timedelta(days=standard.deliver_within_days),
+                standard.version,
+                ctx.occurred_at,
+                ctx.actor,
+            )
+
+        return self._change(Referral, referral_id, ctx, command)
+
+    def escalate_referral(
+        self, referral_id: UUID, to_level: int, reason: str, ctx: CommandContext
+    ) -> Written:
+        return self._change(
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.escalate(to_level, reason, ctx.occurred_at, ctx.actor),
+        )
+
+    def deliver_referral(
+        self,
+        referral_id: UUID,
+        intervention_id: UUID,
+        kind: str,
+        description: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """The department's service is also the household's intervention against the need."""
+
+        def command(referral: Referral) -> list[Household]:
+            referral.deliver(str(intervention_id), kind, description, ctx.occurred_at, ctx.actor)
+            return self._with_household(
+                referral,
+                lambda h: h.deliver_intervention(
+                    str(intervention_id),
+                    referral.need_id,
+                    str(referral.id),
+                    kind,
+                    referral.department,
+                    description,
+                    ctx.occurred_at,
+                    ctx.actor,
+                ),
+            )
+
+        return self._change(Referral, referral_id, ctx, command)
+
+    def verify_referral(self, referral_id: UUID, note: str | None, ctx: CommandContext) -> Written:
+        return self._change(
+            Referral, referral_id, ctx, lambda r: r.verify(note, ctx.occurred_at, ctx.actor)
+        )
+
+    def dispute_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
+        return self._change(
+            Referral, referral_id, ctx, lambda r: r.dispute(reason, ctx.occurred_at, ctx.actor)
+        )
+
+    def reopen_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
+        return self._change(
+            Referral, referral_id, ctx, lambda r: r.reopen(reason, ctx.occurred_at, ctx.actor)
+        )
+
+    def close_referral(self, referral_id: UUID, note: str | None, ctx: CommandContext) -> Written:
+        """Closing a verified referral resolves the need it was made for."""
+
+        def command(referral: Referral) -> list[Household]:
+            referral.close(note, ctx.occurred_at, ctx.actor)
+            households = self._end_on_household(referral, "closed", ctx)
+            need = households[0].need(referral.need_id)
+            if need.is_open:
+                households[0].resolve_need(
+                    referral.need_id, "referral_closed", note, ctx.occurred_at, ctx.actor
+                )
+            return households
+
+        return self._change(Referral, referral_id, ctx, command)
+
+    def cancel_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
+        def command(referral: Referral) -> list[Household]:
+            referral.cancel(reason, ctx.occurred_at, ctx.actor)
+            return self._end_on_household(referral, "cancelled", ctx)
+
+        return self._change(Referral, referral_id, ctx, command)
+
+    def _end_on_household(
+        self, referral: Referral, outcome: str, ctx: CommandContext
+    ) -> list[Household]:
+        return self._with_household(
+            referral,
+            lambda h: h.end_need_referral(
+                referral.need_id, str(referral.id), outcome, ctx.occurred_at, ctx.actor
+            ),
+        )

@@ -1,0 +1,306 @@
+"""The Referral aggregate: a need sent to a department, followed until the household confirms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import SukumaAggregate
+from domain.errors import RuleViolation
+from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus
+
+MAX_ESCALATION_LEVEL = 4
+
+S = ReferralStatus
+
+
+class Referral(SukumaAggregate):
+    """Made → acknowledged → service delivered → verified → closed (or rejected, cancelled)."""
+
+    class Made(SukumaAggregate.Created):
+        household_id: str
+        need_id: str
+        category: str
+        severity: str
+        from_ward_id: str
+        department: str
+        ack_by: date
+        deliver_by: date
+        standard_version: str
+        personal_data_shared: bool
+        note: str | None
+
+    class Acknowledged(SukumaAggregate.Event):
+        note: str | None
+
+    class Rejected(SukumaAggregate.Event):
+        reason: str
+        note: str | None
+
+    class Reassigned(SukumaAggregate.Event):
+        from_department: str
+        to_department: str
+        reason: str
+        ack_by: date
+        deliver_by: date
+        standard_version: str
+
+    class Escalated(SukumaAggregate.Event):
+        from_level: int
+        to_level: int
+        reason: str
+
+    class ServiceDelivered(SukumaAggregate.Event):
+        intervention_id: str
+        kind: str
+        description: str | None
+
+    class DeliveryVerified(SukumaAggregate.Event):
+        note: str | None
+
+    class DeliveryDisputed(SukumaAggregate.Event):
+        reason: str
+
+    class Reopened(SukumaAggregate.Event):
+        reason: str
+
+    class Closed(SukumaAggregate.Event):
+        note: str | None
+
+    class Cancelled(SukumaAggregate.Event):
+        reason: str
+
+    @event(Made)
+    def __init__(
+        self,
+        id: UUID,
+        household_id: str,
+        need_id: str,
+        category: str,
+        severity: str,
+        from_ward_id: str,
+        department: str,
+        ack_by: date,
+        deliver_by: date,
+        standard_version: str,
+        personal_data_shared: bool,
+        note: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.household_id = household_id
+        self.need_id = need_id
+        self.category = category
+        self.severity = severity
+        self.from_ward_id = from_ward_id
+        self.department = department
+        self.ack_by = ack_by
+        self.deliver_by = deliver_by
+        self.standard_version = standard_version
+        self.personal_data_shared = personal_data_shared
+        self.status: str = S.MADE
+        self.escalation_level = 0
+        self.made_at = occurred_at
+        self.acknowledged_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+        self.verified_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.intervention_id: str | None = None
+        self.rejection_reason: str | None = None
+
+    # ---- guards ------------------------------------------------------------------------------
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_REFERRAL_STATUSES
+
+    def _ensure_status(self, action: str, *allowed: ReferralStatus) -> None:
+        if self.is_terminal:
+            raise RuleViolation(
+                "referral-terminal", f"cannot {action}: the referral is {self.status} (terminal)"
+            )
+        if self.status not in allowed:
+            wanted = " or ".join(a.value for a in allowed)
+            raise RuleViolation(
+                "referral-lifecycle",
+                f"cannot {action} a referral that is {self.status}: it must be {wanted}",
+            )
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    def acknowledge(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self._ensure_status("acknowledge", S.MADE)
+        self._acknowledged(note=note, occurred_at=occurred_at, actor=actor)
+
+    @event(Acknowledged)
+    def _acknowledged(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self.status = S.ACKNOWLEDGED
+        self.acknowledged_at = occurred_at
+
+    def reject(self, reason: str, note: str | None, occurred_at: datetime, actor: str) -> None:
+        """The receiving department declines the referral, with a reason."""
+        self._ensure_status("reject", S.MADE, S.ACKNOWLEDGED)
+        if reason == "other" and not note:
+            raise RuleViolation("rejection-reason", "a rejection for reason 'other' needs a note")
+        self._rejected(reason=reason, note=note, occurred_at=occurred_at, actor=actor)
+
+    @event(Rejected)
+    def _rejected(self, reason: str, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self.status = S.REJECTED
+        self.rejection_reason = reason
+        self.closed_at = occurred_at
+
+    def reassign(
+        self,
+        to_department: str,
+        reason: str,
+        ack_by: date,
+        deliver_by: date,
+        standard_version: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        """Send to another department; due dates restart from the new standard, reason kept."""
+        self._ensure_status("reassign", S.MADE, S.ACKNOWLEDGED)
+        if to_department == self.department:
+            raise RuleViolation(
+                "reassign-to-other-department", f"the referral is already with {to_department}"
+            )
+        self._reassigned(
+            from_department=self.department,
+            to_department=to_department,
+            reason=reason,
+            ack_by=ack_by,
+            deliver_by=deliver_by,
+            standard_version=standard_version,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    @event(Reassigned)
+    def _reassigned(
+        self,
+        from_department: str,
+        to_department: str,
+        reason: str,
+        ack_by: date,
+        deliver_by: date,
+        standard_version: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.department = to_department
+        self.ack_by = ack_by
+        self.deliver_by = deliver_by
+        self.standard_version = standard_version
+        self.status = S.MADE
+        self.acknowledged_at = None
+
+    def escalate(self, to_level: int, reason: str, occurred_at: datetime, actor: str) -> None:
+        """Escalate up the ladder (war room → LTT → DTT → province); never down, due dates kept."""
+        if self.is_terminal:
+            raise RuleViolation(
+                "referral-terminal", f"cannot escalate: the referral is {self.status}"
+            )
+        if not 1 <= to_level <= MAX_ESCALATION_LEVEL:
+            raise RuleViolation("escalation-level-range", "escalation level must be 1 to 4")
+        if to_level <= self.escalation_level:
+            raise RuleViolation(
+                "escalation-only-upward",
+                f"escalation must go up: the referral is at level {self.escalation_level}",
+            )
+        self._escalated(
+            from_level=self.escalation_level,
+            to_level=to_level,
+            reason=reason,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    @event(Escalated)
+    def _escalated(
+        self, from_level: int, to_level: int, reason: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.escalation_level = to_level
+
+    def deliver(
+        self,
+        intervention_id: str,
+        kind: str,
+        description: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        """Record the department's service; only after acknowledgement."""
+        self._ensure_status("record delivery on", S.ACKNOWLEDGED)
+        self._service_delivered(
+            intervention_id=intervention_id,
+            kind=kind,
+            description=description,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    @event(ServiceDelivered)
+    def _service_delivered(
+        self,
+        intervention_id: str,
+        kind: str,
+        description: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.status = S.SERVICE_DELIVERED
+        self.delivered_at = occurred_at
+        self.intervention_id = intervention_id
+
+    def verify(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        """The household confirms the service, through its field worker."""
+        self._ensure_status("verify", S.SERVICE_DELIVERED)
+        self._delivery_verified(note=note, occurred_at=occurred_at, actor=actor)
+
+    @event(DeliveryVerified)
+    def _delivery_verified(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self.status = S.VERIFIED
+        self.verified_at = occurred_at
+
+    def dispute(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        """The household says the service did not reach it."""
+        self._ensure_status("dispute", S.SERVICE_DELIVERED)
+        self._delivery_disputed(reason=reason, occurred_at=occurred_at, actor=actor)
+
+    @event(DeliveryDisputed)
+    def _delivery_disputed(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self.status = S.DISPUTED
+
+    def reopen(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        """Back to the department after a dispute (only from disputed)."""
+        self._ensure_status("reopen", S.DISPUTED)
+        self._reopened(reason=reason, occurred_at=occurred_at, actor=actor)
+
+    @event(Reopened)
+    def _reopened(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self.status = S.ACKNOWLEDGED
+        self.delivered_at = None
+        self.intervention_id = None
+
+    def close(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        """Close the loop: only once the household has verified the delivery."""
+        self._ensure_status("close", S.VERIFIED)
+        self._closed(note=note, occurred_at=occurred_at, actor=actor)
+
+    @event(Closed)
+    def _closed(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self.status = S.CLOSED
+        self.closed_at = occurred_at
+
+    def cancel(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self._ensure_status("cancel", S.MADE, S.ACKNOWLEDGED)
+        self._cancelled(reason=reason, occurred_at=occurred_at, actor=actor)
+
+    @event(Cancelled)
+    def _cancelled(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self.status = S.CANCELLED
+        self.closed_at = occurred_at

@@ -1,0 +1,1 @@
+"""Versioned, pure rules over a household profile: flags, needs, risk and graduation."""

@@ -1,0 +1,159 @@
+"""An explainable household risk score: fixed points per risk factor, each factor counted once."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Final
+
+from domain.profile import Profile, age_on
+from domain.rules.flags import ADULT_AGE, derive_flags
+from domain.rules.needs import (
+    UNDER_FIVE,
+    disability_without_grant,
+    grants_missed,
+    inadequate_water,
+    neet_youth,
+    out_of_school,
+)
+from domain.vocabulary import RiskLevel
+
+RISK_RULE_VERSION: Final = "risk-v1"
+MAX_SCORE: Final = 100
+
+# Reason key -> (points, what the reason says). The order is the order reasons are listed in.
+RISK_FACTORS: Final[Mapping[str, tuple[int, str]]] = MappingProxyType(
+    {
+        "child_abuse_concern": (35, "child abuse or neglect concern"),
+        "child_headed": (30, "child-headed household"),
+        "gbv": (25, "gender-based violence disclosed or suspected"),
+        "malnourished_under_five": (25, "suspected malnutrition in a child under five"),
+        "child_hungry": (20, "a child went hungry in the last 7 days"),
+        "skipped_meals_5_plus": (15, "meals skipped on 5 or more of the last 7 days"),
+        "skipped_meals_3_plus": (10, "meals skipped on 3 or 4 of the last 7 days"),
+        "tb_symptoms": (15, "TB symptom screen positive"),
+        "defaulting_treatment": (15, "a member is defaulting on treatment"),
+        "teenage_pregnancy": (15, "pregnancy under 18"),
+        "no_income": (15, "no household income"),
+        "child_not_in_school": (15, "a child aged 7-15 not attending school"),
+        "substance_abuse": (15, "substance abuse in the household"),
+        "malnourished": (10, "suspected malnutrition (aged five or over)"),
+        "grants_missing": (10, "a member eligible for a grant does not receive it"),
+        "no_documents": (10, "a member has no ID or birth certificate"),
+        "disability_without_grant": (10, "a member with a disability has no disability grant"),
+        "orphans": (10, "orphaned children in the household"),
+        "unsafe_water": (10, "unsafe or distant water"),
+        "chronic_untreated": (10, "a chronic condition not on treatment"),
+        "elderly_headed": (5, "elderly-headed household"),
+        "no_sanitation": (5, "no toilet or a bucket toilet"),
+        "no_electricity": (5, "no electricity"),
+        "informal_dwelling": (5, "informal or backyard dwelling"),
+        "missed_immunisation": (5, "a child missed immunisation"),
+        "neet_youth": (5, "a youth not in employment, education or training"),
+        "crime_victim": (5, "victim of crime"),
+    }
+)
+RISK_WEIGHTS: Final[Mapping[str, int]] = MappingProxyType(
+    {key: points for key, (points, _) in RISK_FACTORS.items()}
+)
+# Upper bounds (exclusive) of each level; a score of 75 or more is critical.
+RISK_LEVEL_THRESHOLDS: Final[tuple[tuple[int, RiskLevel], ...]] = (
+    (25, RiskLevel.LOW),
+    (50, RiskLevel.MEDIUM),
+    (75, RiskLevel.HIGH),
+)
+_LEVEL_ORDER: Final = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL)
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    score: int  # 0..100
+    level: RiskLevel
+    reasons: tuple[str, ...]
+    rule_version: str = RISK_RULE_VERSION
+
+
+def score_risk(profile: Profile, as_of: date) -> RiskAssessment:
+    """Sum the points of the factors present (capped at 100), then band the score into a level."""
+    present = _factors_present(profile, as_of)
+    score = min(MAX_SCORE, sum(RISK_WEIGHTS[key] for key in present))
+    reasons = [f"{RISK_FACTORS[key][1]} (+{RISK_WEIGHTS[key]})" for key in present]
+    level = level_for(score)
+    floor = _floor(present)
+    if floor is not None and _LEVEL_ORDER.index(level) < _LEVEL_ORDER.index(RiskLevel.HIGH):
+        level = RiskLevel.HIGH
+        reasons.append(f"level raised to high: {floor}")
+    return RiskAssessment(score, level, tuple(reasons))
+
+
+def level_for(score: int) -> RiskLevel:
+    """The level a score falls in, by RISK_LEVEL_THRESHOLDS."""
+    for upper, level in RISK_LEVEL_THRESHOLDS:
+        if score < upper:
+            return level
+    return RiskLevel.CRITICAL
+
+
+def _floor(present: Collection[str]) -> str | None:
+    """Why the level may not be below high, whatever the score."""
+    if "child_abuse_concern" in present:
+        return "child abuse or neglect concern"
+    if "child_headed" in present and "child_hungry" in present:
+        return "child-headed household where a child went hungry"
+    if "malnourished_under_five" in present:
+        return "suspected malnutrition in a child under five"
+    return None
+
+
+def _factors_present(profile: Profile, as_of: date) -> list[str]:
+    facts = risk_factors(profile, as_of)
+    return [key for key in RISK_FACTORS if facts[key]]
+
+
+def risk_factors(profile: Profile, as_of: date) -> dict[str, bool]:
+    """Whether each factor of RISK_FACTORS holds for the profile."""
+    members = [(m, age_on(m["date_of_birth"], as_of)) for m in profile["members"]]
+    health = [(m["health"], age) for m, age in members]
+    flags = derive_flags(profile, as_of)
+    food = profile["food_security"]
+    ills = profile["social_ills"]
+    services = profile["basic_services"]
+    days = food["days_skipped_meal_last_7"]
+    return {
+        "child_abuse_concern": ills["child_abuse_concern"],
+        "child_headed": flags.child_headed,
+        "gbv": ills["gbv_disclosed_or_suspected"],
+        "malnourished_under_five": any(
+            h["suspected_malnutrition"] and age < UNDER_FIVE for h, age in health
+        ),
+        "child_hungry": food["child_went_hungry"],
+        "skipped_meals_5_plus": days >= 5,
+        "skipped_meals_3_plus": 3 <= days < 5,
+        "tb_symptoms": any(h["tb_symptom_screen_positive"] for h, _ in health),
+        "defaulting_treatment": any(h["defaulting_treatment"] for h, _ in health),
+        "teenage_pregnancy": any(h["pregnant"] and age < ADULT_AGE for h, age in health),
+        "no_income": profile["livelihood"]["main_income_source"] == "none",
+        "child_not_in_school": any(out_of_school(m, age) for m, age in members),
+        "substance_abuse": ills["substance_abuse"],
+        "malnourished": any(h["suspected_malnutrition"] and age >= UNDER_FIVE for h, age in health),
+        "grants_missing": any(grants_missed(m) for m, _ in members),
+        "no_documents": any(m["document_status"] == "none" for m, _ in members),
+        "disability_without_grant": any(disability_without_grant(m) for m, _ in members),
+        "orphans": any(m["orphan_status"] != "none" and age < ADULT_AGE for m, age in members),
+        "unsafe_water": inadequate_water(services),
+        "chronic_untreated": any(
+            h["chronic_condition_category"] != "none"
+            and not h["on_treatment"]
+            and not h["defaulting_treatment"]
+            for h, _ in health
+        ),
+        "elderly_headed": flags.elderly_headed,
+        "no_sanitation": services["sanitation"] in ("none", "bucket"),
+        "no_electricity": services["electricity"] == "none",
+        "informal_dwelling": profile["dwelling"]["type"] in ("informal", "backyard"),
+        "missed_immunisation": any(h["missed_immunisation"] for h, _ in health),
+        "neet_youth": any(neet_youth(m, age) for m, age in members),
+        "crime_victim": ills["crime_victim"],
+    }

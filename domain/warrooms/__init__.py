@@ -1,0 +1,1 @@
+"""warrooms context."""

@@ -1,0 +1,117 @@
+"""War-room commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from domain.application_base import ApplicationBase
+from domain.context import CommandContext, Written
+from domain.warrooms.model import WarRoom, war_room_id
+
+
+class WarRoomCommands(ApplicationBase):
+    def establish_war_room(
+        self, ward_id: str, name: str, meeting_cadence_days: int, ctx: CommandContext
+    ) -> Written:
+        """Establish the ward's war room; its id follows from the ward (one per ward)."""
+        self._check_ward(ward_id)
+        room_id = war_room_id(ward_id)
+        content: dict[str, object] = {
+            "ward_id": ward_id,
+            "name": name,
+            "meeting_cadence_days": meeting_cadence_days,
+        }
+        return self._create(
+            WarRoom,
+            room_id,
+            ctx,
+            content,
+            lambda: [
+                WarRoom(
+                    id=room_id,
+                    ward_id=ward_id,
+                    name=name,
+                    meeting_cadence_days=meeting_cadence_days,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
+                )
+            ],
+        )
+
+    def add_war_room_member(
+        self,
+        room_id: UUID,
+        member_id: UUID,
+        name: str,
+        seat: str,
+        department: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        if department is not None:
+            self._check_department(department)
+        return self._change(
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.join(str(member_id), name, seat, department, ctx.occurred_at, ctx.actor),
+        )
+
+    def remove_war_room_member(
+        self, room_id: UUID, member_id: str, reason: str | None, ctx: CommandContext
+    ) -> Written:
+        return self._change(
+            WarRoom, room_id, ctx, lambda w: w.leave(member_id, reason, ctx.occurred_at, ctx.actor)
+        )
+
+    def hold_meeting(
+        self,
+        room_id: UUID,
+        meeting_id: UUID,
+        attendee_member_ids: list[str],
+        households_discussed: list[str],
+        notes: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        def command(room: WarRoom) -> None:
+            if any(m.meeting_id == str(meeting_id) for m in room.meetings):
+                return  # the same meeting submitted again: already recorded
+            room.hold_meeting(
+                str(meeting_id),
+                attendee_member_ids,
+                households_discussed,
+                notes,
+                ctx.occurred_at,
+                ctx.actor,
+            )
+
+        return self._change(WarRoom, room_id, ctx, command)
+
+    def agree_action_item(
+        self,
+        room_id: UUID,
+        item_id: UUID,
+        text: str,
+        owner_member_id: str | None,
+        due_on: date | None,
+        meeting_id: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        return self._change(
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.agree_action_item(
+                str(item_id), text, owner_member_id, due_on, meeting_id, ctx.occurred_at, ctx.actor
+            ),
+        )
+
+    def complete_action_item(
+        self, room_id: UUID, item_id: str, note: str | None, ctx: CommandContext
+    ) -> Written:
+        return self._change(
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.complete_action_item(item_id, note, ctx.occurred_at, ctx.actor),
+        )

@@ -1,0 +1,1 @@
+"""Scheduled early-warning rules: evaluate the views, raise/escalate/resolve alerts as events."""

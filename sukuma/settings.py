@@ -1,0 +1,178 @@
+"""The one configuration object: ``SUKUMA_*`` environment variables (and ``.env``) → ``Settings``.
+
+Nothing else in the code base reads ``os.environ``. The eventsourcing library is configured with
+the dict that ``Settings.eventsourcing_env`` builds, never with process environment variables.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+#: The event store recorder (events plus idempotency receipts in one transaction).
+RECORDER_TOPIC = "sukuma.persistence:SukumaRecorder"
+
+#: Used when no SUKUMA_SECRET_KEY is set: fine on a laptop, never in production.
+DEV_SECRET_KEY = "sukuma-dev-secret-key-change-me-in-production"
+
+_warned_dev_secret = False
+
+
+@dataclass(frozen=True)
+class DatabaseParams:
+    """The parts of a PostgreSQL URL that the event store and the read pool need.
+
+    ``host`` is a name, an address, or a directory holding a unix socket (``/tmp/x``).
+    An empty ``host``/``user``/``dbname`` means "libpq's default", as in a URL that omits it.
+    """
+
+    host: str
+    port: str
+    user: str
+    password: str
+    dbname: str
+    schema: str | None = None
+
+    @property
+    def is_unix_socket(self) -> bool:
+        return self.host.startswith("/")
+
+    def with_dbname(self, dbname: str) -> DatabaseParams:
+        return replace(self, dbname=dbname)
+
+    def url(self) -> str:
+        """A ``postgresql://`` URL for these parameters (libpq, psycopg and asyncpg read it)."""
+        query: dict[str, str] = {}
+        netloc = quote(self.user, safe="")
+        if self.password:
+            netloc += ":" + quote(self.password, safe="")
+        if netloc:
+            netloc += "@"
+        if self.is_unix_socket:
+            query["host"] = self.host
+            if self.port:
+                query["port"] = self.port
+        elif self.host:
+            netloc += f"[{self.host}]" if ":" in self.host else self.host
+            if self.port:
+                netloc += f":{self.port}"
+        if self.schema:
+            query["schema"] = self.schema
+        url = f"postgresql://{netloc}/{quote(self.dbname, safe='')}"
+        return f"{url}?{urlencode(query, safe='/')}" if query else url
+
+
+def parse_database_url(url: str) -> DatabaseParams:
+    """Parse a libpq URL or ``key=value`` string, including unix-socket URLs.
+
+    ``postgresql://postgres:@/postgres?host=/tmp/xyz`` has its host in the query string, and
+    percent-encoded user names and passwords are decoded (libpq's own parser does the work).
+    A ``schema`` query parameter (not a libpq keyword) is taken out and returned separately.
+    """
+    schema: str | None = None
+    if "://" in url:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        schemas = [value for key, value in query if key == "schema"]
+        if schemas:
+            schema = schemas[-1] or None
+            rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
+            url = urlunsplit(parts._replace(query=rest))
+    params = conninfo_to_dict(url)  # raises psycopg.ProgrammingError on a malformed URL
+
+    def text(key: str) -> str:
+        value = params.get(key)
+        return "" if value is None else str(value)
+
+    return DatabaseParams(
+        host=text("host"),
+        port=text("port") or "5432",
+        user=text("user"),
+        password=text("password"),
+        dbname=text("dbname"),
+        schema=schema,
+    )
+
+
+class Settings(BaseSettings):
+    """Sukuma's settings; each field is the ``SUKUMA_<FIELD>`` environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUKUMA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    app_name: str = "sukuma"
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset → an embedded server under data_dir"
+    )
+    database_schema: str = Field(
+        default="public", description="Schema for the event store and views (URL ?schema= wins)"
+    )
+    data_dir: Path = Field(default=Path(".sukuma-data"), description="Embedded PostgreSQL data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    occurred_at_window_days: int = Field(
+        default=90, ge=0, description="How far back a command's occurred_at may be backdated"
+    )
+    write_pool_size: int = Field(default=10, ge=1, description="Event store connections kept")
+    write_pool_max_overflow: int = Field(default=10, ge=0, description="Extra under load")
+    read_pool_min_size: int = Field(default=2, ge=0, description="asyncpg read pool minimum")
+    read_pool_max_size: int = Field(default=10, ge=1, description="asyncpg read pool maximum")
+    database_connect_timeout: int = Field(default=30, ge=1, description="Seconds")
+    database_lock_timeout: int = Field(
+        default=0, ge=0, description="Seconds to wait for the event table's lock (0 = no limit)"
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET_KEY), description="Signs tokens; set it in production"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.read_pool_min_size > self.read_pool_max_size:
+            raise ValueError("read_pool_min_size must not exceed read_pool_max_size")
+        global _warned_dev_secret
+        if self.uses_dev_secret_key and self.database_url and not _warned_dev_secret:
+            _warned_dev_secret = True
+            logger.warning("SUKUMA_SECRET_KEY is not set: using the development key")
+        return self
+
+    @property
+    def uses_dev_secret_key(self) -> bool:
+        return self.secret_key.get_secret_value() == DEV_SECRET_KEY
+
+    def schema_for(self, database_url: str) -> str:
+        """The schema the event store uses: the URL's ``?schema=`` or ``database_schema``."""
+        return parse_database_url(database_url).schema or self.database_schema
+
+    def eventsourcing_env(self, database_url: str) -> dict[str, str]:
+        """The eventsourcing environment for the application (and its projections).
+
+        Keys are unprefixed, so the application (``SUKUMA_…`` lookups fall back to them) and
+        each projection runner's view (``<PROJECTION>_…``) share one database.
+        """
+        params = parse_database_url(database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+            "POSTGRES_DBNAME": params.dbname,
+            "POSTGRES_HOST": params.host,
+            "POSTGRES_PORT": params.port,
+            "POSTGRES_USER": params.user,
+            "POSTGRES_PASSWORD": params.password,
+            "POSTGRES_SCHEMA": params.schema or self.database_schema,
+            "POSTGRES_POOL_SIZE": str(self.write_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.write_pool_max_overflow),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.database_connect_timeout),
+            "POSTGRES_LOCK_TIMEOUT": str(self.database_lock_timeout),
+            "CREATE_TABLE": "y",
+        }

@@ -1,0 +1,64 @@
+"""Shared fixtures: one PostgreSQL server per test session, one fresh database per test.
+
+The server is ``TEST_DATABASE_URL`` when set (its role needs CREATEDB); otherwise an embedded
+PostgreSQL (pgserver) started in a temporary directory and deleted at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sukuma.database import create_database, drop_database, start_embedded_postgres
+from sukuma.settings import Settings
+
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+DATABASE_FIXTURES = {"database_url", "fresh_db_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/integration, or using a database, are marked ``integration``."""
+    for item in items:
+        in_integration_dir = INTEGRATION_DIR in item.path.parents
+        uses_database = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if in_integration_dir or uses_database:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A server-level URL (the maintenance database) that may create and drop databases."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    root = Path(tempfile.mkdtemp(prefix="sukuma-test-pg-"))
+    server = start_embedded_postgres(root / "pg", delete_on_exit=True)
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_db_url(database_url: str) -> Iterator[str]:
+    """A new, empty database for this test (dropped afterwards, sessions and all)."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = create_database(database_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(database_url, name)
+
+
+@pytest.fixture
+def settings(fresh_db_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at this test's fresh database (no ``.env``; data_dir is tmp_path)."""
+    return Settings(_env_file=None, database_url=fresh_db_url, data_dir=tmp_path)  # type: ignore[call-arg]

@@ -1,0 +1,69 @@
+"""Small HTTP steps shared by the API tests (each asserts its own success)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from tests.factories import make_profile
+
+
+async def post_ok(
+    http: httpx.AsyncClient, url: str, body: dict[str, Any], **kw: Any
+) -> dict[str, Any]:
+    response = await http.post(url, json=body, **kw)
+    assert response.status_code in (200, 201), (url, response.status_code, response.text)
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def household(http: httpx.AsyncClient, ward_id: str) -> str:
+    data = await post_ok(http, "/v1/households", {"ward_id": ward_id, "dwelling_type": "informal"})
+    return str(data["id"])
+
+
+async def profiled_household(http: httpx.AsyncClient, ward_id: str) -> str:
+    household_id = await household(http, ward_id)
+    await post_ok(http, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+    return household_id
+
+
+async def need(
+    http: httpx.AsyncClient,
+    household_id: str,
+    category: str = "social_grant",
+    severity: str = "high",
+) -> str:
+    data = await post_ok(
+        http,
+        f"/v1/households/{household_id}/needs",
+        {"category": category, "severity": severity},
+    )
+    return str(data["need_id"])
+
+
+async def referral(
+    http: httpx.AsyncClient, household_id: str, need_id: str, department: str = "SASSA"
+) -> str:
+    data = await post_ok(
+        http,
+        "/v1/referrals",
+        {
+            "id": str(uuid4()),
+            "household_id": household_id,
+            "need_id": need_id,
+            "department": department,
+        },
+    )
+    return str(data["id"])
+
+
+async def advance_referral(http: httpx.AsyncClient, referral_id: str, *steps: str) -> None:
+    bodies = {
+        "dispute": {"reason": "household says nothing arrived"},
+        "reopen": {"reason": "disputed"},
+    }
+    for step in steps:
+        await post_ok(http, f"/v1/referrals/{referral_id}/{step}", bodies.get(step, {}))

@@ -1,0 +1,126 @@
+"""War rooms and field workers through HTTP: one war room per ward, meetings, action items."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+
+from tests.integration.helpers import household, post_ok
+
+
+async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
+    body = {"ward_id": ward_id, "name": f"Ward {ward_id} war room"}
+    return str((await post_ok(client, "/v1/war-rooms", body))["id"])
+
+
+async def test_one_war_room_per_ward(client: httpx.AsyncClient, ward_id: str) -> None:
+    room_id = await war_room(client, ward_id)
+
+    same = await client.post(
+        "/v1/war-rooms", json={"ward_id": ward_id, "name": f"Ward {ward_id} war room"}
+    )
+    second = await client.post("/v1/war-rooms", json={"ward_id": ward_id, "name": "Another room"})
+
+    assert same.status_code == 201
+    assert same.json()["id"] == room_id
+    assert second.status_code == 409
+    state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
+    assert state["ward_id"] == ward_id
+    assert state["meeting_cadence_days"] == 7
+
+
+async def test_meeting_attendance_by_department(client: httpx.AsyncClient, ward_id: str) -> None:
+    room_id = await war_room(client, ward_id)
+    members = f"/v1/war-rooms/{room_id}/members"
+    convener = await post_ok(client, members, {"name": "N. Dlamini", "seat": "convener"})
+    sassa = await post_ok(
+        client, members, {"name": "SASSA officer", "seat": "department", "department": "SASSA"}
+    )
+    household_id = await household(client, ward_id)
+
+    meeting = await post_ok(
+        client,
+        f"/v1/war-rooms/{room_id}/meetings",
+        {
+            "attendee_member_ids": [convener["member_id"], sassa["member_id"]],
+            "households_discussed": [household_id],
+        },
+    )
+    item = await post_ok(
+        client,
+        f"/v1/war-rooms/{room_id}/action-items",
+        {
+            "text": "Follow up SASSA appointment",
+            "owner_member_id": sassa["member_id"],
+            "meeting_id": meeting["meeting_id"],
+        },
+    )
+    done = await client.post(
+        f"/v1/war-rooms/{room_id}/action-items/{item['item_id']}/done", json={}
+    )
+    twice = await client.post(
+        f"/v1/war-rooms/{room_id}/action-items/{item['item_id']}/done", json={}
+    )
+
+    assert done.status_code == 200
+    assert twice.status_code == 409
+    state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
+    assert state["meetings"][0]["departments_present"] == ["SASSA"]
+    assert state["meetings"][0]["households_discussed"] == [household_id]
+
+
+async def test_attendance_of_strangers_and_bad_seats_refused(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    room_id = await war_room(client, ward_id)
+
+    stranger = await client.post(
+        f"/v1/war-rooms/{room_id}/meetings", json={"attendee_member_ids": [str(uuid4())]}
+    )
+    seatless = await client.post(
+        f"/v1/war-rooms/{room_id}/members", json={"name": "Someone", "seat": "department"}
+    )
+    bad_seat = await client.post(
+        f"/v1/war-rooms/{room_id}/members", json={"name": "Someone", "seat": "king"}
+    )
+    missing = await client.get(f"/v1/war-rooms/{uuid4()}")
+
+    assert stranger.status_code == 409
+    assert stranger.json()["rule"] == "attendance-seated-members"
+    assert seatless.status_code == 409
+    assert bad_seat.status_code == 422
+    assert bad_seat.json()["detail"][0]["loc"] == ["body", "seat"]
+    assert missing.status_code == 404
+
+
+async def test_field_worker_assignment_gates_submissions(
+    client: httpx.AsyncClient, ward_id: str, other_ward_id: str
+) -> None:
+    worker = await post_ok(client, "/v1/field-workers", {"name": "T. Mkhize", "cadre": "ccg"})
+    worker_id = worker["id"]
+    await post_ok(client, f"/v1/field-workers/{worker_id}/assign", {"ward_id": ward_id})
+    household_id = await household(client, ward_id)
+
+    visit = await client.post(
+        f"/v1/households/{household_id}/visits", json={"field_worker_id": worker_id}
+    )
+    elsewhere = await household(client, other_ward_id)
+    foreign = await client.post(
+        f"/v1/households/{elsewhere}/visits", json={"field_worker_id": worker_id}
+    )
+    await post_ok(client, f"/v1/field-workers/{worker_id}/deactivate", {"reason": "contract ended"})
+    after = await client.post(
+        f"/v1/households/{household_id}/visits", json={"field_worker_id": worker_id}
+    )
+    reassign = await client.post(
+        f"/v1/field-workers/{worker_id}/assign", json={"ward_id": other_ward_id}
+    )
+
+    assert visit.status_code == 201
+    assert foreign.status_code == 409
+    assert foreign.json()["rule"] == "field-worker-ward"
+    assert after.status_code == 409
+    assert reassign.status_code == 409
+    state = (await client.get(f"/v1/field-workers/{worker_id}")).json()
+    assert state == {**state, "active": False, "ward_ids": [ward_id]}
