@@ -45,7 +45,7 @@ def ensure_database(settings: Settings) -> str:
         data_dir.mkdir(parents=True, exist_ok=True)
         server = start_embedded_postgres(data_dir / "pg")
         admin_url = server.get_uri()
-        logger.info("Embedded PostgreSQL: data in %s (socket %s)", data_dir / "pg", admin_url)
+        logger.info("Embedded PostgreSQL: data kept in %s (at %s)", server.pgdata, admin_url)
         url = create_database(admin_url, EMBEDDED_DATABASE, exist_ok=True)
     ensure_schema(url, settings.schema_for(url))
     return url
@@ -61,6 +61,10 @@ def start_embedded_postgres(pgdata: Path, *, delete_on_exit: bool = False) -> Po
         warnings.simplefilter("ignore", UserWarning)
         from pgserver.postgres_server import PostgresServer, get_server
 
+    pgserver_logger = logging.getLogger("pgserver")
+    if pgserver_logger.level == logging.NOTSET:
+        # pgserver logs every initdb/pg_ctl command line and output at INFO.
+        pgserver_logger.setLevel(logging.WARNING)
     pgdata = pgdata.expanduser().resolve()
     with PostgresServer._lock:
         _forget_dead_handles(pgdata)

@@ -22,8 +22,8 @@ def services() -> dict[str, dict[str, Any]]:
     return result
 
 
-def test_the_four_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "api", "projector", "scheduler"}
+def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == {"db", "api"}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -40,9 +40,7 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
 @pytest.mark.parametrize(
     ("service", "command"),
     [
-        ("api", ["sukuma", "serve", "--no-projector", "--no-scheduler", "--host", "0.0.0.0"]),
-        ("projector", ["sukuma", "project"]),
-        ("scheduler", ["sukuma", "scheduler"]),
+        ("api", ["sukuma", "serve", "--host", "0.0.0.0"]),
     ],
 )
 def test_each_role_runs_its_own_sukuma_command(
@@ -55,11 +53,16 @@ def test_each_role_runs_its_own_sukuma_command(
     assert config["depends_on"]["db"] == {"condition": "service_healthy"}
 
 
-def test_workers_start_after_the_api_has_created_the_tables(
-    services: dict[str, dict[str, Any]],
-) -> None:
-    for worker in ("projector", "scheduler"):
-        assert services[worker]["depends_on"]["api"] == {"condition": "service_healthy"}
+def test_every_service_command_is_a_real_cli_command(services: dict[str, dict[str, Any]]) -> None:
+    from typer.testing import CliRunner
+
+    from sukuma.cli import cli
+
+    for name, config in services.items():
+        if "command" not in config:
+            continue
+        result = CliRunner().invoke(cli, [*config["command"][1:], "--help"])
+        assert result.exit_code == 0, (name, result.output)
 
 
 def test_api_publishes_port_8000_and_checks_healthz(services: dict[str, dict[str, Any]]) -> None:
