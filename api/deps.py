@@ -14,21 +14,22 @@ from api.errors import BadHeader
 from domain.application import Sukuma
 
 
-def get_application(request: Request) -> Sukuma:
+async def get_application(request: Request) -> Sukuma:
     application: Sukuma = request.app.state.sukuma
     return application
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock
 
 
+# Trivial dependencies are async: a sync one would cost a threadpool hop per request.
 SukumaApp = Annotated[Sukuma, Depends(get_application)]
 Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
-def current_actor(
+async def current_actor(
     x_actor: Annotated[
         str | None,
         Header(

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx  # readiness probe only
 
 from domain.context import CommandContext
 from domain.reference.geography import geography
@@ -59,31 +59,44 @@ def in_process(
     return commands / elapsed
 
 
-async def _http_load(base: str, households: list[uuid.UUID], commands: int, clients: int) -> float:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base, limits=limits, headers={"X-Actor": "bench"}
-    ) as http:
-        counter = iter(range(commands))
-
-        async def worker() -> None:
-            for i in counter:
-                r = await http.post(
-                    f"/v1/households/{households[i % len(households)]}/visits",
-                    json={"outcome": "met_household"},
-                )
-                assert r.status_code == 201, r.text
-
-        warm = iter(range(clients * 5))
-        await asyncio.gather(*[_drain(http, households, warm) for _ in range(clients)])
-        started = time.perf_counter()
-        await asyncio.gather(*[worker() for _ in range(clients)])
-        return commands / (time.perf_counter() - started)
+async def _post(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes
+) -> int:
+    """One keep-alive HTTP/1.1 POST: a bare client, so the load generator costs little CPU."""
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"X-Actor: bench\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
 
 
-async def _drain(http: httpx.AsyncClient, households: list[uuid.UUID], it: object) -> None:
-    for i in it:  # type: ignore[attr-defined]
-        await http.post(f"/v1/households/{households[i % len(households)]}/visits", json={})
+async def _http_load(port: int, households: list[uuid.UUID], commands: int, clients: int) -> float:
+    body = b'{"outcome": "met_household"}'
+    paths = [f"/v1/households/{h}/visits" for h in households]
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
+
+    async def client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], jobs: range) -> None:
+        for i in jobs:
+            status = await _post(*conn, paths[i % len(paths)], body)
+            assert status == 201, status
+
+    def share(total: int, k: int) -> range:
+        return range(k, total, clients)
+
+    await asyncio.gather(*[client(c, share(clients * 5, k)) for k, c in enumerate(connections)])
+    started = time.perf_counter()
+    await asyncio.gather(*[client(c, share(commands, k)) for k, c in enumerate(connections)])
+    elapsed = time.perf_counter() - started
+    for _, writer in connections:
+        writer.close()
+    return commands / elapsed
 
 
 def over_http(
@@ -116,7 +129,7 @@ def over_http(
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        return asyncio.run(_http_load(base, households, commands, clients))
+        return asyncio.run(_http_load(port, households, commands, clients))
     finally:
         server.terminate()
         server.wait(timeout=20)

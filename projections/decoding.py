@@ -1,0 +1,92 @@
+"""Fast reading of the event log for projections: one SQL page, orjson, no per-row objects.
+
+The library's mapper decodes with the stdlib ``json`` module and an object hook for every
+dict (about 19k events/s here). Catch-up needs more, so this reads raw rows and decodes the
+same stored format (the JSON transcoder's ``{"_type_": ..., "_data_": ...}`` tags) with orjson,
+then builds the same domain event objects the mapper would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import resolve_topic
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "datetime_iso": datetime.fromisoformat,
+    "date_iso": date.fromisoformat,
+    "uuid_hex": UUID,
+    "decimal_str": Decimal,
+}
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "_type_" in value and "_data_" in value and len(value) == 2:
+            return _DECODERS[value["_type_"]](_untag(value["_data_"]))
+        return {k: _untag(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untag(v) for v in value]
+    return value
+
+
+@cache
+def _event_class(topic: str) -> type:
+    cls: type = resolve_topic(topic)
+    return cls
+
+
+def decode(topic: str, originator_id: UUID, originator_version: int, state: bytes) -> Any:
+    """The domain event for one stored event (same result as the library's mapper)."""
+    fields = orjson.loads(state)
+    for key, value in fields.items():
+        if isinstance(value, (dict, list)):
+            fields[key] = _untag(value)
+    fields["originator_id"] = originator_id
+    fields["originator_version"] = originator_version
+    event: Any = object.__new__(_event_class(topic))
+    event.__dict__.update(fields)
+    return event
+
+
+class EventLogReader:
+    """Reads pages of the application's notification log after a given position."""
+
+    def __init__(self, recorder: PostgresApplicationRecorder, application_name: str) -> None:
+        self.recorder = recorder
+        self.application_name = application_name
+        table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+        self.sql_page = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(*table)
+        self.sql_head = SQL("SELECT max(notification_id) FROM {0}.{1}").format(*table)
+
+    def page(self, after: int, limit: int) -> list[tuple[Any, Tracking]]:
+        """Up to ``limit`` events after position ``after``, each with its tracking position."""
+        with self.recorder.datastore.get_connection() as conn:
+            with conn.cursor(row_factory=tuple_row) as curs:
+                curs.execute(self.sql_page, (after, limit), prepare=True)
+                rows: Sequence[tuple[int, UUID, int, str, bytes]] = curs.fetchall()
+        name = self.application_name
+        return [
+            (decode(topic, oid, version, bytes(state)), Tracking(name, nid))
+            for nid, oid, version, topic, state in rows
+        ]
+
+    def head(self) -> int:
+        with self.recorder.datastore.get_connection() as conn:
+            with conn.cursor(row_factory=tuple_row) as curs:
+                curs.execute(self.sql_head)
+                row = curs.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0

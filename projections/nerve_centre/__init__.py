@@ -1,0 +1,1 @@
+"""The nerve-centre read models: cases, area dashboards, departments, field workers."""

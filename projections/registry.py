@@ -1,0 +1,34 @@
+"""The projections this service runs, by name, and how to open them over a database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eventsourcing.postgres import PostgresDatastore
+
+from projections.base import BufferedProjection, BufferedView
+from projections.nerve_centre.projection import NerveCentreProjection
+from projections.nerve_centre.view import NerveCentreView
+
+PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
+    NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
+}
+
+
+def open_projections(
+    datastore: PostgresDatastore, names: Sequence[str] = (), *, table_prefix: str = ""
+) -> list[BufferedProjection]:
+    """Projections (all, or the named ones) with their views' tables created if missing.
+
+    ``table_prefix`` builds a projection into other tables (a rebuild beside the live ones).
+    """
+    unknown = set(names) - PROJECTIONS.keys()
+    if unknown:
+        raise KeyError(f"unknown projection(s): {', '.join(sorted(unknown))}")
+    opened: list[BufferedProjection] = []
+    for name in names or list(PROJECTIONS):
+        projection_class, view_class = PROJECTIONS[name]
+        view = view_class(datastore, tracking_table_name=f"{table_prefix}{name}_tracking")
+        view.create_table()
+        opened.append(projection_class(view))
+    return opened
