@@ -22,6 +22,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
+# Page commits hold this advisory lock shared; swapping in a rebuilt view holds it exclusively.
+SWAP_LOCK_KEY = 0x5355_4B55
+
+
+class PositionMoved(Exception):
+    """The view's stored position is not where this page started: another writer moved it."""
+
 
 class BufferedView(PostgresTrackingRecorder):
     """A Postgres view whose writes are buffered per page and committed with the tracking row."""
@@ -69,10 +76,21 @@ class BufferedView(PostgresTrackingRecorder):
     def write(self, curs: Cursor[DictRow]) -> None:
         """Write the buffered changes (inside the flush transaction)."""
 
-    def flush(self, tracking: Tracking) -> None:
-        """Commit buffered changes and the position in one transaction: exactly once."""
+    def flush(self, tracking: Tracking, *, after: int | None = None) -> None:
+        """Commit buffered changes and the position in one transaction: exactly once.
+
+        ``after`` is the position the page started from: if the stored position is another
+        (a rebuild was swapped in meanwhile), nothing is written and ``PositionMoved`` raised.
+        """
         try:
             with self.datastore.transaction(commit=True) as curs:
+                curs.execute("SELECT pg_advisory_xact_lock_shared(%s)", (SWAP_LOCK_KEY,))
+                if after is not None:
+                    curs.execute(self.max_tracking_id_statement, (tracking.application_name,))
+                    row = curs.fetchone()
+                    stored = (row["max"] if row else None) or 0
+                    if stored != after:
+                        raise PositionMoved(f"{self.tracking_table_name}: {stored} != {after}")
                 self.write(curs)
                 self._insert_tracking(curs, tracking)
         finally:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.base import BufferedProjection
+from projections.base import BufferedProjection, PositionMoved
 from projections.decoding import EventLogReader
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,11 @@ class BatchRunner:
             projection.prefetch([event for event, _ in todo])
             for event, tracking in todo:
                 projection.process_event(event, tracking)
-            projection.view.flush(todo[-1][1])
+            projection.view.flush(todo[-1][1], after=done)
+        except PositionMoved:
+            log.info("%s was rebuilt meanwhile: continuing from its new position", projection.name)
+            projection.forget()
+            return
         except BaseException:
             projection.view.reset()
             projection.forget()  # cached rows may hold changes that were never committed

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from eventsourcing.postgres import PostgresApplicationRecorder
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
+from projections.runner import Progress as ProjectorProgress
 from sukuma.database import ensure_database
 from sukuma.settings import Settings
-from sukuma.wiring import build_api, build_application
+from sukuma.wiring import build_api, build_application, build_projector
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -62,8 +73,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
     demo: Annotated[bool, typer.Option(help="Load demo data first if the log is empty")] = False,
     demo_households: Annotated[int, typer.Option(help="Households for --demo")] = 500,
+    projector: Annotated[
+        bool, typer.Option(help="Run the projector in this process (single-node mode)")
+    ] = True,
 ) -> None:
-    """Run the HTTP API (and, in single-node mode, everything it needs)."""
+    """Run the HTTP API; in single-node mode also the projector, in a background thread."""
     import uvicorn
 
     settings = Settings()
@@ -71,11 +85,17 @@ def serve(
     if demo:
         load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
     api, application = build_api(settings, database_url)
+    runner = None
+    if projector:
+        runner = build_projector(application)
+        threading.Thread(target=runner.run_forever, name="projector", daemon=True).start()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs)")
     try:
         uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
     finally:
+        if runner is not None:
+            runner.stop()
         application.close()
 
 
@@ -88,6 +108,81 @@ def demo(
     """Load a realistic synthetic dataset (KZN wards, households, referrals, meetings)."""
     settings = Settings()
     load_demo(settings, ensure_database(settings), households, seed, if_empty)
+
+
+@cli.command()
+def project(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Projections to run (default: all)")
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Catch up to the head of the log, then exit")] = False,
+    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 5000,
+) -> None:
+    """Run the projector: keep the read models up to date (LISTEN/NOTIFY, batched pages)."""
+    settings = Settings()
+    application = build_application(settings, ensure_database(settings))
+    runner = build_projector(application, names or (), page_size=page_size)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    try:
+        if once:
+            console.print(f"processed {runner.run_once():,} events")
+        else:
+            console.print("projector running (Ctrl-C to stop)")
+            runner.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        application.close()
+
+
+projections_cli = typer.Typer(help="Operate the read models.", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
+
+
+@projections_cli.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="Projection to rebuild (default: all)")] = None,
+    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 5000,
+) -> None:
+    """Rebuild from the start of the log into new tables, then swap them in (API stays up)."""
+    from projections.rebuild import rebuild
+    from projections.registry import PROJECTIONS
+
+    settings = Settings()
+    application = build_application(settings, ensure_database(settings))
+    recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    try:
+        for projection in [name] if name else list(PROJECTIONS):
+            head = recorder.max_notification_id() or 0
+            columns = (
+                TextColumn(f"[bold]{projection}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task(projection, total=head, rate="")
+
+                def show(p: ProjectorProgress, task: TaskID = task) -> None:
+                    rate = f"{p.processed / max(p.seconds, 1e-9):,.0f} events/s"
+                    progress.update(task, completed=p.position, total=p.head, rate=rate)
+
+                processed = rebuild(
+                    recorder,
+                    application.name,
+                    datastore,
+                    projection,
+                    page_size=page_size,
+                    on_progress=show,
+                )
+            console.print(
+                f"[green]{projection} rebuilt[/] from {processed:,} events and swapped in"
+            )
+    finally:
+        application.close()
 
 
 def main() -> None:

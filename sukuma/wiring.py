@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
 from api.main import create_app
 from domain.application import Sukuma
+from projections.registry import open_projections
+from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings
 
 
@@ -26,3 +31,15 @@ def asgi_app() -> FastAPI:
         raise RuntimeError("set SUKUMA_DATABASE_URL to run the API with several workers")
     api, _ = build_api(settings, settings.database_url)
     return api
+
+
+def build_projector(
+    application: Sukuma, names: Sequence[str] = (), *, page_size: int = DEFAULT_PAGE_SIZE
+) -> BatchRunner:
+    """The projector over the application's event log (all projections, or the named ones)."""
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    return BatchRunner(
+        recorder, application.name, open_projections(datastore, names), page_size=page_size
+    )

@@ -102,3 +102,26 @@ def test_incremental_pages_equal_one_rebuild(application: Sukuma) -> None:
             full = [dict(r) for r in curs.fetchall()]
         assert incremental == full, name
         assert incremental
+
+
+def test_rebuild_swaps_in_equal_tables_and_a_live_runner_carries_on(application: Sukuma) -> None:
+    from projections.rebuild import rebuild
+
+    ward_id = geography().wards_in("municipality", "KZN225")[5].id
+    seed(application, ward_id)
+    store = application.factory.datastore  # type: ignore[attr-defined]
+    live = BatchRunner(application.recorder, application.name, open_projections(store))  # type: ignore[arg-type]
+    live.run_once()
+    before = table(application, "area_counts", "level, code, metric")
+
+    for _ in range(2):  # twice: index and table names must be free again after a swap
+        rebuild(application.recorder, application.name, store, "nerve_centre")  # type: ignore[arg-type]
+        assert table(application, "area_counts", "level, code, metric") == before
+    seed(application, ward_id)
+    live.run_once()  # its position moved under it: it forgets its cache and carries on
+
+    assert counts(application, "ward", ward_id)["households"] == 4
+    assert counts(application, "ward", ward_id)["referrals_open"] == 2
+    with store.transaction(commit=False) as curs:
+        curs.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'rebuild_%'")
+        assert curs.fetchall() == []

@@ -23,7 +23,7 @@ def services() -> dict[str, dict[str, Any]]:
 
 
 def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "api"}
+    assert set(services) == {"db", "api", "projector"}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -40,7 +40,8 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
 @pytest.mark.parametrize(
     ("service", "command"),
     [
-        ("api", ["sukuma", "serve", "--host", "0.0.0.0"]),
+        ("api", ["sukuma", "serve", "--no-projector", "--host", "0.0.0.0"]),
+        ("projector", ["sukuma", "project"]),
     ],
 )
 def test_each_role_runs_its_own_sukuma_command(
