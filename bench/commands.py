@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,24 +42,26 @@ def _households(app: object, count: int, ward_id: str) -> list[uuid.UUID]:
     return ids
 
 
-def in_process(
-    settings: Settings, url: str, households: list[uuid.UUID], commands: int, clients: int
-) -> float:
-    app = build_application(settings, url)
+class InProcess:
+    """The baseline: the same command called on the application by ``clients`` threads."""
 
-    def one(i: int) -> None:
+    def __init__(self, settings: Settings, url: str, clients: int) -> None:
+        self.app = build_application(settings, url)
+        self.pool = ThreadPoolExecutor(max_workers=clients)
+
+    def _one(self, household_id: uuid.UUID) -> None:
         ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
-        app.record_visit(
-            households[i % len(households)], uuid.uuid4(), None, "met_household", None, None, ctx
-        )
+        self.app.record_visit(household_id, uuid.uuid4(), None, "met_household", None, None, ctx)
 
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, range(clients * 5)))  # warm-up: pool connections, caches
+    def rate(self, households: list[uuid.UUID], commands: int) -> float:
+        targets = [households[i % len(households)] for i in range(commands)]
         started = time.perf_counter()
-        list(pool.map(one, range(commands)))
-        elapsed = time.perf_counter() - started
-    app.close()
-    return commands / elapsed
+        list(self.pool.map(self._one, targets))
+        return commands / (time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        self.app.close()
 
 
 async def _post(
@@ -65,7 +70,8 @@ async def _post(
     """One keep-alive HTTP/1.1 POST: a bare client, so the load generator costs little CPU."""
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"X-Actor: bench\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        f"X-Actor: bench\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
     )
     head = await reader.readuntil(b"\r\n\r\n")
     length = next(
@@ -99,37 +105,24 @@ async def _http_load(port: int, households: list[uuid.UUID], commands: int, clie
     return commands / elapsed
 
 
-def over_http(
-    url: str, households: list[uuid.UUID], commands: int, clients: int, workers: int
-) -> float:
-    port = 8765
+@contextmanager
+def api_server(url: str, port: int, workers: int) -> Iterator[None]:
+    """The real API under uvicorn in its own process(es), on loopback."""
     env = {**os.environ, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "sukuma.wiring:asgi_app",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "sukuma.wiring:asgi_app",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(150):
             try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        return asyncio.run(_http_load(port, households, commands, clients))
+        yield
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -139,10 +132,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=24)
     parser.add_argument("--commands", type=int, default=3000)
-    parser.add_argument("--households", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--households", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
@@ -155,11 +149,28 @@ def main() -> None:
     households = _households(setup, args.households, ward_id)
     setup.close()
 
-    inproc = in_process(settings, url, households, args.commands, args.clients)
-    http = over_http(url, households, args.commands, args.clients, args.workers)
-    print(f"in-process commands/s: {inproc:8.0f}  ({args.clients} threads)")
-    print(f"HTTP commands/s:       {http:8.0f}  ({args.clients} clients, {args.workers} workers)")
-    print(f"ratio HTTP / in-process: {http / inproc:.2f}  (target >= 0.70)")
+    port = 8765
+    inproc, http = [], []
+    baseline = InProcess(settings, url, args.clients)
+    with api_server(url, port, args.workers):
+        baseline.rate(households, args.clients * 5)  # warm-up both sides
+        asyncio.run(_http_load(port, households, args.clients * 5, args.clients))
+        for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
+            inproc.append(baseline.rate(households, args.commands))
+            http.append(asyncio.run(_http_load(port, households, args.commands, args.clients)))
+    baseline.close()
+    a, b = statistics.median(inproc), statistics.median(http)
+    print(f"machine: {os.cpu_count()} cores; {args.rounds} rounds of {args.commands} commands")
+    print(f"in-process commands/s: {a:8.0f}  ({args.clients} threads)  rounds {_fmt(inproc)}")
+    print(
+        f"HTTP commands/s:       {b:8.0f}  ({args.clients} clients, {args.workers} workers)"
+        f"  rounds {_fmt(http)}"
+    )
+    print(f"ratio HTTP / in-process (medians): {b / a:.2f}  (target >= 0.70)")
+
+
+def _fmt(rates: list[float]) -> str:
+    return " ".join(f"{r:.0f}" for r in rates)
 
 
 if __name__ == "__main__":
