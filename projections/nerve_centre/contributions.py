@@ -16,6 +16,7 @@ OPEN_REFERRAL_STATUSES = frozenset(
     {"made", "acknowledged", "service_delivered", "verified", "disputed"}
 )
 COMPLETED_STATUSES = frozenset({"closed"})
+CHILD_PROTECTION_ACK_DAYS = 2  # M13: Form-22-type concerns acknowledged within 2 days
 
 Key = tuple[str, tuple[Any, ...]]
 
@@ -39,13 +40,15 @@ def household(row: dict[str, Any] | None) -> Counter[Key]:
         metrics.append("households_profiled")
     if row["risk_level"]:
         metrics.append(f"risk_{row['risk_level']}")
+    if row["status"] == "active" and row["profiled_at"] is not None:
+        metrics.append(f"profile_month:{row['profiled_at']:%Y-%m}")  # M2 profile freshness
     open_needs = row["open_needs"]
     for level, code in areas(row):
         for metric in metrics:
             out["counts", (level, code, metric)] += 1
         out["counts", (level, code, "needs_open")] += len(open_needs)
         out["counts", (level, code, "needs_open_high")] += row["high_needs"]
-    for category, _ in open_needs.values():
+    for category, *_ in open_needs.values():
         out["ward_needs", (row["ward_id"], category, row["district"], row["municipality"])] += 1
     return out
 
@@ -67,32 +70,44 @@ def referral(row: dict[str, Any] | None) -> Counter[Key]:
     status, department = row["status"], row["department"]
     is_open = status in OPEN_REFERRAL_STATUSES
     due = due_date(row)
+    made_on = row["made_at"].date()
+    metrics = ["referrals", f"referrals_{status}", *_performance(row)]
+    if is_open:
+        metrics.append("referrals_open")
     for level, code in areas(row):
-        out["counts", (level, code, "referrals")] += 1
-        out["counts", (level, code, f"referrals_{status}")] += 1
+        for metric in metrics:
+            out["counts", (level, code, metric)] += 1
         if is_open:
-            out["counts", (level, code, "referrals_open")] += 1
+            out["made", (level, code, made_on)] += 1  # M8 backlog ageing
         if due is not None:
             out["due", (level, code, due)] += 1
         if level == "ward":
             continue
-        out["dept", (department, level, code, "received")] += 1
-        if is_open:
-            out["dept", (department, level, code, "open")] += 1
+        for metric in ("received", *(["open"] if is_open else []), *_performance(row)):
+            out["dept", (department, level, code, metric)] += 1
         if due is not None:
             out["dept_due", (department, level, code, due)] += 1
-        acknowledged = row["acknowledged_at"]
-        if acknowledged is not None:
-            days = (acknowledged.date() - row["made_at"].date()).days
-            out["dept", (department, level, code, "acknowledged")] += 1
-            out["dept", (department, level, code, f"ack_days:{days}")] += 1
-            if acknowledged.date() <= row["ack_by"]:
-                out["dept", (department, level, code, "acknowledged_within")] += 1
-        delivered = row["delivered_at"]
-        if delivered is not None and delivered.date() <= row["deliver_by"]:
-            out["dept", (department, level, code, "delivered_within")] += 1
-        if status in COMPLETED_STATUSES:
-            days = (row["closed_at"].date() - row["made_at"].date()).days
-            out["dept", (department, level, code, "completed")] += 1
-            out["dept", (department, level, code, f"complete_days:{days}")] += 1
     return out
+
+
+def _performance(row: dict[str, Any]) -> list[str]:
+    """Service-standard facts of one referral (M5, M6, M7, M13), as metric names."""
+    made_on = row["made_at"].date()
+    metrics = []
+    acknowledged, delivered = row["acknowledged_at"], row["delivered_at"]
+    if acknowledged is not None:
+        days = (acknowledged.date() - made_on).days
+        metrics += ["acknowledged", f"ack_days:{days}"]
+        if acknowledged.date() <= row["ack_by"]:
+            metrics.append("acknowledged_within")
+        if row["category"] == "child_protection" and days <= CHILD_PROTECTION_ACK_DAYS:
+            metrics.append("child_protection_ack_2d")
+    if row["category"] == "child_protection":
+        metrics.append("child_protection_referrals")
+    if delivered is not None:
+        metrics.append("delivered")
+        if delivered.date() <= row["deliver_by"]:
+            metrics.append("delivered_within")
+    if row["status"] in COMPLETED_STATUSES:
+        metrics += ["completed", f"complete_days:{(row['closed_at'].date() - made_on).days}"]
+    return metrics

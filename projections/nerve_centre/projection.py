@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,13 @@ from projections.nerve_centre import contributions
 from projections.nerve_centre.view import NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
+REFERRAL_WINDOW_DAYS = 14  # M4: a need counts as referred when referred within 14 days
+REGRESSION_WINDOW = timedelta(days=90)  # M12: reopened within 90 days of graduation
+
+
+def _week(when: datetime) -> tuple[int, int]:
+    iso = when.isocalendar()
+    return iso.year, iso.week
 
 
 @cache
@@ -61,6 +68,8 @@ class NerveCentreProjection(BufferedProjection):
                 wanted[Household].add(event.originator_id)
             elif owner == "Referral" and event.originator_version > 1:
                 wanted[Referral].add(event.originator_id)
+            elif owner == "Referral":
+                wanted[Household].add(UUID(event.household_id))  # its need's identified day
             elif owner == "FieldWorker" and event.originator_version > 1:
                 wanted[FieldWorker].add(str(event.originator_id))
             if getattr(event, "field_worker_id", None):
@@ -95,6 +104,8 @@ class NerveCentreProjection(BufferedProjection):
                 view.counts[key] += value
             elif table == "due":
                 view.due[key] += value
+            elif table == "made":
+                view.made[key] += value
             elif table == "ward_needs":
                 view.ward_needs[key] += value
             elif table == "dept":
@@ -172,8 +183,11 @@ class NerveCentreProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.ProfileSubmitted) -> None:
         def change(row: dict[str, Any]) -> None:
-            if row["profiled_at"] is None:
+            previous = row["profiled_at"]
+            if previous is None:
                 self._daily(row, e.occurred_at, "households_profiled")
+            if previous is None or _week(previous) != _week(e.occurred_at):
+                self._daily(row, e.occurred_at, "profiled_households")  # M1: distinct per week
             row["profiled_at"] = e.occurred_at
             row["last_contact_at"] = max(row["last_contact_at"], e.occurred_at)
             if row["status"] == "registered":
@@ -195,23 +209,29 @@ class NerveCentreProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.NeedIdentified) -> None:
         def change(row: dict[str, Any]) -> None:
-            row["open_needs"] = {**row["open_needs"], e.need_id: [e.category, e.severity]}
-            row["open_categories"] = sorted({c for c, _ in row["open_needs"].values()})
+            identified = e.occurred_at.date().isoformat()
+            row["open_needs"] = {
+                **row["open_needs"],
+                e.need_id: [e.category, e.severity, identified],
+            }
+            row["open_categories"] = sorted({n[0] for n in row["open_needs"].values()})
             row["high_needs"] += _high(e.severity)
 
         row = self._household(e, change)
-        self._daily(row, e.occurred_at, f"needs:{e.category}")
-        self._daily(row, e.occurred_at, "needs")
+        for metric in ("needs", f"needs:{e.category}", f"needs_severity:{e.severity}"):
+            self._daily(row, e.occurred_at, metric)
+        if Severity(e.severity).rank >= Severity.MEDIUM.rank:
+            self._daily(row, e.occurred_at, "needs_referable")  # M4 denominator
 
     @handle.register
     def _(self, e: Household.NeedResolved) -> None:
         def change(row: dict[str, Any]) -> None:
             needs = dict(row["open_needs"])
-            category_severity = needs.pop(e.need_id, None)
-            if category_severity is not None:
-                row["high_needs"] -= _high(category_severity[1])
+            need = needs.pop(e.need_id, None)
+            if need is not None:
+                row["high_needs"] -= _high(need[1])
             row["open_needs"] = needs
-            row["open_categories"] = sorted({c for c, _ in needs.values()})
+            row["open_categories"] = sorted({n[0] for n in needs.values()})
 
         self._household(e, change)
 
@@ -250,10 +270,14 @@ class NerveCentreProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Household.Reopened) -> None:
+        graduated_at = self.households[e.originator_id]["graduated_at"]
+
         def change(row: dict[str, Any]) -> None:
             row["status"] = "active"
 
-        self._household(e, change)
+        row = self._household(e, change)
+        if graduated_at is not None and e.occurred_at - graduated_at <= REGRESSION_WINDOW:
+            self._daily(row, e.occurred_at, "regressions")  # M12 regression within 90 days
 
     @handle.register
     def _(self, e: Referral.Made) -> None:
@@ -283,6 +307,13 @@ class NerveCentreProjection(BufferedProjection):
         self._apply(contributions.referral(row))
         self._touch(row, "referrals", e.originator_id)
         self._daily(row, e.occurred_at, "referrals_made")
+        need = self.households.get(row["household_id"], {}).get("open_needs", {}).get(e.need_id)
+        if need and Severity(need[1]).rank >= Severity.MEDIUM.rank:
+            identified = date.fromisoformat(need[2])
+            if (e.occurred_at.date() - identified).days <= REFERRAL_WINDOW_DAYS:
+                # M4 numerator, on the need's own day so it divides by that day's needs
+                for level, code in contributions.areas(row):
+                    self.nc.daily[level, code, "needs_referred_14d", identified] += 1
 
     def _transition(self, e: Any, status: str, **stamps: Any) -> dict[str, Any]:
         def change(row: dict[str, Any]) -> None:
@@ -379,9 +410,8 @@ class NerveCentreProjection(BufferedProjection):
             return
         row = self._ward_areas(ward_id)
         self._daily(row, e.occurred_at, "meetings")
-        for level, code in contributions.areas(row)[1:]:
-            for department in e.departments_present:
-                self.nc.departments[department, level, code, "meetings_attended"] += 1
+        for department in e.departments_present:
+            self._daily(row, e.occurred_at, f"attended:{department}")  # M9, M10
 
     @staticmethod
     def _ward_areas(ward_id: str) -> dict[str, Any]:

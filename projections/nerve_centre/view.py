@@ -6,7 +6,8 @@ Tables (prefixed ``nerve_centre_``):
 - ``area_counts``: running totals per (level, code, metric) for ward, municipality, district
   and province, so a dashboard reads a handful of rows whatever the number of households.
 - ``area_daily``: events per (level, code, day, metric), for "last 30 days" and weekly trends.
-- ``open_due``: open referrals per (level, code, due date): overdue = due before today.
+- ``open_due``: open referrals per (level, code, due date): overdue = due before today;
+  ``open_made``: open referrals per (level, code, day made): the backlog's ageing.
 - ``ward_needs``: open needs per (ward, category): the heat map.
 - ``department_area``: per (department, level, code) referral counts and days-to-act histograms;
   ``department_due``: its open referrals by due date.
@@ -110,6 +111,10 @@ class NerveCentreView(BufferedView):
         "open_due": (
             "level text, code text, due date, value bigint NOT NULL, PRIMARY KEY (level, code, due)"
         ),
+        "open_made": (
+            "level text, code text, made date, value bigint NOT NULL, "
+            "PRIMARY KEY (level, code, made)"
+        ),
         "ward_needs": (
             "ward_id text, category text, district text NOT NULL, municipality text NOT NULL, "
             "value bigint NOT NULL, PRIMARY KEY (ward_id, category)"
@@ -152,6 +157,7 @@ class NerveCentreView(BufferedView):
         self.counts: Counter[tuple[str, str, str]] = Counter()
         self.daily: Counter[tuple[str, str, str, date]] = Counter()
         self.due: Counter[tuple[str, str, date]] = Counter()
+        self.made: Counter[tuple[str, str, date]] = Counter()
         self.ward_needs: Counter[tuple[str, str, str, str]] = Counter()
         self.departments: Counter[tuple[str, str, str, str]] = Counter()
         self.department_due: Counter[tuple[str, str, str, date]] = Counter()
@@ -190,6 +196,7 @@ class NerveCentreView(BufferedView):
         self._add(curs, "area_counts", ("level", "code", "metric"), self.counts)
         self._add(curs, "area_daily", ("level", "code", "metric", "day"), self.daily)
         self._add(curs, "open_due", ("level", "code", "due"), self.due)
+        self._add(curs, "open_made", ("level", "code", "made"), self.made)
         self._add(
             curs,
             "ward_needs",
