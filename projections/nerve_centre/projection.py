@@ -324,7 +324,10 @@ class NerveCentreProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Referral.Acknowledged) -> None:
-        self._transition(e, "acknowledged", acknowledged_at=e.occurred_at)
+        row = self._transition(e, "acknowledged", acknowledged_at=e.occurred_at)
+        self._daily(row, e.occurred_at, "acknowledged")  # M5 weekly
+        if e.occurred_at.date() <= row["ack_by"]:
+            self._daily(row, e.occurred_at, "acknowledged_within")
 
     @handle.register
     def _(self, e: Referral.Rejected) -> None:
@@ -351,7 +354,10 @@ class NerveCentreProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:
-        self._transition(e, "service_delivered", delivered_at=e.occurred_at)
+        row = self._transition(e, "service_delivered", delivered_at=e.occurred_at)
+        self._daily(row, e.occurred_at, "delivered")  # M6 weekly
+        if e.occurred_at.date() <= row["deliver_by"]:
+            self._daily(row, e.occurred_at, "delivered_within")
 
     @handle.register
     def _(self, e: Referral.DeliveryVerified) -> None:
