@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Header, Request
 
 from api.commands import CommandRunner
@@ -24,9 +25,18 @@ async def get_clock(request: Request) -> Callable[[], datetime]:
     return clock
 
 
+async def get_read_pool(request: Request) -> asyncpg.Pool:
+    """The asyncpg pool of the read side, opened by the app's lifespan."""
+    pool: asyncpg.Pool | None = getattr(request.app.state, "read_pool", None)
+    if pool is None:
+        raise RuntimeError("the read pool is opened in the app's lifespan: run it (uvicorn does)")
+    return pool
+
+
 # Trivial dependencies are async: a sync one would cost a threadpool hop per request.
 SukumaApp = Annotated[Sukuma, Depends(get_application)]
 Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
+ReadPool = Annotated[asyncpg.Pool, Depends(get_read_pool)]
 
 
 async def current_actor(

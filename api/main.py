@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import asyncpg
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import fieldworkers, health, households, reference, referrals, warrooms
+from api.routers import fieldworkers, health, households, reference, referrals, views, warrooms
 from domain.application import Sukuma
+from sukuma.database import asyncpg_connect_kwargs
 from sukuma.settings import Settings
 
 
@@ -27,8 +29,19 @@ def create_app(
     """Build the HTTP app around an application (the caller owns its lifecycle)."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.database_url
+        assert url is not None, "create_app needs settings.database_url"
+        # The read side: async queries over the projections' tables (never the event store API).
+        app.state.read_pool = await asyncpg.create_pool(
+            min_size=settings.read_pool_min_size,
+            max_size=settings.read_pool_max_size,
+            **asyncpg_connect_kwargs(url, settings.schema_for(url)),
+        )
+        try:
+            yield
+        finally:
+            await app.state.read_pool.close()
 
     api = FastAPI(
         title="Sukuma",
@@ -41,6 +54,8 @@ def create_app(
     api.state.clock = clock
     errors.install(api)
     api.include_router(health.router)
+    # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
+    api.include_router(views.router, prefix="/v1")
     for module in (households, referrals, warrooms, fieldworkers, reference):
         api.include_router(module.router, prefix="/v1")
     return api

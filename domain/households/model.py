@@ -301,6 +301,7 @@ class Household(SukumaAggregate):
         self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
     ) -> None:
         """Resolve a need: only after an intervention, or as no longer needed with a reason."""
+        self._ensure_not_graduated("resolve a need")
         need = self.need(need_id)
         if not need.is_open:
             raise RuleViolation("need-open", f"need {need_id} is already resolved")

@@ -45,12 +45,14 @@ def application(settings: Settings) -> Iterator[Sukuma]:
 async def client(
     settings: Settings, application: Sukuma, clock: Clock
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client, with the app's lifespan run (it opens and closes the read pool)."""
     api = create_app(settings, application, clock=clock)
-    transport = httpx.ASGITransport(app=api)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sukuma.test", headers={"X-Actor": "tester"}
-    ) as http:
-        yield http
+    async with api.router.lifespan_context(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://sukuma.test", headers={"X-Actor": "tester"}
+        ) as http:
+            yield http
 
 
 @pytest.fixture

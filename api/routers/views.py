@@ -1,0 +1,319 @@
+"""Read endpoints over the nerve-centre views: lists, CSV exports, dashboards and trends.
+
+Every route is ``async def`` over the asyncpg read pool (queries in ``api.readmodels``); none
+calls the event-sourced application. Every answer says how fresh it is, and every route
+accepts ``?min_position=`` to wait (briefly) for a write to be projected: ``Fresh``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+
+from api import readmodels
+from api.deps import Clock, ReadPool
+from api.readmodels import HouseholdFilters, ReferralFilters
+from api.schemas.common import DepartmentCode
+from api.schemas.views import (
+    DashboardRead,
+    DepartmentLeagueRead,
+    DistrictCode,
+    FieldWorkerActivityList,
+    FreshnessRead,
+    HouseholdList,
+    Level,
+    MunicipalityCode,
+    NeedsHeatmapRead,
+    PageCursor,
+    ProjectionsStatusRead,
+    ReferralList,
+    TrendsRead,
+    WardCode,
+    encode_cursor,
+)
+from domain.errors import NotFoundError
+from domain.reference.geography import PROVINCE_CODE, geography
+from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
+from projections.registry import PROJECTIONS
+
+router = APIRouter(tags=["views"])
+
+WAIT_SECONDS = 2.0
+POLL_SECONDS = 0.05
+CSV_CHUNK = 16_384
+
+
+# ---- freshness: one dependency for every read --------------------------------------------------
+
+
+async def read_freshness(
+    response: Response,
+    pool: ReadPool,
+    min_position: Annotated[
+        int | None,
+        Query(ge=0, description="Wait (up to 2 s) until the views include this log position"),
+    ] = None,
+) -> FreshnessRead:
+    """The views' position against the log head, after waiting for ``min_position`` if asked."""
+    position, head = await readmodels.positions(pool)
+    if min_position is not None and position < min_position:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        while position < min_position and loop.time() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            position, head = await readmodels.positions(pool)
+    fresh = FreshnessRead(
+        position=position,
+        head=head,
+        lag_events=max(0, head - position),
+        stale=min_position is not None and position < min_position,
+    )
+    response.headers.update(freshness_headers(fresh))
+    return fresh
+
+
+def freshness_headers(fresh: FreshnessRead) -> dict[str, str]:
+    headers = {"X-Sukuma-Position": str(fresh.position), "X-Sukuma-Head": str(fresh.head)}
+    if fresh.stale:
+        headers["X-Sukuma-Stale"] = "true"
+    return headers
+
+
+Fresh = Annotated[FreshnessRead, Depends(read_freshness)]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Cursor = Annotated[PageCursor | None, Query(description="next_cursor of the previous page")]
+
+
+# ---- filters -----------------------------------------------------------------------------------
+
+
+async def household_filters(
+    ward: Annotated[WardCode | None, Query()] = None,
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+    risk: Annotated[RiskLevel | None, Query(description="Risk level")] = None,
+    status: Annotated[HouseholdStatus | None, Query()] = None,
+    need: Annotated[NeedCategory | None, Query(description="Has an open need of")] = None,
+) -> HouseholdFilters:
+    return HouseholdFilters(ward, municipality, district, risk, status, need)
+
+
+async def referral_filters(
+    status: Annotated[ReferralStatus | None, Query()] = None,
+    overdue: Annotated[bool | None, Query(description="Past its ack_by or deliver_by")] = None,
+    department: Annotated[DepartmentCode | None, Query()] = None,
+    ward: Annotated[WardCode | None, Query()] = None,
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+) -> ReferralFilters:
+    return ReferralFilters(status, overdue, department, ward, municipality, district)
+
+
+def _one_area(municipality: str | None, district: str | None, required: bool) -> tuple[str, str]:
+    if municipality and district:
+        raise _invalid("district", district, "give municipality or district, not both")
+    if municipality:
+        return "municipality", municipality
+    if district:
+        return "district", district
+    if required:
+        raise _invalid("district", None, "give district or municipality")
+    return "province", PROVINCE_CODE
+
+
+def _invalid(param: str, value: Any, message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", param), "msg": message, "input": value}]
+    )
+
+
+async def league_area(
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+) -> tuple[str, str]:
+    return _one_area(municipality, district, required=False)
+
+
+async def heatmap_area(
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+) -> tuple[str, str]:
+    return _one_area(municipality, district, required=True)
+
+
+Households = Annotated[HouseholdFilters, Depends(household_filters)]
+Referrals = Annotated[ReferralFilters, Depends(referral_filters)]
+
+
+def _today(clock: Clock) -> date:
+    return clock().date()
+
+
+# ---- case lists --------------------------------------------------------------------------------
+
+
+@router.get("/households", tags=["households"])
+async def list_households(
+    pool: ReadPool, fresh: Fresh, filters: Households, limit: Limit = 50, cursor: Cursor = None
+) -> HouseholdList:
+    """Households in id order, a page at a time (keyset: pass next_cursor as cursor)."""
+    rows, last = await readmodels.households_page(pool, filters, cursor, limit)
+    next_cursor = encode_cursor(last) if last else None
+    return HouseholdList.model_validate(
+        {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
+    )
+
+
+@router.get("/referrals", tags=["referrals"])
+async def list_referrals(
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    filters: Referrals,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ReferralList:
+    """Referrals in id order, a page at a time, each with its days open and overdue flag."""
+    rows, last = await readmodels.referrals_page(pool, filters, _today(clock), cursor, limit)
+    next_cursor = encode_cursor(last) if last else None
+    return ReferralList.model_validate(
+        {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
+    )
+
+
+@router.get("/households.csv", tags=["households"], response_class=StreamingResponse)
+async def export_households(pool: ReadPool, fresh: Fresh, filters: Households) -> Response:
+    """Every matching household as CSV (same filters as the list, no pages)."""
+    rows = readmodels.stream_households(pool, filters)
+    return _csv_response("households", readmodels.HOUSEHOLD_CSV_COLUMNS, rows, fresh)
+
+
+@router.get("/referrals.csv", tags=["referrals"], response_class=StreamingResponse)
+async def export_referrals(
+    pool: ReadPool, fresh: Fresh, clock: Clock, filters: Referrals
+) -> Response:
+    """Every matching referral as CSV (same filters as the list, no pages)."""
+    rows = readmodels.stream_referrals(pool, filters, _today(clock))
+    return _csv_response("referrals", readmodels.REFERRAL_CSV_COLUMNS, rows, fresh)
+
+
+def _csv_response(
+    name: str, header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]], fresh: FreshnessRead
+) -> StreamingResponse:
+    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+    return StreamingResponse(
+        _csv_chunks(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={**headers, **freshness_headers(fresh)},
+    )
+
+
+async def _csv_chunks(
+    header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]]
+) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    async for row in rows:
+        writer.writerow([_cell(value) for value in row])
+        if buffer.tell() >= CSV_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+# ---- area views --------------------------------------------------------------------------------
+
+
+@router.get("/dashboard/{level}/{code}", tags=["dashboards"])
+async def area_dashboard(
+    level: Level,
+    code: Annotated[str, Path(max_length=16, description="Ward id, municipality, district, KZN")],
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+) -> DashboardRead:
+    """An area's totals, overdue referrals and the last 30 days' activity."""
+    if not geography().is_valid_scope(level, code):
+        raise NotFoundError(level, code)
+    data = await readmodels.dashboard(pool, level, code, _today(clock))
+    return DashboardRead.model_validate({**data, "freshness": fresh})
+
+
+@router.get("/departments/performance", tags=["dashboards"])
+async def department_performance(
+    area: Annotated[tuple[str, str], Depends(league_area)],
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+) -> DepartmentLeagueRead:
+    """Departments' referral performance in a municipality, a district or the province."""
+    level, code = area
+    today = _today(clock)
+    league = await readmodels.department_league(pool, level, code, today)
+    return DepartmentLeagueRead.model_validate(
+        {"level": level, "code": code, "as_of": today, "data": league, "freshness": fresh}
+    )
+
+
+@router.get("/field-workers/activity", tags=["field workers"])
+async def field_worker_activity(
+    ward: Annotated[WardCode, Query()], pool: ReadPool, fresh: Fresh, clock: Clock
+) -> FieldWorkerActivityList:
+    """Field workers assigned to a ward: last submission and households visited."""
+    today = _today(clock)
+    rows = await readmodels.field_worker_activity(pool, ward, today)
+    return FieldWorkerActivityList.model_validate(
+        {"ward_id": ward, "as_of": today, "data": rows, "freshness": fresh}
+    )
+
+
+@router.get("/needs/heatmap", tags=["dashboards"])
+async def needs_heatmap(
+    area: Annotated[tuple[str, str], Depends(heatmap_area)], pool: ReadPool, fresh: Fresh
+) -> NeedsHeatmapRead:
+    """Open needs by ward and category across a district or municipality."""
+    data = await readmodels.needs_heatmap(pool, *area)
+    return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
+
+
+@router.get("/trends", tags=["dashboards"])
+async def trends(
+    level: Annotated[Level, Query()],
+    code: Annotated[str, Query(max_length=16)],
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+) -> TrendsRead:
+    """Weekly series (weeks start on Monday, oldest first) of an area's activity."""
+    if not geography().is_valid_scope(level, code):
+        raise _invalid("code", code, f"unknown {level} {code!r} (see GET /v1/geography)")
+    series = await readmodels.trends(pool, level, code, weeks, _today(clock))
+    return TrendsRead.model_validate(
+        {"level": level, "code": code, "weeks": series, "freshness": fresh}
+    )
+
+
+@router.get("/projections/status", tags=["operations"])
+async def projections_status(pool: ReadPool, fresh: Fresh, clock: Clock) -> ProjectionsStatusRead:
+    """Each projection's position and how far it lags the event log (events and seconds)."""
+    status = await readmodels.projection_status(pool, list(PROJECTIONS), clock())
+    return ProjectionsStatusRead.model_validate({**status, "freshness": fresh})
