@@ -316,10 +316,11 @@ class Household(SukumaAggregate):
                 f"need {need_id} has no intervention yet: record one, or resolve it as "
                 "no_longer_needed with a note",
             )
-        if need.open_referral_id is not None and resolution == "no_longer_needed":
+        if need.open_referral_id is not None:
+            # Closing the referral resolves the need; resolving it first would strand the referral.
             raise RuleViolation(
                 "resolution-open-referral",
-                f"need {need_id} has open referral {need.open_referral_id}: cancel it first",
+                f"need {need_id} has open referral {need.open_referral_id}: close or cancel it",
             )
         self._need_resolved(
             need_id=need_id, resolution=resolution, note=note, occurred_at=occurred_at, actor=actor

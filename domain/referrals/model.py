@@ -8,8 +8,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
-from domain.errors import RuleViolation
-from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus
+from domain.errors import InvalidCommand, RuleViolation
+from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
 
 MAX_ESCALATION_LEVEL = 4
 
@@ -142,6 +142,8 @@ class Referral(SukumaAggregate):
     def reject(self, reason: str, note: str | None, occurred_at: datetime, actor: str) -> None:
         """The receiving department declines the referral, with a reason."""
         self._ensure_status("reject", S.MADE, S.ACKNOWLEDGED)
+        if reason not in set(RejectionReason):
+            raise InvalidCommand("reason", f"must be one of {', '.join(RejectionReason)}")
         if reason == "other" and not note:
             raise RuleViolation("rejection-reason", "a rejection for reason 'other' needs a note")
         self._rejected(reason=reason, note=note, occurred_at=occurred_at, actor=actor)

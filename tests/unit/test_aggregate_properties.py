@@ -259,15 +259,13 @@ RISK: dict[str, Any] = {
     "flags": [],
     "rule_version": "risk-v1",
 }
-# oss-domain §7.3.9: what a graduated household accepts. NeedResolved is a known gap (see the
-# strict xfail in test_household.py); remove it here once resolve_need refuses on graduation.
+# oss-domain §7.3.9: what a graduated household accepts.
 GRADUATED_ACCEPTS = {
     Household.VisitRecorded,
     Household.NeedIdentified,
     Household.ProfileSubmitted,
     Household.RiskScored,
     Household.Reopened,
-    Household.NeedResolved,
 }
 
 

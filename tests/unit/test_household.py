@@ -287,6 +287,18 @@ def test_a_referred_need_cannot_be_dropped_as_no_longer_needed() -> None:
     )
 
 
+def test_a_referred_need_met_by_a_direct_intervention_cannot_strand_its_referral() -> None:
+    household = with_intervention(with_need(profiled()))
+    household.refer_need("need-1", "ref-1", at(3), ACTOR)
+    household.collect_events()
+
+    assert_refused(
+        household,
+        "resolution-open-referral",
+        lambda: household.resolve_need("need-1", "met", None, at(5), ACTOR),
+    )
+
+
 def test_a_need_of_a_graduated_household_cannot_be_resolved() -> None:
     household = graduated(low_need=True)
 

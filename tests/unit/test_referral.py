@@ -408,3 +408,16 @@ def test_a_terminal_referral_cannot_be_reopened(status: str) -> None:
     referral = referral_in(status)
 
     assert_refused(referral, "referral-terminal", lambda: COMMANDS["reopen"](referral))
+
+
+def test_a_rejection_reason_outside_the_vocabulary_is_refused() -> None:
+    from domain.errors import InvalidCommand
+
+    referral = made()
+    referral.collect_events()
+
+    with pytest.raises(InvalidCommand) as refused:
+        referral.reject("bored", None, at(2), ACTOR)
+
+    assert refused.value.field == "reason"
+    assert referral.collect_events() == []
