@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -10,8 +11,18 @@ import asyncpg
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import fieldworkers, health, households, reference, referrals, views, warrooms
+from api.routers import (
+    fieldworkers,
+    health,
+    households,
+    indicators,
+    reference,
+    referrals,
+    views,
+    warrooms,
+)
 from domain.application import Sukuma
+from projections.registry import open_projections
 from sukuma.database import asyncpg_connect_kwargs
 from sukuma.settings import Settings
 
@@ -32,6 +43,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.database_url
         assert url is not None, "create_app needs settings.database_url"
+        # The views' tables exist before the first read, even before a projector has run.
+        await asyncio.to_thread(open_projections, application.factory.datastore)  # type: ignore[attr-defined]
         # The read side: async queries over the projections' tables (never the event store API).
         app.state.read_pool = await asyncpg.create_pool(
             min_size=settings.read_pool_min_size,
@@ -56,6 +69,7 @@ def create_app(
     api.include_router(health.router)
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     api.include_router(views.router, prefix="/v1")
+    api.include_router(indicators.router, prefix="/v1")
     for module in (households, referrals, warrooms, fieldworkers, reference):
         api.include_router(module.router, prefix="/v1")
     return api

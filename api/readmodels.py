@@ -20,7 +20,7 @@ from domain.application import Sukuma
 from domain.reference.departments import departments
 from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
-from projections.nerve_centre.indicators import _percentiles, share, week_start
+from projections.nerve_centre.indicators import percentiles, share, week_start
 from projections.nerve_centre.view import HOUSEHOLD_COLUMNS, REFERRAL_COLUMNS
 
 #: An asyncpg ``Pool`` or ``Connection`` (asyncpg ships no type information).
@@ -376,8 +376,8 @@ def _performance(department: str, m: dict[str, int], overdue: int) -> dict[str, 
         "delivered_within": m.get("delivered_within", 0),
         "open": m.get("open", 0),
         "overdue": overdue,
-        "days_to_acknowledge": _percentiles(m, "ack_days:"),
-        "days_to_complete": _percentiles(m, "complete_days:"),
+        "days_to_acknowledge": percentiles(m, "ack_days:"),
+        "days_to_complete": percentiles(m, "complete_days:"),
     }
 
 

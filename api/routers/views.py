@@ -7,7 +7,6 @@ accepts ``?min_position=`` to wait (briefly) for a write to be projected: ``Fres
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -20,6 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from api import readmodels
 from api.deps import Clock, ReadPool
+from api.freshness import Fresh, freshness_headers
 from api.readmodels import HouseholdFilters, ReferralFilters
 from api.schemas.common import DepartmentCode
 from api.schemas.views import (
@@ -46,48 +46,12 @@ from projections.registry import PROJECTIONS
 
 router = APIRouter(tags=["views"])
 
-WAIT_SECONDS = 2.0
-POLL_SECONDS = 0.05
 CSV_CHUNK = 16_384
 
 
 # ---- freshness: one dependency for every read --------------------------------------------------
 
 
-async def read_freshness(
-    response: Response,
-    pool: ReadPool,
-    min_position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait (up to 2 s) until the views include this log position"),
-    ] = None,
-) -> FreshnessRead:
-    """The views' position against the log head, after waiting for ``min_position`` if asked."""
-    position, head = await readmodels.positions(pool)
-    if min_position is not None and position < min_position:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT_SECONDS
-        while position < min_position and loop.time() < deadline:
-            await asyncio.sleep(POLL_SECONDS)
-            position, head = await readmodels.positions(pool)
-    fresh = FreshnessRead(
-        position=position,
-        head=head,
-        lag_events=max(0, head - position),
-        stale=min_position is not None and position < min_position,
-    )
-    response.headers.update(freshness_headers(fresh))
-    return fresh
-
-
-def freshness_headers(fresh: FreshnessRead) -> dict[str, str]:
-    headers = {"X-Sukuma-Position": str(fresh.position), "X-Sukuma-Head": str(fresh.head)}
-    if fresh.stale:
-        headers["X-Sukuma-Stale"] = "true"
-    return headers
-
-
-Fresh = Annotated[FreshnessRead, Depends(read_freshness)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[PageCursor | None, Query(description="next_cursor of the previous page")]
 

@@ -106,7 +106,7 @@ def current(facts: AreaFacts) -> dict[str, Any]:
     return {
         "M1_households_profiled_cumulative": counts.get("households_profiled", 0),
         "M2_profile_freshness": share(fresh, counts.get("households_active", 0)),
-        "M7_days_to_closure": _percentiles(counts, "complete_days:"),
+        "M7_days_to_closure": percentiles(counts, "complete_days:"),
         "M8_backlog_ageing": _ageing(facts.open_made, today),
         "M9_functionality": facts.ward_classes,
         "M10_department_attendance": _attendance(facts.daily, today),
@@ -183,7 +183,7 @@ def _by_prefix(daily: Mapping[tuple[str, date], int], start: date, prefix: str) 
     return dict(sorted(out.items()))
 
 
-def _percentiles(counts: Mapping[str, int], prefix: str) -> dict[str, float | int | None]:
+def percentiles(counts: Mapping[str, int], prefix: str) -> dict[str, float | int | None]:
     """Median and p90 from a histogram of whole days (metric ``<prefix><days>``)."""
     histogram = sorted(
         (int(k[len(prefix) :]), v) for k, v in counts.items() if k.startswith(prefix)

@@ -17,7 +17,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from api.routers import views
+from api import freshness
 from domain.application import Sukuma
 from domain.reference.geography import geography
 from projections.nerve_centre.indicators import week_start
@@ -535,7 +535,7 @@ async def test_reads_answer_stale_when_the_position_is_not_reached_in_time(
     ward_id: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(views, "WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(freshness, "WAIT_SECONDS", 0.2)
     project(application)
     written = await post_ok(
         client, "/v1/households", {"ward_id": ward_id, "dwelling_type": "formal"}

@@ -1,0 +1,55 @@
+"""Freshness of every read: the views' position against the log head, and read-your-writes.
+
+A read may carry ``?min_position=`` (a write's answer gives it): the read then waits briefly
+until the views include that position, and says so if they still do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Query, Response
+
+from api import readmodels
+from api.deps import ReadPool
+from api.schemas.views import FreshnessRead
+
+WAIT_SECONDS = 2.0  # how long a read waits for ?min_position=
+POLL_SECONDS = 0.05
+
+
+async def read_freshness(
+    response: Response,
+    pool: ReadPool,
+    min_position: Annotated[
+        int | None,
+        Query(ge=0, description="Wait (up to 2 s) until the views include this log position"),
+    ] = None,
+) -> FreshnessRead:
+    """The views' position against the log head, after waiting for ``min_position`` if asked."""
+    position, head = await readmodels.positions(pool)
+    if min_position is not None and position < min_position:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        while position < min_position and loop.time() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            position, head = await readmodels.positions(pool)
+    fresh = FreshnessRead(
+        position=position,
+        head=head,
+        lag_events=max(0, head - position),
+        stale=min_position is not None and position < min_position,
+    )
+    response.headers.update(freshness_headers(fresh))
+    return fresh
+
+
+def freshness_headers(fresh: FreshnessRead) -> dict[str, str]:
+    headers = {"X-Sukuma-Position": str(fresh.position), "X-Sukuma-Head": str(fresh.head)}
+    if fresh.stale:
+        headers["X-Sukuma-Stale"] = "true"
+    return headers
+
+
+Fresh = Annotated[FreshnessRead, Depends(read_freshness)]

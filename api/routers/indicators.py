@@ -1,0 +1,34 @@
+"""The nerve-centre indicator set per area: definitions, weekly series, today's values."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api import indicators
+from api.deps import Clock, ReadPool
+from api.freshness import Fresh
+from api.schemas.views import Level
+from domain.errors import NotFoundError
+from domain.reference.geography import geography
+
+router = APIRouter(tags=["dashboards"])
+
+
+@router.get("/indicators/{level}/{code}")
+async def area_indicators(
+    level: Level,
+    code: Annotated[str, Path(max_length=16, description="Ward id, municipality, district, KZN")],
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    weeks: Annotated[int, Query(ge=1, le=104, description="Weeks of history")] = 12,
+) -> dict[str, Any]:
+    """Indicators M1-M13 (definitions included): weekly flows and today's stocks."""
+    if not geography().is_valid_scope(level, code):
+        raise NotFoundError(level, code)
+    today = clock().astimezone(UTC).date()
+    data = await indicators.indicators(pool, level, code, weeks, today)
+    return {**data, "freshness": fresh.model_dump()}

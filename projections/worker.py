@@ -1,0 +1,110 @@
+"""The projector as its own process: catch the views up with the log, then follow it.
+
+    python -m projections.worker --database-url URL [--page-size 5000] [--until-caught-up]
+
+Each page commits its rows with its position, so the process may be killed at any moment
+(SIGKILL included): the next start resumes exactly after the last committed page. SIGTERM and
+SIGINT stop it cleanly after the page in flight. With ``--until-caught-up`` it exits 0 once the
+views have reached the head of the log as it was at start (3 if stopped before that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
+from sukuma.settings import Settings
+from sukuma.wiring import build_application, build_projector
+
+log = logging.getLogger("projections.worker")
+
+EXIT_STOPPED = 3
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m projections.worker", description=__doc__)
+    parser.add_argument(
+        "--database-url", help="PostgreSQL URL of the event store (default: SUKUMA_DATABASE_URL)"
+    )
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="events a page")
+    parser.add_argument(
+        "--projection",
+        action="append",
+        default=[],
+        help="run only this projection (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--until-caught-up", action="store_true", help="exit once the head of the log is reached"
+    )
+    parser.add_argument(
+        "--poll-seconds", type=float, default=5.0, help="safety-net poll besides LISTEN/NOTIFY"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every page")
+    args = parser.parse_args(argv)
+    if args.page_size < 1:
+        parser.error("--page-size must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    with tempfile.TemporaryDirectory(prefix="sukuma-worker-") as data_dir:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=args.database_url, data_dir=Path(data_dir)
+        )
+        if settings.database_url is None:
+            log.error("no database: pass --database-url or set SUKUMA_DATABASE_URL")
+            return 2
+        app = build_application(settings, settings.database_url)
+        try:
+            runner = build_projector(app, args.projection, page_size=args.page_size)
+            _stop_on_signals(runner)
+            if args.until_caught_up:
+                return catch_up(runner)
+            log.info("following the log (page size %d)", args.page_size)
+            runner.run_forever(poll_seconds=args.poll_seconds)
+            return 0
+        finally:
+            app.close()
+
+
+def catch_up(runner: BatchRunner) -> int:
+    """Process up to the head of the log; 0 when every projection reached it."""
+    head = runner.reader.head()
+
+    def progress(p: Progress) -> None:
+        log.debug(
+            "position %d of %d (%d events, %.1f s)", p.position, p.head, p.processed, p.seconds
+        )
+
+    processed = runner.run_once(progress)
+    behind = [p.name for p in runner.projections if runner.position(p) < head]
+    if behind:
+        log.warning("stopped before the head (%d): %s behind", head, ", ".join(behind))
+        return EXIT_STOPPED
+    log.info("caught up: %d events processed, position %d", processed, head)
+    return 0
+
+
+def _stop_on_signals(runner: BatchRunner) -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after the page in flight", signum)
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
