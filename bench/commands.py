@@ -66,7 +66,7 @@ class InProcess:
 
 async def _post(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes
-) -> int:
+) -> tuple[int, bytes]:
     """One keep-alive HTTP/1.1 POST: a bare client, so the load generator costs little CPU."""
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
@@ -79,8 +79,7 @@ async def _post(
         for line in head.split(b"\r\n")
         if line.lower().startswith(b"content-length:")
     )
-    await reader.readexactly(length)
-    return int(head.split(b" ", 2)[1])
+    return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
 
 
 async def _http_load(port: int, households: list[uuid.UUID], commands: int, clients: int) -> float:
@@ -90,8 +89,8 @@ async def _http_load(port: int, households: list[uuid.UUID], commands: int, clie
 
     async def client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], jobs: range) -> None:
         for i in jobs:
-            status = await _post(*conn, paths[i % len(paths)], body)
-            assert status == 201, status
+            status, answer = await _post(*conn, paths[i % len(paths)], body)
+            assert status == 201, answer
 
     def share(total: int, k: int) -> range:
         return range(k, total, clients)
