@@ -1,0 +1,196 @@
+"""Read-model query latency at 30k vs 3M households: cost must not grow with household count.
+
+    python -m bench.queries [--small 30000] [--large 3000000] [--repeat 200]
+
+Two databases get the nerve-centre tables (created by the real view class), bulk-filled in
+SQL (generate_series; the catch-up benchmark covers the real event log). The roll-ups are
+derived from the filled case tables with GROUP BY, so they are consistent with them; daily
+series cover 365 days for every area in both. The API's own query functions
+(``api/readmodels.py``) then run against each, and p95 latencies are compared.
+Target: p95 at the large size <= 1.5x p95 at the small size, for every query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import psycopg
+
+from api import readmodels
+from api.readmodels import HouseholdFilters, ReferralFilters
+from domain.reference.geography import geography
+from projections.registry import open_projections
+from sukuma.database import asyncpg_connect_kwargs, create_database, ensure_database
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+
+TODAY = date(2026, 11, 23)
+P = "nerve_centre"
+
+FILL = [
+    # wards with their areas, numbered for cheap random picks
+    "CREATE TEMP TABLE w AS SELECT row_number() OVER () - 1 AS i, * FROM "
+    "unnest(%(wards)s::text[], %(munis)s::text[], %(dists)s::text[]) AS t(ward, muni, dist)",
+    f"""INSERT INTO {P}_households SELECT
+        md5(g::text || 'h')::uuid, w.ward, w.muni, w.dist,
+        (ARRAY['registered','active','active','active','graduated'])[1 + g %% 5],
+        (ARRAY['low','medium','high','critical'])[1 + (g / 7) %% 4], (g * 37) %% 100,
+        '{{}}'::jsonb,
+        CASE (g / 3) %% 5 WHEN 0 THEN ARRAY[]::text[] WHEN 1 THEN ARRAY['water']
+             WHEN 2 THEN ARRAY['documents','social_grant'] WHEN 3 THEN ARRAY['food_security']
+             ELSE ARRAY['housing','water'] END,
+        (g / 11) %% 3, %(now)s, %(now)s, %(now)s, NULL, NULL, g
+        FROM generate_series(1, %(households)s) g JOIN w ON w.i = g %% %(n)s""",
+    f"""INSERT INTO {P}_referrals SELECT
+        md5(g::text || 'r')::uuid, md5((g * 2)::text || 'h')::uuid, 'n' || g,
+        (ARRAY['social_grant','documents','water','food_security'])[1 + g %% 4], 'high',
+        w.ward, w.muni, w.dist, (ARRAY['SASSA','DHA','MUNI','DSD','DOH'])[1 + (g / 5) %% 5],
+        (ARRAY['made','acknowledged','service_delivered','closed','closed','rejected'])
+          [1 + g %% 6], g %% 3, %(now)s - (g %% 300) * interval '1 day', NULL, NULL, NULL, NULL,
+        %(today)s - (g %% 200 - 100), %(today)s - (g %% 200 - 130), 'standards-v1', g
+        FROM generate_series(1, %(households)s / 2) g JOIN w ON w.i = g %% %(n)s""",
+    f"""INSERT INTO {P}_area_counts SELECT a.level, a.code, m.metric, count(*)
+        FROM {P}_households h,
+        LATERAL (VALUES ('ward', h.ward_id), ('municipality', h.municipality),
+                        ('district', h.district), ('province', 'KZN')) a(level, code),
+        LATERAL unnest(ARRAY['households', 'households_' || h.status,
+                             'risk_' || h.risk_level]) m(metric)
+        GROUP BY 1, 2, 3""",
+    f"""INSERT INTO {P}_open_due SELECT level, code, ack_by, count(*) FROM (
+        SELECT unnest(ARRAY['ward','municipality','district','province']) AS level,
+               unnest(ARRAY[ward_id, municipality, district, 'KZN']) AS code, ack_by
+        FROM {P}_referrals WHERE status = 'made') t GROUP BY 1, 2, 3""",
+    f"""INSERT INTO {P}_department_area SELECT r.department, a.level, a.code, m.metric, count(*)
+        FROM {P}_referrals r,
+        LATERAL (VALUES ('municipality', r.municipality), ('district', r.district),
+                        ('province', 'KZN')) a(level, code),
+        LATERAL unnest(ARRAY['received', 'acknowledged',
+                             'ack_days:' || (r.position %% 20)]) m(metric)
+        GROUP BY 1, 2, 3, 4""",
+    f"""INSERT INTO {P}_ward_needs SELECT ward_id, c, district, municipality, count(*)
+        FROM {P}_households, unnest(open_categories) c GROUP BY 1, 2, 3, 4""",
+    f"""INSERT INTO {P}_area_daily SELECT a.level, a.code, %(today)s - d, m, 1 + d %% 5
+        FROM (SELECT DISTINCT level, code FROM {P}_area_counts) a,
+             generate_series(0, 364) d,
+             unnest(ARRAY['profiles','needs','referrals_made','referrals_completed','graduations',
+                          'interventions','visits','meetings']) m""",
+    "ANALYZE",
+]
+
+
+def fill(url: str, households: int) -> float:
+    """Create the views' tables with the real view class, then fill them in SQL."""
+    settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()))
+    app = build_application(settings, url)
+    open_projections(app.factory.datastore)  # type: ignore[attr-defined]
+    app.close()
+    wards = geography().wards
+    params: dict[str, Any] = {
+        "wards": [w.id for w in wards],
+        "munis": [w.municipality_code for w in wards],
+        "dists": [w.district_code for w in wards],
+        "n": len(wards),
+        "households": households,
+        "now": datetime(2026, 11, 23, tzinfo=UTC),
+        "today": TODAY,
+    }
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in FILL:
+            conn.execute(statement, params)  # type: ignore[arg-type]
+    return time.perf_counter() - started
+
+
+def queries() -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    ward = geography().wards_in("municipality", "KZN225")[3].id
+    return {
+        "dashboard province": lambda db: readmodels.dashboard(db, "province", "KZN", TODAY),
+        "dashboard district": lambda db: readmodels.dashboard(db, "district", "DC22", TODAY),
+        "dashboard ward": lambda db: readmodels.dashboard(db, "ward", ward, TODAY),
+        "households province page": lambda db: readmodels.households_page(
+            db, HouseholdFilters(), None, 50
+        ),
+        "households ward page": lambda db: readmodels.households_page(
+            db, HouseholdFilters(ward=ward), None, 50
+        ),
+        "households critical in district": lambda db: readmodels.households_page(
+            db, HouseholdFilters(district="DC22", risk="critical"), None, 50
+        ),
+        "households needing water in municipality": lambda db: readmodels.households_page(
+            db, HouseholdFilters(municipality="KZN225", need="water"), None, 50
+        ),
+        "referrals overdue in municipality": lambda db: readmodels.referrals_page(
+            db, ReferralFilters(municipality="KZN225", overdue=True), TODAY, None, 50
+        ),
+        "referrals SASSA in district": lambda db: readmodels.referrals_page(
+            db, ReferralFilters(district="DC22", department="SASSA"), TODAY, None, 50
+        ),
+        "department league district": lambda db: readmodels.department_league(
+            db, "district", "DC22", TODAY
+        ),
+        "heat map district": lambda db: readmodels.needs_heatmap(db, "district", "DC22"),
+        "trends province 12 weeks": lambda db: readmodels.trends(db, "province", "KZN", 12, TODAY),
+    }
+
+
+async def p95s(url: str, repeat: int) -> dict[str, float]:
+    pool = await asyncpg.create_pool(min_size=1, max_size=2, **asyncpg_connect_kwargs(url))
+    out = {}
+    try:
+        for name, query in queries().items():
+            for _ in range(10):
+                await query(pool)  # warm caches and prepared statements
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                await query(pool)
+                times.append((time.perf_counter() - started) * 1000)
+            out[name] = statistics.quantiles(times, n=20)[18]
+    finally:
+        await pool.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--small", type=int, default=30_000)
+    parser.add_argument("--large", type=int, default=3_000_000)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
+    admin = ensure_database(
+        Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
+    )
+    results = {}
+    for size in (args.small, args.large):
+        url = create_database(admin, f"bench_q_{size}_{uuid.uuid4().hex[:6]}")
+        seconds = fill(url, size)
+        print(f"filled {size:,} households (+{size // 2:,} referrals) in {seconds:.0f} s")
+        results[size] = asyncio.run(p95s(url, args.repeat))
+    small, large = results[args.small], results[args.large]
+    print(f"machine: {os.cpu_count()} cores; p95 over {args.repeat} runs each (ms)")
+    print(f"{'query':45} {'small':>8} {'large':>8} {'ratio':>6}")
+    worst = 0.0
+    for name in small:
+        ratio = large[name] / small[name]
+        worst = max(worst, ratio)
+        print(f"{name:45} {small[name]:8.2f} {large[name]:8.2f} {ratio:6.2f}")
+    print(f"worst ratio p95(large) / p95(small): {worst:.2f}  (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
