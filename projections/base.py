@@ -10,7 +10,7 @@ unchanged and serves as the baseline the batching runner is measured against.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from string import Formatter
 from typing import Any, ClassVar
 
@@ -58,7 +58,7 @@ class BufferedView(PostgresTrackingRecorder):
             Identifier(self.datastore.schema), Identifier(self.names[suffix])
         )
 
-    def sql(self, template: str) -> Composed:
+    def sql(self, template: str, **extra: Composable) -> Composed:
         """Expand ``{t_<suffix>}`` into qualified table names, ``{ix_<name>}`` into index names."""
         names: dict[str, Composable] = {}
         for _, field, _, _ in Formatter().parse(template):
@@ -66,7 +66,31 @@ class BufferedView(PostgresTrackingRecorder):
                 names[field] = self.table(field[2:])
             elif field and field.startswith("ix_"):
                 names[field] = Identifier(f"{self.prefix}_{field[3:]}")
-        return SQL(template).format(**names)
+        return SQL(template).format(**names, **extra)
+
+    def stage(
+        self,
+        curs: Cursor[DictRow],
+        suffix: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+    ) -> Composed:
+        """COPY rows into a session-local staging twin of a table; returns the twin's name.
+
+        One COPY and one set-based statement per table per page, instead of one statement per
+        row: the difference between a few thousand and tens of thousands of events a second.
+        """
+        stage = Identifier(f"stage_{self.names[suffix]}")
+        curs.execute(
+            SQL("CREATE TEMP TABLE IF NOT EXISTS {0} (LIKE {1}) ON COMMIT DELETE ROWS").format(
+                stage, self.table(suffix)
+            )
+        )
+        cols = SQL(", ").join(map(Identifier, columns))
+        with curs.copy(SQL("COPY {0} ({1}) FROM STDIN").format(stage, cols)) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return SQL("{0}").format(stage)
 
     @abstractmethod
     def reset(self) -> None:

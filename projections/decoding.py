@@ -49,9 +49,15 @@ def _event_class(topic: str) -> type:
 def decode(topic: str, originator_id: UUID, originator_version: int, state: bytes) -> Any:
     """The domain event for one stored event (same result as the library's mapper)."""
     fields = orjson.loads(state)
+    tagged = 0
     for key, value in fields.items():
-        if isinstance(value, (dict, list)):
-            fields[key] = _untag(value)
+        if type(value) is dict and "_type_" in value and len(value) == 2:
+            fields[key] = _DECODERS[value["_type_"]](value["_data_"])
+            tagged += 1
+    if state.count(b'"_type_"') > tagged:  # tags nested deeper (rare): walk the containers
+        for key, value in fields.items():
+            if isinstance(value, (dict, list)):
+                fields[key] = _untag(value)
     fields["originator_id"] = originator_id
     fields["originator_version"] = originator_version
     event: Any = object.__new__(_event_class(topic))

@@ -19,7 +19,7 @@ from projections.decoding import EventLogReader
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 5000
+DEFAULT_PAGE_SIZE = 20_000
 
 
 @dataclass

@@ -116,7 +116,7 @@ def project(
         list[str] | None, typer.Argument(help="Projections to run (default: all)")
     ] = None,
     once: Annotated[bool, typer.Option(help="Catch up to the head of the log, then exit")] = False,
-    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 5000,
+    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
 ) -> None:
     """Run the projector: keep the read models up to date (LISTEN/NOTIFY, batched pages)."""
     settings = Settings()
@@ -142,7 +142,7 @@ cli.add_typer(projections_cli, name="projections")
 @projections_cli.command("rebuild")
 def projections_rebuild(
     name: Annotated[str | None, typer.Argument(help="Projection to rebuild (default: all)")] = None,
-    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 5000,
+    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
 ) -> None:
     """Rebuild from the start of the log into new tables, then swap them in (API stays up)."""
     from projections.rebuild import rebuild

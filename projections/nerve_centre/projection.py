@@ -113,23 +113,35 @@ class NerveCentreProjection(BufferedProjection):
             elif table == "dept_due":
                 view.department_due[key] += value
 
-    def _household(self, event: Any, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    def _household(
+        self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
+    ) -> dict[str, Any]:
+        """Change a household row; ``totals=False`` when no field of its contribution moves."""
         row = self.households[event.originator_id]
-        before = contributions.household(row)
-        change(row)
-        after = contributions.household(row)
-        after.subtract(before)
-        self._apply(after)
+        if totals:
+            before = contributions.household(row)
+            change(row)
+            after = contributions.household(row)
+            after.subtract(before)
+            self._apply(after)
+        else:
+            change(row)
         self._touch(row, "households", event.originator_id)
         return row
 
-    def _referral(self, event: Any, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    def _referral(
+        self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
+    ) -> dict[str, Any]:
+        """Change a referral row; ``totals=False`` when no field of its contribution moves."""
         row = self.referrals[event.originator_id]
-        before = contributions.referral(row)
-        change(row)
-        after = contributions.referral(row)
-        after.subtract(before)
-        self._apply(after)
+        if totals:
+            before = contributions.referral(row)
+            change(row)
+            after = contributions.referral(row)
+            after.subtract(before)
+            self._apply(after)
+        else:
+            change(row)
         self._touch(row, "referrals", event.originator_id)
         return row
 
@@ -240,7 +252,7 @@ class NerveCentreProjection(BufferedProjection):
         def change(row: dict[str, Any]) -> None:
             row["last_contact_at"] = max(row["last_contact_at"], e.occurred_at)
 
-        row = self._household(e, change)
+        row = self._household(e, change, totals=False)  # last contact is in no total
         self._daily(row, e.occurred_at, "visits")
         if e.field_worker_id:
             key = (e.field_worker_id, e.originator_id)
@@ -250,7 +262,8 @@ class NerveCentreProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Household.InterventionDelivered) -> None:
-        self._daily(self._household(e, lambda row: None), e.occurred_at, "interventions")
+        row = self._household(e, lambda row: None, totals=False)
+        self._daily(row, e.occurred_at, "interventions")
 
     @handle.register
     def _(self, e: Household.Moved) -> None:
@@ -350,7 +363,7 @@ class NerveCentreProjection(BufferedProjection):
         def change(row: dict[str, Any]) -> None:
             row["escalation_level"] = e.to_level
 
-        self._referral(e, change)
+        self._referral(e, change, totals=False)  # escalation level is in no total
 
     @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:

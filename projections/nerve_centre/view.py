@@ -71,16 +71,6 @@ REFERRAL_COLUMNS = (
 )
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: str) -> str:
-    cols = ", ".join(columns)
-    values = ", ".join(["%s"] * len(columns))
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
-    return (
-        f"INSERT INTO {{{table}}} ({cols}) VALUES ({values}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
-    )
-
-
 class NerveCentreView(BufferedView):
     tables: ClassVar[dict[str, str]] = {
         "households": (
@@ -211,13 +201,19 @@ class NerveCentreView(BufferedView):
             curs, "department_due", ("department", "level", "code", "due"), self.department_due
         )
         if self.fw_visits:
-            curs.executemany(
+            stage = self.stage(
+                curs,
+                "fw_households",
+                ("field_worker_id", "household_id", "last_visit_on"),
+                ((fw, hh, day) for (fw, hh), day in self.fw_visits.items()),
+            )
+            curs.execute(
                 self.sql(
-                    "INSERT INTO {t_fw_households} VALUES (%s, %s, %s) "
+                    "INSERT INTO {t_fw_households} SELECT * FROM {stage} "
                     "ON CONFLICT (field_worker_id, household_id) DO UPDATE SET last_visit_on = "
-                    "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)"
-                ),
-                [(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
+                    "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)",
+                    stage=stage,
+                )
             )
 
     def _write_rows(
@@ -227,9 +223,20 @@ class NerveCentreView(BufferedView):
         columns: tuple[str, ...],
         rows: Iterable[dict[str, Any]],
     ) -> None:
-        params = [tuple(_adapt(row[c]) for c in columns) for row in rows]
-        if params:
-            curs.executemany(self.sql(_upsert(f"t_{table}", columns, columns[0])), params)
+        """Upsert whole rows (the page's latest state of each case touched)."""
+        staged = [tuple(_adapt(row[c]) for c in columns) for row in rows]
+        if not staged:
+            return
+        stage = self.stage(curs, table, columns, staged)
+        cols = ", ".join(columns)
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+        curs.execute(
+            self.sql(
+                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
+                f"ON CONFLICT ({columns[0]}) DO UPDATE SET {sets}",
+                stage=stage,
+            )
+        )
 
     def _add(
         self,
@@ -243,20 +250,25 @@ class NerveCentreView(BufferedView):
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
+        stage = self.stage(curs, table, (*key, "value"), rows)
         cols = ", ".join((*key, "value"))
         on = conflict or key
-        placeholders = ", ".join(["%s"] * (len(key) + 1))
-        statement = (
-            f"INSERT INTO {{t_{table}}} ({cols}) VALUES ({placeholders}) "
-            f"ON CONFLICT ({', '.join(on)}) "
-            f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value"
+        curs.execute(
+            self.sql(
+                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
+                f"ON CONFLICT ({', '.join(on)}) "
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                stage=stage,
+            )
         )
-        curs.executemany(self.sql(statement), rows)
-        lowered = [tuple(k[key.index(c)] for c in on) for k, v in deltas.items() if v < 0]
-        if lowered:
-            match = " AND ".join(f"{c} = %s" for c in on)
-            curs.executemany(
-                self.sql(f"DELETE FROM {{t_{table}}} WHERE {match} AND value = 0"), lowered
+        if any(v < 0 for v in deltas.values()):
+            match = " AND ".join(f"t.{c} = s.{c}" for c in on)
+            curs.execute(
+                self.sql(
+                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} "
+                    "AND s.value < 0 AND t.value = 0",
+                    stage=stage,
+                )
             )
 
 
