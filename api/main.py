@@ -36,13 +36,16 @@ def create_app(
     application: Sukuma,
     *,
     clock: Callable[[], datetime] = utc_now,
+    database_url: str | None = None,
 ) -> FastAPI:
     """Build the HTTP app around an application (the caller owns its lifecycle)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        url = settings.database_url
-        assert url is not None, "create_app needs settings.database_url"
+        # The embedded server's URL is only known once it runs, so it may be passed apart.
+        url = database_url or settings.database_url
+        if url is None:
+            raise RuntimeError("create_app needs a database URL (or settings.database_url)")
         # The views' tables exist before the first read, even before a projector has run.
         await asyncio.to_thread(open_projections, application.factory.datastore)  # type: ignore[attr-defined]
         # The read side: async queries over the projections' tables (never the event store API).

@@ -21,7 +21,7 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
 
 def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     application = build_application(settings, database_url)
-    return create_app(settings, application), application
+    return create_app(settings, application, database_url=database_url), application
 
 
 def asgi_app() -> FastAPI:
