@@ -24,6 +24,7 @@ WORK_START_UTC = time(6, 0)
 WORK_MINUTES = 8 * 60
 # Two actions of one household never share a minute: a clash moves the later one on by this.
 STEP = timedelta(minutes=1)
+SATURDAY = 5
 
 
 def pick(rng: random.Random, table: Sequence[tuple[T, float]]) -> T:
@@ -89,7 +90,9 @@ class Demo:
     # ---- time --------------------------------------------------------------------------------
 
     def at_work(self, day: date) -> datetime:
-        """A random minute of office hours on ``day`` (UTC)."""
+        """A random minute of office hours on ``day`` (UTC); a weekend moves to the next week."""
+        if day.weekday() >= SATURDAY:
+            day += timedelta(days=7 - day.weekday() + self.rng.randrange(5))
         start = datetime.combine(day, WORK_START_UTC, tzinfo=UTC)
         return start + timedelta(minutes=self.rng.randrange(WORK_MINUTES))
 

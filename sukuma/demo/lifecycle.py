@@ -200,7 +200,7 @@ def _plan_graduation(sim: HouseholdSim, after: datetime) -> None:
     meeting = sim.plan.next_meeting(max(after + timedelta(days=7), minimum), 45)
     if meeting is None:
         return
-    visit_at = meeting.at - timedelta(days=sim.demo.rng.uniform(1, 8))
+    visit_at = sim.demo.at_work((meeting.at - timedelta(days=sim.demo.rng.randint(2, 8))).date())
     if visit_at > after:
         sim.timeline.at(visit_at, _pre_graduation_visit(sim))
     sim.timeline.at(sim.demo.minutes_after(meeting.at, 30, 180), _graduate(sim, meeting))

@@ -20,6 +20,7 @@ from sukuma.demo.places import Place
 
 DEPARTMENT_SEATS: Final = ("DSD", "SASSA", "DOH", "DHA", "DBE", "SAPS", "MUNI")
 MEETING_TIME_UTC: Final = time(8, 0)  # 10:00 SAST
+MEETING_DAYS: Final = ((3, 50.0), (1, 20.0), (2, 20.0), (4, 10.0))  # Thursday mostly
 HOUSEHOLDS_PER_FIELD_WORKER: Final = 25
 CADRES: Final = (("ccg", 70.0), ("cdw", 15.0), ("youth_ambassador", 15.0))
 EMPLOYERS: Final = {"ccg": "DOH", "cdw": "COGTA", "youth_ambassador": "OTP"}
@@ -121,6 +122,8 @@ def _calendar(demo: Demo, established: datetime, cadence: int) -> list[PlannedMe
         stop -= timedelta(days=demo.rng.randint(20, 60))  # a war room that stopped meeting
     meetings: list[PlannedMeeting] = []
     day = (established + timedelta(days=7)).date()
+    weekday = pick(demo.rng, MEETING_DAYS)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
     while True:
         at = datetime.combine(day, MEETING_TIME_UTC, tzinfo=established.tzinfo)
         at += timedelta(minutes=demo.rng.randint(0, 45))
