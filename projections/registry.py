@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
+import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
 from projections.base import BufferedProjection, BufferedView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+
+DDL_LOCK_KEY = 0x5355_4B00  # serialises table creation across processes
 
 PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
@@ -26,9 +30,17 @@ def open_projections(
     if unknown:
         raise KeyError(f"unknown projection(s): {', '.join(sorted(unknown))}")
     opened: list[BufferedProjection] = []
-    for name in names or list(PROJECTIONS):
-        projection_class, view_class = PROJECTIONS[name]
-        view = view_class(datastore, tracking_table_name=f"{table_prefix}{name}_tracking")
-        view.create_table()
-        opened.append(projection_class(view))
+    kwargs = cast("dict[str, Any]", datastore.pool.kwargs)
+    with psycopg.Connection.connect(**kwargs, autocommit=True) as conn:
+        # Several API workers or projectors may start at once: concurrent CREATE TABLE IF NOT
+        # EXISTS collide in PostgreSQL's catalog ("tuple concurrently updated"), so take turns.
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        try:
+            for name in names or list(PROJECTIONS):
+                projection_class, view_class = PROJECTIONS[name]
+                view = view_class(datastore, tracking_table_name=f"{table_prefix}{name}_tracking")
+                view.create_table()
+                opened.append(projection_class(view))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
     return opened

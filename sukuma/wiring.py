@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
 from api.main import create_app
 from domain.application import Sukuma
-from projections.registry import open_projections
+from projections.registry import DDL_LOCK_KEY, open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings
 
 
 def build_application(settings: Settings, database_url: str) -> Sukuma:
     """The event-sourced application over PostgreSQL (tables are created if missing)."""
-    return Sukuma(env=settings.eventsourcing_env(database_url))
+    # Processes starting together take turns creating tables (see projections.registry).
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        return Sukuma(env=settings.eventsourcing_env(database_url))
 
 
 def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
