@@ -116,33 +116,35 @@ class NerveCentreProjection(BufferedProjection):
     def _household(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
-        """Change a household row; ``totals=False`` when no field of its contribution moves."""
-        row = self.households[event.originator_id]
-        if totals:
-            before = contributions.household(row)
-            change(row)
-            after = contributions.household(row)
-            after.subtract(before)
-            self._apply(after)
-        else:
-            change(row)
-        self._touch(row, "households", event.originator_id)
-        return row
+        return self._change("households", contributions.household, event, change, totals)
 
     def _referral(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
-        """Change a referral row; ``totals=False`` when no field of its contribution moves."""
-        row = self.referrals[event.originator_id]
+        return self._change("referrals", contributions.referral, event, change, totals)
+
+    def _change(
+        self,
+        table: str,
+        contribution: Callable[[dict[str, Any]], Counter[contributions.Key]],
+        event: Any,
+        change: Callable[[dict[str, Any]], None],
+        totals: bool,
+    ) -> dict[str, Any]:
+        """Change a case row and add the difference it makes to the totals.
+
+        ``totals=False`` when the event moves no field that any total counts.
+        """
+        row: dict[str, Any] = getattr(self, table)[event.originator_id]
         if totals:
-            before = contributions.referral(row)
+            before = contribution(row)
             change(row)
-            after = contributions.referral(row)
+            after = contribution(row)
             after.subtract(before)
             self._apply(after)
         else:
             change(row)
-        self._touch(row, "referrals", event.originator_id)
+        self._touch(row, table, event.originator_id)
         return row
 
     def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
