@@ -60,9 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     with tempfile.TemporaryDirectory(prefix="sukuma-worker-") as data_dir:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=args.database_url, data_dir=Path(data_dir)
-        )
+        given = {"database_url": args.database_url} if args.database_url else {}
+        settings = Settings(data_dir=Path(data_dir), **given)
         if settings.database_url is None:
             log.error("no database: pass --database-url or set SUKUMA_DATABASE_URL")
             return 2

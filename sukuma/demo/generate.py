@@ -44,7 +44,9 @@ class DemoSummary:
     events: int
 
 
-MAX_EVENTS_PER_SAVE = 500
+# psycopg's pipeline over a unix socket (the embedded server) hangs once one statement's
+# message passes ~0.5 MB; profile events are up to ~5 KB, so 50 events stay well below.
+MAX_EVENTS_PER_SAVE = 50
 
 
 @dataclass
@@ -79,8 +81,7 @@ class Batcher:
             return
         events: list[Any] = [e for a in self.pending for e in a.collect_events()]
         events.sort(key=attrgetter("occurred_at"))  # stable: each aggregate keeps its order
-        # Saved in chunks: one psycopg pipeline holding thousands of inserts can stall (seen
-        # here with the library's own recorder at ~2,000 events in one save).
+        # Saved in chunks (see MAX_EVENTS_PER_SAVE): a large save stalls psycopg's pipeline.
         for start in range(0, len(events), MAX_EVENTS_PER_SAVE):
             self.app.save(*events[start : start + MAX_EVENTS_PER_SAVE])
         self.events.update(type(e).__qualname__ for e in events)
