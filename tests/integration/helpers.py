@@ -6,6 +6,8 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
 
 from tests.factories import make_profile
 
@@ -67,3 +69,23 @@ async def advance_referral(http: httpx.AsyncClient, referral_id: str, *steps: st
     }
     for step in steps:
         await post_ok(http, f"/v1/referrals/{referral_id}/{step}", bodies.get(step, {}))
+
+
+def table_rows(datastore: PostgresDatastore, table: str) -> list[tuple[Any, ...]]:
+    """Every row of a table, ordered by all its columns."""
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT count(*) AS n FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (datastore.schema, table),
+        )
+        row = curs.fetchone()
+        columns = int(row["n"]) if row else 0
+        assert columns, f"no table {table}"
+        order = ", ".join(str(i) for i in range(1, columns + 1))
+        curs.execute(
+            SQL("SELECT * FROM {0}.{1} ORDER BY " + order).format(
+                Identifier(datastore.schema), Identifier(table)
+            )
+        )
+        return [tuple(r.values()) for r in curs.fetchall()]

@@ -19,14 +19,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
-from psycopg.sql import SQL, Identifier
 
 from bench._events import make_profile
 from domain.application import Sukuma
@@ -42,6 +40,7 @@ from projections.runner import BatchRunner
 from sukuma.database import create_database, drop_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
+from tests.integration.helpers import table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -261,26 +260,6 @@ class History:
         members = self.members[ward]
         attendees = members[: 1 + b % len(members)]
         self.app.hold_meeting(war_room_id(ward), uuid.uuid4(), attendees, [], None, self.ctx())
-
-
-def table_rows(datastore: PostgresDatastore, table: str) -> list[tuple[Any, ...]]:
-    """Every row of a table, ordered by all its columns."""
-    with datastore.transaction(commit=False) as curs:
-        curs.execute(
-            "SELECT count(*) AS n FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = %s",
-            (datastore.schema, table),
-        )
-        row = curs.fetchone()
-        columns = int(row["n"]) if row else 0
-        assert columns, f"no table {table}"
-        order = ", ".join(str(i) for i in range(1, columns + 1))
-        curs.execute(
-            SQL("SELECT * FROM {0}.{1} ORDER BY " + order).format(
-                Identifier(datastore.schema), Identifier(table)
-            )
-        )
-        return [tuple(r.values()) for r in curs.fetchall()]
 
 
 steps = st.tuples(

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -27,6 +26,7 @@ from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from sukuma.settings import Settings
+from tests.integration.helpers import table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -48,26 +48,6 @@ def tracked_position(datastore: PostgresDatastore, prefix: str = "") -> int:
         curs.execute(SQL("SELECT max(notification_id) AS max FROM {0}.{1}").format(*table))
         row = curs.fetchone()
     return int(row["max"] or 0) if row else 0
-
-
-def table_rows(datastore: PostgresDatastore, table: str) -> list[tuple[Any, ...]]:
-    """Every row of a table, ordered by all its columns."""
-    with datastore.transaction(commit=False) as curs:
-        curs.execute(
-            "SELECT count(*) AS n FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = %s",
-            (datastore.schema, table),
-        )
-        row = curs.fetchone()
-        columns = int(row["n"]) if row else 0
-        assert columns, f"no table {table}"
-        order = ", ".join(str(i) for i in range(1, columns + 1))
-        curs.execute(
-            SQL("SELECT * FROM {0}.{1} ORDER BY " + order).format(
-                Identifier(datastore.schema), Identifier(table)
-            )
-        )
-        return [tuple(r.values()) for r in curs.fetchall()]
 
 
 def assert_views_equal_rebuild(app: Sukuma) -> dict[str, int]:
