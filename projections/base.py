@@ -129,8 +129,13 @@ class BufferedView(PostgresTrackingRecorder):
 class BufferedProjection(Projection[BufferedView]):
     """A projection over a ``BufferedView``: handlers buffer, then the position is tracked."""
 
+    def __init__(self, view: BufferedView) -> None:
+        super().__init__(view)
+        # Bound once: each attribute access of a singledispatchmethod builds a new wrapper.
+        self._dispatch = self.handle
+
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.handle(domain_event)
+        self._dispatch(domain_event)
         self.view.tracked(tracking)
 
     @singledispatchmethod

@@ -28,6 +28,7 @@ from projections.nerve_centre import contributions
 from projections.nerve_centre.view import NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
+CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
 REFERRAL_WINDOW_DAYS = 14  # M4: a need counts as referred when referred within 14 days
 REGRESSION_WINDOW = timedelta(days=90)  # M12: reopened within 90 days of graduation
 
@@ -137,11 +138,15 @@ class NerveCentreProjection(BufferedProjection):
         """
         row: dict[str, Any] = getattr(self, table)[event.originator_id]
         if totals:
-            before = contribution(row)
+            # The row's last contribution is kept with it (not a column), so only "after" is
+            # computed per event; a row loaded from the table computes its "before" once.
+            before = row.pop(CONTRIBUTION, None) or contribution(row)
             change(row)
             after = contribution(row)
-            after.subtract(before)
-            self._apply(after)
+            row[CONTRIBUTION] = after
+            delta = after.copy()
+            delta.subtract(before)
+            self._apply(delta)
         else:
             change(row)
         self._touch(row, table, event.originator_id)
@@ -190,7 +195,8 @@ class NerveCentreProjection(BufferedProjection):
             "graduated_at": None,
         }
         self.households[e.originator_id] = row
-        self._apply(contributions.household(row))
+        row[CONTRIBUTION] = contributions.household(row)
+        self._apply(row[CONTRIBUTION])
         self._touch(row, "households", e.originator_id)
         self._daily(row, e.occurred_at, "households_registered")
 
@@ -319,7 +325,8 @@ class NerveCentreProjection(BufferedProjection):
             "standard_version": e.standard_version,
         }
         self.referrals[e.originator_id] = row
-        self._apply(contributions.referral(row))
+        row[CONTRIBUTION] = contributions.referral(row)
+        self._apply(row[CONTRIBUTION])
         self._touch(row, "referrals", e.originator_id)
         self._daily(row, e.occurred_at, "referrals_made")
         need = self.households.get(row["household_id"], {}).get("open_needs", {}).get(e.need_id)
