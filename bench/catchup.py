@@ -1,6 +1,6 @@
 """Projection catch-up (B3): the batching runner vs. the library's stock runner, same run.
 
-    python -m bench.catchup [--events 1000000] [--sample 3000] [--page-size 5000]
+    python -m bench.catchup [--events 1000000] [--sample 3000] [--page-size 20000]
                             [--generator demo|events] [--profile]
 
 Fills the real event log (through the application: the demo generator, or ``bench._events``)
@@ -44,7 +44,7 @@ from domain.application import Sukuma
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
-from projections.runner import BatchRunner, Progress
+from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
 from sukuma.database import create_database, drop_database, start_embedded_postgres
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
@@ -191,7 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.catchup", description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=3000)
-    parser.add_argument("--page-size", type=int, default=5000)
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     parser.add_argument("--generator", choices=["demo", "events"], default="demo")
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a full catch-up (prof_ tables)"
