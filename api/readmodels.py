@@ -20,6 +20,7 @@ from domain.application import Sukuma
 from domain.reference.departments import departments
 from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
+from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.indicators import percentiles, share, week_start
 from projections.nerve_centre.view import HOUSEHOLD_COLUMNS, REFERRAL_COLUMNS
 
@@ -56,9 +57,13 @@ _COUNT_METRICS = (
     "war_rooms",
 )
 # An open referral is overdue once past the date of its next step (as contributions.due_date).
+# Overdue as the projection defines it (contributions.DUE_BY), in SQL.
 _OVERDUE = (
-    "((status = 'made' AND ack_by < {today}) "
-    "OR (status IN ('acknowledged', 'disputed') AND deliver_by < {today}))"
+    "("
+    + " OR ".join(
+        f"(status = '{status}' AND {column} < {{today}})" for status, column in DUE_BY.items()
+    )
+    + ")"
 )
 _DAYS_OPEN = (
     "(coalesce((closed_at AT TIME ZONE 'UTC')::date, {today}) - (made_at AT TIME ZONE 'UTC')::date)"

@@ -53,13 +53,14 @@ def household(row: dict[str, Any] | None) -> Counter[Key]:
     return out
 
 
+# The one definition of "overdue": which due date applies to an open referral in each status.
+DUE_BY: dict[str, str] = {"made": "ack_by", "acknowledged": "deliver_by", "disputed": "deliver_by"}
+
+
 def due_date(row: dict[str, Any]) -> date | None:
     """The date an open referral falls overdue: acknowledgement first, then delivery."""
-    if row["status"] == "made":
-        return row["ack_by"]  # type: ignore[no-any-return]
-    if row["status"] in ("acknowledged", "disputed"):
-        return row["deliver_by"]  # type: ignore[no-any-return]
-    return None
+    column = DUE_BY.get(row["status"])
+    return None if column is None else row[column]
 
 
 def referral(row: dict[str, Any] | None) -> Counter[Key]:
