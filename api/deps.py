@@ -12,7 +12,9 @@ from fastapi import Depends, Header, Request
 
 from api.commands import CommandRunner
 from api.errors import BadHeader
+from domain.access.principal import PII_READ, Principal, Role
 from domain.application import Sukuma
+from domain.reference.geography import PROVINCE_CODE
 
 
 async def get_application(request: Request) -> Sukuma:
@@ -39,7 +41,7 @@ Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 ReadPool = Annotated[asyncpg.Pool, Depends(get_read_pool)]
 
 
-async def current_actor(
+async def current_principal(
     x_actor: Annotated[
         str | None,
         Header(
@@ -47,9 +49,24 @@ async def current_actor(
             description="Acting user, until token authentication replaces it (same plumbing).",
         ),
     ] = None,
-) -> str:
-    """Who is acting. The access issue swaps this source for the token's subject."""
-    return x_actor or "anonymous"
+) -> Principal:
+    """Who is acting. Interim: ``X-Actor`` names a user with every role over the province;
+    the access issue swaps this source for the verified token (same ``Principal`` out)."""
+    name = x_actor or "anonymous"
+    return Principal(
+        user_id=name,
+        username=name,
+        roles=frozenset(Role),
+        scopes=frozenset({f"province:{PROVINCE_CODE}", PII_READ}),
+    )
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_actor(principal: CurrentUser) -> str:
+    """What events record as ``actor``: the principal's user name."""
+    return principal.actor
 
 
 Actor = Annotated[str, Depends(current_actor)]

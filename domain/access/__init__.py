@@ -1,0 +1,1 @@
+"""Who may do what where: principals, roles and geographic/department scopes."""
