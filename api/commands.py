@@ -12,6 +12,7 @@ from eventsourcing.persistence import RecordConflictError
 from fastapi.responses import JSONResponse
 
 from api.errors import IdempotencyKeyReused
+from domain.access.principal import Principal
 from domain.application import Sukuma
 from domain.application_base import ConcurrencyExhausted
 from domain.context import CommandContext, Written
@@ -48,6 +49,7 @@ class CommandRunner:
     fingerprint: str
     window: timedelta
     clock: Callable[[], datetime]
+    principal: Principal | None = None
 
     def occurred(self, occurred_at: datetime | None) -> datetime:
         """When it happened in the field: defaults to now; refuses the future and the too old."""
@@ -92,6 +94,7 @@ class CommandRunner:
             occurred_at=self.occurred(occurred_at),
             expected_version=self.expected_version,
             receipt=receipt,
+            principal=self.principal,
         )
         try:
             written = action(ctx)

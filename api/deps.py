@@ -9,12 +9,16 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import OAuth2PasswordBearer
 
+from api.auth.service import Auth, NotAuthenticated
+from api.auth.tokens import InvalidToken
 from api.commands import CommandRunner
 from api.errors import BadHeader
-from domain.access.principal import PII_READ, Principal, Role
+from domain.access.policy import RowScope, row_scope
+from domain.access.principal import Principal
 from domain.application import Sukuma
-from domain.reference.geography import PROVINCE_CODE
 
 
 async def get_application(request: Request) -> Sukuma:
@@ -41,24 +45,33 @@ Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 ReadPool = Annotated[asyncpg.Pool, Depends(get_read_pool)]
 
 
+async def get_auth(request: Request) -> Auth:
+    auth: Auth = request.app.state.auth
+    return auth
+
+
+bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
 async def current_principal(
-    x_actor: Annotated[
-        str | None,
-        Header(
-            max_length=128,
-            description="Acting user, until token authentication replaces it (same plumbing).",
-        ),
-    ] = None,
+    auth: Annotated[Auth, Depends(get_auth)],
+    token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
-    """Who is acting. Interim: ``X-Actor`` names a user with every role over the province;
-    the access issue swaps this source for the verified token (same ``Principal`` out)."""
-    name = x_actor or "anonymous"
-    return Principal(
-        user_id=name,
-        username=name,
-        roles=frozenset(Role),
-        scopes=frozenset({f"province:{PROVINCE_CODE}", PII_READ}),
-    )
+    """Who is acting: the verified access token's principal, while its user is still active at
+    the token's generation (a cached check: no database round trip on most requests)."""
+    if not token:
+        raise NotAuthenticated("missing bearer token")
+    try:
+        claims = auth.tokens.verify_access(token)
+    except InvalidToken as exc:
+        raise NotAuthenticated(str(exc)) from None
+    user_id = claims.principal.user_id
+    hit, state = auth.states.cached(user_id)
+    if not hit:
+        state = await run_in_threadpool(auth.states.load, user_id)
+    if state is None or not state.active or state.generation != claims.generation:
+        raise NotAuthenticated("the session has ended")
+    return claims.principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
@@ -70,6 +83,19 @@ async def current_actor(principal: CurrentUser) -> str:
 
 
 Actor = Annotated[str, Depends(current_actor)]
+
+
+async def household_rows(principal: CurrentUser) -> RowScope:
+    return row_scope(principal, "household")
+
+
+async def referral_rows(principal: CurrentUser) -> RowScope:
+    return row_scope(principal, "referral")
+
+
+#: The rows of a list or export the caller may see (rendered in SQL by ``api.readmodels``).
+HouseholdRows = Annotated[RowScope, Depends(household_rows)]
+ReferralRows = Annotated[RowScope, Depends(referral_rows)]
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -85,7 +111,7 @@ def parse_if_match(value: str | None) -> int | None:
 async def command_runner(
     request: Request,
     application: SukumaApp,
-    actor: Actor,
+    principal: CurrentUser,
     clock: Clock,
     if_match: Annotated[str | None, Header(description="Expected version (the ETag read).")] = None,
     idempotency_key: Annotated[
@@ -101,7 +127,8 @@ async def command_runner(
     window_days: int = request.app.state.settings.occurred_at_window_days
     return CommandRunner(
         application=application,
-        actor=actor,
+        actor=principal.actor,
+        principal=principal,
         expected_version=parse_if_match(if_match),
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,

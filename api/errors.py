@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.auth.service import NotAuthenticated, TooManyAttempts
+from domain.access.policy import Forbidden
 from domain.application_base import ConcurrencyExhausted
 from domain.errors import (
     AlreadyExists,
@@ -95,6 +97,24 @@ def _busy(_: Request, exc: ConcurrencyExhausted) -> JSONResponse:
     )
 
 
+def _not_authenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
+    return JSONResponse(
+        status_code=401,
+        content={"detail": f"not authenticated: {exc}"},
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+    return JSONResponse(status_code=403, content={"detail": str(exc), "action": exc.action})
+
+
+def _too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
+    return JSONResponse(
+        status_code=429, content={"detail": str(exc)}, headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     NotFoundError: _not_found,
     RuleViolation: _rule_violation,
@@ -104,6 +124,9 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     IdempotencyKeyReused: _key_reused,
     BadHeader: _bad_header,
     ConcurrencyExhausted: _busy,
+    NotAuthenticated: _not_authenticated,
+    Forbidden: _forbidden,
+    TooManyAttempts: _too_many,
 }
 
 

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 
 from api.schemas.common import EventRead, HistoryRead
+from domain.access.principal import Principal
 from domain.application import Sukuma
 from domain.base import SukumaAggregate
 
@@ -23,8 +24,9 @@ def history_of(
     aggregate_id: UUID,
     as_of: datetime | None,
     present: Callable[[A], BaseModel],
+    principal: Principal,
 ) -> HistoryRead:
-    events, state = app.history(cls, aggregate_id, as_of)
+    events, state = app.history(cls, aggregate_id, as_of, principal=principal)
     return HistoryRead(
         id=str(aggregate_id),
         as_of=as_of,

@@ -8,16 +8,21 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from api import errors
+from api.auth.service import Auth
+from api.auth.throttle import DDL as AUTH_DDL
+from api.deps import current_principal
 from api.routers import (
+    auth,
     fieldworkers,
     health,
     households,
     indicators,
     reference,
     referrals,
+    users,
     views,
     warrooms,
 )
@@ -54,6 +59,11 @@ def create_app(
             max_size=settings.read_pool_max_size,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
         )
+        async with app.state.read_pool.acquire() as conn:
+            for (
+                statement
+            ) in AUTH_DDL:  # failed sign-ins and used refresh tokens, shared by replicas
+                await conn.execute(statement)
         try:
             yield
         finally:
@@ -68,11 +78,18 @@ def create_app(
     api.state.settings = settings
     api.state.sukuma = application
     api.state.clock = clock
+    api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
+    # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
+    api.include_router(auth.router, prefix="/v1")
+    # Everything else needs a valid token: a router added here is authenticated, and its
+    # objects are scoped by the access policy (domain.access.policy) in the application.
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)])
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
-    api.include_router(views.router, prefix="/v1")
-    api.include_router(indicators.router, prefix="/v1")
-    for module in (households, referrals, warrooms, fieldworkers, reference):
-        api.include_router(module.router, prefix="/v1")
+    v1.include_router(views.router)
+    v1.include_router(indicators.router)
+    for module in (households, referrals, warrooms, fieldworkers, users, reference):
+        v1.include_router(module.router)
+    api.include_router(v1)
     return api

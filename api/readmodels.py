@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
+from domain.access.policy import Area, RowScope
 from domain.application import Sukuma
 from domain.reference.departments import departments
 from domain.reference.geography import geography
@@ -110,6 +111,37 @@ class _Query:
         return f" WHERE {' AND '.join(self.terms)}" if self.terms else ""
 
 
+# ---- scope: the one clause every list and export carries ---------------------------------------
+
+
+def _area(q: _Query, area: Area) -> str | None:
+    if area.province:
+        return "true"
+    terms = [
+        f"{column} = ANY({q.arg(sorted(codes))}::text[])"
+        for column, codes in (
+            ("ward_id", area.wards),
+            ("municipality", area.municipalities),
+            ("district", area.districts),
+        )
+        if codes
+    ]
+    return f"({' OR '.join(terms)})" if terms else None
+
+
+def scoped(q: _Query, scope: RowScope) -> None:
+    """Only the rows the access policy lets the caller see (``RowScope.sees``, in SQL)."""
+    terms = []
+    by_area = _area(q, scope.area)
+    if by_area:
+        terms.append(by_area)
+    by_department = _area(q, scope.department_area) if scope.departments else None
+    if by_department:
+        departments = q.arg(sorted(scope.departments))
+        terms.append(f"(department = ANY({departments}::text[]) AND {by_department})")
+    q.terms.append(f"({' OR '.join(terms)})" if terms else "false")
+
+
 # ---- freshness ---------------------------------------------------------------------------------
 
 
@@ -162,7 +194,8 @@ async def projection_status(db: Db, names: list[str], now: datetime) -> dict[str
 # ---- case lists (keyset pages and CSV streams) -------------------------------------------------
 
 
-def _households(filters: HouseholdFilters, q: _Query) -> None:
+def _households(filters: HouseholdFilters, scope: RowScope, q: _Query) -> None:
+    scoped(q, scope)
     q.where("ward_id = {}", filters.ward)
     q.where("municipality = {}", filters.municipality)
     q.where("district = {}", filters.district)
@@ -171,7 +204,8 @@ def _households(filters: HouseholdFilters, q: _Query) -> None:
     q.where("open_categories @> ARRAY[{}]::text[]", filters.need)
 
 
-def _referrals(filters: ReferralFilters, q: _Query, today_arg: str) -> None:
+def _referrals(filters: ReferralFilters, scope: RowScope, q: _Query, today_arg: str) -> None:
+    scoped(q, scope)
     q.where("status = {}", filters.status)
     q.where("department = {}", filters.department)
     q.where("ward_id = {}", filters.ward)
@@ -191,11 +225,11 @@ def _open_needs(raw: str) -> list[dict[str, Any]]:
 
 
 async def households_page(
-    db: Db, filters: HouseholdFilters, after: UUID | None, limit: int
+    db: Db, filters: HouseholdFilters, scope: RowScope, after: UUID | None, limit: int
 ) -> tuple[list[dict[str, Any]], UUID | None]:
     """Up to ``limit`` households after key ``after`` in id order, and the next page's key."""
     q = _Query()
-    _households(filters, q)
+    _households(filters, scope, q)
     q.where("household_id > {}", after)
     rows = await db.fetch(
         f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM {PROJECTION}_households{q.clause()} "
@@ -207,12 +241,17 @@ async def households_page(
 
 
 async def referrals_page(
-    db: Db, filters: ReferralFilters, today: date, after: UUID | None, limit: int
+    db: Db,
+    filters: ReferralFilters,
+    scope: RowScope,
+    today: date,
+    after: UUID | None,
+    limit: int,
 ) -> tuple[list[dict[str, Any]], UUID | None]:
     """Up to ``limit`` referrals after key ``after`` in id order, and the next page's key."""
     q = _Query()
     today_arg = q.arg(today)
-    _referrals(filters, q, today_arg)
+    _referrals(filters, scope, q, today_arg)
     q.where("referral_id > {}", after)
     rows = await db.fetch(
         f"{_referral_select(REFERRAL_COLUMNS, today_arg)}{q.clause()} ORDER BY referral_id "
@@ -234,11 +273,11 @@ def _referral_select(columns: tuple[str, ...], today_arg: str) -> str:
 
 
 async def stream_households(
-    pool: asyncpg.Pool, filters: HouseholdFilters
+    pool: asyncpg.Pool, filters: HouseholdFilters, scope: RowScope
 ) -> AsyncIterator[tuple[Any, ...]]:
     """Every matching household as a CSV row (``HOUSEHOLD_CSV_COLUMNS``), in id order."""
     q = _Query()
-    _households(filters, q)
+    _households(filters, scope, q)
     columns = ", ".join(
         "(SELECT count(*) FROM jsonb_object_keys(open_needs))"
         if c == "open_needs"
@@ -253,12 +292,12 @@ async def stream_households(
 
 
 async def stream_referrals(
-    pool: asyncpg.Pool, filters: ReferralFilters, today: date
+    pool: asyncpg.Pool, filters: ReferralFilters, scope: RowScope, today: date
 ) -> AsyncIterator[tuple[Any, ...]]:
     """Every matching referral as a CSV row (``REFERRAL_CSV_COLUMNS``), in id order."""
     q = _Query()
     today_arg = q.arg(today)
-    _referrals(filters, q, today_arg)
+    _referrals(filters, scope, q, today_arg)
     select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg)
     async for row in _stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
         yield row

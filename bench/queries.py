@@ -29,6 +29,7 @@ import psycopg
 
 from api import readmodels
 from api.readmodels import HouseholdFilters, ReferralFilters
+from domain.access.policy import Area, RowScope
 from domain.reference.geography import geography
 from projections.registry import open_projections
 from sukuma.database import asyncpg_connect_kwargs, create_database, ensure_database
@@ -112,6 +113,10 @@ def fill(url: str, households: int) -> float:
     return time.perf_counter() - started
 
 
+# A province-wide analyst: the scope clause every list carries, at its broadest.
+PROVINCE = RowScope(area=Area(province=True), department_area=Area(), departments=frozenset())
+
+
 def queries() -> dict[str, Callable[[Any], Awaitable[Any]]]:
     ward = geography().wards_in("municipality", "KZN225")[3].id
     return {
@@ -119,22 +124,22 @@ def queries() -> dict[str, Callable[[Any], Awaitable[Any]]]:
         "dashboard district": lambda db: readmodels.dashboard(db, "district", "DC22", TODAY),
         "dashboard ward": lambda db: readmodels.dashboard(db, "ward", ward, TODAY),
         "households province page": lambda db: readmodels.households_page(
-            db, HouseholdFilters(), None, 50
+            db, HouseholdFilters(), PROVINCE, None, 50
         ),
         "households ward page": lambda db: readmodels.households_page(
-            db, HouseholdFilters(ward=ward), None, 50
+            db, HouseholdFilters(ward=ward), PROVINCE, None, 50
         ),
         "households critical in district": lambda db: readmodels.households_page(
-            db, HouseholdFilters(district="DC22", risk="critical"), None, 50
+            db, HouseholdFilters(district="DC22", risk="critical"), PROVINCE, None, 50
         ),
         "households needing water in municipality": lambda db: readmodels.households_page(
-            db, HouseholdFilters(municipality="KZN225", need="water"), None, 50
+            db, HouseholdFilters(municipality="KZN225", need="water"), PROVINCE, None, 50
         ),
         "referrals overdue in municipality": lambda db: readmodels.referrals_page(
-            db, ReferralFilters(municipality="KZN225", overdue=True), TODAY, None, 50
+            db, ReferralFilters(municipality="KZN225", overdue=True), PROVINCE, TODAY, None, 50
         ),
         "referrals SASSA in district": lambda db: readmodels.referrals_page(
-            db, ReferralFilters(district="DC22", department="SASSA"), TODAY, None, 50
+            db, ReferralFilters(district="DC22", department="SASSA"), PROVINCE, TODAY, None, 50
         ),
         "department league district": lambda db: readmodels.department_league(
             db, "district", "DC22", TODAY

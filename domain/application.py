@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.referrals.application import ReferralCommands
+from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
 
 
-class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands):
+class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands, UserCommands):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 
     name = "sukuma"

@@ -12,6 +12,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 from eventsourcing.utils import get_topic
 
+from domain.access.locations import location_of
+from domain.access.policy import Location, authorize, authorize_creation
+from domain.access.principal import Principal
 from domain.base import SukumaAggregate
 from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, VersionConflict
@@ -64,11 +67,22 @@ class ApplicationBase(Application[UUID]):
             raise NotFoundError(kind_of(cls), aggregate_id)
         return aggregate
 
+    def read(self, cls: type[A], aggregate_id: UUID, principal: Principal | None) -> A:
+        """Load an aggregate for a caller: outside its scope it is 'not found' (policy)."""
+        aggregate = self.get(cls, aggregate_id)
+        self._authorize(principal, cls, "read", aggregate)
+        return aggregate
+
     def history(
-        self, cls: type[A], aggregate_id: UUID, as_of: datetime | None = None
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        as_of: datetime | None = None,
+        *,
+        principal: Principal | None = None,
     ) -> tuple[list[SukumaAggregate.Event], A | None]:
         """The aggregate's events recorded up to ``as_of`` and the state they produce."""
-        current = self.get(cls, aggregate_id)  # raises for unknown ids and other types
+        current = self.read(cls, aggregate_id, principal)  # raises for unknown ids, other types
         events = cast(
             "list[SukumaAggregate.Event]", list(self.repository.event_store.get(aggregate_id))
         )
@@ -96,6 +110,25 @@ class ApplicationBase(Application[UUID]):
                 field, f"unknown department {code!r} (see GET /v1/departments)"
             ) from None
 
+    # ---- access --------------------------------------------------------------------------------
+
+    def _authorize(
+        self,
+        principal: Principal | None,
+        cls: type[Aggregate],
+        verb: str,
+        target: Aggregate | Location,
+    ) -> None:
+        """The one place the access policy is applied to an object (``None``: an in-process
+        caller such as the demo or the scheduler, which acts as the system)."""
+        if principal is None:
+            return
+        action = f"{kind_of(cls)}.{verb}"
+        if isinstance(target, Location):
+            authorize_creation(principal, action, target)
+        else:
+            authorize(principal, action, location_of(target), (kind_of(cls), target.id))
+
     # ---- writing -----------------------------------------------------------------------------
 
     def _save(
@@ -111,14 +144,18 @@ class ApplicationBase(Application[UUID]):
         aggregate_id: UUID,
         ctx: CommandContext,
         command: Callable[[A], Sequence[Aggregate] | None],
+        *,
+        action: str,
     ) -> Written:
         """Apply a command to the current state; with an expected version, refuse a stale one.
 
-        Without ``If-Match`` a concurrent write is not an error: reload and re-decide (the
-        command's own guards answer 409 if it is no longer legal).
+        ``action`` names the command for the access policy (``<kind>.<action>``), checked on
+        the loaded aggregate before the command runs. Without ``If-Match`` a concurrent write
+        is not an error: reload and re-decide (the command's guards answer 409 if need be).
         """
         for _ in range(MAX_ATTEMPTS):
             aggregate: A = self.get(cls, aggregate_id)
+            self._authorize(ctx.principal, cls, action, aggregate)
             if ctx.expected_version is not None and aggregate.version != ctx.expected_version:
                 raise VersionConflict(ctx.expected_version, aggregate.version)
             others = command(aggregate) or ()
@@ -138,12 +175,19 @@ class ApplicationBase(Application[UUID]):
         ctx: CommandContext,
         content: Mapping[str, Any],
         build: Callable[[], Sequence[Aggregate]],
+        *,
+        action: str,
+        at: Location | None,
     ) -> Written:
         """Create with a client-chosen id; a retry with the same content is a no-op.
 
         ``content`` holds the creation event's defining values: an existing aggregate with
         those values is the same creation retried; with other values it is a conflict.
+        ``action`` at location ``at`` is checked against the access policy first; ``at=None``
+        only where ``build`` authorizes the aggregate it loads (a referral's household).
         """
+        if at is not None:
+            self._authorize(ctx.principal, cls, action, at)
         for _ in range(MAX_ATTEMPTS):
             existing = self._existing_creation(cls, aggregate_id, content)
             if existing is not None:

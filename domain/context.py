@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.access.principal import Principal
+
 
 @dataclass(frozen=True)
 class CommandContext:
@@ -15,12 +17,15 @@ class CommandContext:
     ``expected_version`` is the caller's optimistic-concurrency claim (HTTP ``If-Match``);
     ``None`` applies the command to the current state. ``receipt`` is opaque to the domain:
     the event store records it in the same transaction as the events (idempotency keys).
+    ``principal`` is whom the access policy checks; ``None`` is the system acting in-process
+    (demo, scheduler), which the policy does not restrict.
     """
 
     actor: str
     occurred_at: datetime
     expected_version: int | None = None
     receipt: Any = None
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True)

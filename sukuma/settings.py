@@ -135,6 +135,16 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY), description="Signs tokens; set it in production"
     )
+    access_token_minutes: int = Field(default=15, ge=1, description="Access token lifetime")
+    refresh_token_hours: int = Field(default=12, ge=1, description="Refresh token lifetime")
+    user_state_cache_seconds: float = Field(
+        default=10.0, ge=0, description="How long a user's active/generation check is cached"
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="Sliding window over which failed logins are counted"
+    )
+    login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
+    login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

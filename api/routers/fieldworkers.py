@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command, CurrentUser, SukumaApp
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.fieldworkers import (
     AssignFieldWorker,
@@ -35,8 +35,10 @@ def register(body: RegisterFieldWorker, app: SukumaApp, cmd: Command) -> JSONRes
 
 
 @router.get("/{worker_id}")
-def get_field_worker(worker_id: UUID, app: SukumaApp, response: Response) -> FieldWorkerRead:
-    worker = app.get(FieldWorker, worker_id)
+def get_field_worker(
+    worker_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
+) -> FieldWorkerRead:
+    worker = app.read(FieldWorker, worker_id, user)
     response.headers["ETag"] = f'"{worker.version}"'
     return FieldWorkerRead.of(worker)
 

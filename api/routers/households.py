@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
 from api.schemas.households import (
@@ -52,8 +52,10 @@ def register_household(body: RegisterHousehold, app: SukumaApp, cmd: Command) ->
 
 
 @router.get("/{household_id}")
-def get_household(household_id: UUID, app: SukumaApp, response: Response) -> HouseholdRead:
-    household = app.get(Household, household_id)
+def get_household(
+    household_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
+) -> HouseholdRead:
+    household = app.read(Household, household_id, user)
     response.headers["ETag"] = f'"{household.version}"'
     return HouseholdRead.of(household)
 
@@ -62,9 +64,10 @@ def get_household(household_id: UUID, app: SukumaApp, response: Response) -> Hou
 def household_history(
     household_id: UUID,
     app: SukumaApp,
+    user: CurrentUser,
     as_of: AsOf = None,
 ) -> HistoryRead:
-    return history_of(app, Household, household_id, as_of, HouseholdRead.of)
+    return history_of(app, Household, household_id, as_of, HouseholdRead.of, user)
 
 
 @router.post("/{household_id}/profile", responses=WRITTEN)

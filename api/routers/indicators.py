@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api import indicators
-from api.deps import Clock, ReadPool
+from api.deps import Clock, CurrentUser, ReadPool
 from api.freshness import Fresh
 from api.schemas.views import Level
-from domain.errors import NotFoundError
-from domain.reference.geography import geography
+from api.scope import visible_area
 
 router = APIRouter(tags=["dashboards"])
 
@@ -24,11 +23,11 @@ async def area_indicators(
     pool: ReadPool,
     fresh: Fresh,
     clock: Clock,
+    user: CurrentUser,
     weeks: Annotated[int, Query(ge=1, le=104, description="Weeks of history")] = 12,
 ) -> dict[str, Any]:
     """Indicators M1-M13 (definitions included): weekly flows and today's stocks."""
-    if not geography().is_valid_scope(level, code):
-        raise NotFoundError(level, code)
+    visible_area(user, level, code)
     today = clock().astimezone(UTC).date()
     data = await indicators.indicators(pool, level, code, weeks, today)
     return {**data, "freshness": fresh.model_dump()}

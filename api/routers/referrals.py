@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
 from api.schemas.common import CREATED, WRITTEN, AsOf, CommandBody, HistoryRead
 from api.schemas.referrals import (
@@ -50,15 +50,19 @@ def make_referral(body: MakeReferral, app: SukumaApp, cmd: Command) -> JSONRespo
 
 
 @router.get("/{referral_id}")
-def get_referral(referral_id: UUID, app: SukumaApp, response: Response) -> ReferralRead:
-    referral = app.get(Referral, referral_id)
+def get_referral(
+    referral_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
+) -> ReferralRead:
+    referral = app.read(Referral, referral_id, user)
     response.headers["ETag"] = f'"{referral.version}"'
     return ReferralRead.of(referral)
 
 
 @router.get("/{referral_id}/history")
-def referral_history(referral_id: UUID, app: SukumaApp, as_of: AsOf = None) -> HistoryRead:
-    return history_of(app, Referral, referral_id, as_of, ReferralRead.of)
+def referral_history(
+    referral_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
+) -> HistoryRead:
+    return history_of(app, Referral, referral_id, as_of, ReferralRead.of, user)
 
 
 def _run(

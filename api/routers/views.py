@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from api import readmodels
-from api.deps import Clock, ReadPool
+from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows
 from api.freshness import Fresh, freshness_headers
 from api.readmodels import HouseholdFilters, ReferralFilters
 from api.schemas.common import DepartmentCode
@@ -39,7 +39,7 @@ from api.schemas.views import (
     WardCode,
     encode_cursor,
 )
-from domain.errors import NotFoundError
+from api.scope import visible_area
 from domain.reference.geography import PROVINCE_CODE, geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.registry import PROJECTIONS
@@ -126,10 +126,15 @@ def _today(clock: Clock) -> date:
 
 @router.get("/households", tags=["households"])
 async def list_households(
-    pool: ReadPool, fresh: Fresh, filters: Households, limit: Limit = 50, cursor: Cursor = None
+    pool: ReadPool,
+    fresh: Fresh,
+    filters: Households,
+    scope: HouseholdRows,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> HouseholdList:
     """Households in id order, a page at a time (keyset: pass next_cursor as cursor)."""
-    rows, last = await readmodels.households_page(pool, filters, cursor, limit)
+    rows, last = await readmodels.households_page(pool, filters, scope, cursor, limit)
     next_cursor = encode_cursor(last) if last else None
     return HouseholdList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -142,11 +147,12 @@ async def list_referrals(
     fresh: Fresh,
     clock: Clock,
     filters: Referrals,
+    scope: ReferralRows,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ReferralList:
     """Referrals in id order, a page at a time, each with its days open and overdue flag."""
-    rows, last = await readmodels.referrals_page(pool, filters, _today(clock), cursor, limit)
+    rows, last = await readmodels.referrals_page(pool, filters, scope, _today(clock), cursor, limit)
     next_cursor = encode_cursor(last) if last else None
     return ReferralList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -154,18 +160,20 @@ async def list_referrals(
 
 
 @router.get("/households.csv", tags=["households"], response_class=StreamingResponse)
-async def export_households(pool: ReadPool, fresh: Fresh, filters: Households) -> Response:
+async def export_households(
+    pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows
+) -> Response:
     """Every matching household as CSV (same filters as the list, no pages)."""
-    rows = readmodels.stream_households(pool, filters)
+    rows = readmodels.stream_households(pool, filters, scope)
     return _csv_response("households", readmodels.HOUSEHOLD_CSV_COLUMNS, rows, fresh)
 
 
 @router.get("/referrals.csv", tags=["referrals"], response_class=StreamingResponse)
 async def export_referrals(
-    pool: ReadPool, fresh: Fresh, clock: Clock, filters: Referrals
+    pool: ReadPool, fresh: Fresh, clock: Clock, filters: Referrals, scope: ReferralRows
 ) -> Response:
     """Every matching referral as CSV (same filters as the list, no pages)."""
-    rows = readmodels.stream_referrals(pool, filters, _today(clock))
+    rows = readmodels.stream_referrals(pool, filters, scope, _today(clock))
     return _csv_response("referrals", readmodels.REFERRAL_CSV_COLUMNS, rows, fresh)
 
 
@@ -213,10 +221,10 @@ async def area_dashboard(
     pool: ReadPool,
     fresh: Fresh,
     clock: Clock,
+    user: CurrentUser,
 ) -> DashboardRead:
     """An area's totals, overdue referrals and the last 30 days' activity."""
-    if not geography().is_valid_scope(level, code):
-        raise NotFoundError(level, code)
+    visible_area(user, level, code)
     data = await readmodels.dashboard(pool, level, code, _today(clock))
     return DashboardRead.model_validate({**data, "freshness": fresh})
 
@@ -227,9 +235,11 @@ async def department_performance(
     pool: ReadPool,
     fresh: Fresh,
     clock: Clock,
+    user: CurrentUser,
 ) -> DepartmentLeagueRead:
     """Departments' referral performance in a municipality, a district or the province."""
     level, code = area
+    visible_area(user, level, code)
     today = _today(clock)
     league = await readmodels.department_league(pool, level, code, today)
     return DepartmentLeagueRead.model_validate(
@@ -239,9 +249,14 @@ async def department_performance(
 
 @router.get("/field-workers/activity", tags=["field workers"])
 async def field_worker_activity(
-    ward: Annotated[WardCode, Query()], pool: ReadPool, fresh: Fresh, clock: Clock
+    ward: Annotated[WardCode, Query()],
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    user: CurrentUser,
 ) -> FieldWorkerActivityList:
     """Field workers assigned to a ward: last submission and households visited."""
+    visible_area(user, "ward", ward)
     today = _today(clock)
     rows = await readmodels.field_worker_activity(pool, ward, today)
     return FieldWorkerActivityList.model_validate(
@@ -251,9 +266,13 @@ async def field_worker_activity(
 
 @router.get("/needs/heatmap", tags=["dashboards"])
 async def needs_heatmap(
-    area: Annotated[tuple[str, str], Depends(heatmap_area)], pool: ReadPool, fresh: Fresh
+    area: Annotated[tuple[str, str], Depends(heatmap_area)],
+    pool: ReadPool,
+    fresh: Fresh,
+    user: CurrentUser,
 ) -> NeedsHeatmapRead:
     """Open needs by ward and category across a district or municipality."""
+    visible_area(user, *area)
     data = await readmodels.needs_heatmap(pool, *area)
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
@@ -265,11 +284,13 @@ async def trends(
     pool: ReadPool,
     fresh: Fresh,
     clock: Clock,
+    user: CurrentUser,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> TrendsRead:
     """Weekly series (weeks start on Monday, oldest first) of an area's activity."""
     if not geography().is_valid_scope(level, code):
         raise _invalid("code", code, f"unknown {level} {code!r} (see GET /v1/geography)")
+    visible_area(user, level, code)
     series = await readmodels.trends(pool, level, code, weeks, _today(clock))
     return TrendsRead.model_validate(
         {"level": level, "code": code, "weeks": series, "freshness": fresh}

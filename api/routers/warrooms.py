@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
 from api.schemas.warrooms import (
@@ -36,15 +36,19 @@ def establish(body: EstablishWarRoom, app: SukumaApp, cmd: Command) -> JSONRespo
 
 
 @router.get("/{room_id}")
-def get_war_room(room_id: UUID, app: SukumaApp, response: Response) -> WarRoomRead:
-    room = app.get(WarRoom, room_id)
+def get_war_room(
+    room_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
+) -> WarRoomRead:
+    room = app.read(WarRoom, room_id, user)
     response.headers["ETag"] = f'"{room.version}"'
     return WarRoomRead.of(room)
 
 
 @router.get("/{room_id}/history")
-def war_room_history(room_id: UUID, app: SukumaApp, as_of: AsOf = None) -> HistoryRead:
-    return history_of(app, WarRoom, room_id, as_of, WarRoomRead.of)
+def war_room_history(
+    room_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
+) -> HistoryRead:
+    return history_of(app, WarRoom, room_id, as_of, WarRoomRead.of, user)
 
 
 @router.post("/{room_id}/members", status_code=201, responses=CREATED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from domain.access.policy import NOWHERE
 from domain.application_base import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.fieldworkers.model import FieldWorker
@@ -41,15 +42,25 @@ class FieldWorkerCommands(ApplicationBase):
                     actor=ctx.actor,
                 )
             ],
+            action="register",
+            at=NOWHERE,
         )
 
     def assign_field_worker(self, worker_id: UUID, ward_id: str, ctx: CommandContext) -> Written:
         self._check_ward(ward_id)
         return self._change(
-            FieldWorker, worker_id, ctx, lambda f: f.assign(ward_id, ctx.occurred_at, ctx.actor)
+            FieldWorker,
+            worker_id,
+            ctx,
+            lambda f: f.assign(ward_id, ctx.occurred_at, ctx.actor),
+            action="assign",
         )
 
     def deactivate_field_worker(self, worker_id: UUID, reason: str, ctx: CommandContext) -> Written:
         return self._change(
-            FieldWorker, worker_id, ctx, lambda f: f.deactivate(reason, ctx.occurred_at, ctx.actor)
+            FieldWorker,
+            worker_id,
+            ctx,
+            lambda f: f.deactivate(reason, ctx.occurred_at, ctx.actor),
+            action="deactivate",
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.access.policy import Location
 from domain.application_base import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import InvalidCommand, NotFoundError, RuleViolation
@@ -152,6 +153,8 @@ class HouseholdCommands(ApplicationBase):
                     actor=ctx.actor,
                 )
             ],
+            action="register",
+            at=Location.ward(ward_id),
         )
 
     def submit_profile(
@@ -169,7 +172,7 @@ class HouseholdCommands(ApplicationBase):
             self._check_field_worker(field_worker_id, household.ward_id)
             apply_profile(household, checked, field_worker_id, ctx.occurred_at, ctx.actor)
 
-        return self._change(Household, household_id, ctx, command)
+        return self._change(Household, household_id, ctx, command, action="profile")
 
     def identify_need(
         self,
@@ -199,6 +202,7 @@ class HouseholdCommands(ApplicationBase):
                 member_id=member_id,
                 note=note,
             ),
+            action="need",
         )
 
     def resolve_need(
@@ -214,6 +218,7 @@ class HouseholdCommands(ApplicationBase):
             household_id,
             ctx,
             lambda h: h.resolve_need(need_id, resolution, note, ctx.occurred_at, ctx.actor),
+            action="resolve",
         )
 
     def record_visit(
@@ -240,7 +245,7 @@ class HouseholdCommands(ApplicationBase):
                 ctx.actor,
             )
 
-        return self._change(Household, household_id, ctx, command)
+        return self._change(Household, household_id, ctx, command, action="visit")
 
     def record_intervention(
         self,
@@ -266,6 +271,7 @@ class HouseholdCommands(ApplicationBase):
                 ctx.occurred_at,
                 ctx.actor,
             ),
+            action="intervention",
         )
 
     def move_household(
@@ -277,6 +283,7 @@ class HouseholdCommands(ApplicationBase):
             household_id,
             ctx,
             lambda h: h.move(to_ward_id, reason, ctx.occurred_at, ctx.actor),
+            action="move",
         )
 
     def graduate_household(
@@ -287,9 +294,13 @@ class HouseholdCommands(ApplicationBase):
         def command(household: Household) -> None:
             graduate(household, meeting_id, ctx.occurred_at, ctx.actor)
 
-        return self._change(Household, household_id, ctx, command)
+        return self._change(Household, household_id, ctx, command, action="graduate")
 
     def reopen_household(self, household_id: UUID, reason: str, ctx: CommandContext) -> Written:
         return self._change(
-            Household, household_id, ctx, lambda h: h.reopen(reason, ctx.occurred_at, ctx.actor)
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.reopen(reason, ctx.occurred_at, ctx.actor),
+            action="reopen",
         )

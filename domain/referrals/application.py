@@ -68,6 +68,7 @@ class ReferralCommands(HouseholdCommands):
 
         def build() -> list[Household | Referral]:
             household = self.get(Household, household_id)
+            self._authorize(ctx.principal, Household, "refer", household)
             referral = refer(
                 household,
                 referral_id,
@@ -80,7 +81,7 @@ class ReferralCommands(HouseholdCommands):
             )
             return [referral, household]
 
-        return self._create(Referral, referral_id, ctx, content, build)
+        return self._create(Referral, referral_id, ctx, content, build, action="make", at=None)
 
     def _with_household(
         self, referral: Referral, act: Callable[[Household], None]
@@ -93,7 +94,11 @@ class ReferralCommands(HouseholdCommands):
         self, referral_id: UUID, note: str | None, ctx: CommandContext
     ) -> Written:
         return self._change(
-            Referral, referral_id, ctx, lambda r: r.acknowledge(note, ctx.occurred_at, ctx.actor)
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.acknowledge(note, ctx.occurred_at, ctx.actor),
+            action="acknowledge",
         )
 
     def reject_referral(
@@ -103,7 +108,7 @@ class ReferralCommands(HouseholdCommands):
             referral.reject(reason, note, ctx.occurred_at, ctx.actor)
             return self._end_on_household(referral, "rejected", ctx)
 
-        return self._change(Referral, referral_id, ctx, command)
+        return self._change(Referral, referral_id, ctx, command, action="reject")
 
     def reassign_referral(
         self, referral_id: UUID, to_department: str, reason: str, ctx: CommandContext
@@ -124,7 +129,7 @@ class ReferralCommands(HouseholdCommands):
                 ctx.actor,
             )
 
-        return self._change(Referral, referral_id, ctx, command)
+        return self._change(Referral, referral_id, ctx, command, action="reassign")
 
     def escalate_referral(
         self, referral_id: UUID, to_level: int, reason: str, ctx: CommandContext
@@ -134,6 +139,7 @@ class ReferralCommands(HouseholdCommands):
             referral_id,
             ctx,
             lambda r: r.escalate(to_level, reason, ctx.occurred_at, ctx.actor),
+            action="escalate",
         )
 
     def deliver_referral(
@@ -162,21 +168,33 @@ class ReferralCommands(HouseholdCommands):
                 ),
             )
 
-        return self._change(Referral, referral_id, ctx, command)
+        return self._change(Referral, referral_id, ctx, command, action="deliver")
 
     def verify_referral(self, referral_id: UUID, note: str | None, ctx: CommandContext) -> Written:
         return self._change(
-            Referral, referral_id, ctx, lambda r: r.verify(note, ctx.occurred_at, ctx.actor)
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.verify(note, ctx.occurred_at, ctx.actor),
+            action="verify",
         )
 
     def dispute_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
         return self._change(
-            Referral, referral_id, ctx, lambda r: r.dispute(reason, ctx.occurred_at, ctx.actor)
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.dispute(reason, ctx.occurred_at, ctx.actor),
+            action="dispute",
         )
 
     def reopen_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
         return self._change(
-            Referral, referral_id, ctx, lambda r: r.reopen(reason, ctx.occurred_at, ctx.actor)
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.reopen(reason, ctx.occurred_at, ctx.actor),
+            action="reopen",
         )
 
     def close_referral(self, referral_id: UUID, note: str | None, ctx: CommandContext) -> Written:
@@ -192,14 +210,14 @@ class ReferralCommands(HouseholdCommands):
                 )
             return households
 
-        return self._change(Referral, referral_id, ctx, command)
+        return self._change(Referral, referral_id, ctx, command, action="close")
 
     def cancel_referral(self, referral_id: UUID, reason: str, ctx: CommandContext) -> Written:
         def command(referral: Referral) -> list[Household]:
             referral.cancel(reason, ctx.occurred_at, ctx.actor)
             return self._end_on_household(referral, "cancelled", ctx)
 
-        return self._change(Referral, referral_id, ctx, command)
+        return self._change(Referral, referral_id, ctx, command, action="cancel")
 
     def _end_on_household(
         self, referral: Referral, outcome: str, ctx: CommandContext

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from domain.access.policy import Location
 from domain.application_base import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.warrooms.model import WarRoom, war_room_id
@@ -37,6 +38,8 @@ class WarRoomCommands(ApplicationBase):
                     actor=ctx.actor,
                 )
             ],
+            action="establish",
+            at=Location.ward(ward_id),
         )
 
     def add_war_room_member(
@@ -55,13 +58,18 @@ class WarRoomCommands(ApplicationBase):
             room_id,
             ctx,
             lambda w: w.join(str(member_id), name, seat, department, ctx.occurred_at, ctx.actor),
+            action="member",
         )
 
     def remove_war_room_member(
         self, room_id: UUID, member_id: str, reason: str | None, ctx: CommandContext
     ) -> Written:
         return self._change(
-            WarRoom, room_id, ctx, lambda w: w.leave(member_id, reason, ctx.occurred_at, ctx.actor)
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.leave(member_id, reason, ctx.occurred_at, ctx.actor),
+            action="member",
         )
 
     def hold_meeting(
@@ -85,7 +93,7 @@ class WarRoomCommands(ApplicationBase):
                 ctx.actor,
             )
 
-        return self._change(WarRoom, room_id, ctx, command)
+        return self._change(WarRoom, room_id, ctx, command, action="meeting")
 
     def agree_action_item(
         self,
@@ -104,6 +112,7 @@ class WarRoomCommands(ApplicationBase):
             lambda w: w.agree_action_item(
                 str(item_id), text, owner_member_id, due_on, meeting_id, ctx.occurred_at, ctx.actor
             ),
+            action="action_item",
         )
 
     def complete_action_item(
@@ -114,4 +123,5 @@ class WarRoomCommands(ApplicationBase):
             room_id,
             ctx,
             lambda w: w.complete_action_item(item_id, note, ctx.occurred_at, ctx.actor),
+            action="action_item",
         )

@@ -7,8 +7,10 @@ from pathlib import Path
 import httpx
 
 from api.main import create_app
+from domain.access.principal import Role
 from domain.application import Sukuma
 from sukuma.settings import Settings
+from tests.integration.conftest import BROAD_SCOPES, add_user, bearer
 
 
 async def test_app_starts_with_a_database_url_given_apart_from_settings(
@@ -17,11 +19,15 @@ async def test_app_starts_with_a_database_url_given_apart_from_settings(
     settings = Settings(_env_file=None, database_url=None, data_dir=tmp_path)  # type: ignore[call-arg]
     api = create_app(settings, application, database_url=fresh_db_url)
 
+    add_user(application, "tester", tuple(Role), BROAD_SCOPES)
+
     async with api.router.lifespan_context(api):
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://sukuma.test") as http:
             ready = await http.get("/readyz")
-            dashboard = await http.get("/v1/dashboard/province/KZN")
+            dashboard = await http.get(
+                "/v1/dashboard/province/KZN", headers=bearer(api, application, "tester")
+            )
 
     assert ready.status_code == 200
     assert dashboard.status_code == 200

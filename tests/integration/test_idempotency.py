@@ -6,6 +6,8 @@ import asyncio
 
 import httpx
 
+from domain.access.principal import Role
+from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household
 
 
@@ -72,15 +74,16 @@ async def test_concurrent_retries_append_once(client: httpx.AsyncClient, ward_id
     assert len(state["visits"]) == 1
 
 
-async def test_keys_are_scoped_per_actor(client: httpx.AsyncClient, ward_id: str) -> None:
+async def test_keys_are_scoped_per_actor(
+    client: httpx.AsyncClient, client_as: ClientAs, ward_id: str
+) -> None:
     household_id = await household(client, ward_id)
     url = f"/v1/households/{household_id}/visits"
     body = {"outcome": "met_household"}
+    other = await client_as(Role.CONVENER, f"ward:{ward_id}", username="other")
 
     mine = await client.post(url, json=body, headers={"Idempotency-Key": "k1"})
-    theirs = await client.post(
-        url, json=body, headers={"Idempotency-Key": "k1", "X-Actor": "other"}
-    )
+    theirs = await other.post(url, json=body, headers={"Idempotency-Key": "k1"})
 
     assert mine.status_code == theirs.status_code == 201
     assert len((await client.get(f"/v1/households/{household_id}")).json()["visits"]) == 2

@@ -1,0 +1,72 @@
+"""The authentication services one app holds: token signing, user-state checks, login throttle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from api.auth.passwords import verify_password
+from api.auth.sessions import UserStates
+from api.auth.throttle import LoginThrottle
+from api.auth.tokens import Tokens
+from domain.application import Sukuma
+from domain.errors import NotFoundError
+from domain.users.model import User
+from sukuma.settings import Settings
+
+
+class NotAuthenticated(Exception):
+    """No valid token (HTTP 401 with ``WWW-Authenticate: Bearer``)."""
+
+
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins for this user name or client address (HTTP 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins: retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Auth:
+    application: Sukuma
+    tokens: Tokens
+    states: UserStates
+    throttle: LoginThrottle
+
+    def signed_in(self, username: str, password: str) -> User | None:
+        """The active user whose password this is (event store and argon2: blocking, so call
+        it in a thread). An unknown name costs the same time as a wrong password."""
+        try:
+            user: User | None = self.application.user_named(username)
+        except NotFoundError:
+            user = None
+        ok = verify_password(user.password_hash if user else None, password)
+        return user if ok and user is not None and user.active else None
+
+    def current_user(self, user_id: str) -> User | None:
+        """The user as the event store has it now (blocking)."""
+        try:
+            return self.application.get(User, UUID(user_id))
+        except (ValueError, NotFoundError):
+            return None
+
+    @classmethod
+    def build(cls, settings: Settings, application: Sukuma, clock: Callable[[], datetime]) -> Auth:
+        return cls(
+            application=application,
+            tokens=Tokens(
+                settings.secret_key.get_secret_value(),
+                timedelta(minutes=settings.access_token_minutes),
+                timedelta(hours=settings.refresh_token_hours),
+                clock,
+            ),
+            states=UserStates(application, settings.user_state_cache_seconds),
+            throttle=LoginThrottle(
+                timedelta(seconds=settings.login_window_seconds),
+                settings.login_max_failures_per_user,
+                settings.login_max_failures_per_address,
+            ),
+        )

@@ -1,0 +1,121 @@
+"""Signed tokens (JWT, HS256 with ``SUKUMA_SECRET_KEY``): short-lived access, rotating refresh.
+
+An access token carries the principal (``sub``, ``name``, ``roles``, ``scopes``) and the user's
+``gen`` (generation) when issued; a refresh token only ``sub``, ``gen`` and a unique ``jti``.
+Expiry is checked against the app's clock (injectable in tests), not the library's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from domain.access.principal import Principal, Role
+
+ALGORITHM = "HS256"
+ISSUER = "sukuma"
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, forged, expired or revoked: the answer is 401."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    principal: Principal
+    generation: int
+
+
+@dataclass(frozen=True)
+class RefreshClaims:
+    user_id: str
+    generation: int
+    jti: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class Tokens:
+    def __init__(
+        self,
+        secret: str,
+        access_ttl: timedelta,
+        refresh_ttl: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._secret = secret
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self._clock = clock
+
+    def issue(self, principal: Principal, generation: int) -> TokenPair:
+        now = self._clock()
+        common = {"iss": ISSUER, "sub": principal.user_id, "gen": generation, "iat": now}
+        access = {
+            **common,
+            "typ": ACCESS,
+            "name": principal.username,
+            "roles": sorted(principal.roles),
+            "scopes": sorted(principal.scopes),
+            "exp": now + self.access_ttl,
+        }
+        refresh = {**common, "typ": REFRESH, "jti": uuid.uuid4().hex, "exp": now + self.refresh_ttl}
+        return TokenPair(
+            access_token=jwt.encode(access, self._secret, algorithm=ALGORITHM),
+            refresh_token=jwt.encode(refresh, self._secret, algorithm=ALGORITHM),
+            expires_in=int(self.access_ttl.total_seconds()),
+        )
+
+    def _decode(self, token: str, kind: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "require": ["exp", "iat", "sub", "gen", "typ"],
+                },
+            )
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(str(exc)) from None
+        if claims["typ"] != kind:
+            raise InvalidToken(f"not an {kind} token")
+        if not isinstance(claims["exp"], int | float) or claims["exp"] <= self._clock().timestamp():
+            raise InvalidToken("the token has expired")
+        return claims
+
+    def verify_access(self, token: str) -> AccessClaims:
+        claims = self._decode(token, ACCESS)
+        try:
+            principal = Principal(
+                user_id=str(claims["sub"]),
+                username=str(claims["name"]),
+                roles=frozenset(Role(r) for r in claims["roles"]),
+                scopes=frozenset(str(s) for s in claims["scopes"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise InvalidToken("malformed claims") from None
+        return AccessClaims(principal, int(claims["gen"]))
+
+    def verify_refresh(self, token: str) -> RefreshClaims:
+        claims = self._decode(token, REFRESH)
+        if not isinstance(claims.get("jti"), str):
+            raise InvalidToken("malformed claims")
+        expires = datetime.fromtimestamp(claims["exp"], tz=self._clock().tzinfo)
+        return RefreshClaims(str(claims["sub"]), int(claims["gen"]), claims["jti"], expires)

@@ -1,0 +1,92 @@
+"""Sign-in (OAuth2 password flow, with a rotating refresh token) and the caller's identity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+
+from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
+from api.auth.throttle import use_refresh_token
+from api.auth.tokens import InvalidToken, TokenPair
+from api.deps import Clock, CurrentUser, ReadPool, get_auth
+from api.schemas.users import MeRead, TokenRead
+
+router = APIRouter(tags=["auth"])
+
+AuthService = Annotated[Auth, Depends(get_auth)]
+FormText = Annotated[str | None, Form(max_length=4096)]
+
+
+def _missing(field: str, grant_type: str) -> RequestValidationError:
+    return RequestValidationError(
+        [
+            {
+                "type": "missing",
+                "loc": ("body", field),
+                "msg": f"required for grant_type={grant_type}",
+                "input": None,
+            }
+        ]
+    )
+
+
+def _token_read(pair: TokenPair) -> TokenRead:
+    return TokenRead(
+        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
+    )
+
+
+@router.post("/auth/token")
+async def issue_token(
+    request: Request,
+    auth: AuthService,
+    pool: ReadPool,
+    clock: Clock,
+    grant_type: Annotated[str, Form(pattern="^(password|refresh_token)$")] = "password",
+    username: FormText = None,
+    password: FormText = None,
+    refresh_token: FormText = None,
+) -> TokenRead:
+    """Sign in with ``username`` and ``password`` (form-encoded, OAuth2 password flow), or
+    renew with ``grant_type=refresh_token``: each refresh token works once and is replaced."""
+    now = clock()
+    if grant_type == "refresh_token":
+        return await _refresh(auth, pool, refresh_token, now)
+    if not username or password is None:
+        raise _missing("password" if username else "username", "password")
+    address = request.client.host if request.client else "unknown"
+    limits = auth.throttle.limits(username, address)
+    wait = await auth.throttle.retry_after(pool, limits, now)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    user = await run_in_threadpool(auth.signed_in, username, password)
+    if user is None:
+        await auth.throttle.failed(pool, limits, now)
+        raise NotAuthenticated("incorrect username or password")
+    await auth.throttle.succeeded(pool, limits)
+    return _token_read(auth.tokens.issue(user.principal, user.generation))
+
+
+async def _refresh(auth: Auth, pool: ReadPool, token: str | None, now: datetime) -> TokenRead:
+    if not token:
+        raise _missing("refresh_token", "refresh_token")
+    try:
+        claims = auth.tokens.verify_refresh(token)
+    except InvalidToken as exc:
+        raise NotAuthenticated(str(exc)) from None
+    if not await use_refresh_token(pool, claims.jti, claims.expires_at, now):
+        raise NotAuthenticated("this refresh token was already used")
+    user = await run_in_threadpool(auth.current_user, claims.user_id)
+    if user is None or not user.active or user.generation != claims.generation:
+        raise NotAuthenticated("the session has ended")
+    return _token_read(auth.tokens.issue(user.principal, user.generation))
+
+
+@router.get("/me")
+async def me(user: CurrentUser) -> MeRead:
+    """Who the token says the caller is: roles, scopes, and whether it may read personal data."""
+    return MeRead.of(user)

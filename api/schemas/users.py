@@ -1,0 +1,104 @@
+"""User administration and sign-in shapes (a password never appears in a read shape)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, StringConstraints
+
+from api.schemas.common import CommandBody, Reason
+from domain.access.principal import Principal, Role
+from domain.users.model import User
+
+Username = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$"),
+    Field(description="Lower-case letters, digits, '.', '_' or '-' (2-64)"),
+]
+Scope = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(ward|municipality|district|province|department):[A-Za-z0-9_:-]{1,40}$|^pii:read$"
+    ),
+    Field(
+        description="ward:<id>, municipality:KZN225, district:DC22, province:KZN, "
+        "department:<code> or pii:read"
+    ),
+]
+Password = Annotated[SecretStr, Field(min_length=10, max_length=256)]
+
+
+class AddUser(CommandBody):
+    username: Username
+    roles: list[Role] = Field(min_length=1)
+    scopes: list[Scope] = Field(default_factory=list)
+    password: Password
+
+
+class GrantRole(CommandBody):
+    role: Role
+
+
+class AssignScope(CommandBody):
+    scope: Scope
+
+
+class ChangePassword(CommandBody):
+    password: Password
+
+
+class DeactivateUser(CommandBody):
+    reason: Reason
+
+
+class UserRead(BaseModel):
+    id: str
+    version: int
+    username: str
+    roles: list[str]
+    scopes: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> UserRead:
+        return cls(
+            id=str(user.id),
+            version=user.version,
+            username=user.username,
+            roles=sorted(user.roles),
+            scopes=sorted(user.scopes),
+            active=user.active,
+        )
+
+
+class UserList(BaseModel):
+    data: list[UserRead]
+
+
+class MeRead(BaseModel):
+    """The caller as its token says."""
+
+    user_id: str
+    username: str
+    roles: list[str]
+    scopes: list[str]
+    may_read_pii: bool
+
+    @classmethod
+    def of(cls, principal: Principal) -> MeRead:
+        return cls(
+            user_id=principal.user_id,
+            username=principal.username,
+            roles=sorted(principal.roles),
+            scopes=sorted(principal.scopes),
+            may_read_pii=principal.may_read_pii,
+        )
+
+
+class TokenRead(BaseModel):
+    """OAuth2 token response (RFC 6749 §5.1) plus a rotating refresh token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str

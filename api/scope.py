@@ -1,0 +1,14 @@
+"""Area views (dashboards, indicators, heat maps, trends, league, activity) and the policy."""
+
+from __future__ import annotations
+
+from domain.access.policy import sees_area
+from domain.access.principal import Principal
+from domain.errors import NotFoundError
+from domain.reference.geography import geography
+
+
+def visible_area(principal: Principal, level: str, code: str) -> None:
+    """An area outside the caller's scope (or unknown) answers 404, like any hidden object."""
+    if not geography().is_valid_scope(level, code) or not sees_area(principal, level, code):
+        raise NotFoundError(level, code)

@@ -1,0 +1,25 @@
+"""Where each kind of aggregate lives, for the access policy (unknown kinds live nowhere)."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate
+
+from domain.access.policy import NOWHERE, Location
+from domain.fieldworkers.model import FieldWorker
+from domain.households.model import Household
+from domain.referrals.model import Referral
+from domain.warrooms.model import WarRoom
+
+
+def location_of(aggregate: Aggregate) -> Location:
+    """An aggregate's wards (and a referral's department). A new kind with no entry here is
+    placed nowhere, so only an administrator could see it: scoping fails closed."""
+    if isinstance(aggregate, Household):
+        return Location.ward(aggregate.ward_id)
+    if isinstance(aggregate, Referral):
+        return Location.ward(aggregate.from_ward_id, aggregate.department)
+    if isinstance(aggregate, WarRoom):
+        return Location.ward(aggregate.ward_id)
+    if isinstance(aggregate, FieldWorker):
+        return Location(frozenset(aggregate.ward_ids))
+    return NOWHERE

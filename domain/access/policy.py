@@ -1,0 +1,253 @@
+"""Who may do what, where: the one access policy for commands, reads, history, lists and views.
+
+An action is ``"<kind>.<verb>"`` (``household.visit``, ``referral.acknowledge``). An object has a
+``Location``: its ward (and, for a referral, the department it is addressed to). The decision:
+
+- ``INVISIBLE`` (404): no role of the principal may see the object: answer as if it did not
+  exist, so a caller cannot probe ids outside its scope;
+- ``FORBIDDEN`` (403): a role sees it, but none of the roles that see it may do the action;
+- ``ALLOW``.
+
+Scopes are geographic (``ward:``, ``municipality:``, ``district:``, ``province:``), apply to all of
+a principal's roles, and cover every ward inside them. ``department:<code>`` scopes narrow what a
+department officer sees to referrals addressed to those departments (inside its area). Lists
+and views use the same rules through ``row_scope`` and ``sees_area`` (rendered as SQL by the
+read side), so an object hidden here is hidden from every list, export and dashboard too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from domain.access.principal import Principal, Role
+from domain.errors import NotFoundError
+from domain.reference.geography import geography
+
+
+class Decision(StrEnum):
+    ALLOW = "allow"
+    FORBIDDEN = "forbidden"
+    INVISIBLE = "invisible"
+
+
+class Forbidden(Exception):
+    """The principal sees the object but may not do this action (HTTP 403)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"not permitted: {action}")
+        self.action = action
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an object lives: its wards (none for users) and its department, if any."""
+
+    wards: frozenset[str] = frozenset()
+    department: str | None = None
+
+    @classmethod
+    def ward(cls, ward_id: str, department: str | None = None) -> Location:
+        return cls(frozenset({ward_id}), department)
+
+
+NOWHERE: Final = Location()
+
+# Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
+ADMIN_KINDS: Final = frozenset({"user", "fieldworker"})
+
+# What each role may do to the kinds it sees ("read" makes the kind visible to the role).
+PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
+    Role.FIELD_WORKER: {
+        "household": frozenset({"read", "register", "profile", "need", "visit"}),
+        "referral": frozenset({"read", "verify", "dispute"}),
+        "warroom": frozenset({"read"}),
+        "fieldworker": frozenset({"read"}),
+    },
+    Role.CONVENER: {
+        "household": frozenset(
+            {
+                "read",
+                "register",
+                "profile",
+                "need",
+                "resolve",
+                "visit",
+                "intervention",
+                "move",
+                "graduate",
+                "reopen",
+                "refer",
+            }
+        ),
+        "referral": frozenset(
+            {"read", "escalate", "verify", "dispute", "reopen", "close", "cancel"}
+        ),
+        "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
+        "fieldworker": frozenset({"read"}),
+    },
+    Role.DEPARTMENT_OFFICER: {
+        "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
+        "warroom": frozenset({"read"}),
+    },
+    Role.ANALYST: {
+        "household": frozenset({"read"}),
+        "referral": frozenset({"read"}),
+        "warroom": frozenset({"read"}),
+        "fieldworker": frozenset({"read"}),
+    },
+    Role.ADMIN: {
+        "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
+        "fieldworker": frozenset({"read", "register", "assign", "deactivate"}),
+    },
+}
+
+#: Roles that see area views (dashboards, indicators, heat maps, trends, league, activity).
+VIEW_ROLES: Final = frozenset(
+    {Role.FIELD_WORKER, Role.CONVENER, Role.DEPARTMENT_OFFICER, Role.ANALYST}
+)
+
+
+@dataclass(frozen=True)
+class Area:
+    """The wards a set of geographic scopes covers, by level (``province``: all of them)."""
+
+    province: bool = False
+    districts: frozenset[str] = frozenset()
+    municipalities: frozenset[str] = frozenset()
+    wards: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, principal: Principal) -> Area:
+        by_level: dict[str, set[str]] = {}
+        for scope in principal.scopes:
+            level, _, code = scope.partition(":")
+            by_level.setdefault(level, set()).add(code)
+        return cls(
+            province=geography().province.code in by_level.get("province", set()),
+            districts=frozenset(by_level.get("district", ())),
+            municipalities=frozenset(by_level.get("municipality", ())),
+            wards=frozenset(by_level.get("ward", ())),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.province or self.districts or self.municipalities or self.wards)
+
+    def covers_ward(self, ward_id: str) -> bool:
+        if self.province or ward_id in self.wards:
+            return True
+        try:
+            municipality, district, _ = geography().ancestors(ward_id)
+        except NotFoundError:
+            return False
+        return municipality in self.municipalities or district in self.districts
+
+    def contains(self, level: str, code: str) -> bool:
+        """True when the area (level, code) lies inside these scopes."""
+        if self.province:
+            return True
+        if level == "ward":
+            return self.covers_ward(code)
+        if level == "municipality":
+            if code in self.municipalities:
+                return True
+            try:
+                return geography().municipality(code).district_code in self.districts
+            except NotFoundError:
+                return False
+        if level == "district":
+            return code in self.districts
+        return False
+
+
+def departments_of(principal: Principal) -> frozenset[str]:
+    return frozenset(
+        code
+        for level, _, code in (s.partition(":") for s in principal.scopes)
+        if level == "department"
+    )
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """Which rows of a list a principal sees: every row in ``area``; plus, for referrals,
+    the rows in ``department_area`` addressed to one of ``departments``."""
+
+    area: Area
+    department_area: Area
+    departments: frozenset[str]
+
+    def sees(self, location: Location) -> bool:
+        if any(self.area.covers_ward(w) for w in location.wards):
+            return True
+        return location.department in self.departments and any(
+            self.department_area.covers_ward(w) for w in location.wards
+        )
+
+
+_NO_AREA: Final = Area()
+
+
+def _role_sees(principal: Principal, role: Role, kind: str, location: Location) -> bool:
+    if "read" not in PERMISSIONS[role].get(kind, frozenset()):
+        return False
+    if role is Role.ADMIN:
+        return kind in ADMIN_KINDS
+    area = Area.of(principal)
+    in_area = any(area.covers_ward(w) for w in location.wards)
+    if role is Role.DEPARTMENT_OFFICER and kind == "referral":
+        return in_area and location.department in departments_of(principal)
+    return in_area
+
+
+def decide(principal: Principal, action: str, location: Location) -> Decision:
+    """Allow, forbid (403) or hide (404) ``action`` on an object at ``location``."""
+    kind, _, verb = action.partition(".")
+    seeing = [r for r in principal.roles if _role_sees(principal, r, kind, location)]
+    if not seeing:
+        return Decision.INVISIBLE
+    if any(verb in PERMISSIONS[r][kind] for r in seeing):
+        return Decision.ALLOW
+    return Decision.FORBIDDEN
+
+
+def authorize(
+    principal: Principal, action: str, location: Location, subject: tuple[str, object]
+) -> None:
+    """Raise ``NotFoundError`` (invisible) or ``Forbidden``, unless the policy allows."""
+    decision = decide(principal, action, location)
+    if decision is Decision.INVISIBLE:
+        raise NotFoundError(*subject)
+    if decision is Decision.FORBIDDEN:
+        raise Forbidden(action)
+
+
+def authorize_creation(principal: Principal, action: str, location: Location) -> None:
+    """A new object's place comes from the request (public reference data): out of scope
+    is a plain 403, since there is nothing whose existence could leak."""
+    if decide(principal, action, location) is not Decision.ALLOW:
+        raise Forbidden(action)
+
+
+def row_scope(principal: Principal, kind: str) -> RowScope:
+    """The rows of ``kind`` (``household`` or ``referral``) a principal's lists show."""
+    area = Area.of(principal)
+    by_area = any(
+        r is not Role.ADMIN
+        and not (r is Role.DEPARTMENT_OFFICER and kind == "referral")
+        and "read" in PERMISSIONS[r].get(kind, frozenset())
+        for r in principal.roles
+    )
+    by_department = kind == "referral" and principal.has_role(Role.DEPARTMENT_OFFICER)
+    return RowScope(
+        area=area if by_area else _NO_AREA,
+        department_area=area if by_department else _NO_AREA,
+        departments=departments_of(principal) if by_department else frozenset(),
+    )
+
+
+def sees_area(principal: Principal, level: str, code: str) -> bool:
+    """Whether a principal may see the aggregated views of an area."""
+    return bool(principal.roles & VIEW_ROLES) and Area.of(principal).contains(level, code)

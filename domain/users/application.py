@@ -1,0 +1,114 @@
+"""User commands (administrators only) and look-ups by name for sign-in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.access.policy import NOWHERE
+from domain.access.principal import Principal, Role
+from domain.application_base import ApplicationBase
+from domain.context import CommandContext, Written
+from domain.errors import NotFoundError
+from domain.users.model import User, check_scope, user_id
+
+# Users are few: listing them reads the log's creation events (no read model needed).
+_LIST_PAGE = 1000
+
+
+class UserCommands(ApplicationBase):
+    def add_user(
+        self,
+        username: str,
+        roles: list[Role],
+        scopes: list[str],
+        password_hash: str,
+        ctx: CommandContext,
+    ) -> Written:
+        """Create a user; the id derives from the name, so a second user of that name is a 409."""
+        for scope in scopes:
+            check_scope(scope)
+        new_id = user_id(username)
+        role_names = [str(r) for r in roles]
+        content: dict[str, object] = {
+            "username": username,
+            "roles": role_names,
+            "scopes": list(scopes),
+            "password_hash": password_hash,
+        }
+        return self._create(
+            User,
+            new_id,
+            ctx,
+            content,
+            lambda: [
+                User(
+                    id=new_id,
+                    username=username,
+                    roles=role_names,
+                    scopes=list(scopes),
+                    password_hash=password_hash,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
+                )
+            ],
+            action="create",
+            at=NOWHERE,
+        )
+
+    def user_named(self, username: str) -> User:
+        """The user with this name (``NotFoundError`` if none)."""
+        try:
+            return self.get(User, user_id(username))
+        except NotFoundError:
+            raise NotFoundError("user", username) from None
+
+    def users(self, principal: Principal | None = None) -> list[User]:
+        """Every user, in order of creation (administrators only: 403 for anyone else)."""
+        self._authorize(principal, User, "read", NOWHERE)
+        topic = get_topic(User.Created)
+        found: list[User] = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start, _LIST_PAGE, topics=[topic])
+            found += [self.get(User, UUID(str(n.originator_id))) for n in page]
+            if len(page) < _LIST_PAGE:
+                return found
+            start = page[-1].id + 1
+
+    def _change_user(
+        self, username: str, ctx: CommandContext, action: str, command: Callable[[User], None]
+    ) -> Written:
+        return self._change(User, user_id(username), ctx, command, action=action)
+
+    def grant_role(self, username: str, role: Role, ctx: CommandContext) -> Written:
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(username, ctx, "grant", lambda u: u.grant_role(role, at, actor))
+
+    def revoke_role(self, username: str, role: Role, ctx: CommandContext) -> Written:
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(username, ctx, "revoke", lambda u: u.revoke_role(role, at, actor))
+
+    def assign_scope(self, username: str, scope: str, ctx: CommandContext) -> Written:
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(username, ctx, "scope", lambda u: u.assign_scope(scope, at, actor))
+
+    def remove_scope(self, username: str, scope: str, ctx: CommandContext) -> Written:
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(username, ctx, "scope", lambda u: u.remove_scope(scope, at, actor))
+
+    def change_password(self, username: str, password_hash: str, ctx: CommandContext) -> Written:
+        """Ends every session of the user (refresh and access tokens carry the generation)."""
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(
+            username, ctx, "password", lambda u: u.change_password(password_hash, at, actor)
+        )
+
+    def deactivate_user(self, username: str, reason: str, ctx: CommandContext) -> Written:
+        """Ends every session of the user."""
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change_user(
+            username, ctx, "deactivate", lambda u: u.deactivate(reason, at, actor)
+        )

@@ -1,0 +1,153 @@
+"""The User aggregate: who may sign in, with which roles over which scopes.
+
+The password is stored only as a hash computed outside the domain (argon2, in ``api.auth``).
+``generation`` grows whenever a change must end existing sessions (password changed, role
+revoked, deactivated): tokens carry the generation they were issued at.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.access.principal import Principal, Role
+from domain.base import SukumaAggregate
+from domain.errors import InvalidCommand, RuleViolation
+
+# Fixed forever: user ids derive from user names, so a second "thandi" is the same id (409).
+USER_NAMESPACE = uuid.UUID("6f1f5c2e-2a4e-4d8b-9a55-0d6b3c1f7a10")
+SCOPE_LEVELS = ("ward", "municipality", "district", "province", "department", "pii")
+
+
+def user_id(username: str) -> UUID:
+    """The user's id: the same name (case-insensitive) always gives the same id."""
+    return uuid.uuid5(USER_NAMESPACE, username.strip().lower())
+
+
+def check_scope(scope: str) -> None:
+    level, sep, code = scope.partition(":")
+    if not sep or not code or level not in SCOPE_LEVELS:
+        raise InvalidCommand(
+            "scope", f"{scope!r}: expected <level>:<code>, level one of {', '.join(SCOPE_LEVELS)}"
+        )
+
+
+class User(SukumaAggregate):
+    """Created, role granted/revoked, scope assigned/removed, password changed, deactivated."""
+
+    class Created(SukumaAggregate.Created):
+        username: str
+        roles: list[str]
+        scopes: list[str]
+        password_hash: str
+
+    class RoleGranted(SukumaAggregate.Event):
+        role: str
+
+    class RoleRevoked(SukumaAggregate.Event):
+        role: str
+
+    class ScopeAssigned(SukumaAggregate.Event):
+        scope: str
+
+    class ScopeRemoved(SukumaAggregate.Event):
+        scope: str
+
+    class PasswordChanged(SukumaAggregate.Event):
+        password_hash: str
+
+    class Deactivated(SukumaAggregate.Event):
+        reason: str
+
+    @event(Created)
+    def __init__(
+        self,
+        id: UUID,
+        username: str,
+        roles: list[str],
+        scopes: list[str],
+        password_hash: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.username = username
+        self.roles = list(roles)
+        self.scopes = list(scopes)
+        self.password_hash = password_hash
+        self.active = True
+        self.generation = 0
+
+    def _ensure_active(self) -> None:
+        if not self.active:
+            raise RuleViolation("user-active", f"user {self.username} is deactivated")
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(
+            user_id=str(self.id),
+            username=self.username,
+            roles=frozenset(Role(r) for r in self.roles),
+            scopes=frozenset(self.scopes),
+        )
+
+    def grant_role(self, role: Role, occurred_at: datetime, actor: str) -> None:
+        self._ensure_active()
+        if role in self.roles:
+            raise RuleViolation("role-unique", f"{self.username} already has role {role}")
+        self._role_granted(role=str(role), occurred_at=occurred_at, actor=actor)
+
+    @event(RoleGranted)
+    def _role_granted(self, role: str, occurred_at: datetime, actor: str) -> None:
+        self.roles.append(role)
+
+    def revoke_role(self, role: Role, occurred_at: datetime, actor: str) -> None:
+        if role not in self.roles:
+            raise RuleViolation("role-held", f"{self.username} does not have role {role}")
+        self._role_revoked(role=str(role), occurred_at=occurred_at, actor=actor)
+
+    @event(RoleRevoked)
+    def _role_revoked(self, role: str, occurred_at: datetime, actor: str) -> None:
+        self.roles.remove(role)
+        self.generation += 1
+
+    def assign_scope(self, scope: str, occurred_at: datetime, actor: str) -> None:
+        self._ensure_active()
+        check_scope(scope)
+        if scope in self.scopes:
+            raise RuleViolation("scope-unique", f"{self.username} already has scope {scope}")
+        self._scope_assigned(scope=scope, occurred_at=occurred_at, actor=actor)
+
+    @event(ScopeAssigned)
+    def _scope_assigned(self, scope: str, occurred_at: datetime, actor: str) -> None:
+        self.scopes.append(scope)
+
+    def remove_scope(self, scope: str, occurred_at: datetime, actor: str) -> None:
+        if scope not in self.scopes:
+            raise RuleViolation("scope-held", f"{self.username} does not have scope {scope}")
+        self._scope_removed(scope=scope, occurred_at=occurred_at, actor=actor)
+
+    @event(ScopeRemoved)
+    def _scope_removed(self, scope: str, occurred_at: datetime, actor: str) -> None:
+        self.scopes.remove(scope)
+        self.generation += 1
+
+    def change_password(self, password_hash: str, occurred_at: datetime, actor: str) -> None:
+        self._ensure_active()
+        self._password_changed(password_hash=password_hash, occurred_at=occurred_at, actor=actor)
+
+    @event(PasswordChanged)
+    def _password_changed(self, password_hash: str, occurred_at: datetime, actor: str) -> None:
+        self.password_hash = password_hash
+        self.generation += 1
+
+    def deactivate(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self._ensure_active()
+        self._deactivated(reason=reason, occurred_at=occurred_at, actor=actor)
+
+    @event(Deactivated)
+    def _deactivated(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        self.active = False
+        self.generation += 1
