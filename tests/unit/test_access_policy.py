@@ -1,0 +1,155 @@
+"""The access policy without a database: who sees (404), who may act (403), what lists show."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.access.policy import (
+    NOWHERE,
+    PERMISSIONS,
+    Decision,
+    Location,
+    decide,
+    row_scope,
+    sees_area,
+)
+from domain.access.principal import PII_READ, Principal, Role
+from domain.reference.geography import geography
+
+GEO = geography()
+KZN225 = GEO.wards_in("municipality", "KZN225")
+WARD, OTHER_WARD = KZN225[0].id, KZN225[1].id
+ETH_WARD = GEO.wards_in("municipality", "ETH")[0].id
+
+
+def who(*roles: Role, scopes: tuple[str, ...] = ()) -> Principal:
+    return Principal("u", "u", frozenset(roles), frozenset(scopes))
+
+
+def test_a_field_worker_registers_and_visits_in_own_ward_only() -> None:
+    worker = who(Role.FIELD_WORKER, scopes=(f"ward:{WARD}",))
+
+    assert decide(worker, "household.visit", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(worker, "household.register", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(worker, "household.visit", Location.ward(OTHER_WARD)) is Decision.INVISIBLE
+
+
+def test_a_field_worker_cannot_act_for_a_department_or_graduate_a_household() -> None:
+    worker = who(Role.FIELD_WORKER, scopes=(f"ward:{WARD}",))
+    referral = Location.ward(WARD, "DSD")
+
+    assert decide(worker, "referral.read", referral) is Decision.ALLOW
+    assert decide(worker, "referral.acknowledge", referral) is Decision.FORBIDDEN
+    assert decide(worker, "household.refer", Location.ward(WARD)) is Decision.FORBIDDEN
+    assert decide(worker, "household.graduate", Location.ward(WARD)) is Decision.FORBIDDEN
+
+
+def test_a_convener_runs_its_war_room_and_referrals_but_not_the_departments_part() -> None:
+    convener = who(Role.CONVENER, scopes=(f"ward:{WARD}",))
+
+    assert decide(convener, "warroom.meeting", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(convener, "household.refer", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(convener, "referral.close", Location.ward(WARD, "DSD")) is Decision.ALLOW
+    assert decide(convener, "referral.deliver", Location.ward(WARD, "DSD")) is Decision.FORBIDDEN
+    assert decide(convener, "warroom.read", Location.ward(OTHER_WARD)) is Decision.INVISIBLE
+
+
+def test_a_department_officer_sees_only_its_departments_referrals_in_its_area() -> None:
+    officer = who(Role.DEPARTMENT_OFFICER, scopes=("municipality:KZN225", "department:DSD"))
+
+    assert decide(officer, "referral.acknowledge", Location.ward(WARD, "DSD")) is Decision.ALLOW
+    assert decide(officer, "referral.close", Location.ward(WARD, "DSD")) is Decision.FORBIDDEN
+    assert decide(officer, "referral.read", Location.ward(WARD, "SASSA")) is Decision.INVISIBLE
+    assert decide(officer, "referral.read", Location.ward(ETH_WARD, "DSD")) is Decision.INVISIBLE
+    assert decide(officer, "household.read", Location.ward(WARD)) is Decision.INVISIBLE
+
+
+def test_an_analyst_reads_its_district_and_writes_nothing() -> None:
+    analyst = who(Role.ANALYST, scopes=("district:DC22",))
+    ward = Location.ward(WARD)  # KZN225 lies in DC22
+
+    assert decide(analyst, "household.read", ward) is Decision.ALLOW
+    assert decide(analyst, "household.visit", ward) is Decision.FORBIDDEN
+    assert decide(analyst, "household.read", Location.ward(ETH_WARD)) is Decision.INVISIBLE
+    assert sees_area(analyst, "municipality", "KZN225")
+    assert not sees_area(analyst, "province", "KZN")
+    assert not analyst.may_read_pii
+    assert who(Role.ANALYST, scopes=("district:DC22", PII_READ)).may_read_pii
+
+
+def test_an_admin_manages_users_and_field_workers_but_sees_no_case() -> None:
+    admin = who(Role.ADMIN, scopes=("province:KZN",))
+
+    assert decide(admin, "user.create", NOWHERE) is Decision.ALLOW
+    assert decide(admin, "fieldworker.assign", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(admin, "household.read", Location.ward(WARD)) is Decision.INVISIBLE
+    assert not sees_area(admin, "province", "KZN")
+    assert row_scope(admin, "household").sees(Location.ward(WARD)) is False
+
+
+def test_nobody_but_an_admin_sees_users() -> None:
+    for role in set(Role) - {Role.ADMIN}:
+        assert decide(who(role, scopes=("province:KZN",)), "user.read", NOWHERE) is (
+            Decision.INVISIBLE
+        )
+
+
+def test_an_unknown_kind_or_verb_fails_closed() -> None:
+    everyone = who(*Role, scopes=("province:KZN",))
+
+    assert decide(everyone, "alert.read", Location.ward(WARD)) is Decision.INVISIBLE
+    assert decide(everyone, "household.shred", Location.ward(WARD)) is Decision.FORBIDDEN
+
+
+# ---- properties ----------------------------------------------------------------------------------
+
+wards = st.sampled_from([w.id for w in GEO.wards[::7]])
+departments = st.sampled_from(["DSD", "SASSA", "DOH", "DHA"])
+scopes = st.one_of(
+    wards.map(lambda w: f"ward:{w}"),
+    st.sampled_from([m.code for m in GEO.municipalities]).map(lambda m: f"municipality:{m}"),
+    st.sampled_from([d.code for d in GEO.districts]).map(lambda d: f"district:{d}"),
+    st.just("province:KZN"),
+    departments.map(lambda d: f"department:{d}"),
+)
+principals = st.builds(
+    lambda roles, scopes: Principal("u", "u", frozenset(roles), frozenset(scopes)),
+    st.sets(st.sampled_from(list(Role)), max_size=3),
+    st.sets(scopes, max_size=4),
+)
+locations = st.builds(Location.ward, wards, st.one_of(st.none(), departments))
+kinds = st.sampled_from(["household", "referral", "warroom"])
+listed_kinds = st.sampled_from(["household", "referral"])
+verbs = st.sampled_from(sorted({v for p in PERMISSIONS.values() for vs in p.values() for v in vs}))
+
+
+@given(principals, listed_kinds, locations)
+def test_lists_show_exactly_the_objects_the_policy_lets_one_read(
+    principal: Principal, kind: str, location: Location
+) -> None:
+    if kind == "household":
+        location = Location(location.wards)  # a household has no department
+    readable = decide(principal, f"{kind}.read", location) is Decision.ALLOW
+    assert row_scope(principal, kind).sees(location) == readable
+
+
+@given(principals, kinds, verbs, locations)
+def test_whoever_may_act_on_an_object_may_read_it(
+    principal: Principal, kind: str, verb: str, location: Location
+) -> None:
+    acting = decide(principal, f"{kind}.{verb}", location)
+    reading = decide(principal, f"{kind}.read", location)
+    assert (acting is Decision.INVISIBLE) == (reading is Decision.INVISIBLE)
+    if acting is Decision.ALLOW:
+        assert reading is Decision.ALLOW
+
+
+@given(principals, wards)
+def test_a_ward_inside_a_visible_area_is_visible(principal: Principal, ward_id: str) -> None:
+    municipality, district, province = GEO.ancestors(ward_id)
+    for level, code in (("municipality", municipality), ("district", district)):
+        if sees_area(principal, level, code):
+            assert sees_area(principal, "ward", ward_id)
+    if sees_area(principal, "province", province):
+        assert sees_area(principal, "ward", ward_id)

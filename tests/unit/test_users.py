@@ -1,0 +1,120 @@
+"""Users on in-memory persistence, and the access policy applied by the application itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from domain.access.policy import Forbidden
+from domain.access.principal import Principal, Role
+from domain.application import Sukuma
+from domain.context import CommandContext
+from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, RuleViolation
+from domain.households.model import Household
+from domain.reference.geography import geography
+from domain.users.model import User, user_id
+
+T0 = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
+WARD, OTHER_WARD = (w.id for w in geography().wards_in("municipality", "KZN225")[:2])
+
+
+def ctx(principal: Principal | None = None) -> CommandContext:
+    return CommandContext(
+        actor=principal.actor if principal else "system", occurred_at=T0, principal=principal
+    )
+
+
+def convener(ward_id: str) -> Principal:
+    return Principal("c", "convener", frozenset({Role.CONVENER}), frozenset({f"ward:{ward_id}"}))
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
+    for key in ("PERSISTENCE_MODULE", "SUKUMA_PERSISTENCE_MODULE"):
+        monkeypatch.delenv(key, raising=False)
+    application = Sukuma()
+    yield application
+    application.close()
+
+
+def add(app: Sukuma, name: str = "thandi", *roles: Role, scopes: tuple[str, ...] = ()) -> User:
+    app.add_user(name, list(roles or (Role.CONVENER,)), list(scopes), "argon2-hash", ctx())
+    return app.user_named(name)
+
+
+def test_a_user_id_follows_from_the_name_so_a_second_user_of_that_name_conflicts(
+    app: Sukuma,
+) -> None:
+    user = add(app, "thandi", Role.CONVENER, scopes=(f"ward:{WARD}",))
+
+    assert user.id == user_id("Thandi ")
+    assert user.principal.roles == {Role.CONVENER}
+    with pytest.raises(AlreadyExists):
+        app.add_user("thandi", [Role.ANALYST], [], "another-hash", ctx())
+
+
+def test_a_malformed_scope_is_refused(app: Sukuma) -> None:
+    with pytest.raises(InvalidCommand):
+        app.add_user("sipho", [Role.ANALYST], ["everywhere"], "h", ctx())
+
+
+def test_password_change_revocation_and_deactivation_end_sessions(app: Sukuma) -> None:
+    add(app, "thandi", Role.CONVENER, Role.ANALYST)
+
+    app.grant_role("thandi", Role.FIELD_WORKER, ctx())
+    assert app.user_named("thandi").generation == 0  # more rights: old tokens stay valid
+    app.change_password("thandi", "new-hash", ctx())
+    app.revoke_role("thandi", Role.ANALYST, ctx())
+    app.deactivate_user("thandi", "left the programme", ctx())
+
+    user = app.user_named("thandi")
+    assert (user.generation, user.active, user.password_hash) == (3, False, "new-hash")
+    assert sorted(user.roles) == [Role.CONVENER, Role.FIELD_WORKER]
+    with pytest.raises(RuleViolation):
+        app.assign_scope("thandi", f"ward:{WARD}", ctx())
+
+
+def test_users_are_listed_in_order_of_creation(app: Sukuma) -> None:
+    add(app, "b-user")
+    add(app, "a-user")
+    assert [u.username for u in app.users()] == ["b-user", "a-user"]
+
+
+def test_only_an_admin_manages_users(app: Sukuma) -> None:
+    add(app, "thandi")
+    admin = Principal("a", "admin", frozenset({Role.ADMIN}))
+    outsider = convener(WARD)
+
+    app.assign_scope("thandi", f"ward:{WARD}", ctx(admin))
+    with pytest.raises(NotFoundError):
+        app.deactivate_user("thandi", "no reason", ctx(outsider))
+    with pytest.raises(Forbidden):
+        app.add_user("mallory", [Role.ADMIN], [], "h", ctx(outsider))
+    with pytest.raises(Forbidden):
+        app.users(outsider)
+
+
+def test_the_application_hides_an_object_outside_scope_and_refuses_a_forbidden_action(
+    app: Sukuma,
+) -> None:
+    household_id = uuid4()
+    app.register_household(household_id, WARD, "formal", None, None, None, ctx(convener(WARD)))
+    analyst = Principal("n", "analyst", frozenset({Role.ANALYST}), frozenset({"district:DC22"}))
+
+    with pytest.raises(NotFoundError):
+        app.record_visit(
+            household_id, uuid4(), None, "met_household", None, None, ctx(convener(OTHER_WARD))
+        )
+    with pytest.raises(NotFoundError):
+        app.read(Household, household_id, convener(OTHER_WARD))
+    with pytest.raises(NotFoundError):
+        app.history(Household, household_id, principal=convener(OTHER_WARD))
+    with pytest.raises(Forbidden):
+        app.record_visit(household_id, uuid4(), None, "met_household", None, None, ctx(analyst))
+    with pytest.raises(Forbidden):
+        app.register_household(uuid4(), OTHER_WARD, "formal", None, None, None, ctx(convener(WARD)))
+    assert app.read(Household, household_id, analyst).ward_id == WARD
+    assert app.get(Household, household_id).version == 1  # nothing refused was written
