@@ -1,0 +1,237 @@
+"""Broken object-level authorisation, tried everywhere: a matrix generated from ``app.routes``.
+
+Objects live in ward A (KwaDukuza, KZN225) with a referral to DSD. Every route with a path
+parameter is called, with a valid body generated from its schema, by a user of every role from
+another municipality and district (and, for referrals, a SASSA officer of the same
+municipality): each must answer exactly as for an id that does not exist (404, nothing else).
+The same request by ``client`` (province-wide) then must get past validation and scoping, so
+the 404s are the policy's doing: remove scoping from any endpoint and this test fails. Lists,
+exports and area views must show the foreign users none of ward A.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+from uuid import uuid4
+
+import httpx
+from fastapi import FastAPI
+
+from domain.access.policy import ADMIN_KINDS
+from domain.access.principal import PII_READ, Role
+from domain.application import Sukuma
+from domain.reference.geography import geography
+from tests.factories import make_profile
+from tests.integration.conftest import ClientAs, add_user
+from tests.integration.helpers import need, post_ok, profiled_household, referral
+from tests.integration.routes import Served, served_routes
+from tests.integration.test_views_api import project
+
+GEO = geography()
+WARD_A, WARD_A2 = (w.id for w in GEO.wards_in("municipality", "KZN225")[:2])
+ELSEWHERE = GEO.wards_in("municipality", "ETH")[0].id  # another district altogether
+
+#: Foreign users: every role, scoped away from ward A (the second officer is in A's
+#: municipality, but for another department: it must not see A's DSD referral either).
+FOREIGN: list[tuple[Role, tuple[str, ...]]] = [
+    (Role.FIELD_WORKER, (f"ward:{ELSEWHERE}", PII_READ)),
+    (Role.CONVENER, (f"ward:{ELSEWHERE}", PII_READ)),
+    (Role.DEPARTMENT_OFFICER, ("municipality:ETH", "department:DSD", PII_READ)),
+    (Role.DEPARTMENT_OFFICER, ("municipality:KZN225", "department:SASSA", PII_READ)),
+    (Role.ANALYST, ("district:ETH", PII_READ)),
+    (Role.ADMIN, (f"ward:{ELSEWHERE}", PII_READ)),
+]
+#: The kind of object each path parameter names (the first one of a path is its object).
+KINDS = {
+    "household_id": "household",
+    "referral_id": "referral",
+    "room_id": "warroom",
+    "worker_id": "fieldworker",
+    "username": "user",
+    "level": "area",
+}
+
+
+@dataclass
+class World:
+    values: dict[str, str]  # path parameter -> the existing object's id in ward A
+
+    def path(self, route: Served, missing: bool = False) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            value = self.values[name]  # KeyError: a new path parameter needs an object here
+            first = route.path.index("{") == match.start()
+            return str(uuid4()) if missing and first and name.endswith("_id") else value
+
+        return re.sub(r"\{(\w+)\}", fill, route.path)
+
+
+async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
+    household_id = await profiled_household(client, WARD_A)
+    referred_need = await need(client, household_id)
+    other_need = await need(client, household_id, "water", "medium")
+    referral_id = await referral(client, household_id, referred_need, department="DSD")
+    room = await post_ok(client, "/v1/war-rooms", {"ward_id": WARD_A, "name": "Ward A war room"})
+    item = await post_ok(
+        client, f"/v1/war-rooms/{room['id']}/action-items", {"text": "Visit the clinic"}
+    )
+    worker = await post_ok(client, "/v1/field-workers", {"name": "Zodwa", "cadre": "ccg"})
+    await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
+    add_user(application, "someone", (Role.CONVENER,), (f"ward:{WARD_A}",))
+    return World(
+        {
+            "household_id": household_id,
+            "need_id": other_need,
+            "referral_id": referral_id,
+            "room_id": room["id"],
+            "item_id": item["item_id"],
+            "worker_id": worker["id"],
+            "username": "someone",
+            "role": "convener",
+            "level": "ward",
+            "code": WARD_A,
+        }
+    )
+
+
+# ---- request bodies, generated from each route's schema ----------------------------------------
+
+OVERRIDES: dict[str, Any] = {
+    "ward_id": WARD_A2,
+    "to_ward_id": WARD_A2,
+    "department": "DSD",
+    "to_department": "SASSA",
+    "scope": f"ward:{WARD_A2}",
+    "profile": make_profile(),
+}
+
+
+def sample(schema: dict[str, Any], defs: dict[str, Any], name: str, world: World) -> Any:
+    if name in OVERRIDES:
+        return OVERRIDES[name]
+    if name in world.values and name.endswith("_id"):
+        return world.values[name]
+    if "$ref" in schema:
+        return sample(defs[schema["$ref"].split("/")[-1]], defs, name, world)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return sample(options[0], defs, name, world)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            key: sample(sub, defs, key, world)
+            for key, sub in schema.get("properties", {}).items()
+            if key in schema.get("required", ())
+        }
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "uuid":
+        return str(uuid4())
+    if schema.get("format") == "date":
+        return date.today().isoformat()
+    return "a sample text of some length"
+
+
+def body_for(served: Served, world: World) -> dict[str, Any] | None:
+    if served.route.body_field is None:
+        return None
+    model = cast(Any, served.route.body_field.field_info.annotation)
+    schema = model.model_json_schema()
+    return cast(dict[str, Any], sample(schema, schema.get("$defs", {}), "", world))
+
+
+# ---- the matrix ----------------------------------------------------------------------------------
+
+
+def object_routes(api: FastAPI) -> Iterator[tuple[Served, str]]:
+    for served in served_routes(api):
+        first = re.search(r"\{(\w+)\}", served.path)
+        if first is not None and served.method != "HEAD":
+            yield served, KINDS[first.group(1)]  # KeyError: say what a new parameter names
+
+
+def call(http: httpx.AsyncClient, served: Served, path: str, body: Any) -> Any:
+    if body is None:
+        return http.request(served.method, path)
+    return http.request(served.method, path, json=body)
+
+
+async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
+    api: FastAPI, client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma
+) -> None:
+    world = await build_world(client, application)
+    routes = list(object_routes(api))
+    foreigners = [(role, scopes, await client_as(role, *scopes)) for role, scopes in FOREIGN]
+    leaks: list[str] = []
+
+    # Every foreign user first, on every route (nothing has changed ward A's objects yet).
+    for route, kind in routes:
+        body = body_for(route, world)
+        for role, scopes, http in foreigners:
+            if role is Role.ADMIN and kind in ADMIN_KINDS:
+                continue  # users and field workers are an administrator's, wherever they are
+            if "municipality:KZN225" in scopes and kind in {"warroom", "fieldworker", "area"}:
+                continue  # that officer is in ward A's municipality: it may see those
+            seen = await call(http, route, world.path(route), body)
+            absent = await call(http, route, world.path(route, missing=True), body)
+            if seen.status_code != 404 or set(seen.json()) != {"detail"}:
+                leaks.append(f"{route.path} {role} {scopes}: {seen.status_code} {seen.text[:80]}")
+            elif kind != "area" and absent.status_code != 404:
+                leaks.append(f"{route.path}: an unknown id answers {absent.status_code}")
+
+    # The same requests from the province-wide user get past validation and scoping.
+    for route, _ in routes:
+        response = await call(client, route, world.path(route), body_for(route, world))
+        assert response.status_code not in {401, 403, 404, 422}, (route.path, response.text)
+
+    assert routes and leaks == []
+
+
+async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma
+) -> None:
+    world = await build_world(client, application)
+    project(application)
+    ids = {world.values["household_id"], world.values["referral_id"]}
+    area_views = [
+        f"/v1/dashboard/ward/{WARD_A}",
+        "/v1/dashboard/municipality/KZN225",
+        "/v1/dashboard/district/DC29",
+        "/v1/dashboard/province/KZN",
+        f"/v1/indicators/ward/{WARD_A}",
+        "/v1/indicators/municipality/KZN225",
+        "/v1/needs/heatmap?municipality=KZN225",
+        f"/v1/trends?level=ward&code={WARD_A}",
+        "/v1/departments/performance?municipality=KZN225",
+        "/v1/departments/performance",
+        f"/v1/field-workers/activity?ward={WARD_A}",
+    ]
+    lists = ["/v1/households", "/v1/referrals", "/v1/households.csv", "/v1/referrals.csv"]
+    district_of_a = GEO.ward(WARD_A).district_code
+    area_views = [v.replace("DC29", district_of_a) for v in area_views]
+
+    for path in lists:  # the broad user sees them, so absence elsewhere means scoping
+        listed = "household_id" if "households" in path else "referral_id"
+        assert world.values[listed] in (await client.get(path)).text, path
+    for path in area_views:
+        assert (await client.get(path)).status_code == 200, path
+    for role, scopes in FOREIGN:
+        http = await client_as(role, *scopes)
+        for path in lists:
+            response = await http.get(path)
+            assert response.status_code == 200, (path, response.text)
+            assert not any(i in response.text for i in ids), (path, role, scopes)
+        for path in area_views:
+            if "municipality:KZN225" in scopes and "KZN225" in path:
+                continue  # aggregated figures of its own municipality (no case in them)
+            assert (await http.get(path)).status_code == 404, (path, role, scopes)
