@@ -189,7 +189,7 @@ class ApplicationBase(Application[UUID]):
         if at is not None:
             self._authorize(ctx.principal, cls, action, at)
         for _ in range(MAX_ATTEMPTS):
-            existing = self._existing_creation(cls, aggregate_id, content)
+            existing = self._existing_creation(cls, aggregate_id, content, ctx.principal)
             if existing is not None:
                 return existing
             aggregates = build()
@@ -200,7 +200,11 @@ class ApplicationBase(Application[UUID]):
         raise ConcurrencyExhausted(f"{kind_of(cls)} {aggregate_id} is being created concurrently")
 
     def _existing_creation(
-        self, cls: type[A], aggregate_id: UUID, content: Mapping[str, Any]
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        content: Mapping[str, Any],
+        principal: Principal | None,
     ) -> Written | None:
         first = next(iter(self.repository.event_store.get(aggregate_id, lte=1)), None)
         if first is None:
@@ -210,4 +214,5 @@ class ApplicationBase(Application[UUID]):
             raise AlreadyExists(
                 kind_of(cls), aggregate_id, f"{aggregate_id} already exists with other content"
             )
-        return Written(aggregate_id, self.get(cls, aggregate_id).version, None)
+        # A retry is answered only to whom may see the object (else it would confirm an id).
+        return Written(aggregate_id, self.read(cls, aggregate_id, principal).version, None)

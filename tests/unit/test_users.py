@@ -11,7 +11,7 @@ import pytest
 from domain.access.policy import Forbidden
 from domain.access.principal import Principal, Role
 from domain.application import Sukuma
-from domain.context import CommandContext
+from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, RuleViolation
 from domain.households.model import Household
 from domain.reference.geography import geography
@@ -118,3 +118,19 @@ def test_the_application_hides_an_object_outside_scope_and_refuses_a_forbidden_a
         app.register_household(uuid4(), OTHER_WARD, "formal", None, None, None, ctx(convener(WARD)))
     assert app.read(Household, household_id, analyst).ward_id == WARD
     assert app.get(Household, household_id).version == 1  # nothing refused was written
+
+
+def test_a_retried_creation_is_answered_only_to_whom_may_see_it(app: Sukuma) -> None:
+    household_id, need_id, referral_id = uuid4(), uuid4(), uuid4()
+    app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    app.identify_need(household_id, need_id, "social_grant", "high", None, None, None, ctx())
+
+    def refer(by: Principal) -> Written:
+        return app.make_referral(
+            referral_id, household_id, str(need_id), "SASSA", False, None, ctx(by)
+        )
+
+    refer(convener(WARD))
+    assert refer(convener(WARD)).version == 1
+    with pytest.raises(NotFoundError):
+        refer(convener(OTHER_WARD))
