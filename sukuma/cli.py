@@ -23,6 +23,7 @@ from rich.progress import (
 from projections.runner import Progress as ProjectorProgress
 from sukuma.database import ensure_database
 from sukuma.settings import Settings
+from sukuma.users_cli import users_cli
 from sukuma.wiring import build_api, build_application, build_projector
 
 cli = typer.Typer(
@@ -137,6 +138,7 @@ def project(
 
 projections_cli = typer.Typer(help="Operate the read models.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
+cli.add_typer(users_cli, name="users", no_args_is_help=True)
 
 
 @projections_cli.command("rebuild")

@@ -1,0 +1,103 @@
+"""``sukuma users``: add, list and deactivate the people who may sign in (runs as the system)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.auth.passwords import hash_password
+from domain.access.principal import Role
+from domain.application import Sukuma
+from domain.context import CommandContext
+from domain.errors import DomainError
+from sukuma.database import ensure_database
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+
+MIN_PASSWORD_LENGTH = 10
+
+users_cli = typer.Typer(help="Manage users (who may sign in, with which roles and scopes).")
+console = Console(stderr=True)
+
+
+@contextmanager
+def _application() -> Iterator[Sukuma]:
+    settings = Settings()
+    application = build_application(settings, ensure_database(settings))
+    try:
+        yield application
+    except DomainError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        application.close()
+
+
+def _ctx() -> CommandContext:
+    return CommandContext(actor="cli", occurred_at=datetime.now(UTC))
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        console.print(f"[red]The password needs at least {MIN_PASSWORD_LENGTH} characters.[/]")
+        raise typer.Exit(1)
+    return password
+
+
+@users_cli.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Sign-in name (lower case)")],
+    role: Annotated[list[Role], typer.Option(help="A role (repeat for several)")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="ward:<id>, municipality:KZN225, district:DC22, province:KZN, "
+            "department:<code>, pii:read (repeat for several)"
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from the first line of standard input")
+    ] = False,
+) -> None:
+    """Add a user; the password is stored only as an argon2 hash."""
+    password_hash = hash_password(_password(password_stdin))
+    with _application() as application:
+        application.add_user(username.lower(), role, scope or [], password_hash, _ctx())
+    console.print(f"[green]user {username.lower()} added[/]")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """Every user with its roles, scopes and whether it may sign in."""
+    table = Table("username", "roles", "scopes", "active")
+    with _application() as application:
+        for user in application.users():
+            table.add_row(
+                user.username,
+                ", ".join(sorted(user.roles)),
+                ", ".join(sorted(user.scopes)),
+                "yes" if user.active else "no",
+            )
+    Console().print(table)
+
+
+@users_cli.command("deactivate")
+def deactivate(
+    username: Annotated[str, typer.Argument(help="Sign-in name")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the event)")] = "deactivated by CLI",
+) -> None:
+    """Stop a user from signing in; its tokens stop working within the state cache's TTL."""
+    with _application() as application:
+        application.deactivate_user(username.lower(), reason, _ctx())
+    console.print(f"[green]user {username.lower()} deactivated[/]")
