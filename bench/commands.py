@@ -3,9 +3,10 @@
     python -m bench.commands [--clients 16] [--commands 3000] [--workers 2]
 
 Both sides run the same command (record a visit on one of many households, as field workers'
-phones do) with the same concurrency. In-process: threads call ``Sukuma.record_visit``.
-HTTP: uvicorn (separate process, ``--workers``) serves the real API; asyncio clients POST.
-Target: HTTP >= 70% of in-process.
+phones do) with the same concurrency, as the same field worker (so both pay the access
+policy). In-process: threads call ``Sukuma.record_visit``. HTTP: uvicorn (separate process,
+``--workers``) serves the real API; asyncio clients POST with a bearer token, so each request
+verifies it. Target: HTTP >= 70% of in-process.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx  # readiness probe only
 
+from api.auth.tokens import Tokens
+from domain.access.principal import Principal, Role
+from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from sukuma.database import create_database, ensure_database
@@ -42,15 +46,33 @@ def _households(app: object, count: int, ward_id: str) -> list[uuid.UUID]:
     return ids
 
 
+def _field_worker(app: Sukuma, ward_id: str) -> Principal:
+    """The user both sides act as (its password is never used: the bench mints a token)."""
+    ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
+    app.add_user("bench", [Role.FIELD_WORKER], [f"ward:{ward_id}"], "not-a-password-hash", ctx)
+    return app.user_named("bench").principal
+
+
+def _token(settings: Settings, principal: Principal) -> str:
+    lifetime = timedelta(hours=4)  # longer than any run
+    tokens = Tokens(settings.secret_key.get_secret_value(), lifetime, lifetime, _now)
+    return tokens.issue(principal, generation=0).access_token
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class InProcess:
     """The baseline: the same command called on the application by ``clients`` threads."""
 
-    def __init__(self, settings: Settings, url: str, clients: int) -> None:
+    def __init__(self, settings: Settings, url: str, clients: int, principal: Principal) -> None:
         self.app = build_application(settings, url)
         self.pool = ThreadPoolExecutor(max_workers=clients)
+        self.principal = principal
 
     def _one(self, household_id: uuid.UUID) -> None:
-        ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
+        ctx = CommandContext(actor="bench", occurred_at=_now(), principal=self.principal)
         self.app.record_visit(household_id, uuid.uuid4(), None, "met_household", None, None, ctx)
 
     def rate(self, households: list[uuid.UUID], commands: int) -> float:
@@ -65,12 +87,12 @@ class InProcess:
 
 
 async def _post(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes, token: str
 ) -> tuple[int, bytes]:
     """One keep-alive HTTP/1.1 POST: a bare client, so the load generator costs little CPU."""
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"X-Actor: bench\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
     head = await reader.readuntil(b"\r\n\r\n")
@@ -82,14 +104,16 @@ async def _post(
     return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
 
 
-async def _http_load(port: int, households: list[uuid.UUID], commands: int, clients: int) -> float:
+async def _http_load(
+    port: int, households: list[uuid.UUID], commands: int, clients: int, token: str
+) -> float:
     body = b'{"outcome": "met_household"}'
     paths = [f"/v1/households/{h}/visits" for h in households]
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
 
     async def client(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], jobs: range) -> None:
         for i in jobs:
-            status, answer = await _post(*conn, paths[i % len(paths)], body)
+            status, answer = await _post(*conn, paths[i % len(paths)], body, token)
             assert status == 201, answer
 
     def share(total: int, k: int) -> range:
@@ -146,17 +170,21 @@ def main() -> None:
     ward_id = geography().wards_in("municipality", "KZN225")[0].id
     setup = build_application(settings, url)
     households = _households(setup, args.households, ward_id)
+    principal = _field_worker(setup, ward_id)
     setup.close()
+    token = _token(settings, principal)
 
     port = 8765
     inproc, http = [], []
-    baseline = InProcess(settings, url, args.clients)
+    baseline = InProcess(settings, url, args.clients, principal)
     with api_server(url, port, args.workers):
         baseline.rate(households, args.clients * 5)  # warm-up both sides
-        asyncio.run(_http_load(port, households, args.clients * 5, args.clients))
+        asyncio.run(_http_load(port, households, args.clients * 5, args.clients, token))
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
             inproc.append(baseline.rate(households, args.commands))
-            http.append(asyncio.run(_http_load(port, households, args.commands, args.clients)))
+            http.append(
+                asyncio.run(_http_load(port, households, args.commands, args.clients, token))
+            )
     baseline.close()
     a, b = statistics.median(inproc), statistics.median(http)
     print(f"machine: {os.cpu_count()} cores; {args.rounds} rounds of {args.commands} commands")

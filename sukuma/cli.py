@@ -40,6 +40,7 @@ def load_demo(
     settings: Settings, database_url: str, households: int, seed: int, if_empty: bool
 ) -> None:
     from sukuma.demo import generate, is_empty
+    from sukuma.demo.users import DEMO_PASSWORD, add_demo_users
 
     application = build_application(settings, database_url)
     try:
@@ -62,6 +63,11 @@ def load_demo(
                 on_progress=lambda done: progress.update(task, completed=done),
             )
         console.print(f"[green]Demo loaded[/]: {summary}")
+        for user in add_demo_users(application, datetime.now(UTC)):
+            console.print(
+                f"demo user [bold]{user.username}[/] ({user.role}, {', '.join(user.scopes)}), "
+                f"password {DEMO_PASSWORD!r} (demo only)"
+            )
     finally:
         application.close()
 

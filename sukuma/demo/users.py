@@ -1,0 +1,69 @@
+"""Demo users, one per role, with published passwords: for a demo only, never for real data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from api.auth.passwords import hash_password
+from domain.access.principal import Role
+from domain.application import Sukuma
+from domain.context import CommandContext
+from domain.errors import NotFoundError
+from domain.households.model import Household
+from domain.reference.geography import geography
+
+#: Every demo user's password (documented in the README; demo only).
+DEMO_PASSWORD = "sukuma-demo"
+DEMO_DEPARTMENT = "SASSA"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    scopes: tuple[str, ...]
+
+
+def demo_users(ward_id: str) -> list[DemoUser]:
+    """One user per role around ``ward_id`` (the first demo ward)."""
+    ward = geography().ward(ward_id)
+    return [
+        DemoUser("demo-field-worker", Role.FIELD_WORKER, (f"ward:{ward_id}",)),
+        DemoUser("demo-convener", Role.CONVENER, (f"ward:{ward_id}",)),
+        DemoUser(
+            "demo-officer",
+            Role.DEPARTMENT_OFFICER,
+            (f"municipality:{ward.municipality_code}", f"department:{DEMO_DEPARTMENT}"),
+        ),
+        DemoUser("demo-analyst", Role.ANALYST, (f"district:{ward.district_code}",)),
+        DemoUser("demo-admin", Role.ADMIN, ()),
+    ]
+
+
+def first_ward(app: Sukuma) -> str | None:
+    """The ward of the first household in the log, if any."""
+    found = app.recorder.select_notifications(1, 1, topics=[get_topic(Household.Registered)])
+    if not found:
+        return None
+    return app.get(Household, UUID(str(found[0].originator_id))).ward_id
+
+
+def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
+    """Add the demo users that do not exist yet, scoped to the first demo ward."""
+    ward_id = first_ward(app)
+    if ward_id is None:
+        return []
+    password_hash = hash_password(DEMO_PASSWORD)
+    ctx = CommandContext(actor="demo", occurred_at=now)
+    added = []
+    for user in demo_users(ward_id):
+        try:
+            app.user_named(user.username)
+        except NotFoundError:
+            app.add_user(user.username, [user.role], list(user.scopes), password_hash, ctx)
+            added.append(user)
+    return added
