@@ -61,6 +61,11 @@ async def current_principal(
     the token's generation (a cached check: no database round trip on most requests)."""
     if not token:
         raise NotAuthenticated("missing bearer token")
+    if auth.external is not None and auth.external.issued(token):
+        try:
+            return await run_in_threadpool(auth.external.verify, token)
+        except InvalidToken as exc:
+            raise NotAuthenticated(str(exc)) from None
     try:
         claims = auth.tokens.verify_access(token)
     except InvalidToken as exc:

@@ -145,11 +145,20 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    oidc_issuer: str | None = Field(
+        default=None, description="Also accept access tokens from this OpenID Connect issuer"
+    )
+    oidc_jwks_url: str | None = Field(default=None, description="The issuer's JWKS URL")
+    oidc_audience: str = Field(default="sukuma", description="Audience its tokens must name")
+    oidc_roles_claim: str = Field(default="sukuma_roles", description="Claim with the roles")
+    oidc_scopes_claim: str = Field(default="sukuma_scopes", description="Claim with the scopes")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.read_pool_min_size > self.read_pool_max_size:
             raise ValueError("read_pool_min_size must not exceed read_pool_max_size")
+        if bool(self.oidc_issuer) != bool(self.oidc_jwks_url):
+            raise ValueError("set both oidc_issuer and oidc_jwks_url, or neither")
         global _warned_dev_secret
         if self.uses_dev_secret_key and self.database_url and not _warned_dev_secret:
             _warned_dev_secret = True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from api.auth.oidc import ExternalIssuer
 from api.auth.passwords import verify_password
 from api.auth.sessions import UserStates
 from api.auth.throttle import LoginThrottle
@@ -35,6 +36,7 @@ class Auth:
     tokens: Tokens
     states: UserStates
     throttle: LoginThrottle
+    external: ExternalIssuer | None = None
 
     def signed_in(self, username: str, password: str) -> User | None:
         """The active user whose password this is (event store and argon2: blocking, so call
@@ -68,5 +70,15 @@ class Auth:
                 timedelta(seconds=settings.login_window_seconds),
                 settings.login_max_failures_per_user,
                 settings.login_max_failures_per_address,
+            ),
+            external=None
+            if settings.oidc_issuer is None or settings.oidc_jwks_url is None
+            else ExternalIssuer(
+                settings.oidc_issuer,
+                settings.oidc_jwks_url,
+                settings.oidc_audience,
+                settings.oidc_roles_claim,
+                settings.oidc_scopes_claim,
+                clock,
             ),
         )

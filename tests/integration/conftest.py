@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -88,7 +88,7 @@ class SignedIn(httpx.Auth):
     def __init__(self, api: FastAPI, application: Sukuma, username: str) -> None:
         self.api, self.application, self.username = api, application, username
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers.update(bearer(self.api, self.application, self.username))
         yield request
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import jwt
 import pytest
@@ -18,10 +20,10 @@ async def sign_in(
     return await http.post("/v1/auth/token", data={"username": username, "password": password})
 
 
-async def tokens(http: httpx.AsyncClient, username: str) -> dict[str, str]:
+async def tokens(http: httpx.AsyncClient, username: str) -> dict[str, Any]:
     response = await sign_in(http, username)
     assert response.status_code == 200, response.text
-    body: dict[str, str] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
