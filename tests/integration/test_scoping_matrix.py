@@ -1,6 +1,6 @@
 """Broken object-level authorisation, tried everywhere: a matrix generated from ``app.routes``.
 
-Objects live in ward A (KwaDukuza, KZN225) with a referral to DSD. Every route with a path
+Objects live in ward A (Msunduzi, KZN225) with a referral to DSD. Every route with a path
 parameter is called, with a valid body generated from its schema, by a user of every role from
 another municipality and district (and, for referrals, a SASSA officer of the same
 municipality): each must answer exactly as for an id that does not exist (404, nothing else).
@@ -235,3 +235,29 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
             if "municipality:KZN225" in scopes and "KZN225" in path:
                 continue  # aggregated figures of its own municipality (no case in them)
             assert (await http.get(path)).status_code == 404, (path, role, scopes)
+
+
+async def test_each_role_sees_and_does_its_own_part_in_ward_a(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma
+) -> None:
+    world = await build_world(client, application)
+    project(application)
+    household_id, referral_id = world.values["household_id"], world.values["referral_id"]
+    worker = await client_as(Role.FIELD_WORKER, f"ward:{WARD_A}")
+    officer = await client_as(Role.DEPARTMENT_OFFICER, "district:DC22", "department:DSD")
+    analyst = await client_as(Role.ANALYST, "municipality:KZN225")
+
+    visit = await worker.post(f"/v1/households/{household_id}/visits", json={})
+    acknowledged = await officer.post(f"/v1/referrals/{referral_id}/acknowledge", json={})
+
+    assert visit.status_code == 201
+    assert (
+        await worker.post(f"/v1/referrals/{referral_id}/acknowledge", json={})
+    ).status_code == 403
+    assert acknowledged.status_code == 200
+    assert (await officer.get(f"/v1/households/{household_id}")).status_code == 404
+    assert referral_id in (await officer.get("/v1/referrals.csv")).text
+    assert (await officer.get("/v1/households")).json()["data"] == []
+    assert household_id in (await analyst.get("/v1/households")).text
+    assert (await analyst.get("/v1/dashboard/municipality/KZN225")).status_code == 200
+    assert (await analyst.get("/v1/dashboard/district/DC22")).status_code == 404
