@@ -59,10 +59,9 @@ def create_app(
             max_size=settings.read_pool_max_size,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
         )
+        # Failed sign-ins and used refresh tokens: in PostgreSQL, so replicas share them.
         async with app.state.read_pool.acquire() as conn:
-            for (
-                statement
-            ) in AUTH_DDL:  # failed sign-ins and used refresh tokens, shared by replicas
+            for statement in AUTH_DDL:
                 await conn.execute(statement)
         try:
             yield
