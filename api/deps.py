@@ -60,7 +60,7 @@ async def current_principal(
     """Who is acting: the verified access token's principal, while its user is still active at
     the token's generation (a cached check: no database round trip on most requests)."""
     if not token:
-        raise NotAuthenticated("missing bearer token")
+        raise NotAuthenticated("missing bearer token", error=None)
     if auth.external is not None and auth.external.issued(token):
         try:
             return await run_in_threadpool(auth.external.verify, token)

@@ -101,7 +101,7 @@ def _not_authenticated(_: Request, exc: NotAuthenticated) -> JSONResponse:
     return JSONResponse(
         status_code=401,
         content={"detail": f"not authenticated: {exc}"},
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        headers={"WWW-Authenticate": f'Bearer error="{exc.error}"' if exc.error else "Bearer"},
     )
 
 

@@ -64,8 +64,9 @@ def load_demo(
             )
         console.print(f"[green]Demo loaded[/]: {summary}")
         for user in add_demo_users(application, datetime.now(UTC)):
+            scopes = "".join(f", {scope}" for scope in user.scopes)
             console.print(
-                f"demo user [bold]{user.username}[/] ({user.role}, {', '.join(user.scopes)}), "
+                f"demo user [bold]{user.username}[/] ({user.role}{scopes}), "
                 f"password {DEMO_PASSWORD!r} (demo only)"
             )
     finally:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from api.auth.oidc import ExternalIssuer
 from api.auth.passwords import verify_password
-from api.auth.sessions import UserStates
+from api.auth.sessions import UserStates, find_user
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import Tokens
 from domain.application import Sukuma
@@ -19,7 +18,12 @@ from sukuma.settings import Settings
 
 
 class NotAuthenticated(Exception):
-    """No valid token (HTTP 401 with ``WWW-Authenticate: Bearer``)."""
+    """No valid token (HTTP 401 with ``WWW-Authenticate: Bearer``); ``error`` is RFC 6750's
+    code for a token that was sent but refused (none when no credentials came at all)."""
+
+    def __init__(self, message: str, error: str | None = "invalid_token") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class TooManyAttempts(Exception):
@@ -50,10 +54,7 @@ class Auth:
 
     def current_user(self, user_id: str) -> User | None:
         """The user as the event store has it now (blocking)."""
-        try:
-            return self.application.get(User, UUID(user_id))
-        except (ValueError, NotFoundError):
-            return None
+        return find_user(self.application, user_id)
 
     @classmethod
     def build(cls, settings: Settings, application: Sukuma, clock: Callable[[], datetime]) -> Auth:

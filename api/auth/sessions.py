@@ -18,6 +18,14 @@ from domain.errors import NotFoundError
 from domain.users.model import User
 
 
+def find_user(application: Sukuma, user_id: str) -> User | None:
+    """The user as the event store has it now, or ``None`` (blocking)."""
+    try:
+        return application.get(User, UUID(user_id))
+    except (ValueError, NotFoundError):
+        return None
+
+
 @dataclass(frozen=True)
 class UserState:
     active: bool
@@ -46,11 +54,8 @@ class UserStates:
 
     def load(self, user_id: str) -> UserState | None:
         """The user's current state from the event store (blocking: call it in a thread)."""
-        try:
-            user = self._application.get(User, UUID(user_id))
-            state: UserState | None = UserState(user.active, user.generation)
-        except (ValueError, NotFoundError):
-            state = None
+        user = find_user(self._application, user_id)
+        state = None if user is None else UserState(user.active, user.generation)
         with self._lock:
             self._cache[user_id] = (self._monotonic(), state)
         return state

@@ -66,7 +66,7 @@ async def issue_token(
     user = await run_in_threadpool(auth.signed_in, username, password)
     if user is None:
         await auth.throttle.failed(pool, limits, now)
-        raise NotAuthenticated("incorrect username or password")
+        raise NotAuthenticated("incorrect username or password", error=None)
     await auth.throttle.succeeded(pool, limits)
     return _token_read(auth.tokens.issue(user.principal, user.generation))
 
