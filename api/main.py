@@ -12,10 +12,12 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routers import (
+    audit,
     fieldworkers,
     health,
     households,
     indicators,
+    privacy,
     reference,
     referrals,
     views,
@@ -73,6 +75,6 @@ def create_app(
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     api.include_router(views.router, prefix="/v1")
     api.include_router(indicators.router, prefix="/v1")
-    for module in (households, referrals, warrooms, fieldworkers, reference):
+    for module in (households, privacy, referrals, warrooms, fieldworkers, reference, audit):
         api.include_router(module.router, prefix="/v1")
     return api

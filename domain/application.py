@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from domain.fieldworkers.application import FieldWorkerCommands
+from domain.households.privacy import PrivacyCommands
 from domain.referrals.application import ReferralCommands
 from domain.warrooms.application import WarRoomCommands
 
 
-class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands):
+class Sukuma(ReferralCommands, PrivacyCommands, WarRoomCommands, FieldWorkerCommands):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 
     name = "sukuma"

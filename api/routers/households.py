@@ -7,8 +7,9 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
-from api.history import history_of
+from api.deps import Command, CurrentUser, SukumaApp
+from api.personal import household_history as shaped_household_history
+from api.personal import household_read
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
 from api.schemas.households import (
     GraduateHousehold,
@@ -52,19 +53,24 @@ def register_household(body: RegisterHousehold, app: SukumaApp, cmd: Command) ->
 
 
 @router.get("/{household_id}")
-def get_household(household_id: UUID, app: SukumaApp, response: Response) -> HouseholdRead:
+def get_household(
+    household_id: UUID, app: SukumaApp, user: CurrentUser, response: Response
+) -> HouseholdRead:
     household = app.get(Household, household_id)
     response.headers["ETag"] = f'"{household.version}"'
-    return HouseholdRead.of(household)
+    return household_read(app, user, household, "GET /v1/households/{id}")
 
 
 @router.get("/{household_id}/history")
 def household_history(
     household_id: UUID,
     app: SukumaApp,
+    user: CurrentUser,
     as_of: AsOf = None,
 ) -> HistoryRead:
-    return history_of(app, Household, household_id, as_of, HouseholdRead.of)
+    return shaped_household_history(
+        app, user, household_id, as_of, "GET /v1/households/{id}/history"
+    )
 
 
 @router.post("/{household_id}/profile", responses=WRITTEN)

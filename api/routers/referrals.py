@@ -8,8 +8,9 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
+from api.personal import shaped_history
 from api.schemas.common import CREATED, WRITTEN, AsOf, CommandBody, HistoryRead
 from api.schemas.referrals import (
     AcknowledgeReferral,
@@ -24,6 +25,7 @@ from api.schemas.referrals import (
     VerifyReferral,
 )
 from domain.context import CommandContext, Written
+from domain.households.model import Household
 from domain.referrals.model import Referral
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
@@ -43,6 +45,8 @@ def make_referral(body: MakeReferral, app: SukumaApp, cmd: Command) -> JSONRespo
             body.personal_data_shared,
             body.note,
             ctx,
+            # Sharing without consent: the access policy's referral:override-consent (convener).
+            body.consent_override_reason,
         ),
         status_code=201,
         location=f"/v1/referrals/{referral_id}",
@@ -57,8 +61,12 @@ def get_referral(referral_id: UUID, app: SukumaApp, response: Response) -> Refer
 
 
 @router.get("/{referral_id}/history")
-def referral_history(referral_id: UUID, app: SukumaApp, as_of: AsOf = None) -> HistoryRead:
-    return history_of(app, Referral, referral_id, as_of, ReferralRead.of)
+def referral_history(
+    referral_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
+) -> HistoryRead:
+    history = history_of(app, Referral, referral_id, as_of, ReferralRead.of)
+    household = app.get(Household, UUID(app.get(Referral, referral_id).household_id))
+    return shaped_history(app, user, household, history, "GET /v1/referrals/{id}/history")
 
 
 def _run(

@@ -21,6 +21,10 @@ class MakeReferral(CommandBody):
         default=False, description="Whether the household's personal details go with it"
     )
     note: Note | None = None
+    consent_override_reason: Reason | None = Field(
+        default=None,
+        description="Why personal data is shared without the household's consent (convener)",
+    )
 
 
 class AcknowledgeReferral(CommandBody):

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from sukuma.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
-from sukuma.settings import RECORDER_TOPIC, Settings, parse_database_url
+from sukuma.settings import MAPPER_TOPIC, RECORDER_TOPIC, Settings, parse_database_url
 
 
 def make_settings(**values: object) -> Settings:
@@ -136,6 +136,7 @@ def test_eventsourcing_env_for_a_tcp_server() -> None:
     assert env == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+        "MAPPER_TOPIC": MAPPER_TOPIC,
         "POSTGRES_DBNAME": "sukuma",
         "POSTGRES_HOST": "db",
         "POSTGRES_PORT": "5432",
