@@ -51,7 +51,7 @@ def _withhold(data: Any, paths: tuple[Path, ...], keep: set[tuple[int, str]]) ->
             if value is None or value in (ERASED, WITHHELD):
                 continue
             if (id(container), str(slot)) in keep:
-                shown.append(".".join(path))
+                shown.append(".".join(path).replace(".[]", "[]"))
             else:
                 container[slot] = WITHHELD
     return shown
