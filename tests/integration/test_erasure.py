@@ -199,6 +199,7 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     finally:
         fresh.close()
     read = await get_ok(client, f"/v1/households/{household_id}")
+    assert read["personal_data_erased"] is True
     head = read["profile"]["members"][0]
     assert (head["first_name"], head["id_number"], read["dwelling"]["village"]) == (ERASED,) * 3
     history = await get_ok(client, f"/v1/households/{household_id}/history")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -117,3 +117,14 @@ def test_erasure_happens_once_and_forbids_sharing(app: Sukuma) -> None:
     assert again.value.rule == "personal-data-erased"
     with pytest.raises(RuleViolation, match="erased"):
         refer(app, household_id, need_id)
+
+
+def test_an_erased_household_can_still_graduate(app: Sukuma) -> None:
+    household_id = uuid4()
+    app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    app.submit_profile(household_id, dict(make_profile()), None, ctx())
+    app.erase_personal_data(household_id, "data subject request", ctx())
+    later = CommandContext(actor="tester", occurred_at=T0 + timedelta(days=200))
+    app.record_visit(household_id, uuid4(), None, "met_household", None, None, later)
+    app.graduate_household(household_id, None, later)
+    assert app.get(Household, household_id).status == "graduated"
