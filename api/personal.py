@@ -34,7 +34,7 @@ def household_read(
     app: Sukuma, principal: Principal, household: Household, endpoint: str
 ) -> HouseholdRead:
     """The household as this caller may see it."""
-    sight = personal_sight(principal, household.consent)
+    sight = personal_sight(principal, household.consent, household.personal_data_erased)
     shaped, shown = shape_household(HouseholdRead.of(household).model_dump(), sight)
     _record_read(app, principal, household.id, endpoint, shown)
     return HouseholdRead.model_validate(shaped)
@@ -57,7 +57,7 @@ def shaped_history(
     endpoint: str,
 ) -> HistoryRead:
     """A household's (or one of its referrals') history as this caller may see it."""
-    sight = personal_sight(principal, household.consent)
+    sight = personal_sight(principal, household.consent, household.personal_data_erased)
     events, shown = _shape_events(history.events, sight)
     state = history.state
     if state is not None and history.id == str(household.id):

@@ -29,10 +29,14 @@ class Sight(StrEnum):
     FULL = "full"
     CONTACT = "contact"  # the household head's contact, and referral notes
     NONE = "none"
+    ERASED = "erased"  # nobody: the household's personal data has been erased
 
 
-def personal_sight(principal: Principal, consent: str | None) -> Sight:
+def personal_sight(principal: Principal, consent: str | None, erased: bool = False) -> Sight:
     """How much of a household's personal data this caller may see, given its consent state."""
+    if erased:
+        # Events opened with a key another process still caches must not show it either.
+        return Sight.ERASED
     if principal.has_role(Role.ADMIN, Role.CONVENER, Role.FIELD_WORKER):
         return Sight.FULL
     if principal.has_role(Role.ANALYST) and principal.may_read_pii:
@@ -42,7 +46,9 @@ def personal_sight(principal: Principal, consent: str | None) -> Sight:
     return Sight.NONE
 
 
-def _withhold(data: Any, paths: tuple[Path, ...], keep: set[tuple[int, str]]) -> list[str]:
+def _withhold(
+    data: Any, paths: tuple[Path, ...], keep: set[tuple[int, str]], marker: str = WITHHELD
+) -> list[str]:
     """Withhold what the paths reach except ``keep`` ((id of container, key)); list the shown."""
     shown = []
     for path in paths:
@@ -53,7 +59,7 @@ def _withhold(data: Any, paths: tuple[Path, ...], keep: set[tuple[int, str]]) ->
             if (id(container), str(slot)) in keep:
                 shown.append(".".join(path).replace(".[]", "[]"))
             else:
-                container[slot] = WITHHELD
+                container[slot] = marker
     return shown
 
 
@@ -67,37 +73,40 @@ def _head_contact(profile: Any) -> set[tuple[int, str]]:
     }
 
 
+_HOUSEHOLD_PATHS: tuple[Path, ...] = (
+    ("dwelling", "village"),
+    ("dwelling", "gps"),
+    *(("profile", *p) for p in PROFILE_PATHS),
+)
+
+
+def _shape(
+    data: dict[str, Any], paths: tuple[Path, ...], sight: Sight, contact_sees_all: bool
+) -> tuple[dict[str, Any], list[str]]:
+    shaped = copy.deepcopy(data)
+    if sight is Sight.FULL or (sight is Sight.CONTACT and contact_sees_all):
+        keep = {(id(c), str(k)) for p in paths for c, k in leaves(shaped, p)}
+    elif sight is Sight.CONTACT:
+        keep = _head_contact(shaped.get("profile"))
+    else:
+        keep = set()
+    marker = ERASED if sight is Sight.ERASED else WITHHELD
+    return shaped, sorted(set(_withhold(shaped, paths, keep, marker)))
+
+
 def shape_household(state: dict[str, Any], sight: Sight) -> tuple[dict[str, Any], list[str]]:
     """A household read (``dwelling`` and ``profile``) as this sight shows it, and what it shows."""
-    shaped = copy.deepcopy(state)
-    everything = sight is Sight.FULL
-    profile = shaped.get("profile")
-    keep = set() if sight is Sight.NONE else _head_contact(profile)
-    dwelling_paths: tuple[Path, ...] = (("dwelling", "village"), ("dwelling", "gps"))
-    profile_paths = tuple(("profile", *p) for p in PROFILE_PATHS)
-    if everything:
-        keep = {
-            (id(c), str(k)) for p in (*dwelling_paths, *profile_paths) for c, k in leaves(shaped, p)
-        }
-    shown = _withhold(shaped, (*dwelling_paths, *profile_paths), keep)
-    return shaped, sorted(set(shown))
+    return _shape(state, _HOUSEHOLD_PATHS, sight, contact_sees_all=False)
 
 
 def shape_event(
     event_type: str, payload: dict[str, Any], sight: Sight
 ) -> tuple[dict[str, Any], list[str]]:
-    """One history event's payload as this sight shows it, and which personal fields it shows."""
+    """One history event's payload as this sight shows it, and which personal fields it shows.
+
+    A department officer sees what the war room wrote on referrals (it is addressed to them).
+    """
     paths = EVENT_PATHS.get(event_type, ())
     if not paths:
         return payload, []
-    shaped = copy.deepcopy(payload)
-    wrapped = {"payload": shaped}
-    full = tuple(("payload", *p) for p in paths)
-    if sight is Sight.FULL or (sight is Sight.CONTACT and event_type.startswith("Referral.")):
-        keep = {(id(c), str(k)) for p in full for c, k in leaves(wrapped, p)}
-    elif sight is Sight.CONTACT:
-        keep = _head_contact(shaped.get("profile"))
-    else:
-        keep = set()
-    shown = _withhold(wrapped, full, keep)
-    return shaped, sorted({s.removeprefix("payload.") for s in shown})
+    return _shape(payload, paths, sight, contact_sees_all=event_type.startswith("Referral."))

@@ -206,6 +206,16 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     assert not any(secret in str(history) for secret in SECRETS.values())
     referral_history = await get_ok(client, f"/v1/referrals/{referral_id}/history")
     assert not any(secret in str(referral_history) for secret in SECRETS.values())
+    # And a retried request replays its answer, though its receipt no longer fingerprints it
+    events = len(history["events"])
+    retry = await client.post(
+        f"/v1/households/{household_id}/profile",
+        json={"profile": make_profile()},
+        headers={"Idempotency-Key": "profile-1"},
+    )
+    assert retry.status_code == 200
+    history = await get_ok(client, f"/v1/households/{household_id}/history")
+    assert len(history["events"]) == events
     # And the statistics are unchanged
     assert dashboard(await get_ok(client, f"/v1/dashboard/ward/{ward_id}")) == dashboard(before)
     relisted = await get_ok(client, "/v1/households", ward_id=ward_id)

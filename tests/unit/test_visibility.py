@@ -97,3 +97,12 @@ def test_event_payloads_are_shaped_by_their_personal_paths() -> None:
     made = {"department": "DSD", "note": "Call Ayanda"}
     assert shape_event("Referral.Made", made, Sight.CONTACT) == (made, ["note"])
     assert shape_event("Referral.Made", made, Sight.NONE)[0]["note"] == WITHHELD
+
+
+def test_after_erasure_nobody_sees_anything_even_from_a_stale_key() -> None:
+    assert personal_sight(principal(*Role, pii=True), "given", erased=True) is Sight.ERASED
+    visit = {"visit_id": "v-1", "note": "opened with a key cached before the erasure"}
+    assert shape_event("Household.VisitRecorded", visit, Sight.ERASED) == (
+        {"visit_id": "v-1", "note": ERASED},
+        [],
+    )
