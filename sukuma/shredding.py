@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import os
+from functools import cache
 from typing import Any, Final, cast
 from uuid import UUID
 
@@ -28,19 +29,24 @@ from sukuma.datakeys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
 TAG: Final = "_pii_"
 
 
+@cache
+def _path_bytes(path: Path) -> bytes:
+    return "/".join(path).encode()
+
+
 def _aad(originator_id: UUID, path: Path) -> bytes:
-    return originator_id.bytes + "/".join(path).encode()
+    return originator_id.bytes + _path_bytes(path)
 
 
-def seal(key: bytes, originator_id: UUID, path: Path, value: Any) -> dict[str, str]:
+def seal(cipher: AESGCM, originator_id: UUID, path: Path, value: Any) -> dict[str, str]:
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, orjson.dumps(value), _aad(originator_id, path))
+    sealed = cipher.encrypt(nonce, orjson.dumps(value), _aad(originator_id, path))
     return {TAG: base64.b64encode(nonce + sealed).decode()}
 
 
-def unseal(key: bytes, originator_id: UUID, path: Path, envelope: dict[str, str]) -> Any:
+def unseal(cipher: AESGCM, originator_id: UUID, path: Path, envelope: dict[str, str]) -> Any:
     raw = base64.b64decode(envelope[TAG])
-    plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(originator_id, path))
+    plain = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(originator_id, path))
     return orjson.loads(plain)
 
 
@@ -71,14 +77,15 @@ class PersonalDataMapper(Mapper[UUID]):
         for top in {path[0] for path, _, _ in personal}:
             state[top] = copy.deepcopy(state[top])
         key = self._key_for_writing(name, state)
+        cipher = None if key == ERASED_KEY else AESGCM(key)
         originator_id: UUID = state["originator_id"]
         for path in paths:
             for container, slot in leaves(state, path):
                 if container[slot] is not None:
                     container[slot] = (
                         ERASED
-                        if key == ERASED_KEY
-                        else seal(key, originator_id, path, container[slot])
+                        if cipher is None
+                        else seal(cipher, originator_id, path, container[slot])
                     )
         sealed_event: Any = object.__new__(type(domain_event))
         sealed_event.__dict__.update(state)
@@ -92,13 +99,14 @@ class PersonalDataMapper(Mapper[UUID]):
         state = vars(domain_event)
         originator_id = cast(UUID, stored_event.originator_id)
         key: bytes | Erased | None = self.keys.key(originator_id)
+        cipher = AESGCM(key) if isinstance(key, bytes) else None
         for path in paths:
             for container, slot in leaves(state, path):
                 if is_sealed(container[slot]):
                     container[slot] = (
-                        unseal(key, originator_id, path, container[slot])
-                        if isinstance(key, bytes)
-                        else ERASED
+                        ERASED
+                        if cipher is None
+                        else unseal(cipher, originator_id, path, container[slot])
                     )
         return domain_event
 

@@ -11,6 +11,7 @@ from uuid import UUID
 import httpx
 import orjson
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.application import Sukuma
 from domain.households.model import Household
@@ -148,10 +149,11 @@ def recoverable(app: Sukuma, settings: Settings) -> set[str]:
         key = keys.key(event.originator_id)
         if not isinstance(key, bytes) or TAG.encode() not in event.state:
             continue
+        cipher = AESGCM(key)
         for path in EVENT_PATHS[event.topic.split(":")[1]]:
             for container, slot in leaves(state, path):
                 if is_sealed(container[slot]):
-                    opened.add(str(unseal(key, event.originator_id, path, container[slot])))
+                    opened.add(str(unseal(cipher, event.originator_id, path, container[slot])))
     return opened
 
 
