@@ -42,6 +42,18 @@ def test_settings_come_from_sukuma_prefixed_environment(monkeypatch: pytest.Monk
     assert not settings.uses_dev_secret_key
 
 
+def test_the_master_key_has_a_development_default_and_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SUKUMA_MASTER_KEY", raising=False)
+    assert make_settings().uses_dev_master_key
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", "k" * 64)
+    settings = make_settings()
+    assert settings.master_key.get_secret_value() == "k" * 64
+    assert not settings.uses_dev_master_key
+    assert "k" * 64 not in repr(settings)
+
+
 def test_settings_read_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SUKUMA_PORT", raising=False)
     env_file = tmp_path / ".env"
