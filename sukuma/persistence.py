@@ -19,15 +19,17 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import get_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
+from domain.households.model import Household
 from sukuma.datakeys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
 
 #: The stored topic of the event whose commit destroys a household's data keys.
-ERASURE_TOPIC = "domain.households.model:Household.PersonalDataErased"
+ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
 #: What a receipt's fingerprint becomes once its household is erased (a retry still replays).
 ERASED_FINGERPRINT = "erased"
 

@@ -23,7 +23,10 @@ class WithdrawConsent(CommandBody):
 
 
 class ErasePersonalData(CommandBody):
-    reason: Reason = Field(description="Why (e.g. the data subject's request, retention ended)")
+    reason: Reason = Field(
+        description="Why (e.g. the data subject's request, retention ended). Kept readable as "
+        "the erasure's record: no personal details in it."
+    )
 
 
 class PiiRead(BaseModel):
