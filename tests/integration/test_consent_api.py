@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
+from api.deps import current_principal
+from api.main import create_app
+from domain.access.principal import Principal, Role
+from domain.application import Sukuma
+from domain.personal_data import WITHHELD
+from sukuma.settings import Settings
 from tests.factories import make_profile
+from tests.integration.conftest import Clock
 from tests.integration.helpers import household, need, post_ok
 
 NO_CONSENT = {"given": False, "given_by": "self", "basis": "consent"}
@@ -90,7 +99,7 @@ async def test_reads_of_personal_fields_are_listed_for_admins(
     household_id, _ = await unconsented(client, ward_id)
     other = await household(client, ward_id)  # registered without village or GPS: nothing to log
     await client.get(f"/v1/households/{household_id}")
-    await client.get(f"/v1/households/{household_id}/history")
+    history = (await client.get(f"/v1/households/{household_id}/history")).json()
     await client.get(f"/v1/households/{other}")
 
     listed = (await client.get("/v1/audit/pii-reads", params={"limit": 1})).json()
@@ -105,6 +114,48 @@ async def test_reads_of_personal_fields_are_listed_for_admins(
         "GET /v1/households/{id}",
     ]
     assert {r["household_id"] for r in reads} == {household_id}
-    assert reads[0]["username"] == "tester"
+    assert {r["username"] for r in reads} == {history["events"][0]["actor"]}  # the caller
     assert "profile.members[].first_name" in reads[1]["fields"]
     assert rest["next_cursor"] is None and by_other["data"] == []
+
+
+@pytest.fixture
+async def officer(
+    settings: Settings, application: Sukuma, clock: Clock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A department officer's client (without pii:read), beside the broad ``client``."""
+    api = create_app(settings, application, clock=clock)
+    api.dependency_overrides[current_principal] = lambda: Principal(
+        "officer-1", "officer", frozenset({Role.DEPARTMENT_OFFICER}), frozenset({"department:DSD"})
+    )
+    async with api.router.lifespan_context(api):
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sukuma.test") as http:
+            yield http
+
+
+@pytest.mark.integration
+async def test_withdrawal_hides_personal_fields_from_department_officers(
+    client: httpx.AsyncClient, officer: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+    await post_ok(client, f"/v1/households/{household_id}/visits", {"note": "Nomvula unwell"})
+    url = f"/v1/households/{household_id}"
+
+    before = (await officer.get(url)).json()
+    await post_ok(client, f"{url}/consent/withdraw", {})
+    after = (await officer.get(url)).json()
+    history = (await officer.get(f"{url}/history")).json()
+
+    head = before["profile"]["members"][0]
+    assert (head["first_name"], head["phone"]) == ("Nomvula", "+27 82 555 0101")
+    assert head["date_of_birth"] == WITHHELD
+    assert before["profile"]["members"][1]["first_name"] == WITHHELD
+    assert after["profile"]["members"][0]["first_name"] == WITHHELD
+    assert after["consent"] == "withdrawn" and after["needs"] == before["needs"]
+    assert "Nomvula" not in str(history)
+    reads = (await client.get("/v1/audit/pii-reads", params={"user_id": "officer-1"})).json()
+    assert [r["fields"] for r in reads["data"]] == [
+        ["profile.members[].first_name", "profile.members[].phone", "profile.members[].surname"]
+    ]
