@@ -15,11 +15,13 @@ from api.auth.service import Auth
 from api.auth.throttle import DDL as AUTH_DDL
 from api.deps import current_principal
 from api.routers import (
+    audit,
     auth,
     fieldworkers,
     health,
     households,
     indicators,
+    privacy,
     reference,
     referrals,
     users,
@@ -88,7 +90,7 @@ def create_app(
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     v1.include_router(views.router)
     v1.include_router(indicators.router)
-    for module in (households, referrals, warrooms, fieldworkers, users, reference):
+    for module in (households, privacy, referrals, warrooms, fieldworkers, users, reference, audit):
         v1.include_router(module.router)
     api.include_router(v1)
     return api

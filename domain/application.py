@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from domain.fieldworkers.application import FieldWorkerCommands
+from domain.households.privacy import PrivacyCommands
 from domain.referrals.application import ReferralCommands
 from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
 
 
-class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands, UserCommands):
+class Sukuma(
+    ReferralCommands, PrivacyCommands, WarRoomCommands, FieldWorkerCommands, UserCommands
+):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 
     name = "sukuma"

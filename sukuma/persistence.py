@@ -3,6 +3,10 @@
 A receipt (the response to a POST with an ``Idempotency-Key``) is written by the same
 transaction that appends the command's events: either both exist or neither does, so a retry
 after a timeout can never append twice, and a crash can never leave a key without its events.
+
+The recorder also owns the household data keys' table (``sukuma.datakeys``): a household's
+``PersonalDataErased`` event destroys its keys and blanks its receipts' request fingerprints in
+the event's own transaction, so an erasure is recorded exactly when it has happened.
 """
 
 from __future__ import annotations
@@ -12,12 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import get_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
+
+from domain.households.model import Household
+from sukuma.datakeys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
+
+#: The stored topic of the event whose commit destroys a household's data keys.
+ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
+#: What a receipt's fingerprint becomes once its household is erased (a retry still replays).
+ERASED_FINGERPRINT = "erased"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,36 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "SELECT fingerprint, status_code, body, aggregate_id, version, position "
             "FROM {0}.{1} WHERE actor = %s AND key = %s"
         ).format(*table)
+        self.sql_erase_receipts = SQL(
+            "UPDATE {0}.{1} SET fingerprint = %s WHERE aggregate_id = ANY(%s::uuid[])"
+        ).format(*table)
+        self.data_keys_table_name = events_table_name.replace("_events", "") + "_data_keys"
+        self.check_identifier_length(self.data_keys_table_name)
+        schema = self.datastore.schema
+        self.sql_create_statements.append(data_keys_table_ddl(schema, self.data_keys_table_name))
+        self.sql_destroy_keys = destroy_keys_sql(schema, self.data_keys_table_name)
+        self.data_keys: DataKeyStore | None = None  # bound by sukuma.shredding
+        self.pii_reads_table_name = events_table_name.replace("_events", "") + "_pii_reads"
+        self.check_identifier_length(self.pii_reads_table_name)
+        reads = Identifier(schema), Identifier(self.pii_reads_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "id bigserial PRIMARY KEY, read_at timestamptz NOT NULL DEFAULT now(), "
+                "user_id text NOT NULL, username text NOT NULL, household_id uuid NOT NULL, "
+                "endpoint text NOT NULL, fields text NOT NULL); "
+                "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id, id); "
+                "CREATE INDEX IF NOT EXISTS {3} ON {0}.{1} (user_id, id)"
+            ).format(
+                *reads,
+                Identifier(f"{self.pii_reads_table_name}_household_idx"),
+                Identifier(f"{self.pii_reads_table_name}_user_idx"),
+            )
+        )
+        self.sql_insert_pii_read = SQL(
+            "INSERT INTO {0}.{1} (user_id, username, household_id, endpoint, fields) "
+            "VALUES (%s, %s, %s, %s, %s)"
+        ).format(*reads)
 
     def _insert_events(
         self,
@@ -81,6 +125,8 @@ class SukumaRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
+        for household_id, ids in _erasures(stored_events):
+            self._destroy_household_keys(curs, household_id, ids)
         if receipt is None:
             return
         version = max(
@@ -103,6 +149,39 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 version,
             ),
         )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        # Again after the commit: a read meanwhile may have cached a key now destroyed.
+        for _, erased in _erasures(stored_events):
+            self._forget_keys(erased)
+        return ids
+
+    def _destroy_household_keys(
+        self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]
+    ) -> None:
+        self._forget_keys(ids)
+        params = {"household": household_id, "ids": ids}
+        for statement in self.sql_destroy_keys:
+            curs.execute(statement, params)
+        curs.execute(self.sql_erase_receipts, (ERASED_FINGERPRINT, ids))
+
+    def _forget_keys(self, ids: list[UUID]) -> None:
+        if self.data_keys is not None:
+            self.data_keys.forget(*ids)
+
+    def record_pii_read(
+        self, user_id: str, username: str, household_id: UUID, endpoint: str, fields: str
+    ) -> None:
+        """Note that a response showed a household's personal fields to this user."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self.sql_insert_pii_read,
+                (user_id, username, household_id, endpoint, fields),
+                prepare=True,
+            )
 
     def _fetch_ids_after_insert_events(
         self,
@@ -132,3 +211,14 @@ class SukumaRecorder(PostgresApplicationRecorder):
             version=row["version"],
             position=row["position"],
         )
+
+
+def _erasures(stored_events: Sequence[StoredEvent]) -> list[tuple[UUID, list[UUID]]]:
+    """Each erased household with the aggregates whose keys go with it (its referrals)."""
+    erasures = []
+    for stored in stored_events:
+        if stored.topic == ERASURE_TOPIC:
+            household_id = UUID(str(stored.originator_id))
+            referrals = orjson.loads(stored.state).get("referral_ids", [])
+            erasures.append((household_id, [household_id, *(UUID(r) for r in referrals)]))
+    return erasures

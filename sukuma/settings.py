@@ -21,10 +21,17 @@ logger = logging.getLogger(__name__)
 #: The event store recorder (events plus idempotency receipts in one transaction).
 RECORDER_TOPIC = "sukuma.persistence:SukumaRecorder"
 
+#: Encrypts personal fields with per-household data keys (crypto-shredding, POPIA).
+MAPPER_TOPIC = "sukuma.shredding:PersonalDataMapper"
+
 #: Used when no SUKUMA_SECRET_KEY is set: fine on a laptop, never in production.
 DEV_SECRET_KEY = "sukuma-dev-secret-key-change-me-in-production"
 
+#: Used when no SUKUMA_MASTER_KEY is set: fine on a laptop, never in production.
+DEV_MASTER_KEY = "sukuma-dev-master-key-change-me-in-production"
+
 _warned_dev_secret = False
+_warned_dev_master_key = False
 
 
 @dataclass(frozen=True)
@@ -153,17 +160,29 @@ class Settings(BaseSettings):
     oidc_roles_claim: str = Field(default="sukuma_roles", description="Claim with the roles")
     oidc_scopes_claim: str = Field(default="sukuma_scopes", description="Claim with the scopes")
 
+    master_key: SecretStr = Field(
+        default=SecretStr(DEV_MASTER_KEY),
+        description="Wraps the households' data keys; set it in production, keep it safe",
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.read_pool_min_size > self.read_pool_max_size:
             raise ValueError("read_pool_min_size must not exceed read_pool_max_size")
         if bool(self.oidc_issuer) != bool(self.oidc_jwks_url):
             raise ValueError("set both oidc_issuer and oidc_jwks_url, or neither")
-        global _warned_dev_secret
+        global _warned_dev_secret, _warned_dev_master_key
         if self.uses_dev_secret_key and self.database_url and not _warned_dev_secret:
             _warned_dev_secret = True
             logger.warning("SUKUMA_SECRET_KEY is not set: using the development key")
+        if self.uses_dev_master_key and self.database_url and not _warned_dev_master_key:
+            _warned_dev_master_key = True
+            logger.warning("SUKUMA_MASTER_KEY is not set: using the development key")
         return self
+
+    @property
+    def uses_dev_master_key(self) -> bool:
+        return self.master_key.get_secret_value() == DEV_MASTER_KEY
 
     @property
     def uses_dev_secret_key(self) -> bool:
@@ -183,6 +202,7 @@ class Settings(BaseSettings):
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+            "MAPPER_TOPIC": MAPPER_TOPIC,
             "POSTGRES_DBNAME": params.dbname,
             "POSTGRES_HOST": params.host,
             "POSTGRES_PORT": params.port,

@@ -13,6 +13,7 @@ from domain.application import Sukuma
 from projections.registry import DDL_LOCK_KEY, open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings
+from sukuma.shredding import protect_personal_data
 
 
 def build_application(settings: Settings, database_url: str) -> Sukuma:
@@ -20,7 +21,9 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
     # Processes starting together take turns creating tables (see projections.registry).
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
-        return Sukuma(env=settings.eventsourcing_env(database_url))
+        application = Sukuma(env=settings.eventsourcing_env(database_url))
+    protect_personal_data(application, settings.master_key.get_secret_value())
+    return application
 
 
 def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:

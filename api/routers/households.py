@@ -8,7 +8,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
-from api.history import history_of
+from api.personal import household_history as shaped_household_history
+from api.personal import household_read
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
 from api.schemas.households import (
     GraduateHousehold,
@@ -57,7 +58,7 @@ def get_household(
 ) -> HouseholdRead:
     household = app.read(Household, household_id, user)
     response.headers["ETag"] = f'"{household.version}"'
-    return HouseholdRead.of(household)
+    return household_read(app, user, household, "GET /v1/households/{id}")
 
 
 @router.get("/{household_id}/history")
@@ -67,7 +68,9 @@ def household_history(
     user: CurrentUser,
     as_of: AsOf = None,
 ) -> HistoryRead:
-    return history_of(app, Household, household_id, as_of, HouseholdRead.of, user)
+    return shaped_household_history(
+        app, user, household_id, as_of, "GET /v1/households/{id}/history"
+    )
 
 
 @router.post("/{household_id}/profile", responses=WRITTEN)

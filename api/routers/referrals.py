@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
+from api.personal import referral_read, shaped_history
 from api.schemas.common import CREATED, WRITTEN, AsOf, CommandBody, HistoryRead
 from api.schemas.referrals import (
     AcknowledgeReferral,
@@ -24,6 +25,7 @@ from api.schemas.referrals import (
     VerifyReferral,
 )
 from domain.context import CommandContext, Written
+from domain.households.model import Household
 from domain.referrals.model import Referral
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
@@ -43,6 +45,8 @@ def make_referral(body: MakeReferral, app: SukumaApp, cmd: Command) -> JSONRespo
             body.personal_data_shared,
             body.note,
             ctx,
+            # Sharing without consent: the access policy's referral:override-consent (convener).
+            body.consent_override_reason,
         ),
         status_code=201,
         location=f"/v1/referrals/{referral_id}",
@@ -55,14 +59,16 @@ def get_referral(
 ) -> ReferralRead:
     referral = app.read(Referral, referral_id, user)
     response.headers["ETag"] = f'"{referral.version}"'
-    return ReferralRead.of(referral)
+    return referral_read(app, user, referral, "GET /v1/referrals/{id}")
 
 
 @router.get("/{referral_id}/history")
 def referral_history(
     referral_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
 ) -> HistoryRead:
-    return history_of(app, Referral, referral_id, as_of, ReferralRead.of, user)
+    history = history_of(app, Referral, referral_id, as_of, ReferralRead.of, user)
+    household = app.get(Household, UUID(app.get(Referral, referral_id).household_id))
+    return shaped_history(app, user, household, history, "GET /v1/referrals/{id}/history")
 
 
 def _run(

@@ -103,6 +103,8 @@ class HouseholdRead(BaseModel):
     visits: list[dict[str, Any]]
     graduated_on: date | None
     graduation_policy_version: str | None
+    consent: str | None = Field(description="given, withdrawn, or null (never recorded)")
+    personal_data_erased: bool
 
     @classmethod
     def of(cls, household: Household) -> HouseholdRead:
@@ -125,4 +127,6 @@ class HouseholdRead(BaseModel):
             visits=[asdict(v) for v in household.visits],
             graduated_on=household.graduated_on,
             graduation_policy_version=household.graduation_policy_version,
+            consent=household.consent,
+            personal_data_erased=household.personal_data_erased,
         )

@@ -21,6 +21,10 @@ class MakeReferral(CommandBody):
         default=False, description="Whether the household's personal details go with it"
     )
     note: Note | None = None
+    consent_override_reason: Reason | None = Field(
+        default=None,
+        description="Why personal data is shared without the household's consent (convener)",
+    )
 
 
 class AcknowledgeReferral(CommandBody):
@@ -60,6 +64,14 @@ class CloseReferral(CommandBody):
     note: Note | None = None
 
 
+class HouseholdContact(BaseModel):
+    """The household head's contact, shown with a referral that shares personal data."""
+
+    first_name: str | None = None
+    surname: str | None = None
+    phone: str | None = None
+
+
 class ReferralRead(BaseModel):
     id: str
     version: int
@@ -82,8 +94,14 @@ class ReferralRead(BaseModel):
     closed_at: datetime | None
     intervention_id: str | None
     rejection_reason: str | None
+    household_contact: HouseholdContact | None = Field(
+        default=None,
+        description="The head's contact, when the referral shares personal data (as the caller"
+        " may see it: withheld once consent is withdrawn)",
+    )
 
     @classmethod
     def of(cls, referral: Referral) -> ReferralRead:
-        fields = {k: getattr(referral, k) for k in cls.model_fields if k not in {"id", "version"}}
+        skip = {"id", "version", "household_contact"}
+        fields = {k: getattr(referral, k) for k in cls.model_fields if k not in skip}
         return cls(id=str(referral.id), version=referral.version, **fields)

@@ -55,12 +55,12 @@ class Location:
 NOWHERE: Final = Location()
 
 # Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
-ADMIN_KINDS: Final = frozenset({"user", "fieldworker"})
+ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit"})
 
 # What each role may do to the kinds it sees ("read" makes the kind visible to the role).
 PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
     Role.FIELD_WORKER: {
-        "household": frozenset({"read", "register", "profile", "need", "visit"}),
+        "household": frozenset({"read", "register", "profile", "need", "visit", "consent"}),
         "referral": frozenset({"read", "verify", "dispute"}),
         "warroom": frozenset({"read"}),
         "fieldworker": frozenset({"read"}),
@@ -79,6 +79,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
                 "graduate",
                 "reopen",
                 "refer",
+                "consent",
+                "override_consent",
             }
         ),
         "referral": frozenset(
@@ -100,6 +102,9 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
         "fieldworker": frozenset({"read", "register", "assign", "deactivate"}),
+        # Data-subject requests (POPIA): consent records and erasure, in the admin's area.
+        "household": frozenset({"read", "consent", "erase"}),
+        "audit": frozenset({"read"}),
     },
 }
 
@@ -193,8 +198,8 @@ _NO_AREA: Final = Area()
 def _role_sees(principal: Principal, role: Role, kind: str, location: Location) -> bool:
     if "read" not in PERMISSIONS[role].get(kind, frozenset()):
         return False
-    if role is Role.ADMIN:
-        return kind in ADMIN_KINDS
+    if role is Role.ADMIN and kind in ADMIN_KINDS:
+        return True
     area = Area.of(principal)
     in_area = any(area.covers_ward(w) for w in location.wards)
     if role is Role.DEPARTMENT_OFFICER and kind == "referral":
@@ -235,7 +240,7 @@ def row_scope(principal: Principal, kind: str) -> RowScope:
     """The rows of ``kind`` (``household`` or ``referral``) a principal's lists show."""
     area = Area.of(principal)
     by_area = any(
-        r is not Role.ADMIN
+        not (r is Role.ADMIN and kind in ADMIN_KINDS)
         and not (r is Role.DEPARTMENT_OFFICER and kind == "referral")
         and "read" in PERMISSIONS[r].get(kind, frozenset())
         for r in principal.roles

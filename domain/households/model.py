@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
 from domain.vocabulary import HouseholdStatus, NeedStatus, Severity
 
 
@@ -129,6 +131,22 @@ class Household(SukumaAggregate):
     class Reopened(SukumaAggregate.Event):
         reason: str
 
+    class ConsentGiven(SukumaAggregate.Event):
+        given_by: str  # "self" or "competent_person" (a child's, POPIA s35)
+        basis: str
+        note: str | None
+
+    class ConsentWithdrawn(SukumaAggregate.Event):
+        note: str | None
+
+    class PersonalDataErased(SukumaAggregate.Event):
+        reason: str
+        referral_ids: list[str]  # their keys are destroyed with the household's
+
+    # Consent and erasure (POPIA); class defaults, so households registered before them load.
+    consent: str | None = None  # "given" or "withdrawn"; None: never recorded
+    personal_data_erased: bool = False
+
     @event(Registered)
     def __init__(
         self,
@@ -214,6 +232,8 @@ class Household(SukumaAggregate):
         actor: str,
     ) -> None:
         self.profile = profile
+        if profile.get("consent", {}).get("given"):
+            self.consent = "given"  # the profiling form records consent too
         self.profiles_submitted += 1
         self.first_profiled_on = self.first_profiled_on or occurred_at.date()
         self.last_profiled_on = occurred_at.date()
@@ -554,3 +574,72 @@ class Household(SukumaAggregate):
     @event(Reopened)
     def _reopened(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.status = HouseholdStatus.ACTIVE
+
+    # ---- consent and erasure (POPIA) ---------------------------------------------------------
+
+    def _ensure_not_erased(self, action: str) -> None:
+        if self.personal_data_erased:
+            raise RuleViolation(
+                "personal-data-erased",
+                f"cannot {action}: the household's personal data has been erased",
+            )
+
+    def give_consent(
+        self, given_by: str, basis: str, note: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        """Record consent to process and share the household's personal data."""
+        self._ensure_not_erased("record consent")
+        self._consent_given(
+            given_by=given_by, basis=basis, note=note, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(ConsentGiven)
+    def _consent_given(
+        self, given_by: str, basis: str, note: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self.consent = "given"
+
+    def withdraw_consent(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        """Consent may be withdrawn at any time (POPIA s11(2)(b))."""
+        if self.consent == "withdrawn":
+            raise RuleViolation("consent-withdrawn", "consent is already withdrawn")
+        self._consent_withdrawn(note=note, occurred_at=occurred_at, actor=actor)
+
+    @event(ConsentWithdrawn)
+    def _consent_withdrawn(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+        self.consent = "withdrawn"
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent == "given"
+
+    def ensure_may_share_personal_data(self, override_reason: str | None) -> None:
+        """Sharing personal data with a department needs consent, or a recorded override."""
+        self._ensure_not_erased("share personal data")
+        if not self.has_consent and not override_reason:
+            raise RuleViolation(
+                "referral-needs-consent",
+                "sharing personal data needs the household's recorded consent, or a "
+                "convener's override reason",
+            )
+
+    def erase_personal_data(
+        self, reason: str, referral_ids: list[str], occurred_at: datetime, actor: str
+    ) -> None:
+        """Erase (POPIA s24): the store destroys the data keys when this event commits."""
+        self._ensure_not_erased("erase again")
+        self._personal_data_erased(
+            reason=reason, referral_ids=referral_ids, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(
+        self, reason: str, referral_ids: list[str], occurred_at: datetime, actor: str
+    ) -> None:
+        # Replayed too: state loaded with a key still cached elsewhere is blanked all the same.
+        self.personal_data_erased = True
+        self.village = None if self.village is None else ERASED
+        self.gps = None if self.gps is None else ERASED  # type: ignore[assignment]
+        if self.profile is not None:
+            self.profile = copy.deepcopy(self.profile)  # never the submitted event's own dict
+            replace_paths(self.profile, PROFILE_PATHS, lambda _: ERASED)

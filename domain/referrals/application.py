@@ -22,9 +22,15 @@ def refer(
     note: str | None,
     occurred_at: datetime,
     actor: str,
+    consent_override_reason: str | None = None,
 ) -> Referral:
-    """Make a referral for an open need; its due dates are fixed now from the service standard."""
+    """Make a referral for an open need; its due dates are fixed now from the service standard.
+
+    Sharing the household's personal data needs its consent, or an override reason (kept).
+    """
     need = household.need(need_id)
+    if personal_data_shared:
+        household.ensure_may_share_personal_data(consent_override_reason)
     standard = service_standard(department, need.category)
     on = occurred_at.date()
     referral = Referral(
@@ -42,6 +48,7 @@ def refer(
         note=note,
         occurred_at=occurred_at,
         actor=actor,
+        consent_override_reason=consent_override_reason if personal_data_shared else None,
     )
     household.refer_need(need_id, str(referral_id), occurred_at, actor)
     return referral
@@ -57,6 +64,7 @@ class ReferralCommands(HouseholdCommands):
         personal_data_shared: bool,
         note: str | None,
         ctx: CommandContext,
+        consent_override_reason: str | None = None,
     ) -> Written:
         """Refer an open need; due dates are fixed now from the department's service standard."""
         self._check_department(department_code)
@@ -69,6 +77,8 @@ class ReferralCommands(HouseholdCommands):
         def build() -> list[Household | Referral]:
             household = self.get(Household, household_id)
             self._authorize(ctx.principal, Household, "refer", household)
+            if personal_data_shared and consent_override_reason:
+                self._authorize(ctx.principal, Household, "override_consent", household)
             referral = refer(
                 household,
                 referral_id,
@@ -78,6 +88,7 @@ class ReferralCommands(HouseholdCommands):
                 note,
                 ctx.occurred_at,
                 ctx.actor,
+                consent_override_reason,
             )
             return [referral, household]
 

@@ -31,6 +31,7 @@ class Referral(SukumaAggregate):
         standard_version: str
         personal_data_shared: bool
         note: str | None
+        consent_override_reason: str | None  # why shared without consent (a convener's call)
 
     class Acknowledged(SukumaAggregate.Event):
         note: str | None
@@ -89,6 +90,7 @@ class Referral(SukumaAggregate):
         note: str | None,
         occurred_at: datetime,
         actor: str,
+        consent_override_reason: str | None = None,
     ) -> None:
         self.household_id = household_id
         self.need_id = need_id

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from domain.personal_data import ERASED
 from domain.profile import Profile, age_on
 from domain.rules.needs import COMPULSORY_SCHOOL_AGES, grants_missed
 
@@ -80,7 +81,9 @@ def _profile_criteria(
     out_of_school = [
         m["member_id"]
         for m in members
-        if age_on(m["date_of_birth"], facts.as_of) in COMPULSORY_SCHOOL_AGES
+        # An erased birth date (POPIA) leaves the age unknown: the school check cannot apply.
+        if m["date_of_birth"] != ERASED
+        and age_on(m["date_of_birth"], facts.as_of) in COMPULSORY_SCHOOL_AGES
         and m["schooling"]["attending"] is not True
     ]
     profile_days = profile["food_security"]["days_skipped_meal_last_7"]

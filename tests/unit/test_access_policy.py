@@ -78,14 +78,38 @@ def test_an_analyst_reads_its_district_and_writes_nothing() -> None:
     assert who(Role.ANALYST, scopes=("district:DC22", PII_READ)).may_read_pii
 
 
-def test_an_admin_manages_users_and_field_workers_but_sees_no_case() -> None:
-    admin = who(Role.ADMIN, scopes=("province:KZN",))
+def test_an_admin_manages_users_and_field_workers_and_handles_data_subject_requests() -> None:
+    admin = who(Role.ADMIN, scopes=("municipality:KZN225",))
+    foreign_ward = geography().wards_in("municipality", "KZN226")[0].id
 
     assert decide(admin, "user.create", NOWHERE) is Decision.ALLOW
     assert decide(admin, "fieldworker.assign", Location.ward(WARD)) is Decision.ALLOW
-    assert decide(admin, "household.read", Location.ward(WARD)) is Decision.INVISIBLE
-    assert not sees_area(admin, "province", "KZN")
-    assert row_scope(admin, "household").sees(Location.ward(WARD)) is False
+    assert decide(admin, "audit.read", NOWHERE) is Decision.ALLOW
+    # Consent records and erasure (POPIA) in the admin's own area, and no other casework:
+    assert decide(admin, "household.erase", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(admin, "household.consent", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(admin, "household.visit", Location.ward(WARD)) is Decision.FORBIDDEN
+    assert decide(admin, "household.erase", Location.ward(foreign_ward)) is Decision.INVISIBLE
+    assert decide(admin, "referral.read", Location.ward(WARD, "DSD")) is Decision.INVISIBLE
+    assert not sees_area(admin, "municipality", "KZN225")
+    assert row_scope(admin, "household").sees(Location.ward(WARD))
+    assert not row_scope(admin, "household").sees(Location.ward(foreign_ward))
+    assert not row_scope(admin, "referral").sees(Location.ward(WARD, "DSD"))
+
+
+def test_only_an_admin_reads_the_personal_data_access_log() -> None:
+    for role in set(Role) - {Role.ADMIN}:
+        assert decide(who(role, scopes=("province:KZN", PII_READ)), "audit.read", NOWHERE) is (
+            Decision.INVISIBLE
+        )
+
+
+def test_only_a_convener_may_override_missing_consent() -> None:
+    for role in Role:
+        decision = decide(
+            who(role, scopes=("province:KZN",)), "household.override_consent", Location.ward(WARD)
+        )
+        assert (decision is Decision.ALLOW) is (role is Role.CONVENER), role
 
 
 def test_nobody_but_an_admin_sees_users() -> None:

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from sukuma.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
-from sukuma.settings import RECORDER_TOPIC, Settings, parse_database_url
+from sukuma.settings import MAPPER_TOPIC, RECORDER_TOPIC, Settings, parse_database_url
 
 
 def make_settings(**values: object) -> Settings:
@@ -40,6 +40,18 @@ def test_settings_come_from_sukuma_prefixed_environment(monkeypatch: pytest.Monk
     assert settings.occurred_at_window_days == 30
     assert settings.secret_key.get_secret_value() == "s3cret"
     assert not settings.uses_dev_secret_key
+
+
+def test_the_master_key_has_a_development_default_and_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SUKUMA_MASTER_KEY", raising=False)
+    assert make_settings().uses_dev_master_key
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", "k" * 64)
+    settings = make_settings()
+    assert settings.master_key.get_secret_value() == "k" * 64
+    assert not settings.uses_dev_master_key
+    assert "k" * 64 not in repr(settings)
 
 
 def test_settings_read_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,6 +148,7 @@ def test_eventsourcing_env_for_a_tcp_server() -> None:
     assert env == {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+        "MAPPER_TOPIC": MAPPER_TOPIC,
         "POSTGRES_DBNAME": "sukuma",
         "POSTGRES_HOST": "db",
         "POSTGRES_PORT": "5432",

@@ -1,0 +1,99 @@
+"""The one place reads are shaped for personal data: visibility applied, revealing reads logged.
+
+Every household read (and its history, and its referrals' histories) passes through here:
+``domain.access.visibility`` decides what the caller sees, and a response that shows any
+personal field records who saw which fields of which household, from which endpoint.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from api.history import history_of
+from api.schemas.common import EventRead, HistoryRead
+from api.schemas.households import HouseholdRead
+from api.schemas.referrals import HouseholdContact, ReferralRead
+from domain.access.principal import Principal
+from domain.access.visibility import (
+    Sight,
+    head_contact,
+    personal_sight,
+    shape_event,
+    shape_household,
+)
+from domain.application import Sukuma
+from domain.households.model import Household
+from domain.referrals.model import Referral
+from sukuma.persistence import SukumaRecorder
+
+
+def _record_read(
+    app: Sukuma, principal: Principal, household_id: UUID, endpoint: str, shown: list[str]
+) -> None:
+    recorder = app.recorder
+    if shown and isinstance(recorder, SukumaRecorder):
+        recorder.record_pii_read(
+            principal.user_id, principal.username, household_id, endpoint, ",".join(shown)
+        )
+
+
+def household_read(
+    app: Sukuma, principal: Principal, household: Household, endpoint: str
+) -> HouseholdRead:
+    """The household as this caller may see it."""
+    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    shaped, shown = shape_household(HouseholdRead.of(household).model_dump(), sight)
+    _record_read(app, principal, household.id, endpoint, shown)
+    return HouseholdRead.model_validate(shaped)
+
+
+def _shape_events(events: list[EventRead], sight: Sight) -> tuple[list[EventRead], list[str]]:
+    shaped, shown = [], set()
+    for event in events:
+        payload, fields = shape_event(event.type, event.payload, sight)
+        shaped.append(event.model_copy(update={"payload": payload}))
+        shown.update(fields)
+    return shaped, sorted(shown)
+
+
+def shaped_history(
+    app: Sukuma,
+    principal: Principal,
+    household: Household,
+    history: HistoryRead,
+    endpoint: str,
+) -> HistoryRead:
+    """A household's (or one of its referrals') history as this caller may see it."""
+    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    events, shown = _shape_events(history.events, sight)
+    state = history.state
+    if state is not None and history.id == str(household.id):
+        state, state_shown = shape_household(state, sight)
+        shown = sorted({*shown, *state_shown})
+    _record_read(app, principal, household.id, endpoint, shown)
+    return history.model_copy(update={"events": events, "state": state})
+
+
+def household_history(
+    app: Sukuma, principal: Principal, household_id: UUID, as_of: datetime | None, endpoint: str
+) -> HistoryRead:
+    household = app.read(Household, household_id, principal)
+    history = history_of(app, Household, household_id, as_of, HouseholdRead.of, principal)
+    return shaped_history(app, principal, household, history, endpoint)
+
+
+def referral_read(
+    app: Sukuma, principal: Principal, referral: Referral, endpoint: str
+) -> ReferralRead:
+    """The referral, with its household head's contact when it shares personal data."""
+    read = ReferralRead.of(referral)
+    if not referral.personal_data_shared:
+        return read
+    household = app.get(Household, UUID(referral.household_id))
+    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    contact, shown = head_contact(HouseholdRead.of(household).model_dump(), sight)
+    _record_read(app, principal, household.id, endpoint, shown)
+    if contact is None:
+        return read
+    return read.model_copy(update={"household_contact": HouseholdContact(**contact)})

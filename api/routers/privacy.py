@@ -1,0 +1,48 @@
+"""Household consent and erasure (POPIA): one intent per endpoint, recorded as events."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import Command, SukumaApp
+from api.schemas.common import WRITTEN
+from api.schemas.privacy import ErasePersonalData, GiveConsent, WithdrawConsent
+
+router = APIRouter(prefix="/households", tags=["data protection"])
+
+
+@router.post("/{household_id}/consent", responses=WRITTEN)
+def give_consent(
+    household_id: UUID, body: GiveConsent, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.give_consent(household_id, body.given_by, body.basis, body.note, ctx),
+    )
+
+
+@router.post("/{household_id}/consent/withdraw", responses=WRITTEN)
+def withdraw_consent(
+    household_id: UUID, body: WithdrawConsent, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.withdraw_consent(household_id, body.note, ctx),
+    )
+
+
+@router.post("/{household_id}/erase", responses=WRITTEN)
+def erase_personal_data(
+    household_id: UUID, body: ErasePersonalData, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    """Destroy the household's data keys: its personal fields read as erased from now on."""
+    return cmd.run(
+        household_id,
+        body.occurred_at,
+        lambda ctx: app.erase_personal_data(household_id, body.reason, ctx),
+    )

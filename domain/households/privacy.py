@@ -1,0 +1,60 @@
+"""Consent and erasure commands (POPIA): recorded as events on the household."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.context import CommandContext, Written
+from domain.households.application import HouseholdCommands
+from domain.households.model import Household
+
+
+class PrivacyCommands(HouseholdCommands):
+    def give_consent(
+        self,
+        household_id: UUID,
+        given_by: str,
+        basis: str,
+        note: str | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Record the household's consent (by itself, or a competent person for a child)."""
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.give_consent(given_by, basis, note, ctx.occurred_at, ctx.actor),
+            action="consent",
+        )
+
+    def withdraw_consent(
+        self, household_id: UUID, note: str | None, ctx: CommandContext
+    ) -> Written:
+        """Withdrawal hides personal fields from department officers from now on."""
+        return self._change(
+            Household,
+            household_id,
+            ctx,
+            lambda h: h.withdraw_consent(note, ctx.occurred_at, ctx.actor),
+            action="consent",
+        )
+
+    def erase_personal_data(self, household_id: UUID, reason: str, ctx: CommandContext) -> Written:
+        """Destroy the household's data keys (and its referrals'): counts and statuses remain."""
+
+        def command(household: Household) -> None:
+            household.erase_personal_data(
+                reason, self._referral_ids(household_id), ctx.occurred_at, ctx.actor
+            )
+
+        return self._change(Household, household_id, ctx, command, action="erase")
+
+    def _referral_ids(self, household_id: UUID) -> list[str]:
+        """Every referral ever made for the household (their notes carry its personal data)."""
+        return sorted(
+            {
+                e.referral_id
+                for e in self.repository.event_store.get(household_id)
+                if isinstance(e, Household.NeedReferred)
+            }
+        )

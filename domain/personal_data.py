@@ -1,0 +1,100 @@
+"""Which fields of which events are personal information (POPIA), and how to reach them.
+
+One catalogue for every layer: the event store encrypts these paths with the household's data
+key (``sukuma.shredding``), erasure blanks them in the aggregate, and read shaping hides them
+(``domain.access.visibility``). A path is a tuple of keys; ``[]`` steps into every item of a
+list. Everything not listed (ward, needs, risk, dates, statuses) stays readable for statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Final
+
+from domain.profile import MEMBER_PERSONAL_FIELDS, PROFILE_PERSONAL_FIELDS
+
+Path = tuple[str, ...]
+
+#: What a personal field reads as once its household's data key is destroyed.
+ERASED: Final = "[erased]"
+#: What a personal field reads as to a caller who may not see it.
+WITHHELD: Final = "[withheld]"
+
+#: Free text a field worker may write about a member (names, illness, circumstances).
+MEMBER_FREE_TEXT: Final = ("schooling.school_name", "schooling.reason_not_attending")
+
+
+def _profile_paths(prefix: Path) -> tuple[Path, ...]:
+    members = [
+        (*prefix, "members", "[]", *name.split("."))
+        for name in (*MEMBER_PERSONAL_FIELDS, *MEMBER_FREE_TEXT)
+    ]
+    return (*members, *((*prefix, *name.split(".")) for name in PROFILE_PERSONAL_FIELDS))
+
+
+#: The profile's personal paths, relative to the profile itself.
+PROFILE_PATHS: Final = _profile_paths(())
+
+_NOTE: Final[tuple[Path, ...]] = (("note",),)
+_REASON: Final[tuple[Path, ...]] = (("reason",),)
+
+#: Personal paths of each event, by the event's qualified name (``Household.VisitRecorded``).
+EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    "Household.Registered": (("village",), ("gps",)),
+    "Household.ProfileSubmitted": _profile_paths(("profile",)),
+    "Household.NeedIdentified": _NOTE,
+    "Household.NeedResolved": _NOTE,
+    "Household.VisitRecorded": _NOTE,
+    "Household.InterventionDelivered": (("description",),),
+    "Household.Moved": _REASON,
+    "Household.Reopened": _REASON,
+    "Household.ConsentGiven": _NOTE,
+    "Household.ConsentWithdrawn": _NOTE,
+    "Referral.Made": (("note",), ("consent_override_reason",)),
+    "Referral.Acknowledged": _NOTE,
+    "Referral.Rejected": _NOTE,
+    "Referral.Reassigned": _REASON,
+    "Referral.Escalated": _REASON,
+    "Referral.ServiceDelivered": (("description",),),
+    "Referral.DeliveryVerified": _NOTE,
+    "Referral.DeliveryDisputed": _REASON,
+    "Referral.Reopened": _REASON,
+    "Referral.Closed": _NOTE,
+    "Referral.Cancelled": _REASON,
+}
+
+#: Events whose aggregate is not a household, and the field naming their household.
+HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id"}
+
+#: The household's contact, which a department officer needs to act on a referral.
+HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")
+
+
+def leaves(data: Any, path: Path) -> Iterator[tuple[Any, str | int]]:
+    """Each (container, key) the path reaches in ``data`` (missing steps are skipped)."""
+    if not path:
+        return
+    step, rest = path[0], path[1:]
+    if step == "[]":
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                if rest:
+                    yield from leaves(item, rest)
+                else:
+                    yield data, index
+        return
+    if not isinstance(data, dict) or step not in data:
+        return
+    if rest:
+        yield from leaves(data[step], rest)
+    else:
+        yield data, step
+
+
+def replace_paths(data: Any, paths: tuple[Path, ...], new: Callable[[Any], Any]) -> None:
+    """Replace, in place, every value the paths reach (``None`` stays ``None``: nothing to hide)."""
+    for path in paths:
+        for container, key in leaves(data, path):
+            value = container[key]
+            if value is not None:
+                container[key] = new(value)

@@ -1,0 +1,159 @@
+"""Per-household data keys: random AES-256 keys, stored wrapped by the master key, cached.
+
+A key row belongs to one aggregate (a household, or a referral of that household) and names
+its household, so erasure destroys every key of the household at once. A destroyed key leaves
+a tombstone (``wrapped_key`` NULL): it is never created again, so personal data written after
+an erasure is not stored at all. Keys are cached per process (bounded, with a short lifetime,
+so a key erased by another process is forgotten here soon after; the erasure event itself
+blanks the aggregate's personal state on replay).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from typing import Final, Literal
+from uuid import UUID
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Composed, Identifier
+
+NONCE_BYTES: Final = 12
+#: The key a destroyed data key reads as.
+Erased = Literal["erased"]
+ERASED_KEY: Final[Erased] = "erased"
+
+
+def key_encryption_key(master_key: str) -> bytes:
+    """The AES-256 key that wraps data keys, derived from the configured master key."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"sukuma data-key wrapping"
+    ).derive(master_key.encode())
+
+
+def data_keys_table_ddl(schema: str, table: str) -> Composed:
+    return SQL(
+        "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+        "aggregate_id uuid PRIMARY KEY, household_id uuid, wrapped_key bytea, "
+        "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz); "
+        "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id)"
+    ).format(Identifier(schema), Identifier(table), Identifier(f"{table}_household_idx"))
+
+
+def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
+    """Tombstone a household's keys: the named aggregates' (household, referrals) and any
+    other row of the household. Parameters: ``household`` and ``ids`` (both included)."""
+    t = Identifier(schema), Identifier(table)
+    return (
+        SQL(
+            "INSERT INTO {0}.{1} (aggregate_id, household_id, erased_at) "
+            "SELECT id, %(household)s, now() FROM unnest(%(ids)s::uuid[]) AS id "
+            "ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL, erased_at = now()"
+        ).format(*t),
+        SQL(
+            "UPDATE {0}.{1} SET wrapped_key = NULL, erased_at = now() "
+            "WHERE household_id = %(household)s AND wrapped_key IS NOT NULL"
+        ).format(*t),
+    )
+
+
+class DataKeyStore:
+    """Finds, creates and caches the data key of an aggregate."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        table: str,
+        master_key: str,
+        *,
+        cache_size: int = 50_000,
+        cache_seconds: float = 60.0,
+    ) -> None:
+        self.datastore = datastore
+        self._kek = AESGCM(key_encryption_key(master_key))
+        self._cache: OrderedDict[UUID, tuple[float, bytes | Erased]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.cache_size = cache_size
+        self.cache_seconds = cache_seconds
+        t = Identifier(datastore.schema), Identifier(table)
+        self.sql_insert = SQL(
+            "INSERT INTO {0}.{1} (aggregate_id, household_id, wrapped_key) VALUES (%s, %s, %s) "
+            "ON CONFLICT (aggregate_id) DO NOTHING RETURNING wrapped_key"
+        ).format(*t)
+        self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
+
+    # ---- wrapping (AES-GCM under the master key, bound to the aggregate's id) ----------------
+
+    def _wrap(self, aggregate_id: UUID, key: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._kek.encrypt(nonce, key, aggregate_id.bytes)
+
+    def _unwrap(self, aggregate_id: UUID, wrapped: bytes | None) -> bytes | Erased:
+        if wrapped is None:
+            return ERASED_KEY
+        wrapped = bytes(wrapped)
+        return self._kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aggregate_id.bytes)
+
+    # ---- lookups -----------------------------------------------------------------------------
+
+    def key(self, aggregate_id: UUID) -> bytes | Erased | None:
+        """The aggregate's key, ``"erased"`` once destroyed, ``None`` if it never had one."""
+        cached = self._cached(aggregate_id)
+        if cached is not None:
+            return cached
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_select, (aggregate_id,), prepare=True)
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return self._remember(aggregate_id, self._unwrap(aggregate_id, row["wrapped_key"]))
+
+    def key_or_create(self, aggregate_id: UUID, household_id: UUID | None) -> bytes | Erased:
+        """The aggregate's key, created now if it has none (concurrent creators agree on one)."""
+        found = self.key(aggregate_id)
+        if found is not None:
+            return found
+        new = AESGCM.generate_key(bit_length=256)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self.sql_insert, (aggregate_id, household_id, self._wrap(aggregate_id, new))
+            )
+            inserted = curs.fetchone()
+        if inserted is not None:
+            return self._remember(aggregate_id, new)
+        # Another writer created it first (or erased it): a new statement sees its row.
+        found = self.key(aggregate_id)
+        assert found is not None, "a key row that conflicted must exist"
+        return found
+
+    def forget(self, *aggregate_ids: UUID) -> None:
+        """Drop cached keys (erasure calls this before the tombstones commit)."""
+        with self._lock:
+            for aggregate_id in aggregate_ids:
+                self._cache.pop(aggregate_id, None)
+
+    # ---- the cache ---------------------------------------------------------------------------
+
+    def _cached(self, aggregate_id: UUID) -> bytes | Erased | None:
+        with self._lock:
+            entry = self._cache.get(aggregate_id)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._cache[aggregate_id]
+                return None
+            self._cache.move_to_end(aggregate_id)
+            return entry[1]
+
+    def _remember(self, aggregate_id: UUID, key: bytes | Erased) -> bytes | Erased:
+        with self._lock:
+            self._cache[aggregate_id] = (time.monotonic() + self.cache_seconds, key)
+            self._cache.move_to_end(aggregate_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return key

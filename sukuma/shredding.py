@@ -1,0 +1,139 @@
+"""Crypto-shredding at the event store's edge: personal fields are stored encrypted.
+
+``PersonalDataMapper`` (the eventsourcing ``MAPPER_TOPIC``) encrypts each personal field of
+an event (``domain.personal_data.EVENT_PATHS``) with its household's data key: AES-GCM with a
+random nonce, the aggregate's id and the field's path as associated data. A stored field reads
+``{"_pii_": "<base64 nonce+ciphertext>"}``; everything else stays plain JSON, so projections
+decode events without any key. Once erasure has destroyed the key, the fields read
+``ERASED``, and personal data written afterwards is stored as ``ERASED`` too.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+from functools import cache
+from typing import Any, Final, cast
+from uuid import UUID
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent
+
+from domain.personal_data import ERASED, EVENT_PATHS, HOUSEHOLD_LINK, Path, leaves
+from sukuma.datakeys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
+
+TAG: Final = "_pii_"
+
+
+@cache
+def _path_bytes(path: Path) -> bytes:
+    return "/".join(path).encode()
+
+
+def _aad(originator_id: UUID, path: Path) -> bytes:
+    return originator_id.bytes + _path_bytes(path)
+
+
+def seal(cipher: AESGCM, originator_id: UUID, path: Path, value: Any) -> dict[str, str]:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = cipher.encrypt(nonce, orjson.dumps(value), _aad(originator_id, path))
+    return {TAG: base64.b64encode(nonce + sealed).decode()}
+
+
+def unseal(cipher: AESGCM, originator_id: UUID, path: Path, envelope: dict[str, str]) -> Any:
+    raw = base64.b64decode(envelope[TAG])
+    plain = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(originator_id, path))
+    return orjson.loads(plain)
+
+
+def is_sealed(value: Any) -> bool:
+    return type(value) is dict and len(value) == 1 and TAG in value
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    """The library's mapper, with personal fields sealed by the household's data key."""
+
+    keys: DataKeyStore | None = None  # bound by ``protect_personal_data`` once the store exists
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        name = type(domain_event).__qualname__
+        paths = EVENT_PATHS.get(name)
+        if not paths:
+            return super().to_stored_event(domain_event)
+        state = dict(vars(domain_event))
+        personal = [
+            (path, container, slot)
+            for path in paths
+            for container, slot in leaves(state, path)
+            if container[slot] is not None
+        ]
+        if not personal:
+            return super().to_stored_event(domain_event)
+        # The aggregate may share these containers with the event: seal copies, never them.
+        for top in {path[0] for path, _, _ in personal}:
+            state[top] = copy.deepcopy(state[top])
+        key = self._key_for_writing(name, state)
+        cipher = None if key == ERASED_KEY else AESGCM(key)
+        originator_id: UUID = state["originator_id"]
+        for path in paths:
+            for container, slot in leaves(state, path):
+                if container[slot] is not None:
+                    container[slot] = (
+                        ERASED
+                        if cipher is None
+                        else seal(cipher, originator_id, path, container[slot])
+                    )
+        sealed_event: Any = object.__new__(type(domain_event))
+        sealed_event.__dict__.update(state)
+        return super().to_stored_event(sealed_event)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        domain_event = super().to_domain_event(stored_event)
+        paths = EVENT_PATHS.get(type(domain_event).__qualname__)
+        if not paths or self.keys is None or TAG.encode() not in stored_event.state:
+            return domain_event  # nothing sealed, or no key store (projections need none)
+        state = vars(domain_event)
+        originator_id = cast(UUID, stored_event.originator_id)
+        key: bytes | Erased | None = self.keys.key(originator_id)
+        cipher = AESGCM(key) if isinstance(key, bytes) else None
+        for path in paths:
+            for container, slot in leaves(state, path):
+                if is_sealed(container[slot]):
+                    container[slot] = (
+                        ERASED
+                        if cipher is None
+                        else unseal(cipher, originator_id, path, container[slot])
+                    )
+        return domain_event
+
+    def _key_for_writing(self, name: str, state: dict[str, Any]) -> bytes | Erased:
+        if self.keys is None:
+            raise RuntimeError(
+                "personal data needs the data-key store: build the application with "
+                "sukuma.wiring.build_application (it calls protect_personal_data)"
+            )
+        originator_id: UUID = state["originator_id"]
+        link = HOUSEHOLD_LINK.get(name)
+        if link is not None:
+            household_id: UUID | None = UUID(str(state[link]))
+        elif name.startswith("Household."):
+            household_id = originator_id
+        else:
+            household_id = None  # a later event of a referral made before keys existed
+        return self.keys.key_or_create(originator_id, household_id)
+
+
+def protect_personal_data(application: Application[UUID], master_key: str) -> None:
+    """Bind the application's mapper and recorder to the data-key store of its database."""
+    from sukuma.persistence import SukumaRecorder  # the recorder imports this module's peers
+
+    mapper, recorder = application.mapper, application.recorder
+    if not isinstance(mapper, PersonalDataMapper) or not isinstance(recorder, SukumaRecorder):
+        raise RuntimeError("set MAPPER_TOPIC and APPLICATION_RECORDER_TOPIC (Settings does)")
+    keys = DataKeyStore(recorder.datastore, recorder.data_keys_table_name, master_key)
+    mapper.keys = keys
+    recorder.data_keys = keys

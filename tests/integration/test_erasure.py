@@ -1,0 +1,226 @@
+"""Erasure end to end: known PII seeded over HTTP, erased, then every table's text scanned."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import httpx
+import orjson
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from domain.application import Sukuma
+from domain.households.model import Household
+from domain.personal_data import ERASED, EVENT_PATHS, leaves
+from domain.reference.said import generate_sa_id
+from sukuma.datakeys import DataKeyStore
+from sukuma.persistence import SukumaRecorder
+from sukuma.settings import Settings
+from sukuma.shredding import TAG, is_sealed, unseal
+from sukuma.wiring import build_application
+from tests.factories import make_child, make_member, make_profile
+from tests.integration.helpers import post_ok
+from tests.integration.test_views_api import get_ok, project
+
+BORN = date(1979, 11, 23)
+SECRETS = {
+    "first_name": "Zyxwandile",
+    "surname": "Quombokazi",
+    "child_name": "Thandoxqua",
+    "id_number": generate_sa_id(BORN, "female", True, random.Random(7)),
+    "phone": "+27 71 987 6543",
+    "date_of_birth": BORN.isoformat(),
+    "village": "Kwaxolelwayo",
+    "gps": "-28.765432",
+    "need_note": "Zyxwandile's TB relapse",
+    "visit_note": "Gogo Quombokazi was coughing blood",
+    "intervention": "Clinic card for Thandoxqua",
+    "referral_note": "Refer Zyxwandile to DSD urgently",
+    "ack_note": "Quombokazi family called back",
+}
+
+
+async def seed(client: httpx.AsyncClient, ward_id: str) -> tuple[str, str]:
+    """A household carrying every kind of personal field, with a need, a visit and a referral."""
+    s = SECRETS
+    registered = await post_ok(
+        client,
+        "/v1/households",
+        {
+            "ward_id": ward_id,
+            "dwelling_type": "informal",
+            "village": s["village"],
+            "gps": {"lat": float(s["gps"]), "lon": 30.123457},
+        },
+    )
+    household_id = str(registered["id"])
+    head = make_member(
+        first_name=s["first_name"],
+        surname=s["surname"],
+        id_number=s["id_number"],
+        date_of_birth=s["date_of_birth"],
+        phone=s["phone"],
+    )
+    child = make_child(first_name=s["child_name"], surname=s["surname"])
+    profile = make_profile(members=[head, child])
+    profile["dwelling"]["village"] = s["village"]
+    url = f"/v1/households/{household_id}"
+    headers = {"Idempotency-Key": "profile-1"}
+    await post_ok(client, f"{url}/profile", {"profile": profile}, headers=headers)
+    need = await post_ok(
+        client,
+        f"{url}/needs",
+        {"category": "health_tb", "severity": "high", "note": s["need_note"]},
+        headers={"Idempotency-Key": "need-1"},
+    )
+    await post_ok(client, f"{url}/visits", {"note": s["visit_note"]})
+    await post_ok(
+        client,
+        f"{url}/interventions",
+        {
+            "need_id": need["need_id"],
+            "kind": "referral_to_clinic",
+            "provider": "Clinic",
+            "description": s["intervention"],
+        },
+    )
+    made = await post_ok(
+        client,
+        "/v1/referrals",
+        {
+            "household_id": household_id,
+            "need_id": need["need_id"],
+            "department": "DOH",
+            "personal_data_shared": True,
+            "note": s["referral_note"],
+        },
+    )
+    await post_ok(client, f"/v1/referrals/{made['id']}/acknowledge", {"note": s["ack_note"]})
+    return household_id, str(made["id"])
+
+
+def database_text(app: Sukuma) -> dict[str, str]:
+    """The text of every column of every table (bytea decoded), by table."""
+    datastore = app.factory.datastore  # type: ignore[attr-defined]
+    texts: dict[str, str] = {}
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+            "AND table_type = 'BASE TABLE'"
+        )
+        tables = [(r["table_schema"], r["table_name"]) for r in curs.fetchall()]
+        for schema, name in tables:
+            curs.execute(f'SELECT * FROM "{schema}"."{name}"')
+            parts = []
+            for row in curs.fetchall():
+                for value in row.values():
+                    if isinstance(value, (bytes, memoryview)):
+                        parts.append(bytes(value).decode("utf-8", "replace"))
+                    else:
+                        parts.append(str(value))
+            texts[f"{schema}.{name}"] = "\n".join(parts)
+    return texts
+
+
+def found(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Which seeded secrets appear in which tables."""
+    return {
+        name: [table for table, text in texts.items() if secret in text]
+        for name, secret in SECRETS.items()
+        if any(secret in text for text in texts.values())
+    }
+
+
+def recoverable(app: Sukuma, settings: Settings) -> set[str]:
+    """Every sealed field the data keys still in the database can open (master key in hand)."""
+    recorder = app.recorder
+    assert isinstance(recorder, SukumaRecorder)
+    keys = DataKeyStore(
+        recorder.datastore, recorder.data_keys_table_name, settings.master_key.get_secret_value()
+    )
+    opened: set[str] = set()
+    for event in recorder.select_notifications(None, 100_000):
+        state = orjson.loads(event.state)
+        key = keys.key(event.originator_id)
+        if not isinstance(key, bytes) or TAG.encode() not in event.state:
+            continue
+        cipher = AESGCM(key)
+        for path in EVENT_PATHS[event.topic.split(":")[1]]:
+            for container, slot in leaves(state, path):
+                if is_sealed(container[slot]):
+                    opened.add(str(unseal(cipher, event.originator_id, path, container[slot])))
+    return opened
+
+
+def dashboard(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in ("freshness", "last_30_days")}
+
+
+@pytest.mark.integration
+async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts(
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    settings: Settings,
+    ward_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # Given a household with every kind of personal field, read back and projected
+    household_id, referral_id = await seed(client, ward_id)
+    shown = await get_ok(client, f"/v1/households/{household_id}")
+    assert shown["profile"]["members"][0]["first_name"] == SECRETS["first_name"]
+    history = await get_ok(client, f"/v1/households/{household_id}/history")
+    assert SECRETS["visit_note"] in str(history["events"])
+    project(application)
+    before = await get_ok(client, f"/v1/dashboard/ward/{ward_id}")
+    listed = await get_ok(client, "/v1/households", ward_id=ward_id)
+    # Then no table holds any of it in plaintext, even before erasure (sealed in the events)
+    assert found(database_text(application)) == {}
+    sealed = recoverable(application, settings)
+    assert {SECRETS["first_name"], SECRETS["visit_note"], SECRETS["ack_note"]} <= sealed
+
+    # When an admin erases the household's personal data
+    await post_ok(client, f"/v1/households/{household_id}/erase", {"reason": "data subject asked"})
+    project(application)
+
+    # Then nothing in the database holds it, and no key left can open it
+    assert found(database_text(application)) == {}
+    assert recoverable(application, settings) == set()
+    # And every read shows the fields as erased, even from a process with a cold key cache
+    fresh = build_application(settings, str(settings.database_url))
+    try:
+        reloaded = fresh.get(Household, UUID(household_id))
+        assert reloaded.village == ERASED
+        events = list(fresh.repository.event_store.get(UUID(referral_id)))
+        assert vars(events[0])["note"] == ERASED
+    finally:
+        fresh.close()
+    read = await get_ok(client, f"/v1/households/{household_id}")
+    assert read["personal_data_erased"] is True
+    head = read["profile"]["members"][0]
+    assert (head["first_name"], head["id_number"], read["dwelling"]["village"]) == (ERASED,) * 3
+    history = await get_ok(client, f"/v1/households/{household_id}/history")
+    assert not any(secret in str(history) for secret in SECRETS.values())
+    referral_history = await get_ok(client, f"/v1/referrals/{referral_id}/history")
+    assert not any(secret in str(referral_history) for secret in SECRETS.values())
+    # And a retried request replays its answer, though its receipt no longer fingerprints it
+    events = len(history["events"])
+    retry = await client.post(
+        f"/v1/households/{household_id}/profile",
+        json={"profile": make_profile()},
+        headers={"Idempotency-Key": "profile-1"},
+    )
+    assert retry.status_code == 200
+    history = await get_ok(client, f"/v1/households/{household_id}/history")
+    assert len(history["events"]) == events
+    # And the statistics are unchanged
+    assert dashboard(await get_ok(client, f"/v1/dashboard/ward/{ward_id}")) == dashboard(before)
+    relisted = await get_ok(client, "/v1/households", ward_id=ward_id)
+    assert relisted["data"] == listed["data"]
+    # And nothing was logged with it
+    assert not any(secret in caplog.text for secret in SECRETS.values())

@@ -1,0 +1,142 @@
+"""The personal-data mapper: personal paths sealed per household, the rest plain, erasure final."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
+
+from domain.application_base import DateAsISO
+from domain.households.model import Household
+from domain.personal_data import ERASED
+from domain.referrals.model import Referral
+from sukuma.datakeys import ERASED_KEY, Erased
+from sukuma.shredding import PersonalDataMapper
+from tests.factories import make_profile
+
+T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+
+
+class FakeKeys:
+    """The data-key store's contract in memory: one key per aggregate, erasure tombstones."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, bytes | Erased] = {}
+        self.households: dict[UUID, UUID | None] = {}
+
+    def key(self, aggregate_id: UUID) -> bytes | Erased | None:
+        return self.keys.get(aggregate_id)
+
+    def key_or_create(self, aggregate_id: UUID, household_id: UUID | None) -> bytes | Erased:
+        self.households.setdefault(aggregate_id, household_id)
+        return self.keys.setdefault(aggregate_id, AESGCM.generate_key(bit_length=256))
+
+    def erase(self, household_id: UUID) -> None:
+        for aggregate_id, owner in self.households.items():
+            if owner == household_id:
+                self.keys[aggregate_id] = ERASED_KEY
+
+
+def mapper() -> tuple[PersonalDataMapper, FakeKeys]:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    m = PersonalDataMapper(transcoder=transcoder)
+    keys = FakeKeys()
+    m.keys = keys  # type: ignore[assignment]
+    return m, keys
+
+
+def profiled_household() -> Household:
+    household = Household(
+        id=uuid4(),
+        ward_id="ETH-W001",
+        dwelling_type="formal",
+        village="Esikhaleni Zwelakhe",
+        gps={"lat": -28.87, "lon": 31.9},
+        field_worker_id=None,
+        occurred_at=T0,
+        actor="fw",
+    )
+    household.submit_profile(dict(make_profile()), None, _risk(), T0, "fw")
+    household.record_visit("v-1", None, "met_household", None, "Gogo Zanele coughs", T0, "fw")
+    return household
+
+
+def _risk() -> dict[str, Any]:
+    return {"score": 1, "level": "low", "reasons": [], "flags": [], "rule_version": "risk-v1"}
+
+
+def test_personal_fields_are_sealed_and_the_rest_stays_plain() -> None:
+    m, _ = mapper()
+    household = profiled_household()
+    stored = [m.to_stored_event(e) for e in household.collect_events()]
+    text = b"".join(s.state for s in stored)
+    for secret in (b"Esikhaleni Zwelakhe", b"Nomvula", b"Dlamini", b"1980-03-14", b"Zanele"):
+        assert secret not in text
+    assert b"ETH-W001" in text and b"formal" in text and b"met_household" in text
+    profile = orjson.loads(stored[1].state)["profile"]
+    assert profile["members"][0]["sex"] == "female"  # statistics keep their fields
+    assert set(profile["members"][0]["first_name"]) == {"_pii_"}
+
+
+def test_a_sealed_event_reads_back_as_it_was_written() -> None:
+    m, _ = mapper()
+    household = profiled_household()
+    events = household.collect_events()
+    read = [m.to_domain_event(m.to_stored_event(e)) for e in events]
+    assert [vars(r) for r in read] == [vars(e) for e in events]
+
+
+def test_sealing_never_changes_the_aggregate_it_came_from() -> None:
+    m, _ = mapper()
+    household = profiled_household()
+    for e in household.collect_events():
+        m.to_stored_event(e)
+    assert household.profile is not None
+    assert household.profile["members"][0]["first_name"] == "Nomvula"
+    assert household.village == "Esikhaleni Zwelakhe"
+
+
+def test_after_erasure_personal_fields_read_erased_and_new_ones_are_not_stored() -> None:
+    m, keys = mapper()
+    household = profiled_household()
+    stored = [m.to_stored_event(e) for e in household.collect_events()]
+    keys.erase(household.id)
+    visit = m.to_domain_event(stored[-1])
+    assert vars(visit)["note"] == ERASED
+    registered = m.to_domain_event(stored[0])
+    assert (vars(registered)["village"], vars(registered)["gps"]) == (ERASED, ERASED)
+    household.record_visit("v-2", None, "met_household", None, "new secret", T0, "fw")
+    later = m.to_stored_event(household.collect_events()[-1])
+    assert b"new secret" not in later.state and orjson.loads(later.state)["note"] == ERASED
+
+
+def test_a_referral_note_is_sealed_with_a_key_of_its_household() -> None:
+    m, keys = mapper()
+    household_id = uuid4()
+    referral = Referral(
+        id=uuid4(),
+        household_id=str(household_id),
+        need_id="n-1",
+        category="documents",
+        severity="medium",
+        from_ward_id="ETH-W001",
+        department="DHA",
+        ack_by=T0.date(),
+        deliver_by=T0.date(),
+        standard_version="standards-v1",
+        personal_data_shared=True,
+        note="Sipho needs a birth certificate",
+        occurred_at=T0,
+        actor="convener",
+    )
+    stored = m.to_stored_event(referral.collect_events()[0])
+    assert b"Sipho" not in stored.state
+    assert keys.households[referral.id] == household_id
+    keys.erase(household_id)
+    assert vars(m.to_domain_event(stored))["note"] == ERASED
