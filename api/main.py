@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routers import (
+    alerts,
     fieldworkers,
     health,
     households,
@@ -73,6 +74,7 @@ def create_app(
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     api.include_router(views.router, prefix="/v1")
     api.include_router(indicators.router, prefix="/v1")
+    api.include_router(alerts.router, prefix="/v1")
     for module in (households, referrals, warrooms, fieldworkers, reference):
         api.include_router(module.router, prefix="/v1")
     return api

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from domain.alerts.application import AlertCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.referrals.application import ReferralCommands
 from domain.warrooms.application import WarRoomCommands
 
 
-class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands):
+class Sukuma(ReferralCommands, WarRoomCommands, FieldWorkerCommands, AlertCommands):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 
     name = "sukuma"

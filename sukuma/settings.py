@@ -135,6 +135,24 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY), description="Signs tokens; set it in production"
     )
+    # ---- early warnings: rules, scheduler, notifications ----
+    rules_file: Path | None = Field(
+        default=None, description="TOML rules file (default: projections/rules/rules.toml)"
+    )
+    sweep_cron: str | None = Field(
+        default=None, description="Crontab for the early-warning sweep (wins over the interval)"
+    )
+    sweep_interval_seconds: int = Field(
+        default=900, ge=1, description="Seconds between early-warning sweeps"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for alert emails")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(default="sukuma@localhost", description="From: of alert emails")
+    notify_attempts: int = Field(default=4, ge=1, description="Tries per alert notification")
+    notify_backoff_seconds: float = Field(
+        default=2.0, ge=0, description="First retry delay, doubled on each retry"
+    )
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, description="Per webhook call")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

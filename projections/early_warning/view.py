@@ -1,0 +1,140 @@
+"""What the early-warning rules read: each subject's rule clock, and two small daily series.
+
+Tables (prefixed ``early_warning_``):
+
+- ``clocks``: one row per (kind, subject) while a rule's situation exists, with ``since`` (when
+  its clock started: a due date passed, the last visit, the last meeting...) and the subject's
+  ward/municipality/district/department. A rule is then an index range scan on
+  ``(kind, since)`` that returns only its matches, whatever the number of households.
+- ``state``: the little each subject's clocks are computed from (JSON per kind and id).
+- ``department_days``: referrals due for acknowledgement per (day, municipality, department),
+  and how many were answered within the standard (EW-10).
+- ``need_days``: new needs per (day, ward, category) (the need-category spike).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from projections.base import BufferedView
+
+CLOCK_COLUMNS = (
+    "kind",
+    "subject",
+    "since",
+    "param",
+    "ward_id",
+    "municipality",
+    "district",
+    "department",
+    "facts",
+)
+StateKey = tuple[str, str]
+
+
+class EarlyWarningView(BufferedView):
+    tables: ClassVar[dict[str, str]] = {
+        "state": "kind text, id text, state jsonb NOT NULL, PRIMARY KEY (kind, id)",
+        "clocks": (
+            "kind text, subject text, since timestamptz NOT NULL, param int NOT NULL, "
+            "ward_id text, municipality text, district text, department text, "
+            "facts jsonb NOT NULL, PRIMARY KEY (kind, subject)"
+        ),
+        "department_days": (
+            "day date, district text, municipality text, department text, metric text, "
+            "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, department, metric)"
+        ),
+        "need_days": (
+            "day date, district text, municipality text, ward_id text, category text, "
+            "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, ward_id, category)"
+        ),
+    }
+    indexes: ClassVar[tuple[str, ...]] = (
+        "CREATE INDEX IF NOT EXISTS {ix_clocks_since} ON {t_clocks} (kind, since)",
+    )
+
+    def reset(self) -> None:
+        self.states: dict[StateKey, dict[str, Any]] = {}
+        self.clocks: dict[StateKey, dict[str, Any] | None] = {}  # None: the clock stopped
+        self.department_days: Counter[tuple[Any, ...]] = Counter()
+        self.need_days: Counter[tuple[Any, ...]] = Counter()
+
+    def load_states(self, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        query = self.sql(
+            "SELECT kind, id, state FROM {t_state} s JOIN unnest(%s::text[], %s::text[]) "
+            "AS k(kind, id) USING (kind, id)"
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query, ([k for k, _ in wanted], [i for _, i in wanted]))
+            return {(row["kind"], row["id"]): row["state"] for row in curs.fetchall()}
+
+    def write(self, curs: Cursor[DictRow]) -> None:
+        if self.states:
+            stage = self.stage(
+                curs,
+                "state",
+                ("kind", "id", "state"),
+                ((k, i, Jsonb(s)) for (k, i), s in self.states.items()),
+            )
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_state} SELECT * FROM {stage} "
+                    "ON CONFLICT (kind, id) DO UPDATE SET state = EXCLUDED.state",
+                    stage=stage,
+                )
+            )
+        running = [(*key, row) for key, row in self.clocks.items() if row is not None]
+        if running:
+            stage = self.stage(
+                curs,
+                "clocks",
+                CLOCK_COLUMNS,
+                (
+                    (kind, subject, *(row[c] for c in CLOCK_COLUMNS[2:8]), Jsonb(row["facts"]))
+                    for kind, subject, row in running
+                ),
+            )
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_clocks} SELECT * FROM {stage} "
+                    f"ON CONFLICT (kind, subject) DO UPDATE SET {sets}",
+                    stage=stage,
+                )
+            )
+        stopped = [key for key, row in self.clocks.items() if row is None]
+        if stopped:
+            curs.execute(
+                self.sql(
+                    "DELETE FROM {t_clocks} WHERE (kind, subject) IN "
+                    "(SELECT * FROM unnest(%s::text[], %s::text[]))"
+                ),
+                ([k for k, _ in stopped], [s for _, s in stopped]),
+            )
+        self._count(curs, "department_days", self.department_days)
+        self._count(curs, "need_days", self.need_days)
+
+    def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
+        """Add each key's delta to its running total (every column but ``value`` is the key)."""
+        rows = [(*key, value) for key, value in deltas.items() if value]
+        if not rows:
+            return
+        width = len(rows[0]) - 1
+        key = ", ".join(self.tables[table].split(", ")[i].split()[0] for i in range(width))
+        stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
+        curs.execute(
+            self.sql(
+                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ON CONFLICT ({key}) "
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                stage=stage,
+            )
+        )
