@@ -66,6 +66,18 @@ def build_scheduler(settings: Settings, sweeper: Sweeper) -> AsyncIOScheduler:
         misfire_grace_time=settings.sweep_interval_seconds,
         next_run_time=utc_now(),  # a first sweep at start
     )
+    scheduler.add_job(
+        sweep.sweep,
+        CronTrigger.from_crontab(settings.sweep_full_cron, timezone=UTC),
+        args=[sweeper],
+        kwargs={"full": True},
+        id="early-warning-full-sweep",
+        name="early-warning full reconciliation",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
     return scheduler
 
 

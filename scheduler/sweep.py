@@ -25,9 +25,10 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from domain.alerts.model import TOP_LEVEL
 from domain.application import Sukuma
-from domain.context import CommandContext
-from projections.rules.config import RulesFile
+from domain.context import CommandContext, Written
+from projections.rules.config import RuleConfig, RulesFile
 from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule, parameters
+from scheduler.marks import Mark, SweepMarks
 from scheduler.notify import AlertNotice, Notifier
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ SELECT 'raise' AS action, m.subject, m.since, m.param, m.ward_id, m.municipality
 FROM m LEFT JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = m.subject
 WHERE a.alert_id IS NULL
    OR (a.status = 'resolved' AND (a.resolved_automatically OR a.resolved_at < m.since))
-   OR (%(rises)s AND a.status <> 'resolved' AND a.level < %(top)s)
+   OR (%(rises)s AND a.status <> 'resolved' AND a.level < %(top)s AND m.since <= %(rise_cutoff)s)
 UNION ALL
 SELECT 'resolve', a.subject, NULL, NULL, a.ward_id, a.municipality, a.district, a.department,
        a.evidence, a.alert_id, a.level, a.status
@@ -51,12 +52,40 @@ WHERE a.rule = %(rule)s AND a.status <> 'resolved'
   AND NOT EXISTS (SELECT 1 FROM m WHERE m.subject = a.subject)
 """
 
-DUE_ESCALATIONS = """
-SELECT alert_id, rule, subject, level, ward_id, municipality, district, department, evidence
-FROM {alerts}
-WHERE status = 'open' AND level < %(top)s AND level_since <= %(earliest)s
-  AND level_since + make_interval(secs => (%(after)s::float8[])[level] * 86400) <= %(now)s
+# The same differences, over only the clocks changed since the last sweep (``position``) or
+# whose situation crossed a cutoff since then: the steady state reads almost nothing.
+INCREMENTAL = """
+WITH c AS MATERIALIZED (
+  SELECT subject, since, param, ward_id, municipality, district, department, facts,
+         active AND since <= %(cutoff)s AS holds
+  FROM {clocks}
+  WHERE kind = %(kind)s
+    AND (position > %(last_position)s
+         OR (active AND since > %(last_cutoff)s AND since <= %(cutoff)s)
+         OR (%(rises)s AND active AND since > %(last_rise_cutoff)s
+             AND since <= %(rise_cutoff)s)))
+SELECT 'raise' AS action, c.subject, c.since, c.param, c.ward_id, c.municipality, c.district,
+       c.department, c.facts, a.alert_id, a.level, a.status
+FROM c LEFT JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = c.subject
+WHERE c.holds AND (
+      a.alert_id IS NULL
+   OR (a.status = 'resolved' AND (a.resolved_automatically OR a.resolved_at < c.since))
+   OR (%(rises)s AND a.status <> 'resolved' AND a.level < %(top)s
+       AND c.since <= %(rise_cutoff)s))
+UNION ALL
+SELECT 'resolve', a.subject, NULL, NULL, a.ward_id, a.municipality, a.district, a.department,
+       a.evidence, a.alert_id, a.level, a.status
+FROM c JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = c.subject
+WHERE NOT c.holds AND a.status <> 'resolved'
 """
+
+# One index range per level (alerts_alerts_due): only the alerts due come back.
+DUE_ESCALATIONS = " UNION ALL ".join(
+    "SELECT alert_id, rule, subject, level, ward_id, municipality, district, department, "
+    f"evidence FROM {{alerts}} WHERE status = 'open' AND level = {level} "
+    f"AND level_since <= %(due_{level})s"
+    for level in range(1, TOP_LEVEL)
+)
 
 
 @dataclass
@@ -76,6 +105,17 @@ class Summary:
             "resolved": self.resolved.total(),
             "failed": self.failed.total(),
         }
+
+
+def diff_parameters(rule: Rule, now: datetime, cfg: RuleConfig) -> dict[str, Any]:
+    """The bound parameters of a rule's DIFF statement."""
+    return {
+        **parameters(rule, now, cfg),
+        "rule": rule.id,
+        "rises": rule.rises,
+        "top": cfg.high_level or cfg.level,
+        "rise_cutoff": now - timedelta(days=cfg.high_level_after_days or 0),
+    }
 
 
 def _scope(row: dict[str, Any]) -> dict[str, str | None]:
@@ -98,6 +138,7 @@ class Sweeper:
         self.notifier = notifier
         self.datastore: PostgresDatastore = application.factory.datastore  # type: ignore[attr-defined]
         schema = self.datastore.schema
+        self.marks = SweepMarks(self.datastore)
         self.tables = {
             "clocks": Identifier(schema, "early_warning_clocks"),
             "department_days": Identifier(schema, "early_warning_department_days"),
@@ -117,8 +158,12 @@ class Sweeper:
             and self.config.rules[r.id].enabled
         ]
 
-    def run(self, ids: Sequence[str] = ()) -> Summary:
-        """Sweep the rules (all, or those named), unless another scheduler is sweeping."""
+    def run(self, ids: Sequence[str] = (), *, full: bool = False) -> Summary:
+        """Sweep the rules (all, or those named), unless another scheduler is sweeping.
+
+        ``full`` compares every match with every open alert, even where the last sweep's mark
+        would allow an incremental sweep (a periodic reconciliation, or after a restore).
+        """
         rules = self.rules(ids)
         with self._lock() as acquired:
             if not acquired:
@@ -127,9 +172,11 @@ class Sweeper:
             now = self.clock()
             summary = Summary()
             notices: list[AlertNotice] = []
+            marks = {} if full else self.marks.load()
+            views = self.marks.positions()
             for rule in rules:
                 try:
-                    self._evaluate(rule, now, summary, notices)
+                    self._evaluate(rule, now, marks.get(rule.id), views, summary, notices)
                 except Exception:  # one broken rule never stops the others
                     log.exception("rule %s failed", rule.id)
                     summary.failed[rule.id] += 1
@@ -161,31 +208,63 @@ class Sweeper:
             return [dict(row) for row in curs.fetchall()]
 
     def _evaluate(
-        self, rule: Rule, now: datetime, summary: Summary, notices: list[AlertNotice]
+        self,
+        rule: Rule,
+        now: datetime,
+        mark: Mark | None,
+        views: tuple[int, int],
+        summary: Summary,
+        notices: list[AlertNotice],
     ) -> None:
         cfg = self.config.rules[rule.id]
-        params = {
-            **parameters(rule, now, cfg),
-            "rule": rule.id,
-            "rises": rule.rises,
-            "top": cfg.high_level or cfg.level,
-        }
+        params = diff_parameters(rule, now, cfg)
+        ew_position, alerts_position = views
+        caught_up = mark is None or alerts_position >= mark.commands_position
+        same_rule = mark is not None and mark.version == cfg.version
+        if rule.clock and mark and caught_up and same_rule and mark.cutoff <= params["cutoff"]:
+            template = INCREMENTAL
+            params.update(
+                kind=rule.clock,
+                last_position=mark.position,
+                last_cutoff=mark.cutoff,
+                last_rise_cutoff=mark.rise_cutoff,
+            )
+        else:
+            template = DIFF
         matches = SQL(rule.matches).format(**self.tables)
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
-        for row in self._query(DIFF, params, matches=matches):
+        commands = mark.commands_position if mark else 0
+        for row in self._query(template, params, matches=matches):
             try:
                 if row["action"] == "resolve":
-                    self.app.clear_alert(
+                    written = self.app.clear_alert(
                         row["alert_id"], cfg.version, {"cleared_at": now.isoformat()}, ctx
                     )
-                    summary.resolved[rule.id] += 1
-                    continue
-                match = Match(row["subject"], row["since"], row["param"], _scope(row), row["facts"])
-                decision = rule.decide(match, now, cfg)
-                self._raise_or_rise(rule, cfg.version, row, match, decision, ctx, summary, notices)
+                    summary.resolved[rule.id] += written.position is not None
+                else:
+                    match = Match(
+                        row["subject"], row["since"], row["param"], _scope(row), row["facts"]
+                    )
+                    decision = rule.decide(match, now, cfg)
+                    written = self._raise_or_rise(
+                        rule, cfg.version, row, match, decision, ctx, summary, notices
+                    )
+                commands = max(commands, written.position or 0)
             except Exception:  # one bad subject never stops the sweep
                 log.exception("rule %s, subject %s", rule.id, row["subject"])
                 summary.failed[rule.id] += 1
+        # Only a sweep that saw every earlier command's alert may move the mark on.
+        keep = mark if mark and not caught_up else None
+        self.marks.save(
+            Mark(
+                rule.id,
+                keep.version if keep else cfg.version,
+                keep.cutoff if keep else params["cutoff"],
+                keep.rise_cutoff if keep else params["rise_cutoff"],
+                keep.position if keep else ew_position,
+                commands,
+            )
+        )
 
     def _raise_or_rise(
         self,
@@ -197,7 +276,7 @@ class Sweeper:
         ctx: CommandContext,
         summary: Summary,
         notices: list[AlertNotice],
-    ) -> None:
+    ) -> Written:
         is_open = row["alert_id"] is not None and row["status"] != "resolved"
         if is_open and decision.level > row["level"]:
             kind, counter = "escalated", summary.escalated
@@ -221,7 +300,7 @@ class Sweeper:
                 ctx,
             )
         else:
-            return
+            return Written(row["alert_id"], 0, None)
         if written.position is not None:  # None: nothing changed (another sweep did it)
             counter[rule.id] += 1
             notices.append(
@@ -235,16 +314,12 @@ class Sweeper:
                     decision.evidence,
                 )
             )
+        return written
 
     def _escalate(self, now: datetime, summary: Summary, notices: list[AlertNotice]) -> None:
         """Unacknowledged alerts move up a level after the configured days at their level."""
         after = self.config.escalation.after_days
-        params = {
-            "top": TOP_LEVEL,
-            "after": after,
-            "now": now,
-            "earliest": now - timedelta(days=min(after)),
-        }
+        params = {f"due_{n}": now - timedelta(days=days) for n, days in enumerate(after, 1)}
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
         for row in self._query(DUE_ESCALATIONS, params):
             level = row["level"]

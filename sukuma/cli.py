@@ -235,6 +235,9 @@ def rules_run(
     catch_up: Annotated[
         bool, typer.Option(help="Bring the read models up to date before the sweep")
     ] = True,
+    full: Annotated[
+        bool, typer.Option(help="Compare every match with every open alert (reconcile)")
+    ] = False,
 ) -> None:
     """Run one sweep now and print what it raised, escalated and resolved."""
     from scheduler.main import build_sweeper
@@ -245,7 +248,10 @@ def rules_run(
     try:
         if catch_up:
             build_projector(application).run_once()
-        summary = sweeper.run([rule] if rule else [])
+        try:
+            summary = sweeper.run([rule] if rule else [], full=full)
+        except KeyError as error:
+            raise typer.BadParameter(str(error.args[0]), param_hint="RULE") from None
         if summary.skipped:
             console.print("[yellow]Another scheduler is sweeping: nothing done.[/]")
             raise typer.Exit(1)

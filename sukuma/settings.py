@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(
         default=900, ge=1, description="Seconds between early-warning sweeps"
     )
+    sweep_full_cron: str = Field(
+        default="30 2 * * *", description="Crontab (UTC) of the daily full reconciliation sweep"
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for alert emails")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_sender: str = Field(default="sukuma@localhost", description="From: of alert emails")

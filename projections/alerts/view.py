@@ -81,7 +81,8 @@ class AlertsView(BufferedView):
         ),
     }
     indexes: ClassVar[tuple[str, ...]] = (
-        "CREATE INDEX IF NOT EXISTS {ix_open} ON {t_alerts} (status, level_since)",
+        "CREATE INDEX IF NOT EXISTS {ix_due} ON {t_alerts} (level, level_since) "
+        "WHERE status = 'open'",
         "CREATE INDEX IF NOT EXISTS {ix_ward} ON {t_alerts} (ward_id, alert_id)",
         "CREATE INDEX IF NOT EXISTS {ix_muni} ON {t_alerts} (municipality, alert_id)",
         "CREATE INDEX IF NOT EXISTS {ix_dist} ON {t_alerts} (district, alert_id)",

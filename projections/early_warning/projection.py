@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
 
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
@@ -71,6 +72,10 @@ class EarlyWarningProjection(BufferedProjection):
     def after_flush(self) -> None:
         if len(self.cache) > CACHE_LIMIT:
             self.forget()
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.ew.position = tracking.notification_id
+        super().process_event(domain_event, tracking)
 
     def _state(self, kind: str, event: Any) -> dict[str, Any] | None:
         return self.cache.get((kind, str(event.originator_id)))

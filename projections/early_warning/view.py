@@ -2,10 +2,12 @@
 
 Tables (prefixed ``early_warning_``):
 
-- ``clocks``: one row per (kind, subject) while a rule's situation exists, with ``since`` (when
-  its clock started: a due date passed, the last visit, the last meeting...) and the subject's
-  ward/municipality/district/department. A rule is then an index range scan on
-  ``(kind, since)`` that returns only its matches, whatever the number of households.
+- ``clocks``: one row per (kind, subject), ``active`` while a rule's situation exists, with
+  ``since`` (when its clock started: a due date passed, the last visit, the last meeting...)
+  and the subject's ward/municipality/district/department. A rule is then an index range scan
+  on ``(kind, since)`` that returns only its matches, whatever the number of households.
+  ``position`` is the log position of the row's last change (a stopped clock stays, inactive):
+  a sweep may look only at clocks changed since the last one (``scheduler.sweep``).
 - ``state``: the little each subject's clocks are computed from (JSON per kind and id).
 - ``department_days``: referrals due for acknowledgement per (day, municipality, department),
   and how many were answered within the standard (EW-10).
@@ -34,6 +36,8 @@ CLOCK_COLUMNS = (
     "district",
     "department",
     "facts",
+    "active",
+    "position",
 )
 StateKey = tuple[str, str]
 
@@ -44,7 +48,8 @@ class EarlyWarningView(BufferedView):
         "clocks": (
             "kind text, subject text, since timestamptz NOT NULL, param int NOT NULL, "
             "ward_id text, municipality text, district text, department text, "
-            "facts jsonb NOT NULL, PRIMARY KEY (kind, subject)"
+            "facts jsonb NOT NULL, active boolean NOT NULL, position bigint NOT NULL, "
+            "PRIMARY KEY (kind, subject)"
         ),
         "department_days": (
             "day date, district text, municipality text, department text, metric text, "
@@ -56,12 +61,14 @@ class EarlyWarningView(BufferedView):
         ),
     }
     indexes: ClassVar[tuple[str, ...]] = (
-        "CREATE INDEX IF NOT EXISTS {ix_clocks_since} ON {t_clocks} (kind, since)",
+        "CREATE INDEX IF NOT EXISTS {ix_clocks_since} ON {t_clocks} (kind, since) WHERE active",
+        "CREATE INDEX IF NOT EXISTS {ix_clocks_position} ON {t_clocks} (kind, position)",
     )
 
     def reset(self) -> None:
         self.states: dict[StateKey, dict[str, Any]] = {}
         self.clocks: dict[StateKey, dict[str, Any] | None] = {}  # None: the clock stopped
+        self.position = 0  # of the event being handled: the page's last at write time
         self.department_days: Counter[tuple[Any, ...]] = Counter()
         self.need_days: Counter[tuple[Any, ...]] = Counter()
 
@@ -99,7 +106,14 @@ class EarlyWarningView(BufferedView):
                 "clocks",
                 CLOCK_COLUMNS,
                 (
-                    (kind, subject, *(row[c] for c in CLOCK_COLUMNS[2:8]), Jsonb(row["facts"]))
+                    (
+                        kind,
+                        subject,
+                        *(row[c] for c in CLOCK_COLUMNS[2:8]),
+                        Jsonb(row["facts"]),
+                        True,
+                        self.position,
+                    )
                     for kind, subject, row in running
                 ),
             )
@@ -115,10 +129,11 @@ class EarlyWarningView(BufferedView):
         if stopped:
             curs.execute(
                 self.sql(
-                    "DELETE FROM {t_clocks} WHERE (kind, subject) IN "
+                    "UPDATE {t_clocks} SET active = false, position = %s "
+                    "WHERE active AND (kind, subject) IN "
                     "(SELECT * FROM unnest(%s::text[], %s::text[]))"
                 ),
-                ([k for k, _ in stopped], [s for _, s in stopped]),
+                (self.position, [k for k, _ in stopped], [s for _, s in stopped]),
             )
         self._count(curs, "department_days", self.department_days)
         self._count(curs, "need_days", self.need_days)

@@ -45,12 +45,15 @@ class Rule:
     #: the rule's level may rise as its situation ages (EW-05, EW-08): matches with an open
     #: alert below ``high_level`` are evaluated again
     rises: bool = False
+    #: a plain clock rule (``since <= cutoff`` over one kind of clock): a sweep may then look
+    #: only at the clocks changed, or crossing the cutoff, since its last sweep
+    clock: str | None = None
 
 
 def _clock(kind: str, extra: str = "") -> str:
     return (
         "SELECT subject, since, param, ward_id, municipality, district, department, facts "
-        f"FROM {{clocks}} WHERE kind = '{kind}' AND since <= %(cutoff)s{extra}"
+        f"FROM {{clocks}} WHERE kind = '{kind}' AND active AND since <= %(cutoff)s{extra}"
     )
 
 
@@ -137,35 +140,43 @@ def _ew13_params(now: datetime, cfg: RuleConfig) -> dict[str, Any]:
     }
 
 
+def _clock_rule(
+    rule_id: str,
+    title: str,
+    subject: str,
+    kind: str,
+    decide: Callable[[Match, datetime, RuleConfig], Decision],
+    rises: bool = False,
+) -> Rule:
+    """A rule that holds once a clock of ``kind`` has run the rule's ``days``."""
+    return Rule(rule_id, title, subject, _clock(kind), decide, rises=rises, clock=kind)
+
+
 RULES: tuple[Rule, ...] = (
-    Rule(
+    _clock_rule(
         "EW-01",
         "Referral not acknowledged",
         "referral",
-        _clock("referral_unacknowledged"),
+        "referral_unacknowledged",
         _unacknowledged,
     ),
-    Rule(
-        "EW-02", "Referral overdue for delivery", "referral", _clock("referral_undelivered"), _start
+    _clock_rule(
+        "EW-02", "Referral overdue for delivery", "referral", "referral_undelivered", _start
     ),
-    Rule("EW-03", "Delivered but not verified", "referral", _clock("referral_unverified"), _start),
-    Rule("EW-04", "Rejected need left unreferred", "need", _clock("need_rejected"), _start),
-    Rule(
+    _clock_rule("EW-03", "Delivered but not verified", "referral", "referral_unverified", _start),
+    _clock_rule("EW-04", "Rejected need left unreferred", "need", "need_rejected", _start),
+    _clock_rule(
         "EW-05",
         "Child-headed or child-protection household without intervention",
         "household",
-        _clock("child_unattended"),
+        "child_unattended",
         _aging,
         rises=True,
     ),
-    Rule(
-        "EW-06",
-        "High-risk household not contacted",
-        "household",
-        _clock("high_risk_unvisited"),
-        _start,
+    _clock_rule(
+        "EW-06", "High-risk household not contacted", "household", "high_risk_unvisited", _start
     ),
-    Rule("EW-07", "Field worker silent", "field worker", _clock("field_worker_silent"), _start),
+    _clock_rule("EW-07", "Field worker silent", "field worker", "field_worker_silent", _start),
     Rule(
         "EW-08",
         "War room not meeting",
@@ -183,7 +194,7 @@ RULES: tuple[Rule, ...] = (
         "Department seat absent",
         "war room and department",
         "SELECT subject, since, param, ward_id, municipality, district, department, facts "
-        "FROM {clocks} WHERE kind = 'seat_absent' AND since <= %(now)s "
+        "FROM {clocks} WHERE kind = 'seat_absent' AND active AND since <= %(now)s "
         "AND param >= %(min_count)s",
         _start,
     ),
@@ -195,8 +206,8 @@ RULES: tuple[Rule, ...] = (
         _start,
         _ew10_params,
     ),
-    Rule(
-        "EW-11", "Graduated household regressed", "household", _clock("graduate_regressed"), _start
+    _clock_rule(
+        "EW-11", "Graduated household regressed", "household", "graduate_regressed", _start
     ),
     Rule(
         "EW-13", "Need-category spike in a ward", "ward and category", EW_13, _spike, _ew13_params

@@ -18,7 +18,7 @@ from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.integration.alerting import alerting
 from tests.integration.conftest import Clock
-from tests.integration.helpers import household, need, referral
+from tests.integration.helpers import household, need, post_ok, referral
 
 
 async def overdue_referrals(client: httpx.AsyncClient, ward_id: str, n: int) -> list[str]:
@@ -121,3 +121,21 @@ def _all_raised(app: Sukuma, referral_ids: list[str]) -> bool:
         return raised_once(app, referral_ids)
     except NotFoundError:
         return False
+
+
+async def test_incremental_sweeps_leave_nothing_for_a_full_sweep_to_do(
+    client: httpx.AsyncClient, application: Sukuma, clock: Clock, ward_id: str
+) -> None:
+    ew = alerting(application, clock)
+    referral_ids = await overdue_referrals(client, ward_id, 4)
+    ew.sweep()  # the first sweep of each rule is full, and leaves its mark
+    clock.advance(days=8)
+    ew.sweep()  # incremental: the ack_by dates passed meanwhile
+    for referral_id in referral_ids[:2]:
+        await post_ok(client, f"/v1/referrals/{referral_id}/acknowledge", {})
+    clock.advance(days=1)
+    incremental = ew.sweep()  # incremental: two clocks stopped
+
+    assert incremental.resolved["EW-01"] == 2
+    full = ew.sweeper.run(full=True)
+    assert full.total() == {"raised": 0, "escalated": 0, "resolved": 0, "failed": 0}
