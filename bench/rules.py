@@ -102,26 +102,17 @@ EARLY_WARNING_FILL = [
 
 def fill_early_warning(url: str, households: int) -> int:
     """The early-warning tables and the steady state's open alerts; returns alerts filled."""
-    from domain.reference.geography import geography
-
-    wards = geography().wards
-    params: dict[str, Any] = {
-        "wards": [w.id for w in wards],
-        "munis": [w.municipality_code for w in wards],
-        "dists": [w.district_code for w in wards],
-        "n": len(wards),
-        "households": households,
-        "now": NOW,
-        "today": TODAY,
-    }
+    params: dict[str, Any] = {"households": households, "now": NOW, "today": TODAY}
     config = load_rules_file()
     with psycopg.connect(url, autocommit=True) as conn:
+        # the wards as bench.queries filled them, numbered for cheap picks
         conn.execute(
-            "CREATE TEMP TABLE w AS SELECT row_number() OVER () - 1 AS i, * FROM "
-            "unnest(%(wards)s::text[], %(munis)s::text[], %(dists)s::text[]) "
-            "AS t(ward, muni, dist)",
-            params,
+            "CREATE TEMP TABLE w AS SELECT row_number() OVER (ORDER BY ward) - 1 AS i, * FROM "
+            f"(SELECT DISTINCT ward_id, municipality, district FROM {P}_households) "
+            "AS t(ward, muni, dist)"
         )
+        row = conn.execute("SELECT count(*) FROM w").fetchone()
+        params["n"] = int(row[0]) if row else 1
         for statement in EARLY_WARNING_FILL:
             conn.execute(statement, params)  # type: ignore[arg-type]
         tables = {
