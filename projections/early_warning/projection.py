@@ -80,6 +80,19 @@ class EarlyWarningProjection(BufferedProjection):
     def _state(self, kind: str, event: Any) -> dict[str, Any] | None:
         return self.cache.get((kind, str(event.originator_id)))
 
+    def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
+        """Write the subject's clocks that run or have just stopped (the state remembers)."""
+        running = set(state.get("running", ()))
+        for (kind, subject), row in rows.items():
+            tag = f"{kind}|{subject}"
+            if row is not None or tag in running:
+                self.ew.set_clock((kind, subject), row)
+            if row is None:
+                running.discard(tag)
+            else:
+                running.add(tag)
+        state["running"] = sorted(running)
+
     def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
         self.cache[kind, key] = state
         self.ew.states[kind, key] = state
@@ -97,8 +110,7 @@ class EarlyWarningProjection(BufferedProjection):
             h["child_since"] = None
         key = str(e.originator_id)
         self._put("household", key, h)
-        for kind, row in clocks.household_clocks(h).items():
-            self.ew.clocks[kind, key] = row
+        self._clocks(h, {(k, key): row for k, row in clocks.household_clocks(h).items()})
         return h
 
     @singledispatchmethod
@@ -159,7 +171,7 @@ class EarlyWarningProjection(BufferedProjection):
             h["regressed"] = {k: v for k, v in h["regressed"].items() if k != e.need_id}
 
         self._household(e, change)
-        self.ew.clocks["need_rejected", f"{e.originator_id}:{e.need_id}"] = None
+        self.ew.set_clock(("need_rejected", f"{e.originator_id}:{e.need_id}"), None)
 
     @handle.register
     def _(self, e: Household.NeedReferred) -> None:
@@ -208,8 +220,7 @@ class EarlyWarningProjection(BufferedProjection):
         r.update(changes)
         key = str(e.originator_id)
         self._put("referral", key, r)
-        for kind, row in clocks.referral_clocks(r).items():
-            self.ew.clocks[kind, key] = row
+        self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
         return r
 
     def _due(self, r: dict[str, Any], sign: int) -> None:
@@ -252,7 +263,7 @@ class EarlyWarningProjection(BufferedProjection):
         self.cache["referral", key] = r
         self._due(r, +1)
         self._referral(e)
-        self.ew.clocks["need_rejected", f"{e.household_id}:{e.need_id}"] = None
+        self.ew.set_clock(("need_rejected", f"{e.household_id}:{e.need_id}"), None)
 
     @handle.register
     def _(self, e: Referral.Acknowledged) -> None:
@@ -262,15 +273,19 @@ class EarlyWarningProjection(BufferedProjection):
     def _(self, e: Referral.Rejected) -> None:
         r = self._answered(e, "rejected")
         if r is not None:
-            self.ew.clocks["need_rejected", f"{r['household_id']}:{r['need_id']}"] = clocks.clock(
-                r,
-                e.occurred_at,
-                department=r["department"],
-                referral_id=r["referral_id"],
-                household_id=r["household_id"],
-                need_id=r["need_id"],
-                category=r["category"],
-                reason=e.reason,
+            key = ("need_rejected", f"{r['household_id']}:{r['need_id']}")
+            self.ew.set_clock(
+                key,
+                clocks.clock(
+                    r,
+                    e.occurred_at,
+                    department=r["department"],
+                    referral_id=r["referral_id"],
+                    household_id=r["household_id"],
+                    need_id=r["need_id"],
+                    category=r["category"],
+                    reason=e.reason,
+                ),
             )
 
     @handle.register
@@ -321,7 +336,7 @@ class EarlyWarningProjection(BufferedProjection):
             return
         change(w)
         self._put("field_worker", key, w)
-        self.ew.clocks["field_worker_silent", key] = clocks.field_worker_clock(w)
+        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:
         if field_worker_id:
@@ -366,7 +381,7 @@ class EarlyWarningProjection(BufferedProjection):
         change(w)
         key = str(e.originator_id)
         self._put("war_room", key, w)
-        self.ew.clocks.update(clocks.war_room_clocks(key, w))
+        self._clocks(w, clocks.war_room_clocks(key, w))
 
     @handle.register
     def _(self, e: WarRoom.Established) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from psycopg import Cursor
@@ -40,6 +41,17 @@ CLOCK_COLUMNS = (
     "position",
 )
 StateKey = tuple[str, str]
+# A stopped clock's row, the same however the log was paged (a rebuild equals a live view).
+STOPPED: dict[str, Any] = {
+    "since": datetime(1970, 1, 1, tzinfo=UTC),
+    "param": 0,
+    "ward_id": None,
+    "municipality": None,
+    "district": None,
+    "department": None,
+    "facts": {},
+    "active": False,
+}
 
 
 class EarlyWarningView(BufferedView):
@@ -67,10 +79,21 @@ class EarlyWarningView(BufferedView):
 
     def reset(self) -> None:
         self.states: dict[StateKey, dict[str, Any]] = {}
-        self.clocks: dict[StateKey, dict[str, Any] | None] = {}  # None: the clock stopped
-        self.position = 0  # of the event being handled: the page's last at write time
+        self.clocks: dict[StateKey, dict[str, Any]] = {}  # a row, or {"stop": position}
+        self.position = 0  # of the event being handled
         self.department_days: Counter[tuple[Any, ...]] = Counter()
         self.need_days: Counter[tuple[Any, ...]] = Counter()
+
+    def set_clock(self, key: StateKey, row: dict[str, Any] | None) -> None:
+        """Start or move a clock (``row``) or stop it (``None``), at the current position."""
+        current = self.clocks.get(key)
+        if row is not None:
+            self.clocks[key] = {**row, "active": True, "position": self.position}
+        elif current is None:
+            self.clocks[key] = {"stop": self.position}  # a row written by an earlier page
+        elif current.get("active"):  # started in this page: as if written, then stopped
+            self.clocks[key] = {**STOPPED, "position": self.position}
+        # else already stopped in this page: the first stop's position stands
 
     def load_states(self, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
         wanted = list(keys)
@@ -99,8 +122,8 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        running = [(*key, row) for key, row in self.clocks.items() if row is not None]
-        if running:
+        rows = [(*key, row) for key, row in self.clocks.items() if "stop" not in row]
+        if rows:
             stage = self.stage(
                 curs,
                 "clocks",
@@ -111,10 +134,10 @@ class EarlyWarningView(BufferedView):
                         subject,
                         *(row[c] for c in CLOCK_COLUMNS[2:8]),
                         Jsonb(row["facts"]),
-                        True,
-                        self.position,
+                        row["active"],
+                        row["position"],
                     )
-                    for kind, subject, row in running
+                    for kind, subject, row in rows
                 ),
             )
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
@@ -125,15 +148,18 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        stopped = [key for key, row in self.clocks.items() if row is None]
-        if stopped:
+        stops = [(*key, row["stop"]) for key, row in self.clocks.items() if "stop" in row]
+        if stops:
             curs.execute(
                 self.sql(
-                    "UPDATE {t_clocks} SET active = false, position = %s "
-                    "WHERE active AND (kind, subject) IN "
-                    "(SELECT * FROM unnest(%s::text[], %s::text[]))"
+                    "UPDATE {t_clocks} c SET since = %s, param = 0, ward_id = NULL, "
+                    "municipality = NULL, district = NULL, department = NULL, facts = '{{}}', "
+                    "active = false, position = s.position "
+                    "FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
+                    "AS s(kind, subject, position) "
+                    "WHERE c.active AND c.kind = s.kind AND c.subject = s.subject"
                 ),
-                (self.position, [k for k, _ in stopped], [s for _, s in stopped]),
+                (STOPPED["since"], *map(list, zip(*stops, strict=True))),
             )
         self._count(curs, "department_days", self.department_days)
         self._count(curs, "need_days", self.need_days)
