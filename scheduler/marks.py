@@ -16,6 +16,8 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from projections.registry import DDL_LOCK_KEY
+
 APPLICATION = "sukuma"
 
 
@@ -40,6 +42,8 @@ class SweepMarks:
             name: Identifier(schema, f"{name}_tracking") for name in ("early_warning", "alerts")
         }
         with datastore.transaction(commit=True) as curs:
+            # replicas starting together take turns (concurrent CREATE TABLEs collide)
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {0} (rule text PRIMARY KEY, version text NOT NULL, "

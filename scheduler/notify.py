@@ -25,6 +25,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from projections.registry import DDL_LOCK_KEY
 from projections.rules.config import Subscriber
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class DeliveryLog:
         self.datastore = datastore
         self.table = Identifier(datastore.schema, "alert_deliveries")
         with datastore.transaction(commit=True) as curs:
+            # replicas starting together take turns (concurrent CREATE TABLEs collide)
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
             curs.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {0} (id bigserial PRIMARY KEY, "
