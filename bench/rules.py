@@ -38,7 +38,8 @@ from projections.registry import open_projections
 from projections.rules.config import load_rules_file
 from projections.rules.definitions import RULES
 from projections.runner import BatchRunner
-from scheduler.sweep import Summary, Sweeper, diff_parameters
+from scheduler.diff import diff_parameters
+from scheduler.sweep import Summary, Sweeper
 from sukuma.database import create_database, ensure_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
@@ -155,7 +156,7 @@ CHURN = [
     # restarted (referrals reassigned), each with a new position
     # stopped: the clocks restarted a round before, whose alerts that sweep raised
     f"""UPDATE {E}_clocks SET position = %(round)s, active = false
-        WHERE kind = 'referral_unacknowledged' AND position = %(round)s - 1""",
+        WHERE kind = 'referral_unacknowledged' AND position = %(round)s - 1 AND %(round)s > 1""",
     f"""UPDATE {E}_clocks SET position = %(round)s, since = since - interval '1 hour'
         WHERE (kind, subject) IN (SELECT kind, subject FROM {E}_clocks
         WHERE kind = 'referral_unacknowledged' AND active ORDER BY subject

@@ -23,11 +23,11 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
-from domain.alerts.model import TOP_LEVEL
 from domain.application import Sukuma
 from domain.context import CommandContext, Written
-from projections.rules.config import RuleConfig, RulesFile
-from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule, parameters
+from projections.rules.config import RulesFile
+from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule
+from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
 from scheduler.marks import Mark, SweepMarks
 from scheduler.notify import AlertNotice, Notifier
 
@@ -35,57 +35,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "system:scheduler"
 SWEEP_LOCK_KEY = 0x5355_4B41  # one scheduler acts at a time across replicas
-
-DIFF = """
-WITH m AS MATERIALIZED ({matches})
-SELECT 'raise' AS action, m.subject, m.since, m.param, m.ward_id, m.municipality, m.district,
-       m.department, m.facts, a.alert_id, a.level, a.status
-FROM m LEFT JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = m.subject
-WHERE a.alert_id IS NULL
-   OR (a.status = 'resolved' AND (a.resolved_automatically OR a.resolved_at < m.since))
-   OR (%(rises)s AND a.status <> 'resolved' AND a.level < %(top)s AND m.since <= %(rise_cutoff)s)
-UNION ALL
-SELECT 'resolve', a.subject, NULL, NULL, a.ward_id, a.municipality, a.district, a.department,
-       a.evidence, a.alert_id, a.level, a.status
-FROM {alerts} a
-WHERE a.rule = %(rule)s AND a.status <> 'resolved'
-  AND NOT EXISTS (SELECT 1 FROM m WHERE m.subject = a.subject)
-"""
-
-# The same differences, over only the clocks changed since the last sweep (``position``) or
-# whose situation crossed a cutoff since then: the steady state reads almost nothing.
-INCREMENTAL = """
-WITH c AS MATERIALIZED (
-  SELECT subject, since, param, ward_id, municipality, district, department, facts,
-         active AND since <= %(cutoff)s AS holds
-  FROM {clocks}
-  WHERE kind = %(kind)s
-    AND (position > %(last_position)s
-         OR (active AND since > %(last_cutoff)s AND since <= %(cutoff)s)
-         OR (%(rises)s AND active AND since > %(last_rise_cutoff)s
-             AND since <= %(rise_cutoff)s)))
-SELECT 'raise' AS action, c.subject, c.since, c.param, c.ward_id, c.municipality, c.district,
-       c.department, c.facts, a.alert_id, a.level, a.status
-FROM c LEFT JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = c.subject
-WHERE c.holds AND (
-      a.alert_id IS NULL
-   OR (a.status = 'resolved' AND (a.resolved_automatically OR a.resolved_at < c.since))
-   OR (%(rises)s AND a.status <> 'resolved' AND a.level < %(top)s
-       AND c.since <= %(rise_cutoff)s))
-UNION ALL
-SELECT 'resolve', a.subject, NULL, NULL, a.ward_id, a.municipality, a.district, a.department,
-       a.evidence, a.alert_id, a.level, a.status
-FROM c JOIN {alerts} a ON a.rule = %(rule)s AND a.subject = c.subject
-WHERE NOT c.holds AND a.status <> 'resolved'
-"""
-
-# One index range per level (alerts_alerts_due): only the alerts due come back.
-DUE_ESCALATIONS = " UNION ALL ".join(
-    "SELECT alert_id, rule, subject, level, ward_id, municipality, district, department, "
-    f"evidence FROM {{alerts}} WHERE status = 'open' AND level = {level} "
-    f"AND level_since <= %(due_{level})s"
-    for level in range(1, TOP_LEVEL)
-)
 
 
 @dataclass
@@ -107,23 +56,12 @@ class Summary:
         }
 
 
-def diff_parameters(rule: Rule, now: datetime, cfg: RuleConfig) -> dict[str, Any]:
-    """The bound parameters of a rule's DIFF statement."""
-    return {
-        **parameters(rule, now, cfg),
-        "rule": rule.id,
-        "rises": rule.rises,
-        "top": cfg.high_level or cfg.level,
-        "rise_cutoff": now - timedelta(days=cfg.high_level_after_days or 0),
-    }
-
-
 def _scope(row: dict[str, Any]) -> dict[str, str | None]:
     return {k: row[k] for k in ("ward_id", "municipality", "district", "department")}
 
 
 class Sweeper:
-    """Runs sweeps for one application; thread-safe only one sweep at a time (lock)."""
+    """Sweeps for one application; across processes one sweep at a time (advisory lock)."""
 
     def __init__(
         self,
