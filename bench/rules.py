@@ -93,9 +93,9 @@ EARLY_WARNING_FILL = [
         m, CASE m WHEN 'due' THEN count(*) ELSE count(*) * (1 + length(department)) / 8 END
         FROM {P}_referrals, unnest(ARRAY['due', 'answered_within']) m
         GROUP BY ack_by, district, municipality, department, m""",
-    f"""INSERT INTO {E}_need_days SELECT %(today)s - d, w.dist, w.muni, w.ward, c,
-        1 + (w.i + d) %% 3 + CASE WHEN d < 7 AND w.i %% 50 = 0 THEN 10 ELSE 0 END
-        FROM w, generate_series(0, 69) d,
+    f"""INSERT INTO {E}_need_weeks SELECT %(monday)s - 7 * k, w.dist, w.muni, w.ward, c,
+        5 + (w.i + k) %% 9 + CASE WHEN k = 0 AND w.i %% 50 = 0 THEN 40 ELSE 0 END
+        FROM w, generate_series(0, 9) k,
              unnest(ARRAY['water', 'food_security', 'social_grant', 'documents']) c""",
     "ANALYZE",
 ]
@@ -103,7 +103,13 @@ EARLY_WARNING_FILL = [
 
 def fill_early_warning(url: str, households: int) -> int:
     """The early-warning tables and the steady state's open alerts; returns alerts filled."""
-    params: dict[str, Any] = {"households": households, "now": NOW, "today": TODAY}
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    params: dict[str, Any] = {
+        "households": households,
+        "now": NOW,
+        "today": TODAY,
+        "monday": monday,
+    }
     config = load_rules_file()
     with psycopg.connect(url, autocommit=True) as conn:
         # the wards as bench.queries filled them, numbered for cheap picks
@@ -119,7 +125,7 @@ def fill_early_warning(url: str, households: int) -> int:
         tables = {
             "clocks": SQL(f"{E}_clocks"),
             "department_days": SQL(f"{E}_department_days"),
-            "need_days": SQL(f"{E}_need_days"),
+            "need_weeks": SQL(f"{E}_need_weeks"),
         }
         for rule in RULES:
             cfg = config.rules[rule.id]

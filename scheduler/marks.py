@@ -68,21 +68,17 @@ class SweepMarks:
             row: Any = curs.fetchone()
             return int(row["ew"] or 0), int(row["alerts"] or 0)
 
-    def save(self, mark: Mark) -> None:
+    def save(self, marks: list[Mark]) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
+            curs.executemany(
                 SQL(
                     "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (rule) DO UPDATE "
                     "SET version = EXCLUDED.version, cutoff = EXCLUDED.cutoff, "
                     "rise_cutoff = EXCLUDED.rise_cutoff, position = EXCLUDED.position, "
                     "commands_position = EXCLUDED.commands_position"
                 ).format(self.table),
-                (
-                    mark.rule,
-                    mark.version,
-                    mark.cutoff,
-                    mark.rise_cutoff,
-                    mark.position,
-                    mark.commands_position,
-                ),
+                [
+                    (m.rule, m.version, m.cutoff, m.rise_cutoff, m.position, m.commands_position)
+                    for m in marks
+                ],
             )

@@ -80,7 +80,7 @@ class Sweeper:
         self.tables = {
             "clocks": Identifier(schema, "early_warning_clocks"),
             "department_days": Identifier(schema, "early_warning_department_days"),
-            "need_days": Identifier(schema, "early_warning_need_days"),
+            "need_weeks": Identifier(schema, "early_warning_need_weeks"),
             "alerts": Identifier(schema, "alerts_alerts"),
         }
 
@@ -110,14 +110,15 @@ class Sweeper:
             now = self.clock()
             summary = Summary()
             notices: list[AlertNotice] = []
-            marks = {} if full else self.marks.load()
-            views = self.marks.positions()
+            marks, views, done = self.marks.load(), self.marks.positions(), []
             for rule in rules:
                 try:
-                    self._evaluate(rule, now, marks.get(rule.id), views, summary, notices)
+                    mark = marks.get(rule.id)
+                    done.append(self._evaluate(rule, now, mark, full, views, summary, notices))
                 except Exception:  # one broken rule never stops the others
                     log.exception("rule %s failed", rule.id)
                     summary.failed[rule.id] += 1
+            self.marks.save(done)
             if not ids:
                 self._escalate(now, summary, notices)
         if self.notifier is not None and notices:
@@ -150,16 +151,19 @@ class Sweeper:
         rule: Rule,
         now: datetime,
         mark: Mark | None,
+        full: bool,
         views: tuple[int, int],
         summary: Summary,
         notices: list[AlertNotice],
-    ) -> None:
+    ) -> Mark:
+        """Sweep one rule; returns its new mark."""
         cfg = self.config.rules[rule.id]
         params = diff_parameters(rule, now, cfg)
         ew_position, alerts_position = views
         caught_up = mark is None or alerts_position >= mark.commands_position
         same_rule = mark is not None and mark.version == cfg.version
-        if rule.clock and mark and caught_up and same_rule and mark.cutoff <= params["cutoff"]:
+        fresh = mark is not None and mark.cutoff <= params["cutoff"]
+        if rule.clock and not full and mark and caught_up and same_rule and fresh:
             template = INCREMENTAL
             params.update(
                 kind=rule.clock,
@@ -193,15 +197,13 @@ class Sweeper:
                 summary.failed[rule.id] += 1
         # Only a sweep that saw every earlier command's alert may move the mark on.
         keep = mark if mark and not caught_up else None
-        self.marks.save(
-            Mark(
-                rule.id,
-                keep.version if keep else cfg.version,
-                keep.cutoff if keep else params["cutoff"],
-                keep.rise_cutoff if keep else params["rise_cutoff"],
-                keep.position if keep else ew_position,
-                commands,
-            )
+        return Mark(
+            rule.id,
+            keep.version if keep else cfg.version,
+            keep.cutoff if keep else params["cutoff"],
+            keep.rise_cutoff if keep else params["rise_cutoff"],
+            keep.position if keep else ew_position,
+            commands,
         )
 
     def _raise_or_rise(

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import RecordConflictError
+
 from domain.alerts.model import Alert, alert_id
 from domain.application_base import ApplicationBase
 from domain.context import CommandContext, Written
@@ -34,25 +36,21 @@ class AlertCommands(ApplicationBase):
         try:
             self.get(Alert, aid)
         except NotFoundError:
-            return self._create(
-                Alert,
-                aid,
-                ctx,
-                {"rule": rule, "subject": subject},
-                lambda: [
-                    Alert(
-                        id=aid,
-                        rule=rule,
-                        rule_version=rule_version,
-                        subject=subject,
-                        level=level,
-                        evidence=evidence,
-                        scope=scope,
-                        occurred_at=ctx.occurred_at,
-                        actor=ctx.actor,
-                    )
-                ],
+            alert = Alert(
+                id=aid,
+                rule=rule,
+                rule_version=rule_version,
+                subject=subject,
+                level=level,
+                evidence=evidence,
+                scope=scope,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             )
+            try:
+                return self._save(ctx, alert, ())
+            except RecordConflictError:
+                pass  # raised meanwhile by another sweep: that alert is open, as wanted
 
         def reopen(alert: Alert) -> None:
             if alert.may_reopen(since):

@@ -22,6 +22,7 @@ from domain.warrooms.model import WarRoom
 from projections.base import BufferedProjection
 from projections.early_warning import clocks
 from projections.early_warning.view import EarlyWarningView, StateKey
+from projections.nerve_centre.indicators import week_start
 
 CACHE_LIMIT = 200_000
 REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days of graduating
@@ -161,8 +162,10 @@ class EarlyWarningProjection(BufferedProjection):
 
         h = self._household(e, change)
         if h is not None:
-            day = e.occurred_at.date()
-            self.ew.need_days[day, h["district"], h["municipality"], h["ward_id"], e.category] += 1
+            week = week_start(e.occurred_at.date())
+            self.ew.need_weeks[
+                week, h["district"], h["municipality"], h["ward_id"], e.category
+            ] += 1
 
     @handle.register
     def _(self, e: Household.NeedResolved) -> None:

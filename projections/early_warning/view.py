@@ -11,7 +11,7 @@ Tables (prefixed ``early_warning_``):
 - ``state``: the little each subject's clocks are computed from (JSON per kind and id).
 - ``department_days``: referrals due for acknowledgement per (day, municipality, department),
   and how many were answered within the standard (EW-10).
-- ``need_days``: new needs per (day, ward, category) (the need-category spike).
+- ``need_weeks``: new needs per (ISO week's Monday, ward, category) (the need-category spike).
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ class EarlyWarningView(BufferedView):
             "day date, district text, municipality text, department text, metric text, "
             "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, department, metric)"
         ),
-        "need_days": (
-            "day date, district text, municipality text, ward_id text, category text, "
-            "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, ward_id, category)"
+        "need_weeks": (
+            "week date, district text, municipality text, ward_id text, category text, "
+            "value bigint NOT NULL, PRIMARY KEY (week, district, municipality, ward_id, category)"
         ),
     }
     indexes: ClassVar[tuple[str, ...]] = (
@@ -82,7 +82,7 @@ class EarlyWarningView(BufferedView):
         self.clocks: dict[StateKey, dict[str, Any]] = {}  # a row, or {"stop": position}
         self.position = 0  # of the event being handled
         self.department_days: Counter[tuple[Any, ...]] = Counter()
-        self.need_days: Counter[tuple[Any, ...]] = Counter()
+        self.need_weeks: Counter[tuple[Any, ...]] = Counter()
 
     def set_clock(self, key: StateKey, row: dict[str, Any] | None) -> None:
         """Start or move a clock (``row``) or stop it (``None``), at the current position."""
@@ -162,7 +162,7 @@ class EarlyWarningView(BufferedView):
                 (STOPPED["since"], *map(list, zip(*stops, strict=True))),
             )
         self._count(curs, "department_days", self.department_days)
-        self._count(curs, "need_days", self.need_days)
+        self._count(curs, "need_weeks", self.need_weeks)
 
     def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
         """Add each key's delta to its running total (every column but ``value`` is the key)."""

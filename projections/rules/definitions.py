@@ -2,7 +2,7 @@
 that decides each match's level and evidence (shared/reference/oss-domain.md §8).
 
 A rule's SQL selects ``subject, since, param, ward_id, municipality, district, department,
-facts`` over the early-warning tables (``{clocks}``, ``{department_days}``, ``{need_days}``);
+facts`` over the early-warning tables (``{clocks}``, ``{department_days}``, ``{need_weeks}``);
 ``since`` is when the situation began. Thresholds come from the rules file as bound
 parameters (``%(cutoff)s`` is ``now`` minus the rule's ``days``).
 """
@@ -106,18 +106,19 @@ FROM (SELECT district, municipality, department,
 WHERE due >= %(min_count)s AND within < %(min_share)s * due
 """
 
+# This ISO week's new needs so far against the mean of the weeks before it.
 EW_13 = """
-SELECT ward_id || ':' || category AS subject, %(recent_start)s AS since, recent::int AS param,
+SELECT ward_id || ':' || category AS subject, %(week_start)s AS since, this_week::int AS param,
        ward_id, municipality, district, NULL::text AS department,
-       jsonb_build_object('category', category, 'last_7_days', recent,
+       jsonb_build_object('category', category, 'week', %(week)s, 'this_week', this_week,
                           'trailing_weekly_mean', round(earlier / %(weeks)s, 2),
                           'weeks', %(weeks)s) AS facts
 FROM (SELECT district, municipality, ward_id, category,
-             coalesce(sum(value) FILTER (WHERE day > %(recent_from)s), 0) AS recent,
-             coalesce(sum(value) FILTER (WHERE day <= %(recent_from)s), 0)::numeric AS earlier
-      FROM {need_days} WHERE day > %(trailing_from)s
+             coalesce(sum(value) FILTER (WHERE week = %(week)s), 0) AS this_week,
+             coalesce(sum(value) FILTER (WHERE week < %(week)s), 0)::numeric AS earlier
+      FROM {need_weeks} WHERE week >= %(trailing_from)s
       GROUP BY district, municipality, ward_id, category) n
-WHERE recent >= %(min_count)s AND recent > %(factor)s * earlier / %(weeks)s
+WHERE this_week >= %(min_count)s AND this_week > %(factor)s * earlier / %(weeks)s
 """
 
 
@@ -131,11 +132,11 @@ def _ew10_params(now: datetime, cfg: RuleConfig) -> dict[str, Any]:
 
 
 def _ew13_params(now: datetime, cfg: RuleConfig) -> dict[str, Any]:
-    recent_from = _today(now) - timedelta(days=7)
+    week = _today(now) - timedelta(days=now.weekday())
     return {
-        "recent_from": recent_from,
-        "recent_start": datetime.combine(recent_from, datetime.min.time(), now.tzinfo),
-        "trailing_from": recent_from - timedelta(weeks=cfg.weeks),
+        "week": week,
+        "week_start": datetime.combine(week, datetime.min.time(), now.tzinfo),
+        "trailing_from": week - timedelta(weeks=cfg.weeks),
         "weeks": cfg.weeks,
     }
 

@@ -3,6 +3,8 @@ the test's clock, a sweep raises the alert, escalation follows, and fixing it re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 import httpx
 import pytest
 
@@ -316,6 +318,8 @@ async def test_ew11_graduated_household_regressed(
 async def test_ew13_need_category_spike(
     client: httpx.AsyncClient, ew: Alerting, ward_id: str
 ) -> None:
+    monday = ew.clock.now.date() + timedelta(days=7 - ew.clock.now.weekday())
+    ew.clock.now = datetime.combine(monday, time(8), UTC)  # the week's count starts afresh
     for _ in range(5):
         await need(client, await household(client, ward_id), category="water", severity="low")
     subject = f"{ward_id}:water"
@@ -325,10 +329,10 @@ async def test_ew13_need_category_spike(
     ew.clock.advance(days=3)
     ew.sweep()
     assert_open(ew, "EW-13", subject, level=2)
-    ew.clock.advance(days=5)  # the week has passed: 5 in the trailing weeks, none this week
+    ew.clock.advance(days=5)  # a new week: 5 in the weeks before, none in this one
     ew.sweep()
 
-    assert alert["evidence"]["last_7_days"] == 5
+    assert alert["evidence"]["this_week"] == 5
     assert_resolved(ew, "EW-13", subject)
 
 

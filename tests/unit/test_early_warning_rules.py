@@ -10,7 +10,7 @@ from domain.access.principal import Principal, Role
 from projections.rules.config import load_rules_file
 from projections.rules.definitions import BY_ID, RULES, Match, parameters
 
-NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a Monday
 CONFIG = load_rules_file()
 SCOPE = {"ward_id": "W", "municipality": "M", "district": "D", "department": None}
 
@@ -52,8 +52,8 @@ def test_thresholds_are_bound_parameters_from_the_rules_file() -> None:
     params = parameters(BY_ID["EW-03"], NOW, cfg)
 
     assert params["cutoff"] == NOW - timedelta(days=14)
-    spike = parameters(BY_ID["EW-13"], NOW, CONFIG.rules["EW-13"])
-    assert spike["trailing_from"] == NOW.date() - timedelta(days=7 + 56)
+    spike = parameters(BY_ID["EW-13"], NOW, CONFIG.rules["EW-13"])  # NOW is a Monday
+    assert (spike["week"], spike["trailing_from"]) == (NOW.date(), NOW.date() - timedelta(weeks=8))
 
 
 def test_the_scope_term_follows_the_escalation_ladder() -> None:
