@@ -213,11 +213,13 @@ def main() -> None:
         scan_seconds(url)  # warm the cache for both alike
         full, _ = timed(lambda: sweeper.run(full=True))  # leaves each rule's mark
         sweeps, fulls, scans, counts = [], [full], [], Counter[str]()
+        parts: Counter[str] = Counter()
         for n in range(1, args.repeat + 1):
             churn(url, n, args.churn)
             scans.append(scan_seconds(url))
             seconds, summary = timed(sweeper.run)
             sweeps.append(seconds)
+            parts.update({k: v / args.repeat for k, v in summary.seconds.items()})
             counts.update(summary.total())
             projector.run_once()  # the alerts view follows the sweep's commands
         fulls.append(timed(lambda: sweeper.run(full=True))[0])
@@ -235,6 +237,7 @@ def main() -> None:
         f"full reconciliation sweep (--full):         {statistics.median(fulls) * 1000:8.0f} ms"
         "  (every match against every open alert)"
     )
+    print("  of which (mean ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in parts.items()))
     print(f"ratio sweep / scan: {sweep / scan:.2f}  (target <= 2)")
 
 

@@ -12,17 +12,21 @@ another, or reads a view that lags its own commands, changes nothing twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
+from uuid import UUID
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
+from domain.alerts.application import NewAlert
+from domain.alerts.model import alert_id
 from domain.application import Sukuma
 from domain.context import CommandContext, Written
 from projections.rules.config import RulesFile
@@ -45,6 +49,7 @@ class Summary:
     escalated: Counter[str] = field(default_factory=Counter)
     resolved: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation"
     skipped: bool = False
 
     def total(self) -> dict[str, int]:
@@ -112,15 +117,19 @@ class Sweeper:
             notices: list[AlertNotice] = []
             marks, views, done = self.marks.load(), self.marks.positions(), []
             for rule in rules:
+                started = time.perf_counter()
                 try:
                     mark = marks.get(rule.id)
                     done.append(self._evaluate(rule, now, mark, full, views, summary, notices))
                 except Exception:  # one broken rule never stops the others
                     log.exception("rule %s failed", rule.id)
                     summary.failed[rule.id] += 1
+                summary.seconds[rule.id] = time.perf_counter() - started
             self.marks.save(done)
             if not ids:
+                started = time.perf_counter()
                 self._escalate(now, summary, notices)
+                summary.seconds["escalation"] = time.perf_counter() - started
         if self.notifier is not None and notices:
             self.notifier.send(notices)  # in the background: a failing endpoint never blocks
         return summary
@@ -176,25 +185,59 @@ class Sweeper:
         matches = SQL(rule.matches).format(**self.tables)
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
         commands = mark.commands_position if mark else 0
-        for row in self._query(template, params, matches=matches):
+        rows = self._query(template, params, matches=matches)
+        new: list[tuple[NewAlert, AlertNotice]] = []
+        clear: list[UUID] = []
+        for row in rows:
             try:
                 if row["action"] == "resolve":
-                    written = self.app.clear_alert(
-                        row["alert_id"], cfg.version, {"cleared_at": now.isoformat()}, ctx
+                    clear.append(row["alert_id"])
+                    continue
+                match = Match(row["subject"], row["since"], row["param"], _scope(row), row["facts"])
+                decision = rule.decide(match, now, cfg)
+                if row["alert_id"] is None:  # the common case: batched below
+                    new.append(
+                        (
+                            NewAlert(
+                                rule.id,
+                                cfg.version,
+                                match.subject,
+                                decision.level,
+                                decision.evidence,
+                                match.scope,
+                                match.since,
+                            ),
+                            AlertNotice(
+                                "raised",
+                                alert_id(rule.id, match.subject),
+                                rule.id,
+                                match.subject,
+                                decision.level,
+                                match.scope,
+                                decision.evidence,
+                            ),
+                        )
                     )
-                    summary.resolved[rule.id] += written.position is not None
-                else:
-                    match = Match(
-                        row["subject"], row["since"], row["param"], _scope(row), row["facts"]
-                    )
-                    decision = rule.decide(match, now, cfg)
-                    written = self._raise_or_rise(
-                        rule, cfg.version, row, match, decision, ctx, summary, notices
-                    )
+                    continue
+                written = self._raise_or_rise(
+                    rule, cfg.version, row, match, decision, ctx, summary, notices
+                )
                 commands = max(commands, written.position or 0)
             except Exception:  # one bad subject never stops the sweep
                 log.exception("rule %s, subject %s", rule.id, row["subject"])
                 summary.failed[rule.id] += 1
+        for written, (_, notice) in zip(
+            self.app.raise_alerts([n for n, _ in new], ctx), new, strict=True
+        ):
+            if written.position is not None:
+                summary.raised[rule.id] += 1
+                notices.append(notice)
+                commands = max(commands, written.position)
+        for written in self.app.clear_alerts(
+            clear, cfg.version, {"cleared_at": now.isoformat()}, ctx
+        ):
+            summary.resolved[rule.id] += written.position is not None
+            commands = max(commands, written.position or 0)
         # Only a sweep that saw every earlier command's alert may move the mark on.
         keep = mark if mark and not caught_up else None
         return Mark(
