@@ -130,14 +130,7 @@ class AlertCommands(ApplicationBase):
             alerts = [self.get(Alert, aid) for aid in batch]
             changed = [a for a in alerts if a.is_open]
             for alert in changed:
-                alert.resolve(
-                    True,
-                    "the condition no longer holds",
-                    rule_version,
-                    evidence,
-                    ctx.occurred_at,
-                    ctx.actor,
-                )
+                alert.clear(rule_version, evidence, ctx.occurred_at, ctx.actor)
             try:
                 recordings = self.save(*changed) if changed else []
             except RecordConflictError:
@@ -177,15 +170,6 @@ class AlertCommands(ApplicationBase):
     ) -> Written:
         """The rule no longer holds for the subject: resolve automatically (idempotent)."""
 
-        def clear(alert: Alert) -> None:
-            if alert.is_open:
-                alert.resolve(
-                    True,
-                    "the condition no longer holds",
-                    rule_version,
-                    evidence,
-                    ctx.occurred_at,
-                    ctx.actor,
-                )
-
-        return self._change(Alert, aid, ctx, clear)
+        return self._change(
+            Alert, aid, ctx, lambda a: a.clear(rule_version, evidence, ctx.occurred_at, ctx.actor)
+        )

@@ -161,6 +161,15 @@ class Alert(SukumaAggregate):
             actor=actor,
         )
 
+    def clear(
+        self, rule_version: str, evidence: dict[str, Any], occurred_at: datetime, actor: str
+    ) -> None:
+        """The rule no longer holds for the subject: resolve automatically (if still open)."""
+        if self.is_open:
+            self.resolve(
+                True, "the condition no longer holds", rule_version, evidence, occurred_at, actor
+            )
+
     @event(Resolved)
     def _resolved(
         self,
