@@ -15,6 +15,7 @@ from api.auth.service import Auth
 from api.auth.throttle import DDL as AUTH_DDL
 from api.deps import current_principal
 from api.routers import (
+    alerts,
     audit,
     auth,
     fieldworkers,
@@ -90,6 +91,7 @@ def create_app(
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     v1.include_router(views.router)
     v1.include_router(indicators.router)
+    v1.include_router(alerts.router)
     for module in (households, privacy, referrals, warrooms, fieldworkers, users, reference, audit):
         v1.include_router(module.router)
     api.include_router(v1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.alerts.application import AlertCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
 from domain.referrals.application import ReferralCommands
@@ -10,7 +11,12 @@ from domain.warrooms.application import WarRoomCommands
 
 
 class Sukuma(
-    ReferralCommands, PrivacyCommands, WarRoomCommands, FieldWorkerCommands, UserCommands
+    ReferralCommands,
+    PrivacyCommands,
+    WarRoomCommands,
+    FieldWorkerCommands,
+    UserCommands,
+    AlertCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

@@ -8,7 +8,11 @@ from typing import Any, cast
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
+from projections.alerts.projection import AlertsProjection
+from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
+from projections.early_warning.projection import EarlyWarningProjection
+from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 
@@ -16,6 +20,8 @@ DDL_LOCK_KEY = 0x5355_4B00  # serialises table creation across processes
 
 PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
+    EarlyWarningProjection.name: (EarlyWarningProjection, EarlyWarningView),
+    AlertsProjection.name: (AlertsProjection, AlertsView),
 }
 
 

@@ -84,9 +84,14 @@ def serve(
     projector: Annotated[
         bool, typer.Option(help="Run the projector in this process (single-node mode)")
     ] = True,
+    scheduler: Annotated[
+        bool, typer.Option(help="Run the early-warning scheduler in this process")
+    ] = True,
 ) -> None:
-    """Run the HTTP API; in single-node mode also the projector, in a background thread."""
+    """Run the HTTP API; in single-node mode also the projector and scheduler, in threads."""
     import uvicorn
+
+    from scheduler.main import SchedulerThread, build_sweeper
 
     settings = Settings()
     database_url = ensure_database(settings)
@@ -97,6 +102,10 @@ def serve(
     if projector:
         runner = build_projector(application)
         threading.Thread(target=runner.run_forever, name="projector", daemon=True).start()
+    sweeps = None
+    if scheduler:
+        sweeps = SchedulerThread(settings, build_sweeper(settings, application))
+        sweeps.start()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs)")
     try:
@@ -104,6 +113,8 @@ def serve(
     finally:
         if runner is not None:
             runner.stop()
+        if sweeps is not None:
+            sweeps.stop()
         application.close()
 
 
@@ -191,6 +202,78 @@ def projections_rebuild(
                 f"[green]{projection} rebuilt[/] from {processed:,} events and swapped in"
             )
     finally:
+        application.close()
+
+
+@cli.command("scheduler")
+def run_scheduler() -> None:
+    """Run the early-warning scheduler: sweeps on the configured schedule (one replica acts)."""
+    import asyncio
+
+    from scheduler.main import build_sweeper, run_until
+
+    settings = Settings()
+    application = build_application(settings, ensure_database(settings))
+    sweeper = build_sweeper(settings, application)
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_until(settings, sweeper, stop)
+
+    console.print("scheduler running (Ctrl-C to stop)")
+    try:
+        asyncio.run(until_signalled())
+    finally:
+        if sweeper.notifier is not None:
+            sweeper.notifier.close()
+        application.close()
+
+
+rules_cli = typer.Typer(help="Early-warning rules.", no_args_is_help=True)
+cli.add_typer(rules_cli, name="rules")
+
+
+@rules_cli.command("run")
+def rules_run(
+    rule: Annotated[
+        str | None, typer.Argument(help="Rule to run, e.g. EW-01 (default: all)")
+    ] = None,
+    catch_up: Annotated[
+        bool, typer.Option(help="Bring the read models up to date before the sweep")
+    ] = True,
+    full: Annotated[
+        bool, typer.Option(help="Compare every match with every open alert (reconcile)")
+    ] = False,
+) -> None:
+    """Run one sweep now and print what it raised, escalated and resolved."""
+    from scheduler.main import build_sweeper
+
+    settings = Settings()
+    application = build_application(settings, ensure_database(settings))
+    sweeper = build_sweeper(settings, application)
+    try:
+        if catch_up:
+            build_projector(application).run_once()
+        try:
+            summary = sweeper.run([rule] if rule else [], full=full)
+        except KeyError as error:
+            raise typer.BadParameter(str(error.args[0]), param_hint="RULE") from None
+        if summary.skipped:
+            console.print("[yellow]Another scheduler is sweeping: nothing done.[/]")
+            raise typer.Exit(1)
+        for name in sorted({*summary.raised, *summary.escalated, *summary.resolved}):
+            console.print(
+                f"{name:12} raised {summary.raised[name]:5}  escalated "
+                f"{summary.escalated[name]:5}  resolved {summary.resolved[name]:5}"
+            )
+        console.print(f"[green]sweep done[/]: {summary.total()}")
+    finally:
+        if sweeper.notifier is not None:
+            sweeper.notifier.drain()
+            sweeper.notifier.close()
         application.close()
 
 

@@ -165,6 +165,28 @@ class Settings(BaseSettings):
         description="Wraps the households' data keys; set it in production, keep it safe",
     )
 
+    # ---- early warnings: rules, scheduler, notifications ----
+    rules_file: Path | None = Field(
+        default=None, description="TOML rules file (default: projections/rules/rules.toml)"
+    )
+    sweep_cron: str | None = Field(
+        default=None, description="Crontab for the early-warning sweep (wins over the interval)"
+    )
+    sweep_interval_seconds: int = Field(
+        default=900, ge=1, description="Seconds between early-warning sweeps"
+    )
+    sweep_full_cron: str = Field(
+        default="30 2 * * *", description="Crontab (UTC) of the daily full reconciliation sweep"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for alert emails")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(default="sukuma@localhost", description="From: of alert emails")
+    notify_attempts: int = Field(default=4, ge=1, description="Tries per alert notification")
+    notify_backoff_seconds: float = Field(
+        default=2.0, ge=0, description="First retry delay, doubled on each retry"
+    )
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, description="Per webhook call")
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.read_pool_min_size > self.read_pool_max_size:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from domain.access.policy import NOWHERE, Location
+from domain.alerts.model import Alert
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.referrals.model import Referral
@@ -20,6 +21,15 @@ def location_of(aggregate: Aggregate) -> Location:
         return Location.ward(aggregate.from_ward_id, aggregate.department)
     if isinstance(aggregate, WarRoom):
         return Location.ward(aggregate.ward_id)
+    if isinstance(aggregate, Alert):
+        scope = aggregate.scope
+        ward = scope.get("ward_id")
+        return Location(
+            frozenset({ward}) if ward else frozenset(),
+            scope.get("department"),
+            municipality=scope.get("municipality"),
+            district=scope.get("district"),
+        )
     if isinstance(aggregate, FieldWorker):
         return Location(frozenset(aggregate.ward_ids))
     return NOWHERE

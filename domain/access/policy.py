@@ -42,10 +42,16 @@ class Forbidden(Exception):
 
 @dataclass(frozen=True)
 class Location:
-    """Where an object lives: its wards (none for users) and its department, if any."""
+    """Where an object lives: its wards (none for users) and its department, if any.
+
+    An object about a whole municipality or district (an alert on a department's standard
+    there) names that area instead of wards: only scopes covering the area see it.
+    """
 
     wards: frozenset[str] = frozenset()
     department: str | None = None
+    municipality: str | None = None
+    district: str | None = None
 
     @classmethod
     def ward(cls, ward_id: str, department: str | None = None) -> Location:
@@ -56,6 +62,10 @@ NOWHERE: Final = Location()
 
 # Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
 ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit"})
+# Kinds a department officer sees only when addressed to one of its departments.
+DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
+
+ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
 
 # What each role may do to the kinds it sees ("read" makes the kind visible to the role).
 PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
@@ -64,6 +74,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "referral": frozenset({"read", "verify", "dispute"}),
         "warroom": frozenset({"read"}),
         "fieldworker": frozenset({"read"}),
+        "alert": frozenset({"read"}),
     },
     Role.CONVENER: {
         "household": frozenset(
@@ -88,16 +99,21 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         ),
         "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
         "fieldworker": frozenset({"read"}),
+        "alert": ALERT_RESPONSE,
     },
     Role.DEPARTMENT_OFFICER: {
         "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
         "warroom": frozenset({"read"}),
+        "alert": ALERT_RESPONSE,
     },
     Role.ANALYST: {
         "household": frozenset({"read"}),
         "referral": frozenset({"read"}),
         "warroom": frozenset({"read"}),
         "fieldworker": frozenset({"read"}),
+        # Responding to early warnings is the nerve centre's job (its response times are
+        # measured), though it changes no case.
+        "alert": ALERT_RESPONSE,
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
@@ -149,6 +165,17 @@ class Area:
             return False
         return municipality in self.municipalities or district in self.districts
 
+    def covers(self, location: Location) -> bool:
+        """The object lies in these scopes (mirrored in SQL by ``api.readmodels.scoped``)."""
+        return (
+            any(self.covers_ward(w) for w in location.wards)
+            or (
+                location.municipality is not None
+                and self.contains("municipality", location.municipality)
+            )
+            or (location.district is not None and self.contains("district", location.district))
+        )
+
     def contains(self, level: str, code: str) -> bool:
         """True when the area (level, code) lies inside these scopes."""
         if self.province:
@@ -185,11 +212,9 @@ class RowScope:
     departments: frozenset[str]
 
     def sees(self, location: Location) -> bool:
-        if any(self.area.covers_ward(w) for w in location.wards):
+        if self.area.covers(location):
             return True
-        return location.department in self.departments and any(
-            self.department_area.covers_ward(w) for w in location.wards
-        )
+        return location.department in self.departments and self.department_area.covers(location)
 
 
 _NO_AREA: Final = Area()
@@ -201,8 +226,8 @@ def _role_sees(principal: Principal, role: Role, kind: str, location: Location) 
     if role is Role.ADMIN and kind in ADMIN_KINDS:
         return True
     area = Area.of(principal)
-    in_area = any(area.covers_ward(w) for w in location.wards)
-    if role is Role.DEPARTMENT_OFFICER and kind == "referral":
+    in_area = area.covers(location)
+    if role is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS:
         return in_area and location.department in departments_of(principal)
     return in_area
 
@@ -241,11 +266,11 @@ def row_scope(principal: Principal, kind: str) -> RowScope:
     area = Area.of(principal)
     by_area = any(
         not (r is Role.ADMIN and kind in ADMIN_KINDS)
-        and not (r is Role.DEPARTMENT_OFFICER and kind == "referral")
+        and not (r is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS)
         and "read" in PERMISSIONS[r].get(kind, frozenset())
         for r in principal.roles
     )
-    by_department = kind == "referral" and principal.has_role(Role.DEPARTMENT_OFFICER)
+    by_department = kind in DEPARTMENT_KINDS and principal.has_role(Role.DEPARTMENT_OFFICER)
     return RowScope(
         area=area if by_area else _NO_AREA,
         department_area=area if by_department else _NO_AREA,

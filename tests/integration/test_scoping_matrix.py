@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import uuid4
 
@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from domain.access.policy import ADMIN_KINDS
 from domain.access.principal import PII_READ, Role
 from domain.application import Sukuma
+from domain.context import CommandContext
 from domain.reference.geography import geography
 from tests.factories import make_profile
 from tests.integration.conftest import ClientAs, add_user
@@ -53,6 +54,7 @@ KINDS = {
     "worker_id": "fieldworker",
     "username": "user",
     "level": "area",
+    "alert_id": "alert",
 }
 
 
@@ -82,6 +84,17 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     worker = await post_ok(client, "/v1/field-workers", {"name": "Zodwa", "cadre": "ccg"})
     await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
     add_user(application, "someone", (Role.CONVENER,), (f"ward:{WARD_A}",))
+    alert = application.raise_alert(
+        "EW-01",
+        "ew-01.v1",
+        f"referral:{referral_id}",
+        1,
+        {"referral_id": referral_id},
+        {"ward_id": WARD_A, "municipality": "KZN225", "district": "DC22", "department": "DSD"},
+        None,
+        CommandContext(actor="system:test", occurred_at=datetime.now(UTC)),
+    )
+    project(application)  # the alert is read from its view
     return World(
         {
             "household_id": household_id,
@@ -94,6 +107,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "role": "convener",
             "level": "ward",
             "code": WARD_A,
+            "alert_id": str(alert.id),
         }
     )
 
@@ -216,7 +230,13 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/departments/performance",
         f"/v1/field-workers/activity?ward={WARD_A}",
     ]
-    lists = ["/v1/households", "/v1/referrals", "/v1/households.csv", "/v1/referrals.csv"]
+    lists = [
+        "/v1/households",
+        "/v1/referrals",
+        "/v1/households.csv",
+        "/v1/referrals.csv",
+        "/v1/alerts",  # its alert is about the referral
+    ]
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]
 

@@ -122,7 +122,7 @@ def test_nobody_but_an_admin_sees_users() -> None:
 def test_an_unknown_kind_or_verb_fails_closed() -> None:
     everyone = who(*Role, scopes=("province:KZN",))
 
-    assert decide(everyone, "alert.read", Location.ward(WARD)) is Decision.INVISIBLE
+    assert decide(everyone, "target.read", Location.ward(WARD)) is Decision.INVISIBLE
     assert decide(everyone, "household.shred", Location.ward(WARD)) is Decision.FORBIDDEN
 
 
@@ -177,3 +177,20 @@ def test_a_ward_inside_a_visible_area_is_visible(principal: Principal, ward_id: 
             assert sees_area(principal, "ward", ward_id)
     if sees_area(principal, "province", province):
         assert sees_area(principal, "ward", ward_id)
+
+
+def test_an_area_wide_alert_is_seen_by_scopes_covering_that_area_only() -> None:
+    # An alert about a department in a municipality names the municipality, not a ward.
+    municipal = Location(department="DSD", municipality="KZN225", district="DC22")
+    ward_convener = who(Role.CONVENER, scopes=(f"ward:{WARD}",))
+    municipal_analyst = who(Role.ANALYST, scopes=("municipality:KZN225",))
+    district_officer = who(Role.DEPARTMENT_OFFICER, scopes=("district:DC22", "department:DSD"))
+    other_officer = who(Role.DEPARTMENT_OFFICER, scopes=("district:DC22", "department:SAPS"))
+
+    assert decide(ward_convener, "alert.read", municipal) is Decision.INVISIBLE
+    assert decide(municipal_analyst, "alert.acknowledge", municipal) is Decision.ALLOW
+    assert decide(district_officer, "alert.resolve", municipal) is Decision.ALLOW
+    assert decide(other_officer, "alert.read", municipal) is Decision.INVISIBLE
+    assert row_scope(municipal_analyst, "alert").sees(municipal)
+    assert not row_scope(ward_convener, "alert").sees(municipal)
+    assert not row_scope(other_officer, "alert").sees(municipal)

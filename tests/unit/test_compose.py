@@ -23,7 +23,7 @@ def services() -> dict[str, dict[str, Any]]:
 
 
 def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "api", "projector"}
+    assert set(services) == {"db", "api", "projector", "scheduler"}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -40,8 +40,9 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
 @pytest.mark.parametrize(
     ("service", "command"),
     [
-        ("api", ["sukuma", "serve", "--no-projector", "--host", "0.0.0.0"]),
+        ("api", ["sukuma", "serve", "--no-projector", "--no-scheduler", "--host", "0.0.0.0"]),
         ("projector", ["sukuma", "project"]),
+        ("scheduler", ["sukuma", "scheduler"]),
     ],
 )
 def test_each_role_runs_its_own_sukuma_command(

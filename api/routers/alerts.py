@@ -1,0 +1,85 @@
+"""Early-warning alerts: list, read with history, stats (read model); acknowledge, resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+
+from api import alerts_read
+from api.alerts_read import AlertFilters
+from api.deps import Command, CurrentUser, ReadPool, SukumaApp
+from api.schemas.alerts import (
+    AcknowledgeAlert,
+    AlertDetailRead,
+    AlertList,
+    AlertStatsRead,
+    AlertStatusFilter,
+    AreaLevel,
+    ResolveAlert,
+)
+from api.schemas.common import WRITTEN
+from api.schemas.views import DistrictCode, MunicipalityCode, PageCursor, WardCode, encode_cursor
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "alert_id": str(row["alert_id"])}
+
+
+@router.get("", response_model=AlertList)
+async def list_alerts(
+    db: ReadPool,
+    principal: CurrentUser,
+    status: Annotated[AlertStatusFilter | None, Query(description="open: not resolved")] = None,
+    level: Annotated[int | None, Query(ge=1, le=4)] = None,
+    rule: Annotated[str | None, Query(max_length=16, pattern=r"^EW-\d\d$")] = None,
+    ward: Annotated[WardCode | None, Query()] = None,
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[PageCursor | None, Query()] = None,
+) -> dict[str, Any]:
+    filters = AlertFilters(status, level, rule, ward, municipality, district)
+    rows, last = await alerts_read.alerts_page(db, filters, principal, cursor, limit)
+    return {
+        "data": [_jsonable(r) for r in rows],
+        "count": len(rows),
+        "next_cursor": encode_cursor(last) if last else None,
+    }
+
+
+@router.get("/stats", response_model=AlertStatsRead)
+async def alert_stats(
+    db: ReadPool,
+    principal: CurrentUser,
+    area: Annotated[AreaLevel, Query(description="Response times by this area")] = "district",
+) -> dict[str, Any]:
+    return await alerts_read.alert_stats(db, principal, area)
+
+
+@router.get("/{alert_id}", response_model=AlertDetailRead)
+async def get_alert(alert_id: UUID, db: ReadPool, principal: CurrentUser) -> dict[str, Any]:
+    row = await alerts_read.alert_detail(db, alert_id, principal)
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
+    return _jsonable(row)
+
+
+@router.post("/{alert_id}/acknowledge", responses=WRITTEN)
+def acknowledge(
+    alert_id: UUID, body: AcknowledgeAlert, app: SukumaApp, cmd: Command
+) -> JSONResponse:
+    return cmd.run(
+        alert_id, body.occurred_at, lambda c: app.acknowledge_alert(alert_id, body.note, c)
+    )
+
+
+@router.post("/{alert_id}/resolve", responses=WRITTEN)
+def resolve(alert_id: UUID, body: ResolveAlert, app: SukumaApp, cmd: Command) -> JSONResponse:
+    return cmd.run(
+        alert_id, body.occurred_at, lambda c: app.resolve_alert(alert_id, body.reason, c)
+    )

@@ -1,0 +1,134 @@
+"""The alerts read model: one row per alert, one per episode (for response times), its history.
+
+Tables (prefixed ``alerts_``): ``alerts`` (the current episode of each (rule, subject) alert,
+scoped by ward/municipality/district/department like the nerve-centre tables), ``episodes``
+(raised, acknowledged and resolved times of every episode, for median response times) and
+``events`` (each alert's history, for ``GET /v1/alerts/{id}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from uuid import UUID
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from projections.base import BufferedView
+
+ALERT_COLUMNS = (
+    "alert_id",
+    "rule",
+    "rule_version",
+    "subject",
+    "level",
+    "status",
+    "episode",
+    "ward_id",
+    "municipality",
+    "district",
+    "department",
+    "evidence",
+    "raised_at",
+    "level_since",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by",
+    "resolution",
+    "resolved_automatically",
+    "position",
+)
+EPISODE_COLUMNS = (
+    "alert_id",
+    "episode",
+    "rule",
+    "level",
+    "ward_id",
+    "municipality",
+    "district",
+    "department",
+    "raised_at",
+    "acknowledged_at",
+    "resolved_at",
+)
+EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail")
+
+
+class AlertsView(BufferedView):
+    tables: ClassVar[dict[str, str]] = {
+        "alerts": (
+            "alert_id uuid PRIMARY KEY, rule text NOT NULL, rule_version text NOT NULL, "
+            "subject text NOT NULL, level int NOT NULL, status text NOT NULL, "
+            "episode int NOT NULL, ward_id text, municipality text, district text, "
+            "department text, evidence jsonb NOT NULL, raised_at timestamptz NOT NULL, "
+            "level_since timestamptz NOT NULL, acknowledged_at timestamptz, "
+            "acknowledged_by text, resolved_at timestamptz, resolved_by text, resolution text, "
+            "resolved_automatically boolean NOT NULL, position bigint NOT NULL, "
+            "UNIQUE (rule, subject)"
+        ),
+        "episodes": (
+            "alert_id uuid, episode int, rule text NOT NULL, level int NOT NULL, ward_id text, "
+            "municipality text, district text, department text, "
+            "raised_at timestamptz NOT NULL, acknowledged_at timestamptz, "
+            "resolved_at timestamptz, PRIMARY KEY (alert_id, episode)"
+        ),
+        "events": (
+            "alert_id uuid, version int, type text NOT NULL, occurred_at timestamptz NOT NULL, "
+            "actor text NOT NULL, detail jsonb NOT NULL, PRIMARY KEY (alert_id, version)"
+        ),
+    }
+    indexes: ClassVar[tuple[str, ...]] = (
+        "CREATE INDEX IF NOT EXISTS {ix_due} ON {t_alerts} (level, level_since) "
+        "WHERE status = 'open'",
+        "CREATE INDEX IF NOT EXISTS {ix_ward} ON {t_alerts} (ward_id, alert_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_muni} ON {t_alerts} (municipality, alert_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_dist} ON {t_alerts} (district, alert_id)",
+    )
+
+    def reset(self) -> None:
+        self.alerts: dict[UUID, dict[str, Any]] = {}
+        self.events: list[tuple[Any, ...]] = []
+
+    def load_alerts(self, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql("SELECT * FROM {t_alerts} WHERE alert_id = ANY(%s)"), (wanted,))
+            return {row["alert_id"]: dict(row) for row in curs.fetchall()}
+
+    def write(self, curs: Cursor[DictRow]) -> None:
+        rows = list(self.alerts.values())
+        self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), rows)
+        self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), rows)
+        if self.events:
+            stage = self.stage(curs, "events", EVENT_COLUMNS, self.events)
+            curs.execute(self.sql("INSERT INTO {t_events} SELECT * FROM {stage}", stage=stage))
+
+    def _upsert(
+        self,
+        curs: Cursor[DictRow],
+        table: str,
+        columns: tuple[str, ...],
+        key: tuple[str, ...],
+        rows: list[dict[str, Any]],
+    ) -> None:
+        if not rows:
+            return
+        staged = [
+            tuple(Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns)
+            for row in rows
+        ]
+        stage = self.stage(curs, table, columns, staged)
+        cols = ", ".join(columns)
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+        curs.execute(
+            self.sql(
+                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}",
+                stage=stage,
+            )
+        )

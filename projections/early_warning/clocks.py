@@ -1,0 +1,157 @@
+"""Which rule clocks a subject's state runs, and since when: pure functions of the state.
+
+A state is JSON (times as ISO strings). A clock row names the subject's areas so that alerts
+can be scoped like every other read; thresholds are not applied here but in the rules' SQL,
+so changing a threshold in the rules file needs no rebuild.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from domain.vocabulary import Severity
+
+# A household never visited has been "not contacted" since the beginning of time.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+HIGH_RISK = frozenset({"high", "critical"})
+CHILD_PROTECTION = "child_protection"
+
+Clock = dict[str, Any] | None
+
+
+def at(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def deadline(day: str) -> datetime:
+    """A due date is missed from the start of the next day (as "overdue" in the views)."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), UTC)
+
+
+def clock(
+    state: dict[str, Any],
+    since: datetime,
+    *,
+    department: str | None = None,
+    param: int = 0,
+    ward: bool = True,
+    **facts: Any,
+) -> dict[str, Any]:
+    return {
+        "since": since,
+        "param": param,
+        "ward_id": state["ward_id"] if ward else None,
+        "municipality": state["municipality"],
+        "district": state["district"],
+        "department": department,
+        "facts": facts,
+    }
+
+
+def referral_clocks(r: dict[str, Any]) -> dict[str, Clock]:
+    """EW-01 (not acknowledged), EW-02 (not delivered), EW-03 (delivered, not verified)."""
+    common = {
+        "department": r["department"],
+        "referral_id": r["referral_id"],
+        "household_id": r["household_id"],
+        "category": r["category"],
+        "severity": r["severity"],
+    }
+    status = r["status"]
+    return {
+        "referral_unacknowledged": clock(
+            r, deadline(r["ack_by"]), ack_by=r["ack_by"], made_at=r["made_at"], **common
+        )
+        if status == "made"
+        else None,
+        "referral_undelivered": clock(
+            r, deadline(r["deliver_by"]), deliver_by=r["deliver_by"], **common
+        )
+        if status == "acknowledged"
+        else None,
+        "referral_unverified": clock(
+            r, at(r["delivered_at"]) or NEVER, delivered_at=r["delivered_at"], **common
+        )
+        if status == "service_delivered"
+        else None,
+    }
+
+
+def household_clocks(h: dict[str, Any]) -> dict[str, Clock]:
+    """EW-05 (child at risk without intervention), EW-06 (high risk, not visited), EW-11."""
+    out: dict[str, Clock] = {
+        "child_unattended": None,
+        "high_risk_unvisited": None,
+        "graduate_regressed": None,
+    }
+    if h["child_since"] is not None:
+        since = max(filter(None, (at(h["child_since"]), at(h["last_intervention_at"]))))
+        out["child_unattended"] = clock(
+            h,
+            since,
+            child_headed=h["child_headed"],
+            open_needs=len(h["needs"]),
+            last_intervention_at=h["last_intervention_at"],
+        )
+    if h["risk_level"] in HIGH_RISK and h["status"] == "active":
+        out["high_risk_unvisited"] = clock(
+            h,
+            at(h["last_visit_at"]) or NEVER,
+            risk_level=h["risk_level"],
+            last_visit_at=h["last_visit_at"],
+        )
+    regressed = h["regressed"]
+    settled = h["status"] != "graduated" and all(regressed.values())
+    if regressed and not settled and h["graduated_at"] is not None:
+        out["graduate_regressed"] = clock(
+            h,
+            datetime.fromisoformat(h["graduated_at"]),
+            graduated_at=h["graduated_at"],
+            needs=sorted(regressed),
+            status=h["status"],
+        )
+    return out
+
+
+def child_condition(h: dict[str, Any]) -> bool:
+    """Child-headed or with an open child-protection need, and some need of medium or more."""
+    needs = h["needs"].values()
+    at_risk = h["child_headed"] or any(category == CHILD_PROTECTION for category, _ in needs)
+    return at_risk and any(Severity(s).rank >= Severity.MEDIUM.rank for _, s in needs)
+
+
+def field_worker_clock(w: dict[str, Any]) -> Clock:
+    """EW-07: an active, assigned field worker's last sign of work."""
+    if not w["active"] or not w["wards"]:
+        return None
+    since = max(filter(None, (at(w["assigned_at"]), at(w["last_submission_at"]))))
+    return clock(w, since, last_submission_at=w["last_submission_at"], wards=w["wards"])
+
+
+def war_room_clocks(room_id: str, w: dict[str, Any]) -> dict[tuple[str, str], Clock]:
+    """EW-08 (not meeting) and EW-09 (a seated department absent meeting after meeting)."""
+    last = w["last_meeting_at"] or w["established_at"]
+    out: dict[tuple[str, str], Clock] = {
+        ("war_room_quiet", room_id): clock(
+            w,
+            datetime.fromisoformat(last),
+            param=w["cadence_days"],
+            last_meeting_at=w["last_meeting_at"],
+            cadence_days=w["cadence_days"],
+        )
+    }
+    for department, (absences, first) in w["absences"].items():
+        out["seat_absent", f"{room_id}:{department}"] = (
+            clock(
+                w,
+                datetime.fromisoformat(first),
+                department=department,
+                param=absences,
+                consecutive_absences=absences,
+                war_room_id=room_id,
+            )
+            if absences
+            else None
+        )
+    return out

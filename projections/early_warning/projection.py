@@ -1,0 +1,433 @@
+"""Event handlers of the early-warning projection: keep each subject's state and rule clocks.
+
+Like the nerve centre, handlers use ``occurred_at`` and never the clock, so a rebuild yields the
+same tables; states touched by a page stay cached (this process is their only writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+
+from domain.fieldworkers.model import FieldWorker
+from domain.households.model import Household
+from domain.reference.geography import geography
+from domain.referrals.model import Referral
+from domain.vocabulary import Severity
+from domain.warrooms.model import WarRoom
+from projections.base import BufferedProjection
+from projections.early_warning import clocks
+from projections.early_warning.view import EarlyWarningView, StateKey
+from projections.nerve_centre.indicators import week_start
+
+CACHE_LIMIT = 200_000
+REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days of graduating
+_KINDS = {
+    "Household": "household",
+    "Referral": "referral",
+    "FieldWorker": "field_worker",
+    "WarRoom": "war_room",
+}
+
+
+def _areas(ward_id: str) -> dict[str, str]:
+    municipality, district, _ = geography().ancestors(ward_id)
+    return {"ward_id": ward_id, "municipality": municipality, "district": district}
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat()
+
+
+def _later(current: str | None, when: datetime) -> str:
+    return _iso(when if current is None else max(datetime.fromisoformat(current), when))
+
+
+class EarlyWarningProjection(BufferedProjection):
+    name = "early_warning"
+
+    def __init__(self, view: EarlyWarningView) -> None:
+        super().__init__(view)
+        self.ew: EarlyWarningView = view
+        self.cache: dict[StateKey, dict[str, Any]] = {}
+
+    # ---- cache -----------------------------------------------------------------------------
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        wanted: set[StateKey] = set()
+        for event in events:
+            kind = _KINDS.get(type(event).__qualname__.split(".")[0])
+            if kind and event.originator_version > 1:
+                wanted.add((kind, str(event.originator_id)))
+            if getattr(event, "field_worker_id", None):
+                wanted.add(("field_worker", event.field_worker_id))
+        self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
+
+    def forget(self) -> None:
+        self.cache.clear()
+
+    def after_flush(self) -> None:
+        if len(self.cache) > CACHE_LIMIT:
+            self.forget()
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.ew.position = tracking.notification_id
+        super().process_event(domain_event, tracking)
+
+    def _state(self, kind: str, event: Any) -> dict[str, Any] | None:
+        return self.cache.get((kind, str(event.originator_id)))
+
+    def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
+        """Write the subject's clocks that run or have just stopped (the state remembers)."""
+        running = set(state.get("running", ()))
+        for (kind, subject), row in rows.items():
+            tag = f"{kind}|{subject}"
+            if row is not None or tag in running:
+                self.ew.set_clock((kind, subject), row)
+            if row is None:
+                running.discard(tag)
+            else:
+                running.add(tag)
+        state["running"] = sorted(running)
+
+    def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
+        self.cache[kind, key] = state
+        self.ew.states[kind, key] = state
+
+    # ---- households ------------------------------------------------------------------------
+
+    def _household(self, e: Any, change: Any) -> dict[str, Any] | None:
+        h = self._state("household", e)
+        if h is None:
+            return None
+        change(h)
+        if clocks.child_condition(h):
+            h["child_since"] = h["child_since"] or _iso(e.occurred_at)
+        else:
+            h["child_since"] = None
+        key = str(e.originator_id)
+        self._put("household", key, h)
+        self._clocks(h, {(k, key): row for k, row in clocks.household_clocks(h).items()})
+        return h
+
+    @singledispatchmethod
+    def handle(self, domain_event: Any) -> None:
+        """Other events only advance the position."""
+
+    @handle.register
+    def _(self, e: Household.Registered) -> None:
+        key = str(e.originator_id)
+        self.cache["household", key] = {
+            **_areas(e.ward_id),
+            "status": "registered",
+            "risk_level": None,
+            "child_headed": False,
+            "needs": {},
+            "last_visit_at": None,
+            "last_intervention_at": None,
+            "child_since": None,
+            "graduated_at": None,
+            "regressed": {},
+        }
+        self._household(e, lambda h: None)
+
+    @handle.register
+    def _(self, e: Household.ProfileSubmitted) -> None:
+        def change(h: dict[str, Any]) -> None:
+            if h["status"] == "registered":
+                h["status"] = "active"
+
+        self._household(e, change)
+        self._submission(e.field_worker_id, e.occurred_at)
+
+    @handle.register
+    def _(self, e: Household.RiskScored) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h["risk_level"], h["child_headed"] = e.level, "child_headed" in e.flags
+
+        self._household(e, change)
+
+    @handle.register
+    def _(self, e: Household.NeedIdentified) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h["needs"] = {**h["needs"], e.need_id: [e.category, e.severity]}
+            graduated = clocks.at(h["graduated_at"])
+            high = Severity(e.severity).rank >= Severity.HIGH.rank
+            if graduated and high and e.occurred_at - graduated <= REGRESSION_WINDOW:
+                h["regressed"] = {**h["regressed"], e.need_id: False}
+
+        h = self._household(e, change)
+        if h is not None:
+            week = week_start(e.occurred_at.date())
+            self.ew.need_weeks[
+                week, h["district"], h["municipality"], h["ward_id"], e.category
+            ] += 1
+
+    @handle.register
+    def _(self, e: Household.NeedResolved) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h["needs"] = {k: v for k, v in h["needs"].items() if k != e.need_id}
+            h["regressed"] = {k: v for k, v in h["regressed"].items() if k != e.need_id}
+
+        self._household(e, change)
+        self.ew.set_clock(("need_rejected", f"{e.originator_id}:{e.need_id}"), None)
+
+    @handle.register
+    def _(self, e: Household.NeedReferred) -> None:
+        def change(h: dict[str, Any]) -> None:
+            if e.need_id in h["regressed"]:
+                h["regressed"] = {**h["regressed"], e.need_id: True}
+
+        self._household(e, change)
+
+    @handle.register
+    def _(self, e: Household.VisitRecorded) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h["last_visit_at"] = _later(h["last_visit_at"], e.occurred_at)
+
+        self._household(e, change)
+        self._submission(e.field_worker_id, e.occurred_at)
+
+    @handle.register
+    def _(self, e: Household.InterventionDelivered) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h["last_intervention_at"] = _later(h["last_intervention_at"], e.occurred_at)
+
+        self._household(e, change)
+
+    @handle.register
+    def _(self, e: Household.Moved) -> None:
+        self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
+
+    @handle.register
+    def _(self, e: Household.Graduated) -> None:
+        def change(h: dict[str, Any]) -> None:
+            h.update(status="graduated", graduated_at=_iso(e.occurred_at), regressed={})
+
+        self._household(e, change)
+
+    @handle.register
+    def _(self, e: Household.Reopened) -> None:
+        self._household(e, lambda h: h.update(status="active"))
+
+    # ---- referrals -------------------------------------------------------------------------
+
+    def _referral(self, e: Any, **changes: Any) -> dict[str, Any] | None:
+        r = self._state("referral", e)
+        if r is None:
+            return None
+        r.update(changes)
+        key = str(e.originator_id)
+        self._put("referral", key, r)
+        self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
+        return r
+
+    def _due(self, r: dict[str, Any], sign: int) -> None:
+        """EW-10's series: referrals due for an answer on a day, and those answered in time."""
+        key = (r["ack_by"], r["district"], r["municipality"], r["department"])
+        self.ew.department_days[(*key, "due")] += sign
+        if r["answered_within"]:
+            self.ew.department_days[(*key, "answered_within")] += sign
+
+    def _answered(self, e: Any, status: str) -> dict[str, Any] | None:
+        r = self._state("referral", e)
+        if r is None:
+            return None
+        if not r["answered"] and e.occurred_at.date().isoformat() <= r["ack_by"]:
+            self._due(r, -1)
+            r["answered_within"] = True
+            self._due(r, +1)
+        r["answered"] = True
+        return self._referral(e, status=status)
+
+    @handle.register
+    def _(self, e: Referral.Made) -> None:
+        key = str(e.originator_id)
+        r = {
+            **_areas(e.from_ward_id),
+            "referral_id": key,
+            "household_id": e.household_id,
+            "need_id": e.need_id,
+            "category": e.category,
+            "severity": e.severity,
+            "department": e.department,
+            "status": "made",
+            "made_at": _iso(e.occurred_at),
+            "ack_by": e.ack_by.isoformat(),
+            "deliver_by": e.deliver_by.isoformat(),
+            "delivered_at": None,
+            "answered": False,
+            "answered_within": False,
+        }
+        self.cache["referral", key] = r
+        self._due(r, +1)
+        self._referral(e)
+        self.ew.set_clock(("need_rejected", f"{e.household_id}:{e.need_id}"), None)
+
+    @handle.register
+    def _(self, e: Referral.Acknowledged) -> None:
+        self._answered(e, "acknowledged")
+
+    @handle.register
+    def _(self, e: Referral.Rejected) -> None:
+        r = self._answered(e, "rejected")
+        if r is not None:
+            key = ("need_rejected", f"{r['household_id']}:{r['need_id']}")
+            self.ew.set_clock(
+                key,
+                clocks.clock(
+                    r,
+                    e.occurred_at,
+                    department=r["department"],
+                    referral_id=r["referral_id"],
+                    household_id=r["household_id"],
+                    need_id=r["need_id"],
+                    category=r["category"],
+                    reason=e.reason,
+                ),
+            )
+
+    @handle.register
+    def _(self, e: Referral.Reassigned) -> None:
+        r = self._state("referral", e)
+        if r is None:
+            return
+        self._due(r, -1)
+        r.update(
+            department=e.to_department,
+            ack_by=e.ack_by.isoformat(),
+            deliver_by=e.deliver_by.isoformat(),
+            answered=False,
+            answered_within=False,
+        )
+        self._due(r, +1)
+        self._referral(e, status="made")
+
+    @handle.register
+    def _(self, e: Referral.ServiceDelivered) -> None:
+        self._referral(e, status="service_delivered", delivered_at=_iso(e.occurred_at))
+
+    @handle.register
+    def _(self, e: Referral.DeliveryVerified) -> None:
+        self._referral(e, status="verified")
+
+    @handle.register
+    def _(self, e: Referral.DeliveryDisputed) -> None:
+        self._referral(e, status="disputed")
+
+    @handle.register
+    def _(self, e: Referral.Reopened) -> None:
+        self._referral(e, status="acknowledged", delivered_at=None)
+
+    @handle.register
+    def _(self, e: Referral.Closed) -> None:
+        self._referral(e, status="closed")
+
+    @handle.register
+    def _(self, e: Referral.Cancelled) -> None:
+        self._referral(e, status="cancelled")
+
+    # ---- field workers ---------------------------------------------------------------------
+
+    def _field_worker(self, key: str, change: Any) -> None:
+        w = self.cache.get(("field_worker", key))
+        if w is None:
+            return
+        change(w)
+        self._put("field_worker", key, w)
+        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
+
+    def _submission(self, field_worker_id: str | None, when: datetime) -> None:
+        if field_worker_id:
+            self._field_worker(
+                field_worker_id,
+                lambda w: w.update(last_submission_at=_later(w["last_submission_at"], when)),
+            )
+
+    @handle.register
+    def _(self, e: FieldWorker.Registered) -> None:
+        key = str(e.originator_id)
+        self.cache["field_worker", key] = {
+            "active": True,
+            "wards": [],
+            "assigned_at": None,
+            "last_submission_at": None,
+            "ward_id": None,
+            "municipality": None,
+            "district": None,
+        }
+        self._field_worker(key, lambda w: None)
+
+    @handle.register
+    def _(self, e: FieldWorker.AssignedToWard) -> None:
+        def change(w: dict[str, Any]) -> None:
+            w.update(
+                _areas(e.ward_id), wards=[*w["wards"], e.ward_id], assigned_at=_iso(e.occurred_at)
+            )
+
+        self._field_worker(str(e.originator_id), change)
+
+    @handle.register
+    def _(self, e: FieldWorker.Deactivated) -> None:
+        self._field_worker(str(e.originator_id), lambda w: w.update(active=False))
+
+    # ---- war rooms -------------------------------------------------------------------------
+
+    def _war_room(self, e: Any, change: Any) -> None:
+        w = self._state("war_room", e)
+        if w is None:
+            return
+        change(w)
+        key = str(e.originator_id)
+        self._put("war_room", key, w)
+        self._clocks(w, clocks.war_room_clocks(key, w))
+
+    @handle.register
+    def _(self, e: WarRoom.Established) -> None:
+        self.cache["war_room", str(e.originator_id)] = {
+            **_areas(e.ward_id),
+            "cadence_days": e.meeting_cadence_days,
+            "established_at": _iso(e.occurred_at),
+            "last_meeting_at": None,
+            "members": {},
+            "absences": {},
+        }
+        self._war_room(e, lambda w: None)
+
+    @handle.register
+    def _(self, e: WarRoom.MemberJoined) -> None:
+        def change(w: dict[str, Any]) -> None:
+            if e.department:
+                w["members"] = {**w["members"], e.member_id: e.department}
+                w["absences"] = {e.department: [0, None], **w["absences"]}
+
+        self._war_room(e, change)
+
+    @handle.register
+    def _(self, e: WarRoom.MemberLeft) -> None:
+        def change(w: dict[str, Any]) -> None:
+            department = w["members"].get(e.member_id)
+            w["members"] = {k: v for k, v in w["members"].items() if k != e.member_id}
+            if department and department not in w["members"].values():
+                w["absences"] = {**w["absences"], department: [0, None]}  # no longer seated
+
+        self._war_room(e, change)
+
+    @handle.register
+    def _(self, e: WarRoom.MeetingHeld) -> None:
+        def change(w: dict[str, Any]) -> None:
+            w["last_meeting_at"] = _later(w["last_meeting_at"], e.occurred_at)
+            absences = dict(w["absences"])
+            for department in set(w["members"].values()):
+                if department in e.departments_present:
+                    absences[department] = [0, None]
+                else:
+                    count, first = absences.get(department, [0, None])
+                    absences[department] = [count + 1, first or _iso(e.occurred_at)]
+            w["absences"] = absences
+
+        self._war_room(e, change)

@@ -1,0 +1,181 @@
+"""What the early-warning rules read: each subject's rule clock, and two small daily series.
+
+Tables (prefixed ``early_warning_``):
+
+- ``clocks``: one row per (kind, subject), ``active`` while a rule's situation exists, with
+  ``since`` (when its clock started: a due date passed, the last visit, the last meeting...)
+  and the subject's ward/municipality/district/department. A rule is then an index range scan
+  on ``(kind, since)`` that returns only its matches, whatever the number of households.
+  ``position`` is the log position of the row's last change (a stopped clock stays, inactive):
+  a sweep may look only at clocks changed since the last one (``scheduler.sweep``).
+- ``state``: the little each subject's clocks are computed from (JSON per kind and id).
+- ``department_days``: referrals due for acknowledgement per (day, municipality, department),
+  and how many were answered within the standard (EW-10).
+- ``need_weeks``: new needs per (ISO week's Monday, ward, category) (the need-category spike).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from projections.base import BufferedView
+
+CLOCK_COLUMNS = (
+    "kind",
+    "subject",
+    "since",
+    "param",
+    "ward_id",
+    "municipality",
+    "district",
+    "department",
+    "facts",
+    "active",
+    "position",
+)
+StateKey = tuple[str, str]
+# A stopped clock's row, the same however the log was paged (a rebuild equals a live view).
+STOPPED: dict[str, Any] = {
+    "since": datetime(1970, 1, 1, tzinfo=UTC),
+    "param": 0,
+    "ward_id": None,
+    "municipality": None,
+    "district": None,
+    "department": None,
+    "facts": {},
+    "active": False,
+}
+
+
+class EarlyWarningView(BufferedView):
+    tables: ClassVar[dict[str, str]] = {
+        "state": "kind text, id text, state jsonb NOT NULL, PRIMARY KEY (kind, id)",
+        "clocks": (
+            "kind text, subject text, since timestamptz NOT NULL, param int NOT NULL, "
+            "ward_id text, municipality text, district text, department text, "
+            "facts jsonb NOT NULL, active boolean NOT NULL, position bigint NOT NULL, "
+            "PRIMARY KEY (kind, subject)"
+        ),
+        "department_days": (
+            "day date, district text, municipality text, department text, metric text, "
+            "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, department, metric)"
+        ),
+        "need_weeks": (
+            "week date, district text, municipality text, ward_id text, category text, "
+            "value bigint NOT NULL, PRIMARY KEY (week, district, municipality, ward_id, category)"
+        ),
+    }
+    indexes: ClassVar[tuple[str, ...]] = (
+        "CREATE INDEX IF NOT EXISTS {ix_clocks_since} ON {t_clocks} (kind, since) WHERE active",
+        "CREATE INDEX IF NOT EXISTS {ix_clocks_position} ON {t_clocks} (kind, position)",
+    )
+
+    def reset(self) -> None:
+        self.states: dict[StateKey, dict[str, Any]] = {}
+        self.clocks: dict[StateKey, dict[str, Any]] = {}  # a row, or {"stop": position}
+        self.position = 0  # of the event being handled
+        self.department_days: Counter[tuple[Any, ...]] = Counter()
+        self.need_weeks: Counter[tuple[Any, ...]] = Counter()
+
+    def set_clock(self, key: StateKey, row: dict[str, Any] | None) -> None:
+        """Start or move a clock (``row``) or stop it (``None``), at the current position."""
+        current = self.clocks.get(key)
+        if row is not None:
+            self.clocks[key] = {**row, "active": True, "position": self.position}
+        elif current is None:
+            self.clocks[key] = {"stop": self.position}  # a row written by an earlier page
+        elif current.get("active"):  # started in this page: as if written, then stopped
+            self.clocks[key] = {**STOPPED, "position": self.position}
+        # else already stopped in this page: the first stop's position stands
+
+    def load_states(self, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        query = self.sql(
+            "SELECT kind, id, state FROM {t_state} s JOIN unnest(%s::text[], %s::text[]) "
+            "AS k(kind, id) USING (kind, id)"
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query, ([k for k, _ in wanted], [i for _, i in wanted]))
+            return {(row["kind"], row["id"]): row["state"] for row in curs.fetchall()}
+
+    def write(self, curs: Cursor[DictRow]) -> None:
+        if self.states:
+            stage = self.stage(
+                curs,
+                "state",
+                ("kind", "id", "state"),
+                ((k, i, Jsonb(s)) for (k, i), s in self.states.items()),
+            )
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_state} SELECT * FROM {stage} "
+                    "ON CONFLICT (kind, id) DO UPDATE SET state = EXCLUDED.state",
+                    stage=stage,
+                )
+            )
+        rows = [(*key, row) for key, row in self.clocks.items() if "stop" not in row]
+        if rows:
+            stage = self.stage(
+                curs,
+                "clocks",
+                CLOCK_COLUMNS,
+                (
+                    (
+                        kind,
+                        subject,
+                        *(row[c] for c in CLOCK_COLUMNS[2:8]),
+                        Jsonb(row["facts"]),
+                        row["active"],
+                        row["position"],
+                    )
+                    for kind, subject, row in rows
+                ),
+            )
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_clocks} SELECT * FROM {stage} "
+                    f"ON CONFLICT (kind, subject) DO UPDATE SET {sets}",
+                    stage=stage,
+                )
+            )
+        stops = [(*key, row["stop"]) for key, row in self.clocks.items() if "stop" in row]
+        if stops:
+            curs.execute(
+                self.sql(
+                    "UPDATE {t_clocks} c SET since = %s, param = 0, ward_id = NULL, "
+                    "municipality = NULL, district = NULL, department = NULL, facts = '{{}}', "
+                    "active = false, position = s.position "
+                    "FROM unnest(%s::text[], %s::text[], %s::bigint[]) "
+                    "AS s(kind, subject, position) "
+                    "WHERE c.active AND c.kind = s.kind AND c.subject = s.subject"
+                ),
+                (STOPPED["since"], *map(list, zip(*stops, strict=True))),
+            )
+        self._count(curs, "department_days", self.department_days)
+        self._count(curs, "need_weeks", self.need_weeks)
+
+    def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
+        """Add each key's delta to its running total (every column but ``value`` is the key)."""
+        rows = [(*key, value) for key, value in deltas.items() if value]
+        if not rows:
+            return
+        width = len(rows[0]) - 1
+        key = ", ".join(self.tables[table].split(", ")[i].split()[0] for i in range(width))
+        stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
+        curs.execute(
+            self.sql(
+                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ON CONFLICT ({key}) "
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                stage=stage,
+            )
+        )

@@ -1,0 +1,52 @@
+"""The rules file: each rule's version, thresholds and start level; escalation; subscribers."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
+
+
+class RuleConfig(BaseModel):
+    """One rule's settings (only those it uses are set)."""
+
+    version: str
+    enabled: bool = True
+    level: int = Field(default=1, ge=1, le=4, description="start level")
+    days: float = Field(default=0, ge=0, description="days the situation lasts before it warns")
+    high_level: int | None = Field(default=None, ge=1, le=4)
+    high_level_after_days: float | None = Field(default=None, ge=0)
+    min_count: int = Field(default=0, ge=0)
+    min_share: float = Field(default=0, ge=0, le=1)
+    factor: float = Field(default=1, gt=0)
+    weeks: int = Field(default=8, ge=1)
+    window_days: int = Field(default=28, ge=1)
+
+
+class EscalationConfig(BaseModel):
+    after_days: list[float] = Field(default=[3, 7, 14], min_length=3, max_length=3)
+
+
+class Subscriber(BaseModel):
+    """Receives new and escalated alerts in its scope at or above its level."""
+
+    name: str
+    scope: str = Field(pattern=r"^(province|district|municipality|ward|department):.+$")
+    min_level: int = Field(default=1, ge=1, le=4)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    email: str | None = None
+
+
+class RulesFile(BaseModel):
+    escalation: EscalationConfig = EscalationConfig()
+    rules: dict[str, RuleConfig]
+    subscribers: list[Subscriber] = []
+
+
+def load_rules_file(path: Path | None = None) -> RulesFile:
+    with (path or DEFAULT_RULES_FILE).open("rb") as f:
+        return RulesFile.model_validate(tomllib.load(f))

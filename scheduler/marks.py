@@ -1,0 +1,84 @@
+"""Where each rule's last sweep left off, so the next may look only at what changed since.
+
+A mark records the rule's version, the cutoffs it was evaluated at, the early-warning view's
+position it had seen, and the log position of the last command it issued. The next sweep of a
+clock rule is *incremental* (only clocks changed since that position, or crossing the cutoff
+since those cutoffs) when the rule's version is unchanged and the alerts view has caught up
+with those commands; otherwise it is a full sweep, which is always correct.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from projections.registry import DDL_LOCK_KEY
+
+APPLICATION = "sukuma"
+
+
+@dataclass(frozen=True)
+class Mark:
+    rule: str
+    version: str
+    cutoff: datetime
+    rise_cutoff: datetime
+    position: int
+    commands_position: int
+
+
+class SweepMarks:
+    """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log)."""
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+        schema = datastore.schema
+        self.table = Identifier(schema, "alert_sweep_marks")
+        self.tracking = {
+            name: Identifier(schema, f"{name}_tracking") for name in ("early_warning", "alerts")
+        }
+        with datastore.transaction(commit=True) as curs:
+            # replicas starting together take turns (concurrent CREATE TABLEs collide)
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
+            curs.execute(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (rule text PRIMARY KEY, version text NOT NULL, "
+                    "cutoff timestamptz NOT NULL, rise_cutoff timestamptz NOT NULL, "
+                    "position bigint NOT NULL, commands_position bigint NOT NULL)"
+                ).format(self.table)
+            )
+
+    def load(self) -> dict[str, Mark]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT * FROM {0}").format(self.table))
+            return {row["rule"]: Mark(**row) for row in curs.fetchall()}
+
+    def positions(self) -> tuple[int, int]:
+        """(the early-warning view's position, the alerts view's position)."""
+        query = SQL(
+            "SELECT (SELECT max(notification_id) FROM {0} WHERE application_name = %s) AS ew, "
+            "(SELECT max(notification_id) FROM {1} WHERE application_name = %s) AS alerts"
+        ).format(self.tracking["early_warning"], self.tracking["alerts"])
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query, (APPLICATION, APPLICATION))
+            row: Any = curs.fetchone()
+            return int(row["ew"] or 0), int(row["alerts"] or 0)
+
+    def save(self, marks: list[Mark]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (rule) DO UPDATE "
+                    "SET version = EXCLUDED.version, cutoff = EXCLUDED.cutoff, "
+                    "rise_cutoff = EXCLUDED.rise_cutoff, position = EXCLUDED.position, "
+                    "commands_position = EXCLUDED.commands_position"
+                ).format(self.table),
+                [
+                    (m.rule, m.version, m.cutoff, m.rise_cutoff, m.position, m.commands_position)
+                    for m in marks
+                ],
+            )

@@ -1,0 +1,333 @@
+"""One early-warning sweep: evaluate the rules over the views, then raise, escalate and resolve
+alerts through the application's commands (never by writing alert rows).
+
+Each rule is one statement: its matches (``Rule.matches``) beside the open alerts of that
+rule, returning only the differences: subjects with no open alert (raise or reopen), open
+alerts whose subject no longer matches (resolve) and, for rules whose level rises with age,
+open alerts below their top level. A second sweep over unchanged views returns nothing and
+changes nothing. Commands are idempotent too (deterministic alert ids), so a sweep that races
+another, or reads a view that lags its own commands, changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+from uuid import UUID
+
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Composed, Identifier
+
+from domain.alerts.application import NewAlert
+from domain.alerts.model import alert_id
+from domain.application import Sukuma
+from domain.context import CommandContext, Written
+from projections.rules.config import RulesFile
+from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule
+from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
+from scheduler.marks import Mark, SweepMarks
+from scheduler.notify import AlertNotice, Notifier
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system:scheduler"
+SWEEP_LOCK_KEY = 0x5355_4B41  # one scheduler acts at a time across replicas
+
+
+@dataclass
+class Summary:
+    """What a sweep did, per rule (escalations by schedule under ``escalation``)."""
+
+    raised: Counter[str] = field(default_factory=Counter)
+    escalated: Counter[str] = field(default_factory=Counter)
+    resolved: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation"
+    skipped: bool = False
+
+    def total(self) -> dict[str, int]:
+        return {
+            "raised": self.raised.total(),
+            "escalated": self.escalated.total(),
+            "resolved": self.resolved.total(),
+            "failed": self.failed.total(),
+        }
+
+
+def _scope(row: dict[str, Any]) -> dict[str, str | None]:
+    return {k: row[k] for k in ("ward_id", "municipality", "district", "department")}
+
+
+class Sweeper:
+    """Sweeps for one application; across processes one sweep at a time (advisory lock)."""
+
+    def __init__(
+        self,
+        application: Sukuma,
+        config: RulesFile,
+        clock: Callable[[], datetime],
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.app = application
+        self.config = config
+        self.clock = clock
+        self.notifier = notifier
+        self.datastore: PostgresDatastore = application.factory.datastore  # type: ignore[attr-defined]
+        schema = self.datastore.schema
+        self.marks = SweepMarks(self.datastore)
+        self.tables = {
+            "clocks": Identifier(schema, "early_warning_clocks"),
+            "department_days": Identifier(schema, "early_warning_department_days"),
+            "need_weeks": Identifier(schema, "early_warning_need_weeks"),
+            "alerts": Identifier(schema, "alerts_alerts"),
+        }
+
+    def rules(self, ids: Sequence[str] = ()) -> list[Rule]:
+        unknown = set(ids) - BY_ID.keys()
+        if unknown:
+            raise KeyError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+        return [
+            r
+            for r in RULES
+            if (not ids or r.id in ids)
+            and r.id in self.config.rules
+            and self.config.rules[r.id].enabled
+        ]
+
+    def run(self, ids: Sequence[str] = (), *, full: bool = False) -> Summary:
+        """Sweep the rules (all, or those named), unless another scheduler is sweeping.
+
+        ``full`` compares every match with every open alert, even where the last sweep's mark
+        would allow an incremental sweep (a periodic reconciliation, or after a restore).
+        """
+        rules = self.rules(ids)
+        with self._lock() as acquired:
+            if not acquired:
+                log.info("another scheduler holds the sweep lock: skipping this sweep")
+                return Summary(skipped=True)
+            now = self.clock()
+            summary = Summary()
+            notices: list[AlertNotice] = []
+            marks, views, done = self.marks.load(), self.marks.positions(), []
+            for rule in rules:
+                started = time.perf_counter()
+                try:
+                    mark = marks.get(rule.id)
+                    done.append(self._evaluate(rule, now, mark, full, views, summary, notices))
+                except Exception:  # one broken rule never stops the others
+                    log.exception("rule %s failed", rule.id)
+                    summary.failed[rule.id] += 1
+                summary.seconds[rule.id] = time.perf_counter() - started
+            self.marks.save(done)
+            if not ids:
+                started = time.perf_counter()
+                self._escalate(now, summary, notices)
+                summary.seconds["escalation"] = time.perf_counter() - started
+        if self.notifier is not None and notices:
+            self.notifier.send(notices)  # in the background: a failing endpoint never blocks
+        return summary
+
+    @contextmanager
+    def _lock(self) -> Iterator[bool]:
+        kwargs = cast("dict[str, Any]", self.datastore.pool.kwargs)
+        with psycopg.Connection.connect(**kwargs, autocommit=True) as conn:
+            # The pool's connections return dict rows.
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s) AS acquired", (SWEEP_LOCK_KEY,)
+            ).fetchone()
+            acquired = bool(row and cast("dict[str, Any]", row)["acquired"])
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (SWEEP_LOCK_KEY,))
+
+    def _query(self, template: str, params: dict[str, Any], **parts: Any) -> list[dict[str, Any]]:
+        query: Composed = SQL(template).format(**self.tables, **parts)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query, params)
+            return [dict(row) for row in curs.fetchall()]
+
+    def _evaluate(
+        self,
+        rule: Rule,
+        now: datetime,
+        mark: Mark | None,
+        full: bool,
+        views: tuple[int, int],
+        summary: Summary,
+        notices: list[AlertNotice],
+    ) -> Mark:
+        """Sweep one rule; returns its new mark."""
+        cfg = self.config.rules[rule.id]
+        params = diff_parameters(rule, now, cfg)
+        ew_position, alerts_position = views
+        caught_up = mark is None or alerts_position >= mark.commands_position
+        same_rule = mark is not None and mark.version == cfg.version
+        fresh = mark is not None and mark.cutoff <= params["cutoff"]
+        if rule.clock and not full and mark and caught_up and same_rule and fresh:
+            template = INCREMENTAL
+            params.update(
+                kind=rule.clock,
+                last_position=mark.position,
+                last_cutoff=mark.cutoff,
+                last_rise_cutoff=mark.rise_cutoff,
+            )
+        else:
+            template = DIFF
+        matches = SQL(rule.matches).format(**self.tables)
+        ctx = CommandContext(actor=ACTOR, occurred_at=now)
+        commands = mark.commands_position if mark else 0
+        rows = self._query(template, params, matches=matches)
+        new: list[tuple[NewAlert, AlertNotice]] = []
+        clear: list[UUID] = []
+        for row in rows:
+            try:
+                if row["action"] == "resolve":
+                    clear.append(row["alert_id"])
+                    continue
+                match = Match(row["subject"], row["since"], row["param"], _scope(row), row["facts"])
+                decision = rule.decide(match, now, cfg)
+                if row["alert_id"] is None:  # the common case: batched below
+                    new.append(
+                        (
+                            NewAlert(
+                                rule.id,
+                                cfg.version,
+                                match.subject,
+                                decision.level,
+                                decision.evidence,
+                                match.scope,
+                                match.since,
+                            ),
+                            AlertNotice(
+                                "raised",
+                                alert_id(rule.id, match.subject),
+                                rule.id,
+                                match.subject,
+                                decision.level,
+                                match.scope,
+                                decision.evidence,
+                            ),
+                        )
+                    )
+                    continue
+                written = self._raise_or_rise(
+                    rule, cfg.version, row, match, decision, ctx, summary, notices
+                )
+                commands = max(commands, written.position or 0)
+            except Exception:  # one bad subject never stops the sweep
+                log.exception("rule %s, subject %s", rule.id, row["subject"])
+                summary.failed[rule.id] += 1
+        for written, (_, notice) in zip(
+            self.app.raise_alerts([n for n, _ in new], ctx), new, strict=True
+        ):
+            if written.position is not None:
+                summary.raised[rule.id] += 1
+                notices.append(notice)
+                commands = max(commands, written.position)
+        for written in self.app.clear_alerts(
+            clear, cfg.version, {"cleared_at": now.isoformat()}, ctx
+        ):
+            summary.resolved[rule.id] += written.position is not None
+            commands = max(commands, written.position or 0)
+        # Only a sweep that saw every earlier command's alert may move the mark on.
+        keep = mark if mark and not caught_up else None
+        return Mark(
+            rule.id,
+            keep.version if keep else cfg.version,
+            keep.cutoff if keep else params["cutoff"],
+            keep.rise_cutoff if keep else params["rise_cutoff"],
+            keep.position if keep else ew_position,
+            commands,
+        )
+
+    def _raise_or_rise(
+        self,
+        rule: Rule,
+        version: str,
+        row: dict[str, Any],
+        match: Match,
+        decision: Decision,
+        ctx: CommandContext,
+        summary: Summary,
+        notices: list[AlertNotice],
+    ) -> Written:
+        is_open = row["alert_id"] is not None and row["status"] != "resolved"
+        if is_open and decision.level > row["level"]:
+            kind, counter = "escalated", summary.escalated
+            written = self.app.escalate_alert(
+                row["alert_id"],
+                row["level"],
+                decision.level,
+                f"{rule.title}: the situation has lasted {decision.evidence.get('days')} days",
+                ctx,
+            )
+        elif not is_open:
+            kind, counter = "raised", summary.raised
+            written = self.app.raise_alert(
+                rule.id,
+                version,
+                match.subject,
+                decision.level,
+                decision.evidence,
+                match.scope,
+                match.since,
+                ctx,
+            )
+        else:
+            return Written(row["alert_id"], 0, None)
+        if written.position is not None:  # None: nothing changed (another sweep did it)
+            counter[rule.id] += 1
+            notices.append(
+                AlertNotice(
+                    kind,
+                    written.id,
+                    rule.id,
+                    match.subject,
+                    decision.level,
+                    match.scope,
+                    decision.evidence,
+                )
+            )
+        return written
+
+    def _escalate(self, now: datetime, summary: Summary, notices: list[AlertNotice]) -> None:
+        """Unacknowledged alerts move up a level after the configured days at their level."""
+        after = self.config.escalation.after_days
+        params = {f"due_{n}": now - timedelta(days=days) for n, days in enumerate(after, 1)}
+        ctx = CommandContext(actor=ACTOR, occurred_at=now)
+        for row in self._query(DUE_ESCALATIONS, params):
+            level = row["level"]
+            try:
+                written = self.app.escalate_alert(
+                    row["alert_id"],
+                    level,
+                    level + 1,
+                    f"unacknowledged for {after[level - 1]:g} days at level {level}",
+                    ctx,
+                )
+            except Exception:
+                log.exception("escalating alert %s", row["alert_id"])
+                summary.failed["escalation"] += 1
+                continue
+            if written.position is not None:
+                summary.escalated["escalation"] += 1
+                notices.append(
+                    AlertNotice(
+                        "escalated",
+                        written.id,
+                        row["rule"],
+                        row["subject"],
+                        level + 1,
+                        _scope(row),
+                        row["evidence"],
+                    )
+                )
