@@ -101,3 +101,12 @@ def test_docker_compose_accepts_the_file() -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_keys_have_no_published_default(services: dict[str, dict[str, Any]]) -> None:
+    # Compose refuses to start (":?") rather than sign tokens or wrap data keys with a
+    # key anyone can read in this file.
+    for name in ("api", "projector", "scheduler"):
+        environment = services[name]["environment"]
+        for key in ("SUKUMA_SECRET_KEY", "SUKUMA_MASTER_KEY"):
+            assert environment[key].startswith(f"${{{key}:?"), (name, key)
