@@ -101,6 +101,8 @@ def serve(
     runner = None
     if projector:
         runner = build_projector(application)
+        # Catch up first, so the first early-warning sweep at start sees the whole log.
+        runner.run_once()
         threading.Thread(target=runner.run_forever, name="projector", daemon=True).start()
     sweeps = None
     if scheduler:
