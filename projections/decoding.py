@@ -46,17 +46,27 @@ def _event_class(topic: str) -> type:
     return cls
 
 
+# Per topic, the top-level fields seen tagged so far: only those are looked at again.
+_TAGGED: dict[str, set[str]] = {}
+
+
 def decode(topic: str, originator_id: UUID, originator_version: int, state: bytes) -> Any:
     """The domain event for one stored event (same result as the library's mapper)."""
     fields = orjson.loads(state)
     tagged = 0
-    for key, value in fields.items():
+    known = _TAGGED.get(topic)
+    if known is None:
+        known = _TAGGED[topic] = set()
+    for key in known:
+        value = fields.get(key)
         if type(value) is dict and "_type_" in value and len(value) == 2:
             fields[key] = _DECODERS[value["_type_"]](value["_data_"])
             tagged += 1
-    if state.count(b'"_type_"') > tagged:  # tags nested deeper (rare): walk the containers
+    if state.count(b'"_type_"') > tagged:  # a field tagged for the first time, or nested tags
         for key, value in fields.items():
             if isinstance(value, (dict, list)):
+                if type(value) is dict and "_type_" in value and len(value) == 2:
+                    known.add(key)
                 fields[key] = _untag(value)
     fields["originator_id"] = originator_id
     fields["originator_version"] = originator_version

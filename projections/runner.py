@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,6 +23,8 @@ from projections.decoding import EventLogReader, Page
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20_000
+# Cyclic-GC thresholds while catching up (the defaults are 700, 10, 10): see _fewer_collections
+CATCH_UP_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 @dataclass
@@ -39,8 +43,8 @@ class BatchRunner:
     nothing. Gaps cannot occur: the event store appends under a table lock, so positions
     become visible in order.
 
-    Pages are pipelined: while one committer thread writes page N (PostgreSQL's work, on
-    the other core), this thread decodes and handles page N+1. Commits stay in page order,
+    Pages are pipelined: while one thread commits page N (PostgreSQL's work, on the other
+    core), this one handles page N+1 and a third reads page N+2. Commits stay in page order,
     and page N+1 is committed only once page N has been.
     """
 
@@ -69,14 +73,22 @@ class BatchRunner:
         """Catch every projection up to the head of the log; returns events processed."""
         started, processed = time.perf_counter(), 0
         head = self.reader.head()
-        with _Committer(self) as committer:
+        reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-read")
+        ahead: tuple[int, Future[Page]] | None = None
+        with _fewer_collections(), reading, _Committer(self) as committer:
             while not self._stop.is_set():
                 after = min(committer.positions.values(), default=head)
                 if after >= head:
                     break
-                page = self.reader.page(after, self.page_size)
+                if ahead is not None and ahead[0] == after:
+                    page = ahead[1].result()
+                else:
+                    page = self.reader.page(after, self.page_size)
+                ahead = None
                 if not page.size:
                     break
+                if page.last < head:  # read the next page meanwhile (the server's work overlaps)
+                    ahead = page.last, reading.submit(self.reader.page, page.last, self.page_size)
                 for projection in self.projections:
                     committer.process(projection, page)
                 processed += page.size
@@ -99,6 +111,23 @@ class BatchRunner:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while catching up.
+
+    A page allocates ~10^6 short-lived objects (events, dicts, keys), none in a reference
+    cycle, and each collection of the older generations walks the ~10^5 cached rows again:
+    at the default thresholds the collector took ~45% of catch-up's CPU (63 s of CPU for
+    1.16M events, 35 s with these). Reference counting still frees everything at once.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(*CATCH_UP_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _Committer:

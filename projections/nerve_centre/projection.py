@@ -167,8 +167,10 @@ class NerveCentreProjection(BufferedProjection):
         getattr(self.nc, table)[key] = row
 
     def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:
+        daily, day = self.nc.daily, when.date()
         for level, code in contributions.areas(row):
-            self.nc.daily[level, code, metric, when.date()] += 1
+            key = level, code, metric, day
+            daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:
         if not field_worker_id or field_worker_id not in self.field_workers:
