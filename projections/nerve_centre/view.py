@@ -29,6 +29,7 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from projections.base import BufferedView
+from projections.nerve_centre.contributions import DUE_BY
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
@@ -99,6 +100,10 @@ class Changes:
     fw_visits: dict[tuple[str, UUID], date]
 
 
+# The statuses in which a referral can fall overdue (DUE_BY), as an SQL list for partial indexes
+_OPEN_WITH_DUE = ", ".join(f"'{status}'" for status in DUE_BY)
+
+
 class NerveCentreView(BufferedView):
     tables: ClassVar[dict[str, str]] = {
         "households": (
@@ -165,6 +170,16 @@ class NerveCentreView(BufferedView):
         "CREATE INDEX IF NOT EXISTS {ix_r_dist} ON {t_referrals} (district, referral_id)",
         "CREATE INDEX IF NOT EXISTS {ix_r_dept} ON {t_referrals} (department, referral_id)",
         "CREATE INDEX IF NOT EXISTS {ix_r_status} ON {t_referrals} (status, referral_id)",
+        # department within an area, and open (overdue-able) referrals within an area: the
+        # list reads its page off the index instead of filtering a growing area's referrals
+        "CREATE INDEX IF NOT EXISTS {ix_r_dist_dept} ON {t_referrals} "
+        "(district, department, referral_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_r_muni_dept} ON {t_referrals} "
+        "(municipality, department, referral_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_r_muni_open} ON {t_referrals} (municipality, referral_id) "
+        f"WHERE status IN ({_OPEN_WITH_DUE})",
+        "CREATE INDEX IF NOT EXISTS {ix_r_dist_open} ON {t_referrals} (district, referral_id) "
+        f"WHERE status IN ({_OPEN_WITH_DUE})",
         "CREATE INDEX IF NOT EXISTS {ix_fw} ON {t_fw_households} (field_worker_id, last_visit_on)",
     )
 
