@@ -1,10 +1,11 @@
 """HTTP command throughput vs. in-process application throughput, same database, same run.
 
-    python -m bench.commands [--clients 16] [--commands 3000] [--workers 2]
+    python -m bench.commands [--clients 24] [--commands 3000] [--workers <cores>]
 
 Both sides run the same command (record a visit on one of many households, as field workers'
 phones do) with the same concurrency. In-process: threads call ``Sukuma.record_visit``.
-HTTP: uvicorn (separate process, ``--workers``) serves the real API; asyncio clients POST.
+HTTP: uvicorn (separate process, ``--workers``, one per core by default: more only contend
+for the same cores) serves the real API; asyncio clients POST.
 Target: HTTP >= 70% of in-process.
 """
 
@@ -134,7 +135,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=24)
     parser.add_argument("--commands", type=int, default=3000)
     parser.add_argument("--households", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)  # one per core
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
@@ -152,8 +153,10 @@ def main() -> None:
     inproc, http = [], []
     baseline = InProcess(settings, url, args.clients)
     with api_server(url, port, args.workers):
-        baseline.rate(households, args.clients * 5)  # warm-up both sides
-        asyncio.run(_http_load(port, households, args.clients * 5, args.clients))
+        # The same warm-up for both sides, long enough for each worker's pool and code paths
+        warm_up = args.clients * 20
+        baseline.rate(households, warm_up)
+        asyncio.run(_http_load(port, households, warm_up, args.clients))
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
             inproc.append(baseline.rate(households, args.commands))
             http.append(asyncio.run(_http_load(port, households, args.commands, args.clients)))
