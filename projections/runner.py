@@ -164,7 +164,8 @@ class _Committer:
             return
         if projection.cache_full():
             # Rows leave the cache only once committed: a later page would load them back.
-            self._wait(projection)
+            if not self._wait(projection):
+                return  # its position moved: the page comes again from there
             projection.forget()
         todo = page.events
         if todo and todo[0][1] <= done:  # this projection is ahead of the others
