@@ -30,8 +30,6 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,31 +38,18 @@ from eventsourcing.projection import ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
 from bench import _events
+from bench._server import server
 from domain.application import Sukuma
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
-from sukuma.database import create_database, drop_database, start_embedded_postgres
+from sukuma.database import create_database, drop_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 
 STOCK_SCHEMA = "stock"
 DEMO_EVENTS_PER_HOUSEHOLD = 30  # a little under the demo's mean, so the log is big enough
-
-
-@contextmanager
-def server(data_dir: Path) -> Iterator[str]:
-    """A server-level URL: ``BENCH_DATABASE_URL``, or an embedded PostgreSQL deleted after."""
-    external = os.environ.get("BENCH_DATABASE_URL")
-    if external:
-        yield external
-        return
-    pg = start_embedded_postgres(data_dir / "pg", delete_on_exit=True)
-    try:
-        yield pg.get_uri()
-    finally:
-        pg.cleanup()
 
 
 def fill(app: Sukuma, events: int, generator: str) -> int:

@@ -1,12 +1,13 @@
 """HTTP command throughput vs. in-process application throughput, same database, same run.
 
-    python -m bench.commands [--clients 16] [--commands 3000] [--workers 2]
+    python -m bench.commands [--clients 24] [--commands 3000] [--workers <cores>]
 
 Both sides run the same command (record a visit on one of many households, as field workers'
 phones do) with the same concurrency, as the same field worker (so both pay the access
 policy). In-process: threads call ``Sukuma.record_visit``. HTTP: uvicorn (separate process,
-``--workers``) serves the real API; asyncio clients POST with a bearer token, so each request
-verifies it. Target: HTTP >= 70% of in-process.
+``--workers``, one per core by default: more only contend for the same cores) serves the real
+API; asyncio clients POST with a bearer token, so each request verifies it.
+Target: HTTP >= 70% of in-process.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=24)
     parser.add_argument("--commands", type=int, default=3000)
     parser.add_argument("--households", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)  # one per core
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
@@ -178,8 +179,10 @@ def main() -> None:
     inproc, http = [], []
     baseline = InProcess(settings, url, args.clients, principal)
     with api_server(url, port, args.workers):
-        baseline.rate(households, args.clients * 5)  # warm-up both sides
-        asyncio.run(_http_load(port, households, args.clients * 5, args.clients, token))
+        # The same warm-up for both sides, long enough for each worker's pool and code paths
+        warm_up = args.clients * 20
+        baseline.rate(households, warm_up)
+        asyncio.run(_http_load(port, households, warm_up, args.clients, token))
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
             inproc.append(baseline.rate(households, args.commands))
             http.append(

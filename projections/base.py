@@ -97,28 +97,41 @@ class BufferedView(PostgresTrackingRecorder):
         """Forget buffered changes (after a flush, or after a failed one)."""
 
     @abstractmethod
-    def write(self, curs: Cursor[DictRow]) -> None:
-        """Write the buffered changes (inside the flush transaction)."""
+    def take(self) -> Any:
+        """The buffered changes, detached from the buffers (which start afresh).
+
+        Detached means copied out of the projection's cached rows, so the changes can be
+        written from another thread while the projection goes on changing those rows.
+        """
+
+    @abstractmethod
+    def write(self, curs: Cursor[DictRow], changes: Any) -> None:
+        """Write changes from ``take`` (inside the commit's transaction)."""
 
     def flush(self, tracking: Tracking, *, after: int | None = None) -> None:
-        """Commit buffered changes and the position in one transaction: exactly once.
+        """Commit the buffered changes with the position (see ``commit``)."""
+        try:
+            changes = self.take()
+        finally:
+            self.reset()
+        self.commit(changes, tracking, after=after)
+
+    def commit(self, changes: Any, tracking: Tracking, *, after: int | None = None) -> None:
+        """Write changes and the position in one transaction: exactly once.
 
         ``after`` is the position the page started from: if the stored position is another
         (a rebuild was swapped in meanwhile), nothing is written and ``PositionMoved`` raised.
         """
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                curs.execute("SELECT pg_advisory_xact_lock_shared(%s)", (SWAP_LOCK_KEY,))
-                if after is not None:
-                    curs.execute(self.max_tracking_id_statement, (tracking.application_name,))
-                    row = curs.fetchone()
-                    stored = (row["max"] if row else None) or 0
-                    if stored != after:
-                        raise PositionMoved(f"{self.tracking_table_name}: {stored} != {after}")
-                self.write(curs)
-                self._insert_tracking(curs, tracking)
-        finally:
-            self.reset()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_advisory_xact_lock_shared(%s)", (SWAP_LOCK_KEY,))
+            if after is not None:
+                curs.execute(self.max_tracking_id_statement, (tracking.application_name,))
+                row = curs.fetchone()
+                stored = (row["max"] if row else None) or 0
+                if stored != after:
+                    raise PositionMoved(f"{self.tracking_table_name}: {stored} != {after}")
+            self.write(curs, changes)
+            self._insert_tracking(curs, tracking)
 
     def tracked(self, tracking: Tracking) -> None:
         """Called after each event; commits at once unless a batching runner flushes pages."""
@@ -133,20 +146,39 @@ class BufferedProjection(Projection[BufferedView]):
         super().__init__(view)
         # Bound once: each attribute access of a singledispatchmethod builds a new wrapper.
         self._dispatch = self.handle
+        self.position = 0  # of the event being handled
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self._dispatch(domain_event)
+        """The library's seam (the stock runner): each event is a page of its own."""
+        self.apply(domain_event, tracking.notification_id)
+        if self.view.autoflush:
+            self.settle()
         self.view.tracked(tracking)
+
+    def apply(self, domain_event: Any, position: int) -> None:
+        """Handle one event of a page (the batching runner calls this, then ``settle``)."""
+        self.position = position
+        self._dispatch(domain_event)
 
     @singledispatchmethod
     def handle(self, domain_event: Any) -> None:
         """Events this projection does not use only advance its position."""
 
+    def handles(self, event_class: type) -> bool:
+        """Whether events of this class reach a handler (the others need not be decoded)."""
+        method = next(vars(c)["handle"] for c in type(self).__mro__ if "handle" in vars(c))
+        dispatcher = method.dispatcher
+        return bool(dispatcher.dispatch(event_class) is not dispatcher.dispatch(object))
+
     def prefetch(self, events: Sequence[Any]) -> None:
         """Load, in one query, the stored rows a page of events will change."""
+
+    def settle(self) -> None:
+        """Called once a page's events are handled, before the page is flushed."""
 
     def forget(self) -> None:
         """Drop cached rows (a failed page may have changed them without committing)."""
 
-    def after_flush(self) -> None:
-        """Called after each committed page."""
+    def cache_full(self) -> bool:
+        """Whether to ``forget`` before the next page (once no page is being committed)."""
+        return False

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -15,11 +18,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from projections.base import BufferedProjection, PositionMoved
-from projections.decoding import EventLogReader
+from projections.decoding import EventLogReader, Page
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20_000
+# Cyclic-GC thresholds while catching up (the defaults are 700, 10, 10): see _fewer_collections
+CATCH_UP_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 @dataclass
@@ -37,6 +42,10 @@ class BatchRunner:
     rows and position commit together, so a crash anywhere replays nothing twice and skips
     nothing. Gaps cannot occur: the event store appends under a table lock, so positions
     become visible in order.
+
+    Pages are pipelined: while one thread commits page N (PostgreSQL's work, on the other
+    core), this one handles page N+1 and a third reads page N+2. Commits stay in page order,
+    and page N+1 is committed only once page N has been.
     """
 
     def __init__(
@@ -47,9 +56,11 @@ class BatchRunner:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
-        self.reader = EventLogReader(recorder, application_name)
         self.application_name = application_name
         self.projections = list(projections)
+        self.reader = EventLogReader(
+            recorder, application_name, lambda cls: any(p.handles(cls) for p in self.projections)
+        )
         self.page_size = page_size
         self._stop = threading.Event()
         for projection in self.projections:
@@ -62,38 +73,29 @@ class BatchRunner:
         """Catch every projection up to the head of the log; returns events processed."""
         started, processed = time.perf_counter(), 0
         head = self.reader.head()
-        after = min((self.position(p) for p in self.projections), default=head)
-        while after < head and not self._stop.is_set():
-            page = self.reader.page(after, self.page_size)
-            if not page:
-                break
-            for projection in self.projections:
-                self._process(projection, page)
-            after = page[-1][1].notification_id
-            processed += len(page)
-            if on_progress:
-                on_progress(Progress(after, head, processed, time.perf_counter() - started))
+        reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-read")
+        ahead: tuple[int, Future[Page]] | None = None
+        with _fewer_collections(), reading, _Committer(self) as committer:
+            while not self._stop.is_set():
+                after = min(committer.positions.values(), default=head)
+                if after >= head:
+                    break
+                if ahead is not None and ahead[0] == after:
+                    page = ahead[1].result()
+                else:
+                    page = self.reader.page(after, self.page_size)
+                ahead = None
+                if not page.size:
+                    break
+                if page.last < head:  # read the next page meanwhile (the server's work overlaps)
+                    ahead = page.last, reading.submit(self.reader.page, page.last, self.page_size)
+                for projection in self.projections:
+                    committer.process(projection, page)
+                processed += page.size
+                if on_progress:
+                    now = time.perf_counter() - started
+                    on_progress(Progress(page.last, head, processed, now))
         return processed
-
-    def _process(self, projection: BufferedProjection, page: list[tuple[Any, Tracking]]) -> None:
-        done = self.position(projection)
-        todo = [(event, tracking) for event, tracking in page if tracking.notification_id > done]
-        if not todo:
-            return
-        try:
-            projection.prefetch([event for event, _ in todo])
-            for event, tracking in todo:
-                projection.process_event(event, tracking)
-            projection.view.flush(todo[-1][1], after=done)
-        except PositionMoved:
-            log.info("%s was rebuilt meanwhile: continuing from its new position", projection.name)
-            projection.forget()
-            return
-        except BaseException:
-            projection.view.reset()
-            projection.forget()  # cached rows may hold changes that were never committed
-            raise
-        projection.after_flush()
 
     def run_forever(self, poll_seconds: float = 5.0) -> None:
         """Catch up, then wait for NOTIFY from the event store (polling only as a safety net)."""
@@ -109,3 +111,96 @@ class BatchRunner:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while catching up.
+
+    A page allocates ~10^6 short-lived objects (events, dicts, keys), none in a reference
+    cycle, and each collection of the older generations walks the ~10^5 cached rows again:
+    at the default thresholds the collector took ~45% of catch-up's CPU (63 s of CPU for
+    1.16M events, 35 s with these). Reference counting still frees everything at once.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(*CATCH_UP_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+class _Committer:
+    """Handles pages here and commits them in a thread of its own, one page behind.
+
+    ``positions`` is where each projection will be once its submitted pages commit.
+    """
+
+    def __init__(self, runner: BatchRunner) -> None:
+        self.application_name = runner.application_name
+        self.positions = {p: runner.position(p) for p in runner.projections}
+        self._position = runner.position
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-commit")
+        self._pending: dict[BufferedProjection, Future[None]] = {}
+
+    def __enter__(self) -> _Committer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if exc_info[0] is None:
+                for projection in list(self._pending):
+                    self._wait(projection)
+            else:
+                for projection in list(self._pending):  # the error in hand is the one to raise
+                    self._pending.pop(projection).exception()
+                    projection.forget()
+        finally:
+            self._thread.shutdown()
+
+    def process(self, projection: BufferedProjection, page: Page) -> None:
+        done = self.positions[projection]
+        if page.last <= done:
+            return
+        if projection.cache_full():
+            # Rows leave the cache only once committed: a later page would load them back.
+            if not self._wait(projection):
+                return  # its position moved: the page comes again from there
+            projection.forget()
+        todo = page.events
+        if todo and todo[0][1] <= done:  # this projection is ahead of the others
+            todo = [(event, position) for event, position in todo if position > done]
+        try:
+            projection.prefetch([event for event, _ in todo])
+            for event, position in todo:
+                projection.apply(event, position)
+            projection.settle()
+            changes = projection.view.take()
+        except BaseException:
+            projection.view.reset()
+            projection.forget()  # cached rows may hold changes that were never committed
+            raise
+        if not self._wait(projection):
+            return  # handled from a cache that was stale: dropped, the page comes again
+        tracking = Tracking(self.application_name, page.last)
+        self._pending[projection] = self._thread.submit(
+            projection.view.commit, changes, tracking, after=done
+        )
+        self.positions[projection] = page.last
+
+    def _wait(self, projection: BufferedProjection) -> bool:
+        """Wait for the projection's page in flight; False if a rebuild moved its position."""
+        pending = self._pending.pop(projection, None)
+        if pending is None:
+            return True
+        try:
+            pending.result()
+        except PositionMoved:
+            log.info("%s was rebuilt meanwhile: continuing from its new position", projection.name)
+            projection.forget()
+            self.positions[projection] = self._position(projection)
+            return False
+        except BaseException:
+            projection.forget()  # the page after it was handled from rows never committed
+            raise
+        return True

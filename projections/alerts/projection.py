@@ -23,7 +23,6 @@ class AlertsProjection(BufferedProjection):
         super().__init__(view)
         self.av: AlertsView = view
         self.cache: dict[UUID, dict[str, Any]] = {}
-        self.position = 0
 
     def prefetch(self, events: Sequence[Any]) -> None:
         wanted = {
@@ -36,13 +35,8 @@ class AlertsProjection(BufferedProjection):
     def forget(self) -> None:
         self.cache.clear()
 
-    def after_flush(self) -> None:
-        if len(self.cache) > CACHE_LIMIT:
-            self.forget()
-
-    def process_event(self, domain_event: Any, tracking: Any) -> None:
-        self.position = tracking.notification_id
-        super().process_event(domain_event, tracking)
+    def cache_full(self) -> bool:
+        return len(self.cache) > CACHE_LIMIT
 
     def _record(self, e: Any, detail: dict[str, Any], **changes: Any) -> None:
         row = self.cache.get(e.originator_id)

@@ -100,12 +100,20 @@ class AlertsView(BufferedView):
             curs.execute(self.sql("SELECT * FROM {t_alerts} WHERE alert_id = ANY(%s)"), (wanted,))
             return {row["alert_id"]: dict(row) for row in curs.fetchall()}
 
-    def write(self, curs: Cursor[DictRow]) -> None:
-        rows = list(self.alerts.values())
+    def take(self) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+        # Copies: the projection goes on changing its cached rows while a page commits.
+        changes = ([dict(row) for row in self.alerts.values()], self.events)
+        self.reset()
+        return changes
+
+    def write(
+        self, curs: Cursor[DictRow], changes: tuple[list[dict[str, Any]], list[tuple[Any, ...]]]
+    ) -> None:
+        rows, events = changes
         self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), rows)
         self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), rows)
-        if self.events:
-            stage = self.stage(curs, "events", EVENT_COLUMNS, self.events)
+        if events:
+            stage = self.stage(curs, "events", EVENT_COLUMNS, events)
             curs.execute(self.sql("INSERT INTO {t_events} SELECT * FROM {stage}", stage=stage))
 
     def _upsert(

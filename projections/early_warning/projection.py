@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.persistence import Tracking
 
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
@@ -70,13 +69,12 @@ class EarlyWarningProjection(BufferedProjection):
     def forget(self) -> None:
         self.cache.clear()
 
-    def after_flush(self) -> None:
-        if len(self.cache) > CACHE_LIMIT:
-            self.forget()
+    def cache_full(self) -> bool:
+        return len(self.cache) > CACHE_LIMIT
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.ew.position = tracking.notification_id
-        super().process_event(domain_event, tracking)
+    def apply(self, domain_event: Any, position: int) -> None:
+        self.ew.position = position  # clocks record where they changed
+        super().apply(domain_event, position)
 
     def _state(self, kind: str, event: Any) -> dict[str, Any] | None:
         return self.cache.get((kind, str(event.originator_id)))

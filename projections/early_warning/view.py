@@ -16,8 +16,10 @@ Tables (prefixed ``early_warning_``):
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -52,6 +54,16 @@ STOPPED: dict[str, Any] = {
     "facts": {},
     "active": False,
 }
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One page's changes, detached from the view's buffers."""
+
+    states: dict[StateKey, dict[str, Any]]
+    clocks: dict[StateKey, dict[str, Any]]
+    department_days: Counter[tuple[Any, ...]]
+    need_weeks: Counter[tuple[Any, ...]]
 
 
 class EarlyWarningView(BufferedView):
@@ -107,13 +119,26 @@ class EarlyWarningView(BufferedView):
             curs.execute(query, ([k for k, _ in wanted], [i for _, i in wanted]))
             return {(row["kind"], row["id"]): row["state"] for row in curs.fetchall()}
 
-    def write(self, curs: Cursor[DictRow]) -> None:
-        if self.states:
+    def take(self) -> Changes:
+        # Copies: the projection goes on changing its cached states while a page commits.
+        changes = Changes(
+            copy.deepcopy(self.states),
+            copy.deepcopy(self.clocks),
+            self.department_days,
+            self.need_weeks,
+        )
+        position = self.position
+        self.reset()
+        self.position = position
+        return changes
+
+    def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        if changes.states:
             stage = self.stage(
                 curs,
                 "state",
                 ("kind", "id", "state"),
-                ((k, i, Jsonb(s)) for (k, i), s in self.states.items()),
+                ((k, i, Jsonb(s)) for (k, i), s in changes.states.items()),
             )
             curs.execute(
                 self.sql(
@@ -122,7 +147,7 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        rows = [(*key, row) for key, row in self.clocks.items() if "stop" not in row]
+        rows = [(*key, row) for key, row in changes.clocks.items() if "stop" not in row]
         if rows:
             stage = self.stage(
                 curs,
@@ -148,7 +173,7 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        stops = [(*key, row["stop"]) for key, row in self.clocks.items() if "stop" in row]
+        stops = [(*key, row["stop"]) for key, row in changes.clocks.items() if "stop" in row]
         if stops:
             curs.execute(
                 self.sql(
@@ -161,8 +186,8 @@ class EarlyWarningView(BufferedView):
                 ),
                 (STOPPED["since"], *map(list, zip(*stops, strict=True))),
             )
-        self._count(curs, "department_days", self.department_days)
-        self._count(curs, "need_weeks", self.need_weeks)
+        self._count(curs, "department_days", changes.department_days)
+        self._count(curs, "need_weeks", changes.need_weeks)
 
     def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
         """Add each key's delta to its running total (every column but ``value`` is the key)."""

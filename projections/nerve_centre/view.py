@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -28,6 +29,7 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from projections.base import BufferedView
+from projections.nerve_centre.contributions import DUE_BY
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
@@ -69,6 +71,37 @@ REFERRAL_COLUMNS = (
     "standard_version",
     "position",
 )
+
+FIELD_WORKER_COLUMNS = ("field_worker_id", "ward_ids", "active", "last_submission_at", "position")
+ROW_COLUMNS = {
+    "households": HOUSEHOLD_COLUMNS,
+    "referrals": REFERRAL_COLUMNS,
+    "field_workers": FIELD_WORKER_COLUMNS,
+}
+# each roll-up table's key columns (in its buffer's key order), and its conflict target if other
+TOTAL_KEYS = {
+    "area_counts": ("level", "code", "metric"),
+    "area_daily": ("level", "code", "metric", "day"),
+    "open_due": ("level", "code", "due"),
+    "open_made": ("level", "code", "made"),
+    "ward_needs": ("ward_id", "category", "district", "municipality"),
+    "department_area": ("department", "level", "code", "metric"),
+    "department_due": ("department", "level", "code", "due"),
+}
+TOTAL_CONFLICTS = {"ward_needs": ("ward_id", "category")}
+
+
+@dataclass
+class Changes:
+    """A page's changes, detached from the projection's cached rows (see ``BufferedView.take``)."""
+
+    rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
+    totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
+    fw_visits: dict[tuple[str, UUID], date]
+
+
+# The statuses in which a referral can fall overdue (DUE_BY), as an SQL list for partial indexes
+_OPEN_WITH_DUE = ", ".join(f"'{status}'" for status in DUE_BY)
 
 
 class NerveCentreView(BufferedView):
@@ -137,6 +170,16 @@ class NerveCentreView(BufferedView):
         "CREATE INDEX IF NOT EXISTS {ix_r_dist} ON {t_referrals} (district, referral_id)",
         "CREATE INDEX IF NOT EXISTS {ix_r_dept} ON {t_referrals} (department, referral_id)",
         "CREATE INDEX IF NOT EXISTS {ix_r_status} ON {t_referrals} (status, referral_id)",
+        # department within an area, and open (overdue-able) referrals within an area: the
+        # list reads its page off the index instead of filtering a growing area's referrals
+        "CREATE INDEX IF NOT EXISTS {ix_r_dist_dept} ON {t_referrals} "
+        "(district, department, referral_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_r_muni_dept} ON {t_referrals} "
+        "(municipality, department, referral_id)",
+        "CREATE INDEX IF NOT EXISTS {ix_r_muni_open} ON {t_referrals} (municipality, referral_id) "
+        f"WHERE status IN ({_OPEN_WITH_DUE})",
+        "CREATE INDEX IF NOT EXISTS {ix_r_dist_open} ON {t_referrals} (district, referral_id) "
+        f"WHERE status IN ({_OPEN_WITH_DUE})",
         "CREATE INDEX IF NOT EXISTS {ix_fw} ON {t_fw_households} (field_worker_id, last_visit_on)",
     )
 
@@ -174,38 +217,43 @@ class NerveCentreView(BufferedView):
 
     # ---- the page's writes ---------------------------------------------------------------------
 
-    def write(self, curs: Cursor[DictRow]) -> None:
-        self._write_rows(curs, "households", HOUSEHOLD_COLUMNS, self.households.values())
-        self._write_rows(curs, "referrals", REFERRAL_COLUMNS, self.referrals.values())
-        self._write_rows(
-            curs,
-            "field_workers",
-            ("field_worker_id", "ward_ids", "active", "last_submission_at", "position"),
-            self.field_workers.values(),
+    def take(self) -> Changes:
+        # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
+        # them in place, so the values stay as taken while later events change the rows.
+        changes = Changes(
+            rows={
+                table: [tuple(_adapt(row[c]) for c in columns) for row in self._rows(table)]
+                for table, columns in ROW_COLUMNS.items()
+            },
+            totals={
+                "area_counts": self.counts,
+                "area_daily": self.daily,
+                "open_due": self.due,
+                "open_made": self.made,
+                "ward_needs": self.ward_needs,
+                "department_area": self.departments,
+                "department_due": self.department_due,
+            },
+            fw_visits=self.fw_visits,
         )
-        self._add(curs, "area_counts", ("level", "code", "metric"), self.counts)
-        self._add(curs, "area_daily", ("level", "code", "metric", "day"), self.daily)
-        self._add(curs, "open_due", ("level", "code", "due"), self.due)
-        self._add(curs, "open_made", ("level", "code", "made"), self.made)
-        self._add(
-            curs,
-            "ward_needs",
-            ("ward_id", "category", "district", "municipality"),
-            self.ward_needs,
-            conflict=("ward_id", "category"),
-        )
-        self._add(
-            curs, "department_area", ("department", "level", "code", "metric"), self.departments
-        )
-        self._add(
-            curs, "department_due", ("department", "level", "code", "due"), self.department_due
-        )
-        if self.fw_visits:
+        self.reset()
+        return changes
+
+    def _rows(self, table: str) -> Iterable[dict[str, Any]]:
+        rows: dict[Any, dict[str, Any]] = getattr(self, table)
+        return rows.values()
+
+    def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        for table, rows in changes.rows.items():
+            self._write_rows(curs, table, ROW_COLUMNS[table], rows)
+        for table, deltas in changes.totals.items():
+            self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
+        if changes.fw_visits:
             stage = self.stage(
                 curs,
                 "fw_households",
                 ("field_worker_id", "household_id", "last_visit_on"),
-                ((fw, hh, day) for (fw, hh), day in self.fw_visits.items()),
+                ((fw, hh, day) for (fw, hh), day in changes.fw_visits.items()),
             )
             curs.execute(
                 self.sql(
@@ -221,10 +269,9 @@ class NerveCentreView(BufferedView):
         curs: Cursor[DictRow],
         table: str,
         columns: tuple[str, ...],
-        rows: Iterable[dict[str, Any]],
+        staged: list[tuple[Any, ...]],
     ) -> None:
         """Upsert whole rows (the page's latest state of each case touched)."""
-        staged = [tuple(_adapt(row[c]) for c in columns) for row in rows]
         if not staged:
             return
         stage = self.stage(curs, table, columns, staged)
