@@ -88,7 +88,7 @@ REFUSED: Responses = {
 }
 # ... and what a command may answer besides (its 422 is FastAPI's validation error).
 _COMMAND_REFUSED: Responses = {
-    400: {"model": ErrorRead, "description": "The body is not valid JSON"},
+    400: {"model": ErrorRead, "description": "The body cannot be decoded (not UTF-8)"},
     409: {"model": RuleRead, "description": "The command breaks a rule"},
     412: {"model": StaleVersionRead, "description": "If-Match is not the current version"},
 }
