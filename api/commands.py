@@ -18,10 +18,10 @@ from domain.application_base import ConcurrencyExhausted
 from domain.context import CommandContext, Written
 from domain.errors import InvalidCommand
 from sukuma.persistence import (
-    ERASED_FINGERPRINT,
     IdempotencyReceipt,
     StoredReceipt,
     SukumaRecorder,
+    erased_fingerprint,
 )
 
 # Phones' clocks drift: a few minutes ahead is not "the future".
@@ -122,8 +122,8 @@ class CommandRunner:
         stored: StoredReceipt | None = recorder.find_receipt(self.actor, self.idempotency_key)
         if stored is None:
             return None
-        # An erased household's receipts keep no trace of the request: a retry still replays.
-        if stored.fingerprint not in (self.fingerprint, ERASED_FINGERPRINT):
+        # An erased household's receipts keep only the route: a retry there still replays.
+        if stored.fingerprint not in (self.fingerprint, erased_fingerprint(self.fingerprint)):
             raise IdempotencyKeyReused
         return written_response(
             stored.status_code,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -19,6 +18,7 @@ from api.errors import BadHeader
 from domain.access.policy import RowScope, row_scope
 from domain.access.principal import Principal
 from domain.application import Sukuma
+from sukuma.persistence import request_fingerprint
 
 
 async def get_application(request: Request) -> Sukuma:
@@ -126,9 +126,7 @@ async def command_runner(
 ) -> CommandRunner:
     # The body is read here (async) so retries can be recognised by content; starlette caches it.
     body = await request.body()
-    fingerprint = hashlib.sha256(
-        b"\n".join([request.method.encode(), request.url.path.encode(), body])
-    ).hexdigest()
+    fingerprint = request_fingerprint(request.method, request.url.path, body)
     window_days: int = request.app.state.settings.occurred_at_window_days
     return CommandRunner(
         application=application,

@@ -29,6 +29,7 @@ from api.routers import (
     views,
     warrooms,
 )
+from api.schemas.common import REFUSED
 from domain.application import Sukuma
 from projections.registry import open_projections
 from sukuma.database import asyncpg_connect_kwargs
@@ -87,7 +88,7 @@ def create_app(
     api.include_router(auth.router, prefix="/v1")
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)])
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)], responses=REFUSED)
     # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
     v1.include_router(views.router)
     v1.include_router(indicators.router)

@@ -11,6 +11,7 @@ the event's own transaction, so an erasure is recorded exactly when it has happe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +31,21 @@ from sukuma.datakeys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
 
 #: The stored topic of the event whose commit destroys a household's data keys.
 ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
-#: What a receipt's fingerprint becomes once its household is erased (a retry still replays).
+#: What a receipt's body hash becomes once its household is erased (a retry still replays).
 ERASED_FINGERPRINT = "erased"
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """``<route hash>:<request hash>``: erasure blanks the second half (the body may hold
+    personal data) and keeps the first, so a key reused on another route is still refused."""
+    route = hashlib.sha256(f"{method}\n{path}".encode()).hexdigest()
+    request = hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+    return f"{route}:{request}"
+
+
+def erased_fingerprint(fingerprint: str) -> str:
+    """The fingerprint a receipt keeps once its household is erased (what erasure writes)."""
+    return f"{fingerprint.partition(':')[0]}:{ERASED_FINGERPRINT}"
 
 
 @dataclass(frozen=True)
@@ -85,8 +99,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "SELECT fingerprint, status_code, body, aggregate_id, version, position "
             "FROM {0}.{1} WHERE actor = %s AND key = %s"
         ).format(*table)
+        # As erased_fingerprint(), in SQL (a receipt from before route hashes: plain "erased").
         self.sql_erase_receipts = SQL(
-            "UPDATE {0}.{1} SET fingerprint = %s WHERE aggregate_id = ANY(%s::uuid[])"
+            "UPDATE {0}.{1} SET fingerprint = CASE WHEN strpos(fingerprint, ':') > 0"
+            " THEN split_part(fingerprint, ':', 1) || ':' || %(erased)s ELSE %(erased)s END"
+            " WHERE aggregate_id = ANY(%(ids)s::uuid[])"
         ).format(*table)
         self.data_keys_table_name = events_table_name.replace("_events", "") + "_data_keys"
         self.check_identifier_length(self.data_keys_table_name)
@@ -166,7 +183,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         params = {"household": household_id, "ids": ids}
         for statement in self.sql_destroy_keys:
             curs.execute(statement, params)
-        curs.execute(self.sql_erase_receipts, (ERASED_FINGERPRINT, ids))
+        curs.execute(self.sql_erase_receipts, {"erased": ERASED_FINGERPRINT, "ids": ids})
 
     def _forget_keys(self, ids: list[UUID]) -> None:
         if self.data_keys is not None:

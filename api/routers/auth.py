@@ -13,6 +13,7 @@ from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
 from api.auth.throttle import use_refresh_token
 from api.auth.tokens import InvalidToken, TokenPair
 from api.deps import Clock, CurrentUser, ReadPool, get_auth
+from api.schemas.common import REFUSED, ErrorRead
 from api.schemas.users import MeRead, TokenRead
 
 router = APIRouter(tags=["auth"])
@@ -40,7 +41,13 @@ def _token_read(pair: TokenPair) -> TokenRead:
     )
 
 
-@router.post("/auth/token")
+@router.post(
+    "/auth/token",
+    responses={
+        401: {"model": ErrorRead, "description": "Wrong credentials, or a refused refresh token"},
+        429: {"model": ErrorRead, "description": "Too many failed sign-ins; see Retry-After"},
+    },
+)
 async def issue_token(
     request: Request,
     auth: AuthService,
@@ -86,7 +93,7 @@ async def _refresh(auth: Auth, pool: ReadPool, token: str | None, now: datetime)
     return _token_read(auth.tokens.issue(user.principal, user.generation))
 
 
-@router.get("/me")
+@router.get("/me", responses={401: REFUSED[401]})
 async def me(user: CurrentUser) -> MeRead:
     """Who the token says the caller is: roles, scopes, and whether it may read personal data."""
     return MeRead.of(user)

@@ -16,7 +16,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "The event store does not answer"}})
 def readyz(app: SukumaApp) -> JSONResponse:
     """The event store answers."""
     try:

@@ -53,9 +53,48 @@ class WrittenRead(BaseModel):
 _ENVELOPE = {"originator_id", "originator_version", "originator_topic", "timestamp"}
 
 
+class ErrorRead(BaseModel):
+    """A refused request (400, 401, 404, 429): what went wrong."""
+
+    detail: str
+
+
+class ForbiddenRead(ErrorRead):
+    """403: the caller sees the object but may not take this action."""
+
+    action: str
+
+
+class RuleRead(ErrorRead):
+    """409: the rule the command broke (or ``unique-id``, ``concurrent-writers``)."""
+
+    rule: str
+
+
+class StaleVersionRead(ErrorRead):
+    """412: If-Match named another version than the current one."""
+
+    expected_version: int
+    current_version: int
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+# OpenAPI "responses" every authenticated route may answer (api.errors maps the exceptions).
+REFUSED: Responses = {
+    401: {"model": ErrorRead, "description": "No valid access token"},
+    403: {"model": ForbiddenRead, "description": "The caller may not take this action"},
+    404: {"model": ErrorRead, "description": "Unknown id, or outside the caller's scope"},
+}
+# ... and what a command may answer besides (its 422 is FastAPI's validation error).
+_COMMAND_REFUSED: Responses = {
+    400: {"model": ErrorRead, "description": "The body cannot be decoded (not UTF-8)"},
+    409: {"model": RuleRead, "description": "The command breaks a rule"},
+    412: {"model": StaleVersionRead, "description": "If-Match is not the current version"},
+}
 # OpenAPI "responses" for command routes (their JSONResponse bodies are WrittenRead).
-WRITTEN: dict[int | str, dict[str, Any]] = {200: {"model": WrittenRead}}
-CREATED: dict[int | str, dict[str, Any]] = {201: {"model": WrittenRead}}
+WRITTEN: Responses = {200: {"model": WrittenRead}, **_COMMAND_REFUSED}
+CREATED: Responses = {201: {"model": WrittenRead}, **_COMMAND_REFUSED}
 
 
 class EventRead(BaseModel):

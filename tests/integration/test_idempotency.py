@@ -87,3 +87,29 @@ async def test_keys_are_scoped_per_actor(
 
     assert mine.status_code == theirs.status_code == 201
     assert len((await client.get(f"/v1/households/{household_id}")).json()["visits"]) == 2
+
+
+async def test_after_erasure_a_key_reused_on_another_route_is_refused_not_replayed(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    # Given a need recorded with a key, and then its household's personal data erased
+    household_id = await household(client, ward_id)
+    headers = {"Idempotency-Key": "phone-42-need-3"}
+    need = {"category": "water", "severity": "medium"}
+    first = await client.post(f"/v1/households/{household_id}/needs", json=need, headers=headers)
+    assert first.status_code == 201
+    erase = {"reason": "data subject asked"}
+    erased = await client.post(f"/v1/households/{household_id}/erase", json=erase)
+    assert erased.status_code == 200
+
+    # When the same key comes with another request
+    other = await client.post(
+        "/v1/field-workers", json={"name": "T. Mkhize", "cadre": "ccg"}, headers=headers
+    )
+
+    # Then it is refused (the erased receipt still knows its route), not the need's answer
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    # And the need's own retry still replays
+    retry = await client.post(f"/v1/households/{household_id}/needs", json=need, headers=headers)
+    assert (retry.status_code, retry.json()) == (201, first.json())

@@ -37,3 +37,23 @@ async def test_the_public_routes_and_the_docs_answer_without_a_token(
     sign_in = await anonymous.post("/v1/auth/token", data={"username": "x", "password": "y"})
     assert sign_in.status_code == 401  # a refused sign-in, not a missing token
     assert "OAuth2PasswordBearer" in (await anonymous.get("/openapi.json")).text
+
+
+def test_every_operation_documents_the_refusals_it_may_answer(api: FastAPI) -> None:
+    """The schema lists what api.errors can answer, so clients (and the fuzz test) can rely
+    on it: every authenticated route 401/403/404, every command also 400/409/412/422."""
+    undocumented = {}
+    for path, item in api.openapi()["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            wanted = {"200"} if (method.upper(), path) in PUBLIC else {"401", "403", "404"}
+            if path == "/v1/me":  # the caller's own identity: nothing to refuse but the token
+                wanted = {"401"}
+            if method == "post" and path != "/v1/auth/token":
+                wanted |= {"400", "409", "412", "422"}
+            if not wanted <= codes:
+                undocumented[f"{method.upper()} {path}"] = sorted(wanted - codes)
+
+    assert undocumented == {}
+    token = api.openapi()["paths"]["/v1/auth/token"]["post"]["responses"]
+    assert {"401", "429"} <= set(token)
