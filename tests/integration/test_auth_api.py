@@ -8,7 +8,7 @@ import httpx
 import jwt
 import pytest
 
-from domain.access.principal import Role
+from domain.access.principal import PII_READ, Role
 from domain.application import Sukuma
 from tests.integration.conftest import TEST_PASSWORD, ClientAs, Clock, add_user
 from tests.integration.helpers import household
@@ -178,7 +178,7 @@ async def test_a_permitted_object_with_a_forbidden_action_answers_403(
 async def test_only_an_admin_manages_users(
     anonymous: httpx.AsyncClient, client_as: ClientAs, ward_id: str
 ) -> None:
-    admin = await client_as(Role.ADMIN)
+    admin = await client_as(Role.ADMIN, "municipality:KZN225")  # the new user's ward is in it
     convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
     new_user = {
         "username": "zanele",
@@ -201,3 +201,37 @@ async def test_only_an_admin_manages_users(
     assert (
         await convener.post("/v1/users", json={**new_user, "username": "x2"})
     ).status_code == 403
+
+
+async def test_an_admin_cannot_escalate_itself_or_grant_beyond_its_area(
+    client_as: ClientAs, application: Sukuma, ward_id: str
+) -> None:
+    local = await client_as(Role.ADMIN, "municipality:KZN225", username="local-admin")
+    province = await client_as(Role.ADMIN, "province:KZN", username="province-admin")
+    add_user(application, "zola", (Role.FIELD_WORKER,), (f"ward:{ward_id}",))
+    add_user(application, "far", (Role.FIELD_WORKER,), ("district:DC43",))
+    new_user = {"username": "n1", "roles": ["convener"], "password": "n1-password-123"}
+
+    refused = [
+        await local.post("/v1/users/local-admin/scopes", json={"scope": "province:KZN"}),
+        await local.post("/v1/users/local-admin/roles", json={"role": "analyst"}),
+        await province.post("/v1/users/province-admin/scopes", json={"scope": PII_READ}),
+        await local.post("/v1/users/zola/scopes", json={"scope": "district:DC22"}),
+        await local.post("/v1/users/zola/scopes", json={"scope": PII_READ}),
+        await local.post("/v1/users/zola/roles", json={"role": "admin"}),
+        await local.post("/v1/users/far/roles", json={"role": "convener"}),
+        await local.post("/v1/users", json={**new_user, "scopes": ["province:KZN"]}),
+        await local.post("/v1/users", json={**new_user, "roles": ["admin"], "scopes": []}),
+    ]
+    allowed = [
+        await local.post("/v1/users/zola/roles", json={"role": "convener"}),
+        await local.post("/v1/users/zola/scopes", json={"scope": "department:SASSA"}),
+        await local.post("/v1/users", json={**new_user, "scopes": [f"ward:{ward_id}"]}),
+        await province.post("/v1/users/zola/scopes", json={"scope": PII_READ}),
+        await province.post("/v1/users/far/roles", json={"role": "admin"}),
+    ]
+
+    assert [r.status_code for r in refused] == [403] * len(refused), [r.text for r in refused]
+    assert [r.status_code for r in allowed] == [200, 200, 201, 200, 200], [r.text for r in allowed]
+    assert application.user_named("local-admin").principal.scopes == {"municipality:KZN225"}
+    assert application.user_named("zola").roles == ["field_worker", "convener"]

@@ -85,7 +85,7 @@ def test_users_are_listed_in_order_of_creation(app: Sukuma) -> None:
 
 def test_only_an_admin_manages_users(app: Sukuma) -> None:
     add(app, "thandi")
-    admin = Principal("a", "admin", frozenset({Role.ADMIN}))
+    admin = Principal("a", "admin", frozenset({Role.ADMIN}), frozenset({"municipality:KZN225"}))
     outsider = convener(WARD)
 
     app.assign_scope("thandi", f"ward:{WARD}", ctx(admin))
