@@ -60,14 +60,15 @@ async def issue_token(
         raise _missing("password" if username else "username", "password")
     address = request.client.host if request.client else "unknown"
     limits = auth.throttle.limits(username, address)
-    wait = await auth.throttle.retry_after(pool, limits, now)
-    if wait is not None:
-        raise TooManyAttempts(wait)
+    # Counted as a failure before the password is checked (parallel guesses see each other),
+    # taken back if it succeeds.
+    wait, attempt = await auth.throttle.begin(pool, limits, now)
+    if attempt is None:
+        raise TooManyAttempts(wait or 1)
     user = await run_in_threadpool(auth.signed_in, username, password)
     if user is None:
-        await auth.throttle.failed(pool, limits, now)
         raise NotAuthenticated("incorrect username or password", error=None)
-    await auth.throttle.succeeded(pool, limits)
+    await auth.throttle.succeeded(pool, limits, attempt)
     return _token_read(auth.tokens.issue(user.principal, user.generation))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -148,6 +149,27 @@ async def test_repeated_failures_for_a_user_answer_429_until_they_age_out(
     assert 1 <= int(blocked.headers["retry-after"]) <= 15 * 60
     clock.advance(seconds=int(blocked.headers["retry-after"]))
     assert (await sign_in(anonymous, thandi)).status_code == 200
+
+
+async def test_parallel_guesses_cannot_outrun_the_limit(
+    anonymous: httpx.AsyncClient, thandi: str
+) -> None:
+    # Each attempt is counted before its password is checked: of ten sent at once, at most
+    # the limit (5 per user) get as far as argon2; the rest are turned away.
+    answers = await asyncio.gather(*(sign_in(anonymous, thandi, f"guess-{n}") for n in range(10)))
+
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(401) <= 5, codes
+    assert set(codes) <= {401, 429}
+    assert codes.count(429) >= 5
+    assert (await sign_in(anonymous, thandi)).status_code == 429
+
+
+async def test_a_successful_sign_in_does_not_count_against_the_address(
+    anonymous: httpx.AsyncClient, thandi: str
+) -> None:
+    for _ in range(25):  # beyond the address's limit of 20, all of them right
+        assert (await sign_in(anonymous, thandi)).status_code == 200
 
 
 async def test_repeated_failures_from_one_address_answer_429_for_every_name(
