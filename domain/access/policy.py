@@ -233,6 +233,11 @@ def _role_sees(principal: Principal, role: Role, kind: str, location: Location) 
     return in_area
 
 
+def roles_seeing(principal: Principal, kind: str, location: Location) -> frozenset[Role]:
+    """The principal's roles that may read an object of ``kind`` at ``location``."""
+    return frozenset(r for r in principal.roles if _role_sees(principal, r, kind, location))
+
+
 def decide(principal: Principal, action: str, location: Location) -> Decision:
     """Allow, forbid (403) or hide (404) ``action`` on an object at ``location``."""
     kind, _, verb = action.partition(".")
