@@ -14,6 +14,7 @@ from api.auth.throttle import use_refresh_token
 from api.auth.tokens import InvalidToken, TokenPair
 from api.deps import Clock, CurrentUser, ReadPool, get_auth
 from api.schemas.users import MeRead, TokenRead
+from domain.context import CommandContext
 
 router = APIRouter(tags=["auth"])
 
@@ -80,11 +81,25 @@ async def _refresh(auth: Auth, pool: ReadPool, token: str | None, now: datetime)
     except InvalidToken as exc:
         raise NotAuthenticated(str(exc)) from None
     if not await use_refresh_token(pool, claims.jti, claims.expires_at, now):
+        # A refresh token works once: a second use means it was copied, and which of the two
+        # holders is the thief is unknown, so every session of the user ends (both chains).
+        await run_in_threadpool(_end_sessions, auth, claims.user_id, now)
         raise NotAuthenticated("this refresh token was already used")
     user = await run_in_threadpool(auth.current_user, claims.user_id)
     if user is None or not user.active or user.generation != claims.generation:
         raise NotAuthenticated("the session has ended")
     return _token_read(auth.tokens.issue(user.principal, user.generation))
+
+
+def _end_sessions(auth: Auth, user_id: str, now: datetime) -> None:
+    user = auth.current_user(user_id)
+    if user is None or not user.active:
+        return
+    ctx = CommandContext(actor="system:auth", occurred_at=now)
+    try:
+        auth.application.end_sessions(user.id, "refresh token reused", ctx)
+    finally:
+        auth.states.forget(user_id)
 
 
 @router.get("/me")

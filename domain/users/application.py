@@ -137,3 +137,10 @@ class UserCommands(ApplicationBase):
         return self._change_user(
             username, ctx, "deactivate", lambda u: u.deactivate(reason, at, actor)
         )
+
+    def end_sessions(self, user: UUID, reason: str, ctx: CommandContext) -> Written:
+        """Ends every session of the user, by id (the system, on a replayed refresh token)."""
+        at, actor = ctx.occurred_at, ctx.actor
+        return self._change(
+            User, user, ctx, lambda u: u.end_sessions(reason, at, actor), action="password"
+        )

@@ -106,13 +106,39 @@ async def test_a_refresh_token_is_replaced_and_works_once(
     grant = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
 
     renewed = await anonymous.post("/v1/auth/token", data=grant)
+    me = await anonymous.get("/v1/me", headers=bearer(renewed.json()["access_token"]))
     replayed = await anonymous.post("/v1/auth/token", data=grant)
 
     assert renewed.status_code == 200
     assert renewed.json()["refresh_token"] != first["refresh_token"]
-    me = await anonymous.get("/v1/me", headers=bearer(renewed.json()["access_token"]))
     assert me.status_code == 200
     assert replayed.status_code == 401
+
+
+async def test_a_replayed_refresh_token_ends_every_session_of_the_user(
+    anonymous: httpx.AsyncClient, thandi: str, application: Sukuma
+) -> None:
+    # Given a refresh token copied by a thief, and the chain of whoever refreshed first
+    stolen = await tokens(anonymous, thandi)
+    other_session = await tokens(anonymous, thandi)
+    grant = {"grant_type": "refresh_token", "refresh_token": stolen["refresh_token"]}
+    chain = (await anonymous.post("/v1/auth/token", data=grant)).json()
+    assert (await anonymous.get("/v1/me", headers=bearer(chain["access_token"]))).is_success
+
+    # When the other holder replays it
+    replayed = await anonymous.post("/v1/auth/token", data=grant)
+
+    # Then it is refused and every session of the user ends, the first chain's too
+    assert replayed.status_code == 401
+    for session in (chain, other_session):
+        assert (
+            await anonymous.get("/v1/me", headers=bearer(session["access_token"]))
+        ).status_code == 401
+        renew = {"grant_type": "refresh_token", "refresh_token": session["refresh_token"]}
+        assert (await anonymous.post("/v1/auth/token", data=renew)).status_code == 401
+    assert application.user_named(thandi).generation == 1
+    # And the real user signs in again with the password
+    assert (await sign_in(anonymous, thandi)).status_code == 200
 
 
 async def test_deactivation_and_a_password_change_end_sessions_at_once(
