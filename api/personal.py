@@ -14,6 +14,7 @@ from api.history import history_of
 from api.schemas.common import EventRead, HistoryRead
 from api.schemas.households import HouseholdRead
 from api.schemas.referrals import HouseholdContact, ReferralRead
+from domain.access.locations import location_of
 from domain.access.principal import Principal
 from domain.access.visibility import (
     Sight,
@@ -38,11 +39,22 @@ def _record_read(
         )
 
 
+def sight_of(principal: Principal, household: Household, referral: Referral | None = None) -> Sight:
+    """The one decision of what this caller sees of the household (through ``referral``)."""
+    return personal_sight(
+        principal,
+        household.consent,
+        household.personal_data_erased,
+        at=location_of(household),
+        department=referral.department if referral is not None else None,
+    )
+
+
 def household_read(
     app: Sukuma, principal: Principal, household: Household, endpoint: str
 ) -> HouseholdRead:
     """The household as this caller may see it."""
-    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    sight = sight_of(principal, household)
     shaped, shown = shape_household(HouseholdRead.of(household).model_dump(), sight)
     _record_read(app, principal, household.id, endpoint, shown)
     return HouseholdRead.model_validate(shaped)
@@ -63,9 +75,11 @@ def shaped_history(
     household: Household,
     history: HistoryRead,
     endpoint: str,
+    referral: Referral | None = None,
 ) -> HistoryRead:
-    """A household's (or one of its referrals') history as this caller may see it."""
-    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    """A household's (or one of its referrals', given as ``referral``) history as this caller
+    may see it."""
+    sight = sight_of(principal, household, referral)
     events, shown = _shape_events(history.events, sight)
     state = history.state
     if state is not None and history.id == str(household.id):
@@ -91,7 +105,7 @@ def referral_read(
     if not referral.personal_data_shared:
         return read
     household = app.get(Household, UUID(referral.household_id))
-    sight = personal_sight(principal, household.consent, household.personal_data_erased)
+    sight = sight_of(principal, household, referral)
     contact, shown = head_contact(HouseholdRead.of(household).model_dump(), sight)
     _record_read(app, principal, household.id, endpoint, shown)
     if contact is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx  # readiness probe only
+from pydantic import SecretStr
 
 from api.auth.tokens import Tokens
 from domain.access.principal import Principal, Role
@@ -129,10 +131,26 @@ async def _http_load(
     return commands / elapsed
 
 
+#: This run's keys, shared with the server processes (they refuse the development defaults).
+BENCH_KEYS = {
+    "SUKUMA_SECRET_KEY": secrets.token_hex(32),
+    "SUKUMA_MASTER_KEY": secrets.token_hex(32),
+}
+
+
+def bench_settings(url: str, data_dir: Path) -> Settings:
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        secret_key=SecretStr(BENCH_KEYS["SUKUMA_SECRET_KEY"]),
+        master_key=SecretStr(BENCH_KEYS["SUKUMA_MASTER_KEY"]),
+    )
+
+
 @contextmanager
 def api_server(url: str, port: int, workers: int) -> Iterator[None]:
     """The real API under uvicorn in its own process(es), on loopback."""
-    env = {**os.environ, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **BENCH_KEYS, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "sukuma.wiring:asgi_app",
         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
@@ -167,7 +185,7 @@ def main() -> None:
     settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     admin_url = ensure_database(settings)
     url = create_database(admin_url, f"bench_{uuid.uuid4().hex[:8]}")
-    settings = Settings(database_url=url, data_dir=data_dir)
+    settings = bench_settings(url, data_dir)
     ward_id = geography().wards_in("municipality", "KZN225")[0].id
     setup = build_application(settings, url)
     households = _households(setup, args.households, ward_id)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.commands import _post, api_server
+from bench.commands import BENCH_KEYS, _post, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from sukuma.database import create_database, ensure_database
@@ -109,7 +109,7 @@ def main() -> None:
         Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     )
     url = create_database(admin, f"bench_{uuid.uuid4().hex[:8]}")
-    settings = Settings(database_url=url, data_dir=data_dir)
+    settings = bench_settings(url, data_dir)
     app = build_application(settings, url)
     ward = geography().wards_in("municipality", "KZN225")[0].id
     households = [uuid.uuid4() for _ in range(args.households)]
@@ -118,7 +118,7 @@ def main() -> None:
         app.register_household(household_id, ward, "formal", None, None, None, ctx)
     app.close()
 
-    env = {**os.environ, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **BENCH_KEYS, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
     projector = subprocess.Popen([sys.executable, "-m", "sukuma.cli", "project"], env=env)
     watcher = Watcher(url)
     try:

@@ -22,7 +22,7 @@ from rich.progress import (
 
 from projections.runner import Progress as ProjectorProgress
 from sukuma.database import ensure_database
-from sukuma.settings import Settings
+from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
 from sukuma.wiring import build_api, build_application, build_projector
 
@@ -93,7 +93,7 @@ def serve(
 
     from scheduler.main import SchedulerThread, build_sweeper
 
-    settings = Settings()
+    settings = load_settings()
     database_url = ensure_database(settings)
     if demo:
         load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
@@ -127,7 +127,7 @@ def demo(
     if_empty: Annotated[bool, typer.Option(help="Only load when the event log is empty")] = False,
 ) -> None:
     """Load a realistic synthetic dataset (KZN wards, households, referrals, meetings)."""
-    settings = Settings()
+    settings = load_settings()
     load_demo(settings, ensure_database(settings), households, seed, if_empty)
 
 
@@ -140,7 +140,7 @@ def project(
     page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
 ) -> None:
     """Run the projector: keep the read models up to date (LISTEN/NOTIFY, batched pages)."""
-    settings = Settings()
+    settings = load_settings()
     application = build_application(settings, ensure_database(settings))
     runner = build_projector(application, names or (), page_size=page_size)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
@@ -170,7 +170,7 @@ def projections_rebuild(
     from projections.rebuild import rebuild
     from projections.registry import PROJECTIONS
 
-    settings = Settings()
+    settings = load_settings()
     application = build_application(settings, ensure_database(settings))
     recorder = application.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
@@ -214,7 +214,7 @@ def run_scheduler() -> None:
 
     from scheduler.main import build_sweeper, run_until
 
-    settings = Settings()
+    settings = load_settings()
     application = build_application(settings, ensure_database(settings))
     sweeper = build_sweeper(settings, application)
 
@@ -253,7 +253,7 @@ def rules_run(
     """Run one sweep now and print what it raised, escalated and resolved."""
     from scheduler.main import build_sweeper
 
-    settings = Settings()
+    settings = load_settings()
     application = build_application(settings, ensure_database(settings))
     sweeper = build_sweeper(settings, application)
     try:

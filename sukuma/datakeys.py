@@ -2,10 +2,11 @@
 
 A key row belongs to one aggregate (a household, or a referral of that household) and names
 its household, so erasure destroys every key of the household at once. A destroyed key leaves
-a tombstone (``wrapped_key`` NULL): it is never created again, so personal data written after
-an erasure is not stored at all. Keys are cached per process (bounded, with a short lifetime,
-so a key erased by another process is forgotten here soon after; the erasure event itself
-blanks the aggregate's personal state on replay).
+a tombstone (``wrapped_key`` NULL): it is never created again, nor is a key for a new aggregate
+of that household (a referral made after the erasure gets a tombstone), so personal data
+written after an erasure is not stored at all. Keys are cached per process (bounded, with a
+short lifetime, so a key erased by another process is forgotten here soon after; the erasure
+event itself blanks the aggregate's personal state on replay).
 """
 
 from __future__ import annotations
@@ -81,8 +82,17 @@ class DataKeyStore:
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
         t = Identifier(datastore.schema), Identifier(table)
+        # A new aggregate of an erased household (a referral made after the erasure) gets a
+        # tombstone, not a live key: the household's row is locked (FOR SHARE) so an erasure
+        # committing meanwhile is seen, and the check and the insert are one statement.
         self.sql_insert = SQL(
-            "INSERT INTO {0}.{1} (aggregate_id, household_id, wrapped_key) VALUES (%s, %s, %s) "
+            "WITH household AS (SELECT wrapped_key IS NULL AS erased FROM {0}.{1} "
+            "WHERE aggregate_id = %(household)s FOR SHARE), "
+            "erased AS (SELECT coalesce((SELECT erased FROM household), false) AS yes) "
+            "INSERT INTO {0}.{1} (aggregate_id, household_id, wrapped_key, erased_at) "
+            "SELECT %(id)s, %(household)s, "
+            "CASE WHEN erased.yes THEN NULL ELSE %(wrapped)s::bytea END, "
+            "CASE WHEN erased.yes THEN now() END FROM erased "
             "ON CONFLICT (aggregate_id) DO NOTHING RETURNING wrapped_key"
         ).format(*t)
         self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
@@ -114,17 +124,25 @@ class DataKeyStore:
         return self._remember(aggregate_id, self._unwrap(aggregate_id, row["wrapped_key"]))
 
     def key_or_create(self, aggregate_id: UUID, household_id: UUID | None) -> bytes | Erased:
-        """The aggregate's key, created now if it has none (concurrent creators agree on one)."""
+        """The aggregate's key, created now if it has none (concurrent creators agree on one).
+
+        If the household it belongs to was erased, the new row is a tombstone: ``"erased"``.
+        """
         found = self.key(aggregate_id)
         if found is not None:
             return found
         new = AESGCM.generate_key(bit_length=256)
+        params = {
+            "id": aggregate_id,
+            "household": household_id,
+            "wrapped": self._wrap(aggregate_id, new),
+        }
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self.sql_insert, (aggregate_id, household_id, self._wrap(aggregate_id, new))
-            )
+            curs.execute(self.sql_insert, params)
             inserted = curs.fetchone()
         if inserted is not None:
+            if inserted["wrapped_key"] is None:
+                return self._remember(aggregate_id, ERASED_KEY)
             return self._remember(aggregate_id, new)
         # Another writer created it first (or erased it): a new statement sees its row.
         found = self.key(aggregate_id)

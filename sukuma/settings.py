@@ -6,7 +6,10 @@ the dict that ``Settings.eventsourcing_env`` builds, never with process environm
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -29,6 +32,9 @@ DEV_SECRET_KEY = "sukuma-dev-secret-key-change-me-in-production"
 
 #: Used when no SUKUMA_MASTER_KEY is set: fine on a laptop, never in production.
 DEV_MASTER_KEY = "sukuma-dev-master-key-change-me-in-production"
+
+#: Where an embedded-database install keeps the keys generated for it (mode 0600).
+KEYS_FILE = "keys.json"
 
 _warned_dev_secret = False
 _warned_dev_master_key = False
@@ -202,6 +208,37 @@ class Settings(BaseSettings):
             logger.warning("SUKUMA_MASTER_KEY is not set: using the development key")
         return self
 
+    def with_startup_keys(self) -> Settings:
+        """These settings for a process about to start: never the published development keys.
+
+        Against ``SUKUMA_DATABASE_URL`` a development key is refused (``SystemExit`` with the
+        reason). With the embedded database, keys generated once for this data directory
+        (``<data_dir>/keys.json``, mode 0600) take their place, so data survives restarts.
+        """
+        missing = [
+            name
+            for name, is_dev in (
+                ("SUKUMA_SECRET_KEY", self.uses_dev_secret_key),
+                ("SUKUMA_MASTER_KEY", self.uses_dev_master_key),
+            )
+            if is_dev
+        ]
+        if not missing:
+            return self
+        if self.database_url:
+            raise SystemExit(
+                f"sukuma: refusing to start: {' and '.join(missing)} not set (the development "
+                "default is published in the source). Set each, e.g. `openssl rand -hex 32`, and "
+                "keep SUKUMA_MASTER_KEY: it unlocks the stored personal data."
+            )
+        keys = local_keys(self.data_dir)
+        update: dict[str, SecretStr] = {}
+        if self.uses_dev_secret_key:
+            update["secret_key"] = SecretStr(keys["secret_key"])
+        if self.uses_dev_master_key:
+            update["master_key"] = SecretStr(keys["master_key"])
+        return self.model_copy(update=update)
+
     @property
     def uses_dev_master_key(self) -> bool:
         return self.master_key.get_secret_value() == DEV_MASTER_KEY
@@ -237,3 +274,40 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": str(self.database_lock_timeout),
             "CREATE_TABLE": "y",
         }
+
+
+def local_keys(data_dir: Path) -> dict[str, str]:
+    """The keys of an embedded-database install, generated on first use (mode 0600).
+
+    A data directory whose database predates this file was written under the development
+    master key: that one is kept (with a warning) so its personal data stays readable.
+    """
+    data_dir = data_dir.expanduser()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / KEYS_FILE
+    try:
+        keys = json.loads(path.read_text())
+        return {"secret_key": str(keys["secret_key"]), "master_key": str(keys["master_key"])}
+    except FileNotFoundError:
+        pass
+    master = secrets.token_hex(32)
+    if (data_dir / "pg").exists():
+        logger.warning(
+            "%s: the embedded database predates generated keys; keeping the development "
+            "master key for its data (re-create the data directory to replace it)",
+            data_dir,
+        )
+        master = DEV_MASTER_KEY
+    keys = {"secret_key": secrets.token_hex(32), "master_key": master}
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return local_keys(data_dir)
+    with os.fdopen(fd, "w") as out:
+        json.dump(keys, out)
+    return keys
+
+
+def load_settings() -> Settings:
+    """The settings of a process that starts Sukuma (CLI commands, the ASGI factory)."""
+    return Settings().with_startup_keys()

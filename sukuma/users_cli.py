@@ -18,7 +18,7 @@ from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import DomainError
 from sukuma.database import ensure_database
-from sukuma.settings import Settings
+from sukuma.settings import load_settings
 from sukuma.wiring import build_application
 
 MIN_PASSWORD_LENGTH = 10
@@ -29,7 +29,7 @@ console = Console(stderr=True)
 
 @contextmanager
 def _application() -> Iterator[Sukuma]:
-    settings = Settings()
+    settings = load_settings()
     application = build_application(settings, ensure_database(settings))
     try:
         yield application

@@ -12,7 +12,7 @@ from api.main import create_app
 from domain.application import Sukuma
 from projections.registry import DDL_LOCK_KEY, open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
-from sukuma.settings import Settings
+from sukuma.settings import Settings, load_settings
 from sukuma.shredding import protect_personal_data
 
 
@@ -33,7 +33,7 @@ def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
 
 def asgi_app() -> FastAPI:
     """Factory for ``uvicorn --factory`` (several workers): needs SUKUMA_DATABASE_URL."""
-    settings = Settings()
+    settings = load_settings()
     if settings.database_url is None:
         raise RuntimeError("set SUKUMA_DATABASE_URL to run the API with several workers")
     api, _ = build_api(settings, settings.database_url)

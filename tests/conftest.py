@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from sukuma.database import create_database, drop_database, start_embedded_postgres
 from sukuma.settings import Settings
@@ -58,7 +59,18 @@ def fresh_db_url(database_url: str) -> Iterator[str]:
         drop_database(database_url, name)
 
 
+#: Explicit keys: a process started against a database URL refuses the development ones.
+TEST_SECRET_KEY = "test-secret-key-" + "0" * 48
+TEST_MASTER_KEY = "test-master-key-" + "1" * 48
+
+
 @pytest.fixture
 def settings(fresh_db_url: str, tmp_path: Path) -> Settings:
     """Settings pointing at this test's fresh database (no ``.env``; data_dir is tmp_path)."""
-    return Settings(_env_file=None, database_url=fresh_db_url, data_dir=tmp_path)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=fresh_db_url,
+        data_dir=tmp_path,
+        secret_key=SecretStr(TEST_SECRET_KEY),
+        master_key=SecretStr(TEST_MASTER_KEY),
+    )

@@ -4,6 +4,10 @@ A sliding window (``SUKUMA_LOGIN_WINDOW_SECONDS``): once a key has had its limit
 within the window, sign-in for it answers 429 until enough of them age out, so an attacker is
 slowed and the real user is never locked out for longer than the window. The table is shared,
 so every API replica counts the same failures.
+
+An attempt is counted *before* its password is checked (``begin``: under a per-key advisory
+lock, check the window and record the attempt in one transaction), so parallel guesses cannot
+all pass the check while argon2 runs; a successful attempt is then taken back (``succeeded``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
+from uuid import UUID, uuid4
 
 TABLE = "auth_login_failures"
 USED_REFRESH_TABLE = "auth_refresh_tokens_used"
@@ -19,6 +24,8 @@ USED_REFRESH_TABLE = "auth_refresh_tokens_used"
 DDL = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (key text NOT NULL, failed_at timestamptz NOT NULL)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE} (key, failed_at)",
+    # Which sign-in recorded the row, so a successful one takes back only its own.
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS attempt uuid",
     f"CREATE TABLE IF NOT EXISTS {USED_REFRESH_TABLE} "
     "(jti text PRIMARY KEY, expires_at timestamptz NOT NULL)",
 )
@@ -58,16 +65,35 @@ class LoginThrottle:
                 waits.append(max(1, ceil((pivot + self.window - now).total_seconds())))
         return max(waits) if waits else None
 
-    async def failed(self, db: Any, limits: list[Limit], now: datetime) -> None:
-        await db.executemany(
-            f"INSERT INTO {TABLE} (key, failed_at) VALUES ($1, $2)",
-            [(limit.key, now) for limit in limits],
-        )
-        await db.execute(f"DELETE FROM {TABLE} WHERE failed_at <= $1", now - self.window)
+    async def begin(
+        self, pool: Any, limits: list[Limit], now: datetime
+    ) -> tuple[int | None, UUID | None]:
+        """Count this attempt as a failure until it succeeds: ``(retry_after, None)`` when a
+        limit is reached (nothing recorded), else ``(None, attempt)``.
 
-    async def succeeded(self, db: Any, limits: list[Limit]) -> None:
-        """The user proved who they are: their own failures no longer count (the address's do)."""
-        await db.execute(f"DELETE FROM {TABLE} WHERE key = $1", limits[0].key)
+        Per key, an advisory transaction lock serialises the check and the insert, so of N
+        parallel attempts at most the limit get to check a password.
+        """
+        attempt = uuid4()
+        async with pool.acquire() as conn, conn.transaction():
+            for key in sorted(limit.key for limit in limits):  # one order: no deadlock
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+            wait = await self.retry_after(conn, limits, now)
+            if wait is not None:
+                return wait, None
+            await conn.executemany(
+                f"INSERT INTO {TABLE} (key, failed_at, attempt) VALUES ($1, $2, $3)",
+                [(limit.key, now, attempt) for limit in limits],
+            )
+            await conn.execute(f"DELETE FROM {TABLE} WHERE failed_at <= $1", now - self.window)
+        return None, attempt
+
+    async def succeeded(self, db: Any, limits: list[Limit], attempt: UUID) -> None:
+        """The user proved who they are: their own failures no longer count, and this attempt
+        not for the address either (the address's other failures still do)."""
+        await db.execute(
+            f"DELETE FROM {TABLE} WHERE key = $1 OR attempt = $2", limits[0].key, attempt
+        )
 
 
 async def use_refresh_token(db: Any, jti: str, expires_at: datetime, now: datetime) -> bool:

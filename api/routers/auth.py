@@ -15,6 +15,7 @@ from api.auth.tokens import InvalidToken, TokenPair
 from api.deps import Clock, CurrentUser, ReadPool, get_auth
 from api.schemas.common import REFUSED, ErrorRead
 from api.schemas.users import MeRead, TokenRead
+from domain.context import CommandContext
 
 router = APIRouter(tags=["auth"])
 
@@ -67,14 +68,15 @@ async def issue_token(
         raise _missing("password" if username else "username", "password")
     address = request.client.host if request.client else "unknown"
     limits = auth.throttle.limits(username, address)
-    wait = await auth.throttle.retry_after(pool, limits, now)
-    if wait is not None:
-        raise TooManyAttempts(wait)
+    # Counted as a failure before the password is checked (parallel guesses see each other),
+    # taken back if it succeeds.
+    wait, attempt = await auth.throttle.begin(pool, limits, now)
+    if attempt is None:
+        raise TooManyAttempts(wait or 1)
     user = await run_in_threadpool(auth.signed_in, username, password)
     if user is None:
-        await auth.throttle.failed(pool, limits, now)
         raise NotAuthenticated("incorrect username or password", error=None)
-    await auth.throttle.succeeded(pool, limits)
+    await auth.throttle.succeeded(pool, limits, attempt)
     return _token_read(auth.tokens.issue(user.principal, user.generation))
 
 
@@ -86,11 +88,25 @@ async def _refresh(auth: Auth, pool: ReadPool, token: str | None, now: datetime)
     except InvalidToken as exc:
         raise NotAuthenticated(str(exc)) from None
     if not await use_refresh_token(pool, claims.jti, claims.expires_at, now):
+        # A refresh token works once: a second use means it was copied, and which of the two
+        # holders is the thief is unknown, so every session of the user ends (both chains).
+        await run_in_threadpool(_end_sessions, auth, claims.user_id, now)
         raise NotAuthenticated("this refresh token was already used")
     user = await run_in_threadpool(auth.current_user, claims.user_id)
     if user is None or not user.active or user.generation != claims.generation:
         raise NotAuthenticated("the session has ended")
     return _token_read(auth.tokens.issue(user.principal, user.generation))
+
+
+def _end_sessions(auth: Auth, user_id: str, now: datetime) -> None:
+    user = auth.current_user(user_id)
+    if user is None or not user.active:
+        return
+    ctx = CommandContext(actor="system:auth", occurred_at=now)
+    try:
+        auth.application.end_sessions(user.id, "refresh token reused", ctx)
+    finally:
+        auth.states.forget(user_id)
 
 
 @router.get("/me", responses={401: REFUSED[401]})

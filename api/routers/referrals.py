@@ -67,8 +67,9 @@ def referral_history(
     referral_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
 ) -> HistoryRead:
     history = history_of(app, Referral, referral_id, as_of, ReferralRead.of, user)
-    household = app.get(Household, UUID(app.get(Referral, referral_id).household_id))
-    return shaped_history(app, user, household, history, "GET /v1/referrals/{id}/history")
+    referral = app.get(Referral, referral_id)
+    household = app.get(Household, UUID(referral.household_id))
+    return shaped_history(app, user, household, history, "GET /v1/referrals/{id}/history", referral)
 
 
 def _run(

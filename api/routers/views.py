@@ -40,6 +40,7 @@ from api.schemas.views import (
     encode_cursor,
 )
 from api.scope import visible_area
+from domain.access.policy import Area
 from domain.reference.geography import PROVINCE_CODE, geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.registry import PROJECTIONS
@@ -259,6 +260,10 @@ async def field_worker_activity(
     visible_area(user, "ward", ward)
     today = _today(clock)
     rows = await readmodels.field_worker_activity(pool, ward, today)
+    # A worker's other wards only as far as the caller's own area reaches.
+    area = Area.of(user)
+    for row in rows:
+        row["ward_ids"] = [w for w in row["ward_ids"] if area.covers_ward(w)]
     return FieldWorkerActivityList.model_validate(
         {"ward_id": ward, "as_of": today, "data": rows, "freshness": fresh}
     )

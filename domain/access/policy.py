@@ -17,11 +17,12 @@ read side), so an object hidden here is hidden from every list, export and dashb
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from domain.access.principal import Principal, Role
+from domain.access.principal import PII_READ, Principal, Role
 from domain.errors import NotFoundError
 from domain.reference.geography import geography
 
@@ -35,8 +36,8 @@ class Decision(StrEnum):
 class Forbidden(Exception):
     """The principal sees the object but may not do this action (HTTP 403)."""
 
-    def __init__(self, action: str) -> None:
-        super().__init__(f"not permitted: {action}")
+    def __init__(self, action: str, reason: str | None = None) -> None:
+        super().__init__(f"not permitted: {action}" + (f" ({reason})" if reason else ""))
         self.action = action
 
 
@@ -232,6 +233,11 @@ def _role_sees(principal: Principal, role: Role, kind: str, location: Location) 
     return in_area
 
 
+def roles_seeing(principal: Principal, kind: str, location: Location) -> frozenset[Role]:
+    """The principal's roles that may read an object of ``kind`` at ``location``."""
+    return frozenset(r for r in principal.roles if _role_sees(principal, r, kind, location))
+
+
 def decide(principal: Principal, action: str, location: Location) -> Decision:
     """Allow, forbid (403) or hide (404) ``action`` on an object at ``location``."""
     kind, _, verb = action.partition(".")
@@ -281,3 +287,78 @@ def row_scope(principal: Principal, kind: str) -> RowScope:
 def sees_area(principal: Principal, level: str, code: str) -> bool:
     """Whether a principal may see the aggregated views of an area."""
     return bool(principal.roles & VIEW_ROLES) and Area.of(principal).contains(level, code)
+
+
+GEOGRAPHIC_LEVELS: Final = ("ward", "municipality", "district", "province")
+
+
+def _geographic(scopes: Iterable[str]) -> list[tuple[str, str]]:
+    return [
+        (level, code)
+        for level, _, code in (s.partition(":") for s in scopes)
+        if level in GEOGRAPHIC_LEVELS
+    ]
+
+
+def authorize_account_change(
+    principal: Principal | None,
+    action: str,
+    target_id: str,
+    target_roles: Iterable[str],
+    target_scopes: Iterable[str],
+) -> None:
+    """Passwords and deactivation: an administrator acts only on accounts no more powerful
+    than itself (raise ``Forbidden``, 403), else a new password would let it sign in as them.
+
+    - every geographic scope of the user lies inside the administrator's area;
+    - another administrator, or a holder of ``pii:read``: a province-wide administrator only.
+
+    Its own password an administrator may change. ``None`` is the system: unrestricted.
+    """
+    if principal is None or principal.user_id == target_id:
+        return
+    area = Area.of(principal)
+    scopes = list(target_scopes)
+    if not area.province and (Role.ADMIN in set(target_roles) or PII_READ in scopes):
+        raise Forbidden(action, "an administrator or pii:read holder: a province-wide one only")
+    if not all(area.contains(level, code) for level, code in _geographic(scopes)):
+        raise Forbidden(action, "the user's area lies outside your own")
+
+
+def authorize_user_change(
+    principal: Principal | None,
+    action: str,
+    target_id: str,
+    target_scopes: Iterable[str],
+    *,
+    roles: Iterable[Role] = (),
+    scopes: Iterable[str] = (),
+) -> None:
+    """An administrator hands out only what it holds itself (raise ``Forbidden``, 403).
+
+    Checked by every user command that changes roles or scopes, after ``user.<verb>``:
+
+    - nobody changes its own account's roles or scopes;
+    - a granted geographic scope lies inside the administrator's own area;
+    - a role or a ``department:`` scope (which act over the user's whole area) only when every
+      geographic scope of the user lies inside the administrator's area;
+    - ``pii:read`` and the ``admin`` role only by a province-wide administrator.
+
+    A province-wide administrator's area contains everything, so only the first rule limits it.
+    ``None`` is the system (the CLI's bootstrap, the demo): unrestricted.
+    """
+    if principal is None:
+        return
+    if principal.user_id == target_id:
+        raise Forbidden(action, "an administrator may not change its own roles or scopes")
+    area = Area.of(principal)
+    granted_roles, granted = list(roles), list(scopes)
+    if not area.province and (Role.ADMIN in granted_roles or PII_READ in granted):
+        raise Forbidden(action, "pii:read and the admin role: a province-wide administrator only")
+    if not all(area.contains(level, code) for level, code in _geographic(granted)):
+        raise Forbidden(action, "the scope lies outside your own area")
+    acting_over_area = bool(granted_roles) or any(s.startswith("department:") for s in granted)
+    if acting_over_area and not all(
+        area.contains(level, code) for level, code in _geographic(target_scopes)
+    ):
+        raise Forbidden(action, "the user's area lies outside your own")

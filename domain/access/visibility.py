@@ -1,9 +1,13 @@
 """Which personal fields a caller sees of a household: one pure decision, one shaping.
 
-- field workers, conveners and admins act on the household: every personal field;
-- analysts see none unless granted ``pii:read``;
-- department officers see what they need to act (the head's name and phone, and what the war
-  room wrote on their referrals), and nothing once the household has withdrawn its consent;
+- field workers, conveners and admins who may read the household *where it lives now* act
+  on it: every personal field (a household moved away is no longer the old ward's business,
+  though the old ward still sees its referrals);
+- analysts see none unless granted ``pii:read`` (and the household is in their area);
+- the department officer a referral is addressed to sees what it needs to act (the head's
+  name and phone, and what the war room wrote on the referral), and nothing once the
+  household has withdrawn its consent;
+- anyone else sees none;
 - erased fields read ``ERASED`` to everyone; hidden ones read ``WITHHELD``.
 """
 
@@ -13,6 +17,7 @@ import copy
 from enum import StrEnum
 from typing import Any
 
+from domain.access.policy import Location, departments_of, roles_seeing
 from domain.access.principal import Principal, Role
 from domain.personal_data import (
     ERASED,
@@ -32,16 +37,37 @@ class Sight(StrEnum):
     ERASED = "erased"  # nobody: the household's personal data has been erased
 
 
-def personal_sight(principal: Principal, consent: str | None, erased: bool = False) -> Sight:
-    """How much of a household's personal data this caller may see, given its consent state."""
+_ACTING_ROLES = frozenset({Role.ADMIN, Role.CONVENER, Role.FIELD_WORKER})
+
+
+def personal_sight(
+    principal: Principal,
+    consent: str | None,
+    erased: bool = False,
+    *,
+    at: Location,
+    department: str | None = None,
+) -> Sight:
+    """How much of a household's personal data this caller may see, given its consent state.
+
+    ``at`` is where the household lives now (``location_of(household)``): full sight needs a
+    role that may ``household.read`` it there. ``department`` is the department of the
+    referral being read, if any: its officers get contact sight.
+    """
     if erased:
         # Events opened with a key another process still caches must not show it either.
         return Sight.ERASED
-    if principal.has_role(Role.ADMIN, Role.CONVENER, Role.FIELD_WORKER):
+    reading = roles_seeing(principal, "household", at)
+    if reading & _ACTING_ROLES:
         return Sight.FULL
-    if principal.has_role(Role.ANALYST) and principal.may_read_pii:
+    if Role.ANALYST in reading and principal.may_read_pii:
         return Sight.FULL
-    if principal.has_role(Role.DEPARTMENT_OFFICER) and consent != "withdrawn":
+    if (
+        principal.has_role(Role.DEPARTMENT_OFFICER)
+        and department is not None
+        and department in departments_of(principal)
+        and consent != "withdrawn"
+    ):
         return Sight.CONTACT
     return Sight.NONE
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.access.policy import NOWHERE
+from domain.access.policy import NOWHERE, authorize_account_change, authorize_user_change
 from domain.access.principal import Principal, Role
 from domain.application_base import ApplicationBase
 from domain.context import CommandContext, Written
@@ -31,6 +31,10 @@ class UserCommands(ApplicationBase):
         for scope in scopes:
             check_scope(scope)
         new_id = user_id(username)
+        self._authorize(ctx.principal, User, "create", NOWHERE)
+        authorize_user_change(
+            ctx.principal, "user.create", str(new_id), scopes, roles=roles, scopes=scopes
+        )
         role_names = [str(r) for r in roles]
         content: dict[str, object] = {
             "username": username,
@@ -84,31 +88,65 @@ class UserCommands(ApplicationBase):
         return self._change(User, user_id(username), ctx, command, action=action)
 
     def grant_role(self, username: str, role: Role, ctx: CommandContext) -> Written:
-        at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(username, ctx, "grant", lambda u: u.grant_role(role, at, actor))
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def grant(u: User) -> None:
+            authorize_user_change(who, "user.grant", str(u.id), u.scopes, roles=[role])
+            u.grant_role(role, at, actor)
+
+        return self._change_user(username, ctx, "grant", grant)
 
     def revoke_role(self, username: str, role: Role, ctx: CommandContext) -> Written:
-        at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(username, ctx, "revoke", lambda u: u.revoke_role(role, at, actor))
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def revoke(u: User) -> None:
+            authorize_user_change(who, "user.revoke", str(u.id), u.scopes)
+            u.revoke_role(role, at, actor)
+
+        return self._change_user(username, ctx, "revoke", revoke)
 
     def assign_scope(self, username: str, scope: str, ctx: CommandContext) -> Written:
-        at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(username, ctx, "scope", lambda u: u.assign_scope(scope, at, actor))
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def assign(u: User) -> None:
+            check_scope(scope)
+            authorize_user_change(who, "user.scope", str(u.id), [*u.scopes, scope], scopes=[scope])
+            u.assign_scope(scope, at, actor)
+
+        return self._change_user(username, ctx, "scope", assign)
 
     def remove_scope(self, username: str, scope: str, ctx: CommandContext) -> Written:
-        at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(username, ctx, "scope", lambda u: u.remove_scope(scope, at, actor))
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def remove(u: User) -> None:
+            authorize_user_change(who, "user.scope", str(u.id), u.scopes)
+            u.remove_scope(scope, at, actor)
+
+        return self._change_user(username, ctx, "scope", remove)
 
     def change_password(self, username: str, password_hash: str, ctx: CommandContext) -> Written:
         """Ends every session of the user (refresh and access tokens carry the generation)."""
-        at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(
-            username, ctx, "password", lambda u: u.change_password(password_hash, at, actor)
-        )
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def change(u: User) -> None:
+            authorize_account_change(who, "user.password", str(u.id), u.roles, u.scopes)
+            u.change_password(password_hash, at, actor)
+
+        return self._change_user(username, ctx, "password", change)
 
     def deactivate_user(self, username: str, reason: str, ctx: CommandContext) -> Written:
         """Ends every session of the user."""
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+
+        def deactivate(u: User) -> None:
+            authorize_account_change(who, "user.deactivate", str(u.id), u.roles, u.scopes)
+            u.deactivate(reason, at, actor)
+
+        return self._change_user(username, ctx, "deactivate", deactivate)
+
+    def end_sessions(self, user: UUID, reason: str, ctx: CommandContext) -> Written:
+        """Ends every session of the user, by id (the system, on a replayed refresh token)."""
         at, actor = ctx.occurred_at, ctx.actor
-        return self._change_user(
-            username, ctx, "deactivate", lambda u: u.deactivate(reason, at, actor)
+        return self._change(
+            User, user, ctx, lambda u: u.end_sessions(reason, at, actor), action="password"
         )

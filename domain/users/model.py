@@ -2,7 +2,8 @@
 
 The password is stored only as a hash computed outside the domain (argon2, in ``api.auth``).
 ``generation`` grows whenever a change must end existing sessions (password changed, role
-revoked, deactivated): tokens carry the generation they were issued at.
+revoked, deactivated, a stolen refresh token replayed): tokens carry the generation they
+were issued at.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def check_scope(scope: str) -> None:
 
 
 class User(SukumaAggregate):
-    """Created, role granted/revoked, scope assigned/removed, password changed, deactivated."""
+    """Created, role granted/revoked, scope assigned/removed, password changed, deactivated,
+    sessions ended."""
 
     class Created(SukumaAggregate.Created):
         username: str
@@ -60,6 +62,9 @@ class User(SukumaAggregate):
         password_hash: str
 
     class Deactivated(SukumaAggregate.Event):
+        reason: str
+
+    class SessionsEnded(SukumaAggregate.Event):
         reason: str
 
     @event(Created)
@@ -150,4 +155,12 @@ class User(SukumaAggregate):
     @event(Deactivated)
     def _deactivated(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.active = False
+        self.generation += 1
+
+    def end_sessions(self, reason: str, occurred_at: datetime, actor: str) -> None:
+        """End every session (a replayed refresh token: the chain may be a thief's)."""
+        self._sessions_ended(reason=reason, occurred_at=occurred_at, actor=actor)
+
+    @event(SessionsEnded)
+    def _sessions_ended(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.generation += 1

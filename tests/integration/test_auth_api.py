@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-from domain.access.principal import Role
+from domain.access.principal import PII_READ, Role
 from domain.application import Sukuma
 from tests.integration.conftest import TEST_PASSWORD, ClientAs, Clock, add_user
 from tests.integration.helpers import household
@@ -105,13 +106,39 @@ async def test_a_refresh_token_is_replaced_and_works_once(
     grant = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
 
     renewed = await anonymous.post("/v1/auth/token", data=grant)
+    me = await anonymous.get("/v1/me", headers=bearer(renewed.json()["access_token"]))
     replayed = await anonymous.post("/v1/auth/token", data=grant)
 
     assert renewed.status_code == 200
     assert renewed.json()["refresh_token"] != first["refresh_token"]
-    me = await anonymous.get("/v1/me", headers=bearer(renewed.json()["access_token"]))
     assert me.status_code == 200
     assert replayed.status_code == 401
+
+
+async def test_a_replayed_refresh_token_ends_every_session_of_the_user(
+    anonymous: httpx.AsyncClient, thandi: str, application: Sukuma
+) -> None:
+    # Given a refresh token copied by a thief, and the chain of whoever refreshed first
+    stolen = await tokens(anonymous, thandi)
+    other_session = await tokens(anonymous, thandi)
+    grant = {"grant_type": "refresh_token", "refresh_token": stolen["refresh_token"]}
+    chain = (await anonymous.post("/v1/auth/token", data=grant)).json()
+    assert (await anonymous.get("/v1/me", headers=bearer(chain["access_token"]))).is_success
+
+    # When the other holder replays it
+    replayed = await anonymous.post("/v1/auth/token", data=grant)
+
+    # Then it is refused and every session of the user ends, the first chain's too
+    assert replayed.status_code == 401
+    for session in (chain, other_session):
+        assert (
+            await anonymous.get("/v1/me", headers=bearer(session["access_token"]))
+        ).status_code == 401
+        renew = {"grant_type": "refresh_token", "refresh_token": session["refresh_token"]}
+        assert (await anonymous.post("/v1/auth/token", data=renew)).status_code == 401
+    assert application.user_named(thandi).generation == 1
+    # And the real user signs in again with the password
+    assert (await sign_in(anonymous, thandi)).status_code == 200
 
 
 async def test_deactivation_and_a_password_change_end_sessions_at_once(
@@ -150,6 +177,27 @@ async def test_repeated_failures_for_a_user_answer_429_until_they_age_out(
     assert (await sign_in(anonymous, thandi)).status_code == 200
 
 
+async def test_parallel_guesses_cannot_outrun_the_limit(
+    anonymous: httpx.AsyncClient, thandi: str
+) -> None:
+    # Each attempt is counted before its password is checked: of ten sent at once, at most
+    # the limit (5 per user) get as far as argon2; the rest are turned away.
+    answers = await asyncio.gather(*(sign_in(anonymous, thandi, f"guess-{n}") for n in range(10)))
+
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(401) <= 5, codes
+    assert set(codes) <= {401, 429}
+    assert codes.count(429) >= 5
+    assert (await sign_in(anonymous, thandi)).status_code == 429
+
+
+async def test_a_successful_sign_in_does_not_count_against_the_address(
+    anonymous: httpx.AsyncClient, thandi: str
+) -> None:
+    for _ in range(25):  # beyond the address's limit of 20, all of them right
+        assert (await sign_in(anonymous, thandi)).status_code == 200
+
+
 async def test_repeated_failures_from_one_address_answer_429_for_every_name(
     anonymous: httpx.AsyncClient, thandi: str
 ) -> None:
@@ -178,7 +226,7 @@ async def test_a_permitted_object_with_a_forbidden_action_answers_403(
 async def test_only_an_admin_manages_users(
     anonymous: httpx.AsyncClient, client_as: ClientAs, ward_id: str
 ) -> None:
-    admin = await client_as(Role.ADMIN)
+    admin = await client_as(Role.ADMIN, "municipality:KZN225")  # the new user's ward is in it
     convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
     new_user = {
         "username": "zanele",
@@ -201,3 +249,37 @@ async def test_only_an_admin_manages_users(
     assert (
         await convener.post("/v1/users", json={**new_user, "username": "x2"})
     ).status_code == 403
+
+
+async def test_an_admin_cannot_escalate_itself_or_grant_beyond_its_area(
+    client_as: ClientAs, application: Sukuma, ward_id: str
+) -> None:
+    local = await client_as(Role.ADMIN, "municipality:KZN225", username="local-admin")
+    province = await client_as(Role.ADMIN, "province:KZN", username="province-admin")
+    add_user(application, "zola", (Role.FIELD_WORKER,), (f"ward:{ward_id}",))
+    add_user(application, "far", (Role.FIELD_WORKER,), ("district:DC43",))
+    new_user = {"username": "n1", "roles": ["convener"], "password": "n1-password-123"}
+
+    refused = [
+        await local.post("/v1/users/local-admin/scopes", json={"scope": "province:KZN"}),
+        await local.post("/v1/users/local-admin/roles", json={"role": "analyst"}),
+        await province.post("/v1/users/province-admin/scopes", json={"scope": PII_READ}),
+        await local.post("/v1/users/zola/scopes", json={"scope": "district:DC22"}),
+        await local.post("/v1/users/zola/scopes", json={"scope": PII_READ}),
+        await local.post("/v1/users/zola/roles", json={"role": "admin"}),
+        await local.post("/v1/users/far/roles", json={"role": "convener"}),
+        await local.post("/v1/users", json={**new_user, "scopes": ["province:KZN"]}),
+        await local.post("/v1/users", json={**new_user, "roles": ["admin"], "scopes": []}),
+    ]
+    allowed = [
+        await local.post("/v1/users/zola/roles", json={"role": "convener"}),
+        await local.post("/v1/users/zola/scopes", json={"scope": "department:SASSA"}),
+        await local.post("/v1/users", json={**new_user, "scopes": [f"ward:{ward_id}"]}),
+        await province.post("/v1/users/zola/scopes", json={"scope": PII_READ}),
+        await province.post("/v1/users/far/roles", json={"role": "admin"}),
+    ]
+
+    assert [r.status_code for r in refused] == [403] * len(refused), [r.text for r in refused]
+    assert [r.status_code for r in allowed] == [200, 200, 201, 200, 200], [r.text for r in allowed]
+    assert application.user_named("local-admin").principal.scopes == {"municipality:KZN225"}
+    assert application.user_named("zola").roles == ["field_worker", "convener"]

@@ -182,3 +182,34 @@ async def test_data_subject_actions_follow_the_access_policy(
     assert (await field_worker.post("/v1/referrals", json=override)).status_code == 403
     assert (await convener.post("/v1/referrals", json=override)).status_code == 201
     assert (await admin.post(erase, json={"reason": "data subject asked"})).status_code == 200
+
+
+@pytest.mark.integration
+async def test_a_household_that_moved_away_shows_the_old_ward_nothing_personal(
+    client: httpx.AsyncClient, client_as: ClientAs, ward_id: str, other_ward_id: str
+) -> None:
+    # Given a profiled household of ward A with a referral sharing its data and a note
+    old_convener = await client_as(Role.CONVENER, f"ward:{ward_id}", username="old-convener")
+    new_convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}", username="new-conv")
+    household_id = await household(client, ward_id)
+    await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+    need_id = await need(client, household_id)
+    made = await post_ok(
+        client, "/v1/referrals", sharing(household_id, need_id, note="Call Nomvula at home")
+    )
+    url = f"/v1/referrals/{made['id']}"
+    assert "Nomvula" in (await old_convener.get(url)).text  # while it lives in ward A
+
+    # When it moves to ward B
+    await post_ok(client, f"/v1/households/{household_id}/move", {"to_ward_id": other_ward_id})
+
+    # Then ward A still sees the referral (it was made there), but no personal field of it
+    read, history = await old_convener.get(url), await old_convener.get(f"{url}/history")
+    assert read.status_code == history.status_code == 200
+    assert "Nomvula" not in read.text and "Nomvula" not in history.text
+    assert set(read.json()["household_contact"].values()) == {WITHHELD}
+    made_event = next(e for e in history.json()["events"] if e["type"] == "Referral.Made")
+    assert made_event["payload"]["note"] == WITHHELD
+    assert (await old_convener.get(f"/v1/households/{household_id}")).status_code == 404
+    # And ward B, where it lives now, sees them
+    assert "Nomvula" in (await new_convener.get(f"/v1/households/{household_id}")).text

@@ -224,3 +224,41 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     assert relisted["data"] == listed["data"]
     # And nothing was logged with it
     assert not any(secret in caplog.text for secret in SECRETS.values())
+
+
+@pytest.mark.integration
+async def test_a_referral_made_after_erasure_gets_no_live_key(
+    client: httpx.AsyncClient, application: Sukuma, settings: Settings, ward_id: str
+) -> None:
+    # Given an erased household (its keys are tombstones)
+    household_id, _ = await seed(client, ward_id)
+    await post_ok(client, f"/v1/households/{household_id}/erase", {"reason": "data subject asked"})
+    # When a new referral (a new aggregate, so a new key row) is made for it, with a note
+    late_note = "Xolisweqa told us her new address"
+    need = await post_ok(
+        client,
+        f"/v1/households/{household_id}/needs",
+        {"category": "food_security", "severity": "high"},
+    )
+    made = await post_ok(
+        client,
+        "/v1/referrals",
+        {
+            "household_id": household_id,
+            "need_id": need["need_id"],
+            "department": "SASSA",
+            "note": late_note,
+        },
+    )
+
+    # Then its key is a tombstone from the start: the note is stored nowhere, openable by none
+    fresh = DataKeyStore(
+        application.factory.datastore,  # type: ignore[attr-defined]
+        application.recorder.data_keys_table_name,  # type: ignore[attr-defined]
+        settings.master_key.get_secret_value(),
+    )
+    assert fresh.key(UUID(str(made["id"]))) == "erased"
+    assert not [t for t, text in database_text(application).items() if late_note in text]
+    assert late_note not in recoverable(application, settings)
+    shown = await get_ok(client, f"/v1/referrals/{made['id']}")
+    assert late_note not in str(shown)

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from sukuma.cli import cli
 from sukuma.settings import Settings
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.helpers import household, need
 
 
@@ -16,6 +17,8 @@ async def test_rules_run_sweeps_once_and_summarises(
 ) -> None:
     assert settings.database_url is not None
     monkeypatch.setenv("SUKUMA_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SUKUMA_SECRET_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", TEST_MASTER_KEY)
     for _ in range(5):  # five new water needs in one ward this week: a spike
         await need(client, await household(client, ward_id), category="water", severity="low")
 

@@ -8,12 +8,15 @@ from typer.testing import CliRunner
 from api.auth.passwords import verify_password
 from domain.application import Sukuma
 from sukuma.cli import cli
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 
 
 def test_users_are_added_listed_and_deactivated(
     fresh_db_url: str, application: Sukuma, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SUKUMA_DATABASE_URL", fresh_db_url)
+    monkeypatch.setenv("SUKUMA_SECRET_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", TEST_MASTER_KEY)
     runner = CliRunner()
     add = [
         "users", "add", "thandi", "--role", "convener", "--role", "field_worker",

@@ -18,12 +18,13 @@ import httpx
 import pytest
 
 from api import freshness
+from domain.access.principal import Role
 from domain.application import Sukuma
 from domain.reference.geography import geography
 from projections.nerve_centre.indicators import week_start
 from projections.registry import PROJECTIONS, open_projections
 from projections.runner import BatchRunner
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.helpers import (
     advance_referral,
     household,
@@ -398,6 +399,27 @@ async def test_field_worker_activity_counts_households_visited_per_window(
     assert rows[idle["id"]]["last_submission_at"] is None
     assert rows[idle["id"]]["days_since_last_submission"] is None
     assert rows[idle["id"]]["households_visited_30d"] == 0
+
+
+async def test_field_worker_activity_names_only_wards_inside_the_callers_area(
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    worker = await post_ok(client, "/v1/field-workers", {"name": "Thandi", "cadre": "ccg"})
+    far_ward = geography().wards_in("district", "DC43")[0].id
+    for ward in (ward_id, other_ward_id, far_ward):
+        await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": ward})
+    project(application)
+    convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+
+    mine = await get_ok(convener, "/v1/field-workers/activity", ward=ward_id)
+    everything = await get_ok(client, "/v1/field-workers/activity", ward=ward_id)
+
+    assert [row["ward_ids"] for row in mine["data"]] == [[ward_id]]
+    assert sorted(everything["data"][0]["ward_ids"]) == sorted([ward_id, other_ward_id, far_ward])
 
 
 async def test_needs_heatmap_has_a_cell_per_ward_and_category(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,7 +10,9 @@ from domain.access.policy import (
     NOWHERE,
     PERMISSIONS,
     Decision,
+    Forbidden,
     Location,
+    authorize_user_change,
     decide,
     row_scope,
     sees_area,
@@ -194,3 +197,45 @@ def test_an_area_wide_alert_is_seen_by_scopes_covering_that_area_only() -> None:
     assert row_scope(municipal_analyst, "alert").sees(municipal)
     assert not row_scope(ward_convener, "alert").sees(municipal)
     assert not row_scope(other_officer, "alert").sees(municipal)
+
+
+def test_an_admin_hands_out_only_what_lies_inside_its_own_area() -> None:
+    local = Principal(
+        "admin-1", "local", frozenset({Role.ADMIN}), frozenset({"municipality:KZN225"})
+    )
+    province = Principal("admin-2", "prov", frozenset({Role.ADMIN}), frozenset({"province:KZN"}))
+    inside, outside = f"ward:{WARD}", f"ward:{ETH_WARD}"
+
+    def refused(admin: Principal, target_scopes: tuple[str, ...] = (), **change: object) -> bool:
+        try:
+            authorize_user_change(admin, "user.grant", "target", target_scopes, **change)  # type: ignore[arg-type]
+        except Forbidden:
+            return True
+        return False
+
+    # Never its own account, not even a province-wide admin:
+    assert refused(local, (), scopes=[inside]) is False
+    with pytest.raises(Forbidden):
+        authorize_user_change(local, "user.scope", "admin-1", [inside], scopes=[inside])
+    with pytest.raises(Forbidden):
+        authorize_user_change(province, "user.grant", "admin-2", [], roles=[Role.CONVENER])
+    with pytest.raises(Forbidden):
+        authorize_user_change(province, "user.revoke", "admin-2", [])
+    # Geographic scopes inside its own area only:
+    assert refused(local, scopes=[outside])
+    assert refused(local, scopes=["district:DC22"])
+    assert refused(local, scopes=["province:KZN"])
+    assert not refused(local, scopes=["municipality:KZN225"])
+    # A role or a department scope acts over the user's whole area: inside the admin's only.
+    assert not refused(local, (inside,), roles=[Role.CONVENER])
+    assert refused(local, (outside,), roles=[Role.CONVENER])
+    assert not refused(local, (inside, "department:SASSA"), scopes=["department:SASSA"])
+    assert refused(local, (outside, "department:SASSA"), scopes=["department:SASSA"])
+    # pii:read and the admin role: province-wide admins only.
+    assert refused(local, (inside,), scopes=[PII_READ])
+    assert refused(local, (inside,), roles=[Role.ADMIN])
+    assert not refused(province, (outside,), scopes=[PII_READ])
+    assert not refused(province, (outside,), roles=[Role.ADMIN])
+    assert not refused(province, (outside, "department:SASSA"), scopes=["department:SASSA"])
+    # The system (the CLI's bootstrap) is unrestricted.
+    authorize_user_change(None, "user.create", "t", ["province:KZN"], roles=[Role.ADMIN])

@@ -193,3 +193,39 @@ def test_asyncpg_connect_kwargs_set_the_search_path_for_another_schema() -> None
     assert asyncpg_connect_kwargs("postgresql://u@h/d") == {"dsn": "postgresql://u@h:5432/d"}
     kwargs = asyncpg_connect_kwargs("postgresql://u@h/d?schema=cases")
     assert kwargs["server_settings"] == {"search_path": '"cases", public'}
+
+
+def test_a_process_on_a_real_database_refuses_the_published_development_keys(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql://u:p@db:5432/sukuma"
+    with pytest.raises(SystemExit, match="SUKUMA_SECRET_KEY and SUKUMA_MASTER_KEY"):
+        make_settings(database_url=url, data_dir=tmp_path).with_startup_keys()
+    with pytest.raises(SystemExit, match="SUKUMA_MASTER_KEY"):
+        make_settings(database_url=url, secret_key="s" * 64).with_startup_keys()
+    explicit = make_settings(database_url=url, secret_key="s" * 64, master_key="m" * 64)
+    assert explicit.with_startup_keys() is explicit
+    assert not (tmp_path / "keys.json").exists()
+
+
+def test_an_embedded_install_generates_its_keys_once_and_keeps_them(tmp_path: Path) -> None:
+    first = make_settings(data_dir=tmp_path / "data").with_startup_keys()
+    again = make_settings(data_dir=tmp_path / "data").with_startup_keys()
+    other = make_settings(data_dir=tmp_path / "elsewhere").with_startup_keys()
+
+    assert not first.uses_dev_secret_key and not first.uses_dev_master_key
+    assert first.secret_key == again.secret_key and first.master_key == again.master_key
+    assert first.master_key != other.master_key
+    assert (tmp_path / "data" / "keys.json").stat().st_mode & 0o777 == 0o600
+    # An explicit key wins over the generated one
+    chosen = make_settings(data_dir=tmp_path / "data", master_key="m" * 64).with_startup_keys()
+    assert chosen.master_key.get_secret_value() == "m" * 64
+    assert chosen.secret_key == first.secret_key
+
+
+def test_an_embedded_database_from_before_generated_keys_keeps_its_master_key(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pg").mkdir()  # data written under the development master key
+    settings = make_settings(data_dir=tmp_path).with_startup_keys()
+    assert settings.uses_dev_master_key and not settings.uses_dev_secret_key

@@ -85,7 +85,7 @@ def test_users_are_listed_in_order_of_creation(app: Sukuma) -> None:
 
 def test_only_an_admin_manages_users(app: Sukuma) -> None:
     add(app, "thandi")
-    admin = Principal("a", "admin", frozenset({Role.ADMIN}))
+    admin = Principal("a", "admin", frozenset({Role.ADMIN}), frozenset({"municipality:KZN225"}))
     outsider = convener(WARD)
 
     app.assign_scope("thandi", f"ward:{WARD}", ctx(admin))
@@ -134,3 +134,30 @@ def test_a_retried_creation_is_answered_only_to_whom_may_see_it(app: Sukuma) -> 
     assert refer(convener(WARD)).version == 1
     with pytest.raises(NotFoundError):
         refer(convener(OTHER_WARD))
+
+
+def test_an_admin_resets_passwords_and_deactivates_only_accounts_within_its_reach(
+    app: Sukuma,
+) -> None:
+    # Given a ward admin, a province admin, and users inside and outside the ward admin's area
+    add(app, "inside", scopes=(f"ward:{WARD}",))
+    add(app, "elsewhere", scopes=("municipality:ETH",))
+    add(app, "analyst", Role.ANALYST, scopes=(f"ward:{WARD}", "pii:read"))
+    add(app, "boss", Role.ADMIN, scopes=("province:KZN",))
+    ward_admin = Principal(
+        str(user_id("local")), "local", frozenset({Role.ADMIN}), frozenset({"municipality:KZN225"})
+    )
+    province_admin = Principal(
+        str(user_id("boss")), "boss", frozenset({Role.ADMIN}), frozenset({"province:KZN"})
+    )
+
+    # Then a new password (and so a sign-in) only for accounts no more powerful than itself
+    app.change_password("inside", "new-hash", ctx(ward_admin))
+    for name in ("elsewhere", "analyst", "boss"):
+        with pytest.raises(Forbidden):
+            app.change_password(name, "new-hash", ctx(ward_admin))
+        with pytest.raises(Forbidden):
+            app.deactivate_user(name, "taking over", ctx(ward_admin))
+    app.change_password("boss", "own-new-hash", ctx(province_admin))  # its own
+    app.deactivate_user("analyst", "left", ctx(province_admin))
+    assert app.user_named("boss").active and not app.user_named("analyst").active

@@ -6,15 +6,19 @@ from typing import Any
 
 import pytest
 
+from domain.access.policy import Location
 from domain.access.principal import PII_READ, Principal, Role
 from domain.access.visibility import Sight, personal_sight, shape_event, shape_household
 from domain.personal_data import ERASED, WITHHELD
 from tests.factories import make_child, make_member, make_profile
 
+WARD, FAR_WARD = "ETH-W001", "KZN221-W001"
+HERE = Location.ward(WARD)
 
-def principal(*roles: Role, pii: bool = False) -> Principal:
-    scopes = frozenset({PII_READ}) if pii else frozenset()
-    return Principal("u-1", "user", frozenset(roles), scopes)
+
+def principal(*roles: Role, pii: bool = False, ward: str = WARD) -> Principal:
+    scopes = {f"ward:{ward}", "department:DSD"} | ({PII_READ} if pii else set())
+    return Principal("u-1", "user", frozenset(roles), frozenset(scopes))
 
 
 @pytest.mark.parametrize(
@@ -33,7 +37,25 @@ def principal(*roles: Role, pii: bool = False) -> Principal:
 def test_each_role_sees_what_it_needs(
     roles: tuple[Role, ...], pii: bool, consent: str | None, sight: Sight
 ) -> None:
-    assert personal_sight(principal(*roles, pii=pii), consent) is sight
+    who = principal(*roles, pii=pii)
+    assert personal_sight(who, consent, at=HERE, department="DSD") is sight
+
+
+@pytest.mark.parametrize("roles", [(Role.FIELD_WORKER,), (Role.CONVENER,), (Role.ADMIN,)])
+def test_sight_follows_where_the_household_lives_not_the_role_alone(
+    roles: tuple[Role, ...],
+) -> None:
+    # A household moved out of the caller's ward (its old referrals still visible there):
+    elsewhere = principal(*roles, pii=True, ward=FAR_WARD)
+    assert personal_sight(elsewhere, "given", at=HERE, department="DSD") is Sight.NONE
+    analyst = principal(Role.ANALYST, pii=True, ward=FAR_WARD)
+    assert personal_sight(analyst, "given", at=HERE) is Sight.NONE
+
+
+def test_contact_sight_only_for_the_department_the_referral_is_addressed_to() -> None:
+    officer = principal(Role.DEPARTMENT_OFFICER)
+    assert personal_sight(officer, "given", at=HERE, department="SASSA") is Sight.NONE
+    assert personal_sight(officer, "given", at=HERE) is Sight.NONE  # the household itself
 
 
 def state() -> dict[str, Any]:
@@ -100,7 +122,8 @@ def test_event_payloads_are_shaped_by_their_personal_paths() -> None:
 
 
 def test_after_erasure_nobody_sees_anything_even_from_a_stale_key() -> None:
-    assert personal_sight(principal(*Role, pii=True), "given", erased=True) is Sight.ERASED
+    everyone = principal(*Role, pii=True)
+    assert personal_sight(everyone, "given", erased=True, at=HERE) is Sight.ERASED
     visit = {"visit_id": "v-1", "note": "opened with a key cached before the erasure"}
     assert shape_event("Household.VisitRecorded", visit, Sight.ERASED) == (
         {"visit_id": "v-1", "note": ERASED},
