@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.commands import BENCH_KEYS, _post, api_server, bench_settings
+from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from sukuma.database import create_database, ensure_database
@@ -65,7 +65,7 @@ class Watcher(threading.Thread):
 
 
 async def send(
-    port: int, households: list[uuid.UUID], rate: float, seconds: float
+    port: int, households: list[uuid.UUID], rate: float, seconds: float, token: str
 ) -> list[tuple[float, int]]:
     """Commands at a steady rate over a few keep-alive connections: (sent time, position)."""
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(8)]
@@ -79,7 +79,7 @@ async def send(
         started = time.perf_counter()
         body = b'{"outcome": "met_household"}'
         path = f"/v1/households/{households[i % len(households)]}/visits"
-        status, payload = await _post(*conn, path, body)
+        status, payload = await _post(*conn, path, body, token)
         free.put_nowait(conn)
         assert status == 201, payload
         sent.append((started, int(payload.split(b'"position":')[1].split(b",")[0])))
@@ -116,6 +116,7 @@ def main() -> None:
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
     for household_id in households:
         app.register_household(household_id, ward, "formal", None, None, None, ctx)
+    token = _token(settings, _field_worker(app, ward))  # as a field worker's phone would
     app.close()
 
     env = {**os.environ, **BENCH_KEYS, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
@@ -125,7 +126,7 @@ def main() -> None:
         with api_server(url, 8767, workers=2):
             time.sleep(2)  # the projector catches up on the setup
             watcher.start()
-            sent = asyncio.run(send(8767, households, args.rate, args.seconds))
+            sent = asyncio.run(send(8767, households, args.rate, args.seconds, token))
             deadline = time.perf_counter() + 10
             last = max(p for _, p in sent)
             while watcher.visible_at(last) is None and time.perf_counter() < deadline:

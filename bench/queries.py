@@ -112,7 +112,7 @@ def fill(url: str, households: int) -> float:
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in FILL:
-            conn.execute(statement, params)  # type: ignore[arg-type]
+            conn.execute(statement, params)
     return time.perf_counter() - started
 
 

@@ -121,7 +121,7 @@ def fill_early_warning(url: str, households: int) -> int:
         row = conn.execute("SELECT count(*) FROM w").fetchone()
         params["n"] = int(row[0]) if row else 1
         for statement in EARLY_WARNING_FILL:
-            conn.execute(statement, params)  # type: ignore[arg-type]
+            conn.execute(statement, params)
         tables = {
             "clocks": SQL(f"{E}_clocks"),
             "department_days": SQL(f"{E}_department_days"),

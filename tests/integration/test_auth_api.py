@@ -144,7 +144,8 @@ async def test_a_replayed_refresh_token_ends_every_session_of_the_user(
 async def test_deactivation_and_a_password_change_end_sessions_at_once(
     anonymous: httpx.AsyncClient, client_as: ClientAs, thandi: str, application: Sukuma
 ) -> None:
-    admin = await client_as(Role.ADMIN)
+    # A province-wide admin: sipho's area is the province (authorize_account_change)
+    admin = await client_as(Role.ADMIN, "province:KZN")
     add_user(application, "sipho", (Role.ANALYST,), ("province:KZN",))
     thandis, siphos = await tokens(anonymous, thandi), await tokens(anonymous, "sipho")
     for session in (thandis, siphos):  # cached as active
