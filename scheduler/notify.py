@@ -135,7 +135,10 @@ class Notifier:
         self.smtp_host, self.smtp_port, self.sender = smtp_host, smtp_port, sender
         self.attempts, self.backoff, self.timeout = attempts, backoff_seconds, timeout_seconds
         self.sleep = sleep
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="notify")
+        # One lane (a single thread) per subscriber: its notices arrive in the order raised
+        # (an escalation never before its alert's raising, even while that one is retried),
+        # and a failing endpoint delays only its own lane.
+        self.lanes: dict[str, ThreadPoolExecutor] = {}
         self.pending: list[Future[None]] = []
 
     def send(self, notices: Sequence[AlertNotice]) -> None:
@@ -143,7 +146,8 @@ class Notifier:
         for notice in notices:
             for subscriber in self.subscribers:
                 if in_scope(subscriber, notice):
-                    self.pending.append(self.executor.submit(self._deliver, subscriber, notice))
+                    lane = self._lane(subscriber)
+                    self.pending.append(lane.submit(self._deliver, subscriber, notice))
 
     def drain(self, timeout: float | None = None) -> None:
         """Wait for queued deliveries (tests, and a clean shutdown)."""
@@ -151,7 +155,15 @@ class Notifier:
         self.pending = [f for f in self.pending if not f.done()]
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        for lane in self.lanes.values():
+            lane.shutdown(wait=True)
+
+    def _lane(self, subscriber: Subscriber) -> ThreadPoolExecutor:
+        lane = self.lanes.get(subscriber.name)
+        if lane is None:
+            lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"notify-{subscriber.name}")
+            self.lanes[subscriber.name] = lane
+        return lane
 
     def _deliver(self, subscriber: Subscriber, notice: AlertNotice) -> None:
         channels: list[tuple[str, Callable[[], str]]] = []
