@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import select
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from unittest.mock import patch
+from uuid import UUID, uuid4
 
 import httpx
+import psycopg
+import pytest
+from eventsourcing.persistence import OperationalError, RecordConflictError, StoredEvent
+from psycopg import sql
 
 from domain.access.principal import Role
+from domain.application import Sukuma
+from sukuma.persistence import IdempotencyReceipt, SukumaRecorder, request_fingerprint
+from sukuma.settings import Settings
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household
 
@@ -113,3 +127,84 @@ async def test_after_erasure_a_key_reused_on_another_route_is_refused_not_replay
     # And the need's own retry still replays
     retry = await client.post(f"/v1/households/{household_id}/needs", json=need, headers=headers)
     assert (retry.status_code, retry.json()) == (201, first.json())
+
+
+def _receipt(key: str, aggregate_id: UUID, fingerprint: str) -> IdempotencyReceipt:
+    return IdempotencyReceipt(
+        key=key,
+        actor="tester",
+        fingerprint=fingerprint,
+        status_code=201,
+        aggregate_id=aggregate_id,
+        body={"extra": {}, "location": None},
+    )
+
+
+@pytest.mark.parametrize("winner_in_flight", [True, False], ids=["in-flight", "committed"])
+def test_a_lost_receipt_race_is_a_record_conflict_not_an_aborted_pipeline(
+    application: Sukuma, settings: Settings, winner_in_flight: bool
+) -> None:
+    """The loser of a race for a key gets a conflict (the command runner then replays the
+    winner's receipt), and none of its events are appended.
+
+    The loser's receipt INSERT fails on the winner's row: at once if the winner has
+    committed, or when it commits if it is in flight. The failure is timed here to reach the
+    loser's socket before the recorder's next statement is sent (as it does when the loser's
+    thread is slow, e.g. under CPU load), the moment psycopg picks it up while queueing that
+    statement rather than at the recorder's explicit pipeline sync.
+    """
+    recorder = application.recorder
+    assert isinstance(recorder, SukumaRecorder)
+    assert settings.database_url is not None
+    receipts = sql.Identifier(recorder.datastore.schema, recorder.receipts_table_name)
+    key, winner_id, loser_id = "visit-race", uuid4(), uuid4()
+    winner_answer = request_fingerprint("POST", "/v1/visits", b"winner")
+
+    def slow_loser(insert: Callable[..., None]) -> Callable[..., None]:
+        def insert_when_answered(curs: Any, *args: Any, **kwargs: Any) -> None:
+            # Wait until the server has answered something (the receipt's failure).
+            select.select([curs.connection.fileno()], [], [], 5.0)
+            insert(curs, *args, **kwargs)
+
+        return insert_when_answered
+
+    loser_event = StoredEvent(
+        originator_id=loser_id, originator_version=1, topic="tests:Loser", state=b"{}"
+    )
+    loser_receipt = _receipt(key, loser_id, request_fingerprint("POST", "/v1/visits", b"loser"))
+    with (
+        psycopg.connect(settings.database_url) as winner,
+        psycopg.connect(settings.database_url, autocommit=True) as observer,
+        ThreadPoolExecutor(max_workers=1) as pool,
+        patch.object(recorder, "_insert_stored_events", slow_loser(recorder._insert_stored_events)),
+    ):
+        winner.execute(
+            sql.SQL(
+                "INSERT INTO {} (actor, key, fingerprint, status_code, body, aggregate_id)"
+                " VALUES ('tester', %s, %s, 201, '{{}}', %s)"
+            ).format(receipts),
+            (key, winner_answer, winner_id),
+        )
+        if not winner_in_flight:
+            winner.commit()
+        started = time.monotonic()
+        loser = pool.submit(recorder.insert_events, [loser_event], receipt=loser_receipt)
+        if winner_in_flight:
+            # Let the loser's receipt INSERT queue behind the winner's row, then commit it.
+            while not observer.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event = 'transactionid'"
+            ).fetchone():
+                assert time.monotonic() - started < 5.0, "the loser never waited on the winner"
+                time.sleep(0.01)
+            winner.commit()
+
+        with pytest.raises(RecordConflictError) as raised:
+            loser.result(timeout=30)
+        elapsed = time.monotonic() - started
+
+    assert not isinstance(raised.value, OperationalError), raised.value
+    assert elapsed < 1.0, f"answered after {elapsed:.1f}s: retried as if the database had failed"
+    assert list(recorder.select_events(loser_id)) == []
+    stored = recorder.find_receipt("tester", key)
+    assert stored is not None and stored.fingerprint == winner_answer
