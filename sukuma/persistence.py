@@ -142,10 +142,20 @@ class SukumaRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
-        for household_id, ids in _erasures(stored_events):
+        erasures = _erasures(stored_events)
+        for household_id, ids in erasures:
             self._destroy_household_keys(curs, household_id, ids)
-        if receipt is None:
-            return
+        if receipt is not None:
+            self._insert_receipt(curs, stored_events, receipt)
+        if erasures or receipt is not None:
+            _sync(curs)
+
+    def _insert_receipt(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        receipt: IdempotencyReceipt,
+    ) -> None:
         version = max(
             (
                 e.originator_version
@@ -228,6 +238,23 @@ class SukumaRecorder(PostgresApplicationRecorder):
             version=row["version"],
             position=row["position"],
         )
+
+
+def _sync(curs: Cursor[DictRow]) -> None:
+    """Make the server answer the statements queued so far in the insert's pipeline, raising
+    their error (a receipt's unique violation when a concurrent request won the key) here.
+
+    Left to the library's own ``pipeline.sync()`` after the events' INSERT, such an error is
+    raised there only if psycopg has not read it before: a failure is sent to the client at
+    once, and psycopg reads whatever has arrived each time it queues a statement. Read while
+    queueing the table lock or the events (a slow thread, CPU load), it is caught by the
+    library with the pipeline left aborted, and its commit then fails with ``PipelineAborted``
+    (an OperationalError, retried ten times, then a 500) instead of the IntegrityError that
+    sends the command runner to replay the winner's receipt. Raised here, before the library's
+    ``try``, it rolls the transaction back and leaves the recorder as an IntegrityError.
+    """
+    with curs.connection.pipeline() as pipeline:  # the insert's own pipeline, nested
+        pipeline.sync()
 
 
 def _erasures(stored_events: Sequence[StoredEvent]) -> list[tuple[UUID, list[UUID]]]:
