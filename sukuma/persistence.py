@@ -18,15 +18,16 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.households.model import Household
+from sukuma.appending import Append, GroupCommit, append_function_sql, call_params, call_sql
 from sukuma.datakeys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -133,6 +134,25 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s)"
         ).format(*reads)
 
+        # Commands' appends: gathered into shared calls of one function (sukuma.appending).
+        self.append_function_name = f"{self.events_table_name}_append"
+        self.check_identifier_length(self.append_function_name)
+        self.sql_create_statements.append(
+            append_function_sql(
+                self.datastore.schema,
+                self.append_function_name,
+                self.events_table_name,
+                self.stored_event_type_name,
+                self.receipts_table_name,
+                self.channel_name,
+                self.datastore.lock_timeout,
+            )
+        )
+        self.sql_append = call_sql(
+            self.datastore.schema, self.append_function_name, self.stored_event_type_name
+        )
+        self._group_commit = GroupCommit(self._append)
+
     def _insert_events(
         self,
         curs: Cursor[DictRow],
@@ -178,13 +198,59 @@ class SukumaRecorder(PostgresApplicationRecorder):
         )
 
     def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        receipt: IdempotencyReceipt | None = None,
+        **kwargs: Any,
     ) -> Sequence[int] | None:
-        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        erasures = _erasures(stored_events)
+        # (The application always passes ``tracking``: None outside process applications.)
+        plain = kwargs.get("tracking") is None and kwargs.keys() <= {"tracking"}
+        if stored_events and plain and not erasures:
+            return self._append_alone(stored_events, receipt)
+        # An erasure also destroys keys in its transaction: the library's path, with the hooks.
+        ids: Sequence[int] | None = super().insert_events(stored_events, receipt=receipt, **kwargs)
         # Again after the commit: a read meanwhile may have cached a key now destroyed.
-        for _, erased in _erasures(stored_events):
+        for _, erased in erasures:
             self._forget_keys(erased)
         return ids
+
+    def _append_alone(
+        self, stored_events: Sequence[StoredEvent], receipt: IdempotencyReceipt | None
+    ) -> Sequence[int]:
+        """A command's events and receipt, appended with whatever other commands append now."""
+        events = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        fields = None
+        if receipt is not None:
+            version = max(
+                (
+                    e.originator_version
+                    for e in stored_events
+                    if e.originator_id == receipt.aggregate_id
+                ),
+                default=None,
+            )
+            fields = (
+                receipt.actor,
+                receipt.key,
+                receipt.fingerprint,
+                receipt.status_code,
+                Jsonb(receipt.body),
+                receipt.aggregate_id,
+                version,
+            )
+        return self._group_commit.append(Append(events, fields))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _append(self, batch: Sequence[Append]) -> list[int]:
+        """One call of the append function for a batch (autocommitted: one transaction)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_append, call_params(batch), prepare=True)
+            return [row["notification_id"] for row in curs.fetchall()]
 
     def _destroy_household_keys(
         self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]
