@@ -89,11 +89,12 @@ def create_app(
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)], responses=REFUSED)
-    # Before the resource routers: /field-workers/activity must not match /field-workers/{id}.
+    # Routes are matched in order, one by one: the field's commands first (most requests).
+    for module in (households, privacy, referrals, warrooms):
+        v1.include_router(module.router)
+    # Before the field workers' routes: /field-workers/activity must not match /{worker_id}.
     v1.include_router(views.router)
-    v1.include_router(indicators.router)
-    v1.include_router(alerts.router)
-    for module in (households, privacy, referrals, warrooms, fieldworkers, users, reference, audit):
+    for module in (indicators, alerts, fieldworkers, users, reference, audit):
         v1.include_router(module.router)
     api.include_router(v1)
     return api
