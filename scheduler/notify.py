@@ -25,17 +25,12 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from domain.access.locations import alert_location
+from domain.access.policy import subscriber_sees
 from projections.registry import DDL_LOCK_KEY
 from projections.rules.config import Subscriber
 
 log = logging.getLogger(__name__)
-
-_SCOPE_COLUMNS = {
-    "ward": "ward_id",
-    "municipality": "municipality",
-    "district": "district",
-    "department": "department",
-}
 
 
 @dataclass(frozen=True)
@@ -61,13 +56,11 @@ class AlertNotice:
 
 
 def in_scope(subscriber: Subscriber, notice: AlertNotice) -> bool:
-    """A subscriber hears of alerts in its area (or department) at or above its level."""
+    """A subscriber hears of alerts at or above its level that a user with its scopes could
+    read: the access policy decides, placing the alert as it places the stored one."""
     if notice.level < subscriber.min_level:
         return False
-    level, code = subscriber.scope.split(":", 1)
-    if level == "province":
-        return True
-    return notice.scope.get(_SCOPE_COLUMNS[level]) == code
+    return subscriber_sees(subscriber.scopes, "alert", alert_location(notice.scope))
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from eventsourcing.domain import Aggregate
 
 from domain.access.policy import NOWHERE, Location
@@ -22,14 +24,20 @@ def location_of(aggregate: Aggregate) -> Location:
     if isinstance(aggregate, WarRoom):
         return Location.ward(aggregate.ward_id)
     if isinstance(aggregate, Alert):
-        scope = aggregate.scope
-        ward = scope.get("ward_id")
-        return Location(
-            frozenset({ward}) if ward else frozenset(),
-            scope.get("department"),
-            municipality=scope.get("municipality"),
-            district=scope.get("district"),
-        )
+        return alert_location(aggregate.scope)
     if isinstance(aggregate, FieldWorker):
         return Location(frozenset(aggregate.ward_ids))
     return NOWHERE
+
+
+def alert_location(scope: Mapping[str, str | None]) -> Location:
+    """Where an alert lives, from its scope (``ward_id``, ``municipality``, ``district``,
+    ``department``): its ward if it has one, else the municipality or district it is about.
+    The same for the stored alert and the notice the sweep sends of it."""
+    ward = scope.get("ward_id")
+    return Location(
+        frozenset({ward}) if ward else frozenset(),
+        scope.get("department"),
+        municipality=scope.get("municipality"),
+        district=scope.get("district"),
+    )

@@ -13,6 +13,8 @@ a principal's roles, and cover every ward inside them. ``department:<code>`` sco
 department officer sees to referrals addressed to those departments (inside its area). Lists
 and views use the same rules through ``row_scope`` and ``sees_area`` (rendered as SQL by the
 read side), so an object hidden here is hidden from every list, export and dashboard too.
+Alert notifications too: a subscriber hears of what a user with its scopes would list
+(``subscriber_sees``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Final
 
 from domain.access.principal import PII_READ, Principal, Role
 from domain.errors import NotFoundError
+from domain.reference.departments import department
 from domain.reference.geography import geography
 
 
@@ -290,6 +293,54 @@ def sees_area(principal: Principal, level: str, code: str) -> bool:
 
 
 GEOGRAPHIC_LEVELS: Final = ("ward", "municipality", "district", "province")
+#: The scopes a notification subscriber may hold: an area, and optionally departments in it.
+SUBSCRIBER_LEVELS: Final = (*GEOGRAPHIC_LEVELS, "department")
+
+
+def subscriber_principal(scopes: Iterable[str]) -> Principal:
+    """Who a notification subscriber (scopes, no account) stands for: a department officer
+    when it holds a ``department:`` scope, else an analyst (the nerve centre). It hears of
+    exactly what that user's lists show (``subscriber_sees``)."""
+    held = frozenset(scopes)
+    role = (
+        Role.DEPARTMENT_OFFICER if any(s.startswith("department:") for s in held) else Role.ANALYST
+    )
+    return Principal("subscriber", "subscriber", frozenset({role}), held)
+
+
+def subscriber_sees(scopes: Iterable[str], kind: str, location: Location) -> bool:
+    """Whether a subscriber with these scopes hears of an object of ``kind`` at ``location``:
+    when its lists (``row_scope``) would show it. With department scopes, only objects
+    addressed to those departments inside its area (for ``DEPARTMENT_KINDS``)."""
+    return row_scope(subscriber_principal(scopes), kind).sees(location)
+
+
+def subscriber_scope_problem(scopes: Iterable[str]) -> str | None:
+    """Why a subscriber may not hold these scopes (``None``: it may): each ``<level>:<code>``
+    with a level of ``SUBSCRIBER_LEVELS`` and a known code, and at least one area (a
+    department is not an area: a department officer with no area sees nothing)."""
+    held = list(scopes)
+    if not held:
+        return "no scope: give an area, e.g. 'district:DC22'"
+    for scope in held:
+        level, sep, code = scope.partition(":")
+        if not sep or not code or level not in SUBSCRIBER_LEVELS:
+            return (
+                f"{scope!r}: expected <level>:<code>, level one of {', '.join(SUBSCRIBER_LEVELS)}"
+            )
+        if level == "department":
+            try:
+                department(code)
+            except NotFoundError:
+                return f"{scope!r}: unknown department {code!r}"
+        elif not geography().is_valid_scope(level, code):
+            return f"{scope!r}: unknown {level} {code!r}"
+    if not _geographic(held):
+        return (
+            "a department scope covers no area: add the area it hears of, "
+            f"e.g. ['{held[0]}', 'province:{geography().province.code}']"
+        )
+    return None
 
 
 def _geographic(scopes: Iterable[str]) -> list[tuple[str, str]]:

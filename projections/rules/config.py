@@ -5,7 +5,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from domain.access.policy import subscriber_scope_problem
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
 
@@ -31,20 +33,45 @@ class EscalationConfig(BaseModel):
 
 
 class Subscriber(BaseModel):
-    """Receives new and escalated alerts in its scope at or above its level."""
+    """Receives new and escalated alerts at or above its level that a user with its scopes
+    could read (``domain.access.policy.subscriber_sees``).
+
+    ``scope`` is one access scope (``district:DC22``) or several: an area, and for a
+    department's desk its departments in it (``["department:DOH", "district:DC22"]``).
+    """
 
     name: str
-    scope: str = Field(pattern=r"^(province|district|municipality|ward|department):.+$")
+    scope: str | list[str]
     min_level: int = Field(default=1, ge=1, le=4)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     email: str | None = None
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return (self.scope,) if isinstance(self.scope, str) else tuple(self.scope)
+
+    @model_validator(mode="after")
+    def _known_scopes(self) -> Subscriber:
+        problem = subscriber_scope_problem(self.scopes)
+        if problem:
+            raise ValueError(f"subscriber {self.name!r}, scope: {problem}")
+        return self
 
 
 class RulesFile(BaseModel):
     escalation: EscalationConfig = EscalationConfig()
     rules: dict[str, RuleConfig]
     subscribers: list[Subscriber] = []
+
+    @model_validator(mode="after")
+    def _unique_subscribers(self) -> RulesFile:
+        names = [s.name for s in self.subscribers]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            # deliveries are recorded, and queued in order, per subscriber name
+            raise ValueError(f"subscriber names must be unique: {', '.join(repeated)}")
+        return self
 
 
 def load_rules_file(path: Path | None = None) -> RulesFile:

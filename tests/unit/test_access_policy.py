@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.access.locations import alert_location
 from domain.access.policy import (
     NOWHERE,
     PERMISSIONS,
@@ -16,6 +17,9 @@ from domain.access.policy import (
     decide,
     row_scope,
     sees_area,
+    subscriber_principal,
+    subscriber_scope_problem,
+    subscriber_sees,
 )
 from domain.access.principal import PII_READ, Principal, Role
 from domain.reference.geography import geography
@@ -239,3 +243,109 @@ def test_an_admin_hands_out_only_what_lies_inside_its_own_area() -> None:
     assert not refused(province, (outside, "department:SASSA"), scopes=["department:SASSA"])
     # The system (the CLI's bootstrap) is unrestricted.
     authorize_user_change(None, "user.create", "t", ["province:KZN"], roles=[Role.ADMIN])
+
+
+# ---- notification subscribers: they hear of what a user with their scopes would list ------------
+
+IN_WARD_DSD = Location.ward(WARD, "DSD")
+IN_WARD_NO_DEPARTMENT = Location.ward(WARD)
+ETH_DSD = Location.ward(ETH_WARD, "DSD")
+MUNICIPAL_DSD = Location(department="DSD", municipality="KZN225", district="DC22")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "heard"),
+    [
+        ((f"ward:{WARD}",), {"ward", "ward-no-dept"}),
+        (("municipality:KZN225",), {"ward", "ward-no-dept", "municipal"}),
+        (("district:DC22",), {"ward", "ward-no-dept", "municipal"}),
+        (("province:KZN",), {"ward", "ward-no-dept", "municipal", "eth"}),
+        (("department:DSD", "district:DC22"), {"ward", "municipal"}),
+        (("department:DSD", "province:KZN"), {"ward", "municipal", "eth"}),
+        (("department:SAPS", "province:KZN"), set()),
+        (("department:DSD", f"ward:{WARD}"), {"ward"}),
+        (("department:DSD",), set()),  # no area: a department is not one
+        (("province:GP",), set()),  # not this province
+    ],
+)
+def test_a_subscriber_hears_of_the_alerts_its_scopes_list(
+    scopes: tuple[str, ...], heard: set[str]
+) -> None:
+    alerts = {
+        "ward": IN_WARD_DSD,
+        "ward-no-dept": IN_WARD_NO_DEPARTMENT,
+        "municipal": MUNICIPAL_DSD,
+        "eth": ETH_DSD,
+    }
+    assert {name for name, at in alerts.items() if subscriber_sees(scopes, "alert", at)} == heard
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                f"ward:{WARD}",
+                f"ward:{ETH_WARD}",
+                "municipality:KZN225",
+                "district:DC22",
+                "district:ETH",
+                "province:KZN",
+                "department:DSD",
+                "department:SAPS",
+            ]
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from([IN_WARD_DSD, IN_WARD_NO_DEPARTMENT, ETH_DSD, MUNICIPAL_DSD, NOWHERE]),
+)
+def test_a_subscriber_hears_exactly_what_the_matching_user_may_read(
+    scopes: list[str], location: Location
+) -> None:
+    user = subscriber_principal(scopes)
+    departmental = any(s.startswith("department:") for s in scopes)
+    assert user.roles == {Role.DEPARTMENT_OFFICER if departmental else Role.ANALYST}
+    readable = decide(user, "alert.read", location) is not Decision.INVISIBLE
+    assert (
+        subscriber_sees(scopes, "alert", location)
+        == readable
+        == row_scope(user, "alert").sees(location)
+    )
+
+
+def test_an_alert_notice_is_placed_like_the_stored_alert() -> None:
+    scope = {"ward_id": None, "municipality": "KZN225", "district": "DC22", "department": "DSD"}
+    assert alert_location(scope) == MUNICIPAL_DSD
+    assert alert_location({"ward_id": WARD, "department": None}) == IN_WARD_NO_DEPARTMENT
+
+
+@pytest.mark.parametrize(
+    ("scopes", "problem"),
+    [
+        (("district:DC99",), "unknown district 'DC99'"),
+        (("province:GP",), "unknown province 'GP'"),
+        (("ward:KZN225",), "unknown ward 'KZN225'"),
+        (("department:NOPE", "province:KZN"), "unknown department 'NOPE'"),
+        (("galaxy:KZN",), "level one of ward, municipality, district, province, department"),
+        (("pii:read", "province:KZN"), "level one of"),
+        (("district",), "expected <level>:<code>"),
+        (("department:DSD",), "covers no area"),
+        ((), "no scope"),
+    ],
+)
+def test_a_subscriber_may_hold_only_known_scopes_and_an_area(
+    scopes: tuple[str, ...], problem: str
+) -> None:
+    found = subscriber_scope_problem(scopes)
+    assert found is not None and problem in found
+
+
+def test_a_subscriber_with_an_area_and_known_codes_is_accepted() -> None:
+    for scopes in (
+        (f"ward:{WARD}",),
+        ("municipality:KZN225",),
+        ("district:ETH",),
+        ("province:KZN",),
+        ("department:NGO:CHILDLINE", "district:DC22"),
+    ):
+        assert subscriber_scope_problem(scopes) is None
