@@ -148,9 +148,7 @@ def ensure_schema(url: str, schema: str) -> None:
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
         if found.fetchone() is None:
-            conn.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-            )
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
 def asyncpg_dsn(url: str) -> str:

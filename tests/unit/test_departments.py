@@ -20,7 +20,8 @@ def test_departments_include_government_and_two_ngos() -> None:
     government = {"DSD", "SASSA", "DOH", "DHA", "DBE", "SAPS", "DARD", "DHS", "MUNI", "DEL", "NYDA"}
     assert government <= codes
     assert sorted(d.code for d in departments() if d.kind == "ngo") == [
-        "NGO:CHILDLINE", "NGO:LIFELINE",
+        "NGO:CHILDLINE",
+        "NGO:LIFELINE",
     ]
 
 
@@ -48,7 +49,9 @@ def test_service_standards(code: str, category: NeedCategory, ack: int, deliver:
     standard = service_standard(code, category)
     assert (standard.ack_within_days, standard.deliver_within_days) == (ack, deliver)
     assert (standard.department, standard.category, standard.version) == (
-        code, category, "standards-v1",
+        code,
+        category,
+        "standards-v1",
     )
 
 

@@ -24,7 +24,9 @@ def test_44_municipalities_loaded_from_the_packaged_csv() -> None:
     assert len(geography().municipalities) == 44
     msunduzi = geography().municipality("KZN225")
     assert (msunduzi.name, msunduzi.seat, msunduzi.district_code) == (
-        "Msunduzi", "Pietermaritzburg", "DC22",
+        "Msunduzi",
+        "Pietermaritzburg",
+        "DC22",
     )
 
 
@@ -39,7 +41,10 @@ def test_ward_counts_are_fixed_for_the_largest_and_bounded_for_the_rest() -> Non
 def test_ward_ids_are_synthetic_and_name_their_municipality() -> None:
     ward = geography().ward("KZN225-W007")
     assert (ward.number, ward.municipality_code, ward.district_code, ward.synthetic) == (
-        7, "KZN225", "DC22", True,
+        7,
+        "KZN225",
+        "DC22",
+        True,
     )
     assert geography().ward("ETH-W042").district_code == "ETH"
 

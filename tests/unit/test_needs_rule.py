@@ -112,7 +112,8 @@ def test_tb_positive_screen_is_a_high_health_need() -> None:
 
 def test_defaulting_treatment_outranks_untreated_chronic_condition() -> None:
     health = {
-        "chronic_condition_category": "metabolic", "on_treatment": False,
+        "chronic_condition_category": "metabolic",
+        "on_treatment": False,
         "defaulting_treatment": True,
     }
     profile = make_profile(members=[make_member(health=health)])
@@ -141,10 +142,14 @@ def test_adult_pregnancy_derives_no_need() -> None:
 def test_malnourished_under_five_is_critical_and_older_child_high() -> None:
     baby = make_child(date_of_birth="2022-01-01", health={"suspected_malnutrition": True})
     older = make_child(date_of_birth="2015-01-01", health={"suspected_malnutrition": True})
-    needs = [n for n in needs_of(make_profile(members=[make_member(), baby, older]))
-             if n.category == NeedCategory.NUTRITION]
+    needs = [
+        n
+        for n in needs_of(make_profile(members=[make_member(), baby, older]))
+        if n.category == NeedCategory.NUTRITION
+    ]
     assert [(n.member_id, n.severity) for n in needs] == [
-        (baby["member_id"], Severity.CRITICAL), (older["member_id"], Severity.HIGH),
+        (baby["member_id"], Severity.CRITICAL),
+        (older["member_id"], Severity.HIGH),
     ]
 
 
@@ -171,7 +176,9 @@ def test_neet_youth_is_a_medium_livelihood_need_for_del() -> None:
     )
     need = only_need(make_profile(members=[make_member(), youth]), NeedCategory.LIVELIHOOD)
     assert (need.department, need.severity, need.member_id) == (
-        "DEL", Severity.MEDIUM, youth["member_id"],
+        "DEL",
+        Severity.MEDIUM,
+        youth["member_id"],
     )
 
 
@@ -255,15 +262,15 @@ def test_child_headed_household_is_high_child_protection() -> None:
 
 def test_child_headed_with_abuse_concern_keeps_one_critical_child_protection_need() -> None:
     head = make_child(date_of_birth="2008-09-09", relation="head")
-    profile = make_profile(
-        members=[head, make_child()], social_ills={"child_abuse_concern": True}
-    )
+    profile = make_profile(members=[head, make_child()], social_ills={"child_abuse_concern": True})
     assert only_need(profile, NeedCategory.CHILD_PROTECTION).severity == Severity.CRITICAL
 
 
 def test_needs_are_unique_per_category_and_subject_and_in_stable_order() -> None:
     child = make_child(
-        document_status="none", id_number=None, schooling={"attending": False},
+        document_status="none",
+        id_number=None,
+        schooling={"attending": False},
         health={"missed_immunisation": True, "suspected_malnutrition": True},
     )
     profile = make_profile(
@@ -277,9 +284,15 @@ def test_needs_are_unique_per_category_and_subject_and_in_stable_order() -> None
     assert len(keys) == len(set(keys))
     assert needs == needs_of(profile)
     assert [n.category for n in needs] == [
-        NeedCategory.LIVELIHOOD, NeedCategory.DOCUMENTS, NeedCategory.HEALTH_MATERNAL,
-        NeedCategory.NUTRITION, NeedCategory.EDUCATION, NeedCategory.CHILD_PROTECTION,
-        NeedCategory.OTHER, NeedCategory.FOOD_SECURITY, NeedCategory.HOUSING,
+        NeedCategory.LIVELIHOOD,
+        NeedCategory.DOCUMENTS,
+        NeedCategory.HEALTH_MATERNAL,
+        NeedCategory.NUTRITION,
+        NeedCategory.EDUCATION,
+        NeedCategory.CHILD_PROTECTION,
+        NeedCategory.OTHER,
+        NeedCategory.FOOD_SECURITY,
+        NeedCategory.HOUSING,
     ]
 
 

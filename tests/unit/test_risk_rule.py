@@ -20,7 +20,10 @@ from tests.factories import AS_OF, make_child, make_member, make_profile
 def test_sample_profile_scores_zero_and_low() -> None:
     risk = score_risk(make_profile(), AS_OF)
     assert (risk.score, risk.level, risk.reasons, risk.rule_version) == (
-        0, RiskLevel.LOW, (), "risk-v1",
+        0,
+        RiskLevel.LOW,
+        (),
+        "risk-v1",
     )
     assert RISK_RULE_VERSION == "risk-v1"
 
@@ -65,7 +68,8 @@ def test_skipped_meal_bands_are_exclusive() -> None:
 def test_score_is_capped_at_100_and_critical() -> None:
     profile = make_profile(
         social_ills={
-            "child_abuse_concern": True, "gbv_disclosed_or_suspected": True,
+            "child_abuse_concern": True,
+            "gbv_disclosed_or_suspected": True,
             "substance_abuse": True,
         },
         food_security={"days_skipped_meal_last_7": 6, "child_went_hungry": True},
@@ -81,9 +85,16 @@ def test_score_is_capped_at_100_and_critical() -> None:
 
 @pytest.mark.parametrize(
     ("score", "level"),
-    [(0, RiskLevel.LOW), (24, RiskLevel.LOW), (25, RiskLevel.MEDIUM), (49, RiskLevel.MEDIUM),
-     (50, RiskLevel.HIGH), (74, RiskLevel.HIGH), (75, RiskLevel.CRITICAL),
-     (100, RiskLevel.CRITICAL)],
+    [
+        (0, RiskLevel.LOW),
+        (24, RiskLevel.LOW),
+        (25, RiskLevel.MEDIUM),
+        (49, RiskLevel.MEDIUM),
+        (50, RiskLevel.HIGH),
+        (74, RiskLevel.HIGH),
+        (75, RiskLevel.CRITICAL),
+        (100, RiskLevel.CRITICAL),
+    ],
 )
 def test_levels_follow_thresholds(score: int, level: RiskLevel) -> None:
     assert level_for(score) == level
@@ -124,5 +135,6 @@ def test_elderly_head_caring_for_orphans_scores_both_factors() -> None:
     orphan = make_child(relation="grandchild", orphan_status="double")
     risk = score_risk(make_profile(members=[granny, orphan]), AS_OF)
     assert risk.reasons == (
-        "orphaned children in the household (+10)", "elderly-headed household (+5)",
+        "orphaned children in the household (+10)",
+        "elderly-headed household (+5)",
     )
