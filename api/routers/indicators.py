@@ -12,6 +12,7 @@ from api.deps import Clock, CurrentUser, ReadPool
 from api.freshness import Fresh
 from api.schemas.views import Level
 from api.scope import visible_area
+from domain.access.policy import AREA_VIEW
 
 router = APIRouter(tags=["dashboards"])
 
@@ -27,7 +28,7 @@ async def area_indicators(
     weeks: Annotated[int, Query(ge=1, le=104, description="Weeks of history")] = 12,
 ) -> dict[str, Any]:
     """Indicators M1-M13 (definitions included): weekly flows and today's stocks."""
-    visible_area(user, level, code)
+    visible_area(user, AREA_VIEW, level, code)
     today = clock().astimezone(UTC).date()
     data = await indicators.indicators(pool, level, code, weeks, today)
     return {**data, "freshness": fresh.model_dump()}

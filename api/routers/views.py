@@ -40,7 +40,7 @@ from api.schemas.views import (
     encode_cursor,
 )
 from api.scope import visible_area
-from domain.access.policy import Area
+from domain.access.policy import AREA_VIEW, Area
 from domain.reference.geography import PROVINCE_CODE, geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.registry import PROJECTIONS
@@ -225,7 +225,7 @@ async def area_dashboard(
     user: CurrentUser,
 ) -> DashboardRead:
     """An area's totals, overdue referrals and the last 30 days' activity."""
-    visible_area(user, level, code)
+    visible_area(user, AREA_VIEW, level, code)
     data = await readmodels.dashboard(pool, level, code, _today(clock))
     return DashboardRead.model_validate({**data, "freshness": fresh})
 
@@ -240,7 +240,7 @@ async def department_performance(
 ) -> DepartmentLeagueRead:
     """Departments' referral performance in a municipality, a district or the province."""
     level, code = area
-    visible_area(user, level, code)
+    visible_area(user, AREA_VIEW, level, code)
     today = _today(clock)
     league = await readmodels.department_league(pool, level, code, today)
     return DepartmentLeagueRead.model_validate(
@@ -257,7 +257,7 @@ async def field_worker_activity(
     user: CurrentUser,
 ) -> FieldWorkerActivityList:
     """Field workers assigned to a ward: last submission and households visited."""
-    visible_area(user, "ward", ward)
+    visible_area(user, "fieldworker", "ward", ward)  # it lists field workers
     today = _today(clock)
     rows = await readmodels.field_worker_activity(pool, ward, today)
     # A worker's other wards only as far as the caller's own area reaches.
@@ -277,7 +277,7 @@ async def needs_heatmap(
     user: CurrentUser,
 ) -> NeedsHeatmapRead:
     """Open needs by ward and category across a district or municipality."""
-    visible_area(user, *area)
+    visible_area(user, AREA_VIEW, *area)
     data = await readmodels.needs_heatmap(pool, *area)
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
@@ -295,7 +295,7 @@ async def trends(
     """Weekly series (weeks start on Monday, oldest first) of an area's activity."""
     if not geography().is_valid_scope(level, code):
         raise _invalid("code", code, f"unknown {level} {code!r} (see GET /v1/geography)")
-    visible_area(user, level, code)
+    visible_area(user, AREA_VIEW, level, code)
     series = await readmodels.trends(pool, level, code, weeks, _today(clock))
     return TrendsRead.model_validate(
         {"level": level, "code": code, "weeks": series, "freshness": fresh}

@@ -13,6 +13,10 @@ a principal's roles, and cover every ward inside them. ``department:<code>`` sco
 department officer sees to referrals addressed to those departments (inside its area). Lists
 and views use the same rules through ``row_scope`` and ``sees_area`` (rendered as SQL by the
 read side), so an object hidden here is hidden from every list, export and dashboard too.
+An area view is read as a kind of ``PERMISSIONS`` too: the figures of an area (dashboards,
+indicators, trends, the needs heat map, the department league) are ``AREA_VIEW``, and a view
+that lists objects reads as their kind (field-worker activity: ``fieldworker``), so the one
+table says who sees which view.
 Alert notifications too: a subscriber hears of what a user with its scopes would list
 (``subscriber_sees``).
 """
@@ -71,6 +75,12 @@ DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
 ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
 
+#: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
+#: map and the department league table. They hold figures, no object (no case, no person), so
+#: a role may read them without reading the objects counted. A view that lists objects is read
+#: as their kind instead (field-worker activity: ``fieldworker``), see ``sees_area``.
+AREA_VIEW: Final = "area_view"
+
 # What each role may do to the kinds it sees ("read" makes the kind visible to the role).
 PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
     Role.FIELD_WORKER: {
@@ -79,6 +89,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "warroom": frozenset({"read"}),
         "fieldworker": frozenset({"read"}),
         "alert": frozenset({"read"}),
+        AREA_VIEW: frozenset({"read"}),
     },
     Role.CONVENER: {
         "household": frozenset(
@@ -104,11 +115,15 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
         "fieldworker": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        AREA_VIEW: frozenset({"read"}),
     },
     Role.DEPARTMENT_OFFICER: {
         "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
         "warroom": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        # Its area's figures (the league table ranks its department among the others), but no
+        # field worker: not their activity either.
+        AREA_VIEW: frozenset({"read"}),
     },
     Role.ANALYST: {
         "household": frozenset({"read"}),
@@ -118,6 +133,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # Responding to early warnings is the nerve centre's job (its response times are
         # measured), though it changes no case.
         "alert": ALERT_RESPONSE,
+        AREA_VIEW: frozenset({"read"}),
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
@@ -125,13 +141,10 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # Data-subject requests (POPIA): consent records and erasure, in the admin's area.
         "household": frozenset({"read", "consent", "erase"}),
         "audit": frozenset({"read"}),
+        # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,
+        # not the casework an area's figures count.
     },
 }
-
-#: Roles that see area views (dashboards, indicators, heat maps, trends, league, activity).
-VIEW_ROLES: Final = frozenset(
-    {Role.FIELD_WORKER, Role.CONVENER, Role.DEPARTMENT_OFFICER, Role.ANALYST}
-)
 
 
 @dataclass(frozen=True)
@@ -287,9 +300,18 @@ def row_scope(principal: Principal, kind: str) -> RowScope:
     )
 
 
-def sees_area(principal: Principal, level: str, code: str) -> bool:
-    """Whether a principal may see the aggregated views of an area."""
-    return bool(principal.roles & VIEW_ROLES) and Area.of(principal).contains(level, code)
+def sees_area(principal: Principal, kind: str, level: str, code: str) -> bool:
+    """Whether a principal may see a view of ``kind`` over the area (level, code): one of its
+    roles reads ``kind`` (``PERMISSIONS``; ``AREA_VIEW`` for an area's figures) and its scopes
+    contain the area. A role whose sight of ``kind`` is narrowed to its departments
+    (``DEPARTMENT_KINDS``) does not see a whole area's view of it; an administrator's
+    field workers, seen anywhere, are shown by area only inside its own."""
+    reads = any(
+        "read" in PERMISSIONS[r].get(kind, frozenset())
+        and not (r is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS)
+        for r in principal.roles
+    )
+    return reads and Area.of(principal).contains(level, code)
 
 
 GEOGRAPHIC_LEVELS: Final = ("ward", "municipality", "district", "province")

@@ -6,10 +6,13 @@ from typing import Any
 
 import httpx
 
+from domain.access.policy import AREA_VIEW, PERMISSIONS
+from domain.access.principal import Role
 from domain.application import Sukuma
 from domain.reference.geography import geography
 from projections.registry import open_projections
 from projections.runner import BatchRunner
+from tests.integration.conftest import ClientAs
 from tests.integration.helpers import advance_referral, need, post_ok, profiled_household, referral
 
 
@@ -81,3 +84,17 @@ async def test_unknown_area_is_404_and_bad_weeks_422(client: httpx.AsyncClient) 
     bad = await client.get("/v1/indicators/province/KZN", params={"weeks": 0})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["query", "weeks"]
+
+
+async def test_indicators_are_read_by_the_roles_the_table_grants_area_views(
+    client_as: ClientAs,
+) -> None:
+    # An area's indicators are AREA_VIEW in PERMISSIONS: a department officer reads its
+    # area's, an administrator none (404, as an area out of scope).
+    for role in Role:
+        http = await client_as(role, "municipality:KZN225", "department:DSD")
+        response = await http.get("/v1/indicators/municipality/KZN225", params={"weeks": 1})
+        granted = "read" in PERMISSIONS[role].get(AREA_VIEW, frozenset())
+        assert response.status_code == (200 if granted else 404), role
+    assert "read" in PERMISSIONS[Role.DEPARTMENT_OFFICER][AREA_VIEW]
+    assert AREA_VIEW not in PERMISSIONS[Role.ADMIN]

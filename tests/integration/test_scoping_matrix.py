@@ -6,7 +6,8 @@ another municipality and district (and, for referrals, a SASSA officer of the sa
 municipality): each must answer exactly as for an id that does not exist (404, nothing else).
 The same request by ``client`` (province-wide) then must get past validation and scoping, so
 the 404s are the policy's doing: remove scoping from any endpoint and this test fails. Lists,
-exports and area views must show the foreign users none of ward A.
+exports and area views must show the foreign users none of ward A; inside ward A's area, each
+role sees exactly the area views the policy's table (``PERMISSIONS``) lets it read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from uuid import uuid4
 import httpx
 from fastapi import FastAPI
 
-from domain.access.policy import ADMIN_KINDS
+from domain.access.policy import ADMIN_KINDS, AREA_VIEW, PERMISSIONS
 from domain.access.principal import PII_READ, Role
 from domain.application import Sukuma
 from domain.context import CommandContext
@@ -55,6 +56,25 @@ KINDS = {
     "username": "user",
     "level": "area",
     "alert_id": "alert",
+}
+#: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
+#: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
+AREA_VIEW_KINDS = {
+    "/v1/dashboard/{level}/{code}": AREA_VIEW,
+    "/v1/indicators/{level}/{code}": AREA_VIEW,
+    "/v1/needs/heatmap": AREA_VIEW,
+    "/v1/trends": AREA_VIEW,
+    "/v1/departments/performance": AREA_VIEW,
+    "/v1/field-workers/activity": "fieldworker",  # field workers' ids and last submissions
+}
+#: A call of each area view over ward A's municipality (or ward A).
+AREA_VIEW_CALLS = {
+    "/v1/dashboard/{level}/{code}": "/v1/dashboard/municipality/KZN225",
+    "/v1/indicators/{level}/{code}": "/v1/indicators/municipality/KZN225",
+    "/v1/needs/heatmap": "/v1/needs/heatmap?municipality=KZN225",
+    "/v1/trends": "/v1/trends?level=municipality&code=KZN225",
+    "/v1/departments/performance": "/v1/departments/performance?municipality=KZN225",
+    "/v1/field-workers/activity": f"/v1/field-workers/activity?ward={WARD_A}",
 }
 
 
@@ -278,6 +298,35 @@ async def test_each_role_sees_and_does_its_own_part_in_ward_a(
     assert (await officer.get(f"/v1/households/{household_id}")).status_code == 404
     assert referral_id in (await officer.get("/v1/referrals.csv")).text
     assert (await officer.get("/v1/households")).json()["data"] == []
+    assert (await officer.get("/v1/dashboard/municipality/KZN225")).status_code == 200
+    assert (await officer.get(f"/v1/field-workers/activity?ward={WARD_A}")).status_code == 404
     assert household_id in (await analyst.get("/v1/households")).text
     assert (await analyst.get("/v1/dashboard/municipality/KZN225")).status_code == 200
     assert (await analyst.get("/v1/dashboard/district/DC22")).status_code == 404
+
+
+def test_every_dashboard_route_is_an_area_view_of_the_matrix(api: FastAPI) -> None:
+    dashboards = {
+        s.path for s in served_routes(api) if s.method == "GET" and "dashboards" in s.route.tags
+    }
+    assert dashboards <= set(AREA_VIEW_KINDS) == set(AREA_VIEW_CALLS)
+
+
+async def test_inside_ward_as_area_each_role_sees_the_area_views_its_table_grants(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma
+) -> None:
+    await build_world(client, application)
+    wrong = []
+    for role in Role:
+        http = await client_as(role, "municipality:KZN225", "department:DSD")
+        for route, kind in AREA_VIEW_KINDS.items():
+            granted = "read" in PERMISSIONS[role].get(kind, frozenset())
+            response = await http.get(AREA_VIEW_CALLS[route])
+            hidden = response.status_code == 404 and set(response.json()) == {"detail"}
+            if (response.status_code == 200) is not granted or (not granted and not hidden):
+                wrong.append(f"{role} {route}: {response.status_code}, granted {granted}")
+
+    assert wrong == []
+    # The table says, for instance: an officer reads its area's figures, not field workers.
+    assert "read" in PERMISSIONS[Role.DEPARTMENT_OFFICER][AREA_VIEW]
+    assert "fieldworker" not in PERMISSIONS[Role.DEPARTMENT_OFFICER]

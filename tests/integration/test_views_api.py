@@ -422,6 +422,28 @@ async def test_field_worker_activity_names_only_wards_inside_the_callers_area(
     assert sorted(everything["data"][0]["ward_ids"]) == sorted([ward_id, other_ward_id, far_ward])
 
 
+async def test_field_worker_activity_is_for_those_who_read_field_workers(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, ward_id: str
+) -> None:
+    # PERMISSIONS: a department officer reads no field worker, so not their activity either
+    # (404, like an area out of scope), though it reads its area's dashboard; an administrator
+    # reads field workers, so their activity in its own area (not its area's figures).
+    worker = await post_ok(client, "/v1/field-workers", {"name": "Thandi", "cadre": "ccg"})
+    await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": ward_id})
+    project(application)
+    officer = await client_as(Role.DEPARTMENT_OFFICER, "municipality:KZN225", "department:DSD")
+    admin = await client_as(Role.ADMIN, "municipality:KZN225")
+
+    refused = await officer.get("/v1/field-workers/activity", params={"ward": ward_id})
+    listed = await get_ok(admin, "/v1/field-workers/activity", ward=ward_id)
+
+    assert refused.status_code == 404
+    assert worker["id"] not in refused.text
+    assert (await officer.get("/v1/dashboard/municipality/KZN225")).status_code == 200
+    assert [row["field_worker_id"] for row in listed["data"]] == [worker["id"]]
+    assert (await admin.get("/v1/dashboard/municipality/KZN225")).status_code == 404
+
+
 async def test_needs_heatmap_has_a_cell_per_ward_and_category(
     client: httpx.AsyncClient, application: Sukuma, ward_id: str, other_ward_id: str
 ) -> None:

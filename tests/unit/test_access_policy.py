@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from domain.access.locations import alert_location
 from domain.access.policy import (
+    AREA_VIEW,
     NOWHERE,
     PERMISSIONS,
+    Area,
     Decision,
     Forbidden,
     Location,
@@ -79,8 +81,9 @@ def test_an_analyst_reads_its_district_and_writes_nothing() -> None:
     assert decide(analyst, "household.read", ward) is Decision.ALLOW
     assert decide(analyst, "household.visit", ward) is Decision.FORBIDDEN
     assert decide(analyst, "household.read", Location.ward(ETH_WARD)) is Decision.INVISIBLE
-    assert sees_area(analyst, "municipality", "KZN225")
-    assert not sees_area(analyst, "province", "KZN")
+    assert sees_area(analyst, AREA_VIEW, "municipality", "KZN225")
+    assert sees_area(analyst, "fieldworker", "ward", WARD)
+    assert not sees_area(analyst, AREA_VIEW, "province", "KZN")
     assert not analyst.may_read_pii
     assert who(Role.ANALYST, scopes=("district:DC22", PII_READ)).may_read_pii
 
@@ -98,7 +101,7 @@ def test_an_admin_manages_users_and_field_workers_and_handles_data_subject_reque
     assert decide(admin, "household.visit", Location.ward(WARD)) is Decision.FORBIDDEN
     assert decide(admin, "household.erase", Location.ward(foreign_ward)) is Decision.INVISIBLE
     assert decide(admin, "referral.read", Location.ward(WARD, "DSD")) is Decision.INVISIBLE
-    assert not sees_area(admin, "municipality", "KZN225")
+    assert not sees_area(admin, AREA_VIEW, "municipality", "KZN225")
     assert row_scope(admin, "household").sees(Location.ward(WARD))
     assert not row_scope(admin, "household").sees(Location.ward(foreign_ward))
     assert not row_scope(admin, "referral").sees(Location.ward(WARD, "DSD"))
@@ -176,14 +179,77 @@ def test_whoever_may_act_on_an_object_may_read_it(
         assert reading is Decision.ALLOW
 
 
-@given(principals, wards)
-def test_a_ward_inside_a_visible_area_is_visible(principal: Principal, ward_id: str) -> None:
+view_kinds = st.sampled_from([AREA_VIEW, "fieldworker"])
+
+
+@given(principals, view_kinds, wards)
+def test_a_ward_inside_a_visible_area_is_visible(
+    principal: Principal, kind: str, ward_id: str
+) -> None:
     municipality, district, province = GEO.ancestors(ward_id)
     for level, code in (("municipality", municipality), ("district", district)):
-        if sees_area(principal, level, code):
-            assert sees_area(principal, "ward", ward_id)
-    if sees_area(principal, "province", province):
-        assert sees_area(principal, "ward", ward_id)
+        if sees_area(principal, kind, level, code):
+            assert sees_area(principal, kind, "ward", ward_id)
+    if sees_area(principal, kind, "province", province):
+        assert sees_area(principal, kind, "ward", ward_id)
+
+
+@given(principals, view_kinds, wards)
+def test_an_area_view_shows_what_the_table_lets_one_read_in_that_area(
+    principal: Principal, kind: str, ward_id: str
+) -> None:
+    # The table alone says who sees a view: a role that may read the kind in the ward, and
+    # the ward inside the principal's scopes (an administrator's field workers, seen anywhere,
+    # only in its own area's views).
+    readable = decide(principal, f"{kind}.read", Location.ward(ward_id)) is Decision.ALLOW
+    in_scopes = Area.of(principal).covers_ward(ward_id)
+    assert sees_area(principal, kind, "ward", ward_id) == (readable and in_scopes)
+
+
+# ---- area views: one table (PERMISSIONS) says who sees which -------------------------------------
+
+
+def test_a_department_officer_reads_its_areas_dashboard_but_not_field_worker_activity() -> None:
+    officer = who(Role.DEPARTMENT_OFFICER, scopes=("municipality:KZN225", "department:DSD"))
+
+    assert "read" in PERMISSIONS[Role.DEPARTMENT_OFFICER][AREA_VIEW]
+    assert "fieldworker" not in PERMISSIONS[Role.DEPARTMENT_OFFICER]
+    assert sees_area(officer, AREA_VIEW, "municipality", "KZN225")
+    assert sees_area(officer, AREA_VIEW, "ward", WARD)
+    assert not sees_area(officer, "fieldworker", "ward", WARD)
+    assert not sees_area(officer, AREA_VIEW, "municipality", "ETH")
+
+
+@pytest.mark.parametrize(
+    ("role", "figures", "activity"),
+    [
+        (Role.FIELD_WORKER, True, True),
+        (Role.CONVENER, True, True),
+        (Role.DEPARTMENT_OFFICER, True, False),
+        (Role.ANALYST, True, True),
+        (Role.ADMIN, False, True),
+    ],
+)
+def test_who_reads_an_areas_figures_and_its_field_workers_activity(
+    role: Role, figures: bool, activity: bool
+) -> None:
+    user = who(role, scopes=("municipality:KZN225", "department:DSD"))
+
+    assert sees_area(user, AREA_VIEW, "municipality", "KZN225") is figures
+    assert sees_area(user, "fieldworker", "ward", WARD) is activity
+    # Only inside its scopes, whatever the role (an administrator's field workers too).
+    assert not sees_area(user, AREA_VIEW, "ward", ETH_WARD)
+    assert not sees_area(user, "fieldworker", "ward", ETH_WARD)
+
+
+def test_an_area_view_of_a_kind_narrowed_to_departments_or_unknown_is_refused() -> None:
+    officer = who(Role.DEPARTMENT_OFFICER, scopes=("province:KZN", "department:DSD"))
+    everyone = who(*Role, scopes=("province:KZN",))
+
+    # A department officer reads its departments' referrals only, not a whole area's.
+    assert not sees_area(officer, "referral", "ward", WARD)
+    assert not sees_area(everyone, "target", "ward", WARD)
+    assert not sees_area(who(Role.ANALYST), AREA_VIEW, "ward", WARD)  # no area, no view
 
 
 def test_an_area_wide_alert_is_seen_by_scopes_covering_that_area_only() -> None:
