@@ -16,7 +16,7 @@ from domain.access.principal import Principal
 from domain.application import Sukuma
 from domain.application_base import ConcurrencyExhausted
 from domain.context import CommandContext, Written
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, VersionConflict
 from sukuma.persistence import (
     IdempotencyReceipt,
     StoredReceipt,
@@ -103,8 +103,9 @@ class CommandRunner:
         )
         try:
             written = action(ctx)
-        except (RecordConflictError, ConcurrencyExhausted):
-            # A concurrent request with the same key may have won the race: answer as it did.
+        except (RecordConflictError, ConcurrencyExhausted, VersionConflict):
+            # A concurrent request with the same key may have won the race: answer as it did
+            # (with If-Match the loser's conflict arrives as a stale version).
             replay = self._replay()
             if replay is not None:
                 return replay

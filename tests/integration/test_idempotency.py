@@ -88,6 +88,25 @@ async def test_concurrent_retries_append_once(client: httpx.AsyncClient, ward_id
     assert len(state["visits"]) == 1
 
 
+async def test_concurrent_retries_with_if_match_append_once(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    url = f"/v1/households/{household_id}/visits"
+    version = (await client.get(f"/v1/households/{household_id}")).headers["ETag"]
+    headers = {"Idempotency-Key": "visit-burst-if-match", "If-Match": version}
+
+    responses = await asyncio.gather(
+        *[client.post(url, json={"outcome": "met_household"}, headers=headers) for _ in range(5)]
+    )
+
+    # The losers of the race replay the winner's answer rather than a 412.
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["visit_id"] for r in responses}) == 1
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    assert len(state["visits"]) == 1
+
+
 async def test_keys_are_scoped_per_actor(
     client: httpx.AsyncClient, client_as: ClientAs, ward_id: str
 ) -> None:
