@@ -176,26 +176,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         receipt: IdempotencyReceipt,
     ) -> None:
-        version = max(
-            (
-                e.originator_version
-                for e in stored_events
-                if e.originator_id == receipt.aggregate_id
-            ),
-            default=None,
-        )
-        curs.execute(
-            self.sql_insert_receipt,
-            (
-                receipt.actor,
-                receipt.key,
-                receipt.fingerprint,
-                receipt.status_code,
-                Jsonb(receipt.body),
-                receipt.aggregate_id,
-                version,
-            ),
-        )
+        curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
 
     def insert_events(
         self,
@@ -224,25 +205,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
             self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
-        fields = None
-        if receipt is not None:
-            version = max(
-                (
-                    e.originator_version
-                    for e in stored_events
-                    if e.originator_id == receipt.aggregate_id
-                ),
-                default=None,
-            )
-            fields = (
-                receipt.actor,
-                receipt.key,
-                receipt.fingerprint,
-                receipt.status_code,
-                Jsonb(receipt.body),
-                receipt.aggregate_id,
-                version,
-            )
+        fields = None if receipt is None else _receipt_row(receipt, stored_events)
         return self._group_commit.append(Append(events, fields))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -321,6 +284,25 @@ def _sync(curs: Cursor[DictRow]) -> None:
     """
     with curs.connection.pipeline() as pipeline:  # the insert's own pipeline, nested
         pipeline.sync()
+
+
+def _receipt_row(
+    receipt: IdempotencyReceipt, stored_events: Sequence[StoredEvent]
+) -> tuple[Any, ...]:
+    """A receipt's column values, its version that of the command's last event on its aggregate."""
+    version = max(
+        (e.originator_version for e in stored_events if e.originator_id == receipt.aggregate_id),
+        default=None,
+    )
+    return (
+        receipt.actor,
+        receipt.key,
+        receipt.fingerprint,
+        receipt.status_code,
+        Jsonb(receipt.body),
+        receipt.aggregate_id,
+        version,
+    )
 
 
 def _erasures(stored_events: Sequence[StoredEvent]) -> list[tuple[UUID, list[UUID]]]:
