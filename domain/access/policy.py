@@ -287,9 +287,7 @@ def row_scope(principal: Principal, kind: str) -> RowScope:
     """The rows of ``kind`` (``household`` or ``referral``) a principal's lists show."""
     area = Area.of(principal)
     by_area = any(
-        not (r is Role.ADMIN and kind in ADMIN_KINDS)
-        and not (r is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS)
-        and "read" in PERMISSIONS[r].get(kind, frozenset())
+        _reads_in_area(r, kind) and not (r is Role.ADMIN and kind in ADMIN_KINDS)
         for r in principal.roles
     )
     by_department = kind in DEPARTMENT_KINDS and principal.has_role(Role.DEPARTMENT_OFFICER)
@@ -306,12 +304,15 @@ def sees_area(principal: Principal, kind: str, level: str, code: str) -> bool:
     contain the area. A role whose sight of ``kind`` is narrowed to its departments
     (``DEPARTMENT_KINDS``) does not see a whole area's view of it; an administrator's
     field workers, seen anywhere, are shown by area only inside its own."""
-    reads = any(
-        "read" in PERMISSIONS[r].get(kind, frozenset())
-        and not (r is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS)
-        for r in principal.roles
-    )
+    reads = any(_reads_in_area(r, kind) for r in principal.roles)
     return reads and Area.of(principal).contains(level, code)
+
+
+def _reads_in_area(role: Role, kind: str) -> bool:
+    """Whether the role reads every ``kind`` in its area (a department officer reads the
+    ``DEPARTMENT_KINDS`` only when addressed to its departments)."""
+    narrowed = role is Role.DEPARTMENT_OFFICER and kind in DEPARTMENT_KINDS
+    return not narrowed and "read" in PERMISSIONS[role].get(kind, frozenset())
 
 
 GEOGRAPHIC_LEVELS: Final = ("ward", "municipality", "district", "province")
