@@ -4,9 +4,9 @@
 
 Both sides run the same command (record a visit on one of many households, as field workers'
 phones do) with the same concurrency, as the same field worker (so both pay the access
-policy). In-process: threads call ``Sukuma.record_visit``. HTTP: uvicorn (separate process,
-``--workers``, one per core by default: more only contend for the same cores) serves the real
-API; asyncio clients POST with a bearer token, so each request verifies it.
+policy). In-process: threads call ``Sukuma.record_visit``. HTTP: ``sukuma serve --workers``
+(separate processes, one per core by default: more only contend for the same cores) serves the
+real API; asyncio clients POST with a bearer token, so each request verifies it.
 Target: HTTP >= 70% of in-process.
 """
 
@@ -149,12 +149,11 @@ def bench_settings(url: str, data_dir: Path) -> Settings:
 
 @contextmanager
 def api_server(url: str, port: int, workers: int) -> Iterator[None]:
-    """The real API under uvicorn in its own process(es), on loopback."""
+    """The real API as ``sukuma serve`` runs it, in its own process(es), on loopback."""
     env = {**os.environ, **BENCH_KEYS, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "sukuma.wiring:asgi_app",
-        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-        "--no-access-log",
+        sys.executable, "-m", "sukuma.cli", "serve", "--no-projector", "--no-scheduler",
+        "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime
@@ -87,17 +88,34 @@ def serve(
     scheduler: Annotated[
         bool, typer.Option(help="Run the early-warning scheduler in this process")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="API worker processes (default from SUKUMA_API_WORKERS, 1)"),
+    ] = None,
 ) -> None:
-    """Run the HTTP API; in single-node mode also the projector and scheduler, in threads."""
+    """Run the HTTP API; in single-node mode also the projector and scheduler, in threads.
+
+    With several workers the API runs in that many processes on the same port (each with its
+    own socket, so the kernel spreads connections), and this process keeps the projector and
+    the scheduler.
+    """
     import uvicorn
 
     from scheduler.main import SchedulerThread, build_sweeper
+    from sukuma.workers import WorkerConfig, run_workers
 
     settings = load_settings()
     database_url = ensure_database(settings)
     if demo:
         load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
-    api, application = build_api(settings, database_url)
+    workers = workers or settings.api_workers
+    if workers > 1:
+        # The workers are fresh interpreters: they find the (maybe embedded) server here.
+        os.environ["SUKUMA_DATABASE_URL"] = database_url
+        application = build_application(settings, database_url)
+        api = None
+    else:
+        api, application = build_api(settings, database_url)
     runner = None
     if projector:
         runner = build_projector(application)
@@ -109,9 +127,17 @@ def serve(
         sweeps = SchedulerThread(settings, build_sweeper(settings, application))
         sweeps.start()
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs)")
+    console.print(
+        f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs; {workers} worker(s))"
+    )
     try:
-        uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+        if api is None:
+            config = WorkerConfig(bind_host, bind_port, settings.log_level)
+            status = run_workers(config, workers)
+            if status:
+                raise typer.Exit(status)
+        else:
+            uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
     finally:
         if runner is not None:
             runner.stop()

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".sukuma-data"), description="Embedded PostgreSQL data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(
+        default=1, ge=1, le=64, description="API processes for `sukuma serve` (one per core)"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     occurred_at_window_days: int = Field(
         default=90, ge=0, description="How far back a command's occurred_at may be backdated"

@@ -1,0 +1,137 @@
+"""`sukuma serve --workers N`: N processes on one port, connections spread, a dead one replaced."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sukuma.workers import reuse_port_socket
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def supervisor(port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    code = (
+        "import sys; from sukuma.workers import WorkerConfig, run_workers; "
+        f"sys.exit(run_workers(WorkerConfig('127.0.0.1', {port}, 'WARNING', "
+        f"'tests.integration.pid_app:create'), {workers}))"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _pids_serving(port: int, connections: int, timeout: float = 20.0) -> set[int]:
+    """The worker pids that answer ``connections`` separate keep-alive connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pids = set()
+            for _ in range(connections):
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                    pids.add(int(client.get("/").text))
+            return pids
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_two_sockets_may_listen_on_one_port() -> None:
+    port = _free_port()
+    first, second = reuse_port_socket("127.0.0.1", port), reuse_port_socket("127.0.0.1", port)
+    first.listen()
+    second.listen()
+    first.close()
+    second.close()
+
+
+def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced() -> None:
+    port = _free_port()
+    with supervisor(port, workers=2) as process:
+        # 40 connections all on one of two sockets: a chance of 2**-39 with the kernel's hash.
+        pids = _pids_serving(port, 40)
+        assert len(pids) == 2
+
+        victim = min(pids)
+        os.kill(victim, signal.SIGKILL)
+        _wait_for(lambda: len(_pids_serving(port, 40) - {victim}) == 2)
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_a_port_taken_outside_the_group_is_a_clear_failure() -> None:
+    with socket.socket() as taken:  # no SO_REUSEPORT: nobody may join it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with supervisor(port, workers=2) as process:
+            assert process.wait(timeout=30) != 0
+
+
+def test_sukuma_serve_runs_the_api_in_several_workers(fresh_db_url: str, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SUKUMA_DATABASE_URL": fresh_db_url,
+        "SUKUMA_DATA_DIR": str(tmp_path),
+        "SUKUMA_LOG_LEVEL": "WARNING",
+        "SUKUMA_SECRET_KEY": secrets.token_hex(32),
+        "SUKUMA_MASTER_KEY": secrets.token_hex(32),
+    }
+    command = [
+        sys.executable, "-m", "sukuma.cli", "serve", "--no-projector", "--no-scheduler",
+        "--port", str(port), "--workers", "2",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        _wait_for(lambda: process.poll() is not None or _ready(port), timeout=60)
+        assert process.poll() is None, "sukuma serve stopped"
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/households?limit=1")
+        assert refused.status_code == 401  # the real app, with its authentication
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
