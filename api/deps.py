@@ -54,18 +54,30 @@ bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 async def current_principal(
-    auth: Annotated[Auth, Depends(get_auth)],
-    token: Annotated[str | None, Depends(bearer)],
+    request: Request, token: Annotated[str | None, Depends(bearer)]
 ) -> Principal:
     """Who is acting: the verified access token's principal, while its user is still active at
-    the token's generation (a cached check: no database round trip on most requests)."""
+    the token's generation (a cached check: no database round trip on most requests).
+
+    The /v1 router runs this for every route; it leaves the principal on ``request.state`` so
+    that routes reach it through ``acting_principal`` (one step) rather than solving this
+    dependency tree again: FastAPI re-walks a cached dependency's sub-dependencies per use.
+    """
+    auth: Auth = request.app.state.auth
     if not token:
         raise NotAuthenticated("missing bearer token", error=None)
     if auth.external is not None and auth.external.issued(token):
         try:
-            return await run_in_threadpool(auth.external.verify, token)
+            principal: Principal = await run_in_threadpool(auth.external.verify, token)
         except InvalidToken as exc:
             raise NotAuthenticated(str(exc)) from None
+    else:
+        principal = await _signed_in(auth, token)
+    request.state.principal = principal
+    return principal
+
+
+async def _signed_in(auth: Auth, token: str) -> Principal:
     try:
         claims = auth.tokens.verify_access(token)
     except InvalidToken as exc:
@@ -79,7 +91,16 @@ async def current_principal(
     return claims.principal
 
 
-CurrentUser = Annotated[Principal, Depends(current_principal)]
+async def acting_principal(request: Request) -> Principal:
+    """The principal ``current_principal`` verified for this request (verified here when a
+    route outside the authenticated router asks for it)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        principal = await current_principal(request, await bearer(request))
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(acting_principal)]
 
 
 async def current_actor(principal: CurrentUser) -> str:
@@ -115,9 +136,7 @@ def parse_if_match(value: str | None) -> int | None:
 
 async def command_runner(
     request: Request,
-    application: SukumaApp,
     principal: CurrentUser,
-    clock: Clock,
     if_match: Annotated[str | None, Header(description="Expected version (the ETag read).")] = None,
     idempotency_key: Annotated[
         str | None,
@@ -127,16 +146,17 @@ async def command_runner(
     # The body is read here (async) so retries can be recognised by content; starlette caches it.
     body = await request.body()
     fingerprint = request_fingerprint(request.method, request.url.path, body)
-    window_days: int = request.app.state.settings.occurred_at_window_days
+    state = request.app.state  # not dependencies: each costs FastAPI a walk per request
+    window_days: int = state.settings.occurred_at_window_days
     return CommandRunner(
-        application=application,
+        application=state.sukuma,
         actor=principal.actor,
         principal=principal,
         expected_version=parse_if_match(if_match),
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         window=timedelta(days=window_days),
-        clock=clock,
+        clock=state.clock,
     )
 
 

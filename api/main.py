@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 
 from api import errors
 from api.auth.service import Auth
@@ -88,13 +88,14 @@ def create_app(
     api.include_router(auth.router, prefix="/v1")
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)], responses=REFUSED)
+    # Each is included straight into the app (not through a /v1 router of routers): FastAPI
+    # matches nested inclusions level by level on every request.
+    signed_in = [Depends(current_principal)]
     # Routes are matched in order, one by one: the field's commands first (most requests).
-    for module in (households, privacy, referrals, warrooms):
-        v1.include_router(module.router)
-    # Before the field workers' routes: /field-workers/activity must not match /{worker_id}.
-    v1.include_router(views.router)
-    for module in (indicators, alerts, fieldworkers, users, reference, audit):
-        v1.include_router(module.router)
-    api.include_router(v1)
+    # The views before the field workers' routes: /field-workers/activity is not /{worker_id}.
+    for module in (
+        households, privacy, referrals, warrooms, views,
+        indicators, alerts, fieldworkers, users, reference, audit,
+    ):  # fmt: skip
+        api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     return api
