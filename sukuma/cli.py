@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -25,7 +25,7 @@ from projections.runner import Progress as ProjectorProgress
 from sukuma.database import ensure_database
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
-from sukuma.wiring import build_api, build_application, build_projector
+from sukuma.wiring import api_app, build_api, build_application, build_projector
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -110,18 +110,17 @@ def serve(
         load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
     workers = workers or settings.api_workers
     if workers > 1:
-        # The workers are fresh interpreters: they find the (maybe embedded) server here.
-        os.environ["SUKUMA_DATABASE_URL"] = database_url
+        api = None  # each worker builds its own, from these settings (keys included)
         application = build_application(settings, database_url)
-        api = None
     else:
         api, application = build_api(settings, database_url)
-    runner = None
+    runner = projecting = None
     if projector:
         runner = build_projector(application)
         # Catch up first, so the first early-warning sweep at start sees the whole log.
         runner.run_once()
-        threading.Thread(target=runner.run_forever, name="projector", daemon=True).start()
+        projecting = threading.Thread(target=runner.run_forever, name="projector", daemon=True)
+        projecting.start()
     sweeps = None
     if scheduler:
         sweeps = SchedulerThread(settings, build_sweeper(settings, application))
@@ -132,15 +131,17 @@ def serve(
     )
     try:
         if api is None:
-            config = WorkerConfig(bind_host, bind_port, settings.log_level)
+            app = partial(api_app, settings, database_url)
+            config = WorkerConfig(bind_host, bind_port, settings.log_level, app)
             status = run_workers(config, workers)
             if status:
                 raise typer.Exit(status)
         else:
             uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
     finally:
-        if runner is not None:
+        if runner is not None and projecting is not None:
             runner.stop()
+            projecting.join(timeout=10)  # before the (maybe embedded) server goes away
         if sweeps is not None:
             sweeps.stop()
         application.close()

@@ -31,8 +31,14 @@ def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     return create_app(settings, application, database_url=database_url), application
 
 
+def api_app(settings: Settings, database_url: str) -> FastAPI:
+    """The API alone, as each of ``sukuma serve --workers``'s processes builds it."""
+    return build_api(settings, database_url)[0]
+
+
 def asgi_app() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (several workers): needs SUKUMA_DATABASE_URL."""
+    """For another ASGI server (``uvicorn --factory sukuma.wiring:asgi_app``): needs
+    SUKUMA_DATABASE_URL. ``sukuma serve --workers N`` is the supported way to run several."""
     settings = load_settings()
     if settings.database_url is None:
         raise RuntimeError("set SUKUMA_DATABASE_URL to run the API with several workers")

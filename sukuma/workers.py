@@ -15,10 +15,12 @@ import multiprocessing
 import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
 log = logging.getLogger("sukuma.workers")
 
@@ -33,8 +35,10 @@ class WorkerConfig:
     host: str
     port: int
     log_level: str
-    #: "module:function" returning the ASGI app (called once in each worker).
-    factory: str = "sukuma.wiring:asgi_app"
+    #: Builds the ASGI app, once in each worker. It travels to the worker pickled (so a
+    #: module-level function, or a partial of one): settings and keys never pass through
+    #: the environment.
+    app: Callable[[], Any]
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -53,8 +57,7 @@ def _worker(config: WorkerConfig) -> None:
     sock = reuse_port_socket(config.host, config.port)
     server = uvicorn.Server(
         uvicorn.Config(
-            config.factory,
-            factory=True,
+            config.app(),
             log_level=config.log_level.lower(),
             access_log=config.log_level.upper() == "DEBUG",
         )

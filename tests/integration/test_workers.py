@@ -32,8 +32,8 @@ def _free_port() -> int:
 def supervisor(port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
     code = (
         "import sys; from sukuma.workers import WorkerConfig, run_workers; "
-        f"sys.exit(run_workers(WorkerConfig('127.0.0.1', {port}, 'WARNING', "
-        f"'tests.integration.pid_app:create'), {workers}))"
+        "from tests.integration.pid_app import create; "
+        f"sys.exit(run_workers(WorkerConfig('127.0.0.1', {port}, 'WARNING', create), {workers}))"
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     try:
@@ -102,23 +102,25 @@ def test_a_port_taken_outside_the_group_is_a_clear_failure() -> None:
             assert process.wait(timeout=30) != 0
 
 
-def test_sukuma_serve_runs_the_api_in_several_workers(fresh_db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["configured", "embedded"])
+def test_sukuma_serve_runs_the_api_in_several_workers(
+    database: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """Against a configured server (keys from the environment) and the embedded one (keys
+    generated into the data directory, which the workers must share with the parent)."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "SUKUMA_DATABASE_URL": fresh_db_url,
-        "SUKUMA_DATA_DIR": str(tmp_path),
-        "SUKUMA_LOG_LEVEL": "WARNING",
-        "SUKUMA_SECRET_KEY": secrets.token_hex(32),
-        "SUKUMA_MASTER_KEY": secrets.token_hex(32),
-    }
+    env = {**os.environ, "SUKUMA_DATA_DIR": str(tmp_path), "SUKUMA_LOG_LEVEL": "WARNING"}
+    env.pop("SUKUMA_DATABASE_URL", None)
+    if database == "configured":
+        env["SUKUMA_DATABASE_URL"] = fresh_db_url
+        env["SUKUMA_SECRET_KEY"] = secrets.token_hex(32)
+        env["SUKUMA_MASTER_KEY"] = secrets.token_hex(32)
     command = [
-        sys.executable, "-m", "sukuma.cli", "serve", "--no-projector", "--no-scheduler",
-        "--port", str(port), "--workers", "2",
+        sys.executable, "-m", "sukuma.cli", "serve", "--port", str(port), "--workers", "2",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
-        _wait_for(lambda: process.poll() is not None or _ready(port), timeout=60)
+        _wait_for(lambda: process.poll() is not None or _ready(port), timeout=90)
         assert process.poll() is None, "sukuma serve stopped"
         refused = httpx.get(f"http://127.0.0.1:{port}/v1/households?limit=1")
         assert refused.status_code == 401  # the real app, with its authentication
