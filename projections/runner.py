@@ -131,8 +131,11 @@ def _fewer_collections() -> Iterator[None]:
 
 
 class _Committer:
-    """Handles pages here and commits them in a thread of its own, one page behind.
+    """Handles pages here and commits them one page behind, in a thread per projection.
 
+    A projection's pages commit in order (its one thread, and each waits for the one before);
+    different projections' commits run side by side, each its own transaction, so the
+    slowest view's commit, not the sum of them all, paces catch-up.
     ``positions`` is where each projection will be once its submitted pages commit.
     """
 
@@ -140,7 +143,10 @@ class _Committer:
         self.application_name = runner.application_name
         self.positions = {p: runner.position(p) for p in runner.projections}
         self._position = runner.position
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-commit")
+        self._threads = {
+            p: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"commit-{p.name}")
+            for p in runner.projections
+        }
         self._pending: dict[BufferedProjection, Future[None]] = {}
 
     def __enter__(self) -> _Committer:
@@ -156,7 +162,8 @@ class _Committer:
                     self._pending.pop(projection).exception()
                     projection.forget()
         finally:
-            self._thread.shutdown()
+            for thread in self._threads.values():
+                thread.shutdown()
 
     def process(self, projection: BufferedProjection, page: Page) -> None:
         done = self.positions[projection]
@@ -183,7 +190,7 @@ class _Committer:
         if not self._wait(projection):
             return  # handled from a cache that was stale: dropped, the page comes again
         tracking = Tracking(self.application_name, page.last)
-        self._pending[projection] = self._thread.submit(
+        self._pending[projection] = self._threads[projection].submit(
             projection.view.commit, changes, tracking, after=done
         )
         self.positions[projection] = page.last
