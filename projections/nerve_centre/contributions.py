@@ -43,11 +43,12 @@ def household(row: dict[str, Any] | None) -> Counter[Key]:
     if row["status"] == "active" and row["profiled_at"] is not None:
         metrics.append(f"profile_month:{row['profiled_at']:%Y-%m}")  # M2 profile freshness
     open_needs = row["open_needs"]
+    # Each key once per call: plain assignment (Counter's += calls __missing__, in Python).
     for level, code in areas(row):
         for metric in metrics:
-            out["counts", (level, code, metric)] += 1
-        out["counts", (level, code, "needs_open")] += len(open_needs)
-        out["counts", (level, code, "needs_open_high")] += row["high_needs"]
+            out["counts", (level, code, metric)] = 1
+        out["counts", (level, code, "needs_open")] = len(open_needs)
+        out["counts", (level, code, "needs_open_high")] = row["high_needs"]
     for category, *_ in open_needs.values():
         out["ward_needs", (row["ward_id"], category, row["district"], row["municipality"])] += 1
     return out
@@ -72,22 +73,24 @@ def referral(row: dict[str, Any] | None) -> Counter[Key]:
     is_open = status in OPEN_REFERRAL_STATUSES
     due = due_date(row)
     made_on = row["made_at"].date()
-    metrics = ["referrals", f"referrals_{status}", *_performance(row)]
+    performance = _performance(row)
+    metrics = ["referrals", f"referrals_{status}", *performance]
     if is_open:
         metrics.append("referrals_open")
+    # Each key once per call (the metric names are distinct): plain assignment, as above.
     for level, code in areas(row):
         for metric in metrics:
-            out["counts", (level, code, metric)] += 1
+            out["counts", (level, code, metric)] = 1
         if is_open:
-            out["made", (level, code, made_on)] += 1  # M8 backlog ageing
+            out["made", (level, code, made_on)] = 1  # M8 backlog ageing
         if due is not None:
-            out["due", (level, code, due)] += 1
+            out["due", (level, code, due)] = 1
         if level == "ward":
             continue
-        for metric in ("received", *(["open"] if is_open else []), *_performance(row)):
-            out["dept", (department, level, code, metric)] += 1
+        for metric in ("received", *(["open"] if is_open else []), *performance):
+            out["dept", (department, level, code, metric)] = 1
         if due is not None:
-            out["dept_due", (department, level, code, due)] += 1
+            out["dept_due", (department, level, code, due)] = 1
     return out
 
 

@@ -94,22 +94,23 @@ class NerveCentreProjection(BufferedProjection):
     # ---- applying a change to a row and its contributions -------------------------------------
 
     def _apply(self, delta: Counter[contributions.Key]) -> None:
-        view = self.nc
+        totals = self._totals()
         for (table, key), value in delta.items():
-            if not value:
-                continue
-            if table == "counts":
-                view.counts[key] += value
-            elif table == "due":
-                view.due[key] += value
-            elif table == "made":
-                view.made[key] += value
-            elif table == "ward_needs":
-                view.ward_needs[key] += value
-            elif table == "dept":
-                view.departments[key] += value
-            elif table == "dept_due":
-                view.department_due[key] += value
+            if value:
+                total = totals[table]
+                total[key] = total.get(key, 0) + value  # not +=: Counter's __missing__ is Python
+
+    def _totals(self) -> dict[str, Counter[Any]]:
+        """The view's running totals by the table names contributions use."""
+        view = self.nc
+        return {
+            "counts": view.counts,
+            "due": view.due,
+            "made": view.made,
+            "ward_needs": view.ward_needs,
+            "dept": view.departments,
+            "dept_due": view.department_due,
+        }
 
     def _household(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
@@ -154,12 +155,20 @@ class NerveCentreProjection(BufferedProjection):
         (contribution at the page's end - contribution at its start): computed once per row
         per page, not once per event (a page holds ~10 events per case).
         """
+        totals = self._totals()
         for row, contribution in self.unsettled.values():
-            after = contribution(row)
-            delta = after.copy()
-            delta.subtract(row[CONTRIBUTION])
+            after, before = contribution(row), row[CONTRIBUTION]
             row[CONTRIBUTION] = after
-            self._apply(delta)
+            # after - before, added key by key (no Counter arithmetic: it is Python per key)
+            for (table, key), value in after.items():
+                value -= before.get((table, key), 0)
+                if value:
+                    total = totals[table]
+                    total[key] = total.get(key, 0) + value
+            for (table, key), value in before.items():
+                if value and (table, key) not in after:
+                    total = totals[table]
+                    total[key] = total.get(key, 0) - value
         self.unsettled.clear()
 
     def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
@@ -167,10 +176,10 @@ class NerveCentreProjection(BufferedProjection):
         getattr(self.nc, table)[key] = row
 
     def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:
-        daily, day = self.nc.daily, when.date()
-        for level, code in contributions.areas(row):
-            key = level, code, metric, day
-            daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
+        # Counted once per ward here; the view spreads a page's ward totals to every level.
+        daily = self.nc.ward_daily
+        key = row["ward_id"], row["municipality"], row["district"], metric, when.date()
+        daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:
         if not field_worker_id or field_worker_id not in self.field_workers:

@@ -24,12 +24,12 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
+import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.types.json import Jsonb
 
 from projections.base import BufferedView
-from projections.nerve_centre.contributions import DUE_BY
+from projections.nerve_centre.contributions import DUE_BY, PROVINCE
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
@@ -189,6 +189,8 @@ class NerveCentreView(BufferedView):
         self.field_workers: dict[str, dict[str, Any]] = {}
         self.counts: Counter[tuple[str, str, str]] = Counter()
         self.daily: Counter[tuple[str, str, str, date]] = Counter()
+        # (ward, municipality, district, metric, day) -> events: spread to the levels by take()
+        self.ward_daily: dict[tuple[str, str, str, str, date], int] = {}
         self.due: Counter[tuple[str, str, date]] = Counter()
         self.made: Counter[tuple[str, str, date]] = Counter()
         self.ward_needs: Counter[tuple[str, str, str, str]] = Counter()
@@ -218,6 +220,15 @@ class NerveCentreView(BufferedView):
     # ---- the page's writes ---------------------------------------------------------------------
 
     def take(self) -> Changes:
+        daily = self.daily
+        for (ward, municipality, district, metric, day), value in self.ward_daily.items():
+            for key in (
+                ("ward", ward, metric, day),
+                ("municipality", municipality, metric, day),
+                ("district", district, metric, day),
+                ("province", PROVINCE, metric, day),
+            ):
+                daily[key] += value
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
@@ -297,7 +308,7 @@ class NerveCentreView(BufferedView):
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
-        stage = self.stage(curs, table, (*key, "value"), rows)
+        stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
         cols = ", ".join((*key, "value"))
         on = conflict or key
         curs.execute(
@@ -320,4 +331,5 @@ class NerveCentreView(BufferedView):
 
 
 def _adapt(value: Any) -> Any:
-    return Jsonb(value) if isinstance(value, dict) else value
+    # JSON text for a jsonb column (COPY parses it): orjson, in C, not the stdlib per row.
+    return orjson.dumps(value).decode() if isinstance(value, dict) else value
