@@ -53,6 +53,7 @@ class EarlyWarningProjection(BufferedProjection):
         super().__init__(view)
         self.ew: EarlyWarningView = view
         self.cache: dict[StateKey, dict[str, Any]] = {}
+        self.subject = ""  # the id of the event being applied, as text
 
     # ---- cache -----------------------------------------------------------------------------
 
@@ -74,10 +75,13 @@ class EarlyWarningProjection(BufferedProjection):
 
     def apply(self, domain_event: Any, position: int) -> None:
         self.ew.position = position  # clocks record where they changed
+        # States are keyed by the id's text: made once per event, not in every helper.
+        self.subject = str(domain_event.originator_id)
         super().apply(domain_event, position)
 
-    def _state(self, kind: str, event: Any) -> dict[str, Any] | None:
-        return self.cache.get((kind, str(event.originator_id)))
+    def _state(self, kind: str) -> dict[str, Any] | None:
+        """The cached state of the event's subject (its aggregate)."""
+        return self.cache.get((kind, self.subject))
 
     def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
         """Write the subject's clocks that run or have just stopped (the state remembers)."""
@@ -99,7 +103,7 @@ class EarlyWarningProjection(BufferedProjection):
     # ---- households ------------------------------------------------------------------------
 
     def _household(self, e: Any, change: Any) -> dict[str, Any] | None:
-        h = self._state("household", e)
+        h = self._state("household")
         if h is None:
             return None
         change(h)
@@ -107,7 +111,7 @@ class EarlyWarningProjection(BufferedProjection):
             h["child_since"] = h["child_since"] or _iso(e.occurred_at)
         else:
             h["child_since"] = None
-        key = str(e.originator_id)
+        key = self.subject
         self._put("household", key, h)
         self._clocks(h, {(k, key): row for k, row in clocks.household_clocks(h).items()})
         return h
@@ -118,7 +122,7 @@ class EarlyWarningProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Household.Registered) -> None:
-        key = str(e.originator_id)
+        key = self.subject
         self.cache["household", key] = {
             **_areas(e.ward_id),
             "status": "registered",
@@ -215,11 +219,11 @@ class EarlyWarningProjection(BufferedProjection):
     # ---- referrals -------------------------------------------------------------------------
 
     def _referral(self, e: Any, **changes: Any) -> dict[str, Any] | None:
-        r = self._state("referral", e)
+        r = self._state("referral")
         if r is None:
             return None
         r.update(changes)
-        key = str(e.originator_id)
+        key = self.subject
         self._put("referral", key, r)
         self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
         return r
@@ -232,7 +236,7 @@ class EarlyWarningProjection(BufferedProjection):
             self.ew.department_days[(*key, "answered_within")] += sign
 
     def _answered(self, e: Any, status: str) -> dict[str, Any] | None:
-        r = self._state("referral", e)
+        r = self._state("referral")
         if r is None:
             return None
         if not r["answered"] and e.occurred_at.date().isoformat() <= r["ack_by"]:
@@ -244,7 +248,7 @@ class EarlyWarningProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Referral.Made) -> None:
-        key = str(e.originator_id)
+        key = self.subject
         r = {
             **_areas(e.from_ward_id),
             "referral_id": key,
@@ -291,7 +295,7 @@ class EarlyWarningProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Referral.Reassigned) -> None:
-        r = self._state("referral", e)
+        r = self._state("referral")
         if r is None:
             return
         self._due(r, -1)
@@ -348,7 +352,7 @@ class EarlyWarningProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: FieldWorker.Registered) -> None:
-        key = str(e.originator_id)
+        key = self.subject
         self.cache["field_worker", key] = {
             "active": True,
             "wards": [],
@@ -367,26 +371,26 @@ class EarlyWarningProjection(BufferedProjection):
                 _areas(e.ward_id), wards=[*w["wards"], e.ward_id], assigned_at=_iso(e.occurred_at)
             )
 
-        self._field_worker(str(e.originator_id), change)
+        self._field_worker(self.subject, change)
 
     @handle.register
     def _(self, e: FieldWorker.Deactivated) -> None:
-        self._field_worker(str(e.originator_id), lambda w: w.update(active=False))
+        self._field_worker(self.subject, lambda w: w.update(active=False))
 
     # ---- war rooms -------------------------------------------------------------------------
 
     def _war_room(self, e: Any, change: Any) -> None:
-        w = self._state("war_room", e)
+        w = self._state("war_room")
         if w is None:
             return
         change(w)
-        key = str(e.originator_id)
+        key = self.subject
         self._put("war_room", key, w)
         self._clocks(w, clocks.war_room_clocks(key, w))
 
     @handle.register
     def _(self, e: WarRoom.Established) -> None:
-        self.cache["war_room", str(e.originator_id)] = {
+        self.cache["war_room", self.subject] = {
             **_areas(e.ward_id),
             "cadence_days": e.meeting_cadence_days,
             "established_at": _iso(e.occurred_at),
