@@ -43,9 +43,9 @@ class BatchRunner:
     nothing. Gaps cannot occur: the event store appends under a table lock, so positions
     become visible in order.
 
-    Pages are pipelined: while one thread commits page N (PostgreSQL's work, on the other
-    core), this one handles page N+1 and a third reads page N+2. Commits stay in page order,
-    and page N+1 is committed only once page N has been.
+    Pages are pipelined: while each projection's commit thread commits its page N
+    (PostgreSQL's work, on the other core), this one handles page N+1 and another reads page
+    N+2. A projection's commits stay in page order: its page N+1 commits only once N has.
     """
 
     def __init__(

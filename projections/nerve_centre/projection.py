@@ -93,13 +93,6 @@ class NerveCentreProjection(BufferedProjection):
 
     # ---- applying a change to a row and its contributions -------------------------------------
 
-    def _apply(self, delta: Counter[contributions.Key]) -> None:
-        totals = self._totals()
-        for (table, key), value in delta.items():
-            if value:
-                total = totals[table]
-                total[key] = total.get(key, 0) + value  # not +=: Counter's __missing__ is Python
-
     def _totals(self) -> dict[str, Counter[Any]]:
         """The view's running totals by the table names contributions use."""
         view = self.nc
