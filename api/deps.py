@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
@@ -50,31 +50,36 @@ async def get_auth(request: Request) -> Auth:
     return auth
 
 
-bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+class SignedInBearer(OAuth2PasswordBearer):
+    """The bearer scheme (documented as OAuth2 password flow) that also verifies the token.
 
-
-async def current_principal(
-    request: Request, token: Annotated[str | None, Depends(bearer)]
-) -> Principal:
-    """Who is acting: the verified access token's principal, while its user is still active at
-    the token's generation (a cached check: no database round trip on most requests).
-
-    The /v1 router runs this for every route; it leaves the principal on ``request.state`` so
-    that routes reach it through ``acting_principal`` (one step) rather than solving this
-    dependency tree again: FastAPI re-walks a cached dependency's sub-dependencies per use.
+    One dependency rather than a verifier over the scheme: FastAPI solves each node of a
+    route's dependency tree on every request, and this one runs for every /v1 route.
     """
-    auth: Auth = request.app.state.auth
-    if not token:
-        raise NotAuthenticated("missing bearer token", error=None)
-    if auth.external is not None and auth.external.issued(token):
-        try:
-            principal: Principal = await run_in_threadpool(auth.external.verify, token)
-        except InvalidToken as exc:
-            raise NotAuthenticated(str(exc)) from None
-    else:
-        principal = await _signed_in(auth, token)
-    request.state.principal = principal
-    return principal
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        """Who is acting: the verified access token's principal, while its user is still
+        active at the token's generation (a cached check: no database round trip on most
+        requests). Left on ``request.state`` for ``acting_principal``."""
+        token = await super().__call__(request)
+        auth: Auth = request.app.state.auth
+        if not token:
+            raise NotAuthenticated("missing bearer token", error=None)
+        if auth.external is not None and auth.external.issued(token):
+            try:
+                principal: Principal = await run_in_threadpool(auth.external.verify, token)
+            except InvalidToken as exc:
+                raise NotAuthenticated(str(exc)) from None
+        else:
+            principal = await _signed_in(auth, token)
+        request.state.principal = principal
+        return principal
+
+
+#: The /v1 routers' dependency (``api.main``).
+current_principal = SignedInBearer(
+    tokenUrl="/v1/auth/token", auto_error=False, scheme_name="OAuth2PasswordBearer"
+)
 
 
 async def _signed_in(auth: Auth, token: str) -> Principal:
@@ -93,10 +98,10 @@ async def _signed_in(auth: Auth, token: str) -> Principal:
 
 async def acting_principal(request: Request) -> Principal:
     """The principal ``current_principal`` verified for this request (verified here when a
-    route outside the authenticated router asks for it)."""
+    route outside the authenticated routers asks for it)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
-        principal = await current_principal(request, await bearer(request))
+        principal = await current_principal(request)
     return principal
 
 
@@ -134,26 +139,59 @@ def parse_if_match(value: str | None) -> int | None:
     return int(raw)
 
 
-async def command_runner(
-    request: Request,
-    principal: CurrentUser,
-    if_match: Annotated[str | None, Header(description="Expected version (the ETag read).")] = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(min_length=1, max_length=255, description="Retry-safe key for this request."),
-    ] = None,
-) -> CommandRunner:
+#: Longest ``Idempotency-Key`` kept (a UUID is 36; the bound keeps receipts small).
+MAX_IDEMPOTENCY_KEY = 255
+
+#: The headers ``command_runner`` reads, as OpenAPI parameters: it reads them from the request
+#: itself (declared ``Header`` parameters cost FastAPI a validation pass per request), so
+#: ``api.main`` adds these to every route that runs commands.
+COMMAND_HEADERS: list[dict[str, object]] = [
+    {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "Expected version (the ETag read); a stale one answers 412.",
+        "schema": {"type": "string", "title": "If-Match"},
+    },
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Retry-safe key for this request.",
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_IDEMPOTENCY_KEY,
+            "title": "Idempotency-Key",
+        },
+    },
+]
+
+
+def parse_idempotency_key(value: str | None) -> str | None:
+    if value is not None and not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY:
+        raise BadHeader(
+            "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters, got {len(value)}"
+        )
+    return value
+
+
+async def command_runner(request: Request) -> CommandRunner:
+    """Everything a command route needs from the request, in one dependency (see above)."""
+    principal = await acting_principal(request)
+    headers = request.headers
     # The body is read here (async) so retries can be recognised by content; starlette caches it.
     body = await request.body()
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    # The scope's path, not request.url.path: building a URL costs more than the hashing.
+    fingerprint = request_fingerprint(request.method, request.scope["path"], body)
     state = request.app.state  # not dependencies: each costs FastAPI a walk per request
     window_days: int = state.settings.occurred_at_window_days
     return CommandRunner(
         application=state.sukuma,
         actor=principal.actor,
         principal=principal,
-        expected_version=parse_if_match(if_match),
-        idempotency_key=idempotency_key,
+        expected_version=parse_if_match(headers.get("if-match")),
+        idempotency_key=parse_idempotency_key(headers.get("idempotency-key")),
         fingerprint=fingerprint,
         window=timedelta(days=window_days),
         clock=state.clock,

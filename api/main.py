@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 
 import asyncpg
 from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from api import errors
 from api.auth.service import Auth
 from api.auth.throttle import DDL as AUTH_DDL
-from api.deps import current_principal
+from api.deps import COMMAND_HEADERS, command_runner, current_principal
 from api.routers import (
     alerts,
     audit,
@@ -98,4 +100,22 @@ def create_app(
         indicators, alerts, fieldworkers, users, reference, audit,
     ):  # fmt: skip
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
+    _document_command_headers(api)
     return api
+
+
+def _document_command_headers(api: FastAPI) -> None:
+    """List If-Match and Idempotency-Key on every route that runs commands (the command
+    runner reads them from the request, so FastAPI cannot see them)."""
+    for context in iter_route_contexts(api.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not _runs_commands(route.dependant):
+            continue
+        extra = route.openapi_extra or {}
+        documented = extra.get("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in documented):  # routes are shared
+            route.openapi_extra = {**extra, "parameters": [*documented, *COMMAND_HEADERS]}
+
+
+def _runs_commands(dependant: Dependant) -> bool:
+    return any(d.call is command_runner or _runs_commands(d) for d in dependant.dependencies)

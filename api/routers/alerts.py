@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import alerts_read
 from api.alerts_read import AlertFilters
-from api.deps import Command, CurrentUser, ReadPool, SukumaApp
+from api.deps import Command, CurrentUser, ReadPool
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -70,16 +70,16 @@ async def get_alert(alert_id: UUID, db: ReadPool, principal: CurrentUser) -> dic
 
 
 @router.post("/{alert_id}/acknowledge", responses=WRITTEN)
-def acknowledge(
-    alert_id: UUID, body: AcknowledgeAlert, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def acknowledge(alert_id: UUID, body: AcknowledgeAlert, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         alert_id, body.occurred_at, lambda c: app.acknowledge_alert(alert_id, body.note, c)
     )
 
 
 @router.post("/{alert_id}/resolve", responses=WRITTEN)
-def resolve(alert_id: UUID, body: ResolveAlert, app: SukumaApp, cmd: Command) -> JSONResponse:
+def resolve(alert_id: UUID, body: ResolveAlert, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         alert_id, body.occurred_at, lambda c: app.resolve_alert(alert_id, body.reason, c)
     )

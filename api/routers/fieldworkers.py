@@ -21,7 +21,8 @@ router = APIRouter(prefix="/field-workers", tags=["field workers"])
 
 
 @router.post("", status_code=201, responses=CREATED)
-def register(body: RegisterFieldWorker, app: SukumaApp, cmd: Command) -> JSONResponse:
+def register(body: RegisterFieldWorker, cmd: Command) -> JSONResponse:
+    app = cmd.application
     worker_id = body.id or uuid4()
     return cmd.run(
         worker_id,
@@ -44,16 +45,16 @@ def get_field_worker(
 
 
 @router.post("/{worker_id}/assign", responses=WRITTEN)
-def assign(worker_id: UUID, body: AssignFieldWorker, app: SukumaApp, cmd: Command) -> JSONResponse:
+def assign(worker_id: UUID, body: AssignFieldWorker, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         worker_id, body.occurred_at, lambda c: app.assign_field_worker(worker_id, body.ward_id, c)
     )
 
 
 @router.post("/{worker_id}/deactivate", responses=WRITTEN)
-def deactivate(
-    worker_id: UUID, body: DeactivateFieldWorker, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def deactivate(worker_id: UUID, body: DeactivateFieldWorker, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         worker_id,
         body.occurred_at,

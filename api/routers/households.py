@@ -33,7 +33,8 @@ def _str(value: UUID | None) -> str | None:
 
 
 @router.post("", status_code=201, responses=CREATED)
-def register_household(body: RegisterHousehold, app: SukumaApp, cmd: Command) -> JSONResponse:
+def register_household(body: RegisterHousehold, cmd: Command) -> JSONResponse:
+    app = cmd.application
     household_id = body.id or uuid4()
     return cmd.run(
         household_id,
@@ -74,9 +75,8 @@ def household_history(
 
 
 @router.post("/{household_id}/profile", responses=WRITTEN)
-def submit_profile(
-    household_id: UUID, body: SubmitProfile, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def submit_profile(household_id: UUID, body: SubmitProfile, cmd: Command) -> JSONResponse:
+    app = cmd.application
     profile = body.profile.model_dump(mode="json")
     return cmd.run(
         household_id,
@@ -86,9 +86,8 @@ def submit_profile(
 
 
 @router.post("/{household_id}/needs", status_code=201, responses=CREATED)
-def identify_need(
-    household_id: UUID, body: IdentifyNeed, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def identify_need(household_id: UUID, body: IdentifyNeed, cmd: Command) -> JSONResponse:
+    app = cmd.application
     need_id = body.need_id or uuid4()
     return cmd.run(
         household_id,
@@ -110,8 +109,9 @@ def identify_need(
 
 @router.post("/{household_id}/needs/{need_id}/resolve", responses=WRITTEN)
 def resolve_need(
-    household_id: UUID, need_id: UUID, body: ResolveNeed, app: SukumaApp, cmd: Command
+    household_id: UUID, need_id: UUID, body: ResolveNeed, cmd: Command
 ) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,
@@ -120,9 +120,8 @@ def resolve_need(
 
 
 @router.post("/{household_id}/visits", status_code=201, responses=CREATED)
-def record_visit(
-    household_id: UUID, body: RecordVisit, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def record_visit(household_id: UUID, body: RecordVisit, cmd: Command) -> JSONResponse:
+    app = cmd.application
     visit_id = body.visit_id or uuid4()
     return cmd.run(
         household_id,
@@ -142,9 +141,8 @@ def record_visit(
 
 
 @router.post("/{household_id}/interventions", status_code=201, responses=CREATED)
-def record_intervention(
-    household_id: UUID, body: RecordIntervention, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def record_intervention(household_id: UUID, body: RecordIntervention, cmd: Command) -> JSONResponse:
+    app = cmd.application
     intervention_id = body.intervention_id or uuid4()
     return cmd.run(
         household_id,
@@ -164,9 +162,8 @@ def record_intervention(
 
 
 @router.post("/{household_id}/move", responses=WRITTEN)
-def move_household(
-    household_id: UUID, body: MoveHousehold, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def move_household(household_id: UUID, body: MoveHousehold, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,
@@ -175,9 +172,8 @@ def move_household(
 
 
 @router.post("/{household_id}/graduate", responses=WRITTEN)
-def graduate_household(
-    household_id: UUID, body: GraduateHousehold, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def graduate_household(household_id: UUID, body: GraduateHousehold, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,
@@ -186,9 +182,8 @@ def graduate_household(
 
 
 @router.post("/{household_id}/reopen", responses=WRITTEN)
-def reopen_household(
-    household_id: UUID, body: ReopenHousehold, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def reopen_household(household_id: UUID, body: ReopenHousehold, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, SukumaApp
+from api.deps import Command
 from api.schemas.common import WRITTEN
 from api.schemas.privacy import ErasePersonalData, GiveConsent, WithdrawConsent
 
@@ -15,9 +15,8 @@ router = APIRouter(prefix="/households", tags=["data protection"])
 
 
 @router.post("/{household_id}/consent", responses=WRITTEN)
-def give_consent(
-    household_id: UUID, body: GiveConsent, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def give_consent(household_id: UUID, body: GiveConsent, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,
@@ -26,9 +25,8 @@ def give_consent(
 
 
 @router.post("/{household_id}/consent/withdraw", responses=WRITTEN)
-def withdraw_consent(
-    household_id: UUID, body: WithdrawConsent, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def withdraw_consent(household_id: UUID, body: WithdrawConsent, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,
@@ -37,10 +35,9 @@ def withdraw_consent(
 
 
 @router.post("/{household_id}/erase", responses=WRITTEN)
-def erase_personal_data(
-    household_id: UUID, body: ErasePersonalData, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def erase_personal_data(household_id: UUID, body: ErasePersonalData, cmd: Command) -> JSONResponse:
     """Destroy the household's data keys: its personal fields read as erased from now on."""
+    app = cmd.application
     return cmd.run(
         household_id,
         body.occurred_at,

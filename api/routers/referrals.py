@@ -32,7 +32,8 @@ router = APIRouter(prefix="/referrals", tags=["referrals"])
 
 
 @router.post("", status_code=201, responses=CREATED)
-def make_referral(body: MakeReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+def make_referral(body: MakeReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     referral_id = body.id or uuid4()
     return cmd.run(
         referral_id,
@@ -79,16 +80,16 @@ def _run(
 
 
 @router.post("/{referral_id}/acknowledge", responses=WRITTEN)
-def acknowledge(
-    referral_id: UUID, body: AcknowledgeReferral, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def acknowledge(referral_id: UUID, body: AcknowledgeReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(
         cmd, referral_id, body, lambda c: app.acknowledge_referral(referral_id, body.note, c)
     )
 
 
 @router.post("/{referral_id}/reject", responses=WRITTEN)
-def reject(referral_id: UUID, body: RejectReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+def reject(referral_id: UUID, body: RejectReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(
         cmd,
         referral_id,
@@ -98,9 +99,8 @@ def reject(referral_id: UUID, body: RejectReferral, app: SukumaApp, cmd: Command
 
 
 @router.post("/{referral_id}/reassign", responses=WRITTEN)
-def reassign(
-    referral_id: UUID, body: ReassignReferral, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def reassign(referral_id: UUID, body: ReassignReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(
         cmd,
         referral_id,
@@ -110,9 +110,8 @@ def reassign(
 
 
 @router.post("/{referral_id}/escalate", responses=WRITTEN)
-def escalate(
-    referral_id: UUID, body: EscalateReferral, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def escalate(referral_id: UUID, body: EscalateReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(
         cmd,
         referral_id,
@@ -122,7 +121,8 @@ def escalate(
 
 
 @router.post("/{referral_id}/deliver", responses=WRITTEN)
-def deliver(referral_id: UUID, body: DeliverReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+def deliver(referral_id: UUID, body: DeliverReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     intervention_id = body.intervention_id or uuid4()
     return cmd.run(
         referral_id,
@@ -135,25 +135,30 @@ def deliver(referral_id: UUID, body: DeliverReferral, app: SukumaApp, cmd: Comma
 
 
 @router.post("/{referral_id}/verify", responses=WRITTEN)
-def verify(referral_id: UUID, body: VerifyReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+def verify(referral_id: UUID, body: VerifyReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(cmd, referral_id, body, lambda c: app.verify_referral(referral_id, body.note, c))
 
 
 @router.post("/{referral_id}/dispute", responses=WRITTEN)
-def dispute(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+def dispute(referral_id: UUID, body: ReasonedCommand, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(cmd, referral_id, body, lambda c: app.dispute_referral(referral_id, body.reason, c))
 
 
 @router.post("/{referral_id}/reopen", responses=WRITTEN)
-def reopen(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+def reopen(referral_id: UUID, body: ReasonedCommand, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(cmd, referral_id, body, lambda c: app.reopen_referral(referral_id, body.reason, c))
 
 
 @router.post("/{referral_id}/close", responses=WRITTEN)
-def close(referral_id: UUID, body: CloseReferral, app: SukumaApp, cmd: Command) -> JSONResponse:
+def close(referral_id: UUID, body: CloseReferral, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(cmd, referral_id, body, lambda c: app.close_referral(referral_id, body.note, c))
 
 
 @router.post("/{referral_id}/cancel", responses=WRITTEN)
-def cancel(referral_id: UUID, body: ReasonedCommand, app: SukumaApp, cmd: Command) -> JSONResponse:
+def cancel(referral_id: UUID, body: ReasonedCommand, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return _run(cmd, referral_id, body, lambda c: app.cancel_referral(referral_id, body.reason, c))

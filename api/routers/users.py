@@ -33,7 +33,8 @@ AuthService = Annotated[Auth, Depends(get_auth)]
 
 
 @router.post("", status_code=201, responses=CREATED)
-def add_user(body: AddUser, app: SukumaApp, cmd: Command) -> JSONResponse:
+def add_user(body: AddUser, cmd: Command) -> JSONResponse:
+    app = cmd.application
     new_id = user_id(body.username)
     password_hash = hash_password(body.password.get_secret_value())
     return cmd.run(
@@ -73,7 +74,8 @@ def _ending(
 
 
 @router.post("/{username}/roles", responses=WRITTEN)
-def grant_role(username: Username, body: GrantRole, app: SukumaApp, cmd: Command) -> JSONResponse:
+def grant_role(username: Username, body: GrantRole, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         user_id(username), body.occurred_at, lambda c: app.grant_role(username, body.role, c)
     )
@@ -84,17 +86,16 @@ def revoke_role(
     username: Username,
     role: Role,
     body: CommandBody,
-    app: SukumaApp,
     cmd: Command,
     auth: AuthService,
 ) -> JSONResponse:
+    app = cmd.application
     return _ending(auth, cmd, username, body, lambda c: app.revoke_role(username, role, c))
 
 
 @router.post("/{username}/scopes", responses=WRITTEN)
-def assign_scope(
-    username: Username, body: AssignScope, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def assign_scope(username: Username, body: AssignScope, cmd: Command) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         user_id(username), body.occurred_at, lambda c: app.assign_scope(username, body.scope, c)
     )
@@ -102,15 +103,17 @@ def assign_scope(
 
 @router.post("/{username}/scopes/remove", responses=WRITTEN)
 def remove_scope(
-    username: Username, body: AssignScope, app: SukumaApp, cmd: Command, auth: AuthService
+    username: Username, body: AssignScope, cmd: Command, auth: AuthService
 ) -> JSONResponse:
+    app = cmd.application
     return _ending(auth, cmd, username, body, lambda c: app.remove_scope(username, body.scope, c))
 
 
 @router.post("/{username}/password", responses=WRITTEN)
 def change_password(
-    username: Username, body: ChangePassword, app: SukumaApp, cmd: Command, auth: AuthService
+    username: Username, body: ChangePassword, cmd: Command, auth: AuthService
 ) -> JSONResponse:
+    app = cmd.application
     password_hash = hash_password(body.password.get_secret_value())
     return _ending(
         auth, cmd, username, body, lambda c: app.change_password(username, password_hash, c)
@@ -119,8 +122,9 @@ def change_password(
 
 @router.post("/{username}/deactivate", responses=WRITTEN)
 def deactivate_user(
-    username: Username, body: DeactivateUser, app: SukumaApp, cmd: Command, auth: AuthService
+    username: Username, body: DeactivateUser, cmd: Command, auth: AuthService
 ) -> JSONResponse:
+    app = cmd.application
     return _ending(
         auth, cmd, username, body, lambda c: app.deactivate_user(username, body.reason, c)
     )

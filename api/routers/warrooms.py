@@ -24,7 +24,8 @@ router = APIRouter(prefix="/war-rooms", tags=["war rooms"])
 
 
 @router.post("", status_code=201, responses=CREATED)
-def establish(body: EstablishWarRoom, app: SukumaApp, cmd: Command) -> JSONResponse:
+def establish(body: EstablishWarRoom, cmd: Command) -> JSONResponse:
+    app = cmd.application
     room_id = war_room_id(body.ward_id)
     return cmd.run(
         room_id,
@@ -52,7 +53,8 @@ def war_room_history(
 
 
 @router.post("/{room_id}/members", status_code=201, responses=CREATED)
-def add_member(room_id: UUID, body: AddMember, app: SukumaApp, cmd: Command) -> JSONResponse:
+def add_member(room_id: UUID, body: AddMember, cmd: Command) -> JSONResponse:
+    app = cmd.application
     member_id = body.member_id or uuid4()
     return cmd.run(
         room_id,
@@ -66,7 +68,8 @@ def add_member(room_id: UUID, body: AddMember, app: SukumaApp, cmd: Command) -> 
 
 
 @router.post("/{room_id}/meetings", status_code=201, responses=CREATED)
-def hold_meeting(room_id: UUID, body: HoldMeeting, app: SukumaApp, cmd: Command) -> JSONResponse:
+def hold_meeting(room_id: UUID, body: HoldMeeting, cmd: Command) -> JSONResponse:
+    app = cmd.application
     meeting_id = body.meeting_id or uuid4()
     return cmd.run(
         room_id,
@@ -85,9 +88,8 @@ def hold_meeting(room_id: UUID, body: HoldMeeting, app: SukumaApp, cmd: Command)
 
 
 @router.post("/{room_id}/action-items", status_code=201, responses=CREATED)
-def agree_action_item(
-    room_id: UUID, body: AgreeActionItem, app: SukumaApp, cmd: Command
-) -> JSONResponse:
+def agree_action_item(room_id: UUID, body: AgreeActionItem, cmd: Command) -> JSONResponse:
+    app = cmd.application
     item_id = body.item_id or uuid4()
     return cmd.run(
         room_id,
@@ -108,8 +110,9 @@ def agree_action_item(
 
 @router.post("/{room_id}/action-items/{item_id}/done", responses=WRITTEN)
 def complete_action_item(
-    room_id: UUID, item_id: UUID, body: CompleteActionItem, app: SukumaApp, cmd: Command
+    room_id: UUID, item_id: UUID, body: CompleteActionItem, cmd: Command
 ) -> JSONResponse:
+    app = cmd.application
     return cmd.run(
         room_id,
         body.occurred_at,

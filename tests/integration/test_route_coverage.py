@@ -57,3 +57,17 @@ def test_every_operation_documents_the_refusals_it_may_answer(api: FastAPI) -> N
     assert undocumented == {}
     token = api.openapi()["paths"]["/v1/auth/token"]["post"]["responses"]
     assert {"401", "429"} <= set(token)
+
+
+def test_every_command_documents_the_headers_the_runner_reads(api: FastAPI) -> None:
+    """If-Match and Idempotency-Key are read from the request by the command runner (not
+    declared to FastAPI), so ``api.main`` lists them: every command route shows both once."""
+    missing = {}
+    for served in served_routes(api):
+        if served.method != "POST" or served.path == "/v1/auth/token":
+            continue
+        operation = api.openapi()["paths"][served.path]["post"]
+        headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        if sorted(headers) != ["Idempotency-Key", "If-Match"]:
+            missing[served.path] = headers
+    assert missing == {}
