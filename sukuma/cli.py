@@ -7,7 +7,7 @@ import signal
 import threading
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -26,6 +26,11 @@ from sukuma.database import ensure_database
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
 from sukuma.wiring import api_app, build_api, build_application, build_projector
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from domain.application import Sukuma
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -109,20 +114,21 @@ def serve(
     if demo:
         load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
     workers = workers or settings.api_workers
-    if workers > 1:
-        api = None  # each worker builds its own, from these settings (keys included)
-        application = build_application(settings, database_url)
-    else:
+    api: FastAPI | None = None  # with several workers, each builds its own from the settings
+    application: Sukuma | None = None
+    if workers == 1:
         api, application = build_api(settings, database_url)
+    elif projector or scheduler:  # the threads this process keeps write through it
+        application = build_application(settings, database_url)
     runner = projecting = None
-    if projector:
+    if projector and application is not None:
         runner = build_projector(application)
         # Catch up first, so the first early-warning sweep at start sees the whole log.
         runner.run_once()
         projecting = threading.Thread(target=runner.run_forever, name="projector", daemon=True)
         projecting.start()
     sweeps = None
-    if scheduler:
+    if scheduler and application is not None:
         sweeps = SchedulerThread(settings, build_sweeper(settings, application))
         sweeps.start()
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -144,7 +150,8 @@ def serve(
             projecting.join(timeout=10)  # before the (maybe embedded) server goes away
         if sweeps is not None:
             sweeps.stop()
-        application.close()
+        if application is not None:
+            application.close()
 
 
 @cli.command()
