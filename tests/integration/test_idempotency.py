@@ -227,3 +227,24 @@ def test_a_lost_receipt_race_is_a_record_conflict_not_an_aborted_pipeline(
     assert list(recorder.select_events(loser_id)) == []
     stored = recorder.find_receipt("tester", key)
     assert stored is not None and stored.fingerprint == winner_answer
+
+
+async def test_an_empty_or_overlong_key_is_refused_and_writes_nothing(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    url = f"/v1/households/{household_id}/visits"
+    before = (await client.get(f"/v1/households/{household_id}")).json()["version"]
+
+    for key in ("", "k" * 256):
+        refused = await client.post(
+            url, json={"outcome": "met_household"}, headers={"Idempotency-Key": key}
+        )
+        assert refused.status_code == 422, key
+        assert refused.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    longest = await client.post(
+        url, json={"outcome": "met_household"}, headers={"Idempotency-Key": "k" * 255}
+    )
+
+    assert longest.status_code == 201
+    assert longest.json()["version"] == before + 1
