@@ -17,6 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from domain.application_base import replay
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
 from domain.households.model import Household
@@ -30,10 +31,8 @@ PROPERTY_SETTINGS = settings(max_examples=150, stateful_step_count=30, deadline=
 
 
 def replayed(events: Sequence[Any]) -> SukumaAggregate | None:
-    """Rebuild an aggregate from its events, the way the repository does."""
-    aggregate = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
+    """Rebuild an aggregate from its events with the projector the application loads with."""
+    aggregate: SukumaAggregate | None = replay(None, events)
     return aggregate
 
 
