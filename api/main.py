@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIRouter
 
 from api import errors
 from api.auth.service import Auth
@@ -36,6 +36,13 @@ from domain.application import Sukuma
 from projections.registry import open_projections
 from sukuma.database import asyncpg_connect_kwargs
 from sukuma.settings import Settings
+
+#: The authenticated routers, in matching order: the field's commands first (most requests);
+#: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
+ROUTER_MODULES = (
+    households, privacy, referrals, warrooms, views,
+    indicators, alerts, fieldworkers, users, reference, audit,
+)  # fmt: skip
 
 
 def utc_now() -> datetime:
@@ -93,22 +100,17 @@ def create_app(
     # Each is included straight into the app (not through a /v1 router of routers): FastAPI
     # matches nested inclusions level by level on every request.
     signed_in = [Depends(current_principal)]
-    # Routes are matched in order, one by one: the field's commands first (most requests).
-    # The views before the field workers' routes: /field-workers/activity is not /{worker_id}.
-    for module in (
-        households, privacy, referrals, warrooms, views,
-        indicators, alerts, fieldworkers, users, reference, audit,
-    ):  # fmt: skip
+    for module in ROUTER_MODULES:
+        _document_command_headers(module.router)
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
-    _document_command_headers(api)
     return api
 
 
-def _document_command_headers(api: FastAPI) -> None:
+def _document_command_headers(router: APIRouter) -> None:
     """List If-Match and Idempotency-Key on every route that runs commands (the command
-    runner reads them from the request, so FastAPI cannot see them)."""
-    for context in iter_route_contexts(api.routes):
-        route = context.original_route
+    runner reads them from the request, so FastAPI cannot see them). Before the router is
+    included: the app's view of an included route copies its ``openapi_extra`` when built."""
+    for route in router.routes:
         if not isinstance(route, APIRoute) or not _runs_commands(route.dependant):
             continue
         extra = route.openapi_extra or {}
