@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.fieldworkers import (
@@ -17,7 +18,7 @@ from api.schemas.fieldworkers import (
 )
 from domain.fieldworkers.model import FieldWorker
 
-router = APIRouter(prefix="/field-workers", tags=["field workers"])
+router = APIRouter(prefix="/field-workers", tags=["field workers"], route_class=CommandRoute)
 
 
 @router.post("", status_code=201, responses=CREATED)
