@@ -86,6 +86,9 @@ def create_app(
         version="0.1.0",
         summary="Event-sourced case management for Operation Sukuma Sakhe war rooms",
         lifespan=lifespan,
+        # Opt-in: with it off, requests skip FastAPI's per-request telemetry checks. Its log
+        # records stay off even then: validation failures would carry personal data.
+        telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": False},
     )
     api.state.settings = settings
     api.state.sukuma = application

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="API processes for `sukuma serve` (one per core)"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans and metrics (needs a configured SDK)",
+    )
     occurred_at_window_days: int = Field(
         default=90, ge=0, description="How far back a command's occurred_at may be backdated"
     )
