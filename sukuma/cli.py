@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from domain.application import Sukuma
+    from sukuma.keyrotation import KeyReport
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -266,6 +267,97 @@ def run_scheduler() -> None:
         if sweeper.notifier is not None:
             sweeper.notifier.close()
         application.close()
+
+
+keys_cli = typer.Typer(help="The master key that wraps personal data's keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+def _key_pass(settings: Settings, *, rotate: bool, page_size: int) -> KeyReport:
+    """One pass over the data keys with a progress bar (see sukuma.keyrotation)."""
+    from sukuma.datakeys import KeyWrapper
+    from sukuma.keyrotation import key_report
+    from sukuma.persistence import SukumaRecorder
+
+    application = build_application(settings, ensure_database(settings))
+    try:
+        recorder = application.recorder
+        assert isinstance(recorder, SukumaRecorder)
+        wrapper = KeyWrapper(settings.master_key.get_secret_value(), settings.previous_master_keys)
+        columns = (TextColumn("[bold]data keys"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("keys", total=None)
+
+            def show(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            return key_report(
+                recorder.datastore,
+                recorder.data_keys_table_name,
+                wrapper,
+                rotate=rotate,
+                page_size=page_size,
+                on_progress=show,
+            )
+    finally:
+        application.close()
+
+
+@keys_cli.command("status")
+def keys_status(
+    page_size: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 1000,
+) -> None:
+    """Count the data keys by the master key that opens them (exit 1 if any opens with none)."""
+    from sukuma.keyrotation import describe
+
+    settings = load_settings()
+    report = _key_pass(settings, rotate=False, page_size=page_size)
+    for line in describe(report, settings.previous_master_keys):
+        console.print(line)
+    if report.unreadable:
+        raise typer.Exit(1)
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    page_size: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 1000,
+) -> None:
+    """Rewrap every data key with the current master key; the stored events are untouched.
+
+    With SUKUMA_DATABASE_URL: set SUKUMA_MASTER_KEY to the new key and
+    SUKUMA_MASTER_KEY_PREVIOUS to the old one, restart every process, run this, then drop
+    SUKUMA_MASTER_KEY_PREVIOUS and restart again. With the embedded database's generated
+    keys (no SUKUMA_MASTER_KEY): stop the service; this generates the new key in the data
+    directory's keys file. Interrupted, it is finished by running it again.
+    """
+    from sukuma.keyrotation import describe
+    from sukuma.settings import begin_local_rotation, finish_local_rotation
+
+    raw = Settings()
+    local = raw.uses_dev_master_key and raw.database_url is None
+    if local:
+        begin_local_rotation(raw.data_dir)
+    settings = raw.with_startup_keys()
+    if not settings.previous_master_keys:
+        console.print(
+            "[red]Nothing to rotate from.[/] Set SUKUMA_MASTER_KEY to the new key and "
+            "SUKUMA_MASTER_KEY_PREVIOUS to the current one, restart the service, then run "
+            "this again."
+        )
+        raise typer.Exit(2)
+    report = _key_pass(settings, rotate=True, page_size=page_size)
+    for line in describe(report, []):
+        console.print(line)
+    if report.unreadable:
+        console.print("[red]Some keys open with neither master key: they were left as they are.[/]")
+        raise typer.Exit(1)
+    if local:
+        finish_local_rotation(raw.data_dir)
+        console.print("[green]master key rotated[/]: the keys file holds only the new one now")
+    else:
+        console.print(
+            "[green]master key rotated[/]: drop SUKUMA_MASTER_KEY_PREVIOUS and restart the service"
+        )
 
 
 rules_cli = typer.Typer(help="Early-warning rules.", no_args_is_help=True)

@@ -7,6 +7,9 @@ of that household (a referral made after the erasure gets a tombstone), so perso
 written after an erasure is not stored at all. Keys are cached per process (bounded, with a
 short lifetime, so a key erased by another process is forgotten here soon after; the erasure
 event itself blanks the aggregate's personal state on replay).
+
+The master key can be replaced (``sukuma keys rotate``): while a rotation is under way the
+store also opens keys wrapped by the previous master key, and wraps new ones with the current.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Final, Literal
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -63,6 +68,35 @@ def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
     )
 
 
+class KeyWrapper:
+    """Wraps data keys with the current master key; opens them with it or a previous one.
+
+    Each wrap is AES-GCM under a key derived from a master key, bound to the aggregate's id
+    (a wrapped key copied to another row does not open).
+    """
+
+    def __init__(self, master_key: str, previous: Sequence[str] = ()) -> None:
+        self._keks = [AESGCM(key_encryption_key(k)) for k in (master_key, *previous)]
+
+    def wrap(self, aggregate_id: UUID, key: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._keks[0].encrypt(nonce, key, aggregate_id.bytes)
+
+    def unwrap(self, aggregate_id: UUID, wrapped: bytes) -> tuple[bytes, int]:
+        """The data key and which master key opened it (0: the current one).
+
+        Raises ``InvalidTag`` if none does (a wrong master key, or a tampered row).
+        """
+        wrapped = bytes(wrapped)
+        nonce, sealed = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
+        for index, kek in enumerate(self._keks):
+            try:
+                return kek.decrypt(nonce, sealed, aggregate_id.bytes), index
+            except InvalidTag:
+                continue
+        raise InvalidTag
+
+
 class DataKeyStore:
     """Finds, creates and caches the data key of an aggregate."""
 
@@ -72,11 +106,12 @@ class DataKeyStore:
         table: str,
         master_key: str,
         *,
+        previous_master_keys: Sequence[str] = (),
         cache_size: int = 50_000,
         cache_seconds: float = 60.0,
     ) -> None:
         self.datastore = datastore
-        self._kek = AESGCM(key_encryption_key(master_key))
+        self._wrapper = KeyWrapper(master_key, previous_master_keys)
         self._cache: OrderedDict[UUID, tuple[float, bytes | Erased]] = OrderedDict()
         self._lock = threading.Lock()
         self.cache_size = cache_size
@@ -97,17 +132,10 @@ class DataKeyStore:
         ).format(*t)
         self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
 
-    # ---- wrapping (AES-GCM under the master key, bound to the aggregate's id) ----------------
-
-    def _wrap(self, aggregate_id: UUID, key: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._kek.encrypt(nonce, key, aggregate_id.bytes)
-
     def _unwrap(self, aggregate_id: UUID, wrapped: bytes | None) -> bytes | Erased:
         if wrapped is None:
             return ERASED_KEY
-        wrapped = bytes(wrapped)
-        return self._kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aggregate_id.bytes)
+        return self._wrapper.unwrap(aggregate_id, wrapped)[0]
 
     # ---- lookups -----------------------------------------------------------------------------
 
@@ -135,7 +163,7 @@ class DataKeyStore:
         params = {
             "id": aggregate_id,
             "household": household_id,
-            "wrapped": self._wrap(aggregate_id, new),
+            "wrapped": self._wrapper.wrap(aggregate_id, new),
         }
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.sql_insert, params)

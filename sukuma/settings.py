@@ -177,6 +177,11 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_MASTER_KEY),
         description="Wraps the households' data keys; set it in production, keep it safe",
     )
+    master_key_previous: SecretStr | None = Field(
+        default=None,
+        description="While rotating the master key: the old one, so keys it wraps stay "
+        "readable until `sukuma keys rotate` has rewrapped them",
+    )
 
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
@@ -244,7 +249,17 @@ class Settings(BaseSettings):
             update["secret_key"] = SecretStr(keys["secret_key"])
         if self.uses_dev_master_key:
             update["master_key"] = SecretStr(keys["master_key"])
+            # A rotation of this data directory's key that has not finished yet.
+            if self.master_key_previous is None and keys.get("previous_master_key"):
+                update["master_key_previous"] = SecretStr(keys["previous_master_key"])
         return self.model_copy(update=update)
+
+    @property
+    def previous_master_keys(self) -> list[str]:
+        """The master keys data keys may still be wrapped by, besides the current one."""
+        previous = self.master_key_previous
+        # Empty counts as unset (docker-compose passes an unset variable through as "").
+        return [previous.get_secret_value()] if previous and previous.get_secret_value() else []
 
     @property
     def uses_dev_master_key(self) -> bool:
@@ -294,7 +309,10 @@ def local_keys(data_dir: Path) -> dict[str, str]:
     path = data_dir / KEYS_FILE
     try:
         keys = json.loads(path.read_text())
-        return {"secret_key": str(keys["secret_key"]), "master_key": str(keys["master_key"])}
+        found = {"secret_key": str(keys["secret_key"]), "master_key": str(keys["master_key"])}
+        if keys.get("previous_master_key"):
+            found["previous_master_key"] = str(keys["previous_master_key"])
+        return found
     except FileNotFoundError:
         pass
     master = secrets.token_hex(32)
@@ -313,6 +331,40 @@ def local_keys(data_dir: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as out:
         json.dump(keys, out)
     return keys
+
+
+def write_local_keys(data_dir: Path, keys: dict[str, str]) -> None:
+    """Replace the data directory's keys file at once (a crash leaves the old or the new)."""
+    path = data_dir.expanduser() / KEYS_FILE
+    staging = path.with_suffix(".tmp")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(keys, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(staging, path)
+
+
+def begin_local_rotation(data_dir: Path) -> None:
+    """Put a new master key in the keys file, keeping the old one as the previous key
+    (unless a rotation cut off before is still to finish: then it is finished as it was)."""
+    keys = local_keys(data_dir)
+    if keys.get("previous_master_key"):
+        return
+    write_local_keys(
+        data_dir,
+        {
+            "secret_key": keys["secret_key"],
+            "master_key": secrets.token_hex(32),
+            "previous_master_key": keys["master_key"],
+        },
+    )
+
+
+def finish_local_rotation(data_dir: Path) -> None:
+    """Forget the previous master key: every data key is wrapped by the current one now."""
+    keys = local_keys(data_dir)
+    write_local_keys(data_dir, {"secret_key": keys["secret_key"], "master_key": keys["master_key"]})
 
 
 def load_settings() -> Settings:

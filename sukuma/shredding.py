@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import os
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, Final, cast
 from uuid import UUID
@@ -127,13 +128,20 @@ class PersonalDataMapper(Mapper[UUID]):
         return self.keys.key_or_create(originator_id, household_id)
 
 
-def protect_personal_data(application: Application[UUID], master_key: str) -> None:
+def protect_personal_data(
+    application: Application[UUID], master_key: str, previous_master_keys: Sequence[str] = ()
+) -> None:
     """Bind the application's mapper and recorder to the data-key store of its database."""
     from sukuma.persistence import SukumaRecorder  # the recorder imports this module's peers
 
     mapper, recorder = application.mapper, application.recorder
     if not isinstance(mapper, PersonalDataMapper) or not isinstance(recorder, SukumaRecorder):
         raise RuntimeError("set MAPPER_TOPIC and APPLICATION_RECORDER_TOPIC (Settings does)")
-    keys = DataKeyStore(recorder.datastore, recorder.data_keys_table_name, master_key)
+    keys = DataKeyStore(
+        recorder.datastore,
+        recorder.data_keys_table_name,
+        master_key,
+        previous_master_keys=previous_master_keys,
+    )
     mapper.keys = keys
     recorder.data_keys = keys

@@ -22,7 +22,9 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         application = Sukuma(env=settings.eventsourcing_env(database_url))
-    protect_personal_data(application, settings.master_key.get_secret_value())
+    protect_personal_data(
+        application, settings.master_key.get_secret_value(), settings.previous_master_keys
+    )
     return application
 
 

@@ -8,7 +8,14 @@ import psycopg
 import pytest
 
 from sukuma.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
-from sukuma.settings import MAPPER_TOPIC, RECORDER_TOPIC, Settings, parse_database_url
+from sukuma.settings import (
+    MAPPER_TOPIC,
+    RECORDER_TOPIC,
+    Settings,
+    begin_local_rotation,
+    finish_local_rotation,
+    parse_database_url,
+)
 
 
 def make_settings(**values: object) -> Settings:
@@ -229,3 +236,37 @@ def test_an_embedded_database_from_before_generated_keys_keeps_its_master_key(
     (tmp_path / "pg").mkdir()  # data written under the development master key
     settings = make_settings(data_dir=tmp_path).with_startup_keys()
     assert settings.uses_dev_master_key and not settings.uses_dev_secret_key
+
+
+def test_rotating_an_embedded_install_keeps_the_old_master_key_until_it_is_finished(
+    tmp_path: Path,
+) -> None:
+    before = make_settings(data_dir=tmp_path).with_startup_keys()
+    old = before.master_key.get_secret_value()
+
+    begin_local_rotation(tmp_path)
+    during = make_settings(data_dir=tmp_path).with_startup_keys()
+    begin_local_rotation(tmp_path)  # a rotation cut off and run again: the same new key
+    resumed = make_settings(data_dir=tmp_path).with_startup_keys()
+    finish_local_rotation(tmp_path)
+    after = make_settings(data_dir=tmp_path).with_startup_keys()
+
+    new = during.master_key.get_secret_value()
+    assert new != old and len(new) == 64
+    assert during.previous_master_keys == [old]
+    assert resumed.master_key == during.master_key and resumed.previous_master_keys == [old]
+    assert after.master_key == during.master_key and after.previous_master_keys == []
+    assert after.secret_key == before.secret_key  # sessions survive the rotation
+    assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_previous_master_key_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SUKUMA_MASTER_KEY_PREVIOUS", "p" * 64)
+    assert make_settings().previous_master_keys == ["p" * 64]
+    monkeypatch.setenv("SUKUMA_MASTER_KEY_PREVIOUS", "")  # as docker-compose passes it unset
+    assert make_settings().previous_master_keys == []
+    monkeypatch.delenv("SUKUMA_MASTER_KEY_PREVIOUS")
+    assert make_settings().previous_master_keys == []
