@@ -101,9 +101,9 @@ def serve(
 ) -> None:
     """Run the HTTP API; in single-node mode also the projector and scheduler, in threads.
 
-    With several workers the API runs in that many processes on the same port (each with its
-    own socket, so the kernel spreads connections), and this process keeps the projector and
-    the scheduler.
+    With several workers the API runs in that many processes on the same port (this process
+    hands each new connection to the least busy one), and this process keeps the projector
+    and the scheduler.
     """
     import uvicorn
 
