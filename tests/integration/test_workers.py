@@ -100,6 +100,24 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced() -> 
         httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
 
 
+def test_workers_stop_when_their_supervisor_is_killed() -> None:
+    port = _free_port()
+    with supervisor(port, workers=2) as process:
+        pids = _pids_serving(port, 10)
+        process.kill()  # no SIGTERM to pass on: the workers see their channel close
+        process.wait()
+        _wait_for(lambda: not any(_alive(pid) for pid in pids))
+
+
+def _alive(pid: int) -> bool:
+    """Running (an exited worker nobody has reaped yet, a zombie, counts as stopped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def test_a_port_taken_outside_the_group_is_a_clear_failure() -> None:
     with socket.socket() as taken:  # no SO_REUSEPORT: nobody may join it
         taken.bind(("127.0.0.1", 0))
