@@ -213,6 +213,9 @@ def main() -> None:
         f"HTTP commands/s:       {b:8.0f}  ({args.clients} clients, {args.workers} workers)"
         f"  rounds {_fmt(http)}"
     )
+    # Each round's pair ran back to back: their spread shows how noisy the machine was.
+    pairs = " ".join(f"{h / i:.2f}" for h, i in zip(http, inproc, strict=True))
+    print(f"ratio per round:       {pairs}")
     print(f"ratio HTTP / in-process (medians): {b / a:.2f}  (target >= 0.70)")
 
 
