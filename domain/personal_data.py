@@ -63,6 +63,22 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Referral.Cancelled": _REASON,
 }
 
+#: Free text of the war rooms (members' names, meeting notes, action items): no household's,
+#: so not shaped on read (whoever may read the war room reads it) nor erased with a household,
+#: but sealed at rest like personal fields, under the war room's own data key, so that a copy
+#: of the database without the master key reads none of it. (Alert notes are not: the alert
+#: list shows them from a view, and views hold no sealed field.)
+FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    "WarRoom.MemberJoined": (("name",),),
+    "WarRoom.MemberLeft": _REASON,
+    "WarRoom.MeetingHeld": (("notes",),),
+    "WarRoom.ActionItemAgreed": (("text",),),
+    "WarRoom.ActionItemDone": _NOTE,
+}
+
+#: Every path the event store seals, by event.
+SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {**EVENT_PATHS, **FREE_TEXT_PATHS}
+
 #: Events whose aggregate is not a household, and the field naming their household.
 HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id"}
 

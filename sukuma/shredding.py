@@ -1,8 +1,9 @@
 """Crypto-shredding at the event store's edge: personal fields are stored encrypted.
 
 ``PersonalDataMapper`` (the eventsourcing ``MAPPER_TOPIC``) encrypts each personal field of
-an event (``domain.personal_data.EVENT_PATHS``) with its household's data key: AES-GCM with a
-random nonce, the aggregate's id and the field's path as associated data. A stored field reads
+an event (``domain.personal_data.SEALED_PATHS``) with its data key (its household's; a war
+room's own for the war room's free text): AES-GCM with a random nonce, the aggregate's id and
+the field's path as associated data. A stored field reads
 ``{"_pii_": "<base64 nonce+ciphertext>"}``; everything else stays plain JSON, so projections
 decode events without any key. Once erasure has destroyed the key, the fields read
 ``ERASED``, and personal data written afterwards is stored as ``ERASED`` too.
@@ -24,7 +25,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from domain.personal_data import ERASED, EVENT_PATHS, HOUSEHOLD_LINK, Path, leaves
+from domain.personal_data import ERASED, HOUSEHOLD_LINK, SEALED_PATHS, Path, leaves
 from sukuma.datakeys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
 
 TAG: Final = "_pii_"
@@ -62,7 +63,7 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         name = type(domain_event).__qualname__
-        paths = EVENT_PATHS.get(name)
+        paths = SEALED_PATHS.get(name)
         if not paths:
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))
@@ -94,7 +95,7 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         domain_event = super().to_domain_event(stored_event)
-        paths = EVENT_PATHS.get(type(domain_event).__qualname__)
+        paths = SEALED_PATHS.get(type(domain_event).__qualname__)
         if not paths or self.keys is None or TAG.encode() not in stored_event.state:
             return domain_event  # nothing sealed, or no key store (projections need none)
         state = vars(domain_event)
@@ -124,7 +125,7 @@ class PersonalDataMapper(Mapper[UUID]):
         elif name.startswith("Household."):
             household_id = originator_id
         else:
-            household_id = None  # a later event of a referral made before keys existed
+            household_id = None  # a war room's, or a referral's made before keys existed
         return self.keys.key_or_create(originator_id, household_id)
 
 

@@ -89,3 +89,26 @@ def table_rows(datastore: PostgresDatastore, table: str) -> list[tuple[Any, ...]
             )
         )
         return [tuple(r.values()) for r in curs.fetchall()]
+
+
+def database_text(datastore: PostgresDatastore) -> dict[str, str]:
+    """The text of every column of every table (bytea decoded), by table."""
+    texts: dict[str, str] = {}
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+            "AND table_type = 'BASE TABLE'"
+        )
+        tables = [(r["table_schema"], r["table_name"]) for r in curs.fetchall()]
+        for schema, name in tables:
+            curs.execute(f'SELECT * FROM "{schema}"."{name}"')
+            parts = []
+            for row in curs.fetchall():
+                for value in row.values():
+                    if isinstance(value, (bytes, memoryview)):
+                        parts.append(bytes(value).decode("utf-8", "replace"))
+                    else:
+                        parts.append(str(value))
+            texts[f"{schema}.{name}"] = "\n".join(parts)
+    return texts

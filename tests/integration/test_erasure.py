@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.postgres import PostgresDatastore
 
 from domain.application import Sukuma
 from domain.households.model import Household
@@ -23,7 +24,7 @@ from sukuma.settings import Settings
 from sukuma.shredding import TAG, is_sealed, unseal
 from sukuma.wiring import build_application
 from tests.factories import make_child, make_member, make_profile
-from tests.integration.helpers import post_ok
+from tests.integration.helpers import database_text, post_ok
 from tests.integration.test_views_api import get_ok, project
 
 BORN = date(1979, 11, 23)
@@ -103,28 +104,9 @@ async def seed(client: httpx.AsyncClient, ward_id: str) -> tuple[str, str]:
     return household_id, str(made["id"])
 
 
-def database_text(app: Sukuma) -> dict[str, str]:
-    """The text of every column of every table (bytea decoded), by table."""
-    datastore = app.factory.datastore  # type: ignore[attr-defined]
-    texts: dict[str, str] = {}
-    with datastore.transaction(commit=False) as curs:
-        curs.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-            "AND table_type = 'BASE TABLE'"
-        )
-        tables = [(r["table_schema"], r["table_name"]) for r in curs.fetchall()]
-        for schema, name in tables:
-            curs.execute(f'SELECT * FROM "{schema}"."{name}"')
-            parts = []
-            for row in curs.fetchall():
-                for value in row.values():
-                    if isinstance(value, (bytes, memoryview)):
-                        parts.append(bytes(value).decode("utf-8", "replace"))
-                    else:
-                        parts.append(str(value))
-            texts[f"{schema}.{name}"] = "\n".join(parts)
-    return texts
+def datastore_of(app: Sukuma) -> PostgresDatastore:
+    datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+    return datastore
 
 
 def found(texts: dict[str, str]) -> dict[str, list[str]]:
@@ -180,7 +162,7 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     before = await get_ok(client, f"/v1/dashboard/ward/{ward_id}")
     listed = await get_ok(client, "/v1/households", ward_id=ward_id)
     # Then no table holds any of it in plaintext, even before erasure (sealed in the events)
-    assert found(database_text(application)) == {}
+    assert found(database_text(datastore_of(application))) == {}
     sealed = recoverable(application, settings)
     assert {SECRETS["first_name"], SECRETS["visit_note"], SECRETS["ack_note"]} <= sealed
 
@@ -189,7 +171,7 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     project(application)
 
     # Then nothing in the database holds it, and no key left can open it
-    assert found(database_text(application)) == {}
+    assert found(database_text(datastore_of(application))) == {}
     assert recoverable(application, settings) == set()
     # And every read shows the fields as erased, even from a process with a cold key cache
     fresh = build_application(settings, str(settings.database_url))
@@ -258,7 +240,9 @@ async def test_a_referral_made_after_erasure_gets_no_live_key(
         settings.master_key.get_secret_value(),
     )
     assert fresh.key(UUID(str(made["id"]))) == "erased"
-    assert not [t for t, text in database_text(application).items() if late_note in text]
+    assert not [
+        t for t, text in database_text(datastore_of(application)).items() if late_note in text
+    ]
     assert late_note not in recoverable(application, settings)
     shown = await get_ok(client, f"/v1/referrals/{made['id']}")
     assert late_note not in str(shown)

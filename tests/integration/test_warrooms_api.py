@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from uuid import uuid4
 
 import httpx
 
-from tests.integration.helpers import household, post_ok
+from domain.application import Sukuma
+from projections.registry import open_projections
+from projections.runner import BatchRunner
+from tests.integration.helpers import database_text, household, post_ok
 
 
 async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
@@ -124,3 +128,44 @@ async def test_field_worker_assignment_gates_submissions(
     assert reassign.status_code == 409
     state = (await client.get(f"/v1/field-workers/{worker_id}")).json()
     assert state == {**state, "active": False, "ward_ids": [ward_id]}
+
+
+async def test_war_room_free_text_is_sealed_at_rest_and_read_back_whole(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    """Members' names, meeting notes and action items are stored encrypted (under the war
+    room's own data key) yet read back as written in its history."""
+    written = {
+        "name": "Zanele Khumalo-Sealtest",
+        "notes": "Discussed the Sealtest family's eviction notice",
+        "text": "Take Sealtest gogo to the clinic on Friday",
+        "note": "Sealtest clinic visit done",
+    }
+    room_id = await war_room(client, ward_id)
+    member = await post_ok(
+        client, f"/v1/war-rooms/{room_id}/members", {"name": written["name"], "seat": "convener"}
+    )
+    await post_ok(
+        client,
+        f"/v1/war-rooms/{room_id}/meetings",
+        {"attendee_member_ids": [member["member_id"]], "notes": written["notes"]},
+    )
+    item = await post_ok(client, f"/v1/war-rooms/{room_id}/action-items", {"text": written["text"]})
+    await post_ok(
+        client,
+        f"/v1/war-rooms/{room_id}/action-items/{item['item_id']}/done",
+        {"note": written["note"]},
+    )
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    views = BatchRunner(application.recorder, application.name, open_projections(datastore))  # type: ignore[arg-type]
+    assert views.run_once() > 0  # the views follow these events without a key
+
+    stored = database_text(datastore)
+    state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
+    history = (await client.get(f"/v1/war-rooms/{room_id}/history")).json()
+
+    assert [table for table, text in stored.items() if "Sealtest" in text] == []
+    assert state["members"][0]["member_id"] == member["member_id"]
+    assert state["action_items"][0]["done"] is True
+    payloads = json.dumps([event["payload"] for event in history["events"]])
+    assert all(text in payloads for text in written.values())
