@@ -6,8 +6,8 @@ of their addresses: either way a few keep-alive connections (a proxy's upstream 
 office's phones behind one NAT) can land unevenly, one worker saturated while another idles
 (measured here: 24 connections on two workers split 17/7 often enough to cost a tenth of the
 throughput). So the supervisor accepts, as Node's cluster module does, and passes each
-connection's descriptor (``SCM_RIGHTS`` over a socket pair) to the worker with the fewest open
-connections; the worker serves it with uvicorn's own protocol. Requests never pass through
+connection's descriptor (``SCM_RIGHTS`` over a socket pair) to the ready worker with the fewest
+open connections; the worker serves it with uvicorn's own protocol. Requests never pass through
 the supervisor, only new connections. The supervisor restarts a worker that dies, and stops
 them all on SIGTERM.
 """
@@ -65,11 +65,16 @@ class HandedOverServer(uvicorn.Server):
     """uvicorn serving the connections its supervisor hands over, instead of listening."""
 
     def __init__(
-        self, config: uvicorn.Config, channel: socket.socket, on_close: Callable[[], None]
+        self,
+        config: uvicorn.Config,
+        channel: socket.socket,
+        on_close: Callable[[], None],
+        on_ready: Callable[[], None],
     ) -> None:
         super().__init__(config)
         self.channel = channel
         self.on_close = on_close
+        self.on_ready = on_ready
         self._adopting: set[asyncio.Task[Any]] = set()  # the loop keeps only weak references
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -113,6 +118,7 @@ class HandedOverServer(uvicorn.Server):
 
         self.channel.setblocking(False)
         loop.add_reader(self.channel.fileno(), receive)
+        self.on_ready()
 
     def _adopted(self, sock: socket.socket, task: asyncio.Task[Any]) -> None:
         self._adopting.discard(task)
@@ -122,12 +128,12 @@ class HandedOverServer(uvicorn.Server):
         self.on_close()
 
 
-def _worker(
-    config: WorkerConfig, channel: socket.socket, open_connections: Any, index: int
-) -> None:
+def _worker(config: WorkerConfig, channel: socket.socket, slots: Slots, index: int) -> None:
     def on_close() -> None:
-        with open_connections.get_lock():
-            open_connections[index] -= 1
+        slots.closed[index] += 1
+
+    def on_ready() -> None:
+        slots.ready[index] = 1
 
     server = HandedOverServer(
         uvicorn.Config(
@@ -137,18 +143,41 @@ def _worker(
         ),
         channel,
         on_close,
+        on_ready,
     )
     server.run()
+
+
+@dataclass(frozen=True)
+class Slots:
+    """What the dispatcher knows of each worker, in shared memory without locks: a worker
+    killed while holding a lock would stop the dispatcher. Each counter has one writer
+    (``opened`` the dispatcher, ``closed`` the worker's event loop), and a worker's three are
+    reset only while no such worker runs."""
+
+    opened: Any
+    closed: Any
+    ready: Any  # a worker still starting (building its app, its lifespan) waits its turn
+
+    @classmethod
+    def create(cls, context: Any, count: int) -> Slots:
+        return cls(*(context.Array("q", count, lock=False) for _ in range(3)))
+
+    def reset(self, index: int) -> None:
+        self.ready[index] = self.opened[index] = self.closed[index] = 0
+
+    def open_connections(self, index: int) -> int:
+        return int(self.opened[index] - self.closed[index])
 
 
 class Dispatcher(threading.Thread):
     """Accepts connections and hands each to the worker with the fewest open ones."""
 
-    def __init__(self, listener: socket.socket, count: int, open_connections: Any) -> None:
+    def __init__(self, listener: socket.socket, count: int, slots: Slots) -> None:
         super().__init__(name="sukuma-dispatcher", daemon=True)
         self.listener = listener
         self.channels: list[socket.socket | None] = [None] * count
-        self.open_connections = open_connections
+        self.slots = slots
         self.stopping = threading.Event()
         self._next = 0  # ties go round the workers
 
@@ -171,20 +200,20 @@ class Dispatcher(threading.Thread):
 
     def _hand_over(self, connection: socket.socket) -> bool:
         count = len(self.channels)
-        counts = self.open_connections
-        order = sorted(range(count), key=lambda i: (counts[i], (i - self._next) % count))
+        slots = self.slots
+        order = sorted(
+            range(count),
+            key=lambda i: (not slots.ready[i], slots.open_connections(i), (i - self._next) % count),
+        )
         for index in order:
             channel = self.channels[index]
             if channel is None:
                 continue
-            with counts.get_lock():
-                counts[index] += 1
             try:
                 socket.send_fds(channel, [b"c"], [connection.fileno()])
             except OSError:  # a worker that died, or one that does not read: the next one
-                with counts.get_lock():
-                    counts[index] -= 1
                 continue
+            slots.opened[index] += 1
             self._next = index + 1
             return True
         return False
@@ -198,8 +227,8 @@ def run_workers(config: WorkerConfig, count: int) -> int:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, exc.strerror)
         return 1
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited pools
-    open_connections = context.Array("i", count)
-    dispatcher = Dispatcher(listener, count, open_connections)
+    slots = Slots.create(context, count)
+    dispatcher = Dispatcher(listener, count, slots)
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -211,11 +240,10 @@ def run_workers(config: WorkerConfig, count: int) -> int:
     def start(index: int) -> tuple[BaseProcess, float]:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.settimeout(HAND_OVER_TIMEOUT)
-        with open_connections.get_lock():
-            open_connections[index] = 0
+        slots.reset(index)  # its predecessor, if any, is dead
         process = context.Process(
             target=_worker,
-            args=(config, theirs, open_connections, index),
+            args=(config, theirs, slots, index),
             name="sukuma-api",
             daemon=True,
         )

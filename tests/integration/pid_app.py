@@ -24,3 +24,11 @@ def create() -> Callable[..., Awaitable[None]]:
         await send({"type": "http.response.body", "body": body})
 
     return app
+
+
+def create_slowly() -> Callable[..., Awaitable[None]]:
+    """The same app from a worker that takes seconds to start (an app building its pools)."""
+    import time
+
+    time.sleep(3)
+    return create()

@@ -27,11 +27,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def supervisor(port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+def supervisor(port: int, workers: int, app: str = "create") -> Iterator[subprocess.Popen[bytes]]:
     code = (
         "import sys; from sukuma.workers import WorkerConfig, run_workers; "
-        "from tests.integration.pid_app import create; "
-        f"sys.exit(run_workers(WorkerConfig('127.0.0.1', {port}, 'WARNING', create), {workers}))"
+        f"from tests.integration.pid_app import {app}; "
+        f"sys.exit(run_workers(WorkerConfig('127.0.0.1', {port}, 'WARNING', {app}), {workers}))"
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     try:
@@ -98,6 +98,24 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced() -> 
         assert process.wait(timeout=30) == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_while_a_replaced_worker_starts_its_connections_go_to_the_ready_one() -> None:
+    port = _free_port()
+    with supervisor(port, workers=2, app="create_slowly") as process:
+        _wait_for(lambda: len(_pids_serving(port, 10)) == 2)
+        victim, survivor = sorted(_pids_serving(port, 10))
+        os.kill(victim, signal.SIGKILL)
+        _wait_for(lambda: not _alive(victim))
+        time.sleep(1)  # the supervisor has noticed and is starting a new worker (3 s to start)
+
+        answered = set()
+        for _ in range(6):  # each would wait for the starting worker if handed to it
+            answered.add(int(httpx.get(f"http://127.0.0.1:{port}/", timeout=1.5).text))
+
+        assert answered == {survivor}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
 
 
 def test_workers_stop_when_their_supervisor_is_killed() -> None:
