@@ -56,8 +56,10 @@ def key_report(
         "SELECT aggregate_id, wrapped_key FROM {0}.{1} WHERE aggregate_id > %s "
         "ORDER BY aggregate_id LIMIT %s"
     ).format(*t)
+    # One statement per page; a row is rewritten only if it still holds what was read.
     update = SQL(
-        "UPDATE {0}.{1} SET wrapped_key = %s WHERE aggregate_id = %s AND wrapped_key = %s"
+        "UPDATE {0}.{1} AS k SET wrapped_key = u.new FROM unnest(%s::uuid[], %s::bytea[], "
+        "%s::bytea[]) AS u(id, new, old) WHERE k.aggregate_id = u.id AND k.wrapped_key = u.old"
     ).format(*t)
     report = KeyReport()
     with datastore.transaction(commit=False) as curs:
@@ -70,8 +72,12 @@ def key_report(
         with datastore.transaction(commit=rotate) as curs:
             curs.execute(page, (after, page_size))
             rows: list[dict[str, Any]] = list(curs.fetchall())
-            for row in rows:
-                _check(row, wrapper, report, curs if rotate else None, update)
+            rewraps = [r for row in rows if (r := _check(row, wrapper, report, rotate))]
+            if rewraps:
+                curs.execute(update, [list(column) for column in zip(*rewraps, strict=True)])
+                report.rewrapped += curs.rowcount
+                report.current += curs.rowcount
+                report.erased += len(rewraps) - curs.rowcount  # erased meanwhile
         if not rows:
             break
         after = rows[-1]["aggregate_id"]
@@ -82,29 +88,26 @@ def key_report(
 
 
 def _check(
-    row: dict[str, Any], wrapper: KeyWrapper, report: KeyReport, curs: Any, update: Any
-) -> None:
+    row: dict[str, Any], wrapper: KeyWrapper, report: KeyReport, rotate: bool
+) -> tuple[UUID, bytes, bytes] | None:
+    """Count the row; if rotating and a previous key wraps it: (id, new wrap, old wrap)."""
     aggregate_id: UUID = row["aggregate_id"]
     wrapped = row["wrapped_key"]
     if wrapped is None:
         report.erased += 1
-        return
+        return None
     try:
         key, opened_by = wrapper.unwrap(aggregate_id, wrapped)
     except InvalidTag:
         report.unreadable.append(aggregate_id)
-        return
+        return None
     if opened_by == 0:
         report.current += 1
-    elif curs is None:
+        return None
+    if not rotate:
         report.previous += 1
-    else:
-        curs.execute(update, (wrapper.wrap(aggregate_id, key), aggregate_id, wrapped))
-        if curs.rowcount == 1:
-            report.rewrapped += 1
-            report.current += 1
-        else:  # erased meanwhile
-            report.erased += 1
+        return None
+    return aggregate_id, wrapper.wrap(aggregate_id, key), bytes(wrapped)
 
 
 def describe(report: KeyReport, previous: Sequence[str]) -> list[str]:
