@@ -65,16 +65,12 @@ class HandedOverServer(uvicorn.Server):
     """uvicorn serving the connections its supervisor hands over, instead of listening."""
 
     def __init__(
-        self,
-        config: uvicorn.Config,
-        channel: socket.socket,
-        on_close: Callable[[], None],
-        on_ready: Callable[[], None],
+        self, config: uvicorn.Config, channel: socket.socket, slots: Slots, index: int
     ) -> None:
         super().__init__(config)
         self.channel = channel
-        self.on_close = on_close
-        self.on_ready = on_ready
+        self.slots = slots
+        self.index = index
         self._adopting: set[asyncio.Task[Any]] = set()  # the loop keeps only weak references
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -118,7 +114,10 @@ class HandedOverServer(uvicorn.Server):
 
         self.channel.setblocking(False)
         loop.add_reader(self.channel.fileno(), receive)
-        self.on_ready()
+        self.slots.ready[self.index] = 1
+
+    def on_close(self) -> None:
+        self.slots.closed[self.index] += 1
 
     def _adopted(self, sock: socket.socket, task: asyncio.Task[Any]) -> None:
         self._adopting.discard(task)
@@ -129,12 +128,6 @@ class HandedOverServer(uvicorn.Server):
 
 
 def _worker(config: WorkerConfig, channel: socket.socket, slots: Slots, index: int) -> None:
-    def on_close() -> None:
-        slots.closed[index] += 1
-
-    def on_ready() -> None:
-        slots.ready[index] = 1
-
     server = HandedOverServer(
         uvicorn.Config(
             config.app(),
@@ -142,8 +135,8 @@ def _worker(config: WorkerConfig, channel: socket.socket, slots: Slots, index: i
             access_log=config.log_level.upper() == "DEBUG",
         ),
         channel,
-        on_close,
-        on_ready,
+        slots,
+        index,
     )
     server.run()
 

@@ -80,8 +80,7 @@ def test_keep_alive_connections_are_balanced_over_the_workers() -> None:
                 client.close()
         assert sorted(pids.count(pid) for pid in set(pids)) == [4, 4, 4]
         assert again == pids
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        _stop(process)
 
 
 def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced() -> None:
@@ -94,8 +93,7 @@ def test_connections_spread_over_the_workers_and_a_dead_worker_is_replaced() -> 
         os.kill(victim, signal.SIGKILL)
         _wait_for(lambda: len(_pids_serving(port, 40) - {victim}) == 2)
 
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        _stop(process)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
 
@@ -114,8 +112,7 @@ def test_while_a_replaced_worker_starts_its_connections_go_to_the_ready_one() ->
             answered.add(int(httpx.get(f"http://127.0.0.1:{port}/", timeout=1.5).text))
 
         assert answered == {survivor}
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        _stop(process)
 
 
 def test_workers_stop_when_their_supervisor_is_killed() -> None:
@@ -125,6 +122,12 @@ def test_workers_stop_when_their_supervisor_is_killed() -> None:
         process.kill()  # no SIGTERM to pass on: the workers see their channel close
         process.wait()
         _wait_for(lambda: not any(_alive(pid) for pid in pids))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM stops the supervisor and its workers, cleanly."""
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
 
 
 def _alive(pid: int) -> bool:
@@ -167,8 +170,7 @@ def test_sukuma_serve_runs_the_api_in_several_workers(
         assert process.poll() is None, "sukuma serve stopped"
         refused = httpx.get(f"http://127.0.0.1:{port}/v1/households?limit=1")
         assert refused.status_code == 401  # the real app, with its authentication
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        _stop(process)
     finally:
         if process.poll() is None:
             process.kill()
