@@ -11,18 +11,18 @@ from uuid import UUID
 from eventsourcing.persistence import RecordConflictError
 from fastapi.responses import JSONResponse
 
-from api.errors import IdempotencyKeyReused
-from domain.access.principal import Principal
-from domain.application import Sukuma
-from domain.application_base import ConcurrencyExhausted
-from domain.context import CommandContext, Written
-from domain.errors import InvalidCommand, VersionConflict
-from sukuma.persistence import (
+from adapters.event_store import (
     IdempotencyReceipt,
     StoredReceipt,
     SukumaRecorder,
     erased_fingerprint,
 )
+from api.errors import IdempotencyKeyReused
+from domain.access.principal import Principal
+from domain.application import ConcurrencyExhausted
+from domain.context import CommandContext, Written
+from domain.errors import InvalidCommand, VersionConflict
+from domain.sukuma import Sukuma
 
 # Phones' clocks drift: a few minutes ahead is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)

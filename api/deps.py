@@ -11,14 +11,14 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
+from adapters.event_store import request_fingerprint
 from api.auth.service import Auth, NotAuthenticated
 from api.auth.tokens import InvalidToken
 from api.commands import CommandRunner
 from api.errors import BadHeader
 from domain.access.policy import RowScope, row_scope
 from domain.access.principal import Principal
-from domain.application import Sukuma
-from sukuma.persistence import request_fingerprint
+from domain.sukuma import Sukuma
 
 
 async def get_application(request: Request) -> Sukuma:

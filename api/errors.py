@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth.service import NotAuthenticated, TooManyAttempts
 from domain.access.policy import Forbidden
-from domain.application_base import ConcurrencyExhausted
+from domain.application import ConcurrencyExhausted
 from domain.errors import (
     AlreadyExists,
     InvalidCommand,

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from api.schemas.common import EventRead, HistoryRead
 from domain.access.principal import Principal
-from domain.application import Sukuma
 from domain.base import SukumaAggregate
+from domain.sukuma import Sukuma
 
 A = TypeVar("A", bound=SukumaAggregate)
 

@@ -12,9 +12,11 @@ from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
 
+from adapters.database import asyncpg_connect_kwargs
 from api import errors
 from api.auth.service import Auth
 from api.auth.throttle import DDL as AUTH_DDL
+from api.config import ApiSettings
 from api.deps import COMMAND_HEADERS, command_runner, current_principal
 from api.routers import (
     alerts,
@@ -32,10 +34,8 @@ from api.routers import (
     warrooms,
 )
 from api.schemas.common import REFUSED
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.registry import open_projections
-from sukuma.database import asyncpg_connect_kwargs
-from sukuma.settings import Settings
 
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
@@ -50,7 +50,7 @@ def utc_now() -> datetime:
 
 
 def create_app(
-    settings: Settings,
+    settings: ApiSettings,
     application: Sukuma,
     *,
     clock: Callable[[], datetime] = utc_now,

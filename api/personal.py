@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from adapters.event_store import SukumaRecorder
 from api.history import history_of
 from api.schemas.common import EventRead, HistoryRead
 from api.schemas.households import HouseholdRead
@@ -23,10 +24,9 @@ from domain.access.visibility import (
     shape_event,
     shape_household,
 )
-from domain.application import Sukuma
 from domain.households.model import Household
 from domain.referrals.model import Referral
-from sukuma.persistence import SukumaRecorder
+from domain.sukuma import Sukuma
 
 
 def _record_read(

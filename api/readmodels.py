@@ -17,9 +17,9 @@ import asyncpg
 import orjson
 
 from domain.access.policy import Area, RowScope
-from domain.application import Sukuma
 from domain.reference.departments import departments
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.indicators import percentiles, share, week_start

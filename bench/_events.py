@@ -26,7 +26,6 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
-from domain.application import Sukuma
 from domain.errors import DomainError
 from domain.fieldworkers.model import FieldWorker
 from domain.households.application import apply_profile, graduate
@@ -36,6 +35,7 @@ from domain.reference.departments import default_department, departments, servic
 from domain.reference.geography import Ward, geography
 from domain.referrals.application import refer
 from domain.referrals.model import Referral
+from domain.sukuma import Sukuma
 from domain.vocabulary import NeedCategory, ReferralStatus, RejectionReason, Severity
 from domain.warrooms.model import WarRoom, war_room_id
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sukuma.database import start_embedded_postgres
+from adapters.database import start_embedded_postgres
 
 
 @contextmanager

@@ -37,14 +37,14 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.projection import ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
+from adapters.database import create_database, drop_database
 from bench import _events
 from bench._server import server
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
-from sukuma.database import create_database, drop_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 

@@ -31,14 +31,14 @@ from pathlib import Path
 import httpx  # readiness probe only
 from pydantic import SecretStr
 
+from adapters.database import create_database
 from api.auth.tokens import Tokens
 from domain.access.principal import Principal, Role
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.reference.geography import geography
-from sukuma.database import create_database, ensure_database
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, ensure_database
 
 
 def _households(app: object, count: int, ward_id: str) -> list[uuid.UUID]:

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import psycopg
 
+from adapters.database import create_database
 from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
-from sukuma.database import create_database, ensure_database
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, ensure_database
 
 
 class Watcher(threading.Thread):

@@ -27,13 +27,13 @@ from typing import Any
 import asyncpg
 import psycopg
 
+from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
 from api import readmodels
 from api.readmodels import HouseholdFilters, ReferralFilters
 from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.geography import geography
 from projections.registry import open_projections
-from sukuma.database import asyncpg_connect_kwargs, create_database, drop_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 

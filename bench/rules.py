@@ -33,16 +33,16 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL
 
+from adapters.database import create_database
 from bench.queries import TODAY, fill
 from projections.registry import open_projections
 from projections.rules.config import load_rules_file
 from projections.rules.definitions import RULES
 from projections.runner import BatchRunner
 from scheduler.diff import diff_parameters
-from scheduler.sweep import Summary, Sweeper
-from sukuma.database import create_database, ensure_database
+from scheduler.sweeper import Summary, Sweeper
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, ensure_database
 
 NOW = datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=8)
 P, E, A = "nerve_centre", "early_warning", "alerts_alerts"

@@ -1,7 +1,7 @@
 """Which fields of which events are personal information (POPIA), and how to reach them.
 
 One catalogue for every layer: the event store encrypts these paths with the household's data
-key (``sukuma.shredding``), erasure blanks them in the aggregate, and read shaping hides them
+key (``adapters.shredding``), erasure blanks them in the aggregate, and read shaping hides them
 (``domain.access.visibility``). A path is a tuple of keys; ``[]`` steps into every item of a
 list. Everything not listed (ward, needs, risk, dates, statuses) stays readable for statistics.
 """

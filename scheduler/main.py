@@ -15,12 +15,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.rules.config import load_rules_file
+from scheduler.config import SchedulerSettings
 from scheduler.jobs import sweep
 from scheduler.notify import DeliveryLog, Notifier
-from scheduler.sweep import Sweeper
-from sukuma.settings import Settings
+from scheduler.sweeper import Sweeper
 
 
 def utc_now() -> datetime:
@@ -28,7 +28,7 @@ def utc_now() -> datetime:
 
 
 def build_sweeper(
-    settings: Settings, application: Sukuma, clock: Callable[[], datetime] = utc_now
+    settings: SchedulerSettings, application: Sukuma, clock: Callable[[], datetime] = utc_now
 ) -> Sweeper:
     """The sweeper with the rules file and notifications from settings."""
     config = load_rules_file(settings.rules_file)
@@ -46,7 +46,7 @@ def build_sweeper(
     return Sweeper(application, config, clock, notifier)
 
 
-def build_scheduler(settings: Settings, sweeper: Sweeper) -> AsyncIOScheduler:
+def build_scheduler(settings: SchedulerSettings, sweeper: Sweeper) -> AsyncIOScheduler:
     """Every job registered here, with a stable id (a restart replaces, never duplicates)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     trigger = (
@@ -81,7 +81,7 @@ def build_scheduler(settings: Settings, sweeper: Sweeper) -> AsyncIOScheduler:
     return scheduler
 
 
-async def run_until(settings: Settings, sweeper: Sweeper, stop: asyncio.Event) -> None:
+async def run_until(settings: SchedulerSettings, sweeper: Sweeper, stop: asyncio.Event) -> None:
     """Run the scheduler on the current event loop until ``stop`` is set."""
     scheduler = build_scheduler(settings, sweeper)
     scheduler.start()
@@ -94,7 +94,7 @@ async def run_until(settings: Settings, sweeper: Sweeper, stop: asyncio.Event) -
 class SchedulerThread(threading.Thread):
     """The scheduler on its own event loop in a thread (single-node ``sukuma serve``)."""
 
-    def __init__(self, settings: Settings, sweeper: Sweeper) -> None:
+    def __init__(self, settings: SchedulerSettings, sweeper: Sweeper) -> None:
         super().__init__(name="scheduler", daemon=True)
         self.settings, self.sweeper = settings, sweeper
         self.loop = asyncio.new_event_loop()

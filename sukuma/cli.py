@@ -22,16 +22,15 @@ from rich.progress import (
 )
 
 from projections.runner import Progress as ProjectorProgress
-from sukuma.database import ensure_database
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
-from sukuma.wiring import api_app, build_api, build_application, build_projector
+from sukuma.wiring import api_app, build_api, build_application, build_projector, ensure_database
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from domain.application import Sukuma
-    from sukuma.keyrotation import KeyReport
+    from adapters.key_rotation import KeyReport
+    from domain.sukuma import Sukuma
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -274,10 +273,10 @@ cli.add_typer(keys_cli, name="keys")
 
 
 def _key_pass(settings: Settings, *, rotate: bool, page_size: int) -> KeyReport:
-    """One pass over the data keys with a progress bar (see sukuma.keyrotation)."""
-    from sukuma.datakeys import KeyWrapper
-    from sukuma.keyrotation import key_report
-    from sukuma.persistence import SukumaRecorder
+    """One pass over the data keys with a progress bar (see adapters.key_rotation)."""
+    from adapters.data_keys import KeyWrapper
+    from adapters.event_store import SukumaRecorder
+    from adapters.key_rotation import key_report
 
     application = build_application(settings, ensure_database(settings))
     try:
@@ -308,7 +307,7 @@ def keys_status(
     page_size: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 1000,
 ) -> None:
     """Count the data keys by the master key that opens them (exit 1 if any opens with none)."""
-    from sukuma.keyrotation import describe
+    from adapters.key_rotation import describe
 
     settings = load_settings()
     report = _key_pass(settings, rotate=False, page_size=page_size)
@@ -330,7 +329,7 @@ def keys_rotate(
     keys (no SUKUMA_MASTER_KEY): stop the service; this generates the new key in the data
     directory's keys file. Interrupted, it is finished by running it again.
     """
-    from sukuma.keyrotation import describe
+    from adapters.key_rotation import describe
     from sukuma.settings import begin_local_rotation, finish_local_rotation
 
     raw = Settings()

@@ -10,22 +10,21 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.database import parse_database_url
 
 logger = logging.getLogger(__name__)
 
 #: The event store recorder (events plus idempotency receipts in one transaction).
-RECORDER_TOPIC = "sukuma.persistence:SukumaRecorder"
+RECORDER_TOPIC = "adapters.event_store:SukumaRecorder"
 
 #: Encrypts personal fields with per-household data keys (crypto-shredding, POPIA).
-MAPPER_TOPIC = "sukuma.shredding:PersonalDataMapper"
+MAPPER_TOPIC = "adapters.shredding:PersonalDataMapper"
 
 #: Used when no SUKUMA_SECRET_KEY is set: fine on a laptop, never in production.
 DEV_SECRET_KEY = "sukuma-dev-secret-key-change-me-in-production"
@@ -38,82 +37,6 @@ KEYS_FILE = "keys.json"
 
 _warned_dev_secret = False
 _warned_dev_master_key = False
-
-
-@dataclass(frozen=True)
-class DatabaseParams:
-    """The parts of a PostgreSQL URL that the event store and the read pool need.
-
-    ``host`` is a name, an address, or a directory holding a unix socket (``/tmp/x``).
-    An empty ``host``/``user``/``dbname`` means "libpq's default", as in a URL that omits it.
-    """
-
-    host: str
-    port: str
-    user: str
-    password: str
-    dbname: str
-    schema: str | None = None
-
-    @property
-    def is_unix_socket(self) -> bool:
-        return self.host.startswith("/")
-
-    def with_dbname(self, dbname: str) -> DatabaseParams:
-        return replace(self, dbname=dbname)
-
-    def url(self) -> str:
-        """A ``postgresql://`` URL for these parameters (libpq, psycopg and asyncpg read it)."""
-        query: dict[str, str] = {}
-        netloc = quote(self.user, safe="")
-        if self.password:
-            netloc += ":" + quote(self.password, safe="")
-        if netloc:
-            netloc += "@"
-        if self.is_unix_socket:
-            query["host"] = self.host
-            if self.port:
-                query["port"] = self.port
-        elif self.host:
-            netloc += f"[{self.host}]" if ":" in self.host else self.host
-            if self.port:
-                netloc += f":{self.port}"
-        if self.schema:
-            query["schema"] = self.schema
-        url = f"postgresql://{netloc}/{quote(self.dbname, safe='')}"
-        return f"{url}?{urlencode(query, safe='/')}" if query else url
-
-
-def parse_database_url(url: str) -> DatabaseParams:
-    """Parse a libpq URL or ``key=value`` string, including unix-socket URLs.
-
-    ``postgresql://postgres:@/postgres?host=/tmp/xyz`` has its host in the query string, and
-    percent-encoded user names and passwords are decoded (libpq's own parser does the work).
-    A ``schema`` query parameter (not a libpq keyword) is taken out and returned separately.
-    """
-    schema: str | None = None
-    if "://" in url:
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        schemas = [value for key, value in query if key == "schema"]
-        if schemas:
-            schema = schemas[-1] or None
-            rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
-            url = urlunsplit(parts._replace(query=rest))
-    params = conninfo_to_dict(url)  # raises psycopg.ProgrammingError on a malformed URL
-
-    def text(key: str) -> str:
-        value = params.get(key)
-        return "" if value is None else str(value)
-
-    return DatabaseParams(
-        host=text("host"),
-        port=text("port") or "5432",
-        user=text("user"),
-        password=text("password"),
-        dbname=text("dbname"),
-        schema=schema,
-    )
 
 
 class Settings(BaseSettings):

@@ -12,14 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.auth.passwords import hash_password
+from adapters.passwords import hash_password
 from domain.access.principal import Role
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import DomainError
-from sukuma.database import ensure_database
+from domain.sukuma import Sukuma
 from sukuma.settings import load_settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, ensure_database
 
 MIN_PASSWORD_LENGTH = 10
 

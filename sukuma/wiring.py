@@ -8,12 +8,20 @@ import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
+from adapters.database import ensure_database as _ensure_database
+from adapters.shredding import protect_personal_data
 from api.main import create_app
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.registry import DDL_LOCK_KEY, open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings, load_settings
-from sukuma.shredding import protect_personal_data
+
+
+def ensure_database(settings: Settings) -> str:
+    """The event store's URL: the configured database, or the embedded one (started here)."""
+    return _ensure_database(
+        settings.database_url, data_dir=settings.data_dir, default_schema=settings.database_schema
+    )
 
 
 def build_application(settings: Settings, database_url: str) -> Sukuma:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from sukuma.database import create_database, drop_database, start_embedded_postgres
+from adapters.database import create_database, drop_database, start_embedded_postgres
 from sukuma.settings import Settings
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"

@@ -6,15 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from adapters.passwords import verify_password
 from api.auth.oidc import ExternalIssuer
-from api.auth.passwords import verify_password
 from api.auth.sessions import UserStates, find_user
 from api.auth.throttle import LoginThrottle
 from api.auth.tokens import Tokens
-from domain.application import Sukuma
+from api.config import ApiSettings
 from domain.errors import NotFoundError
+from domain.sukuma import Sukuma
 from domain.users.model import User
-from sukuma.settings import Settings
 
 
 class NotAuthenticated(Exception):
@@ -57,7 +57,9 @@ class Auth:
         return find_user(self.application, user_id)
 
     @classmethod
-    def build(cls, settings: Settings, application: Sukuma, clock: Callable[[], datetime]) -> Auth:
+    def build(
+        cls, settings: ApiSettings, application: Sukuma, clock: Callable[[], datetime]
+    ) -> Auth:
         return cls(
             application=application,
             tokens=Tokens(

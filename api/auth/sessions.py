@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.application import Sukuma
 from domain.errors import NotFoundError
+from domain.sukuma import Sukuma
 from domain.users.model import User
 
 

@@ -7,10 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from adapters.event_store import SukumaRecorder
 from api.deps import ReadPool
 from api.permissions import LIST_PII_READS, require
 from api.schemas.privacy import PiiReadList
-from sukuma.persistence import SukumaRecorder
 
 router = APIRouter(prefix="/audit", tags=["data protection"])
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from api.auth.passwords import hash_password
+from adapters.passwords import hash_password
 from api.auth.service import Auth
 from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp, get_auth

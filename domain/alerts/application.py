@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import RecordConflictError
 
 from domain.alerts.model import Alert, alert_id
-from domain.application_base import ApplicationBase
+from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
 

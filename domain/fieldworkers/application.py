@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.access.policy import NOWHERE
-from domain.application_base import ApplicationBase
+from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.fieldworkers.model import FieldWorker
 

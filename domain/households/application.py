@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.access.policy import Location
-from domain.application_base import ApplicationBase
+from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import InvalidCommand, NotFoundError, RuleViolation
 from domain.fieldworkers.model import FieldWorker

@@ -9,7 +9,7 @@ from eventsourcing.utils import get_topic
 
 from domain.access.policy import NOWHERE, authorize_account_change, authorize_user_change
 from domain.access.principal import Principal, Role
-from domain.application_base import ApplicationBase
+from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
 from domain.users.model import User, check_scope, user_id

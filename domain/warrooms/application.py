@@ -6,7 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.access.policy import Location
-from domain.application_base import ApplicationBase
+from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.warrooms.model import WarRoom, war_room_id
 

@@ -7,7 +7,7 @@ Tables (prefixed ``early_warning_``):
   and the subject's ward/municipality/district/department. A rule is then an index range scan
   on ``(kind, since)`` that returns only its matches, whatever the number of households.
   ``position`` is the log position of the row's last change (a stopped clock stays, inactive):
-  a sweep may look only at clocks changed since the last one (``scheduler.sweep``).
+  a sweep may look only at clocks changed since the last one (``scheduler.sweeper``).
 - ``state``: the little each subject's clocks are computed from (JSON per kind and id).
 - ``department_days``: referrals due for acknowledgement per (day, municipality, department),
   and how many were answered within the standard (EW-10).

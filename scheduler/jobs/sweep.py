@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from scheduler.sweep import Sweeper
+from scheduler.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 

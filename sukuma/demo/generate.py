@@ -11,7 +11,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from sukuma.demo.context import Demo
 from sukuma.demo.lifecycle import simulate_household
 from sukuma.demo.meetings import record_war_room

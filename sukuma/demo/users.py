@@ -8,13 +8,13 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from api.auth.passwords import hash_password
+from adapters.passwords import hash_password
 from domain.access.principal import Role
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import NotFoundError
 from domain.households.model import Household
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 
 #: Every demo user's password (documented in the README; demo only).
 DEMO_PASSWORD = "sukuma-demo"

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.alerts.model import alert_id
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.rules.config import RulesFile, load_rules_file
 from projections.runner import BatchRunner
 from scheduler.notify import Notifier
-from scheduler.sweep import Summary, Sweeper
+from scheduler.sweeper import Summary, Sweeper
 from tests.integration.conftest import Clock
 
 

@@ -11,14 +11,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api.auth.passwords import hash_password
+from adapters.passwords import hash_password
 from api.auth.service import Auth
 from api.main import create_app
 from domain.access.principal import PII_READ, Role
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.reference.departments import departments
 from domain.reference.geography import PROVINCE_CODE, geography
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 

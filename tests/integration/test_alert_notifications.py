@@ -16,7 +16,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.rules.config import RulesFile, Subscriber, load_rules_file
 from scheduler.notify import DeliveryLog, Notifier, sign
 from tests.integration.alerting import Alerting, alerting

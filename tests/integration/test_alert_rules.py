@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import httpx
 import pytest
 
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from tests.integration.alerting import Alerting, alerting
 from tests.integration.conftest import Clock
 from tests.integration.helpers import advance_referral, household, need, post_ok, referral

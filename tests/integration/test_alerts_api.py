@@ -7,10 +7,10 @@ import asyncpg
 import httpx
 import pytest
 
+from adapters.database import asyncpg_connect_kwargs
 from api.alerts_read import AlertFilters, alerts_page
 from domain.access.principal import Principal, Role
-from domain.application import Sukuma
-from sukuma.database import asyncpg_connect_kwargs
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.alerting import Alerting, alerting
 from tests.integration.conftest import Clock

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from domain.access.principal import Role
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from tests.integration.conftest import BASE_URL, SignedIn, add_user
 from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.routes import PUBLIC

@@ -8,7 +8,7 @@ import httpx
 
 from api.main import create_app
 from domain.access.principal import Role
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.conftest import BROAD_SCOPES, add_user, bearer
 

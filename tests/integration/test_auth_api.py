@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from domain.access.principal import PII_READ, Role
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from tests.integration.conftest import TEST_PASSWORD, ClientAs, Clock, add_user
 from tests.integration.helpers import household
 

@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from domain.application import Sukuma
-from sukuma.datakeys import ERASED_KEY, DataKeyStore
-from sukuma.persistence import SukumaRecorder
+from adapters.data_keys import ERASED_KEY, DataKeyStore
+from adapters.event_store import SukumaRecorder
+from domain.sukuma import Sukuma
 
 
 def store(application: Sukuma, master_key: str = "test-master-key") -> DataKeyStore:

@@ -14,14 +14,14 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.postgres import PostgresDatastore
 
-from domain.application import Sukuma
+from adapters.data_keys import DataKeyStore
+from adapters.event_store import SukumaRecorder
+from adapters.shredding import TAG, is_sealed, unseal
 from domain.households.model import Household
 from domain.personal_data import ERASED, EVENT_PATHS, leaves
 from domain.reference.said import generate_sa_id
-from sukuma.datakeys import DataKeyStore
-from sukuma.persistence import SukumaRecorder
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
-from sukuma.shredding import TAG, is_sealed, unseal
 from sukuma.wiring import build_application
 from tests.factories import make_child, make_member, make_profile
 from tests.integration.helpers import database_text, post_ok

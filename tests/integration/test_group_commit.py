@@ -1,4 +1,4 @@
-"""Concurrent commands share appends (sukuma.appending) yet each stands alone in the log."""
+"""Concurrent commands share appends (adapters.group_commit) yet each stands alone in the log."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from domain.application import Sukuma
+from adapters.event_store import IdempotencyReceipt, SukumaRecorder
 from domain.context import CommandContext, Written
 from domain.households.model import Household
-from sukuma.persistence import IdempotencyReceipt, SukumaRecorder
+from domain.sukuma import Sukuma
 
 
 def test_concurrent_commands_each_get_their_own_positions_and_receipts(

@@ -17,9 +17,9 @@ import pytest
 from eventsourcing.persistence import OperationalError, RecordConflictError, StoredEvent
 from psycopg import sql
 
+from adapters.event_store import IdempotencyReceipt, SukumaRecorder, request_fingerprint
 from domain.access.principal import Role
-from domain.application import Sukuma
-from sukuma.persistence import IdempotencyReceipt, SukumaRecorder, request_fingerprint
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household

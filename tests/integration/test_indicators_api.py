@@ -8,8 +8,8 @@ import httpx
 
 from domain.access.policy import AREA_VIEW, PERMISSIONS
 from domain.access.principal import Role
-from domain.application import Sukuma
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from tests.integration.conftest import ClientAs

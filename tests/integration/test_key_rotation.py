@@ -10,13 +10,13 @@ from cryptography.exceptions import InvalidTag
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from domain.application import Sukuma
+from adapters.data_keys import DataKeyStore, KeyWrapper
+from adapters.event_store import SukumaRecorder
+from adapters.key_rotation import key_report
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from sukuma.cli import cli
-from sukuma.datakeys import DataKeyStore, KeyWrapper
-from sukuma.keyrotation import key_report
-from sukuma.persistence import SukumaRecorder
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY

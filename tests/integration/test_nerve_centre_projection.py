@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from api.main import create_app
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.conftest import BASE_URL, Clock
 

@@ -26,18 +26,18 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
+from adapters.database import create_database, drop_database
 from bench._events import make_profile
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import DomainError
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
+from domain.sukuma import Sukuma
 from domain.warrooms.model import war_room_id
 from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
 from projections.runner import BatchRunner
-from sukuma.database import create_database, drop_database
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.integration.helpers import table_rows

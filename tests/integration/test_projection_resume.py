@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Identifier
 
 from bench._events import fill
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.nerve_centre.view import NerveCentreView
 from projections.registry import open_projections
 from projections.runner import BatchRunner
@@ -73,7 +73,7 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "projections.worker",
+            "sukuma.projector",
             "--database-url",
             database_url,
             "--until-caught-up",

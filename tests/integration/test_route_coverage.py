@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.main import ROUTER_MODULES, create_app
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.routes import PUBLIC, served_routes
 

@@ -24,9 +24,9 @@ from fastapi import FastAPI
 
 from domain.access.policy import ADMIN_KINDS, AREA_VIEW, PERMISSIONS
 from domain.access.principal import PII_READ, Role
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from tests.factories import make_profile
 from tests.integration.conftest import ClientAs, add_user
 from tests.integration.helpers import need, post_ok, profiled_household, referral

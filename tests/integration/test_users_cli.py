@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from api.auth.passwords import verify_password
-from domain.application import Sukuma
+from adapters.passwords import verify_password
+from domain.sukuma import Sukuma
 from sukuma.cli import cli
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 

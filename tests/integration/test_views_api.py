@@ -19,8 +19,8 @@ import pytest
 
 from api import freshness
 from domain.access.principal import Role
-from domain.application import Sukuma
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from projections.nerve_centre.indicators import week_start
 from projections.registry import PROJECTIONS, open_projections
 from projections.runner import BatchRunner

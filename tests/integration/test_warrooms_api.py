@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import httpx
 
-from domain.application import Sukuma
+from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from tests.integration.helpers import database_text, household, post_ok

@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.application_base import replay
+from domain.application import replay
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
 from domain.households.model import Household

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.alerts.model import Alert, AlertStatus, alert_id
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import RuleViolation
+from domain.sukuma import Sukuma
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
 SCOPE = {

@@ -10,7 +10,6 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.popo import POPOApplicationRecorder
 
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import AlreadyExists, NotFoundError, RuleViolation, VersionConflict
 from domain.households.model import Household
@@ -20,6 +19,7 @@ from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.rules.needs import NEEDS_RULE_VERSION, derive_needs
 from domain.rules.risk import score_risk
+from domain.sukuma import Sukuma
 from domain.vocabulary import HouseholdStatus, NeedStatus, ReferralStatus
 from domain.warrooms.model import WarRoom, war_room_id
 from tests.factories import make_profile

@@ -9,11 +9,11 @@ from uuid import UUID
 
 import pytest
 
-from domain.application import Sukuma
 from domain.profile import validate_profile
 from domain.reference.geography import geography
 from domain.reference.said import is_valid_sa_id
 from domain.referrals.model import Referral
+from domain.sukuma import Sukuma
 from domain.vocabulary import ReferralStatus
 from domain.warrooms.model import war_room_id
 from sukuma.demo import DemoSummary, generate, is_empty

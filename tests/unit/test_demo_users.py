@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.auth.passwords import verify_password
+from adapters.passwords import verify_password
 from domain.access.principal import Role
 from sukuma.demo.users import DEMO_PASSWORD, add_demo_users, first_ward
 from tests.unit.test_demo import demo_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from sukuma.appending import Append, GroupCommit, call_params
+from adapters.group_commit import Append, GroupCommit, call_params
 
 
 class Conflict(Exception):

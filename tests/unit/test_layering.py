@@ -1,4 +1,9 @@
-"""Each package keeps its job: the domain imports no web, SQL-view or scheduler code."""
+"""Each package keeps its job, and the stack only points down.
+
+From the bottom: ``domain`` (pure), ``adapters`` (event store, keys, database), ``projections``,
+``scheduler``, ``api``, and the composition root ``sukuma`` on top. A package may import the
+ones below it and never one above it; nothing imports the composition root.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +56,31 @@ def test_domain_imports_only_stdlib_eventsourcing_and_itself() -> None:
             if not allowed or top in FORBIDDEN_IN_DOMAIN:
                 leaks.append(f"{path.relative_to(ROOT)} imports {module}")
     assert leaks == []
+
+
+#: The stack, bottom first.
+LAYERS = ("domain", "adapters", "projections", "scheduler", "api", "sukuma")
+
+
+def test_no_package_imports_one_above_it() -> None:
+    upward: list[str] = []
+    for rank, package in enumerate(LAYERS):
+        above = set(LAYERS[rank + 1 :])
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for module in imported_modules(path):
+                if module.split(".")[0] in above:
+                    upward.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert upward == []
+
+
+def test_every_product_package_is_in_the_stack() -> None:
+    """A new top-level package must take its place in LAYERS (or be tests/bench)."""
+    packages = {
+        path.parent.name
+        for path in ROOT.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "bench"}
+    }
+    assert packages == set(LAYERS)
 
 
 def test_no_application_call_inside_async_route() -> None:

@@ -8,13 +8,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.application import Sukuma
 from domain.context import CommandContext
 from domain.errors import RuleViolation
 from domain.households.model import Household
 from domain.personal_data import ERASED
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
+from domain.sukuma import Sukuma
 from tests.factories import make_profile
 
 T0 = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)

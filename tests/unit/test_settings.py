@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sukuma.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
+from adapters.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
 from sukuma.settings import (
     MAPPER_TOPIC,
     RECORDER_TOPIC,

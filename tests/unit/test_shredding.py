@@ -10,12 +10,12 @@ import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
-from domain.application_base import DateAsISO
+from adapters.data_keys import ERASED_KEY, Erased
+from adapters.shredding import PersonalDataMapper
+from domain.application import DateAsISO
 from domain.households.model import Household
 from domain.personal_data import ERASED
 from domain.referrals.model import Referral
-from sukuma.datakeys import ERASED_KEY, Erased
-from sukuma.shredding import PersonalDataMapper
 from tests.factories import make_profile
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)

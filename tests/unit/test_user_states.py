@@ -9,8 +9,8 @@ import pytest
 
 from api.auth.sessions import UserState, UserStates
 from domain.access.principal import Role
-from domain.application import Sukuma
 from domain.context import CommandContext
+from domain.sukuma import Sukuma
 from domain.users.model import user_id
 
 CTX = CommandContext(actor="system", occurred_at=datetime(2025, 6, 1, tzinfo=UTC))

@@ -10,11 +10,11 @@ import pytest
 
 from domain.access.policy import Forbidden
 from domain.access.principal import Principal, Role
-from domain.application import Sukuma
 from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, RuleViolation
 from domain.households.model import Household
 from domain.reference.geography import geography
+from domain.sukuma import Sukuma
 from domain.users.model import User, user_id
 
 T0 = datetime(2025, 6, 1, 10, 0, tzinfo=UTC)

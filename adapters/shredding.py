@@ -25,8 +25,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from adapters.data_keys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
 from domain.personal_data import ERASED, HOUSEHOLD_LINK, SEALED_PATHS, Path, leaves
-from sukuma.datakeys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
 
 TAG: Final = "_pii_"
 
@@ -133,7 +133,7 @@ def protect_personal_data(
     application: Application[UUID], master_key: str, previous_master_keys: Sequence[str] = ()
 ) -> None:
     """Bind the application's mapper and recorder to the data-key store of its database."""
-    from sukuma.persistence import SukumaRecorder  # the recorder imports this module's peers
+    from adapters.event_store import SukumaRecorder  # the recorder imports this module's peers
 
     mapper, recorder = application.mapper, application.recorder
     if not isinstance(mapper, PersonalDataMapper) or not isinstance(recorder, SukumaRecorder):

@@ -14,15 +14,15 @@ import signal
 import sys
 import threading
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
-
-from sukuma.settings import Settings, parse_database_url
+from psycopg.conninfo import conninfo_to_dict
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
@@ -32,22 +32,98 @@ logger = logging.getLogger(__name__)
 EMBEDDED_DATABASE = "sukuma"
 
 
-def ensure_database(settings: Settings) -> str:
-    """A libpq URL for the event store: ``settings.database_url``, or the embedded server's.
+@dataclass(frozen=True)
+class DatabaseParams:
+    """The parts of a PostgreSQL URL that the event store and the read pool need.
 
-    The embedded server's data lives in ``settings.data_dir / "pg"``; the URL names a
-    ``sukuma`` database in it, created on first use.
+    ``host`` is a name, an address, or a directory holding a unix socket (``/tmp/x``).
+    An empty ``host``/``user``/``dbname`` means "libpq's default", as in a URL that omits it.
     """
-    if settings.database_url:
-        url = settings.database_url
+
+    host: str
+    port: str
+    user: str
+    password: str
+    dbname: str
+    schema: str | None = None
+
+    @property
+    def is_unix_socket(self) -> bool:
+        return self.host.startswith("/")
+
+    def with_dbname(self, dbname: str) -> DatabaseParams:
+        return replace(self, dbname=dbname)
+
+    def url(self) -> str:
+        """A ``postgresql://`` URL for these parameters (libpq, psycopg and asyncpg read it)."""
+        query: dict[str, str] = {}
+        netloc = quote(self.user, safe="")
+        if self.password:
+            netloc += ":" + quote(self.password, safe="")
+        if netloc:
+            netloc += "@"
+        if self.is_unix_socket:
+            query["host"] = self.host
+            if self.port:
+                query["port"] = self.port
+        elif self.host:
+            netloc += f"[{self.host}]" if ":" in self.host else self.host
+            if self.port:
+                netloc += f":{self.port}"
+        if self.schema:
+            query["schema"] = self.schema
+        url = f"postgresql://{netloc}/{quote(self.dbname, safe='')}"
+        return f"{url}?{urlencode(query, safe='/')}" if query else url
+
+
+def parse_database_url(url: str) -> DatabaseParams:
+    """Parse a libpq URL or ``key=value`` string, including unix-socket URLs.
+
+    ``postgresql://postgres:@/postgres?host=/tmp/xyz`` has its host in the query string, and
+    percent-encoded user names and passwords are decoded (libpq's own parser does the work).
+    A ``schema`` query parameter (not a libpq keyword) is taken out and returned separately.
+    """
+    schema: str | None = None
+    if "://" in url:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        schemas = [value for key, value in query if key == "schema"]
+        if schemas:
+            schema = schemas[-1] or None
+            rest = urlencode([(k, v) for k, v in query if k != "schema"], safe="/")
+            url = urlunsplit(parts._replace(query=rest))
+    params = conninfo_to_dict(url)  # raises psycopg.ProgrammingError on a malformed URL
+
+    def text(key: str) -> str:
+        value = params.get(key)
+        return "" if value is None else str(value)
+
+    return DatabaseParams(
+        host=text("host"),
+        port=text("port") or "5432",
+        user=text("user"),
+        password=text("password"),
+        dbname=text("dbname"),
+        schema=schema,
+    )
+
+
+def ensure_database(database_url: str | None, *, data_dir: Path, default_schema: str) -> str:
+    """A libpq URL for the event store: ``database_url``, or the embedded server's.
+
+    The embedded server's data lives in ``data_dir / "pg"``; the URL names a ``sukuma``
+    database in it, created on first use. The URL's schema (or ``default_schema``) is created.
+    """
+    if database_url:
+        url = database_url
     else:
-        data_dir = settings.data_dir.expanduser().resolve()
+        data_dir = data_dir.expanduser().resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         server = start_embedded_postgres(data_dir / "pg")
         admin_url = server.get_uri()
         logger.info("Embedded PostgreSQL: data kept in %s (at %s)", server.pgdata, admin_url)
         url = create_database(admin_url, EMBEDDED_DATABASE, exist_ok=True)
-    ensure_schema(url, settings.schema_for(url))
+    ensure_schema(url, parse_database_url(url).schema or default_schema)
     return url
 
 

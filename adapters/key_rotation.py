@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from sukuma.datakeys import KeyWrapper
+from adapters.data_keys import KeyWrapper
 
 #: Rows per transaction.
 PAGE_SIZE = 1000

@@ -1,6 +1,6 @@
 """The projector as its own process: catch the views up with the log, then follow it.
 
-    python -m projections.worker --database-url URL [--page-size 5000] [--until-caught-up]
+    python -m sukuma.projector --database-url URL [--page-size 5000] [--until-caught-up]
 
 Each page commits its rows with its position, so the process may be killed at any moment
 (SIGKILL included): the next start resumes exactly after the last committed page. SIGTERM and
@@ -23,13 +23,13 @@ from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
 from sukuma.settings import Settings
 from sukuma.wiring import build_application, build_projector
 
-log = logging.getLogger("projections.worker")
+log = logging.getLogger("sukuma.projector")
 
 EXIT_STOPPED = 3
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m projections.worker", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sukuma.projector", description=__doc__)
     parser.add_argument(
         "--database-url", help="PostgreSQL URL of the event store (default: SUKUMA_DATABASE_URL)"
     )

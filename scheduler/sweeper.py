@@ -27,8 +27,8 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from domain.alerts.application import NewAlert
 from domain.alerts.model import alert_id
-from domain.application import Sukuma
 from domain.context import CommandContext, Written
+from domain.sukuma import Sukuma
 from projections.rules.config import RulesFile
 from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters

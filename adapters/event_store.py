@@ -4,7 +4,7 @@ A receipt (the response to a POST with an ``Idempotency-Key``) is written by the
 transaction that appends the command's events: either both exist or neither does, so a retry
 after a timeout can never append twice, and a crash can never leave a key without its events.
 
-The recorder also owns the household data keys' table (``sukuma.datakeys``): a household's
+The recorder also owns the household data keys' table (``adapters.data_keys``): a household's
 ``PersonalDataErased`` event destroys its keys and blanks its receipts' request fingerprints in
 the event's own transaction, so an erasure is recorded exactly when it has happened.
 """
@@ -26,9 +26,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
+from adapters.data_keys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
+from adapters.group_commit import Append, GroupCommit, append_function_sql, call_params, call_sql
 from domain.households.model import Household
-from sukuma.appending import Append, GroupCommit, append_function_sql, call_params, call_sql
-from sukuma.datakeys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
 
 #: The stored topic of the event whose commit destroys a household's data keys.
 ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
@@ -111,7 +111,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         schema = self.datastore.schema
         self.sql_create_statements.append(data_keys_table_ddl(schema, self.data_keys_table_name))
         self.sql_destroy_keys = destroy_keys_sql(schema, self.data_keys_table_name)
-        self.data_keys: DataKeyStore | None = None  # bound by sukuma.shredding
+        self.data_keys: DataKeyStore | None = None  # bound by adapters.shredding
         self.pii_reads_table_name = events_table_name.replace("_events", "") + "_pii_reads"
         self.check_identifier_length(self.pii_reads_table_name)
         reads = Identifier(schema), Identifier(self.pii_reads_table_name)
@@ -134,7 +134,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s)"
         ).format(*reads)
 
-        # Commands' appends: gathered into shared calls of one function (sukuma.appending).
+        # Commands' appends: gathered into shared calls of one function (adapters.group_commit).
         self.append_function_name = f"{self.events_table_name}_append"
         self.check_identifier_length(self.append_function_name)
         self.sql_create_statements.append(

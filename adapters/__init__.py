@@ -1,0 +1,1 @@
+"""Adapters: the event store, data keys and shredding, the database, password hashing."""

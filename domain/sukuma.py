@@ -1,0 +1,23 @@
+"""The Sukuma application: every context's commands over one event store and one log."""
+
+from __future__ import annotations
+
+from domain.alerts.application import AlertCommands
+from domain.fieldworkers.application import FieldWorkerCommands
+from domain.households.privacy import PrivacyCommands
+from domain.referrals.application import ReferralCommands
+from domain.users.application import UserCommands
+from domain.warrooms.application import WarRoomCommands
+
+
+class Sukuma(
+    ReferralCommands,
+    PrivacyCommands,
+    WarRoomCommands,
+    FieldWorkerCommands,
+    UserCommands,
+    AlertCommands,
+):
+    """One application (one notification log) so a saga's aggregates save in one transaction."""
+
+    name = "sukuma"
