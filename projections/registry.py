@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from projections.alerts.projection import AlertsProjection
 from projections.alerts.view import AlertsView
@@ -15,6 +15,7 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
 
 DDL_LOCK_KEY = 0x5355_4B00  # serialises table creation across processes
 
@@ -50,3 +51,20 @@ def open_projections(
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
     return opened
+
+
+def open_runner(
+    recorder: PostgresApplicationRecorder,
+    application_name: str,
+    names: Sequence[str] = (),
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    commit_pages: int = DEFAULT_COMMIT_PAGES,
+) -> BatchRunner:
+    """What a projector process runs: the named projections (production runs one a process,
+    ``open_runner(recorder, app.name, [name])``; none named: all in one runner) over the log.
+    """
+    projections = open_projections(recorder.datastore, names)
+    return BatchRunner(
+        recorder, application_name, projections, page_size=page_size, commit_pages=commit_pages
+    )
