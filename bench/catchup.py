@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.projection import ProjectionRunner
 from psycopg.sql import SQL, Identifier
@@ -50,6 +51,7 @@ from bench._server import server
 from domain.sukuma import Sukuma
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+from projections.rebuild import drop_tables, table_names
 from projections.registry import PROJECTIONS, open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings
@@ -100,20 +102,20 @@ class CatchUp:
     events: int
     seconds: float
     projector_cpu: dict[str, float]
-    server_cpu: float | None  # None: not an embedded server on this machine
+    server_cpu: float | None  # None: the server runs on another machine
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
 
 
-def process_catch_up(url: str, events: int, page_size: int, data_dir: Path) -> CatchUp:
+def process_catch_up(url: str, events: int, page_size: int) -> CatchUp:
     """(a): one ``sukuma.projector`` process per projection, all from zero to the head.
 
     As production runs them; the time is from starting the processes until the last one has
     caught up (their start-up included).
     """
-    server_pid = _postmaster_pid(data_dir)
+    server_pid = _server_pid(url)
     server_before = _cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     workers = {
@@ -148,12 +150,15 @@ def process_catch_up(url: str, events: int, page_size: int, data_dir: Path) -> C
     return CatchUp(events, seconds, cpu, server)
 
 
-def _postmaster_pid(data_dir: Path) -> int | None:
-    """The embedded server's postmaster (None with ``BENCH_DATABASE_URL``)."""
-    pid_file = data_dir / "pg" / "postmaster.pid"
-    if os.environ.get("BENCH_DATABASE_URL") or not pid_file.exists():
-        return None
-    return int(pid_file.read_text().split()[0])
+def _server_pid(url: str) -> int | None:
+    """The server's postmaster, if it runs on this machine (a backend's parent process)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    stat = Path(f"/proc/{row[0]}/stat")
+    if not stat.exists():
+        return None  # another machine's server: its CPU is not ours to read
+    return int(stat.read_text().rsplit(")", 1)[1].split()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -242,42 +247,70 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     parser.add_argument("--generator", choices=["demo", "events"], default="demo")
     parser.add_argument(
+        "--database-url",
+        help="measure over this database's log as it is (no fill; its views are dropped first)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="also cProfile a full catch-up (prof_ tables)"
     )
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="sukuma-bench-catchup-"))
-    name = f"bench_catchup_{uuid.uuid4().hex[:8]}"
+    if args.database_url:
+        results = measure(args, args.database_url, Path(tempfile.gettempdir()), fill_log=False)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="sukuma-bench-catchup-"))
+        name = f"bench_catchup_{uuid.uuid4().hex[:8]}"
+        try:
+            with server(root) as admin_url:
+                results = measure(args, create_database(admin_url, name), root, fill_log=True)
+                drop_database(admin_url, name)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    report(*results)
+
+
+def measure(
+    args: argparse.Namespace, url: str, data_dir: Path, *, fill_log: bool
+) -> tuple[int, CatchUp, int, float, tuple[float, float]]:
+    """Fill (or reuse) the log, then (a) and (b): events, (a), (b)'s events and seconds, load."""
+    settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
+    app = build_application(settings, url)
+    where = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "embedded"
     try:
-        with server(root) as admin_url:
-            url = create_database(admin_url, name)
-            settings = Settings(_env_file=None, database_url=url, data_dir=root)  # type: ignore[call-arg]
-            app = build_application(settings, url)
-            where = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "embedded"
-            try:
-                print(
-                    f"machine: {os.cpu_count()} CPUs (nproc), {platform.machine()}, "
-                    f"Python {platform.python_version()}, PostgreSQL {server_version(app)}, "
-                    f"{where} server; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        print(
+            f"machine: {os.cpu_count()} CPUs (nproc), {platform.machine()}, "
+            f"Python {platform.python_version()}, PostgreSQL {server_version(app)}, "
+            f"{'given' if not fill_log else where} server; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        )
+        if fill_log:
+            print(f"fill ({args.generator}): at least {args.events:,} events")
+            total = fill(app, args.events, args.generator)
+        else:
+            total = app.recorder.max_notification_id() or 0
+            print(f"the given database's log: {total:,} events (views dropped first)")
+            datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+            drop_tables(datastore, [t for name in PROJECTIONS for t in table_names(name)])
+            with datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(STOCK_SCHEMA))
                 )
-                print(f"fill ({args.generator}): at least {args.events:,} events")
-                total = fill(app, args.events, args.generator)
-
-                print(f"(a) a projector process per projection, page {args.page_size}")
-                load_before = os.getloadavg()
-                batch = process_catch_up(url, total, args.page_size, root)
-                load_after = os.getloadavg()
-                print(f"(b) stock ProjectionRunner over the first {args.sample:,} events")
-                sample, stock_seconds = stock_catch_up(app, settings, url, args.sample)
-                stock_rate = sample / stock_seconds
-                if args.profile:
-                    profile(app, args.page_size)
-            finally:
-                app.close()
-            drop_database(admin_url, name)
+        print(f"(a) a projector process per projection, page {args.page_size}")
+        load_before = os.getloadavg()[0]
+        batch = process_catch_up(url, total, args.page_size)
+        load_after = os.getloadavg()[0]
+        print(f"(b) stock ProjectionRunner over the first {args.sample:,} events")
+        sample, stock_seconds = stock_catch_up(app, settings, url, args.sample)
+        if args.profile:
+            profile(app, args.page_size)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        app.close()
+    return total, batch, sample, stock_seconds, (load_before, load_after)
 
+
+def report(
+    total: int, batch: CatchUp, sample: int, stock_seconds: float, load: tuple[float, float]
+) -> None:
+    stock_rate = sample / stock_seconds
     ratio = batch.rate / stock_rate
     projector_cpu = sum(batch.projector_cpu.values())
     print()
@@ -297,7 +330,7 @@ def main() -> None:
         print(f"PostgreSQL CPU       {batch.server_cpu:>12.1f} s  (all its processes)")
         print(f"CPU per event        {whole / total * 1e6:>12.1f} us  (projectors + PostgreSQL)")
     print(
-        f"load average         {load_before[0]:>12.2f} before, {load_after[0]:.2f} after "
+        f"load average         {load[0]:>12.2f} before, {load[1]:.2f} after "
         f"({os.cpu_count()} CPUs; other work on the machine slows the wall-clock figures)"
     )
     print(

@@ -87,8 +87,8 @@ class Page:
 class EventLogReader:
     """Reads pages of the application's notification log after a given position.
 
-    Events of a topic for which ``wanted`` is false are not decoded (most of a page's cost):
-    they only move the position on.
+    Events of a topic for which ``wanted`` is false are not decoded (most of a page's cost),
+    nor is their state sent once their topic is known: they only move the position on.
     """
 
     def __init__(
@@ -100,10 +100,12 @@ class EventLogReader:
         self.recorder = recorder
         self.application_name = application_name
         self._wanted: dict[str, bool] = {}
+        self._unwanted: list[str] = []  # topics known unwanted: their state is not fetched
         self._wants = wanted
         table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         self.sql_page = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "SELECT notification_id, originator_id, originator_version, topic, "
+            "CASE WHEN topic = ANY(%s) THEN NULL ELSE state END "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(*table)
         self.sql_head = SQL("SELECT max(notification_id) FROM {0}.{1}").format(*table)
@@ -112,6 +114,8 @@ class EventLogReader:
         known = self._wanted.get(topic)
         if known is None:
             known = self._wanted[topic] = self._wants(_event_class(topic))
+            if not known:
+                self._unwanted.append(topic)
         return known
 
     def page(self, after: int, limit: int) -> Page:
@@ -119,7 +123,7 @@ class EventLogReader:
         with self.recorder.datastore.get_connection() as conn:
             # Binary: bytea and uuid arrive as they are stored, with no hex text to parse.
             with conn.cursor(row_factory=tuple_row, binary=True) as curs:
-                curs.execute(self.sql_page, (after, limit), prepare=True)
+                curs.execute(self.sql_page, (self._unwanted, after, limit), prepare=True)
                 rows: Sequence[tuple[int, UUID, int, str, bytes]] = curs.fetchall()
         wanted = self.wanted
         events = [

@@ -24,7 +24,7 @@ DEFAULT_PAGE_SIZE = 20_000
 # Full pages handled before a commit while catching up. A window's totals are summed in memory
 # before they are written, so a key that many events touch (an area's day) is upserted once
 # a window rather than once a page: the larger the window, the fewer rows PostgreSQL writes.
-DEFAULT_COMMIT_PAGES = 10
+DEFAULT_COMMIT_PAGES = 25
 
 
 @dataclass

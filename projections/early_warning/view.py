@@ -203,7 +203,8 @@ class EarlyWarningView(BufferedView):
         stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
         curs.execute(
             self.sql(
-                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ON CONFLICT ({key}) "
+                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key} "
+                f"ON CONFLICT ({key}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
                 stage=stage,
             )

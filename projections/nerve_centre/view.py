@@ -304,7 +304,11 @@ class NerveCentreView(BufferedView):
         deltas: Counter[Any],
         conflict: tuple[str, ...] | None = None,
     ) -> None:
-        """Add deltas to totals; a total that falls to zero is deleted (as if never written)."""
+        """Add deltas to totals; a total that falls to zero is deleted (as if never written).
+
+        In key order: the index is then written page after page, not at random (a window's
+        daily totals touch most of the table: this halves their upsert's time).
+        """
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
@@ -314,7 +318,7 @@ class NerveCentreView(BufferedView):
         curs.execute(
             self.sql(
                 f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
-                f"ON CONFLICT ({', '.join(on)}) "
+                f"ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(on)}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
                 stage=stage,
             )
