@@ -177,6 +177,10 @@ class BufferedView(PostgresTrackingRecorder):
 class BufferedProjection(Projection[BufferedView]):
     """A projection over a ``BufferedView``: handlers buffer, then the position is tracked."""
 
+    #: Fields of an event class that no handler reads: the batching runner's reader leaves
+    #: them out (the stock runner's events keep them).
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {}
+
     def __init__(self, view: BufferedView) -> None:
         super().__init__(view)
         # Bound once: each attribute access of a singledispatchmethod builds a new wrapper.

@@ -61,13 +61,25 @@ class BatchRunner:
         self.application_name = application_name
         self.projections = list(projections)
         self.reader = EventLogReader(
-            recorder, application_name, lambda cls: any(p.handles(cls) for p in self.projections)
+            recorder,
+            application_name,
+            lambda cls: any(p.handles(cls) for p in self.projections),
+            self._unused_fields,
         )
         self.page_size = page_size
         self.commit_pages = max(commit_pages, 1)
         self._stop = threading.Event()
         for projection in self.projections:
             projection.view.autoflush = False
+
+    def _unused_fields(self, event_class: type) -> frozenset[str]:
+        """The fields of ``event_class`` that none of the projections handling it reads."""
+        users = [p for p in self.projections if p.handles(event_class)]
+        if not users:
+            return frozenset()
+        return frozenset.intersection(
+            *(p.unused_fields.get(event_class, frozenset()) for p in users)
+        )
 
     def position(self, projection: BufferedProjection) -> int:
         return projection.view.max_tracking_id(self.application_name) or 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.dispatch import singledispatchmethod
 
@@ -48,6 +48,10 @@ def _later(current: str | None, when: datetime) -> str:
 
 class EarlyWarningProjection(BufferedProjection):
     name = "early_warning"
+    # The answers are read by the rules that scored them, not here: most of the log's bytes.
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {
+        Household.ProfileSubmitted: frozenset({"profile"})
+    }
 
     def __init__(self, view: EarlyWarningView) -> None:
         super().__init__(view)

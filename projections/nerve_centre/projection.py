@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -45,6 +45,10 @@ def _high(severity: str) -> int:
 
 class NerveCentreProjection(CaseRows):
     name = "nerve_centre"
+    # The answers are read by the rules that scored them, not here: most of the log's bytes.
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {
+        Household.ProfileSubmitted: frozenset({"profile"})
+    }
 
     # ---- handlers --------------------------------------------------------------------------
 
