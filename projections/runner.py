@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +27,9 @@ DEFAULT_PAGE_SIZE = 20_000
 # before they are written, so a key that many events touch (an area's day) is upserted once
 # a window rather than once a page: the larger the window, the fewer rows PostgreSQL writes.
 DEFAULT_COMMIT_PAGES = 25
+# The collector's oldest generation while catching up: collected after this many collections
+# of the middle one (the default is 10). See _no_full_collections.
+CATCH_UP_OLDEST_GENERATION_THRESHOLD = 1_000_000
 
 
 @dataclass
@@ -92,7 +97,7 @@ class BatchRunner:
         reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-read")
         ahead: tuple[int, Future[Page]] | None = None
         try:
-            with reading:
+            with reading, _no_full_collections():
                 while not self._stop.is_set():
                     after = min((w.position for w in windows), default=head)
                     if after >= head:
@@ -140,6 +145,24 @@ class BatchRunner:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+@contextmanager
+def _no_full_collections() -> Iterator[None]:
+    """Collect the oldest generation only once catch-up ends (young ones as usual).
+
+    Each page's decoded events live long enough to reach the oldest generation, so at the
+    default threshold a full collection ran every few pages, walking the cached rows and the
+    window's totals each time: 30% of a projector process's CPU (nerve centre, 350k events:
+    13.9 s, 9.7 s with this). Processes do not change that, so this stays; reference
+    counting still frees everything at once, and the next full collection takes any cycle.
+    """
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, middle, CATCH_UP_OLDEST_GENERATION_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, oldest)
 
 
 class _Window:
