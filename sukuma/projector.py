@@ -5,9 +5,10 @@
 Production runs one such process per projection (``--projection NAME``), so catch-up is not
 bound to one interpreter; without ``--projection`` one process runs them all.
 
-Each page commits its rows with its position, so the process may be killed at any moment
-(SIGKILL included): the next start resumes exactly after the last committed page. SIGTERM and
-SIGINT stop it cleanly after the page in flight. With ``--until-caught-up`` it exits 0 once the
+Each transaction commits a window of pages (``--commit-pages``; at the head of the log, each
+page) with its position, so the process may be killed at any moment (SIGKILL included): the
+next start resumes exactly after the last commit. SIGTERM and SIGINT stop it cleanly after the
+page in flight, committing what it has handled. With ``--until-caught-up`` it exits 0 once the
 views have reached the head of the log as it was at start (3 if stopped before that).
 """
 
