@@ -15,7 +15,7 @@ from typing import Final
 from domain.households.model import Need
 from domain.profile import Member, Profile, age_on
 from domain.reference.said import generate_sa_id
-from domain.rules.needs import CHILD_GRANTS, DISABILITY_GRANTS
+from domain.rules.need_predicates import CHILD_GRANTS, DISABILITY_GRANTS
 from sukuma.demo.context import Demo
 from sukuma.demo.profiles import has_children, livelihood
 
