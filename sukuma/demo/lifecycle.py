@@ -12,7 +12,8 @@ from typing import Final, cast
 
 from domain.errors import RuleViolation
 from domain.households.application import apply_profile, graduate
-from domain.households.model import Household, Need
+from domain.households.model import Household
+from domain.households.records import Need
 from domain.profile import Profile, validate_profile
 from domain.rules.graduation import MIN_DAYS_SINCE_FIRST_PROFILE
 from sukuma.demo.context import Action, Demo, Timeline, pick
