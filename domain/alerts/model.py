@@ -16,9 +16,9 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.escalation import FIRST_LEVEL, TOP_LEVEL, is_on_ladder
 
 _ALERT_NAMESPACE = uuid.UUID("0b6f3e52-5c1d-4a8e-9d51-7f3a2c4e8b10")
-TOP_LEVEL = 4  # province (PTT / Office of the Premier)
 
 
 def alert_id(rule: str, subject: str) -> UUID:
@@ -87,8 +87,10 @@ class Alert(SukumaAggregate):
 
     @staticmethod
     def check_level(level: int) -> None:
-        if not 1 <= level <= TOP_LEVEL:
-            raise RuleViolation("alert-level", f"alert levels are 1 to {TOP_LEVEL}, not {level}")
+        if not is_on_ladder(level):
+            raise RuleViolation(
+                "alert-level", f"alert levels are {FIRST_LEVEL} to {TOP_LEVEL}, not {level}"
+            )
 
     @property
     def is_open(self) -> bool:

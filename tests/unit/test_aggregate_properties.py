@@ -20,8 +20,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from domain.application import replay
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.escalation import TOP_LEVEL
 from domain.households.model import Household
-from domain.referrals.model import MAX_ESCALATION_LEVEL, Referral
+from domain.referrals.model import Referral
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, HouseholdStatus, ReferralStatus
 
 S = ReferralStatus
@@ -156,12 +157,10 @@ class ReferralMachine(AggregateMachine):
             ),
         )
 
-    @rule(level=st.integers(min_value=-1, max_value=MAX_ESCALATION_LEVEL + 2))
+    @rule(level=st.integers(min_value=-1, max_value=TOP_LEVEL + 2))
     def escalate(self, level: int) -> None:
         allowed = (
-            self.live(*LIVE)
-            and 1 <= level <= MAX_ESCALATION_LEVEL
-            and level > self.referral.escalation_level
+            self.live(*LIVE) and 1 <= level <= TOP_LEVEL and level > self.referral.escalation_level
         )
         self.run(allowed, lambda: self.referral.escalate(level, "overdue", self.tick(), ACTOR))
 
@@ -216,7 +215,7 @@ class ReferralMachine(AggregateMachine):
     @invariant()
     def escalation_only_goes_up_within_the_ladder(self) -> None:
         level = self.referral.escalation_level
-        assert self.highest_level <= level <= MAX_ESCALATION_LEVEL
+        assert self.highest_level <= level <= TOP_LEVEL
         self.highest_level = level
 
     @invariant()

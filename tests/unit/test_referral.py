@@ -11,7 +11,8 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import RuleViolation
-from domain.referrals.model import MAX_ESCALATION_LEVEL, Referral
+from domain.escalation import TOP_LEVEL
+from domain.referrals.model import Referral
 from domain.vocabulary import ReferralStatus
 
 S = ReferralStatus
@@ -309,13 +310,13 @@ def test_a_served_referral_cannot_be_reassigned(status: str) -> None:
 def test_escalation_goes_up_the_ladder_without_touching_due_dates() -> None:
     referral = made()
 
-    for level in range(1, MAX_ESCALATION_LEVEL + 1):
+    for level in range(1, TOP_LEVEL + 1):
         referral.escalate(level, f"overdue at level {level - 1}", at(level), ACTOR)
 
     events: list[Any] = list(referral.collect_events())
     assert [type(e) for e in events] == [Referral.Escalated] * 4
     assert [(e.from_level, e.to_level) for e in events] == [(0, 1), (1, 2), (2, 3), (3, 4)]
-    assert referral.escalation_level == MAX_ESCALATION_LEVEL == 4
+    assert referral.escalation_level == TOP_LEVEL == 4
     assert (referral.ack_by, referral.deliver_by) == (ACK_BY, DELIVER_BY)
     assert referral.status == S.MADE
 
@@ -329,7 +330,7 @@ def test_escalation_may_skip_levels() -> None:
     assert referral.escalation_level == 3
 
 
-@pytest.mark.parametrize("level", [-1, 0, MAX_ESCALATION_LEVEL + 1, 10])
+@pytest.mark.parametrize("level", [-1, 0, TOP_LEVEL + 1, 10])
 def test_escalation_outside_levels_one_to_four_is_refused(level: int) -> None:
     referral = made()
 
