@@ -66,6 +66,7 @@ class Alert(SukumaAggregate):
     @event(Raised)
     def __init__(
         self,
+        *,
         id: UUID,
         rule: str,
         rule_version: str,
@@ -144,6 +145,7 @@ class Alert(SukumaAggregate):
 
     def resolve(
         self,
+        *,
         automatic: bool,
         reason: str,
         rule_version: str | None,
@@ -170,7 +172,12 @@ class Alert(SukumaAggregate):
         """The rule no longer holds for the subject: resolve automatically (if still open)."""
         if self.is_open:
             self.resolve(
-                True, "the condition no longer holds", rule_version, evidence, occurred_at, actor
+                automatic=True,
+                reason="the condition no longer holds",
+                rule_version=rule_version,
+                evidence=evidence,
+                occurred_at=occurred_at,
+                actor=actor,
             )
 
     @event(Resolved)
@@ -189,6 +196,7 @@ class Alert(SukumaAggregate):
 
     def reopen(
         self,
+        *,
         rule_version: str,
         level: int,
         evidence: dict[str, Any],

@@ -28,6 +28,7 @@ class HouseholdConsent:
 
     def give_consent(
         self,
+        *,
         given_by: str,
         basis: str,
         note: str | None,

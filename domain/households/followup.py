@@ -27,6 +27,7 @@ class HouseholdFollowUp:
 
     def record_visit(
         self,
+        *,
         visit_id: str,
         field_worker_id: str | None,
         outcome: str,
@@ -50,6 +51,7 @@ class HouseholdFollowUp:
 
     def deliver_intervention(
         self,
+        *,
         intervention_id: str,
         need_id: str | None,
         referral_id: str | None,

@@ -116,6 +116,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
     @event(Registered)
     def __init__(
         self,
+        *,
         id: UUID,
         ward_id: str,
         dwelling_type: str,
@@ -158,6 +159,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
 
     def submit_profile(
         self,
+        *,
         profile: dict[str, Any],
         field_worker_id: str | None,
         risk: dict[str, Any],
@@ -309,6 +311,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
 
     def graduate(
         self,
+        *,
         policy_version: str,
         evidence: dict[str, Any],
         unmet: list[str],

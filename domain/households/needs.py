@@ -41,13 +41,13 @@ class HouseholdNeeds:
 
     def identify_need(
         self,
+        *,
         need_id: str,
         category: str,
         severity: str,
         department: str,
         occurred_at: datetime,
         actor: str,
-        *,
         member_id: str | None = None,
         source: str = "manual",
         source_item: str | None = None,
@@ -75,6 +75,7 @@ class HouseholdNeeds:
 
     def resolve_need(
         self,
+        *,
         need_id: str,
         resolution: str,
         note: str | None,
@@ -124,6 +125,7 @@ class HouseholdNeeds:
 
     def end_need_referral(
         self,
+        *,
         need_id: str,
         referral_id: str,
         outcome: str,

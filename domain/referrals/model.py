@@ -75,6 +75,7 @@ class Referral(SukumaAggregate):
     @event(Made)
     def __init__(
         self,
+        *,
         id: UUID,
         household_id: str,
         need_id: str,
@@ -89,6 +90,8 @@ class Referral(SukumaAggregate):
         note: str | None,
         occurred_at: datetime,
         actor: str,
+        # The default loads Made events stored before the field; eventsourcing 9.5 still asks
+        # a creator to pass it (it counts every keyword-only parameter as required).
         consent_override_reason: str | None = None,
     ) -> None:
         self.household_id = household_id
@@ -157,6 +160,7 @@ class Referral(SukumaAggregate):
 
     def reassign(
         self,
+        *,
         to_department: str,
         reason: str,
         ack_by: date,
@@ -232,6 +236,7 @@ class Referral(SukumaAggregate):
 
     def deliver(
         self,
+        *,
         intervention_id: str,
         kind: str,
         description: str | None,

@@ -8,7 +8,7 @@ that topic must still load.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
 from eventsourcing.domain import CanMutateAggregate
@@ -62,16 +62,42 @@ def test_commands_in_the_mixins_trigger_the_stored_topics_and_reload() -> None:
         occurred_at=T0,
         actor="fw",
     )
-    household.submit_profile({"members": []}, None, dict(RISK), T0, "fw")
-    household.identify_need("n1", "water", "low", "MUNI", T0, "fw")
-    household.record_visit("v1", None, "seen", None, None, T0, "fw")
-    household.deliver_intervention("i1", "n1", None, "water", "MUNI", None, T0, "fw")
-    household.give_consent("self", "form", None, T0, "fw")
+    household.submit_profile(
+        profile={"members": []}, field_worker_id=None, risk=dict(RISK), occurred_at=T0, actor="fw"
+    )
+    household.identify_need(
+        need_id="n1",
+        category="water",
+        severity="low",
+        department="MUNI",
+        occurred_at=T0,
+        actor="fw",
+    )
+    household.record_visit(
+        visit_id="v1",
+        field_worker_id=None,
+        outcome="seen",
+        days_skipped_meal_last_7=None,
+        note=None,
+        occurred_at=T0,
+        actor="fw",
+    )
+    household.deliver_intervention(
+        intervention_id="i1",
+        need_id="n1",
+        referral_id=None,
+        kind="water",
+        provider="MUNI",
+        description=None,
+        occurred_at=T0,
+        actor="fw",
+    )
+    household.give_consent(given_by="self", basis="form", note=None, occurred_at=T0, actor="fw")
     # When it is saved and loaded again
-    app: Application[object] = Application()
+    app: Application[UUID] = Application()
     app.save(household)
     events = list(app.events.get(household.id))
-    loaded = app.repository.get(household.id)
+    loaded: Household = app.repository.get(household.id)
     # Then every event carries the topic stored before the split, and the state is the same
     assert [get_topic(type(e)) for e in events] == [
         f"domain.households.model:Household.{name}"

@@ -45,6 +45,7 @@ def made() -> Referral:
         note=None,
         occurred_at=T0,
         actor=ACTOR,
+        consent_override_reason=None,
     )
     referral.collect_events()
     return referral
@@ -56,21 +57,45 @@ PATHS: dict[str, list[Callable[[Referral], None]]] = {
     S.ACKNOWLEDGED: [lambda r: r.acknowledge(None, at(1), ACTOR)],
     S.SERVICE_DELIVERED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
     ],
     S.VERIFIED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.verify(None, at(6), ACTOR),
     ],
     S.DISPUTED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.dispute("no grant paid", at(6), ACTOR),
     ],
     S.CLOSED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.verify(None, at(6), ACTOR),
         lambda r: r.close(None, at(7), ACTOR),
     ],
@@ -109,10 +134,18 @@ COMMANDS: dict[str, Callable[[Referral], None]] = {
     "acknowledge": lambda r: r.acknowledge(None, at(20), ACTOR),
     "reject": lambda r: r.reject("duplicate", None, at(20), ACTOR),
     "reassign": lambda r: r.reassign(
-        "DSD", "wrong office", date(2025, 7, 1), date(2025, 8, 1), "standards-v1", at(20), ACTOR
+        to_department="DSD",
+        reason="wrong office",
+        ack_by=date(2025, 7, 1),
+        deliver_by=date(2025, 8, 1),
+        standard_version="standards-v1",
+        occurred_at=at(20),
+        actor=ACTOR,
     ),
     "escalate": lambda r: r.escalate(1, "overdue", at(20), ACTOR),
-    "deliver": lambda r: r.deliver("iv-9", "service", None, at(20), ACTOR),
+    "deliver": lambda r: r.deliver(
+        intervention_id="iv-9", kind="service", description=None, occurred_at=at(20), actor=ACTOR
+    ),
     "verify": lambda r: r.verify(None, at(20), ACTOR),
     "dispute": lambda r: r.dispute("nothing came", at(20), ACTOR),
     "reopen": lambda r: r.reopen("dispute upheld", at(20), ACTOR),
@@ -141,6 +174,7 @@ def test_a_referral_is_made_with_due_dates_fixed_and_no_escalation() -> None:
         note="birth certificate",
         occurred_at=T0,
         actor=ACTOR,
+        consent_override_reason=None,
     )
 
     assert emitted(referral) == [Referral.Made]
@@ -157,7 +191,13 @@ def test_the_full_lifecycle_runs_made_to_closed() -> None:
     referral = made()
 
     referral.acknowledge("received", at(1), ACTOR)
-    referral.deliver("iv-1", "grant_approved", "CSG approved", at(5), ACTOR)
+    referral.deliver(
+        intervention_id="iv-1",
+        kind="grant_approved",
+        description="CSG approved",
+        occurred_at=at(5),
+        actor=ACTOR,
+    )
     referral.verify("mother confirms", at(6), ACTOR)
     referral.close(None, at(7), ACTOR)
 
@@ -266,13 +306,13 @@ def test_reassigning_restarts_the_due_dates_and_keeps_the_reason(status: str) ->
     referral = referral_in(status)
 
     referral.reassign(
-        "DSD",
-        "SASSA office closed",
-        date(2025, 6, 20),
-        date(2025, 7, 20),
-        "standards-v2",
-        at(3),
-        ACTOR,
+        to_department="DSD",
+        reason="SASSA office closed",
+        ack_by=date(2025, 6, 20),
+        deliver_by=date(2025, 7, 20),
+        standard_version="standards-v2",
+        occurred_at=at(3),
+        actor=ACTOR,
     )
 
     events: list[Any] = list(referral.collect_events())
@@ -292,7 +332,13 @@ def test_reassigning_to_the_same_department_is_refused() -> None:
         referral,
         "reassign-to-other-department",
         lambda: referral.reassign(
-            "SASSA", "again", date(2025, 7, 1), date(2025, 8, 1), "standards-v1", at(3), ACTOR
+            to_department="SASSA",
+            reason="again",
+            ack_by=date(2025, 7, 1),
+            deliver_by=date(2025, 8, 1),
+            standard_version="standards-v1",
+            occurred_at=at(3),
+            actor=ACTOR,
         ),
     )
 
@@ -393,7 +439,13 @@ def test_reopening_a_disputed_referral_returns_it_to_the_department() -> None:
     assert emitted(referral) == [Referral.Reopened]
     assert referral.status == S.ACKNOWLEDGED
     assert referral.delivered_at is None and referral.intervention_id is None
-    referral.deliver("iv-2", "grant_approved", None, at(9), ACTOR)
+    referral.deliver(
+        intervention_id="iv-2",
+        kind="grant_approved",
+        description=None,
+        occurred_at=at(9),
+        actor=ACTOR,
+    )
     assert referral.status == S.SERVICE_DELIVERED and referral.intervention_id == "iv-2"
 
 
