@@ -144,9 +144,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         self.graduated_on: date | None = None
         self.graduation_policy_version: str | None = None
 
-    # ---- queries the rules need ------------------------------------------------------------
-
-    # ---- guards ------------------------------------------------------------------------------
+    # ---- guards ----------------------------------------------------------------------------------
 
     def _ensure_not_graduated(self, action: str) -> None:
         if self.status == HouseholdStatus.GRADUATED:
@@ -155,7 +153,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
                 f"cannot {action}: the household has graduated (reopen it first)",
             )
 
-    # ---- commands ----------------------------------------------------------------------------
+    # ---- lifecycle commands: profile, move, graduate, reopen -------------------------------------
 
     def submit_profile(
         self,
@@ -208,80 +206,6 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
             "rule_version": rule_version,
             "assessed_at": occurred_at,
         }
-
-    @event(NeedIdentified)
-    def _need_identified(
-        self,
-        need_id: str,
-        category: str,
-        severity: str,
-        department: str,
-        member_id: str | None,
-        source: str,
-        source_item: str | None,
-        note: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.needs[need_id] = Need(
-            need_id=need_id,
-            category=category,
-            severity=severity,
-            department=department,
-            member_id=member_id,
-            identified_on=occurred_at.date(),
-        )
-
-    @event(NeedResolved)
-    def _need_resolved(
-        self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].status = NeedStatus.RESOLVED
-
-    @event(NeedReferred)
-    def _need_referred(
-        self, need_id: str, referral_id: str, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].open_referral_id = referral_id
-
-    @event(NeedReferralEnded)
-    def _need_referral_ended(
-        self, need_id: str, referral_id: str, outcome: str, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].open_referral_id = None
-
-    @event(VisitRecorded)
-    def _visit_recorded(
-        self,
-        visit_id: str,
-        field_worker_id: str | None,
-        outcome: str,
-        days_skipped_meal_last_7: int | None,
-        note: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.visits.append(
-            Visit(visit_id, field_worker_id, outcome, occurred_at.date(), days_skipped_meal_last_7)
-        )
-
-    @event(InterventionDelivered)
-    def _intervention_delivered(
-        self,
-        intervention_id: str,
-        need_id: str | None,
-        referral_id: str | None,
-        kind: str,
-        provider: str,
-        description: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.interventions.append(
-            Intervention(intervention_id, need_id, referral_id, kind, provider, occurred_at.date())
-        )
-        if need_id is not None:
-            self.needs[need_id].interventions += 1
 
     def move(self, to_ward_id: str, reason: str | None, occurred_at: datetime, actor: str) -> None:
         """Move the household to another ward (its war room takes over)."""
@@ -375,7 +299,83 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
     def _reopened(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.status = HouseholdStatus.ACTIVE
 
-    # ---- consent and erasure (POPIA) ---------------------------------------------------------
+    # ---- state changes of the commands in needs.py and followup.py -------------------------------
+
+    @event(NeedIdentified)
+    def _need_identified(
+        self,
+        need_id: str,
+        category: str,
+        severity: str,
+        department: str,
+        member_id: str | None,
+        source: str,
+        source_item: str | None,
+        note: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.needs[need_id] = Need(
+            need_id=need_id,
+            category=category,
+            severity=severity,
+            department=department,
+            member_id=member_id,
+            identified_on=occurred_at.date(),
+        )
+
+    @event(NeedResolved)
+    def _need_resolved(
+        self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].status = NeedStatus.RESOLVED
+
+    @event(NeedReferred)
+    def _need_referred(
+        self, need_id: str, referral_id: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].open_referral_id = referral_id
+
+    @event(NeedReferralEnded)
+    def _need_referral_ended(
+        self, need_id: str, referral_id: str, outcome: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].open_referral_id = None
+
+    @event(VisitRecorded)
+    def _visit_recorded(
+        self,
+        visit_id: str,
+        field_worker_id: str | None,
+        outcome: str,
+        days_skipped_meal_last_7: int | None,
+        note: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.visits.append(
+            Visit(visit_id, field_worker_id, outcome, occurred_at.date(), days_skipped_meal_last_7)
+        )
+
+    @event(InterventionDelivered)
+    def _intervention_delivered(
+        self,
+        intervention_id: str,
+        need_id: str | None,
+        referral_id: str | None,
+        kind: str,
+        provider: str,
+        description: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.interventions.append(
+            Intervention(intervention_id, need_id, referral_id, kind, provider, occurred_at.date())
+        )
+        if need_id is not None:
+            self.needs[need_id].interventions += 1
+
+    # ---- state changes of the commands in consent.py (POPIA) -------------------------------------
 
     @event(ConsentGiven)
     def _consent_given(
