@@ -115,7 +115,15 @@ def main() -> None:
     households = [uuid.uuid4() for _ in range(args.households)]
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
     for household_id in households:
-        app.register_household(household_id, ward, "formal", None, None, None, ctx)
+        app.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
     token = _token(settings, _field_worker(app, ward))  # as a field worker's phone would
     app.close()
 
