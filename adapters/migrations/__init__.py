@@ -16,6 +16,7 @@ from importlib.resources import files
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from adapters.database import libpq_url
 
@@ -58,7 +59,7 @@ def latest_version() -> int:
     return migrations()[-1].version
 
 
-def schema_version(conn: psycopg.Connection[object], schema: str) -> int | None:
+def schema_version(conn: psycopg.Connection[TupleRow], schema: str) -> int | None:
     """The highest version applied to ``schema``; ``None`` if it was never migrated."""
     table = conn.execute(
         "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, VERSION_TABLE)
@@ -99,7 +100,7 @@ def migrate(url: str, schema: str, *, lock_timeout: int = 0) -> list[Migration]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
 
 
-def _apply(conn: psycopg.Connection[object], schema: str, migration: Migration) -> None:
+def _apply(conn: psycopg.Connection[TupleRow], schema: str, migration: Migration) -> None:
     conn.execute(
         sql.SQL("SELECT set_config('search_path', {}, true)").format(
             sql.Literal(sql.Identifier(schema).as_string(conn))
@@ -114,7 +115,7 @@ def _apply(conn: psycopg.Connection[object], schema: str, migration: Migration) 
     )
 
 
-def _set_lock_timeout(conn: psycopg.Connection[object], schema: str, seconds: int) -> None:
+def _set_lock_timeout(conn: psycopg.Connection[TupleRow], schema: str, seconds: int) -> None:
     rows = conn.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
         "ON n.oid = p.pronamespace WHERE n.nspname = %s AND p.proname = ANY(%s)",
