@@ -412,7 +412,7 @@ def main() -> None:
     try:
         cli()
     except SchemaNotReady as refused:  # every command but `migrate` needs the current schema
-        console.print(f"[red]{refused}[/]")
+        console.print(f"[red]{refused}[/]", soft_wrap=True)
         raise SystemExit(2) from None
 
 
