@@ -32,6 +32,7 @@ import httpx  # readiness probe only
 from pydantic import SecretStr
 
 from adapters.database import create_database
+from adapters.migrations import migrate
 from api.auth.tokens import Tokens
 from domain.access.principal import Principal, Role
 from domain.context import CommandContext
@@ -206,6 +207,7 @@ def main() -> None:
     settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     admin_url = ensure_database(settings)
     url = create_database(admin_url, f"bench_{uuid.uuid4().hex[:8]}")
+    migrate(url, "public")
     settings = bench_settings(url, data_dir)
     ward_id = geography().wards_in("municipality", "KZN225")[0].id
     setup = build_application(settings, url)

@@ -27,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from adapters.database import create_database
+from adapters.migrations import migrate
 from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
@@ -109,6 +110,7 @@ def main() -> None:
         Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     )
     url = create_database(admin, f"bench_{uuid.uuid4().hex[:8]}")
+    migrate(url, "public")
     settings = bench_settings(url, data_dir)
     app = build_application(settings, url)
     ward = geography().wards_in("municipality", "KZN225")[0].id

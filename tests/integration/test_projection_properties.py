@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from adapters.database import create_database, drop_database
+from adapters.migrations import migrate
 from bench._events import make_profile
 from domain.context import CommandContext
 from domain.errors import DomainError
@@ -360,6 +361,7 @@ def test_incremental_pages_equal_one_rebuild(
 ) -> None:
     name = f"prop_{uuid.uuid4().hex[:12]}"
     url = create_database(database_url, name)
+    migrate(url, "public")
     app = build_application(
         Settings(_env_file=None, database_url=url, data_dir=Path(tempfile.gettempdir())),  # type: ignore[call-arg]
         url,
