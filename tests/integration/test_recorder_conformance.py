@@ -7,7 +7,8 @@ once with a receipt on every append, so the suites also cover the transaction th
 receipts beside their events. The projections' views are the library's tracking recorder
 plus tables: ``TrackingRecorderTestCase`` runs against each of them.
 
-The suites are unittest ``TestCase``s; each test gets its own database (``fresh_db_url``).
+The suites are unittest ``TestCase``s; each test gets its own database (``fresh_db_url``), its
+schema made by the migrations, as in production (no recorder creates tables).
 The suites' base classes are reached through their module, so pytest collects only the
 concrete classes below.
 """
@@ -25,8 +26,12 @@ from eventsourcing.tests import persistence as conformance
 
 from adapters.database import parse_database_url
 from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from domain.sukuma import Sukuma
 from projections.base import BufferedView
 from projections.registry import PROJECTIONS
+
+#: The application's events table (the library names it after the application).
+EVENTS_TABLE = f"{Sukuma.name}_events"
 
 
 class OnFreshDatabase:
@@ -75,9 +80,7 @@ class TestSukumaRecorder(OnFreshDatabase, conformance.ApplicationRecorderTestCas
     recorder_class: type[SukumaRecorder] = SukumaRecorder
 
     def create_recorder(self) -> SukumaRecorder:
-        recorder = self.recorder_class(self.datastore)
-        recorder.create_table()
-        return recorder
+        return self.recorder_class(self.datastore, events_table_name=EVENTS_TABLE)
 
     def test_concurrent_no_conflicts(self, initial_position: int = 0) -> None:
         self.sized_pool(12)  # ten writers and two readers
@@ -103,9 +106,7 @@ class TestSukumaRecorderNonInterleaving(
 
     def create_recorder(self) -> SukumaRecorder:
         self.sized_pool(2)  # two writers race
-        recorder = self.recorder_class(self.datastore)
-        recorder.create_table()
-        return recorder
+        return self.recorder_class(self.datastore, events_table_name=EVENTS_TABLE)
 
 
 class TestSukumaRecorderNonInterleavingWithReceipts(TestSukumaRecorderNonInterleaving):
@@ -119,9 +120,7 @@ class ViewTracking(OnFreshDatabase):
     name: str
 
     def create_recorder(self) -> BufferedView:
-        view = self.view_class(self.datastore, tracking_table_name=f"{self.name}_tracking")
-        view.create_table()
-        return view
+        return self.view_class(self.datastore, tracking_table_name=f"{self.name}_tracking")
 
 
 # One suite per registered projection, so a view added later is covered too.

@@ -41,7 +41,9 @@ EVENT_CLASSES = sorted(
     {
         event_class
         for aggregate in _aggregates(SukumaAggregate)
-        for event_class in vars(aggregate).values()
+        for owner in aggregate.__mro__  # an aggregate's mixins may declare events too
+        if owner not in SukumaAggregate.__mro__
+        for event_class in vars(owner).values()
         if isinstance(event_class, type) and issubclass(event_class, SukumaAggregate.Event)
     },
     key=lambda cls: cls.__qualname__,
