@@ -159,9 +159,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
             return self._append_alone(stored_events, receipt)
         # An erasure also destroys keys in its transaction: the library's path, with the hooks.
         ids: Sequence[int] | None = super().insert_events(stored_events, receipt=receipt, **kwargs)
-        # Again after the commit: a read meanwhile may have cached a key now destroyed.
-        for _, erased in erasures:
-            self._forget_keys(erased)
+        # Again after the commit: a read meanwhile may have cached a key now destroyed; and
+        # the destroyed keys' old row versions leave the table's file (in the background).
+        if self.data_keys is not None:
+            for _, erased in erasures:
+                self.data_keys.erased(*erased)
         return ids
 
     def _append_alone(
