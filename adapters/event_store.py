@@ -132,9 +132,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
         ids: Sequence[int] | None = self.insert_events_with_receipt(
             stored_events, receipt, erasures
         )
-        # Again after the commit: a read meanwhile may have cached a key now destroyed.
-        for _, erased in erasures:
-            self._forget_keys(erased)
+        # Again after the commit: a read meanwhile may have cached a key now destroyed; and
+        # the destroyed keys' old row versions leave the table's file (in the background).
+        if self.data_keys is not None:
+            for _, erased in erasures:
+                self.data_keys.erased(*erased)
         return ids
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
