@@ -46,13 +46,13 @@ from eventsourcing.projection import ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
 from adapters.database import create_database, drop_database
+from adapters.migrations import migrate
 from bench import _events
 from bench._server import server
 from domain.sukuma import Sukuma
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
-from projections.rebuild import drop_tables, table_names
-from projections.registry import PROJECTIONS, open_projections
+from projections.registry import PROJECTIONS, open_projections, table_names
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
@@ -184,8 +184,8 @@ def stock_catch_up(app: Sukuma, settings: Settings, url: str, sample: int) -> tu
     datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
+    migrate(url, STOCK_SCHEMA)  # the stock view's tables, in a schema of their own
     with datastore.transaction(commit=True) as curs:
-        curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(STOCK_SCHEMA)))
         curs.execute(
             SQL(
                 "SELECT notification_id FROM {0}.{1} ORDER BY notification_id OFFSET %s LIMIT 1"
@@ -273,6 +273,8 @@ def measure(
     args: argparse.Namespace, url: str, data_dir: Path, *, fill_log: bool
 ) -> tuple[int, CatchUp, int, float, tuple[float, float]]:
     """Fill (or reuse) the log, then (a) and (b): events, (a), (b)'s events and seconds, load."""
+    if fill_log:
+        migrate(url, "public")  # a new database
     settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
     app = build_application(settings, url)
     where = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "embedded"
@@ -287,10 +289,11 @@ def measure(
             total = fill(app, args.events, args.generator)
         else:
             total = app.recorder.max_notification_id() or 0
-            print(f"the given database's log: {total:,} events (views dropped first)")
+            print(f"the given database's log: {total:,} events (views emptied first)")
             datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
-            drop_tables(datastore, [t for name in PROJECTIONS for t in table_names(name)])
+            tables = [Identifier(t) for name in PROJECTIONS for t in table_names(name)]
             with datastore.transaction(commit=True) as curs:
+                curs.execute(SQL("TRUNCATE {0}").format(SQL(", ").join(tables)))
                 curs.execute(
                     SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(STOCK_SCHEMA))
                 )
