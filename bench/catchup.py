@@ -152,13 +152,13 @@ def process_catch_up(url: str, events: int, page_size: int) -> CatchUp:
 
 def _server_pid(url: str) -> int | None:
     """The server's postmaster, if it runs on this machine (a backend's parent process)."""
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # read while the backend lives (it ends with us)
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    stat = Path(f"/proc/{row[0]}/stat")
-    if not stat.exists():
-        return None  # another machine's server: its CPU is not ours to read
-    return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        assert row is not None
+        stat = Path(f"/proc/{row[0]}/stat")
+        if not stat.exists():
+            return None  # another machine's server: its CPU is not ours to read
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
