@@ -247,20 +247,23 @@ class NerveCentreView(BufferedView):
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
         cols = ", ".join((*key, "value"))
         on = conflict or key
+        # Only the number of totals now zero comes back (usually none: no second statement).
         curs.execute(
             self.sql(
-                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
+                f"WITH added AS (INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
                 f"ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(on)}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
+                "SELECT count(*) AS zeros FROM added WHERE value = 0",
                 stage=stage,
             )
         )
-        if any(v < 0 for v in deltas.values()):
+        counted = curs.fetchone()
+        if counted and counted["zeros"]:
+            # A statement cannot see its own upsert's rows: delete them in a second one.
             match = " AND ".join(f"t.{c} = s.{c}" for c in on)
             curs.execute(
                 self.sql(
-                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} "
-                    "AND s.value < 0 AND t.value = 0",
+                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} AND t.value = 0",
                     stage=stage,
                 )
             )
