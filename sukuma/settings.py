@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 #: The event store recorder (events plus idempotency receipts in one transaction).
 RECORDER_TOPIC = "adapters.event_store:SukumaRecorder"
+#: The recorder that waits for each append's WAL flush under the table lock (setting off).
+LOCKED_FLUSH_RECORDER_TOPIC = "adapters.event_store:LockedFlushRecorder"
 
 #: Encrypts personal fields with per-household data keys (crypto-shredding, POPIA).
 MAPPER_TOPIC = "adapters.shredding:PersonalDataMapper"
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     database_connect_timeout: int = Field(default=30, ge=1, description="Seconds")
     database_lock_timeout: int = Field(
         default=0, ge=0, description="Seconds to wait for the event table's lock (0 = no limit)"
+    )
+    append_flush_outside_lock: bool = Field(
+        default=True,
+        description="Commit appends without a WAL flush under the table lock, then flush",
     )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY), description="Signs tokens; set it in production"
@@ -205,7 +211,9 @@ class Settings(BaseSettings):
         params = parse_database_url(database_url)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+            "APPLICATION_RECORDER_TOPIC": (
+                RECORDER_TOPIC if self.append_flush_outside_lock else LOCKED_FLUSH_RECORDER_TOPIC
+            ),
             "MAPPER_TOPIC": MAPPER_TOPIC,
             "POSTGRES_DBNAME": params.dbname,
             "POSTGRES_HOST": params.host,
