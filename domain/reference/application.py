@@ -124,12 +124,18 @@ class ReferenceCommands(ApplicationBase):
 
     def add_department(self, *, code: str, name: str, kind: str, ctx: CommandContext) -> Written:
         return self._change_catalogue(
-            ctx, lambda c: c.add_department(code, name, kind, ctx.occurred_at, ctx.actor)
+            ctx,
+            lambda c: c.add_department(
+                code=code, name=name, kind=kind, occurred_at=ctx.occurred_at, actor=ctx.actor
+            ),
         )
 
     def rename_department(self, *, code: str, name: str, ctx: CommandContext) -> Written:
         return self._change_catalogue(
-            ctx, lambda c: c.rename_department(code, name, ctx.occurred_at, ctx.actor)
+            ctx,
+            lambda c: c.rename_department(
+                code=code, name=name, occurred_at=ctx.occurred_at, actor=ctx.actor
+            ),
         )
 
     def set_service_standard(
@@ -144,12 +150,12 @@ class ReferenceCommands(ApplicationBase):
         return self._change_catalogue(
             ctx,
             lambda c: c.set_standard(
-                department,
-                category,
-                ack_within_days,
-                deliver_within_days,
-                ctx.occurred_at,
-                ctx.actor,
+                department=department,
+                category=category,
+                ack_within_days=ack_within_days,
+                deliver_within_days=deliver_within_days,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
         )
 
@@ -157,7 +163,13 @@ class ReferenceCommands(ApplicationBase):
         self, *, department: str, category: str, ctx: CommandContext
     ) -> Written:
         return self._change_catalogue(
-            ctx, lambda c: c.remove_standard(department, category, ctx.occurred_at, ctx.actor)
+            ctx,
+            lambda c: c.remove_standard(
+                department=department,
+                category=category,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
         )
 
     def change_default_standard(
@@ -166,6 +178,9 @@ class ReferenceCommands(ApplicationBase):
         return self._change_catalogue(
             ctx,
             lambda c: c.change_default_standard(
-                ack_within_days, deliver_within_days, ctx.occurred_at, ctx.actor
+                ack_within_days=ack_within_days,
+                deliver_within_days=deliver_within_days,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
         )

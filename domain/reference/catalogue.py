@@ -105,7 +105,7 @@ class ServiceCatalogue(SukumaAggregate):
     # ---- commands ----------------------------------------------------------------------------
 
     def add_department(
-        self, code: str, name: str, kind: str, occurred_at: datetime, actor: str
+        self, *, code: str, name: str, kind: str, occurred_at: datetime, actor: str
     ) -> None:
         check_code(code)
         if any(row["code"] == code for row in self.data["departments"]):
@@ -127,7 +127,7 @@ class ServiceCatalogue(SukumaAggregate):
             {"code": code, "name": name, "kind": kind},
         ]
 
-    def rename_department(self, code: str, name: str, occurred_at: datetime, actor: str) -> None:
+    def rename_department(self, *, code: str, name: str, occurred_at: datetime, actor: str) -> None:
         current = self._department_row(code)
         cleaned = check_name(name)
         if cleaned == current["name"]:
@@ -143,6 +143,7 @@ class ServiceCatalogue(SukumaAggregate):
 
     def set_standard(
         self,
+        *,
         department: str,
         category: str,
         ack_within_days: int,
@@ -195,7 +196,7 @@ class ServiceCatalogue(SukumaAggregate):
         self.data["standards"] = [*others, row]
 
     def remove_standard(
-        self, department: str, category: str, occurred_at: datetime, actor: str
+        self, *, department: str, category: str, occurred_at: datetime, actor: str
     ) -> None:
         """Drop a department's own standard: the default standard applies to it again."""
         self._department_row(department)
@@ -217,7 +218,7 @@ class ServiceCatalogue(SukumaAggregate):
         ]
 
     def change_default_standard(
-        self, ack_within_days: int, deliver_within_days: int, occurred_at: datetime, actor: str
+        self, *, ack_within_days: int, deliver_within_days: int, occurred_at: datetime, actor: str
     ) -> None:
         """The standard of every department and category without one of its own."""
         check_days(ack_within_days, deliver_within_days)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -120,41 +121,56 @@ def test_a_bad_operator_file_stops_the_application_at_start(tmp_path: Path) -> N
 # ---- the aggregate -------------------------------------------------------------------------------
 
 
+AT: dict[str, Any] = {"occurred_at": T0, "actor": "admin"}
+
+
+def standard(department: str, category: str, ack: int, deliver: int) -> dict[str, Any]:
+    return {
+        "department": department,
+        "category": category,
+        "ack_within_days": ack,
+        "deliver_within_days": deliver,
+        **AT,
+    }
+
+
 def seeded() -> ServiceCatalogue:
     return ServiceCatalogue.seed(shipped_catalogue(), "shipped defaults", T0, "admin")
 
 
 def test_each_change_is_a_new_version_with_its_own_label() -> None:
     catalogue = seeded()
-    catalogue.set_standard("DOH", "health_tb", 2, 10, T0, "admin")
-    catalogue.add_department("NGO:HOSPICE", "Hospice KZN", "ngo", T0, "admin")
-    catalogue.rename_department("MUNI", "Local municipality (water and services)", T0, "admin")
+    catalogue.set_standard(**standard("DOH", "health_tb", 2, 10))
+    catalogue.add_department(code="NGO:HOSPICE", name="Hospice KZN", kind="ngo", **AT)
+    catalogue.rename_department(code="MUNI", name="Local municipality (services)", **AT)
     current = catalogue.catalogue()
     assert catalogue.version == 4 and current.version == "catalogue-v4"
     assert current.service_standard("DOH", "health_tb").deliver_within_days == 10
     assert current.department("NGO:HOSPICE").kind == "ngo"
-    catalogue.remove_standard("DOH", "health_tb", T0, "admin")
+    catalogue.remove_standard(department="DOH", category="health_tb", **AT)
     assert catalogue.catalogue().service_standard("DOH", "health_tb").deliver_within_days == 30
-    catalogue.change_default_standard(5, 20, T0, "admin")
+    catalogue.change_default_standard(ack_within_days=5, deliver_within_days=20, **AT)
     assert catalogue.catalogue().service_standard("DOH", "health_tb").deliver_within_days == 20
 
 
 def test_the_aggregates_rules() -> None:
     catalogue = seeded()
     with pytest.raises(AlreadyExists):
-        catalogue.add_department("DSD", "Again", "government", T0, "admin")
+        catalogue.add_department(code="DSD", name="Again", kind="government", **AT)
     with pytest.raises(InvalidCommand):
-        catalogue.add_department("not a code", "X", "ngo", T0, "admin")
+        catalogue.add_department(code="not a code", name="X", kind="ngo", **AT)
     with pytest.raises(NotFoundError):
-        catalogue.set_standard("XYZ", "water", 1, 2, T0, "admin")
+        catalogue.set_standard(**standard("XYZ", "water", 1, 2))
     with pytest.raises(InvalidCommand):
-        catalogue.set_standard("DSD", "water", 10, 2, T0, "admin")
+        catalogue.set_standard(**standard("DSD", "water", 10, 2))
     with pytest.raises(InvalidCommand):
-        catalogue.set_standard("DSD", "weather", 1, 2, T0, "admin")
+        catalogue.set_standard(**standard("DSD", "weather", 1, 2))
     with pytest.raises(RuleViolation):
-        catalogue.set_standard("DSD", "food_security", 7, 7, T0, "admin")  # already so
+        catalogue.set_standard(**standard("DSD", "food_security", 7, 7))  # already so
     with pytest.raises(NotFoundError):
-        catalogue.remove_standard("DOH", "health_tb", T0, "admin")  # has none of its own
+        catalogue.remove_standard(
+            department="DOH", category="health_tb", **AT
+        )  # has none of its own
     assert catalogue.version == 1  # nothing refused was recorded
 
 
