@@ -69,13 +69,16 @@ class ReferenceCommands(ApplicationBase):
         return (state.version if state is not None else 0), catalogue
 
     def _catalogue_now(self) -> tuple[ServiceCatalogue | None, Catalogue]:
+        # The query runs outside the lock, so concurrent commands do not queue on it.
+        held = self._catalogue_state
+        seen = held.version if held is not None else 0
+        newer = list(self.repository.event_store.get(CATALOGUE_ID, gt=seen))
         with self._catalogue_lock:
             state = self._catalogue_state
-            seen = state.version if state is not None else 0
-            newer = list(self.repository.event_store.get(CATALOGUE_ID, gt=seen))
-            if newer:
+            unseen = [e for e in newer if e.originator_version > (state.version if state else 0)]
+            if unseen:
                 state = copy.deepcopy(state)
-                for stored in newer:
+                for stored in unseen:
                     assert isinstance(stored, ServiceCatalogue.Event)
                     state = stored.mutate(state)
                 assert isinstance(state, ServiceCatalogue)
