@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         "readable until `sukuma keys rotate` has rewrapped them",
     )
 
+    reference_data_file: Path | None = Field(
+        default=None,
+        description="TOML service catalogue (departments, NGOs, service standards) until an "
+        "administrator first changes it (default: domain/reference/data/service_catalogue.toml)",
+    )
+
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
         default=None, description="TOML rules file (default: projections/rules/rules.toml)"
@@ -209,7 +215,9 @@ class Settings(BaseSettings):
         each projection runner's view (``<PROJECTION>_…``) share one database.
         """
         params = parse_database_url(database_url)
+        catalogue = {"REFERENCE_DATA_FILE": str(self.reference_data_file)}
         return {
+            **(catalogue if self.reference_data_file else {}),
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "APPLICATION_RECORDER_TOPIC": (
                 RECORDER_TOPIC if self.append_flush_outside_lock else LOCKED_FLUSH_RECORDER_TOPIC
