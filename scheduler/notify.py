@@ -28,7 +28,7 @@ from psycopg.sql import SQL, Identifier
 from domain.access.locations import alert_location
 from domain.access.policy import subscriber_sees
 from projections.registry import DDL_LOCK_KEY
-from projections.rules.config import Subscriber
+from scheduler.rules.config import Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 from domain.alerts.model import alert_id
 from domain.sukuma import Sukuma
 from projections.registry import open_projections
-from projections.rules.config import RulesFile, load_rules_file
 from projections.runner import BatchRunner
 from scheduler.notify import Notifier
+from scheduler.rules.config import RulesFile, load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 from tests.integration.conftest import Clock
 
