@@ -51,38 +51,26 @@ _COUNT_METRICS = (
 )
 
 
+# One statement, one round trip: the area's totals, its overdue referrals and its last 30 days.
+_DASHBOARD = (
+    f"SELECT 'count' AS part, metric, value FROM {AREA_COUNTS} "
+    "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
+    f"UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint FROM {OPEN_DUE} "
+    "WHERE level = $1 AND code = $2 AND due < $5 "
+    f"UNION ALL SELECT 'recent', metric, sum(value)::bigint FROM {AREA_DAILY} "
+    "WHERE level = $1 AND code = $2 AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
+)
+
+
 async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any]:
     """Totals, overdue referrals and the last 30 days of one area (a handful of rows)."""
-    counts = {
-        r["metric"]: int(r["value"])
-        for r in await db.fetch(
-            f"SELECT metric, value FROM {AREA_COUNTS} "
-            "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[])",
-            level,
-            code,
-            list(_COUNT_METRICS),
-        )
-    }
-    overdue = await db.fetchval(
-        f"SELECT coalesce(sum(value), 0) FROM {OPEN_DUE} "
-        "WHERE level = $1 AND code = $2 AND due < $3",
-        level,
-        code,
-        today,
-    )
     since = today - timedelta(days=RECENT_DAYS)
-    recent = {
-        r["metric"]: int(r["value"])
-        for r in await db.fetch(
-            f"SELECT metric, sum(value) AS value FROM {AREA_DAILY} "
-            "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) AND day >= $4 "
-            "GROUP BY metric",
-            level,
-            code,
-            list(RECENT_METRICS),
-            since,
-        )
-    }
+    parts: dict[str, dict[str | None, int]] = {"count": {}, "overdue": {}, "recent": {}}
+    for r in await db.fetch(
+        _DASHBOARD, level, code, list(_COUNT_METRICS), list(RECENT_METRICS), today, since
+    ):
+        parts[r["part"]][r["metric"]] = int(r["value"])
+    counts, recent, overdue = parts["count"], parts["recent"], parts["overdue"][None]
     return {
         "level": level,
         "code": code,
@@ -108,30 +96,26 @@ async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any
     }
 
 
+# One statement: each department's counters in the area, and (metric NULL) its overdue total.
+_LEAGUE = (
+    f"SELECT department, metric, value FROM {DEPARTMENT_AREA} "
+    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 "
+    f"UNION ALL SELECT department, NULL, sum(value)::bigint FROM {DEPARTMENT_DUE} "
+    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
+    "GROUP BY department"
+)
+
+
 async def department_league(db: Db, level: str, code: str, today: date) -> list[dict[str, Any]]:
     """Each department's referral performance in an area, worst first (lowest M5 share)."""
-    codes = [d.code for d in departments()]  # leading key of the primary key: an index scan
+    codes = [d.code for d in departments()]  # leading key of the primary keys: index scans
     metrics: dict[str, dict[str, int]] = {}
-    for r in await db.fetch(
-        f"SELECT department, metric, value FROM {DEPARTMENT_AREA} "
-        "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3",
-        codes,
-        level,
-        code,
-    ):
-        metrics.setdefault(r["department"], {})[r["metric"]] = int(r["value"])
-    overdue = {
-        r["department"]: int(r["value"])
-        for r in await db.fetch(
-            f"SELECT department, sum(value) AS value FROM {DEPARTMENT_DUE} "
-            "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
-            "GROUP BY department",
-            codes,
-            level,
-            code,
-            today,
-        )
-    }
+    overdue: dict[str, int] = {}
+    for r in await db.fetch(_LEAGUE, codes, level, code, today):
+        if r["metric"] is None:
+            overdue[r["department"]] = int(r["value"])
+        else:
+            metrics.setdefault(r["department"], {})[r["metric"]] = int(r["value"])
     league = [_performance(dept, m, overdue.get(dept, 0)) for dept, m in metrics.items()]
     league.sort(
         key=lambda p: (
