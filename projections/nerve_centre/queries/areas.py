@@ -88,7 +88,7 @@ async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any
         "referrals": {
             "total": counts.get("referrals", 0),
             "open": counts.get("referrals_open", 0),
-            "overdue": int(overdue),
+            "overdue": overdue,
             "by_status": {s: counts.get(f"referrals_{s}", 0) for s in ReferralStatus},
         },
         "war_rooms": counts.get("war_rooms", 0),
