@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.key_scrubbing import KeyScrubber
+
 NONCE_BYTES: Final = 12
 #: The key a destroyed data key reads as.
 Erased = Literal["erased"]
@@ -40,15 +42,6 @@ def key_encryption_key(master_key: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"sukuma data-key wrapping"
     ).derive(master_key.encode())
-
-
-def data_keys_table_ddl(schema: str, table: str) -> Composed:
-    return SQL(
-        "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-        "aggregate_id uuid PRIMARY KEY, household_id uuid, wrapped_key bytea, "
-        "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz); "
-        "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id)"
-    ).format(Identifier(schema), Identifier(table), Identifier(f"{table}_household_idx"))
 
 
 def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
@@ -116,6 +109,8 @@ class DataKeyStore:
         self._lock = threading.Lock()
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
+        # Erased keys' old row versions stay in the table's file until it is rewritten.
+        self.scrubber = KeyScrubber(datastore, table)
         t = Identifier(datastore.schema), Identifier(table)
         # A new aggregate of an erased household (a referral made after the erasure) gets a
         # tombstone, not a live key: the household's row is locked (FOR SHARE) so an erasure
@@ -176,6 +171,11 @@ class DataKeyStore:
         found = self.key(aggregate_id)
         assert found is not None, "a key row that conflicted must exist"
         return found
+
+    def erased(self, *aggregate_ids: UUID) -> None:
+        """After an erasure's commit: forget the keys, and rewrite the table soon."""
+        self.forget(*aggregate_ids)
+        self.scrubber.scrub_soon()
 
     def forget(self, *aggregate_ids: UUID) -> None:
         """Drop cached keys (erasure calls this before the tombstones commit)."""

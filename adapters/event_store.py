@@ -26,8 +26,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.data_keys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
-from adapters.group_commit import Append, GroupCommit, append_function_sql, call_params, call_sql
+from adapters.data_keys import DataKeyStore, destroy_keys_sql
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -72,23 +71,16 @@ class StoredReceipt:
 
 
 class SukumaRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction."""
+    """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction.
+
+    Its tables come from ``adapters.migrations``, not from here.
+    """
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.receipts_table_name = events_table_name.replace("_events", "") + "_idempotency"
         self.check_identifier_length(self.receipts_table_name)
         table = (Identifier(self.datastore.schema), Identifier(self.receipts_table_name))
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "actor text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, "
-                "status_code int NOT NULL, body jsonb NOT NULL, aggregate_id uuid NOT NULL, "
-                "version bigint, position bigint, "
-                "created_at timestamptz NOT NULL DEFAULT now(), "
-                "PRIMARY KEY (actor, key))"
-            ).format(*table)
-        )
         self.sql_insert_receipt = SQL(
             "INSERT INTO {0}.{1} (actor, key, fingerprint, status_code, body, aggregate_id,"
             " version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -109,75 +101,23 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.data_keys_table_name = events_table_name.replace("_events", "") + "_data_keys"
         self.check_identifier_length(self.data_keys_table_name)
         schema = self.datastore.schema
-        self.sql_create_statements.append(data_keys_table_ddl(schema, self.data_keys_table_name))
         self.sql_destroy_keys = destroy_keys_sql(schema, self.data_keys_table_name)
         self.data_keys: DataKeyStore | None = None  # bound by adapters.shredding
         self.pii_reads_table_name = events_table_name.replace("_events", "") + "_pii_reads"
         self.check_identifier_length(self.pii_reads_table_name)
         reads = Identifier(schema), Identifier(self.pii_reads_table_name)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "id bigserial PRIMARY KEY, read_at timestamptz NOT NULL DEFAULT now(), "
-                "user_id text NOT NULL, username text NOT NULL, household_id uuid NOT NULL, "
-                "endpoint text NOT NULL, fields text NOT NULL); "
-                "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id, id); "
-                "CREATE INDEX IF NOT EXISTS {3} ON {0}.{1} (user_id, id)"
-            ).format(
-                *reads,
-                Identifier(f"{self.pii_reads_table_name}_household_idx"),
-                Identifier(f"{self.pii_reads_table_name}_user_idx"),
-            )
-        )
         self.sql_insert_pii_read = SQL(
             "INSERT INTO {0}.{1} (user_id, username, household_id, endpoint, fields) "
             "VALUES (%s, %s, %s, %s, %s)"
         ).format(*reads)
 
-        # Commands' appends: gathered into shared calls of one function (adapters.group_commit).
-        self.append_function_name = f"{self.events_table_name}_append"
-        self.check_identifier_length(self.append_function_name)
-        self.sql_create_statements.append(
-            append_function_sql(
-                self.datastore.schema,
-                self.append_function_name,
-                self.events_table_name,
-                self.stored_event_type_name,
-                self.receipts_table_name,
-                self.channel_name,
-                self.datastore.lock_timeout,
-            )
-        )
-        self.sql_append = call_sql(
-            self.datastore.schema, self.append_function_name, self.stored_event_type_name
-        )
-        self._group_commit = GroupCommit(self._append)
+        self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
 
-    def _insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        *,
-        receipt: IdempotencyReceipt | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        erasures = _erasures(stored_events)
-        for household_id, ids in erasures:
-            self._destroy_household_keys(curs, household_id, ids)
-        if receipt is not None:
-            self._insert_receipt(curs, stored_events, receipt)
-        if erasures or receipt is not None:
-            _sync(curs)
-
-    def _insert_receipt(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        receipt: IdempotencyReceipt,
-    ) -> None:
-        curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
-
+    # Only public seams of the library: ``insert_events`` (the application's ``save(...,
+    # receipt=...)`` passes its keyword arguments on to it) and the datastore's
+    # ``transaction()``. A command with a receipt, or an erasure, is appended in a transaction
+    # of its own, with the library's own statements (``lock_table_statements``,
+    # ``insert_events_statement``); every other append is the library's ``insert_events``.
     def insert_events(
         self,
         stored_events: Sequence[StoredEvent],
@@ -186,34 +126,56 @@ class SukumaRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         erasures = _erasures(stored_events)
-        # (The application always passes ``tracking``: None outside process applications.)
-        plain = kwargs.get("tracking") is None and kwargs.keys() <= {"tracking"}
-        if stored_events and plain and not erasures:
-            return self._append_alone(stored_events, receipt)
-        # An erasure also destroys keys in its transaction: the library's path, with the hooks.
-        ids: Sequence[int] | None = super().insert_events(stored_events, receipt=receipt, **kwargs)
-        # Again after the commit: a read meanwhile may have cached a key now destroyed.
-        for _, erased in erasures:
-            self._forget_keys(erased)
+        if receipt is None and not erasures:
+            plain: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return plain
+        ids: Sequence[int] | None = self.insert_events_with_receipt(
+            stored_events, receipt, erasures
+        )
+        # Again after the commit: a read meanwhile may have cached a key now destroyed; and
+        # the destroyed keys' old row versions leave the table's file (in the background).
+        if self.data_keys is not None:
+            for _, erased in erasures:
+                self.data_keys.erased(*erased)
         return ids
 
-    def _append_alone(
-        self, stored_events: Sequence[StoredEvent], receipt: IdempotencyReceipt | None
-    ) -> Sequence[int]:
-        """A command's events and receipt, appended with whatever other commands append now."""
-        events = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        fields = None if receipt is None else _receipt_row(receipt, stored_events)
-        return self._group_commit.append(Append(events, fields))
-
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _append(self, batch: Sequence[Append]) -> list[int]:
-        """One call of the append function for a batch (autocommitted: one transaction)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.sql_append, call_params(batch), prepare=True)
-            return [row["notification_id"] for row in curs.fetchall()]
+    def insert_events_with_receipt(
+        self,
+        stored_events: Sequence[StoredEvent],
+        receipt: IdempotencyReceipt | None,
+        erasures: Sequence[tuple[UUID, list[UUID]]] = (),
+    ) -> Sequence[int] | None:
+        """Events, receipt and erasures in one transaction: all of them or none.
+
+        The receipt goes in before the table lock: a racing retry with the same key waits on
+        that key's row (then fails with ``IntegrityError``, nothing written) without holding
+        up other writers. Notification ids are issued under the library's table lock, as in
+        its own insert. A retry after a lost commit finds its own receipt and fails the same
+        way, so the command runner replays the first answer instead of appending twice.
+        """
+        with self.datastore.transaction(commit=True) as curs:
+            for household_id, ids in erasures:
+                self._destroy_household_keys(curs, household_id, ids)
+            if receipt is not None:
+                curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
+            if not stored_events:
+                return None  # as the library answers an empty append
+            for statement in self.lock_table_statements:
+                curs.execute(statement, prepare=True)
+            curs.execute(self.sql_notify)
+            events = [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in stored_events
+            ]
+            curs.execute(self.insert_events_statement, (events,), prepare=True)
+            notification_ids = [row["notification_id"] for row in curs.fetchall()]
+            if receipt is not None:
+                position = (max(notification_ids), receipt.actor, receipt.key)
+                curs.execute(self.sql_set_position, position, prepare=True)
+        return notification_ids
 
     def _destroy_household_keys(
         self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]
@@ -239,19 +201,6 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 prepare=True,
             )
 
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        *,
-        receipt: IdempotencyReceipt | None = None,
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if receipt is not None and ids:
-            curs.execute(self.sql_set_position, (max(ids), receipt.actor, receipt.key))
-        return ids
-
     def find_receipt(self, actor: str, key: str) -> StoredReceipt | None:
         """The stored response for this actor's key, if a request with it has been recorded."""
         with self.datastore.transaction(commit=False) as curs:
@@ -267,23 +216,6 @@ class SukumaRecorder(PostgresApplicationRecorder):
             version=row["version"],
             position=row["position"],
         )
-
-
-def _sync(curs: Cursor[DictRow]) -> None:
-    """Make the server answer the statements queued so far in the insert's pipeline, raising
-    their error (a receipt's unique violation when a concurrent request won the key) here.
-
-    Left to the library's own ``pipeline.sync()`` after the events' INSERT, such an error is
-    raised there only if psycopg has not read it before: a failure is sent to the client at
-    once, and psycopg reads whatever has arrived each time it queues a statement. Read while
-    queueing the table lock or the events (a slow thread, CPU load), it is caught by the
-    library with the pipeline left aborted, and its commit then fails with ``PipelineAborted``
-    (an OperationalError, retried ten times, then a 500) instead of the IntegrityError that
-    sends the command runner to replay the winner's receipt. Raised here, before the library's
-    ``try``, it rolls the transaction back and leaves the recorder as an IntegrityError.
-    """
-    with curs.connection.pipeline() as pipeline:  # the insert's own pipeline, nested
-        pipeline.sync()
 
 
 def _receipt_row(

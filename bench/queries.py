@@ -28,6 +28,7 @@ import asyncpg
 import psycopg
 
 from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
+from adapters.migrations import migrate
 from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.geography import geography
@@ -218,6 +219,7 @@ def main() -> None:
         }
         urls = {size: create_database(admin, name) for size, name in names.items()}
         for size in urls:
+            migrate(urls[size], "public")
             seconds = fill(urls[size], size)
             print(f"filled {size:,} households (+{size // 2:,} referrals) in {seconds:.0f} s")
         results = asyncio.run(timings(urls, args.repeat))

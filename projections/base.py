@@ -2,7 +2,8 @@
 
 The library's ``ProjectionRunner`` calls ``process_event`` once per event and each call commits:
 correct, but a few hundred events a second. Here handlers only *buffer* row changes in the view;
-the view writes the whole page and the tracking position in one transaction (``flush``). With
+the view writes them all (a page, or the batching runner's window of pages) and the tracking
+position in one transaction (``flush``). With
 ``autoflush`` on (the default) every event still commits on its own, so the stock runner works
 unchanged and serves as the baseline the batching runner is measured against.
 """
@@ -38,10 +39,8 @@ class PositionMoved(Exception):
 class BufferedView(PostgresTrackingRecorder):
     """A Postgres view whose writes are buffered per page and committed with the tracking row."""
 
-    #: table suffix -> CREATE TABLE body (columns and constraints), in creation order
-    tables: ClassVar[dict[str, str]] = {}
-    #: extra statements (indexes); ``{t_<suffix>}`` expands to the qualified table name
-    indexes: ClassVar[tuple[str, ...]] = ()
+    #: the suffixes of the view's tables (``<prefix>_<suffix>``; created by adapters.migrations)
+    tables: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -51,12 +50,6 @@ class BufferedView(PostgresTrackingRecorder):
         self.names = {suffix: f"{self.prefix}_{suffix}" for suffix in self.tables}
         for name in self.names.values():
             self.check_identifier_length(name)
-        for suffix, body in self.tables.items():
-            self.sql_create_statements.append(
-                SQL("CREATE TABLE IF NOT EXISTS {0} (" + body + ")").format(self.table(suffix))
-            )
-        for statement in self.indexes:
-            self.sql_create_statements.append(self.sql(statement))
         self.reset()
 
     def table(self, suffix: str) -> Composed:
@@ -176,6 +169,10 @@ class BufferedView(PostgresTrackingRecorder):
 
 class BufferedProjection(Projection[BufferedView]):
     """A projection over a ``BufferedView``: handlers buffer, then the position is tracked."""
+
+    #: Fields of an event class that no handler reads: the batching runner's reader leaves
+    #: them out (the stock runner's events keep them).
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {}
 
     def __init__(self, view: BufferedView) -> None:
         super().__init__(view)

@@ -18,7 +18,6 @@ from psycopg.sql import SQL, Identifier
 
 from projections.alerts import view as alerts
 from projections.early_warning import view as early_warning
-from projections.registry import DDL_LOCK_KEY
 
 APPLICATION = "sukuma"
 
@@ -34,7 +33,8 @@ class Mark:
 
 
 class SweepMarks:
-    """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log)."""
+    """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log; created
+    by adapters.migrations)."""
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
@@ -44,16 +44,6 @@ class SweepMarks:
             "early_warning": Identifier(schema, early_warning.TRACKING),
             "alerts": Identifier(schema, alerts.TRACKING),
         }
-        with datastore.transaction(commit=True) as curs:
-            # replicas starting together take turns (concurrent CREATE TABLEs collide)
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} (rule text PRIMARY KEY, version text NOT NULL, "
-                    "cutoff timestamptz NOT NULL, rise_cutoff timestamptz NOT NULL, "
-                    "position bigint NOT NULL, commands_position bigint NOT NULL)"
-                ).format(self.table)
-            )
 
     def load(self) -> dict[str, Mark]:
         with self.datastore.transaction(commit=False) as curs:

@@ -21,7 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from adapters.migrations import SchemaNotReady
 from projections.runner import Progress as ProjectorProgress
+from sukuma.migrate_cli import migrate
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
 from sukuma.wiring import api_app, build_api, build_application, build_projector, ensure_database
@@ -40,12 +42,13 @@ cli = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+cli.command()(migrate)
 
 
 def load_demo(
     settings: Settings, database_url: str, households: int, seed: int, if_empty: bool
 ) -> None:
-    from sukuma.demo import generate, is_empty
+    from sukuma.demo import CaseDataExists, generate, is_empty
     from sukuma.demo.users import DEMO_PASSWORD, add_demo_users
 
     application = build_application(settings, database_url)
@@ -59,15 +62,19 @@ def load_demo(
             MofNCompleteColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("demo", total=households)
-            summary = generate(
-                application,
-                households,
-                seed,
-                now=datetime.now(UTC),
-                on_progress=lambda done: progress.update(task, completed=done),
-            )
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("demo", total=households)
+                summary = generate(
+                    application,
+                    households,
+                    seed,
+                    now=datetime.now(UTC),
+                    on_progress=lambda done: progress.update(task, completed=done),
+                )
+        except CaseDataExists as exc:  # refused before writing anything
+            console.print(f"[red]Demo not loaded[/]: {exc}", soft_wrap=True)
+            raise typer.Exit(1) from None
         console.print(f"[green]Demo loaded[/]: {summary}")
         for user in add_demo_users(application, datetime.now(UTC)):
             scopes = "".join(f", {scope}" for scope in user.scopes)
@@ -406,7 +413,11 @@ def rules_run(
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cli()
+    try:
+        cli()
+    except SchemaNotReady as refused:  # every command but `migrate` needs the current schema
+        console.print(f"[red]{refused}[/]", soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

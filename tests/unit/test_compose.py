@@ -23,7 +23,7 @@ def services() -> dict[str, dict[str, Any]]:
 
 
 def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "api", "projector", "scheduler"}
+    assert set(services) == {"db", "migrate", "api", "projector", "scheduler"}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -40,6 +40,7 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
 @pytest.mark.parametrize(
     ("service", "command"),
     [
+        ("migrate", ["sukuma", "migrate"]),
         ("api", ["sukuma", "serve", "--no-projector", "--no-scheduler", "--host", "0.0.0.0"]),
         ("projector", ["sukuma", "project"]),
         ("scheduler", ["sukuma", "scheduler"]),
@@ -53,6 +54,16 @@ def test_each_role_runs_its_own_sukuma_command(
     assert config["build"] == "."
     assert config["environment"]["SUKUMA_DATABASE_URL"] == DATABASE_URL
     assert config["depends_on"]["db"] == {"condition": "service_healthy"}
+
+
+def test_the_schema_is_migrated_once_before_any_other_role_starts(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert services["migrate"]["restart"] == "no"
+    for role in ("api", "projector", "scheduler"):
+        assert services[role]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
 
 
 def test_every_service_command_is_a_real_cli_command(services: dict[str, dict[str, Any]]) -> None:
