@@ -120,7 +120,7 @@ class Settings(BaseSettings):
 
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
-        default=None, description="TOML rules file (default: projections/rules/rules.toml)"
+        default=None, description="TOML rules file (default: scheduler/rules/rules.toml)"
     )
     sweep_cron: str | None = Field(
         default=None, description="Crontab for the early-warning sweep (wins over the interval)"
