@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from api import alerts_read
 from api.alerts_read import AlertFilters
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, ReadPool
 from api.schemas.alerts import (
     AcknowledgeAlert,
@@ -24,7 +23,7 @@ from api.schemas.alerts import (
 from api.schemas.common import WRITTEN
 from api.schemas.views import DistrictCode, MunicipalityCode, PageCursor, WardCode, encode_cursor
 
-router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=CommandRoute)
+router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
