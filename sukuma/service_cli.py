@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from adapters.database import forget_dead_processes
 from sukuma.settings import Settings, load_settings
 from sukuma.wiring import (
     ASGI_FACTORY,
@@ -123,6 +124,8 @@ def serve(
                     port=bind_port,
                     log_level=log_level,
                 )
+                if settings.database_url is None:  # this process stops the embedded server
+                    forget_dead_processes(settings.data_dir / "pg")
     finally:
         if application is not None:
             application.close()
