@@ -4,10 +4,14 @@ projector and scheduler too) and ``sukuma project`` (projectors on their own).""
 from __future__ import annotations
 
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -89,9 +93,9 @@ def serve(
 ) -> None:
     """Run the HTTP API; in single-node mode also the projector and scheduler, in threads.
 
-    With several workers, uvicorn runs the API in that many processes on one socket (and
-    replaces one that dies); this process keeps the projector, the scheduler and the
-    embedded PostgreSQL, which the workers join.
+    With several workers, gunicorn runs the API in that many uvicorn workers (and replaces
+    one that dies); this process keeps the projector, the scheduler and the embedded
+    PostgreSQL, which the workers join.
     """
     import uvicorn
 
@@ -116,19 +120,53 @@ def serve(
             if api is not None:
                 uvicorn.run(api, host=bind_host, port=bind_port, log_level=log_level)
             else:
-                uvicorn.run(
-                    ASGI_FACTORY,
-                    factory=True,
-                    workers=workers,
-                    host=bind_host,
-                    port=bind_port,
-                    log_level=log_level,
-                )
+                status = run_workers(bind_host, bind_port, workers, log_level)
                 if settings.database_url is None:  # this process stops the embedded server
                     forget_dead_processes(settings.data_dir / "pg")
+                if status:
+                    raise typer.Exit(status)
     finally:
         if application is not None:
             application.close()
+
+
+def run_workers(host: str, port: int, workers: int, log_level: str) -> int:
+    """The API in ``workers`` uvicorn workers under gunicorn, until SIGTERM/SIGINT.
+
+    gunicorn runs as a child process (this one has threads, and gunicorn forks); it starts,
+    watches and replaces the workers (settings: ``sukuma.gunicorn_conf``).
+    """
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    # The workers bind their own sockets (sukuma.gunicorn_conf), each retrying a taken port
+    # forever: hold it here first, so a taken port fails at once, and nobody else may take it
+    # while a worker restarts. Never listened on, it takes no connections.
+    reserved = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        reserved.bind((host, port))
+    except OSError as exc:
+        reserved.close()
+        console.print(f"[red]cannot listen on {bind}: {exc.strerror}[/]")
+        return 1
+    command = [
+        sys.executable, "-m", "gunicorn", "--config", "python:sukuma.gunicorn_conf",
+        "--workers", str(workers), "--bind", bind, "--log-level", log_level,
+    ]  # fmt: skip
+    if log_level in ("debug", "info"):  # requests logged as uvicorn logs them alone
+        command += ["--access-logfile", "-"]
+    gunicorn = subprocess.Popen([*command, f"{ASGI_FACTORY}()"])
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        gunicorn.send_signal(signal.SIGTERM)  # graceful: requests in flight finish
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return gunicorn.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        reserved.close()
 
 
 @contextmanager

@@ -42,8 +42,8 @@ def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     return create_app(settings, application, database_url=database_url), application
 
 
-#: The API's factory as an import string: what each of ``sukuma serve --workers N``'s uvicorn
-#: workers imports, and what any ASGI server can run (``uvicorn --factory``).
+#: The API's factory as an import string: what each of ``sukuma serve --workers N``'s workers
+#: calls (gunicorn's uvicorn workers), and what any ASGI server can run (``uvicorn --factory``).
 ASGI_FACTORY = "sukuma.wiring:asgi_app"
 
 

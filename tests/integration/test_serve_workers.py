@@ -73,21 +73,34 @@ def _ready(port: int) -> bool:
         return False
 
 
-def _workers(parent: int) -> set[int]:
-    """The API worker processes of ``sukuma serve`` (uvicorn spawns them)."""
-    found = set()
+def _children(parent: int) -> dict[int, bytes]:
+    """The live child processes of ``parent``, with their command lines."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == parent and fields[0] != "Z" and b"spawn_main" in cmdline:
-            found.add(int(entry.name))
+        if int(fields[1]) == parent and fields[0] != "Z":
+            found[int(entry.name)] = cmdline
     return found
+
+
+def _workers(serve: int) -> set[int]:
+    """The API worker processes of ``sukuma serve``: its gunicorn's children."""
+    masters = [pid for pid, cmd in _children(serve).items() if b"gunicorn" in cmd]
+    return {pid for master in masters for pid in _children(master)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -187,3 +200,19 @@ def test_a_port_taken_is_a_clear_failure(fresh_db_url: str, tmp_path: Path) -> N
         args = ("--port", str(port), "--workers", "2", "--no-scheduler", "--no-projector")
         with serving(env, *args) as process:
             assert process.wait(timeout=60) != 0
+
+
+def test_the_workers_stop_when_serve_is_killed_outright(fresh_db_url: str, tmp_path: Path) -> None:
+    """No SIGTERM to pass on: gunicorn notices its parent is gone and stops them."""
+    port = _free_port()
+    env = _env(tmp_path, fresh_db_url)
+    args = ("--port", str(port), "--workers", "2", "--no-scheduler", "--no-projector")
+    with serving(env, *args) as process:
+        _wait_for(lambda: process.poll() is not None or len(_workers(process.pid)) == 2)
+        gunicorn = set(_children(process.pid))
+        workers = _workers(process.pid)
+
+        process.kill()
+        process.wait()
+
+        _wait_for(lambda: not any(_alive(pid) for pid in gunicorn | workers), timeout=60)
