@@ -135,9 +135,8 @@ Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 class HttpClients:
     """``clients`` keep-alive connections to the API, kept across rounds (on one event loop).
 
-    They are opened one at a time while the first ones already send commands, as phones
-    arrive: a burst of connections to idle workers would land on whichever worker wakes
-    first (the kernel's shared accept queue), not on the one with less to do.
+    They are opened 10 ms apart while the first ones already send commands, as phones
+    arrive; ``per_worker`` reports how the workers' sockets shared them out.
     """
 
     def __init__(self, port: int, households: list[uuid.UUID], clients: int, token: str):
