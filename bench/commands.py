@@ -127,6 +127,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 _BODY = b'{"outcome": "met_household"}'
+#: Seconds a client reuses an idle connection: under the server's keep-alive (5 s).
+KEEP_ALIVE_EXPIRY = 4.0
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -189,13 +191,22 @@ class HttpClients:
         (a new one if all are busy, as one more phone would); latency counts from when it
         was due, so a stall cannot hide behind the commands it delays."""
         latencies: list[float] = []
-        idle = list(self.connections)
+        now = time.perf_counter()
+        idle = [(conn, now) for conn in self.connections]  # and when each was last used
+
+        async def connection() -> Connection:
+            while idle:
+                conn, used = idle.pop()
+                if time.perf_counter() - used < KEEP_ALIVE_EXPIRY:
+                    return conn
+                conn[1].close()  # the server may be closing it: as a client's pool does
+            return await asyncio.open_connection("127.0.0.1", self.port)
 
         async def one(i: int, due: float) -> None:
-            conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", self.port)
+            conn = await connection()
             await self._send(conn, i)
             latencies.append(time.perf_counter() - due)
-            idle.append(conn)
+            idle.append((conn, time.perf_counter()))
 
         async def run() -> float:
             start = time.perf_counter()
@@ -210,7 +221,7 @@ class HttpClients:
             return time.perf_counter() - start
 
         elapsed = self.loop.run_until_complete(run())
-        self.connections = idle
+        self.connections = [conn for conn, _ in idle]
         return Round(len(latencies) / elapsed, latencies)
 
     def per_worker(self) -> list[int]:
