@@ -3,6 +3,7 @@ worker is replaced, SIGTERM stops them all cleanly (and the embedded PostgreSQL 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -142,8 +143,9 @@ def test_serve_runs_the_api_in_several_workers_and_replaces_a_killed_one(
 async def test_commands_over_several_workers_keep_their_answers(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
-    """Commands spread over the workers: each is applied once, a retried Idempotency-Key
-    answers as the first time on whichever worker it lands, a stale If-Match answers 412."""
+    """Commands spread over the workers: the same Idempotency-Key sent concurrently is applied
+    once and every copy gets the first answer, whichever worker it lands on; a stale If-Match
+    answers 412."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=fresh_db_url,
@@ -177,10 +179,13 @@ async def test_commands_over_several_workers_keep_their_answers(
             assert made.status_code == 201, made.text
             visits = f"/v1/households/{made.json()['id']}/visits"
             body = {"outcome": "met_household"}
-            keyed = [
-                await http.post(visits, json=body, headers={"Idempotency-Key": "visit-1"})
-                for _ in range(6)
-            ]
+            # At once, on new connections: both workers race to record the same key.
+            keyed = await asyncio.gather(
+                *[
+                    http.post(visits, json=body, headers={"Idempotency-Key": "visit-1"})
+                    for _ in range(8)
+                ]
+            )
             stale = await http.post(visits, json=body, headers={"If-Match": '"1"'})
 
         assert {r.status_code for r in keyed} == {201}
