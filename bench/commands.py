@@ -5,11 +5,12 @@
 Both sides run the same command (record a visit on one of many households, as field workers'
 phones do) with the same concurrency, as the same field worker (so both pay the access
 policy). In-process: threads call ``Sukuma.record_visit``. HTTP: plain ``sukuma serve
---workers`` (uvicorn's own worker processes, one per core by default: more only contend for the
+--workers`` (gunicorn's uvicorn workers, one per core by default: more only contend for the
 same cores) serves the real API; asyncio clients POST with a bearer token, so each request
 verifies it. Closed loop (each client sends its next command when answered): commands/s, p50
 and p99. Open loop (commands sent at a fixed rate whatever the answers, latency counted from
-when each was due, so a stall is not hidden): p50 and p99 at ``--rate``.
+when each was due, so a stall is not hidden): p50 and p99 at ``--rate``, in a few runs (the
+median p99 is the figure: on a shared machine a neighbour's burst can own one run's p99).
 Targets: >= 600 commands/s over HTTP on 2 cores; p99 < 100 ms at 200 commands/s.
 """
 
@@ -291,7 +292,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)  # one per core
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rate", type=float, default=200.0, help="open loop: commands/s")
-    parser.add_argument("--seconds", type=float, default=15.0, help="open loop: how long")
+    parser.add_argument("--seconds", type=float, default=10.0, help="open loop: each run")
+    parser.add_argument("--open-rounds", type=int, default=3, help="open loop: runs")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
@@ -319,7 +321,7 @@ def main() -> None:
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
             inproc.append(baseline.run(households, args.commands))
             http.append(clients.closed_loop(args.commands))
-        opened = clients.open_loop(args.rate, args.seconds)
+        opened = [clients.open_loop(args.rate, args.seconds) for _ in range(args.open_rounds)]
         clients.close()
     baseline.close()
     print(f"machine: {os.cpu_count()} cores; {args.rounds} rounds of {args.commands} commands")
@@ -328,10 +330,14 @@ def main() -> None:
     print(_line("HTTP", http, how))
     ratio = statistics.median(r.rate for r in http) / statistics.median(r.rate for r in inproc)
     print(f"HTTP / in-process (median commands/s): {ratio:.2f}")
+    p99s = [_percentile(r.latencies, 0.99) for r in opened]
+    runs = "; ".join(
+        f"{r.rate:.0f}/s sent, p50 {_ms(r.latencies, 0.50)}, p99 {_ms(r.latencies, 0.99)}"
+        for r in opened
+    )
     print(
-        f"HTTP open loop at {args.rate:.0f}/s for {args.seconds:.0f} s: "
-        f"sent {opened.rate:.0f}/s, p50 {_ms(opened.latencies, 0.50)}, "
-        f"p99 {_ms(opened.latencies, 0.99)}"
+        f"HTTP open loop at {args.rate:.0f}/s, {len(opened)} runs of {args.seconds:.0f} s: "
+        f"median p99 {statistics.median(p99s) * 1000:.1f} ms  ({runs})"
     )
     print("targets: HTTP >= 600 commands/s on 2 cores; open-loop p99 < 100 ms at 200/s")
 
@@ -348,7 +354,7 @@ def _line(name: str, rounds: list[Round], how: str) -> str:
 
 
 def _ms(latencies: list[float], q: float) -> str:
-    return f"{_percentile(latencies, q) * 1000:6.1f} ms"
+    return f"{_percentile(latencies, q) * 1000:.1f} ms"
 
 
 if __name__ == "__main__":
