@@ -42,15 +42,6 @@ def key_encryption_key(master_key: str) -> bytes:
     ).derive(master_key.encode())
 
 
-def data_keys_table_ddl(schema: str, table: str) -> Composed:
-    return SQL(
-        "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-        "aggregate_id uuid PRIMARY KEY, household_id uuid, wrapped_key bytea, "
-        "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz); "
-        "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id)"
-    ).format(Identifier(schema), Identifier(table), Identifier(f"{table}_household_idx"))
-
-
 def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
     """Tombstone a household's keys: the named aggregates' (household, referrals) and any
     other row of the household. Parameters: ``household`` and ``ids`` (both included)."""

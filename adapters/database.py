@@ -211,7 +211,7 @@ def database_url_for(url: str, dbname: str) -> str:
 
 def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str:
     """Create database ``name`` on the server of ``admin_url`` and return its URL."""
-    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -222,7 +222,7 @@ def create_database(admin_url: str, name: str, *, exist_ok: bool = False) -> str
 
 def drop_database(admin_url: str, name: str) -> None:
     """Drop database ``name`` (closing its sessions first); no error if it is gone."""
-    with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
@@ -232,7 +232,7 @@ def ensure_schema(url: str, schema: str) -> None:
     """Create ``schema`` if it is missing (eventsourcing creates tables, not schemas)."""
     if schema == "public":
         return
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
         if found.fetchone() is None:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -252,7 +252,7 @@ def asyncpg_connect_kwargs(url: str, schema: str = "public") -> dict[str, Any]:
     return kwargs
 
 
-def _libpq(url: str) -> str:
+def libpq_url(url: str) -> str:
     """``url`` without our own ``schema`` parameter, which libpq would reject."""
     params = parse_database_url(url)
     return asyncpg_dsn(url) if params.schema else url

@@ -26,8 +26,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from adapters.data_keys import DataKeyStore, data_keys_table_ddl, destroy_keys_sql
-from adapters.group_commit import Append, GroupCommit, append_function_sql, call_params, call_sql
+from adapters.data_keys import DataKeyStore, destroy_keys_sql
+from adapters.group_commit import Append, GroupCommit, call_params, call_sql
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -72,23 +72,16 @@ class StoredReceipt:
 
 
 class SukumaRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction."""
+    """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction.
+
+    Its tables and the append function come from ``adapters.migrations``, not from here.
+    """
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.receipts_table_name = events_table_name.replace("_events", "") + "_idempotency"
         self.check_identifier_length(self.receipts_table_name)
         table = (Identifier(self.datastore.schema), Identifier(self.receipts_table_name))
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "actor text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, "
-                "status_code int NOT NULL, body jsonb NOT NULL, aggregate_id uuid NOT NULL, "
-                "version bigint, position bigint, "
-                "created_at timestamptz NOT NULL DEFAULT now(), "
-                "PRIMARY KEY (actor, key))"
-            ).format(*table)
-        )
         self.sql_insert_receipt = SQL(
             "INSERT INTO {0}.{1} (actor, key, fingerprint, status_code, body, aggregate_id,"
             " version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -109,26 +102,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.data_keys_table_name = events_table_name.replace("_events", "") + "_data_keys"
         self.check_identifier_length(self.data_keys_table_name)
         schema = self.datastore.schema
-        self.sql_create_statements.append(data_keys_table_ddl(schema, self.data_keys_table_name))
         self.sql_destroy_keys = destroy_keys_sql(schema, self.data_keys_table_name)
         self.data_keys: DataKeyStore | None = None  # bound by adapters.shredding
         self.pii_reads_table_name = events_table_name.replace("_events", "") + "_pii_reads"
         self.check_identifier_length(self.pii_reads_table_name)
         reads = Identifier(schema), Identifier(self.pii_reads_table_name)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
-                "id bigserial PRIMARY KEY, read_at timestamptz NOT NULL DEFAULT now(), "
-                "user_id text NOT NULL, username text NOT NULL, household_id uuid NOT NULL, "
-                "endpoint text NOT NULL, fields text NOT NULL); "
-                "CREATE INDEX IF NOT EXISTS {2} ON {0}.{1} (household_id, id); "
-                "CREATE INDEX IF NOT EXISTS {3} ON {0}.{1} (user_id, id)"
-            ).format(
-                *reads,
-                Identifier(f"{self.pii_reads_table_name}_household_idx"),
-                Identifier(f"{self.pii_reads_table_name}_user_idx"),
-            )
-        )
         self.sql_insert_pii_read = SQL(
             "INSERT INTO {0}.{1} (user_id, username, household_id, endpoint, fields) "
             "VALUES (%s, %s, %s, %s, %s)"
@@ -137,17 +115,6 @@ class SukumaRecorder(PostgresApplicationRecorder):
         # Commands' appends: gathered into shared calls of one function (adapters.group_commit).
         self.append_function_name = f"{self.events_table_name}_append"
         self.check_identifier_length(self.append_function_name)
-        self.sql_create_statements.append(
-            append_function_sql(
-                self.datastore.schema,
-                self.append_function_name,
-                self.events_table_name,
-                self.stored_event_type_name,
-                self.receipts_table_name,
-                self.channel_name,
-                self.datastore.lock_timeout,
-            )
-        )
         self.sql_append = call_sql(
             self.datastore.schema, self.append_function_name, self.stored_event_type_name
         )

@@ -7,7 +7,7 @@ is the lock, the round trip and the commit's WAL flush. So a process's concurren
 gathered while one is in flight and go to the server together, in one call of a plpgsql
 function that inserts their receipts, takes the lock, inserts every event, sets each receipt's
 position and commits (autocommit: the lock is held on the server only, never across a client
-round trip).
+round trip). The function is migration ``adapters/migrations/0002_group_commit.sql``.
 
 Each append still stands alone: if the shared call fails (two commands raced on one aggregate
 version, or on one idempotency key), every append in it is tried again on its own, so only the
@@ -88,59 +88,6 @@ class GroupCommit:
                 if not item.done:  # only if this thread was interrupted
                     item.error = RuntimeError("the shared append was interrupted")
                     item.done = True
-
-
-def append_function_sql(
-    schema: str,
-    function: str,
-    events_table: str,
-    event_type: str,
-    receipts_table: str,
-    channel: str,
-    lock_timeout: int,
-) -> Composed:
-    """The plpgsql function one shared append calls (see the module's docstring).
-
-    Receipts go in before the lock, ordered by key: a racing retry waits on its key's row,
-    not on the table, and two batches cannot deadlock on each other's keys.
-    """
-    return SQL(
-        "CREATE OR REPLACE FUNCTION {schema}.{function}("
-        "events {schema}.{event_type}[], r_actor text[], r_key text[], r_fingerprint text[], "
-        "r_status int[], r_body jsonb[], r_aggregate uuid[], r_version bigint[], r_end int[]) "
-        "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
-        "DECLARE ids bigint[]; "
-        "BEGIN "
-        "  IF cardinality(r_key) > 0 THEN "
-        "    INSERT INTO {schema}.{receipts} (actor, key, fingerprint, status_code, body, "
-        "      aggregate_id, version) "
-        "    SELECT * FROM unnest(r_actor, r_key, r_fingerprint, r_status, r_body, "
-        "      r_aggregate, r_version) ORDER BY 1, 2; "
-        "  END IF; "
-        "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
-        "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
-        "  NOTIFY {channel}; "
-        "  WITH inserted AS ("
-        "    INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)"
-        "    SELECT originator_id, originator_version, topic, state FROM unnest(events)"
-        "    RETURNING notification_id) "
-        "  SELECT array_agg(notification_id ORDER BY notification_id) INTO ids FROM inserted; "
-        "  IF cardinality(r_key) > 0 THEN "
-        "    UPDATE {schema}.{receipts} AS r SET position = ids[u.e] "
-        "    FROM unnest(r_actor, r_key, r_end) AS u(a, k, e) "
-        "    WHERE r.actor = u.a AND r.key = u.k; "
-        "  END IF; "
-        "  RETURN QUERY SELECT unnest(ids); "
-        "END $BODY$"
-    ).format(
-        schema=Identifier(schema),
-        function=Identifier(function),
-        event_type=Identifier(event_type),
-        receipts=Identifier(receipts_table),
-        events=Identifier(events_table),
-        channel=Identifier(channel),
-        lock_timeout=lock_timeout,
-    )
 
 
 def call_sql(schema: str, function: str, event_type: str) -> Composed:

@@ -13,7 +13,6 @@ from fastapi import Depends, FastAPI
 from adapters.database import asyncpg_connect_kwargs
 from api import errors
 from api.auth.service import Auth
-from api.auth.throttle import DDL as AUTH_DDL
 from api.config import ApiSettings
 from api.deps import current_principal
 from api.routers import (
@@ -33,7 +32,6 @@ from api.routers import (
 )
 from api.schemas.common import REFUSED
 from domain.sukuma import Sukuma
-from projections.registry import open_projections
 
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
@@ -64,18 +62,12 @@ def create_app(
         url = database_url or settings.database_url
         if url is None:
             raise RuntimeError("create_app needs a database URL (or settings.database_url)")
-        # The views' tables exist before the first read, even before a projector has run.
-        await asyncio.to_thread(open_projections, application.factory.datastore)  # type: ignore[attr-defined]
         # The read side: async queries over the projections' tables (never the event store API).
         app.state.read_pool = await asyncpg.create_pool(
             min_size=settings.read_pool_min_size,
             max_size=settings.read_pool_max_size,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
         )
-        # Failed sign-ins and used refresh tokens: in PostgreSQL, so replicas share them.
-        async with app.state.read_pool.acquire() as conn:
-            for statement in AUTH_DDL:
-                await conn.execute(statement)
         try:
             yield
         finally:

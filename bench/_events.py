@@ -125,7 +125,14 @@ def _setup_ward(ward: Ward, rng: random.Random, when: datetime) -> WardSetup:
     members = []
     for code in rng.sample(DEPARTMENTS, 5):
         member_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        room.join(member_id, f"{code} official", "department", code, when, "bench")
+        room.join(
+            member_id=member_id,
+            name=f"{code} official",
+            seat="department",
+            department=code,
+            occurred_at=when,
+            actor="bench",
+        )
         members.append(member_id)
     workers = []
     for n in range(rng.randint(2, 4)):
@@ -318,13 +325,13 @@ class HouseholdStory:
         skipped = self.rng.choice([0, 0, 1, 3]) if self.trouble else 0
         self._try(
             lambda: self.household.record_visit(
-                str(self.uid()),
-                self.worker(),
-                outcome,
-                skipped if outcome == "met_household" else None,
-                None,
-                when,
-                "fw",
+                visit_id=str(self.uid()),
+                field_worker_id=self.worker(),
+                outcome=outcome,
+                days_skipped_meal_last_7=skipped if outcome == "met_household" else None,
+                note=None,
+                occurred_at=when,
+                actor="fw",
             )
         )
 
@@ -332,12 +339,12 @@ class HouseholdStory:
         category = self.rng.choice(CATEGORIES)
         self._try(
             lambda: self.household.identify_need(
-                str(self.uid()),
-                category,
-                _pick(self.rng, SEVERITIES),
-                default_department(category),
-                when,
-                "convener",
+                need_id=str(self.uid()),
+                category=category,
+                severity=_pick(self.rng, SEVERITIES),
+                department=default_department(category),
+                occurred_at=when,
+                actor="convener",
             )
         )
 
@@ -354,14 +361,33 @@ class HouseholdStory:
             need = rng.choice(open_needs)
             self._try(
                 lambda: household.deliver_intervention(
-                    str(self.uid()), need.need_id, None, "home_visit", "DSD", None, when, "fw"
+                    intervention_id=str(self.uid()),
+                    need_id=need.need_id,
+                    referral_id=None,
+                    kind="home_visit",
+                    provider="DSD",
+                    description=None,
+                    occurred_at=when,
+                    actor="fw",
                 )
             )
-            self._try(lambda: household.resolve_need(need.need_id, "met", None, when, "convener"))
+            self._try(
+                lambda: household.resolve_need(
+                    need_id=need.need_id,
+                    resolution="met",
+                    note=None,
+                    occurred_at=when,
+                    actor="convener",
+                )
+            )
         elif roll < 0.68 and open_needs:
             self._try(
                 lambda: household.resolve_need(
-                    rng.choice(open_needs).need_id, "no_longer_needed", "resolved", when, "fw"
+                    need_id=rng.choice(open_needs).need_id,
+                    resolution="no_longer_needed",
+                    note="resolved",
+                    occurred_at=when,
+                    actor="fw",
                 )
             )
         elif roll < 0.71:
@@ -427,16 +453,22 @@ class HouseholdStory:
                 if roll < 0.85:
                     intervention = str(self.uid())
                     kind = rng.choice(INTERVENTION_KINDS)
-                    referral.deliver(intervention, kind, None, when, "dept")
+                    referral.deliver(
+                        intervention_id=intervention,
+                        kind=kind,
+                        description=None,
+                        occurred_at=when,
+                        actor="dept",
+                    )
                     household.deliver_intervention(
-                        intervention,
-                        referral.need_id,
-                        str(referral.id),
-                        kind,
-                        referral.department,
-                        None,
-                        when,
-                        "dept",
+                        intervention_id=intervention,
+                        need_id=referral.need_id,
+                        referral_id=str(referral.id),
+                        kind=kind,
+                        provider=referral.department,
+                        description=None,
+                        occurred_at=when,
+                        actor="dept",
                     )
                 elif roll < 0.92:
                     referral.cancel("household moved", when, "convener")
@@ -451,16 +483,30 @@ class HouseholdStory:
             elif status == ReferralStatus.VERIFIED:
                 referral.close(None, when, "convener")  # as ReferralCommands.close_referral
                 household.end_need_referral(
-                    referral.need_id, str(referral.id), "closed", when, "convener"
+                    need_id=referral.need_id,
+                    referral_id=str(referral.id),
+                    outcome="closed",
+                    occurred_at=when,
+                    actor="convener",
                 )
                 if household.need(referral.need_id).is_open:
                     household.resolve_need(
-                        referral.need_id, "referral_closed", None, when, "convener"
+                        need_id=referral.need_id,
+                        resolution="referral_closed",
+                        note=None,
+                        occurred_at=when,
+                        actor="convener",
                     )
         except DomainError:
             pass
         if end is not None:
-            household.end_need_referral(referral.need_id, str(referral.id), end, when, "dept")
+            household.end_need_referral(
+                need_id=referral.need_id,
+                referral_id=str(referral.id),
+                outcome=end,
+                occurred_at=when,
+                actor="dept",
+            )
         clock.collect(referral, household)
         return True
 
@@ -469,13 +515,13 @@ class HouseholdStory:
         standard = service_standard(to, referral.category)
         on = when.date()
         referral.reassign(
-            to,
-            "wrong department",
-            on + timedelta(days=standard.ack_within_days),
-            on + timedelta(days=standard.deliver_within_days),
-            standard.version,
-            when,
-            "convener",
+            to_department=to,
+            reason="wrong department",
+            ack_by=on + timedelta(days=standard.ack_within_days),
+            deliver_by=on + timedelta(days=standard.deliver_within_days),
+            standard_version=standard.version,
+            occurred_at=when,
+            actor="convener",
         )
 
 
@@ -488,7 +534,12 @@ def _meetings(
         when = now - timedelta(days=rng.uniform(1, 360))
         attendees = rng.sample(setup.members, rng.randint(1, len(setup.members)))
         setup.room.hold_meeting(
-            str(uuid.UUID(int=rng.getrandbits(128))), attendees, [], None, when, "secretary"
+            meeting_id=str(uuid.UUID(int=rng.getrandbits(128))),
+            attendee_member_ids=attendees,
+            households_discussed=[],
+            notes=None,
+            occurred_at=when,
+            actor="secretary",
         )
         events.extend((when, 0, e) for e in setup.room.collect_events())
     return events

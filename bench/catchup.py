@@ -38,6 +38,7 @@ from eventsourcing.projection import ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
 from adapters.database import create_database, drop_database
+from adapters.migrations import migrate
 from bench import _events
 from bench._server import server
 from domain.sukuma import Sukuma
@@ -113,8 +114,8 @@ def stock_catch_up(app: Sukuma, settings: Settings, url: str, sample: int) -> tu
     datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
+    migrate(url, STOCK_SCHEMA)  # the stock view's tables, in a schema of their own
     with datastore.transaction(commit=True) as curs:
-        curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(STOCK_SCHEMA)))
         curs.execute(
             SQL(
                 "SELECT notification_id FROM {0}.{1} ORDER BY notification_id OFFSET %s LIMIT 1"
@@ -188,6 +189,7 @@ def main() -> None:
     try:
         with server(root) as admin_url:
             url = create_database(admin_url, name)
+            migrate(url, "public")
             settings = Settings(_env_file=None, database_url=url, data_dir=root)  # type: ignore[call-arg]
             app = build_application(settings, url)
             where = "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "embedded"

@@ -37,6 +37,7 @@ import httpx  # readiness probe only
 from pydantic import SecretStr
 
 from adapters.database import create_database
+from adapters.migrations import migrate
 from api.auth.tokens import Tokens
 from domain.access.principal import Principal, Role
 from domain.context import CommandContext
@@ -50,14 +51,28 @@ def _households(app: object, count: int, ward_id: str) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(count)]
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
     for household_id in ids:
-        app.register_household(household_id, ward_id, "formal", None, None, None, ctx)  # type: ignore[attr-defined]
+        app.register_household(  # type: ignore[attr-defined]
+            household_id=household_id,
+            ward_id=ward_id,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
     return ids
 
 
 def _field_worker(app: Sukuma, ward_id: str) -> Principal:
     """The user both sides act as (its password is never used: the bench mints a token)."""
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
-    app.add_user("bench", [Role.FIELD_WORKER], [f"ward:{ward_id}"], "not-a-password-hash", ctx)
+    app.add_user(
+        username="bench",
+        roles=[Role.FIELD_WORKER],
+        scopes=[f"ward:{ward_id}"],
+        password_hash="not-a-password-hash",
+        ctx=ctx,
+    )
     return app.user_named("bench").principal
 
 
@@ -82,7 +97,15 @@ class InProcess:
     def _one(self, household_id: uuid.UUID) -> float:
         started = time.perf_counter()
         ctx = CommandContext(actor="bench", occurred_at=_now(), principal=self.principal)
-        self.app.record_visit(household_id, uuid.uuid4(), None, "met_household", None, None, ctx)
+        self.app.record_visit(
+            household_id=household_id,
+            visit_id=uuid.uuid4(),
+            field_worker_id=None,
+            outcome="met_household",
+            days_skipped_meal_last_7=None,
+            note=None,
+            ctx=ctx,
+        )
         return time.perf_counter() - started
 
     def run(self, households: list[uuid.UUID], commands: int) -> Round:
@@ -300,6 +323,7 @@ def main() -> None:
     settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     admin_url = ensure_database(settings)
     url = create_database(admin_url, f"bench_{uuid.uuid4().hex[:8]}")
+    migrate(url, "public")
     settings = bench_settings(url, data_dir)
     ward_id = geography().wards_in("municipality", "KZN225")[0].id
     setup = build_application(settings, url)

@@ -27,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from adapters.database import create_database
+from adapters.migrations import migrate
 from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
@@ -109,13 +110,22 @@ def main() -> None:
         Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     )
     url = create_database(admin, f"bench_{uuid.uuid4().hex[:8]}")
+    migrate(url, "public")
     settings = bench_settings(url, data_dir)
     app = build_application(settings, url)
     ward = geography().wards_in("municipality", "KZN225")[0].id
     households = [uuid.uuid4() for _ in range(args.households)]
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
     for household_id in households:
-        app.register_household(household_id, ward, "formal", None, None, None, ctx)
+        app.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
     token = _token(settings, _field_worker(app, ward))  # as a field worker's phone would
     app.close()
 

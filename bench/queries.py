@@ -28,6 +28,7 @@ import asyncpg
 import psycopg
 
 from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
+from adapters.migrations import migrate
 from api import readmodels
 from api.readmodels import HouseholdFilters, ReferralFilters
 from bench._server import server
@@ -210,6 +211,7 @@ def main() -> None:
         }
         urls = {size: create_database(admin, name) for size, name in names.items()}
         for size in urls:
+            migrate(urls[size], "public")
             seconds = fill(urls[size], size)
             print(f"filled {size:,} households (+{size // 2:,} referrals) in {seconds:.0f} s")
         results = asyncio.run(timings(urls, args.repeat))

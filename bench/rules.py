@@ -34,6 +34,7 @@ import psycopg
 from psycopg.sql import SQL
 
 from adapters.database import create_database
+from adapters.migrations import migrate
 from bench.queries import TODAY, fill
 from projections.registry import open_projections
 from projections.rules.config import load_rules_file
@@ -199,6 +200,7 @@ def main() -> None:
     settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     admin = ensure_database(settings)
     url = create_database(admin, f"bench_rules_{uuid.uuid4().hex[:6]}")
+    migrate(url, "public")
     seconds = fill(url, args.households)
     alerts = fill_early_warning(url, args.households)
     print(

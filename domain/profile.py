@@ -56,6 +56,7 @@ Sanitation = Literal["flush", "vip", "pit", "bucket", "none"]
 Electricity = Literal["grid", "prepaid", "none"]
 ConsentGivenBy = Literal["self", "competent_person"]
 ConsentBasis = Literal["consent", "public_law_duty", "child_protection_law"]
+Language = Literal["zu", "en", "xh", "af", "st", "other"]  # of the interview
 
 
 class Gps(TypedDict):
@@ -154,7 +155,7 @@ class Consent(TypedDict):
 
 class Profile(TypedDict):
     instrument_version: str
-    language: str
+    language: Language
     dwelling: Dwelling
     members: list[Member]
     livelihood: Livelihood

@@ -38,10 +38,8 @@ class PositionMoved(Exception):
 class BufferedView(PostgresTrackingRecorder):
     """A Postgres view whose writes are buffered per page and committed with the tracking row."""
 
-    #: table suffix -> CREATE TABLE body (columns and constraints), in creation order
-    tables: ClassVar[dict[str, str]] = {}
-    #: extra statements (indexes); ``{t_<suffix>}`` expands to the qualified table name
-    indexes: ClassVar[tuple[str, ...]] = ()
+    #: the suffixes of the view's tables (``<prefix>_<suffix>``; created by adapters.migrations)
+    tables: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -51,12 +49,6 @@ class BufferedView(PostgresTrackingRecorder):
         self.names = {suffix: f"{self.prefix}_{suffix}" for suffix in self.tables}
         for name in self.names.values():
             self.check_identifier_length(name)
-        for suffix, body in self.tables.items():
-            self.sql_create_statements.append(
-                SQL("CREATE TABLE IF NOT EXISTS {0} (" + body + ")").format(self.table(suffix))
-            )
-        for statement in self.indexes:
-            self.sql_create_statements.append(self.sql(statement))
         self.reset()
 
     def table(self, suffix: str) -> Composed:

@@ -14,7 +14,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Identifier
 
 from projections.base import SWAP_LOCK_KEY
-from projections.registry import PROJECTIONS, open_projections
+from projections.registry import open_projections, table_names
 from projections.runner import BatchRunner, Progress
 
 REBUILD_PREFIX = "rebuild_"
@@ -29,7 +29,11 @@ def rebuild(
     page_size: int = 5000,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> int:
-    """Build ``name`` afresh into prefixed tables, then swap them in; returns events processed."""
+    """Build ``name`` afresh into prefixed tables, then swap them in; returns events processed.
+
+    The prefixed tables are copies of the live ones (``projections.shadow``), so the swapped-in
+    tables and their indexes are the migrations' own, names and all.
+    """
     drop_tables(datastore, table_names(name, REBUILD_PREFIX))
     fresh = open_projections(datastore, [name], table_prefix=REBUILD_PREFIX)[0]
     runner = BatchRunner(recorder, application_name, [fresh], page_size=page_size)
@@ -66,12 +70,6 @@ def rebuild(
                 )
             )
     return processed
-
-
-def table_names(name: str, prefix: str = "") -> list[str]:
-    """The tracking table and view tables of a projection (as the view names them)."""
-    _, view_class = PROJECTIONS[name]
-    return [f"{prefix}{name}_tracking", *(f"{prefix}{name}_{t}" for t in view_class.tables)]
 
 
 def drop_tables(datastore: PostgresDatastore, tables: list[str]) -> None:

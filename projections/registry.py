@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
 
-import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
 from projections.alerts.projection import AlertsProjection
@@ -15,8 +13,7 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
-
-DDL_LOCK_KEY = 0x5355_4B00  # serialises table creation across processes
+from projections.shadow import create_shadow_tables
 
 PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
@@ -28,25 +25,26 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
 def open_projections(
     datastore: PostgresDatastore, names: Sequence[str] = (), *, table_prefix: str = ""
 ) -> list[BufferedProjection]:
-    """Projections (all, or the named ones) with their views' tables created if missing.
+    """Projections (all, or the named ones) over their views' tables (see adapters.migrations).
 
-    ``table_prefix`` builds a projection into other tables (a rebuild beside the live ones).
+    ``table_prefix`` builds a projection into other tables (a rebuild beside the live ones),
+    copied from the live ones if missing.
     """
     unknown = set(names) - PROJECTIONS.keys()
     if unknown:
         raise KeyError(f"unknown projection(s): {', '.join(sorted(unknown))}")
+    chosen = list(names or PROJECTIONS)
+    if table_prefix:
+        create_shadow_tables(datastore, [t for n in chosen for t in table_names(n)], table_prefix)
     opened: list[BufferedProjection] = []
-    kwargs = cast("dict[str, Any]", datastore.pool.kwargs)
-    with psycopg.Connection.connect(**kwargs, autocommit=True) as conn:
-        # Several API workers or projectors may start at once: concurrent CREATE TABLE IF NOT
-        # EXISTS collide in PostgreSQL's catalog ("tuple concurrently updated"), so take turns.
-        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
-        try:
-            for name in names or list(PROJECTIONS):
-                projection_class, view_class = PROJECTIONS[name]
-                view = view_class(datastore, tracking_table_name=f"{table_prefix}{name}_tracking")
-                view.create_table()
-                opened.append(projection_class(view))
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+    for name in chosen:
+        projection_class, view_class = PROJECTIONS[name]
+        view = view_class(datastore, tracking_table_name=f"{table_prefix}{name}_tracking")
+        opened.append(projection_class(view))
     return opened
+
+
+def table_names(name: str, prefix: str = "") -> list[str]:
+    """The tracking table and view tables of a projection (as the view names them)."""
+    _, view_class = PROJECTIONS[name]
+    return [f"{prefix}{name}_tracking", *(f"{prefix}{name}_{t}" for t in view_class.tables)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.alerts.model import TOP_LEVEL
+from domain.escalation import TOP_LEVEL
 from projections.rules.config import RuleConfig
 from projections.rules.definitions import Rule, parameters
 

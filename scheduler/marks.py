@@ -16,8 +16,6 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from projections.registry import DDL_LOCK_KEY
-
 APPLICATION = "sukuma"
 
 
@@ -32,7 +30,8 @@ class Mark:
 
 
 class SweepMarks:
-    """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log)."""
+    """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log; created
+    by adapters.migrations)."""
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
@@ -41,16 +40,6 @@ class SweepMarks:
         self.tracking = {
             name: Identifier(schema, f"{name}_tracking") for name in ("early_warning", "alerts")
         }
-        with datastore.transaction(commit=True) as curs:
-            # replicas starting together take turns (concurrent CREATE TABLEs collide)
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} (rule text PRIMARY KEY, version text NOT NULL, "
-                    "cutoff timestamptz NOT NULL, rise_cutoff timestamptz NOT NULL, "
-                    "position bigint NOT NULL, commands_position bigint NOT NULL)"
-                ).format(self.table)
-            )
 
     def load(self) -> dict[str, Mark]:
         with self.datastore.transaction(commit=False) as curs:

@@ -27,7 +27,6 @@ from psycopg.sql import SQL, Identifier
 
 from domain.access.locations import alert_location
 from domain.access.policy import subscriber_sees
-from projections.registry import DDL_LOCK_KEY
 from projections.rules.config import Subscriber
 
 log = logging.getLogger(__name__)
@@ -80,23 +79,12 @@ class Delivery:
 
 
 class DeliveryLog:
-    """Deliveries in ``alert_deliveries`` (an operations log, not a view of the event log)."""
+    """Deliveries in ``alert_deliveries`` (an operations log, not a view of the event log;
+    created by adapters.migrations)."""
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
         self.table = Identifier(datastore.schema, "alert_deliveries")
-        with datastore.transaction(commit=True) as curs:
-            # replicas starting together take turns (concurrent CREATE TABLEs collide)
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {0} (id bigserial PRIMARY KEY, "
-                    "alert_id uuid NOT NULL, "
-                    "subscriber text NOT NULL, channel text NOT NULL, kind text NOT NULL, "
-                    "level int NOT NULL, attempts int NOT NULL, ok boolean NOT NULL, "
-                    "detail text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())"
-                ).format(self.table)
-            )
 
     def record(self, d: Delivery) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -264,23 +264,25 @@ class Sweeper:
         if is_open and decision.level > row["level"]:
             kind, counter = "escalated", summary.escalated
             written = self.app.escalate_alert(
-                row["alert_id"],
-                row["level"],
-                decision.level,
-                f"{rule.title}: the situation has lasted {decision.evidence.get('days')} days",
-                ctx,
+                aid=row["alert_id"],
+                from_level=row["level"],
+                to_level=decision.level,
+                reason=(
+                    f"{rule.title}: the situation has lasted {decision.evidence.get('days')} days"
+                ),
+                ctx=ctx,
             )
         elif not is_open:
             kind, counter = "raised", summary.raised
             written = self.app.raise_alert(
-                rule.id,
-                version,
-                match.subject,
-                decision.level,
-                decision.evidence,
-                match.scope,
-                match.since,
-                ctx,
+                rule=rule.id,
+                rule_version=version,
+                subject=match.subject,
+                level=decision.level,
+                evidence=decision.evidence,
+                scope=match.scope,
+                since=match.since,
+                ctx=ctx,
             )
         else:
             return Written(row["alert_id"], 0, None)
@@ -308,11 +310,11 @@ class Sweeper:
             level = row["level"]
             try:
                 written = self.app.escalate_alert(
-                    row["alert_id"],
-                    level,
-                    level + 1,
-                    f"unacknowledged for {after[level - 1]:g} days at level {level}",
-                    ctx,
+                    aid=row["alert_id"],
+                    from_level=level,
+                    to_level=level + 1,
+                    reason=f"unacknowledged for {after[level - 1]:g} days at level {level}",
+                    ctx=ctx,
                 )
             except Exception:
                 log.exception("escalating alert %s", row["alert_id"])

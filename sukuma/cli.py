@@ -18,7 +18,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from adapters.migrations import SchemaNotReady
 from projections.runner import Progress as ProjectorProgress
+from sukuma.migrate_cli import migrate
 from sukuma.service_cli import load_demo, project, serve
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
@@ -35,6 +37,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+cli.command()(migrate)
 
 
 # Registered here, held in sukuma.service_cli: the commands that run the service.
@@ -270,7 +273,11 @@ def rules_run(
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    cli()
+    try:
+        cli()
+    except SchemaNotReady as refused:  # every command but `migrate` needs the current schema
+        console.print(f"[red]{refused}[/]", soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

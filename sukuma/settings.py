@@ -217,7 +217,8 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": str(self.write_pool_max_overflow),
             "POSTGRES_CONNECT_TIMEOUT": str(self.database_connect_timeout),
             "POSTGRES_LOCK_TIMEOUT": str(self.database_lock_timeout),
-            "CREATE_TABLE": "y",
+            # Tables come from `sukuma migrate` (adapters.migrations), never from a start.
+            "CREATE_TABLE": "n",
         }
 
 

@@ -72,7 +72,13 @@ def add(
     """Add a user; the password is stored only as an argon2 hash."""
     password_hash = hash_password(_password(password_stdin))
     with _application() as application:
-        application.add_user(username.lower(), role, scope or [], password_hash, _ctx())
+        application.add_user(
+            username=username.lower(),
+            roles=role,
+            scopes=scope or [],
+            password_hash=password_hash,
+            ctx=_ctx(),
+        )
     console.print(f"[green]user {username.lower()} added[/]")
 
 

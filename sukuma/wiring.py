@@ -4,33 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
 from adapters.database import ensure_database as _ensure_database
 from adapters.database import start_embedded_postgres
+from adapters.migrations import Migration, check_schema, migrate
 from adapters.shredding import protect_personal_data
 from api.main import create_app
 from domain.sukuma import Sukuma
-from projections.registry import DDL_LOCK_KEY, open_projections
+from projections.registry import open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings, load_settings
 
 
 def ensure_database(settings: Settings) -> str:
-    """The event store's URL: the configured database, or the embedded one (started here)."""
-    return _ensure_database(
+    """The event store's URL: the configured database, or the embedded one (started here).
+
+    The embedded single-node database migrates itself; a configured one must have been
+    migrated (``sukuma migrate``) to this release's schema, or ``SchemaNotReady`` is raised.
+    """
+    url = _ensure_database(
         settings.database_url, data_dir=settings.data_dir, default_schema=settings.database_schema
+    )
+    if settings.database_url is None:
+        migrate_database(settings, url)
+    else:
+        check_schema(url, settings.schema_for(url))
+    return url
+
+
+def migrate_database(settings: Settings, database_url: str) -> list[Migration]:
+    """Bring the database's schema to this release's (see adapters.migrations)."""
+    return migrate(
+        database_url,
+        settings.schema_for(database_url),
+        lock_timeout=settings.database_lock_timeout,
     )
 
 
 def build_application(settings: Settings, database_url: str) -> Sukuma:
-    """The event-sourced application over PostgreSQL (tables are created if missing)."""
-    # Processes starting together take turns creating tables (see projections.registry).
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
-        application = Sukuma(env=settings.eventsourcing_env(database_url))
+    """The event-sourced application over PostgreSQL (its schema must be migrated)."""
+    check_schema(database_url, settings.schema_for(database_url))
+    application = Sukuma(env=settings.eventsourcing_env(database_url))
     protect_personal_data(
         application, settings.master_key.get_secret_value(), settings.previous_master_keys
     )

@@ -17,10 +17,11 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.database import create_database, drop_database, start_embedded_postgres
+from adapters.migrations import migrate
 from sukuma.settings import Settings
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
-DATABASE_FIXTURES = {"database_url", "fresh_db_url"}
+DATABASE_FIXTURES = {"database_url", "fresh_db_url", "blank_db_url"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,14 +50,21 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_db_url(database_url: str) -> Iterator[str]:
-    """A new, empty database for this test (dropped afterwards, sessions and all)."""
+def blank_db_url(database_url: str) -> Iterator[str]:
+    """A new database with nothing in it, not even the schema (dropped afterwards)."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     url = create_database(database_url, name)
     try:
         yield url
     finally:
         drop_database(database_url, name)
+
+
+@pytest.fixture
+def fresh_db_url(blank_db_url: str) -> str:
+    """A new database for this test with the schema migrated and no data."""
+    migrate(blank_db_url, "public")
+    return blank_db_url
 
 
 #: Explicit keys: a process started against a database URL refuses the development ones.

@@ -18,17 +18,9 @@ from math import ceil
 from typing import Any
 from uuid import UUID, uuid4
 
+# Both tables come from adapters.migrations (each row of the first names its attempt).
 TABLE = "auth_login_failures"
 USED_REFRESH_TABLE = "auth_refresh_tokens_used"
-
-DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (key text NOT NULL, failed_at timestamptz NOT NULL)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE} (key, failed_at)",
-    # Which sign-in recorded the row, so a successful one takes back only its own.
-    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS attempt uuid",
-    f"CREATE TABLE IF NOT EXISTS {USED_REFRESH_TABLE} "
-    "(jti text PRIMARY KEY, expires_at timestamptz NOT NULL)",
-)
 
 
 @dataclass(frozen=True)

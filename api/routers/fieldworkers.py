@@ -28,7 +28,12 @@ def register(body: RegisterFieldWorker, cmd: Command) -> JSONResponse:
         worker_id,
         body.occurred_at,
         lambda c: app.register_field_worker(
-            worker_id, body.name, body.cadre, body.employer, body.phone, c
+            worker_id=worker_id,
+            name=body.name,
+            cadre=body.cadre,
+            employer=body.employer,
+            phone=body.phone,
+            ctx=c,
         ),
         status_code=201,
         location=f"/v1/field-workers/{worker_id}",

@@ -20,7 +20,13 @@ def give_consent(household_id: UUID, body: GiveConsent, cmd: Command) -> JSONRes
     return cmd.run(
         household_id,
         body.occurred_at,
-        lambda ctx: app.give_consent(household_id, body.given_by, body.basis, body.note, ctx),
+        lambda ctx: app.give_consent(
+            household_id=household_id,
+            given_by=body.given_by,
+            basis=body.basis,
+            note=body.note,
+            ctx=ctx,
+        ),
     )
 
 

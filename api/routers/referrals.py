@@ -39,15 +39,15 @@ def make_referral(body: MakeReferral, cmd: Command) -> JSONResponse:
         referral_id,
         body.occurred_at,
         lambda ctx: app.make_referral(
-            referral_id,
-            body.household_id,
-            str(body.need_id),
-            body.department,
-            body.personal_data_shared,
-            body.note,
-            ctx,
+            referral_id=referral_id,
+            household_id=body.household_id,
+            need_id=str(body.need_id),
+            department_code=body.department,
+            personal_data_shared=body.personal_data_shared,
+            note=body.note,
+            ctx=ctx,
             # Sharing without consent: the access policy's referral:override-consent (convener).
-            body.consent_override_reason,
+            consent_override_reason=body.consent_override_reason,
         ),
         status_code=201,
         location=f"/v1/referrals/{referral_id}",
@@ -128,7 +128,11 @@ def deliver(referral_id: UUID, body: DeliverReferral, cmd: Command) -> JSONRespo
         referral_id,
         body.occurred_at,
         lambda c: app.deliver_referral(
-            referral_id, intervention_id, body.kind, body.description, c
+            referral_id=referral_id,
+            intervention_id=intervention_id,
+            kind=body.kind,
+            description=body.description,
+            ctx=c,
         ),
         extra={"intervention_id": str(intervention_id)},
     )

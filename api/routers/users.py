@@ -40,7 +40,13 @@ def add_user(body: AddUser, cmd: Command) -> JSONResponse:
     return cmd.run(
         new_id,
         body.occurred_at,
-        lambda c: app.add_user(body.username, body.roles, body.scopes, password_hash, c),
+        lambda c: app.add_user(
+            username=body.username,
+            roles=body.roles,
+            scopes=body.scopes,
+            password_hash=password_hash,
+            ctx=c,
+        ),
         status_code=201,
         location=f"/v1/users/{body.username}",
     )

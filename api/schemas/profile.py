@@ -1,12 +1,36 @@
-"""The household profile questionnaire as the API accepts it (mirrors ``domain/profile.py``)."""
+"""The household profile questionnaire as the API accepts it: its shape and bounds here, its
+vocabularies (the literal types) from ``domain/profile.py``, spelled there once."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.profile import (
+    ChronicConditionCategory,
+    Citizenship,
+    ConsentBasis,
+    ConsentGivenBy,
+    DisabilityType,
+    DocumentStatus,
+    DwellingType,
+    Electricity,
+    Employment,
+    GrantStatus,
+    GrantType,
+    IncomeBand,
+    IncomeSource,
+    Language,
+    OrphanStatus,
+    Relation,
+    Sanitation,
+    Sex,
+    Tenure,
+    WaterSource,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -21,46 +45,27 @@ class Gps(Strict):
 
 
 class Dwelling(Strict):
-    type: Literal["formal", "informal", "traditional", "backyard"]
-    tenure: Literal["owned", "rented", "rent_free", "informal_occupation"]
+    type: DwellingType
+    tenure: Tenure
     rooms: int = Field(ge=0, le=50)
     village: Annotated[str, StringConstraints(max_length=200)] | None = None
     gps: Gps | None = None
 
 
 class Grant(Strict):
-    grant_type: Literal[
-        "child_support",
-        "foster_child",
-        "care_dependency",
-        "older_persons",
-        "disability",
-        "grant_in_aid",
-        "war_veterans",
-        "srd",
-    ]
-    status: Literal["receiving", "eligible_not_receiving", "applied", "not_eligible"]
+    grant_type: GrantType
+    status: GrantStatus
 
 
 class Disability(Strict):
-    type: Literal[
-        "none", "physical", "visual", "hearing", "intellectual", "psychosocial", "multiple"
-    ] = "none"
+    type: DisabilityType = "none"
     assistive_device_needed: bool = False
 
 
 class Health(Strict):
     """Special personal information (POPIA s26): categories, never diagnoses."""
 
-    chronic_condition_category: Literal[
-        "none",
-        "cardiovascular",
-        "metabolic",
-        "respiratory",
-        "infectious_chronic",
-        "mental",
-        "other",
-    ] = "none"
+    chronic_condition_category: ChronicConditionCategory = "none"
     tb_symptom_screen_positive: bool = False
     on_treatment: bool = False
     defaulting_treatment: bool = False
@@ -81,43 +86,24 @@ class Member(Strict):
     member_id: UUID
     first_name: Name
     surname: Name
-    sex: Literal["female", "male"]
+    sex: Sex
     date_of_birth: date
-    relation: Literal[
-        "head",
-        "spouse",
-        "child",
-        "grandchild",
-        "parent",
-        "sibling",
-        "other_relative",
-        "non_relative",
-    ]
+    relation: Relation
     id_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{13}$")] | None = None
-    document_status: Literal["has", "applied", "none"]
-    citizenship: Literal["citizen", "permanent_resident", "permit", "undocumented"] = "citizen"
+    document_status: DocumentStatus
+    citizenship: Citizenship = "citizen"
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{9,15}$")] | None = None
     grants: list[Grant] = Field(default_factory=list, max_length=10)
     disability: Disability = Field(default_factory=Disability)
     health: Health = Field(default_factory=Health)
     schooling: Schooling = Field(default_factory=Schooling)
-    orphan_status: Literal["none", "maternal", "paternal", "double"] = "none"
-    employment: Literal[
-        "employed",
-        "self_employed",
-        "unemployed_seeking",
-        "unemployed_not_seeking",
-        "student",
-        "retired",
-        "unable_to_work",
-    ]
+    orphan_status: OrphanStatus = "none"
+    employment: Employment
 
 
 class Livelihood(Strict):
-    main_income_source: Literal[
-        "none", "salary", "grants", "informal_trade", "remittances", "pension", "other"
-    ]
-    income_band: Literal["none", "under_1000", "1000_3499", "3500_6999", "7000_plus"]
+    main_income_source: IncomeSource
+    income_band: IncomeBand
     livelihood_link: bool = False
 
 
@@ -129,12 +115,10 @@ class FoodSecurity(Strict):
 
 
 class BasicServices(Strict):
-    water_source: Literal[
-        "piped_in_dwelling", "piped_yard", "communal_tap", "borehole", "river_or_dam", "tanker"
-    ]
+    water_source: WaterSource
     water_distance_m: int = Field(ge=0, le=50_000)
-    sanitation: Literal["flush", "vip", "pit", "bucket", "none"]
-    electricity: Literal["grid", "prepaid", "none"]
+    sanitation: Sanitation
+    electricity: Electricity
     refuse_removal: bool
 
 
@@ -149,13 +133,13 @@ class SocialIlls(Strict):
 
 class Consent(Strict):
     given: bool
-    given_by: Literal["self", "competent_person"]
-    basis: Literal["consent", "public_law_duty", "child_protection_law"] = "consent"
+    given_by: ConsentGivenBy
+    basis: ConsentBasis = "consent"
 
 
 class Profile(Strict):
     instrument_version: Annotated[str, StringConstraints(max_length=20)] = "oss-profile-1"
-    language: Literal["zu", "en", "xh", "af", "st", "other"] = "zu"
+    language: Language = "zu"
     dwelling: Dwelling
     members: list[Member] = Field(min_length=1, max_length=40)
     livelihood: Livelihood

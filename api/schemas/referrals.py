@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CommandBody, DepartmentCode, Note, Reason
+from domain.escalation import FIRST_LEVEL, TOP_LEVEL, ladder_summary
 from domain.referrals.model import Referral
 from domain.vocabulary import InterventionKind, RejectionReason
 
@@ -42,7 +43,7 @@ class ReassignReferral(CommandBody):
 
 
 class EscalateReferral(CommandBody):
-    level: int = Field(ge=1, le=4, description="1 war room, 2 LTT, 3 DTT, 4 province")
+    level: int = Field(ge=FIRST_LEVEL, le=TOP_LEVEL, description=ladder_summary())
     reason: Reason
 
 

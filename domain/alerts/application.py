@@ -36,6 +36,7 @@ class NewAlert:
 class AlertCommands(ApplicationBase):
     def raise_alert(
         self,
+        *,
         rule: str,
         rule_version: str,
         subject: str,
@@ -73,7 +74,13 @@ class AlertCommands(ApplicationBase):
 
         def reopen(alert: Alert) -> None:
             if alert.may_reopen(since):
-                alert.reopen(rule_version, level, evidence, ctx.occurred_at, ctx.actor)
+                alert.reopen(
+                    rule_version=rule_version,
+                    level=level,
+                    evidence=evidence,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
+                )
 
         return self._change(Alert, aid, ctx, reopen, action="raise")
 
@@ -104,14 +111,14 @@ class AlertCommands(ApplicationBase):
             except RecordConflictError:
                 out += [
                     self.raise_alert(
-                        a.rule,
-                        a.rule_version,
-                        a.subject,
-                        a.level,
-                        a.evidence,
-                        a.scope,
-                        a.since,
-                        ctx,
+                        rule=a.rule,
+                        rule_version=a.rule_version,
+                        subject=a.subject,
+                        level=a.level,
+                        evidence=a.evidence,
+                        scope=a.scope,
+                        since=a.since,
+                        ctx=ctx,
                     )
                     for a in batch
                 ]
@@ -150,7 +157,7 @@ class AlertCommands(ApplicationBase):
         )
 
     def escalate_alert(
-        self, aid: UUID, from_level: int, to_level: int, reason: str, ctx: CommandContext
+        self, *, aid: UUID, from_level: int, to_level: int, reason: str, ctx: CommandContext
     ) -> Written:
         """Escalate from ``from_level``; if the alert has moved on meanwhile, change nothing."""
 
@@ -166,7 +173,14 @@ class AlertCommands(ApplicationBase):
             Alert,
             aid,
             ctx,
-            lambda a: a.resolve(False, reason, None, None, ctx.occurred_at, ctx.actor),
+            lambda a: a.resolve(
+                automatic=False,
+                reason=reason,
+                rule_version=None,
+                evidence=None,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
             action="resolve",
         )
 

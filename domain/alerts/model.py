@@ -16,9 +16,9 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.escalation import FIRST_LEVEL, TOP_LEVEL, is_on_ladder
 
 _ALERT_NAMESPACE = uuid.UUID("0b6f3e52-5c1d-4a8e-9d51-7f3a2c4e8b10")
-TOP_LEVEL = 4  # province (PTT / Office of the Premier)
 
 
 def alert_id(rule: str, subject: str) -> UUID:
@@ -66,6 +66,7 @@ class Alert(SukumaAggregate):
     @event(Raised)
     def __init__(
         self,
+        *,
         id: UUID,
         rule: str,
         rule_version: str,
@@ -87,8 +88,10 @@ class Alert(SukumaAggregate):
 
     @staticmethod
     def check_level(level: int) -> None:
-        if not 1 <= level <= TOP_LEVEL:
-            raise RuleViolation("alert-level", f"alert levels are 1 to {TOP_LEVEL}, not {level}")
+        if not is_on_ladder(level):
+            raise RuleViolation(
+                "alert-level", f"alert levels are {FIRST_LEVEL} to {TOP_LEVEL}, not {level}"
+            )
 
     @property
     def is_open(self) -> bool:
@@ -142,6 +145,7 @@ class Alert(SukumaAggregate):
 
     def resolve(
         self,
+        *,
         automatic: bool,
         reason: str,
         rule_version: str | None,
@@ -168,7 +172,12 @@ class Alert(SukumaAggregate):
         """The rule no longer holds for the subject: resolve automatically (if still open)."""
         if self.is_open:
             self.resolve(
-                True, "the condition no longer holds", rule_version, evidence, occurred_at, actor
+                automatic=True,
+                reason="the condition no longer holds",
+                rule_version=rule_version,
+                evidence=evidence,
+                occurred_at=occurred_at,
+                actor=actor,
             )
 
     @event(Resolved)
@@ -187,6 +196,7 @@ class Alert(SukumaAggregate):
 
     def reopen(
         self,
+        *,
         rule_version: str,
         level: int,
         evidence: dict[str, Any],

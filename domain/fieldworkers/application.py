@@ -13,6 +13,7 @@ from domain.fieldworkers.model import FieldWorker
 class FieldWorkerCommands(ApplicationBase):
     def register_field_worker(
         self,
+        *,
         worker_id: UUID,
         name: str,
         cadre: str,

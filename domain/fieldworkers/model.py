@@ -29,6 +29,7 @@ class FieldWorker(SukumaAggregate):
     @event(Registered)
     def __init__(
         self,
+        *,
         id: UUID,
         name: str,
         cadre: str,

@@ -37,28 +37,28 @@ def apply_profile(
     on = occurred_at.date()
     risk = score_risk(profile, on)
     household.submit_profile(
-        dict(profile),
-        field_worker_id,
-        {
+        profile=dict(profile),
+        field_worker_id=field_worker_id,
+        risk={
             "score": risk.score,
             "level": str(risk.level),
             "reasons": list(risk.reasons),
             "flags": derive_flags(profile, on).as_list(),
             "rule_version": risk.rule_version,
         },
-        occurred_at,
-        actor,
+        occurred_at=occurred_at,
+        actor=actor,
     )
     for need in derive_needs(profile, on):
         if household.has_open_need(need.category, need.member_id):
             continue
         household.identify_need(
-            derived_need_id(household.id, household.version, need.category, need.member_id),
-            str(need.category),
-            str(need.severity),
-            need.department,
-            occurred_at,
-            actor,
+            need_id=derived_need_id(household.id, household.version, need.category, need.member_id),
+            category=str(need.category),
+            severity=str(need.severity),
+            department=need.department,
+            occurred_at=occurred_at,
+            actor=actor,
             member_id=need.member_id,
             source=NEEDS_RULE_VERSION,
             source_item=need.source_item,
@@ -86,12 +86,12 @@ def graduate(
         )
     )
     household.graduate(
-        decision.policy_version,
-        dict(decision.evidence),
-        list(decision.unmet),
-        meeting_id,
-        occurred_at,
-        actor,
+        policy_version=decision.policy_version,
+        evidence=dict(decision.evidence),
+        unmet=list(decision.unmet),
+        meeting_id=meeting_id,
+        occurred_at=occurred_at,
+        actor=actor,
     )
 
 
@@ -118,6 +118,7 @@ class HouseholdCommands(ApplicationBase):
 
     def register_household(
         self,
+        *,
         household_id: UUID,
         ward_id: str,
         dwelling_type: str,
@@ -176,6 +177,7 @@ class HouseholdCommands(ApplicationBase):
 
     def identify_need(
         self,
+        *,
         household_id: UUID,
         need_id: UUID,
         category: str,
@@ -193,12 +195,12 @@ class HouseholdCommands(ApplicationBase):
             household_id,
             ctx,
             lambda h: h.identify_need(
-                str(need_id),
-                category,
-                severity,
-                dept,
-                ctx.occurred_at,
-                ctx.actor,
+                need_id=str(need_id),
+                category=category,
+                severity=severity,
+                department=dept,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
                 member_id=member_id,
                 note=note,
             ),
@@ -207,6 +209,7 @@ class HouseholdCommands(ApplicationBase):
 
     def resolve_need(
         self,
+        *,
         household_id: UUID,
         need_id: str,
         resolution: str,
@@ -217,12 +220,19 @@ class HouseholdCommands(ApplicationBase):
             Household,
             household_id,
             ctx,
-            lambda h: h.resolve_need(need_id, resolution, note, ctx.occurred_at, ctx.actor),
+            lambda h: h.resolve_need(
+                need_id=need_id,
+                resolution=resolution,
+                note=note,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
             action="resolve",
         )
 
     def record_visit(
         self,
+        *,
         household_id: UUID,
         visit_id: UUID,
         field_worker_id: str | None,
@@ -236,19 +246,20 @@ class HouseholdCommands(ApplicationBase):
                 return  # the same visit submitted again from a phone: already recorded
             self._check_field_worker(field_worker_id, household.ward_id)
             household.record_visit(
-                str(visit_id),
-                field_worker_id,
-                outcome,
-                days_skipped_meal_last_7,
-                note,
-                ctx.occurred_at,
-                ctx.actor,
+                visit_id=str(visit_id),
+                field_worker_id=field_worker_id,
+                outcome=outcome,
+                days_skipped_meal_last_7=days_skipped_meal_last_7,
+                note=note,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             )
 
         return self._change(Household, household_id, ctx, command, action="visit")
 
     def record_intervention(
         self,
+        *,
         household_id: UUID,
         intervention_id: UUID,
         need_id: str | None,
@@ -262,14 +273,14 @@ class HouseholdCommands(ApplicationBase):
             household_id,
             ctx,
             lambda h: h.deliver_intervention(
-                str(intervention_id),
-                need_id,
-                None,
-                kind,
-                provider,
-                description,
-                ctx.occurred_at,
-                ctx.actor,
+                intervention_id=str(intervention_id),
+                need_id=need_id,
+                referral_id=None,
+                kind=kind,
+                provider=provider,
+                description=description,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
             action="intervention",
         )

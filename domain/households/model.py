@@ -1,9 +1,13 @@
-"""The Household aggregate: a household's case from registration to graduation."""
+"""The Household aggregate: a household's case from registration to graduation.
+
+Every event class and the state change it makes stay here, where stored events name them
+(``domain.households.model:Household.<Event>``). The commands on needs, on follow-up and on
+consent live in the mixins ``needs``, ``followup`` and ``consent``.
+"""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,53 +16,15 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.households.consent import HouseholdConsent
+from domain.households.followup import HouseholdFollowUp
+from domain.households.needs import HouseholdNeeds
+from domain.households.records import Intervention, Need, Visit
 from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
-from domain.vocabulary import HouseholdStatus, NeedStatus, Severity
+from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
-@dataclass
-class Need:
-    """A need of the household, as its decisions require (names and notes live in views)."""
-
-    need_id: str
-    category: str
-    severity: str
-    department: str
-    status: str = NeedStatus.OPEN
-    member_id: str | None = None
-    open_referral_id: str | None = None
-    interventions: int = 0
-    identified_on: date | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == NeedStatus.OPEN
-
-    @property
-    def is_high_or_critical(self) -> bool:
-        return Severity(self.severity).rank >= Severity.HIGH.rank
-
-
-@dataclass
-class Intervention:
-    intervention_id: str
-    need_id: str | None
-    referral_id: str | None
-    kind: str
-    provider: str
-    delivered_on: date
-
-
-@dataclass
-class Visit:
-    visit_id: str
-    field_worker_id: str | None
-    outcome: str
-    visited_on: date
-    days_skipped_meal_last_7: int | None = None
-
-
-class Household(SukumaAggregate):
+class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggregate):
     """Registered in a ward, profiled, needs identified and met, graduated (and maybe reopened)."""
 
     class Registered(SukumaAggregate.Created):
@@ -150,6 +116,7 @@ class Household(SukumaAggregate):
     @event(Registered)
     def __init__(
         self,
+        *,
         id: UUID,
         ward_id: str,
         dwelling_type: str,
@@ -177,28 +144,7 @@ class Household(SukumaAggregate):
         self.graduated_on: date | None = None
         self.graduation_policy_version: str | None = None
 
-    # ---- queries the rules need ------------------------------------------------------------
-
-    def need(self, need_id: str) -> Need:
-        try:
-            return self.needs[need_id]
-        except KeyError:
-            raise RuleViolation(
-                "need-exists", f"need {need_id} is not a need of this household"
-            ) from None
-
-    @property
-    def open_needs(self) -> list[Need]:
-        return [n for n in self.needs.values() if n.is_open]
-
-    @property
-    def last_visit_on(self) -> date | None:
-        return max((v.visited_on for v in self.visits), default=None)
-
-    def has_open_need(self, category: str, member_id: str | None) -> bool:
-        return any(n.category == category and n.member_id == member_id for n in self.open_needs)
-
-    # ---- guards ------------------------------------------------------------------------------
+    # ---- guards ----------------------------------------------------------------------------------
 
     def _ensure_not_graduated(self, action: str) -> None:
         if self.status == HouseholdStatus.GRADUATED:
@@ -207,10 +153,11 @@ class Household(SukumaAggregate):
                 f"cannot {action}: the household has graduated (reopen it first)",
             )
 
-    # ---- commands ----------------------------------------------------------------------------
+    # ---- lifecycle commands: profile, move, graduate, reopen -------------------------------------
 
     def submit_profile(
         self,
+        *,
         profile: dict[str, Any],
         field_worker_id: str | None,
         risk: dict[str, Any],
@@ -260,230 +207,6 @@ class Household(SukumaAggregate):
             "assessed_at": occurred_at,
         }
 
-    def identify_need(
-        self,
-        need_id: str,
-        category: str,
-        severity: str,
-        department: str,
-        occurred_at: datetime,
-        actor: str,
-        *,
-        member_id: str | None = None,
-        source: str = "manual",
-        source_item: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        """Add a need; a need on a graduated household reopens it (graduation policy §4.3)."""
-        if need_id in self.needs:
-            raise RuleViolation("need-id-unique", f"need {need_id} already exists")
-        if self.status == HouseholdStatus.GRADUATED:
-            self._reopened(
-                reason=f"new {category} need identified", occurred_at=occurred_at, actor=actor
-            )
-        self._need_identified(
-            need_id=need_id,
-            category=category,
-            severity=severity,
-            department=department,
-            member_id=member_id,
-            source=source,
-            source_item=source_item,
-            note=note,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(NeedIdentified)
-    def _need_identified(
-        self,
-        need_id: str,
-        category: str,
-        severity: str,
-        department: str,
-        member_id: str | None,
-        source: str,
-        source_item: str | None,
-        note: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.needs[need_id] = Need(
-            need_id=need_id,
-            category=category,
-            severity=severity,
-            department=department,
-            member_id=member_id,
-            identified_on=occurred_at.date(),
-        )
-
-    def resolve_need(
-        self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        """Resolve a need: only after an intervention, or as no longer needed with a reason."""
-        self._ensure_not_graduated("resolve a need")
-        need = self.need(need_id)
-        if not need.is_open:
-            raise RuleViolation("need-open", f"need {need_id} is already resolved")
-        if resolution == "no_longer_needed":
-            if not note:
-                raise RuleViolation(
-                    "resolution-reason", "resolving as no_longer_needed requires a note"
-                )
-        elif need.interventions == 0:
-            raise RuleViolation(
-                "resolution-needs-intervention",
-                f"need {need_id} has no intervention yet: record one, or resolve it as "
-                "no_longer_needed with a note",
-            )
-        if need.open_referral_id is not None:
-            # Closing the referral resolves the need; resolving it first would strand the referral.
-            raise RuleViolation(
-                "resolution-open-referral",
-                f"need {need_id} has open referral {need.open_referral_id}: close or cancel it",
-            )
-        self._need_resolved(
-            need_id=need_id, resolution=resolution, note=note, occurred_at=occurred_at, actor=actor
-        )
-
-    @event(NeedResolved)
-    def _need_resolved(
-        self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].status = NeedStatus.RESOLVED
-
-    def refer_need(self, need_id: str, referral_id: str, occurred_at: datetime, actor: str) -> None:
-        """Link a referral to an open need: at most one open referral per need."""
-        need = self.need(need_id)
-        if not need.is_open:
-            raise RuleViolation("referral-needs-open-need", f"need {need_id} is resolved")
-        if need.open_referral_id is not None:
-            raise RuleViolation(
-                "one-open-referral-per-need",
-                f"need {need_id} already has open referral {need.open_referral_id}",
-            )
-        self._ensure_not_graduated("refer a need")
-        self._need_referred(
-            need_id=need_id, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
-
-    @event(NeedReferred)
-    def _need_referred(
-        self, need_id: str, referral_id: str, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].open_referral_id = referral_id
-
-    def end_need_referral(
-        self, need_id: str, referral_id: str, outcome: str, occurred_at: datetime, actor: str
-    ) -> None:
-        """Release the need when its referral reaches a terminal state."""
-        if self.need(need_id).open_referral_id != referral_id:
-            return  # already released: the referral's outcome was recorded before
-        self._need_referral_ended(
-            need_id=need_id,
-            referral_id=referral_id,
-            outcome=outcome,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(NeedReferralEnded)
-    def _need_referral_ended(
-        self, need_id: str, referral_id: str, outcome: str, occurred_at: datetime, actor: str
-    ) -> None:
-        self.needs[need_id].open_referral_id = None
-
-    def record_visit(
-        self,
-        visit_id: str,
-        field_worker_id: str | None,
-        outcome: str,
-        days_skipped_meal_last_7: int | None,
-        note: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Record a follow-up visit (allowed in every state: graduated households are monitored)."""
-        if any(v.visit_id == visit_id for v in self.visits):
-            raise RuleViolation("visit-id-unique", f"visit {visit_id} already recorded")
-        self._visit_recorded(
-            visit_id=visit_id,
-            field_worker_id=field_worker_id,
-            outcome=outcome,
-            days_skipped_meal_last_7=days_skipped_meal_last_7,
-            note=note,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(VisitRecorded)
-    def _visit_recorded(
-        self,
-        visit_id: str,
-        field_worker_id: str | None,
-        outcome: str,
-        days_skipped_meal_last_7: int | None,
-        note: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.visits.append(
-            Visit(visit_id, field_worker_id, outcome, occurred_at.date(), days_skipped_meal_last_7)
-        )
-
-    def deliver_intervention(
-        self,
-        intervention_id: str,
-        need_id: str | None,
-        referral_id: str | None,
-        kind: str,
-        provider: str,
-        description: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Record an intervention against an open need (or a referral of this household)."""
-        self._ensure_not_graduated("record an intervention")
-        if any(i.intervention_id == intervention_id for i in self.interventions):
-            raise RuleViolation("intervention-id-unique", f"intervention {intervention_id} exists")
-        if need_id is None and referral_id is None:
-            raise RuleViolation(
-                "intervention-target", "an intervention must name a need or a referral"
-            )
-        if need_id is not None and not self.need(need_id).is_open:
-            raise RuleViolation(
-                "intervention-needs-open-need",
-                f"need {need_id} is resolved: an intervention cannot be recorded against it",
-            )
-        self._intervention_delivered(
-            intervention_id=intervention_id,
-            need_id=need_id,
-            referral_id=referral_id,
-            kind=kind,
-            provider=provider,
-            description=description,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(InterventionDelivered)
-    def _intervention_delivered(
-        self,
-        intervention_id: str,
-        need_id: str | None,
-        referral_id: str | None,
-        kind: str,
-        provider: str,
-        description: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.interventions.append(
-            Intervention(intervention_id, need_id, referral_id, kind, provider, occurred_at.date())
-        )
-        if need_id is not None:
-            self.needs[need_id].interventions += 1
-
     def move(self, to_ward_id: str, reason: str | None, occurred_at: datetime, actor: str) -> None:
         """Move the household to another ward (its war room takes over)."""
         if to_ward_id == self.ward_id:
@@ -512,6 +235,7 @@ class Household(SukumaAggregate):
 
     def graduate(
         self,
+        *,
         policy_version: str,
         evidence: dict[str, Any],
         unmet: list[str],
@@ -575,23 +299,83 @@ class Household(SukumaAggregate):
     def _reopened(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.status = HouseholdStatus.ACTIVE
 
-    # ---- consent and erasure (POPIA) ---------------------------------------------------------
+    # ---- state changes of the commands in needs.py and followup.py -------------------------------
 
-    def _ensure_not_erased(self, action: str) -> None:
-        if self.personal_data_erased:
-            raise RuleViolation(
-                "personal-data-erased",
-                f"cannot {action}: the household's personal data has been erased",
-            )
-
-    def give_consent(
-        self, given_by: str, basis: str, note: str | None, occurred_at: datetime, actor: str
+    @event(NeedIdentified)
+    def _need_identified(
+        self,
+        need_id: str,
+        category: str,
+        severity: str,
+        department: str,
+        member_id: str | None,
+        source: str,
+        source_item: str | None,
+        note: str | None,
+        occurred_at: datetime,
+        actor: str,
     ) -> None:
-        """Record consent to process and share the household's personal data."""
-        self._ensure_not_erased("record consent")
-        self._consent_given(
-            given_by=given_by, basis=basis, note=note, occurred_at=occurred_at, actor=actor
+        self.needs[need_id] = Need(
+            need_id=need_id,
+            category=category,
+            severity=severity,
+            department=department,
+            member_id=member_id,
+            identified_on=occurred_at.date(),
         )
+
+    @event(NeedResolved)
+    def _need_resolved(
+        self, need_id: str, resolution: str, note: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].status = NeedStatus.RESOLVED
+
+    @event(NeedReferred)
+    def _need_referred(
+        self, need_id: str, referral_id: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].open_referral_id = referral_id
+
+    @event(NeedReferralEnded)
+    def _need_referral_ended(
+        self, need_id: str, referral_id: str, outcome: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.needs[need_id].open_referral_id = None
+
+    @event(VisitRecorded)
+    def _visit_recorded(
+        self,
+        visit_id: str,
+        field_worker_id: str | None,
+        outcome: str,
+        days_skipped_meal_last_7: int | None,
+        note: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.visits.append(
+            Visit(visit_id, field_worker_id, outcome, occurred_at.date(), days_skipped_meal_last_7)
+        )
+
+    @event(InterventionDelivered)
+    def _intervention_delivered(
+        self,
+        intervention_id: str,
+        need_id: str | None,
+        referral_id: str | None,
+        kind: str,
+        provider: str,
+        description: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.interventions.append(
+            Intervention(intervention_id, need_id, referral_id, kind, provider, occurred_at.date())
+        )
+        if need_id is not None:
+            self.needs[need_id].interventions += 1
+
+    # ---- state changes of the commands in consent.py (POPIA) -------------------------------------
 
     @event(ConsentGiven)
     def _consent_given(
@@ -599,38 +383,9 @@ class Household(SukumaAggregate):
     ) -> None:
         self.consent = "given"
 
-    def withdraw_consent(self, note: str | None, occurred_at: datetime, actor: str) -> None:
-        """Consent may be withdrawn at any time (POPIA s11(2)(b))."""
-        if self.consent == "withdrawn":
-            raise RuleViolation("consent-withdrawn", "consent is already withdrawn")
-        self._consent_withdrawn(note=note, occurred_at=occurred_at, actor=actor)
-
     @event(ConsentWithdrawn)
     def _consent_withdrawn(self, note: str | None, occurred_at: datetime, actor: str) -> None:
         self.consent = "withdrawn"
-
-    @property
-    def has_consent(self) -> bool:
-        return self.consent == "given"
-
-    def ensure_may_share_personal_data(self, override_reason: str | None) -> None:
-        """Sharing personal data with a department needs consent, or a recorded override."""
-        self._ensure_not_erased("share personal data")
-        if not self.has_consent and not override_reason:
-            raise RuleViolation(
-                "referral-needs-consent",
-                "sharing personal data needs the household's recorded consent, or a "
-                "convener's override reason",
-            )
-
-    def erase_personal_data(
-        self, reason: str, referral_ids: list[str], occurred_at: datetime, actor: str
-    ) -> None:
-        """Erase (POPIA s24): the store destroys the data keys when this event commits."""
-        self._ensure_not_erased("erase again")
-        self._personal_data_erased(
-            reason=reason, referral_ids=referral_ids, occurred_at=occurred_at, actor=actor
-        )
 
     @event(PersonalDataErased)
     def _personal_data_erased(

@@ -12,6 +12,7 @@ from domain.households.model import Household
 class PrivacyCommands(HouseholdCommands):
     def give_consent(
         self,
+        *,
         household_id: UUID,
         given_by: str,
         basis: str,
@@ -23,7 +24,13 @@ class PrivacyCommands(HouseholdCommands):
             Household,
             household_id,
             ctx,
-            lambda h: h.give_consent(given_by, basis, note, ctx.occurred_at, ctx.actor),
+            lambda h: h.give_consent(
+                given_by=given_by,
+                basis=basis,
+                note=note,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
             action="consent",
         )
 

@@ -57,6 +57,7 @@ def refer(
 class ReferralCommands(HouseholdCommands):
     def make_referral(
         self,
+        *,
         referral_id: UUID,
         household_id: UUID,
         need_id: str,
@@ -131,13 +132,13 @@ class ReferralCommands(HouseholdCommands):
             standard = service_standard(to_department, referral.category)
             on = ctx.occurred_at.date()
             referral.reassign(
-                to_department,
-                reason,
-                on + timedelta(days=standard.ack_within_days),
-                on + timedelta(days=standard.deliver_within_days),
-                standard.version,
-                ctx.occurred_at,
-                ctx.actor,
+                to_department=to_department,
+                reason=reason,
+                ack_by=on + timedelta(days=standard.ack_within_days),
+                deliver_by=on + timedelta(days=standard.deliver_within_days),
+                standard_version=standard.version,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             )
 
         return self._change(Referral, referral_id, ctx, command, action="reassign")
@@ -155,6 +156,7 @@ class ReferralCommands(HouseholdCommands):
 
     def deliver_referral(
         self,
+        *,
         referral_id: UUID,
         intervention_id: UUID,
         kind: str,
@@ -164,18 +166,24 @@ class ReferralCommands(HouseholdCommands):
         """The department's service is also the household's intervention against the need."""
 
         def command(referral: Referral) -> list[Household]:
-            referral.deliver(str(intervention_id), kind, description, ctx.occurred_at, ctx.actor)
+            referral.deliver(
+                intervention_id=str(intervention_id),
+                kind=kind,
+                description=description,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            )
             return self._with_household(
                 referral,
                 lambda h: h.deliver_intervention(
-                    str(intervention_id),
-                    referral.need_id,
-                    str(referral.id),
-                    kind,
-                    referral.department,
-                    description,
-                    ctx.occurred_at,
-                    ctx.actor,
+                    intervention_id=str(intervention_id),
+                    need_id=referral.need_id,
+                    referral_id=str(referral.id),
+                    kind=kind,
+                    provider=referral.department,
+                    description=description,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
                 ),
             )
 
@@ -217,7 +225,11 @@ class ReferralCommands(HouseholdCommands):
             need = households[0].need(referral.need_id)
             if need.is_open:
                 households[0].resolve_need(
-                    referral.need_id, "referral_closed", note, ctx.occurred_at, ctx.actor
+                    need_id=referral.need_id,
+                    resolution="referral_closed",
+                    note=note,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
                 )
             return households
 
@@ -236,6 +248,10 @@ class ReferralCommands(HouseholdCommands):
         return self._with_household(
             referral,
             lambda h: h.end_need_referral(
-                referral.need_id, str(referral.id), outcome, ctx.occurred_at, ctx.actor
+                need_id=referral.need_id,
+                referral_id=str(referral.id),
+                outcome=outcome,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
         )

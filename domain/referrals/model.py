@@ -9,9 +9,8 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import InvalidCommand, RuleViolation
+from domain.escalation import FIRST_LEVEL, TOP_LEVEL, is_on_ladder
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
-
-MAX_ESCALATION_LEVEL = 4
 
 S = ReferralStatus
 
@@ -76,6 +75,7 @@ class Referral(SukumaAggregate):
     @event(Made)
     def __init__(
         self,
+        *,
         id: UUID,
         household_id: str,
         need_id: str,
@@ -90,6 +90,8 @@ class Referral(SukumaAggregate):
         note: str | None,
         occurred_at: datetime,
         actor: str,
+        # The default loads Made events stored before the field; eventsourcing 9.5 still asks
+        # a creator to pass it (it counts every keyword-only parameter as required).
         consent_override_reason: str | None = None,
     ) -> None:
         self.household_id = household_id
@@ -158,6 +160,7 @@ class Referral(SukumaAggregate):
 
     def reassign(
         self,
+        *,
         to_department: str,
         reason: str,
         ack_by: date,
@@ -203,13 +206,15 @@ class Referral(SukumaAggregate):
         self.acknowledged_at = None
 
     def escalate(self, to_level: int, reason: str, occurred_at: datetime, actor: str) -> None:
-        """Escalate up the ladder (war room → LTT → DTT → province); never down, due dates kept."""
+        """Escalate up the ladder (``domain.escalation``); never down, due dates kept."""
         if self.is_terminal:
             raise RuleViolation(
                 "referral-terminal", f"cannot escalate: the referral is {self.status}"
             )
-        if not 1 <= to_level <= MAX_ESCALATION_LEVEL:
-            raise RuleViolation("escalation-level-range", "escalation level must be 1 to 4")
+        if not is_on_ladder(to_level):
+            raise RuleViolation(
+                "escalation-level-range", f"escalation level must be {FIRST_LEVEL} to {TOP_LEVEL}"
+            )
         if to_level <= self.escalation_level:
             raise RuleViolation(
                 "escalation-only-upward",
@@ -231,6 +236,7 @@ class Referral(SukumaAggregate):
 
     def deliver(
         self,
+        *,
         intervention_id: str,
         kind: str,
         description: str | None,

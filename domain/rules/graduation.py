@@ -8,7 +8,7 @@ from typing import Final
 
 from domain.personal_data import ERASED
 from domain.profile import Profile, age_on
-from domain.rules.needs import COMPULSORY_SCHOOL_AGES, grants_missed
+from domain.rules.need_predicates import COMPULSORY_SCHOOL_AGES, grants_missed
 
 GRADUATION_POLICY_VERSION: Final = "graduation-v1"
 MIN_DAYS_SINCE_FIRST_PROFILE: Final = 182

@@ -10,7 +10,7 @@ from typing import Final
 
 from domain.profile import Profile, age_on
 from domain.rules.flags import ADULT_AGE, derive_flags
-from domain.rules.needs import (
+from domain.rules.need_predicates import (
     UNDER_FIVE,
     disability_without_grant,
     grants_missed,

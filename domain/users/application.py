@@ -21,6 +21,7 @@ _LIST_PAGE = 1000
 class UserCommands(ApplicationBase):
     def add_user(
         self,
+        *,
         username: str,
         roles: list[Role],
         scopes: list[str],

@@ -70,6 +70,7 @@ class User(SukumaAggregate):
     @event(Created)
     def __init__(
         self,
+        *,
         id: UUID,
         username: str,
         roles: list[str],

@@ -44,6 +44,7 @@ class WarRoomCommands(ApplicationBase):
 
     def add_war_room_member(
         self,
+        *,
         room_id: UUID,
         member_id: UUID,
         name: str,
@@ -57,7 +58,14 @@ class WarRoomCommands(ApplicationBase):
             WarRoom,
             room_id,
             ctx,
-            lambda w: w.join(str(member_id), name, seat, department, ctx.occurred_at, ctx.actor),
+            lambda w: w.join(
+                member_id=str(member_id),
+                name=name,
+                seat=seat,
+                department=department,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
             action="member",
         )
 
@@ -74,6 +82,7 @@ class WarRoomCommands(ApplicationBase):
 
     def hold_meeting(
         self,
+        *,
         room_id: UUID,
         meeting_id: UUID,
         attendee_member_ids: list[str],
@@ -85,18 +94,19 @@ class WarRoomCommands(ApplicationBase):
             if any(m.meeting_id == str(meeting_id) for m in room.meetings):
                 return  # the same meeting submitted again: already recorded
             room.hold_meeting(
-                str(meeting_id),
-                attendee_member_ids,
-                households_discussed,
-                notes,
-                ctx.occurred_at,
-                ctx.actor,
+                meeting_id=str(meeting_id),
+                attendee_member_ids=attendee_member_ids,
+                households_discussed=households_discussed,
+                notes=notes,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             )
 
         return self._change(WarRoom, room_id, ctx, command, action="meeting")
 
     def agree_action_item(
         self,
+        *,
         room_id: UUID,
         item_id: UUID,
         text: str,
@@ -110,7 +120,13 @@ class WarRoomCommands(ApplicationBase):
             room_id,
             ctx,
             lambda w: w.agree_action_item(
-                str(item_id), text, owner_member_id, due_on, meeting_id, ctx.occurred_at, ctx.actor
+                item_id=str(item_id),
+                text=text,
+                owner_member_id=owner_member_id,
+                due_on=due_on,
+                meeting_id=meeting_id,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
             action="action_item",
         )

@@ -84,6 +84,7 @@ class WarRoom(SukumaAggregate):
     @event(Established)
     def __init__(
         self,
+        *,
         id: UUID,
         ward_id: str,
         name: str,
@@ -105,6 +106,7 @@ class WarRoom(SukumaAggregate):
 
     def join(
         self,
+        *,
         member_id: str,
         name: str,
         seat: str,
@@ -154,6 +156,7 @@ class WarRoom(SukumaAggregate):
 
     def hold_meeting(
         self,
+        *,
         meeting_id: str,
         attendee_member_ids: list[str],
         households_discussed: list[str],
@@ -203,6 +206,7 @@ class WarRoom(SukumaAggregate):
 
     def agree_action_item(
         self,
+        *,
         item_id: str,
         text: str,
         owner_member_id: str | None,

@@ -58,34 +58,10 @@ EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail"
 
 
 class AlertsView(BufferedView):
-    tables: ClassVar[dict[str, str]] = {
-        "alerts": (
-            "alert_id uuid PRIMARY KEY, rule text NOT NULL, rule_version text NOT NULL, "
-            "subject text NOT NULL, level int NOT NULL, status text NOT NULL, "
-            "episode int NOT NULL, ward_id text, municipality text, district text, "
-            "department text, evidence jsonb NOT NULL, raised_at timestamptz NOT NULL, "
-            "level_since timestamptz NOT NULL, acknowledged_at timestamptz, "
-            "acknowledged_by text, resolved_at timestamptz, resolved_by text, resolution text, "
-            "resolved_automatically boolean NOT NULL, position bigint NOT NULL, "
-            "UNIQUE (rule, subject)"
-        ),
-        "episodes": (
-            "alert_id uuid, episode int, rule text NOT NULL, level int NOT NULL, ward_id text, "
-            "municipality text, district text, department text, "
-            "raised_at timestamptz NOT NULL, acknowledged_at timestamptz, "
-            "resolved_at timestamptz, PRIMARY KEY (alert_id, episode)"
-        ),
-        "events": (
-            "alert_id uuid, version int, type text NOT NULL, occurred_at timestamptz NOT NULL, "
-            "actor text NOT NULL, detail jsonb NOT NULL, PRIMARY KEY (alert_id, version)"
-        ),
-    }
-    indexes: ClassVar[tuple[str, ...]] = (
-        "CREATE INDEX IF NOT EXISTS {ix_due} ON {t_alerts} (level, level_since) "
-        "WHERE status = 'open'",
-        "CREATE INDEX IF NOT EXISTS {ix_ward} ON {t_alerts} (ward_id, alert_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_muni} ON {t_alerts} (municipality, alert_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_dist} ON {t_alerts} (district, alert_id)",
+    tables: ClassVar[tuple[str, ...]] = (
+        "alerts",
+        "episodes",
+        "events",
     )
 
     def reset(self) -> None:

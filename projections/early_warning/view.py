@@ -65,27 +65,19 @@ class Changes:
     need_weeks: Counter[tuple[Any, ...]]
 
 
+#: each running-total table's key columns (its primary key), in its buffer's key order
+COUNT_KEYS = {
+    "department_days": ("day", "district", "municipality", "department", "metric"),
+    "need_weeks": ("week", "district", "municipality", "ward_id", "category"),
+}
+
+
 class EarlyWarningView(BufferedView):
-    tables: ClassVar[dict[str, str]] = {
-        "state": "kind text, id text, state jsonb NOT NULL, PRIMARY KEY (kind, id)",
-        "clocks": (
-            "kind text, subject text, since timestamptz NOT NULL, param int NOT NULL, "
-            "ward_id text, municipality text, district text, department text, "
-            "facts jsonb NOT NULL, active boolean NOT NULL, position bigint NOT NULL, "
-            "PRIMARY KEY (kind, subject)"
-        ),
-        "department_days": (
-            "day date, district text, municipality text, department text, metric text, "
-            "value bigint NOT NULL, PRIMARY KEY (day, district, municipality, department, metric)"
-        ),
-        "need_weeks": (
-            "week date, district text, municipality text, ward_id text, category text, "
-            "value bigint NOT NULL, PRIMARY KEY (week, district, municipality, ward_id, category)"
-        ),
-    }
-    indexes: ClassVar[tuple[str, ...]] = (
-        "CREATE INDEX IF NOT EXISTS {ix_clocks_since} ON {t_clocks} (kind, since) WHERE active",
-        "CREATE INDEX IF NOT EXISTS {ix_clocks_position} ON {t_clocks} (kind, position)",
+    tables: ClassVar[tuple[str, ...]] = (
+        "state",
+        "clocks",
+        "department_days",
+        "need_weeks",
     )
 
     def reset(self) -> None:
@@ -198,8 +190,7 @@ class EarlyWarningView(BufferedView):
         rows = [(*key, value) for key, value in deltas.items() if value]
         if not rows:
             return
-        width = len(rows[0]) - 1
-        key = ", ".join(self.tables[table].split(", ")[i].split()[0] for i in range(width))
+        key = ", ".join(COUNT_KEYS[table])
         stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
         curs.execute(
             self.sql(

@@ -29,7 +29,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from projections.base import BufferedView
-from projections.nerve_centre.contributions import DUE_BY, PROVINCE
+from projections.nerve_centre.contributions import PROVINCE
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
@@ -100,87 +100,19 @@ class Changes:
     fw_visits: dict[tuple[str, UUID], date]
 
 
-# The statuses in which a referral can fall overdue (DUE_BY), as an SQL list for partial indexes
-_OPEN_WITH_DUE = ", ".join(f"'{status}'" for status in DUE_BY)
-
-
 class NerveCentreView(BufferedView):
-    tables: ClassVar[dict[str, str]] = {
-        "households": (
-            "household_id uuid PRIMARY KEY, ward_id text NOT NULL, municipality text NOT NULL, "
-            "district text NOT NULL, status text NOT NULL, risk_level text, risk_score int, "
-            "open_needs jsonb NOT NULL, open_categories text[] NOT NULL, high_needs int NOT NULL, "
-            "registered_at timestamptz NOT NULL, profiled_at timestamptz, "
-            "last_contact_at timestamptz, field_worker_id text, graduated_at timestamptz, "
-            "position bigint NOT NULL"
-        ),
-        "referrals": (
-            "referral_id uuid PRIMARY KEY, household_id uuid NOT NULL, need_id text NOT NULL, "
-            "category text NOT NULL, severity text NOT NULL, ward_id text NOT NULL, "
-            "municipality text NOT NULL, district text NOT NULL, department text NOT NULL, "
-            "status text NOT NULL, escalation_level int NOT NULL, made_at timestamptz NOT NULL, "
-            "acknowledged_at timestamptz, delivered_at timestamptz, verified_at timestamptz, "
-            "closed_at timestamptz, ack_by date NOT NULL, deliver_by date NOT NULL, "
-            "standard_version text NOT NULL, position bigint NOT NULL"
-        ),
-        "area_counts": (
-            "level text, code text, metric text, value bigint NOT NULL, "
-            "PRIMARY KEY (level, code, metric)"
-        ),
-        "area_daily": (
-            "level text, code text, day date, metric text, value bigint NOT NULL, "
-            "PRIMARY KEY (level, code, metric, day)"
-        ),
-        "open_due": (
-            "level text, code text, due date, value bigint NOT NULL, PRIMARY KEY (level, code, due)"
-        ),
-        "open_made": (
-            "level text, code text, made date, value bigint NOT NULL, "
-            "PRIMARY KEY (level, code, made)"
-        ),
-        "ward_needs": (
-            "ward_id text, category text, district text NOT NULL, municipality text NOT NULL, "
-            "value bigint NOT NULL, PRIMARY KEY (ward_id, category)"
-        ),
-        "department_area": (
-            "department text, level text, code text, metric text, value bigint NOT NULL, "
-            "PRIMARY KEY (department, level, code, metric)"
-        ),
-        "department_due": (
-            "department text, level text, code text, due date, value bigint NOT NULL, "
-            "PRIMARY KEY (department, level, code, due)"
-        ),
-        "field_workers": (
-            "field_worker_id text PRIMARY KEY, ward_ids text[] NOT NULL, active boolean NOT NULL, "
-            "last_submission_at timestamptz, position bigint NOT NULL"
-        ),
-        "fw_households": (
-            "field_worker_id text, household_id uuid, last_visit_on date NOT NULL, "
-            "PRIMARY KEY (field_worker_id, household_id)"
-        ),
-    }
-    indexes: ClassVar[tuple[str, ...]] = (
-        # keyset pagination (registered_at, id) within each scope, and the usual filters
-        "CREATE INDEX IF NOT EXISTS {ix_h_ward} ON {t_households} (ward_id, household_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_h_muni} ON {t_households} (municipality, household_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_h_dist} ON {t_households} (district, household_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_h_cat} ON {t_households} USING gin (open_categories)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_ward} ON {t_referrals} (ward_id, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_muni} ON {t_referrals} (municipality, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_dist} ON {t_referrals} (district, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_dept} ON {t_referrals} (department, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_status} ON {t_referrals} (status, referral_id)",
-        # department within an area, and open (overdue-able) referrals within an area: the
-        # list reads its page off the index instead of filtering a growing area's referrals
-        "CREATE INDEX IF NOT EXISTS {ix_r_dist_dept} ON {t_referrals} "
-        "(district, department, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_muni_dept} ON {t_referrals} "
-        "(municipality, department, referral_id)",
-        "CREATE INDEX IF NOT EXISTS {ix_r_muni_open} ON {t_referrals} (municipality, referral_id) "
-        f"WHERE status IN ({_OPEN_WITH_DUE})",
-        "CREATE INDEX IF NOT EXISTS {ix_r_dist_open} ON {t_referrals} (district, referral_id) "
-        f"WHERE status IN ({_OPEN_WITH_DUE})",
-        "CREATE INDEX IF NOT EXISTS {ix_fw} ON {t_fw_households} (field_worker_id, last_visit_on)",
+    tables: ClassVar[tuple[str, ...]] = (
+        "households",
+        "referrals",
+        "area_counts",
+        "area_daily",
+        "open_due",
+        "open_made",
+        "ward_needs",
+        "department_area",
+        "department_due",
+        "field_workers",
+        "fw_households",
     )
 
     def reset(self) -> None:

@@ -12,7 +12,8 @@ from typing import Final, cast
 
 from domain.errors import RuleViolation
 from domain.households.application import apply_profile, graduate
-from domain.households.model import Household, Need
+from domain.households.model import Household
+from domain.households.records import Need
 from domain.profile import Profile, validate_profile
 from domain.rules.graduation import MIN_DAYS_SINCE_FIRST_PROFILE
 from sukuma.demo.context import Action, Demo, Timeline, pick
@@ -150,7 +151,14 @@ def _direct(sim: HouseholdSim, need_id: str) -> Action:
             return
         kind, provider, description = DIRECT[need.category]
         household.deliver_intervention(
-            demo.id(), need_id, None, kind, provider, description, when, field_worker_actor(worker)
+            intervention_id=demo.id(),
+            need_id=need_id,
+            referral_id=None,
+            kind=kind,
+            provider=provider,
+            description=description,
+            occurred_at=when,
+            actor=field_worker_actor(worker),
         )
         if need.category == "food_security":
             sim.food_days = max(0, sim.food_days - 2)

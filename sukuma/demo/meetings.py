@@ -73,14 +73,26 @@ def _seat_members(demo: Demo, plan: WardPlan, when: datetime) -> None:
     for index, (seat, department) in enumerate(seats):
         name = demo.faker.name()
         plan.war_room.join(
-            demo.id(), name, seat, department, when + timedelta(minutes=index), plan.convener
+            member_id=demo.id(),
+            name=name,
+            seat=seat,
+            department=department,
+            occurred_at=when + timedelta(minutes=index),
+            actor=plan.convener,
         )
 
 
 def _joins_as_field_worker(plan: WardPlan, tenure: Tenure, names: dict[str, str]) -> Action:
     def join(when: datetime) -> None:
         name = names[tenure.worker_id]
-        plan.war_room.join(tenure.worker_id, name, "field_worker", None, when, plan.convener)
+        plan.war_room.join(
+            member_id=tenure.worker_id,
+            name=name,
+            seat="field_worker",
+            department=None,
+            occurred_at=when,
+            actor=plan.convener,
+        )
 
     return join
 
@@ -107,7 +119,12 @@ def _plan_turnover(demo: Demo, plan: WardPlan, timeline: Timeline) -> None:
 
     def join(when: datetime) -> None:
         plan.war_room.join(
-            demo.id(), demo.faker.name(), "department", department, when, plan.convener
+            member_id=demo.id(),
+            name=demo.faker.name(),
+            seat="department",
+            department=department,
+            occurred_at=when,
+            actor=plan.convener,
         )
 
     timeline.at(leaves, leave)
@@ -138,7 +155,14 @@ def _meeting(
         present = [m.member_id for m in active if _attends(demo, plan, m, tenures)]
         discussed = list(meeting.discussed)
         note = f"{len(discussed)} households discussed; {len(present)} members present"
-        room.hold_meeting(meeting.meeting_id, present, discussed, note, when, plan.convener)
+        room.hold_meeting(
+            meeting_id=meeting.meeting_id,
+            attendee_member_ids=present,
+            households_discussed=discussed,
+            notes=note,
+            occurred_at=when,
+            actor=plan.convener,
+        )
         count = pick(demo.rng, ((0, 35.0), (1, 35.0), (2, 20.0), (3, 10.0)))
         for index in range(count):
             _agree_item(demo, plan, meeting, active, when + timedelta(minutes=index + 1), timeline)
@@ -162,7 +186,13 @@ def _agree_item(
     due = (when + timedelta(days=demo.rng.randint(7, 21))).date()
     text = text.format(village=demo.rng.choice(plan.place.villages))
     plan.war_room.agree_action_item(
-        item_id, text, owner.member_id, due, meeting.meeting_id, when, plan.convener
+        item_id=item_id,
+        text=text,
+        owner_member_id=owner.member_id,
+        due_on=due,
+        meeting_id=meeting.meeting_id,
+        occurred_at=when,
+        actor=plan.convener,
     )
     if demo.chance(0.62):
         note = pick(demo.rng, (("done", 60.0), ("done late", 25.0), ("done in part", 15.0)))

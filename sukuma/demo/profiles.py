@@ -18,6 +18,7 @@ from domain.profile import (
     FoodSecurity,
     IncomeBand,
     IncomeSource,
+    Language,
     Livelihood,
     Member,
     Profile,
@@ -173,7 +174,13 @@ def first_profile(demo: Demo, place: Place, home: Dwelling, on: date) -> Profile
     child_headed = all(age_on(m["date_of_birth"], on) < 18 for m in members)
     income = livelihood(demo, members, link=demo.chance(0.08))
     children = has_children(members, on)
-    language = pick(demo.rng, (("zu", 92.0), ("en", 5.0), ("xh", 2.0), ("other", 1.0)))
+    languages: tuple[tuple[Language, float], ...] = (
+        ("zu", 92.0),
+        ("en", 5.0),
+        ("xh", 2.0),
+        ("other", 1.0),
+    )
+    language = pick(demo.rng, languages)
     return {
         "instrument_version": INSTRUMENT_VERSION,
         "language": language,

@@ -128,13 +128,13 @@ def _reassign(sim: HouseholdSim, course: Course) -> Action:
         standard = service_standard(target, referral.category)
         on = when.date()
         referral.reassign(
-            target,
-            f"{target} is the department that handles this",
-            on + timedelta(days=standard.ack_within_days),
-            on + timedelta(days=standard.deliver_within_days),
-            standard.version,
-            when,
-            _officer(sim, course),
+            to_department=target,
+            reason=f"{target} is the department that handles this",
+            ack_by=on + timedelta(days=standard.ack_within_days),
+            deliver_by=on + timedelta(days=standard.deliver_within_days),
+            standard_version=standard.version,
+            occurred_at=when,
+            actor=_officer(sim, course),
         )
         course.performance = sim.demo.performance_of(sim.plan.place.municipality.code, target)
         _from_made(sim, course, when)
@@ -204,8 +204,13 @@ def _reject(sim: HouseholdSim, course: Course, status: str) -> Action:
             return
         reason, note = pick(demo.rng, REJECTIONS)
         referral.reject(reason, note, when, _officer(sim, course))
-        sim.household.end_need_referral(referral.need_id, str(referral.id), "rejected", when,
-                                        _officer(sim, course))  # fmt: skip
+        sim.household.end_need_referral(
+            need_id=referral.need_id,
+            referral_id=str(referral.id),
+            outcome="rejected",
+            occurred_at=when,
+            actor=_officer(sim, course),
+        )
         _after_rejection(sim, referral, reason, when)
 
     return act
@@ -245,7 +250,11 @@ def cancel_referral(sim: HouseholdSim, referral: Referral, reason: str, when: da
         return
     referral.cancel(reason, when, sim.plan.convener)
     sim.household.end_need_referral(
-        referral.need_id, str(referral.id), "cancelled", when, sim.plan.convener
+        need_id=referral.need_id,
+        referral_id=str(referral.id),
+        outcome="cancelled",
+        occurred_at=when,
+        actor=sim.plan.convener,
     )
 
 
@@ -256,11 +265,23 @@ def _deliver(sim: HouseholdSim, course: Course) -> Action:
             return
         kind, description = DELIVERIES.get(referral.category, ("service", "Service delivered"))
         intervention_id, officer = sim.demo.id(), _officer(sim, course)
-        referral.deliver(intervention_id, kind, description, when, officer)
+        referral.deliver(
+            intervention_id=intervention_id,
+            kind=kind,
+            description=description,
+            occurred_at=when,
+            actor=officer,
+        )
         household.deliver_intervention(
-            intervention_id, referral.need_id, str(referral.id), kind, referral.department,
-            description, when, officer,
-        )  # fmt: skip
+            intervention_id=intervention_id,
+            need_id=referral.need_id,
+            referral_id=str(referral.id),
+            kind=kind,
+            provider=referral.department,
+            description=description,
+            occurred_at=when,
+            actor=officer,
+        )
         if referral.category == "food_security":
             sim.food_days = max(0, sim.food_days - 3)
         if course.end != "deliver":
@@ -317,9 +338,21 @@ def _close(sim: HouseholdSim, course: Course) -> Action:
             return
         note = "closed at the war room: the household confirmed delivery"
         referral.close(note, when, actor)
-        household.end_need_referral(referral.need_id, str(referral.id), "closed", when, actor)
+        household.end_need_referral(
+            need_id=referral.need_id,
+            referral_id=str(referral.id),
+            outcome="closed",
+            occurred_at=when,
+            actor=actor,
+        )
         if household.needs[referral.need_id].is_open:
-            household.resolve_need(referral.need_id, "referral_closed", None, when, actor)
+            household.resolve_need(
+                need_id=referral.need_id,
+                resolution="referral_closed",
+                note=None,
+                occurred_at=when,
+                actor=actor,
+            )
             if referral.category == "food_security":
                 sim.food_days = 0 if sim.demo.chance(0.85) else 1
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Final
 
-from domain.households.model import Need
+from domain.households.records import Need
 from domain.profile import Member, Profile, age_on
 from domain.reference.said import generate_sa_id
-from domain.rules.needs import CHILD_GRANTS, DISABILITY_GRANTS
+from domain.rules.need_predicates import CHILD_GRANTS, DISABILITY_GRANTS
 from sukuma.demo.context import Demo
 from sukuma.demo.profiles import has_children, livelihood
 

@@ -72,13 +72,13 @@ def record_visit(
     outcome = outcome or pick(demo.rng, VISIT_OUTCOMES)
     met = outcome == "met_household"
     sim.household.record_visit(
-        demo.id(),
-        worker,
-        outcome,
-        reported_food_days(sim) if met else None,
-        None,
-        when,
-        field_worker_actor(worker),
+        visit_id=demo.id(),
+        field_worker_id=worker,
+        outcome=outcome,
+        days_skipped_meal_last_7=reported_food_days(sim) if met else None,
+        note=None,
+        occurred_at=when,
+        actor=field_worker_actor(worker),
     )
     return met
 
@@ -95,6 +95,8 @@ def resolve(
         return
     worker = sim.worker(when)
     actor = field_worker_actor(worker) if worker else sim.plan.convener
-    household.resolve_need(need_id, resolution, note, when, actor)
+    household.resolve_need(
+        need_id=need_id, resolution=resolution, note=note, occurred_at=when, actor=actor
+    )
     if need.category == "food_security":
         sim.food_days = 0 if sim.demo.chance(0.85) else 1

@@ -64,6 +64,12 @@ def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
         try:
             app.user_named(user.username)
         except NotFoundError:
-            app.add_user(user.username, [user.role], list(user.scopes), password_hash, ctx)
+            app.add_user(
+                username=user.username,
+                roles=[user.role],
+                scopes=list(user.scopes),
+                password_hash=password_hash,
+                ctx=ctx,
+            )
             added.append(user)
     return added

@@ -70,7 +70,13 @@ def add_user(
     application: Sukuma, username: str, roles: tuple[Role, ...], scopes: tuple[str, ...]
 ) -> None:
     ctx = CommandContext(actor="test-setup", occurred_at=datetime.now(UTC))
-    application.add_user(username, list(roles), list(scopes), test_password_hash(), ctx)
+    application.add_user(
+        username=username,
+        roles=list(roles),
+        scopes=list(scopes),
+        password_hash=test_password_hash(),
+        ctx=ctx,
+    )
 
 
 def bearer(api: FastAPI, application: Sukuma, username: str) -> dict[str, str]:

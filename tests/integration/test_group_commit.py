@@ -19,14 +19,28 @@ def test_concurrent_commands_each_get_their_own_positions_and_receipts(
     households = [uuid.uuid4() for _ in range(100)]
     for household_id in households:
         ctx = CommandContext(actor="setup", occurred_at=now)
-        application.register_household(household_id, ward_id, "formal", None, None, None, ctx)
+        application.register_household(
+            household_id=household_id,
+            ward_id=ward_id,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
 
     def visit(n: int) -> Written:
         household_id = households[n % len(households)]
         receipt = IdempotencyReceipt(f"key-{n}", "worker", f"fp-{n}", 201, household_id)
         ctx = CommandContext(actor="worker", occurred_at=now, receipt=receipt)
         return application.record_visit(
-            household_id, uuid.uuid4(), None, "met_household", None, None, ctx
+            household_id=household_id,
+            visit_id=uuid.uuid4(),
+            field_worker_id=None,
+            outcome="met_household",
+            days_skipped_meal_last_7=None,
+            note=None,
+            ctx=ctx,
         )
 
     with ThreadPoolExecutor(max_workers=16) as pool:

@@ -34,7 +34,15 @@ def profiled_households(application: Sukuma, count: int) -> list[UUID]:
     ids = []
     for i in range(count):
         household_id = uuid4()
-        application.register_household(household_id, ward_id, "formal", None, None, None, ctx)
+        application.register_household(
+            household_id=household_id,
+            ward_id=ward_id,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
         head = make_member(first_name=f"Nomvula{i}", phone=f"+27 82 555 {1000 + i}")
         application.submit_profile(household_id, dict(make_profile(members=[head])), None, ctx)
         ids.append(household_id)

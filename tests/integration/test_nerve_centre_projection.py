@@ -19,13 +19,55 @@ def ctx(days_ago: float = 0) -> CommandContext:
 
 def seed(app: Sukuma, ward_id: str) -> dict[str, Any]:
     household_id, need_id, referral_id = uuid4(), uuid4(), uuid4()
-    app.register_household(household_id, ward_id, "informal", None, None, None, ctx(10))
-    app.identify_need(household_id, need_id, "social_grant", "high", None, None, None, ctx(9))
-    app.make_referral(referral_id, household_id, str(need_id), "SASSA", False, None, ctx(9))
+    app.register_household(
+        household_id=household_id,
+        ward_id=ward_id,
+        dwelling_type="informal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(10),
+    )
+    app.identify_need(
+        household_id=household_id,
+        need_id=need_id,
+        category="social_grant",
+        severity="high",
+        department_code=None,
+        member_id=None,
+        note=None,
+        ctx=ctx(9),
+    )
+    app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=str(need_id),
+        department_code="SASSA",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(9),
+    )
     app.acknowledge_referral(referral_id, None, ctx(8))
     other = uuid4()
-    app.register_household(other, ward_id, "formal", None, None, None, ctx(5))
-    app.identify_need(other, uuid4(), "water", "low", None, None, None, ctx(5))
+    app.register_household(
+        household_id=other,
+        ward_id=ward_id,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(5),
+    )
+    app.identify_need(
+        household_id=other,
+        need_id=uuid4(),
+        category="water",
+        severity="low",
+        department_code=None,
+        member_id=None,
+        note=None,
+        ctx=ctx(5),
+    )
     return {"household_id": household_id, "referral_id": referral_id}
 
 

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from adapters.database import create_database, drop_database
+from adapters.migrations import migrate
 from bench._events import make_profile
 from domain.context import CommandContext
 from domain.errors import DomainError
@@ -133,13 +134,28 @@ class History:
         worker = workers[b % len(workers)] if workers and b % 2 else None
         household_id = uuid.UUID(int=random.Random(a * 7919 + b).getrandbits(128))
         dwelling = ["formal", "informal", "traditional"][b % 3]
-        self.app.register_household(household_id, ward, dwelling, None, None, worker, self.ctx())
+        self.app.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type=dwelling,
+            village=None,
+            gps=None,
+            field_worker_id=worker,
+            ctx=self.ctx(),
+        )
         self.households.append(household_id)
 
     def _field_worker(self, a: int, b: int) -> None:
         ward = self.wards[a % len(self.wards)]
         worker_id = uuid.uuid4()
-        self.app.register_field_worker(worker_id, f"Worker {b}", "ccg", None, None, self.ctx())
+        self.app.register_field_worker(
+            worker_id=worker_id,
+            name=f"Worker {b}",
+            cadre="ccg",
+            employer=None,
+            phone=None,
+            ctx=self.ctx(),
+        )
         self.app.assign_field_worker(worker_id, ward, self.ctx())
         self.workers.setdefault(ward, []).append(str(worker_id))
 
@@ -153,7 +169,14 @@ class History:
         category = CATEGORIES[b % len(CATEGORIES)]
         severity = SEVERITIES[(b // 7) % len(SEVERITIES)]
         self.app.identify_need(
-            self._household(a), uuid.uuid4(), category, severity, None, None, None, self.ctx()
+            household_id=self._household(a),
+            need_id=uuid.uuid4(),
+            category=category,
+            severity=severity,
+            department_code=None,
+            member_id=None,
+            note=None,
+            ctx=self.ctx(),
         )
 
     def _refer(self, a: int, b: int) -> None:
@@ -162,7 +185,13 @@ class History:
         department = DEPARTMENTS[b % len(DEPARTMENTS)]
         referral_id = uuid.uuid4()
         self.app.make_referral(
-            referral_id, household_id, need_id, department, False, None, self.ctx()
+            referral_id=referral_id,
+            household_id=household_id,
+            need_id=need_id,
+            department_code=department,
+            personal_data_shared=False,
+            note=None,
+            ctx=self.ctx(),
         )
         self.referrals.append(referral_id)
 
@@ -187,7 +216,13 @@ class History:
         self.app.escalate_referral(self._referral(a), 1 + b % 4, "overdue", self.ctx())
 
     def _deliver(self, a: int, b: int) -> None:
-        self.app.deliver_referral(self._referral(a), uuid.uuid4(), "service", None, self.ctx())
+        self.app.deliver_referral(
+            referral_id=self._referral(a),
+            intervention_id=uuid.uuid4(),
+            kind="service",
+            description=None,
+            ctx=self.ctx(),
+        )
 
     def _verify(self, a: int, b: int) -> None:
         self.app.verify_referral(self._referral(a), None, self.ctx())
@@ -210,20 +245,38 @@ class History:
         skipped = [0, 0, 0, 1, 3][(b // 4) % 5] if outcome == "met_household" else None
         worker = self._worker(household_id, b)
         self.app.record_visit(
-            household_id, uuid.uuid4(), worker, outcome, skipped, None, self.ctx()
+            household_id=household_id,
+            visit_id=uuid.uuid4(),
+            field_worker_id=worker,
+            outcome=outcome,
+            days_skipped_meal_last_7=skipped,
+            note=None,
+            ctx=self.ctx(),
         )
 
     def _resolve(self, a: int, b: int) -> None:
         household_id = self._household(a)
         need_id = self._need(household_id, b)
         resolution, note = ("met", None) if b % 2 else ("no_longer_needed", "moved on")
-        self.app.resolve_need(household_id, need_id, resolution, note, self.ctx())
+        self.app.resolve_need(
+            household_id=household_id,
+            need_id=need_id,
+            resolution=resolution,
+            note=note,
+            ctx=self.ctx(),
+        )
 
     def _intervention(self, a: int, b: int) -> None:
         household_id = self._household(a)
         need_id = self._need(household_id, b)
         self.app.record_intervention(
-            household_id, uuid.uuid4(), need_id, "food_parcel", "DSD", None, self.ctx()
+            household_id=household_id,
+            intervention_id=uuid.uuid4(),
+            need_id=need_id,
+            kind="food_parcel",
+            provider="DSD",
+            description=None,
+            ctx=self.ctx(),
         )
 
     def _move(self, a: int, b: int) -> None:
@@ -235,7 +288,13 @@ class History:
         household_id = self._household(a)
         worker = self._worker(household_id, b)
         self.app.record_visit(
-            household_id, uuid.uuid4(), worker, "met_household", 0, None, self.ctx()
+            household_id=household_id,
+            visit_id=uuid.uuid4(),
+            field_worker_id=worker,
+            outcome="met_household",
+            days_skipped_meal_last_7=0,
+            note=None,
+            ctx=self.ctx(),
         )
         self.now += timedelta(days=1)
         self.app.graduate_household(household_id, None, self.ctx())
@@ -251,7 +310,12 @@ class History:
         member_id = uuid.uuid4()
         department = DEPARTMENTS[b % len(DEPARTMENTS)]
         self.app.add_war_room_member(
-            war_room_id(ward), member_id, "Official", "department", department, self.ctx()
+            room_id=war_room_id(ward),
+            member_id=member_id,
+            name="Official",
+            seat="department",
+            department=department,
+            ctx=self.ctx(),
         )
         self.members[ward].append(str(member_id))
 
@@ -259,7 +323,14 @@ class History:
         ward = self.wards[a % len(self.wards)]
         members = self.members[ward]
         attendees = members[: 1 + b % len(members)]
-        self.app.hold_meeting(war_room_id(ward), uuid.uuid4(), attendees, [], None, self.ctx())
+        self.app.hold_meeting(
+            room_id=war_room_id(ward),
+            meeting_id=uuid.uuid4(),
+            attendee_member_ids=attendees,
+            households_discussed=[],
+            notes=None,
+            ctx=self.ctx(),
+        )
 
 
 steps = st.tuples(
@@ -290,6 +361,7 @@ def test_incremental_pages_equal_one_rebuild(
 ) -> None:
     name = f"prop_{uuid.uuid4().hex[:12]}"
     url = create_database(database_url, name)
+    migrate(url, "public")
     app = build_application(
         Settings(_env_file=None, database_url=url, data_dir=Path(tempfile.gettempdir())),  # type: ignore[call-arg]
         url,

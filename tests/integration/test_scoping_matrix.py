@@ -105,14 +105,19 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
     add_user(application, "someone", (Role.CONVENER,), (f"ward:{WARD_A}",))
     alert = application.raise_alert(
-        "EW-01",
-        "ew-01.v1",
-        f"referral:{referral_id}",
-        1,
-        {"referral_id": referral_id},
-        {"ward_id": WARD_A, "municipality": "KZN225", "district": "DC22", "department": "DSD"},
-        None,
-        CommandContext(actor="system:test", occurred_at=datetime.now(UTC)),
+        rule="EW-01",
+        rule_version="ew-01.v1",
+        subject=f"referral:{referral_id}",
+        level=1,
+        evidence={"referral_id": referral_id},
+        scope={
+            "ward_id": WARD_A,
+            "municipality": "KZN225",
+            "district": "DC22",
+            "department": "DSD",
+        },
+        since=None,
+        ctx=CommandContext(actor="system:test", occurred_at=datetime.now(UTC)),
     )
     project(application)  # the alert is read from its view
     return World(

@@ -20,8 +20,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from domain.application import replay
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.escalation import TOP_LEVEL
 from domain.households.model import Household
-from domain.referrals.model import MAX_ESCALATION_LEVEL, Referral
+from domain.referrals.model import Referral
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, HouseholdStatus, ReferralStatus
 
 S = ReferralStatus
@@ -117,6 +118,7 @@ class ReferralMachine(AggregateMachine):
             note=None,
             occurred_at=self.now,
             actor=ACTOR,
+            consent_override_reason=None,
         )
         self.history.extend(self.referral.collect_events())
         self.highest_level = 0
@@ -152,16 +154,20 @@ class ReferralMachine(AggregateMachine):
         self.run(
             allowed,
             lambda: self.referral.reassign(
-                to, "moved desk", ack_by, deliver_by, "standards-v1", self.tick(), ACTOR
+                to_department=to,
+                reason="moved desk",
+                ack_by=ack_by,
+                deliver_by=deliver_by,
+                standard_version="standards-v1",
+                occurred_at=self.tick(),
+                actor=ACTOR,
             ),
         )
 
-    @rule(level=st.integers(min_value=-1, max_value=MAX_ESCALATION_LEVEL + 2))
+    @rule(level=st.integers(min_value=-1, max_value=TOP_LEVEL + 2))
     def escalate(self, level: int) -> None:
         allowed = (
-            self.live(*LIVE)
-            and 1 <= level <= MAX_ESCALATION_LEVEL
-            and level > self.referral.escalation_level
+            self.live(*LIVE) and 1 <= level <= TOP_LEVEL and level > self.referral.escalation_level
         )
         self.run(allowed, lambda: self.referral.escalate(level, "overdue", self.tick(), ACTOR))
 
@@ -169,7 +175,13 @@ class ReferralMachine(AggregateMachine):
     def deliver(self) -> None:
         self.run(
             self.live(S.ACKNOWLEDGED),
-            lambda: self.referral.deliver(str(uuid4()), "service", None, self.tick(), ACTOR),
+            lambda: self.referral.deliver(
+                intervention_id=str(uuid4()),
+                kind="service",
+                description=None,
+                occurred_at=self.tick(),
+                actor=ACTOR,
+            ),
         )
 
     @rule()
@@ -216,7 +228,7 @@ class ReferralMachine(AggregateMachine):
     @invariant()
     def escalation_only_goes_up_within_the_ladder(self) -> None:
         level = self.referral.escalation_level
-        assert self.highest_level <= level <= MAX_ESCALATION_LEVEL
+        assert self.highest_level <= level <= TOP_LEVEL
         self.highest_level = level
 
     @invariant()
@@ -320,7 +332,11 @@ class HouseholdMachine(AggregateMachine):
     def submit_profile(self) -> None:
         self.run(
             lambda: self.household.submit_profile(
-                {"members": []}, None, dict(RISK), self.tick(), ACTOR
+                profile={"members": []},
+                field_worker_id=None,
+                risk=dict(RISK),
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 
@@ -328,7 +344,12 @@ class HouseholdMachine(AggregateMachine):
     def identify_need(self, need_id: str, severity: str) -> None:
         self.run(
             lambda: self.household.identify_need(
-                need_id, "water", severity, "MUNI", self.tick(), ACTOR
+                need_id=need_id,
+                category="water",
+                severity=severity,
+                department="MUNI",
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 
@@ -338,7 +359,15 @@ class HouseholdMachine(AggregateMachine):
         note=NOTES,
     )
     def resolve_need(self, need_id: str, resolution: str, note: str | None) -> None:
-        self.run(lambda: self.household.resolve_need(need_id, resolution, note, self.tick(), ACTOR))
+        self.run(
+            lambda: self.household.resolve_need(
+                need_id=need_id,
+                resolution=resolution,
+                note=note,
+                occurred_at=self.tick(),
+                actor=ACTOR,
+            )
+        )
 
     @rule(need_id=NEED_IDS, referral_id=REFERRAL_IDS)
     def refer_need(self, need_id: str, referral_id: str) -> None:
@@ -348,7 +377,11 @@ class HouseholdMachine(AggregateMachine):
     def end_need_referral(self, need_id: str, referral_id: str) -> None:
         self.run(
             lambda: self.household.end_need_referral(
-                need_id, referral_id, "rejected", self.tick(), ACTOR
+                need_id=need_id,
+                referral_id=referral_id,
+                outcome="rejected",
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 
@@ -356,7 +389,14 @@ class HouseholdMachine(AggregateMachine):
     def deliver_intervention(self, need_id: str | None, referral_id: str | None) -> None:
         self.run(
             lambda: self.household.deliver_intervention(
-                str(uuid4()), need_id, referral_id, "service", "MUNI", None, self.tick(), ACTOR
+                intervention_id=str(uuid4()),
+                need_id=need_id,
+                referral_id=referral_id,
+                kind="service",
+                provider="MUNI",
+                description=None,
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 
@@ -364,7 +404,13 @@ class HouseholdMachine(AggregateMachine):
     def record_visit(self, visit_id: str) -> None:
         self.run(
             lambda: self.household.record_visit(
-                visit_id, None, "met_household", 0, None, self.tick(), ACTOR
+                visit_id=visit_id,
+                field_worker_id=None,
+                outcome="met_household",
+                days_skipped_meal_last_7=0,
+                note=None,
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 
@@ -376,7 +422,12 @@ class HouseholdMachine(AggregateMachine):
     def graduate(self, unmet: list[str]) -> None:
         self.run(
             lambda: self.household.graduate(
-                "graduation-v1", {"unmet": len(unmet)}, unmet, None, self.tick(), ACTOR
+                policy_version="graduation-v1",
+                evidence={"unmet": len(unmet)},
+                unmet=unmet,
+                meeting_id=None,
+                occurred_at=self.tick(),
+                actor=ACTOR,
             )
         )
 

@@ -62,16 +62,44 @@ def test_acknowledged_once_and_resolution_needs_a_reason() -> None:
     with pytest.raises(RuleViolation, match="cannot be acknowledged"):
         alert.acknowledge(None, NOW, "convener")
     with pytest.raises(RuleViolation, match="needs a reason"):
-        alert.resolve(False, "  ", None, None, NOW, "convener")
-    alert.resolve(False, "phoned the department", None, None, NOW, "convener")
+        alert.resolve(
+            automatic=False,
+            reason="  ",
+            rule_version=None,
+            evidence=None,
+            occurred_at=NOW,
+            actor="convener",
+        )
+    alert.resolve(
+        automatic=False,
+        reason="phoned the department",
+        rule_version=None,
+        evidence=None,
+        occurred_at=NOW,
+        actor="convener",
+    )
     assert alert.status == AlertStatus.RESOLVED
     with pytest.raises(RuleViolation, match="already resolved"):
-        alert.resolve(True, "cleared", "ew01-v1", {}, NOW, "system:scheduler")
+        alert.resolve(
+            automatic=True,
+            reason="cleared",
+            rule_version="ew01-v1",
+            evidence={},
+            occurred_at=NOW,
+            actor="system:scheduler",
+        )
 
 
 def test_a_person_s_resolution_stands_until_a_new_situation_begins() -> None:
     alert = raised()
-    alert.resolve(False, "handled offline", None, None, NOW, "convener")
+    alert.resolve(
+        automatic=False,
+        reason="handled offline",
+        rule_version=None,
+        evidence=None,
+        occurred_at=NOW,
+        actor="convener",
+    )
 
     assert not alert.may_reopen(NOW - timedelta(days=5))
     assert alert.may_reopen(NOW + timedelta(days=1))
@@ -79,11 +107,38 @@ def test_a_person_s_resolution_stands_until_a_new_situation_begins() -> None:
 
 def test_raising_twice_changes_nothing_and_a_cleared_alert_reopens_as_a_new_episode() -> None:
     app = Sukuma()
-    first = app.raise_alert("EW-06", "ew06-v1", "h1", 1, {}, SCOPE, NOW, ctx())
-    again = app.raise_alert("EW-06", "ew06-v1", "h1", 1, {}, SCOPE, NOW, ctx())
+    first = app.raise_alert(
+        rule="EW-06",
+        rule_version="ew06-v1",
+        subject="h1",
+        level=1,
+        evidence={},
+        scope=SCOPE,
+        since=NOW,
+        ctx=ctx(),
+    )
+    again = app.raise_alert(
+        rule="EW-06",
+        rule_version="ew06-v1",
+        subject="h1",
+        level=1,
+        evidence={},
+        scope=SCOPE,
+        since=NOW,
+        ctx=ctx(),
+    )
     app.clear_alert(first.id, "ew06-v1", {}, ctx(1))
     cleared_again = app.clear_alert(first.id, "ew06-v1", {}, ctx(1))
-    reopened = app.raise_alert("EW-06", "ew06-v1", "h1", 1, {"days": 31}, SCOPE, NOW, ctx(31))
+    reopened = app.raise_alert(
+        rule="EW-06",
+        rule_version="ew06-v1",
+        subject="h1",
+        level=1,
+        evidence={"days": 31},
+        scope=SCOPE,
+        since=NOW,
+        ctx=ctx(31),
+    )
 
     alert = app.get(Alert, first.id)
     assert again.version == first.version == 1
@@ -94,9 +149,22 @@ def test_raising_twice_changes_nothing_and_a_cleared_alert_reopens_as_a_new_epis
 
 def test_escalating_from_a_stale_level_changes_nothing() -> None:
     app = Sukuma()
-    written = app.raise_alert("EW-02", "ew02-v1", "r9", 1, {}, SCOPE, NOW, ctx())
-    app.escalate_alert(written.id, 1, 2, "3 days unacknowledged", ctx(3))
-    stale = app.escalate_alert(written.id, 1, 2, "3 days unacknowledged", ctx(3))
+    written = app.raise_alert(
+        rule="EW-02",
+        rule_version="ew02-v1",
+        subject="r9",
+        level=1,
+        evidence={},
+        scope=SCOPE,
+        since=NOW,
+        ctx=ctx(),
+    )
+    app.escalate_alert(
+        aid=written.id, from_level=1, to_level=2, reason="3 days unacknowledged", ctx=ctx(3)
+    )
+    stale = app.escalate_alert(
+        aid=written.id, from_level=1, to_level=2, reason="3 days unacknowledged", ctx=ctx(3)
+    )
 
     assert stale.version == 2
     assert app.get(Alert, written.id).level == 2

@@ -52,7 +52,15 @@ def last_position(app: Sukuma) -> int | None:
 
 def registered(app: Sukuma) -> UUID:
     household_id = uuid4()
-    app.register_household(household_id, WARD, "formal", "KwaMpumuza", None, None, ctx())
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village="KwaMpumuza",
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
     return household_id
 
 
@@ -68,7 +76,15 @@ def profiled_hungry(app: Sukuma) -> tuple[UUID, str]:
 def referred(app: Sukuma) -> tuple[UUID, str, UUID]:
     household_id, need_id = profiled_hungry(app)
     referral_id = uuid4()
-    app.make_referral(referral_id, household_id, need_id, "DSD", False, None, ctx(1))
+    app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(1),
+    )
     return household_id, need_id, referral_id
 
 
@@ -78,7 +94,15 @@ def referred(app: Sukuma) -> tuple[UUID, str, UUID]:
 def test_registering_a_household_stores_it_in_its_ward(app: Sukuma) -> None:
     household_id = uuid4()
 
-    written = app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    written = app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
 
     household = app.get(Household, household_id)
     assert (written.id, written.version) == (household_id, 1)
@@ -121,7 +145,9 @@ def test_a_profile_without_problems_derives_no_needs(app: Sukuma) -> None:
 
 def test_a_deactivated_field_worker_cannot_submit_a_profile(app: Sukuma) -> None:
     worker_id = uuid4()
-    app.register_field_worker(worker_id, "Nomvula", "ccg", None, None, ctx())
+    app.register_field_worker(
+        worker_id=worker_id, name="Nomvula", cadre="ccg", employer=None, phone=None, ctx=ctx()
+    )
     app.assign_field_worker(worker_id, WARD, ctx())
     app.deactivate_field_worker(worker_id, "resigned", ctx(1))
     household_id = registered(app)
@@ -140,7 +166,15 @@ def test_a_referral_gets_its_due_dates_from_the_service_standard(app: Sukuma) ->
     household_id, need_id = profiled_hungry(app)
     referral_id = uuid4()
 
-    app.make_referral(referral_id, household_id, need_id, "DSD", False, "parcels", ctx(1))
+    app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=False,
+        note="parcels",
+        ctx=ctx(1),
+    )
 
     referral = app.get(Referral, referral_id)
     standard = service_standard("DSD", "food_security")
@@ -161,7 +195,15 @@ def test_a_need_with_an_open_referral_cannot_be_referred_again(app: Sukuma) -> N
     position = last_position(app)
 
     with pytest.raises(RuleViolation) as refused:
-        app.make_referral(uuid4(), household_id, need_id, "SASSA", False, None, ctx(2))
+        app.make_referral(
+            referral_id=uuid4(),
+            household_id=household_id,
+            need_id=need_id,
+            department_code="SASSA",
+            personal_data_shared=False,
+            note=None,
+            ctx=ctx(2),
+        )
 
     assert refused.value.rule == "one-open-referral-per-need"
     assert last_position(app) == position
@@ -171,7 +213,13 @@ def test_the_full_referral_lifecycle_resolves_the_need_at_close(app: Sukuma) -> 
     household_id, need_id, referral_id = referred(app)
 
     app.acknowledge_referral(referral_id, None, ctx(2))
-    app.deliver_referral(referral_id, uuid4(), "food_parcel", None, ctx(3))
+    app.deliver_referral(
+        referral_id=referral_id,
+        intervention_id=uuid4(),
+        kind="food_parcel",
+        description=None,
+        ctx=ctx(3),
+    )
     app.verify_referral(referral_id, "received", ctx(4))
     assert app.get(Household, household_id).need(need_id).is_open
     app.close_referral(referral_id, "done", ctx(5))
@@ -189,7 +237,13 @@ def test_delivering_a_referral_records_the_household_intervention(app: Sukuma) -
     app.acknowledge_referral(referral_id, None, ctx(2))
     intervention_id = uuid4()
 
-    app.deliver_referral(referral_id, intervention_id, "food_parcel", "one parcel", ctx(3))
+    app.deliver_referral(
+        referral_id=referral_id,
+        intervention_id=intervention_id,
+        kind="food_parcel",
+        description="one parcel",
+        ctx=ctx(3),
+    )
 
     household = app.get(Household, household_id)
     [intervention] = household.interventions
@@ -205,7 +259,13 @@ def test_delivery_before_acknowledgement_changes_neither_aggregate(app: Sukuma) 
     position = last_position(app)
 
     with pytest.raises(RuleViolation) as refused:
-        app.deliver_referral(referral_id, uuid4(), "food_parcel", None, ctx(2))
+        app.deliver_referral(
+            referral_id=referral_id,
+            intervention_id=uuid4(),
+            kind="food_parcel",
+            description=None,
+            ctx=ctx(2),
+        )
 
     assert refused.value.rule == "referral-lifecycle"
     assert last_position(app) == position
@@ -221,7 +281,15 @@ def test_rejection_releases_the_need_for_a_new_referral(app: Sukuma) -> None:
     need = app.get(Household, household_id).need(need_id)
     assert need.is_open and need.open_referral_id is None
     second = uuid4()
-    app.make_referral(second, household_id, need_id, "SASSA", False, None, ctx(3))
+    app.make_referral(
+        referral_id=second,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="SASSA",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(3),
+    )
     assert app.get(Household, household_id).need(need_id).open_referral_id == str(second)
 
 
@@ -241,10 +309,26 @@ def test_escalation_keeps_the_due_dates(app: Sukuma) -> None:
 
 def test_registering_again_with_the_same_content_appends_nothing(app: Sukuma) -> None:
     household_id = uuid4()
-    first = app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    first = app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
     position = last_position(app)
 
-    again = app.register_household(household_id, WARD, "formal", None, None, None, ctx(1))
+    again = app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(1),
+    )
 
     assert (again.id, again.version) == (first.id, first.version)
     assert last_position(app) == position
@@ -252,11 +336,27 @@ def test_registering_again_with_the_same_content_appends_nothing(app: Sukuma) ->
 
 def test_registering_an_existing_id_with_other_content_is_refused(app: Sukuma) -> None:
     household_id = uuid4()
-    app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
     position = last_position(app)
 
     with pytest.raises(AlreadyExists):
-        app.register_household(household_id, OTHER_WARD, "formal", None, None, None, ctx())
+        app.register_household(
+            household_id=household_id,
+            ward_id=OTHER_WARD,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx(),
+        )
 
     assert last_position(app) == position
 
@@ -264,15 +364,39 @@ def test_registering_an_existing_id_with_other_content_is_refused(app: Sukuma) -
 def test_a_retried_referral_returns_the_same_result_and_appends_nothing(app: Sukuma) -> None:
     household_id, need_id = profiled_hungry(app)
     referral_id = uuid4()
-    first = app.make_referral(referral_id, household_id, need_id, "DSD", False, None, ctx(1))
+    first = app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(1),
+    )
     position = last_position(app)
 
-    again = app.make_referral(referral_id, household_id, need_id, "DSD", False, None, ctx(1))
+    again = app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(1),
+    )
 
     assert (again.id, again.version) == (first.id, first.version)
     assert last_position(app) == position
     with pytest.raises(AlreadyExists):
-        app.make_referral(referral_id, household_id, need_id, "SASSA", False, None, ctx(1))
+        app.make_referral(
+            referral_id=referral_id,
+            household_id=household_id,
+            need_id=need_id,
+            department_code="SASSA",
+            personal_data_shared=False,
+            note=None,
+            ctx=ctx(1),
+        )
     assert last_position(app) == position
 
 
@@ -280,7 +404,14 @@ def test_an_id_of_another_aggregate_type_is_refused(app: Sukuma) -> None:
     household_id = registered(app)
 
     with pytest.raises(AlreadyExists):
-        app.register_field_worker(household_id, "Nomvula", "ccg", None, None, ctx())
+        app.register_field_worker(
+            worker_id=household_id,
+            name="Nomvula",
+            cadre="ccg",
+            employer=None,
+            phone=None,
+            ctx=ctx(),
+        )
     with pytest.raises(NotFoundError):
         app.get(Referral, household_id)
 

@@ -29,7 +29,7 @@ PROJECTORS = {f"projector-{name.replace('_', '-')}": name for name in PROJECTION
 
 
 def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "api", "proxy", "scheduler", *PROJECTORS}
+    assert set(services) == {"db", "migrate", "api", "proxy", "scheduler", *PROJECTORS}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -46,6 +46,7 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
 @pytest.mark.parametrize(
     ("service", "command"),
     [
+        ("migrate", ["sukuma", "migrate"]),
         ("api", ["sukuma", "serve", "--no-projector", "--no-scheduler", "--host", "0.0.0.0"]),
         *[
             (service, ["sukuma", "project", "--projection", name])
@@ -62,6 +63,16 @@ def test_each_role_runs_its_own_sukuma_command(
     assert config["build"] == "."
     assert config["environment"]["SUKUMA_DATABASE_URL"] == DATABASE_URL
     assert config["depends_on"]["db"] == {"condition": "service_healthy"}
+
+
+def test_the_schema_is_migrated_once_before_any_other_role_starts(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert services["migrate"]["restart"] == "no"
+    for role in ("api", "scheduler", *PROJECTORS):
+        assert services[role]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
 
 
 def test_every_service_command_is_a_real_cli_command(services: dict[str, dict[str, Any]]) -> None:
@@ -82,7 +93,7 @@ def test_each_projection_has_its_own_projector_after_a_healthy_api(
     """One process per read model: catch-up is not bound to one interpreter."""
     for service in PROJECTORS:
         assert services[service]["depends_on"]["api"] == {"condition": "service_healthy"}
-    assert "project" not in services  # no projector of every read model beside them
+    assert "projector" not in services  # no projector of every read model beside them
 
 
 def test_two_api_replicas_checked_on_healthz_and_reached_only_through_the_proxy(

@@ -51,7 +51,13 @@ def registered() -> Household:
 
 def profiled() -> Household:
     household = registered()
-    household.submit_profile({"members": []}, None, dict(RISK), at(1), ACTOR)
+    household.submit_profile(
+        profile={"members": []},
+        field_worker_id=None,
+        risk=dict(RISK),
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
     household.collect_events()
     return household
 
@@ -59,14 +65,28 @@ def profiled() -> Household:
 def with_need(
     household: Household, need_id: str = "need-1", severity: str = "high", category: str = "water"
 ) -> Household:
-    household.identify_need(need_id, category, severity, "MUNI", at(2), ACTOR)
+    household.identify_need(
+        need_id=need_id,
+        category=category,
+        severity=severity,
+        department="MUNI",
+        occurred_at=at(2),
+        actor=ACTOR,
+    )
     household.collect_events()
     return household
 
 
 def with_intervention(household: Household, need_id: str = "need-1") -> Household:
     household.deliver_intervention(
-        f"iv-{need_id}", need_id, None, "service", "MUNI", None, at(3), ACTOR
+        intervention_id=f"iv-{need_id}",
+        need_id=need_id,
+        referral_id=None,
+        kind="service",
+        provider="MUNI",
+        description=None,
+        occurred_at=at(3),
+        actor=ACTOR,
     )
     household.collect_events()
     return household
@@ -76,7 +96,14 @@ def graduated(low_need: bool = False) -> Household:
     household = profiled()
     if low_need:
         with_need(household, "low-1", severity="low")
-    household.graduate(POLICY, {"as_of": "2025-06-10"}, [], None, at(10), ACTOR)
+    household.graduate(
+        policy_version=POLICY,
+        evidence={"as_of": "2025-06-10"},
+        unmet=[],
+        meeting_id=None,
+        occurred_at=at(10),
+        actor=ACTOR,
+    )
     household.collect_events()
     return household
 
@@ -123,7 +150,13 @@ def test_registering_a_household_records_its_ward_and_who_registered_it() -> Non
 def test_submitting_a_profile_activates_the_household_and_scores_its_risk() -> None:
     household = registered()
 
-    household.submit_profile({"members": []}, "fw-1", dict(RISK), at(1), ACTOR)
+    household.submit_profile(
+        profile={"members": []},
+        field_worker_id="fw-1",
+        risk=dict(RISK),
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.ProfileSubmitted, Household.RiskScored]
     assert household.status == HouseholdStatus.ACTIVE
@@ -136,7 +169,13 @@ def test_submitting_a_profile_activates_the_household_and_scores_its_risk() -> N
 def test_a_second_profile_keeps_the_first_profile_date() -> None:
     household = profiled()
 
-    household.submit_profile({"members": []}, None, dict(RISK), at(30), ACTOR)
+    household.submit_profile(
+        profile={"members": []},
+        field_worker_id=None,
+        risk=dict(RISK),
+        occurred_at=at(30),
+        actor=ACTOR,
+    )
 
     assert household.profiles_submitted == 2
     assert household.first_profiled_on == at(1).date()
@@ -146,7 +185,13 @@ def test_a_second_profile_keeps_the_first_profile_date() -> None:
 def test_a_graduated_household_accepts_a_profile_and_stays_graduated() -> None:
     household = graduated()
 
-    household.submit_profile({"members": []}, None, dict(RISK), at(20), ACTOR)
+    household.submit_profile(
+        profile={"members": []},
+        field_worker_id=None,
+        risk=dict(RISK),
+        occurred_at=at(20),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.ProfileSubmitted, Household.RiskScored]
     assert household.status == HouseholdStatus.GRADUATED
@@ -158,7 +203,15 @@ def test_a_graduated_household_accepts_a_profile_and_stays_graduated() -> None:
 def test_identifying_a_need_opens_it() -> None:
     household = profiled()
 
-    household.identify_need("need-1", "water", "high", "MUNI", at(2), ACTOR, member_id="m-1")
+    household.identify_need(
+        need_id="need-1",
+        category="water",
+        severity="high",
+        department="MUNI",
+        occurred_at=at(2),
+        actor=ACTOR,
+        member_id="m-1",
+    )
 
     assert emitted(household) == [Household.NeedIdentified]
     need = household.need("need-1")
@@ -173,14 +226,28 @@ def test_a_need_id_cannot_be_identified_twice() -> None:
     assert_refused(
         household,
         "need-id-unique",
-        lambda: household.identify_need("need-1", "water", "low", "MUNI", at(4), ACTOR),
+        lambda: household.identify_need(
+            need_id="need-1",
+            category="water",
+            severity="low",
+            department="MUNI",
+            occurred_at=at(4),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_a_need_identified_on_a_graduated_household_reopens_it() -> None:
     household = graduated()
 
-    household.identify_need("need-9", "food_security", "high", "DSD", at(40), ACTOR)
+    household.identify_need(
+        need_id="need-9",
+        category="food_security",
+        severity="high",
+        department="DSD",
+        occurred_at=at(40),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.Reopened, Household.NeedIdentified]
     assert household.status == HouseholdStatus.ACTIVE
@@ -193,7 +260,14 @@ def test_a_duplicate_need_on_a_graduated_household_neither_reopens_nor_adds() ->
     assert_refused(
         household,
         "need-id-unique",
-        lambda: household.identify_need("low-1", "water", "high", "MUNI", at(40), ACTOR),
+        lambda: household.identify_need(
+            need_id="low-1",
+            category="water",
+            severity="high",
+            department="MUNI",
+            occurred_at=at(40),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -204,7 +278,13 @@ def test_an_unknown_need_is_refused_by_every_need_command() -> None:
     assert_refused(
         household,
         "need-exists",
-        lambda: household.resolve_need("nope", "no_longer_needed", "moved", at(3), ACTOR),
+        lambda: household.resolve_need(
+            need_id="nope",
+            resolution="no_longer_needed",
+            note="moved",
+            occurred_at=at(3),
+            actor=ACTOR,
+        ),
     )
     assert_refused(
         household, "need-exists", lambda: household.refer_need("nope", "ref-1", at(3), ACTOR)
@@ -212,13 +292,22 @@ def test_an_unknown_need_is_refused_by_every_need_command() -> None:
     assert_refused(
         household,
         "need-exists",
-        lambda: household.end_need_referral("nope", "ref-1", "closed", at(3), ACTOR),
+        lambda: household.end_need_referral(
+            need_id="nope", referral_id="ref-1", outcome="closed", occurred_at=at(3), actor=ACTOR
+        ),
     )
     assert_refused(
         household,
         "need-exists",
         lambda: household.deliver_intervention(
-            "iv-1", "nope", None, "service", "MUNI", None, at(3), ACTOR
+            intervention_id="iv-1",
+            need_id="nope",
+            referral_id=None,
+            kind="service",
+            provider="MUNI",
+            description=None,
+            occurred_at=at(3),
+            actor=ACTOR,
         ),
     )
 
@@ -226,7 +315,9 @@ def test_an_unknown_need_is_refused_by_every_need_command() -> None:
 def test_resolving_a_need_after_an_intervention_resolves_it() -> None:
     household = with_intervention(with_need(profiled()))
 
-    household.resolve_need("need-1", "met", None, at(5), ACTOR)
+    household.resolve_need(
+        need_id="need-1", resolution="met", note=None, occurred_at=at(5), actor=ACTOR
+    )
 
     assert emitted(household) == [Household.NeedResolved]
     assert household.need("need-1").status == NeedStatus.RESOLVED
@@ -239,14 +330,22 @@ def test_resolving_a_need_without_an_intervention_is_refused() -> None:
     assert_refused(
         household,
         "resolution-needs-intervention",
-        lambda: household.resolve_need("need-1", "met", "all good", at(5), ACTOR),
+        lambda: household.resolve_need(
+            need_id="need-1", resolution="met", note="all good", occurred_at=at(5), actor=ACTOR
+        ),
     )
 
 
 def test_a_need_no_longer_needed_resolves_with_a_note_and_no_intervention() -> None:
     household = with_need(profiled())
 
-    household.resolve_need("need-1", "no_longer_needed", "family moved in with kin", at(5), ACTOR)
+    household.resolve_need(
+        need_id="need-1",
+        resolution="no_longer_needed",
+        note="family moved in with kin",
+        occurred_at=at(5),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.NeedResolved]
     assert not household.need("need-1").is_open
@@ -259,19 +358,37 @@ def test_a_need_no_longer_needed_without_a_note_is_refused(note: str | None) -> 
     assert_refused(
         household,
         "resolution-reason",
-        lambda: household.resolve_need("need-1", "no_longer_needed", note, at(5), ACTOR),
+        lambda: household.resolve_need(
+            need_id="need-1",
+            resolution="no_longer_needed",
+            note=note,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_a_resolved_need_cannot_be_resolved_again() -> None:
     household = with_need(profiled())
-    household.resolve_need("need-1", "no_longer_needed", "moved", at(5), ACTOR)
+    household.resolve_need(
+        need_id="need-1",
+        resolution="no_longer_needed",
+        note="moved",
+        occurred_at=at(5),
+        actor=ACTOR,
+    )
     household.collect_events()
 
     assert_refused(
         household,
         "need-open",
-        lambda: household.resolve_need("need-1", "no_longer_needed", "again", at(6), ACTOR),
+        lambda: household.resolve_need(
+            need_id="need-1",
+            resolution="no_longer_needed",
+            note="again",
+            occurred_at=at(6),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -283,7 +400,13 @@ def test_a_referred_need_cannot_be_dropped_as_no_longer_needed() -> None:
     assert_refused(
         household,
         "resolution-open-referral",
-        lambda: household.resolve_need("need-1", "no_longer_needed", "moved", at(5), ACTOR),
+        lambda: household.resolve_need(
+            need_id="need-1",
+            resolution="no_longer_needed",
+            note="moved",
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -295,7 +418,9 @@ def test_a_referred_need_met_by_a_direct_intervention_cannot_strand_its_referral
     assert_refused(
         household,
         "resolution-open-referral",
-        lambda: household.resolve_need("need-1", "met", None, at(5), ACTOR),
+        lambda: household.resolve_need(
+            need_id="need-1", resolution="met", note=None, occurred_at=at(5), actor=ACTOR
+        ),
     )
 
 
@@ -305,7 +430,13 @@ def test_a_need_of_a_graduated_household_cannot_be_resolved() -> None:
     assert_refused(
         household,
         "graduated-household-is-closed",
-        lambda: household.resolve_need("low-1", "no_longer_needed", "moved", at(20), ACTOR),
+        lambda: household.resolve_need(
+            need_id="low-1",
+            resolution="no_longer_needed",
+            note="moved",
+            occurred_at=at(20),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -336,7 +467,13 @@ def test_a_need_has_at_most_one_open_referral() -> None:
 
 def test_a_resolved_need_cannot_be_referred() -> None:
     household = with_need(profiled())
-    household.resolve_need("need-1", "no_longer_needed", "moved", at(3), ACTOR)
+    household.resolve_need(
+        need_id="need-1",
+        resolution="no_longer_needed",
+        note="moved",
+        occurred_at=at(3),
+        actor=ACTOR,
+    )
     household.collect_events()
 
     assert_refused(
@@ -361,7 +498,9 @@ def test_ending_the_referral_releases_the_need_for_a_new_referral() -> None:
     household.refer_need("need-1", "ref-1", at(3), ACTOR)
     household.collect_events()
 
-    household.end_need_referral("need-1", "ref-1", "rejected", at(4), ACTOR)
+    household.end_need_referral(
+        need_id="need-1", referral_id="ref-1", outcome="rejected", occurred_at=at(4), actor=ACTOR
+    )
 
     assert emitted(household) == [Household.NeedReferralEnded]
     assert household.need("need-1").open_referral_id is None
@@ -376,7 +515,9 @@ def test_ending_a_referral_that_is_not_the_open_one_changes_nothing() -> None:
     household.collect_events()
     version = household.version
 
-    household.end_need_referral("need-1", "ref-1", "closed", at(4), ACTOR)
+    household.end_need_referral(
+        need_id="need-1", referral_id="ref-1", outcome="closed", occurred_at=at(4), actor=ACTOR
+    )
 
     assert household.collect_events() == []
     assert household.version == version
@@ -389,7 +530,15 @@ def test_ending_a_referral_that_is_not_the_open_one_changes_nothing() -> None:
 def test_recording_a_visit_keeps_its_date_and_meal_report() -> None:
     household = profiled()
 
-    household.record_visit("v-1", "fw-1", "met_household", 2, None, at(7), ACTOR)
+    household.record_visit(
+        visit_id="v-1",
+        field_worker_id="fw-1",
+        outcome="met_household",
+        days_skipped_meal_last_7=2,
+        note=None,
+        occurred_at=at(7),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.VisitRecorded]
     assert household.last_visit_on == at(7).date()
@@ -398,20 +547,44 @@ def test_recording_a_visit_keeps_its_date_and_meal_report() -> None:
 
 def test_a_visit_cannot_be_recorded_twice() -> None:
     household = profiled()
-    household.record_visit("v-1", "fw-1", "met_household", 0, None, at(7), ACTOR)
+    household.record_visit(
+        visit_id="v-1",
+        field_worker_id="fw-1",
+        outcome="met_household",
+        days_skipped_meal_last_7=0,
+        note=None,
+        occurred_at=at(7),
+        actor=ACTOR,
+    )
     household.collect_events()
 
     assert_refused(
         household,
         "visit-id-unique",
-        lambda: household.record_visit("v-1", "fw-1", "nobody_home", None, None, at(8), ACTOR),
+        lambda: household.record_visit(
+            visit_id="v-1",
+            field_worker_id="fw-1",
+            outcome="nobody_home",
+            days_skipped_meal_last_7=None,
+            note=None,
+            occurred_at=at(8),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_a_graduated_household_is_still_visited() -> None:
     household = graduated()
 
-    household.record_visit("v-1", "fw-1", "met_household", 0, None, at(20), ACTOR)
+    household.record_visit(
+        visit_id="v-1",
+        field_worker_id="fw-1",
+        outcome="met_household",
+        days_skipped_meal_last_7=0,
+        note=None,
+        occurred_at=at(20),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.VisitRecorded]
     assert household.status == HouseholdStatus.GRADUATED
@@ -424,7 +597,14 @@ def test_an_intervention_against_an_open_need_counts_for_that_need() -> None:
     household = with_need(profiled())
 
     household.deliver_intervention(
-        "iv-1", "need-1", None, "service", "MUNI", "tank installed", at(3), ACTOR
+        intervention_id="iv-1",
+        need_id="need-1",
+        referral_id=None,
+        kind="service",
+        provider="MUNI",
+        description="tank installed",
+        occurred_at=at(3),
+        actor=ACTOR,
     )
 
     assert emitted(household) == [Household.InterventionDelivered]
@@ -435,7 +615,16 @@ def test_an_intervention_against_an_open_need_counts_for_that_need() -> None:
 def test_an_intervention_may_name_only_a_referral() -> None:
     household = profiled()
 
-    household.deliver_intervention("iv-1", None, "ref-1", "service", "DSD", None, at(3), ACTOR)
+    household.deliver_intervention(
+        intervention_id="iv-1",
+        need_id=None,
+        referral_id="ref-1",
+        kind="service",
+        provider="DSD",
+        description=None,
+        occurred_at=at(3),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.InterventionDelivered]
     assert household.interventions[0].referral_id == "ref-1"
@@ -448,21 +637,41 @@ def test_an_intervention_naming_neither_need_nor_referral_is_refused() -> None:
         household,
         "intervention-target",
         lambda: household.deliver_intervention(
-            "iv-1", None, None, "service", "DSD", None, at(3), ACTOR
+            intervention_id="iv-1",
+            need_id=None,
+            referral_id=None,
+            kind="service",
+            provider="DSD",
+            description=None,
+            occurred_at=at(3),
+            actor=ACTOR,
         ),
     )
 
 
 def test_an_intervention_against_a_resolved_need_is_refused() -> None:
     household = with_need(profiled())
-    household.resolve_need("need-1", "no_longer_needed", "moved", at(3), ACTOR)
+    household.resolve_need(
+        need_id="need-1",
+        resolution="no_longer_needed",
+        note="moved",
+        occurred_at=at(3),
+        actor=ACTOR,
+    )
     household.collect_events()
 
     assert_refused(
         household,
         "intervention-needs-open-need",
         lambda: household.deliver_intervention(
-            "iv-1", "need-1", None, "service", "MUNI", None, at(4), ACTOR
+            intervention_id="iv-1",
+            need_id="need-1",
+            referral_id=None,
+            kind="service",
+            provider="MUNI",
+            description=None,
+            occurred_at=at(4),
+            actor=ACTOR,
         ),
     )
 
@@ -474,7 +683,14 @@ def test_an_intervention_id_cannot_be_recorded_twice() -> None:
         household,
         "intervention-id-unique",
         lambda: household.deliver_intervention(
-            "iv-need-1", "need-1", None, "service", "MUNI", None, at(4), ACTOR
+            intervention_id="iv-need-1",
+            need_id="need-1",
+            referral_id=None,
+            kind="service",
+            provider="MUNI",
+            description=None,
+            occurred_at=at(4),
+            actor=ACTOR,
         ),
     )
 
@@ -486,7 +702,14 @@ def test_an_intervention_on_a_graduated_household_is_refused() -> None:
         household,
         "graduated-household-is-closed",
         lambda: household.deliver_intervention(
-            "iv-1", "low-1", None, "service", "MUNI", None, at(20), ACTOR
+            intervention_id="iv-1",
+            need_id="low-1",
+            referral_id=None,
+            kind="service",
+            provider="MUNI",
+            description=None,
+            occurred_at=at(20),
+            actor=ACTOR,
         ),
     )
 
@@ -529,7 +752,14 @@ def test_a_graduated_household_cannot_move() -> None:
 def test_graduation_records_the_policy_version_and_date() -> None:
     household = with_need(profiled(), "low-1", severity="low")
 
-    household.graduate(POLICY, {"as_of": "2025-06-10"}, [], "meeting-1", at(10), ACTOR)
+    household.graduate(
+        policy_version=POLICY,
+        evidence={"as_of": "2025-06-10"},
+        unmet=[],
+        meeting_id="meeting-1",
+        occurred_at=at(10),
+        actor=ACTOR,
+    )
 
     events: list[Any] = list(household.collect_events())
     assert [type(e) for e in events] == [Household.Graduated]
@@ -546,16 +776,32 @@ def test_graduation_is_refused_while_a_high_or_critical_need_is_open(severity: s
     assert_refused(
         household,
         "graduation-open-high-needs",
-        lambda: household.graduate(POLICY, {}, [], None, at(10), ACTOR),
+        lambda: household.graduate(
+            policy_version=POLICY,
+            evidence={},
+            unmet=[],
+            meeting_id=None,
+            occurred_at=at(10),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_a_resolved_high_need_does_not_block_graduation() -> None:
     household = with_intervention(with_need(profiled(), severity="critical"))
-    household.resolve_need("need-1", "met", None, at(5), ACTOR)
+    household.resolve_need(
+        need_id="need-1", resolution="met", note=None, occurred_at=at(5), actor=ACTOR
+    )
     household.collect_events()
 
-    household.graduate(POLICY, {}, [], None, at(10), ACTOR)
+    household.graduate(
+        policy_version=POLICY,
+        evidence={},
+        unmet=[],
+        meeting_id=None,
+        occurred_at=at(10),
+        actor=ACTOR,
+    )
 
     assert emitted(household) == [Household.Graduated]
 
@@ -568,7 +814,14 @@ def test_graduation_is_refused_while_a_need_has_an_open_referral() -> None:
     assert_refused(
         household,
         "graduation-open-referrals",
-        lambda: household.graduate(POLICY, {}, [], None, at(10), ACTOR),
+        lambda: household.graduate(
+            policy_version=POLICY,
+            evidence={},
+            unmet=[],
+            meeting_id=None,
+            occurred_at=at(10),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -578,7 +831,14 @@ def test_graduation_is_refused_with_unmet_policy_criteria() -> None:
     assert_refused(
         household,
         "graduation-policy",
-        lambda: household.graduate(POLICY, {}, ["time_in_programme: 9 days"], None, at(10), ACTOR),
+        lambda: household.graduate(
+            policy_version=POLICY,
+            evidence={},
+            unmet=["time_in_programme: 9 days"],
+            meeting_id=None,
+            occurred_at=at(10),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -588,7 +848,14 @@ def test_an_unprofiled_household_cannot_graduate() -> None:
     assert_refused(
         household,
         "graduation-needs-profile",
-        lambda: household.graduate(POLICY, {}, [], None, at(10), ACTOR),
+        lambda: household.graduate(
+            policy_version=POLICY,
+            evidence={},
+            unmet=[],
+            meeting_id=None,
+            occurred_at=at(10),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -598,7 +865,14 @@ def test_a_graduated_household_cannot_graduate_again() -> None:
     assert_refused(
         household,
         "graduated-household-is-closed",
-        lambda: household.graduate(POLICY, {}, [], None, at(20), ACTOR),
+        lambda: household.graduate(
+            policy_version=POLICY,
+            evidence={},
+            unmet=[],
+            meeting_id=None,
+            occurred_at=at(20),
+            actor=ACTOR,
+        ),
     )
 
 

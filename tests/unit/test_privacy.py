@@ -39,7 +39,15 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
 def profiled(app: Sukuma, **overrides: object) -> tuple[UUID, str]:
     """A household with one open need, profiled with the given consent section."""
     household_id = uuid4()
-    app.register_household(household_id, WARD, "formal", "KwaMpumuza", None, None, ctx())
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village="KwaMpumuza",
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
     profile = make_profile(food_security=HUNGRY, **overrides)
     app.submit_profile(household_id, dict(profile), None, ctx())
     need_id = next(iter(app.get(Household, household_id).needs))
@@ -48,7 +56,16 @@ def profiled(app: Sukuma, **overrides: object) -> tuple[UUID, str]:
 
 def refer(app: Sukuma, household_id: UUID, need_id: str, override: str | None = None) -> UUID:
     referral_id = uuid4()
-    app.make_referral(referral_id, household_id, need_id, "DSD", True, None, ctx(), override)
+    app.make_referral(
+        referral_id=referral_id,
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=True,
+        note=None,
+        ctx=ctx(),
+        consent_override_reason=override,
+    )
     return referral_id
 
 
@@ -66,7 +83,15 @@ def test_sharing_personal_data_without_consent_is_refused(app: Sukuma) -> None:
 
 def test_a_referral_without_personal_data_needs_no_consent(app: Sukuma) -> None:
     household_id, need_id = profiled(app, **NO_CONSENT)
-    app.make_referral(uuid4(), household_id, need_id, "DSD", False, None, ctx())
+    app.make_referral(
+        referral_id=uuid4(),
+        household_id=household_id,
+        need_id=need_id,
+        department_code="DSD",
+        personal_data_shared=False,
+        note=None,
+        ctx=ctx(),
+    )
 
 
 def test_an_override_reason_is_kept_on_the_referral(app: Sukuma) -> None:
@@ -79,12 +104,16 @@ def test_an_override_reason_is_kept_on_the_referral(app: Sukuma) -> None:
 
 def test_consent_given_then_withdrawn_gates_sharing(app: Sukuma) -> None:
     household_id, need_id = profiled(app, **NO_CONSENT)
-    app.give_consent(household_id, "self", "consent", None, ctx())
+    app.give_consent(
+        household_id=household_id, given_by="self", basis="consent", note=None, ctx=ctx()
+    )
     app.withdraw_consent(household_id, "no longer wants contact", ctx())
     assert app.get(Household, household_id).consent == "withdrawn"
     with pytest.raises(RuleViolation, match="consent"):
         refer(app, household_id, need_id)
-    app.give_consent(household_id, "self", "consent", None, ctx())
+    app.give_consent(
+        household_id=household_id, given_by="self", basis="consent", note=None, ctx=ctx()
+    )
     refer(app, household_id, need_id)
 
 
@@ -121,10 +150,26 @@ def test_erasure_happens_once_and_forbids_sharing(app: Sukuma) -> None:
 
 def test_an_erased_household_can_still_graduate(app: Sukuma) -> None:
     household_id = uuid4()
-    app.register_household(household_id, WARD, "formal", None, None, None, ctx())
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
     app.submit_profile(household_id, dict(make_profile()), None, ctx())
     app.erase_personal_data(household_id, "data subject request", ctx())
     later = CommandContext(actor="tester", occurred_at=T0 + timedelta(days=200))
-    app.record_visit(household_id, uuid4(), None, "met_household", None, None, later)
+    app.record_visit(
+        household_id=household_id,
+        visit_id=uuid4(),
+        field_worker_id=None,
+        outcome="met_household",
+        days_skipped_meal_last_7=None,
+        note=None,
+        ctx=later,
+    )
     app.graduate_household(household_id, None, later)
     assert app.get(Household, household_id).status == "graduated"

@@ -11,7 +11,8 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import RuleViolation
-from domain.referrals.model import MAX_ESCALATION_LEVEL, Referral
+from domain.escalation import TOP_LEVEL
+from domain.referrals.model import Referral
 from domain.vocabulary import ReferralStatus
 
 S = ReferralStatus
@@ -44,6 +45,7 @@ def made() -> Referral:
         note=None,
         occurred_at=T0,
         actor=ACTOR,
+        consent_override_reason=None,
     )
     referral.collect_events()
     return referral
@@ -55,21 +57,45 @@ PATHS: dict[str, list[Callable[[Referral], None]]] = {
     S.ACKNOWLEDGED: [lambda r: r.acknowledge(None, at(1), ACTOR)],
     S.SERVICE_DELIVERED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
     ],
     S.VERIFIED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.verify(None, at(6), ACTOR),
     ],
     S.DISPUTED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.dispute("no grant paid", at(6), ACTOR),
     ],
     S.CLOSED: [
         lambda r: r.acknowledge(None, at(1), ACTOR),
-        lambda r: r.deliver("iv-1", "grant_approved", None, at(5), ACTOR),
+        lambda r: r.deliver(
+            intervention_id="iv-1",
+            kind="grant_approved",
+            description=None,
+            occurred_at=at(5),
+            actor=ACTOR,
+        ),
         lambda r: r.verify(None, at(6), ACTOR),
         lambda r: r.close(None, at(7), ACTOR),
     ],
@@ -108,10 +134,18 @@ COMMANDS: dict[str, Callable[[Referral], None]] = {
     "acknowledge": lambda r: r.acknowledge(None, at(20), ACTOR),
     "reject": lambda r: r.reject("duplicate", None, at(20), ACTOR),
     "reassign": lambda r: r.reassign(
-        "DSD", "wrong office", date(2025, 7, 1), date(2025, 8, 1), "standards-v1", at(20), ACTOR
+        to_department="DSD",
+        reason="wrong office",
+        ack_by=date(2025, 7, 1),
+        deliver_by=date(2025, 8, 1),
+        standard_version="standards-v1",
+        occurred_at=at(20),
+        actor=ACTOR,
     ),
     "escalate": lambda r: r.escalate(1, "overdue", at(20), ACTOR),
-    "deliver": lambda r: r.deliver("iv-9", "service", None, at(20), ACTOR),
+    "deliver": lambda r: r.deliver(
+        intervention_id="iv-9", kind="service", description=None, occurred_at=at(20), actor=ACTOR
+    ),
     "verify": lambda r: r.verify(None, at(20), ACTOR),
     "dispute": lambda r: r.dispute("nothing came", at(20), ACTOR),
     "reopen": lambda r: r.reopen("dispute upheld", at(20), ACTOR),
@@ -140,6 +174,7 @@ def test_a_referral_is_made_with_due_dates_fixed_and_no_escalation() -> None:
         note="birth certificate",
         occurred_at=T0,
         actor=ACTOR,
+        consent_override_reason=None,
     )
 
     assert emitted(referral) == [Referral.Made]
@@ -156,7 +191,13 @@ def test_the_full_lifecycle_runs_made_to_closed() -> None:
     referral = made()
 
     referral.acknowledge("received", at(1), ACTOR)
-    referral.deliver("iv-1", "grant_approved", "CSG approved", at(5), ACTOR)
+    referral.deliver(
+        intervention_id="iv-1",
+        kind="grant_approved",
+        description="CSG approved",
+        occurred_at=at(5),
+        actor=ACTOR,
+    )
     referral.verify("mother confirms", at(6), ACTOR)
     referral.close(None, at(7), ACTOR)
 
@@ -265,13 +306,13 @@ def test_reassigning_restarts_the_due_dates_and_keeps_the_reason(status: str) ->
     referral = referral_in(status)
 
     referral.reassign(
-        "DSD",
-        "SASSA office closed",
-        date(2025, 6, 20),
-        date(2025, 7, 20),
-        "standards-v2",
-        at(3),
-        ACTOR,
+        to_department="DSD",
+        reason="SASSA office closed",
+        ack_by=date(2025, 6, 20),
+        deliver_by=date(2025, 7, 20),
+        standard_version="standards-v2",
+        occurred_at=at(3),
+        actor=ACTOR,
     )
 
     events: list[Any] = list(referral.collect_events())
@@ -291,7 +332,13 @@ def test_reassigning_to_the_same_department_is_refused() -> None:
         referral,
         "reassign-to-other-department",
         lambda: referral.reassign(
-            "SASSA", "again", date(2025, 7, 1), date(2025, 8, 1), "standards-v1", at(3), ACTOR
+            to_department="SASSA",
+            reason="again",
+            ack_by=date(2025, 7, 1),
+            deliver_by=date(2025, 8, 1),
+            standard_version="standards-v1",
+            occurred_at=at(3),
+            actor=ACTOR,
         ),
     )
 
@@ -309,13 +356,13 @@ def test_a_served_referral_cannot_be_reassigned(status: str) -> None:
 def test_escalation_goes_up_the_ladder_without_touching_due_dates() -> None:
     referral = made()
 
-    for level in range(1, MAX_ESCALATION_LEVEL + 1):
+    for level in range(1, TOP_LEVEL + 1):
         referral.escalate(level, f"overdue at level {level - 1}", at(level), ACTOR)
 
     events: list[Any] = list(referral.collect_events())
     assert [type(e) for e in events] == [Referral.Escalated] * 4
     assert [(e.from_level, e.to_level) for e in events] == [(0, 1), (1, 2), (2, 3), (3, 4)]
-    assert referral.escalation_level == MAX_ESCALATION_LEVEL == 4
+    assert referral.escalation_level == TOP_LEVEL == 4
     assert (referral.ack_by, referral.deliver_by) == (ACK_BY, DELIVER_BY)
     assert referral.status == S.MADE
 
@@ -329,7 +376,7 @@ def test_escalation_may_skip_levels() -> None:
     assert referral.escalation_level == 3
 
 
-@pytest.mark.parametrize("level", [-1, 0, MAX_ESCALATION_LEVEL + 1, 10])
+@pytest.mark.parametrize("level", [-1, 0, TOP_LEVEL + 1, 10])
 def test_escalation_outside_levels_one_to_four_is_refused(level: int) -> None:
     referral = made()
 
@@ -392,7 +439,13 @@ def test_reopening_a_disputed_referral_returns_it_to_the_department() -> None:
     assert emitted(referral) == [Referral.Reopened]
     assert referral.status == S.ACKNOWLEDGED
     assert referral.delivered_at is None and referral.intervention_id is None
-    referral.deliver("iv-2", "grant_approved", None, at(9), ACTOR)
+    referral.deliver(
+        intervention_id="iv-2",
+        kind="grant_approved",
+        description=None,
+        occurred_at=at(9),
+        actor=ACTOR,
+    )
     assert referral.status == S.SERVICE_DELIVERED and referral.intervention_id == "iv-2"
 
 

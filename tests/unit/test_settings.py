@@ -166,7 +166,7 @@ def test_eventsourcing_env_for_a_tcp_server() -> None:
         "POSTGRES_MAX_OVERFLOW": "3",
         "POSTGRES_CONNECT_TIMEOUT": "30",
         "POSTGRES_LOCK_TIMEOUT": "0",
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "n",
     }
 
 

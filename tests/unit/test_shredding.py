@@ -62,8 +62,18 @@ def profiled_household() -> Household:
         occurred_at=T0,
         actor="fw",
     )
-    household.submit_profile(dict(make_profile()), None, _risk(), T0, "fw")
-    household.record_visit("v-1", None, "met_household", None, "Gogo Zanele coughs", T0, "fw")
+    household.submit_profile(
+        profile=dict(make_profile()), field_worker_id=None, risk=_risk(), occurred_at=T0, actor="fw"
+    )
+    household.record_visit(
+        visit_id="v-1",
+        field_worker_id=None,
+        outcome="met_household",
+        days_skipped_meal_last_7=None,
+        note="Gogo Zanele coughs",
+        occurred_at=T0,
+        actor="fw",
+    )
     return household
 
 
@@ -111,7 +121,15 @@ def test_after_erasure_personal_fields_read_erased_and_new_ones_are_not_stored()
     assert vars(visit)["note"] == ERASED
     registered = m.to_domain_event(stored[0])
     assert (vars(registered)["village"], vars(registered)["gps"]) == (ERASED, ERASED)
-    household.record_visit("v-2", None, "met_household", None, "new secret", T0, "fw")
+    household.record_visit(
+        visit_id="v-2",
+        field_worker_id=None,
+        outcome="met_household",
+        days_skipped_meal_last_7=None,
+        note="new secret",
+        occurred_at=T0,
+        actor="fw",
+    )
     later = m.to_stored_event(household.collect_events()[-1])
     assert b"new secret" not in later.state and orjson.loads(later.state)["note"] == ERASED
 
@@ -134,6 +152,7 @@ def test_a_referral_note_is_sealed_with_a_key_of_its_household() -> None:
         note="Sipho needs a birth certificate",
         occurred_at=T0,
         actor="convener",
+        consent_override_reason=None,
     )
     stored = m.to_stored_event(referral.collect_events()[0])
     assert b"Sipho" not in stored.state

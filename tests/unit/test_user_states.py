@@ -26,7 +26,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
 
 
 def test_a_deactivation_elsewhere_is_seen_once_the_cached_state_expires(app: Sukuma) -> None:
-    app.add_user("thandi", [Role.CONVENER], [], "hash", CTX)
+    app.add_user(username="thandi", roles=[Role.CONVENER], scopes=[], password_hash="hash", ctx=CTX)
     now = [100.0]
     states = UserStates(app, ttl_seconds=10, monotonic=lambda: now[0])
     uid = str(user_id("thandi"))

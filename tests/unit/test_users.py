@@ -41,7 +41,13 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
 
 
 def add(app: Sukuma, name: str = "thandi", *roles: Role, scopes: tuple[str, ...] = ()) -> User:
-    app.add_user(name, list(roles or (Role.CONVENER,)), list(scopes), "argon2-hash", ctx())
+    app.add_user(
+        username=name,
+        roles=list(roles or (Role.CONVENER,)),
+        scopes=list(scopes),
+        password_hash="argon2-hash",
+        ctx=ctx(),
+    )
     return app.user_named(name)
 
 
@@ -53,12 +59,24 @@ def test_a_user_id_follows_from_the_name_so_a_second_user_of_that_name_conflicts
     assert user.id == user_id("Thandi ")
     assert user.principal.roles == {Role.CONVENER}
     with pytest.raises(AlreadyExists):
-        app.add_user("thandi", [Role.ANALYST], [], "another-hash", ctx())
+        app.add_user(
+            username="thandi",
+            roles=[Role.ANALYST],
+            scopes=[],
+            password_hash="another-hash",
+            ctx=ctx(),
+        )
 
 
 def test_a_malformed_scope_is_refused(app: Sukuma) -> None:
     with pytest.raises(InvalidCommand):
-        app.add_user("sipho", [Role.ANALYST], ["everywhere"], "h", ctx())
+        app.add_user(
+            username="sipho",
+            roles=[Role.ANALYST],
+            scopes=["everywhere"],
+            password_hash="h",
+            ctx=ctx(),
+        )
 
 
 def test_password_change_revocation_and_deactivation_end_sessions(app: Sukuma) -> None:
@@ -92,7 +110,9 @@ def test_only_an_admin_manages_users(app: Sukuma) -> None:
     with pytest.raises(NotFoundError):
         app.deactivate_user("thandi", "no reason", ctx(outsider))
     with pytest.raises(Forbidden):
-        app.add_user("mallory", [Role.ADMIN], [], "h", ctx(outsider))
+        app.add_user(
+            username="mallory", roles=[Role.ADMIN], scopes=[], password_hash="h", ctx=ctx(outsider)
+        )
     with pytest.raises(Forbidden):
         app.users(outsider)
 
@@ -101,33 +121,86 @@ def test_the_application_hides_an_object_outside_scope_and_refuses_a_forbidden_a
     app: Sukuma,
 ) -> None:
     household_id = uuid4()
-    app.register_household(household_id, WARD, "formal", None, None, None, ctx(convener(WARD)))
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(convener(WARD)),
+    )
     analyst = Principal("n", "analyst", frozenset({Role.ANALYST}), frozenset({"district:DC22"}))
 
     with pytest.raises(NotFoundError):
         app.record_visit(
-            household_id, uuid4(), None, "met_household", None, None, ctx(convener(OTHER_WARD))
+            household_id=household_id,
+            visit_id=uuid4(),
+            field_worker_id=None,
+            outcome="met_household",
+            days_skipped_meal_last_7=None,
+            note=None,
+            ctx=ctx(convener(OTHER_WARD)),
         )
     with pytest.raises(NotFoundError):
         app.read(Household, household_id, convener(OTHER_WARD))
     with pytest.raises(NotFoundError):
         app.history(Household, household_id, principal=convener(OTHER_WARD))
     with pytest.raises(Forbidden):
-        app.record_visit(household_id, uuid4(), None, "met_household", None, None, ctx(analyst))
+        app.record_visit(
+            household_id=household_id,
+            visit_id=uuid4(),
+            field_worker_id=None,
+            outcome="met_household",
+            days_skipped_meal_last_7=None,
+            note=None,
+            ctx=ctx(analyst),
+        )
     with pytest.raises(Forbidden):
-        app.register_household(uuid4(), OTHER_WARD, "formal", None, None, None, ctx(convener(WARD)))
+        app.register_household(
+            household_id=uuid4(),
+            ward_id=OTHER_WARD,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx(convener(WARD)),
+        )
     assert app.read(Household, household_id, analyst).ward_id == WARD
     assert app.get(Household, household_id).version == 1  # nothing refused was written
 
 
 def test_a_retried_creation_is_answered_only_to_whom_may_see_it(app: Sukuma) -> None:
     household_id, need_id, referral_id = uuid4(), uuid4(), uuid4()
-    app.register_household(household_id, WARD, "formal", None, None, None, ctx())
-    app.identify_need(household_id, need_id, "social_grant", "high", None, None, None, ctx())
+    app.register_household(
+        household_id=household_id,
+        ward_id=WARD,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx(),
+    )
+    app.identify_need(
+        household_id=household_id,
+        need_id=need_id,
+        category="social_grant",
+        severity="high",
+        department_code=None,
+        member_id=None,
+        note=None,
+        ctx=ctx(),
+    )
 
     def refer(by: Principal) -> Written:
         return app.make_referral(
-            referral_id, household_id, str(need_id), "SASSA", False, None, ctx(by)
+            referral_id=referral_id,
+            household_id=household_id,
+            need_id=str(need_id),
+            department_code="SASSA",
+            personal_data_shared=False,
+            note=None,
+            ctx=ctx(by),
         )
 
     refer(convener(WARD))

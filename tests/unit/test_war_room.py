@@ -41,16 +41,51 @@ def established() -> WarRoom:
 def seated() -> WarRoom:
     """A room with a convener, a SASSA seat, a DOH seat and a field worker."""
     room = established()
-    room.join("m-convener", "Zanele", "convener", None, T0, ACTOR)
-    room.join("m-sassa", "SASSA official", "department", "SASSA", T0, ACTOR)
-    room.join("m-doh", "Clinic sister", "department", "DOH", T0, ACTOR)
-    room.join("m-ccg", "Nomvula", "field_worker", None, T0, ACTOR)
+    room.join(
+        member_id="m-convener",
+        name="Zanele",
+        seat="convener",
+        department=None,
+        occurred_at=T0,
+        actor=ACTOR,
+    )
+    room.join(
+        member_id="m-sassa",
+        name="SASSA official",
+        seat="department",
+        department="SASSA",
+        occurred_at=T0,
+        actor=ACTOR,
+    )
+    room.join(
+        member_id="m-doh",
+        name="Clinic sister",
+        seat="department",
+        department="DOH",
+        occurred_at=T0,
+        actor=ACTOR,
+    )
+    room.join(
+        member_id="m-ccg",
+        name="Nomvula",
+        seat="field_worker",
+        department=None,
+        occurred_at=T0,
+        actor=ACTOR,
+    )
     room.collect_events()
     return room
 
 
 def with_meeting(room: WarRoom) -> WarRoom:
-    room.hold_meeting("meet-1", ["m-convener", "m-sassa"], [], None, at(1), ACTOR)
+    room.hold_meeting(
+        meeting_id="meet-1",
+        attendee_member_ids=["m-convener", "m-sassa"],
+        households_discussed=[],
+        notes=None,
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
     room.collect_events()
     return room
 
@@ -110,7 +145,14 @@ def test_establishing_a_war_room_records_its_ward_and_cadence() -> None:
 def test_a_department_seat_counts_as_a_seated_department() -> None:
     room = established()
 
-    room.join("m-sassa", "SASSA official", "department", "SASSA", T0, ACTOR)
+    room.join(
+        member_id="m-sassa",
+        name="SASSA official",
+        seat="department",
+        department="SASSA",
+        occurred_at=T0,
+        actor=ACTOR,
+    )
 
     assert emitted(room) == [WarRoom.MemberJoined]
     assert room.members["m-sassa"].active
@@ -123,7 +165,14 @@ def test_a_department_seat_must_name_its_department() -> None:
     assert_refused(
         room,
         "department-seat",
-        lambda: room.join("m-x", "Someone", "department", None, T0, ACTOR),
+        lambda: room.join(
+            member_id="m-x",
+            name="Someone",
+            seat="department",
+            department=None,
+            occurred_at=T0,
+            actor=ACTOR,
+        ),
     )
 
 
@@ -131,7 +180,16 @@ def test_a_seated_member_cannot_join_twice() -> None:
     room = seated()
 
     assert_refused(
-        room, "member-unique", lambda: room.join("m-ccg", "Nomvula", "ngo", None, at(1), ACTOR)
+        room,
+        "member-unique",
+        lambda: room.join(
+            member_id="m-ccg",
+            name="Nomvula",
+            seat="ngo",
+            department=None,
+            occurred_at=at(1),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -140,7 +198,14 @@ def test_a_member_who_left_may_be_seated_again() -> None:
     room.leave("m-ccg", "contract ended", at(1), ACTOR)
     room.collect_events()
 
-    room.join("m-ccg", "Nomvula", "field_worker", None, at(2), ACTOR)
+    room.join(
+        member_id="m-ccg",
+        name="Nomvula",
+        seat="field_worker",
+        department=None,
+        occurred_at=at(2),
+        actor=ACTOR,
+    )
 
     assert emitted(room) == [WarRoom.MemberJoined]
     assert room.members["m-ccg"].active
@@ -159,7 +224,9 @@ def test_leaving_unseats_the_member_and_their_department() -> None:
 @pytest.mark.parametrize("member_id", ["m-stranger", "m-gone"])
 def test_only_a_seated_member_can_leave(member_id: str) -> None:
     room = seated()
-    room.join("m-gone", "Former", "ngo", None, T0, ACTOR)
+    room.join(
+        member_id="m-gone", name="Former", seat="ngo", department=None, occurred_at=T0, actor=ACTOR
+    )
     room.leave("m-gone", None, T0, ACTOR)
     room.collect_events()
 
@@ -173,7 +240,12 @@ def test_a_meeting_records_attendance_and_the_departments_present() -> None:
     room = seated()
 
     room.hold_meeting(
-        "meet-1", ["m-convener", "m-sassa", "m-doh"], ["h-1", "h-2"], "notes", at(1), ACTOR
+        meeting_id="meet-1",
+        attendee_member_ids=["m-convener", "m-sassa", "m-doh"],
+        households_discussed=["h-1", "h-2"],
+        notes="notes",
+        occurred_at=at(1),
+        actor=ACTOR,
     )
 
     events: list[Any] = list(room.collect_events())
@@ -186,14 +258,23 @@ def test_a_meeting_records_attendance_and_the_departments_present() -> None:
 @pytest.mark.parametrize("attendee", ["m-stranger", "m-gone"])
 def test_attendance_lists_only_seated_members(attendee: str) -> None:
     room = seated()
-    room.join("m-gone", "Former", "ngo", None, T0, ACTOR)
+    room.join(
+        member_id="m-gone", name="Former", seat="ngo", department=None, occurred_at=T0, actor=ACTOR
+    )
     room.leave("m-gone", None, T0, ACTOR)
     room.collect_events()
 
     assert_refused(
         room,
         "attendance-seated-members",
-        lambda: room.hold_meeting("meet-1", ["m-convener", attendee], [], None, at(1), ACTOR),
+        lambda: room.hold_meeting(
+            meeting_id="meet-1",
+            attendee_member_ids=["m-convener", attendee],
+            households_discussed=[],
+            notes=None,
+            occurred_at=at(1),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -203,7 +284,14 @@ def test_a_meeting_cannot_be_recorded_twice() -> None:
     assert_refused(
         room,
         "meeting-unique",
-        lambda: room.hold_meeting("meet-1", ["m-convener"], [], None, at(8), ACTOR),
+        lambda: room.hold_meeting(
+            meeting_id="meet-1",
+            attendee_member_ids=["m-convener"],
+            households_discussed=[],
+            notes=None,
+            occurred_at=at(8),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -214,7 +302,13 @@ def test_an_action_item_is_agreed_with_a_seated_owner() -> None:
     room = with_meeting(seated())
 
     room.agree_action_item(
-        "ai-1", "Visit the Mkhize household", "m-ccg", date(2025, 6, 9), "meet-1", at(1), ACTOR
+        item_id="ai-1",
+        text="Visit the Mkhize household",
+        owner_member_id="m-ccg",
+        due_on=date(2025, 6, 9),
+        meeting_id="meet-1",
+        occurred_at=at(1),
+        actor=ACTOR,
     )
 
     assert emitted(room) == [WarRoom.ActionItemAgreed]
@@ -225,7 +319,15 @@ def test_an_action_item_is_agreed_with_a_seated_owner() -> None:
 def test_an_action_item_may_have_no_owner_and_no_meeting() -> None:
     room = established()
 
-    room.agree_action_item("ai-1", "Find a venue", None, None, None, at(1), ACTOR)
+    room.agree_action_item(
+        item_id="ai-1",
+        text="Find a venue",
+        owner_member_id=None,
+        due_on=None,
+        meeting_id=None,
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
 
     assert emitted(room) == [WarRoom.ActionItemAgreed]
 
@@ -233,14 +335,24 @@ def test_an_action_item_may_have_no_owner_and_no_meeting() -> None:
 @pytest.mark.parametrize("owner", ["m-stranger", "m-gone"])
 def test_an_action_item_owner_must_be_seated(owner: str) -> None:
     room = seated()
-    room.join("m-gone", "Former", "ngo", None, T0, ACTOR)
+    room.join(
+        member_id="m-gone", name="Former", seat="ngo", department=None, occurred_at=T0, actor=ACTOR
+    )
     room.leave("m-gone", None, T0, ACTOR)
     room.collect_events()
 
     assert_refused(
         room,
         "action-owner-seated",
-        lambda: room.agree_action_item("ai-1", "Do it", owner, None, None, at(1), ACTOR),
+        lambda: room.agree_action_item(
+            item_id="ai-1",
+            text="Do it",
+            owner_member_id=owner,
+            due_on=None,
+            meeting_id=None,
+            occurred_at=at(1),
+            actor=ACTOR,
+        ),
     )
 
 
@@ -250,25 +362,57 @@ def test_an_action_item_must_belong_to_a_recorded_meeting() -> None:
     assert_refused(
         room,
         "action-meeting-exists",
-        lambda: room.agree_action_item("ai-1", "Do it", None, None, "meet-9", at(1), ACTOR),
+        lambda: room.agree_action_item(
+            item_id="ai-1",
+            text="Do it",
+            owner_member_id=None,
+            due_on=None,
+            meeting_id="meet-9",
+            occurred_at=at(1),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_an_action_item_id_cannot_be_agreed_twice() -> None:
     room = seated()
-    room.agree_action_item("ai-1", "Do it", None, None, None, at(1), ACTOR)
+    room.agree_action_item(
+        item_id="ai-1",
+        text="Do it",
+        owner_member_id=None,
+        due_on=None,
+        meeting_id=None,
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
     room.collect_events()
 
     assert_refused(
         room,
         "action-item-unique",
-        lambda: room.agree_action_item("ai-1", "Again", None, None, None, at(2), ACTOR),
+        lambda: room.agree_action_item(
+            item_id="ai-1",
+            text="Again",
+            owner_member_id=None,
+            due_on=None,
+            meeting_id=None,
+            occurred_at=at(2),
+            actor=ACTOR,
+        ),
     )
 
 
 def test_completing_an_action_item_marks_it_done() -> None:
     room = seated()
-    room.agree_action_item("ai-1", "Do it", "m-ccg", None, None, at(1), ACTOR)
+    room.agree_action_item(
+        item_id="ai-1",
+        text="Do it",
+        owner_member_id="m-ccg",
+        due_on=None,
+        meeting_id=None,
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
     room.collect_events()
 
     room.complete_action_item("ai-1", "done on Tuesday", at(3), ACTOR)
@@ -279,7 +423,15 @@ def test_completing_an_action_item_marks_it_done() -> None:
 
 def test_an_action_item_cannot_be_completed_twice() -> None:
     room = seated()
-    room.agree_action_item("ai-1", "Do it", "m-ccg", None, None, at(1), ACTOR)
+    room.agree_action_item(
+        item_id="ai-1",
+        text="Do it",
+        owner_member_id="m-ccg",
+        due_on=None,
+        meeting_id=None,
+        occurred_at=at(1),
+        actor=ACTOR,
+    )
     room.complete_action_item("ai-1", None, at(3), ACTOR)
     room.collect_events()
 

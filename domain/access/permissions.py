@@ -1,0 +1,85 @@
+"""What each role may do to each kind of object it sees: the one table of permissions."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from domain.access.principal import Role
+
+# Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
+ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit"})
+# Kinds a department officer sees only when addressed to one of its departments.
+DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
+
+ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
+
+#: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
+#: map and the department league table. They hold figures, no object (no case, no person), so
+#: a role may read them without reading the objects counted. A view that lists objects is read
+#: as their kind instead (field-worker activity: ``fieldworker``), see ``sees_area``.
+AREA_VIEW: Final = "area_view"
+
+# What each role may do to the kinds it sees ("read" makes the kind visible to the role).
+PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
+    Role.FIELD_WORKER: {
+        "household": frozenset({"read", "register", "profile", "need", "visit", "consent"}),
+        "referral": frozenset({"read", "verify", "dispute"}),
+        "warroom": frozenset({"read"}),
+        "fieldworker": frozenset({"read"}),
+        "alert": frozenset({"read"}),
+        AREA_VIEW: frozenset({"read"}),
+    },
+    Role.CONVENER: {
+        "household": frozenset(
+            {
+                "read",
+                "register",
+                "profile",
+                "need",
+                "resolve",
+                "visit",
+                "intervention",
+                "move",
+                "graduate",
+                "reopen",
+                "refer",
+                "consent",
+                "override_consent",
+            }
+        ),
+        "referral": frozenset(
+            {"read", "escalate", "verify", "dispute", "reopen", "close", "cancel"}
+        ),
+        "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
+        "fieldworker": frozenset({"read"}),
+        "alert": ALERT_RESPONSE,
+        AREA_VIEW: frozenset({"read"}),
+    },
+    Role.DEPARTMENT_OFFICER: {
+        "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
+        "warroom": frozenset({"read"}),
+        "alert": ALERT_RESPONSE,
+        # Its area's figures (the league table ranks its department among the others), but no
+        # field worker: not their activity either.
+        AREA_VIEW: frozenset({"read"}),
+    },
+    Role.ANALYST: {
+        "household": frozenset({"read"}),
+        "referral": frozenset({"read"}),
+        "warroom": frozenset({"read"}),
+        "fieldworker": frozenset({"read"}),
+        # Responding to early warnings is the nerve centre's job (its response times are
+        # measured), though it changes no case.
+        "alert": ALERT_RESPONSE,
+        AREA_VIEW: frozenset({"read"}),
+    },
+    Role.ADMIN: {
+        "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
+        "fieldworker": frozenset({"read", "register", "assign", "deactivate"}),
+        # Data-subject requests (POPIA): consent records and erasure, in the admin's area.
+        "household": frozenset({"read", "consent", "erase"}),
+        "audit": frozenset({"read"}),
+        # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,
+        # not the casework an area's figures count.
+    },
+}

@@ -1,0 +1,50 @@
+"""What the household aggregate keeps of each need, intervention and visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.vocabulary import NeedStatus, Severity
+
+
+@dataclass
+class Need:
+    """A need of the household, as its decisions require (names and notes live in views)."""
+
+    need_id: str
+    category: str
+    severity: str
+    department: str
+    status: str = NeedStatus.OPEN
+    member_id: str | None = None
+    open_referral_id: str | None = None
+    interventions: int = 0
+    identified_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == NeedStatus.OPEN
+
+    @property
+    def is_high_or_critical(self) -> bool:
+        return Severity(self.severity).rank >= Severity.HIGH.rank
+
+
+@dataclass
+class Intervention:
+    intervention_id: str
+    need_id: str | None
+    referral_id: str | None
+    kind: str
+    provider: str
+    delivered_on: date
+
+
+@dataclass
+class Visit:
+    visit_id: str
+    field_worker_id: str | None
+    outcome: str
+    visited_on: date
+    days_skipped_meal_last_7: int | None = None

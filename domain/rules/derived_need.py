@@ -1,0 +1,40 @@
+"""A need derived from a profile, and the person (a member at an age) a member rule reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.profile import Member
+from domain.vocabulary import NeedCategory, Severity
+
+
+@dataclass(frozen=True)
+class DerivedNeed:
+    category: NeedCategory
+    severity: Severity
+    department: str
+    source_item: str  # path in the profile, e.g. "members[1].document_status"
+    member_id: str | None  # None for a household-level need
+    reason: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as the member rules read it: where it sits in the profile, and its age."""
+
+    path: str
+    member: Member
+    age: int
+
+
+def derived_need(
+    category: NeedCategory,
+    severity: Severity,
+    department: str,
+    source: str,
+    person: Person | None,
+    reason: str,
+) -> DerivedNeed:
+    """A need of ``person``, or of the household when ``person`` is None."""
+    member_id = person.member["member_id"] if person is not None else None
+    return DerivedNeed(category, severity, department, source, member_id, reason)
