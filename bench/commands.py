@@ -170,10 +170,12 @@ class HttpClients:
         self.paths = [f"/v1/households/{h}/visits" for h in households]
         self.loop = asyncio.new_event_loop()
         self.connections: list[Connection] = []
+        self.last_used: dict[int, float] = {}  # by id(connection): when last answered
 
     async def _send(self, conn: Connection, i: int) -> None:
         status, answer = await _post(*conn, self.paths[i % len(self.paths)], _BODY, self.token)
         assert status == 201, answer
+        self.last_used[id(conn)] = time.perf_counter()
 
     def warm_up(self, per_client: int) -> None:
         """Open the connections, 10 ms apart, each sending ``per_client`` commands."""
@@ -215,13 +217,12 @@ class HttpClients:
         (a new one if all are busy, as one more phone would); latency counts from when it
         was due, so a stall cannot hide behind the commands it delays."""
         latencies: list[float] = []
-        now = time.perf_counter()
-        idle = [(conn, now) for conn in self.connections]  # and when each was last used
+        idle = list(self.connections)
 
         async def connection() -> Connection:
             while idle:
-                conn, used = idle.pop()
-                if time.perf_counter() - used < KEEP_ALIVE_EXPIRY:
+                conn = idle.pop()
+                if time.perf_counter() - self.last_used.get(id(conn), 0.0) < KEEP_ALIVE_EXPIRY:
                     return conn
                 conn[1].close()  # the server may be closing it: as a client's pool does
             return await asyncio.open_connection("127.0.0.1", self.port)
@@ -230,7 +231,7 @@ class HttpClients:
             conn = await connection()
             await self._send(conn, i)
             latencies.append(time.perf_counter() - due)
-            idle.append((conn, time.perf_counter()))
+            idle.append(conn)
 
         async def run() -> float:
             start = time.perf_counter()
@@ -245,7 +246,7 @@ class HttpClients:
             return time.perf_counter() - start
 
         elapsed = self.loop.run_until_complete(run())
-        self.connections = [conn for conn, _ in idle]
+        self.connections = idle
         return Round(len(latencies) / elapsed, latencies)
 
     def per_worker(self) -> list[int]:
