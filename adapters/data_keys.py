@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.key_scrubbing import KeyScrubber
+
 NONCE_BYTES: Final = 12
 #: The key a destroyed data key reads as.
 Erased = Literal["erased"]
@@ -107,6 +109,8 @@ class DataKeyStore:
         self._lock = threading.Lock()
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
+        # Erased keys' old row versions stay in the table's file until it is rewritten.
+        self.scrubber = KeyScrubber(datastore, table)
         t = Identifier(datastore.schema), Identifier(table)
         # A new aggregate of an erased household (a referral made after the erasure) gets a
         # tombstone, not a live key: the household's row is locked (FOR SHARE) so an erasure
@@ -167,6 +171,11 @@ class DataKeyStore:
         found = self.key(aggregate_id)
         assert found is not None, "a key row that conflicted must exist"
         return found
+
+    def erased(self, *aggregate_ids: UUID) -> None:
+        """After an erasure's commit: forget the keys, and rewrite the table soon."""
+        self.forget(*aggregate_ids)
+        self.scrubber.scrub_soon()
 
     def forget(self, *aggregate_ids: UUID) -> None:
         """Drop cached keys (erasure calls this before the tombstones commit)."""

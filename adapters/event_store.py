@@ -27,7 +27,6 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
-from adapters.group_commit import Append, GroupCommit, call_params, call_sql
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -74,7 +73,7 @@ class StoredReceipt:
 class SukumaRecorder(PostgresApplicationRecorder):
     """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction.
 
-    Its tables and the append function come from ``adapters.migrations``, not from here.
+    Its tables come from ``adapters.migrations``, not from here.
     """
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
@@ -112,39 +111,13 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s)"
         ).format(*reads)
 
-        # Commands' appends: gathered into shared calls of one function (adapters.group_commit).
-        self.append_function_name = f"{self.events_table_name}_append"
-        self.check_identifier_length(self.append_function_name)
-        self.sql_append = call_sql(
-            self.datastore.schema, self.append_function_name, self.stored_event_type_name
-        )
-        self._group_commit = GroupCommit(self._append)
+        self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
 
-    def _insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        *,
-        receipt: IdempotencyReceipt | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        erasures = _erasures(stored_events)
-        for household_id, ids in erasures:
-            self._destroy_household_keys(curs, household_id, ids)
-        if receipt is not None:
-            self._insert_receipt(curs, stored_events, receipt)
-        if erasures or receipt is not None:
-            _sync(curs)
-
-    def _insert_receipt(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        receipt: IdempotencyReceipt,
-    ) -> None:
-        curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
-
+    # Only public seams of the library: ``insert_events`` (the application's ``save(...,
+    # receipt=...)`` passes its keyword arguments on to it) and the datastore's
+    # ``transaction()``. A command with a receipt, or an erasure, is appended in a transaction
+    # of its own, with the library's own statements (``lock_table_statements``,
+    # ``insert_events_statement``); every other append is the library's ``insert_events``.
     def insert_events(
         self,
         stored_events: Sequence[StoredEvent],
@@ -153,34 +126,56 @@ class SukumaRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         erasures = _erasures(stored_events)
-        # (The application always passes ``tracking``: None outside process applications.)
-        plain = kwargs.get("tracking") is None and kwargs.keys() <= {"tracking"}
-        if stored_events and plain and not erasures:
-            return self._append_alone(stored_events, receipt)
-        # An erasure also destroys keys in its transaction: the library's path, with the hooks.
-        ids: Sequence[int] | None = super().insert_events(stored_events, receipt=receipt, **kwargs)
-        # Again after the commit: a read meanwhile may have cached a key now destroyed.
-        for _, erased in erasures:
-            self._forget_keys(erased)
+        if receipt is None and not erasures:
+            plain: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return plain
+        ids: Sequence[int] | None = self.insert_events_with_receipt(
+            stored_events, receipt, erasures
+        )
+        # Again after the commit: a read meanwhile may have cached a key now destroyed; and
+        # the destroyed keys' old row versions leave the table's file (in the background).
+        if self.data_keys is not None:
+            for _, erased in erasures:
+                self.data_keys.erased(*erased)
         return ids
 
-    def _append_alone(
-        self, stored_events: Sequence[StoredEvent], receipt: IdempotencyReceipt | None
-    ) -> Sequence[int]:
-        """A command's events and receipt, appended with whatever other commands append now."""
-        events = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        fields = None if receipt is None else _receipt_row(receipt, stored_events)
-        return self._group_commit.append(Append(events, fields))
-
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _append(self, batch: Sequence[Append]) -> list[int]:
-        """One call of the append function for a batch (autocommitted: one transaction)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.sql_append, call_params(batch), prepare=True)
-            return [row["notification_id"] for row in curs.fetchall()]
+    def insert_events_with_receipt(
+        self,
+        stored_events: Sequence[StoredEvent],
+        receipt: IdempotencyReceipt | None,
+        erasures: Sequence[tuple[UUID, list[UUID]]] = (),
+    ) -> Sequence[int] | None:
+        """Events, receipt and erasures in one transaction: all of them or none.
+
+        The receipt goes in before the table lock: a racing retry with the same key waits on
+        that key's row (then fails with ``IntegrityError``, nothing written) without holding
+        up other writers. Notification ids are issued under the library's table lock, as in
+        its own insert. A retry after a lost commit finds its own receipt and fails the same
+        way, so the command runner replays the first answer instead of appending twice.
+        """
+        with self.datastore.transaction(commit=True) as curs:
+            for household_id, ids in erasures:
+                self._destroy_household_keys(curs, household_id, ids)
+            if receipt is not None:
+                curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
+            if not stored_events:
+                return None  # as the library answers an empty append
+            for statement in self.lock_table_statements:
+                curs.execute(statement, prepare=True)
+            curs.execute(self.sql_notify)
+            events = [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in stored_events
+            ]
+            curs.execute(self.insert_events_statement, (events,), prepare=True)
+            notification_ids = [row["notification_id"] for row in curs.fetchall()]
+            if receipt is not None:
+                position = (max(notification_ids), receipt.actor, receipt.key)
+                curs.execute(self.sql_set_position, position, prepare=True)
+        return notification_ids
 
     def _destroy_household_keys(
         self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]
@@ -206,19 +201,6 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 prepare=True,
             )
 
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],
-        *,
-        receipt: IdempotencyReceipt | None = None,
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if receipt is not None and ids:
-            curs.execute(self.sql_set_position, (max(ids), receipt.actor, receipt.key))
-        return ids
-
     def find_receipt(self, actor: str, key: str) -> StoredReceipt | None:
         """The stored response for this actor's key, if a request with it has been recorded."""
         with self.datastore.transaction(commit=False) as curs:
@@ -234,23 +216,6 @@ class SukumaRecorder(PostgresApplicationRecorder):
             version=row["version"],
             position=row["position"],
         )
-
-
-def _sync(curs: Cursor[DictRow]) -> None:
-    """Make the server answer the statements queued so far in the insert's pipeline, raising
-    their error (a receipt's unique violation when a concurrent request won the key) here.
-
-    Left to the library's own ``pipeline.sync()`` after the events' INSERT, such an error is
-    raised there only if psycopg has not read it before: a failure is sent to the client at
-    once, and psycopg reads whatever has arrived each time it queues a statement. Read while
-    queueing the table lock or the events (a slow thread, CPU load), it is caught by the
-    library with the pipeline left aborted, and its commit then fails with ``PipelineAborted``
-    (an OperationalError, retried ten times, then a 500) instead of the IntegrityError that
-    sends the command runner to replay the winner's receipt. Raised here, before the library's
-    ``try``, it rolls the transaction back and leaves the recorder as an IntegrityError.
-    """
-    with curs.connection.pipeline() as pipeline:  # the insert's own pipeline, nested
-        pipeline.sync()
 
 
 def _receipt_row(

@@ -39,7 +39,7 @@ console = Console(stderr=True)
 def load_demo(
     settings: Settings, database_url: str, households: int, seed: int, if_empty: bool
 ) -> None:
-    from sukuma.demo import generate, is_empty
+    from sukuma.demo import CaseDataExists, generate, is_empty
     from sukuma.demo.users import DEMO_PASSWORD, add_demo_users
 
     application = build_application(settings, database_url)
@@ -53,15 +53,19 @@ def load_demo(
             MofNCompleteColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("demo", total=households)
-            summary = generate(
-                application,
-                households,
-                seed,
-                now=datetime.now(UTC),
-                on_progress=lambda done: progress.update(task, completed=done),
-            )
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("demo", total=households)
+                summary = generate(
+                    application,
+                    households,
+                    seed,
+                    now=datetime.now(UTC),
+                    on_progress=lambda done: progress.update(task, completed=done),
+                )
+        except CaseDataExists as exc:  # refused before writing anything
+            console.print(f"[red]Demo not loaded[/]: {exc}", soft_wrap=True)
+            raise typer.Exit(1) from None
         console.print(f"[green]Demo loaded[/]: {summary}")
         for user in add_demo_users(application, datetime.now(UTC)):
             scopes = "".join(f", {scope}" for scope in user.scopes)

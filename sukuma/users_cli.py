@@ -6,10 +6,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from adapters.passwords import hash_password
@@ -17,6 +18,7 @@ from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.errors import DomainError
 from domain.sukuma import Sukuma
+from domain.users.names import normalise_username
 from sukuma.settings import load_settings
 from sukuma.wiring import build_application, ensure_database
 
@@ -33,10 +35,15 @@ def _application() -> Iterator[Sukuma]:
     try:
         yield application
     except DomainError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+        _refuse(exc)
     finally:
         application.close()
+
+
+def _refuse(exc: DomainError) -> NoReturn:
+    # Escaped (the message may quote user input), unwrapped (a name stays on one line).
+    console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
+    raise typer.Exit(1) from None
 
 
 def _ctx() -> CommandContext:
@@ -56,7 +63,9 @@ def _password(from_stdin: bool) -> str:
 
 @users_cli.command("add")
 def add(
-    username: Annotated[str, typer.Argument(help="Sign-in name (lower case)")],
+    username: Annotated[
+        str, typer.Argument(help="Sign-in name: ASCII letters, digits, '.', '_', '-', '@'")
+    ],
     role: Annotated[list[Role], typer.Option(help="A role (repeat for several)")],
     scope: Annotated[
         list[str] | None,
@@ -70,16 +79,20 @@ def add(
     ] = False,
 ) -> None:
     """Add a user; the password is stored only as an argon2 hash."""
+    try:  # the domain's rule, checked again by add_user: refused before asking for a password
+        name = normalise_username(username)
+    except DomainError as exc:
+        _refuse(exc)
     password_hash = hash_password(_password(password_stdin))
     with _application() as application:
         application.add_user(
-            username=username.lower(),
+            username=name,
             roles=role,
             scopes=scope or [],
             password_hash=password_hash,
             ctx=_ctx(),
         )
-    console.print(f"[green]user {username.lower()} added[/]")
+    console.print(f"[green]user {name} added[/]")
 
 
 @users_cli.command("list")

@@ -25,7 +25,7 @@ MIGRATION_LOCK_KEY = 0x5355_4B4D
 VERSION_TABLE = "schema_migrations"
 COMMAND = "sukuma migrate"
 #: Functions whose lock timeout is the configured one (set on every run, not by a file).
-LOCKING_FUNCTIONS = ("es_insert_events_uuid", "sukuma_events_append")
+LOCKING_FUNCTIONS = ("es_insert_events_uuid",)
 
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, StringConstraints
 
 from api.schemas.common import CommandBody, Reason
 from domain.access.principal import Principal, Role
+from domain.errors import InvalidCommand
 from domain.users.model import User
+from domain.users.names import USERNAME_PATTERN, USERNAME_RULE, normalise_username
 
+
+def _username(raw: str) -> str:
+    try:
+        return normalise_username(raw)
+    except InvalidCommand as exc:
+        raise ValueError(exc.message) from None
+
+
+# The domain's rule (the CLI's too), so both refuse the same names with the same message;
+# the pattern is for the schema's readers, the validator decides.
 Username = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$"),
-    Field(description="Lower-case letters, digits, '.', '_' or '-' (2-64)"),
+    AfterValidator(_username),
+    Field(
+        description=f"{USERNAME_RULE[0].upper()}{USERNAME_RULE[1:]} (stored in lower case)",
+        json_schema_extra={"pattern": USERNAME_PATTERN, "minLength": 2, "maxLength": 64},
+    ),
 ]
 Scope = Annotated[
     str,

@@ -22,6 +22,7 @@ AREA_VIEW: Final = "area_view"
 # What each role may do to the kinds it sees ("read" makes the kind visible to the role).
 PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
     Role.FIELD_WORKER: {
+        # "consent": record and withdraw it, since field workers capture it at the door.
         "household": frozenset({"read", "register", "profile", "need", "visit", "consent"}),
         "referral": frozenset({"read", "verify", "dispute"}),
         "warroom": frozenset({"read"}),

@@ -13,6 +13,7 @@ from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
 from domain.users.model import User, check_scope, user_id
+from domain.users.names import normalise_username
 
 # Users are few: listing them reads the log's creation events (no read model needed).
 _LIST_PAGE = 1000
@@ -28,7 +29,10 @@ class UserCommands(ApplicationBase):
         password_hash: str,
         ctx: CommandContext,
     ) -> Written:
-        """Create a user; the id derives from the name, so a second user of that name is a 409."""
+        """Create a user; the id derives from the name, so a second user of that name is a 409.
+
+        The name must be ASCII (``domain.users.names``); it is kept in lower case."""
+        username = normalise_username(username)
         for scope in scopes:
             check_scope(scope)
         new_id = user_id(username)

@@ -10,8 +10,13 @@ from operator import attrgetter
 from typing import Any
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
+from domain.fieldworkers.model import FieldWorker
+from domain.households.model import Household
+from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
+from domain.warrooms.model import WarRoom
 from sukuma.demo.context import Demo
 from sukuma.demo.lifecycle import simulate_household
 from sukuma.demo.meetings import record_war_room
@@ -20,6 +25,17 @@ from sukuma.demo.sim import HouseholdSim
 from sukuma.demo.warroom import WardPlan, plan_ward
 
 Progress = Callable[[int], None]
+
+# The demo's own kinds of object: ids it derives (a ward's war room) or draws from its seed
+# (households, ...) would collide with any already there. Users and alerts do not.
+CASE_TOPICS = tuple(
+    get_topic(c)
+    for c in (Household.Registered, WarRoom.Established, FieldWorker.Registered, Referral.Made)
+)
+
+
+class CaseDataExists(Exception):
+    """The log already holds case data: the demo would collide with it part way through."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,13 @@ def generate(
     """
     if households < 0 or batch_households < 1:
         raise ValueError("households must be >= 0 and batch_households >= 1")
+    if has_case_data(app):  # up front: refused part way, a batch would already be committed
+        raise CaseDataExists(
+            "the event log already holds case data (households, war rooms, field workers or "
+            "referrals): the demo loads only into a log without any, since its ids would "
+            "collide. Use an empty database (another SUKUMA_DATA_DIR, or a new database for "
+            "SUKUMA_DATABASE_URL)."
+        )
     demo = Demo.create(seed, now)
     batcher = Batcher(app, batch_households, on_progress)
     wards: list[WardPlan] = []
@@ -142,6 +165,11 @@ def generate(
         batcher.add_ward(plan, sims)
     batcher.flush()
     return batcher.summary()
+
+
+def has_case_data(app: Sukuma) -> bool:
+    """True when the log has any household, war room, field worker or referral."""
+    return bool(app.recorder.select_notifications(1, 1, topics=CASE_TOPICS))
 
 
 def is_empty(app: Sukuma) -> bool:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
 
@@ -335,3 +336,38 @@ async def test_inside_ward_as_area_each_role_sees_the_area_views_its_table_grant
     # The table says, for instance: an officer reads its area's figures, not field workers.
     assert "read" in PERMISSIONS[Role.DEPARTMENT_OFFICER][AREA_VIEW]
     assert "fieldworker" not in PERMISSIONS[Role.DEPARTMENT_OFFICER]
+
+
+# ---- consent, captured at the door -----------------------------------------------------------
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_the_readme_role_table_says_who_records_and_withdraws_consent() -> None:
+    rows = re.findall(r"^\| `(\w+)` \|[^|]*\| ([^|]*) \|$", README.read_text(), re.MULTILINE)
+    says = {Role(role): "consent" in may for role, may in rows if role in set(Role)}
+    may = {role: "consent" in PERMISSIONS[role].get("household", ()) for role in Role}
+
+    assert says == may
+    assert may[Role.FIELD_WORKER]  # field workers capture consent at the door
+
+
+async def test_consent_is_recorded_and_withdrawn_by_the_roles_its_table_grants_in_ward_a(
+    client: httpx.AsyncClient, client_as: ClientAs
+) -> None:
+    household_id = await profiled_household(client, WARD_A)
+    url = f"/v1/households/{household_id}/consent"
+    wrong = []
+    for role in Role:
+        http = await client_as(role, f"ward:{WARD_A}", "department:DSD")
+        granted = PERMISSIONS[role].get("household", frozenset())
+        expected = 200 if "consent" in granted else 403 if "read" in granted else 404
+        given = await http.post(url, json={"given_by": "self"})
+        withdrawn = await http.post(f"{url}/withdraw", json={"note": "changed her mind"})
+        if (given.status_code, withdrawn.status_code) != (expected, expected):
+            wrong.append(f"{role}: {given.status_code} {withdrawn.status_code}, not {expected}")
+    elsewhere = await client_as(Role.FIELD_WORKER, f"ward:{WARD_A2}")  # the next ward
+
+    assert wrong == []
+    assert (await elsewhere.post(url, json={"given_by": "self"})).status_code == 404
+    assert (await elsewhere.post(f"{url}/withdraw", json={})).status_code == 404

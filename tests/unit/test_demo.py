@@ -16,7 +16,7 @@ from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from domain.vocabulary import ReferralStatus
 from domain.warrooms.model import war_room_id
-from sukuma.demo import DemoSummary, generate, is_empty
+from sukuma.demo import CaseDataExists, DemoSummary, generate, is_empty
 
 NOW = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 HOUSEHOLDS = 300
@@ -258,3 +258,13 @@ def _a_department_missed_three_meetings(events: list[Any]) -> bool:
         for room, held in meetings.items()
         for department in seated[room]
     )
+
+
+def test_the_demo_refuses_a_log_with_case_data_before_writing_anything() -> None:
+    app, _ = demo_app(20, seed=1)
+    events = app.recorder.max_notification_id()
+
+    with pytest.raises(CaseDataExists):
+        generate(app, 20, seed=2, now=NOW)
+
+    assert app.recorder.max_notification_id() == events

@@ -234,3 +234,10 @@ def test_an_admin_resets_passwords_and_deactivates_only_accounts_within_its_reac
     app.change_password("boss", "own-new-hash", ctx(province_admin))  # its own
     app.deactivate_user("analyst", "left", ctx(province_admin))
     assert app.user_named("boss").active and not app.user_named("analyst").active
+
+
+def test_the_domain_refuses_a_look_alike_name_and_keeps_names_in_lower_case(app: Sukuma) -> None:
+    with pytest.raises(InvalidCommand, match="U\\+0430 CYRILLIC SMALL LETTER A"):
+        add(app, "demo-\u0430dmin")
+
+    assert add(app, "Demo-Admin").username == "demo-admin"

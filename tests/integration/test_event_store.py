@@ -1,0 +1,163 @@
+"""The event store's recorder: each command's events and receipt stand or fall together."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from domain.context import CommandContext, Written
+from domain.errors import VersionConflict
+from domain.households.model import Household
+from domain.sukuma import Sukuma
+
+
+def _recorder(application: Sukuma) -> SukumaRecorder:
+    recorder = application.recorder
+    assert isinstance(recorder, SukumaRecorder)
+    return recorder
+
+
+def _register(
+    application: Sukuma, household_id: uuid.UUID, ward_id: str, ctx: CommandContext
+) -> None:
+    application.register_household(
+        household_id=household_id,
+        ward_id=ward_id,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx,
+    )
+
+
+def _visit(application: Sukuma, household_id: uuid.UUID, ctx: CommandContext) -> Written:
+    return application.record_visit(
+        household_id=household_id,
+        visit_id=uuid.uuid4(),
+        field_worker_id=None,
+        outcome="met_household",
+        days_skipped_meal_last_7=None,
+        note=None,
+        ctx=ctx,
+    )
+
+
+def test_concurrent_commands_each_get_their_own_positions_and_receipts(
+    application: Sukuma, ward_id: str
+) -> None:
+    now = datetime.now(UTC)
+    households = [uuid.uuid4() for _ in range(100)]
+    for household_id in households:
+        ctx = CommandContext(actor="setup", occurred_at=now)
+        _register(application, household_id, ward_id, ctx)
+
+    def visit(n: int) -> Written:
+        household_id = households[n % len(households)]
+        receipt = IdempotencyReceipt(f"key-{n}", "worker", f"fp-{n}", 201, household_id)
+        ctx = CommandContext(actor="worker", occurred_at=now, receipt=receipt)
+        return _visit(application, household_id, ctx)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        written = list(pool.map(visit, range(200)))
+
+    positions = [w.position for w in written]
+    assert len(set(positions)) == 200 and None not in positions
+    recorder = _recorder(application)
+    for n, w in enumerate(written):
+        stored = recorder.find_receipt("worker", f"key-{n}")
+        assert stored is not None and (stored.position, stored.version) == (w.position, w.version)
+    # Writers sharing households (two per household) all landed; none overwrote another.
+    visits = sum(len(application.get(Household, h).visits) for h in households)
+    assert visits == 200
+    # The log is gapless and in commit order.
+    ids = [n.id for n in application.recorder.select_notifications(1, 10_000)]
+    assert ids == list(range(1, len(ids) + 1))
+
+
+def test_an_append_that_conflicts_writes_neither_its_events_nor_its_receipt(
+    application: Sukuma,
+) -> None:
+    # Given an aggregate at version 1
+    recorder = _recorder(application)
+    aggregate_id = uuid.uuid4()
+    recorder.insert_events([StoredEvent(aggregate_id, 1, "tests:Made", b"{}")])
+    # When a command appends version 1 again (and a new aggregate beside it), with a receipt
+    other_id = uuid.uuid4()
+    events = [
+        StoredEvent(other_id, 1, "tests:Made", b"{}"),
+        StoredEvent(aggregate_id, 1, "tests:Changed", b"{}"),
+    ]
+    receipt = IdempotencyReceipt("late", "worker", "route:request", 201, aggregate_id)
+    with pytest.raises(IntegrityError):
+        recorder.insert_events(events, receipt=receipt)
+    # Then nothing of it is stored
+    assert recorder.find_receipt("worker", "late") is None
+    assert list(recorder.select_events(other_id)) == []
+    assert [e.topic for e in recorder.select_events(aggregate_id)] == ["tests:Made"]
+    assert recorder.max_notification_id() == 1
+
+
+def test_racing_commands_on_one_version_one_wins_the_losers_write_nothing(
+    application: Sukuma, ward_id: str
+) -> None:
+    # Given a household at version 1
+    now = datetime.now(UTC)
+    household_id = uuid.uuid4()
+    setup = CommandContext(actor="setup", occurred_at=now)
+    _register(application, household_id, ward_id, setup)
+    head = application.recorder.max_notification_id()
+    racers = 8
+    start = threading.Barrier(racers)
+
+    # When several commands expecting version 1 (If-Match), each with its own key, race
+    def visit(n: int) -> Written | VersionConflict:
+        receipt = IdempotencyReceipt(
+            f"race-{n}-{household_id}", "worker", "route:request", 201, household_id
+        )
+        ctx = CommandContext(actor="worker", occurred_at=now, expected_version=1, receipt=receipt)
+        start.wait()
+        try:
+            return _visit(application, household_id, ctx)
+        except VersionConflict as conflict:
+            return conflict
+
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        outcomes = list(pool.map(visit, range(racers)))
+
+    # Then one wins; every other is the API's 412, and wrote neither events nor a receipt
+    won = [n for n, outcome in enumerate(outcomes) if isinstance(outcome, Written)]
+    assert len(won) == 1
+    assert application.recorder.max_notification_id() == (head or 0) + 1
+    assert len(application.get(Household, household_id).visits) == 1
+    receipts = [
+        _recorder(application).find_receipt("worker", f"race-{n}-{household_id}")
+        for n in range(racers)
+    ]
+    assert [n for n, stored in enumerate(receipts) if stored is not None] == won
+
+
+def test_a_receipt_commits_with_its_events_and_names_the_last_position(
+    application: Sukuma,
+) -> None:
+    recorder = _recorder(application)
+    aggregate_id, other_id = uuid.uuid4(), uuid.uuid4()
+    events = [
+        StoredEvent(aggregate_id, 1, "tests:Made", b"{}"),
+        StoredEvent(aggregate_id, 2, "tests:Changed", b"{}"),
+        StoredEvent(other_id, 1, "tests:Made", b"{}"),
+    ]
+    receipt = IdempotencyReceipt("k", "worker", "route:request", 201, aggregate_id, {"a": 1})
+
+    ids = recorder.insert_events(events, receipt=receipt)
+
+    assert ids == [1, 2, 3]
+    stored = recorder.find_receipt("worker", "k")
+    assert stored is not None
+    assert (stored.version, stored.position, stored.body) == (2, 3, {"a": 1})
