@@ -50,9 +50,20 @@ def _event_class(topic: str) -> type:
 _TAGGED: dict[str, set[str]] = {}
 
 
-def decode(topic: str, originator_id: UUID, originator_version: int, state: bytes) -> Any:
-    """The domain event for one stored event (same result as the library's mapper)."""
+def decode(
+    topic: str,
+    originator_id: UUID,
+    originator_version: int,
+    state: bytes,
+    unused: frozenset[str] = frozenset(),
+) -> Any:
+    """The domain event for one stored event (same result as the library's mapper).
+
+    ``unused``: fields left out (nobody reads them), before their contents are decoded.
+    """
     fields = orjson.loads(state)
+    for key in unused:
+        fields.pop(key, None)
     tagged = 0
     known = _TAGGED.get(topic)
     if known is None:
@@ -87,8 +98,10 @@ class Page:
 class EventLogReader:
     """Reads pages of the application's notification log after a given position.
 
-    Events of a topic for which ``wanted`` is false are not decoded (most of a page's cost):
-    they only move the position on.
+    Events of a topic for which ``wanted`` is false are not decoded (most of a page's cost),
+    nor is their state sent once their topic is known: they only move the position on.
+    Fields ``unused`` names for an event class are left out of its events: dropped as soon
+    as parsed, so a large one (a household profile) is never walked nor kept with a page.
     """
 
     def __init__(
@@ -96,14 +109,19 @@ class EventLogReader:
         recorder: PostgresApplicationRecorder,
         application_name: str,
         wanted: Callable[[type], bool] = lambda event_class: True,
+        unused: Callable[[type], frozenset[str]] = lambda event_class: frozenset(),
     ) -> None:
         self.recorder = recorder
         self.application_name = application_name
         self._wanted: dict[str, bool] = {}
+        self._unwanted: list[str] = []  # topics known unwanted: their state is not fetched
         self._wants = wanted
+        self._unused: dict[str, frozenset[str]] = {}
+        self._unused_of = unused
         table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         self.sql_page = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "SELECT notification_id, originator_id, originator_version, topic, "
+            "CASE WHEN topic = ANY(%s) THEN NULL ELSE state END "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(*table)
         self.sql_head = SQL("SELECT max(notification_id) FROM {0}.{1}").format(*table)
@@ -112,6 +130,9 @@ class EventLogReader:
         known = self._wanted.get(topic)
         if known is None:
             known = self._wanted[topic] = self._wants(_event_class(topic))
+            if not known:
+                self._unwanted.append(topic)
+            self._unused[topic] = self._unused_of(_event_class(topic))
         return known
 
     def page(self, after: int, limit: int) -> Page:
@@ -119,11 +140,11 @@ class EventLogReader:
         with self.recorder.datastore.get_connection() as conn:
             # Binary: bytea and uuid arrive as they are stored, with no hex text to parse.
             with conn.cursor(row_factory=tuple_row, binary=True) as curs:
-                curs.execute(self.sql_page, (after, limit), prepare=True)
+                curs.execute(self.sql_page, (self._unwanted, after, limit), prepare=True)
                 rows: Sequence[tuple[int, UUID, int, str, bytes]] = curs.fetchall()
         wanted = self.wanted
         events = [
-            (decode(topic, oid, version, state), nid)
+            (decode(topic, oid, version, state, self._unused[topic]), nid)
             for nid, oid, version, topic, state in rows
             if wanted(topic)
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from projections.alerts.projection import AlertsProjection
 from projections.alerts.view import AlertsView
@@ -13,6 +13,7 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
 from projections.shadow import create_shadow_tables
 
 PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
@@ -48,3 +49,20 @@ def table_names(name: str, prefix: str = "") -> list[str]:
     """The tracking table and view tables of a projection (as the view names them)."""
     _, view_class = PROJECTIONS[name]
     return [f"{prefix}{name}_tracking", *(f"{prefix}{name}_{t}" for t in view_class.tables)]
+
+
+def open_runner(
+    recorder: PostgresApplicationRecorder,
+    application_name: str,
+    names: Sequence[str] = (),
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    commit_pages: int = DEFAULT_COMMIT_PAGES,
+) -> BatchRunner:
+    """What a projector process runs: the named projections (production runs one a process,
+    ``open_runner(recorder, app.name, [name])``; none named: all in one runner) over the log.
+    """
+    projections = open_projections(recorder.datastore, names)
+    return BatchRunner(
+        recorder, application_name, projections, page_size=page_size, commit_pages=commit_pages
+    )

@@ -16,10 +16,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from domain.sukuma import Sukuma
-from projections.rules.config import load_rules_file
 from scheduler.config import SchedulerSettings
 from scheduler.jobs import sweep
 from scheduler.notify import DeliveryLog, Notifier
+from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Sweeper
 
 

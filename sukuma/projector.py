@@ -1,10 +1,14 @@
 """The projector as its own process: catch the views up with the log, then follow it.
 
-    python -m sukuma.projector --database-url URL [--page-size 5000] [--until-caught-up]
+    python -m sukuma.projector --database-url URL [--projection NAME] [--until-caught-up]
 
-Each page commits its rows with its position, so the process may be killed at any moment
-(SIGKILL included): the next start resumes exactly after the last committed page. SIGTERM and
-SIGINT stop it cleanly after the page in flight. With ``--until-caught-up`` it exits 0 once the
+Production runs one such process per projection (``--projection NAME``), so catch-up is not
+bound to one interpreter; without ``--projection`` one process runs them all.
+
+Each transaction commits a window of pages (``--commit-pages``; at the head of the log, each
+page) with its position, so the process may be killed at any moment (SIGKILL included): the
+next start resumes exactly after the last commit. SIGTERM and SIGINT stop it cleanly after the
+page in flight, committing what it has handled. With ``--until-caught-up`` it exits 0 once the
 views have reached the head of the log as it was at start (3 if stopped before that).
 """
 
@@ -19,9 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner, Progress
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from projections.registry import open_runner
+from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner, Progress
 from sukuma.settings import Settings
-from sukuma.wiring import build_application, build_projector
+from sukuma.wiring import build_application
 
 log = logging.getLogger("sukuma.projector")
 
@@ -34,6 +41,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--database-url", help="PostgreSQL URL of the event store (default: SUKUMA_DATABASE_URL)"
     )
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="events a page")
+    parser.add_argument(
+        "--commit-pages",
+        type=int,
+        default=DEFAULT_COMMIT_PAGES,
+        help="pages a transaction at most while catching up",
+    )
     parser.add_argument(
         "--projection",
         action="append",
@@ -67,7 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         app = build_application(settings, settings.database_url)
         try:
-            runner = build_projector(app, args.projection, page_size=args.page_size)
+            recorder = app.recorder
+            assert isinstance(recorder, PostgresApplicationRecorder)
+            runner = open_runner(
+                recorder,
+                app.name,
+                args.projection,
+                page_size=args.page_size,
+                commit_pages=args.commit_pages,
+            )
             _stop_on_signals(runner)
             if args.until_caught_up:
                 return catch_up(runner)

@@ -1,14 +1,14 @@
 """Event handlers of the early-warning projection: keep each subject's state and rule clocks.
 
 Like the nerve centre, handlers use ``occurred_at`` and never the clock, so a rebuild yields the
-same tables; states touched by a page stay cached (this process is their only writer).
+same tables. The cached states and the writing of clocks are in
+``projections.early_warning.states``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.dispatch import singledispatchmethod
 
@@ -18,19 +18,11 @@ from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom
-from projections.base import BufferedProjection
 from projections.early_warning import clocks
-from projections.early_warning.view import EarlyWarningView, StateKey
+from projections.early_warning.states import SubjectStates
 from projections.nerve_centre.indicators import week_start
 
-CACHE_LIMIT = 200_000
 REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days of graduating
-_KINDS = {
-    "Household": "household",
-    "Referral": "referral",
-    "FieldWorker": "field_worker",
-    "WarRoom": "war_room",
-}
 
 
 def _areas(ward_id: str) -> dict[str, str]:
@@ -46,59 +38,12 @@ def _later(current: str | None, when: datetime) -> str:
     return _iso(when if current is None else max(datetime.fromisoformat(current), when))
 
 
-class EarlyWarningProjection(BufferedProjection):
+class EarlyWarningProjection(SubjectStates):
     name = "early_warning"
-
-    def __init__(self, view: EarlyWarningView) -> None:
-        super().__init__(view)
-        self.ew: EarlyWarningView = view
-        self.cache: dict[StateKey, dict[str, Any]] = {}
-        self.subject = ""  # the id of the event being applied, as text
-
-    # ---- cache -----------------------------------------------------------------------------
-
-    def prefetch(self, events: Sequence[Any]) -> None:
-        wanted: set[StateKey] = set()
-        for event in events:
-            kind = _KINDS.get(type(event).__qualname__.split(".")[0])
-            if kind and event.originator_version > 1:
-                wanted.add((kind, str(event.originator_id)))
-            if getattr(event, "field_worker_id", None):
-                wanted.add(("field_worker", event.field_worker_id))
-        self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
-
-    def forget(self) -> None:
-        self.cache.clear()
-
-    def cache_full(self) -> bool:
-        return len(self.cache) > CACHE_LIMIT
-
-    def apply(self, domain_event: Any, position: int) -> None:
-        self.ew.position = position  # clocks record where they changed
-        # States are keyed by the id's text: made once per event, not in every helper.
-        self.subject = str(domain_event.originator_id)
-        super().apply(domain_event, position)
-
-    def _state(self, kind: str) -> dict[str, Any] | None:
-        """The cached state of the event's subject (its aggregate)."""
-        return self.cache.get((kind, self.subject))
-
-    def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
-        """Write the subject's clocks that run or have just stopped (the state remembers)."""
-        running = set(state.get("running", ()))
-        for (kind, subject), row in rows.items():
-            tag = f"{kind}|{subject}"
-            if row is not None or tag in running:
-                self.ew.set_clock((kind, subject), row)
-            if row is None:
-                running.discard(tag)
-            else:
-                running.add(tag)
-        state["running"] = sorted(running)
-
-    def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
-        self.cache[kind, key] = state
-        self.ew.states[kind, key] = state
+    # The answers are read by the rules that scored them, not here: most of the log's bytes.
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {
+        Household.ProfileSubmitted: frozenset({"profile"})
+    }
 
     # ---- households ------------------------------------------------------------------------
 

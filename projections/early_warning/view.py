@@ -28,6 +28,15 @@ from psycopg.rows import DictRow
 
 from projections.base import BufferedView
 
+# The live tables' names, for every query outside this module (the view derives the same names
+# from its projection's name and the suffixes of ``EarlyWarningView.tables``).
+NAME = "early_warning"
+TRACKING = f"{NAME}_tracking"
+STATE = f"{NAME}_state"
+CLOCKS = f"{NAME}_clocks"
+DEPARTMENT_DAYS = f"{NAME}_department_days"
+NEED_WEEKS = f"{NAME}_need_weeks"
+
 CLOCK_COLUMNS = (
     "kind",
     "subject",
@@ -194,7 +203,8 @@ class EarlyWarningView(BufferedView):
         stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
         curs.execute(
             self.sql(
-                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ON CONFLICT ({key}) "
+                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key} "
+                f"ON CONFLICT ({key}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
                 stage=stage,
             )

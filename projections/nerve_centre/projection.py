@@ -1,17 +1,16 @@
 """Event handlers of the nerve-centre projection: each updates case rows and area totals.
 
 Handlers use ``occurred_at`` (when it happened in the field), never the clock, so a rebuild
-yields exactly the same views. Rows touched by a page stay cached across pages (this process
-is the only writer of these tables); a page's unknown rows are loaded in one query first.
+yields exactly the same views. The cached rows and the settling of their totals are in
+``projections.nerve_centre.rows``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -22,13 +21,9 @@ from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom, war_room_id
-from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
-from projections.nerve_centre.view import NerveCentreView
+from projections.nerve_centre.rows import CONTRIBUTION, CaseRows
 
-CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
-CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
-Contribution = Callable[[dict[str, Any]], Counter[contributions.Key]]
 REFERRAL_WINDOW_DAYS = 14  # M4: a need counts as referred when referred within 14 days
 REGRESSION_WINDOW = timedelta(days=90)  # M12: reopened within 90 days of graduation
 
@@ -48,139 +43,12 @@ def _high(severity: str) -> int:
     return 1 if Severity(severity).rank >= Severity.HIGH.rank else 0
 
 
-class NerveCentreProjection(BufferedProjection):
+class NerveCentreProjection(CaseRows):
     name = "nerve_centre"
-
-    def __init__(self, view: NerveCentreView) -> None:
-        super().__init__(view)
-        self.nc: NerveCentreView = view
-        self.households: dict[UUID, dict[str, Any]] = {}
-        self.referrals: dict[UUID, dict[str, Any]] = {}
-        self.field_workers: dict[str, dict[str, Any]] = {}
-        # Rows whose totals may have moved this page, by id(row): settled once at the page's end
-        self.unsettled: dict[int, tuple[dict[str, Any], Contribution]] = {}
-
-    # ---- cache -----------------------------------------------------------------------------
-
-    def prefetch(self, events: Sequence[Any]) -> None:
-        wanted: dict[type, set[Any]] = {Household: set(), Referral: set(), FieldWorker: set()}
-        for event in events:
-            owner = type(event).__qualname__.split(".")[0]
-            if owner == "Household" and event.originator_version > 1:
-                wanted[Household].add(event.originator_id)
-            elif owner == "Referral" and event.originator_version > 1:
-                wanted[Referral].add(event.originator_id)
-            elif owner == "Referral":
-                wanted[Household].add(UUID(event.household_id))  # its need's identified day
-            elif owner == "FieldWorker" and event.originator_version > 1:
-                wanted[FieldWorker].add(str(event.originator_id))
-            if getattr(event, "field_worker_id", None):
-                wanted[FieldWorker].add(event.field_worker_id)
-        self.households.update(self.nc.load_households(wanted[Household] - self.households.keys()))
-        self.referrals.update(self.nc.load_referrals(wanted[Referral] - self.referrals.keys()))
-        self.field_workers.update(
-            self.nc.load_field_workers(wanted[FieldWorker] - self.field_workers.keys())
-        )
-
-    def forget(self) -> None:
-        self.households.clear()
-        self.referrals.clear()
-        self.field_workers.clear()
-        self.unsettled.clear()
-
-    def cache_full(self) -> bool:
-        return len(self.households) + len(self.referrals) > CACHE_LIMIT
-
-    # ---- applying a change to a row and its contributions -------------------------------------
-
-    def _totals(self) -> dict[str, Counter[Any]]:
-        """The view's running totals by the table names contributions use."""
-        view = self.nc
-        return {
-            "counts": view.counts,
-            "due": view.due,
-            "made": view.made,
-            "ward_needs": view.ward_needs,
-            "dept": view.departments,
-            "dept_due": view.department_due,
-        }
-
-    def _household(
-        self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
-    ) -> dict[str, Any]:
-        return self._change("households", contributions.household, event, change, totals)
-
-    def _referral(
-        self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
-    ) -> dict[str, Any]:
-        return self._change("referrals", contributions.referral, event, change, totals)
-
-    def _change(
-        self,
-        table: str,
-        contribution: Contribution,
-        event: Any,
-        change: Callable[[dict[str, Any]], None],
-        totals: bool,
-    ) -> dict[str, Any]:
-        """Change a case row; its totals are settled once the page's events are all handled.
-
-        ``totals=False`` when the event moves no field that any total counts.
-        """
-        row: dict[str, Any] = getattr(self, table)[event.originator_id]
-        if totals:
-            self._unsettle(row, contribution)
-        change(row)
-        self._touch(row, table, event.originator_id)
-        return row
-
-    def _unsettle(self, row: dict[str, Any], contribution: Contribution) -> None:
-        # A row keeps its settled contribution beside its columns (a row just loaded from the
-        # table computes it here, before its first change).
-        if CONTRIBUTION not in row:
-            row[CONTRIBUTION] = contribution(row)
-        self.unsettled[id(row)] = (row, contribution)
-
-    def settle(self) -> None:
-        """Add to the totals what each row changed this page makes of difference.
-
-        Totals are a function of the rows, so the sum of per-event differences telescopes to
-        (contribution at the page's end - contribution at its start): computed once per row
-        per page, not once per event (a page holds ~10 events per case).
-        """
-        totals = self._totals()
-        for row, contribution in self.unsettled.values():
-            after, before = contribution(row), row[CONTRIBUTION]
-            row[CONTRIBUTION] = after
-            # after - before, added key by key (no Counter arithmetic: it is Python per key)
-            for (table, key), value in after.items():
-                value -= before.get((table, key), 0)
-                if value:
-                    total = totals[table]
-                    total[key] = total.get(key, 0) + value
-            for (table, key), value in before.items():
-                if value and (table, key) not in after:
-                    total = totals[table]
-                    total[key] = total.get(key, 0) - value
-        self.unsettled.clear()
-
-    def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
-        row["position"] = self.position
-        getattr(self.nc, table)[key] = row
-
-    def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:
-        # Counted once per ward here; the view spreads a page's ward totals to every level.
-        daily = self.nc.ward_daily
-        key = row["ward_id"], row["municipality"], row["district"], metric, when.date()
-        daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
-
-    def _submission(self, field_worker_id: str | None, when: datetime) -> None:
-        if not field_worker_id or field_worker_id not in self.field_workers:
-            return
-        worker = self.field_workers[field_worker_id]
-        last = worker["last_submission_at"]
-        worker["last_submission_at"] = when if last is None else max(last, when)
-        self._touch(worker, "field_workers", field_worker_id)
+    # The answers are read by the rules that scored them, not here: most of the log's bytes.
+    unused_fields: ClassVar[dict[type, frozenset[str]]] = {
+        Household.ProfileSubmitted: frozenset({"profile"})
+    }
 
     # ---- handlers --------------------------------------------------------------------------
 

@@ -31,6 +31,22 @@ from psycopg.rows import DictRow
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
 
+# The live tables' names, for every query outside this module (the view derives the same names
+# from its projection's name and the suffixes of ``NerveCentreView.tables``).
+NAME = "nerve_centre"
+TRACKING = f"{NAME}_tracking"
+HOUSEHOLDS = f"{NAME}_households"
+REFERRALS = f"{NAME}_referrals"
+AREA_COUNTS = f"{NAME}_area_counts"
+AREA_DAILY = f"{NAME}_area_daily"
+OPEN_DUE = f"{NAME}_open_due"
+OPEN_MADE = f"{NAME}_open_made"
+WARD_NEEDS = f"{NAME}_ward_needs"
+DEPARTMENT_AREA = f"{NAME}_department_area"
+DEPARTMENT_DUE = f"{NAME}_department_due"
+FIELD_WORKERS = f"{NAME}_field_workers"
+FW_HOUSEHOLDS = f"{NAME}_fw_households"
+
 HOUSEHOLD_COLUMNS = (
     "household_id",
     "ward_id",
@@ -236,7 +252,11 @@ class NerveCentreView(BufferedView):
         deltas: Counter[Any],
         conflict: tuple[str, ...] | None = None,
     ) -> None:
-        """Add deltas to totals; a total that falls to zero is deleted (as if never written)."""
+        """Add deltas to totals; a total that falls to zero is deleted (as if never written).
+
+        In key order: the index is then written page after page, not at random (a window's
+        daily totals touch most of the table: this halves their upsert's time).
+        """
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
@@ -246,7 +266,7 @@ class NerveCentreView(BufferedView):
         curs.execute(
             self.sql(
                 f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
-                f"ON CONFLICT ({', '.join(on)}) "
+                f"ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(on)}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
                 stage=stage,
             )

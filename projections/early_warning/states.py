@@ -1,0 +1,78 @@
+"""The early-warning projection's cached subject states, and how their clocks are written.
+
+States touched by a page stay cached across pages (the projector is their only writer); a
+page's unknown states are loaded in one query first. A subject's clocks are computed from
+its state; ``_clocks`` writes those that run or have just stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from projections.base import BufferedProjection
+from projections.early_warning import clocks
+from projections.early_warning.view import EarlyWarningView, StateKey
+
+CACHE_LIMIT = 200_000
+_KINDS = {
+    "Household": "household",
+    "Referral": "referral",
+    "FieldWorker": "field_worker",
+    "WarRoom": "war_room",
+}
+
+
+class SubjectStates(BufferedProjection):
+    """Each subject's (aggregate's) state, cached between pages, and its rule clocks."""
+
+    def __init__(self, view: EarlyWarningView) -> None:
+        super().__init__(view)
+        self.ew: EarlyWarningView = view
+        self.cache: dict[StateKey, dict[str, Any]] = {}
+        self.subject = ""  # the id of the event being applied, as text
+
+    # ---- cache -----------------------------------------------------------------------------
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        wanted: set[StateKey] = set()
+        for event in events:
+            kind = _KINDS.get(type(event).__qualname__.split(".")[0])
+            if kind and event.originator_version > 1:
+                wanted.add((kind, str(event.originator_id)))
+            if getattr(event, "field_worker_id", None):
+                wanted.add(("field_worker", event.field_worker_id))
+        self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
+
+    def forget(self) -> None:
+        self.cache.clear()
+
+    def cache_full(self) -> bool:
+        return len(self.cache) > CACHE_LIMIT
+
+    def apply(self, domain_event: Any, position: int) -> None:
+        self.ew.position = position  # clocks record where they changed
+        # States are keyed by the id's text: made once per event, not in every helper.
+        self.subject = str(domain_event.originator_id)
+        super().apply(domain_event, position)
+
+    def _state(self, kind: str) -> dict[str, Any] | None:
+        """The cached state of the event's subject (its aggregate)."""
+        return self.cache.get((kind, self.subject))
+
+    def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
+        """Write the subject's clocks that run or have just stopped (the state remembers)."""
+        running = set(state.get("running", ()))
+        for (kind, subject), row in rows.items():
+            tag = f"{kind}|{subject}"
+            if row is not None or tag in running:
+                self.ew.set_clock((kind, subject), row)
+            if row is None:
+                running.discard(tag)
+            else:
+                running.add(tag)
+        state["running"] = sorted(running)
+
+    def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
+        self.cache[kind, key] = state
+        self.ew.states[kind, key] = state
