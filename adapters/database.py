@@ -149,6 +149,17 @@ def start_embedded_postgres(pgdata: Path, *, delete_on_exit: bool = False) -> Po
     return server
 
 
+def forget_dead_processes(pgdata: Path) -> None:
+    """Let the last live process out stop the embedded server, though some that used it died
+    holding their handle (an API worker killed, or stopped while it started)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        from pgserver.postgres_server import PostgresServer
+
+    with PostgresServer._lock:
+        _forget_dead_handles(pgdata.expanduser().resolve())
+
+
 def _forget_dead_handles(pgdata: Path) -> None:
     """Drop the pids of processes that died without cleaning up (SIGKILL, crash).
 

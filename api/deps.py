@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import WithJsonSchema
 
 from adapters.event_store import request_fingerprint
 from api.auth.service import Auth, NotAuthenticated
@@ -142,31 +143,6 @@ def parse_if_match(value: str | None) -> int | None:
 #: Longest ``Idempotency-Key`` kept (a UUID is 36; the bound keeps receipts small).
 MAX_IDEMPOTENCY_KEY = 255
 
-#: The headers ``command_runner`` reads, as OpenAPI parameters: it reads them from the request
-#: itself (declared ``Header`` parameters cost FastAPI a validation pass per request), so
-#: ``api.main`` adds these to every route that runs commands.
-COMMAND_HEADERS: list[dict[str, object]] = [
-    {
-        "name": "If-Match",
-        "in": "header",
-        "required": False,
-        "description": "Expected version (the ETag read); a stale one answers 412.",
-        "schema": {"type": "string", "title": "If-Match"},
-    },
-    {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": "Retry-safe key for this request.",
-        "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_IDEMPOTENCY_KEY,
-            "title": "Idempotency-Key",
-        },
-    },
-]
-
 
 def parse_idempotency_key(value: str | None) -> str | None:
     if value is not None and not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY:
@@ -176,23 +152,49 @@ def parse_idempotency_key(value: str | None) -> str | None:
     return value
 
 
-async def command_runner(request: Request) -> CommandRunner:
-    """Everything a command route needs from the request, in one dependency (see above)."""
-    principal = await acting_principal(request)
-    headers = request.headers
-    # The body is read here (async) so retries can be recognised by content; starlette caches it.
+# Declared with no constraints for FastAPI to check: the parsers above refuse a bad value with
+# the answer clients already get (422 naming the header). The schemas say what a valid value
+# is (a header is a string when sent, never null).
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description="Expected version (the ETag read); a stale one answers 412."
+    ),
+    WithJsonSchema({"type": "string", "title": "If-Match"}),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Retry-safe key for this request."),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_IDEMPOTENCY_KEY,
+            "title": "Idempotency-Key",
+        }
+    ),
+]
+
+
+async def command_runner(
+    request: Request,
+    principal: CurrentUser,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandRunner:
+    """Everything a command route needs from the request, in one dependency."""
+    # FastAPI has read the body already (for the route's model); retries are recognised by it.
     body = await request.body()
-    # The scope's path, not request.url.path: building a URL costs more than the hashing.
-    fingerprint = request_fingerprint(request.method, request.scope["path"], body)
-    state = request.app.state  # not dependencies: each costs FastAPI a walk per request
+    state = request.app.state
     window_days: int = state.settings.occurred_at_window_days
     return CommandRunner(
         application=state.sukuma,
         actor=principal.actor,
         principal=principal,
-        expected_version=parse_if_match(headers.get("if-match")),
-        idempotency_key=parse_idempotency_key(headers.get("idempotency-key")),
-        fingerprint=fingerprint,
+        expected_version=parse_if_match(if_match),
+        idempotency_key=parse_idempotency_key(idempotency_key),
+        # The scope's path, as the receipts already stored were fingerprinted.
+        fingerprint=request_fingerprint(request.method, request.scope["path"], body),
         window=timedelta(days=window_days),
         clock=state.clock,
     )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
 from fastapi import Depends, FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, APIRouter
 
 from adapters.database import asyncpg_connect_kwargs
 from api import errors
 from api.auth.service import Auth
 from api.config import ApiSettings
-from api.deps import COMMAND_HEADERS, command_runner, current_principal
+from api.deps import current_principal
 from api.routers import (
     alerts,
     audit,
@@ -52,8 +51,10 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     database_url: str | None = None,
+    on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """Build the HTTP app around an application (the caller owns its lifecycle)."""
+    """Build the HTTP app around an application (the caller owns its lifecycle; a worker
+    process's app closes it with ``on_shutdown``, run in a thread when the app stops)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +72,8 @@ def create_app(
             yield
         finally:
             await app.state.read_pool.close()
+            if on_shutdown is not None:
+                await asyncio.to_thread(on_shutdown)
 
     api = FastAPI(
         title="Sukuma",
@@ -95,23 +98,5 @@ def create_app(
     # matches nested inclusions level by level on every request.
     signed_in = [Depends(current_principal)]
     for module in ROUTER_MODULES:
-        _document_command_headers(module.router)
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     return api
-
-
-def _document_command_headers(router: APIRouter) -> None:
-    """List If-Match and Idempotency-Key on every route that runs commands (the command
-    runner reads them from the request, so FastAPI cannot see them). Before the router is
-    included: the app's view of an included route copies its ``openapi_extra`` when built."""
-    for route in router.routes:
-        if not isinstance(route, APIRoute) or not _runs_commands(route.dependant):
-            continue
-        extra = route.openapi_extra or {}
-        documented = extra.get("parameters", [])
-        if not any(p.get("name") == "Idempotency-Key" for p in documented):  # routes are shared
-            route.openapi_extra = {**extra, "parameters": [*documented, *COMMAND_HEADERS]}
-
-
-def _runs_commands(dependant: Dependant) -> bool:
-    return any(d.call is command_runner or _runs_commands(d) for d in dependant.dependencies)

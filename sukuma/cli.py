@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
-from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,15 +21,13 @@ from rich.progress import (
 from adapters.migrations import SchemaNotReady
 from projections.runner import Progress as ProjectorProgress
 from sukuma.migrate_cli import migrate
+from sukuma.service_cli import load_demo, project, serve
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
-from sukuma.wiring import api_app, build_api, build_application, build_projector, ensure_database
+from sukuma.wiring import build_application, build_projector, ensure_database
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from adapters.key_rotation import KeyReport
-    from domain.sukuma import Sukuma
 
 cli = typer.Typer(
     help="Sukuma: event-sourced case management for Operation Sukuma Sakhe war rooms.\n\n"
@@ -45,120 +40,8 @@ console = Console(stderr=True)
 cli.command()(migrate)
 
 
-def load_demo(
-    settings: Settings, database_url: str, households: int, seed: int, if_empty: bool
-) -> None:
-    from sukuma.demo import CaseDataExists, generate, is_empty
-    from sukuma.demo.users import DEMO_PASSWORD, add_demo_users
-
-    application = build_application(settings, database_url)
-    try:
-        if if_empty and not is_empty(application):
-            console.print("[yellow]The event log already has data: demo not loaded.[/]")
-            return
-        columns = (
-            TextColumn("[bold]demo households"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        try:
-            with Progress(*columns, console=console) as progress:
-                task = progress.add_task("demo", total=households)
-                summary = generate(
-                    application,
-                    households,
-                    seed,
-                    now=datetime.now(UTC),
-                    on_progress=lambda done: progress.update(task, completed=done),
-                )
-        except CaseDataExists as exc:  # refused before writing anything
-            console.print(f"[red]Demo not loaded[/]: {exc}", soft_wrap=True)
-            raise typer.Exit(1) from None
-        console.print(f"[green]Demo loaded[/]: {summary}")
-        for user in add_demo_users(application, datetime.now(UTC)):
-            scopes = "".join(f", {scope}" for scope in user.scopes)
-            console.print(
-                f"demo user [bold]{user.username}[/] ({user.role}{scopes}), "
-                f"password {DEMO_PASSWORD!r} (demo only)"
-            )
-    finally:
-        application.close()
-
-
-@cli.command()
-def serve(
-    host: Annotated[
-        str | None, typer.Option(help="Interface to bind (default from settings)")
-    ] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
-    demo: Annotated[bool, typer.Option(help="Load demo data first if the log is empty")] = False,
-    demo_households: Annotated[int, typer.Option(help="Households for --demo")] = 500,
-    projector: Annotated[
-        bool, typer.Option(help="Run the projector in this process (single-node mode)")
-    ] = True,
-    scheduler: Annotated[
-        bool, typer.Option(help="Run the early-warning scheduler in this process")
-    ] = True,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="API worker processes (default from SUKUMA_API_WORKERS, 1)"),
-    ] = None,
-) -> None:
-    """Run the HTTP API; in single-node mode also the projector and scheduler, in threads.
-
-    With several workers the API runs in that many processes on the same port (this process
-    hands each new connection to the least busy one), and this process keeps the projector
-    and the scheduler.
-    """
-    import uvicorn
-
-    from scheduler.main import SchedulerThread, build_sweeper
-    from sukuma.workers import WorkerConfig, run_workers
-
-    settings = load_settings()
-    database_url = ensure_database(settings)
-    if demo:
-        load_demo(settings, database_url, demo_households, seed=7, if_empty=True)
-    workers = workers or settings.api_workers
-    api: FastAPI | None = None  # with several workers, each builds its own from the settings
-    application: Sukuma | None = None
-    if workers == 1:
-        api, application = build_api(settings, database_url)
-    elif projector or scheduler:  # the threads this process keeps write through it
-        application = build_application(settings, database_url)
-    runner = projecting = None
-    if projector and application is not None:
-        runner = build_projector(application)
-        # Catch up first, so the first early-warning sweep at start sees the whole log.
-        runner.run_once()
-        projecting = threading.Thread(target=runner.run_forever, name="projector", daemon=True)
-        projecting.start()
-    sweeps = None
-    if scheduler and application is not None:
-        sweeps = SchedulerThread(settings, build_sweeper(settings, application))
-        sweeps.start()
-    bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(
-        f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs; {workers} worker(s))"
-    )
-    try:
-        if api is None:
-            app = partial(api_app, settings, database_url)
-            config = WorkerConfig(bind_host, bind_port, settings.log_level, app)
-            status = run_workers(config, workers)
-            if status:
-                raise typer.Exit(status)
-        else:
-            uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
-    finally:
-        if runner is not None and projecting is not None:
-            runner.stop()
-            projecting.join(timeout=10)  # before the (maybe embedded) server goes away
-        if sweeps is not None:
-            sweeps.stop()
-        if application is not None:
-            application.close()
+# Registered here, held in sukuma.service_cli: the commands that run the service.
+cli.command()(serve)
 
 
 @cli.command()
@@ -172,30 +55,7 @@ def demo(
     load_demo(settings, ensure_database(settings), households, seed, if_empty)
 
 
-@cli.command()
-def project(
-    names: Annotated[
-        list[str] | None, typer.Argument(help="Projections to run (default: all)")
-    ] = None,
-    once: Annotated[bool, typer.Option(help="Catch up to the head of the log, then exit")] = False,
-    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
-) -> None:
-    """Run the projector: keep the read models up to date (LISTEN/NOTIFY, batched pages)."""
-    settings = load_settings()
-    application = build_application(settings, ensure_database(settings))
-    runner = build_projector(application, names or (), page_size=page_size)
-    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
-    try:
-        if once:
-            console.print(f"processed {runner.run_once():,} events")
-        else:
-            console.print("projector running (Ctrl-C to stop)")
-            runner.run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        application.close()
-
+cli.command()(project)
 
 projections_cli = typer.Typer(help="Operate the read models.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")

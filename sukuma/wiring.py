@@ -8,6 +8,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
 from adapters.database import ensure_database as _ensure_database
+from adapters.database import start_embedded_postgres
 from adapters.migrations import Migration, check_schema, migrate
 from adapters.shredding import protect_personal_data
 from api.main import create_app
@@ -57,19 +58,30 @@ def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     return create_app(settings, application, database_url=database_url), application
 
 
-def api_app(settings: Settings, database_url: str) -> FastAPI:
-    """The API alone, as each of ``sukuma serve --workers``'s processes builds it."""
-    return build_api(settings, database_url)[0]
+#: The API's factory as an import string: what each of ``sukuma serve --workers N``'s workers
+#: calls (gunicorn's uvicorn workers), and what any ASGI server can run (``uvicorn --factory``).
+ASGI_FACTORY = "sukuma.wiring:asgi_app"
 
 
 def asgi_app() -> FastAPI:
-    """For another ASGI server (``uvicorn --factory sukuma.wiring:asgi_app``): needs
-    SUKUMA_DATABASE_URL. ``sukuma serve --workers N`` is the supported way to run several."""
+    """The API of one worker process, from the environment's settings: against
+    SUKUMA_DATABASE_URL, or joining the embedded server of the same data directory (which
+    ``sukuma serve`` keeps running). The app closes what it opened when it shuts down."""
     settings = load_settings()
+    database_url = ensure_database(settings)
+    application = build_application(settings, database_url)
+    # The handle on the embedded server that ensure_database took for this process. uvicorn
+    # ends a worker by re-raising SIGTERM after shutdown (no atexit), so release it here.
+    embedded = None
     if settings.database_url is None:
-        raise RuntimeError("set SUKUMA_DATABASE_URL to run the API with several workers")
-    api, _ = build_api(settings, settings.database_url)
-    return api
+        embedded = start_embedded_postgres(settings.data_dir.expanduser().resolve() / "pg")
+
+    def shut_down() -> None:
+        application.close()
+        if embedded is not None:
+            embedded.cleanup()  # stops the server only if no other process still uses it
+
+    return create_app(settings, application, database_url=database_url, on_shutdown=shut_down)
 
 
 def build_projector(

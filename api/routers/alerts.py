@@ -8,7 +8,6 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, ReadPool
 from api.schemas.alerts import (
     AcknowledgeAlert,
@@ -24,7 +23,7 @@ from api.schemas.views import DistrictCode, MunicipalityCode, PageCursor, WardCo
 from projections.alerts import queries
 from projections.alerts.queries import AlertFilters
 
-router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=CommandRoute)
+router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.fieldworkers import (
@@ -18,7 +17,7 @@ from api.schemas.fieldworkers import (
 )
 from domain.fieldworkers.model import FieldWorker
 
-router = APIRouter(prefix="/field-workers", tags=["field workers"], route_class=CommandRoute)
+router = APIRouter(prefix="/field-workers", tags=["field workers"])
 
 
 @router.post("", status_code=201, responses=CREATED)

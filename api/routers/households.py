@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp
 from api.personal import household_history as shaped_household_history
 from api.personal import household_read
@@ -26,7 +25,7 @@ from api.schemas.households import (
 )
 from domain.households.model import Household
 
-router = APIRouter(prefix="/households", tags=["households"], route_class=CommandRoute)
+router = APIRouter(prefix="/households", tags=["households"])
 
 
 def _str(value: UUID | None) -> str | None:

@@ -7,12 +7,11 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command
 from api.schemas.common import WRITTEN
 from api.schemas.privacy import ErasePersonalData, GiveConsent, WithdrawConsent
 
-router = APIRouter(prefix="/households", tags=["data protection"], route_class=CommandRoute)
+router = APIRouter(prefix="/households", tags=["data protection"])
 
 
 @router.post("/{household_id}/consent", responses=WRITTEN)

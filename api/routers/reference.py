@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, SukumaApp
 from api.schemas.common import CREATED, WRITTEN, CommandBody, DepartmentCode
 from api.schemas.reference import (
@@ -24,7 +23,7 @@ from domain.reference.catalogue import CATALOGUE_ID
 from domain.reference.geography import geography
 from domain.vocabulary import NeedCategory
 
-router = APIRouter(tags=["reference data"], route_class=CommandRoute)
+router = APIRouter(tags=["reference data"])
 
 
 @router.get("/geography")

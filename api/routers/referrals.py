@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
 from api.personal import referral_read, shaped_history
@@ -29,7 +28,7 @@ from domain.context import CommandContext, Written
 from domain.households.model import Household
 from domain.referrals.model import Referral
 
-router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=CommandRoute)
+router = APIRouter(prefix="/referrals", tags=["referrals"])
 
 
 @router.post("", status_code=201, responses=CREATED)

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 from adapters.passwords import hash_password
 from api.auth.service import Auth
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp, get_auth
 from api.schemas.common import CREATED, WRITTEN, CommandBody
 from api.schemas.users import (
@@ -28,7 +27,7 @@ from domain.access.principal import Role
 from domain.context import CommandContext, Written
 from domain.users.model import User, user_id
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=CommandRoute)
+router = APIRouter(prefix="/users", tags=["users"])
 
 AuthService = Annotated[Auth, Depends(get_auth)]
 

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, SukumaApp
 from api.history import history_of
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
@@ -21,7 +20,7 @@ from api.schemas.warrooms import (
 )
 from domain.warrooms.model import WarRoom, war_room_id
 
-router = APIRouter(prefix="/war-rooms", tags=["war rooms"], route_class=CommandRoute)
+router = APIRouter(prefix="/war-rooms", tags=["war rooms"])
 
 
 @router.post("", status_code=201, responses=CREATED)

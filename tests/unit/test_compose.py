@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from projections.registry import PROJECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -22,8 +25,11 @@ def services() -> dict[str, dict[str, Any]]:
     return result
 
 
+PROJECTORS = {f"projector-{name.replace('_', '-')}": name for name in PROJECTIONS}
+
+
 def test_the_roles_are_services(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"db", "migrate", "api", "projector", "scheduler"}
+    assert set(services) == {"db", "migrate", "api", "proxy", "scheduler", *PROJECTORS}
 
 
 def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
@@ -42,7 +48,10 @@ def test_database_is_postgres_17_with_a_volume_and_a_readiness_check(
     [
         ("migrate", ["sukuma", "migrate"]),
         ("api", ["sukuma", "serve", "--no-projector", "--no-scheduler", "--host", "0.0.0.0"]),
-        ("projector", ["sukuma", "project"]),
+        *[
+            (service, ["sukuma", "project", "--projection", name])
+            for service, name in PROJECTORS.items()
+        ],
         ("scheduler", ["sukuma", "scheduler"]),
     ],
 )
@@ -60,7 +69,7 @@ def test_the_schema_is_migrated_once_before_any_other_role_starts(
     services: dict[str, dict[str, Any]],
 ) -> None:
     assert services["migrate"]["restart"] == "no"
-    for role in ("api", "projector", "scheduler"):
+    for role in ("api", "scheduler", *PROJECTORS):
         assert services[role]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
         }
@@ -78,10 +87,49 @@ def test_every_service_command_is_a_real_cli_command(services: dict[str, dict[st
         assert result.exit_code == 0, (name, result.output)
 
 
-def test_api_publishes_port_8000_and_checks_healthz(services: dict[str, dict[str, Any]]) -> None:
+def test_each_projection_has_its_own_projector_after_a_healthy_api(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """One process per read model: catch-up is not bound to one interpreter."""
+    for service in PROJECTORS:
+        assert services[service]["depends_on"]["api"] == {"condition": "service_healthy"}
+    assert "projector" not in services  # no projector of every read model beside them
+
+
+def test_two_api_replicas_checked_on_healthz_and_reached_only_through_the_proxy(
+    services: dict[str, dict[str, Any]],
+) -> None:
     api = services["api"]
-    assert "8000:8000" in api["ports"]
+    assert api["deploy"]["replicas"] == 2
+    assert "ports" not in api  # replicas cannot share a published port; the proxy has it
+    assert api["expose"] == ["8000"]
     assert "/healthz" in " ".join(api["healthcheck"]["test"])
+    # The proxy passes the client's address: failed sign-ins are counted per address.
+    assert api["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+
+
+def test_the_proxy_is_nginx_least_connections_over_the_replicas(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")  # the official image
+    assert "8000:8000" in proxy["ports"]
+    assert proxy["depends_on"]["api"] == {"condition": "service_healthy"}
+    assert "/healthz" in " ".join(proxy["healthcheck"]["test"])
+    mounted = {v.split(":")[0]: v.split(":")[1] for v in proxy["volumes"]}
+    assert mounted["./deploy/nginx.conf"] == "/etc/nginx/nginx.conf"
+
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream (\w+) \{(.*?)\}", config, re.S)
+    assert upstream is not None
+    name, body = upstream.groups()
+    assert "least_conn;" in body
+    # Re-resolved: replicas scaled or restarted (new addresses) join without a reload.
+    assert re.search(r"server api:8000 resolve;", body)
+    assert f"proxy_pass http://{name};" in config
+    assert "listen 8000;" in config
+    # The client's address is set, never appended to what the client sent.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
 
 
 def test_dockerfile_runs_as_a_non_root_user_and_serves_on_8000() -> None:
@@ -117,7 +165,7 @@ def test_docker_compose_accepts_the_file() -> None:
 def test_keys_have_no_published_default(services: dict[str, dict[str, Any]]) -> None:
     # Compose refuses to start (":?") rather than sign tokens or wrap data keys with a
     # key anyone can read in this file.
-    for name in ("api", "projector", "scheduler"):
+    for name in ("api", "scheduler", *PROJECTORS):
         environment = services[name]["environment"]
         for key in ("SUKUMA_SECRET_KEY", "SUKUMA_MASTER_KEY"):
             assert environment[key].startswith(f"${{{key}:?"), (name, key)
