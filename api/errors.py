@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.auth.service import NotAuthenticated, TooManyAttempts
@@ -21,6 +24,9 @@ from domain.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+#: A 422 quotes at most this much of the refused input (a 1 MiB body is not echoed back).
+INPUT_ECHO_CHARS = 200
 
 
 class IdempotencyKeyReused(Exception):
@@ -39,6 +45,52 @@ def validation_detail(
 ) -> list[dict[str, Any]]:
     """The same shape FastAPI uses for request validation errors, so clients parse one format."""
     return [{"loc": loc, "msg": msg, "type": kind}]
+
+
+def _printable(value: Any) -> Any:
+    """``value`` (already JSON-like) made serialisable: lone surrogates escaped, non-finite
+    numbers (NaN, 1e400) as their repr."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def _quoted(value: Any) -> Any:
+    """The refused input as a 422 quotes it: whole when short, else the start of its repr."""
+    printable = _printable(jsonable_encoder(value))
+    if len(repr(printable)) <= INPUT_ECHO_CHARS:
+        return printable
+    return repr(printable)[:INPUT_ECHO_CHARS] + "…"
+
+
+def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    # FastAPI's own answer, but one that always serialises and never echoes a large input.
+    details = []
+    for error in exc.errors():
+        error = dict(error)
+        if "input" in error:
+            error["input"] = _quoted(error["input"])
+        details.append(_printable(jsonable_encoder(error)))
+    return JSONResponse(status_code=422, content={"detail": details})
+
+
+def _nested_too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+    # Only input nests without bound here (JSON of 1,000+ levels): a client error.
+    return JSONResponse(status_code=400, content={"detail": "the request is nested too deeply"})
+
+
+def _not_text(_: Request, exc: UnicodeError) -> JSONResponse:
+    # A lone surrogate ("\ud800") is valid JSON but not text: refused when it is encoded.
+    return JSONResponse(
+        status_code=422,
+        content={"detail": validation_detail(["body"], "text must be valid Unicode")},
+    )
 
 
 def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
@@ -116,6 +168,9 @@ def _too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
 
 
 HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
+    RequestValidationError: _request_invalid,
+    RecursionError: _nested_too_deep,
+    UnicodeError: _not_text,
     NotFoundError: _not_found,
     RuleViolation: _rule_violation,
     AlreadyExists: _already_exists,

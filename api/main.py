@@ -10,12 +10,14 @@ import asyncpg
 from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
 from api import errors
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import COMMAND_HEADERS, command_runner, current_principal
+from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import (
     alerts,
     audit,
@@ -86,6 +88,13 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
+    # Outermost last: the client's address from a trusted proxy first, then the size limit.
+    api.add_middleware(SecurityHeaders)
+    api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
+    if settings.trusted_proxies:
+        # X-Forwarded-For only from these (the sign-in throttle counts per address); servers
+        # run with uvicorn's own proxy headers off, so no other address is ever trusted.
+        api.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/v1")

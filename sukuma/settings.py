@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Larger request bodies are refused (413)"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (default none: the connection's address counts)",
+    )
     oidc_issuer: str | None = Field(
         default=None, description="Also accept access tokens from this OpenID Connect issuer"
     )
