@@ -150,7 +150,15 @@ def serve(
             if status:
                 raise typer.Exit(status)
         else:
-            uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
+            # The app trusts X-Forwarded-For from SUKUMA_TRUSTED_PROXIES only (its own
+            # middleware): uvicorn's, which trusts 127.0.0.1 by default, stays off.
+            uvicorn.run(
+                api,
+                host=bind_host,
+                port=bind_port,
+                log_level=settings.log_level.lower(),
+                proxy_headers=False,
+            )
     finally:
         if runner is not None and projecting is not None:
             runner.stop()

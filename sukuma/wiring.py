@@ -63,7 +63,8 @@ def api_app(settings: Settings, database_url: str) -> FastAPI:
 
 
 def asgi_app() -> FastAPI:
-    """For another ASGI server (``uvicorn --factory sukuma.wiring:asgi_app``): needs
+    """For another ASGI server (``uvicorn --factory --no-proxy-headers
+    sukuma.wiring:asgi_app``: the app trusts SUKUMA_TRUSTED_PROXIES itself): needs
     SUKUMA_DATABASE_URL. ``sukuma serve --workers N`` is the supported way to run several."""
     settings = load_settings()
     if settings.database_url is None:

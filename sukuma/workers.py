@@ -133,6 +133,7 @@ def _worker(config: WorkerConfig, channel: socket.socket, slots: Slots, index: i
             config.app(),
             log_level=config.log_level.lower(),
             access_log=config.log_level.upper() == "DEBUG",
+            proxy_headers=False,  # the app's own middleware trusts SUKUMA_TRUSTED_PROXIES
         ),
         channel,
         slots,
