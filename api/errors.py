@@ -7,6 +7,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
+import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +28,9 @@ from domain.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Seconds a client is asked to wait when the database is out of reach.
+OUTAGE_RETRY_AFTER = 5
 
 #: A 422 quotes at most this much of the refused input (a 1 MiB body is not echoed back).
 INPUT_ECHO_CHARS = 200
@@ -90,6 +97,17 @@ def _not_text(_: Request, exc: UnicodeError) -> JSONResponse:
     return JSONResponse(
         status_code=422,
         content={"detail": validation_detail(["body"], "text must be valid Unicode")},
+    )
+
+
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # A lost or unreachable database (or a wait for one that timed out): the request did not
+    # take effect as far as we know, and trying again later is the answer, not a 500.
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "the database is unavailable; retry later"},
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
     )
 
 
@@ -171,6 +189,17 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     RequestValidationError: _request_invalid,
     RecursionError: _nested_too_deep,
     UnicodeError: _not_text,
+    # Outages, write side (eventsourcing wraps psycopg's; the pool's timeout included) and
+    # read side (asyncpg: lost connection, server shutting down, connect refused or timed out).
+    StoreOperationalError: _unavailable,
+    StoreInterfaceError: _unavailable,
+    psycopg.OperationalError: _unavailable,
+    psycopg.InterfaceError: _unavailable,
+    asyncpg.PostgresConnectionError: _unavailable,
+    asyncpg.exceptions.OperatorInterventionError: _unavailable,
+    asyncpg.InterfaceError: _unavailable,
+    ConnectionError: _unavailable,
+    TimeoutError: _unavailable,
     NotFoundError: _not_found,
     RuleViolation: _rule_violation,
     AlreadyExists: _already_exists,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from fastapi import Depends, FastAPI
@@ -67,6 +68,10 @@ def create_app(
         app.state.read_pool = await asyncpg.create_pool(
             min_size=settings.read_pool_min_size,
             max_size=settings.read_pool_max_size,
+            # Bounded waits: a connection (or a reconnection after an outage) and a query.
+            timeout=settings.database_connect_timeout,
+            command_timeout=settings.database_command_timeout,
+            connect=_connect,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
         )
         try:
@@ -107,6 +112,17 @@ def create_app(
         _document_command_headers(module.router)
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     return api
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg's connect, with an unreachable server always a ConnectionError (a missing
+    unix socket is a FileNotFoundError otherwise): the error table answers it with 503."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except ConnectionError:
+        raise
+    except OSError as exc:
+        raise ConnectionError(f"cannot reach the database: {exc}") from exc
 
 
 def _document_command_headers(router: APIRouter) -> None:
