@@ -93,9 +93,10 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
-    # Outermost last: the client's address from a trusted proxy first, then the size limit.
-    api.add_middleware(SecurityHeaders)
+    # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
+    # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
+    api.add_middleware(SecurityHeaders)
     if settings.trusted_proxies:
         # X-Forwarded-For only from these (the sign-in throttle counts per address); servers
         # run with uvicorn's own proxy headers off, so no other address is ever trusted.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import socket
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -92,6 +93,8 @@ async def test_a_body_over_the_limit_is_a_413_before_it_is_parsed(
     response = await client.post(HOUSEHOLDS, content=body, headers=JSON)
 
     assert response.status_code == 413, response.text[:200]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
 
 
 async def test_a_422_does_not_echo_a_large_input(client: httpx.AsyncClient) -> None:
@@ -174,3 +177,14 @@ async def test_over_a_real_server_bad_input_keeps_the_connection(
 
     assert [status for status, _ in results] == [400, 422, 422, 422, 422, 422, 422, 422, 422]
     assert all(kept for _, kept in results), results
+
+
+async def test_a_streamed_body_over_the_limit_is_a_413_too(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"ward_id": "'
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = await client.post(HOUSEHOLDS, content=chunks(), headers=JSON)
+
+    assert response.status_code == 413, response.text[:200]
