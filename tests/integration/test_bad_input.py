@@ -63,6 +63,14 @@ async def test_a_lone_surrogate_in_valid_looking_text_is_a_422(
     assert response.status_code == 422, response.text
 
 
+async def test_a_nul_byte_in_free_text_is_a_422(client: httpx.AsyncClient, ward_id: str) -> None:
+    body = f'{{"ward_id": "{ward_id}", "name": "Room\\u0000 7"}}'.encode()
+
+    response = await client.post("/v1/war-rooms", content=body, headers=JSON)
+
+    assert response.status_code == 422, response.text
+
+
 async def test_a_nul_byte_in_the_sign_in_name_is_refused_not_a_500(
     anonymous: httpx.AsyncClient,
 ) -> None:
