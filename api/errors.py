@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
+import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.auth.service import NotAuthenticated, TooManyAttempts
@@ -21,6 +28,12 @@ from domain.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Seconds a client is asked to wait when the database is out of reach.
+OUTAGE_RETRY_AFTER = 5
+
+#: A 422 quotes at most this much of the refused input (a 1 MiB body is not echoed back).
+INPUT_ECHO_CHARS = 200
 
 
 class IdempotencyKeyReused(Exception):
@@ -39,6 +52,63 @@ def validation_detail(
 ) -> list[dict[str, Any]]:
     """The same shape FastAPI uses for request validation errors, so clients parse one format."""
     return [{"loc": loc, "msg": msg, "type": kind}]
+
+
+def _printable(value: Any) -> Any:
+    """``value`` (already JSON-like) made serialisable: lone surrogates escaped, non-finite
+    numbers (NaN, 1e400) as their repr."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def _quoted(value: Any) -> Any:
+    """The refused input as a 422 quotes it: whole when short, else the start of its repr."""
+    printable = _printable(jsonable_encoder(value))
+    if len(repr(printable)) <= INPUT_ECHO_CHARS:
+        return printable
+    return repr(printable)[:INPUT_ECHO_CHARS] + "…"
+
+
+def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    # FastAPI's own answer, but one that always serialises and never echoes a large input.
+    details = []
+    for error in exc.errors():
+        error = dict(error)
+        if "input" in error:
+            error["input"] = _quoted(error["input"])
+        details.append(_printable(jsonable_encoder(error)))
+    return JSONResponse(status_code=422, content={"detail": details})
+
+
+def _nested_too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+    # Only input nests without bound here (JSON of 1,000+ levels): a client error.
+    return JSONResponse(status_code=400, content={"detail": "the request is nested too deeply"})
+
+
+def _not_text(_: Request, exc: UnicodeError) -> JSONResponse:
+    # A lone surrogate ("\ud800") is valid JSON but not text: refused when it is encoded.
+    return JSONResponse(
+        status_code=422,
+        content={"detail": validation_detail(["body"], "text must be valid Unicode")},
+    )
+
+
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # A lost or unreachable database (or a wait for one that timed out): the request did not
+    # take effect as far as we know, and trying again later is the answer, not a 500.
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "the database is unavailable; retry later"},
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+    )
 
 
 def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
@@ -116,6 +186,20 @@ def _too_many(_: Request, exc: TooManyAttempts) -> JSONResponse:
 
 
 HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
+    RequestValidationError: _request_invalid,
+    RecursionError: _nested_too_deep,
+    UnicodeError: _not_text,
+    # Outages, write side (eventsourcing wraps psycopg's; the pool's timeout included) and
+    # read side (asyncpg: lost connection, server shutting down, connect refused or timed out).
+    StoreOperationalError: _unavailable,
+    StoreInterfaceError: _unavailable,
+    psycopg.OperationalError: _unavailable,
+    psycopg.InterfaceError: _unavailable,
+    asyncpg.PostgresConnectionError: _unavailable,
+    asyncpg.exceptions.OperatorInterventionError: _unavailable,
+    asyncpg.InterfaceError: _unavailable,
+    ConnectionError: _unavailable,
+    TimeoutError: _unavailable,
     NotFoundError: _not_found,
     RuleViolation: _rule_violation,
     AlreadyExists: _already_exists,

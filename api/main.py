@@ -6,15 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from fastapi import Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
 from api import errors
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
+from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import (
     alerts,
     audit,
@@ -66,6 +69,10 @@ def create_app(
         app.state.read_pool = await asyncpg.create_pool(
             min_size=settings.read_pool_min_size,
             max_size=settings.read_pool_max_size,
+            # Bounded waits: a connection (or a reconnection after an outage) and a query.
+            timeout=settings.database_connect_timeout,
+            command_timeout=settings.database_command_timeout,
+            connect=_connect,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
         )
         try:
@@ -89,6 +96,14 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
+    # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
+    # then the size limit.
+    api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
+    api.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        # X-Forwarded-For only from these (the sign-in throttle counts per address); servers
+        # run with uvicorn's own proxy headers off, so no other address is ever trusted.
+        api.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/v1")
@@ -100,3 +115,14 @@ def create_app(
     for module in ROUTER_MODULES:
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     return api
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg's connect, with an unreachable server always a ConnectionError (a missing
+    unix socket is a FileNotFoundError otherwise): the error table answers it with 503."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except ConnectionError:
+        raise
+    except OSError as exc:
+        raise ConnectionError(f"cannot reach the database: {exc}") from exc

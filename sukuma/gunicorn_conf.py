@@ -20,6 +20,10 @@ worker_class = "uvicorn_worker.UvicornWorker"
 reuse_port = True
 keepalive = 5  # seconds, uvicorn's default, as when one worker serves
 graceful_timeout = 30  # requests in flight finish on SIGTERM
+# uvicorn's own proxy headers trust nobody (gunicorn's default trusts 127.0.0.1, which let a
+# local client rotate X-Forwarded-For past the sign-in throttle): the app trusts only
+# SUKUMA_TRUSTED_PROXIES itself (api.main).
+forwarded_allow_ips = ""
 
 
 def when_ready(server: Any) -> None:

@@ -122,7 +122,9 @@ def serve(
     try:
         with _single_node(settings, application, projector=projector, scheduler=scheduler):
             if api is not None:
-                uvicorn.run(api, host=bind_host, port=bind_port, log_level=log_level)
+                uvicorn.run(
+                    api, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False
+                )
             else:
                 status = run_workers(bind_host, bind_port, workers, log_level)
                 if settings.database_url is None:  # this process stops the embedded server

@@ -73,7 +73,15 @@ class Settings(BaseSettings):
     write_pool_max_overflow: int = Field(default=10, ge=0, description="Extra under load")
     read_pool_min_size: int = Field(default=2, ge=0, description="asyncpg read pool minimum")
     read_pool_max_size: int = Field(default=10, ge=1, description="asyncpg read pool maximum")
-    database_connect_timeout: int = Field(default=30, ge=1, description="Seconds")
+    database_connect_timeout: int = Field(
+        default=2,
+        ge=1,
+        description="Seconds a request waits for a database connection (new or pooled); "
+        "the event store tries 10 times before the request answers 503",
+    )
+    database_command_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a read-side query may run before it is a 503"
+    )
     database_lock_timeout: int = Field(
         default=0, ge=0, description="Seconds to wait for the event table's lock (0 = no limit)"
     )
@@ -94,6 +102,14 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Larger request bodies are refused (413)"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (default none: the connection's address counts)",
+    )
     oidc_issuer: str | None = Field(
         default=None, description="Also accept access tokens from this OpenID Connect issuer"
     )
@@ -233,6 +249,8 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": str(self.write_pool_max_overflow),
             "POSTGRES_CONNECT_TIMEOUT": str(self.database_connect_timeout),
             "POSTGRES_LOCK_TIMEOUT": str(self.database_lock_timeout),
+            # A pooled connection is checked before use: none left dead by a restart is used.
+            "POSTGRES_PRE_PING": "y",
             # Tables come from `sukuma migrate` (adapters.migrations), never from a start.
             "CREATE_TABLE": "n",
         }

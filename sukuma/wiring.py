@@ -66,7 +66,9 @@ ASGI_FACTORY = "sukuma.wiring:asgi_app"
 def asgi_app() -> FastAPI:
     """The API of one worker process, from the environment's settings: against
     SUKUMA_DATABASE_URL, or joining the embedded server of the same data directory (which
-    ``sukuma serve`` keeps running). The app closes what it opened when it shuts down."""
+    ``sukuma serve`` keeps running). The app closes what it opened when it shuts down. Run
+    under another ASGI server without its proxy headers (``uvicorn --factory
+    --no-proxy-headers``): the app trusts SUKUMA_TRUSTED_PROXIES itself."""
     settings = load_settings()
     database_url = ensure_database(settings)
     application = build_application(settings, database_url)

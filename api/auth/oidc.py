@@ -18,6 +18,7 @@ is a 401, never a 500.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -27,8 +28,10 @@ from typing import Any, Final
 
 import jwt
 
-from api.auth.tokens import InvalidToken
+from api.auth.tokens import REFUSED, InvalidToken, check_issued_at
 from domain.access.principal import Principal, Role
+
+log = logging.getLogger(__name__)
 
 ALGORITHMS = ["RS256", "ES256"]
 #: External users' ids and names are marked, so they never collide with local users'.
@@ -112,14 +115,18 @@ class ExternalIssuer:
                 options={"verify_exp": False, "verify_iat": False, "require": ["exp", "sub"]},
             )
         except jwt.PyJWTError as exc:  # every token, key-set and key-fetch error
-            raise InvalidToken(str(exc)) from None
+            log.debug("token of %s refused: %s", self.issuer, exc)
+            raise InvalidToken(REFUSED) from None
         exp, sub = claims["exp"], claims["sub"]
         if not isinstance(exp, int | float) or isinstance(exp, bool):
             raise InvalidToken("the token's exp is not a number")
         if not isinstance(sub, str) or not sub:
             raise InvalidToken("the token's sub is not a string")
-        if exp <= self._clock().timestamp():
+        now = self._clock().timestamp()
+        if exp <= now:
             raise InvalidToken("the token has expired")
+        if "iat" in claims:  # optional in OpenID Connect access tokens
+            check_issued_at(claims["iat"], now)
         known = {str(r) for r in Role}
         return Principal(
             user_id=f"{PREFIX}{sub}",

@@ -7,6 +7,7 @@ Expiry is checked against the app's clock (injectable in tests), not the library
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import jwt
 
 from domain.access.principal import Principal, Role
 
+log = logging.getLogger(__name__)
+
 ALGORITHM = "HS256"
 ISSUER = "sukuma"
 ACCESS = "access"
@@ -25,10 +28,24 @@ REFRESH = "refresh"
 #: lifetime, 15 minutes by default): checking the HMAC and the claims again is most of what
 #: authenticating a request costs. Expiry is still checked on every use.
 VERIFIED_CACHE_SIZE = 4096
+#: Clock skew tolerated between issuers: a token issued later than this ahead of our clock
+#: was not issued by a server we trust (or is a forgery's mistake): refused.
+IAT_LEEWAY_SECONDS = 60
+#: What a 401 says of a token the JWT library refused (its own messages name claims,
+#: algorithms and keys: for the log, not the client).
+REFUSED = "invalid token"
 
 
 class InvalidToken(Exception):
     """Missing, malformed, forged, expired or revoked: the answer is 401."""
+
+
+def check_issued_at(iat: Any, now: float) -> None:
+    """Refuse an ``iat`` that is not a number or lies in the future (beyond the leeway)."""
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise InvalidToken("the token's iat is not a number")
+    if iat > now + IAT_LEEWAY_SECONDS:
+        raise InvalidToken("the token is issued in the future")
 
 
 @dataclass(frozen=True)
@@ -98,11 +115,14 @@ class Tokens:
                 },
             )
         except jwt.InvalidTokenError as exc:
-            raise InvalidToken(str(exc)) from None
+            log.debug("token refused: %s", exc)
+            raise InvalidToken(REFUSED) from None
         if claims["typ"] != kind:
             raise InvalidToken(f"not an {kind} token")
-        if not isinstance(claims["exp"], int | float) or claims["exp"] <= self._clock().timestamp():
+        now = self._clock().timestamp()
+        if not isinstance(claims["exp"], int | float) or claims["exp"] <= now:
             raise InvalidToken("the token has expired")
+        check_issued_at(claims["iat"], now)
         return claims
 
     def verify_access(self, token: str) -> AccessClaims:

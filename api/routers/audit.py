@@ -27,9 +27,12 @@ async def list_pii_reads(
     pool: ReadPool,
     table: Annotated[str, Depends(pii_reads_table)],
     household_id: UUID | None = None,
-    user_id: Annotated[str | None, Query(max_length=128)] = None,
+    # Checked here, not by PostgreSQL: a NUL byte or a 64-bit overflow there is a 500.
+    user_id: Annotated[str | None, Query(max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the last page")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the last page")
+    ] = None,
 ) -> PiiReadList:
     """Reads of personal fields, newest first, filterable by household and by user."""
     terms, args = [], []

@@ -21,6 +21,8 @@ router = APIRouter(tags=["auth"])
 
 AuthService = Annotated[Auth, Depends(get_auth)]
 FormText = Annotated[str | None, Form(max_length=4096)]
+#: No control characters (a NUL byte cannot even reach PostgreSQL): refused as a 422.
+UserName = Annotated[str | None, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 def _missing(field: str, grant_type: str) -> RequestValidationError:
@@ -55,7 +57,7 @@ async def issue_token(
     pool: ReadPool,
     clock: Clock,
     grant_type: Annotated[str, Form(pattern="^(password|refresh_token)$")] = "password",
-    username: FormText = None,
+    username: UserName = None,
     password: FormText = None,
     refresh_token: FormText = None,
 ) -> TokenRead:

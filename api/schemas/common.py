@@ -19,13 +19,21 @@ DepartmentCode = Annotated[
     StringConstraints(pattern=r"^[A-Z]{2,5}(:[A-Z0-9_-]{2,32})?$"),
     Field(description="A department or NGO code from GET /v1/departments, e.g. SASSA"),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+#: No NUL byte in free text: PostgreSQL's text columns (the read models) cannot hold one.
+NO_NUL = r"^[^\x00]*$"
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+]
 AsOf = Annotated[
     AwareDatetime | None,
     Query(description="Replay to this recorded time (ISO 8601 with offset)"),
 ]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000, pattern=NO_NUL)
+]
 
 
 class CommandBody(BaseModel):

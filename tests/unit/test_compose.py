@@ -105,7 +105,7 @@ def test_two_api_replicas_checked_on_healthz_and_reached_only_through_the_proxy(
     assert api["expose"] == ["8000"]
     assert "/healthz" in " ".join(api["healthcheck"]["test"])
     # The proxy passes the client's address: failed sign-ins are counted per address.
-    assert api["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert api["environment"]["SUKUMA_TRUSTED_PROXIES"] == "*"
 
 
 def test_the_proxy_is_nginx_least_connections_over_the_replicas(

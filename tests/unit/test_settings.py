@@ -164,8 +164,9 @@ def test_eventsourcing_env_for_a_tcp_server() -> None:
         "POSTGRES_SCHEMA": "public",
         "POSTGRES_POOL_SIZE": "7",
         "POSTGRES_MAX_OVERFLOW": "3",
-        "POSTGRES_CONNECT_TIMEOUT": "30",
+        "POSTGRES_CONNECT_TIMEOUT": "2",
         "POSTGRES_LOCK_TIMEOUT": "0",
+        "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "n",
     }
 

@@ -47,3 +47,19 @@ def test_a_token_signed_with_another_key_is_refused_even_beside_a_remembered_one
 
     with pytest.raises(InvalidToken):
         ours.verify_access(theirs.issue(principal(), 0).access_token)
+
+
+def test_a_token_issued_in_the_future_is_refused_beyond_the_leeway() -> None:
+    clock = Clock()
+    tokens = Tokens(SECRET, timedelta(minutes=15), timedelta(hours=12), clock)
+    clock.now += timedelta(seconds=30)
+    skewed = tokens.issue(principal(), 0)
+    clock.now += timedelta(minutes=5)
+    ahead = tokens.issue(principal(), 0)
+    clock.now -= timedelta(minutes=5, seconds=30)
+
+    assert tokens.verify_access(skewed.access_token).principal.username == "thandi"
+    with pytest.raises(InvalidToken, match="future"):
+        tokens.verify_access(ahead.access_token)
+    with pytest.raises(InvalidToken, match="future"):
+        tokens.verify_refresh(ahead.refresh_token)

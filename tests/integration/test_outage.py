@@ -1,0 +1,135 @@
+"""A database outage answers 503 with Retry-After, quickly, and the service recovers
+without stale-connection 500s once the database is back (issue 22, item 1).
+
+Its own PostgreSQL (pgserver's binaries), stopped and started with pg_ctl mid-test."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pgserver
+import pytest
+from pydantic import SecretStr
+
+from adapters.database import create_database, parse_database_url, start_embedded_postgres
+from adapters.migrations import migrate
+from api.main import create_app
+from domain.access.principal import Role
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
+from tests.integration.conftest import BASE_URL, BROAD_SCOPES, TEST_PASSWORD, add_user
+
+PG_CTL = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
+#: An outage is answered within this: the event store tries up to 10 times (eventsourcing's
+#: retry of lost connections), each waiting up to the connect timeout (1 s here).
+QUICKLY = 15.0
+
+
+class Server:
+    """A PostgreSQL this test may stop and start."""
+
+    def __init__(self, pgdata: Path, url: str) -> None:
+        self.pgdata, self.url = pgdata, url
+        self.socket_dir = parse_database_url(url).host
+
+    def _pg_ctl(self, *args: str) -> None:
+        user = "pgserver" if shutil.which("su") and Path("/root").exists() else None
+        subprocess.run(
+            [str(PG_CTL), "-D", str(self.pgdata), "-w", *args], check=True, user=user, timeout=30
+        )
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        log = str(self.pgdata / "log")
+        self._pg_ctl("-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", log, "start")
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    root = Path(tempfile.mkdtemp(prefix="sukuma-outage-pg-"))
+    embedded = start_embedded_postgres(root / "pg", delete_on_exit=True)
+    try:
+        yield Server(root / "pg", embedded.get_uri())
+    finally:
+        embedded.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_an_outage_is_a_quick_503_and_the_service_recovers(
+    server: Server, tmp_path: Path
+) -> None:
+    url = create_database(server.url, "outage")
+    migrate(url, "public")
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        data_dir=tmp_path,
+        secret_key=SecretStr(TEST_SECRET_KEY),
+        master_key=SecretStr(TEST_MASTER_KEY),
+        database_connect_timeout=1,
+    )
+    application = build_application(settings, url)
+    add_user(application, "tester", tuple(Role), BROAD_SCOPES)
+    api = create_app(settings, application)
+    try:
+        async with api.router.lifespan_context(api):
+            transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+                token = (
+                    await http.post(
+                        "/v1/auth/token", data={"username": "tester", "password": TEST_PASSWORD}
+                    )
+                ).json()["access_token"]
+                auth = {"Authorization": f"Bearer {token}"}
+                ward = "KZN225-W001"
+                took: dict[str, float] = {}
+
+                async def each() -> list[httpx.Response]:
+                    answers = []
+                    for request in (
+                        http.build_request(
+                            "POST",
+                            "/v1/households",
+                            json={"ward_id": ward, "dwelling_type": "informal"},
+                            headers=auth,
+                        ),
+                        http.build_request("GET", "/v1/households", headers=auth),
+                        http.build_request(
+                            "POST",
+                            "/v1/auth/token",
+                            data={"username": "tester", "password": TEST_PASSWORD},
+                        ),
+                    ):
+                        started = time.monotonic()
+                        answers.append(await http.send(request))
+                        took[f"{request.method} {request.url.path}"] = time.monotonic() - started
+                    return answers
+
+                assert [r.status_code for r in await each()] == [201, 200, 200]
+
+                server.stop()
+                down = await each()
+                started = time.monotonic()
+                ready = await http.get("/readyz")
+                took["/readyz"] = time.monotonic() - started
+
+                assert [r.status_code for r in down] == [503, 503, 503], [r.text for r in down]
+                assert all(r.headers.get("retry-after") for r in down)
+                assert ready.status_code == 503
+                assert max(took.values()) < QUICKLY, took
+
+                server.start()
+                again = await each()
+                assert [r.status_code for r in again] == [201, 200, 200], [r.text for r in again]
+                assert (await http.get("/readyz")).status_code == 200
+    finally:
+        application.close()
