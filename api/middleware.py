@@ -3,12 +3,21 @@ answer carries (no sniffing; no caching of personal data)."""
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    """The body went past the limit while it was being read (no or a false Content-Length)."""
+class BodyTooLarge(HTTPException):
+    """The body went past the limit while it was being read (no or a false Content-Length).
+
+    An HTTPException, so that FastAPI's body reader passes it on as the 413 it is instead of
+    answering "error parsing the body" (400). Connection: close, since the unread rest of the
+    body would otherwise be taken for the next request on this connection."""
+
+    def __init__(self, max_bytes: int) -> None:
+        detail = f"the request body is over the limit of {max_bytes} bytes"
+        super().__init__(413, detail, headers={"Connection": "close"})
 
 
 class BodyLimit:
@@ -36,7 +45,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def watched_send(message: Message) -> None:
@@ -52,10 +61,8 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body is over the limit of {self.max_bytes} bytes"
-        # Connection: close: the unread rest of the body would otherwise be taken for the
-        # next request on this connection.
-        answer = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
+        refusal = BodyTooLarge(self.max_bytes)
+        answer = JSONResponse({"detail": refusal.detail}, status_code=413, headers=refusal.headers)
         await answer(scope, receive, send)
 
 
