@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.base import BufferedProjection, PositionMoved
 from projections.decoding import EventLogReader, Page
+from projections.liveness import Failures, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,24 @@ class BatchRunner:
             raise
         return processed
 
-    def run_forever(self, poll_seconds: float = 5.0) -> None:
-        """Catch up, then wait for NOTIFY from the event store (polling only as a safety net)."""
+    def run_forever(self, poll_seconds: float = 5.0, retry: RetryPolicy | None = None) -> None:
+        """Catch up, then wait for NOTIFY from the event store (polling only as a safety net).
+
+        A lost connection (server restart, failover, network blip) is logged and retried with
+        backoff, and the views catch up once it is back; any other error is retried too, a
+        few times. ``WorkerGaveUp`` is raised when the policy's bounds are passed, so the
+        process can exit non-zero and its supervisor restart it: never a silent stop.
+        """
+        retry = retry or RetryPolicy()
+        failures = Failures(retry, "projector")
+        while not self._stop.is_set():
+            try:
+                self._follow(poll_seconds, failures)
+            except Exception as exc:
+                delay = failures.record(exc)  # raises WorkerGaveUp past the bounds
+                self._stop.wait(delay)
+
+    def _follow(self, poll_seconds: float, failures: Failures) -> None:
         recorder = self.reader.recorder
         listen = SQL("LISTEN {0}").format(Identifier(recorder.channel_name))
         kwargs = cast("dict[str, Any]", recorder.datastore.pool.kwargs)
@@ -140,8 +157,22 @@ class BatchRunner:
             conn.execute(listen)
             while not self._stop.is_set():
                 self.run_once()
+                self._beat(conn)
+                failures.recovered()
                 for _ in conn.notifies(timeout=poll_seconds, stop_after=1):
                     pass
+
+    def _beat(self, conn: psycopg.Connection[Any]) -> None:
+        """Record each projection's position and the time: /readyz's proof of life, read
+        from any process (the projector may run apart from the API)."""
+        beat = SQL(
+            "INSERT INTO {0}.sukuma_heartbeats (worker, position, beat_at)"
+            " VALUES (%s, %s, now()) ON CONFLICT (worker)"
+            " DO UPDATE SET position = excluded.position, beat_at = excluded.beat_at"
+        ).format(Identifier(self.reader.recorder.datastore.schema))
+        for projection in self.projections:
+            worker = f"projection:{projection.name}"
+            conn.execute(beat, (worker, self.position(projection)))
 
     def stop(self) -> None:
         self._stop.set()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
@@ -22,6 +21,7 @@ from rich.progress import (
 )
 
 from adapters.migrations import SchemaNotReady
+from projections.liveness import WorkerGaveUp
 from projections.runner import Progress as ProjectorProgress
 from sukuma.migrate_cli import migrate
 from sukuma.settings import Settings, load_settings
@@ -114,6 +114,7 @@ def serve(
     import uvicorn
 
     from scheduler.main import SchedulerThread, build_sweeper
+    from sukuma.projector import ProjectorThread, stop_process
     from sukuma.workers import WorkerConfig, run_workers
 
     settings = load_settings()
@@ -127,16 +128,17 @@ def serve(
         api, application = build_api(settings, database_url)
     elif projector or scheduler:  # the threads this process keeps write through it
         application = build_application(settings, database_url)
-    runner = projecting = None
+    projecting = None
     if projector and application is not None:
         runner = build_projector(application)
         # Catch up first, so the first early-warning sweep at start sees the whole log.
         runner.run_once()
-        projecting = threading.Thread(target=runner.run_forever, name="projector", daemon=True)
+        # A thread that gives up stops the process (SIGTERM): it exits 1 below, not lingers.
+        projecting = ProjectorThread(runner)
         projecting.start()
     sweeps = None
     if scheduler and application is not None:
-        sweeps = SchedulerThread(settings, build_sweeper(settings, application))
+        sweeps = SchedulerThread(settings, build_sweeper(settings, application), stop_process)
         sweeps.start()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(
@@ -152,13 +154,15 @@ def serve(
         else:
             uvicorn.run(api, host=bind_host, port=bind_port, log_level=settings.log_level.lower())
     finally:
-        if runner is not None and projecting is not None:
-            runner.stop()
-            projecting.join(timeout=10)  # before the (maybe embedded) server goes away
+        if projecting is not None:
+            projecting.stop()  # before the (maybe embedded) server goes away
         if sweeps is not None:
             sweeps.stop()
         if application is not None:
             application.close()
+    if (projecting and projecting.failed) or (sweeps and sweeps.failed):
+        console.print("[red]a background worker gave up: exiting 1 for a supervisor[/]")
+        raise typer.Exit(1)
 
 
 @cli.command()
@@ -193,6 +197,8 @@ def project(
             runner.run_forever()
     except KeyboardInterrupt:
         pass
+    except WorkerGaveUp:
+        raise typer.Exit(1) from None  # logged; a supervisor restarts the process
     finally:
         application.close()
 
@@ -269,6 +275,8 @@ def run_scheduler() -> None:
     console.print("scheduler running (Ctrl-C to stop)")
     try:
         asyncio.run(until_signalled())
+    except WorkerGaveUp:
+        raise typer.Exit(1) from None  # logged; a supervisor restarts the process
     finally:
         if sweeper.notifier is not None:
             sweeper.notifier.close()
