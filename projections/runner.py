@@ -130,6 +130,8 @@ class BatchRunner:
             for window in windows:
                 window.abandon()
             raise
+        if not self._stop.is_set():
+            self._beat()
         return processed
 
     def run_forever(self, poll_seconds: float = 5.0, retry: RetryPolicy | None = None) -> None:
@@ -157,22 +159,22 @@ class BatchRunner:
             conn.execute(listen)
             while not self._stop.is_set():
                 self.run_once()
-                self._beat(conn)
                 failures.recovered()
                 for _ in conn.notifies(timeout=poll_seconds, stop_after=1):
                     pass
 
-    def _beat(self, conn: psycopg.Connection[Any]) -> None:
+    def _beat(self) -> None:
         """Record each projection's position and the time: /readyz's proof of life, read
         from any process (the projector may run apart from the API)."""
+        datastore = self.reader.recorder.datastore
         beat = SQL(
             "INSERT INTO {0}.sukuma_heartbeats (worker, position, beat_at)"
             " VALUES (%s, %s, now()) ON CONFLICT (worker)"
             " DO UPDATE SET position = excluded.position, beat_at = excluded.beat_at"
-        ).format(Identifier(self.reader.recorder.datastore.schema))
-        for projection in self.projections:
-            worker = f"projection:{projection.name}"
-            conn.execute(beat, (worker, self.position(projection)))
+        ).format(Identifier(datastore.schema))
+        rows = [(f"projection:{p.name}", self.position(p)) for p in self.projections]
+        with datastore.transaction(commit=True) as curs:
+            curs.executemany(beat, rows)
 
     def stop(self) -> None:
         self._stop.set()

@@ -106,6 +106,17 @@ class Settings(BaseSettings):
         "readable until `sukuma keys rotate` has rewrapped them",
     )
 
+    # ---- readiness (/readyz) ----
+    ready_max_lag_events: int = Field(
+        default=5000, ge=0, description="/readyz answers 503 when a view is more events behind"
+    )
+    ready_heartbeat_seconds: float = Field(
+        default=60.0, gt=0, description="A projector silent this long while behind is dead"
+    )
+    ready_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="/readyz answers 503 when the database takes longer"
+    )
+
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
         default=None, description="TOML rules file (default: projections/rules/rules.toml)"
