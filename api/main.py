@@ -12,7 +12,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
 
 from adapters.database import asyncpg_connect_kwargs
-from api import errors
+from api import errors, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import COMMAND_HEADERS, command_runner, current_principal
@@ -86,6 +86,7 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
+    metrics.install(api)  # /metrics and request timing
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/v1")

@@ -129,3 +129,27 @@ async def test_readyz_answers_503_quickly_when_the_database_is_unreachable(
         assert (datetime.now(UTC) - started).total_seconds() < 3
     finally:
         api.state.read_pool = pool
+
+
+async def test_metrics_in_prometheus_format(
+    api: FastAPI, client: httpx.AsyncClient, application: Sukuma
+) -> None:
+    build_projector(application).run_once()
+    refused = await client.post("/v1/referrals", json={})
+    assert refused.status_code in (400, 422)
+    answer = await client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    text = answer.text
+    for line in (
+        "sukuma_database_up 1.0",
+        'sukuma_projection_lag_events{projection="nerve_centre"} 0.0',
+        'sukuma_projection_position{projection="alerts"}',
+        'sukuma_commands_total{outcome="rejected"}',
+        "sukuma_http_request_duration_seconds_bucket",
+        "sukuma_event_log_head",
+        "sukuma_login_throttled_total",
+    ):
+        assert line in text, line
+    assert "# TYPE sukuma_alerts_open gauge" in text
+    assert "sukuma_notifications" in text  # no deliveries yet: its HELP only
