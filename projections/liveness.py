@@ -8,9 +8,11 @@ either bound ``WorkerGaveUp`` is raised, for the process to exit non-zero and be
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 import psycopg_pool
@@ -30,6 +32,13 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+def discard_broken_connections(pool: psycopg_pool.ConnectionPool[Any]) -> None:
+    """Check the pool's idle connections (dropping dead ones) so a retry after the server's
+    return does not fail again on a connection the old server closed."""
+    with contextlib.suppress(Exception):  # the server may still be away: the retry will say
+        pool.check()
+
+
 class WorkerGaveUp(RuntimeError):
     """A background worker failed past its retry policy's bounds."""
 
@@ -37,7 +46,7 @@ class WorkerGaveUp(RuntimeError):
 @dataclass(frozen=True)
 class RetryPolicy:
     first_delay: float = 0.5  # seconds, doubled on each consecutive failure
-    max_delay: float = 5.0  # short: the views should catch up soon after the server is back
+    max_delay: float = 2.0  # short: the views should catch up soon after the server is back
     give_up_seconds: float = 900.0  # transient failures for this long in a row: give up
     max_other_failures: int = 5  # other errors in a row before giving up
 

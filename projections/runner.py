@@ -19,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.base import BufferedProjection, PositionMoved
 from projections.decoding import EventLogReader, Page
-from projections.liveness import Failures, RetryPolicy
+from projections.liveness import Failures, RetryPolicy, discard_broken_connections
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,15 @@ class BatchRunner:
         """
         retry = retry or RetryPolicy()
         failures = Failures(retry, "projector")
+        recorder = self.reader.recorder
         while not self._stop.is_set():
             try:
                 self._follow(poll_seconds, failures)
             except Exception as exc:
                 delay = failures.record(exc)  # raises WorkerGaveUp past the bounds
                 self._stop.wait(delay)
+                # Idle pooled connections died with the server: drop them before the retry.
+                discard_broken_connections(recorder.datastore.pool)
 
     def _follow(self, poll_seconds: float, failures: Failures) -> None:
         recorder = self.reader.recorder

@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from psycopg.sql import SQL, Identifier
 
 from domain.sukuma import Sukuma
-from projections.liveness import Failures, RetryPolicy, WorkerGaveUp
+from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_broken_connections
 from projections.rules.config import load_rules_file
 from scheduler.config import SchedulerSettings
 from scheduler.notify import DeliveryLog, Notifier
@@ -91,11 +91,13 @@ class Sweeps:
         if summary.skipped:
             log.debug("sweep skipped: another scheduler is sweeping")
         else:
-            log.info("early-warning %s sweep: %s", "full" if full else "", summary.total())
+            log.info("early-warning%s sweep: %s", " full" if full else "", summary.total())
 
     def _sweep(self, full: bool) -> Any:
-        summary = self.sweeper.run(full=full)
         datastore = self.sweeper.datastore
+        if self.failures.count:  # idle connections may have died with the server
+            discard_broken_connections(datastore.pool)
+        summary = self.sweeper.run(full=full)
         beat = SQL(
             "INSERT INTO {0}.sukuma_heartbeats (worker, beat_at, detail) VALUES (%s, now(), %s)"
             " ON CONFLICT (worker) DO UPDATE SET beat_at = excluded.beat_at,"
