@@ -6,12 +6,14 @@ projection's lag and liveness and answers 503 (with the reasons) when the views 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import UTC, datetime
 
 import httpx
 import psycopg
+import pytest
 from fastapi import FastAPI
 
 from domain.access.principal import Role
@@ -111,24 +113,43 @@ async def test_readyz_reports_lag_and_liveness_and_503_when_stale(
         assert any("events behind (bound 0)" in r for r in behind.json()["reasons"])
 
 
-async def test_readyz_answers_503_quickly_when_the_database_is_unreachable(
-    api: FastAPI,
-) -> None:
-    class Unreachable:
-        def acquire(self) -> object:
-            raise OSError("connection refused")
+class Unreachable:
+    """A read pool whose server refuses connections."""
 
-    api.state.read_pool, pool = Unreachable(), api.state.read_pool
+    def acquire(self) -> object:
+        raise OSError("connection refused")
+
+
+class Hanging:
+    """A read pool whose server never answers (a network partition)."""
+
+    def acquire(self) -> object:
+        return self
+
+    async def __aenter__(self) -> None:
+        await asyncio.sleep(3600)
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("pool", [Unreachable(), Hanging()], ids=["refused", "hanging"])
+async def test_readyz_answers_503_quickly_when_the_database_is_unreachable(
+    api: FastAPI, pool: object
+) -> None:
+    api.state.read_pool, kept = pool, api.state.read_pool
     try:
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
             started = datetime.now(UTC)
             answer = await http.get("/readyz")
+            metrics = await http.get("/metrics")
         assert answer.status_code == 503
         assert answer.json()["reasons"][0].startswith("database:")
-        assert (datetime.now(UTC) - started).total_seconds() < 3
+        assert "sukuma_database_up 0.0" in metrics.text
+        assert (datetime.now(UTC) - started).total_seconds() < 6  # two 2 s timeouts at most
     finally:
-        api.state.read_pool = pool
+        api.state.read_pool = kept
 
 
 async def test_metrics_in_prometheus_format(
