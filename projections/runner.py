@@ -31,6 +31,9 @@ DEFAULT_COMMIT_PAGES = 25
 # The collector's oldest generation while catching up: collected after this many collections
 # of the middle one (the default is 10). See _no_full_collections.
 CATCH_UP_OLDEST_GENERATION_THRESHOLD = 1_000_000
+# A heartbeat at most this often: a busy projector at the head passes over the log many times
+# a second, and /readyz only needs to know it is alive within SUKUMA_READY_HEARTBEAT_SECONDS.
+HEARTBEAT_SECONDS = 1.0
 
 
 @dataclass
@@ -75,6 +78,7 @@ class BatchRunner:
         self.page_size = page_size
         self.commit_pages = max(commit_pages, 1)
         self._stop = threading.Event()
+        self._beaten = float("-inf")  # when the last heartbeat was written (monotonic)
         for projection in self.projections:
             projection.view.autoflush = False
 
@@ -130,7 +134,7 @@ class BatchRunner:
             for window in windows:
                 window.abandon()
             raise
-        if not self._stop.is_set():
+        if not self._stop.is_set() and time.monotonic() - self._beaten >= HEARTBEAT_SECONDS:
             self._beat()
         return processed
 
@@ -178,6 +182,7 @@ class BatchRunner:
         rows = [(f"projection:{p.name}", self.position(p)) for p in self.projections]
         with datastore.transaction(commit=True) as curs:
             curs.executemany(beat, rows)
+        self._beaten = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
