@@ -7,9 +7,11 @@ projection's lag and liveness and answers 503 (with the reasons) when the views 
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 import psycopg
@@ -18,7 +20,7 @@ from fastapi import FastAPI
 
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
-from projections.liveness import RetryPolicy
+from projections.liveness import RetryPolicy, WorkerGaveUp
 from sukuma.projector import ProjectorThread
 from sukuma.settings import Settings
 from sukuma.wiring import build_projector
@@ -67,23 +69,27 @@ def test_the_projector_reconnects_and_catches_up_after_its_connections_are_cut(
         thread.stop()
 
 
-def test_a_projector_that_gives_up_says_so(application: Sukuma) -> None:
+def test_a_projector_that_gives_up_stops_the_process(application: Sukuma) -> None:
+    """In ``sukuma serve`` a projector thread that gives up sends SIGTERM to its process
+    (uvicorn then shuts down, and serve exits 1), rather than dying silently."""
     runner = build_projector(application)
 
     def broken(*_: object) -> int:
         raise ValueError("a bug in a projection")
 
     runner.run_once = broken  # type: ignore[method-assign]
-    died = threading.Event()
     retry = RetryPolicy(first_delay=0.01, max_other_failures=2)
-    thread = ProjectorThread(runner, poll_seconds=0.1, on_death=died.set)
-    thread.runner.run_forever = lambda poll_seconds: type(runner).run_forever(  # type: ignore[method-assign]
-        runner, poll_seconds, retry
-    )
-    thread.start()
-    assert died.wait(10), "the projector thread failed silently"
-    thread.join(5)
-    assert thread.failed is not None and not thread.is_alive()
+    runner.run_forever = partial(type(runner).run_forever, runner, retry=retry)  # type: ignore[method-assign]
+    terminated = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set())
+    try:
+        thread = ProjectorThread(runner, poll_seconds=0.1)  # the default: stop the process
+        thread.start()
+        assert terminated.wait(10), "the projector thread failed silently"
+        thread.join(5)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert isinstance(thread.failed, WorkerGaveUp) and not thread.is_alive()
 
 
 async def test_readyz_reports_lag_and_liveness_and_503_when_stale(
