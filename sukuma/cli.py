@@ -144,6 +144,16 @@ def serve(
     console.print(
         f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs; {workers} worker(s))"
     )
+
+    def gave_up() -> bool:
+        return bool((projecting and projecting.failed) or (sweeps and sweeps.failed))
+
+    def on_sigterm(signum: int, _frame: object) -> None:
+        # uvicorn re-raises the SIGTERM it shut down on: exit through the cleanup below, 1 if
+        # a background worker gave up (a supervisor restarts on that), else 128 + signal.
+        raise SystemExit(1 if gave_up() else 128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         if api is None:
             app = partial(api_app, settings, database_url)
@@ -160,7 +170,7 @@ def serve(
             sweeps.stop()
         if application is not None:
             application.close()
-    if (projecting and projecting.failed) or (sweeps and sweeps.failed):
+    if gave_up():
         console.print("[red]a background worker gave up: exiting 1 for a supervisor[/]")
         raise typer.Exit(1)
 

@@ -327,3 +327,43 @@ def test_the_projector_process_killed_during_catch_up_resumes(
     # Every household counted once: nothing replayed twice, nothing skipped.
     counted = query(server.url, "SELECT count(*) FROM nerve_centre_households")[0][0]
     assert counted == households
+
+
+def test_serve_exits_non_zero_when_its_projector_thread_gives_up(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A projector that cannot recover stops ``sukuma serve`` (exit 1, for a supervisor to
+    restart it) instead of leaving the API serving views that no longer move."""
+    assert settings.database_url is not None
+    url, port = settings.database_url, free_port()
+    env = {
+        **os.environ,
+        "SUKUMA_DATABASE_URL": url,
+        "SUKUMA_PORT": str(port),
+        "SUKUMA_SECRET_KEY": TEST_SECRET_KEY,
+        "SUKUMA_MASTER_KEY": TEST_MASTER_KEY,
+        "SUKUMA_DATA_DIR": str(tmp_path),
+        "SUKUMA_LOG_LEVEL": "WARNING",
+    }
+    sukuma = Path(sys.executable).parent / "sukuma"
+    serve = subprocess.Popen(
+        [str(sukuma), "serve", "--no-scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        ready = f"http://127.0.0.1:{port}/readyz"
+        assert wait_for(lambda: httpx.get(ready).status_code == 200, 30) is not None
+        # Not a lost connection but a broken schema: every pass fails the same way.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE sukuma_heartbeats")
+        output, _ = serve.communicate(timeout=40)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.communicate()
+    assert serve.returncode == 1, output[-3000:]
+    assert "gives up" in output
