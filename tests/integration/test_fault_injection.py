@@ -5,7 +5,8 @@ A PostgreSQL server of its own (the pgserver wheel's binaries, driven by ``pg_ct
 registered at 20 a second; the server is stopped (``pg_ctl stop -m fast``) for a few seconds
 and started again. Then: no 5xx but 503, every acknowledged command in the log, the views
 caught up within 10 s of the server's return, the next sweep run. Then the projector as its
-own process, killed -9 during a catch-up, resumes where its last commit left it.
+own process, killed -9 during a catch-up, resumes where its last commit left it. And serve
+whose projector thread cannot recover exits 1 for its supervisor.
 """
 
 from __future__ import annotations
