@@ -7,6 +7,9 @@ after a timeout can never append twice, and a crash can never leave a key withou
 The recorder also owns the household data keys' table (``adapters.data_keys``): a household's
 ``PersonalDataErased`` event destroys its keys and blanks its receipts' request fingerprints in
 the event's own transaction, so an erasure is recorded exactly when it has happened.
+
+Every append commits with ``synchronous_commit = off`` and is made durable afterwards, outside
+the events table's lock (``SukumaRecorder.flush_outside_lock``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import orjson
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import get_topic, retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
@@ -76,6 +79,13 @@ class SukumaRecorder(PostgresApplicationRecorder):
     Its tables come from ``adapters.migrations``, not from here.
     """
 
+    #: Commit each append without waiting for its WAL flush while it holds the events table's
+    #: lock, then wait for the flush after releasing it, before the append returns (so before
+    #: a command is acknowledged). Concurrent appends then share PostgreSQL's group flush
+    #: instead of flushing one at a time under the lock. Set by ``SUKUMA_APPEND_FLUSH_OUTSIDE_LOCK``
+    #: (``sukuma.settings`` picks this class or ``LockedFlushRecorder``).
+    flush_outside_lock: bool = True
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.receipts_table_name = events_table_name.replace("_events", "") + "_idempotency"
@@ -112,12 +122,22 @@ class SukumaRecorder(PostgresApplicationRecorder):
         ).format(*reads)
 
         self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        self.sql_commit_without_flush = SQL("SET LOCAL synchronous_commit = off")
+        # A commit waits for its WAL flush (at the server's synchronous_commit, so also for
+        # synchronous replicas) only if its transaction has an xid *and* wrote WAL: an xid
+        # alone commits asynchronously. A transactional logical message (any wal_level, no
+        # privilege needed, no table) is that WAL. WAL is flushed in order, so the flush
+        # covers every commit record written before it, the append's included.
+        self.sql_flush_wal = SQL(
+            "SELECT pg_current_xact_id(), pg_logical_emit_message(true, 'sukuma-flush', '')"
+        )
 
     # Only public seams of the library: ``insert_events`` (the application's ``save(...,
     # receipt=...)`` passes its keyword arguments on to it) and the datastore's
     # ``transaction()``. A command with a receipt, or an erasure, is appended in a transaction
     # of its own, with the library's own statements (``lock_table_statements``,
-    # ``insert_events_statement``); every other append is the library's ``insert_events``.
+    # ``insert_events_statement``); every other append is the library's ``insert_events``,
+    # unless ``flush_outside_lock``, when every append takes the first path, then flushes.
     def insert_events(
         self,
         stored_events: Sequence[StoredEvent],
@@ -126,7 +146,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         erasures = _erasures(stored_events)
-        if receipt is None and not erasures:
+        if receipt is None and not erasures and not self.flush_outside_lock:
             plain: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return plain
         ids: Sequence[int] | None = self.insert_events_with_receipt(
@@ -154,7 +174,26 @@ class SukumaRecorder(PostgresApplicationRecorder):
         its own insert. A retry after a lost commit finds its own receipt and fails the same
         way, so the command runner replays the first answer instead of appending twice.
         """
-        with self.datastore.transaction(commit=True) as curs:
+        with self.datastore.get_connection() as conn:
+            ids = self._append(conn, stored_events, receipt, erasures)
+            if self.flush_outside_lock:
+                # On the same connection: had the server crashed since the commit, this
+                # fails (and the append is retried) rather than flushing a restarted server.
+                conn.execute(self.sql_flush_wal, prepare=True)
+        return ids
+
+    def _append(
+        self,
+        conn: Connection[DictRow],
+        stored_events: Sequence[StoredEvent],
+        receipt: IdempotencyReceipt | None,
+        erasures: Sequence[tuple[UUID, list[UUID]]],
+    ) -> Sequence[int] | None:
+        with conn.transaction(), conn.cursor() as curs:
+            if self.flush_outside_lock:
+                # The commit returns (and releases the table lock) once its commit record
+                # is in the WAL buffers; the flush after it makes the append durable.
+                curs.execute(self.sql_commit_without_flush, prepare=True)
             for household_id, ids in erasures:
                 self._destroy_household_keys(curs, household_id, ids)
             if receipt is not None:
@@ -246,3 +285,9 @@ def _erasures(stored_events: Sequence[StoredEvent]) -> list[tuple[UUID, list[UUI
             referrals = orjson.loads(stored.state).get("referral_ids", [])
             erasures.append((household_id, [household_id, *(UUID(r) for r in referrals)]))
     return erasures
+
+
+class LockedFlushRecorder(SukumaRecorder):
+    """Each append waits for its WAL flush under the table lock, as the library's own does."""
+
+    flush_outside_lock = False

@@ -124,7 +124,7 @@ async def referral_rows(principal: CurrentUser) -> RowScope:
     return row_scope(principal, "referral")
 
 
-#: The rows of a list or export the caller may see (rendered in SQL by ``api.readmodels``).
+#: The rows of a list or export the caller may see (rendered in SQL by ``projections.scoping``).
 HouseholdRows = Annotated[RowScope, Depends(household_rows)]
 ReferralRows = Annotated[RowScope, Depends(referral_rows)]
 

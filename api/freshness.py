@@ -11,9 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from api import readmodels
 from api.deps import ReadPool
 from api.schemas.views import FreshnessRead
+from projections.status import positions
 
 WAIT_SECONDS = 2.0  # how long a read waits for ?min_position=
 POLL_SECONDS = 0.05
@@ -28,13 +28,13 @@ async def read_freshness(
     ] = None,
 ) -> FreshnessRead:
     """The views' position against the log head, after waiting for ``min_position`` if asked."""
-    position, head = await readmodels.positions(pool)
+    position, head = await positions(pool)
     if min_position is not None and position < min_position:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_SECONDS
         while position < min_position and loop.time() < deadline:
             await asyncio.sleep(POLL_SECONDS)
-            position, head = await readmodels.positions(pool)
+            position, head = await positions(pool)
     fresh = FreshnessRead(
         position=position,
         head=head,

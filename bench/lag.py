@@ -31,6 +31,7 @@ from adapters.migrations import migrate
 from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from projections.nerve_centre.view import TRACKING
 from sukuma.settings import Settings
 from sukuma.wiring import build_application, ensure_database
 
@@ -49,8 +50,7 @@ class Watcher(threading.Thread):
             last = -1
             while not self.stop.is_set():
                 row = conn.execute(
-                    "SELECT notification_id FROM nerve_centre_tracking "
-                    "WHERE application_name = 'sukuma'"
+                    f"SELECT notification_id FROM {TRACKING} WHERE application_name = 'sukuma'"
                 ).fetchone()
                 position = row[0] if row else 0
                 if position != last:

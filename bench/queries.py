@@ -6,7 +6,7 @@ Two databases get the nerve-centre tables (created by the real view class), bulk
 SQL (generate_series; the catch-up benchmark covers the real event log). The roll-ups are
 derived from the filled case tables with GROUP BY, so they are consistent with them; daily
 series cover 365 days for every area in both. The API's own query functions
-(``api/readmodels.py``) then run against each, and p95 latencies are compared.
+(``projections/nerve_centre/queries``) then run against each, and p95 latencies are compared.
 Target: p95 at the large size <= 1.5x p95 at the small size, for every query.
 """
 
@@ -29,23 +29,31 @@ import psycopg
 
 from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
 from adapters.migrations import migrate
-from api import readmodels
-from api.readmodels import HouseholdFilters, ReferralFilters
 from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.geography import geography
+from projections.nerve_centre.queries import areas, cases
+from projections.nerve_centre.queries.cases import HouseholdFilters, ReferralFilters
+from projections.nerve_centre.view import (
+    AREA_COUNTS,
+    AREA_DAILY,
+    DEPARTMENT_AREA,
+    HOUSEHOLDS,
+    OPEN_DUE,
+    REFERRALS,
+    WARD_NEEDS,
+)
 from projections.registry import open_projections
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 
 TODAY = date(2026, 11, 23)
-P = "nerve_centre"
 
 FILL = [
     # wards with their areas, numbered for cheap random picks
     "CREATE TEMP TABLE w AS SELECT row_number() OVER () - 1 AS i, * FROM "
     "unnest(%(wards)s::text[], %(munis)s::text[], %(dists)s::text[]) AS t(ward, muni, dist)",
-    f"""INSERT INTO {P}_households SELECT
+    f"""INSERT INTO {HOUSEHOLDS} SELECT
         md5(g::text || 'h')::uuid, w.ward, w.muni, w.dist,
         (ARRAY['registered','active','active','active','graduated'])[1 + g %% 5],
         (ARRAY['low','medium','high','critical'])[1 + (g / 7) %% 4], (g * 37) %% 100,
@@ -55,7 +63,7 @@ FILL = [
              ELSE ARRAY['housing','water'] END,
         (g / 11) %% 3, %(now)s, %(now)s, %(now)s, NULL, NULL, g
         FROM generate_series(1, %(households)s) g JOIN w ON w.i = g %% %(n)s""",
-    f"""INSERT INTO {P}_referrals SELECT
+    f"""INSERT INTO {REFERRALS} SELECT
         md5(g::text || 'r')::uuid, md5((g * 2)::text || 'h')::uuid, 'n' || g,
         (ARRAY['social_grant','documents','water','food_security'])[1 + g %% 4], 'high',
         w.ward, w.muni, w.dist, (ARRAY['SASSA','DHA','MUNI','DSD','DOH'])[1 + (g / 5) %% 5],
@@ -63,28 +71,28 @@ FILL = [
           [1 + g %% 6], g %% 3, %(now)s - (g %% 300) * interval '1 day', NULL, NULL, NULL, NULL,
         %(today)s - (g %% 200 - 100), %(today)s - (g %% 200 - 130), 'standards-v1', g
         FROM generate_series(1, %(households)s / 2) g JOIN w ON w.i = g %% %(n)s""",
-    f"""INSERT INTO {P}_area_counts SELECT a.level, a.code, m.metric, count(*)
-        FROM {P}_households h,
+    f"""INSERT INTO {AREA_COUNTS} SELECT a.level, a.code, m.metric, count(*)
+        FROM {HOUSEHOLDS} h,
         LATERAL (VALUES ('ward', h.ward_id), ('municipality', h.municipality),
                         ('district', h.district), ('province', 'KZN')) a(level, code),
         LATERAL unnest(ARRAY['households', 'households_' || h.status,
                              'risk_' || h.risk_level]) m(metric)
         GROUP BY 1, 2, 3""",
-    f"""INSERT INTO {P}_open_due SELECT level, code, ack_by, count(*) FROM (
+    f"""INSERT INTO {OPEN_DUE} SELECT level, code, ack_by, count(*) FROM (
         SELECT unnest(ARRAY['ward','municipality','district','province']) AS level,
                unnest(ARRAY[ward_id, municipality, district, 'KZN']) AS code, ack_by
-        FROM {P}_referrals WHERE status = 'made') t GROUP BY 1, 2, 3""",
-    f"""INSERT INTO {P}_department_area SELECT r.department, a.level, a.code, m.metric, count(*)
-        FROM {P}_referrals r,
+        FROM {REFERRALS} WHERE status = 'made') t GROUP BY 1, 2, 3""",
+    f"""INSERT INTO {DEPARTMENT_AREA} SELECT r.department, a.level, a.code, m.metric, count(*)
+        FROM {REFERRALS} r,
         LATERAL (VALUES ('municipality', r.municipality), ('district', r.district),
                         ('province', 'KZN')) a(level, code),
         LATERAL unnest(ARRAY['received', 'acknowledged',
                              'ack_days:' || (r.position %% 20)]) m(metric)
         GROUP BY 1, 2, 3, 4""",
-    f"""INSERT INTO {P}_ward_needs SELECT ward_id, c, district, municipality, count(*)
-        FROM {P}_households, unnest(open_categories) c GROUP BY 1, 2, 3, 4""",
-    f"""INSERT INTO {P}_area_daily SELECT a.level, a.code, %(today)s - d, m, 1 + d %% 5
-        FROM (SELECT DISTINCT level, code FROM {P}_area_counts) a,
+    f"""INSERT INTO {WARD_NEEDS} SELECT ward_id, c, district, municipality, count(*)
+        FROM {HOUSEHOLDS}, unnest(open_categories) c GROUP BY 1, 2, 3, 4""",
+    f"""INSERT INTO {AREA_DAILY} SELECT a.level, a.code, %(today)s - d, m, 1 + d %% 5
+        FROM (SELECT DISTINCT level, code FROM {AREA_COUNTS}) a,
              generate_series(0, 364) d,
              unnest(ARRAY['profiles','needs','referrals_made','referrals_completed','graduations',
                           'interventions','visits','meetings']) m""",
@@ -124,33 +132,33 @@ PROVINCE = RowScope(area=Area(province=True), department_area=Area(), department
 def queries() -> dict[str, Callable[[Any], Awaitable[Any]]]:
     ward = geography().wards_in("municipality", "KZN225")[3].id
     return {
-        "dashboard province": lambda db: readmodels.dashboard(db, "province", "KZN", TODAY),
-        "dashboard district": lambda db: readmodels.dashboard(db, "district", "DC22", TODAY),
-        "dashboard ward": lambda db: readmodels.dashboard(db, "ward", ward, TODAY),
-        "households province page": lambda db: readmodels.households_page(
+        "dashboard province": lambda db: areas.dashboard(db, "province", "KZN", TODAY),
+        "dashboard district": lambda db: areas.dashboard(db, "district", "DC22", TODAY),
+        "dashboard ward": lambda db: areas.dashboard(db, "ward", ward, TODAY),
+        "households province page": lambda db: cases.households_page(
             db, HouseholdFilters(), PROVINCE, None, 50
         ),
         # 25: a ward of the small fill has ~30 households; a page both sizes fill equally
-        "households ward page": lambda db: readmodels.households_page(
+        "households ward page": lambda db: cases.households_page(
             db, HouseholdFilters(ward=ward), PROVINCE, None, 25
         ),
-        "households critical in district": lambda db: readmodels.households_page(
+        "households critical in district": lambda db: cases.households_page(
             db, HouseholdFilters(district="DC22", risk="critical"), PROVINCE, None, 50
         ),
-        "households needing water in municipality": lambda db: readmodels.households_page(
+        "households needing water in municipality": lambda db: cases.households_page(
             db, HouseholdFilters(municipality="KZN225", need="water"), PROVINCE, None, 50
         ),
-        "referrals overdue in municipality": lambda db: readmodels.referrals_page(
+        "referrals overdue in municipality": lambda db: cases.referrals_page(
             db, ReferralFilters(municipality="KZN225", overdue=True), PROVINCE, TODAY, None, 50
         ),
-        "referrals SASSA in district": lambda db: readmodels.referrals_page(
+        "referrals SASSA in district": lambda db: cases.referrals_page(
             db, ReferralFilters(district="DC22", department="SASSA"), PROVINCE, TODAY, None, 50
         ),
-        "department league district": lambda db: readmodels.department_league(
+        "department league district": lambda db: areas.department_league(
             db, "district", "DC22", TODAY
         ),
-        "heat map district": lambda db: readmodels.needs_heatmap(db, "district", "DC22"),
-        "trends province 12 weeks": lambda db: readmodels.trends(db, "province", "KZN", 12, TODAY),
+        "heat map district": lambda db: areas.needs_heatmap(db, "district", "DC22"),
+        "trends province 12 weeks": lambda db: areas.trends(db, "province", "KZN", 12, TODAY),
     }
 
 

@@ -36,17 +36,20 @@ from psycopg.sql import SQL
 from adapters.database import create_database
 from adapters.migrations import migrate
 from bench.queries import TODAY, fill
+from projections.alerts.view import ALERTS
+from projections.early_warning.view import CLOCKS, DEPARTMENT_DAYS, NEED_WEEKS
+from projections.early_warning.view import TRACKING as EW_TRACKING
+from projections.nerve_centre.view import HOUSEHOLDS, REFERRALS
 from projections.registry import open_projections
-from projections.rules.config import load_rules_file
-from projections.rules.definitions import RULES
 from projections.runner import BatchRunner
 from scheduler.diff import diff_parameters
+from scheduler.rules.config import load_rules_file
+from scheduler.rules.definitions import RULES
 from scheduler.sweeper import Summary, Sweeper
 from sukuma.settings import Settings
 from sukuma.wiring import build_application, ensure_database
 
 NOW = datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=8)
-P, E, A = "nerve_centre", "early_warning", "alerts_alerts"
 _FACTS = (
     "jsonb_build_object('referral_id', r.referral_id, 'category', r.category, "
     "'severity', r.severity, 'household_id', r.household_id)"
@@ -55,46 +58,46 @@ _AREAS = "ward_id, municipality, district"
 
 EARLY_WARNING_FILL = [
     # referral clocks (EW-01..EW-03) and rejected needs (EW-04), from the referrals view
-    f"""INSERT INTO {E}_clocks SELECT 'referral_unacknowledged', r.referral_id::text,
+    f"""INSERT INTO {CLOCKS} SELECT 'referral_unacknowledged', r.referral_id::text,
         (r.ack_by + 1)::timestamptz, 0, {_AREAS}, department, {_FACTS}, true, 0
-        FROM {P}_referrals r WHERE status = 'made'""",
-    f"""INSERT INTO {E}_clocks SELECT 'referral_undelivered', r.referral_id::text,
+        FROM {REFERRALS} r WHERE status = 'made'""",
+    f"""INSERT INTO {CLOCKS} SELECT 'referral_undelivered', r.referral_id::text,
         (r.deliver_by + 1)::timestamptz, 0, {_AREAS}, department, {_FACTS}, true, 0
-        FROM {P}_referrals r WHERE status = 'acknowledged'""",
-    f"""INSERT INTO {E}_clocks SELECT 'referral_unverified', r.referral_id::text,
+        FROM {REFERRALS} r WHERE status = 'acknowledged'""",
+    f"""INSERT INTO {CLOCKS} SELECT 'referral_unverified', r.referral_id::text,
         r.made_at + interval '10 days', 0, {_AREAS}, department, {_FACTS}, true, 0
-        FROM {P}_referrals r WHERE status = 'service_delivered'""",
-    f"""INSERT INTO {E}_clocks SELECT 'need_rejected', r.household_id || ':' || r.need_id,
+        FROM {REFERRALS} r WHERE status = 'service_delivered'""",
+    f"""INSERT INTO {CLOCKS} SELECT 'need_rejected', r.household_id || ':' || r.need_id,
         r.made_at + interval '5 days', 0, {_AREAS}, department, {_FACTS}, true, 0
-        FROM {P}_referrals r WHERE status = 'rejected'""",
+        FROM {REFERRALS} r WHERE status = 'rejected'""",
     # household clocks (EW-05, EW-06, EW-11): last visits spread over 60 days
-    f"""INSERT INTO {E}_clocks SELECT 'high_risk_unvisited', household_id::text,
+    f"""INSERT INTO {CLOCKS} SELECT 'high_risk_unvisited', household_id::text,
         %(now)s - (position %% 60) * interval '1 day', 0, {_AREAS}, NULL,
         jsonb_build_object('risk_level', risk_level), true, 0
-        FROM {P}_households WHERE risk_level IN ('high', 'critical') AND status = 'active'""",
-    f"""INSERT INTO {E}_clocks SELECT 'child_unattended', household_id::text,
+        FROM {HOUSEHOLDS} WHERE risk_level IN ('high', 'critical') AND status = 'active'""",
+    f"""INSERT INTO {CLOCKS} SELECT 'child_unattended', household_id::text,
         %(now)s - (position %% 40) * interval '1 day', 0, {_AREAS}, NULL, '{{}}'::jsonb, true, 0
-        FROM {P}_households WHERE position %% 20 = 0 AND status = 'active'""",
-    f"""INSERT INTO {E}_clocks SELECT 'graduate_regressed', household_id::text,
+        FROM {HOUSEHOLDS} WHERE position %% 20 = 0 AND status = 'active'""",
+    f"""INSERT INTO {CLOCKS} SELECT 'graduate_regressed', household_id::text,
         %(now)s - (position %% 90) * interval '1 day', 0, {_AREAS}, NULL, '{{}}'::jsonb, true, 0
-        FROM {P}_households WHERE position %% 500 = 0 AND status = 'graduated'""",
+        FROM {HOUSEHOLDS} WHERE position %% 500 = 0 AND status = 'graduated'""",
     # one field worker per 300 households, one war room per ward with three seats
-    f"""INSERT INTO {E}_clocks SELECT 'field_worker_silent', md5(g::text || 'fw')::uuid::text,
+    f"""INSERT INTO {CLOCKS} SELECT 'field_worker_silent', md5(g::text || 'fw')::uuid::text,
         %(now)s - (g %% 30) * interval '1 day', 0, w.ward, w.muni, w.dist, NULL,
         '{{}}'::jsonb, true, 0
         FROM generate_series(1, %(households)s / 300) g JOIN w ON w.i = g %% %(n)s""",
-    f"""INSERT INTO {E}_clocks SELECT 'war_room_quiet', md5(w.ward || 'wr')::uuid::text,
+    f"""INSERT INTO {CLOCKS} SELECT 'war_room_quiet', md5(w.ward || 'wr')::uuid::text,
         %(now)s - (w.i %% 40) * interval '1 day', 7, w.ward, w.muni, w.dist, NULL,
         '{{}}'::jsonb, true, 0 FROM w""",
-    f"""INSERT INTO {E}_clocks SELECT 'seat_absent', md5(w.ward || 'wr')::uuid::text || ':' || d,
+    f"""INSERT INTO {CLOCKS} SELECT 'seat_absent', md5(w.ward || 'wr')::uuid::text || ':' || d,
         %(now)s - interval '30 days', (w.i + length(d)) %% 5, w.ward, w.muni, w.dist, d,
         '{{}}'::jsonb, true, 0 FROM w, unnest(ARRAY['SASSA', 'DHA', 'DSD']) d""",
     # EW-10's and the spike's daily series
-    f"""INSERT INTO {E}_department_days SELECT ack_by, district, municipality, department,
+    f"""INSERT INTO {DEPARTMENT_DAYS} SELECT ack_by, district, municipality, department,
         m, CASE m WHEN 'due' THEN count(*) ELSE count(*) * (1 + length(department)) / 8 END
-        FROM {P}_referrals, unnest(ARRAY['due', 'answered_within']) m
+        FROM {REFERRALS}, unnest(ARRAY['due', 'answered_within']) m
         GROUP BY ack_by, district, municipality, department, m""",
-    f"""INSERT INTO {E}_need_weeks SELECT %(monday)s - 7 * k, w.dist, w.muni, w.ward, c,
+    f"""INSERT INTO {NEED_WEEKS} SELECT %(monday)s - 7 * k, w.dist, w.muni, w.ward, c,
         5 + (w.i + k) %% 9 + CASE WHEN k = 0 AND w.i %% 50 = 0 THEN 40 ELSE 0 END
         FROM w, generate_series(0, 9) k,
              unnest(ARRAY['water', 'food_security', 'social_grant', 'documents']) c""",
@@ -116,7 +119,7 @@ def fill_early_warning(url: str, households: int) -> int:
         # the wards as bench.queries filled them, numbered for cheap picks
         conn.execute(
             "CREATE TEMP TABLE w AS SELECT row_number() OVER (ORDER BY ward) - 1 AS i, * FROM "
-            f"(SELECT DISTINCT ward_id, municipality, district FROM {P}_households) "
+            f"(SELECT DISTINCT ward_id, municipality, district FROM {HOUSEHOLDS}) "
             "AS t(ward, muni, dist)"
         )
         row = conn.execute("SELECT count(*) FROM w").fetchone()
@@ -124,16 +127,16 @@ def fill_early_warning(url: str, households: int) -> int:
         for statement in EARLY_WARNING_FILL:
             conn.execute(statement, params)
         tables = {
-            "clocks": SQL(f"{E}_clocks"),
-            "department_days": SQL(f"{E}_department_days"),
-            "need_weeks": SQL(f"{E}_need_weeks"),
+            "clocks": SQL(CLOCKS),
+            "department_days": SQL(DEPARTMENT_DAYS),
+            "need_weeks": SQL(NEED_WEEKS),
         }
         for rule in RULES:
             cfg = config.rules[rule.id]
             matches = SQL(rule.matches).format(**tables)
             conn.execute(
                 SQL(
-                    f"INSERT INTO {A} SELECT md5(%(rule)s || m.subject)::uuid, %(rule)s, "
+                    f"INSERT INTO {ALERTS} SELECT md5(%(rule)s || m.subject)::uuid, %(rule)s, "
                     "%(version)s, m.subject, CASE WHEN %(rises)s AND m.since <= %(rise_cutoff)s "
                     "THEN %(top)s ELSE %(level)s END, 'open', 1, m.ward_id, m.municipality, "
                     "m.district, m.department, m.facts, %(raised)s, %(raised)s, NULL, NULL, "
@@ -147,14 +150,14 @@ def fill_early_warning(url: str, households: int) -> int:
                 },
             )
         conn.execute("ANALYZE")
-        row = conn.execute(f"SELECT count(*) FROM {A}").fetchone()
+        row = conn.execute(f"SELECT count(*) FROM {ALERTS}").fetchone()
         return int(row[0]) if row else 0
 
 
 def scan_seconds(url: str) -> float:
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
-        conn.execute(f"SELECT count(*) FROM {P}_referrals WHERE severity IS NOT NULL").fetchone()
+        conn.execute(f"SELECT count(*) FROM {REFERRALS} WHERE severity IS NOT NULL").fetchone()
         return time.perf_counter() - started
 
 
@@ -162,15 +165,15 @@ CHURN = [
     # as the projector would after new events: clocks stopped (referrals acknowledged) and
     # restarted (referrals reassigned), each with a new position
     # stopped: the clocks restarted a round before, whose alerts that sweep raised
-    f"""UPDATE {E}_clocks SET position = %(round)s, active = false
+    f"""UPDATE {CLOCKS} SET position = %(round)s, active = false
         WHERE kind = 'referral_unacknowledged' AND position = %(round)s - 1 AND %(round)s > 1""",
-    f"""UPDATE {E}_clocks SET position = %(round)s, since = since - interval '1 hour'
-        WHERE (kind, subject) IN (SELECT kind, subject FROM {E}_clocks
+    f"""UPDATE {CLOCKS} SET position = %(round)s, since = since - interval '1 hour'
+        WHERE (kind, subject) IN (SELECT kind, subject FROM {CLOCKS}
         WHERE kind = 'referral_unacknowledged' AND active ORDER BY subject
         OFFSET %(offset)s LIMIT %(churn)s)""",
-    f"""DELETE FROM {A} WHERE rule = 'EW-01' AND subject IN (SELECT subject FROM {E}_clocks
+    f"""DELETE FROM {ALERTS} WHERE rule = 'EW-01' AND subject IN (SELECT subject FROM {CLOCKS}
         WHERE kind = 'referral_unacknowledged' AND active AND position = %(round)s)""",
-    f"""INSERT INTO {E}_tracking VALUES ('sukuma', %(round)s) ON CONFLICT (application_name)
+    f"""INSERT INTO {EW_TRACKING} VALUES ('sukuma', %(round)s) ON CONFLICT (application_name)
         DO UPDATE SET notification_id = EXCLUDED.notification_id""",
 ]
 
@@ -229,7 +232,7 @@ def main() -> None:
         app.close()
     sweep, scan = statistics.median(sweeps), statistics.median(scans)
     print(f"machine: {os.cpu_count()} cores; medians over {args.repeat} rounds")
-    print(f"sequential scan of {P}_referrals:          {scan * 1000:8.0f} ms")
+    print(f"sequential scan of {REFERRALS}:          {scan * 1000:8.0f} ms")
     print(
         f"sweep, all {len(RULES)} rules + escalation:        {sweep * 1000:8.0f} ms  "
         f"({counts['raised'] / args.repeat:.0f} raised, "

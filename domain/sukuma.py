@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.alerts.application import AlertCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
+from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
 from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
@@ -17,6 +18,7 @@ class Sukuma(
     FieldWorkerCommands,
     UserCommands,
     AlertCommands,
+    ReferenceCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.escalation import TOP_LEVEL
-from projections.rules.config import RuleConfig
-from projections.rules.definitions import Rule, parameters
+from scheduler.rules.config import RuleConfig
+from scheduler.rules.definitions import Rule, parameters
 
 DIFF = """
 WITH m AS MATERIALIZED ({matches})

@@ -21,9 +21,9 @@ from psycopg.sql import SQL, Identifier
 
 from domain.sukuma import Sukuma
 from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_broken_connections
-from projections.rules.config import load_rules_file
 from scheduler.config import SchedulerSettings
 from scheduler.notify import DeliveryLog, Notifier
+from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Sweeper
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,9 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from projections.alerts import view as alerts
+from projections.early_warning import view as early_warning
+
 APPLICATION = "sukuma"
 
 
@@ -38,7 +41,8 @@ class SweepMarks:
         schema = datastore.schema
         self.table = Identifier(schema, "alert_sweep_marks")
         self.tracking = {
-            name: Identifier(schema, f"{name}_tracking") for name in ("early_warning", "alerts")
+            "early_warning": Identifier(schema, early_warning.TRACKING),
+            "alerts": Identifier(schema, alerts.TRACKING),
         }
 
     def load(self) -> dict[str, Mark]:

@@ -27,7 +27,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.access.locations import alert_location
 from domain.access.policy import subscriber_sees
-from projections.rules.config import Subscriber
+from scheduler.rules.config import Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -29,11 +29,13 @@ from domain.alerts.application import NewAlert
 from domain.alerts.model import alert_id
 from domain.context import CommandContext, Written
 from domain.sukuma import Sukuma
-from projections.rules.config import RulesFile
-from projections.rules.definitions import BY_ID, RULES, Decision, Match, Rule
+from projections.alerts import view as alerts
+from projections.early_warning import view as early_warning
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
 from scheduler.marks import Mark, SweepMarks
 from scheduler.notify import AlertNotice, Notifier
+from scheduler.rules.config import RulesFile
+from scheduler.rules.definitions import BY_ID, RULES, Decision, Match, Rule
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +85,10 @@ class Sweeper:
         schema = self.datastore.schema
         self.marks = SweepMarks(self.datastore)
         self.tables = {
-            "clocks": Identifier(schema, "early_warning_clocks"),
-            "department_days": Identifier(schema, "early_warning_department_days"),
-            "need_weeks": Identifier(schema, "early_warning_need_weeks"),
-            "alerts": Identifier(schema, "alerts_alerts"),
+            "clocks": Identifier(schema, early_warning.CLOCKS),
+            "department_days": Identifier(schema, early_warning.DEPARTMENT_DAYS),
+            "need_weeks": Identifier(schema, early_warning.NEED_WEEKS),
+            "alerts": Identifier(schema, alerts.ALERTS),
         }
 
     def rules(self, ids: Sequence[str] = ()) -> list[Rule]:

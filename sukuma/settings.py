@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 #: The event store recorder (events plus idempotency receipts in one transaction).
 RECORDER_TOPIC = "adapters.event_store:SukumaRecorder"
+#: The recorder that waits for each append's WAL flush under the table lock (setting off).
+LOCKED_FLUSH_RECORDER_TOPIC = "adapters.event_store:LockedFlushRecorder"
 
 #: Encrypts personal fields with per-household data keys (crypto-shredding, POPIA).
 MAPPER_TOPIC = "adapters.shredding:PersonalDataMapper"
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
     database_lock_timeout: int = Field(
         default=0, ge=0, description="Seconds to wait for the event table's lock (0 = no limit)"
     )
+    append_flush_outside_lock: bool = Field(
+        default=True,
+        description="Commit appends without a WAL flush under the table lock, then flush",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY), description="Signs tokens; set it in production"
     )
@@ -106,6 +112,12 @@ class Settings(BaseSettings):
         "readable until `sukuma keys rotate` has rewrapped them",
     )
 
+    reference_data_file: Path | None = Field(
+        default=None,
+        description="TOML service catalogue (departments, NGOs, service standards) until an "
+        "administrator first changes it (default: domain/reference/data/service_catalogue.toml)",
+    )
+
     # ---- readiness (/readyz) ----
     ready_max_lag_events: int = Field(
         default=5000, ge=0, description="/readyz answers 503 when a view is more events behind"
@@ -119,7 +131,7 @@ class Settings(BaseSettings):
 
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
-        default=None, description="TOML rules file (default: projections/rules/rules.toml)"
+        default=None, description="TOML rules file (default: scheduler/rules/rules.toml)"
     )
     sweep_cron: str | None = Field(
         default=None, description="Crontab for the early-warning sweep (wins over the interval)"
@@ -214,9 +226,13 @@ class Settings(BaseSettings):
         each projection runner's view (``<PROJECTION>_…``) share one database.
         """
         params = parse_database_url(database_url)
+        catalogue = {"REFERENCE_DATA_FILE": str(self.reference_data_file)}
         return {
+            **(catalogue if self.reference_data_file else {}),
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+            "APPLICATION_RECORDER_TOPIC": (
+                RECORDER_TOPIC if self.append_flush_outside_lock else LOCKED_FLUSH_RECORDER_TOPIC
+            ),
             "MAPPER_TOPIC": MAPPER_TOPIC,
             "POSTGRES_DBNAME": params.dbname,
             "POSTGRES_HOST": params.host,

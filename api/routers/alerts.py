@@ -8,8 +8,6 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 
-from api import alerts_read
-from api.alerts_read import AlertFilters
 from api.command_route import CommandRoute
 from api.deps import Command, CurrentUser, ReadPool
 from api.schemas.alerts import (
@@ -23,6 +21,8 @@ from api.schemas.alerts import (
 )
 from api.schemas.common import WRITTEN
 from api.schemas.views import DistrictCode, MunicipalityCode, PageCursor, WardCode, encode_cursor
+from projections.alerts import queries
+from projections.alerts.queries import AlertFilters
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=CommandRoute)
 
@@ -45,7 +45,7 @@ async def list_alerts(
     cursor: Annotated[PageCursor | None, Query()] = None,
 ) -> dict[str, Any]:
     filters = AlertFilters(status, level, rule, ward, municipality, district)
-    rows, last = await alerts_read.alerts_page(db, filters, principal, cursor, limit)
+    rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
     return {
         "data": [_jsonable(r) for r in rows],
         "count": len(rows),
@@ -59,12 +59,12 @@ async def alert_stats(
     principal: CurrentUser,
     area: Annotated[AreaLevel, Query(description="Response times by this area")] = "district",
 ) -> dict[str, Any]:
-    return await alerts_read.alert_stats(db, principal, area)
+    return await queries.alert_stats(db, principal, area)
 
 
 @router.get("/{alert_id}", response_model=AlertDetailRead)
 async def get_alert(alert_id: UUID, db: ReadPool, principal: CurrentUser) -> dict[str, Any]:
-    row = await alerts_read.alert_detail(db, alert_id, principal)
+    row = await queries.alert_detail(db, alert_id, principal)
     if row is None:
         raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
     return _jsonable(row)

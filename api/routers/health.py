@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from api.config import ApiSettings
 from api.deps import ReadPool
-from api.readmodels import APPLICATION, EVENTS_TABLE
 from projections.registry import PROJECTIONS
+from projections.status import APPLICATION, EVENTS_TABLE
 
 router = APIRouter(tags=["health"])
 

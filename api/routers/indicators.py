@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from api import indicators
 from api.deps import Clock, CurrentUser, ReadPool
 from api.freshness import Fresh
 from api.schemas.views import Level
 from api.scope import visible_area
 from domain.access.policy import AREA_VIEW
+from projections.nerve_centre.queries import indicators
 
 router = APIRouter(tags=["dashboards"])
 

@@ -1,8 +1,9 @@
 """Read endpoints over the nerve-centre views: lists, CSV exports, dashboards and trends.
 
-Every route is ``async def`` over the asyncpg read pool (queries in ``api.readmodels``); none
-calls the event-sourced application. Every answer says how fresh it is, and every route
-accepts ``?min_position=`` to wait (briefly) for a write to be projected: ``Fresh``.
+Every route is ``async def`` over the asyncpg read pool (the queries live beside the view they
+read, in ``projections.nerve_centre.queries``); none calls the event-sourced application. Every
+answer says how fresh it is, and every route accepts ``?min_position=`` to wait (briefly) for a
+write to be projected: ``Fresh``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from api import readmodels
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows
 from api.freshness import Fresh, freshness_headers
-from api.readmodels import HouseholdFilters, ReferralFilters
 from api.schemas.common import DepartmentCode
 from api.schemas.views import (
     DashboardRead,
@@ -43,7 +42,10 @@ from api.scope import visible_area
 from domain.access.policy import AREA_VIEW, Area
 from domain.reference.geography import PROVINCE_CODE, geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
+from projections.nerve_centre.queries import areas, cases
+from projections.nerve_centre.queries.cases import HouseholdFilters, ReferralFilters
 from projections.registry import PROJECTIONS
+from projections.status import projection_status
 
 router = APIRouter(tags=["views"])
 
@@ -135,7 +137,7 @@ async def list_households(
     cursor: Cursor = None,
 ) -> HouseholdList:
     """Households in id order, a page at a time (keyset: pass next_cursor as cursor)."""
-    rows, last = await readmodels.households_page(pool, filters, scope, cursor, limit)
+    rows, last = await cases.households_page(pool, filters, scope, cursor, limit)
     next_cursor = encode_cursor(last) if last else None
     return HouseholdList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -153,7 +155,7 @@ async def list_referrals(
     cursor: Cursor = None,
 ) -> ReferralList:
     """Referrals in id order, a page at a time, each with its days open and overdue flag."""
-    rows, last = await readmodels.referrals_page(pool, filters, scope, _today(clock), cursor, limit)
+    rows, last = await cases.referrals_page(pool, filters, scope, _today(clock), cursor, limit)
     next_cursor = encode_cursor(last) if last else None
     return ReferralList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -165,8 +167,8 @@ async def export_households(
     pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows
 ) -> Response:
     """Every matching household as CSV (same filters as the list, no pages)."""
-    rows = readmodels.stream_households(pool, filters, scope)
-    return _csv_response("households", readmodels.HOUSEHOLD_CSV_COLUMNS, rows, fresh)
+    rows = cases.stream_households(pool, filters, scope)
+    return _csv_response("households", cases.HOUSEHOLD_CSV_COLUMNS, rows, fresh)
 
 
 @router.get("/referrals.csv", tags=["referrals"], response_class=StreamingResponse)
@@ -174,8 +176,8 @@ async def export_referrals(
     pool: ReadPool, fresh: Fresh, clock: Clock, filters: Referrals, scope: ReferralRows
 ) -> Response:
     """Every matching referral as CSV (same filters as the list, no pages)."""
-    rows = readmodels.stream_referrals(pool, filters, scope, _today(clock))
-    return _csv_response("referrals", readmodels.REFERRAL_CSV_COLUMNS, rows, fresh)
+    rows = cases.stream_referrals(pool, filters, scope, _today(clock))
+    return _csv_response("referrals", cases.REFERRAL_CSV_COLUMNS, rows, fresh)
 
 
 def _csv_response(
@@ -226,7 +228,7 @@ async def area_dashboard(
 ) -> DashboardRead:
     """An area's totals, overdue referrals and the last 30 days' activity."""
     visible_area(user, AREA_VIEW, level, code)
-    data = await readmodels.dashboard(pool, level, code, _today(clock))
+    data = await areas.dashboard(pool, level, code, _today(clock))
     return DashboardRead.model_validate({**data, "freshness": fresh})
 
 
@@ -242,7 +244,7 @@ async def department_performance(
     level, code = area
     visible_area(user, AREA_VIEW, level, code)
     today = _today(clock)
-    league = await readmodels.department_league(pool, level, code, today)
+    league = await areas.department_league(pool, level, code, today)
     return DepartmentLeagueRead.model_validate(
         {"level": level, "code": code, "as_of": today, "data": league, "freshness": fresh}
     )
@@ -259,7 +261,7 @@ async def field_worker_activity(
     """Field workers assigned to a ward: last submission and households visited."""
     visible_area(user, "fieldworker", "ward", ward)  # it lists field workers
     today = _today(clock)
-    rows = await readmodels.field_worker_activity(pool, ward, today)
+    rows = await areas.field_worker_activity(pool, ward, today)
     # A worker's other wards only as far as the caller's own area reaches.
     area = Area.of(user)
     for row in rows:
@@ -278,7 +280,7 @@ async def needs_heatmap(
 ) -> NeedsHeatmapRead:
     """Open needs by ward and category across a district or municipality."""
     visible_area(user, AREA_VIEW, *area)
-    data = await readmodels.needs_heatmap(pool, *area)
+    data = await areas.needs_heatmap(pool, *area)
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
 
@@ -296,7 +298,7 @@ async def trends(
     if not geography().is_valid_scope(level, code):
         raise _invalid("code", code, f"unknown {level} {code!r} (see GET /v1/geography)")
     visible_area(user, AREA_VIEW, level, code)
-    series = await readmodels.trends(pool, level, code, weeks, _today(clock))
+    series = await areas.trends(pool, level, code, weeks, _today(clock))
     return TrendsRead.model_validate(
         {"level": level, "code": code, "weeks": series, "freshness": fresh}
     )
@@ -305,5 +307,5 @@ async def trends(
 @router.get("/projections/status", tags=["operations"])
 async def projections_status(pool: ReadPool, fresh: Fresh, clock: Clock) -> ProjectionsStatusRead:
     """Each projection's position and how far it lags the event log (events and seconds)."""
-    status = await readmodels.projection_status(pool, list(PROJECTIONS), clock())
+    status = await projection_status(pool, list(PROJECTIONS), clock())
     return ProjectionsStatusRead.model_validate({**status, "freshness": fresh})

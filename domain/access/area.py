@@ -70,7 +70,7 @@ class Area:
         return municipality in self.municipalities or district in self.districts
 
     def covers(self, location: Location) -> bool:
-        """The object lies in these scopes (mirrored in SQL by ``api.readmodels.scoped``)."""
+        """The object lies in these scopes (mirrored in SQL by ``projections.scoping.scoped``)."""
         return (
             any(self.covers_ward(w) for w in location.wards)
             or (

@@ -7,7 +7,7 @@ from typing import Final
 from domain.access.principal import Role
 
 # Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
-ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit"})
+ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogue"})
 # Kinds a department officer sees only when addressed to one of its departments.
 DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
@@ -80,6 +80,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # Data-subject requests (POPIA): consent records and erasure, in the admin's area.
         "household": frozenset({"read", "consent", "erase"}),
         "audit": frozenset({"read"}),
+        # Departments, NGOs and their service standards (everyone signed in reads them).
+        "servicecatalogue": frozenset({"read", "change"}),
         # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,
         # not the casework an area's figures count.
     },

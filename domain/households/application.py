@@ -8,13 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.access.policy import Location
-from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
 from domain.errors import InvalidCommand, NotFoundError, RuleViolation
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.profile import Profile, validate_profile
-from domain.reference.departments import default_department
+from domain.reference.application import ReferenceCommands
 from domain.rules.flags import derive_flags
 from domain.rules.graduation import GraduationFacts, evaluate_graduation
 from domain.rules.needs import NEEDS_RULE_VERSION, derive_needs
@@ -95,7 +94,7 @@ def graduate(
     )
 
 
-class HouseholdCommands(ApplicationBase):
+class HouseholdCommands(ReferenceCommands):
     def _check_field_worker(self, field_worker_id: str | None, ward_id: str) -> None:
         """A field worker may submit only while active and assigned to the household's ward."""
         if field_worker_id is None:
@@ -188,7 +187,7 @@ class HouseholdCommands(ApplicationBase):
         ctx: CommandContext,
     ) -> Written:
         """Add a need by hand (the war room's judgement beside the derivation rule)."""
-        dept = department_code or default_department(category)
+        dept = department_code or self.catalogue().default_department(category)
         self._check_department(dept)
         return self._change(
             Household,

@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.context import CommandContext, Written
 from domain.households.application import HouseholdCommands
 from domain.households.model import Household
-from domain.reference.departments import service_standard
+from domain.reference.departments import Catalogue, shipped_catalogue
 from domain.referrals.model import Referral
 
 
@@ -23,15 +23,19 @@ def refer(
     occurred_at: datetime,
     actor: str,
     consent_override_reason: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Referral:
-    """Make a referral for an open need; its due dates are fixed now from the service standard.
+    """Make a referral for an open need; its due dates are fixed now from the service standard
+    of the current catalogue, whose version the referral records (later changes apply only to
+    referrals made after them). ``None``: the shipped defaults (the demo's and benchmarks'
+    generators, which run without the event store).
 
     Sharing the household's personal data needs its consent, or an override reason (kept).
     """
     need = household.need(need_id)
     if personal_data_shared:
         household.ensure_may_share_personal_data(consent_override_reason)
-    standard = service_standard(department, need.category)
+    standard = (catalogue or shipped_catalogue()).service_standard(department, need.category)
     on = occurred_at.date()
     referral = Referral(
         id=referral_id,
@@ -90,6 +94,7 @@ class ReferralCommands(HouseholdCommands):
                 ctx.occurred_at,
                 ctx.actor,
                 consent_override_reason,
+                self.catalogue(),
             )
             return [referral, household]
 
@@ -129,7 +134,7 @@ class ReferralCommands(HouseholdCommands):
         self._check_department(to_department, "to_department")
 
         def command(referral: Referral) -> None:
-            standard = service_standard(to_department, referral.category)
+            standard = self.catalogue().service_standard(to_department, referral.category)
             on = ctx.occurred_at.date()
             referral.reassign(
                 to_department=to_department,

@@ -18,6 +18,14 @@ from psycopg.types.json import Jsonb
 
 from projections.base import BufferedView
 
+# The live tables' names, for every query outside this module (the view derives the same names
+# from its projection's name and the suffixes of ``AlertsView.tables``).
+NAME = "alerts"
+TRACKING = f"{NAME}_tracking"
+ALERTS = f"{NAME}_alerts"
+EPISODES = f"{NAME}_episodes"
+EVENTS = f"{NAME}_events"
+
 ALERT_COLUMNS = (
     "alert_id",
     "rule",

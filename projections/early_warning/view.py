@@ -28,6 +28,15 @@ from psycopg.rows import DictRow
 
 from projections.base import BufferedView
 
+# The live tables' names, for every query outside this module (the view derives the same names
+# from its projection's name and the suffixes of ``EarlyWarningView.tables``).
+NAME = "early_warning"
+TRACKING = f"{NAME}_tracking"
+STATE = f"{NAME}_state"
+CLOCKS = f"{NAME}_clocks"
+DEPARTMENT_DAYS = f"{NAME}_department_days"
+NEED_WEEKS = f"{NAME}_need_weeks"
+
 CLOCK_COLUMNS = (
     "kind",
     "subject",
@@ -186,17 +195,35 @@ class EarlyWarningView(BufferedView):
         self._count(curs, "need_weeks", changes.need_weeks)
 
     def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
-        """Add each key's delta to its running total (every column but ``value`` is the key)."""
+        """Add each key's delta to its running total (every column but ``value`` is the key).
+
+        A row exists exactly while its total is not zero, so the rows are the same however the
+        log was paged: a +1 and a -1 in one page never write a row, and in two pages the second
+        deletes the row it brought to zero.
+        """
         rows = [(*key, value) for key, value in deltas.items() if value]
         if not rows:
             return
-        key = ", ".join(COUNT_KEYS[table])
-        stage = self.stage(curs, table, [*key.split(", "), "value"], rows)
+        columns = COUNT_KEYS[table]
+        key = ", ".join(columns)
+        stage = self.stage(curs, table, [*columns, "value"], rows)
+        # Only the number of totals now zero comes back (usually none: no second statement).
         curs.execute(
             self.sql(
-                f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key} "
+                f"WITH added AS (INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key} "
                 f"ON CONFLICT ({key}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
+                "SELECT count(*) AS zeros FROM added WHERE value = 0",
                 stage=stage,
             )
         )
+        counted = curs.fetchone()
+        if counted and counted["zeros"]:
+            # A statement cannot see its own upsert's rows: delete them in a second one.
+            match = " AND ".join(f"t.{c} = s.{c}" for c in columns)
+            curs.execute(
+                self.sql(
+                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} AND t.value = 0",
+                    stage=stage,
+                )
+            )

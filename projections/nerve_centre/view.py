@@ -31,6 +31,22 @@ from psycopg.rows import DictRow
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
 
+# The live tables' names, for every query outside this module (the view derives the same names
+# from its projection's name and the suffixes of ``NerveCentreView.tables``).
+NAME = "nerve_centre"
+TRACKING = f"{NAME}_tracking"
+HOUSEHOLDS = f"{NAME}_households"
+REFERRALS = f"{NAME}_referrals"
+AREA_COUNTS = f"{NAME}_area_counts"
+AREA_DAILY = f"{NAME}_area_daily"
+OPEN_DUE = f"{NAME}_open_due"
+OPEN_MADE = f"{NAME}_open_made"
+WARD_NEEDS = f"{NAME}_ward_needs"
+DEPARTMENT_AREA = f"{NAME}_department_area"
+DEPARTMENT_DUE = f"{NAME}_department_due"
+FIELD_WORKERS = f"{NAME}_field_workers"
+FW_HOUSEHOLDS = f"{NAME}_fw_households"
+
 HOUSEHOLD_COLUMNS = (
     "household_id",
     "ward_id",
@@ -247,20 +263,23 @@ class NerveCentreView(BufferedView):
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
         cols = ", ".join((*key, "value"))
         on = conflict or key
+        # Only the number of totals now zero comes back (usually none: no second statement).
         curs.execute(
             self.sql(
-                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
+                f"WITH added AS (INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
                 f"ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(on)}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
+                "SELECT count(*) AS zeros FROM added WHERE value = 0",
                 stage=stage,
             )
         )
-        if any(v < 0 for v in deltas.values()):
+        counted = curs.fetchone()
+        if counted and counted["zeros"]:
+            # A statement cannot see its own upsert's rows: delete them in a second one.
             match = " AND ".join(f"t.{c} = s.{c}" for c in on)
             curs.execute(
                 self.sql(
-                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} "
-                    "AND s.value < 0 AND t.value = 0",
+                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} AND t.value = 0",
                     stage=stage,
                 )
             )

@@ -29,7 +29,11 @@ class DemoUser:
 
 
 def demo_users(ward_id: str) -> list[DemoUser]:
-    """One user per role around ``ward_id`` (the first demo ward)."""
+    """One user per role around ``ward_id`` (the first demo ward).
+
+    The administrator's area is the province: an administrator acts on households (consent,
+    erasure) only inside its area, and only a province-wide one may administer other admins.
+    """
     ward = geography().ward(ward_id)
     return [
         DemoUser("demo-field-worker", Role.FIELD_WORKER, (f"ward:{ward_id}",)),
@@ -40,7 +44,7 @@ def demo_users(ward_id: str) -> list[DemoUser]:
             (f"municipality:{ward.municipality_code}", f"department:{DEMO_DEPARTMENT}"),
         ),
         DemoUser("demo-analyst", Role.ANALYST, (f"district:{ward.district_code}",)),
-        DemoUser("demo-admin", Role.ADMIN, ()),
+        DemoUser("demo-admin", Role.ADMIN, (f"province:{geography().province.code}",)),
     ]
 
 
@@ -53,7 +57,11 @@ def first_ward(app: Sukuma) -> str | None:
 
 
 def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
-    """Add the demo users that do not exist yet, scoped to the first demo ward."""
+    """Add the demo users that do not exist yet, scoped to the first demo ward.
+
+    An existing demo user with no scope at all (the administrator of earlier demos) is given
+    its area: without one it could see and do nothing.
+    """
     ward_id = first_ward(app)
     if ward_id is None:
         return []
@@ -62,7 +70,7 @@ def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
     added = []
     for user in demo_users(ward_id):
         try:
-            app.user_named(user.username)
+            existing = app.user_named(user.username)
         except NotFoundError:
             app.add_user(
                 username=user.username,
@@ -72,4 +80,8 @@ def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
                 ctx=ctx,
             )
             added.append(user)
+        else:
+            if not existing.scopes:
+                for scope in user.scopes:
+                    app.assign_scope(user.username, scope, ctx)
     return added

@@ -7,10 +7,11 @@ from typing import Any
 
 from domain.alerts.model import alert_id
 from domain.sukuma import Sukuma
+from projections.alerts.view import ALERTS
 from projections.registry import open_projections
-from projections.rules.config import RulesFile, load_rules_file
 from projections.runner import BatchRunner
 from scheduler.notify import Notifier
+from scheduler.rules.config import RulesFile, load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 from tests.integration.conftest import Clock
 
@@ -34,15 +35,13 @@ class Alerting:
 
     def alert(self, rule: str, subject: str) -> dict[str, Any] | None:
         with self.app.factory.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
-            curs.execute(
-                "SELECT * FROM alerts_alerts WHERE alert_id = %s", (alert_id(rule, subject),)
-            )
+            curs.execute(f"SELECT * FROM {ALERTS} WHERE alert_id = %s", (alert_id(rule, subject),))
             row = curs.fetchone()
             return dict(row) if row else None
 
     def alerts(self, rule: str) -> list[dict[str, Any]]:
         with self.app.factory.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
-            curs.execute("SELECT * FROM alerts_alerts WHERE rule = %s ORDER BY subject", (rule,))
+            curs.execute(f"SELECT * FROM {ALERTS} WHERE rule = %s ORDER BY subject", (rule,))
             return [dict(r) for r in curs.fetchall()]
 
 

@@ -17,8 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from domain.sukuma import Sukuma
-from projections.rules.config import RulesFile, Subscriber, load_rules_file
 from scheduler.notify import DeliveryLog, Notifier, sign
+from scheduler.rules.config import RulesFile, Subscriber, load_rules_file
 from tests.integration.alerting import Alerting, alerting
 from tests.integration.conftest import Clock
 from tests.integration.helpers import household, need, referral

@@ -11,8 +11,8 @@ import httpx
 from domain.alerts.model import Alert, alert_id
 from domain.errors import NotFoundError
 from domain.sukuma import Sukuma
-from projections.rules.config import load_rules_file
 from scheduler.main import run_until
+from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 from sukuma.settings import Settings
 from sukuma.wiring import build_application

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from adapters.database import asyncpg_connect_kwargs
-from api.alerts_read import AlertFilters, alerts_page
 from domain.access.principal import Principal, Role
 from domain.sukuma import Sukuma
+from projections.alerts.queries import AlertFilters, alerts_page
 from sukuma.settings import Settings
 from tests.integration.alerting import Alerting, alerting
 from tests.integration.conftest import Clock

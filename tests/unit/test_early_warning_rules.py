@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.alerts_read import alert_scope
-from api.readmodels import _Query
-from domain.access.principal import Principal, Role
-from projections.rules.config import load_rules_file
-from projections.rules.definitions import BY_ID, RULES, Match, parameters
+from scheduler.rules.config import load_rules_file
+from scheduler.rules.definitions import BY_ID, RULES, Match, parameters
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a Monday
 CONFIG = load_rules_file()
@@ -54,13 +51,3 @@ def test_thresholds_are_bound_parameters_from_the_rules_file() -> None:
     assert params["cutoff"] == NOW - timedelta(days=14)
     spike = parameters(BY_ID["EW-13"], NOW, CONFIG.rules["EW-13"])  # NOW is a Monday
     assert (spike["week"], spike["trailing_from"]) == (NOW.date(), NOW.date() - timedelta(weeks=8))
-
-
-def test_the_alert_scope_term_is_the_access_policys_row_scope() -> None:
-    # Alerts are scoped like every list: the municipality's people see its alerts.
-    ltt = Principal("u", "u", frozenset({Role.CONVENER}), frozenset({"municipality:KZN225"}))
-    q = _Query()
-    alert_scope(ltt, q)
-
-    assert q.terms == ["((municipality = ANY($1::text[])))"]
-    assert q.args == [["KZN225"]]

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from domain.reference.geography import geography
-from projections.rules.config import RulesFile, Subscriber, load_rules_file
 from scheduler.notify import AlertNotice, in_scope
+from scheduler.rules.config import RulesFile, Subscriber, load_rules_file
 
 GEO = geography()
 WARD, OTHER_WARD = (w.id for w in GEO.wards_in("municipality", "KZN225")[:2])
@@ -126,7 +126,7 @@ def test_a_subscriber_scope_that_names_nothing_is_refused_with_its_name(
 
 def test_a_rules_file_with_a_bad_subscriber_fails_to_load(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
-    base = (Path(__file__).parents[2] / "projections/rules/rules.toml").read_text()
+    base = (Path(__file__).parents[2] / "scheduler/rules/rules.toml").read_text()
     path.write_text(base + '\n[[subscribers]]\nname = "DOH desk"\nscope = "department:DOH"\n')
     with pytest.raises(ValidationError, match="subscriber 'DOH desk', scope: a department"):
         load_rules_file(path)

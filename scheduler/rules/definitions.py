@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from projections.rules.config import RuleConfig
+from scheduler.rules.config import RuleConfig
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Queries of the alerts read model (asyncpg), and the one place alerts are scoped.
+"""The alerts view's reads (asyncpg), and the one place alerts are scoped.
 
 ``alert_scope`` renders the access policy's row scope over the alerts' ward, municipality,
 district and department columns (named as in the nerve-centre tables): every alert read
@@ -14,13 +14,11 @@ from uuid import UUID
 
 import orjson
 
-from api.readmodels import Db, _Query, scoped
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
+from projections.alerts.view import ALERTS, EPISODES, EVENTS
+from projections.scoping import Db, Where, scoped
 
-TABLE = "alerts_alerts"
-EPISODES = "alerts_episodes"
-EVENTS = "alerts_events"
 LIST_COLUMNS = (
     "alert_id, rule, rule_version, subject, level, status, episode, ward_id, municipality, "
     "district, department, evidence, raised_at, level_since, acknowledged_at, acknowledged_by, "
@@ -39,14 +37,14 @@ class AlertFilters:
     district: str | None = None
 
 
-def alert_scope(principal: Principal, q: _Query) -> None:
+def alert_scope(principal: Principal, q: Where) -> None:
     """Limit a query to the alerts the access policy lets the principal see: those in its
     areas, and a department officer's departments' alerts in its area (``row_scope``)."""
     scoped(q, row_scope(principal, "alert"))
 
 
-def _filtered(filters: AlertFilters, principal: Principal) -> _Query:
-    q = _Query()
+def _filtered(filters: AlertFilters, principal: Principal) -> Where:
+    q = Where()
     if filters.status == "open":
         q.terms.append("status <> 'resolved'")
     else:
@@ -74,7 +72,7 @@ async def alerts_page(
     q = _filtered(filters, principal)
     q.where("alert_id > {}", after)
     rows = await db.fetch(
-        f"SELECT {LIST_COLUMNS} FROM {TABLE}{q.clause()} ORDER BY alert_id "
+        f"SELECT {LIST_COLUMNS} FROM {ALERTS}{q.clause()} ORDER BY alert_id "
         f"LIMIT {q.arg(limit + 1)}",
         *q.args,
     )
@@ -84,10 +82,10 @@ async def alerts_page(
 
 async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str, Any] | None:
     """One alert with its history, or None if unknown or out of the principal's scope."""
-    q = _Query()
+    q = Where()
     q.where("alert_id = {}", alert_id)
     alert_scope(principal, q)
-    row = await db.fetchrow(f"SELECT {LIST_COLUMNS} FROM {TABLE}{q.clause()}", *q.args)
+    row = await db.fetchrow(f"SELECT {LIST_COLUMNS} FROM {ALERTS}{q.clause()}", *q.args)
     if row is None:
         return None
     events = await db.fetch(
@@ -101,16 +99,16 @@ async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str
 
 async def alert_stats(db: Db, principal: Principal, area: str) -> dict[str, Any]:
     """Open alerts by level and rule; median hours to acknowledge and resolve by level, area."""
-    q = _Query()
+    q = Where()
     q.terms.append("status <> 'resolved'")
     alert_scope(principal, q)
     open_rows = await db.fetch(
-        f"SELECT level, rule, count(*) AS open FROM {TABLE}{q.clause()} "
+        f"SELECT level, rule, count(*) AS open FROM {ALERTS}{q.clause()} "
         "GROUP BY level, rule ORDER BY level, rule",
         *q.args,
     )
     column = AREA_COLUMNS[area]
-    e = _Query()
+    e = Where()
     alert_scope(principal, e)
     times = await db.fetch(
         f"SELECT level, {column} AS code, count(*) AS episodes, "

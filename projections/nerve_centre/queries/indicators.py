@@ -1,4 +1,4 @@
-"""Queries behind GET /v1/indicators: the roll-up rows of one area, then the pure formulas.
+"""The indicators of one area (GET /v1/indicators): its roll-up rows, then the pure formulas.
 
 Every query reads per-area roll-ups (or per-ward aggregates for the functionality classes),
 so the cost depends on the number of wards and days, never on the number of households.
@@ -10,7 +10,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from api.readmodels import PROJECTION, Db
 from domain.reference.geography import geography
 from domain.rules.functionality import CORE_DEPARTMENTS, WarRoomFacts, classify
 from projections.nerve_centre.indicators import (
@@ -22,6 +21,8 @@ from projections.nerve_centre.indicators import (
     week_start,
     weekly,
 )
+from projections.nerve_centre.view import AREA_COUNTS, AREA_DAILY, FIELD_WORKERS, OPEN_MADE
+from projections.scoping import Db
 
 
 async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> dict[str, Any]:
@@ -30,7 +31,7 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
     counts = {
         r["metric"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT metric, value FROM {PROJECTION}_area_counts WHERE level = $1 AND code = $2",
+            f"SELECT metric, value FROM {AREA_COUNTS} WHERE level = $1 AND code = $2",
             level,
             code,
         )
@@ -38,7 +39,7 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
     daily = {
         (r["metric"], r["day"]): int(r["value"])
         for r in await db.fetch(
-            f"SELECT metric, day, value FROM {PROJECTION}_area_daily "
+            f"SELECT metric, day, value FROM {AREA_DAILY} "
             "WHERE level = $1 AND code = $2 AND day >= $3",
             level,
             code,
@@ -48,7 +49,7 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
     made = {
         r["made"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT made, value FROM {PROJECTION}_open_made WHERE level = $1 AND code = $2",
+            f"SELECT made, value FROM {OPEN_MADE} WHERE level = $1 AND code = $2",
             level,
             code,
         )
@@ -57,8 +58,7 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
     workers: list[tuple[datetime | None, bool]] = [
         (r["last_submission_at"], r["active"])
         for r in await db.fetch(
-            f"SELECT last_submission_at, active FROM {PROJECTION}_field_workers "
-            "WHERE ward_ids && $1::text[]",
+            f"SELECT last_submission_at, active FROM {FIELD_WORKERS} WHERE ward_ids && $1::text[]",
             wards,
         )
     ]
@@ -88,7 +88,7 @@ async def _ward_classes(db: Db, wards: list[str], today: date) -> dict[str, int]
         f"coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
         f"coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
         f"coalesce(sum(value) FILTER (WHERE metric = 'profiles' AND day > $5), 0) AS profiles "
-        f"FROM {PROJECTION}_area_daily WHERE level = 'ward' AND code = ANY($1::text[]) "
+        f"FROM {AREA_DAILY} WHERE level = 'ward' AND code = ANY($1::text[]) "
         f"AND day > $2 GROUP BY code",
         wards,
         recent,
@@ -99,7 +99,7 @@ async def _ward_classes(db: Db, wards: list[str], today: date) -> dict[str, int]
     activity = {r["code"]: r for r in rows}
     counts: dict[str, dict[str, int]] = {}
     for r in await db.fetch(
-        f"SELECT code, metric, value FROM {PROJECTION}_area_counts WHERE level = 'ward' "
+        f"SELECT code, metric, value FROM {AREA_COUNTS} WHERE level = 'ward' "
         "AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
         wards,
         ["war_rooms", "acknowledged", "acknowledged_within"],

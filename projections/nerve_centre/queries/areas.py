@@ -1,0 +1,214 @@
+"""Area roll-ups: dashboards, the department league, field-worker activity, the needs heat map
+and weekly trends.
+
+Area totals come from the roll-up tables by primary-key prefix, so their cost does not grow
+with the number of households. Values are always bound.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from domain.reference.departments import departments
+from domain.reference.geography import geography
+from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
+from projections.nerve_centre.indicators import percentiles, share, week_start
+from projections.nerve_centre.view import (
+    AREA_COUNTS,
+    AREA_DAILY,
+    DEPARTMENT_AREA,
+    DEPARTMENT_DUE,
+    FIELD_WORKERS,
+    FW_HOUSEHOLDS,
+    OPEN_DUE,
+    WARD_NEEDS,
+)
+from projections.scoping import Db
+
+TREND_METRICS = (
+    "profiles",
+    "needs",
+    "referrals_made",
+    "referrals_completed",
+    "graduations",
+    "interventions",
+    "visits",
+)
+RECENT_METRICS = ("interventions", "profiles", "graduations", "meetings", "visits")
+RECENT_DAYS = 30
+_COUNT_METRICS = (
+    "households",
+    "households_profiled",
+    *(f"households_{s}" for s in HouseholdStatus),
+    *(f"risk_{level}" for level in RiskLevel),
+    "needs_open",
+    "needs_open_high",
+    "referrals",
+    "referrals_open",
+    *(f"referrals_{s}" for s in ReferralStatus),
+    "war_rooms",
+)
+
+
+# One statement, one round trip: the area's totals, its overdue referrals and its last 30 days.
+_DASHBOARD = (
+    f"SELECT 'count' AS part, metric, value FROM {AREA_COUNTS} "
+    "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
+    f"UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint FROM {OPEN_DUE} "
+    "WHERE level = $1 AND code = $2 AND due < $5 "
+    f"UNION ALL SELECT 'recent', metric, sum(value)::bigint FROM {AREA_DAILY} "
+    "WHERE level = $1 AND code = $2 AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
+)
+
+
+async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any]:
+    """Totals, overdue referrals and the last 30 days of one area (a handful of rows)."""
+    since = today - timedelta(days=RECENT_DAYS)
+    parts: dict[str, dict[str | None, int]] = {"count": {}, "overdue": {}, "recent": {}}
+    for r in await db.fetch(
+        _DASHBOARD, level, code, list(_COUNT_METRICS), list(RECENT_METRICS), today, since
+    ):
+        parts[r["part"]][r["metric"]] = int(r["value"])
+    counts, recent, overdue = parts["count"], parts["recent"], parts["overdue"][None]
+    return {
+        "level": level,
+        "code": code,
+        "as_of": today,
+        "households": {
+            "total": counts.get("households", 0),
+            "profiled": counts.get("households_profiled", 0),
+            "by_status": {s: counts.get(f"households_{s}", 0) for s in HouseholdStatus},
+            "by_risk_level": {r: counts.get(f"risk_{r}", 0) for r in RiskLevel},
+        },
+        "needs": {
+            "open": counts.get("needs_open", 0),
+            "open_high": counts.get("needs_open_high", 0),
+        },
+        "referrals": {
+            "total": counts.get("referrals", 0),
+            "open": counts.get("referrals_open", 0),
+            "overdue": overdue,
+            "by_status": {s: counts.get(f"referrals_{s}", 0) for s in ReferralStatus},
+        },
+        "war_rooms": counts.get("war_rooms", 0),
+        "last_30_days": {"since": since, **{m: recent.get(m, 0) for m in RECENT_METRICS}},
+    }
+
+
+# One statement: each department's counters in the area, and (metric NULL) its overdue total.
+_LEAGUE = (
+    f"SELECT department, metric, value FROM {DEPARTMENT_AREA} "
+    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 "
+    f"UNION ALL SELECT department, NULL, sum(value)::bigint FROM {DEPARTMENT_DUE} "
+    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
+    "GROUP BY department"
+)
+
+
+async def department_league(db: Db, level: str, code: str, today: date) -> list[dict[str, Any]]:
+    """Each department's referral performance in an area, worst first (lowest M5 share)."""
+    codes = [d.code for d in departments()]  # leading key of the primary keys: index scans
+    metrics: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
+    for r in await db.fetch(_LEAGUE, codes, level, code, today):
+        if r["metric"] is None:
+            overdue[r["department"]] = int(r["value"])
+        else:
+            metrics.setdefault(r["department"], {})[r["metric"]] = int(r["value"])
+    league = [_performance(dept, m, overdue.get(dept, 0)) for dept, m in metrics.items()]
+    league.sort(
+        key=lambda p: (
+            p["share_acknowledged_within"] is not None,
+            p["share_acknowledged_within"] or 0.0,
+            -p["received"],
+            p["department"],
+        )
+    )
+    return league
+
+
+def _performance(department: str, m: dict[str, int], overdue: int) -> dict[str, Any]:
+    return {
+        "department": department,
+        "received": m.get("received", 0),
+        "acknowledged": m.get("acknowledged", 0),
+        "acknowledged_within": m.get("acknowledged_within", 0),
+        "share_acknowledged_within": share(
+            m.get("acknowledged_within", 0), m.get("acknowledged", 0)
+        ),
+        "completed": m.get("completed", 0),
+        "delivered_within": m.get("delivered_within", 0),
+        "open": m.get("open", 0),
+        "overdue": overdue,
+        "days_to_acknowledge": percentiles(m, "ack_days:"),
+        "days_to_complete": percentiles(m, "complete_days:"),
+    }
+
+
+async def field_worker_activity(db: Db, ward_id: str, today: date) -> list[dict[str, Any]]:
+    """Field workers assigned to a ward, with their last submission and households visited."""
+    rows = await db.fetch(
+        f"SELECT w.field_worker_id, w.ward_ids, w.active, w.last_submission_at, "
+        "coalesce(v.week, 0) AS households_visited_7d, "
+        "coalesce(v.month, 0) AS households_visited_30d "
+        f"FROM {FIELD_WORKERS} w LEFT JOIN LATERAL ("
+        "SELECT count(*) FILTER (WHERE h.last_visit_on >= $2) AS week, count(*) AS month "
+        f"FROM {FW_HOUSEHOLDS} h "
+        "WHERE h.field_worker_id = w.field_worker_id AND h.last_visit_on >= $3"
+        ") v ON true WHERE w.ward_ids @> ARRAY[$1]::text[] ORDER BY w.field_worker_id",
+        ward_id,
+        today - timedelta(days=7),
+        today - timedelta(days=30),
+    )
+    return [
+        {
+            **dict(r),
+            "days_since_last_submission": (
+                None
+                if r["last_submission_at"] is None
+                else (today - r["last_submission_at"].date()).days
+            ),
+        }
+        for r in rows
+    ]
+
+
+async def needs_heatmap(db: Db, level: str, code: str) -> dict[str, Any]:
+    """Open needs per ward × category for every ward of an area (zeros included)."""
+    wards = [w.id for w in geography().wards_in(level, code)]
+    categories = [str(c) for c in NeedCategory]
+    cells: dict[str, dict[str, int]] = {w: dict.fromkeys(categories, 0) for w in wards}
+    for r in await db.fetch(
+        f"SELECT ward_id, category, value FROM {WARD_NEEDS} WHERE ward_id = ANY($1::text[])",
+        wards,
+    ):
+        cells[r["ward_id"]][r["category"]] = int(r["value"])
+    return {
+        "level": level,
+        "code": code,
+        "categories": categories,
+        "wards": [
+            {"ward_id": w, "total": sum(counts.values()), "counts": counts}
+            for w, counts in cells.items()
+        ],
+    }
+
+
+async def trends(db: Db, level: str, code: str, weeks: int, today: date) -> list[dict[str, Any]]:
+    """Weekly (Monday-based) totals of the trend metrics, oldest first, zero-filled."""
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    end = week_start(today) + timedelta(weeks=1)
+    series = {first + timedelta(weeks=n): dict.fromkeys(TREND_METRICS, 0) for n in range(weeks)}
+    for r in await db.fetch(
+        "SELECT metric, day - (extract(isodow FROM day)::int - 1) AS week, sum(value) AS value "
+        f"FROM {AREA_DAILY} WHERE level = $1 AND code = $2 "
+        "AND metric = ANY($3::text[]) AND day >= $4 AND day < $5 GROUP BY metric, week",
+        level,
+        code,
+        list(TREND_METRICS),
+        first,
+        end,
+    ):
+        series[r["week"]][r["metric"]] = int(r["value"])
+    return [{"week_start": week, **totals} for week, totals in series.items()]

@@ -1,0 +1,64 @@
+"""What every read query shares: a WHERE clause built term by term, and the access scope in SQL.
+
+Every list and export over a view's rows carries ``scoped``: the access policy's row scope
+(``RowScope.sees``) rendered over the rows' ward, municipality, district and department
+columns, which the nerve-centre and alerts tables name alike. Values are always bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from domain.access.policy import Area, RowScope
+
+#: An asyncpg ``Pool`` or ``Connection`` (asyncpg ships no type information). The API owns the
+#: pool and passes it in; no query module opens connections of its own.
+Db: TypeAlias = Any
+
+
+class Where:
+    """A WHERE clause and its bound arguments, numbered as they are added."""
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.args: list[Any] = []
+
+    def arg(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def where(self, term: str, value: Any) -> None:
+        """Add ``term`` (``{}`` marks the value) unless the filter is unset."""
+        if value is not None:
+            self.terms.append(term.format(self.arg(value)))
+
+    def clause(self) -> str:
+        return f" WHERE {' AND '.join(self.terms)}" if self.terms else ""
+
+
+def _area(q: Where, area: Area) -> str | None:
+    if area.province:
+        return "true"
+    terms = [
+        f"{column} = ANY({q.arg(sorted(codes))}::text[])"
+        for column, codes in (
+            ("ward_id", area.wards),
+            ("municipality", area.municipalities),
+            ("district", area.districts),
+        )
+        if codes
+    ]
+    return f"({' OR '.join(terms)})" if terms else None
+
+
+def scoped(q: Where, scope: RowScope) -> None:
+    """Only the rows the access policy lets the caller see (``RowScope.sees``, in SQL)."""
+    terms = []
+    by_area = _area(q, scope.area)
+    if by_area:
+        terms.append(by_area)
+    by_department = _area(q, scope.department_area) if scope.departments else None
+    if by_department:
+        departments = q.arg(sorted(scope.departments))
+        terms.append(f"(department = ANY({departments}::text[]) AND {by_department})")
+    q.terms.append(f"({' OR '.join(terms)})" if terms else "false")
