@@ -11,7 +11,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,7 +23,7 @@ from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_br
 from scheduler.config import SchedulerSettings
 from scheduler.notify import DeliveryLog, Notifier
 from scheduler.rules.config import load_rules_file
-from scheduler.sweeper import Sweeper
+from scheduler.sweeper import Summary, Sweeper
 
 log = logging.getLogger(__name__)
 RETRY_JOB = "early-warning-sweep-retry"
@@ -93,7 +92,7 @@ class Sweeps:
         else:
             log.info("early-warning%s sweep: %s", " full" if full else "", summary.total())
 
-    def _sweep(self, full: bool) -> Any:
+    def _sweep(self, full: bool) -> Summary:
         datastore = self.sweeper.datastore
         if self.failures.count:  # idle connections may have died with the server
             discard_broken_connections(datastore.pool)
