@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
-from api import errors
+from api import errors, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
@@ -96,6 +96,7 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
+    metrics.install(api)  # /metrics and request timing
     # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)

@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.base import BufferedProjection, PositionMoved
 from projections.decoding import EventLogReader, Page
+from projections.liveness import Failures, RetryPolicy, discard_broken_connections
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ DEFAULT_COMMIT_PAGES = 25
 # The collector's oldest generation while catching up: collected after this many collections
 # of the middle one (the default is 10). See _no_full_collections.
 CATCH_UP_OLDEST_GENERATION_THRESHOLD = 1_000_000
+# A heartbeat at most this often: a busy projector at the head passes over the log many times
+# a second, and /readyz only needs to know it is alive within SUKUMA_READY_HEARTBEAT_SECONDS.
+HEARTBEAT_SECONDS = 1.0
 
 
 @dataclass
@@ -74,6 +78,7 @@ class BatchRunner:
         self.page_size = page_size
         self.commit_pages = max(commit_pages, 1)
         self._stop = threading.Event()
+        self._beaten = float("-inf")  # when the last heartbeat was written (monotonic)
         for projection in self.projections:
             projection.view.autoflush = False
 
@@ -129,10 +134,31 @@ class BatchRunner:
             for window in windows:
                 window.abandon()
             raise
+        if not self._stop.is_set() and time.monotonic() - self._beaten >= HEARTBEAT_SECONDS:
+            self._beat()
         return processed
 
-    def run_forever(self, poll_seconds: float = 5.0) -> None:
-        """Catch up, then wait for NOTIFY from the event store (polling only as a safety net)."""
+    def run_forever(self, poll_seconds: float = 5.0, retry: RetryPolicy | None = None) -> None:
+        """Catch up, then wait for NOTIFY from the event store (polling only as a safety net).
+
+        A lost connection (server restart, failover, network blip) is logged and retried with
+        backoff, and the views catch up once it is back; any other error is retried too, a
+        few times. ``WorkerGaveUp`` is raised when the policy's bounds are passed, so the
+        process can exit non-zero and its supervisor restart it: never a silent stop.
+        """
+        retry = retry or RetryPolicy()
+        failures = Failures(retry, "projector")
+        recorder = self.reader.recorder
+        while not self._stop.is_set():
+            try:
+                self._follow(poll_seconds, failures)
+            except Exception as exc:
+                delay = failures.record(exc)  # raises WorkerGaveUp past the bounds
+                self._stop.wait(delay)
+                # Idle pooled connections died with the server: drop them before the retry.
+                discard_broken_connections(recorder.datastore.pool)
+
+    def _follow(self, poll_seconds: float, failures: Failures) -> None:
         recorder = self.reader.recorder
         listen = SQL("LISTEN {0}").format(Identifier(recorder.channel_name))
         kwargs = cast("dict[str, Any]", recorder.datastore.pool.kwargs)
@@ -140,8 +166,23 @@ class BatchRunner:
             conn.execute(listen)
             while not self._stop.is_set():
                 self.run_once()
+                failures.recovered()
                 for _ in conn.notifies(timeout=poll_seconds, stop_after=1):
                     pass
+
+    def _beat(self) -> None:
+        """Record each projection's position and the time: /readyz's proof of life, read
+        from any process (the projector may run apart from the API)."""
+        datastore = self.reader.recorder.datastore
+        beat = SQL(
+            "INSERT INTO {0}.sukuma_heartbeats (worker, position, beat_at)"
+            " VALUES (%s, %s, now()) ON CONFLICT (worker)"
+            " DO UPDATE SET position = excluded.position, beat_at = excluded.beat_at"
+        ).format(Identifier(datastore.schema))
+        rows = [(f"projection:{p.name}", self.position(p)) for p in self.projections]
+        with datastore.transaction(commit=True) as curs:
+            curs.executemany(beat, rows)
+        self._beaten = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()

@@ -7,20 +7,26 @@ Every replica may run it; the sweep's PostgreSQL advisory lock lets one act at a
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from psycopg.sql import SQL, Identifier
 
 from domain.sukuma import Sukuma
+from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_broken_connections
 from scheduler.config import SchedulerSettings
-from scheduler.jobs import sweep
 from scheduler.notify import DeliveryLog, Notifier
 from scheduler.rules.config import load_rules_file
-from scheduler.sweeper import Sweeper
+from scheduler.sweeper import Summary, Sweeper
+
+log = logging.getLogger(__name__)
+RETRY_JOB = "early-warning-sweep-retry"
 
 
 def utc_now() -> datetime:
@@ -46,18 +52,74 @@ def build_sweeper(
     return Sweeper(application, config, clock, notifier)
 
 
-def build_scheduler(settings: SchedulerSettings, sweeper: Sweeper) -> AsyncIOScheduler:
+class Sweeps:
+    """The sweep job: a failed sweep is logged and retried with backoff (sooner than the
+    schedule, so a database back from an outage is swept at once); each sweep that runs
+    records a heartbeat (/readyz shows the last one). Past the retry policy's bounds the
+    scheduler stops with ``failed`` set, for its process to exit non-zero."""
+
+    def __init__(self, sweeper: Sweeper, retry: RetryPolicy | None = None) -> None:
+        self.sweeper = sweeper
+        self.failures = Failures(retry or RetryPolicy(), "scheduler")
+        self.failed: WorkerGaveUp | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.stop: asyncio.Event | None = None
+
+    async def sweep(self, full: bool = False) -> None:
+        try:
+            summary = await asyncio.to_thread(self._sweep, full)
+        except Exception as exc:
+            try:
+                delay = self.failures.record(exc)
+            except WorkerGaveUp as gave_up:
+                self.failed = gave_up
+                if self.stop is not None:
+                    self.stop.set()
+                return
+            if self.scheduler is not None:
+                self.scheduler.add_job(
+                    self.sweep,
+                    DateTrigger(utc_now() + timedelta(seconds=delay), timezone=UTC),
+                    kwargs={"full": full},
+                    id=RETRY_JOB,
+                    name="early-warning sweep (retry)",
+                    replace_existing=True,
+                )
+            return
+        self.failures.recovered()
+        if summary.skipped:
+            log.debug("sweep skipped: another scheduler is sweeping")
+        else:
+            log.info("early-warning%s sweep: %s", " full" if full else "", summary.total())
+
+    def _sweep(self, full: bool) -> Summary:
+        datastore = self.sweeper.datastore
+        if self.failures.count:  # idle connections may have died with the server
+            discard_broken_connections(datastore.pool)
+        summary = self.sweeper.run(full=full)
+        beat = SQL(
+            "INSERT INTO {0}.sukuma_heartbeats (worker, beat_at, detail) VALUES (%s, now(), %s)"
+            " ON CONFLICT (worker) DO UPDATE SET beat_at = excluded.beat_at,"
+            " detail = excluded.detail"
+        ).format(Identifier(datastore.schema))
+        with datastore.transaction(commit=True) as curs:
+            detail = "skipped" if summary.skipped else ("full" if full else "sweep")
+            curs.execute(beat, ("scheduler", detail))
+        return summary
+
+
+def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOScheduler:
     """Every job registered here, with a stable id (a restart replaces, never duplicates)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
+    sweeps.scheduler = scheduler
     trigger = (
         CronTrigger.from_crontab(settings.sweep_cron, timezone=UTC)
         if settings.sweep_cron
         else IntervalTrigger(seconds=settings.sweep_interval_seconds, timezone=UTC)
     )
     scheduler.add_job(
-        sweep.sweep,
+        sweeps.sweep,
         trigger,
-        args=[sweeper],
         id="early-warning-sweep",
         name="early-warning sweep",
         replace_existing=True,
@@ -67,9 +129,8 @@ def build_scheduler(settings: SchedulerSettings, sweeper: Sweeper) -> AsyncIOSch
         next_run_time=utc_now(),  # a first sweep at start
     )
     scheduler.add_job(
-        sweep.sweep,
+        sweeps.sweep,
         CronTrigger.from_crontab(settings.sweep_full_cron, timezone=UTC),
-        args=[sweeper],
         kwargs={"full": True},
         id="early-warning-full-sweep",
         name="early-warning full reconciliation",
@@ -81,28 +142,52 @@ def build_scheduler(settings: SchedulerSettings, sweeper: Sweeper) -> AsyncIOSch
     return scheduler
 
 
-async def run_until(settings: SchedulerSettings, sweeper: Sweeper, stop: asyncio.Event) -> None:
-    """Run the scheduler on the current event loop until ``stop`` is set."""
-    scheduler = build_scheduler(settings, sweeper)
+async def run_until(
+    settings: SchedulerSettings,
+    sweeper: Sweeper,
+    stop: asyncio.Event,
+    retry: RetryPolicy | None = None,
+) -> None:
+    """Run the scheduler on the current event loop until ``stop`` is set; ``WorkerGaveUp``
+    when sweeps kept failing past the retry policy's bounds."""
+    sweeps = Sweeps(sweeper, retry)
+    sweeps.stop = stop
+    scheduler = build_scheduler(settings, sweeps)
     scheduler.start()
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+    if sweeps.failed is not None:
+        raise sweeps.failed
 
 
 class SchedulerThread(threading.Thread):
-    """The scheduler on its own event loop in a thread (single-node ``sukuma serve``)."""
+    """The scheduler on its own event loop in a thread (single-node ``sukuma serve``).
 
-    def __init__(self, settings: SchedulerSettings, sweeper: Sweeper) -> None:
+    ``on_death`` is called if it gives up (``failed`` says why), for the process to stop."""
+
+    def __init__(
+        self,
+        settings: SchedulerSettings,
+        sweeper: Sweeper,
+        on_death: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(name="scheduler", daemon=True)
-        self.settings, self.sweeper = settings, sweeper
+        self.settings, self.sweeper, self.on_death = settings, sweeper, on_death
         self.loop = asyncio.new_event_loop()
         self.stopping = asyncio.Event()
+        self.failed: BaseException | None = None
 
     def run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(run_until(self.settings, self.sweeper, self.stopping))
+        try:
+            self.loop.run_until_complete(run_until(self.settings, self.sweeper, self.stopping))
+        except BaseException as exc:
+            self.failed = exc
+            log.critical("the scheduler thread stopped", exc_info=exc)
+            if self.on_death is not None:
+                self.on_death()
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.stopping.set)

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 from adapters.migrations import SchemaNotReady
+from projections.liveness import WorkerGaveUp
 from projections.runner import Progress as ProjectorProgress
 from sukuma.migrate_cli import migrate
 from sukuma.service_cli import load_demo, project, serve
@@ -129,6 +130,8 @@ def run_scheduler() -> None:
     console.print("scheduler running (Ctrl-C to stop)")
     try:
         asyncio.run(until_signalled())
+    except WorkerGaveUp:
+        raise typer.Exit(1) from None  # logged; a supervisor restarts the process
     finally:
         if sweeper.notifier is not None:
             sweeper.notifier.close()

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from projections.liveness import WorkerGaveUp
 from projections.registry import open_runner
 from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner, Progress
 from sukuma.settings import Settings
@@ -33,6 +36,7 @@ from sukuma.wiring import build_application
 log = logging.getLogger("sukuma.projector")
 
 EXIT_STOPPED = 3
+EXIT_GAVE_UP = 1
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -93,7 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.until_caught_up:
                 return catch_up(runner)
             log.info("following the log (page size %d)", args.page_size)
-            runner.run_forever(poll_seconds=args.poll_seconds)
+            try:
+                runner.run_forever(poll_seconds=args.poll_seconds)
+            except WorkerGaveUp:
+                return EXIT_GAVE_UP  # logged; a supervisor restarts the process
             return 0
         finally:
             app.close()
@@ -115,6 +122,42 @@ def catch_up(runner: BatchRunner) -> int:
         return EXIT_STOPPED
     log.info("caught up: %d events processed, position %d", processed, head)
     return 0
+
+
+def stop_process() -> None:
+    """Ask this process to stop as on SIGTERM (uvicorn shuts down cleanly), from any thread."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+class ProjectorThread(threading.Thread):
+    """The projector following the log in a thread of ``sukuma serve``.
+
+    It retries lost connections itself; if it gives up (or fails in any way), ``on_death``
+    is called (by default: SIGTERM to this process) and ``failed`` is set, so the process
+    exits non-zero instead of serving views that no longer move.
+    """
+
+    def __init__(
+        self,
+        runner: BatchRunner,
+        poll_seconds: float = 5.0,
+        on_death: Callable[[], None] = stop_process,
+    ) -> None:
+        super().__init__(name="projector", daemon=True)
+        self.runner, self.poll_seconds, self.on_death = runner, poll_seconds, on_death
+        self.failed: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.runner.run_forever(poll_seconds=self.poll_seconds)
+        except BaseException as exc:
+            self.failed = exc
+            log.critical("the projector thread stopped: stopping the process", exc_info=exc)
+            self.on_death()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.runner.stop()
+        self.join(timeout=timeout)
 
 
 def _stop_on_signals(runner: BatchRunner) -> None:

@@ -7,8 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.database import forget_dead_processes
+from projections.liveness import WorkerGaveUp
 from sukuma.settings import Settings, load_settings
 from sukuma.wiring import (
     ASGI_FACTORY,
@@ -120,7 +120,16 @@ def serve(
         f"Sukuma API on http://{bind_host}:{bind_port}  (docs: /docs; {workers} worker(s))"
     )
     try:
-        with _single_node(settings, application, projector=projector, scheduler=scheduler):
+        with _single_node(
+            settings, application, projector=projector, scheduler=scheduler
+        ) as gave_up:
+
+            def on_sigterm(signum: int, _frame: FrameType | None) -> None:
+                # uvicorn re-raises the SIGTERM it shut down on: leave through the cleanup,
+                # with 1 if a background worker gave up (a supervisor restarts on that).
+                raise SystemExit(1 if gave_up() else 128 + signum)
+
+            signal.signal(signal.SIGTERM, on_sigterm)
             if api is not None:
                 uvicorn.run(
                     api, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False
@@ -129,6 +138,8 @@ def serve(
                 status = run_workers(bind_host, bind_port, workers, log_level)
                 if settings.database_url is None:  # this process stops the embedded server
                     forget_dead_processes(settings.data_dir / "pg")
+                if gave_up():
+                    status = 1
                 if status:
                     raise typer.Exit(status)
     finally:
@@ -178,26 +189,34 @@ def run_workers(host: str, port: int, workers: int, log_level: str) -> int:
 @contextmanager
 def _single_node(
     settings: Settings, application: Sukuma | None, *, projector: bool, scheduler: bool
-) -> Iterator[None]:
-    """The projector and the scheduler in threads of this process, while the API serves."""
-    from scheduler.main import SchedulerThread, build_sweeper
+) -> Iterator[Callable[[], bool]]:
+    """The projector and the scheduler in threads of this process, while the API serves.
 
-    runner = projecting = sweeps = None
+    Yields whether one of them gave up: such a thread stops the process (SIGTERM), which
+    then exits 1 so that a supervisor restarts it, instead of serving views that no longer
+    move."""
+    from scheduler.main import SchedulerThread, build_sweeper
+    from sukuma.projector import ProjectorThread, stop_process
+
+    projecting = sweeps = None
     if projector and application is not None:
         runner = build_projector(application)
         # Catch up first, so the first early-warning sweep at start sees the whole log.
         runner.run_once()
-        projecting = threading.Thread(target=runner.run_forever, name="projector", daemon=True)
+        projecting = ProjectorThread(runner)
         projecting.start()
     if scheduler and application is not None:
-        sweeps = SchedulerThread(settings, build_sweeper(settings, application))
+        sweeps = SchedulerThread(settings, build_sweeper(settings, application), stop_process)
         sweeps.start()
+
+    def gave_up() -> bool:
+        return bool((projecting and projecting.failed) or (sweeps and sweeps.failed))
+
     try:
-        yield
+        yield gave_up
     finally:
-        if runner is not None and projecting is not None:
-            runner.stop()
-            projecting.join(timeout=10)  # before the (maybe embedded) server goes away
+        if projecting is not None:
+            projecting.stop()  # before the (maybe embedded) server goes away
         if sweeps is not None:
             sweeps.stop()
 
@@ -239,5 +258,7 @@ def project(
             runner.run_forever()
     except KeyboardInterrupt:
         pass
+    except WorkerGaveUp:
+        raise typer.Exit(1) from None  # logged; a supervisor restarts the process
     finally:
         application.close()

@@ -134,6 +134,17 @@ class Settings(BaseSettings):
         "administrator first changes it (default: domain/reference/data/service_catalogue.toml)",
     )
 
+    # ---- readiness (/readyz) ----
+    ready_max_lag_events: int = Field(
+        default=5000, ge=0, description="/readyz answers 503 when a view is more events behind"
+    )
+    ready_heartbeat_seconds: float = Field(
+        default=60.0, gt=0, description="A projector silent this long while behind is dead"
+    )
+    ready_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="/readyz answers 503 when the database takes longer"
+    )
+
     # ---- early warnings: rules, scheduler, notifications ----
     rules_file: Path | None = Field(
         default=None, description="TOML rules file (default: scheduler/rules/rules.toml)"

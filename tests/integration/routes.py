@@ -10,7 +10,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 #: Answer without a token: sign-in, health probes (and the docs, which are not API routes).
 #: /v1/me is listed by the auth router but reads the token it needs.
-PUBLIC = {("POST", "/v1/auth/token"), ("GET", "/healthz"), ("GET", "/readyz")}
+PUBLIC = {
+    ("POST", "/v1/auth/token"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from api.main import create_app
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from sukuma.settings import Settings
+from sukuma.wiring import build_projector
 from tests.integration.conftest import BROAD_SCOPES, add_user, bearer
 
 
@@ -20,6 +21,7 @@ async def test_app_starts_with_a_database_url_given_apart_from_settings(
     api = create_app(settings, application, database_url=fresh_db_url)
 
     add_user(application, "tester", tuple(Role), BROAD_SCOPES)
+    build_projector(application).run_once()  # as serve does: views caught up before serving
 
     async with api.router.lifespan_context(api):
         transport = httpx.ASGITransport(app=api)
