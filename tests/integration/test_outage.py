@@ -5,6 +5,7 @@ Its own PostgreSQL (pgserver's binaries), stopped and started with pg_ctl mid-te
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,7 @@ from adapters.migrations import migrate
 from api.main import create_app
 from domain.access.principal import Role
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, build_projector
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import BASE_URL, BROAD_SCOPES, TEST_PASSWORD, add_user
 
@@ -130,6 +131,8 @@ async def test_an_outage_is_a_quick_503_and_the_service_recovers(
                 server.start()
                 again = await each()
                 assert [r.status_code for r in again] == [201, 200, 200], [r.text for r in again]
+                # Ready again once the views have caught up, as a running projector does.
+                await asyncio.to_thread(build_projector(application).run_once)
                 assert (await http.get("/readyz")).status_code == 200
     finally:
         application.close()

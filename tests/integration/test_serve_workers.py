@@ -22,7 +22,7 @@ import pytest
 from api.auth.tokens import Tokens
 from domain.access.principal import Role
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, build_projector
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import add_user
 
@@ -157,6 +157,8 @@ async def test_commands_over_several_workers_keep_their_answers(
     try:
         add_user(application, "fw", (Role.FIELD_WORKER,), (f"ward:{WARD}",))
         principal = application.user_named("fw").principal
+        # Ready means the views are caught up; this serve runs no projector of its own.
+        build_projector(application).run_once()
     finally:
         application.close()
     hour = timedelta(hours=1)
