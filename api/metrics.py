@@ -35,7 +35,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import ApiSettings
-from api.routers.health import Liveness, read_liveness
+from projections.status import Liveness, read_liveness
 
 REQUEST_SECONDS = Histogram(
     "sukuma_http_request_duration_seconds",
