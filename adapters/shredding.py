@@ -120,7 +120,7 @@ class PersonalDataMapper(Mapper[UUID]):
             )
         originator_id: UUID = state["originator_id"]
         link = HOUSEHOLD_LINK.get(name)
-        if link is not None:
+        if link is not None and state[link] is not None:
             household_id: UUID | None = UUID(str(state[link]))
         elif name.startswith("Household."):
             household_id = originator_id

@@ -1,0 +1,232 @@
+"""A submission applied as the JSON API's routes apply theirs: the same application methods,
+through the same command runner (occurred-at window, idempotency receipts), as the user.
+
+The instance's ``instanceID`` is the idempotency key, so Collect resending after a timeout
+appends nothing. A submission that cannot be applied is quarantined whole (raw XML sealed)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from adapters.event_store import request_fingerprint
+from api.commands import CommandRunner
+from api.errors import IdempotencyKeyReused
+from api.openrosa import mapper
+from api.openrosa.catalog import forms
+from api.openrosa.mapper import Instance, Need, Registration, Unreadable, Visit, derived_id
+from domain.access.area import Area
+from domain.access.policy import Forbidden
+from domain.access.principal import Principal
+from domain.context import CommandContext
+from domain.errors import AlreadyExists, DomainError, InvalidCommand, NotFoundError, RuleViolation
+from domain.households.model import Household
+from domain.profile import validate_profile
+from domain.sukuma import Sukuma
+
+#: Where the receipts of OpenRosa submissions say they came from (their fingerprint's path).
+SUBMISSION_PATH = "/openrosa/submission"
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    message: str
+    field: str | None = None
+    household_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Submitter:
+    application: Sukuma
+    principal: Principal
+    window: timedelta
+    clock: Callable[[], datetime]
+
+    def runner(self, xml: bytes, key: str | None) -> CommandRunner:
+        return CommandRunner(
+            application=self.application,
+            actor=self.principal.actor,
+            principal=self.principal,
+            expected_version=None,
+            idempotency_key=key,
+            fingerprint=request_fingerprint("POST", SUBMISSION_PATH, xml),
+            window=self.window,
+            clock=self.clock,
+        )
+
+    def submit(self, xml: bytes, uploads: list[Upload]) -> Outcome:
+        """Apply the instance, or quarantine it and say which field stopped it."""
+        instance: Instance | None = None
+        command: mapper.Command | None = None
+        try:
+            instance = mapper.read_instance(xml, repeats_of)
+            command = mapper.commands_of(instance)
+            household_id = self.apply(instance, command, xml, uploads)
+        except (Unreadable, InvalidCommand) as exc:
+            return self._quarantine(xml, instance, command, 400, exc.field, exc.message)
+        except (Forbidden, NotFoundError) as exc:
+            return self._quarantine(xml, instance, command, 403, "household_id", str(exc))
+        except RuleViolation as exc:
+            return self._quarantine(xml, instance, command, 400, exc.rule, exc.message)
+        except (AlreadyExists, IdempotencyKeyReused) as exc:
+            message = str(exc) or "this instanceID was sent before with other answers"
+            return self._quarantine(xml, instance, command, 400, "meta/instanceID", message)
+        return Outcome(201, "Thank you: the submission was recorded.", household_id=household_id)
+
+    def apply(
+        self, instance: Instance, command: mapper.Command, xml: bytes, uploads: list[Upload]
+    ) -> UUID:
+        app = self.application
+        runner = self.runner(xml, instance.instance_id)
+        when = instance.end or instance.start
+        if isinstance(command, Registration):
+            household = command.household
+            assert household.id is not None, "the mapper gives every registration its id"
+            # The profile's own checks first: a refused profile must not leave a registration.
+            validate_profile(command.profile, runner.occurred(when).date())
+            if instance.deprecated_id is None:  # an edit (deprecatedID) corrects the profile
+                self.runner(xml, None).run(
+                    household.id,
+                    when,
+                    lambda ctx: app.register_household(
+                        household_id=household.id,  # type: ignore[arg-type]
+                        ward_id=household.ward_id,
+                        dwelling_type=household.dwelling_type,
+                        village=household.village,
+                        gps=household.gps.model_dump() if household.gps else None,
+                        field_worker_id=None,
+                        ctx=ctx,
+                    ),
+                )
+            self._attach(instance, household.id, command.signature, uploads)
+            runner.run(
+                household.id,
+                when,
+                lambda ctx: app.submit_profile(household.id, command.profile, None, ctx),  # type: ignore[arg-type]
+            )
+            return household.id
+        if isinstance(command, Visit):
+            v = command.visit
+            runner.run(
+                command.household_id,
+                when,
+                lambda ctx: app.record_visit(
+                    household_id=command.household_id,
+                    visit_id=v.visit_id or derived_id(instance.instance_id, "visit"),
+                    field_worker_id=None,
+                    outcome=v.outcome,
+                    days_skipped_meal_last_7=v.days_skipped_meal_last_7,
+                    note=v.note,
+                    ctx=ctx,
+                ),
+            )
+            return command.household_id
+        assert isinstance(command, Need)
+        n = command.need
+        runner.run(
+            command.household_id,
+            when,
+            lambda ctx: app.identify_need(
+                household_id=command.household_id,
+                need_id=n.need_id or derived_id(instance.instance_id, "need"),
+                category=n.category,
+                severity=n.severity,
+                department_code=n.department,
+                member_id=None,
+                note=n.note,
+                ctx=ctx,
+            ),
+        )
+        return command.household_id
+
+    def _attach(
+        self, instance: Instance, household_id: UUID, name: str | None, uploads: list[Upload]
+    ) -> None:
+        """Keep the files the instance names (the consent signature), sealed."""
+        files = [
+            {
+                "name": u.name,
+                "content_type": u.content_type,
+                "data": base64.b64encode(u.data).decode(),
+            }
+            for u in uploads
+            if u.name == name
+        ]
+        if not files:
+            return
+        ctx = CommandContext(
+            actor=self.principal.actor, occurred_at=self.clock(), principal=self.principal
+        )
+        self.application.store_attachments(
+            attachments_id=derived_id(instance.instance_id, "attachments"),
+            household_id=household_id,
+            instance_id=instance.instance_id,
+            files=files,
+            ctx=ctx,
+        )
+
+    def _quarantine(
+        self,
+        xml: bytes,
+        instance: Instance | None,
+        command: mapper.Command | None,
+        status: int,
+        field: str,
+        reason: str,
+    ) -> Outcome:
+        household_id = _household_of(command)
+        instance_id = (
+            instance.instance_id if instance else f"sha256:{hashlib.sha256(xml).hexdigest()}"
+        )
+        ctx = CommandContext(actor=self.principal.actor, occurred_at=self.clock())
+        # A resend of a kept instanceID with other answers: the first copy stays.
+        with contextlib.suppress(AlreadyExists):
+            self.application.quarantine_submission(
+                quarantine_id=derived_id(f"{self.principal.actor}:{instance_id}", "quarantine"),
+                instance_id=instance_id,
+                form_id=instance.form_id if instance else "",
+                household_id=household_id,
+                wards=self._wards(command, household_id),
+                xml=xml.decode("utf-8", "replace"),
+                field=field,
+                reason=reason,
+                ctx=ctx,
+            )
+        return Outcome(status, f"{field}: {reason} (kept for your convener)", field, household_id)
+
+    def _wards(self, command: mapper.Command | None, household_id: UUID | None) -> list[str]:
+        """Whose conveners see it: the household's ward, else the submitter's wards."""
+        if isinstance(command, Registration):
+            return [command.household.ward_id]
+        if household_id is not None:
+            try:
+                return [self.application.get(Household, household_id).ward_id]
+            except DomainError:
+                pass
+        return sorted(Area.of(self.principal).wards)
+
+
+def repeats_of(form_id: str) -> frozenset[str]:
+    form = forms().get(form_id)
+    return frozenset() if form is None else form.repeats
+
+
+def _household_of(command: mapper.Command | None) -> UUID | None:
+    if isinstance(command, Registration):
+        return command.household.id
+    if isinstance(command, Visit | Need):
+        return command.household_id
+    return None

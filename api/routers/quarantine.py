@@ -1,0 +1,97 @@
+"""Quarantined field-app submissions (a convener's, in its wards): list, read, fix and apply
+again, or discard. Nothing a field worker typed is lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import Command, CurrentUser, SukumaApp
+from api.openrosa import mapper
+from api.openrosa.apply import Submitter, repeats_of
+from api.schemas.common import WRITTEN
+from api.schemas.quarantine import (
+    DiscardQuarantined,
+    QuarantineDetail,
+    QuarantineList,
+    QuarantineRead,
+    ReapplyQuarantined,
+)
+from domain.access.locations import location_of
+from domain.access.policy import Decision, decide
+from domain.context import CommandContext
+from domain.errors import InvalidCommand
+from domain.submissions.model import Quarantine
+
+router = APIRouter(prefix="/quarantine", tags=["quarantine"])
+
+#: Most quarantined submissions one list reads from the log.
+LIST_LIMIT = 500
+
+
+@router.get("")
+def list_quarantined(app: SukumaApp, user: CurrentUser, status: str = "open") -> QuarantineList:
+    """The kept submissions of the caller's wards (``status``: open, reapplied, discarded).
+
+    Read from the event log by the events' topic: the quarantine stays small (each entry is
+    a submission someone must look at), so no view keeps it."""
+    notifications = app.recorder.select_notifications(
+        start=1, limit=LIST_LIMIT, topics=[get_topic(Quarantine.Quarantined)]
+    )
+    data = []
+    for notification in notifications:
+        entry = app.get(Quarantine, UUID(str(notification.originator_id)))
+        if entry.status != status:
+            continue
+        if decide(user, "quarantine.read", location_of(entry)) is Decision.ALLOW:
+            data.append(QuarantineRead.of(entry))
+    return QuarantineList(data=data, count=len(data))
+
+
+@router.get("/{quarantine_id}")
+def get_quarantined(quarantine_id: UUID, app: SukumaApp, user: CurrentUser) -> QuarantineDetail:
+    entry = app.read(Quarantine, quarantine_id, user)
+    return QuarantineDetail(**QuarantineRead.of(entry).model_dump(), xml=entry.xml)
+
+
+@router.post("/{quarantine_id}/reapply", responses=WRITTEN)
+def reapply(
+    quarantine_id: UUID, body: ReapplyQuarantined, cmd: Command, request: Request
+) -> JSONResponse:
+    """Apply the submission again (corrected with ``xml`` if given), as the caller."""
+    app = cmd.application
+    assert cmd.principal is not None, "a signed-in route"
+    entry = app.read(Quarantine, quarantine_id, cmd.principal)
+    if body.xml is not None and body.xml != entry.xml:
+        ctx = CommandContext(cmd.actor, cmd.occurred(None), principal=cmd.principal)
+        app.correct_quarantined(quarantine_id, body.xml, ctx)
+    xml = (body.xml or entry.xml).encode()
+    state = request.app.state
+    submitter = Submitter(
+        app, cmd.principal, timedelta(days=state.settings.occurred_at_window_days), state.clock
+    )
+    try:
+        instance = mapper.read_instance(xml, repeats_of)
+        household_id = submitter.apply(instance, mapper.commands_of(instance), xml, [])
+    except mapper.Unreadable as exc:
+        raise InvalidCommand(exc.field, exc.message) from None
+    return cmd.run(
+        quarantine_id,
+        body.occurred_at,
+        lambda ctx: app.mark_reapplied(quarantine_id, household_id, ctx),
+        extra={"household_id": str(household_id)},
+    )
+
+
+@router.post("/{quarantine_id}/discard", responses=WRITTEN)
+def discard(quarantine_id: UUID, body: DiscardQuarantined, cmd: Command) -> JSONResponse:
+    app = cmd.application
+    return cmd.run(
+        quarantine_id,
+        body.occurred_at,
+        lambda ctx: app.discard_quarantined(quarantine_id, body.reason, ctx),
+    )
