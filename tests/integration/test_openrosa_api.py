@@ -134,7 +134,7 @@ async def test_households_csv_lists_only_the_households_the_user_may_visit(
 async def test_a_registration_becomes_the_json_api_commands_once_however_often_it_is_sent(
     api: FastAPI, client: httpx.AsyncClient, field_worker: str, ward_id: str, clock: Clock
 ) -> None:
-    xml, instance_id, household_id = registration(ward_id, clock)
+    xml, _, household_id = registration(ward_id, clock)
     async with collect(api, field_worker) as phone:
         head = await phone.head("/openrosa/submission")
         first = await phone.post("/openrosa/submission", files=multipart(xml))
@@ -189,7 +189,8 @@ async def test_visit_and_need_forms_record_a_visit_and_a_need(
     ).json()["id"]
     visit, _ = instance_xml(
         "followup_visit", VERSION,
-        {"household_id": household_id, "outcome": "met_household", "days_skipped_meal_last_7": "3", "note": "fine"},
+        {"household_id": household_id, "outcome": "met_household",
+         "days_skipped_meal_last_7": "3", "note": "fine"},
         start=clock() - timedelta(days=1), end=clock() - timedelta(days=1),
     )  # fmt: skip
     need, _ = instance_xml(
@@ -210,7 +211,7 @@ async def test_visit_and_need_forms_record_a_visit_and_a_need(
 async def test_a_signature_is_kept_sealed_under_the_households_key(
     api: FastAPI, application: Sukuma, field_worker: str, ward_id: str, clock: Clock
 ) -> None:
-    xml, _, household_id = registration(ward_id, clock)
+    xml, _, _ = registration(ward_id, clock)
     xml = xml.replace(b"</consent>", b"<signature>sig.png</signature></consent>")
     png = b"\x89PNG\r\n\x1a\n" + b"signature-pixels" * 20
     async with collect(api, field_worker) as phone:
