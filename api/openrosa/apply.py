@@ -73,6 +73,7 @@ class Submitter:
         command: mapper.Command | None = None
         try:
             instance = mapper.read_instance(xml, repeats_of)
+            _check_version(instance)
             command = mapper.commands_of(instance)
             household_id = self.apply(instance, command, xml, uploads)
         except (Unreadable, InvalidCommand) as exc:
@@ -217,6 +218,16 @@ class Submitter:
             except DomainError:
                 pass
         return sorted(Area.of(self.principal).wards)
+
+
+def _check_version(instance: Instance) -> None:
+    """A phone's copy of a form that has changed since is refused (its answers may mean
+    something else now); a convener may re-apply it from the quarantine."""
+    form = forms().get(instance.form_id)
+    if form is not None and instance.version != form.version:
+        raise Unreadable(
+            "version", f"form version {instance.version!r} is retired: get the current form"
+        )
 
 
 def repeats_of(form_id: str) -> frozenset[str]:

@@ -343,3 +343,18 @@ async def test_a_submission_over_the_limit_answers_413(
 
     assert response.status_code == 413
     assert response.headers["X-OpenRosa-Version"] == "1.0"
+
+
+async def test_a_retired_form_version_is_refused_and_kept(
+    api: FastAPI, client_as: ClientAs, field_worker: str, ward_id: str, clock: Clock
+) -> None:
+    xml, instance_id, _ = registration(ward_id, clock)
+    old = xml.replace(f'version="{VERSION}"'.encode(), b'version="2020010101"')
+    async with collect(api, field_worker) as phone:
+        refused = await phone.post("/openrosa/submission", files=multipart(old))
+
+    assert refused.status_code == 400
+    assert message(refused).startswith("version:")
+    convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+    listed = (await convener.get("/v1/quarantine")).json()["data"]
+    assert [(q["instance_id"], q["field"]) for q in listed] == [(instance_id, "version")]
