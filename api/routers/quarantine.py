@@ -4,10 +4,11 @@ again, or discard. Nothing a field worker typed is lost."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated, Literal
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
@@ -29,18 +30,24 @@ from domain.submissions.model import Quarantine
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
-#: Most quarantined submissions one list reads from the log.
-LIST_LIMIT = 500
+Status = Literal["open", "reapplied", "discarded"]
 
 
 @router.get("")
-def list_quarantined(app: SukumaApp, user: CurrentUser, status: str = "open") -> QuarantineList:
-    """The kept submissions of the caller's wards (``status``: open, reapplied, discarded).
+def list_quarantined(
+    app: SukumaApp,
+    user: CurrentUser,
+    status: Status = "open",
+    after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> QuarantineList:
+    """The kept submissions of the caller's wards (``status``: open, reapplied, discarded),
+    in the order they were kept, a page of up to ``limit`` entries read at a time.
 
     Read from the event log by the events' topic: the quarantine stays small (each entry is
     a submission someone must look at), so no view keeps it."""
     notifications = app.recorder.select_notifications(
-        start=1, limit=LIST_LIMIT, topics=[get_topic(Quarantine.Quarantined)]
+        start=after + 1, limit=limit, topics=[get_topic(Quarantine.Quarantined)]
     )
     data = []
     for notification in notifications:
@@ -49,7 +56,10 @@ def list_quarantined(app: SukumaApp, user: CurrentUser, status: str = "open") ->
             continue
         if decide(user, "quarantine.read", location_of(entry)) is Decision.ALLOW:
             data.append(QuarantineRead.of(entry))
-    return QuarantineList(data=data, count=len(data))
+    full = len(notifications) == limit
+    return QuarantineList(
+        data=data, count=len(data), next_after=notifications[-1].id if full else None
+    )
 
 
 @router.get("/{quarantine_id}")

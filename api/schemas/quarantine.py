@@ -51,6 +51,10 @@ class QuarantineDetail(QuarantineRead):
 class QuarantineList(BaseModel):
     data: list[QuarantineRead]
     count: int
+    next_after: int | None = Field(
+        description="Pass as ?after= for the next page (entries the caller may not see are "
+        "skipped, so a page may hold fewer than limit); null: the last page"
+    )
 
 
 class ReapplyQuarantined(CommandBody):

@@ -358,3 +358,26 @@ async def test_a_retired_form_version_is_refused_and_kept(
     convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
     listed = (await convener.get("/v1/quarantine")).json()["data"]
     assert [(q["instance_id"], q["field"]) for q in listed] == [(instance_id, "version")]
+
+
+async def test_the_quarantine_list_pages_through_every_entry(
+    api: FastAPI, client_as: ClientAs, field_worker: str, ward_id: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        for _ in range(3):
+            visit, _ = instance_xml(
+                "followup_visit", VERSION, {"household_id": str(uuid4()), "outcome": "refused"}
+            )
+            assert (
+                await phone.post("/openrosa/submission", files=multipart(visit))
+            ).status_code == 403
+    convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+
+    seen: list[str] = []
+    after: int | None = 0
+    while after is not None:
+        page = (await convener.get("/v1/quarantine", params={"after": after, "limit": 2})).json()
+        seen += [q["id"] for q in page["data"]]
+        after = page["next_after"]
+
+    assert len(seen) == len(set(seen)) == 3
