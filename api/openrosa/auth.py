@@ -1,10 +1,23 @@
 """Who a field app is: HTTP Basic (the same users, and the same failed-sign-in throttle as the
-token endpoint), or a device's app token in the URL (``/key/{token}/openrosa/...``)."""
+token endpoint), or a device's app token in the URL (``/key/{token}/openrosa/...``).
+
+Collect sends its credentials with every request, so a verified credential is remembered for
+``SUKUMA_USER_STATE_CACHE_SECONDS`` (keyed by an HMAC under a key this process made up, never
+the password): argon2 then runs once per phone and period, not per submission. The user's
+state is checked on every request as for a bearer token (deactivation, a new password or a
+revoked role ends it); a revoked device token stops working within that period.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import os
+import threading
+import time
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth.service import Auth, TooManyAttempts
 from domain.access.principal import Principal
 from domain.sukuma import Sukuma
+from domain.users.model import User
 
 REALM = 'Basic realm="Sukuma", charset="UTF-8"'
 
@@ -37,13 +51,73 @@ def _basic(header: str | None) -> tuple[str, str]:
     return username, password
 
 
+@dataclass(frozen=True)
+class Verified:
+    principal: Principal
+    user_id: str
+    generation: int
+    at: float
+
+
+class VerifiedCredentials:
+    """Credentials verified lately, by an HMAC of them (bounded, process-local)."""
+
+    def __init__(self, seconds: float, size: int = 20_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._key = os.urandom(32)
+        self._entries: dict[bytes, Verified] = {}
+        self._lock = threading.Lock()
+
+    def digest(self, *parts: str) -> bytes:
+        return hmac.new(self._key, "\x00".join(parts).encode(), hashlib.sha256).digest()
+
+    def get(self, digest: bytes) -> Verified | None:
+        entry = self._entries.get(digest)
+        if entry is None or time.monotonic() - entry.at > self.seconds:
+            return None
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def forget_token(self, token: str) -> None:
+        """A device revoked here stops at once in this process (elsewhere within the period)."""
+        with self._lock:
+            self._entries.pop(self.digest("token", token), None)
+
+    def put(self, digest: bytes, user: User) -> Principal:
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()  # rare: a fresh start costs one argon2 per phone
+            self._entries[digest] = Verified(
+                user.principal, str(user.id), user.generation, time.monotonic()
+            )
+        return user.principal
+
+
+async def _still_valid(auth: Auth, entry: Verified) -> bool:
+    hit, state = auth.states.cached(entry.user_id)
+    if not hit:
+        state = await run_in_threadpool(auth.states.load, entry.user_id)
+    return state is not None and state.active and state.generation == entry.generation
+
+
 async def field_principal(request: Request) -> Principal:
     """The acting user of an OpenRosa request (its token path parameter, else Basic)."""
     auth: Auth = request.app.state.auth
+    verified: VerifiedCredentials = request.app.state.openrosa_credentials
     token = request.path_params.get("token")
+    header = request.headers.get("authorization") if token is None else None
+    digest = (
+        verified.digest("token", str(token)) if token else verified.digest("basic", header or "")
+    )
+    entry = verified.get(digest)
+    if entry is not None and await _still_valid(auth, entry):
+        return entry.principal
     if token is not None:
-        return await _by_token(auth, str(token))
-    username, password = _basic(request.headers.get("authorization"))
+        return verified.put(digest, await _by_token(auth, str(token)))
+    username, password = _basic(header)
     pool = request.app.state.read_pool
     address = request.client.host if request.client else "unknown"
     limits = auth.throttle.limits(username, address)
@@ -54,10 +128,10 @@ async def field_principal(request: Request) -> Principal:
     if user is None:
         raise Unauthorized("incorrect username or password")
     await auth.throttle.succeeded(pool, limits, attempt)
-    return user.principal
+    return verified.put(digest, user)
 
 
-async def _by_token(auth: Auth, token: str) -> Principal:
+async def _by_token(auth: Auth, token: str) -> User:
     application: Sukuma = auth.application
     device = await run_in_threadpool(application.device_for_token, token)
     if device is None:
@@ -65,4 +139,4 @@ async def _by_token(auth: Auth, token: str) -> Principal:
     user = await run_in_threadpool(auth.current_user, device.user_id)
     if user is None or not user.active:
         raise TokenRefused("the user of this device is deactivated")
-    return user.principal
+    return user

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.openrosa import routes
-from api.openrosa.auth import REALM, TokenRefused, Unauthorized
+from api.openrosa.auth import REALM, TokenRefused, Unauthorized, VerifiedCredentials
 from api.openrosa.routes import FormNotFound, openrosa_response
 
 VERSION_HEADER = (b"x-openrosa-version", b"1.0")
@@ -46,6 +46,9 @@ def _not_found(_: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Serve the OpenRosa routes (outside the token-authenticated /v1 routers)."""
+    app.state.openrosa_credentials = VerifiedCredentials(
+        app.state.settings.user_state_cache_seconds
+    )
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(TokenRefused, _token_refused)
     app.add_exception_handler(FormNotFound, _not_found)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
+from api.openrosa.auth import VerifiedCredentials
 from api.openrosa.devices import collect_settings, device_token, qr_png, server_url
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.devices import CollectSettingsRead, DeviceRead, IssueDevice, RevokeDevice
@@ -71,8 +72,13 @@ def get_qr_code(device_id: UUID, request: Request, app: SukumaApp, user: Current
 
 
 @router.post("/{device_id}/revoke", responses=WRITTEN)
-def revoke_device(device_id: UUID, body: RevokeDevice, cmd: Command) -> JSONResponse:
+def revoke_device(
+    device_id: UUID, body: RevokeDevice, cmd: Command, request: Request
+) -> JSONResponse:
     app = cmd.application
-    return cmd.run(
+    answer = cmd.run(
         device_id, body.occurred_at, lambda ctx: app.revoke_device(device_id, body.reason, ctx)
     )
+    verified: VerifiedCredentials = request.app.state.openrosa_credentials
+    verified.forget_token(device_token(_secret(request), device_id))
+    return answer

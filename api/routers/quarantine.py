@@ -31,6 +31,8 @@ from domain.submissions.model import Quarantine
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
 Status = Literal["open", "reapplied", "discarded"]
+#: A log position PostgreSQL's bigint holds (with one to spare for the page's start).
+MAX_POSITION = 2**63 - 2
 
 
 @router.get("")
@@ -38,7 +40,7 @@ def list_quarantined(
     app: SukumaApp,
     user: CurrentUser,
     status: Status = "open",
-    after: Annotated[int, Query(ge=0, description="next_after of the previous page")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="the previous next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QuarantineList:
     """The kept submissions of the caller's wards (``status``: open, reapplied, discarded),

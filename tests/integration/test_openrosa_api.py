@@ -381,3 +381,22 @@ async def test_the_quarantine_list_pages_through_every_entry(
         after = page["next_after"]
 
     assert len(seen) == len(set(seen)) == 3
+
+
+async def test_a_verified_password_is_remembered_until_the_password_changes(
+    api: FastAPI, client: httpx.AsyncClient, field_worker: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        first = await phone.get("/openrosa/formList")
+        verified = api.state.openrosa_credentials
+        remembered = len(verified)
+        again = await phone.get("/openrosa/formList")
+        changed = await client.post(
+            f"/v1/users/{field_worker}/password", json={"password": "another-password-456"}
+        )
+        after = await phone.get("/openrosa/formList")
+
+    assert first.status_code == again.status_code == 200
+    assert remembered == len(verified) == 1  # one entry per phone, not per request
+    assert changed.status_code == 200, changed.text
+    assert after.status_code == 401  # the new generation ends what was remembered
