@@ -188,7 +188,7 @@ class Submitter:
         field: str,
         reason: str,
     ) -> Outcome:
-        household_id = _household_of(command)
+        household_id = _household_of(command, instance)
         instance_id = (
             instance.instance_id if instance else f"sha256:{hashlib.sha256(xml).hexdigest()}"
         )
@@ -235,9 +235,15 @@ def repeats_of(form_id: str) -> frozenset[str]:
     return frozenset() if form is None else form.repeats
 
 
-def _household_of(command: mapper.Command | None) -> UUID | None:
+def _household_of(command: mapper.Command | None, instance: Instance | None) -> UUID | None:
+    """The household a refused submission is about (so erasing it erases the kept copy):
+    the command's, or when its answers could not be read, the one the instance names."""
     if isinstance(command, Registration):
         return command.household.id
     if isinstance(command, Visit | Need):
         return command.household_id
-    return None
+    named = instance.data.get("household_id") if instance is not None else None
+    try:
+        return UUID(str(named)) if named is not None else None
+    except ValueError:
+        return None

@@ -400,3 +400,40 @@ async def test_a_verified_password_is_remembered_until_the_password_changes(
     assert remembered == len(verified) == 1  # one entry per phone, not per request
     assert changed.status_code == 200, changed.text
     assert after.status_code == 401  # the new generation ends what was remembered
+
+
+async def test_erasing_a_household_erases_its_kept_files_and_quarantined_forms(
+    api: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    field_worker: str,
+    ward_id: str,
+    clock: Clock,
+) -> None:
+    xml, _, household_id = registration(ward_id, clock)
+    xml = xml.replace(b"</consent>", b"<signature>sig.png</signature></consent>")
+    bad_need, _ = instance_xml(
+        "need_identification", VERSION,
+        {"household_id": household_id, "category": "documents", "severity": "dire"},
+    )  # fmt: skip
+    async with collect(api, field_worker) as phone:
+        files = multipart(xml, {"sig.png": (b"\x89PNG-signature", "image/png")})
+        assert (await phone.post("/openrosa/submission", files=files)).status_code == 201
+        refused = await phone.post("/openrosa/submission", files=multipart(bad_need))
+    assert refused.status_code == 400
+    assert message(refused).startswith("severity:")
+    kept = {
+        n.originator_id
+        for n in application.recorder.select_notifications(start=1, limit=1000)
+        if n.topic.endswith(("Attachments.Stored", "Quarantine.Quarantined"))
+    }
+    keys = application.mapper.keys  # type: ignore[attr-defined]
+    assert len(kept) == 2 and all(isinstance(keys.key(k), bytes) for k in kept)
+
+    erased = await client.post(
+        f"/v1/households/{household_id}/erase", json={"reason": "data subject asked"}
+    )
+
+    assert erased.status_code == 200, erased.text
+    keys.forget(*kept)
+    assert [keys.key(k) for k in kept] == ["erased", "erased"]
