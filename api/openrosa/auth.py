@@ -1,15 +1,19 @@
 """Who a field app is: HTTP Basic (the same users, and the same failed-sign-in throttle as the
 token endpoint), or a device's app token in the URL (``/key/{token}/openrosa/...``).
 
-Collect sends its credentials with every request, so a verified credential is remembered for
-``SUKUMA_USER_STATE_CACHE_SECONDS`` (keyed by an HMAC under a key this process made up, never
-the password): argon2 then runs once per phone and period, not per submission. The user's
-state is checked on every request as for a bearer token (deactivation, a new password or a
-revoked role ends it); a revoked device token stops working within that period.
+Collect sends its credentials with every request, so a verified credential is remembered
+(keyed by an HMAC under a key this process made up, never the password): argon2 then runs
+once per phone every ``BASIC_SECONDS``, not per submission, and a phone's parallel first
+requests wait for one check rather than each counting as a sign-in attempt. The user's state
+is checked on every request as for a bearer token (deactivation, a new password or a revoked
+role ends it at once here, within ``SUKUMA_USER_STATE_CACHE_SECONDS`` on other replicas); a
+device token is looked up again after that period too, so a revocation made elsewhere stops it
+within it (at once where it was made).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -28,6 +32,8 @@ from domain.sukuma import Sukuma
 from domain.users.model import User
 
 REALM = 'Basic realm="Sukuma", charset="UTF-8"'
+#: How long a verified password is remembered (its user's state is checked on every request).
+BASIC_SECONDS = 900.0
 
 
 class Unauthorized(Exception):
@@ -56,25 +62,32 @@ class Verified:
     principal: Principal
     user_id: str
     generation: int
-    at: float
+    until: float
 
 
 class VerifiedCredentials:
     """Credentials verified lately, by an HMAC of them (bounded, process-local)."""
 
-    def __init__(self, seconds: float, size: int = 20_000) -> None:
-        self.seconds = seconds
+    def __init__(self, token_seconds: float, size: int = 20_000) -> None:
+        self.token_seconds = token_seconds
         self.size = size
         self._key = os.urandom(32)
         self._entries: dict[bytes, Verified] = {}
         self._lock = threading.Lock()
+        self._checking: dict[bytes, asyncio.Lock] = {}
+
+    def checking(self, digest: bytes) -> asyncio.Lock:
+        """One check at a time per credential (the event loop's: no thread takes it)."""
+        if len(self._checking) >= self.size:
+            self._checking = {k: v for k, v in self._checking.items() if v.locked()}
+        return self._checking.setdefault(digest, asyncio.Lock())
 
     def digest(self, *parts: str) -> bytes:
         return hmac.new(self._key, "\x00".join(parts).encode(), hashlib.sha256).digest()
 
     def get(self, digest: bytes) -> Verified | None:
         entry = self._entries.get(digest)
-        if entry is None or time.monotonic() - entry.at > self.seconds:
+        if entry is None or time.monotonic() > entry.until:
             return None
         return entry
 
@@ -86,12 +99,12 @@ class VerifiedCredentials:
         with self._lock:
             self._entries.pop(self.digest("token", token), None)
 
-    def put(self, digest: bytes, user: User) -> Principal:
+    def put(self, digest: bytes, user: User, seconds: float) -> Principal:
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries.clear()  # rare: a fresh start costs one argon2 per phone
             self._entries[digest] = Verified(
-                user.principal, str(user.id), user.generation, time.monotonic()
+                user.principal, str(user.id), user.generation, time.monotonic() + seconds
             )
         return user.principal
 
@@ -115,8 +128,17 @@ async def field_principal(request: Request) -> Principal:
     entry = verified.get(digest)
     if entry is not None and await _still_valid(auth, entry):
         return entry.principal
-    if token is not None:
-        return verified.put(digest, await _by_token(auth, str(token)))
+    async with verified.checking(digest):
+        entry = verified.get(digest)  # checked meanwhile by a request that came first
+        if entry is not None and await _still_valid(auth, entry):
+            return entry.principal
+        if token is not None:
+            user = await _by_token(auth, str(token))
+            return verified.put(digest, user, verified.token_seconds)
+        return verified.put(digest, await _by_password(request, auth, header), BASIC_SECONDS)
+
+
+async def _by_password(request: Request, auth: Auth, header: str | None) -> User:
     username, password = _basic(header)
     pool = request.app.state.read_pool
     address = request.client.host if request.client else "unknown"
@@ -128,7 +150,7 @@ async def field_principal(request: Request) -> Principal:
     if user is None:
         raise Unauthorized("incorrect username or password")
     await auth.throttle.succeeded(pool, limits, attempt)
-    return verified.put(digest, user)
+    return user
 
 
 async def _by_token(auth: Auth, token: str) -> User:

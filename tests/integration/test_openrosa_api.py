@@ -3,6 +3,7 @@ form list, downloads and manifests as Collect reads them, submissions as Collect
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -17,11 +18,11 @@ import pytest
 from fastapi import FastAPI
 
 from api.openrosa.catalog import forms
+from bench._collect import COLLECT_HEADERS, answers, instance_xml, multipart
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from sukuma.wiring import build_projector
 from tests.integration.conftest import BASE_URL, TEST_PASSWORD, ClientAs, Clock, add_user
-from tests.openrosa_instances import COLLECT_HEADERS, answers, instance_xml, multipart
 from tests.unit.test_openrosa_forms import complete_profile
 
 pytestmark = pytest.mark.integration
@@ -437,3 +438,12 @@ async def test_erasing_a_household_erases_its_kept_files_and_quarantined_forms(
     assert erased.status_code == 200, erased.text
     keys.forget(*kept)
     assert [keys.key(k) for k in kept] == ["erased", "erased"]
+
+
+async def test_a_phones_parallel_first_requests_are_one_sign_in(
+    api: FastAPI, field_worker: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        answered = await asyncio.gather(*[phone.get("/openrosa/formList") for _ in range(12)])
+
+    assert [r.status_code for r in answered] == [200] * 12  # not 429 past the 5th

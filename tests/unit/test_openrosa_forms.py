@@ -14,9 +14,9 @@ from api.openrosa import mapper
 from api.openrosa.apply import repeats_of
 from api.openrosa.catalog import XFORMS_NS, forms, xform_of
 from api.openrosa.xml import local, parse
+from bench._collect import answers, instance_xml
 from domain.reference.geography import geography
 from tests.factories import make_child, make_member, make_profile
-from tests.openrosa_instances import answers, instance_xml
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Form instances as ODK Collect writes them, and posts them (multipart layout, headers)."""
+"""Form instances as ODK Collect writes them and posts them (multipart layout, headers):
+for the OpenRosa benchmark and the tests."""
 
 from __future__ import annotations
 
