@@ -447,3 +447,16 @@ async def test_a_phones_parallel_first_requests_are_one_sign_in(
         answered = await asyncio.gather(*[phone.get("/openrosa/formList") for _ in range(12)])
 
     assert [r.status_code for r in answered] == [200] * 12  # not 429 past the 5th
+
+
+async def test_a_form_finished_before_the_window_is_refused_as_the_json_api_would(
+    api: FastAPI, client: httpx.AsyncClient, field_worker: str, ward_id: str, clock: Clock
+) -> None:
+    xml, _, household_id = registration(ward_id, clock)
+    clock.advance(days=91)  # the default window is 90 days
+    async with collect(api, field_worker) as phone:
+        refused = await phone.post("/openrosa/submission", files=multipart(xml))
+
+    assert refused.status_code == 400
+    assert message(refused).startswith("occurred_at:")
+    assert (await client.get(f"/v1/households/{household_id}")).status_code == 404
