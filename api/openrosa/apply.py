@@ -20,6 +20,7 @@ from api.errors import IdempotencyKeyReused
 from api.openrosa import mapper
 from api.openrosa.catalog import forms
 from api.openrosa.mapper import Instance, Need, Registration, Unreadable, Visit, derived_id
+from api.schemas.households import RegisterHousehold
 from domain.access.area import Area
 from domain.access.policy import Forbidden
 from domain.access.principal import Principal
@@ -98,20 +99,13 @@ class Submitter:
             assert household.id is not None, "the mapper gives every registration its id"
             # The profile's own checks first: a refused profile must not leave a registration.
             validate_profile(command.profile, runner.occurred(when).date())
-            if instance.deprecated_id is None:  # an edit (deprecatedID) corrects the profile
-                self.runner(xml, None).run(
-                    household.id,
-                    when,
-                    lambda ctx: app.register_household(
-                        household_id=household.id,  # type: ignore[arg-type]
-                        ward_id=household.ward_id,
-                        dwelling_type=household.dwelling_type,
-                        village=household.village,
-                        gps=household.gps.model_dump() if household.gps else None,
-                        field_worker_id=None,
-                        ctx=ctx,
-                    ),
-                )
+            try:  # a retry, or an edit of an applied instance, finds it registered already
+                self._register(xml, when, household)
+            except AlreadyExists:
+                if instance.deprecated_id is None:
+                    raise
+                # An edit (deprecatedID) that changed what registration recorded: the
+                # household stays one, its new profile is the correction.
             self._attach(instance, household.id, command.signature, uploads)
             runner.run(
                 household.id,
@@ -152,6 +146,23 @@ class Submitter:
             ),
         )
         return command.household_id
+
+    def _register(self, xml: bytes, when: datetime | None, household: RegisterHousehold) -> None:
+        household_id = household.id
+        assert household_id is not None, "the mapper gives every registration its id"
+        self.runner(xml, None).run(
+            household_id,
+            when,
+            lambda ctx: self.application.register_household(
+                household_id=household_id,
+                ward_id=household.ward_id,
+                dwelling_type=household.dwelling_type,
+                village=household.village,
+                gps=household.gps.model_dump() if household.gps else None,
+                field_worker_id=None,
+                ctx=ctx,
+            ),
+        )
 
     def _attach(
         self, instance: Instance, household_id: UUID, name: str | None, uploads: list[Upload]

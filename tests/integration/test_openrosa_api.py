@@ -182,6 +182,26 @@ async def test_an_edited_submission_corrects_the_profile_of_the_same_household(
     assert state["profile"]["dwelling"]["rooms"] == int(f"1{rooms}")
 
 
+async def test_an_edit_of_a_form_that_never_applied_registers_its_household_once(
+    api: FastAPI, client: httpx.AsyncClient, field_worker: str, ward_id: str, clock: Clock
+) -> None:
+    xml, instance_id, household_id = registration(ward_id, clock)
+    first = xml.replace(f"<ward_id>{ward_id}</ward_id>".encode(), b"<ward_id>NOWHERE</ward_id>")
+    edited = xml.replace(instance_id.encode(), f"uuid:{uuid4()}".encode()).replace(
+        b"</instanceID>", f"</instanceID><deprecatedID>{instance_id}</deprecatedID>".encode()
+    )
+    async with collect(api, field_worker) as phone:
+        refused = await phone.post("/openrosa/submission", files=multipart(first))
+        corrected = await phone.post("/openrosa/submission", files=multipart(edited))
+
+    assert (refused.status_code, corrected.status_code) == (400, 201)
+    events = await events_of(client, household_id)
+    assert (events.count("Household.Registered"), events.count("Household.ProfileSubmitted")) == (
+        1,
+        1,
+    )
+
+
 async def test_visit_and_need_forms_record_a_visit_and_a_need(
     api: FastAPI, client: httpx.AsyncClient, field_worker: str, ward_id: str, clock: Clock
 ) -> None:
