@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    idempotency_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a retry waits for the first request with its Idempotency-Key",
+    )
     max_request_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Larger request bodies are refused (413)"
     )
