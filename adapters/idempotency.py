@@ -25,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
 from psycopg.rows import DictRow
@@ -36,6 +36,8 @@ from psycopg.types.json import Jsonb
 LOCK_CLASS = 0x5375
 #: How often a waiting copy looks again whether the first has finished.
 POLL_SECONDS = 0.02
+#: As the library's own retry of its reads and appends (``eventsourcing.postgres``).
+CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS = 10, 0.2
 
 
 class KeyInFlight(Exception):
@@ -131,18 +133,29 @@ class IdempotencyGate:
     @contextmanager
     def claim(self, actor: str, key: str, wait: float) -> Iterator[Claim]:
         """Hold ``(actor, key)``; wait at most ``wait`` seconds for an earlier copy to finish
-        (``KeyInFlight`` after that)."""
+        (``KeyInFlight`` after that). A lost or busy database is tried as the library tries
+        its own reads (``CONNECT_ATTEMPTS``), then its error goes on (a 503)."""
         lock = (LOCK_CLASS, lock_key(actor, key))
         deadline = time.monotonic() + wait
+        failures = 0
         while True:
-            with self.datastore.get_connection() as conn:
-                taken = conn.execute("SELECT pg_try_advisory_lock(%s, %s) AS taken", lock)
-                if _one(taken.fetchone()):
-                    try:
-                        yield Claim(self, conn, self.find(conn, actor, key))
-                    finally:
-                        _unlock(conn, lock)
-                    return
+            held = False
+            try:
+                with self.datastore.get_connection() as conn:
+                    taken = conn.execute("SELECT pg_try_advisory_lock(%s, %s) AS taken", lock)
+                    if _one(taken.fetchone()):
+                        held = True
+                        try:
+                            yield Claim(self, conn, self.find(conn, actor, key))
+                        finally:
+                            _unlock(conn, lock)
+                        return
+            except (OperationalError, InterfaceError):
+                failures += 1
+                if held or failures >= CONNECT_ATTEMPTS:
+                    raise
+                time.sleep(CONNECT_RETRY_SECONDS)
+                continue
             if time.monotonic() >= deadline:
                 raise KeyInFlight(wait)
             time.sleep(POLL_SECONDS)
