@@ -17,6 +17,7 @@ a pooled connection: a burst of copies cannot take the pool the holder's command
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,14 @@ LOCK_CLASS = 0x5375
 POLL_SECONDS = 0.02
 #: As the library's own retry of its reads and appends (``eventsourcing.postgres``).
 CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS = 10, 0.2
+
+
+class GateBusy(TimeoutError):
+    """This process already runs as many keyed commands as its pool allows."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"too many keyed commands in progress here after {waited:g}s")
+        self.waited = waited
 
 
 class KeyInFlight(Exception):
@@ -107,6 +116,10 @@ class IdempotencyGate:
 
     def __init__(self, datastore: PostgresDatastore, receipts_table_name: str) -> None:
         self.datastore = datastore
+        # A holder keeps a pooled connection while its command takes others from the same
+        # pool: half the pool at most, or a burst of keyed commands would hold every
+        # connection and leave their commands none (each waiting until it fails).
+        self.holders = threading.BoundedSemaphore(max(1, (datastore.pool.max_size or 1) // 2))
         table = Identifier(datastore.schema), Identifier(receipts_table_name)
         self.sql_select = SQL(
             "SELECT fingerprint, status_code, body, aggregate_id, version, position "
@@ -139,7 +152,9 @@ class IdempotencyGate:
         deadline = time.monotonic() + wait
         failures = 0
         while True:
-            held = False
+            if not self.holders.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise GateBusy(wait)
+            held, pause = False, POLL_SECONDS
             try:
                 with self.datastore.get_connection() as conn:
                     taken = conn.execute("SELECT pg_try_advisory_lock(%s, %s) AS taken", lock)
@@ -154,11 +169,12 @@ class IdempotencyGate:
                 failures += 1
                 if held or failures >= CONNECT_ATTEMPTS:
                     raise
-                time.sleep(CONNECT_RETRY_SECONDS)
-                continue
-            if time.monotonic() >= deadline:
-                raise KeyInFlight(wait)
-            time.sleep(POLL_SECONDS)
+                pause = CONNECT_RETRY_SECONDS
+            finally:
+                self.holders.release()
+            if pause == POLL_SECONDS and time.monotonic() >= deadline:
+                raise KeyInFlight(wait)  # (not taken: a copy holds it)
+            time.sleep(pause)
 
 
 def _one(row: DictRow | None) -> bool:

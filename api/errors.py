@@ -16,7 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from adapters.idempotency import KeyInFlight
+from adapters.idempotency import GateBusy, KeyInFlight
 from api.auth.service import NotAuthenticated, TooManyAttempts
 from domain.access.policy import Forbidden
 from domain.application import ConcurrencyExhausted
@@ -163,6 +163,14 @@ def _key_in_flight(_: Request, exc: KeyInFlight) -> JSONResponse:
     )
 
 
+def _gate_busy(_: Request, exc: GateBusy) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"{exc}; retry later"},
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+    )
+
+
 def _bad_header(_: Request, exc: BadHeader) -> JSONResponse:
     return JSONResponse(
         status_code=422, content={"detail": validation_detail(["header", exc.header], exc.message)}
@@ -217,6 +225,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     InvalidCommand: _invalid_command,
     IdempotencyKeyReused: _key_reused,
     KeyInFlight: _key_in_flight,
+    GateBusy: _gate_busy,
     BadHeader: _bad_header,
     ConcurrencyExhausted: _busy,
     NotAuthenticated: _not_authenticated,

@@ -272,3 +272,35 @@ async def test_copies_sent_to_two_replicas_make_one_referral(
     assert answers[0][0] == 201
     referred = await _events(client, f"/v1/households/{household_id}")
     assert referred.count("Household.NeedReferred") == 1, referred
+
+
+async def test_a_burst_of_keyed_commands_larger_than_the_pool_all_succeed(
+    settings: Settings, ward_id: str
+) -> None:
+    """Each first copy holds a pooled connection while its command takes others: a burst of
+    them must not take every connection and leave their commands none."""
+    small = settings.model_copy(update={"write_pool_size": 2, "write_pool_max_overflow": 0})
+    assert small.database_url is not None
+    application = build_application(small, small.database_url)
+    try:
+        add_user(application, "tester", tuple(Role), BROAD_SCOPES)
+        api = create_app(small, application)
+        async with api.router.lifespan_context(api):
+            transport = httpx.ASGITransport(app=api)
+            auth = SignedIn(api, application, "tester")
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, auth=auth) as http:
+                household_id = await household(http, ward_id)
+                url = f"/v1/households/{household_id}/visits"
+                body = {"outcome": "met_household"}
+                responses = await asyncio.gather(
+                    *[
+                        http.post(url, json=body, headers={"Idempotency-Key": f"burst-{n}"})
+                        for n in range(12)
+                    ]
+                )
+                visits = (await http.get(f"/v1/households/{household_id}")).json()["visits"]
+    finally:
+        application.close()
+
+    assert [r.status_code for r in responses] == [201] * 12, [r.text for r in responses]
+    assert len(visits) == 12
