@@ -48,6 +48,7 @@ def build_sweeper(
         attempts=settings.notify_attempts,
         backoff_seconds=settings.notify_backoff_seconds,
         timeout_seconds=settings.notify_timeout_seconds,
+        pause_seconds=settings.notify_pause_seconds,
     )
     return Sweeper(application, config, clock, notifier)
 
