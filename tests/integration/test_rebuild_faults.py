@@ -32,7 +32,7 @@ from tests.integration.test_fault_injection import Server, migrated, query, serv
 __all__ = ["server"]  # the fault run's own PostgreSQL, as a fixture here too
 
 EVENTS = 6000
-PAGE_SIZE = "10"  # small pages: the rebuild takes long enough to be cut mid-way
+PAGE_SIZE = "5"  # small pages: the rebuild takes long enough to be cut mid-way
 
 
 async def test_a_rebuild_never_makes_a_dead_projector_look_alive(
