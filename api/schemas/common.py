@@ -25,9 +25,9 @@ NO_NUL = r"^[^\x00]*$"
 
 
 def plain_text(value: Any) -> Any:
-    """``value`` as received, refused if a string in it (or in a list of it) holds what
-    PostgreSQL's text cannot: a NUL character, or a lone surrogate (not Unicode text).
-    Objects are left to their own model (an ``Input`` too), so the error names the field."""
+    """``value``, refused if a string in it (or in a list of it) holds what PostgreSQL's
+    text cannot: a NUL character, or a lone surrogate (not Unicode text). Objects are left
+    to their own model (an ``Input`` too), so the error names the innermost field."""
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("must not contain a NUL character (U+0000)")
@@ -43,11 +43,15 @@ def plain_text(value: Any) -> Any:
 
 class Input(BaseModel):
     """Every request body and the objects in it: unknown fields refused, and every string
-    checked by ``plain_text`` before anything else reads it (so a 422 names its field)."""
+    refused with a 422 naming its field if PostgreSQL could not store it (``plain_text``).
+
+    After each field's own validation, so a type with its own rule answers in its own words
+    (a user name's message is the CLI's; pydantic refuses a lone surrogate where it expects
+    text); ``plain_text`` catches what no rule did (a plain ``str`` field)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    @field_validator("*", mode="before")
+    @field_validator("*", mode="after")
     @classmethod
     def _plain_text(cls, value: Any) -> Any:
         return plain_text(value)
