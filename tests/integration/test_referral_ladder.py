@@ -3,7 +3,6 @@ against real PostgreSQL: one system event per level, idempotent, shown by every 
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,7 +18,7 @@ from scheduler.sweeper import Summary, Sweeper
 from sukuma.demo import generate
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
-from tests.integration.alerting import alerting
+from tests.integration.alerting import alerting, at_once
 from tests.integration.conftest import Clock
 from tests.integration.helpers import advance_referral, post_ok
 from tests.integration.test_alert_scheduler import overdue_referrals
@@ -145,18 +144,12 @@ async def test_two_schedulers_racing_escalate_each_referral_to_each_level_once(
     # optimistic concurrency is what keeps each level to one event.
     sweepers = [Sweeper(app, load_rules_file(), clock) for app in (application, replica)]
     summaries = [Summary(), Summary()]
-    start = threading.Barrier(2)
-
-    def sweep(i: int) -> None:
-        start.wait()
-        sweepers[i]._escalate_referrals(clock.now, summaries[i])
 
     try:
-        threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(
+            lambda: sweepers[0]._escalate_referrals(clock.now, summaries[0]),
+            lambda: sweepers[1]._escalate_referrals(clock.now, summaries[1]),
+        )
     finally:
         replica.close()
 
