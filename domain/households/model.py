@@ -21,6 +21,8 @@ from domain.households.followup import HouseholdFollowUp
 from domain.households.needs import HouseholdNeeds
 from domain.households.records import Intervention, Need, Visit
 from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
+from domain.rules.risk_wording import reword_first_reasons
+from domain.rules.special_facts import special_facts
 from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
@@ -35,8 +37,16 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         field_worker_id: str | None
 
     class ProfileSubmitted(SukumaAggregate.Event):
-        profile: dict[str, Any]
+        profile: dict[str, Any]  # its special categories sealed (domain.personal_data)
         field_worker_id: str | None
+        facts: dict[str, int]  # domain.rules.special_facts: what statistics need of them
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 stored the special categories in plain text: count them as v2 does.
+            state["facts"] = special_facts(state["profile"])
 
     class RiskScored(SukumaAggregate.Event):
         score: int
@@ -44,6 +54,13 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         reasons: list[str]
         flags: list[str]
         rule_version: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 named special categories in its reasons ("TB ..."): reword them.
+            state["reasons"] = reword_first_reasons(state["reasons"])
 
     class NeedIdentified(SukumaAggregate.Event):
         need_id: str
@@ -112,6 +129,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
     # Consent and erasure (POPIA); class defaults, so households registered before them load.
     consent: str | None = None  # "given" or "withdrawn"; None: never recorded
     personal_data_erased: bool = False
+    profile_facts: dict[str, int] | None = None  # of the latest profile
 
     @event(Registered)
     def __init__(
@@ -160,13 +178,18 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         *,
         profile: dict[str, Any],
         field_worker_id: str | None,
+        facts: dict[str, int],
         risk: dict[str, Any],
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        """Record a profile and its risk assessment (computed by the caller from the rule set)."""
+        """Record a profile, its facts and its risk assessment (computed by the caller)."""
         self._profile_submitted(
-            profile=profile, field_worker_id=field_worker_id, occurred_at=occurred_at, actor=actor
+            profile=profile,
+            field_worker_id=field_worker_id,
+            facts=facts,
+            occurred_at=occurred_at,
+            actor=actor,
         )
         self._risk_scored(occurred_at=occurred_at, actor=actor, **risk)
 
@@ -175,10 +198,12 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         self,
         profile: dict[str, Any],
         field_worker_id: str | None,
+        facts: dict[str, int],
         occurred_at: datetime,
         actor: str,
     ) -> None:
         self.profile = profile
+        self.profile_facts = facts
         if profile.get("consent", {}).get("given"):
             self.consent = "given"  # the profiling form records consent too
         self.profiles_submitted += 1
