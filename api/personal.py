@@ -1,6 +1,7 @@
 """The one place reads are shaped for personal data: visibility applied, revealing reads logged.
 
-Every household read (and its history, and its referrals' histories) passes through here:
+Every household read (and its history, and its referrals' histories, and alerts' notes) passes
+through here:
 ``domain.access.visibility`` decides what the caller sees, and a response that shows any
 personal field records who saw which fields of which household, from which endpoint.
 """
@@ -8,6 +9,7 @@ personal field records who saw which fields of which household, from which endpo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from adapters.event_store import SukumaRecorder
@@ -25,6 +27,7 @@ from domain.access.visibility import (
     shape_household,
 )
 from domain.households.model import Household
+from domain.personal_data import ERASED
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 
@@ -111,3 +114,23 @@ def referral_read(
     if contact is None:
         return read
     return read.model_copy(update={"household_contact": HouseholdContact(**contact)})
+
+
+def alert_with_notes(
+    app: Sukuma, principal: Principal, alert: dict[str, Any], endpoint: str
+) -> dict[str, Any]:
+    """The alert (from its view) with the notes people wrote on it, to a caller with pii:read
+    (logged as a read of its household's data, or of the alert's own if it is about none)."""
+    if not principal.may_read_pii:
+        return alert
+    household_id, notes = app.alert_notes(alert["alert_id"])
+    history = [
+        {**entry, "detail": {**entry["detail"], "note": notes[entry["version"]]}}
+        if entry["version"] in notes
+        else entry
+        for entry in alert["history"]
+    ]
+    if any(note not in (None, ERASED) for note in notes.values()):
+        owner = UUID(household_id) if household_id else alert["alert_id"]
+        _record_read(app, principal, owner, endpoint, ["history[].detail.note"])
+    return {**alert, "history": history}

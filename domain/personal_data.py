@@ -75,8 +75,7 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 #: Free text of the war rooms (members' names, meeting notes, action items): no household's,
 #: so not shaped on read (whoever may read the war room reads it) nor erased with a household,
 #: but sealed at rest like personal fields, under the war room's own data key, so that a copy
-#: of the database without the master key reads none of it. (Alert notes are not: the alert
-#: list shows them from a view, and views hold no sealed field.)
+#: of the database without the master key reads none of it.
 FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.MemberJoined": (("name",),),
     "WarRoom.MemberLeft": _REASON,
@@ -85,11 +84,20 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.ActionItemDone": _NOTE,
 }
 
-#: Every path the event store seals, by event.
-SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {**EVENT_PATHS, **FREE_TEXT_PATHS}
+#: What people write on alerts (anything: names, illness): sealed under a key of the alert's
+#: own, destroyed with its household's when the alert is about one (a household, or one of
+#: its referrals); the alert view keeps no note, and a read shows one only with pii:read.
+ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {"Alert.Acknowledged": _NOTE}
 
-#: Events whose aggregate is not a household, and the field naming their household.
-HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id"}
+#: Every path the event store seals, by event.
+SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    **EVENT_PATHS,
+    **FREE_TEXT_PATHS,
+    **ALERT_PATHS,
+}
+
+#: Events whose aggregate is not a household, and the field naming their household (if any).
+HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id", "Alert.Acknowledged": "household_id"}
 
 #: The household's contact, which a department officer needs to act on a referral.
 HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")

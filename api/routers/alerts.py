@@ -6,9 +6,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, CurrentUser, ReadPool
+from api.deps import Command, CurrentUser, ReadPool, SukumaApp
+from api.personal import alert_with_notes
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -62,11 +64,15 @@ async def alert_stats(
 
 
 @router.get("/{alert_id}", response_model=AlertDetailRead)
-async def get_alert(alert_id: UUID, db: ReadPool, principal: CurrentUser) -> dict[str, Any]:
+async def get_alert(
+    alert_id: UUID, db: ReadPool, principal: CurrentUser, app: SukumaApp
+) -> dict[str, Any]:
     row = await queries.alert_detail(db, alert_id, principal)
     if row is None:
         raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
-    return _jsonable(row)
+    # Notes are sealed in the event log (the view keeps none): the application opens them.
+    shown = await run_in_threadpool(alert_with_notes, app, principal, row, "GET /v1/alerts/{id}")
+    return _jsonable(shown)
 
 
 @router.post("/{alert_id}/acknowledge", responses=WRITTEN)
