@@ -26,6 +26,8 @@ from domain.access.visibility import (
     shape_event,
     shape_household,
 )
+from domain.alerts.model import Alert
+from domain.errors import NotFoundError
 from domain.households.model import Household
 from domain.personal_data import ERASED
 from domain.referrals.model import Referral
@@ -116,21 +118,31 @@ def referral_read(
     return read.model_copy(update={"household_contact": HouseholdContact(**contact)})
 
 
-def alert_with_notes(
-    app: Sukuma, principal: Principal, alert: dict[str, Any], endpoint: str
-) -> dict[str, Any]:
-    """The alert (from its view) with the notes people wrote on it, to a caller with pii:read
-    (logged as a read of its household's data, or of the alert's own if it is about none)."""
+def alert_notes(
+    app: Sukuma, principal: Principal, alert_id: UUID, endpoint: str
+) -> dict[int, str | None]:
+    """The notes people wrote on an alert, by its event's version, for a caller with pii:read
+    who may read the alert (logged as a read of its household's data, or of the alert's own
+    if it is about none); none for anyone else."""
     if not principal.may_read_pii:
-        return alert
-    household_id, notes = app.alert_notes(alert["alert_id"])
+        return {}
+    try:
+        app.read(Alert, alert_id, principal)
+    except NotFoundError:
+        return {}
+    household_id, notes = app.alert_notes(alert_id)
+    if any(note not in (None, ERASED) for note in notes.values()):
+        owner = UUID(household_id) if household_id else alert_id
+        _record_read(app, principal, owner, endpoint, ["history[].detail.note"])
+    return notes
+
+
+def with_notes(alert: dict[str, Any], notes: dict[int, str | None]) -> dict[str, Any]:
+    """The alert read from its view (which keeps no note), with the notes given."""
     history = [
         {**entry, "detail": {**entry["detail"], "note": notes[entry["version"]]}}
         if entry["version"] in notes
         else entry
         for entry in alert["history"]
     ]
-    if any(note not in (None, ERASED) for note in notes.values()):
-        owner = UUID(household_id) if household_id else alert["alert_id"]
-        _record_read(app, principal, owner, endpoint, ["history[].detail.note"])
     return {**alert, "history": history}
