@@ -163,11 +163,12 @@ class AlertCommands(ApplicationBase):
         )
 
     def _household_about(self, subject: str) -> str | None:
-        """The household an alert's subject is (or whose referral it is), if any."""
+        """The household an alert's subject is, or whose referral or need (``<household
+        id>:<need id>``) it is; None for any other subject."""
         try:
-            aggregate = self.repository.get(UUID(subject), projector_func=replay)
+            aggregate = self.repository.get(UUID(subject.split(":")[0]), projector_func=replay)
         except (ValueError, AggregateNotFoundError):
-            return None  # not an id (a war room's ward, an area), or not an aggregate's
+            return None  # not an id (an area and category), or not an aggregate's
         if isinstance(aggregate, Household):
             return str(aggregate.id)
         if isinstance(aggregate, Referral):

@@ -5,6 +5,7 @@ household the alert is about, kept out of the alert view, and shown only with ``
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -76,24 +77,38 @@ async def test_an_alert_note_is_sealed_shown_with_pii_read_and_erased_with_its_h
 
 
 @pytest.mark.integration
-def test_a_note_on_an_alert_about_no_household_is_sealed_under_the_alerts_own_key(
-    application: Sukuma,
+@pytest.mark.parametrize("about_household", [False, True])
+def test_a_note_is_sealed_under_the_alerts_own_key_linked_to_the_household_it_is_about(
+    application: Sukuma, ward_id: str, about_household: bool
 ) -> None:
-    # Given an alert about a ward's need category (no household's), acknowledged with a note
+    # Given an alert about a ward's need category (no household's), or about a household's
+    # need (EW-04's subject: ``<household id>:<need id>``), acknowledged with a note
     ctx = CommandContext(actor="tester", occurred_at=datetime.now(UTC))
+    household_id = uuid4()
+    application.register_household(
+        household_id=household_id,
+        ward_id=ward_id,
+        dwelling_type="formal",
+        village=None,
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx,
+    )
+    subject = f"{household_id}:{uuid4()}" if about_household else f"{ward_id}:water"
     raised = application.raise_alert(
-        rule="EW-10",
+        rule="EW-04" if about_household else "EW-10",
         rule_version="test",
-        subject="KZN225-W001:water",
+        subject=subject,
         level=1,
         evidence={},
-        scope={"ward_id": "KZN225-W001"},
+        scope={"ward_id": ward_id},
         since=None,
         ctx=ctx,
     )
     application.acknowledge_alert(raised.id, NOTE, ctx)
 
-    # Then the note is stored sealed, under a key of the alert's own, and opens with it
+    # Then the note is stored sealed, under a key of the alert's own naming the household it
+    # is about (so the household's erasure destroys it), and opens with it
     recorder = application.recorder
     assert isinstance(recorder, SukumaRecorder) and recorder.data_keys is not None
     [stored] = recorder.select_events(raised.id, gt=1)
@@ -103,5 +118,6 @@ def test_a_note_on_an_alert_about_no_household_is_sealed_under_the_alerts_own_ke
             f"SELECT household_id FROM {recorder.data_keys_table_name} WHERE aggregate_id = %s",
             (raised.id,),
         )
-        assert curs.fetchall() == [{"household_id": None}]
-    assert application.alert_notes(raised.id) == (None, {2: NOTE})
+        linked = household_id if about_household else None
+        assert curs.fetchall() == [{"household_id": linked}]
+    assert application.alert_notes(raised.id) == (linked and str(linked), {2: NOTE})
