@@ -355,6 +355,7 @@ class HouseholdMachine(AggregateMachine):
             lambda: self.household.submit_profile(
                 profile={"members": []},
                 field_worker_id=None,
+                facts={},
                 risk=dict(RISK),
                 occurred_at=self.tick(),
                 actor=ACTOR,
