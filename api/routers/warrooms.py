@@ -16,6 +16,7 @@ from api.schemas.warrooms import (
     CompleteActionItem,
     EstablishWarRoom,
     HoldMeeting,
+    RemoveMember,
     WarRoomRead,
 )
 from domain.warrooms.model import WarRoom, war_room_id
@@ -69,6 +70,17 @@ def add_member(room_id: UUID, body: AddMember, cmd: Command) -> JSONResponse:
         ),
         status_code=201,
         extra={"member_id": str(member_id)},
+    )
+
+
+@router.post("/{room_id}/members/{member_id}/remove", responses=WRITTEN)
+def remove_member(room_id: UUID, member_id: UUID, body: RemoveMember, cmd: Command) -> JSONResponse:
+    """Unseat a member (a department whose last member leaves no longer has a seat)."""
+    app = cmd.application
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.remove_war_room_member(room_id, str(member_id), body.reason, c),
     )
 
 

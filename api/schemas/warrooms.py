@@ -29,6 +29,10 @@ class AddMember(CommandBody):
     )
 
 
+class RemoveMember(CommandBody):
+    reason: Note | None = Field(default=None, description="Why the member leaves the seat")
+
+
 class HoldMeeting(CommandBody):
     meeting_id: UUID | None = None
     attendee_member_ids: list[UUID] = Field(default_factory=list, max_length=200)

@@ -103,6 +103,9 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     item = await post_ok(
         client, f"/v1/war-rooms/{room['id']}/action-items", {"text": "Visit the clinic"}
     )
+    member = await post_ok(
+        client, f"/v1/war-rooms/{room['id']}/members", {"name": "Sipho", "seat": "convener"}
+    )
     worker = await post_ok(client, "/v1/field-workers", {"name": "Zodwa", "cadre": "ccg"})
     await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
     add_user(application, "someone", (Role.CONVENER,), (f"ward:{WARD_A}",))
@@ -129,6 +132,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "referral_id": referral_id,
             "room_id": room["id"],
             "item_id": item["item_id"],
+            "member_id": member["member_id"],
             "worker_id": worker["id"],
             "username": "someone",
             "role": "convener",
