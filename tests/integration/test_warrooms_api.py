@@ -13,6 +13,7 @@ from projections.registry import open_projections
 from projections.runner import BatchRunner
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import database_text, household, post_ok
+from tests.integration.test_views_api import project
 
 
 async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
@@ -20,7 +21,9 @@ async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
     return str((await post_ok(client, "/v1/war-rooms", body))["id"])
 
 
-async def test_one_war_room_per_ward(client: httpx.AsyncClient, ward_id: str) -> None:
+async def test_one_war_room_per_ward(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
     room_id = await war_room(client, ward_id)
 
     same = await client.post(
@@ -31,12 +34,15 @@ async def test_one_war_room_per_ward(client: httpx.AsyncClient, ward_id: str) ->
     assert same.status_code == 201
     assert same.json()["id"] == room_id
     assert second.status_code == 409
+    project(application)
     state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
     assert state["ward_id"] == ward_id
     assert state["meeting_cadence_days"] == 7
 
 
-async def test_meeting_attendance_by_department(client: httpx.AsyncClient, ward_id: str) -> None:
+async def test_meeting_attendance_by_department(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
     room_id = await war_room(client, ward_id)
     members = f"/v1/war-rooms/{room_id}/members"
     convener = await post_ok(client, members, {"name": "N. Dlamini", "seat": "convener"})
@@ -71,6 +77,7 @@ async def test_meeting_attendance_by_department(client: httpx.AsyncClient, ward_
 
     assert done.status_code == 200
     assert twice.status_code == 409
+    project(application)
     state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
     assert state["meetings"][0]["departments_present"] == ["SASSA"]
     assert state["meetings"][0]["households_discussed"] == [household_id]
@@ -168,13 +175,16 @@ async def test_war_room_free_text_is_sealed_at_rest_and_read_back_whole(
 
     assert [table for table, text in stored.items() if "Sealtest" in text] == []
     assert state["members"][0]["member_id"] == member["member_id"]
-    assert state["action_items"][0]["done"] is True
+    assert state["members"][0]["name"] == written["name"]
+    assert state["meetings"][0]["notes"] == written["notes"]
+    assert state["action_items"][0]["text"] == written["text"]
+    assert state["action_items"][0]["status"] == "done"
     payloads = json.dumps([event["payload"] for event in history["events"]])
     assert all(text in payloads for text in written.values())
 
 
 async def test_removing_a_member_unseats_it_once_and_honours_if_match(
-    client: httpx.AsyncClient, ward_id: str
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
 ) -> None:
     # Given a war room with a SASSA member
     room_id = await war_room(client, ward_id)
@@ -184,6 +194,7 @@ async def test_removing_a_member_unseats_it_once_and_honours_if_match(
         {"name": "SASSA officer", "seat": "department", "department": "SASSA"},
     )
     remove = f"/v1/war-rooms/{room_id}/members/{member['member_id']}/remove"
+    project(application)
     version = int((await client.get(f"/v1/war-rooms/{room_id}")).headers["ETag"].strip('"'))
 
     # When the member is removed with a stale version, then the current one, then again
@@ -202,8 +213,9 @@ async def test_removing_a_member_unseats_it_once_and_honours_if_match(
     assert (again.status_code, again.json()["rule"]) == (409, "member-seated")
     assert (stranger.status_code, stranger.json()["rule"]) == (409, "member-seated")
     assert nowhere.status_code == 404
+    project(application)
     state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
-    assert [m["active"] for m in state["members"]] == [False]
+    assert [(m["active"], m["left_on"] is not None) for m in state["members"]] == [(False, True)]
     history = (await client.get(f"/v1/war-rooms/{room_id}/history")).json()
     assert history["events"][-1]["payload"]["reason"] == "transferred"
 
