@@ -220,7 +220,7 @@ async def test_removing_a_member_unseats_it_once_and_honours_if_match(
     assert history["events"][-1]["payload"]["reason"] == "transferred"
 
 
-async def test_only_the_wards_convener_removes_a_member(
+async def test_only_the_wards_convener_or_admin_removes_a_member(
     client: httpx.AsyncClient, client_as: ClientAs, ward_id: str, other_ward_id: str
 ) -> None:
     # Given a seated member of ward A's war room
@@ -232,20 +232,28 @@ async def test_only_the_wards_convener_removes_a_member(
     other_convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}")
     field_worker = await client_as(Role.FIELD_WORKER, f"ward:{ward_id}")
     officer = await client_as(Role.DEPARTMENT_OFFICER, f"ward:{ward_id}", "department:SASSA")
-    admin = await client_as(Role.ADMIN, f"ward:{ward_id}")
+    other_admin = await client_as(Role.ADMIN, f"ward:{other_ward_id}")
     convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+    admin = await client_as(Role.ADMIN, f"ward:{ward_id}")
 
-    # When others try to remove it, then its own ward's convener
+    # When others try to remove it, then its own ward's convener; an admin of the ward seats
+    # it again and removes it too
     foreign = await other_convener.post(remove, json={})
+    by_foreign_admin = await other_admin.post(remove, json={})
     by_worker = await field_worker.post(remove, json={})
     by_officer = await officer.post(remove, json={})
-    by_admin = await admin.post(remove, json={})
     by_convener = await convener.post(remove, json={})
+    seat = {"member_id": member["member_id"], "name": "N. Dlamini", "seat": "convener"}
+    reseated = await admin.post(f"/v1/war-rooms/{room_id}/members", json=seat)
+    by_admin = await admin.post(remove, json={})
+    admin_meeting = await admin.post(f"/v1/war-rooms/{room_id}/meetings", json={})
 
-    # Then another ward's convener (and an administrator, who runs no casework) does not
-    # even see the room, roles that only read it are forbidden, and the convener removes it
+    # Then another ward's convener or admin does not even see the room, roles that only read
+    # it are forbidden, the ward's convener and admin manage its seats (and only that)
     assert foreign.status_code == 404
-    assert by_admin.status_code == 404
+    assert by_foreign_admin.status_code == 404
     assert by_worker.status_code == 403
     assert by_officer.status_code == 403
     assert by_convener.status_code == 200
+    assert (reseated.status_code, by_admin.status_code) == (201, 200)
+    assert admin_meeting.status_code == 403
