@@ -23,8 +23,21 @@ from projections.war_rooms.view import ROOM_COLUMNS, ROOMS
 
 #: The sealed field of each list, as the event store's path names it (FREE_TEXT_PATHS).
 SEALED = {"members": "name", "meetings": "notes", "action_items": "text"}
-#: What a list page reads: every column but the meetings (the bulk of a row, not summarised).
-LIST_COLUMNS = tuple(c for c in ROOM_COLUMNS if c != "meetings")
+#: A list entry: the room's plain columns and its figures, computed by the server from the
+#: JSON lists (only the figures travel, however many items a room has agreed over the years).
+_SEATED = "FROM jsonb_array_elements(members) m WHERE (m->>'active')::boolean"
+_OPEN = "FROM jsonb_array_elements(action_items) i WHERE i->>'status' = 'open'"
+LIST_SELECT = ", ".join(
+    [
+        *(c for c in ROOM_COLUMNS if c not in SEALED),
+        f"(SELECT count(*) {_SEATED})::int AS members_seated",
+        "(SELECT coalesce(array_agg(DISTINCT m->>'department' ORDER BY m->>'department'), "
+        f"ARRAY[]::text[]) {_SEATED} AND m->>'department' IS NOT NULL) AS departments_seated",
+        f"(SELECT count(*) {_OPEN})::int AS action_items_open",
+        f"(SELECT count(*) {_OPEN} AND (i->>'due_on')::date < {{today}})::int "
+        "AS action_items_overdue",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -36,23 +49,9 @@ class WarRoomFilters:
 
 def _row(record: Any) -> dict[str, Any]:
     row = dict(record)
-    for column in SEALED.keys() & row.keys():
+    for column in SEALED:
         row[column] = orjson.loads(row[column])
     return row
-
-
-def summary(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """A room's list entry: its columns and figures, no member, meeting or item (nor text)."""
-    seated = [m for m in row["members"] if m["active"]]
-    open_items = [i for i in row["action_items"] if i["status"] == "open"]
-    due = [i["due_on"] for i in open_items if i["due_on"] is not None]
-    return {
-        **{c: row[c] for c in ROOM_COLUMNS if c not in SEALED},
-        "members_seated": len(seated),
-        "departments_seated": sorted({m["department"] for m in seated if m["department"]}),
-        "action_items_open": len(open_items),
-        "action_items_overdue": sum(1 for d in due if date.fromisoformat(d) < today),
-    }
 
 
 async def war_rooms_page(
@@ -66,17 +65,18 @@ async def war_rooms_page(
     """Up to ``limit`` war rooms the caller sees after key ``after`` in id order, and the
     next page's key."""
     q = Where()
+    today_arg = q.arg(today)
     scoped(q, scope)
     q.where("ward_id = {}", filters.ward)
     q.where("municipality = {}", filters.municipality)
     q.where("district = {}", filters.district)
     q.where("war_room_id > {}", after)
     rows = await db.fetch(
-        f"SELECT {', '.join(LIST_COLUMNS)} FROM {ROOMS}{q.clause()} "
+        f"SELECT {LIST_SELECT.format(today=today_arg)} FROM {ROOMS}{q.clause()} "
         f"ORDER BY war_room_id LIMIT {int(limit) + 1}",
         *q.args,
     )
-    page = [summary(_row(r), today) for r in rows[:limit]]
+    page = [dict(r) for r in rows[:limit]]
     return page, (page[-1]["war_room_id"] if len(rows) > limit else None)
 
 

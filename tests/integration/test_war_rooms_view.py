@@ -111,7 +111,7 @@ async def test_war_rooms_of_an_area_are_listed_a_page_at_a_time_as_the_policy_sc
     client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, clock: Clock
 ) -> None:
     # Given war rooms in two wards of one district and one in another district; ward A's
-    # has a SASSA seat and an action item past its due date
+    # has a SASSA seat (DSD's member left), two open action items, one past its due date
     room_a = await room_in(client, WARD_A)
     room_a2 = await room_in(client, WARD_A2)
     room_elsewhere = await room_in(client, ELSEWHERE)
@@ -120,10 +120,19 @@ async def test_war_rooms_of_an_area_are_listed_a_page_at_a_time_as_the_policy_sc
         f"/v1/war-rooms/{room_a}/members",
         {"name": "Sipho Ndlovu", "seat": "department", "department": "SASSA"},
     )
-    overdue = (clock.now - timedelta(days=3)).date().isoformat()
-    await post_ok(
-        client, f"/v1/war-rooms/{room_a}/action-items", {"text": "Call DSD", "due_on": overdue}
+    dsd = await post_ok(
+        client,
+        f"/v1/war-rooms/{room_a}/members",
+        {"name": "Lindiwe Dube", "seat": "department", "department": "DSD"},
     )
+    await post_ok(client, f"/v1/war-rooms/{room_a}/members/{dsd['member_id']}/remove", {})
+    items = f"/v1/war-rooms/{room_a}/action-items"
+    overdue = (clock.now - timedelta(days=3)).date().isoformat()
+    later = (clock.now + timedelta(days=3)).date().isoformat()
+    await post_ok(client, items, {"text": "Call DSD", "due_on": overdue})
+    await post_ok(client, items, {"text": "Visit the Khumalo family", "due_on": later})
+    done = await post_ok(client, items, {"text": "Fix the venue", "due_on": overdue})
+    await post_ok(client, f"{items}/{done['item_id']}/done", {})
     project(application)
     convener = await client_as(Role.CONVENER, f"ward:{WARD_A}")
     analyst = await client_as(Role.ANALYST, f"district:{DISTRICT_A}")
@@ -153,7 +162,7 @@ async def test_war_rooms_of_an_area_are_listed_a_page_at_a_time_as_the_policy_sc
         **entry,
         "members_seated": 1,
         "departments_seated": ["SASSA"],
-        "action_items_open": 1,
+        "action_items_open": 2,
         "action_items_overdue": 1,
     }
     assert "members" not in entry
