@@ -46,3 +46,7 @@ async def test_swagger_ui_assets_are_the_vendored_release_files(
     assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert len(script.content) > 1_000_000  # the whole bundle, not a stub
     assert css.headers["content-type"].startswith("text/css")
+    # Swagger UI's OAuth2 redirect page, which FastAPI adds only beside its own /docs
+    redirect = await anonymous.get("/docs/oauth2-redirect")
+    assert redirect.status_code == 200
+    assert "oauth2" in redirect.text
