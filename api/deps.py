@@ -125,9 +125,14 @@ async def referral_rows(principal: CurrentUser) -> RowScope:
     return row_scope(principal, "referral")
 
 
+async def war_room_rows(principal: CurrentUser) -> RowScope:
+    return row_scope(principal, "warroom")
+
+
 #: The rows of a list or export the caller may see (rendered in SQL by ``projections.scoping``).
 HouseholdRows = Annotated[RowScope, Depends(household_rows)]
 ReferralRows = Annotated[RowScope, Depends(referral_rows)]
+WarRoomRows = Annotated[RowScope, Depends(war_room_rows)]
 
 
 def parse_if_match(value: str | None) -> int | None:
