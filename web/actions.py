@@ -146,6 +146,25 @@ def verify(
     )
 
 
+@router.post("/referrals/{referral_id}/dispute")
+def dispute(
+    request: Request,
+    referral_id: UUID,
+    me: Viewer,
+    app: SukumaApp,
+    clock: Clock,
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:
+    return _done(
+        request,
+        me,
+        clock,
+        lambda ctx: app.dispute_referral(referral_id, reason, ctx),
+        referral_id,
+        N_("Delivery disputed."),
+    )
+
+
 @router.post("/referrals/{referral_id}/close")
 def close(
     request: Request, referral_id: UUID, me: Viewer, app: SukumaApp, clock: Clock, note: Note = ""

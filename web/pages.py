@@ -24,7 +24,11 @@ from domain.reference.departments import departments
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from domain.vocabulary import ReferralStatus
-from projections.nerve_centre.queries.board import households_at_risk, open_referrals
+from projections.nerve_centre.queries.board import (
+    household_referrals,
+    households_at_risk,
+    open_referrals,
+)
 from web.labels import choices
 from web.render import page
 from web.session import Viewer
@@ -37,7 +41,7 @@ FORMS_BY_STATUS: dict[str, tuple[str, ...]] = {
     ReferralStatus.MADE: ("acknowledge", "reject", "escalate"),
     ReferralStatus.ACKNOWLEDGED: ("deliver", "reject", "escalate"),
     ReferralStatus.DISPUTED: ("deliver", "escalate"),
-    ReferralStatus.SERVICE_DELIVERED: ("verify", "escalate"),
+    ReferralStatus.SERVICE_DELIVERED: ("verify", "dispute", "escalate"),
     ReferralStatus.VERIFIED: ("close",),
 }
 
@@ -77,12 +81,17 @@ async def households(request: Request, me: Viewer, pool: ReadPool, fresh: Fresh)
 
 
 @router.get("/households/{household_id}")
-async def household(request: Request, household_id: UUID, me: Viewer, app: SukumaApp) -> Response:
+async def household(
+    request: Request, household_id: UUID, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock
+) -> Response:
     shaped = await run_in_threadpool(_household, app, me, household_id)
+    scope = row_scope(me, "referral")
+    referrals = await household_referrals(pool, scope, household_id, clock().date())
     return page(
         request,
         "household.html",
         **shaped,
+        referrals=referrals,
         departments=departments(),
         may_refer=decide(me, "household.refer", shaped["location"]) is Decision.ALLOW,
     )

@@ -19,7 +19,7 @@ from domain.context import CommandContext
 from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.conftest import BASE_URL, TEST_PASSWORD, Clock, add_user
-from tests.integration.helpers import household, need, referral
+from tests.integration.helpers import advance_referral, household, need, referral
 from tests.integration.test_views_api import project
 from web import install
 
@@ -259,3 +259,52 @@ async def test_errors_are_pages_in_the_readers_language_and_the_api_stays_json(
         assert "Okunye kwalokho okufakile akulungile" in invalid.text
         api = await http.get("/v1/no-such-thing")
         assert api.status_code == 404 and api.headers["content-type"] == "application/json"
+
+
+async def test_convener_escalates_and_officer_rejects_with_a_reason_through_the_forms(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    referral_id = await referral(client, household_id, await need(client, household_id))
+    user(application, "convener", Role.CONVENER, f"ward:{ward_id}")
+    user(application, "sassa", Role.DEPARTMENT_OFFICER, f"ward:{ward_id}", "department:SASSA")
+    page = f"/referrals/{referral_id}"
+    async with browser(web) as convener, browser(web) as officer:
+        await sign_in(convener, "convener")
+        await sign_in(officer, "sassa")
+        escalated = await post_form(
+            convener, f"{page}/escalate", page, level="1", reason="no answer in a week"
+        )
+        assert escalated.status_code == 303
+        assert "Level 1" in (await convener.get(page)).text
+        rejected = await post_form(officer, f"{page}/reject", page, reason="not_eligible")
+        assert rejected.status_code == 303
+        shown = (await officer.get(page)).text
+        assert "Not eligible" in shown and "Rejected" in shown
+        # A step the referral no longer allows is a page naming the rule's reason
+        again = await post_form(officer, f"{page}/acknowledge", page)
+        assert again.status_code == 409
+        assert "This step cannot be taken now" in again.text
+    project(application)
+    async with browser(web) as convener:
+        await sign_in(convener, "convener")
+        listed = (await convener.get(f"/households/{household_id}")).text
+        assert f'href="/referrals/{referral_id}"' in listed and "Rejected" in listed
+
+
+async def test_convener_disputes_a_delivery_the_household_did_not_receive(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    referral_id = await referral(client, household_id, await need(client, household_id))
+    await advance_referral(client, referral_id, "acknowledge", "deliver")
+    user(application, "nandi", Role.CONVENER, f"ward:{ward_id}")
+    page = f"/referrals/{referral_id}"
+    async with browser(web, **{"Accept-Language": "zu"}) as http:
+        await sign_in(http, "nandi")
+        offered = (await http.get(page)).text
+        assert f'action="{page}/verify"' in offered and f'action="{page}/dispute"' in offered
+        disputed = await post_form(http, f"{page}/dispute", page, reason="akukho okufikile")
+        assert disputed.status_code == 303
+        shown = (await http.get(page)).text
+        assert "Ukulethwa kosizo kuphikisiwe." in shown and "Kuphikisiwe" in shown

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from domain.access.policy import RowScope
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
@@ -56,3 +57,20 @@ async def households_at_risk(
         *q.args,
     )
     return [{**dict(r), "open_needs": _open_needs(r["open_needs"])} for r in rows]
+
+
+async def household_referrals(
+    db: Db, scope: RowScope, household_id: UUID, today: date
+) -> list[dict[str, Any]]:
+    """Every referral of one household in scope (closed ones too), newest first."""
+    q = Where()
+    today_arg = q.arg(today)
+    scoped(q, scope)
+    q.where("household_id = {}", household_id)
+    rows = await db.fetch(
+        f"SELECT referral_id, category, department, status, made_at, closed_at, "
+        f"{today_arg}::date - {_DUE} AS days_past FROM {REFERRALS}{q.clause()} "
+        f"ORDER BY made_at DESC LIMIT 200",
+        *q.args,
+    )
+    return [dict(r) for r in rows]
