@@ -5,10 +5,12 @@ sees the referral's page again (post/redirect/get) with a notice of what was don
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from api.deps import Clock, SukumaApp
@@ -22,19 +24,32 @@ from web.session import Csrf, Viewer
 router = APIRouter(include_in_schema=False, dependencies=[Csrf])
 
 Note = Annotated[str, Form(max_length=2000)]
+Reason = Annotated[str, Form(min_length=1, max_length=2000)]
 Code = Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
-def _done(
-    request: Request,
-    me: Principal,
-    clock: Clock,
-    command: Callable[[CommandContext], Written],
-    referral_id: UUID,
-    notice: str,
-) -> Response:
-    command(CommandContext(actor=me.actor, occurred_at=clock(), principal=me))
-    return redirect(request, f"/referrals/{referral_id}", notice=notice)
+@dataclass(frozen=True)
+class Acting:
+    """Who acts, when, and where the answer goes: what every form's command needs."""
+
+    request: Request
+    principal: Principal
+    clock: Callable[[], datetime]
+
+    def done(
+        self, command: Callable[[CommandContext], Written], referral_id: UUID, notice: str
+    ) -> Response:
+        """Run ``command`` as the signed-in user; show the referral with ``notice``."""
+        me = self.principal
+        command(CommandContext(actor=me.actor, occurred_at=self.clock(), principal=me))
+        return redirect(self.request, f"/referrals/{referral_id}", notice=notice)
+
+
+async def acting(request: Request, me: Viewer, clock: Clock) -> Acting:
+    return Acting(request, me, clock)
+
+
+Act = Annotated[Acting, Depends(acting)]
 
 
 def _text(value: str) -> str | None:
@@ -43,21 +58,16 @@ def _text(value: str) -> str | None:
 
 @router.post("/households/{household_id}/needs/{need_id}/refer")
 def make_referral(
-    request: Request,
     household_id: UUID,
     need_id: UUID,
-    me: Viewer,
+    act: Act,
     app: SukumaApp,
-    clock: Clock,
     department: Code,
     note: Note = "",
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     referral_id = uuid4()
-    return _done(
-        request,
-        me,
-        clock,
+    return act.done(
         lambda ctx: app.make_referral(
             referral_id=referral_id,
             household_id=household_id,
@@ -73,13 +83,8 @@ def make_referral(
 
 
 @router.post("/referrals/{referral_id}/acknowledge")
-def acknowledge(
-    request: Request, referral_id: UUID, me: Viewer, app: SukumaApp, clock: Clock, note: Note = ""
-) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+def acknowledge(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
+    return act.done(
         lambda ctx: app.acknowledge_referral(referral_id, _text(note), ctx),
         referral_id,
         N_("Referral acknowledged."),
@@ -88,18 +93,13 @@ def acknowledge(
 
 @router.post("/referrals/{referral_id}/reject")
 def reject(
-    request: Request,
     referral_id: UUID,
-    me: Viewer,
+    act: Act,
     app: SukumaApp,
-    clock: Clock,
     reason: Annotated[RejectionReason, Form()],
     note: Note = "",
 ) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+    return act.done(
         lambda ctx: app.reject_referral(referral_id, reason, _text(note), ctx),
         referral_id,
         N_("Referral rejected."),
@@ -108,18 +108,13 @@ def reject(
 
 @router.post("/referrals/{referral_id}/deliver")
 def deliver(
-    request: Request,
     referral_id: UUID,
-    me: Viewer,
+    act: Act,
     app: SukumaApp,
-    clock: Clock,
     kind: Annotated[InterventionKind, Form()],
     description: Note = "",
 ) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+    return act.done(
         lambda ctx: app.deliver_referral(
             referral_id=referral_id,
             intervention_id=uuid4(),
@@ -133,13 +128,8 @@ def deliver(
 
 
 @router.post("/referrals/{referral_id}/verify")
-def verify(
-    request: Request, referral_id: UUID, me: Viewer, app: SukumaApp, clock: Clock, note: Note = ""
-) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+def verify(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
+    return act.done(
         lambda ctx: app.verify_referral(referral_id, _text(note), ctx),
         referral_id,
         N_("Delivery verified."),
@@ -148,17 +138,12 @@ def verify(
 
 @router.post("/referrals/{referral_id}/dispute")
 def dispute(
-    request: Request,
     referral_id: UUID,
-    me: Viewer,
+    act: Act,
     app: SukumaApp,
-    clock: Clock,
-    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    reason: Reason,
 ) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+    return act.done(
         lambda ctx: app.dispute_referral(referral_id, reason, ctx),
         referral_id,
         N_("Delivery disputed."),
@@ -166,13 +151,8 @@ def dispute(
 
 
 @router.post("/referrals/{referral_id}/close")
-def close(
-    request: Request, referral_id: UUID, me: Viewer, app: SukumaApp, clock: Clock, note: Note = ""
-) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+def close(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
+    return act.done(
         lambda ctx: app.close_referral(referral_id, _text(note), ctx),
         referral_id,
         N_("Referral closed."),
@@ -181,18 +161,13 @@ def close(
 
 @router.post("/referrals/{referral_id}/escalate")
 def escalate(
-    request: Request,
     referral_id: UUID,
-    me: Viewer,
+    act: Act,
     app: SukumaApp,
-    clock: Clock,
     level: Annotated[int, Form(ge=1, le=10)],
-    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    reason: Reason,
 ) -> Response:
-    return _done(
-        request,
-        me,
-        clock,
+    return act.done(
         lambda ctx: app.escalate_referral(referral_id, level, reason, ctx),
         referral_id,
         N_("Referral escalated."),
