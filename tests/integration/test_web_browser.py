@@ -66,6 +66,10 @@ BOXES = """() => [...document.querySelectorAll('a, button, input, select, textar
     return {what: e.outerHTML.slice(0, 80), x: r.left + scrollX, y: r.top + scrollY,
             w: r.width, h: r.height}; })
   .filter(b => b.w > 0 && b.h > 0 && b.x + b.w > 0)"""
+SCROLLED = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.clientWidth > 1 && e.scrollWidth > e.clientWidth + 1
+    && getComputedStyle(e).overflowX !== 'visible')
+  .map(e => e.outerHTML.slice(0, 80))"""
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
   .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target)}))"""
 
@@ -135,6 +139,9 @@ class Checks:
         overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
         if overflow > 0:
             self.problems.append(f"{name}: {overflow} px wider than the window")
+        # A region scrolled sideways hides part of itself: at these widths nothing should.
+        for region in page.evaluate(SCROLLED):
+            self.problems.append(f"{name}: scrolls sideways to show all of {region}")
         boxes = page.evaluate(BOXES)
         width = page.evaluate("() => document.documentElement.clientWidth")
         for box in boxes:
