@@ -53,7 +53,7 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(compiled)
 
 
-def _accepted(header: str) -> list[str]:
+def accepted_languages(header: str) -> list[str]:
     """Accept-Language's tags, most wanted first (``zu-ZA,en;q=0.5`` -> ``['zu_ZA', 'en']``)."""
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate(header.split(",")):
@@ -75,7 +75,9 @@ def language_of(request: Request) -> str:
     if chosen in LANGUAGES:
         return chosen
     try:
-        best = Locale.negotiate(_accepted(request.headers.get("accept-language", "")), LANGUAGES)
+        best = Locale.negotiate(
+            accepted_languages(request.headers.get("accept-language", "")), LANGUAGES
+        )
     except (UnknownLocaleError, ValueError):
         best = None
     return best.language if best is not None else DEFAULT_LANGUAGE

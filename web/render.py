@@ -56,7 +56,10 @@ def local_path(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
+    # Browsers read "/\\host" as "//host": a backslash anywhere is refused, as are controls.
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 0x20 for c in target):
         return default
     return target
 

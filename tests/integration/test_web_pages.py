@@ -308,3 +308,16 @@ async def test_convener_disputes_a_delivery_the_household_did_not_receive(
         assert disputed.status_code == 303
         shown = (await http.get(page)).text
         assert "Ukulethwa kosizo kuphikisiwe." in shown and "Kuphikisiwe" in shown
+
+
+async def test_an_unreachable_database_is_a_page_that_says_nothing_was_saved(
+    web: FastAPI, application: Sukuma, ward_id: str
+) -> None:
+    user(application, "sizwe", Role.CONVENER, f"ward:{ward_id}")
+    async with browser(web) as http:
+        await sign_in(http, "sizwe")
+        await web.state.read_pool.close()  # the read side is gone
+        answer = await http.get("/board")
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "5"
+        assert "Nothing was saved. Try again in a minute." in answer.text
