@@ -16,7 +16,7 @@ from starlette.responses import Response
 from api.deps import Clock, SukumaApp
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
-from domain.vocabulary import InterventionKind, RejectionReason
+from domain.vocabulary import InterventionKind, NeedCategory, RejectionReason, Severity
 from web.labels import N_
 from web.render import redirect
 from web.session import Csrf, Viewer
@@ -40,9 +40,15 @@ class Acting:
         self, command: Callable[[CommandContext], Written], referral_id: UUID, notice: str
     ) -> Response:
         """Run ``command`` as the signed-in user; show the referral with ``notice``."""
+        return self.then(command, f"/referrals/{referral_id}", notice)
+
+    def then(
+        self, command: Callable[[CommandContext], Written], page: str, notice: str
+    ) -> Response:
+        """Run ``command`` as the signed-in user; show ``page`` with ``notice``."""
         me = self.principal
         command(CommandContext(actor=me.actor, occurred_at=self.clock(), principal=me))
-        return redirect(self.request, f"/referrals/{referral_id}", notice=notice)
+        return redirect(self.request, page, notice=notice)
 
 
 async def acting(request: Request, me: Viewer, clock: Clock) -> Acting:
@@ -54,6 +60,31 @@ Act = Annotated[Acting, Depends(acting)]
 
 def _text(value: str) -> str | None:
     return value.strip() or None
+
+
+@router.post("/households/{household_id}/needs")
+def identify_need(
+    household_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    category: Annotated[NeedCategory, Form()],
+    severity: Annotated[Severity, Form()],
+    note: Note = "",
+) -> Response:
+    return act.then(
+        lambda ctx: app.identify_need(
+            household_id=household_id,
+            need_id=uuid4(),
+            category=category,
+            severity=severity,
+            department_code=None,  # the category's usual department
+            member_id=None,
+            note=_text(note),
+            ctx=ctx,
+        ),
+        f"/households/{household_id}",
+        N_("Need recorded."),
+    )
 
 
 @router.post("/households/{household_id}/needs/{need_id}/refer")

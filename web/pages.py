@@ -94,6 +94,9 @@ async def household(
         referrals=referrals,
         departments=departments(),
         may_refer=decide(me, "household.refer", shaped["location"]) is Decision.ALLOW,
+        may_add_need=decide(me, "household.need", shaped["location"]) is Decision.ALLOW,
+        categories=choices("need_category"),
+        severities=choices("severity"),
     )
 
 

@@ -321,3 +321,24 @@ async def test_an_unreachable_database_is_a_page_that_says_nothing_was_saved(
         assert answer.status_code == 503
         assert answer.headers["retry-after"] == "5"
         assert "Nothing was saved. Try again in a minute." in answer.text
+
+
+async def test_convener_records_a_need_then_refers_it(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    user(application, "lwazi", Role.CONVENER, f"ward:{ward_id}")
+    page = f"/households/{household_id}"
+    async with browser(web) as http:
+        await sign_in(http, "lwazi")
+        assert "No needs recorded." in (await http.get(page)).text
+        recorded = await post_form(
+            http, f"{page}/needs", page, category="water", severity="high", note="no tap"
+        )
+        assert (recorded.status_code, recorded.headers["location"]) == (303, page)
+        shown = (await http.get(page)).text
+        assert "Need recorded." in shown and "<h3>Water" in shown
+        refer = re.search(rf'action="({page}/needs/[0-9a-f-]+/refer)"', shown)
+        assert refer is not None
+        made = await post_form(http, refer.group(1), page, department="MUNI")
+        assert made.status_code == 303 and made.headers["location"].startswith("/referrals/")
