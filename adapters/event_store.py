@@ -221,8 +221,14 @@ class SukumaRecorder(PostgresApplicationRecorder):
     ) -> None:
         self._forget_keys(ids)
         params = {"household": household_id, "ids": ids}
-        for statement in self.sql_destroy_keys:
-            curs.execute(statement, params)
+        named, linked = self.sql_destroy_keys
+        curs.execute(named, params)
+        curs.execute(linked, params)
+        # Keys only linked to the household (its alerts'): forgotten now and, as ``ids`` is
+        # the erasure's own list, again after the commit.
+        others = [row["aggregate_id"] for row in curs.fetchall()]
+        self._forget_keys(others)
+        ids.extend(others)
         curs.execute(self.sql_erase_receipts, {"erased": ERASED_FINGERPRINT, "ids": ids})
 
     def _forget_keys(self, ids: list[UUID]) -> None:

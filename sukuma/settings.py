@@ -166,6 +166,9 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="First retry delay, doubled on each retry"
     )
     notify_timeout_seconds: float = Field(default=10.0, gt=0, description="Per webhook call")
+    notify_pause_seconds: float = Field(
+        default=120.0, ge=0, description="Skip a subscriber's notices this long after one failed"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
