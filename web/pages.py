@@ -20,7 +20,6 @@ from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal
 from domain.households.model import Household
-from domain.reference.departments import departments
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from domain.vocabulary import ReferralStatus
@@ -92,7 +91,6 @@ async def household(
         "household.html",
         **shaped,
         referrals=referrals,
-        departments=departments(),
         may_refer=decide(me, "household.refer", shaped["location"]) is Decision.ALLOW,
         may_add_need=decide(me, "household.need", shaped["location"]) is Decision.ALLOW,
         categories=choices("need_category"),
@@ -118,7 +116,10 @@ def _household(app: Sukuma, me: Principal, household_id: UUID) -> dict[str, Any]
     aggregate = app.read(Household, household_id, me)
     read = household_read(app, me, aggregate, "GET /households/{id}")
     history = household_history(app, me, household_id, None, "GET /households/{id}")
+    # The live catalogue (an administrator may have changed it), without retired departments.
+    in_service = [d for d in app.catalogue().departments if not d.retired]
     return {
+        "departments": in_service,
         "household": read,
         "timeline": list(reversed(history.events)),
         "location": location_of(aggregate),
