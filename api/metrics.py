@@ -119,7 +119,8 @@ async def _read(pool: asyncpg.Pool, settings: ApiSettings) -> tuple[Liveness, li
             "SELECT level, count(*) AS n FROM alerts_alerts WHERE status = 'open' GROUP BY level"
         )
         deliveries = await db.fetch(
-            "SELECT channel, ok, count(*) AS n FROM alert_deliveries GROUP BY channel, ok"
+            "SELECT channel, CASE WHEN ok THEN 'delivered' WHEN attempts = 0 THEN 'skipped'"
+            " ELSE 'failed' END AS outcome, count(*) AS n FROM alert_deliveries GROUP BY 1, 2"
         )
         throttled = await db.fetch(
             "SELECT split_part(key, ':', 1) AS kind, count(*) AS n FROM ("
@@ -136,11 +137,11 @@ async def _read(pool: asyncpg.Pool, settings: ApiSettings) -> tuple[Liveness, li
         open_alerts.add_metric([str(row["level"])], row["n"])
     sent = CounterMetricFamily(
         "sukuma_notifications",
-        "Alert notifications by channel and outcome",
+        "Alert notifications by channel and outcome (delivered, failed, skipped)",
         labels=["channel", "outcome"],
     )
     for row in deliveries:
-        sent.add_metric([row["channel"], "delivered" if row["ok"] else "failed"], row["n"])
+        sent.add_metric([row["channel"], row["outcome"]], row["n"])
     keys = GaugeMetricFamily(
         "sukuma_login_throttled_keys",
         "Sign-in keys (user or address) at their failure limit in the window now",

@@ -31,6 +31,7 @@ from adapters.database import asyncpg_connect_kwargs, create_database, drop_data
 from adapters.migrations import migrate
 from bench._server import server
 from domain.access.policy import Area, RowScope
+from domain.reference.departments import departments
 from domain.reference.geography import geography
 from projections.nerve_centre.queries import areas, cases
 from projections.nerve_centre.queries.cases import HouseholdFilters, ReferralFilters
@@ -155,7 +156,7 @@ def queries() -> dict[str, Callable[[Any], Awaitable[Any]]]:
             db, ReferralFilters(district="DC22", department="SASSA"), PROVINCE, TODAY, None, 50
         ),
         "department league district": lambda db: areas.department_league(
-            db, "district", "DC22", TODAY
+            db, "district", "DC22", TODAY, [d.code for d in departments()]
         ),
         "heat map district": lambda db: areas.needs_heatmap(db, "district", "DC22"),
         "trends province 12 weeks": lambda db: areas.trends(db, "province", "KZN", 12, TODAY),

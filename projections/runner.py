@@ -179,13 +179,19 @@ class BatchRunner:
             " VALUES (%s, %s, now()) ON CONFLICT (worker)"
             " DO UPDATE SET position = excluded.position, beat_at = excluded.beat_at"
         ).format(Identifier(datastore.schema))
-        rows = [(f"projection:{p.name}", self.position(p)) for p in self.projections]
+        rows = [(heartbeat_worker(p), self.position(p)) for p in self.projections]
         with datastore.transaction(commit=True) as curs:
             curs.executemany(beat, rows)
         self._beaten = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def heartbeat_worker(projection: BufferedProjection) -> str:
+    """The heartbeat's key: its tables' prefix, so a rebuild's runner (``rebuild_...``) never
+    speaks for the live projection of the same name."""
+    return f"projection:{projection.view.prefix}"
 
 
 @contextmanager

@@ -37,7 +37,7 @@ def build_sweeper(
     settings: SchedulerSettings, application: Sukuma, clock: Callable[[], datetime] = utc_now
 ) -> Sweeper:
     """The sweeper with the rules file and notifications from settings."""
-    config = load_rules_file(settings.rules_file)
+    config = load_rules_file(settings.rules_file, application.catalogue())
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     notifier = Notifier(
         config.subscribers,
@@ -48,6 +48,7 @@ def build_sweeper(
         attempts=settings.notify_attempts,
         backoff_seconds=settings.notify_backoff_seconds,
         timeout_seconds=settings.notify_timeout_seconds,
+        pause_seconds=settings.notify_pause_seconds,
     )
     return Sweeper(application, config, clock, notifier)
 

@@ -4,6 +4,11 @@ background, retried with backoff, and every delivery (or final failure) recorded
 A webhook's body is signed with HMAC-SHA256 over the exact bytes sent, keyed by the
 subscriber's secret: ``X-Sukuma-Signature: sha256=<hex>``. Nothing here is on the sweep's
 path: ``send`` queues the notices and returns, so a slow or failing endpoint never blocks it.
+
+Each subscriber has a lane of its own, so an endpoint that hangs (each try ends at the
+timeout) delays only its own notices; and once a notice to it has failed every try, its
+next notices are recorded as skipped, untried, for ``pause_seconds``: a sweep's burst of
+alerts never queues minutes of timeouts behind a dead endpoint.
 """
 
 from __future__ import annotations
@@ -109,13 +114,17 @@ class Notifier:
         attempts: int = 4,
         backoff_seconds: float = 2.0,
         timeout_seconds: float = 10.0,
+        pause_seconds: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.subscribers = list(subscribers)
         self.deliveries = deliveries
         self.smtp_host, self.smtp_port, self.sender = smtp_host, smtp_port, sender
         self.attempts, self.backoff, self.timeout = attempts, backoff_seconds, timeout_seconds
-        self.sleep = sleep
+        self.pause, self.sleep = pause_seconds, sleep
+        # (subscriber, channel) whose last notice failed every try: until when (monotonic)
+        # its notices are skipped, and why. Each key is touched only by its subscriber's lane.
+        self.paused: dict[tuple[str, str], tuple[float, str]] = {}
         # One lane (a single thread) per subscriber: its notices arrive in the order raised
         # (an escalation never before its alert's raising, even while that one is retried),
         # and a failing endpoint delays only its own lane.
@@ -124,6 +133,7 @@ class Notifier:
 
     def send(self, notices: Sequence[AlertNotice]) -> None:
         """Queue the notices for their subscribers; returns at once."""
+        self.pending = [f for f in self.pending if not f.done()]
         for notice in notices:
             for subscriber in self.subscribers:
                 if in_scope(subscriber, notice):
@@ -153,13 +163,13 @@ class Notifier:
         if subscriber.email and self.smtp_host:
             channels.append(("email", lambda: self._mail(subscriber, notice)))
         for channel, attempt in channels:
-            delivery = self._retry(attempt)
+            delivery = self._unless_paused((subscriber.name, channel), attempt)
             outcome = Delivery(
                 notice.alert_id, subscriber.name, channel, notice.kind, notice.level, *delivery
             )
             if not outcome.ok:
                 log.warning(
-                    "%s to %s failed after %d attempts: %s",
+                    "%s to %s not delivered (%d attempts): %s",
                     channel,
                     subscriber.name,
                     outcome.attempts,
@@ -167,6 +177,21 @@ class Notifier:
                 )
             if self.deliveries is not None:
                 self.deliveries.record(outcome)
+
+    def _unless_paused(
+        self, key: tuple[str, str], attempt: Callable[[], str]
+    ) -> tuple[int, bool, str]:
+        """Tried with retries; or, while the last notice on this channel failed every try
+        less than ``pause_seconds`` ago, skipped untried (0 attempts)."""
+        until, why = self.paused.get(key, (0.0, ""))
+        if time.monotonic() < until:
+            return 0, False, f"skipped: the endpoint failed its last notice ({why})"
+        attempts, ok, detail = self._retry(attempt)
+        if ok:
+            self.paused.pop(key, None)
+        else:
+            self.paused[key] = (time.monotonic() + self.pause, detail)
+        return attempts, ok, detail
 
     def _retry(self, attempt: Callable[[], str]) -> tuple[int, bool, str]:
         detail = ""

@@ -67,8 +67,16 @@ cli.add_typer(users_cli, name="users", no_args_is_help=True)
 def projections_rebuild(
     name: Annotated[str | None, typer.Argument(help="Projection to rebuild (default: all)")] = None,
     page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
+    retry_seconds: Annotated[
+        float, typer.Option(min=0, help="How long to keep retrying a lost database")
+    ] = 300.0,
 ) -> None:
-    """Rebuild from the start of the log into new tables, then swap them in (API stays up)."""
+    """Rebuild from the start of the log into new tables, then swap them in (API stays up).
+
+    A lost database connection is retried (the rebuild resumes where it was) for up to
+    ``--retry-seconds``; past that it exits 1 with the live view left as it was.
+    """
+    from projections.liveness import RetryPolicy
     from projections.rebuild import rebuild
     from projections.registry import PROJECTIONS
 
@@ -94,14 +102,23 @@ def projections_rebuild(
                     rate = f"{p.processed / max(p.seconds, 1e-9):,.0f} events/s"
                     progress.update(task, completed=p.position, total=p.head, rate=rate)
 
-                processed = rebuild(
-                    recorder,
-                    application.name,
-                    datastore,
-                    projection,
-                    page_size=page_size,
-                    on_progress=show,
-                )
+                try:
+                    processed = rebuild(
+                        recorder,
+                        application.name,
+                        datastore,
+                        projection,
+                        page_size=page_size,
+                        on_progress=show,
+                        retry=RetryPolicy(give_up_seconds=retry_seconds),
+                    )
+                except WorkerGaveUp as exc:
+                    console.print(
+                        f"[red]Rebuild of {projection} stopped[/]: {exc.__cause__!r}. Its live"
+                        " view is unchanged (nothing was swapped in); run the rebuild again.",
+                        soft_wrap=True,
+                    )
+                    raise typer.Exit(1) from None
             console.print(
                 f"[green]{projection} rebuilt[/] from {processed:,} events and swapped in"
             )

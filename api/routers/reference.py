@@ -111,6 +111,35 @@ def rename_department(
     )
 
 
+@router.post("/departments/{department_code}/retire", responses=WRITTEN)
+def retire_department(
+    department_code: DepartmentCode, body: CommandBody, cmd: Command
+) -> JSONResponse:
+    """No new referrals, reassignments or war-room seats for it from now on (409 while it is a
+    need category's usual department: route those needs elsewhere first). Referrals made
+    before keep it and the standard they were made under."""
+    app = cmd.application
+    return cmd.run(
+        CATALOGUE_ID,
+        body.occurred_at,
+        lambda c: app.retire_department(code=department_code, ctx=c),
+    )
+
+
+@router.post("/departments/{department_code}/routes/{category}", responses=WRITTEN)
+def route_need(
+    department_code: DepartmentCode, category: NeedCategory, body: CommandBody, cmd: Command
+) -> JSONResponse:
+    """Make this department the usual one of a need category: needs identified from now on
+    without a department go to it (``routes`` in GET /v1/departments)."""
+    app = cmd.application
+    return cmd.run(
+        CATALOGUE_ID,
+        body.occurred_at,
+        lambda c: app.route_need(category=category, department=department_code, ctx=c),
+    )
+
+
 @router.post("/departments/{department_code}/standards/{category}", responses=WRITTEN)
 def set_service_standard(
     department_code: DepartmentCode, category: NeedCategory, body: SetStandard, cmd: Command

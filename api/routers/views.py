@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows
+from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
 from api.freshness import Fresh, freshness_headers
 from api.schemas.common import DepartmentCode
 from api.schemas.views import (
@@ -232,6 +232,12 @@ async def area_dashboard(
     return DashboardRead.model_validate({**data, "freshness": fresh})
 
 
+def catalogue_departments(app: SukumaApp) -> list[str]:
+    """Every department of the current catalogue, retired ones too (their referrals count).
+    A plain ``def``: reading the catalogue blocks, so FastAPI runs it in its thread pool."""
+    return [d.code for d in app.current_catalogue()[1].departments]
+
+
 @router.get("/departments/performance", tags=["dashboards"])
 async def department_performance(
     area: Annotated[tuple[str, str], Depends(league_area)],
@@ -239,12 +245,13 @@ async def department_performance(
     fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
+    departments: Annotated[list[str], Depends(catalogue_departments)],
 ) -> DepartmentLeagueRead:
     """Departments' referral performance in a municipality, a district or the province."""
     level, code = area
     visible_area(user, AREA_VIEW, level, code)
     today = _today(clock)
-    league = await areas.department_league(pool, level, code, today)
+    league = await areas.department_league(pool, level, code, today, departments)
     return DepartmentLeagueRead.model_validate(
         {"level": level, "code": code, "as_of": today, "data": league, "freshness": fresh}
     )

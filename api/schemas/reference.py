@@ -23,6 +23,7 @@ class DepartmentRead(BaseModel):
     code: str
     name: str
     kind: Literal["government", "ngo"]
+    retired: bool = Field(description="Takes no new referrals; those made before keep it")
     service_standards: list[StandardRead] = Field(
         description="Its own standards; every other category has the default standard"
     )
@@ -33,6 +34,7 @@ class DepartmentRead(BaseModel):
             code=department.code,
             name=department.name,
             kind=department.kind,
+            retired=department.retired,
             service_standards=[
                 StandardRead(
                     category=str(s.category),

@@ -84,6 +84,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "audit": frozenset({"read"}),
         # Departments, NGOs and their service standards (everyone signed in reads them).
         "servicecatalogue": frozenset({"read", "change"}),
+        # Who holds a war room's seats, as with field workers: seat and unseat its members.
+        "warroom": frozenset({"read", "member"}),
         # App tokens of field devices (ODK Collect), each acting as one user.
         "device": frozenset({"read", "issue", "revoke"}),
         # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,

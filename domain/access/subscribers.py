@@ -9,7 +9,7 @@ from domain.access.area import GEOGRAPHIC_LEVELS, Location, geographic_scopes
 from domain.access.lists import row_scope
 from domain.access.principal import Principal, Role
 from domain.errors import NotFoundError
-from domain.reference.departments import department
+from domain.reference.departments import Catalogue, shipped_catalogue
 from domain.reference.geography import geography
 
 #: The scopes a notification subscriber may hold: an area, and optionally departments in it.
@@ -34,9 +34,12 @@ def subscriber_sees(scopes: Iterable[str], kind: str, location: Location) -> boo
     return row_scope(subscriber_principal(scopes), kind).sees(location)
 
 
-def subscriber_scope_problem(scopes: Iterable[str]) -> str | None:
+def subscriber_scope_problem(
+    scopes: Iterable[str], catalogue: Catalogue | None = None
+) -> str | None:
     """Why a subscriber may not hold these scopes (``None``: it may): each ``<level>:<code>``
-    with a level of ``SUBSCRIBER_LEVELS`` and a known code, and at least one area (a
+    with a level of ``SUBSCRIBER_LEVELS`` and a known code (a department of ``catalogue``,
+    the installation's current one; the shipped one if not given), and at least one area (a
     department is not an area: a department officer with no area sees nothing)."""
     held = list(scopes)
     if not held:
@@ -49,7 +52,7 @@ def subscriber_scope_problem(scopes: Iterable[str]) -> str | None:
             )
         if level == "department":
             try:
-                department(code)
+                (catalogue or shipped_catalogue()).department(code)
             except NotFoundError:
                 return f"{scope!r}: unknown department {code!r}"
         elif not geography().is_valid_scope(level, code):

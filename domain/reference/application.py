@@ -22,7 +22,7 @@ from eventsourcing.persistence import RecordConflictError
 from domain.access.policy import NOWHERE, authorize_creation
 from domain.application import MAX_ATTEMPTS, ApplicationBase, ConcurrencyExhausted, kind_of
 from domain.context import CommandContext, Written
-from domain.errors import InvalidCommand, NotFoundError, VersionConflict
+from domain.errors import InvalidCommand, NotFoundError, RuleViolation, VersionConflict
 from domain.reference.catalogue import CATALOGUE_ID, ServiceCatalogue
 from domain.reference.departments import Catalogue, load_catalogue_file, shipped_catalogue
 
@@ -88,12 +88,16 @@ class ReferenceCommands(ApplicationBase):
             return self._catalogue_state, self._catalogue_value
 
     def _check_department(self, code: str, field: str = "department") -> None:
+        """New work (a referral, a reassignment, a war-room seat) goes only to a department of
+        the current catalogue that is not retired."""
         try:
-            self.catalogue().department(code)
+            self.catalogue().in_service(code)
         except NotFoundError:
             raise InvalidCommand(
                 field, f"unknown department {code!r} (see GET /v1/departments)"
             ) from None
+        except RuleViolation as exc:
+            raise InvalidCommand(field, exc.message) from None
 
     # ---- changing (administrators) ----------------------------------------------------------
 
@@ -138,6 +142,23 @@ class ReferenceCommands(ApplicationBase):
             ctx,
             lambda c: c.rename_department(
                 code=code, name=name, occurred_at=ctx.occurred_at, actor=ctx.actor
+            ),
+        )
+
+    def retire_department(self, *, code: str, ctx: CommandContext) -> Written:
+        return self._change_catalogue(
+            ctx,
+            lambda c: c.retire_department(code=code, occurred_at=ctx.occurred_at, actor=ctx.actor),
+        )
+
+    def route_need(self, *, category: str, department: str, ctx: CommandContext) -> Written:
+        return self._change_catalogue(
+            ctx,
+            lambda c: c.route_need(
+                category=category,
+                department=department,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
             ),
         )
 

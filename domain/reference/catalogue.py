@@ -65,6 +65,13 @@ class ServiceCatalogue(SukumaAggregate):
         ack_within_days: int
         deliver_within_days: int
 
+    class DepartmentRetired(SukumaAggregate.Event):
+        code: str
+
+    class NeedRouted(SukumaAggregate.Event):
+        category: str
+        department: str
+
     @classmethod
     def seed(
         cls, catalogue: Catalogue, source: str, occurred_at: datetime, actor: str
@@ -141,6 +148,47 @@ class ServiceCatalogue(SukumaAggregate):
             for row in self.data["departments"]
         ]
 
+    def retire_department(self, *, code: str, occurred_at: datetime, actor: str) -> None:
+        """No new referrals to it from now on; those made before keep it and its standards."""
+        if self._department_row(code).get("retired"):
+            raise RuleViolation("no-change", f"department {code} is already retired")
+        routed = sorted(c for c, d in self.data["routes"].items() if d == code)
+        if routed:
+            raise RuleViolation(
+                "department-routed",
+                f"department {code} is the usual department of {', '.join(routed)}: "
+                "route those needs to another first",
+            )
+        self._department_retired(code=code, occurred_at=occurred_at, actor=actor)
+
+    @event(DepartmentRetired)
+    def _department_retired(self, code: str, occurred_at: datetime, actor: str) -> None:
+        self.data["departments"] = [
+            {**row, "retired": True} if row["code"] == code else row
+            for row in self.data["departments"]
+        ]
+
+    def route_need(
+        self, *, category: str, department: str, occurred_at: datetime, actor: str
+    ) -> None:
+        """The department a need of this category goes to unless one is named."""
+        need = str(need_category(category))
+        self._in_service(department)
+        if self.data["routes"].get(need) == department:
+            raise RuleViolation("no-change", f"{need} needs already go to {department}")
+        self._need_routed(
+            category=need, department=department, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(NeedRouted)
+    def _need_routed(
+        self, category: str, department: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.data["routes"] = {**self.data["routes"], category: department}
+
+    def _in_service(self, code: str) -> None:
+        self.catalogue().in_service(code)
+
     def set_standard(
         self,
         *,
@@ -152,7 +200,7 @@ class ServiceCatalogue(SukumaAggregate):
         actor: str,
     ) -> None:
         """A department's standard for a need category, for referrals made from now on."""
-        self._department_row(department)
+        self._in_service(department)
         need = str(need_category(category))
         check_days(ack_within_days, deliver_within_days)
         index = self._standard_index(department, need)

@@ -19,7 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from domain.errors import InvalidCommand, NotFoundError
+from domain.errors import InvalidCommand, NotFoundError, RuleViolation
 from domain.vocabulary import NeedCategory
 
 #: The version label of the shipped file's catalogue (the event-sourced one says ``catalogue-vN``).
@@ -38,6 +38,7 @@ class Department:
     code: str
     name: str
     kind: Kind
+    retired: bool = False  # takes no new referrals; its history stays readable
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,16 @@ class Catalogue:
     def default_department(self, category: NeedCategory | str) -> str:
         """The department a need of this category usually goes to."""
         return self.routes[need_category(category)]
+
+    def in_service(self, code: str) -> Department:
+        """The department with this code, if it takes new referrals (``RuleViolation`` if
+        retired)."""
+        found = self.department(code)
+        if found.retired:
+            raise RuleViolation(
+                "department-retired", f"department {code} is retired: it takes no new referrals"
+            )
+        return found
 
     def standards_of(self, department: str) -> list[ServiceStandard]:
         """A department's explicit standards (the default applies to every other category)."""
@@ -159,11 +170,15 @@ def catalogue_from_data(data: Mapping[str, Any], version: str = STANDARDS_VERSIO
     for i, row in enumerate(department_rows):
         where = f"departments[{i}]"
         check_code(row.get("code"), f"{where}.code")
+        retired = row.get("retired", False)
+        if not isinstance(retired, bool):
+            raise InvalidCommand(f"{where}.retired", "must be true or false")
         departments.append(
             Department(
                 row["code"],
                 check_name(row.get("name"), f"{where}.name"),
                 check_kind(row.get("kind"), f"{where}.kind"),
+                retired,
             )
         )
     codes = [d.code for d in departments]
@@ -190,9 +205,10 @@ def catalogue_from_data(data: Mapping[str, Any], version: str = STANDARDS_VERSIO
     if len({(s.department, s.category) for s in standards}) != len(standards):
         raise InvalidCommand("standards", "a department's category is listed twice")
     routes = {need_category(k, "routes"): v for k, v in route_rows.items()}
+    in_service = {d.code for d in departments if not d.retired}
     for category in NeedCategory:
-        if routes.get(category) not in codes:
-            raise InvalidCommand(f"routes.{category}", "needs a known department")
+        if routes.get(category) not in in_service:
+            raise InvalidCommand(f"routes.{category}", "needs a known department in service")
     return Catalogue(tuple(departments), tuple(standards), ack, deliver, routes, version)
 
 
@@ -204,7 +220,9 @@ def catalogue_data(catalogue: Catalogue) -> dict[str, Any]:
             "deliver_within_days": catalogue.default_deliver_within_days,
         },
         "departments": [
-            {"code": d.code, "name": d.name, "kind": d.kind} for d in catalogue.departments
+            {"code": d.code, "name": d.name, "kind": d.kind}
+            | ({"retired": True} if d.retired else {})
+            for d in catalogue.departments
         ],
         "standards": [
             {

@@ -5,9 +5,11 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from domain.access.policy import subscriber_scope_problem
+from domain.escalation import DEFAULT_DAYS_AT_LEVEL, Ladder
+from domain.reference.departments import Catalogue
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
 
@@ -29,7 +31,13 @@ class RuleConfig(BaseModel):
 
 
 class EscalationConfig(BaseModel):
-    after_days: list[float] = Field(default=[3, 7, 14], min_length=3, max_length=3)
+    """The ladder's days at each level (1 -> 2, 2 -> 3, 3 -> 4), for alerts and referrals."""
+
+    after_days: list[float] = Field(default=list(DEFAULT_DAYS_AT_LEVEL), min_length=3, max_length=3)
+
+    @property
+    def ladder(self) -> Ladder:
+        return Ladder.of(self.after_days)
 
 
 class Subscriber(BaseModel):
@@ -52,8 +60,10 @@ class Subscriber(BaseModel):
         return (self.scope,) if isinstance(self.scope, str) else tuple(self.scope)
 
     @model_validator(mode="after")
-    def _known_scopes(self) -> Subscriber:
-        problem = subscriber_scope_problem(self.scopes)
+    def _known_scopes(self, info: ValidationInfo) -> Subscriber:
+        # Departments as the installation's catalogue has them (load_rules_file's), if given.
+        catalogue = (info.context or {}).get("catalogue")
+        problem = subscriber_scope_problem(self.scopes, catalogue)
         if problem:
             raise ValueError(f"subscriber {self.name!r}, scope: {problem}")
         return self
@@ -74,6 +84,8 @@ class RulesFile(BaseModel):
         return self
 
 
-def load_rules_file(path: Path | None = None) -> RulesFile:
+def load_rules_file(path: Path | None = None, catalogue: Catalogue | None = None) -> RulesFile:
+    """The rules file; its subscribers' departments checked against ``catalogue`` (the current
+    service catalogue: an administrator may have added one), else the shipped one."""
     with (path or DEFAULT_RULES_FILE).open("rb") as f:
-        return RulesFile.model_validate(tomllib.load(f))
+        return RulesFile.model_validate(tomllib.load(f), context={"catalogue": catalogue})

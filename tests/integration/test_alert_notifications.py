@@ -57,6 +57,34 @@ class Hooks:
         self.server.server_close()
 
 
+class Hanging:
+    """A webhook receiver that accepts every connection and never answers."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hook"
+        self.held: list[socket.socket] = []
+        self.closed = threading.Event()
+        self.accepting = threading.Thread(target=self._accept, daemon=True)
+        self.accepting.start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.held.append(connection)  # open, unread, unanswered
+
+    def close(self) -> None:
+        self.closed.set()
+        self.accepting.join()
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
@@ -69,6 +97,13 @@ class Inbox:
 @pytest.fixture
 def hooks() -> Iterator[Hooks]:
     receiver = Hooks(failures=1)
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def hanging() -> Iterator[Hanging]:
+    receiver = Hanging()
     yield receiver
     receiver.close()
 
@@ -192,3 +227,57 @@ async def test_alerts_are_emailed_to_subscribers(
     assert "EW-01" in message["Subject"]
     assert referral_id in message.get_payload()
     assert [(d["channel"], d["ok"]) for d in deliveries(ew)] == [("email", True)]
+
+
+async def test_a_hanging_receiver_stalls_neither_the_sweep_nor_other_notices(
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    clock: Clock,
+    ward_id: str,
+    hooks: Hooks,
+    hanging: Hanging,
+) -> None:
+    hooks.failures = 0
+    config = config_with(
+        Subscriber(name="hangs", scope="province:KZN", webhook_url=hanging.url),
+        Subscriber(name="answers", scope="province:KZN", webhook_url=hooks.url),
+    )
+    slow = notifier(application, config)
+    slow.timeout, slow.attempts = 0.5, 2  # a notice to the hanging receiver: 2 tries of 0.5 s
+    ew = alerting(application, clock, config, slow)
+    for _ in range(3):
+        household_id = await household(client, ward_id)
+        await referral(client, household_id, await need(client, household_id))
+    clock.advance(days=8)
+    ew.project()
+
+    started = time.monotonic()
+    summary = ew.sweeper.run(["EW-01"])
+    swept_in = time.monotonic() - started
+    while len(hooks.received) < 3 and time.monotonic() - started < 10:
+        time.sleep(0.01)
+    answered_in = time.monotonic() - started
+    slow.drain(timeout=10)
+    drained_in = time.monotonic() - started
+
+    assert summary.raised["EW-01"] == 3
+    assert swept_in < 1.0
+    # The other subscriber heard of all three before the first try at the hanging one ended.
+    assert len(hooks.received) == 3 and answered_in < 0.5, answered_in
+    recorded = [(d["subscriber"], d["ok"], d["attempts"]) for d in deliveries(ew)]
+    assert sorted(recorded) == [
+        ("answers", True, 1),
+        ("answers", True, 1),
+        ("answers", True, 1),
+        ("hangs", False, 0),  # skipped: no more minutes of timeouts after the first notice
+        ("hangs", False, 0),
+        ("hangs", False, 2),
+    ]
+    assert "timed out" in next(d["detail"] for d in deliveries(ew) if d["attempts"] == 2)
+    assert drained_in < 3.0  # one notice's tries (1 s and a backoff), not three notices'
+    assert len(hanging.held) == 2
+
+    metrics = (await client.get("/metrics")).text
+    for outcome, count in (("delivered", 3), ("failed", 1), ("skipped", 2)):
+        line = f'sukuma_notifications_total{{channel="webhook",outcome="{outcome}"}} {count}.0'
+        assert line in metrics.splitlines(), outcome

@@ -105,6 +105,18 @@ def server() -> Iterator[Server]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def migrated(server: Server, tmp_path: Path) -> Settings:
+    """Migrate the server's database; settings for it, with the test keys."""
+    migrate(server.url, "public")
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=server.url,
+        data_dir=tmp_path,
+        secret_key=SecretStr(TEST_SECRET_KEY),
+        master_key=SecretStr(TEST_MASTER_KEY),
+    )
+
+
 def query(url: str, sql: str) -> list[tuple[object, ...]]:
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
         return list(conn.execute(sql).fetchall())
@@ -130,14 +142,7 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> float | None:
 def test_the_database_stops_under_load_and_nothing_stays_stale(
     server: Server, tmp_path: Path
 ) -> None:
-    migrate(server.url, "public")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=server.url,
-        data_dir=tmp_path,
-        secret_key=SecretStr(TEST_SECRET_KEY),
-        master_key=SecretStr(TEST_MASTER_KEY),
-    )
+    settings = migrated(server, tmp_path)
     application = build_application(settings, server.url)
     add_user(application, "loader", tuple(Role), BROAD_SCOPES)
     headers = bearer(create_app(settings, application), application, "loader")
@@ -274,14 +279,7 @@ def test_the_database_stops_under_load_and_nothing_stays_stale(
 def test_the_projector_process_killed_during_catch_up_resumes(
     server: Server, tmp_path: Path
 ) -> None:
-    migrate(server.url, "public")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=server.url,
-        data_dir=tmp_path,
-        secret_key=SecretStr(TEST_SECRET_KEY),
-        master_key=SecretStr(TEST_MASTER_KEY),
-    )
+    settings = migrated(server, tmp_path)
     application = build_application(settings, server.url)
     ward_id = geography().wards_in("municipality", "KZN225")[0].id
     households = 1500

@@ -4,16 +4,22 @@ referrals keep, and the catalogue shared by replicas over one database."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
+from uuid import uuid4
 
 import httpx
+import pytest
 
 from domain.access.principal import Role
 from domain.reference.catalogue import CATALOGUE_ID
 from domain.sukuma import Sukuma
+from scheduler.main import build_sweeper
+from scheduler.rules.config import DEFAULT_RULES_FILE, load_rules_file
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, need, post_ok, referral
+from tests.integration.test_views_api import project
 
 
 async def test_the_catalogue_is_the_shipped_file_until_changed(client: httpx.AsyncClient) -> None:
@@ -147,3 +153,91 @@ async def test_replicas_over_one_database_share_the_catalogue(
             later.close()
     finally:
         other.close()
+
+
+async def test_a_retired_department_takes_no_new_work_and_keeps_its_old_referrals(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    before = await referral(
+        client, household_id, await need(client, household_id, "livelihood"), department="DARD"
+    )
+    other = await referral(client, household_id, await need(client, household_id, "water"), "MUNI")
+
+    routed = await client.post("/v1/departments/DSD/retire", json={})
+    assert routed.status_code == 409 and routed.json()["rule"] == "department-routed"
+    await post_ok(client, "/v1/departments/DARD/retire", {})
+    again = await client.post("/v1/departments/DARD/retire", json={})
+    assert again.status_code == 409
+
+    dard = (await client.get("/v1/departments/DARD")).json()
+    assert dard["retired"] is True
+    listed = (await client.get("/v1/departments")).json()["departments"]
+    assert {d["code"]: d["retired"] for d in listed}["DSD"] is False
+    # No new referral, reassignment or standard for it; what was made before stays as made.
+    refused = await client.post(
+        "/v1/referrals",
+        json={
+            "id": str(uuid4()),
+            "household_id": household_id,
+            "need_id": await need(client, household_id, "food_security"),
+            "department": "DARD",
+        },
+    )
+    assert refused.status_code == 422 and "retired" in refused.text
+    moved = await client.post(
+        f"/v1/referrals/{other}/reassign", json={"to_department": "DARD", "reason": "closer"}
+    )
+    assert moved.status_code == 422
+    standard = await client.post(
+        "/v1/departments/DARD/standards/livelihood",
+        json={"ack_within_days": 2, "deliver_within_days": 9},
+    )
+    assert standard.status_code == 409
+    old = (await client.get(f"/v1/referrals/{before}")).json()
+    assert (old["department"], old["standard_version"]) == ("DARD", "standards-v1")
+
+
+async def test_need_categories_are_routed_by_the_current_catalogue(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    await post_ok(client, "/v1/departments/DSD/routes/water", {})
+    assert (await client.get("/v1/departments")).json()["routes"]["water"] == "DSD"
+    water = await need(client, household_id, "water")
+    read = (await client.get(f"/v1/households/{household_id}")).json()
+    assert {n["need_id"]: n["department"] for n in read["needs"]}[water] == "DSD"
+
+    # MUNI still has sanitation and electricity; once they go elsewhere it can retire.
+    assert (await client.post("/v1/departments/MUNI/retire", json={})).status_code == 409
+    for category in ("sanitation", "electricity"):
+        await post_ok(client, f"/v1/departments/DHS/routes/{category}", {})
+    await post_ok(client, "/v1/departments/MUNI/retire", {})
+    to_retired = await client.post("/v1/departments/MUNI/routes/water", json={})
+    assert to_retired.status_code == 409
+    unchanged = await client.post("/v1/departments/DSD/routes/water", json={})
+    assert unchanged.status_code == 409 and unchanged.json()["rule"] == "no-change"
+
+
+async def test_the_league_and_subscribers_know_a_department_an_administrator_added(
+    client: httpx.AsyncClient, application: Sukuma, settings: Settings, ward_id: str, tmp_path: Path
+) -> None:
+    await post_ok(client, "/v1/departments", {"code": "NGO:HOPE", "name": "Hope", "kind": "ngo"})
+    household_id = await household(client, ward_id)
+    await referral(client, household_id, await need(client, household_id), department="NGO:HOPE")
+    project(application)
+
+    league = await client.get("/v1/departments/performance", params={"municipality": "KZN225"})
+    assert league.status_code == 200, league.text
+    assert [row["department"] for row in league.json()["data"]] == ["NGO:HOPE"]
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        DEFAULT_RULES_FILE.read_text()
+        + '\n[[subscribers]]\nname = "hope desk"\nscope = ["department:NGO:HOPE", "province:KZN"]\n'
+        + 'webhook_url = "http://127.0.0.1:9/hook"\n'
+    )
+    sweeper = build_sweeper(settings.model_copy(update={"rules_file": rules}), application)
+    assert [s.name for s in sweeper.config.subscribers] == ["hope desk"]
+    with pytest.raises(ValueError, match="unknown department 'NGO:HOPE'"):
+        load_rules_file(rules)  # against the shipped catalogue, which has no such department

@@ -7,10 +7,10 @@ with the number of households. Values are always bound.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from domain.reference.departments import departments
 from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.nerve_centre.indicators import percentiles, share, week_start
@@ -106,12 +106,15 @@ _LEAGUE = (
 )
 
 
-async def department_league(db: Db, level: str, code: str, today: date) -> list[dict[str, Any]]:
-    """Each department's referral performance in an area, worst first (lowest M5 share)."""
-    codes = [d.code for d in departments()]  # leading key of the primary keys: index scans
+async def department_league(
+    db: Db, level: str, code: str, today: date, departments: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Each of ``departments``' (the catalogue's codes) referral performance in an area,
+    worst first (lowest M5 share)."""
     metrics: dict[str, dict[str, int]] = {}
     overdue: dict[str, int] = {}
-    for r in await db.fetch(_LEAGUE, codes, level, code, today):
+    # The codes are the leading key of the primary keys: index scans.
+    for r in await db.fetch(_LEAGUE, list(departments), level, code, today):
         if r["metric"] is None:
             overdue[r["department"]] = int(r["value"])
         else:
