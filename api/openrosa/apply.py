@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
 from adapters.event_store import request_fingerprint
 from api.commands import CommandRunner
 from api.errors import IdempotencyKeyReused
@@ -24,7 +28,7 @@ from api.schemas.households import RegisterHousehold
 from domain.access.area import Area
 from domain.access.policy import Forbidden
 from domain.access.principal import Principal
-from domain.context import CommandContext
+from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, DomainError, InvalidCommand, NotFoundError, RuleViolation
 from domain.households.model import Household
 from domain.profile import validate_profile
@@ -49,12 +53,33 @@ class Outcome:
     household_id: UUID | None = None
 
 
+class Refused(Exception):
+    """A command the runner refused (and, under the instance's key, kept the answer of: a
+    resend gets the same): the JSON API's answer, and the form's field it names."""
+
+    def __init__(self, answer: JSONResponse) -> None:
+        self.answer = answer
+        body = orjson.loads(bytes(answer.body))
+        detail = body.get("detail")
+        self.status = 403 if answer.status_code in (403, 404) else 400
+        if isinstance(detail, list) and detail:  # a validation detail: loc names the field
+            steps = [str(s) for s in detail[0].get("loc", [])[1:]]
+            self.field = ".".join(steps).replace(".[", "[") or "xml_submission_file"
+            self.message = str(detail[0].get("msg", ""))
+        else:
+            self.field = "household_id" if self.status == 403 else str(body.get("rule", "id"))
+            self.message = str(detail)
+        super().__init__(f"{self.field}: {self.message}")
+
+
 @dataclass(frozen=True)
 class Submitter:
     application: Sukuma
     principal: Principal
     window: timedelta
     clock: Callable[[], datetime]
+    #: The HTTP request, which the command runner's kept refusals are answered for.
+    request: Request | None = None
 
     def runner(self, xml: bytes, key: str | None) -> CommandRunner:
         return CommandRunner(
@@ -66,7 +91,19 @@ class Submitter:
             fingerprint=request_fingerprint("POST", SUBMISSION_PATH, xml),
             window=self.window,
             clock=self.clock,
+            request=self.request,
         )
+
+    @staticmethod
+    def _run(
+        runner: CommandRunner,
+        aggregate_id: UUID,
+        when: datetime | None,
+        action: Callable[[CommandContext], Written],
+    ) -> None:
+        answer = runner.run(aggregate_id, when, action)
+        if answer.status_code >= 400:
+            raise Refused(answer)
 
     def submit(self, xml: bytes, uploads: list[Upload]) -> Outcome:
         """Apply the instance, or quarantine it and say which field stopped it."""
@@ -83,16 +120,25 @@ class Submitter:
             return self._quarantine(xml, instance, command, 403, "household_id", str(exc))
         except RuleViolation as exc:
             return self._quarantine(xml, instance, command, 400, exc.rule, exc.message)
+        except Refused as exc:
+            return self._quarantine(xml, instance, command, exc.status, exc.field, exc.message)
         except (AlreadyExists, IdempotencyKeyReused) as exc:
             message = str(exc) or "this instanceID was sent before with other answers"
             return self._quarantine(xml, instance, command, 400, "meta/instanceID", message)
         return Outcome(201, "Thank you: the submission was recorded.", household_id=household_id)
 
     def apply(
-        self, instance: Instance, command: mapper.Command, xml: bytes, uploads: list[Upload]
+        self,
+        instance: Instance,
+        command: mapper.Command,
+        xml: bytes,
+        uploads: list[Upload],
+        key: str | None = None,
     ) -> UUID:
+        """Apply the instance's commands (``key``: its idempotency key, the ``instanceID`` by
+        default); a refused one raises ``Refused`` or the domain's exception."""
         app = self.application
-        runner = self.runner(xml, instance.instance_id)
+        runner = self.runner(xml, key or instance.instance_id)
         when = instance.end or instance.start
         if isinstance(command, Registration):
             household = command.household
@@ -107,7 +153,8 @@ class Submitter:
                 # An edit (deprecatedID) that changed what registration recorded: the
                 # household stays one, its new profile is the correction.
             self._attach(instance, household.id, command.signature, uploads)
-            runner.run(
+            self._run(
+                runner,
                 household.id,
                 when,
                 lambda ctx: app.submit_profile(household.id, command.profile, None, ctx),  # type: ignore[arg-type]
@@ -115,7 +162,8 @@ class Submitter:
             return household.id
         if isinstance(command, Visit):
             v = command.visit
-            runner.run(
+            self._run(
+                runner,
                 command.household_id,
                 when,
                 lambda ctx: app.record_visit(
@@ -131,7 +179,8 @@ class Submitter:
             return command.household_id
         assert isinstance(command, Need)
         n = command.need
-        runner.run(
+        self._run(
+            runner,
             command.household_id,
             when,
             lambda ctx: app.identify_need(
@@ -150,7 +199,8 @@ class Submitter:
     def _register(self, xml: bytes, when: datetime | None, household: RegisterHousehold) -> None:
         household_id = household.id
         assert household_id is not None, "the mapper gives every registration its id"
-        self.runner(xml, None).run(
+        self._run(
+            self.runner(xml, None),
             household_id,
             when,
             lambda ctx: self.application.register_household(

@@ -154,7 +154,11 @@ async def submission(request: Request, user: FieldUser) -> Response:
         ]
     state = request.app.state
     submitter = Submitter(
-        state.sukuma, user, timedelta(days=state.settings.occurred_at_window_days), state.clock
+        state.sukuma,
+        user,
+        timedelta(days=state.settings.occurred_at_window_days),
+        state.clock,
+        request,
     )
     outcome: Outcome = await run_in_threadpool(submitter.submit, xml, uploads)
     return openrosa_response(outcome.status, outcome.message, _accept_length(request))

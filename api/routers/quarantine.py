@@ -3,6 +3,7 @@ again, or discard. Nothing a field worker typed is lost."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Annotated, Literal
 from uuid import UUID
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
 from api.openrosa import mapper
-from api.openrosa.apply import Submitter, repeats_of
+from api.openrosa.apply import Refused, Submitter, repeats_of
 from api.schemas.common import WRITTEN
 from api.schemas.quarantine import (
     DiscardQuarantined,
@@ -84,13 +85,21 @@ def reapply(
     xml = (body.xml or entry.xml).encode()
     state = request.app.state
     submitter = Submitter(
-        app, cmd.principal, timedelta(days=state.settings.occurred_at_window_days), state.clock
+        app,
+        cmd.principal,
+        timedelta(days=state.settings.occurred_at_window_days),
+        state.clock,
+        request,
     )
+    # Each correction is its own request: its key is the instance's and the XML's.
     try:
         instance = mapper.read_instance(xml, repeats_of)
-        household_id = submitter.apply(instance, mapper.commands_of(instance), xml, [])
+        key = f"{instance.instance_id}:{hashlib.sha256(xml).hexdigest()[:16]}"
+        household_id = submitter.apply(instance, mapper.commands_of(instance), xml, [], key)
     except mapper.Unreadable as exc:
         raise InvalidCommand(exc.field, exc.message) from None
+    except Refused as exc:
+        return exc.answer  # as the JSON API answers that command
     return cmd.run(
         quarantine_id,
         body.occurred_at,

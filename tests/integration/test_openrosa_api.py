@@ -480,3 +480,32 @@ async def test_a_form_finished_before_the_window_is_refused_as_the_json_api_woul
     assert refused.status_code == 400
     assert message(refused).startswith("occurred_at:")
     assert (await client.get(f"/v1/households/{household_id}")).status_code == 404
+
+
+async def test_a_refused_submission_sent_again_is_refused_alike_and_kept_once(
+    api: FastAPI,
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    field_worker: str,
+    other_ward_id: str,
+) -> None:
+    elsewhere = await post_household(client, other_ward_id)  # outside the worker's ward
+    visit, _ = instance_xml(
+        "followup_visit", VERSION, {"household_id": elsewhere, "outcome": "met_household"}
+    )
+    async with collect(api, field_worker) as phone:
+        first = await phone.post("/openrosa/submission", files=multipart(visit))
+        again = await phone.post("/openrosa/submission", files=multipart(visit))
+
+    assert first.status_code == again.status_code == 403  # the runner's kept refusal
+    assert message(first) == message(again)
+    convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}")
+    assert (await convener.get("/v1/quarantine")).json()["count"] == 1
+    assert await events_of(client, elsewhere) == ["Household.Registered"]
+
+
+async def post_household(client: httpx.AsyncClient, ward_id: str) -> str:
+    body = {"ward_id": ward_id, "dwelling_type": "formal"}
+    created = await client.post("/v1/households", json=body)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
