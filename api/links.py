@@ -38,7 +38,8 @@ REFERRAL_LIFECYCLE = {
     "": ("acknowledge", "reject", "reassign", "cancel", "escalate"),
     "acknowledge": ("deliver", "reject", "reassign", "cancel", "escalate"),
     "reassign": ("acknowledge", "reject", "cancel", "escalate"),
-    "escalate": ("acknowledge", "deliver", "escalate"),
+    # An escalation keeps the status it found (made or acknowledged).
+    "escalate": ("acknowledge", "deliver", "reject", "reassign", "cancel", "escalate"),
     "deliver": ("verify", "dispute"),
     "dispute": ("reopen",),
     "reopen": ("deliver",),
@@ -130,6 +131,7 @@ def install(app: FastAPI) -> None:
 
 
 def add_links(schema: Schema) -> None:
+    """Add the links to a generated schema, in place (an unknown route fails loudly here)."""
     paths: dict[str, dict[str, Schema]] = schema["paths"]
     for family in FAMILIES:
         for path, methods in paths.items():

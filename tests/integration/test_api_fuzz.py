@@ -41,7 +41,13 @@ from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Sweeper
 from sukuma.projector import ProjectorThread
 from sukuma.wiring import build_projector
-from tests.integration.conftest import BASE_URL, Clock, SignedIn, add_user, bearer
+from tests.integration.conftest import (
+    BASE_URL,
+    Clock,
+    SignedIn,
+    add_user,
+    bearer,
+)
 from tests.integration.helpers import (
     RawRequest,
     each_on_one_connection,
@@ -116,10 +122,12 @@ async def seed(client: httpx.AsyncClient, application: Sukuma, ward_id: str, clo
             "referral_id": referral_id,
             "room_id": room_id,
             "item_id": str(item["item_id"]),
+            "owner_member_id": str(member["member_id"]),
             "worker_id": str(worker["id"]),
             "username": "fuzz-target",
             "ward_id": ward_id,
             "ward": ward_id,
+            "to_ward_id": geography().wards_in("municipality", ward.municipality_code)[1].id,
             "alert_id": alert_id,
             "department": "SASSA",
             "to_department": "DSD",
