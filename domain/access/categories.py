@@ -1,0 +1,93 @@
+"""Who sees a household's need categories exactly, and how they read to everyone else.
+
+A special category (``domain.vocabulary.SPECIAL_CATEGORIES``: health, sex life, criminal
+behaviour) of one household is special personal information (POPIA s26). It is shown exactly:
+
+- to the roles that act on the household where it lives now (field workers, conveners,
+  admins), who see its health answers too;
+- to analysts granted ``pii:read`` in their area;
+- to the officers of the department a referral is addressed to, for that referral only: the
+  category is the service asked of them (POPIA s27(1)(b) and s32: processing by a health or
+  social-services body for its duty);
+- never once the household's personal data is erased.
+
+Anyone else reads the broad category (``health``, ``safety``). Area figures (heat map,
+indicators) count over many households and keep exact categories.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from domain.access.area import Location, departments_of
+from domain.access.lists import reads_in_area
+from domain.access.policy import roles_seeing
+from domain.access.principal import Principal, Role
+from domain.vocabulary import SPECIAL_CATEGORIES, broad_category
+
+_ACTING_ROLES = frozenset({Role.ADMIN, Role.CONVENER, Role.FIELD_WORKER})
+
+#: Keys under which reads carry need categories: one (``category``) or a list of them.
+_ONE, _MANY = "category", "open_categories"
+
+
+def sees_categories(
+    principal: Principal, at: Location, *, department: str | None = None, erased: bool = False
+) -> bool:
+    """Whether this caller sees the exact need categories of a household living ``at``
+    (or of its referral addressed to ``department``)."""
+    if erased:
+        return False
+    reading = roles_seeing(principal, "household", at)
+    if reading & _ACTING_ROLES or (Role.ANALYST in reading and principal.may_read_pii):
+        return True
+    return (
+        department is not None
+        and principal.has_role(Role.DEPARTMENT_OFFICER)
+        and department in departments_of(principal)
+    )
+
+
+def may_filter_by(principal: Principal, category: str | None) -> bool:
+    """Whether this caller may list households by ``category``: a special one only for whom
+    every household its lists show shows it (else the list itself would reveal it)."""
+    if category not in SPECIAL_CATEGORIES or principal.may_read_pii:
+        return True
+    listing = [r for r in principal.roles if reads_in_area(r, "household")]
+    return bool(listing) and all(r in _ACTING_ROLES for r in listing)
+
+
+def shape_categories(data: Any, exact: bool) -> tuple[Any, bool]:
+    """``data`` (a read, an event's payload, a list row) with each special category under a
+    ``category`` or ``open_categories`` key broadened unless ``exact``, and whether it shows
+    an exact special one (a read to log)."""
+    shaped = copy.deepcopy(data)
+    return shaped, _walk(shaped, exact)
+
+
+def _walk(data: Any, exact: bool) -> bool:
+    shown = False
+    if isinstance(data, list):
+        for item in data:
+            shown |= _walk(item, exact)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key == _ONE and isinstance(value, str):
+                shown |= _special(value) and exact
+                data[key] = value if exact else broad_category(value)
+            elif key == _MANY and isinstance(value, list):
+                shown |= exact and any(_special(v) for v in value)
+                data[key] = value if exact else _broad_list(value)
+            else:
+                shown |= _walk(value, exact)
+    return shown
+
+
+def _special(value: Any) -> bool:
+    return isinstance(value, str) and value in SPECIAL_CATEGORIES
+
+
+def _broad_list(values: list[Any]) -> list[Any]:
+    """Broad categories, each once, in the order first met (two health needs read one)."""
+    return list(dict.fromkeys(broad_category(v) if isinstance(v, str) else v for v in values))

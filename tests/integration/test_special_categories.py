@@ -1,0 +1,128 @@
+"""Special need categories (health, sex life, crime: POPIA s26) of one household read broad
+(``health``, ``safety``) to a caller without ``pii:read``, exactly to one with it (on the
+access log), and exactly to the department officers a referral of it is addressed to; area
+figures keep the exact category."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+
+from domain.access.principal import PII_READ, Role
+from domain.sukuma import Sukuma
+from tests.integration.conftest import ClientAs
+from tests.integration.helpers import household, need, post_ok, referral
+from tests.integration.test_views_api import get_ok, project
+
+MUNICIPALITY = "municipality:KZN225"
+
+
+async def _reads(client: httpx.AsyncClient, household_id: str) -> list[tuple[str, list[str]]]:
+    reads = await get_ok(client, "/v1/audit/pii-reads", household_id=household_id)
+    return [(r["endpoint"], r["fields"]) for r in reads["data"]]
+
+
+@pytest.mark.integration
+async def test_special_categories_read_broad_without_pii_read_exact_with_it(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, ward_id: str
+) -> None:
+    # Given a household with a TB need referred to the health department, and a GBV need
+    household_id = await household(client, ward_id)
+    tb = await need(client, household_id, "health_tb")
+    referral_id = await referral(client, household_id, tb, department="DOH")
+    await need(client, household_id, "gbv")
+    await need(client, household_id, "water")
+    project(application)
+    plain = await client_as(Role.ANALYST, MUNICIPALITY, username="plain")
+    granted = await client_as(Role.ANALYST, MUNICIPALITY, PII_READ, username="granted")
+    health = await client_as(
+        Role.DEPARTMENT_OFFICER, MUNICIPALITY, "department:DOH", username="health"
+    )
+
+    # When an analyst without pii:read reads the household, its history, the referral and
+    # the case lists and exports
+    read = await get_ok(plain, f"/v1/households/{household_id}")
+    history = await get_ok(plain, f"/v1/households/{household_id}/history")
+    referral_read = await get_ok(plain, f"/v1/referrals/{referral_id}")
+    listed = await get_ok(plain, "/v1/households", ward=ward_id)
+    referrals = await get_ok(plain, "/v1/referrals", ward=ward_id)
+    households_csv = (await plain.get("/v1/households.csv", params={"ward": ward_id})).text
+    referrals_csv = (await plain.get("/v1/referrals.csv", params={"ward": ward_id})).text
+
+    # Then every special category reads broad, the others exactly, nothing names the special ones
+    assert sorted(n["category"] for n in read["needs"]) == ["health", "safety", "water"]
+    [row] = listed["data"]
+    assert sorted(n["category"] for n in row["open_needs"]) == ["health", "safety", "water"]
+    assert sorted(row["open_categories"]) == ["health", "safety", "water"]
+    assert referral_read["category"] == "health"
+    assert [r["category"] for r in referrals["data"]] == ["health"]
+    [csv_row] = csv.DictReader(io.StringIO(households_csv))
+    assert sorted(csv_row["open_categories"].split(";")) == ["health", "safety", "water"]
+    assert [r["category"] for r in csv.DictReader(io.StringIO(referrals_csv))] == ["health"]
+    for text in (str(history), households_csv, referrals_csv, str(listed), str(referrals)):
+        assert "health_tb" not in text and "gbv" not in text
+    assert await _reads(client, household_id) == []
+
+    # And filtering the list by a special category is refused (its rows would reveal it)
+    for url in ("/v1/households", "/v1/households.csv"):
+        refused = await plain.get(url, params={"need": "gbv"})
+        assert refused.status_code == 403, refused.text
+    assert (await plain.get("/v1/households", params={"need": "water"})).status_code == 200
+
+    # When an analyst with pii:read reads the household and the list
+    exact = await get_ok(granted, f"/v1/households/{household_id}")
+    exact_list = await get_ok(granted, "/v1/households", ward=ward_id, need="gbv")
+
+    # Then the categories are exact, and each read is on the access log
+    assert sorted(n["category"] for n in exact["needs"]) == ["gbv", "health_tb", "water"]
+    assert sorted(exact_list["data"][0]["open_categories"]) == ["gbv", "health_tb", "water"]
+    assert await _reads(client, household_id) == [
+        ("GET /v1/households", ["needs[].category"]),
+        ("GET /v1/households/{id}", ["needs[].category"]),
+    ]
+
+    # When the health department's officer reads the referral addressed to it
+    officer_read = await get_ok(health, f"/v1/referrals/{referral_id}")
+    officer_list = await get_ok(health, "/v1/referrals")
+
+    # Then it sees the exact category it must act on
+    assert officer_read["category"] == "health_tb"
+    assert [r["category"] for r in officer_list["data"]] == ["health_tb"]
+
+
+@pytest.mark.integration
+async def test_area_figures_keep_exact_categories(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, ward_id: str
+) -> None:
+    # Given a GBV need in a ward
+    household_id = await household(client, ward_id)
+    await need(client, household_id, "gbv")
+    project(application)
+    plain = await client_as(Role.ANALYST, MUNICIPALITY, username="plain")
+
+    # When an analyst without pii:read reads the heat map
+    heatmap = await get_ok(plain, "/v1/needs/heatmap", municipality="KZN225")
+
+    # Then it counts the exact category over the area
+    assert "gbv" in str(heatmap)
+
+
+@pytest.mark.integration
+async def test_an_erased_households_categories_read_broad_to_everyone(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    # Given a household with a GBV need, erased
+    household_id = await household(client, ward_id)
+    await need(client, household_id, "gbv")
+    await post_ok(client, f"/v1/households/{household_id}/erase", {"reason": "data subject asked"})
+
+    # When the tester (every role, pii:read) reads it and its history
+    read = await get_ok(client, f"/v1/households/{household_id}")
+    history = await get_ok(client, f"/v1/households/{household_id}/history")
+
+    # Then no read names the special category any more
+    assert [n["category"] for n in read["needs"]] == ["safety"]
+    assert "gbv" not in str(history)
