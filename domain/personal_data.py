@@ -84,10 +84,14 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.ActionItemDone": _NOTE,
 }
 
-#: What people write on alerts (anything: names, illness): sealed under a key of the alert's
-#: own, destroyed with its household's when the alert is about one (a household, or one of
-#: its referrals); the alert view keeps no note, and a read shows one only with pii:read.
-ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {"Alert.Acknowledged": _NOTE}
+#: What people write on alerts (notes, resolution reasons: anything, names, illness): sealed
+#: under a key of the alert's own, destroyed with its household's when the alert is about one
+#: (a household, or one of its referrals); the alert view keeps neither, and a read shows
+#: them only with pii:read.
+ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    "Alert.Acknowledged": _NOTE,
+    "Alert.Resolved": _REASON,  # a person's (an automatic resolution records none)
+}
 
 #: Every path the event store seals, by event.
 SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
@@ -97,7 +101,11 @@ SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 }
 
 #: Events whose aggregate is not a household, and the field naming their household (if any).
-HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id", "Alert.Acknowledged": "household_id"}
+HOUSEHOLD_LINK: Final = {
+    "Referral.Made": "household_id",
+    "Alert.Acknowledged": "household_id",
+    "Alert.Resolved": "household_id",
+}
 
 #: The household's contact, which a department officer needs to act on a referral.
 HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")
