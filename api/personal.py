@@ -25,7 +25,13 @@ from api.schemas.common import EventRead, HistoryRead
 from api.schemas.households import HouseholdRead
 from api.schemas.referrals import HouseholdContact, ReferralRead
 from domain.access.area import Location
-from domain.access.categories import may_filter_by, sees_categories, shape_categories
+from domain.access.categories import (
+    broad_counts,
+    may_filter_by,
+    sees_categories,
+    sees_every_category,
+    shape_categories,
+)
 from domain.access.decision import Forbidden
 from domain.access.locations import location_of
 from domain.access.principal import Principal
@@ -285,6 +291,16 @@ def with_notes(alert: dict[str, Any], notes: dict[int, str | None]) -> dict[str,
     if resolved and alert["status"] == "resolved" and not alert["resolved_automatically"]:
         alert = {**alert, "resolution": resolved[-1]["detail"]["reason"]}
     return {**alert, "history": history}
+
+
+def heatmap_as_seen(principal: Principal, heatmap: dict[str, Any]) -> dict[str, Any]:
+    """The ward heat map, its special categories summed into broad ones for a caller who
+    does not see every household's exact categories."""
+    if sees_every_category(principal):
+        return heatmap
+    wards = [{**w, "counts": broad_counts(w["counts"])} for w in heatmap["wards"]]
+    categories = list(dict.fromkeys(broad_counts(dict.fromkeys(heatmap["categories"], 0))))
+    return {**heatmap, "categories": categories, "wards": wards}
 
 
 async def case_rows(app: SukumaApp, user: CurrentUser) -> CaseRows:

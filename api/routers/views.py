@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
 from api.freshness import Fresh, freshness_headers
 from api.personal import ShapedRows as Shaped
+from api.personal import heatmap_as_seen
 from api.schemas.common import DepartmentCode
 from api.schemas.views import (
     DashboardRead,
@@ -304,9 +305,10 @@ async def needs_heatmap(
     fresh: Fresh,
     user: CurrentUser,
 ) -> NeedsHeatmapRead:
-    """Open needs by ward and category across a district or municipality."""
+    """Open needs by ward and category across a district or municipality (special categories
+    summed into broad ones without pii:read: ``api.personal``)."""
     visible_area(user, AREA_VIEW, *area)
-    data = await areas.needs_heatmap(pool, *area)
+    data = heatmap_as_seen(user, await areas.needs_heatmap(pool, *area))
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
 

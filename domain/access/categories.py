@@ -11,13 +11,15 @@ behaviour) of one household is special personal information (POPIA s26). It is s
   social-services body for its duty);
 - never once the household's personal data is erased.
 
-Anyone else reads the broad category (``health``, ``safety``). Area figures (heat map,
-indicators) count over many households and keep exact categories.
+Anyone else reads the broad category (``health``, ``safety``), and the ward heat map's counts
+summed the same way (exact ward counts would single out its households' broad ones).
+Indicators over larger areas keep exact categories.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from domain.access.area import Location, departments_of
@@ -49,13 +51,28 @@ def sees_categories(
     )
 
 
-def may_filter_by(principal: Principal, category: str | None) -> bool:
-    """Whether this caller may list households by ``category``: a special one only for whom
-    every household its lists show shows it (else the list itself would reveal it)."""
-    if category not in SPECIAL_CATEGORIES or principal.may_read_pii:
+def sees_every_category(principal: Principal) -> bool:
+    """Whether every household this caller's lists show shows it its exact categories."""
+    if principal.may_read_pii:
         return True
     listing = [r for r in principal.roles if reads_in_area(r, "household")]
     return bool(listing) and all(r in _ACTING_ROLES for r in listing)
+
+
+def may_filter_by(principal: Principal, category: str | None) -> bool:
+    """Whether this caller may list households by ``category``: a special one only if it sees
+    every listed household's (else the list itself would reveal it)."""
+    return category not in SPECIAL_CATEGORIES or sees_every_category(principal)
+
+
+def broad_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts by category summed into the broad ones (a ward's exact counts beside its
+    households' broad categories would give each one away: one "safety" household and a
+    count of 1 under ``gbv``)."""
+    out: dict[str, int] = {}
+    for category, n in counts.items():
+        out[broad_category(category)] = out.get(broad_category(category), 0) + n
+    return out
 
 
 def shape_categories(data: Any, exact: bool) -> tuple[Any, bool]:

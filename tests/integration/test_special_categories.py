@@ -94,20 +94,28 @@ async def test_special_categories_read_broad_without_pii_read_exact_with_it(
 
 
 @pytest.mark.integration
-async def test_area_figures_keep_exact_categories(
+async def test_the_ward_heat_map_sums_special_categories_into_broad_ones_without_pii_read(
     client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, ward_id: str
 ) -> None:
-    # Given a GBV need in a ward
-    household_id = await household(client, ward_id)
-    await need(client, household_id, "gbv")
+    # Given a GBV need and a child-protection need in a ward, and its one water need
+    for category in ("gbv", "child_protection", "water"):
+        await need(client, await household(client, ward_id), category)
     project(application)
     plain = await client_as(Role.ANALYST, MUNICIPALITY, username="plain")
+    granted = await client_as(Role.ANALYST, MUNICIPALITY, PII_READ, username="granted")
 
-    # When an analyst without pii:read reads the heat map
-    heatmap = await get_ok(plain, "/v1/needs/heatmap", municipality="KZN225")
+    # When analysts without and with pii:read read the municipality's heat map
+    broad = await get_ok(plain, "/v1/needs/heatmap", municipality="KZN225")
+    exact = await get_ok(granted, "/v1/needs/heatmap", municipality="KZN225")
 
-    # Then it counts the exact category over the area
-    assert "gbv" in str(heatmap)
+    # Then the one without sees the ward's special needs only as broad counts (an exact count
+    # beside the households' broad categories would give each away); the other, exactly
+    [ward] = [w for w in broad["wards"] if w["ward_id"] == ward_id]
+    assert (ward["counts"]["safety"], ward["counts"]["water"], ward["total"]) == (2, 1, 3)
+    assert not set(broad["categories"]) & {"gbv", "child_protection", "health_tb"}
+    assert "health" in broad["categories"] and "gbv" not in str(broad)
+    [ward] = [w for w in exact["wards"] if w["ward_id"] == ward_id]
+    assert (ward["counts"]["gbv"], ward["counts"]["child_protection"]) == (1, 1)
 
 
 @pytest.mark.integration
