@@ -21,6 +21,7 @@ from domain.households.model import Household
 from domain.personal_data import ERASED, EVENT_PATHS, leaves
 from domain.reference.said import generate_sa_id
 from domain.sukuma import Sukuma
+from domain.vocabulary import SPECIAL_CATEGORIES
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.factories import make_child, make_member, make_profile
@@ -227,6 +228,13 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     assert not any(secret in str(history) for secret in SECRETS.values())
     referral_history = await get_ok(client, f"/v1/referrals/{referral_id}/history")
     assert not any(secret in str(referral_history) for secret in SECRETS.values())
+    # And no read of the household or its referral names its special need category any more,
+    # even to a caller with pii:read (the views keep it beside the pseudonymous id: README)
+    referral_read = await get_ok(client, f"/v1/referrals/{referral_id}")
+    assert referral_read["category"] == "health"
+    assert not {n["category"] for n in read["needs"]} & set(SPECIAL_CATEGORIES)
+    for body in (read, history, referral_read, referral_history):
+        assert "health_tb" not in str(body)
     # And a retried request replays its answer, though its receipt no longer fingerprints it
     events = len(history["events"])
     retry = await client.post(
