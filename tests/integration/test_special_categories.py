@@ -47,6 +47,7 @@ async def test_special_categories_read_broad_without_pii_read_exact_with_it(
     read = await get_ok(plain, f"/v1/households/{household_id}")
     history = await get_ok(plain, f"/v1/households/{household_id}/history")
     referral_read = await get_ok(plain, f"/v1/referrals/{referral_id}")
+    referral_history = await get_ok(plain, f"/v1/referrals/{referral_id}/history")
     listed = await get_ok(plain, "/v1/households", ward=ward_id)
     referrals = await get_ok(plain, "/v1/referrals", ward=ward_id)
     households_csv = (await plain.get("/v1/households.csv", params={"ward": ward_id})).text
@@ -62,7 +63,9 @@ async def test_special_categories_read_broad_without_pii_read_exact_with_it(
     [csv_row] = csv.DictReader(io.StringIO(households_csv))
     assert sorted(csv_row["open_categories"].split(";")) == ["health", "safety", "water"]
     assert [r["category"] for r in csv.DictReader(io.StringIO(referrals_csv))] == ["health"]
-    for text in (str(history), households_csv, referrals_csv, str(listed), str(referrals)):
+    assert referral_history["state"]["category"] == "health"
+    texts = (history, referral_history, listed, referrals)
+    for text in (*map(str, texts), households_csv, referrals_csv):
         assert "health_tb" not in text and "gbv" not in text
     assert await _reads(client, household_id) == []
 
