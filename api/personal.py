@@ -179,23 +179,33 @@ def household_of(row: dict[str, Any]) -> UUID | None:
     return UUID(str(found)) if found and row.get("ward_id") else None
 
 
-def _log_rows(app: Sukuma, principal: Principal, households: list[UUID], endpoint: str) -> None:
+def _erased_or_logged(
+    app: Sukuma, principal: Principal, households: set[UUID], endpoint: str
+) -> set[UUID]:
+    """Of the households a list would show an exact special category of, the erased ones
+    (they read broad, as their own reads do); the others' reads logged, in one write."""
     recorder = app.recorder
-    if households and isinstance(recorder, SukumaRecorder):
+    if not isinstance(recorder, SukumaRecorder):
+        return set()
+    keys = recorder.data_keys
+    erased = keys.erased_among(households) if keys is not None else set()
+    if shown := sorted(households - erased):
         recorder.record_pii_reads(
-            principal.user_id, principal.username, households, endpoint, CATEGORY_FIELD
+            principal.user_id, principal.username, shown, endpoint, CATEGORY_FIELD
         )
+    return erased
 
 
-#: Rows of an export logged per write while it streams (so a broken download is logged too).
-CSV_LOG_BATCH = 1000
+#: Rows of an export shaped (and logged) at a time while it streams.
+CSV_BATCH = 1000
 
 
 @dataclass(frozen=True)
 class CaseRows:
     """List rows (households', referrals', alerts') as one caller may see them: each row's
     special need categories broad unless ``sees_categories`` (by the row's ward, and a
-    referral's department), and the households whose rows showed one exactly logged."""
+    referral's department) and its household is not erased, and the households whose rows
+    showed one exactly logged."""
 
     app: Sukuma
     principal: Principal
@@ -217,39 +227,46 @@ class CaseRows:
         return shaped, household if special else None
 
     async def page(self, rows: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
-        """A page's rows shaped; its exact reads logged in one write."""
-        shaped, logged = [], []
-        for row in rows:
-            one, household = self._shape(row)
-            if household is not None:
-                logged.append(household)
-            shaped.append(one)
-        if logged:
-            await run_in_threadpool(_log_rows, self.app, self.principal, logged, endpoint)
-        return shaped
+        """A page's rows shaped: one look-up of erasures and one write of reads, if any."""
+        shaped = [(row, *self._shape(row)) for row in rows]
+        exact = {household for _, _, household in shaped if household is not None}
+        erased = (
+            await run_in_threadpool(_erased_or_logged, self.app, self.principal, exact, endpoint)
+            if exact
+            else set()
+        )
+        return [
+            shape_categories(row, False)[0] if household in erased else one
+            for row, one, household in shaped
+        ]
 
     async def csv(
         self, header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]], endpoint: str
     ) -> AsyncIterator[tuple[Any, ...]]:
         """An export's rows (in ``header``'s columns; ``open_categories`` joined by ``;``)
-        shaped as a page's, and logged a batch at a time."""
-        logged: list[UUID] = []
+        shaped as pages of ``CSV_BATCH`` (so a broken download is logged as far as it got)."""
+        batch: list[dict[str, Any]] = []
         async for values in rows:
-            row = dict(zip(header, values, strict=True))
-            joined = row.get("open_categories")
-            if isinstance(joined, str):
-                row["open_categories"] = joined.split(";") if joined else []
-            one, household = self._shape(row)
-            if isinstance(joined, str):
-                one["open_categories"] = ";".join(one["open_categories"])
-            if household is not None:
-                logged.append(household)
-            if len(logged) >= CSV_LOG_BATCH:
-                await run_in_threadpool(_log_rows, self.app, self.principal, logged, endpoint)
-                logged = []
-            yield tuple(one[column] for column in header)
-        if logged:
-            await run_in_threadpool(_log_rows, self.app, self.principal, logged, endpoint)
+            batch.append(_split(dict(zip(header, values, strict=True))))
+            if len(batch) >= CSV_BATCH:
+                for row in await self.page(batch, endpoint):
+                    yield _joined(row, header)
+                batch = []
+        for row in await self.page(batch, endpoint):
+            yield _joined(row, header)
+
+
+def _split(row: dict[str, Any]) -> dict[str, Any]:
+    joined = row.get("open_categories")
+    if isinstance(joined, str):
+        row["open_categories"] = joined.split(";") if joined else []
+    return row
+
+
+def _joined(row: dict[str, Any], header: Sequence[str]) -> tuple[Any, ...]:
+    if isinstance(row.get("open_categories"), list):
+        row = {**row, "open_categories": ";".join(row["open_categories"])}
+    return tuple(row[column] for column in header)
 
 
 def alert_notes(

@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresDatastore
 from adapters.data_keys import DataKeyStore
 from adapters.event_store import SukumaRecorder
 from adapters.shredding import TAG, is_sealed, unseal
+from domain.access.categories import shape_categories
 from domain.households.model import Household
 from domain.personal_data import ERASED, EVENT_PATHS, leaves
 from domain.reference.said import generate_sa_id
@@ -248,7 +249,12 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     # And the statistics are unchanged
     assert dashboard(await get_ok(client, f"/v1/dashboard/ward/{ward_id}")) == dashboard(before)
     relisted = await get_ok(client, "/v1/households", ward_id=ward_id)
-    assert relisted["data"] == listed["data"]
+    # (its row's special categories read broad, as its own read's do: the list's one change)
+    assert relisted["data"] == [
+        shape_categories(row, exact=False)[0] if row["household_id"] == household_id else row
+        for row in listed["data"]
+    ]
+    assert relisted["data"] != listed["data"]
     # And nothing was logged with it
     assert not any(secret in caplog.text for secret in SECRETS.values())
 
