@@ -18,7 +18,6 @@ Indicators over larger areas keep exact categories.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,27 +77,25 @@ def broad_counts(counts: Mapping[str, int]) -> dict[str, int]:
 def shape_categories(data: Any, exact: bool) -> tuple[Any, bool]:
     """``data`` (a read, an event's payload, a list row) with each special category under a
     ``category`` or ``open_categories`` key broadened unless ``exact``, and whether it shows
-    an exact special one (a read to log)."""
-    shaped = copy.deepcopy(data)
-    return shaped, _walk(shaped, exact)
-
-
-def _walk(data: Any, exact: bool) -> bool:
-    shown = False
+    an exact special one (a read to log). Containers are copied, values shared."""
     if isinstance(data, list):
-        for item in data:
-            shown |= _walk(item, exact)
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            if key == _ONE and isinstance(value, str):
-                shown |= _special(value) and exact
-                data[key] = value if exact else broad_category(value)
-            elif key == _MANY and isinstance(value, list):
-                shown |= exact and any(_special(v) for v in value)
-                data[key] = value if exact else _broad_list(value)
-            else:
-                shown |= _walk(value, exact)
-    return shown
+        items = [shape_categories(item, exact) for item in data]
+        return [item for item, _ in items], any(shown for _, shown in items)
+    if not isinstance(data, dict):
+        return data, False
+    out: dict[str, Any] = {}
+    shown = False
+    for key, value in data.items():
+        if key == _ONE and isinstance(value, str):
+            shown |= exact and _special(value)
+            out[key] = value if exact else broad_category(value)
+        elif key == _MANY and isinstance(value, list):
+            shown |= exact and any(_special(v) for v in value)
+            out[key] = value if exact else _broad_list(value)
+        else:
+            out[key], inner = shape_categories(value, exact)
+            shown |= inner
+    return out, shown
 
 
 def _special(value: Any) -> bool:
