@@ -10,12 +10,14 @@ import io
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from domain.access.principal import PII_READ, Role
 from domain.sukuma import Sukuma
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.test_views_api import get_ok, project
+from tests.integration.test_web_pages import browser, sign_in, user, web  # noqa: F401 (fixture)
 
 MUNICIPALITY = "municipality:KZN225"
 
@@ -137,3 +139,31 @@ async def test_an_erased_households_categories_read_broad_to_everyone(
     # Then no read names the special category any more
     assert [n["category"] for n in read["needs"]] == ["safety"]
     assert "gbv" not in str(history)
+
+
+@pytest.mark.integration
+async def test_the_web_pages_lists_show_special_categories_broad_without_pii_read(
+    client: httpx.AsyncClient,
+    web: FastAPI,  # noqa: F811 (the fixture imported above)
+    application: Sukuma,
+    ward_id: str,
+) -> None:
+    # Given a household with a GBV need referred to SAPS
+    household_id = await household(client, ward_id)
+    await referral(client, household_id, await need(client, household_id, "gbv"), "SAPS")
+    project(application)
+    user(application, "plainweb", Role.ANALYST, MUNICIPALITY)
+    user(application, "grantedweb", Role.ANALYST, MUNICIPALITY, PII_READ)
+
+    # When analysts without and with pii:read open the households list and the board
+    pages = {}
+    for name in ("plainweb", "grantedweb"):
+        async with browser(web) as http:
+            assert (await sign_in(http, name)).status_code == 303
+            listed = [await http.get(path) for path in ("/households", "/board")]
+            assert [p.status_code for p in listed] == [200, 200]
+            pages[name] = "".join(p.text for p in listed)
+
+    # Then only the one with pii:read sees the exact category's label
+    assert "Gender-based violence" not in pages["plainweb"] and "safety" in pages["plainweb"]
+    assert "Gender-based violence" in pages["grantedweb"]
