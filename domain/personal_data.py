@@ -88,10 +88,14 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.ActionItemDone": _NOTE,
 }
 
-#: What people write on alerts (anything: names, illness): sealed under a key of the alert's
-#: own, destroyed with its household's when the alert is about one (a household, or one of
-#: its referrals); the alert view keeps no note, and a read shows one only with pii:read.
-ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {"Alert.Acknowledged": _NOTE}
+#: What people write on alerts (notes, resolution reasons: anything, names, illness): sealed
+#: under a key of the alert's own, destroyed with its household's when the alert is about one
+#: (a household, or one of its referrals); the alert view keeps neither, and a read shows
+#: them only with pii:read.
+ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    "Alert.Acknowledged": _NOTE,
+    "Alert.Resolved": _REASON,  # a person's (an automatic resolution records none)
+}
 
 #: Every path the event store seals, by event.
 SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
@@ -104,6 +108,7 @@ SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 HOUSEHOLD_LINK: Final = {
     "Referral.Made": "household_id",
     "Alert.Acknowledged": "household_id",
+    "Alert.Resolved": "household_id",
     "Quarantine.Quarantined": "household_id",  # None when the form named no household
     "Attachments.Stored": "household_id",
 }
