@@ -55,6 +55,8 @@ class CommandRunner:
     window: timedelta
     clock: Callable[[], datetime]
     principal: Principal | None = None
+    #: Set when the answer was replayed from a stored receipt (offline sync's ``duplicate``).
+    replayed: bool = False
 
     def occurred(self, occurred_at: datetime | None) -> datetime:
         """When it happened in the field: defaults to now; refuses the future and the too old."""
@@ -83,6 +85,7 @@ class CommandRunner:
         extra = extra or {}
         replay = self._replay()
         if replay is not None:
+            self.replayed = True
             return replay
         receipt = None
         if self.idempotency_key is not None:
@@ -108,6 +111,7 @@ class CommandRunner:
             # (with If-Match the loser's conflict arrives as a stale version).
             replay = self._replay()
             if replay is not None:
+                self.replayed = True
                 return replay
             raise
         return written_response(

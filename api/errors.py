@@ -214,6 +214,16 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
 }
 
 
+def answer(request: Request, exc: Exception) -> JSONResponse | None:
+    """The HTTP answer the table gives ``exc`` (the most specific handler), or None if none
+    does: offline sync reports each item's refusal as its route would have answered it."""
+    for exc_type in type(exc).__mro__:
+        handler = HANDLERS.get(exc_type)
+        if handler is not None:
+            return handler(request, exc)
+    return None
+
+
 def install(app: FastAPI) -> None:
     for exc_type, handler in HANDLERS.items():
         app.add_exception_handler(exc_type, handler)
