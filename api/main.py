@@ -29,6 +29,7 @@ from api.routers import (
     privacy,
     reference,
     referrals,
+    sync,
     users,
     views,
     warrooms,
@@ -39,7 +40,7 @@ from domain.sukuma import Sukuma
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
-    households, privacy, referrals, warrooms, views,
+    households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit,
 )  # fmt: skip
 
