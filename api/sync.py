@@ -18,6 +18,7 @@ import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
 from adapters.event_store import request_fingerprint
@@ -77,6 +78,23 @@ SYNC_COMMANDS: dict[str, SyncCommand] = {
     "referral.close": SyncCommand(referrals.close),
     "referral.cancel": SyncCommand(referrals.cancel),
 }
+
+
+def _route_of(command: SyncCommand) -> str:
+    for router in (households.router, referrals.router):
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.endpoint is command.route:
+                return f"POST /v1{route.path}"
+    raise LookupError(f"{command.route.__name__} is not a route")
+
+
+def item_types() -> str:
+    """The item types for the OpenAPI description: each one's route and body model."""
+    return "\n".join(
+        f"- `{name}`: the body of `{_route_of(c)}` (`{c.model.__name__}`)"
+        + (f", with `params` {', '.join(c.params)}" if c.params else "")
+        for name, c in SYNC_COMMANDS.items()
+    )
 
 
 class ItemRefused(Exception):

@@ -20,7 +20,7 @@ from api.schemas.sync import (
     SyncResults,
     VisitDueRead,
 )
-from api.sync import SYNC_COMMANDS, run_item
+from api.sync import item_types, run_item
 from domain.access.principal import Principal
 from domain.errors import NotFoundError
 from domain.households.model import Household
@@ -42,10 +42,15 @@ BATCH_REFUSED: Responses = {
 }
 
 
-@router.post("", responses=BATCH_REFUSED, description=f"Item types: {', '.join(SYNC_COMMANDS)}.")
+@router.post(
+    "",
+    responses=BATCH_REFUSED,
+    description="Run a batch of offline commands in order, each as its /v1 route would, and "
+    "answer each one's outcome (one item's refusal never stops the others). "
+    f"At most {MAX_BATCH_ITEMS} items. Item types:\n\n{item_types()}",
+)
 def sync(batch: SyncBatch, request: Request, user: CurrentUser) -> SyncResults:
-    """Run a batch of offline commands in order, each as its /v1 route would, and answer
-    each one's outcome (one item's refusal never stops the others)."""
+    """Run the batch's items in order (see the description)."""
     results = [run_item(request, user, i, item) for i, item in enumerate(batch.items)]
     written = [r.position for r in results if r.position is not None]
     return SyncResults(results=results, position=max(written, default=None))

@@ -307,7 +307,8 @@ async def test_changes_show_personal_fields_only_as_the_household_read_does(
 def test_the_openapi_documents_the_batch_its_item_types_and_the_changes(api: FastAPI) -> None:
     paths = api.openapi()["paths"]
     batch = paths["/v1/sync"]["post"]
-    assert "household.visit" in batch["description"] and "referral.make" in batch["description"]
+    visit = "`household.visit`: the body of `POST /v1/households/{household_id}/visits`"
+    assert visit in batch["description"] and "`referral.make`" in batch["description"]
     assert batch["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "SyncResults"
     )
