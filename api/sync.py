@@ -140,7 +140,6 @@ def run_item(request: Request, principal: Principal, index: int, item: SyncItem)
         )
     except ValidationError as exc:
         refused = errors.answer(request, RequestValidationError(exc.errors(include_url=False)))
-        assert refused is not None
         return _result(base, refused, replayed=False, prefix=("body",))
     envelope = item.model_dump(mode="json", exclude={"command_id"})
     cmd = runner_for(
@@ -155,9 +154,9 @@ def run_item(request: Request, principal: Principal, index: int, item: SyncItem)
     try:
         response = command.run(item, body, cmd)
     except Exception as exc:
-        refused = errors.answer(request, exc)
-        if refused is None or refused.status_code not in _REFUSALS:
-            raise  # an outage or a bug: the batch fails, and is safe to send again
+        refused = errors.answer(request, exc)  # (re-raises what the table does not answer)
+        if refused.status_code not in _REFUSALS:
+            raise  # an outage: the batch fails, and is safe to send again
         return _result(base, refused, replayed=False)
     return _result(base, response, replayed=cmd.replayed)
 
