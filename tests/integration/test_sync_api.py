@@ -114,6 +114,7 @@ async def test_a_resent_batch_appends_nothing_and_answers_duplicate(
         item("household.register", h, body={"ward_id": ward_id, "dwelling_type": "formal"}),
         item("household.visit", h, body={"note": "nobody home"}),
         item("household.visit", h, body={"days_skipped_meal_last_7": -1}),
+        item("household.visit", h, expected_version=0),
     ]
     first = await sync(worker, *batch)
     head = log_head(application)
@@ -123,8 +124,9 @@ async def test_a_resent_batch_appends_nothing_and_answers_duplicate(
 
     # Then nothing new is appended and the applied items answer as they did, as duplicates
     assert log_head(application) == head
-    assert outcomes(first) == ["applied", "applied", "rejected"]
-    assert outcomes(again) == ["duplicate", "duplicate", "rejected"]
+    assert outcomes(first) == ["applied", "applied", "rejected", "conflict"]
+    assert outcomes(again) == ["duplicate", "duplicate", "rejected", "conflict"]
+    assert again["results"][3] == first["results"][3]  # the kept refusal, replayed
     for before, after in zip(first["results"][:2], again["results"][:2], strict=True):
         assert (after["id"], after["version"], after["position"]) == (
             before["id"],
