@@ -32,6 +32,7 @@ from api.routers import (
     quarantine,
     reference,
     referrals,
+    sync,
     users,
     views,
     warrooms,
@@ -42,7 +43,7 @@ from domain.sukuma import Sukuma
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
-    households, privacy, referrals, warrooms, views,
+    households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
 )  # fmt: skip
 
