@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.common import Input
 from api.schemas.households import HouseholdRead
 from api.schemas.referrals import ReferralRead
 
@@ -24,7 +25,7 @@ CommandId = Annotated[
 Outcome = Literal["applied", "duplicate", "conflict", "rejected", "forbidden"]
 
 
-class SyncItem(BaseModel):
+class SyncItem(Input):
     """One command as the phone captured it. ``body`` is the body of the matching /v1 route
     (validated per item, so one bad item never refuses the batch)."""
 
@@ -50,7 +51,7 @@ class SyncItem(BaseModel):
     body: dict[str, Any] = Field(default_factory=dict)
 
 
-class SyncBatch(BaseModel):
+class SyncBatch(Input):
     model_config = ConfigDict(extra="forbid")
 
     items: list[SyncItem] = Field(
