@@ -25,6 +25,7 @@ from api.routers import (
     fieldworkers,
     health,
     households,
+    imports,
     indicators,
     privacy,
     reference,
@@ -40,7 +41,7 @@ from domain.sukuma import Sukuma
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
     households, privacy, referrals, warrooms, views,
-    indicators, alerts, fieldworkers, users, reference, audit,
+    indicators, alerts, fieldworkers, users, reference, audit, imports,
 )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.alerts.application import AlertCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
+from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
 from domain.users.application import UserCommands
@@ -14,6 +15,7 @@ from domain.warrooms.application import WarRoomCommands
 class Sukuma(
     ReferralCommands,
     PrivacyCommands,
+    ImportCommands,
     WarRoomCommands,
     FieldWorkerCommands,
     UserCommands,
