@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, CurrentUser
+from api.deps import CurrentUser, IdempotencyKey, IfMatch, build_runner
 from api.imports.rows import FileRefused, read_rows
 from api.imports.run import ImportReport, file_sha256, import_register
 from api.schemas.common import WRITTEN, ErrorRead
@@ -18,6 +18,7 @@ from domain.access.decision import Forbidden
 from domain.access.principal import Role
 from domain.context import CommandContext, Written
 from domain.imports.application import import_id
+from domain.reference.geography import geography
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -32,9 +33,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post("/households", responses=RESPONSES)
 def import_households(
     file: Annotated[UploadFile, File(description="The register: CSV (UTF-8) or XLSX")],
-    cmd: Command,
+    request: Request,
     user: CurrentUser,
     dry_run: Annotated[bool, Query(description="Check only: write nothing")] = False,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Check a register file (docs/import/README.md) and, unless ``dry_run``, apply its valid
     households; the answer lists every row's problem (row, column, value, reason) either way.
@@ -47,11 +50,18 @@ def import_households(
     except FileRefused as exc:
         return JSONResponse(status_code=400, content={"detail": str(exc)})
     area = Area.of(user)
-    outside = sorted(w for w in wards if not area.covers_ward(w))
+    # An unknown ward is the row's problem (reported), not a ward of another area.
+    outside = sorted(
+        w for w in wards if geography().is_valid_scope("ward", w) and not area.covers_ward(w)
+    )
     if outside:
         raise Forbidden("import.households", f"wards outside your area: {', '.join(outside)}")
+    # A retry is the same file (the multipart boundary differs from one send to the next).
+    cmd = build_runner(request, user, if_match, idempotency_key, data + bytes([dry_run]))
     app = cmd.application
-    answer: dict[str, Any] = {}  # filled before the record is saved, so a receipt keeps it
+    sha256 = file_sha256(data)
+    # Completed by ``keep`` before the record is saved, so an Idempotency-Key's receipt keeps it.
+    answer: dict[str, Any] = {"sha256": sha256}
 
     def keep(report: ImportReport) -> None:
         answer.update(sha256=report.sha256, dry_run=report.dry_run, **report.counts())
@@ -61,4 +71,4 @@ def import_households(
         name = file.filename or "upload"
         return import_register(app, data, name, ctx, dry_run=dry_run, on_report=keep)[1]
 
-    return cmd.run(import_id(file_sha256(data)), None, run, extra=answer)
+    return cmd.run(import_id(sha256), None, run, extra=answer)
