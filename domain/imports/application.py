@@ -50,14 +50,14 @@ class HouseholdImportCommands(HouseholdCommands):
         in the log are left as they are (a re-run or a resumed run appends nothing for them).
         Returns the ids written. Registration and profile follow the same model and rules as
         ``register_household`` and ``submit_profile`` (``apply_profile``)."""
-        fresh = [h for h in households if not self._exists(h.household_id)]
-        built = [self._build(h, ctx) for h in fresh]
+        # Optimistic: a batch of new households is one insert, with no look-up first; one
+        # already there (a re-run, a resumed run, a run beside this one) fails the whole
+        # insert, and the batch is then written one household at a time, each looked up.
         try:
-            self.save(*built)
+            self.save(*[self._build(h, ctx) for h in households])
         except RecordConflictError:
-            # Another run wrote one of them meanwhile: fall back to one at a time.
-            return [h.household_id for h in fresh if self._import_one(h, ctx)]
-        return [h.household_id for h in fresh]
+            return [h.household_id for h in households if self._import_one(h, ctx)]
+        return [h.household_id for h in households]
 
     def _exists(self, household_id: UUID) -> bool:
         return next(iter(self.repository.event_store.get(household_id, lte=1)), None) is not None
