@@ -18,16 +18,19 @@ from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
 from api.middleware import BodyLimit, SecurityHeaders
+from api.openrosa import http as openrosa
 from api.routers import (
     alerts,
     audit,
     auth,
+    devices,
     fieldworkers,
     health,
     households,
     imports,
     indicators,
     privacy,
+    quarantine,
     reference,
     referrals,
     users,
@@ -41,7 +44,8 @@ from domain.sukuma import Sukuma
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
     households, privacy, referrals, warrooms, views,
-    indicators, alerts, fieldworkers, users, reference, audit, imports,
+    indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
+    imports,
 )  # fmt: skip
 
 
@@ -106,6 +110,8 @@ def create_app(
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
     api.add_middleware(SecurityHeaders)
+    # Field apps (ODK Collect): HTTP Basic or a device token, never the bearer token.
+    openrosa.install(api)
     if settings.trusted_proxies:
         # X-Forwarded-For only from these (the sign-in throttle counts per address); servers
         # run with uvicorn's own proxy headers off, so no other address is ever trusted.

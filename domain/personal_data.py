@@ -70,6 +70,10 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Referral.Reopened": _REASON,
     "Referral.Closed": _NOTE,
     "Referral.Cancelled": _REASON,
+    # What a field app sent: a refused form's raw XML, an applied one's files.
+    "Quarantine.Quarantined": (("xml",),),
+    "Quarantine.Corrected": (("xml",),),
+    "Attachments.Stored": (("files", "[]", "data"),),
 }
 
 #: Free text of the war rooms (members' names, meeting notes, action items): no household's,
@@ -97,7 +101,12 @@ SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 }
 
 #: Events whose aggregate is not a household, and the field naming their household (if any).
-HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id", "Alert.Acknowledged": "household_id"}
+HOUSEHOLD_LINK: Final = {
+    "Referral.Made": "household_id",
+    "Alert.Acknowledged": "household_id",
+    "Quarantine.Quarantined": "household_id",  # None when the form named no household
+    "Attachments.Stored": "household_id",
+}
 
 #: The household's contact, which a department officer needs to act on a referral.
 HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")
