@@ -216,8 +216,8 @@ class _Household:
         first = self.rows[0]
         for row in self.rows[1:]:
             for column in HOUSEHOLD_COLUMNS:
-                theirs = row.cells.get(column, "")
-                if theirs and theirs != first.cells.get(column, ""):
+                theirs = row.cells.get(column, "")  # compared as read: "Yes" is "yebo"
+                if theirs and _value(column, theirs) != _value(column, first.cells.get(column, "")):
                     self.problem(
                         row, column, f"differs from row {first.number} of the same household"
                     )
