@@ -215,7 +215,18 @@ async def command_runner(
 ) -> CommandRunner:
     """Everything a command route needs from the request, in one dependency."""
     # FastAPI has read the body already (for the route's model); retries are recognised by it.
-    body = await request.body()
+    return build_runner(request, principal, if_match, idempotency_key, await request.body())
+
+
+def build_runner(
+    request: Request,
+    principal: Principal,
+    if_match: str | None,
+    idempotency_key: str | None,
+    body: bytes,
+) -> CommandRunner:
+    """A command runner whose retries are recognised by ``body`` (for a route whose request
+    FastAPI has streamed rather than kept: a multipart upload's file)."""
     return runner_for(
         request,
         principal,

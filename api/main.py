@@ -27,6 +27,7 @@ from api.routers import (
     fieldworkers,
     health,
     households,
+    imports,
     indicators,
     privacy,
     quarantine,
@@ -45,6 +46,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
+    imports,
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from domain.alerts.application import AlertCommands
 from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
+from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
 from domain.submissions.application import SubmissionCommands
@@ -16,6 +17,7 @@ from domain.warrooms.application import WarRoomCommands
 class Sukuma(
     ReferralCommands,
     PrivacyCommands,
+    ImportCommands,
     WarRoomCommands,
     FieldWorkerCommands,
     UserCommands,
