@@ -27,6 +27,14 @@ class RegisterHousehold(CommandBody):
 class SubmitProfile(CommandBody):
     profile: Profile
     field_worker_id: UUID | None = None
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The household version (ETag) the profile was edited from, offline perhaps: "
+        "if the household changed since, the edit is merged field by field and a field also "
+        "changed to another value becomes a conflict, the later occurred_at standing (see "
+        "README, Conflicts). Unlike If-Match, never 412.",
+    )
 
 
 class IdentifyNeed(CommandBody):
