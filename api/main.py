@@ -22,6 +22,7 @@ from api.routers import (
     alerts,
     audit,
     auth,
+    conflicts,
     fieldworkers,
     health,
     households,
@@ -40,7 +41,7 @@ from domain.sukuma import Sukuma
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
     households, privacy, referrals, warrooms, views,
-    indicators, alerts, fieldworkers, users, reference, audit,
+    indicators, alerts, fieldworkers, users, reference, audit, conflicts,
 )  # fmt: skip
 
 

@@ -96,6 +96,21 @@ class NeedRead(BaseModel):
     identified_on: date | None
 
 
+class ConflictCandidate(BaseModel):
+    value: Any = Field(description="Personal data: withheld from whoever may not see the profile")
+    occurred_at: datetime
+    actor: str | None = Field(description="Who submitted it (null: the value the edit met)")
+
+
+class ProfileConflictRead(BaseModel):
+    conflict_id: str
+    path: str
+    candidates: list[ConflictCandidate] = Field(
+        description="The values submitted for the field; the latest occurred_at stands until "
+        "a convener resolves it (POST /v1/conflicts/{id}/resolve)"
+    )
+
+
 class HouseholdRead(BaseModel):
     id: str
     version: int
@@ -118,6 +133,9 @@ class HouseholdRead(BaseModel):
     graduation_policy_version: str | None
     consent: str | None = Field(description="given, withdrawn, or null (never recorded)")
     personal_data_erased: bool
+    profile_conflicts: list[ProfileConflictRead] = Field(
+        default_factory=list, description="Open conflicts between offline profile edits"
+    )
 
     @classmethod
     def of(cls, household: Household) -> HouseholdRead:
@@ -143,4 +161,17 @@ class HouseholdRead(BaseModel):
             graduation_policy_version=household.graduation_policy_version,
             consent=household.consent,
             personal_data_erased=household.personal_data_erased,
+            profile_conflicts=[
+                ProfileConflictRead(
+                    conflict_id=conflict_id,
+                    path=conflict["path"],
+                    candidates=[
+                        ConflictCandidate(**c)
+                        for c in sorted(
+                            conflict["candidates"].values(), key=lambda c: c["occurred_at"]
+                        )
+                    ],
+                )
+                for conflict_id, conflict in (household.conflicts or {}).items()
+            ],
         )

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.errors import NotFoundError
+from domain.errors import InvalidCommand, NotFoundError
 from domain.households.merge import canonical, document, fields, member_order, merge, set_field
 from domain.personal_data import ERASED
 
@@ -48,6 +48,7 @@ class HouseholdRevisions:
     last_profiled_on: date | None
     _risk_scored: Callable[..., None]
     trigger_event: Callable[..., None]
+    _ensure_not_erased: Callable[[str], None]
     # The events (nested in ``Household``, where their topics are fixed) apply themselves by
     # calling the ``on_*`` methods below.
     ProfileMerged: type
@@ -164,6 +165,10 @@ class HouseholdRevisions:
         conflict = (self.conflicts or {}).get(conflict_id)
         if conflict is None:
             raise NotFoundError("conflict", conflict_id)
+        self._ensure_not_erased("resolve a profile conflict")  # its candidates are blanked
+        if canonical(value) not in conflict["candidates"]:
+            # The convener arbitrates between what was observed; a new answer is a new profile.
+            raise InvalidCommand("value", f"not one of the values submitted for {conflict['path']}")
         profile = set_field(self.profile or {}, conflict["path"], value)
         facts, risk = assess(profile)
         self.trigger_event(

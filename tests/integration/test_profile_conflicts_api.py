@@ -8,8 +8,12 @@ from typing import Any
 
 import httpx
 
+from domain.access.principal import Role
+from domain.sukuma import Sukuma
 from tests.factories import make_child, make_profile
+from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, post_ok
+from tests.integration.test_views_api import project
 
 
 def at(days_ago: float) -> str:
@@ -42,9 +46,8 @@ async def test_a_profile_from_20_days_ago_posted_after_a_newer_one_does_not_repl
     assert kinds.count("Household.ProfileSubmitted") == 2  # the older one is kept
 
 
-async def test_two_offline_edits_from_one_base_merge_and_contest_one_field(
-    client: httpx.AsyncClient, ward_id: str
-) -> None:
+async def contested(client: httpx.AsyncClient, ward_id: str) -> tuple[str, dict[str, Any]]:
+    """A household whose rooms two offline edits from one base set to 6 and to 2."""
     household_id = await household(client, ward_id)
     url = f"/v1/households/{household_id}/profile"
     base_profile: dict[str, Any] = dict(make_profile())
@@ -71,6 +74,13 @@ async def test_two_offline_edits_from_one_base_merge_and_contest_one_field(
         client, url, {"profile": first, "occurred_at": at(2), "base_version": base["version"]}
     )
 
+    return household_id, base
+
+
+async def test_two_offline_edits_from_one_base_merge_and_contest_one_field(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id, _ = await contested(client, ward_id)
     state = (await client.get(f"/v1/households/{household_id}")).json()
     profile = state["profile"]
     assert profile["basic_services"]["electricity"] == "grid"  # only the first changed it
@@ -80,3 +90,57 @@ async def test_two_offline_edits_from_one_base_merge_and_contest_one_field(
     kinds = [e["type"] for e in history["events"]]
     assert "Household.ProfileMerged" in kinds
     assert kinds.count("Household.ProfileConflictRecorded") == 1
+
+
+async def test_a_convener_lists_the_conflicts_of_its_ward_and_resolves_one(
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    household_id, _ = await contested(client, ward_id)
+    for _ in range(2):  # a second one, for the pagination
+        await contested(client, ward_id)
+    elsewhere, _ = await contested(client, other_ward_id)
+    project(application)
+    convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+
+    first = (await convener.get("/v1/conflicts", params={"limit": 2})).json()
+    rest = (
+        await convener.get("/v1/conflicts", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
+    listed = [*first["data"], *rest["data"]]
+    assert rest["next_cursor"] is None
+    assert len(listed) == 3  # its ward's, not the other ward's
+    assert all(c["ward_id"] == ward_id and c["status"] == "open" for c in listed)
+    assert {c["path"] for c in listed} == {"dwelling.rooms"}
+    mine = next(c for c in listed if c["household_id"] == household_id)
+    assert mine["candidates"] == 2
+    read = (await convener.get(f"/v1/households/{household_id}")).json()
+    [conflict] = read["profile_conflicts"]
+    assert conflict["conflict_id"] == mine["conflict_id"]
+    assert [c["value"] for c in conflict["candidates"]] == [6, 2]  # by occurred_at
+    analyst = await client_as(Role.ANALYST, f"ward:{ward_id}")
+    hidden = (await analyst.get(f"/v1/households/{household_id}")).json()
+    assert {c["value"] for c in hidden["profile_conflicts"][0]["candidates"]} == {"[withheld]"}
+
+    others = (await client.get("/v1/conflicts")).json()["data"]
+    theirs = next(c for c in others if c["household_id"] == elsewhere)
+    refused = await convener.post(
+        f"/v1/conflicts/{theirs['conflict_id']}/resolve", json={"value": 6}
+    )
+    assert refused.status_code == 404  # out of its scope: as if it did not exist
+
+    url = f"/v1/conflicts/{mine['conflict_id']}/resolve"
+    invalid = await convener.post(url, json={"value": "many"})
+    assert invalid.status_code == 422  # the profile must stay valid
+    await post_ok(convener, url, {"value": 6})
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    assert state["profile"]["dwelling"]["rooms"] == 6
+    history = (await client.get(f"/v1/households/{household_id}/history")).json()
+    assert "Household.ProfileConflictResolved" in [e["type"] for e in history["events"]]
+    project(application)
+    resolved = (await convener.get("/v1/conflicts", params={"status": "resolved"})).json()
+    assert [c["conflict_id"] for c in resolved["data"]] == [mine["conflict_id"]]
+    assert resolved["data"][0]["resolved_by"] is not None

@@ -58,6 +58,7 @@ KINDS = {
     "level": "area",
     "alert_id": "alert",
     "department_code": "reference",
+    "conflict_id": "household",  # a contested field of a household's profile
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -94,6 +95,17 @@ class World:
         return re.sub(r"\{(\w+)\}", fill, route.path)
 
 
+async def contested_rooms(client: httpx.AsyncClient, household_id: str) -> str:
+    """Two offline edits of the household's profile from one base set rooms to 6 and to 2."""
+    url = f"/v1/households/{household_id}/profile"
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    for rooms in (6, 2):
+        edited = {**state["profile"], "dwelling": {**state["profile"]["dwelling"], "rooms": rooms}}
+        await post_ok(client, url, {"profile": edited, "base_version": state["version"]})
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    return str(state["profile_conflicts"][0]["conflict_id"])
+
+
 async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     household_id = await profiled_household(client, WARD_A)
     referred_need = await need(client, household_id)
@@ -121,7 +133,8 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         since=None,
         ctx=CommandContext(actor="system:test", occurred_at=datetime.now(UTC)),
     )
-    project(application)  # the alert is read from its view
+    conflict_id = await contested_rooms(client, household_id)
+    project(application)  # the alert and the conflict are read from their views
     return World(
         {
             "household_id": household_id,
@@ -135,6 +148,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "level": "ward",
             "code": WARD_A,
             "alert_id": str(alert.id),
+            "conflict_id": conflict_id,
         }
     )
 
@@ -148,6 +162,7 @@ OVERRIDES: dict[str, Any] = {
     "to_department": "SASSA",
     "scope": f"ward:{WARD_A2}",
     "profile": make_profile(),
+    "value": 6,  # one of the two values the world's conflict holds
 }
 
 
@@ -265,12 +280,13 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/households.csv",
         "/v1/referrals.csv",
         "/v1/alerts",  # its alert is about the referral
+        "/v1/conflicts",  # its conflict is the household's
     ]
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]
 
     for path in lists:  # the broad user sees them, so absence elsewhere means scoping
-        listed = "household_id" if "households" in path else "referral_id"
+        listed = "referral_id" if "referrals" in path or "alerts" in path else "household_id"
         assert world.values[listed] in (await client.get(path)).text, path
     for path in area_views:
         assert (await client.get(path)).status_code == 200, path

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.context import CommandContext
-from domain.errors import NotFoundError
+from domain.errors import InvalidCommand, NotFoundError
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
@@ -123,6 +123,8 @@ def test_one_field_set_to_two_values_is_a_conflict_the_later_standing(
     assert conflict["path"] == ROOMS
     assert sorted(c["value"] for c in conflict["candidates"].values()) == [2, 6]
 
+    with pytest.raises(InvalidCommand):
+        app.resolve_conflict(household_id, conflict_id, 4, at(5, "convener"))
     app.resolve_conflict(household_id, conflict_id, 6, at(5, "convener"))
     household = app.get(Household, household_id)
     assert household.profile is not None and household.profile["dwelling"]["rooms"] == 6
