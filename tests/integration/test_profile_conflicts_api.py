@@ -144,3 +144,22 @@ async def test_a_convener_lists_the_conflicts_of_its_ward_and_resolves_one(
     resolved = (await convener.get("/v1/conflicts", params={"status": "resolved"})).json()
     assert [c["conflict_id"] for c in resolved["data"]] == [mine["conflict_id"]]
     assert resolved["data"][0]["resolved_by"] is not None
+
+
+async def test_the_views_keep_the_newer_profiles_risk_when_an_older_one_arrives(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    url = f"/v1/households/{household_id}/profile"
+    hungry = make_profile(food_security={"days_skipped_meal_last_7": 3, "child_went_hungry": True})
+    await post_ok(client, url, {"profile": hungry, "occurred_at": at(1)})
+    project(application)  # the newer one projected first, as it arrived first
+    level = (await client.get(f"/v1/households/{household_id}")).json()["risk"]["level"]
+    await post_ok(client, url, {"profile": make_profile(), "occurred_at": at(20)})
+    project(application)
+
+    listed = (await client.get("/v1/households", params={"ward": ward_id})).json()["data"]
+    [row] = [r for r in listed if r["household_id"] == household_id]
+    assert level != "low" and row["risk_level"] == level
+    cold = (await client.get("/v1/households", params={"ward": ward_id, "risk": "low"})).json()
+    assert household_id not in {r["household_id"] for r in cold["data"]}
