@@ -12,7 +12,7 @@ from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from tests.factories import make_child, make_profile
 from tests.integration.conftest import ClientAs
-from tests.integration.helpers import household, post_ok
+from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.test_views_api import project
 
 
@@ -163,3 +163,18 @@ async def test_the_views_keep_the_newer_profiles_risk_when_an_older_one_arrives(
     assert level != "low" and row["risk_level"] == level
     cold = (await client.get("/v1/households", params={"ward": ward_id, "risk": "low"})).json()
     assert household_id not in {r["household_id"] for r in cold["data"]}
+
+
+async def test_acknowledging_a_cancelled_referral_offline_is_409_naming_the_rule(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    referral_id = await referral(client, household_id, await need(client, household_id))
+    await post_ok(client, f"/v1/referrals/{referral_id}/cancel", {"reason": "duplicate"})
+
+    late = await client.post(
+        f"/v1/referrals/{referral_id}/acknowledge", json={"occurred_at": at(2)}
+    )
+    assert late.status_code == 409  # no longer legal, whenever it happened in the field
+    assert late.json()["rule"] == "referral-terminal"
+    assert "cancelled" in late.json()["detail"]
