@@ -69,7 +69,7 @@ class Household(
     class ProfileConflictRecorded(SukumaAggregate.Event):
         conflict_id: str
         path: str
-        candidates: list[dict[str, Any]]  # value (sealed), occurred_at (ISO), actor
+        candidates: list[dict[str, str | None]]  # value (JSON, sealed), occurred_at (ISO), actor
 
         def apply(self, aggregate: Any) -> None:
             aggregate.on_conflict_recorded(self)
@@ -77,7 +77,7 @@ class Household(
     class ProfileConflictResolved(SukumaAggregate.Event):
         conflict_id: str
         path: str
-        value: str | int | float | bool | list[Any] | dict[str, Any] | None  # sealed
+        value: str  # the chosen value as JSON text (sealed)
         facts: dict[str, int]
 
         def apply(self, aggregate: Any) -> None:

@@ -8,6 +8,7 @@ Order of arrival never decides: of two values for one field the later ``occurred
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -28,6 +29,15 @@ def _at(value: str) -> datetime:
 
 def _winner(candidates: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return max(candidates.values(), key=lambda c: (_at(c["occurred_at"]), canonical(c["value"])))
+
+
+def _decoded(sealed: Any) -> Any:
+    """A value as JSON text; once its household's key is destroyed it no longer opens."""
+    return json.loads(sealed) if isinstance(sealed, str) and sealed != ERASED else ERASED
+
+
+def _text(sealed: Any) -> str:
+    return sealed if isinstance(sealed, str) else canonical(sealed)
 
 
 class HouseholdRevisions:
@@ -146,7 +156,7 @@ class HouseholdRevisions:
                 self.ProfileConflictRecorded,
                 conflict_id=conflict_id,
                 path=path,
-                candidates=listed,
+                candidates=[{**c, "value": canonical(c["value"])} for c in listed],
                 occurred_at=occurred_at,
                 actor=actor,
             )
@@ -175,7 +185,7 @@ class HouseholdRevisions:
             self.ProfileConflictResolved,
             conflict_id=conflict_id,
             path=conflict["path"],
-            value=value,
+            value=canonical(value),
             facts=facts,
             occurred_at=occurred_at,
             actor=actor,
@@ -206,13 +216,13 @@ class HouseholdRevisions:
         self.last_profiled_on = self.profile_at.date()
 
     def on_conflict_recorded(self, e: Any) -> None:
-        keyed = {canonical(c["value"]): c for c in e.candidates}
+        keyed = {_text(c["value"]): {**c, "value": _decoded(c["value"])} for c in e.candidates}
         entry = {"path": e.path, "candidates": keyed}
         self.conflicts = {**(self.conflicts or {}), e.conflict_id: entry}
 
     def on_conflict_resolved(self, e: Any) -> None:
         self.conflicts = {k: c for k, c in (self.conflicts or {}).items() if k != e.conflict_id}
-        self.profile = set_field(self.profile or {}, e.path, e.value)
+        self.profile = set_field(self.profile or {}, e.path, _decoded(e.value))
         self.profile_facts = e.facts
         self.field_stamps = {**(self.field_stamps or {}), e.path: e.occurred_at.isoformat()}
 

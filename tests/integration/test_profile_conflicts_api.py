@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 
 from domain.access.principal import Role
+from domain.households.model import Household
 from domain.sukuma import Sukuma
 from tests.factories import make_child, make_profile
 from tests.integration.conftest import ClientAs
@@ -178,3 +180,26 @@ async def test_acknowledging_a_cancelled_referral_offline_is_409_naming_the_rule
     assert late.status_code == 409  # no longer legal, whenever it happened in the field
     assert late.json()["rule"] == "referral-terminal"
     assert "cancelled" in late.json()["detail"]
+
+
+async def test_an_erased_household_with_conflicts_still_loads_and_refuses_a_resolution(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    household_id, _ = await contested(client, ward_id)
+    project(application)
+    [conflict] = (await client.get(f"/v1/households/{household_id}")).json()["profile_conflicts"]
+    await post_ok(client, f"/v1/households/{household_id}/erase", {"reason": "data subject asked"})
+
+    fresh = Sukuma(env=dict(application.env))  # a cold key cache: the events are read again
+    try:
+        reloaded = fresh.get(Household, UUID(household_id))
+    finally:
+        fresh.close()
+    [values] = [c["candidates"] for c in (reloaded.conflicts or {}).values()]
+    assert {c["value"] for c in values.values()} == {"[erased]"}
+    read = (await client.get(f"/v1/households/{household_id}")).json()
+    assert {c["value"] for c in read["profile_conflicts"][0]["candidates"]} == {"[erased]"}
+    url = f"/v1/conflicts/{conflict['conflict_id']}/resolve"
+    refused = await client.post(url, json={"value": 2})
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "personal-data-erased"
