@@ -32,3 +32,15 @@ CREATE TABLE IF NOT EXISTS conflicts_conflicts (
 CREATE INDEX IF NOT EXISTS conflicts_ward ON conflicts_conflicts (ward_id, conflict_id);
 CREATE INDEX IF NOT EXISTS conflicts_muni ON conflicts_conflicts (municipality, conflict_id);
 CREATE INDEX IF NOT EXISTS conflicts_dist ON conflicts_conflicts (district, conflict_id);
+
+-- No conflict was recorded before this release: start the view where the nerve centre's is,
+-- with its households' places, rather than replaying the whole log. One statement, so one
+-- snapshot: the nerve centre commits its rows and its position together.
+WITH placed AS (
+    INSERT INTO conflicts_households (household_id, ward_id, municipality, district)
+    SELECT household_id, ward_id, municipality, district FROM nerve_centre_households
+    ON CONFLICT (household_id) DO NOTHING
+)
+INSERT INTO conflicts_tracking (application_name, notification_id)
+SELECT application_name, notification_id FROM nerve_centre_tracking
+ON CONFLICT (application_name) DO NOTHING;

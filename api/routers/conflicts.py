@@ -37,21 +37,21 @@ async def list_conflicts(
     }
 
 
-async def _household_of(conflict_id: UUID, db: ReadPool, principal: CurrentUser) -> UUID:
-    """The household of a conflict the caller may see, from the view (404 otherwise)."""
-    household_id = await queries.conflict_household(db, conflict_id, principal)
-    if household_id is None:
-        raise HTTPException(status_code=404, detail=f"conflict {conflict_id} not found")
-    return household_id
+async def _household_of(conflict_id: UUID, db: ReadPool, principal: CurrentUser) -> UUID | None:
+    """The household of a conflict the caller may see, from the view (None otherwise)."""
+    return await queries.conflict_household(db, conflict_id, principal)
 
 
 @router.post("/{conflict_id}/resolve", responses=WRITTEN)
 def resolve_conflict(
     conflict_id: UUID,
     body: ResolveConflict,
-    household_id: Annotated[UUID, Depends(_household_of)],
+    household_id: Annotated[UUID | None, Depends(_household_of)],
     cmd: Command,
 ) -> JSONResponse:
+    # Not found is answered here, after the body is validated (a bad body is 422 anywhere).
+    if household_id is None:
+        raise HTTPException(status_code=404, detail=f"conflict {conflict_id} not found")
     app = cmd.application
     return cmd.run(
         household_id,
