@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
+from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
 from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
+from domain.submissions.application import SubmissionCommands
 from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
 
@@ -19,6 +21,8 @@ class Sukuma(
     UserCommands,
     AlertCommands,
     ReferenceCommands,
+    DeviceCommands,
+    SubmissionCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, ReadPool, SukumaApp
-from api.personal import alert_notes, with_notes
+from api.personal import ShapedRows, alert_notes, with_notes
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -35,6 +35,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 async def list_alerts(
     db: ReadPool,
     principal: CurrentUser,
+    shaped: ShapedRows,
     status: Annotated[AlertStatusFilter | None, Query(description="open: not resolved")] = None,
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
     rule: Annotated[str | None, Query(max_length=16, pattern=r"^EW-\d\d$")] = None,
@@ -46,6 +47,7 @@ async def list_alerts(
 ) -> dict[str, Any]:
     filters = AlertFilters(status, level, rule, ward, municipality, district)
     rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
+    rows = await shaped.page(rows, "GET /v1/alerts")
     return {
         "data": [_jsonable(r) for r in rows],
         "count": len(rows),
@@ -74,10 +76,12 @@ async def get_alert(
     db: ReadPool,
     principal: CurrentUser,
     notes: Annotated[dict[int, str | None], Depends(_notes)],
+    shaped: ShapedRows,
 ) -> dict[str, Any]:
     row = await queries.alert_detail(db, alert_id, principal)
     if row is None:
         raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
+    [row] = await shaped.page([row], "GET /v1/alerts/{id}")
     return _jsonable(with_notes(row, notes))
 
 

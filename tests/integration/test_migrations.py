@@ -180,7 +180,7 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     assert f"migrated to version {latest_version()}" in output
     after = contents(blank_db_url)
     assert {t: rows for t, rows in after.items() if t in before} == before
-    # New tables start empty, but the conflicts view (0007), which starts where the nerve
+    # New tables start empty, but the conflicts view (0009), which starts where the nerve
     # centre stopped, with its households placed, instead of replaying the log
     seeded = {"conflicts_households", "conflicts_tracking"}
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
@@ -202,9 +202,20 @@ async def test_an_upgraded_database_is_read_and_its_projections_resume_where_the
     application = build_application(settings, blank_db_url)
     try:
         head = application.recorder.max_notification_id()
-        # Then the projections have nothing to do: they stopped at the head and stay there
+        # Then the projections it had have nothing to do: they stopped at the head and stay
+        existing = build_projector(application, ["nerve_centre", "early_warning", "alerts"])
+        assert existing.run_once() == 0
+        # And the war-rooms view, new since, builds the rows of its war rooms from the log
         runner = build_projector(application)
-        assert runner.run_once() == 0
+        assert runner.run_once() > 0
+        established = query(
+            blank_db_url,
+            "SELECT count(*) FROM sukuma_events WHERE topic LIKE %s",
+            "%WarRoom.Established",
+        )
+        assert query(blank_db_url, "SELECT count(*) FROM war_rooms_rooms") == established
+        assert established[0][0] > 0
+        assert query(blank_db_url, "SELECT notification_id FROM war_rooms_tracking") == [(head,)]
         tracked = query(
             blank_db_url,
             "SELECT notification_id FROM nerve_centre_tracking WHERE application_name = %s "
