@@ -23,6 +23,7 @@ from api.routers import (
     alerts,
     audit,
     auth,
+    conflicts,
     devices,
     fieldworkers,
     health,
@@ -46,7 +47,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports,
+    imports, conflicts,
 )  # fmt: skip
 
 

@@ -50,6 +50,10 @@ _REASON: Final[tuple[Path, ...]] = (("reason",),)
 EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Household.Registered": (("village",), ("gps",)),
     "Household.ProfileSubmitted": _profile_paths(("profile",)),
+    "Household.ProfileMerged": _profile_paths(("profile",)),
+    # A contested answer may be any field of the profile, so every candidate value is sealed.
+    "Household.ProfileConflictRecorded": (("candidates", "[]", "value"),),
+    "Household.ProfileConflictResolved": (("value",),),
     # A derived need's source item names the answer it came from ("members[1].health.pregnant").
     "Household.NeedIdentified": (("note",), ("source_item",)),
     "Household.NeedResolved": _NOTE,

@@ -46,6 +46,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
                 "refer",
                 "consent",
                 "override_consent",
+                "resolve_conflict",  # a contested profile field (domain.households.revisions)
             }
         ),
         "referral": frozenset(

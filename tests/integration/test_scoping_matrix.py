@@ -58,6 +58,7 @@ KINDS = {
     "level": "area",
     "alert_id": "alert",
     "department_code": "reference",
+    "conflict_id": "household",  # a contested field of a household's profile
     "device_id": "device",
     "quarantine_id": "quarantine",
 }
@@ -96,6 +97,17 @@ class World:
         return re.sub(r"\{(\w+)\}", fill, route.path)
 
 
+async def contested_rooms(client: httpx.AsyncClient, household_id: str) -> str:
+    """Two offline edits of the household's profile from one base set rooms to 6 and to 2."""
+    url = f"/v1/households/{household_id}/profile"
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    for rooms in (6, 2):
+        edited = {**state["profile"], "dwelling": {**state["profile"]["dwelling"], "rooms": rooms}}
+        await post_ok(client, url, {"profile": edited, "base_version": state["version"]})
+    state = (await client.get(f"/v1/households/{household_id}")).json()
+    return str(state["profile_conflicts"][0]["conflict_id"])
+
+
 async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     household_id = await profiled_household(client, WARD_A)
     referred_need = await need(client, household_id)
@@ -126,6 +138,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         since=None,
         ctx=CommandContext(actor="system:test", occurred_at=datetime.now(UTC)),
     )
+    conflict_id = await contested_rooms(client, household_id)
     someone = application.user_named("someone")
     device = await post_ok(client, "/v1/devices", {"user_id": str(someone.id), "label": "A"})
     quarantined = application.quarantine_submission(
@@ -142,7 +155,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         reason="test",
         ctx=CommandContext(actor="someone", occurred_at=datetime.now(UTC)),
     )
-    project(application)  # the alert is read from its view
+    project(application)  # the alert and the conflict are read from their views
     return World(
         {
             "household_id": household_id,
@@ -157,6 +170,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "level": "ward",
             "code": WARD_A,
             "alert_id": str(alert.id),
+            "conflict_id": conflict_id,
             "device_id": device["id"],
             "quarantine_id": str(quarantined.id),
         }
@@ -172,6 +186,7 @@ OVERRIDES: dict[str, Any] = {
     "to_department": "SASSA",
     "scope": f"ward:{WARD_A2}",
     "profile": make_profile(),
+    "value": 6,  # one of the two values the world's conflict holds
 }
 
 
@@ -291,6 +306,7 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/referrals.csv": "referral_id",
         "/v1/alerts": "referral_id",  # its alert is about the referral
         "/v1/war-rooms": "room_id",
+        "/v1/conflicts": "household_id",  # its conflict is the household's
     }
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]
