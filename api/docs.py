@@ -18,14 +18,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
-STATIC_URL = "/static"
+#: Not /static: the web workspace serves its own assets there.
+STATIC_URL = "/docs-assets"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 
 
 def install(api: FastAPI) -> None:
     """Serve the documentation pages and their assets (build the app with docs_url and
     redoc_url set to None, so FastAPI's CDN-backed pages are not added too)."""
-    api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="docs-assets")
 
     def asset(request: Request, path: str) -> str:
         return f"{request.scope.get('root_path', '').rstrip('/')}{STATIC_URL}/{path}"

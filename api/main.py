@@ -107,7 +107,7 @@ def create_app(
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
     metrics.install(api)  # /metrics and request timing
-    docs.install(api)  # /docs, /redoc and their assets under /static
+    docs.install(api)  # /docs, /redoc and their assets under /docs-assets
     # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)

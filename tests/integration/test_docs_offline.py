@@ -40,8 +40,8 @@ async def test_docs_page_refers_to_no_external_host_and_its_assets_are_served(
 async def test_swagger_ui_assets_are_the_vendored_release_files(
     anonymous: httpx.AsyncClient,
 ) -> None:
-    script = await anonymous.get("/static/swagger-ui/swagger-ui-bundle.js")
-    css = await anonymous.get("/static/swagger-ui/swagger-ui.css")
+    script = await anonymous.get("/docs-assets/swagger-ui/swagger-ui-bundle.js")
+    css = await anonymous.get("/docs-assets/swagger-ui/swagger-ui.css")
 
     assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert len(script.content) > 1_000_000  # the whole bundle, not a stub
