@@ -9,14 +9,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from web import actions, entry, errors, pages
+from web import actions, alert_queue, entry, errors, nerve, pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> FastAPI:
     """Add the pages, their static files and their error pages to the API's ``app``."""
-    for module in (entry, pages, actions):
+    for module in (entry, pages, actions, nerve, alert_queue):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     errors.install(app)

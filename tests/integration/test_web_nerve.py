@@ -1,0 +1,152 @@
+"""The nerve centre's pages and the alert queue over HTTP through the ASGI app, against a real
+PostgreSQL: the dashboard's drill-down and figures, the alert queue's groups, an alert's page,
+acting on one alert and on a whole group in bounded batches, and the area scoping."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from domain.access.principal import Role
+from domain.sukuma import Sukuma
+from tests.integration.alerting import Alerting, alerting
+from tests.integration.conftest import Clock
+from tests.integration.helpers import household, need, referral
+from tests.integration.test_web_pages import browser, post_form, sign_in, user
+from tests.integration.test_web_pages import web as web
+from web import alert_queue
+
+ALERT_LINK = re.compile(r'href="/alerts/([0-9a-f-]{36})"')
+
+
+@pytest.fixture
+def ew(client: httpx.AsyncClient, application: Sukuma, clock: Clock) -> Alerting:
+    return alerting(application, clock)
+
+
+async def overdue_referrals(client: httpx.AsyncClient, ward_ids: list[str]) -> None:
+    for ward in ward_ids:
+        household_id = await household(client, ward)
+        await referral(client, household_id, await need(client, household_id))
+
+
+async def test_analyst_lands_on_the_dashboard_and_drills_down_to_a_ward(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str, ew: Alerting
+) -> None:
+    household_id = await household(client, ward_id)
+    await need(client, household_id, "water")
+    ew.project()
+    user(application, "ayanda", Role.ANALYST, "municipality:KZN225")
+    async with browser(web) as http:
+        assert (await sign_in(http, "ayanda")).status_code == 303
+        landing = await http.get("/")
+        assert landing.headers["location"] == "/nerve-centre"
+        opened = await http.get("/nerve-centre")
+        assert opened.headers["location"] == "/nerve-centre/municipality/KZN225"
+        page = await http.get("/nerve-centre/municipality/KZN225")
+        assert page.status_code == 200, page.text[:500]
+        text = page.text
+        # The way up, the indicators with their definitions, the charts and the heat map
+        assert 'href="/nerve-centre/district/DC22"' in text and "<h1>Msunduzi" in text
+        assert "M13" in text and "Share of child-protection referrals" in text
+        assert text.count("<svg") == 6
+        row = re.search(rf"<th scope=\"row\"><a [^>]*>{ward_id}</a></th><td>(\d+)</td>", text)
+        assert row is not None and row.group(1) == "1"  # the open water need
+        assert "Department league" in text
+        # Down to the ward: its field workers, no league
+        ward = await http.get(f"/nerve-centre/ward/{ward_id}")
+        assert ward.status_code == 200
+        assert "Field workers" in ward.text and "Department league" not in ward.text
+        # In isiZulu too
+        zu = await http.get("/nerve-centre/municipality/KZN225", headers={"Accept-Language": "zu"})
+        assert '<html lang="zu">' in zu.text and "Izinkomba" in zu.text
+
+
+async def test_an_area_outside_the_analysts_scopes_is_not_found(
+    web: FastAPI, application: Sukuma
+) -> None:
+    user(application, "sbu", Role.ANALYST, "district:DC21")
+    async with browser(web) as http:
+        assert (await sign_in(http, "sbu")).status_code == 303
+        mine = await http.get("/nerve-centre/district/DC21")
+        theirs = await http.get("/nerve-centre/municipality/KZN225")
+        province = await http.get("/nerve-centre/province/KZN")
+        unknown = await http.get("/nerve-centre/district/NOPE")
+    assert mine.status_code == 200
+    assert (theirs.status_code, province.status_code, unknown.status_code) == (404, 404, 404)
+    assert "outside the area you work in" in theirs.text
+
+
+async def test_the_queue_groups_alerts_and_a_group_is_acknowledged_in_bounded_batches(
+    web: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ew: Alerting,
+    ward_id: str,
+    other_ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await overdue_referrals(client, [ward_id, ward_id, ward_id, other_ward_id])
+    ew.clock.advance(days=8)
+    ew.sweep()
+    user(application, "lwazi", Role.ANALYST, "municipality:KZN225")
+    user(application, "other", Role.ANALYST, "district:DC21")
+    monkeypatch.setattr(alert_queue, "BULK_LIMIT", 2)
+    async with browser(web) as http, browser(web) as outsider:
+        assert (await sign_in(http, "lwazi")).status_code == 303
+        assert (await sign_in(outsider, "other")).status_code == 303
+        # Grouped by rule, level and ward, with counts: the bigger group first
+        queue = (await http.get("/alerts")).text
+        groups = re.findall(r'"/alerts\?ward=([^"]+)">[^<]+</a></td>\s*<td[^>]*>(\d+)</td>', queue)
+        assert groups == [(ward_id, "3"), (other_ward_id, "1")]
+        assert "4 open alerts in these groups" in queue
+        # A group's page lists its alerts; the whole group is acknowledged 2 at a time
+        group = f"/alerts/group?rule=EW-01&level=1&ward={ward_id}"
+        listed = await http.get(group)
+        assert len(set(ALERT_LINK.findall(listed.text))) == 3
+        form = {"rule": "EW-01", "level": "1", "ward": ward_id, "action": "acknowledge"}
+        first = await post_form(http, "/alerts-bulk", group, **form)
+        assert "2 alerts acknowledged." in first.text
+        assert "More alerts of this group are waiting" in first.text
+        ew.project()
+        second = await post_form(http, "/alerts-bulk", group, **form)
+        assert "1 alert acknowledged." in second.text and "More alerts" not in second.text
+        ew.project()
+        after = (await http.get("/alerts")).text
+        assert re.search(rf"{ward_id}</a></td>\s*<td[^>]*>3</td>\s*<td[^>]*>0</td>", after)
+        # Each alert got its own event, by this analyst
+        [alert_id, *_] = ALERT_LINK.findall(listed.text)
+        alert = (await http.get(f"/alerts/{alert_id}")).text
+        assert "Acknowledged" in alert and "(lwazi)" in alert
+        # An analyst of another district sees neither the groups nor the alert
+        assert "No open alerts here." in (await outsider.get("/alerts")).text
+        assert (await outsider.get(f"/alerts/{alert_id}")).status_code == 404
+
+
+async def test_an_alert_is_resolved_from_its_page_with_a_reason(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ew: Alerting, ward_id: str
+) -> None:
+    await overdue_referrals(client, [ward_id])
+    ew.clock.advance(days=8)
+    ew.sweep()
+    user(application, "zodwa", Role.ANALYST, "municipality:KZN225")
+    async with browser(web) as http:
+        assert (await sign_in(http, "zodwa")).status_code == 303
+        listed = await http.get(f"/alerts/group?ward={ward_id}")
+        [alert_id] = set(ALERT_LINK.findall(listed.text))
+        url = f"/alerts/{alert_id}"
+        page = (await http.get(url)).text
+        assert "Evidence" in page and "referral_id" in page
+        no_reason = await post_form(http, f"{url}/resolve", url, text=" ")
+        assert (
+            "Say why the alert is resolved." in (await http.get(no_reason.headers["location"])).text
+        )
+        done = await post_form(http, f"{url}/resolve", url, text="SASSA called back")
+        assert done.status_code == 303
+        ew.project()
+        resolved = (await http.get(url)).text
+    assert "Alert resolved." in resolved and "SASSA called back" in resolved
+    assert 'action="/alerts/' not in resolved  # nothing left to do on it
