@@ -53,7 +53,7 @@ async def test_analyst_lands_on_the_dashboard_and_drills_down_to_a_ward(
         assert 'href="/nerve-centre/district/DC22"' in text and "<h1>Msunduzi" in text
         assert "M13" in text and "Share of child-protection referrals" in text
         assert text.count("<svg") == 6
-        row = re.search(rf"<th scope=\"row\"><a [^>]*>{ward_id}</a></th><td>(\d+)</td>", text)
+        row = re.search(rf"<th scope=\"row\"><a [^>]*>{ward_id}</a></th><td[^>]*>(\d+)</td>", text)
         assert row is not None and row.group(1) == "1"  # the open water need
         assert "Department league" in text
         # Down to the ward: its field workers, no league
@@ -150,3 +150,17 @@ async def test_an_alert_is_resolved_from_its_page_with_a_reason(
         resolved = (await http.get(url)).text
     assert "Alert resolved." in resolved and "SASSA called back" in resolved
     assert 'action="/alerts/' not in resolved  # nothing left to do on it
+
+
+async def test_the_pages_style_sheet_and_script_are_served(web: FastAPI) -> None:
+    # The API's docs mount /static first: the pages' files must not hide behind it.
+    async with browser(web) as http:
+        page = (await http.get("/sign-in")).text
+        for path in re.findall(r'(?:href|src)="(/assets/[^"]+)"', page):
+            answer = await http.get(path)
+            assert answer.status_code == 200, path
+            assert answer.headers["content-type"].split(";")[0] in (
+                "text/css",
+                "text/javascript",
+                "application/javascript",
+            )
