@@ -164,3 +164,19 @@ async def test_the_pages_style_sheet_and_script_are_served(web: FastAPI) -> None
                 "text/javascript",
                 "application/javascript",
             )
+
+
+async def test_the_largest_districts_dashboard_loads_within_the_budget(
+    web: FastAPI, application: Sukuma
+) -> None:
+    # eThekwini has 110 wards: the largest heat map a dashboard draws. The browser test
+    # measures a real first load; this bounds the worst case by the bytes served.
+    user(application, "thabo", Role.ANALYST, "district:ETH")
+    async with browser(web) as http:
+        assert (await sign_in(http, "thabo")).status_code == 303
+        page = await http.get("/nerve-centre/district/ETH")
+        assert page.status_code == 200
+        assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', page.text)
+        sizes = [len(page.content)] + [len((await http.get(a)).content) for a in assets]
+    assert page.text.count('<th scope="row">') == 110
+    assert sum(sizes) <= 250 * 1024, sizes
