@@ -180,3 +180,34 @@ async def test_the_largest_districts_dashboard_loads_within_the_budget(
         sizes = [len(page.content)] + [len((await http.get(a)).content) for a in assets]
     assert page.text.count('<th scope="row">') == 110
     assert sum(sizes) <= 250 * 1024, sizes
+
+
+async def test_a_group_is_resolved_in_bulk_only_with_a_reason_and_a_convener_sees_its_ward(
+    web: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ew: Alerting,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    await overdue_referrals(client, [ward_id, ward_id, other_ward_id])
+    ew.clock.advance(days=8)
+    ew.sweep()
+    user(application, "nandi", Role.CONVENER, f"ward:{ward_id}")
+    async with browser(web) as http:
+        assert (await sign_in(http, "nandi")).status_code == 303
+        queue = (await http.get("/alerts")).text
+        assert f"/alerts?ward={ward_id}" in queue and other_ward_id not in queue
+        assert "No open alerts here." in (await http.get("/alerts?level=2")).text
+        group = f"/alerts/group?rule=EW-01&ward={ward_id}"
+        form = {"rule": "EW-01", "ward": ward_id, "action": "resolve"}
+        refused = await post_form(http, "/alerts-bulk", group, **form, text="  ")
+        assert refused.status_code == 422 and "Say why the alerts are resolved." in refused.text
+        done = await post_form(http, "/alerts-bulk", group, **form, text="all called back")
+        assert "2 alerts resolved." in done.text
+        # The other ward's alert is outside the convener's scope: not in any batch
+        other = {"rule": "EW-01", "ward": other_ward_id, "action": "resolve", "text": "no"}
+        outside = await post_form(http, "/alerts-bulk", group, **other)
+        assert "0 alerts resolved." in outside.text
+        ew.project()
+        assert "No open alerts here." in (await http.get("/alerts")).text
