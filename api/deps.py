@@ -165,7 +165,7 @@ IfMatch = Annotated[
     Header(
         alias="If-Match", description="Expected version (the ETag read); a stale one answers 412."
     ),
-    WithJsonSchema({"type": "string", "title": "If-Match"}),
+    WithJsonSchema({"type": "string", "title": "If-Match", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'}),
 ]
 IdempotencyKey = Annotated[
     str | None,

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
-from api import docs, errors, metrics
+from api import docs, errors, links, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
@@ -119,6 +119,7 @@ def create_app(
     signed_in = [Depends(current_principal)]
     for module in ROUTER_MODULES:
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
+    links.install(api)  # the schema's OpenAPI links, from one answer to the next request
     return api
 
 
