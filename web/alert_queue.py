@@ -45,20 +45,23 @@ GROUPS_SHOWN = 100
 #: A group's alerts shown at once, oldest first.
 ALERTS_SHOWN = 50
 
-Rule = Annotated[str | None, Query(max_length=16, pattern=r"^EW-\d\d$")]
-Level = Annotated[int | None, Query(ge=1, le=4)]
+# The filter form sends "" for "all" (an empty choice), so both accept it as no filter.
+Rule = Annotated[str, Query(max_length=16, pattern=r"^(EW-\d\d)?$")]
+Level = Annotated[str, Query(pattern="^[1-4]?$")]
 Note = Annotated[str, Form(max_length=2000)]
 
 
 async def alert_filters(
-    rule: Rule = None,
-    level: Level = None,
+    rule: Rule = "",
+    level: Level = "",
     ward: Annotated[WardCode | None, Query()] = None,
     municipality: Annotated[MunicipalityCode | None, Query()] = None,
     district: Annotated[DistrictCode | None, Query()] = None,
 ) -> AlertFilters:
     """The queue's filters (open alerts only: resolved ones need no one)."""
-    return AlertFilters("open", level, rule, ward, municipality, district)
+    return AlertFilters(
+        "open", int(level) if level else None, rule or None, ward, municipality, district
+    )
 
 
 async def bulk_filters(

@@ -199,6 +199,9 @@ async def test_a_group_is_resolved_in_bulk_only_with_a_reason_and_a_convener_see
         queue = (await http.get("/alerts")).text
         assert f"/alerts?ward={ward_id}" in queue and other_ward_id not in queue
         assert "No open alerts here." in (await http.get("/alerts?level=2")).text
+        # The filter form's "all" choices are empty values, not errors
+        everything = await http.get("/alerts?rule=&level=")
+        assert everything.status_code == 200 and f"/alerts?ward={ward_id}" in everything.text
         group = f"/alerts/group?rule=EW-01&ward={ward_id}"
         form = {"rule": "EW-01", "ward": ward_id, "action": "resolve"}
         refused = await post_form(http, "/alerts-bulk", group, **form, text="  ")
