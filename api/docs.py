@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: Not /static: the web workspace serves its own assets there.
+#: Apart from the web workspace's /assets: one mount each, so neither hides the other.
 STATIC_URL = "/docs-assets"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 

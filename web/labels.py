@@ -51,6 +51,15 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "other": N_("Other"),
         },
     ),
+    # What a reader who may not see a special category is shown instead (domain.vocabulary's
+    # broad_category): shown under need_category's labels too.
+    "broad_category": (
+        None,
+        {
+            "health": N_("Health (details withheld)"),
+            "safety": N_("Safety (details withheld)"),
+        },
+    ),
     "referral_status": (
         ReferralStatus,
         {
@@ -208,7 +217,10 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
 
 def label_of(kind: str, value: object) -> str:
     """The English label of ``value`` (a value no label covers is shown as it is stored)."""
-    return LABELS[kind][1].get(str(value), str(value))
+    labels = LABELS[kind][1]
+    if kind == "need_category":
+        labels = labels | LABELS["broad_category"][1]
+    return labels.get(str(value), str(value))
 
 
 def choices(kind: str) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from domain.access.principal import Role
+from domain.access.principal import PII_READ, Role
 from domain.sukuma import Sukuma
 from tests.integration.alerting import Alerting, alerting
 from tests.integration.conftest import Clock
@@ -148,8 +148,13 @@ async def test_an_alert_is_resolved_from_its_page_with_a_reason(
         assert done.status_code == 303
         ew.project()
         resolved = (await http.get(url)).text
-    assert "Alert resolved." in resolved and "SASSA called back" in resolved
+    # A person's reason is sealed like a note: shown only to a reader with pii:read
+    assert "Alert resolved." in resolved and "SASSA called back" not in resolved
     assert 'action="/alerts/' not in resolved  # nothing left to do on it
+    user(application, "thandi", Role.ANALYST, "municipality:KZN225", PII_READ)
+    async with browser(web) as http:
+        assert (await sign_in(http, "thandi")).status_code == 303
+        assert "SASSA called back" in (await http.get(url)).text
 
 
 async def test_the_pages_style_sheet_and_script_are_served(web: FastAPI) -> None:

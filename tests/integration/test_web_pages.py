@@ -345,10 +345,10 @@ async def test_convener_records_a_need_then_refers_it(
 
 
 async def test_the_pages_assets_and_the_api_docs_assets_are_both_served(web: FastAPI) -> None:
-    # Both once mounted at /static: the docs' mount won and every page lost its style sheet.
+    # Both were once mounted at /static: the docs won and every page lost its style sheet.
     async with browser(web) as http:
-        css = await http.get("/static/site.css")
-        htmx = await http.get("/static/htmx-2.0.11.min.js")
+        css = await http.get("/assets/site.css")
+        htmx = await http.get("/assets/htmx-2.0.11.min.js")
         swagger = await http.get("/docs-assets/swagger-ui/swagger-ui.css")
     assert (css.status_code, css.headers["content-type"].split(";")[0]) == (200, "text/css")
     assert htmx.status_code == 200
