@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth.service import Auth, TooManyAttempts
+from api.auth.service import Auth, NotAuthenticated
 from domain.access.principal import Principal
 from domain.sukuma import Sukuma
 from domain.users.model import User
@@ -139,18 +139,15 @@ async def field_principal(request: Request) -> Principal:
 
 
 async def _by_password(request: Request, auth: Auth, header: str | None) -> User:
+    """The user of Basic credentials, under the same throttle as the token endpoint."""
     username, password = _basic(header)
-    pool = request.app.state.read_pool
     address = request.client.host if request.client else "unknown"
-    limits = auth.throttle.limits(username, address)
-    wait, attempt = await auth.throttle.begin(pool, limits, request.app.state.clock())
-    if attempt is None:
-        raise TooManyAttempts(wait or 1)
-    user = await run_in_threadpool(auth.signed_in, username, password)
-    if user is None:
-        raise Unauthorized("incorrect username or password")
-    await auth.throttle.succeeded(pool, limits, attempt)
-    return user
+    try:
+        return await auth.password_sign_in(
+            request.app.state.read_pool, username, password, address, request.app.state.clock()
+        )
+    except NotAuthenticated:
+        raise Unauthorized("incorrect username or password") from None
 
 
 async def _by_token(auth: Auth, token: str) -> User:
