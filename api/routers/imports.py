@@ -13,12 +13,9 @@ from api.imports.rows import FileRefused, read_rows
 from api.imports.run import ImportReport, file_sha256, import_register
 from api.schemas.common import WRITTEN, ErrorRead
 from api.schemas.imports import ImportRead
-from domain.access.area import Area
-from domain.access.decision import Forbidden
-from domain.access.principal import Role
 from domain.context import CommandContext, Written
+from domain.imports.access import authorise_import
 from domain.imports.application import import_id
-from domain.reference.geography import geography
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -42,20 +39,13 @@ def import_households(
     """Check a register file (docs/import/README.md) and, unless ``dry_run``, apply its valid
     households; the answer lists every row's problem (row, column, value, reason) either way.
     Administrators only, and only into wards of their own area."""
-    if not user.has_role(Role.ADMIN):
-        raise Forbidden("import.households", "administrators only")
+    authorise_import(user, ())  # administrators only, before their file is read
     data = file.file.read()
     try:
         wards = {r.cells.get("ward_id", "") for r in read_rows(data)} - {""}
     except FileRefused as exc:
         return JSONResponse(status_code=400, content={"detail": str(exc)})
-    area = Area.of(user)
-    # An unknown ward is the row's problem (reported), not a ward of another area.
-    outside = sorted(
-        w for w in wards if geography().is_valid_scope("ward", w) and not area.covers_ward(w)
-    )
-    if outside:
-        raise Forbidden("import.households", f"wards outside your area: {', '.join(outside)}")
+    authorise_import(user, wards)
     # A retry is the same file (the multipart boundary differs from one send to the next).
     cmd = build_runner(request, user, if_match, idempotency_key, data + bytes([dry_run]))
     app = cmd.application
