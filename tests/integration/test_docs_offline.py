@@ -35,6 +35,10 @@ async def test_docs_page_refers_to_no_external_host_and_its_assets_are_served(
     # And every asset it refers to answers 200 from the app itself
     answers = {url: (await anonymous.get(url)).status_code for url in urls}
     assert answers == dict.fromkeys(urls, 200)
+    # And the browser may load nothing from elsewhere (ReDoc's bundle names a CDN logo)
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert re.findall(r"https?:", policy) == []
 
 
 async def test_swagger_ui_assets_are_the_vendored_release_files(
