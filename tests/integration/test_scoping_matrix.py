@@ -120,6 +120,11 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     member = await post_ok(
         client, f"/v1/war-rooms/{room['id']}/members", {"name": "Sipho", "seat": "convener"}
     )
+    question = await post_ok(
+        client,
+        f"/v1/war-rooms/{room['id']}/imbizo-questions",
+        {"imbizo_on": date.today().isoformat(), "question": "When will the tanker come?"},
+    )
     worker = await post_ok(client, "/v1/field-workers", {"name": "Zodwa", "cadre": "ccg"})
     await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
     add_user(application, "someone", (Role.CONVENER,), (f"ward:{WARD_A}",))
@@ -164,6 +169,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "room_id": room["id"],
             "item_id": item["item_id"],
             "member_id": member["member_id"],
+            "question_id": question["question_id"],
             "worker_id": worker["id"],
             "username": "someone",
             "role": "convener",
