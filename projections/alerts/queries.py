@@ -9,6 +9,7 @@ in the application.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -171,3 +172,30 @@ async def alerts_oldest(
         *q.args,
     )
     return [_row(r) for r in rows]
+
+
+async def area_alert_levels(
+    db: Db, principal: Principal, level: str, code: str, since: datetime
+) -> list[dict[str, Any]]:
+    """For each alert level in one area (a ward, municipality, district or the province):
+    the alerts open now, the episodes raised since ``since``, how many of those were
+    acknowledged, and the median hours they took. Scoped by the policy like every alert read."""
+    q = Where()
+    if level != "province":
+        q.where(f"{AREA_COLUMNS[level]} = {{}}", code)  # a column name, never the caller's text
+    alert_scope(principal, q)
+    area_terms = list(q.terms)
+    q.terms = [*area_terms, "status <> 'resolved'"]
+    open_clause = q.clause()
+    q.terms = [*area_terms, f"raised_at >= {q.arg(since)}"]
+    rows = await db.fetch(
+        "SELECT level, sum(open)::int AS open, sum(raised)::int AS raised, "
+        "sum(acknowledged)::int AS acknowledged, max(median_hours) AS median_hours "
+        "FROM (SELECT level, count(*) AS open, 0 AS raised, 0 AS acknowledged, "
+        f"NULL::float8 AS median_hours FROM {ALERTS}{open_clause} GROUP BY level UNION ALL "
+        "SELECT level, 0, count(*), count(acknowledged_at), percentile_cont(0.5) WITHIN GROUP "
+        "(ORDER BY extract(epoch FROM acknowledged_at - raised_at)) / 3600 "
+        f"FROM {EPISODES}{q.clause()} GROUP BY level) t GROUP BY level ORDER BY level",
+        *q.args,
+    )
+    return [dict(r) for r in rows]
