@@ -13,6 +13,10 @@ Tables (prefixed ``nerve_centre_``):
   ``department_due``: its open referrals by due date.
 - ``field_workers``: last submission and ward per field worker; ``fw_households``: the last
   visit day per (field worker, household).
+- ``<total>_history``: every change to the totals above (not the case rows) as a delta keyed
+  by basis and day: ``r`` the day its event was recorded, ``o`` the day it occurred; and
+  ``area_daily_recorded``: the daily flows by the day they were recorded too. A total as known
+  at the end of day D is the sum of its deltas up to D (``queries.asof``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ DEPARTMENT_AREA = f"{NAME}_department_area"
 DEPARTMENT_DUE = f"{NAME}_department_due"
 FIELD_WORKERS = f"{NAME}_field_workers"
 FW_HOUSEHOLDS = f"{NAME}_fw_households"
+AREA_DAILY_RECORDED = f"{NAME}_area_daily_recorded"
+HISTORY_SUFFIX = "_history"
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
@@ -95,7 +101,7 @@ ROW_COLUMNS = {
     "field_workers": FIELD_WORKER_COLUMNS,
 }
 # each roll-up table's key columns (in its buffer's key order), and its conflict target if other
-TOTAL_KEYS = {
+TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "area_counts": ("level", "code", "metric"),
     "area_daily": ("level", "code", "metric", "day"),
     "open_due": ("level", "code", "due"),
@@ -104,7 +110,16 @@ TOTAL_KEYS = {
     "department_area": ("department", "level", "code", "metric"),
     "department_due": ("department", "level", "code", "due"),
 }
-TOTAL_CONFLICTS = {"ward_needs": ("ward_id", "category")}
+TOTAL_CONFLICTS: dict[str, tuple[str, ...]] = {"ward_needs": ("ward_id", "category")}
+# the totals whose changes are kept by day (every roll-up but the daily flows: see below)
+HISTORIES = tuple(t for t in TOTAL_KEYS if t != "area_daily")
+for _table in HISTORIES:
+    TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "basis", "day")
+    if _table in TOTAL_CONFLICTS:
+        TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
+TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
+RECORDED, OCCURRED = "r", "o"  # the history tables' basis codes
+Days = tuple[date, date]  # an event's recorded day and occurred day
 
 
 @dataclass
@@ -129,6 +144,8 @@ class NerveCentreView(BufferedView):
         "department_due",
         "field_workers",
         "fw_households",
+        *(t + HISTORY_SUFFIX for t in HISTORIES),
+        "area_daily_recorded",
     )
 
     def reset(self) -> None:
@@ -136,9 +153,13 @@ class NerveCentreView(BufferedView):
         self.referrals: dict[UUID, dict[str, Any]] = {}
         self.field_workers: dict[str, dict[str, Any]] = {}
         self.counts: Counter[tuple[str, str, str]] = Counter()
-        self.daily: Counter[tuple[str, str, str, date]] = Counter()
-        # (ward, municipality, district, metric, day) -> events: spread to the levels by take()
-        self.ward_daily: dict[tuple[str, str, str, str, date], int] = {}
+        # (level, code, metric, day, recorded day) -> events
+        self.daily: Counter[tuple[str, str, str, date, date]] = Counter()
+        # (ward, municipality, district, metric, day, recorded day) -> events: spread to the
+        # levels by take()
+        self.ward_daily: dict[tuple[str, str, str, str, date, date], int] = {}
+        # (recorded day, occurred day) -> table -> the deltas of totals changed on those days
+        self.dated: dict[Days, dict[str, dict[Any, int]]] = {}
         self.due: Counter[tuple[str, str, date]] = Counter()
         self.made: Counter[tuple[str, str, date]] = Counter()
         self.ward_needs: Counter[tuple[str, str, str, str]] = Counter()
@@ -168,15 +189,18 @@ class NerveCentreView(BufferedView):
     # ---- the page's writes ---------------------------------------------------------------------
 
     def take(self) -> Changes:
-        daily = self.daily
-        for (ward, municipality, district, metric, day), value in self.ward_daily.items():
+        recorded = self.daily
+        for (ward, municipality, district, metric, day, rday), value in self.ward_daily.items():
             for key in (
-                ("ward", ward, metric, day),
-                ("municipality", municipality, metric, day),
-                ("district", district, metric, day),
-                ("province", PROVINCE, metric, day),
+                ("ward", ward, metric, day, rday),
+                ("municipality", municipality, metric, day, rday),
+                ("district", district, metric, day, rday),
+                ("province", PROVINCE, metric, day, rday),
             ):
-                daily[key] += value
+                recorded[key] += value
+        daily: Counter[tuple[str, str, str, date]] = Counter()
+        for (level, code, metric, day, _), value in recorded.items():
+            daily[level, code, metric, day] += value
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
@@ -186,17 +210,30 @@ class NerveCentreView(BufferedView):
             },
             totals={
                 "area_counts": self.counts,
-                "area_daily": self.daily,
+                "area_daily": daily,
                 "open_due": self.due,
                 "open_made": self.made,
                 "ward_needs": self.ward_needs,
                 "department_area": self.departments,
                 "department_due": self.department_due,
+                "area_daily_recorded": recorded,
+                **self._histories(),
             },
             fw_visits=self.fw_visits,
         )
         self.reset()
         return changes
+
+    def _histories(self) -> dict[str, Counter[Any]]:
+        """The page's dated deltas, by the day recorded and by the day occurred."""
+        out: dict[str, Counter[Any]] = {t + HISTORY_SUFFIX: Counter() for t in HISTORIES}
+        for (rday, oday), tables in self.dated.items():
+            for table, deltas in tables.items():
+                history = out[table + HISTORY_SUFFIX]
+                for key, value in deltas.items():
+                    history[(*key, RECORDED, rday)] += value
+                    history[(*key, OCCURRED, oday)] += value
+        return out
 
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:
         rows: dict[Any, dict[str, Any]] = getattr(self, table)
