@@ -14,7 +14,9 @@ Tables (prefixed ``nerve_centre_``):
 - ``field_workers``: last submission and ward per field worker; ``fw_households``: the last
   visit day per (field worker, household).
 - ``<total>_history``: every change to the totals above (not the case rows) as a delta keyed
-  by basis and day: ``r`` the day its event was recorded, ``o`` the day it occurred; and
+  by basis and day: ``r`` the day its event was recorded, ``o`` the day it occurred, and the
+  same by month (``rm``, ``om``: day is the month's first), so that a total as of a day reads
+  the months before it and the days of its own month, not every day since the start; and
   ``area_daily_recorded``: the daily flows by the day they were recorded too. A total as known
   at the end of day D is the sum of its deltas up to D (``queries.asof``).
 """
@@ -118,7 +120,8 @@ for _table in HISTORIES:
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
 TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
-RECORDED, OCCURRED = "r", "o"  # the history tables' basis codes
+RECORDED, OCCURRED = "r", "o"  # the history tables' basis codes (by day)
+MONTHLY = "m"  # suffix of a basis code whose rows are by month (day: the month's first)
 Days = tuple[date, date]  # an event's recorded day and occurred day
 
 
@@ -230,9 +233,12 @@ class NerveCentreView(BufferedView):
         for (rday, oday), tables in self.dated.items():
             for table, deltas in tables.items():
                 history = out[table + HISTORY_SUFFIX]
+                rmonth, omonth = rday.replace(day=1), oday.replace(day=1)
                 for key, value in deltas.items():
                     history[(*key, RECORDED, rday)] += value
+                    history[(*key, RECORDED + MONTHLY, rmonth)] += value
                     history[(*key, OCCURRED, oday)] += value
+                    history[(*key, OCCURRED + MONTHLY, omonth)] += value
         return out
 
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:

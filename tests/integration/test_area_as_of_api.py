@@ -167,3 +167,32 @@ async def test_as_of_in_the_future_is_refused(
     response = await client.get(f"/v1/dashboard/ward/{ward_id}", params={"as_of": tomorrow})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "as_of"]
+
+
+async def test_as_of_adds_up_the_months_before_the_day_and_the_days_of_its_month(
+    client: httpx.AsyncClient, application: Sukuma, recorded_by_clock: Clock, ward_id: str
+) -> None:
+    clock = recorded_by_clock
+    clock.advance(days=-60)  # two months back: history is read by month before as_of's month
+    first = clock.now.date()
+    await case(client, ward_id, at(clock, first), acknowledge=at(clock, first, 9))
+    clock.advance(days=35)
+    second = clock.now.date()
+    await case(client, ward_id, at(clock, second))
+    clock.advance(days=25)
+    await case(client, ward_id, at(clock, second, 12))  # backdated 25 days
+    project(application)
+
+    def on(day: date, **basis: str) -> dict[str, str]:
+        return {"as_of": day.isoformat(), **basis}
+
+    assert await households(client, ward_id, **on(first)) == 1
+    assert await households(client, ward_id, **on(second - timedelta(days=1))) == 1
+    assert await households(client, ward_id, **on(second)) == 2
+    assert await households(client, ward_id, **on(second, basis="occurred")) == 3
+    assert await households(client, ward_id, **on(clock.now.date())) == 3
+    league = await client.get(
+        "/v1/departments/performance", params={"district": "DC22", **on(second)}
+    )
+    (sassa,) = [d for d in league.json()["data"] if d["department"] == "SASSA"]
+    assert (sassa["received"], sassa["acknowledged"]) == (2, 1)

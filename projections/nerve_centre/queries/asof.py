@@ -3,6 +3,8 @@
 An area query reads a roll-up table by name; given an ``AsOf`` it reads, in its place, a
 subquery of the same columns over the table's history (``view.HISTORY_SUFFIX``): the deltas
 of one basis up to the day, summed per key, zeros left out as the live tables leave them out.
+The deltas are read by month before the day's month and by day within it: at most ~31 rows
+plus one a month per key, whatever the number of households.
 The area's key columns are grouping columns, so PostgreSQL pushes the caller's ``level = ...
 AND code = ...`` into the subquery, and the history's primary key serves it as the live one
 does. The day is bound (``day_arg`` is the caller's ``$n``); the basis is one of two codes.
@@ -18,6 +20,7 @@ from projections.nerve_centre.view import (
     AREA_DAILY,
     AREA_DAILY_RECORDED,
     HISTORY_SUFFIX,
+    MONTHLY,
     OCCURRED,
     RECORDED,
     TOTAL_KEYS,
@@ -42,9 +45,11 @@ def totals(table: str, as_of: AsOf | None, day_arg: str) -> str:
         return table
     suffix = table.removeprefix("nerve_centre_")
     keys = ", ".join(TOTAL_KEYS[suffix])
+    basis, month = _CODES[as_of.basis], f"date_trunc('month', {day_arg}::date)::date"
     return (
         f"(SELECT {keys}, sum(value)::bigint AS value FROM {table}{HISTORY_SUFFIX} "
-        f"WHERE basis = '{_CODES[as_of.basis]}' AND day <= {day_arg} "
+        f"WHERE (basis = '{basis}{MONTHLY}' AND day < {month}) "
+        f"OR (basis = '{basis}' AND day >= {month} AND day <= {day_arg}) "
         f"GROUP BY {keys} HAVING sum(value) <> 0)"
     )
 
