@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import Command, CurrentUser, ReadPool
+from api.export import csv_response
+from api.freshness import Fresh
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -30,26 +32,44 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "alert_id": str(row["alert_id"])}
 
 
-@router.get("", response_model=AlertList)
-async def list_alerts(
-    db: ReadPool,
-    principal: CurrentUser,
+async def alert_filters(
     status: Annotated[AlertStatusFilter | None, Query(description="open: not resolved")] = None,
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
     rule: Annotated[str | None, Query(max_length=16, pattern=r"^EW-\d\d$")] = None,
     ward: Annotated[WardCode | None, Query()] = None,
     municipality: Annotated[MunicipalityCode | None, Query()] = None,
     district: Annotated[DistrictCode | None, Query()] = None,
+) -> AlertFilters:
+    return AlertFilters(status, level, rule, ward, municipality, district)
+
+
+Filters = Annotated[AlertFilters, Depends(alert_filters)]
+
+
+@router.get("", response_model=AlertList)
+async def list_alerts(
+    db: ReadPool,
+    principal: CurrentUser,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[PageCursor | None, Query()] = None,
 ) -> dict[str, Any]:
-    filters = AlertFilters(status, level, rule, ward, municipality, district)
     rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
     return {
         "data": [_jsonable(r) for r in rows],
         "count": len(rows),
         "next_cursor": encode_cursor(last) if last else None,
     }
+
+
+# /v1/alerts.csv, beside the list (as /v1/households.csv is)
+@router.get(".csv", response_class=StreamingResponse)
+async def export_alerts(
+    db: ReadPool, fresh: Fresh, principal: CurrentUser, filters: Filters
+) -> Response:
+    """Every matching alert as CSV (same filters as the list, no pages; evidence as JSON)."""
+    rows = queries.stream_alerts(db, filters, principal)
+    return csv_response("alerts", queries.CSV_COLUMNS, rows, fresh)
 
 
 @router.get("/stats", response_model=AlertStatsRead)

@@ -8,6 +8,7 @@ in the application.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -17,13 +18,14 @@ import orjson
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
 from projections.alerts.view import ALERTS, EPISODES, EVENTS
-from projections.scoping import Db, Where, scoped
+from projections.scoping import Db, Where, scoped, stream
 
 LIST_COLUMNS = (
     "alert_id, rule, rule_version, subject, level, status, episode, ward_id, municipality, "
     "district, department, evidence, raised_at, level_since, acknowledged_at, acknowledged_by, "
     "resolved_at, resolved_by, resolution, resolved_automatically"
 )
+CSV_COLUMNS = tuple(c.strip() for c in LIST_COLUMNS.split(","))
 AREA_COLUMNS = {"ward": "ward_id", "municipality": "municipality", "district": "district"}
 
 
@@ -78,6 +80,18 @@ async def alerts_page(
     )
     page = [_row(r) for r in rows[:limit]]
     return page, page[-1]["alert_id"] if len(rows) > limit else None
+
+
+async def stream_alerts(
+    pool: Db, filters: AlertFilters, principal: Principal
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Every matching alert the principal may see as a CSV row (``CSV_COLUMNS``), in id order;
+    its evidence as JSON text."""
+    q = _filtered(filters, principal)
+    columns = ", ".join("evidence::text" if c == "evidence" else c for c in CSV_COLUMNS)
+    sql = f"SELECT {columns} FROM {ALERTS}{q.clause()} ORDER BY alert_id"
+    async for row in stream(pool, sql, q.args):
+        yield row
 
 
 async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str, Any] | None:
