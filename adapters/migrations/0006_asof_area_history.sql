@@ -37,3 +37,7 @@ CREATE TABLE IF NOT EXISTS nerve_centre_area_daily_recorded (
     level text, code text, metric text, day date, recorded date, value bigint NOT NULL,
     PRIMARY KEY (level, code, metric, day, recorded)
 );
+-- An alert event's recorded time (alert stats as of a day, by recorded time); NULL for the
+-- events projected before this column: they are taken as recorded when they occurred (the
+-- scheduler raises and escalates at the time it records).
+ALTER TABLE alerts_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from api.asof import AsOfQuery
 from api.deps import Command, CurrentUser, ReadPool
 from api.export import csv_response
 from api.freshness import Fresh
@@ -76,9 +77,10 @@ async def export_alerts(
 async def alert_stats(
     db: ReadPool,
     principal: CurrentUser,
+    as_of: AsOfQuery,
     area: Annotated[AreaLevel, Query(description="Response times by this area")] = "district",
 ) -> dict[str, Any]:
-    return await queries.alert_stats(db, principal, area)
+    return await queries.alert_stats(db, principal, area, as_of)
 
 
 @router.get("/{alert_id}", response_model=AlertDetailRead)

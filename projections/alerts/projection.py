@@ -53,6 +53,7 @@ class AlertsProjection(BufferedProjection):
                 e.occurred_at,
                 e.actor,
                 Jsonb(detail),
+                e.timestamp,
             )
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ import orjson
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
 from projections.alerts.view import ALERTS, EPISODES, EVENTS
+from projections.nerve_centre.queries.asof import AsOf
 from projections.scoping import Db, Where, scoped, stream
 
 LIST_COLUMNS = (
@@ -111,8 +113,26 @@ async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str
     return {**_row(row), "history": history}
 
 
-async def alert_stats(db: Db, principal: Principal, area: str) -> dict[str, Any]:
-    """Open alerts by level and rule; median hours to acknowledge and resolve by level, area."""
+# Response times per level and area ({column}) over episodes ({episodes}: a table or subquery).
+_TIMES = (
+    "SELECT level, {column} AS code, count(*) AS episodes, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+    "acknowledged_at - raised_at)) / 3600 AS median_hours_to_acknowledge, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+    "resolved_at - raised_at)) / 3600 AS median_hours_to_resolve "
+    "FROM {episodes} GROUP BY level, {column} ORDER BY level, {column}"
+)
+
+
+async def alert_stats(
+    db: Db, principal: Principal, area: str, as_of: AsOf | None = None
+) -> dict[str, Any]:
+    """Open alerts by level and rule; median hours to acknowledge and resolve by level, area.
+
+    As of a day: replayed from the alerts' events known by its end (recorded, or occurred).
+    """
+    if as_of is not None:
+        return await _stats_as_of(db, principal, area, as_of)
     q = Where()
     q.terms.append("status <> 'resolved'")
     alert_scope(principal, q)
@@ -121,19 +141,57 @@ async def alert_stats(db: Db, principal: Principal, area: str) -> dict[str, Any]
         "GROUP BY level, rule ORDER BY level, rule",
         *q.args,
     )
-    column = AREA_COLUMNS[area]
     e = Where()
     alert_scope(principal, e)
-    times = await db.fetch(
-        f"SELECT level, {column} AS code, count(*) AS episodes, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
-        "acknowledged_at - raised_at)) / 3600 AS median_hours_to_acknowledge, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
-        "resolved_at - raised_at)) / 3600 AS median_hours_to_resolve "
-        f"FROM {EPISODES}{e.clause()} GROUP BY level, {column} ORDER BY level, {column}",
-        *e.args,
-    )
+    episodes = f"{EPISODES}{e.clause()}"
+    times = await db.fetch(_TIMES.format(column=AREA_COLUMNS[area], episodes=episodes), *e.args)
+    return _stats(open_rows, times, area)
+
+
+def _stats(open_rows: list[Any], times: list[Any], area: str) -> dict[str, Any]:
     return {
         "open": [dict(r) for r in open_rows],
         "response_times": [{**dict(r), "area": area} for r in times],
     }
+
+
+# An alert's events known before a time ({end}), in the caller's scope ({scope}), each with
+# the level it sets (if any) and its episode (a Raised or Reopened event starts one).
+# {when}: the events' time on the basis asked for.
+_KNOWN = (
+    "WITH a AS (SELECT alert_id, rule, ward_id, municipality, district FROM "
+    f"{ALERTS}{{scope}}), known AS (SELECT e.alert_id, e.version, e.type, e.occurred_at, "
+    "CASE WHEN e.type = 'Escalated' THEN (e.detail->>'to_level')::int "
+    "ELSE (e.detail->>'level')::int END AS level, "
+    "count(*) FILTER (WHERE e.type IN ('Raised', 'Reopened')) "
+    "OVER (PARTITION BY e.alert_id ORDER BY e.version) AS episode "
+    f"FROM {EVENTS} e JOIN a USING (alert_id) WHERE {{when}} < {{end}}) "
+)
+_LAST_LEVEL = "(array_agg(level ORDER BY version DESC) FILTER (WHERE level IS NOT NULL))[1]"
+_OPEN_AS_OF = (
+    "SELECT level, rule, count(*) AS open FROM (SELECT alert_id, "
+    f"(array_agg(type ORDER BY version DESC))[1] AS type, {_LAST_LEVEL} AS level "
+    "FROM known GROUP BY alert_id) s JOIN a USING (alert_id) "
+    "WHERE type <> 'Resolved' GROUP BY level, rule ORDER BY level, rule"
+)
+_EPISODES_AS_OF = (
+    f"(SELECT alert_id, {_LAST_LEVEL} AS level, "
+    "min(occurred_at) FILTER (WHERE type IN ('Raised', 'Reopened')) AS raised_at, "
+    "min(occurred_at) FILTER (WHERE type = 'Acknowledged') AS acknowledged_at, "
+    "min(occurred_at) FILTER (WHERE type = 'Resolved') AS resolved_at "
+    "FROM known GROUP BY alert_id, episode) ep JOIN a USING (alert_id)"
+)
+
+
+async def _stats_as_of(db: Db, principal: Principal, area: str, as_of: AsOf) -> dict[str, Any]:
+    q = Where()
+    end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
+    alert_scope(principal, q)
+    when = "coalesce(e.recorded_at, e.occurred_at)"
+    if as_of.basis == "occurred":
+        when = "e.occurred_at"
+    known = _KNOWN.format(scope=q.clause(), when=when, end=end)
+    open_rows = await db.fetch(known + _OPEN_AS_OF, *q.args)
+    times_sql = _TIMES.format(column=AREA_COLUMNS[area], episodes=_EPISODES_AS_OF)
+    times = await db.fetch(known + times_sql, *q.args)
+    return _stats(open_rows, times, area)

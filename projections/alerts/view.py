@@ -62,7 +62,7 @@ EPISODE_COLUMNS = (
     "acknowledged_at",
     "resolved_at",
 )
-EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail")
+EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail", "recorded_at")
 
 
 class AlertsView(BufferedView):

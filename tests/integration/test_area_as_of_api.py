@@ -18,8 +18,9 @@ import orjson
 import pytest
 
 from domain.sukuma import Sukuma
+from tests.integration.alerting import alerting
 from tests.integration.conftest import Clock
-from tests.integration.helpers import post_ok
+from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.test_views_api import project
 
 # (url, params) of every area view a report is built from
@@ -84,7 +85,7 @@ async def data(http: httpx.AsyncClient, url: str, params: dict[str, Any]) -> byt
     if response.headers["content-type"].startswith("text/csv"):
         return response.content
     body = response.json()
-    body.pop("freshness")
+    body.pop("freshness", None)
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
@@ -196,3 +197,39 @@ async def test_as_of_adds_up_the_months_before_the_day_and_the_days_of_its_month
     )
     (sassa,) = [d for d in league.json()["data"] if d["department"] == "SASSA"]
     assert (sassa["received"], sassa["acknowledged"]) == (2, 1)
+
+
+async def test_alert_stats_as_of_a_day_are_those_given_that_day(
+    client: httpx.AsyncClient, application: Sukuma, recorded_by_clock: Clock, ward_id: str
+) -> None:
+    clock = recorded_by_clock
+    ew = alerting(application, clock)
+    # Given two referrals left unacknowledged until the sweep raises their alerts on day 8
+    for _ in range(2):
+        household_id = await household(client, ward_id)
+        await referral(client, household_id, await need(client, household_id))
+    clock.advance(days=8)
+    ew.sweep()
+    raised_on = clock.now.date()
+    stats = "/v1/alerts/stats"
+    on_the_day = await data(client, stats, {"area": "municipality"})
+
+    # When one is acknowledged six hours later, and the other resolved the next day
+    alerts = (await client.get("/v1/alerts", params={"rule": "EW-01"})).json()["data"]
+    clock.advance(hours=6)
+    await post_ok(client, f"/v1/alerts/{alerts[0]['alert_id']}/acknowledge", {})
+    clock.advance(days=1)
+    await post_ok(client, f"/v1/alerts/{alerts[1]['alert_id']}/resolve", {"reason": "done"})
+    ew.project()
+
+    # Then the stats as of day 8 are those given on day 8, byte for byte
+    as_of = {"area": "municipality", "as_of": raised_on.isoformat()}
+    assert await data(client, stats, as_of) == on_the_day
+    before = (await client.get(stats, params={**as_of, "as_of": "2000-01-01"})).json()
+    now = (await client.get(stats, params={"area": "municipality"})).json()
+    assert before == {"open": [], "response_times": []}
+    assert now["open"] == [{"level": 1, "rule": "EW-01", "open": 1}]
+    [times] = [t for t in now["response_times"] if t["code"] == "KZN225"]
+    assert times["median_hours_to_acknowledge"] == pytest.approx(6.0)
+    later = {**as_of, "as_of": clock.now.date().isoformat()}
+    assert (await client.get(stats, params=later)).json() == now
