@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS nerve_centre_area_daily_recorded (
     level text, code text, metric text, day date, recorded date, value bigint NOT NULL,
     PRIMARY KEY (level, code, metric, day, recorded)
 );
--- An alert event's recorded time (alert stats as of a day, by recorded time); NULL for the
--- events projected before this column: they are taken as recorded when they occurred (the
--- scheduler raises and escalates at the time it records).
-ALTER TABLE alerts_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
+-- When each alert event was recorded (alert stats as of a day, by recorded time), beside
+-- alerts_events (whose stored rows stay as they are). Events projected before this table
+-- have no row: they count as recorded when they occurred (the scheduler raises and
+-- escalates at the time it records them).
+CREATE TABLE IF NOT EXISTS alerts_event_times (
+    alert_id uuid, version int, recorded_at timestamptz NOT NULL,
+    PRIMARY KEY (alert_id, version)
+);

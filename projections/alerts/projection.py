@@ -53,7 +53,7 @@ class AlertsProjection(BufferedProjection):
                 e.occurred_at,
                 e.actor,
                 Jsonb(detail),
-                e.timestamp,
+                e.timestamp,  # recorded: kept apart from the event's row (event_times)
             )
         )
 

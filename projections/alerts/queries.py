@@ -18,7 +18,7 @@ import orjson
 
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
-from projections.alerts.view import ALERTS, EPISODES, EVENTS
+from projections.alerts.view import ALERTS, EPISODES, EVENT_TIMES, EVENTS
 from projections.nerve_centre.queries.asof import AsOf
 from projections.scoping import Db, Where, scoped, stream
 
@@ -165,7 +165,8 @@ _KNOWN = (
     "ELSE (e.detail->>'level')::int END AS level, "
     "count(*) FILTER (WHERE e.type IN ('Raised', 'Reopened')) "
     "OVER (PARTITION BY e.alert_id ORDER BY e.version) AS episode "
-    f"FROM {EVENTS} e JOIN a USING (alert_id) WHERE {{when}} < {{end}}) "
+    f"FROM {EVENTS} e JOIN a USING (alert_id) LEFT JOIN {EVENT_TIMES} t "
+    "USING (alert_id, version) WHERE {when} < {end}) "
 )
 _LAST_LEVEL = "(array_agg(level ORDER BY version DESC) FILTER (WHERE level IS NOT NULL))[1]"
 _OPEN_AS_OF = (
@@ -187,7 +188,7 @@ async def _stats_as_of(db: Db, principal: Principal, area: str, as_of: AsOf) -> 
     q = Where()
     end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
     alert_scope(principal, q)
-    when = "coalesce(e.recorded_at, e.occurred_at)"
+    when = "coalesce(t.recorded_at, e.occurred_at)"
     if as_of.basis == "occurred":
         when = "e.occurred_at"
     known = _KNOWN.format(scope=q.clause(), when=when, end=end)
