@@ -46,7 +46,8 @@ def key_encryption_key(master_key: str) -> bytes:
 
 def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
     """Tombstone a household's keys: the named aggregates' (household, referrals) and any
-    other row of the household. Parameters: ``household`` and ``ids`` (both included)."""
+    other row of the household (its alerts'), whose ids the second statement returns.
+    Parameters: ``household`` and ``ids`` (both included)."""
     t = Identifier(schema), Identifier(table)
     return (
         SQL(
@@ -56,7 +57,8 @@ def destroy_keys_sql(schema: str, table: str) -> tuple[Composed, Composed]:
         ).format(*t),
         SQL(
             "UPDATE {0}.{1} SET wrapped_key = NULL, erased_at = now() "
-            "WHERE household_id = %(household)s AND wrapped_key IS NOT NULL"
+            "WHERE household_id = %(household)s AND wrapped_key IS NOT NULL "
+            "RETURNING aggregate_id"
         ).format(*t),
     )
 

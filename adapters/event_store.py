@@ -30,6 +30,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
+from adapters.idempotency import IdempotencyGate, StoredReceipt
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -63,16 +64,6 @@ class IdempotencyReceipt:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class StoredReceipt:
-    fingerprint: str
-    status_code: int
-    body: dict[str, Any]
-    aggregate_id: UUID
-    version: int | None
-    position: int | None
-
-
 class SukumaRecorder(PostgresApplicationRecorder):
     """``PostgresApplicationRecorder`` plus an idempotency table written in the same transaction.
 
@@ -98,10 +89,8 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.sql_set_position = SQL(
             "UPDATE {0}.{1} SET position = %s WHERE actor = %s AND key = %s"
         ).format(*table)
-        self.sql_select_receipt = SQL(
-            "SELECT fingerprint, status_code, body, aggregate_id, version, position "
-            "FROM {0}.{1} WHERE actor = %s AND key = %s"
-        ).format(*table)
+        #: Where copies of one keyed request take turns (``api.commands`` holds it).
+        self.idempotency = IdempotencyGate(self.datastore, self.receipts_table_name)
         # As erased_fingerprint(), in SQL (a receipt from before route hashes: plain "erased").
         self.sql_erase_receipts = SQL(
             "UPDATE {0}.{1} SET fingerprint = CASE WHEN strpos(fingerprint, ':') > 0"
@@ -221,8 +210,14 @@ class SukumaRecorder(PostgresApplicationRecorder):
     ) -> None:
         self._forget_keys(ids)
         params = {"household": household_id, "ids": ids}
-        for statement in self.sql_destroy_keys:
-            curs.execute(statement, params)
+        named, linked = self.sql_destroy_keys
+        curs.execute(named, params)
+        curs.execute(linked, params)
+        # Keys only linked to the household (its alerts'): forgotten now and, as ``ids`` is
+        # the erasure's own list, again after the commit.
+        others = [row["aggregate_id"] for row in curs.fetchall()]
+        self._forget_keys(others)
+        ids.extend(others)
         curs.execute(self.sql_erase_receipts, {"erased": ERASED_FINGERPRINT, "ids": ids})
 
     def _forget_keys(self, ids: list[UUID]) -> None:
@@ -241,20 +236,9 @@ class SukumaRecorder(PostgresApplicationRecorder):
             )
 
     def find_receipt(self, actor: str, key: str) -> StoredReceipt | None:
-        """The stored response for this actor's key, if a request with it has been recorded."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self.sql_select_receipt, (actor, key))
-            row = curs.fetchone()
-        if row is None:
-            return None
-        return StoredReceipt(
-            fingerprint=row["fingerprint"],
-            status_code=row["status_code"],
-            body=row["body"],
-            aggregate_id=row["aggregate_id"],
-            version=row["version"],
-            position=row["position"],
-        )
+        """The stored answer for this actor's key, if a request with it has been answered."""
+        with self.datastore.get_connection() as conn:
+            return self.idempotency.find(conn, actor, key)
 
 
 def _receipt_row(

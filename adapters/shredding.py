@@ -2,7 +2,7 @@
 
 ``PersonalDataMapper`` (the eventsourcing ``MAPPER_TOPIC``) encrypts each personal field of
 an event (``domain.personal_data.SEALED_PATHS``) with its data key (its household's; a war
-room's own for the war room's free text): AES-GCM with a random nonce, the aggregate's id and
+room's or an alert's own for their free text): AES-GCM with a random nonce, the aggregate's id and
 the field's path as associated data. A stored field reads
 ``{"_pii_": "<base64 nonce+ciphertext>"}``; everything else stays plain JSON, so projections
 decode events without any key. Once erasure has destroyed the key, the fields read
@@ -120,12 +120,12 @@ class PersonalDataMapper(Mapper[UUID]):
             )
         originator_id: UUID = state["originator_id"]
         link = HOUSEHOLD_LINK.get(name)
-        if link is not None:
+        if link is not None and state.get(link) is not None:
             household_id: UUID | None = UUID(str(state[link]))
         elif name.startswith("Household."):
             household_id = originator_id
         else:
-            household_id = None  # a war room's, or a referral's made before keys existed
+            household_id = None  # a war room's, an alert about none, or before keys existed
         return self.keys.key_or_create(originator_id, household_id)
 
 

@@ -8,20 +8,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import RecordConflictError
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from adapters.event_store import (
-    IdempotencyReceipt,
-    StoredReceipt,
-    SukumaRecorder,
-    erased_fingerprint,
-)
-from api.errors import IdempotencyKeyReused
+from adapters.event_store import IdempotencyReceipt, SukumaRecorder, erased_fingerprint
+from adapters.idempotency import Refusal, StoredReceipt
+from api.errors import KEPT_REFUSALS, IdempotencyKeyReused, answer
 from domain.access.principal import Principal
-from domain.application import ConcurrencyExhausted
 from domain.context import CommandContext, Written
-from domain.errors import InvalidCommand, VersionConflict
+from domain.errors import InvalidCommand
 from domain.sukuma import Sukuma
 
 # Phones' clocks drift: a few minutes ahead is not "the future".
@@ -55,6 +52,9 @@ class CommandRunner:
     window: timedelta
     clock: Callable[[], datetime]
     principal: Principal | None = None
+    request: Request | None = None
+    #: Seconds a copy of a keyed request waits for the first copy's answer (then 409).
+    idempotency_wait: float = 10.0
 
     def occurred(self, occurred_at: datetime | None) -> datetime:
         """When it happened in the field: defaults to now; refuses the future and the too old."""
@@ -80,52 +80,92 @@ class CommandRunner:
         extra: dict[str, Any] | None = None,
         location: str | None = None,
     ) -> JSONResponse:
+        """Run the command once per ``Idempotency-Key``: copies of a keyed request take turns
+        (``adapters.idempotency``) and every copy after the first answers as the first did,
+        its success or its refusal (``api.errors.KEPT_REFUSALS``)."""
         extra = extra or {}
-        replay = self._replay()
-        if replay is not None:
-            return replay
-        receipt = None
-        if self.idempotency_key is not None:
+        recorder = self.application.recorder
+        key = self.idempotency_key
+        if key is None or not isinstance(recorder, SukumaRecorder):
+            # (In-memory persistence, in unit tests, keeps no receipts.)
+            ctx = self._context(occurred_at, None)
+            return self._answer(status_code, action(ctx), extra, location)
+        with recorder.idempotency.claim(self.actor, key, self.idempotency_wait) as claim:
+            if claim.receipt is not None:
+                return self._replay(claim.receipt)
             receipt = IdempotencyReceipt(
-                key=self.idempotency_key,
+                key=key,
                 actor=self.actor,
                 fingerprint=self.fingerprint,
                 status_code=status_code,
                 aggregate_id=aggregate_id,
                 body={"extra": extra, "location": location},
             )
-        ctx = CommandContext(
+            try:
+                written = action(self._context(occurred_at, receipt))
+            except RecordConflictError:
+                # A copy whose lock went with its lost connection won meanwhile: its answer.
+                found = recorder.find_receipt(self.actor, key)
+                if found is None:
+                    raise
+                return self._replay(found)
+            except KEPT_REFUSALS as exc:
+                refused = answer(self._request(), exc)
+                claim.refused(self._refusal(aggregate_id, refused))
+                return refused
+            return self._answer(status_code, written, extra, location)
+
+    def _context(
+        self, occurred_at: datetime | None, receipt: IdempotencyReceipt | None
+    ) -> CommandContext:
+        return CommandContext(
             actor=self.actor,
             occurred_at=self.occurred(occurred_at),
             expected_version=self.expected_version,
             receipt=receipt,
             principal=self.principal,
         )
-        try:
-            written = action(ctx)
-        except (RecordConflictError, ConcurrencyExhausted, VersionConflict):
-            # A concurrent request with the same key may have won the race: answer as it did
-            # (with If-Match the loser's conflict arrives as a stale version).
-            replay = self._replay()
-            if replay is not None:
-                return replay
-            raise
+
+    @staticmethod
+    def _answer(
+        status_code: int, written: Written, extra: dict[str, Any], location: str | None
+    ) -> JSONResponse:
         return written_response(
             status_code, written.id, written.version, written.position, extra, location
         )
 
-    def _replay(self) -> JSONResponse | None:
-        if self.idempotency_key is None:
-            return None
-        recorder = self.application.recorder
-        if not isinstance(recorder, SukumaRecorder):
-            return None  # in-memory persistence (unit tests): no receipts
-        stored: StoredReceipt | None = recorder.find_receipt(self.actor, self.idempotency_key)
-        if stored is None:
-            return None
+    def _request(self) -> Request:
+        if self.request is None:
+            raise RuntimeError("a keyed command needs its request (api.deps.command_runner)")
+        return self.request
+
+    def _refusal(self, aggregate_id: UUID, refused: JSONResponse) -> Refusal:
+        assert self.idempotency_key is not None
+        headers = {
+            name: value
+            for name, value in refused.headers.items()
+            if name not in ("content-length", "content-type")
+        }
+        return Refusal(
+            actor=self.actor,
+            key=self.idempotency_key,
+            fingerprint=self.fingerprint,
+            aggregate_id=aggregate_id,
+            status_code=refused.status_code,
+            content=orjson.loads(bytes(refused.body)),
+            headers=headers,
+        )
+
+    def _replay(self, stored: StoredReceipt) -> JSONResponse:
         # An erased household's receipts keep only the route: a retry there still replays.
         if stored.fingerprint not in (self.fingerprint, erased_fingerprint(self.fingerprint)):
             raise IdempotencyKeyReused
+        if "refusal" in stored.body:
+            return JSONResponse(
+                status_code=stored.status_code,
+                content=stored.body["refusal"],
+                headers=stored.body.get("headers") or {},
+            )
         return written_response(
             stored.status_code,
             stored.aggregate_id,

@@ -197,6 +197,8 @@ async def command_runner(
         fingerprint=request_fingerprint(request.method, request.scope["path"], body),
         window=timedelta(days=window_days),
         clock=state.clock,
+        request=request,
+        idempotency_wait=state.settings.idempotency_wait_seconds,
     )
 
 

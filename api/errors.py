@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from adapters.idempotency import GateBusy, KeyInFlight
 from api.auth.service import NotAuthenticated, TooManyAttempts
 from domain.access.policy import Forbidden
 from domain.application import ConcurrencyExhausted
@@ -153,6 +154,23 @@ def _key_reused(_: Request, exc: IdempotencyKeyReused) -> JSONResponse:
     )
 
 
+def _key_in_flight(_: Request, exc: KeyInFlight) -> JSONResponse:
+    # Its first request may yet succeed: the client retries later and gets that answer.
+    return JSONResponse(
+        status_code=409,
+        content={"detail": f"{exc}; retry later", "rule": "request-in-progress"},
+        headers={"Retry-After": str(max(1, round(exc.waited)))},
+    )
+
+
+def _gate_busy(_: Request, exc: GateBusy) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"{exc}; retry later"},
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+    )
+
+
 def _bad_header(_: Request, exc: BadHeader) -> JSONResponse:
     return JSONResponse(
         status_code=422, content={"detail": validation_detail(["header", exc.header], exc.message)}
@@ -206,12 +224,35 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     VersionConflict: _version_conflict,
     InvalidCommand: _invalid_command,
     IdempotencyKeyReused: _key_reused,
+    KeyInFlight: _key_in_flight,
+    GateBusy: _gate_busy,
     BadHeader: _bad_header,
     ConcurrencyExhausted: _busy,
     NotAuthenticated: _not_authenticated,
     Forbidden: _forbidden,
     TooManyAttempts: _too_many,
 }
+
+
+#: A command's refusals that are its answer for good: a retry with the same Idempotency-Key
+#: gets them again (the key keeps the first completed answer, as Stripe's do). Not "busy"
+#: (409 concurrent-writers) nor an outage: those did not take effect, so a retry tries again.
+KEPT_REFUSALS: tuple[type[Exception], ...] = (
+    NotFoundError,
+    RuleViolation,
+    AlreadyExists,
+    VersionConflict,
+    InvalidCommand,
+    Forbidden,
+)
+
+
+def answer(request: Request, exc: Exception) -> JSONResponse:
+    """The answer the table gives ``exc`` (for one kept before the exception handlers run)."""
+    for kind in type(exc).__mro__:
+        if kind in HANDLERS:
+            return HANDLERS[kind](request, exc)
+    raise exc
 
 
 def install(app: FastAPI) -> None:

@@ -1,6 +1,7 @@
 """The one place reads are shaped for personal data: visibility applied, revealing reads logged.
 
-Every household read (and its history, and its referrals' histories) passes through here:
+Every household read (and its history, and its referrals' histories, and alerts' notes) passes
+through here:
 ``domain.access.visibility`` decides what the caller sees, and a response that shows any
 personal field records who saw which fields of which household, from which endpoint.
 """
@@ -8,6 +9,7 @@ personal field records who saw which fields of which household, from which endpo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from adapters.event_store import SukumaRecorder
@@ -24,7 +26,10 @@ from domain.access.visibility import (
     shape_event,
     shape_household,
 )
+from domain.alerts.model import Alert
+from domain.errors import NotFoundError
 from domain.households.model import Household
+from domain.personal_data import ERASED
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 
@@ -111,3 +116,33 @@ def referral_read(
     if contact is None:
         return read
     return read.model_copy(update={"household_contact": HouseholdContact(**contact)})
+
+
+def alert_notes(
+    app: Sukuma, principal: Principal, alert_id: UUID, endpoint: str
+) -> dict[int, str | None]:
+    """The notes people wrote on an alert, by its event's version, for a caller with pii:read
+    who may read the alert (logged as a read of its household's data, or of the alert's own
+    if it is about none); none for anyone else."""
+    if not principal.may_read_pii:
+        return {}
+    try:
+        app.read(Alert, alert_id, principal)
+    except NotFoundError:
+        return {}
+    household_id, notes = app.alert_notes(alert_id)
+    if any(note not in (None, ERASED) for note in notes.values()):
+        owner = UUID(household_id) if household_id else alert_id
+        _record_read(app, principal, owner, endpoint, ["history[].detail.note"])
+    return notes
+
+
+def with_notes(alert: dict[str, Any], notes: dict[int, str | None]) -> dict[str, Any]:
+    """The alert read from its view (which keeps no note), with the notes given."""
+    history = [
+        {**entry, "detail": {**entry["detail"], "note": notes[entry["version"]]}}
+        if entry["version"] in notes
+        else entry
+        for entry in alert["history"]
+    ]
+    return {**alert, "history": history}

@@ -78,7 +78,7 @@ def _history(table: str) -> list[str]:
             WHERE value / {HISTORY_DAYS} <> 0 OR d = {last}""",
         f"""INSERT INTO {history} SELECT {keys}, '{RECORDED}{MONTHLY}',
             date_trunc('month', day)::date, sum(value) FROM {history}
-            WHERE basis = '{RECORDED}' GROUP BY {keys}, 3""",
+            WHERE basis = '{RECORDED}' GROUP BY {keys}, date_trunc('month', day)""",
     ]
 
 

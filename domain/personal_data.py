@@ -3,7 +3,9 @@
 One catalogue for every layer: the event store encrypts these paths with the household's data
 key (``adapters.shredding``), erasure blanks them in the aggregate, and read shaping hides them
 (``domain.access.visibility``). A path is a tuple of keys; ``[]`` steps into every item of a
-list. Everything not listed (ward, needs, risk, dates, statuses) stays readable for statistics.
+list. Everything not listed (ward, needs, risk, dates, statuses) stays readable for statistics;
+special personal information (health, disability, social ills) is listed like names, and
+statistics read the facts counted from it when it was recorded.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from domain.profile import MEMBER_PERSONAL_FIELDS, PROFILE_PERSONAL_FIELDS
+from domain.profile import (
+    MEMBER_PERSONAL_FIELDS,
+    MEMBER_SPECIAL_FIELDS,
+    PROFILE_PERSONAL_FIELDS,
+    PROFILE_SPECIAL_FIELDS,
+)
 
 Path = tuple[str, ...]
 
@@ -27,9 +34,10 @@ MEMBER_FREE_TEXT: Final = ("schooling.school_name", "schooling.reason_not_attend
 def _profile_paths(prefix: Path) -> tuple[Path, ...]:
     members = [
         (*prefix, "members", "[]", *name.split("."))
-        for name in (*MEMBER_PERSONAL_FIELDS, *MEMBER_FREE_TEXT)
+        for name in (*MEMBER_PERSONAL_FIELDS, *MEMBER_FREE_TEXT, *MEMBER_SPECIAL_FIELDS)
     ]
-    return (*members, *((*prefix, *name.split(".")) for name in PROFILE_PERSONAL_FIELDS))
+    household = (*PROFILE_PERSONAL_FIELDS, *PROFILE_SPECIAL_FIELDS)
+    return (*members, *((*prefix, *name.split(".")) for name in household))
 
 
 #: The profile's personal paths, relative to the profile itself.
@@ -42,7 +50,8 @@ _REASON: Final[tuple[Path, ...]] = (("reason",),)
 EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Household.Registered": (("village",), ("gps",)),
     "Household.ProfileSubmitted": _profile_paths(("profile",)),
-    "Household.NeedIdentified": _NOTE,
+    # A derived need's source item names the answer it came from ("members[1].health.pregnant").
+    "Household.NeedIdentified": (("note",), ("source_item",)),
     "Household.NeedResolved": _NOTE,
     "Household.VisitRecorded": _NOTE,
     "Household.InterventionDelivered": (("description",),),
@@ -66,8 +75,7 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 #: Free text of the war rooms (members' names, meeting notes, action items): no household's,
 #: so not shaped on read (whoever may read the war room reads it) nor erased with a household,
 #: but sealed at rest like personal fields, under the war room's own data key, so that a copy
-#: of the database without the master key reads none of it. (Alert notes are not: the alert
-#: list shows them from a view, and views hold no sealed field.)
+#: of the database without the master key reads none of it.
 FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.MemberJoined": (("name",),),
     "WarRoom.MemberLeft": _REASON,
@@ -76,11 +84,20 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.ActionItemDone": _NOTE,
 }
 
-#: Every path the event store seals, by event.
-SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {**EVENT_PATHS, **FREE_TEXT_PATHS}
+#: What people write on alerts (anything: names, illness): sealed under a key of the alert's
+#: own, destroyed with its household's when the alert is about one (a household, or one of
+#: its referrals); the alert view keeps no note, and a read shows one only with pii:read.
+ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {"Alert.Acknowledged": _NOTE}
 
-#: Events whose aggregate is not a household, and the field naming their household.
-HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id"}
+#: Every path the event store seals, by event.
+SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    **EVENT_PATHS,
+    **FREE_TEXT_PATHS,
+    **ALERT_PATHS,
+}
+
+#: Events whose aggregate is not a household, and the field naming their household (if any).
+HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id", "Alert.Acknowledged": "household_id"}
 
 #: The household's contact, which a department officer needs to act on a referral.
 HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")

@@ -168,6 +168,10 @@ class Profile(TypedDict):
 # Personal information (POPIA) to be encrypted at rest: keys of each member, paths in the profile.
 MEMBER_PERSONAL_FIELDS: Final = ("first_name", "surname", "date_of_birth", "id_number", "phone")
 PROFILE_PERSONAL_FIELDS: Final = ("dwelling.gps", "dwelling.village")
+# Special personal information (POPIA s26: health, sex life, criminal behaviour), sealed alike;
+# statistics read the facts counted from it at submission (domain.rules.special_facts).
+MEMBER_SPECIAL_FIELDS: Final = ("health", "disability")
+PROFILE_SPECIAL_FIELDS: Final = ("social_ills",)
 
 
 def age_on(date_of_birth: str, on: date) -> int:

@@ -62,6 +62,10 @@ def decode(
     ``unused``: fields left out (nobody reads them), before their contents are decoded.
     """
     fields = orjson.loads(state)
+    cls = _event_class(topic)
+    stored_version = fields.pop("class_version", 1)
+    if stored_version < getattr(cls, "class_version", 1):
+        fields = _upcast(cls, stored_version, fields)  # an event of an older shape: rare
     for key in unused:
         fields.pop(key, None)
     tagged = 0
@@ -81,9 +85,19 @@ def decode(
                 fields[key] = _untag(value)
     fields["originator_id"] = originator_id
     fields["originator_version"] = originator_version
-    event: Any = object.__new__(_event_class(topic))
+    event: Any = object.__new__(cls)
     event.__dict__.update(fields)
     return event
+
+
+def _upcast(cls: type, version: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """The event's fields in its class's current shape, by its ``upcast_vX_vY`` steps (as the
+    library's mapper does), given every field decoded as the mapper would give it."""
+    state = {key: _untag(value) for key, value in fields.items()}
+    while version < getattr(cls, "class_version", 1):
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    return state
 
 
 @dataclass

@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -28,14 +28,17 @@ from psycopg.sql import SQL, Composed, Identifier
 from domain.alerts.application import NewAlert
 from domain.alerts.model import alert_id
 from domain.context import CommandContext, Written
+from domain.escalation import TOP_LEVEL
 from domain.sukuma import Sukuma
 from projections.alerts import view as alerts
 from projections.early_warning import view as early_warning
+from projections.nerve_centre import view as nerve_centre
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
 from scheduler.marks import Mark, SweepMarks
 from scheduler.notify import AlertNotice, Notifier
+from scheduler.referral_ladder import BEHIND_THE_LADDER, ladder_parameters
 from scheduler.rules.config import RulesFile
-from scheduler.rules.definitions import BY_ID, RULES, Decision, Match, Rule
+from scheduler.rules.definitions import BY_ID, RULES, Decision, Match, Rule, raised_level
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +48,14 @@ SWEEP_LOCK_KEY = 0x5355_4B41  # one scheduler acts at a time across replicas
 
 @dataclass
 class Summary:
-    """What a sweep did, per rule (escalations by schedule under ``escalation``)."""
+    """What a sweep did, per rule (alerts escalated by schedule under ``escalation``,
+    overdue referrals escalated up the ladder under ``referrals``)."""
 
     raised: Counter[str] = field(default_factory=Counter)
     escalated: Counter[str] = field(default_factory=Counter)
     resolved: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
-    seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation"
+    seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation", ...
     skipped: bool = False
 
     def total(self) -> dict[str, int]:
@@ -89,6 +93,7 @@ class Sweeper:
             "department_days": Identifier(schema, early_warning.DEPARTMENT_DAYS),
             "need_weeks": Identifier(schema, early_warning.NEED_WEEKS),
             "alerts": Identifier(schema, alerts.ALERTS),
+            "referrals": Identifier(schema, nerve_centre.REFERRALS),
         }
 
     def rules(self, ids: Sequence[str] = ()) -> list[Rule]:
@@ -132,6 +137,9 @@ class Sweeper:
                 started = time.perf_counter()
                 self._escalate(now, summary, notices)
                 summary.seconds["escalation"] = time.perf_counter() - started
+                started = time.perf_counter()
+                self._escalate_referrals(now, summary)
+                summary.seconds["referrals"] = time.perf_counter() - started
         if self.notifier is not None and notices:
             self.notifier.send(notices)  # in the background: a failing endpoint never blocks
         return summary
@@ -186,6 +194,7 @@ class Sweeper:
             template = DIFF
         matches = SQL(rule.matches).format(**self.tables)
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
+        ladder = self.config.escalation.ladder
         commands = mark.commands_position if mark else 0
         rows = self._query(template, params, matches=matches)
         new: list[tuple[NewAlert, AlertNotice]] = []
@@ -197,6 +206,10 @@ class Sweeper:
                     continue
                 match = Match(row["subject"], row["since"], row["param"], _scope(row), row["facts"])
                 decision = rule.decide(match, now, cfg)
+                if row["alert_id"] is None or row["status"] == "resolved":
+                    # raised now: at the level the situation's age has already reached
+                    level = raised_level(rule, match, decision, now, cfg, ladder)
+                    decision = replace(decision, level=level)
                 if row["alert_id"] is None:  # the common case: batched below
                     new.append(
                         (
@@ -306,7 +319,8 @@ class Sweeper:
     def _escalate(self, now: datetime, summary: Summary, notices: list[AlertNotice]) -> None:
         """Unacknowledged alerts move up a level after the configured days at their level."""
         after = self.config.escalation.after_days
-        params = {f"due_{n}": now - timedelta(days=days) for n, days in enumerate(after, 1)}
+        ladder = self.config.escalation.ladder
+        params = {f"due_{n}": now - ladder.age_at(n + 1, start=n) for n in range(1, TOP_LEVEL)}
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
         for row in self._query(DUE_ESCALATIONS, params):
             level = row["level"]
@@ -335,3 +349,16 @@ class Sweeper:
                         row["evidence"],
                     )
                 )
+
+    def _escalate_referrals(self, now: datetime, summary: Summary) -> None:
+        """Overdue referrals climb to the level their delay has reached (one event per level)."""
+        ladder = self.config.escalation.ladder
+        ctx = CommandContext(actor=ACTOR, occurred_at=now)
+        for row in self._query(BEHIND_THE_LADDER, ladder_parameters(ladder, now)):
+            try:
+                written = self.app.follow_escalation_ladder(UUID(row["referral_id"]), ladder, ctx)
+            except Exception:  # one bad referral never stops the others
+                log.exception("escalating referral %s", row["referral_id"])
+                summary.failed["referrals"] += 1
+                continue
+            summary.escalated["referrals"] += written.position is not None

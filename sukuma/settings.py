@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     )
     write_pool_size: int = Field(default=10, ge=1, description="Event store connections kept")
     write_pool_max_overflow: int = Field(default=10, ge=0, description="Extra under load")
+    write_pool_timeout: float = Field(
+        default=0.3,
+        gt=0,
+        le=30,
+        description="Seconds each of the event store's 10 tries waits for a connection",
+    )
     read_pool_min_size: int = Field(default=2, ge=0, description="asyncpg read pool minimum")
     read_pool_max_size: int = Field(default=10, ge=1, description="asyncpg read pool maximum")
     database_connect_timeout: int = Field(
@@ -102,6 +108,11 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    idempotency_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a retry waits for the first request with its Idempotency-Key",
+    )
     max_request_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Larger request bodies are refused (413)"
     )

@@ -47,6 +47,12 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
     """The event-sourced application over PostgreSQL (its schema must be migrated)."""
     check_schema(database_url, settings.schema_for(database_url))
     application = Sukuma(env=settings.eventsourcing_env(database_url))
+    recorder = application.recorder
+    if isinstance(recorder, PostgresApplicationRecorder):
+        # The library tries each read and append 10 times (0.2 s apart), each waiting this
+        # long for a connection, and reads POSTGRES_CONNECT_TIMEOUT as whole seconds: a
+        # fraction of a second per try is what answers an outage with a 503 in seconds.
+        recorder.datastore.pool.timeout = settings.write_pool_timeout
     protect_personal_data(
         application, settings.master_key.get_secret_value(), settings.previous_master_keys
     )

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.asof import AsOfQuery
-from api.deps import Command, CurrentUser, ReadPool
+from api.deps import Command, CurrentUser, ReadPool, SukumaApp
 from api.export import csv_response
 from api.freshness import Fresh
+from api.personal import alert_notes, with_notes
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -83,12 +84,23 @@ async def alert_stats(
     return await queries.alert_stats(db, principal, area, as_of)
 
 
+def _notes(alert_id: UUID, app: SukumaApp, principal: CurrentUser) -> dict[int, str | None]:
+    """The alert's notes this caller may see: sealed in the event log, the application opens
+    them (a plain ``def``: FastAPI runs it in its thread pool, off the event loop)."""
+    return alert_notes(app, principal, alert_id, "GET /v1/alerts/{id}")
+
+
 @router.get("/{alert_id}", response_model=AlertDetailRead)
-async def get_alert(alert_id: UUID, db: ReadPool, principal: CurrentUser) -> dict[str, Any]:
+async def get_alert(
+    alert_id: UUID,
+    db: ReadPool,
+    principal: CurrentUser,
+    notes: Annotated[dict[int, str | None], Depends(_notes)],
+) -> dict[str, Any]:
     row = await queries.alert_detail(db, alert_id, principal)
     if row is None:
         raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
-    return _jsonable(row)
+    return _jsonable(with_notes(row, notes))
 
 
 @router.post("/{alert_id}/acknowledge", responses=WRITTEN)

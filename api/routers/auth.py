@@ -8,19 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator
 
 from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
 from api.auth.throttle import use_refresh_token
 from api.auth.tokens import InvalidToken, TokenPair
 from api.deps import Clock, CurrentUser, ReadPool, get_auth
-from api.schemas.common import REFUSED, ErrorRead
+from api.schemas.common import REFUSED, ErrorRead, plain_text
 from api.schemas.users import MeRead, TokenRead
 from domain.context import CommandContext
 
 router = APIRouter(tags=["auth"])
 
 AuthService = Annotated[Auth, Depends(get_auth)]
-FormText = Annotated[str | None, Form(max_length=4096)]
+#: A NUL or a lone surrogate is refused here too, naming the field (as in every body).
+FormText = Annotated[str | None, Form(max_length=4096), BeforeValidator(plain_text)]
 #: No control characters (a NUL byte cannot even reach PostgreSQL): refused as a 422.
 UserName = Annotated[str | None, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
 

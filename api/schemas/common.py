@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.encoders import jsonable_encoder
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 WardId = Annotated[
     str,
@@ -20,7 +20,43 @@ DepartmentCode = Annotated[
     Field(description="A department or NGO code from GET /v1/departments, e.g. SASSA"),
 ]
 #: No NUL byte in free text: PostgreSQL's text columns (the read models) cannot hold one.
+#: (Every body's strings are checked by ``Input``; the pattern tells the schema's readers.)
 NO_NUL = r"^[^\x00]*$"
+
+
+def plain_text(value: Any) -> Any:
+    """``value``, refused if a string in it (or in a list of it) holds what PostgreSQL's
+    text cannot: a NUL character, or a lone surrogate (not Unicode text). Objects are left
+    to their own model (an ``Input`` too), so the error names the innermost field."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character (U+0000)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (a lone surrogate is not)") from None
+    elif isinstance(value, list):
+        for item in value:
+            plain_text(item)
+    return value
+
+
+class Input(BaseModel):
+    """Every request body and the objects in it: unknown fields refused, and every string
+    refused with a 422 naming its field if PostgreSQL could not store it (``plain_text``).
+
+    After each field's own validation, so a type with its own rule answers in its own words
+    (a user name's message is the CLI's; pydantic refuses a lone surrogate where it expects
+    text); ``plain_text`` catches what no rule did (a plain ``str`` field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return plain_text(value)
+
+
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
 ]
@@ -36,10 +72,8 @@ Reason = Annotated[
 ]
 
 
-class CommandBody(BaseModel):
+class CommandBody(Input):
     """Every command may say when it happened in the field (captured offline, sent later)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     occurred_at: AwareDatetime | None = Field(
         default=None,

@@ -97,6 +97,11 @@ class HouseholdRead(BaseModel):
     field_worker_id: str | None
     registered_at: datetime
     profile: dict[str, Any] | None
+    profile_facts: dict[str, int] | None = Field(
+        description="Counts from the latest profile (members, members_with_health_need, "
+        "members_with_disability, social_concerns): shown to whoever may read the household, "
+        "while the answers they count are personal data"
+    )
     risk: dict[str, Any] | None
     needs: list[NeedRead]
     interventions: list[dict[str, Any]]
@@ -121,6 +126,7 @@ class HouseholdRead(BaseModel):
             field_worker_id=household.field_worker_id,
             registered_at=household.registered_at,
             profile=household.profile,
+            profile_facts=household.profile_facts,
             risk=household.risk,
             needs=[NeedRead(**asdict(n)) for n in household.needs.values()],
             interventions=[asdict(i) for i in household.interventions],

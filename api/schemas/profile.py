@@ -7,8 +7,9 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from api.schemas.common import Input
 from domain.profile import (
     ChronicConditionCategory,
     Citizenship,
@@ -35,8 +36,8 @@ from domain.profile import (
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(Input):
+    """A part of the profile: unknown fields and text PostgreSQL cannot hold refused."""
 
 
 class Gps(Strict):

@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
 from domain.alerts.model import Alert, alert_id
-from domain.application import ApplicationBase
+from domain.application import ApplicationBase, replay
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
+from domain.households.model import Household
+from domain.referrals.model import Referral
 
 # Aggregates saved in one transaction by the batch commands (large saves over a unix socket
 # stall psycopg's pipeline: see the README's known limits).
@@ -148,13 +151,38 @@ class AlertCommands(ApplicationBase):
         return out
 
     def acknowledge_alert(self, aid: UUID, note: str | None, ctx: CommandContext) -> Written:
+        """Acknowledge, the note sealed under the key of the household the alert is about."""
         return self._change(
             Alert,
             aid,
             ctx,
-            lambda a: a.acknowledge(note, ctx.occurred_at, ctx.actor),
+            lambda a: a.acknowledge(
+                note, self._household_about(a.subject), ctx.occurred_at, ctx.actor
+            ),
             action="acknowledge",
         )
+
+    def _household_about(self, subject: str) -> str | None:
+        """The household an alert's subject is, or whose referral or need (``<household
+        id>:<need id>``) it is; None for any other subject."""
+        try:
+            aggregate = self.repository.get(UUID(subject.split(":")[0]), projector_func=replay)
+        except (ValueError, AggregateNotFoundError):
+            return None  # not an id (an area and category), or not an aggregate's
+        if isinstance(aggregate, Household):
+            return str(aggregate.id)
+        if isinstance(aggregate, Referral):
+            return aggregate.household_id
+        return None
+
+    def alert_notes(self, aid: UUID) -> tuple[str | None, dict[int, str | None]]:
+        """The household the alert's notes belong to, and each note by its event's version
+        (unsealed: the caller decides who sees them)."""
+        acknowledged = [
+            e for e in self.repository.event_store.get(aid) if isinstance(e, Alert.Acknowledged)
+        ]
+        household = next((e.household_id for e in acknowledged if e.household_id), None)
+        return household, {e.originator_version: e.note for e in acknowledged}
 
     def escalate_alert(
         self, *, aid: UUID, from_level: int, to_level: int, reason: str, ctx: CommandContext

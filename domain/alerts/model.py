@@ -44,7 +44,14 @@ class Alert(SukumaAggregate):
         scope: dict[str, str | None]
 
     class Acknowledged(SukumaAggregate.Event):
-        note: str | None
+        note: str | None  # sealed: people may write anything (domain.personal_data)
+        household_id: str | None  # whose data key seals the note; None: the alert's own
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["household_id"] = None  # version 1 stored the note in plain text
 
     class Escalated(SukumaAggregate.Event):
         from_level: int
@@ -110,15 +117,22 @@ class Alert(SukumaAggregate):
             return True
         return since is not None and self.resolved_at is not None and since > self.resolved_at
 
-    def acknowledge(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+    def acknowledge(
+        self, note: str | None, household_id: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        """Acknowledge; ``household_id``: the household the alert is about, if it is."""
         if self.status != AlertStatus.OPEN:
             raise RuleViolation(
                 "alert-acknowledge", f"an alert that is {self.status} cannot be acknowledged"
             )
-        self._acknowledged(note=note, occurred_at=occurred_at, actor=actor)
+        self._acknowledged(
+            note=note, household_id=household_id, occurred_at=occurred_at, actor=actor
+        )
 
     @event(Acknowledged)
-    def _acknowledged(self, note: str | None, occurred_at: datetime, actor: str) -> None:
+    def _acknowledged(
+        self, note: str | None, household_id: str | None, occurred_at: datetime, actor: str
+    ) -> None:
         self.status = AlertStatus.ACKNOWLEDGED
 
     def escalate(self, to_level: int, reason: str, occurred_at: datetime, actor: str) -> None:

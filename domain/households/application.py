@@ -18,6 +18,7 @@ from domain.rules.flags import derive_flags
 from domain.rules.graduation import GraduationFacts, evaluate_graduation
 from domain.rules.needs import NEEDS_RULE_VERSION, derive_needs
 from domain.rules.risk import score_risk
+from domain.rules.special_facts import special_facts
 
 
 def derived_need_id(household_id: UUID, version: int, category: str, member_id: str | None) -> str:
@@ -38,6 +39,7 @@ def apply_profile(
     household.submit_profile(
         profile=dict(profile),
         field_worker_id=field_worker_id,
+        facts=special_facts(profile),
         risk={
             "score": risk.score,
             "level": str(risk.level),

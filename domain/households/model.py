@@ -1,8 +1,9 @@
 """The Household aggregate: a household's case from registration to graduation.
 
 Every event class and the state change it makes stay here, where stored events name them
-(``domain.households.model:Household.<Event>``). The commands on needs, on follow-up and on
-consent live in the mixins ``needs``, ``followup`` and ``consent``.
+(``domain.households.model:Household.<Event>``). The commands on needs, on follow-up, on
+consent and on graduation live in the mixins ``needs``, ``followup``, ``consent`` and
+``graduation``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
 from domain.households.consent import HouseholdConsent
 from domain.households.followup import HouseholdFollowUp
-from domain.households.needs import HouseholdNeeds
+from domain.households.graduation import HouseholdGraduation
 from domain.households.records import Intervention, Need, Visit
 from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
+from domain.rules.risk_wording import reword_first_reasons
+from domain.rules.special_facts import special_facts
 from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
-class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggregate):
+class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, SukumaAggregate):
     """Registered in a ward, profiled, needs identified and met, graduated (and maybe reopened)."""
 
     class Registered(SukumaAggregate.Created):
@@ -35,8 +38,16 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         field_worker_id: str | None
 
     class ProfileSubmitted(SukumaAggregate.Event):
-        profile: dict[str, Any]
+        profile: dict[str, Any]  # its special categories sealed (domain.personal_data)
         field_worker_id: str | None
+        facts: dict[str, int]  # domain.rules.special_facts: what statistics need of them
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 stored the special categories in plain text: count them as v2 does.
+            state["facts"] = special_facts(state["profile"])
 
     class RiskScored(SukumaAggregate.Event):
         score: int
@@ -44,6 +55,13 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         reasons: list[str]
         flags: list[str]
         rule_version: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 named special categories in its reasons ("TB ..."): reword them.
+            state["reasons"] = reword_first_reasons(state["reasons"])
 
     class NeedIdentified(SukumaAggregate.Event):
         need_id: str
@@ -112,6 +130,7 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
     # Consent and erasure (POPIA); class defaults, so households registered before them load.
     consent: str | None = None  # "given" or "withdrawn"; None: never recorded
     personal_data_erased: bool = False
+    profile_facts: dict[str, int] | None = None  # of the latest profile
 
     @event(Registered)
     def __init__(
@@ -153,20 +172,25 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
                 f"cannot {action}: the household has graduated (reopen it first)",
             )
 
-    # ---- lifecycle commands: profile, move, graduate, reopen -------------------------------------
+    # ---- lifecycle commands: profile, move (graduate and reopen: graduation.py) ------------------
 
     def submit_profile(
         self,
         *,
         profile: dict[str, Any],
         field_worker_id: str | None,
+        facts: dict[str, int],
         risk: dict[str, Any],
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        """Record a profile and its risk assessment (computed by the caller from the rule set)."""
+        """Record a profile, its facts and its risk assessment (computed by the caller)."""
         self._profile_submitted(
-            profile=profile, field_worker_id=field_worker_id, occurred_at=occurred_at, actor=actor
+            profile=profile,
+            field_worker_id=field_worker_id,
+            facts=facts,
+            occurred_at=occurred_at,
+            actor=actor,
         )
         self._risk_scored(occurred_at=occurred_at, actor=actor, **risk)
 
@@ -175,10 +199,12 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         self,
         profile: dict[str, Any],
         field_worker_id: str | None,
+        facts: dict[str, int],
         occurred_at: datetime,
         actor: str,
     ) -> None:
         self.profile = profile
+        self.profile_facts = facts
         if profile.get("consent", {}).get("given"):
             self.consent = "given"  # the profiling form records consent too
         self.profiles_submitted += 1
@@ -233,47 +259,6 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
     ) -> None:
         self.ward_id = to_ward_id
 
-    def graduate(
-        self,
-        *,
-        policy_version: str,
-        evidence: dict[str, Any],
-        unmet: list[str],
-        meeting_id: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Graduate, refused while a high/critical need is open or a policy criterion is unmet."""
-        self._ensure_not_graduated("graduate")
-        if self.status != HouseholdStatus.ACTIVE:
-            raise RuleViolation(
-                "graduation-needs-profile", "a household must be profiled to graduate"
-            )
-        blocking = [n.need_id for n in self.open_needs if n.is_high_or_critical]
-        if blocking:
-            raise RuleViolation(
-                "graduation-open-high-needs",
-                f"cannot graduate while high or critical needs are open: {', '.join(blocking)}",
-            )
-        referred = [n.need_id for n in self.open_needs if n.open_referral_id is not None]
-        if referred:
-            raise RuleViolation(
-                "graduation-open-referrals",
-                f"cannot graduate while referrals are open for needs: {', '.join(referred)}",
-            )
-        if unmet:
-            raise RuleViolation(
-                "graduation-policy",
-                f"graduation policy {policy_version} not met: {'; '.join(unmet)}",
-            )
-        self._graduated(
-            policy_version=policy_version,
-            evidence=evidence,
-            meeting_id=meeting_id,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
     @event(Graduated)
     def _graduated(
         self,
@@ -286,14 +271,6 @@ class Household(HouseholdNeeds, HouseholdFollowUp, HouseholdConsent, SukumaAggre
         self.status = HouseholdStatus.GRADUATED
         self.graduated_on = occurred_at.date()
         self.graduation_policy_version = policy_version
-
-    def reopen(self, reason: str, occurred_at: datetime, actor: str) -> None:
-        """Reopen a graduated household's case."""
-        if self.status != HouseholdStatus.GRADUATED:
-            raise RuleViolation(
-                "reopen-only-graduated", "only a graduated household can be reopened"
-            )
-        self._reopened(reason=reason, occurred_at=occurred_at, actor=actor)
 
     @event(Reopened)
     def _reopened(self, reason: str, occurred_at: datetime, actor: str) -> None:

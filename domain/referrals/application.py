@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.context import CommandContext, Written
+from domain.escalation import Ladder
 from domain.households.application import HouseholdCommands
 from domain.households.model import Household
 from domain.reference.departments import Catalogue, shipped_catalogue
@@ -156,6 +157,20 @@ class ReferralCommands(HouseholdCommands):
             referral_id,
             ctx,
             lambda r: r.escalate(to_level, reason, ctx.occurred_at, ctx.actor),
+            action="escalate",
+        )
+
+    def follow_escalation_ladder(
+        self, referral_id: UUID, ladder: Ladder, ctx: CommandContext
+    ) -> Written:
+        """The system's escalation of an overdue referral to the level its delay has reached
+        (one event per level); nothing if it is there already, on time or closed, so a
+        repeated or concurrent sweep changes nothing twice (``position`` is then ``None``)."""
+        return self._change(
+            Referral,
+            referral_id,
+            ctx,
+            lambda r: r.follow_ladder(ladder, ctx.occurred_at, ctx.actor),
             action="escalate",
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -24,35 +24,45 @@ RISK_RULE_VERSION: Final = "risk-v1"
 MAX_SCORE: Final = 100
 
 # Reason key -> (points, what the reason says). The order is the order reasons are listed in.
+# Reasons are read by whoever may read the household (analysts too), so a factor that is special
+# personal information (POPIA s26: health, sex life, criminal behaviour) is named by the broader
+# need it shows, and factors sharing a wording are listed once with their points summed.
+CHILD_PROTECTION: Final = "child protection concern"
+SAFETY: Final = "a safety concern in the household"
+HEALTH: Final = "a member has a health need"
+HEALTH_UNDER_FIVE: Final = "a child under five has a health need"
+SOCIAL_SUPPORT: Final = "the household needs social support"
+GRANT_TO_ASSESS: Final = "a member's grant eligibility is to be assessed"
+
 RISK_FACTORS: Final[Mapping[str, tuple[int, str]]] = MappingProxyType(
     {
-        "child_abuse_concern": (35, "child abuse or neglect concern"),
+        "child_abuse_concern": (35, CHILD_PROTECTION),
         "child_headed": (30, "child-headed household"),
-        "gbv": (25, "gender-based violence disclosed or suspected"),
-        "malnourished_under_five": (25, "suspected malnutrition in a child under five"),
+        "gbv": (25, SAFETY),
+        "malnourished_under_five": (25, HEALTH_UNDER_FIVE),
         "child_hungry": (20, "a child went hungry in the last 7 days"),
         "skipped_meals_5_plus": (15, "meals skipped on 5 or more of the last 7 days"),
         "skipped_meals_3_plus": (10, "meals skipped on 3 or 4 of the last 7 days"),
-        "tb_symptoms": (15, "TB symptom screen positive"),
-        "defaulting_treatment": (15, "a member is defaulting on treatment"),
-        "teenage_pregnancy": (15, "pregnancy under 18"),
+        "tb_symptoms": (15, HEALTH),
+        "defaulting_treatment": (15, HEALTH),
+        "teenage_pregnancy": (15, HEALTH),
         "no_income": (15, "no household income"),
         "child_not_in_school": (15, "a child aged 7-15 not attending school"),
-        "substance_abuse": (15, "substance abuse in the household"),
-        "malnourished": (10, "suspected malnutrition (aged five or over)"),
+        "substance_abuse": (15, SOCIAL_SUPPORT),
+        "malnourished": (10, HEALTH),
         "grants_missing": (10, "a member eligible for a grant does not receive it"),
         "no_documents": (10, "a member has no ID or birth certificate"),
-        "disability_without_grant": (10, "a member with a disability has no disability grant"),
+        "disability_without_grant": (10, GRANT_TO_ASSESS),
         "orphans": (10, "orphaned children in the household"),
         "unsafe_water": (10, "unsafe or distant water"),
-        "chronic_untreated": (10, "a chronic condition not on treatment"),
+        "chronic_untreated": (10, HEALTH),
         "elderly_headed": (5, "elderly-headed household"),
         "no_sanitation": (5, "no toilet or a bucket toilet"),
         "no_electricity": (5, "no electricity"),
         "informal_dwelling": (5, "informal or backyard dwelling"),
-        "missed_immunisation": (5, "a child missed immunisation"),
+        "missed_immunisation": (5, HEALTH),
         "neet_youth": (5, "a youth not in employment, education or training"),
-        "crime_victim": (5, "victim of crime"),
+        "crime_victim": (5, SAFETY),
     }
 )
 RISK_WEIGHTS: Final[Mapping[str, int]] = MappingProxyType(
@@ -79,13 +89,21 @@ def score_risk(profile: Profile, as_of: date) -> RiskAssessment:
     """Sum the points of the factors present (capped at 100), then band the score into a level."""
     present = _factors_present(profile, as_of)
     score = min(MAX_SCORE, sum(RISK_WEIGHTS[key] for key in present))
-    reasons = [f"{RISK_FACTORS[key][1]} (+{RISK_WEIGHTS[key]})" for key in present]
+    reasons = worded([(RISK_FACTORS[key][1], RISK_WEIGHTS[key]) for key in present])
     level = level_for(score)
     floor = _floor(present)
     if floor is not None and _LEVEL_ORDER.index(level) < _LEVEL_ORDER.index(RiskLevel.HIGH):
         level = RiskLevel.HIGH
         reasons.append(f"level raised to high: {floor}")
     return RiskAssessment(score, level, tuple(reasons))
+
+
+def worded(factors: Sequence[tuple[str, int]]) -> list[str]:
+    """``wording (+points)`` per wording, in first-seen order, points summed over its factors."""
+    points: dict[str, int] = {}
+    for wording, weight in factors:
+        points[wording] = points.get(wording, 0) + weight
+    return [f"{wording} (+{weight})" for wording, weight in points.items()]
 
 
 def level_for(score: int) -> RiskLevel:
@@ -99,11 +117,11 @@ def level_for(score: int) -> RiskLevel:
 def _floor(present: Collection[str]) -> str | None:
     """Why the level may not be below high, whatever the score."""
     if "child_abuse_concern" in present:
-        return "child abuse or neglect concern"
+        return CHILD_PROTECTION
     if "child_headed" in present and "child_hungry" in present:
         return "child-headed household where a child went hungry"
     if "malnourished_under_five" in present:
-        return "suspected malnutrition in a child under five"
+        return HEALTH_UNDER_FIVE
     return None
 
 

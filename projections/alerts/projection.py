@@ -10,6 +10,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from psycopg.types.json import Jsonb
 
 from domain.alerts.model import Alert, AlertStatus
+from domain.personal_data import WITHHELD
 from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection
 
@@ -91,7 +92,8 @@ class AlertsProjection(BufferedProjection):
     def _(self, e: Alert.Acknowledged) -> None:
         self._record(
             e,
-            {"note": e.note},
+            # The note is sealed (and old ones personal all the same): only that there is one.
+            {"note": None if e.note is None else WITHHELD},
             status=AlertStatus.ACKNOWLEDGED,
             acknowledged_at=e.occurred_at,
             acknowledged_by=e.actor,

@@ -7,9 +7,10 @@ so changing a threshold in the rules file needs no rebuild.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.escalation import overdue_from
 from domain.vocabulary import Severity
 
 # A household never visited has been "not contacted" since the beginning of time.
@@ -25,8 +26,8 @@ def at(value: str | None) -> datetime | None:
 
 
 def deadline(day: str) -> datetime:
-    """A due date is missed from the start of the next day (as "overdue" in the views)."""
-    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), UTC)
+    """When a due date is missed (the referrals' ladder counts from the same moment)."""
+    return overdue_from(date.fromisoformat(day))
 
 
 def clock(

@@ -251,7 +251,7 @@ class NerveCentreProjection(CaseRows):
         )
 
     @handle.register
-    def _(self, e: Referral.Escalated) -> None:
+    def _(self, e: Referral.Escalated | Referral.EscalatedOverdue) -> None:
         def change(row: dict[str, Any]) -> None:
             row["escalation_level"] = e.to_level
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from domain.access.policy import subscriber_scope_problem
+from domain.escalation import DEFAULT_DAYS_AT_LEVEL, Ladder
 from domain.reference.departments import Catalogue
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
@@ -30,7 +31,13 @@ class RuleConfig(BaseModel):
 
 
 class EscalationConfig(BaseModel):
-    after_days: list[float] = Field(default=[3, 7, 14], min_length=3, max_length=3)
+    """The ladder's days at each level (1 -> 2, 2 -> 3, 3 -> 4), for alerts and referrals."""
+
+    after_days: list[float] = Field(default=list(DEFAULT_DAYS_AT_LEVEL), min_length=3, max_length=3)
+
+    @property
+    def ladder(self) -> Ladder:
+        return Ladder.of(self.after_days)
 
 
 class Subscriber(BaseModel):

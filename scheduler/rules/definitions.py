@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.escalation import Ladder
+from projections.early_warning.clocks import NEVER
 from scheduler.rules.config import RuleConfig
 
 
@@ -48,6 +50,22 @@ class Rule:
     #: a plain clock rule (``since <= cutoff`` over one kind of clock): a sweep may then look
     #: only at the clocks changed, or crossing the cutoff, since its last sweep
     clock: str | None = None
+    #: since when the rule has held for a match (``None``: unknown), so that a new alert
+    #: starts where the ladder would have taken it had it been raised then (``raised_level``)
+    holds_since: Callable[[Match, RuleConfig], datetime | None] | None = None
+
+
+def raised_level(
+    rule: Rule, match: Match, decision: Decision, now: datetime, cfg: RuleConfig, ladder: Ladder
+) -> int:
+    """The level a newly raised (or reopened) alert starts at: the rule's decision, raised by
+    the ladder for as long as the rule has already held, as if the alert had been raised then
+    and nobody had acknowledged it (a referral 331 days overdue starts at the top)."""
+    since = rule.holds_since(match, cfg) if rule.holds_since else None
+    if since is None:
+        return decision.level
+    onset = rule.decide(match, since, cfg).level  # the level it would have been raised at
+    return max(decision.level, ladder.level_reached(now - since, start=onset))
 
 
 def _clock(kind: str, extra: str = "") -> str:
@@ -55,6 +73,16 @@ def _clock(kind: str, extra: str = "") -> str:
         "SELECT subject, since, param, ward_id, municipality, district, department, facts "
         f"FROM {{clocks}} WHERE kind = '{kind}' AND active AND since <= %(cutoff)s{extra}"
     )
+
+
+def _after_days(m: Match, cfg: RuleConfig) -> datetime | None:
+    """A clock rule holds ``days`` after its situation began (unknown for "never")."""
+    return None if m.since <= NEVER else m.since + timedelta(days=cfg.days)
+
+
+def _quiet_for(m: Match, cfg: RuleConfig) -> datetime | None:
+    """EW-08 holds after max(days, factor x cadence) without a meeting."""
+    return m.since + timedelta(days=round(max(cfg.days, cfg.factor * m.param)))
 
 
 def _days(since: datetime, now: datetime) -> int:
@@ -141,6 +169,11 @@ def _ew13_params(now: datetime, cfg: RuleConfig) -> dict[str, Any]:
     }
 
 
+# Clocks whose ``since`` is not when the rule began to hold: EW-11's is the graduation (the
+# regression came later), so its alerts start at the rule's level.
+_SINCE_IS_NOT_ONSET = frozenset({"graduate_regressed"})
+
+
 def _clock_rule(
     rule_id: str,
     title: str,
@@ -150,7 +183,16 @@ def _clock_rule(
     rises: bool = False,
 ) -> Rule:
     """A rule that holds once a clock of ``kind`` has run the rule's ``days``."""
-    return Rule(rule_id, title, subject, _clock(kind), decide, rises=rises, clock=kind)
+    return Rule(
+        rule_id,
+        title,
+        subject,
+        _clock(kind),
+        decide,
+        rises=rises,
+        clock=kind,
+        holds_since=None if kind in _SINCE_IS_NOT_ONSET else _after_days,
+    )
 
 
 RULES: tuple[Rule, ...] = (
@@ -189,6 +231,7 @@ RULES: tuple[Rule, ...] = (
         ),
         _aging,
         rises=True,
+        holds_since=_quiet_for,
     ),
     Rule(
         "EW-09",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,3 +54,18 @@ def alerting(
     runner = BatchRunner(app.recorder, app.name, open_projections(datastore))  # type: ignore[arg-type]
     sweeper = Sweeper(app, config or load_rules_file(), clock, notifier)
     return Alerting(app, clock, sweeper, runner)
+
+
+def at_once(*steps: Callable[[], None]) -> None:
+    """Run the steps in threads released together (racing replicas), and wait for them all."""
+    start = threading.Barrier(len(steps))
+
+    def run(step: Callable[[], None]) -> None:
+        start.wait()
+        step()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

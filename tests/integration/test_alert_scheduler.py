@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 import httpx
@@ -16,7 +15,7 @@ from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
-from tests.integration.alerting import alerting
+from tests.integration.alerting import alerting, at_once
 from tests.integration.conftest import Clock
 from tests.integration.helpers import household, need, post_ok, referral
 
@@ -63,19 +62,13 @@ async def test_two_replicas_sweeping_at_once_raise_each_alert_once(
     assert settings.database_url is not None
     replica = build_application(settings, settings.database_url)
     sweepers = [Sweeper(app, load_rules_file(), clock) for app in (application, replica)]
-    start = threading.Barrier(2)
     summaries: list[Summary] = []
 
-    def sweep(sweeper: Sweeper) -> None:
-        start.wait()
-        summaries.append(sweeper.run())
-
     try:
-        threads = [threading.Thread(target=sweep, args=(s,)) for s in sweepers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(
+            lambda: summaries.append(sweepers[0].run()),
+            lambda: summaries.append(sweepers[1].run()),
+        )
     finally:
         replica.close()
 

@@ -10,6 +10,7 @@ households, needs, referrals and war rooms, not only on 404s.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from sukuma.projector import ProjectorThread
 from sukuma.wiring import build_projector
+from tests.factories import make_member, make_profile
 from tests.integration.conftest import BASE_URL, SignedIn, add_user
 from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.routes import PUBLIC
@@ -315,3 +317,64 @@ async def test_hostile_bodies_and_queries_answer_4xx_on_every_operation(
 
     assert len(answers) > 100
     assert {request: code for request, code in answers.items() if not 400 <= code < 500} == {}
+
+
+#: Text PostgreSQL cannot store: a NUL character, a lone surrogate.
+UNSTORABLE_TEXT = ("a\x00b", "a\ud800b")
+
+
+def _body_fields(openapi: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    """The top-level fields of an operation's JSON body, [] if it takes none."""
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if schema is None:
+        return []
+    ref = schema["schema"]["$ref"].rsplit("/", 1)[-1]
+    return list(openapi["components"]["schemas"][ref].get("properties", {}))
+
+
+async def test_every_body_field_refuses_a_nul_or_a_lone_surrogate_by_name(
+    api: FastAPI, client: httpx.AsyncClient, ward_id: str
+) -> None:
+    """Each field of each body, in turn, given a NUL or a lone surrogate: a 422 naming that
+    field, whatever type the field has (its own rule's words, or ``Input``'s)."""
+    household_id = await household(client, ward_id)
+    openapi = api.openapi()
+    missed: dict[str, Any] = {}
+    tried = 0
+    for path, methods in openapi["paths"].items():
+        url = re.sub(r"{(\w+)}", household_id, path)
+        for method, operation in methods.items():
+            for name in _body_fields(openapi, operation):
+                for text in UNSTORABLE_TEXT:
+                    # The surrogate travels as the escape "\ud800" (ensure_ascii), as sent
+                    body = json.dumps({name: text}).encode()
+                    response = await client.request(
+                        method, url, content=body, headers={"Content-Type": "application/json"}
+                    )
+                    tried += 1
+                    named = [
+                        e
+                        for e in response.json().get("detail", [])
+                        if isinstance(e, dict) and e.get("loc") == ["body", name]
+                    ]
+                    if response.status_code != 422 or not named:
+                        missed[f"{method.upper()} {path} {name} {text!a}"] = response.status_code
+
+    assert tried > 150
+    assert missed == {}
+
+
+async def test_a_nul_deep_in_a_body_is_refused_by_its_own_field(
+    client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    profile = make_profile(members=[make_member(first_name="Tha\x00ndi")])
+
+    response = await client.post(
+        f"/v1/households/{household_id}/profile", json={"profile": profile}
+    )
+
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert [e["loc"] for e in detail] == [["body", "profile", "members", 0, "first_name"]]
+    assert "NUL" in detail[0]["msg"]

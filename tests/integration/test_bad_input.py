@@ -197,3 +197,18 @@ async def test_a_streamed_body_over_the_limit_is_a_413_too(client: httpx.AsyncCl
     response = await client.post(HOUSEHOLDS, content=chunks(), headers=JSON)
 
     assert response.status_code == 413, response.text[:200]
+
+
+@pytest.mark.parametrize("field", ["password", "refresh_token"])
+async def test_a_nul_in_a_sign_in_field_is_a_422_naming_it(
+    anonymous: httpx.AsyncClient, field: str
+) -> None:
+    grant = "password" if field == "password" else "refresh_token"
+    form = {"grant_type": grant, "username": "demo-admin", field: "a\x00b"}
+
+    response = await anonymous.post("/v1/auth/token", data=form)
+
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert [e["loc"] for e in detail] == [["body", field]]
+    assert "NUL" in detail[0]["msg"]

@@ -43,6 +43,29 @@ SECRETS = {
     "referral_note": "Refer Zyxwandile to DSD urgently",
     "ack_note": "Quombokazi family called back",
 }
+# Special personal information (POPIA s26), seeded as profile answers: the plain text each
+# leaves where it is stored or worded (answers' names and values, risk reasons, need items).
+SPECIAL = {
+    "tb_screen": "tb_symptom_screen_positive",
+    "tb_reason": "TB symptom",
+    "chronic": "infectious_chronic",
+    "treatment": "defaulting_treatment",
+    "pregnancy": "pregnan",
+    "disability": "psychosocial",
+    "gbv": "gbv_disclosed_or_suspected",
+    "gbv_reason": "gender-based violence",
+    "crime": "crime_victim",
+    "crime_reason": "victim of crime",
+}
+SPECIAL_HEALTH = {
+    "chronic_condition_category": "infectious_chronic",
+    "tb_symptom_screen_positive": True,
+    "on_treatment": True,
+    "defaulting_treatment": True,
+    "pregnant": True,
+    "missed_immunisation": False,
+    "suspected_malnutrition": False,
+}
 
 
 async def seed(client: httpx.AsyncClient, ward_id: str) -> tuple[str, str]:
@@ -65,9 +88,12 @@ async def seed(client: httpx.AsyncClient, ward_id: str) -> tuple[str, str]:
         id_number=s["id_number"],
         date_of_birth=s["date_of_birth"],
         phone=s["phone"],
+        health=SPECIAL_HEALTH,
+        disability={"type": "psychosocial", "assistive_device_needed": False},
     )
     child = make_child(first_name=s["child_name"], surname=s["surname"])
-    profile = make_profile(members=[head, child])
+    ills = {"gbv_disclosed_or_suspected": True, "crime_victim": True}
+    profile = make_profile(members=[head, child], social_ills=ills)
     profile["dwelling"]["village"] = s["village"]
     url = f"/v1/households/{household_id}"
     headers = {"Idempotency-Key": "profile-1"}
@@ -110,10 +136,10 @@ def datastore_of(app: Sukuma) -> PostgresDatastore:
 
 
 def found(texts: dict[str, str]) -> dict[str, list[str]]:
-    """Which seeded secrets appear in which tables."""
+    """Which seeded secrets (special categories too) appear in which tables."""
     return {
         name: [table for table, text in texts.items() if secret in text]
-        for name, secret in SECRETS.items()
+        for name, secret in {**SECRETS, **SPECIAL}.items()
         if any(secret in text for text in texts.values())
     }
 
@@ -156,6 +182,15 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     household_id, referral_id = await seed(client, ward_id)
     shown = await get_ok(client, f"/v1/households/{household_id}")
     assert shown["profile"]["members"][0]["first_name"] == SECRETS["first_name"]
+    assert shown["profile"]["members"][0]["health"] == SPECIAL_HEALTH
+    assert shown["profile"]["social_ills"]["gbv_disclosed_or_suspected"] is True
+    facts = {
+        "members": 2,
+        "members_with_health_need": 1,
+        "members_with_disability": 1,
+        "social_concerns": 2,
+    }
+    assert shown["profile_facts"] == facts
     history = await get_ok(client, f"/v1/households/{household_id}/history")
     assert SECRETS["visit_note"] in str(history["events"])
     project(application)
@@ -186,6 +221,8 @@ async def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_counts
     assert read["personal_data_erased"] is True
     head = read["profile"]["members"][0]
     assert (head["first_name"], head["id_number"], read["dwelling"]["village"]) == (ERASED,) * 3
+    assert (head["health"], head["disability"], read["profile"]["social_ills"]) == (ERASED,) * 3
+    assert (read["profile_facts"], read["risk"]) == (facts, shown["risk"])
     history = await get_ok(client, f"/v1/households/{household_id}/history")
     assert not any(secret in str(history) for secret in SECRETS.values())
     referral_history = await get_ok(client, f"/v1/referrals/{referral_id}/history")

@@ -359,3 +359,20 @@ def test_the_partial_indexes_cover_exactly_the_statuses_that_fall_due(fresh_db_u
     )[0]
     listed = definition.split("ARRAY[", 1)[1].split("]", 1)[0]
     assert sorted(s.strip().split("::")[0].strip("'") for s in listed.split(",")) == sorted(DUE_BY)
+
+
+def test_alert_notes_the_view_copied_before_they_were_sealed_are_withheld(
+    fresh_db_url: str,
+) -> None:
+    # Given a view row of an acknowledgement with a note, from before migration 6
+    query(fresh_db_url, "DELETE FROM schema_migrations WHERE version >= 6")
+    row = "INSERT INTO alerts_events VALUES (%s, %s, %s, now(), 'convener', %s)"
+    alert = uuid4()
+    query(fresh_db_url, row, alert, 2, "Acknowledged", '{"note": "Gogo has TB"}')
+    query(fresh_db_url, row, alert, 3, "Acknowledged", '{"note": null}')
+    query(fresh_db_url, row, alert, 4, "Resolved", '{"reason": "done"}')
+    # When the database is migrated
+    migrate(fresh_db_url, "public")
+    # Then the note is withheld, and nothing else changed
+    details = query(fresh_db_url, "SELECT detail FROM alerts_events ORDER BY version")
+    assert [d for (d,) in details] == [{"note": "[withheld]"}, {"note": None}, {"reason": "done"}]

@@ -144,8 +144,8 @@ async def test_commands_over_several_workers_keep_their_answers(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
     """Commands spread over the workers: the same Idempotency-Key sent concurrently is applied
-    once and every copy gets the first answer, whichever worker it lands on; a stale If-Match
-    answers 412."""
+    once and every copy gets the first answer, whichever worker it lands on (a transition's
+    too, which a copy run after the first would refuse); a stale If-Match answers 412."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=fresh_db_url,
@@ -157,6 +157,9 @@ async def test_commands_over_several_workers_keep_their_answers(
     try:
         add_user(application, "fw", (Role.FIELD_WORKER,), (f"ward:{WARD}",))
         principal = application.user_named("fw").principal
+        officer_roles = (Role.CONVENER, Role.DEPARTMENT_OFFICER)
+        add_user(application, "officer", officer_roles, (f"ward:{WARD}", "department:SASSA"))
+        officer = application.user_named("officer").principal
         # Ready means the views are caught up; this serve runs no projector of its own.
         build_projector(application).run_once()
     finally:
@@ -164,6 +167,7 @@ async def test_commands_over_several_workers_keep_their_answers(
     hour = timedelta(hours=1)
     tokens = Tokens(TEST_SECRET_KEY, hour, hour, lambda: datetime.now(UTC))
     token = tokens.issue(principal, generation=0).access_token
+    officer_token = tokens.issue(officer, generation=0).access_token
     port = _free_port()
     env = _env(tmp_path, fresh_db_url)
     args = ("--port", str(port), "--workers", "2", "--no-scheduler", "--no-projector")
@@ -189,13 +193,34 @@ async def test_commands_over_several_workers_keep_their_answers(
                 ]
             )
             stale = await http.post(visits, json=body, headers={"If-Match": '"1"'})
+            acknowledged = await _acknowledge_at_once(http, made.json()["id"], officer_token)
 
         assert {r.status_code for r in keyed} == {201}
         assert len({r.content for r in keyed}) == 1
         assert keyed[0].json()["version"] == 2
         assert stale.status_code == 412
         assert stale.json()["current_version"] == 2
+        assert {r.status_code for r in acknowledged} == {200}, [r.text for r in acknowledged]
+        assert len({r.content for r in acknowledged}) == 1
         _stop(process)
+
+
+async def _acknowledge_at_once(
+    http: httpx.AsyncClient, household_id: str, token: str
+) -> list[httpx.Response]:
+    """A referral of the household, then 8 copies of one keyed acknowledgement at once."""
+    headers = {"Authorization": f"Bearer {token}"}
+    households = f"/v1/households/{household_id}"
+    need = await http.post(
+        f"{households}/needs", json={"category": "water", "severity": "high"}, headers=headers
+    )
+    assert need.status_code == 201, need.text
+    body = {"household_id": household_id, "need_id": need.json()["need_id"], "department": "SASSA"}
+    referral = await http.post("/v1/referrals", json=body, headers=headers)
+    assert referral.status_code == 201, referral.text
+    url = f"/v1/referrals/{referral.json()['id']}/acknowledge"
+    keyed = {**headers, "Idempotency-Key": "ack-1"}
+    return list(await asyncio.gather(*[http.post(url, json={}, headers=keyed) for _ in range(8)]))
 
 
 def test_a_port_taken_is_a_clear_failure(fresh_db_url: str, tmp_path: Path) -> None:

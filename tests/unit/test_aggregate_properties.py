@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from domain.application import replay
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
-from domain.escalation import TOP_LEVEL
+from domain.escalation import TOP_LEVEL, Ladder
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, HouseholdStatus, ReferralStatus
@@ -170,6 +170,27 @@ class ReferralMachine(AggregateMachine):
             self.live(*LIVE) and 1 <= level <= TOP_LEVEL and level > self.referral.escalation_level
         )
         self.run(allowed, lambda: self.referral.escalate(level, "overdue", self.tick(), ACTOR))
+
+    @rule(days=st.integers(min_value=0, max_value=40))
+    def sweep(self, days: int) -> None:
+        """The scheduler's sweep some days on: an overdue referral climbs to the level its delay
+        has reached (0, 3, 10, 24 days overdue: levels 1 to 4), one event per level, never down;
+        a repeated sweep changes nothing."""
+        self.now += timedelta(days=days)
+        before, status = self.referral.escalation_level, self.referral.status
+        due = {S.MADE: self.due[0], S.ACKNOWLEDGED: self.due[1]}.get(status)
+        late = None if due is None else (self.now - datetime.combine(due, time(), UTC)).days - 1
+        reached = 0 if late is None or late < 0 else 1 + sum(late >= d for d in (3, 10, 24))
+
+        events = self.attempt(lambda: self.referral.follow_ladder(Ladder(), self.now, ACTOR))
+        repeated = self.attempt(lambda: self.referral.follow_ladder(Ladder(), self.now, ACTOR))
+
+        assert self.referral.escalation_level == max(before, reached)
+        assert [(e.from_level, e.to_level) for e in events or ()] == [
+            (n - 1, n) for n in range(before + 1, reached + 1)
+        ]
+        assert all(e.days_overdue == late and e.due == due for e in events or ())
+        assert repeated == []
 
     @rule()
     def deliver(self) -> None:
@@ -334,6 +355,7 @@ class HouseholdMachine(AggregateMachine):
             lambda: self.household.submit_profile(
                 profile={"members": []},
                 field_worker_id=None,
+                facts={},
                 risk=dict(RISK),
                 occurred_at=self.tick(),
                 actor=ACTOR,

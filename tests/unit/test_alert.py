@@ -57,10 +57,10 @@ def test_escalation_only_goes_up_and_stops_at_level_4() -> None:
 
 def test_acknowledged_once_and_resolution_needs_a_reason() -> None:
     alert = raised()
-    alert.acknowledge("on it", NOW, "convener")
+    alert.acknowledge("on it", None, NOW, "convener")
 
     with pytest.raises(RuleViolation, match="cannot be acknowledged"):
-        alert.acknowledge(None, NOW, "convener")
+        alert.acknowledge(None, None, NOW, "convener")
     with pytest.raises(RuleViolation, match="needs a reason"):
         alert.resolve(
             automatic=False,

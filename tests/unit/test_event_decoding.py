@@ -17,18 +17,23 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Every aggregate class, found rather than listed, so a new one is covered too.
 import domain.sukuma  # noqa: F401  (imports every aggregate's module)
+from domain.alerts.model import Alert
 from domain.base import SukumaAggregate
+from domain.households.model import Household
 from domain.sukuma import Sukuma
 from projections.decoding import decode
 from sukuma.settings import MAPPER_TOPIC
+from tests.factories import make_member, make_profile
 
 
 def _aggregates(cls: type[SukumaAggregate]) -> Iterator[type[SukumaAggregate]]:
@@ -145,3 +150,62 @@ def test_fast_decoder_reads_what_the_mapper_reads(event_class: type, data: st.Da
 
     assert type(decoded) is type(expected)
     assert vars(decoded) == vars(expected)
+
+
+def _first_shapes() -> list[tuple[type, dict[str, Any]]]:
+    """Events as version 1 of their class stored them (before special categories were sealed)."""
+    at = {"occurred_at": datetime(2026, 1, 2, tzinfo=UTC), "actor": "fw"}
+    sick = make_member(health={"tb_symptom_screen_positive": True})
+    profile = dict(make_profile(members=[sick], social_ills={"crime_victim": True}))
+    return [
+        (Household.ProfileSubmitted, {"profile": profile, "field_worker_id": None, **at}),
+        (
+            Household.RiskScored,
+            {
+                "score": 20,
+                "level": "low",
+                "reasons": ["TB symptom screen positive (+15)", "victim of crime (+5)"],
+                "flags": [],
+                "rule_version": "risk-v1",
+                **at,
+            },
+        ),
+        (Alert.Acknowledged, {"note": "calling the clinic", **at}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event_class", "state"), _first_shapes(), ids=lambda v: getattr(v, "__qualname__", "")
+)
+def test_fast_decoder_upcasts_the_first_shape_as_the_mapper_does(
+    event_class: type, state: dict[str, Any]
+) -> None:
+    stored = StoredEvent(
+        originator_id=uuid4(),
+        originator_version=2,
+        topic=get_topic(event_class),
+        state=READER.mapper.transcoder.encode({**state, "timestamp": state["occurred_at"]}),
+    )
+
+    expected = READER.mapper.to_domain_event(stored)
+    decoded = decode(stored.topic, stored.originator_id, stored.originator_version, stored.state)
+
+    assert vars(decoded) == vars(expected)
+    upcasts: dict[type, tuple[str, Any]] = {
+        Household.ProfileSubmitted: (
+            "facts",
+            {
+                "members": 1,
+                "members_with_health_need": 1,
+                "members_with_disability": 0,
+                "social_concerns": 1,
+            },
+        ),
+        Household.RiskScored: (
+            "reasons",
+            ["a member has a health need (+15)", "a safety concern in the household (+5)"],
+        ),
+        Alert.Acknowledged: ("household_id", None),
+    }
+    field, value = upcasts[event_class]
+    assert vars(decoded)[field] == value

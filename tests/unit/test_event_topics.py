@@ -63,7 +63,12 @@ def test_commands_in_the_mixins_trigger_the_stored_topics_and_reload() -> None:
         actor="fw",
     )
     household.submit_profile(
-        profile={"members": []}, field_worker_id=None, risk=dict(RISK), occurred_at=T0, actor="fw"
+        profile={"members": []},
+        field_worker_id=None,
+        facts={},
+        risk=dict(RISK),
+        occurred_at=T0,
+        actor="fw",
     )
     household.identify_need(
         need_id="n1",

@@ -54,6 +54,7 @@ def profiled() -> Household:
     household.submit_profile(
         profile={"members": []},
         field_worker_id=None,
+        facts={},
         risk=dict(RISK),
         occurred_at=at(1),
         actor=ACTOR,
@@ -153,6 +154,7 @@ def test_submitting_a_profile_activates_the_household_and_scores_its_risk() -> N
     household.submit_profile(
         profile={"members": []},
         field_worker_id="fw-1",
+        facts={},
         risk=dict(RISK),
         occurred_at=at(1),
         actor=ACTOR,
@@ -172,6 +174,7 @@ def test_a_second_profile_keeps_the_first_profile_date() -> None:
     household.submit_profile(
         profile={"members": []},
         field_worker_id=None,
+        facts={},
         risk=dict(RISK),
         occurred_at=at(30),
         actor=ACTOR,
@@ -188,6 +191,7 @@ def test_a_graduated_household_accepts_a_profile_and_stays_graduated() -> None:
     household.submit_profile(
         profile={"members": []},
         field_worker_id=None,
+        facts={},
         risk=dict(RISK),
         occurred_at=at(20),
         actor=ACTOR,

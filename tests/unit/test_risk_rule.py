@@ -13,6 +13,7 @@ from domain.rules.risk import (
     risk_factors,
     score_risk,
 )
+from domain.rules.risk_wording import reword_first_reasons
 from domain.vocabulary import RiskLevel
 from tests.factories import AS_OF, make_child, make_member, make_profile
 
@@ -47,7 +48,7 @@ def test_score_is_the_sum_of_factor_points_and_reasons_name_them() -> None:
     assert risk.score == 30
     assert risk.level == RiskLevel.MEDIUM
     assert risk.reasons == (
-        "gender-based violence disclosed or suspected (+25)",
+        "a safety concern in the household (+25)",
         "informal or backyard dwelling (+5)",
     )
 
@@ -105,7 +106,7 @@ def test_child_abuse_concern_alone_forces_high() -> None:
     risk = score_risk(make_profile(social_ills={"child_abuse_concern": True}), AS_OF)
     assert risk.score == 35
     assert risk.level == RiskLevel.HIGH
-    assert risk.reasons[-1] == "level raised to high: child abuse or neglect concern"
+    assert risk.reasons[-1] == "level raised to high: child protection concern"
 
 
 def test_malnourished_under_five_forces_high() -> None:
@@ -138,3 +139,40 @@ def test_elderly_head_caring_for_orphans_scores_both_factors() -> None:
         "orphaned children in the household (+10)",
         "elderly-headed household (+5)",
     )
+
+
+def test_special_categories_are_worded_by_the_broader_need_and_summed() -> None:
+    # Given a member screened positive for TB and defaulting on treatment, in a household
+    # where a crime was suffered and gender-based violence disclosed
+    sick = make_member(health={"tb_symptom_screen_positive": True, "defaulting_treatment": True})
+    profile = make_profile(
+        members=[sick], social_ills={"crime_victim": True, "gbv_disclosed_or_suspected": True}
+    )
+    # When it is scored
+    risk = score_risk(profile, AS_OF)
+    # Then the score counts every factor, and the reasons name only the broader needs
+    assert risk.score == 15 + 15 + 5 + 25
+    assert risk.reasons == (
+        "a safety concern in the household (+30)",
+        "a member has a health need (+30)",
+    )
+
+
+def test_first_recorded_reasons_read_as_todays() -> None:
+    first = [
+        "child abuse or neglect concern (+35)",
+        "TB symptom screen positive (+15)",
+        "no household income (+15)",
+        "a chronic condition not on treatment (+10)",
+        "victim of crime (+5)",
+        "level raised to high: child abuse or neglect concern",
+    ]
+    assert reword_first_reasons(first) == [
+        "child protection concern (+35)",
+        "a member has a health need (+25)",
+        "no household income (+15)",
+        "a safety concern in the household (+5)",
+        "level raised to high: child protection concern",
+    ]
+    today = list(score_risk(make_profile(social_ills={"child_abuse_concern": True}), AS_OF).reasons)
+    assert reword_first_reasons(today) == today

@@ -63,7 +63,12 @@ def profiled_household() -> Household:
         actor="fw",
     )
     household.submit_profile(
-        profile=dict(make_profile()), field_worker_id=None, risk=_risk(), occurred_at=T0, actor="fw"
+        profile=dict(make_profile()),
+        field_worker_id=None,
+        facts={},
+        risk=_risk(),
+        occurred_at=T0,
+        actor="fw",
     )
     household.record_visit(
         visit_id="v-1",
