@@ -203,7 +203,8 @@ class NerveCentreView(BufferedView):
                 recorded[key] += value
         daily: Counter[tuple[str, str, str, date]] = Counter()
         for (level, code, metric, day, _), value in recorded.items():
-            daily[level, code, metric, day] += value
+            at = level, code, metric, day
+            daily[at] = daily.get(at, 0) + value
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
@@ -234,11 +235,15 @@ class NerveCentreView(BufferedView):
             for table, deltas in tables.items():
                 history = out[table + HISTORY_SUFFIX]
                 rmonth, omonth = rday.replace(day=1), oday.replace(day=1)
+                get = history.get  # not +=: Counter's __missing__ is Python, per new key
                 for key, value in deltas.items():
-                    history[(*key, RECORDED, rday)] += value
-                    history[(*key, RECORDED + MONTHLY, rmonth)] += value
-                    history[(*key, OCCURRED, oday)] += value
-                    history[(*key, OCCURRED + MONTHLY, omonth)] += value
+                    for dated in (
+                        (*key, RECORDED, rday),
+                        (*key, RECORDED + MONTHLY, rmonth),
+                        (*key, OCCURRED, oday),
+                        (*key, OCCURRED + MONTHLY, omonth),
+                    ):
+                        history[dated] = get(dated, 0) + value
         return out
 
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:
