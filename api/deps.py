@@ -125,9 +125,14 @@ async def referral_rows(principal: CurrentUser) -> RowScope:
     return row_scope(principal, "referral")
 
 
+async def war_room_rows(principal: CurrentUser) -> RowScope:
+    return row_scope(principal, "warroom")
+
+
 #: The rows of a list or export the caller may see (rendered in SQL by ``projections.scoping``).
 HouseholdRows = Annotated[RowScope, Depends(household_rows)]
 ReferralRows = Annotated[RowScope, Depends(referral_rows)]
+WarRoomRows = Annotated[RowScope, Depends(war_room_rows)]
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -160,7 +165,7 @@ IfMatch = Annotated[
     Header(
         alias="If-Match", description="Expected version (the ETag read); a stale one answers 412."
     ),
-    WithJsonSchema({"type": "string", "title": "If-Match"}),
+    WithJsonSchema({"type": "string", "title": "If-Match", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'}),
 ]
 IdempotencyKey = Annotated[
     str | None,

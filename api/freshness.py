@@ -7,42 +7,54 @@ until the views include that position, and says so if they still do not.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
 from api.deps import ReadPool
 from api.schemas.views import FreshnessRead
+from projections.nerve_centre.view import TRACKING as NERVE_CENTRE_TRACKING
 from projections.status import positions
 
 WAIT_SECONDS = 2.0  # how long a read waits for ?min_position=
 POLL_SECONDS = 0.05
 
 
-async def read_freshness(
-    response: Response,
-    pool: ReadPool,
-    min_position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait (up to 2 s) until the views include this log position"),
-    ] = None,
-) -> FreshnessRead:
-    """The views' position against the log head, after waiting for ``min_position`` if asked."""
-    position, head = await positions(pool)
-    if min_position is not None and position < min_position:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT_SECONDS
-        while position < min_position and loop.time() < deadline:
-            await asyncio.sleep(POLL_SECONDS)
-            position, head = await positions(pool)
-    fresh = FreshnessRead(
-        position=position,
-        head=head,
-        lag_events=max(0, head - position),
-        stale=min_position is not None and position < min_position,
-    )
-    response.headers.update(freshness_headers(fresh))
-    return fresh
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, description="Wait (up to 2 s) until the views include this log position"),
+]
+
+
+def freshness_of(tracking: str) -> Callable[..., Awaitable[FreshnessRead]]:
+    """The dependency that reports (and waits for) the freshness of the view tracked in
+    ``tracking``: the nerve centre's for most reads, a view's own for that view's reads."""
+
+    async def read_freshness(
+        response: Response, pool: ReadPool, min_position: MinPosition = None
+    ) -> FreshnessRead:
+        """The view's position against the log head, after waiting for ``min_position``."""
+        position, head = await positions(pool, tracking)
+        if min_position is not None and position < min_position:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + WAIT_SECONDS
+            while position < min_position and loop.time() < deadline:
+                await asyncio.sleep(POLL_SECONDS)
+                position, head = await positions(pool, tracking)
+        fresh = FreshnessRead(
+            position=position,
+            head=head,
+            lag_events=max(0, head - position),
+            stale=min_position is not None and position < min_position,
+        )
+        response.headers.update(freshness_headers(fresh))
+        return fresh
+
+    return read_freshness
+
+
+read_freshness = freshness_of(NERVE_CENTRE_TRACKING)
 
 
 def freshness_headers(fresh: FreshnessRead) -> dict[str, str]:

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
-from api import errors, metrics
+from api import docs, errors, links, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
@@ -87,6 +87,9 @@ def create_app(
         version="0.1.0",
         summary="Event-sourced case management for Operation Sukuma Sakhe war rooms",
         lifespan=lifespan,
+        # The docs pages come from api.docs, with their assets served from the package.
+        docs_url=None,
+        redoc_url=None,
         # Opt-in: with it off, requests skip FastAPI's per-request telemetry checks. Its log
         # records stay off even then: validation failures would carry personal data.
         telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": False},
@@ -97,6 +100,7 @@ def create_app(
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
     metrics.install(api)  # /metrics and request timing
+    docs.install(api)  # /docs, /redoc and their assets under /static
     # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
@@ -115,6 +119,7 @@ def create_app(
     signed_in = [Depends(current_principal)]
     for module in ROUTER_MODULES:
         api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
+    links.install(api)  # the schema's OpenAPI links, from one answer to the next request
     return api
 
 

@@ -15,11 +15,14 @@ from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
 from projections.shadow import create_shadow_tables
+from projections.war_rooms.projection import WarRoomsProjection
+from projections.war_rooms.view import WarRoomsView
 
 PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
     EarlyWarningProjection.name: (EarlyWarningProjection, EarlyWarningView),
     AlertsProjection.name: (AlertsProjection, AlertsView),
+    WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
 }
 
 

@@ -18,10 +18,10 @@ APPLICATION = Sukuma.name
 EVENTS_TABLE = f"{APPLICATION}_events"  # the event store's table (eventsourcing's naming)
 
 
-async def positions(db: Db) -> tuple[int, int]:
-    """(the nerve-centre projection's tracked position, the event log's head)."""
+async def positions(db: Db, tracking: str = NERVE_CENTRE_TRACKING) -> tuple[int, int]:
+    """(a projection's tracked position, the nerve centre's by default; the log's head)."""
     row = await db.fetchrow(
-        f"SELECT (SELECT max(notification_id) FROM {NERVE_CENTRE_TRACKING} "
+        f"SELECT (SELECT max(notification_id) FROM {tracking} "
         f"WHERE application_name = $1) AS position, "
         f"(SELECT max(notification_id) FROM {EVENTS_TABLE}) AS head",
         APPLICATION,

@@ -1,4 +1,5 @@
-"""Composition root: settings + database URL → the write model and the HTTP app."""
+"""Composition root: settings + database URL → the write model and the HTTP app (the API
+with the web workspace's pages)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings, load_settings
+from web import install as install_web
 
 
 def ensure_database(settings: Settings) -> str:
@@ -61,7 +63,7 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
 
 def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     application = build_application(settings, database_url)
-    return create_app(settings, application, database_url=database_url), application
+    return install_web(create_app(settings, application, database_url=database_url)), application
 
 
 #: The API's factory as an import string: what each of ``sukuma serve --workers N``'s workers
@@ -89,7 +91,8 @@ def asgi_app() -> FastAPI:
         if embedded is not None:
             embedded.cleanup()  # stops the server only if no other process still uses it
 
-    return create_app(settings, application, database_url=database_url, on_shutdown=shut_down)
+    app = create_app(settings, application, database_url=database_url, on_shutdown=shut_down)
+    return install_web(app)
 
 
 def build_projector(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
 
 from adapters.passwords import verify_password
 from api.auth.oidc import ExternalIssuer
@@ -51,6 +54,23 @@ class Auth:
             user = None
         ok = verify_password(user.password_hash if user else None, password)
         return user if ok and user is not None and user.active else None
+
+    async def password_sign_in(
+        self, pool: Any, username: str, password: str, address: str, now: datetime
+    ) -> User:
+        """The user these credentials sign in, under the failed sign-in throttle (the API's
+        token endpoint and the web sign-in form alike); ``pool`` is the read side's."""
+        limits = self.throttle.limits(username, address)
+        # Counted as a failure before the password is checked (parallel guesses see each
+        # other), taken back if it succeeds.
+        wait, attempt = await self.throttle.begin(pool, limits, now)
+        if attempt is None:
+            raise TooManyAttempts(wait or 1)
+        user = await run_in_threadpool(self.signed_in, username, password)
+        if user is None:
+            raise NotAuthenticated("incorrect username or password", error=None)
+        await self.throttle.succeeded(pool, limits, attempt)
+        return user
 
     def current_user(self, user_id: str) -> User | None:
         """The user as the event store has it now (blocking)."""

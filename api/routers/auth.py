@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
 
-from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
+from api.auth.service import Auth, NotAuthenticated
 from api.auth.throttle import use_refresh_token
 from api.auth.tokens import InvalidToken, TokenPair
 from api.deps import Clock, CurrentUser, ReadPool, get_auth
@@ -71,16 +71,7 @@ async def issue_token(
     if not username or password is None:
         raise _missing("password" if username else "username", "password")
     address = request.client.host if request.client else "unknown"
-    limits = auth.throttle.limits(username, address)
-    # Counted as a failure before the password is checked (parallel guesses see each other),
-    # taken back if it succeeds.
-    wait, attempt = await auth.throttle.begin(pool, limits, now)
-    if attempt is None:
-        raise TooManyAttempts(wait or 1)
-    user = await run_in_threadpool(auth.signed_in, username, password)
-    if user is None:
-        raise NotAuthenticated("incorrect username or password", error=None)
-    await auth.throttle.succeeded(pool, limits, attempt)
+    user = await auth.password_sign_in(pool, username, password, address, now)
     return _token_read(auth.tokens.issue(user.principal, user.generation))
 
 

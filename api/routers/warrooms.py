@@ -1,26 +1,69 @@
-"""War-room endpoints: establish, seat members, record meetings and action items."""
+"""War-room endpoints: establish, seat and remove members, record meetings and action items;
+read one war room or list an area's from the war-rooms view (``projections.war_rooms``)."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, CurrentUser, SukumaApp
+from adapters.data_keys import DataKeyStore
+from adapters.shredding import PersonalDataMapper
+from api.deps import Clock, Command, CurrentUser, ReadPool, SukumaApp, WarRoomRows
+from api.freshness import freshness_of
 from api.history import history_of
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
+from api.schemas.views import (
+    DistrictCode,
+    FreshnessRead,
+    MunicipalityCode,
+    PageCursor,
+    WardCode,
+    encode_cursor,
+)
 from api.schemas.warrooms import (
     AddMember,
     AgreeActionItem,
     CompleteActionItem,
     EstablishWarRoom,
     HoldMeeting,
+    RemoveMember,
+    WarRoomList,
     WarRoomRead,
+    WarRoomState,
 )
+from domain.errors import NotFoundError
 from domain.warrooms.model import WarRoom, war_room_id
+from projections.war_rooms import queries
+from projections.war_rooms.queries import WarRoomFilters
+from projections.war_rooms.view import TRACKING
 
 router = APIRouter(prefix="/war-rooms", tags=["war rooms"])
+
+#: How fresh the war-rooms view is (``?min_position=`` waits for a write's position).
+Fresh = Annotated[FreshnessRead, Depends(freshness_of(TRACKING))]
+
+
+async def war_room_filters(
+    ward: Annotated[WardCode | None, Query()] = None,
+    municipality: Annotated[MunicipalityCode | None, Query()] = None,
+    district: Annotated[DistrictCode | None, Query()] = None,
+) -> WarRoomFilters:
+    return WarRoomFilters(ward, municipality, district)
+
+
+def data_keys(app: SukumaApp) -> DataKeyStore:
+    """The data-key store the application's mapper seals with (it opens the view's text)."""
+    mapper = app.mapper
+    if not isinstance(mapper, PersonalDataMapper) or mapper.keys is None:
+        raise RuntimeError("build the application with sukuma.wiring.build_application")
+    return mapper.keys
+
+
+DataKeys = Annotated[DataKeyStore, Depends(data_keys)]
 
 
 @router.post("", status_code=201, responses=CREATED)
@@ -36,20 +79,53 @@ def establish(body: EstablishWarRoom, cmd: Command) -> JSONResponse:
     )
 
 
+@router.get("")
+async def list_war_rooms(
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    filters: Annotated[WarRoomFilters, Depends(war_room_filters)],
+    scope: WarRoomRows,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size")] = 50,
+    cursor: Annotated[
+        PageCursor | None, Query(description="next_cursor of the previous page")
+    ] = None,
+) -> WarRoomList:
+    """The war rooms the caller sees (of an area: ?ward=, ?municipality= or ?district=), in id
+    order, a page at a time, each with its members seated and action items open and overdue."""
+    today = clock().date()
+    rows, last = await queries.war_rooms_page(pool, filters, scope, today, cursor, limit)
+    next_cursor = encode_cursor(last) if last else None
+    return WarRoomList.model_validate(
+        {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
+    )
+
+
 @router.get("/{room_id}")
-def get_war_room(
-    room_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
+async def get_war_room(
+    room_id: UUID,
+    pool: ReadPool,
+    fresh: Fresh,
+    scope: WarRoomRows,
+    keys: DataKeys,
+    response: Response,
 ) -> WarRoomRead:
-    room = app.read(WarRoom, room_id, user)
-    response.headers["ETag"] = f'"{room.version}"'
-    return WarRoomRead.of(room)
+    """A war room with its members (names, seats), meetings and action items (text, owner, due
+    date, status), from the war-rooms view: its ETag is the version that view has reached."""
+    row = await queries.war_room(pool, room_id, scope)
+    if row is None:
+        raise NotFoundError("war room", room_id)
+    # Opening the sealed text may read the war room's data key from the database: blocking.
+    opened = await run_in_threadpool(queries.open_free_text, keys, row)
+    response.headers["ETag"] = f'"{row["version"]}"'
+    return WarRoomRead.model_validate({**opened, "freshness": fresh})
 
 
 @router.get("/{room_id}/history")
 def war_room_history(
     room_id: UUID, app: SukumaApp, user: CurrentUser, as_of: AsOf = None
 ) -> HistoryRead:
-    return history_of(app, WarRoom, room_id, as_of, WarRoomRead.of, user)
+    return history_of(app, WarRoom, room_id, as_of, WarRoomState.of, user)
 
 
 @router.post("/{room_id}/members", status_code=201, responses=CREATED)
@@ -69,6 +145,17 @@ def add_member(room_id: UUID, body: AddMember, cmd: Command) -> JSONResponse:
         ),
         status_code=201,
         extra={"member_id": str(member_id)},
+    )
+
+
+@router.post("/{room_id}/members/{member_id}/remove", responses=WRITTEN)
+def remove_member(room_id: UUID, member_id: UUID, body: RemoveMember, cmd: Command) -> JSONResponse:
+    """Unseat a member (a department whose last member leaves no longer has a seat)."""
+    app = cmd.application
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.remove_war_room_member(room_id, str(member_id), body.reason, c),
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CommandBody, DepartmentCode, Note, ShortText, WardId
+from api.schemas.views import FreshnessRead
 from domain.vocabulary import SeatRole
 from domain.warrooms.model import WarRoom
 
@@ -27,6 +28,10 @@ class AddMember(CommandBody):
     department: DepartmentCode | None = Field(
         default=None, description="Required for a department seat"
     )
+
+
+class RemoveMember(CommandBody):
+    reason: Note | None = Field(default=None, description="Why the member leaves the seat")
 
 
 class HoldMeeting(CommandBody):
@@ -48,7 +53,9 @@ class CompleteActionItem(CommandBody):
     note: Note | None = None
 
 
-class WarRoomRead(BaseModel):
+class WarRoomState(BaseModel):
+    """A war room's state as the aggregate held it (its history's ``state``)."""
+
     id: str
     version: int
     ward_id: str
@@ -60,7 +67,7 @@ class WarRoomRead(BaseModel):
     action_items: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, room: WarRoom) -> WarRoomRead:
+    def of(cls, room: WarRoom) -> WarRoomState:
         return cls(
             id=str(room.id),
             version=room.version,
@@ -72,3 +79,66 @@ class WarRoomRead(BaseModel):
             meetings=[asdict(m) for m in room.meetings],
             action_items=[asdict(i) for i in room.action_items.values()],
         )
+
+
+class WarRoomMemberRead(BaseModel):
+    member_id: str
+    name: str = Field(description="Shown to whoever may read the war room (no pii:read)")
+    seat: str
+    department: str | None
+    active: bool = Field(description="Seated now (false once removed)")
+    joined_on: date
+    left_on: date | None
+
+
+class MeetingRead(BaseModel):
+    meeting_id: str
+    held_on: date
+    attendee_member_ids: list[str]
+    departments_present: list[str]
+    households_discussed: list[str]
+    notes: str | None
+
+
+class ActionItemRead(BaseModel):
+    item_id: str
+    text: str
+    owner_member_id: str | None
+    due_on: date | None
+    status: Literal["open", "done"]
+    meeting_id: str | None
+    agreed_on: date
+    done_on: date | None
+
+
+class WarRoomFields(BaseModel):
+    war_room_id: UUID
+    version: int
+    ward_id: str
+    municipality: str
+    district: str
+    name: str
+    meeting_cadence_days: int
+    established_on: date
+    last_meeting_on: date | None
+    meetings_held: int
+
+
+class WarRoomRead(WarRoomFields):
+    members: list[WarRoomMemberRead]
+    meetings: list[MeetingRead]
+    action_items: list[ActionItemRead]
+    freshness: FreshnessRead
+
+
+class WarRoomSummaryRead(WarRoomFields):
+    members_seated: int
+    departments_seated: list[str]
+    action_items_open: int
+    action_items_overdue: int = Field(description="Open items past their due date")
+
+
+class WarRoomList(BaseModel):
+    data: list[WarRoomSummaryRead]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: last")
+    freshness: FreshnessRead

@@ -82,6 +82,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "audit": frozenset({"read"}),
         # Departments, NGOs and their service standards (everyone signed in reads them).
         "servicecatalogue": frozenset({"read", "change"}),
+        # Who holds a war room's seats, as with field workers: seat and unseat its members.
+        "warroom": frozenset({"read", "member"}),
         # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,
         # not the casework an area's figures count.
     },

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import http.client
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import uvicorn
 from eventsourcing.postgres import PostgresDatastore
+from fastapi import FastAPI
 from psycopg.sql import SQL, Identifier
 
 from tests.factories import make_profile
@@ -112,3 +119,57 @@ def database_text(datastore: PostgresDatastore) -> dict[str, str]:
                         parts.append(str(value))
             texts[f"{schema}.{name}"] = "\n".join(parts)
     return texts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def served(api: FastAPI) -> AsyncIterator[int]:
+    """The app (its lifespan already run) behind a real uvicorn server: the port."""
+    port = free_port()
+    config = uvicorn.Config(
+        api, port=port, lifespan="off", proxy_headers=False, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await serving
+
+
+#: A request as a client sends it: method, path with query, body, content type.
+RawRequest = tuple[str, str, bytes, str]
+
+
+def each_on_one_connection(
+    port: int, token: str, requests: list[RawRequest]
+) -> list[tuple[int, bool]]:
+    """Each request, then a good one, on one keep-alive connection: the codes, and whether
+    the good one was answered over that same socket (a 500 drops the connection)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    signed = {"Authorization": f"Bearer {token}"}
+    results = []
+    try:
+        for method, path, body, content_type in requests:
+            connection.request(
+                method, path, body=body, headers=signed | {"Content-Type": content_type}
+            )
+            bad = connection.getresponse()
+            bad.read()
+            socket_before = connection.sock
+            connection.request("GET", "/v1/me", headers=signed)
+            good = connection.getresponse()
+            good.read()
+            results.append((bad.status, good.status == 200 and connection.sock is socket_before))
+    finally:
+        connection.close()
+    return results

@@ -265,6 +265,35 @@ async def test_ew09_department_seat_absent(
     assert_resolved(ew, "EW-09", subject)
 
 
+async def test_ew09_resolves_when_the_department_leaves_its_seat_empty(
+    client: httpx.AsyncClient, ew: Alerting, ward_id: str
+) -> None:
+    # Given SASSA (two members) absent from three meetings: EW-09 is open
+    room_id, convener, sassa = await war_room_with_seat(client, ward_id)
+    members = f"/v1/war-rooms/{room_id}/members"
+    second = await post_ok(
+        client, members, {"name": "SASSA clerk", "seat": "department", "department": "SASSA"}
+    )
+    subject = f"{room_id}:SASSA"
+    for _ in range(3):
+        await post_ok(
+            client, f"/v1/war-rooms/{room_id}/meetings", {"attendee_member_ids": [convener]}
+        )
+    ew.sweep()
+    assert_open(ew, "EW-09", subject, level=2)
+
+    # When one SASSA member is removed, the seat is still held: the alert stays open
+    await post_ok(client, f"{members}/{sassa}/remove", {"reason": "transferred"})
+    ew.sweep()
+    assert_open(ew, "EW-09", subject, level=2)
+    # When the last one is removed, the department's seat is empty
+    await post_ok(client, f"{members}/{second['member_id']}/remove", {})
+    ew.sweep()
+
+    # Then its absence is no longer a situation: the alert resolves by itself
+    assert_resolved(ew, "EW-09", subject)
+
+
 async def test_ew10_department_failing_its_standard(
     client: httpx.AsyncClient, ew: Alerting, ward_id: str
 ) -> None:

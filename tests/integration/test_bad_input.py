@@ -4,18 +4,16 @@ non-finite numbers, NUL bytes, out-of-range integers, oversized bodies."""
 from __future__ import annotations
 
 import asyncio
-import http.client
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from tests.integration.conftest import BROAD_SCOPES, add_user, bearer
+from tests.integration.helpers import each_on_one_connection, served
 
 HOUSEHOLDS = "/v1/households"
 JSON = {"Content-Type": "application/json"}
@@ -115,37 +113,6 @@ async def test_a_422_does_not_echo_a_large_input(client: httpx.AsyncClient) -> N
     assert len(response.content) < 4096, len(response.content)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _send_each_on_one_connection(
-    port: int, token: str, requests: list[tuple[str, str, bytes, str]]
-) -> list[tuple[int, bool]]:
-    """Each bad request, then a good one, on one keep-alive connection: the codes, and
-    whether the good one still went over that same socket."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    results = []
-    try:
-        for method, path, body, content_type in requests:
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
-            connection.request(method, path, body=body, headers=headers)
-            bad = connection.getresponse()
-            bad.read()
-            socket_before = connection.sock
-            connection.request("GET", "/v1/me", headers={"Authorization": f"Bearer {token}"})
-            good = connection.getresponse()
-            good.read()
-            assert good.status == 200
-            results.append((bad.status, connection.sock is socket_before))
-    finally:
-        connection.close()
-    return results
-
-
 async def test_over_a_real_server_bad_input_keeps_the_connection(
     api: FastAPI, application: Sukuma, ward_id: str
 ) -> None:
@@ -153,14 +120,6 @@ async def test_over_a_real_server_bad_input_keeps_the_connection(
     still there for the next request (a 500 closes it)."""
     add_user(application, "tester", tuple(Role), BROAD_SCOPES)
     token = bearer(api, application, "tester")["Authorization"].removeprefix("Bearer ")
-    port = _free_port()
-    config = uvicorn.Config(
-        api, port=port, lifespan="off", proxy_headers=False, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
     form = "application/x-www-form-urlencoded"
     requests = [
         ("POST", HOUSEHOLDS, b"[" * 5000 + b"]" * 5000, "application/json"),
@@ -178,11 +137,8 @@ async def test_over_a_real_server_bad_input_keeps_the_connection(
         ("GET", "/v1/audit/pii-reads?cursor=9223372036854775808", b"", "text/plain"),
         ("POST", HOUSEHOLDS, b'{"ward_id": "' + b"x" * 500_000 + b'"}', "application/json"),
     ]
-    try:
-        results = await asyncio.to_thread(_send_each_on_one_connection, port, token, requests)
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(api) as port:
+        results = await asyncio.to_thread(each_on_one_connection, port, token, requests)
 
     assert [status for status, _ in results] == [400, 422, 422, 422, 422, 422, 422, 422, 422]
     assert all(kept for _, kept in results), results

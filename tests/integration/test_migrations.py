@@ -197,9 +197,20 @@ async def test_an_upgraded_database_is_read_and_its_projections_resume_where_the
     application = build_application(settings, blank_db_url)
     try:
         head = application.recorder.max_notification_id()
-        # Then the projections have nothing to do: they stopped at the head and stay there
+        # Then the projections it had have nothing to do: they stopped at the head and stay
+        existing = build_projector(application, ["nerve_centre", "early_warning", "alerts"])
+        assert existing.run_once() == 0
+        # And the war-rooms view, new since, builds the rows of its war rooms from the log
         runner = build_projector(application)
-        assert runner.run_once() == 0
+        assert runner.run_once() > 0
+        established = query(
+            blank_db_url,
+            "SELECT count(*) FROM sukuma_events WHERE topic LIKE %s",
+            "%WarRoom.Established",
+        )
+        assert query(blank_db_url, "SELECT count(*) FROM war_rooms_rooms") == established
+        assert established[0][0] > 0
+        assert query(blank_db_url, "SELECT notification_id FROM war_rooms_tracking") == [(head,)]
         tracked = query(
             blank_db_url,
             "SELECT notification_id FROM nerve_centre_tracking WHERE application_name = %s "

@@ -85,6 +85,11 @@ def test_every_command_documents_the_headers_the_runner_reads(
         "maxLength": 255,
         "title": "Idempotency-Key",
     }
-    assert headers["If-Match"]["schema"] == {"type": "string", "title": "If-Match"}
+    # The versions it takes (a quoted, weak or bare number), so generated values are versions.
+    assert headers["If-Match"]["schema"] == {
+        "type": "string",
+        "title": "If-Match",
+        "pattern": '^(W/)?"?[0-9]{1,9}"?$',
+    }
     assert not key["required"]
     assert not headers["If-Match"]["required"]

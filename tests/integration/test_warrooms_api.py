@@ -7,10 +7,13 @@ from uuid import uuid4
 
 import httpx
 
+from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import BatchRunner
+from tests.integration.conftest import ClientAs
 from tests.integration.helpers import database_text, household, post_ok
+from tests.integration.test_views_api import project
 
 
 async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
@@ -18,7 +21,9 @@ async def war_room(client: httpx.AsyncClient, ward_id: str) -> str:
     return str((await post_ok(client, "/v1/war-rooms", body))["id"])
 
 
-async def test_one_war_room_per_ward(client: httpx.AsyncClient, ward_id: str) -> None:
+async def test_one_war_room_per_ward(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
     room_id = await war_room(client, ward_id)
 
     same = await client.post(
@@ -29,12 +34,15 @@ async def test_one_war_room_per_ward(client: httpx.AsyncClient, ward_id: str) ->
     assert same.status_code == 201
     assert same.json()["id"] == room_id
     assert second.status_code == 409
+    project(application)
     state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
     assert state["ward_id"] == ward_id
     assert state["meeting_cadence_days"] == 7
 
 
-async def test_meeting_attendance_by_department(client: httpx.AsyncClient, ward_id: str) -> None:
+async def test_meeting_attendance_by_department(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
     room_id = await war_room(client, ward_id)
     members = f"/v1/war-rooms/{room_id}/members"
     convener = await post_ok(client, members, {"name": "N. Dlamini", "seat": "convener"})
@@ -69,6 +77,7 @@ async def test_meeting_attendance_by_department(client: httpx.AsyncClient, ward_
 
     assert done.status_code == 200
     assert twice.status_code == 409
+    project(application)
     state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
     assert state["meetings"][0]["departments_present"] == ["SASSA"]
     assert state["meetings"][0]["households_discussed"] == [household_id]
@@ -166,6 +175,85 @@ async def test_war_room_free_text_is_sealed_at_rest_and_read_back_whole(
 
     assert [table for table, text in stored.items() if "Sealtest" in text] == []
     assert state["members"][0]["member_id"] == member["member_id"]
-    assert state["action_items"][0]["done"] is True
+    assert state["members"][0]["name"] == written["name"]
+    assert state["meetings"][0]["notes"] == written["notes"]
+    assert state["action_items"][0]["text"] == written["text"]
+    assert state["action_items"][0]["status"] == "done"
     payloads = json.dumps([event["payload"] for event in history["events"]])
     assert all(text in payloads for text in written.values())
+
+
+async def test_removing_a_member_unseats_it_once_and_honours_if_match(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    # Given a war room with a SASSA member
+    room_id = await war_room(client, ward_id)
+    member = await post_ok(
+        client,
+        f"/v1/war-rooms/{room_id}/members",
+        {"name": "SASSA officer", "seat": "department", "department": "SASSA"},
+    )
+    remove = f"/v1/war-rooms/{room_id}/members/{member['member_id']}/remove"
+    project(application)
+    version = int((await client.get(f"/v1/war-rooms/{room_id}")).headers["ETag"].strip('"'))
+
+    # When the member is removed with a stale version, then the current one, then again
+    stale = await client.post(remove, json={}, headers={"If-Match": f'"{version - 1}"'})
+    removed = await client.post(
+        remove, json={"reason": "transferred"}, headers={"If-Match": f'"{version}"'}
+    )
+    again = await client.post(remove, json={})
+    stranger = await client.post(f"/v1/war-rooms/{room_id}/members/{uuid4()}/remove", json={})
+    nowhere = await client.post(f"/v1/war-rooms/{uuid4()}/members/{uuid4()}/remove", json={})
+
+    # Then only the current version's removal is written, and a non-member is a conflict
+    assert stale.status_code == 412
+    assert removed.status_code == 200
+    assert removed.json()["version"] == version + 1
+    assert (again.status_code, again.json()["rule"]) == (409, "member-seated")
+    assert (stranger.status_code, stranger.json()["rule"]) == (409, "member-seated")
+    assert nowhere.status_code == 404
+    project(application)
+    state = (await client.get(f"/v1/war-rooms/{room_id}")).json()
+    assert [(m["active"], m["left_on"] is not None) for m in state["members"]] == [(False, True)]
+    history = (await client.get(f"/v1/war-rooms/{room_id}/history")).json()
+    assert history["events"][-1]["payload"]["reason"] == "transferred"
+
+
+async def test_only_the_wards_convener_or_admin_removes_a_member(
+    client: httpx.AsyncClient, client_as: ClientAs, ward_id: str, other_ward_id: str
+) -> None:
+    # Given a seated member of ward A's war room
+    room_id = await war_room(client, ward_id)
+    member = await post_ok(
+        client, f"/v1/war-rooms/{room_id}/members", {"name": "N. Dlamini", "seat": "convener"}
+    )
+    remove = f"/v1/war-rooms/{room_id}/members/{member['member_id']}/remove"
+    other_convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}")
+    field_worker = await client_as(Role.FIELD_WORKER, f"ward:{ward_id}")
+    officer = await client_as(Role.DEPARTMENT_OFFICER, f"ward:{ward_id}", "department:SASSA")
+    other_admin = await client_as(Role.ADMIN, f"ward:{other_ward_id}")
+    convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+    admin = await client_as(Role.ADMIN, f"ward:{ward_id}")
+
+    # When others try to remove it, then its own ward's convener; an admin of the ward seats
+    # it again and removes it too
+    foreign = await other_convener.post(remove, json={})
+    by_foreign_admin = await other_admin.post(remove, json={})
+    by_worker = await field_worker.post(remove, json={})
+    by_officer = await officer.post(remove, json={})
+    by_convener = await convener.post(remove, json={})
+    seat = {"member_id": member["member_id"], "name": "N. Dlamini", "seat": "convener"}
+    reseated = await admin.post(f"/v1/war-rooms/{room_id}/members", json=seat)
+    by_admin = await admin.post(remove, json={})
+    admin_meeting = await admin.post(f"/v1/war-rooms/{room_id}/meetings", json={})
+
+    # Then another ward's convener or admin does not even see the room, roles that only read
+    # it are forbidden, the ward's convener and admin manage its seats (and only that)
+    assert foreign.status_code == 404
+    assert by_foreign_admin.status_code == 404
+    assert by_worker.status_code == 403
+    assert by_officer.status_code == 403
+    assert by_convener.status_code == 200
+    assert (reseated.status_code, by_admin.status_code) == (201, 200)
+    assert admin_meeting.status_code == 403

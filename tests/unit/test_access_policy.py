@@ -105,6 +105,10 @@ def test_an_admin_manages_users_and_field_workers_and_handles_data_subject_reque
     assert row_scope(admin, "household").sees(Location.ward(WARD))
     assert not row_scope(admin, "household").sees(Location.ward(foreign_ward))
     assert not row_scope(admin, "referral").sees(Location.ward(WARD, "DSD"))
+    # War rooms' seats in its area (who sits there), but not their meetings or action items
+    assert decide(admin, "warroom.member", Location.ward(WARD)) is Decision.ALLOW
+    assert decide(admin, "warroom.meeting", Location.ward(WARD)) is Decision.FORBIDDEN
+    assert decide(admin, "warroom.member", Location.ward(foreign_ward)) is Decision.INVISIBLE
 
 
 def test_only_an_admin_reads_the_personal_data_access_log() -> None:

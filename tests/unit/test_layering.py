@@ -1,8 +1,9 @@
 """Each package keeps its job, and the stack only points down.
 
 From the bottom: ``domain`` (pure), ``adapters`` (event store, keys, database), ``projections``,
-``scheduler``, ``api``, and the composition root ``sukuma`` on top. A package may import the
-ones below it and never one above it; nothing imports the composition root.
+``scheduler``, ``api``, ``web`` (the pages, over the API's dependencies), and the composition
+root ``sukuma`` on top. A package may import the ones below it and never one above it; nothing
+imports the composition root.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def test_domain_imports_only_stdlib_eventsourcing_and_itself() -> None:
 
 
 #: The stack, bottom first.
-LAYERS = ("domain", "adapters", "projections", "scheduler", "api", "sukuma")
+LAYERS = ("domain", "adapters", "projections", "scheduler", "api", "web", "sukuma")
 
 
 def test_no_package_imports_one_above_it() -> None:

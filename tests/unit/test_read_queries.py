@@ -14,9 +14,12 @@ from projections.early_warning import view as early_warning
 from projections.nerve_centre import view as nerve_centre
 from projections.registry import PROJECTIONS
 from projections.scoping import Where
+from projections.war_rooms import view as war_rooms
 
 
-@pytest.mark.parametrize("module", [nerve_centre, early_warning, alerts], ids=lambda m: m.NAME)
+@pytest.mark.parametrize(
+    "module", [nerve_centre, early_warning, alerts, war_rooms], ids=lambda m: m.NAME
+)
 def test_each_view_exports_the_names_of_all_its_tables(module: ModuleType) -> None:
     projection_class, view_class = PROJECTIONS[module.NAME]
     exported = {v for k, v in vars(module).items() if k.isupper() and isinstance(v, str)}

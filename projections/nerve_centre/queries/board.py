@@ -1,0 +1,76 @@
+"""Work lists for people, not exports: the open referrals a convener or officer must move
+(overdue first, by days past the department's standard) and the households most at risk.
+
+Always scoped by the access policy's row scope; the overdue rule is the one the case lists use
+(``contributions.DUE_BY``: an open referral past the date of its next step).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.access.policy import RowScope
+from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
+from projections.nerve_centre.contributions import DUE_BY
+from projections.nerve_centre.queries.cases import _open_needs
+from projections.nerve_centre.view import HOUSEHOLDS, REFERRALS
+from projections.scoping import Db, Where, scoped
+
+_DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
+_TERMINAL = sorted(TERMINAL_REFERRAL_STATUSES)
+
+
+async def open_referrals(
+    db: Db, scope: RowScope, today: date, *, ward: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Open referrals in scope, most overdue first: each with ``due`` (the date its next step
+    falls due, none once delivered) and ``days_past`` (days past it; negative: days left)."""
+    q = Where()
+    today_arg = q.arg(today)
+    scoped(q, scope)
+    q.where("ward_id = {}", ward)
+    q.terms.append(f"NOT (status = ANY({q.arg(_TERMINAL)}::text[]))")
+    rows = await db.fetch(
+        f"SELECT referral_id, household_id, need_id, category, severity, ward_id, department, "
+        f"status, escalation_level, made_at, {_DUE} AS due, "
+        f"{today_arg}::date - {_DUE} AS days_past FROM {REFERRALS}{q.clause()} "
+        f"ORDER BY days_past DESC NULLS LAST, made_at LIMIT {int(limit)}",
+        *q.args,
+    )
+    return [dict(r) for r in rows]
+
+
+async def households_at_risk(
+    db: Db, scope: RowScope, *, ward: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Households in scope with open needs, highest risk score first."""
+    q = Where()
+    scoped(q, scope)
+    q.where("ward_id = {}", ward)
+    q.terms.append("open_categories <> '{}'")
+    rows = await db.fetch(
+        f"SELECT household_id, ward_id, status, risk_level, risk_score, open_needs, high_needs "
+        f"FROM {HOUSEHOLDS}{q.clause()} ORDER BY risk_score DESC NULLS LAST, household_id "
+        f"LIMIT {int(limit)}",
+        *q.args,
+    )
+    return [{**dict(r), "open_needs": _open_needs(r["open_needs"])} for r in rows]
+
+
+async def household_referrals(
+    db: Db, scope: RowScope, household_id: UUID, today: date
+) -> list[dict[str, Any]]:
+    """Every referral of one household in scope (closed ones too), newest first."""
+    q = Where()
+    today_arg = q.arg(today)
+    scoped(q, scope)
+    q.where("household_id = {}", household_id)
+    rows = await db.fetch(
+        f"SELECT referral_id, category, department, status, made_at, closed_at, "
+        f"{today_arg}::date - {_DUE} AS days_past FROM {REFERRALS}{q.clause()} "
+        f"ORDER BY made_at DESC LIMIT 200",
+        *q.args,
+    )
+    return [dict(r) for r in rows]

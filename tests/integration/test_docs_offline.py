@@ -1,0 +1,52 @@
+"""The documentation pages work without internet: every asset they load comes from the app."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+#: an attribute's URL (script, link, redoc's spec-url) or a URL in Swagger UI's JS config
+ASSET = re.compile(
+    r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']|(?:url|_url)\s*:\s*["']([^"']+)["']"""
+)
+
+
+def references(html: str) -> set[str]:
+    """Every URL the page loads or points at (script/link tags, the JS config's URLs)."""
+    return {a or b for a, b in ASSET.findall(html)}
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_docs_page_refers_to_no_external_host_and_its_assets_are_served(
+    anonymous: httpx.AsyncClient, page: str
+) -> None:
+    # Given the docs page, fetched without a token
+    answer = await anonymous.get(page)
+    assert answer.status_code == 200
+    html = answer.text
+
+    # Then it names no host at all (only paths of this app), nor a scheme-relative URL
+    assert re.findall(r"(?:https?:)?//[\w.-]+", html) == []
+    urls = references(html)
+    assert "/openapi.json" in urls
+    assert any(url.endswith(".js") for url in urls)
+    # And every asset it refers to answers 200 from the app itself
+    answers = {url: (await anonymous.get(url)).status_code for url in urls}
+    assert answers == dict.fromkeys(urls, 200)
+
+
+async def test_swagger_ui_assets_are_the_vendored_release_files(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    script = await anonymous.get("/static/swagger-ui/swagger-ui-bundle.js")
+    css = await anonymous.get("/static/swagger-ui/swagger-ui.css")
+
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert len(script.content) > 1_000_000  # the whole bundle, not a stub
+    assert css.headers["content-type"].startswith("text/css")
+    # Swagger UI's OAuth2 redirect page, which FastAPI adds only beside its own /docs
+    redirect = await anonymous.get("/docs/oauth2-redirect")
+    assert redirect.status_code == 200
+    assert "oauth2" in redirect.text

@@ -1,0 +1,244 @@
+"""The workspace in a real browser (Debian's chromium, driven by Playwright; never a browser
+that Playwright downloads) against a real uvicorn on a free port and the test PostgreSQL.
+
+A convener signs in and makes a referral; an officer, in another browser context and in
+isiZulu, acknowledges it and records the delivery; the convener verifies and closes it. Every
+page on the way is checked by axe-core (0 serious or critical violations), screenshotted into
+test-artifacts/web/, and laid out at 360 px and 1280 px (no horizontal overflow, no
+interactive elements on top of each other).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import uvicorn
+
+from api.main import create_app
+from domain.access.principal import Role
+from domain.context import CommandContext
+from domain.sukuma import Sukuma
+from sukuma.settings import Settings
+from tests.integration.conftest import TEST_PASSWORD, add_user
+from tests.integration.test_views_api import project
+from web import install
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "web" / "assets" / "axe-4.14.1.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = (360, 1280)
+
+pytestmark = [
+    pytest.mark.slow,
+    # Skipped on a developer's machine without it; CI (./dev test installs it) must run it.
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (./dev test installs it as root)",
+    ),
+]
+
+#: Visible interactive elements, with their boxes, in the page's coordinates.
+BOXES = """() => [...document.querySelectorAll('a, button, input, select, textarea, summary')]
+  .filter(e => e.type !== 'hidden' && e.getClientRects().length > 0)
+  .map(e => { const r = e.getBoundingClientRect();
+    return {what: e.outerHTML.slice(0, 80), x: r.left + scrollX, y: r.top + scrollY,
+            w: r.width, h: r.height}; })
+  .filter(b => b.w > 0 && b.h > 0 && b.x + b.w > 0)"""
+SCROLLED = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.clientWidth > 1 && e.scrollWidth > e.clientWidth + 1
+    && getComputedStyle(e).overflowX !== 'visible')
+  .map(e => e.outerHTML.slice(0, 80))"""
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target)}))"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(settings: Settings, application: Sukuma) -> Iterator[str]:
+    """The API with its pages on a real uvicorn, in a thread; its base URL."""
+    app = install(create_app(settings, application))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def household_with_need(application: Sukuma, ward_id: str) -> str:
+    ctx = CommandContext(actor="test-setup", occurred_at=datetime.now(UTC))
+    household_id = uuid4()
+    application.register_household(
+        household_id=household_id, ward_id=ward_id, dwelling_type="informal",
+        village="Lidgetton", gps=None, field_worker_id=None, ctx=ctx,
+    )  # fmt: skip
+    application.identify_need(
+        household_id=household_id, need_id=uuid4(), category="social_grant", severity="high",
+        department_code="SASSA", member_id=None, note=None, ctx=ctx,
+    )  # fmt: skip
+    return str(household_id)
+
+
+class Checks:
+    """What every page must pass, and the screenshots kept of it."""
+
+    def __init__(self) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.problems: list[str] = []
+        self.pages = 0
+
+    def page(self, page: Any, name: str) -> None:
+        self.pages += 1
+        page.add_script_tag(path=str(AXE))
+        for violation in page.evaluate(AXE_RUN):
+            if violation["impact"] in ("serious", "critical"):
+                self.problems.append(f"{name}: axe {violation}")
+        size = page.viewport_size
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            self._layout(page, f"{name}@{width}")
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        page.set_viewport_size(size)
+
+    def _layout(self, page: Any, name: str) -> None:
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        if overflow > 0:
+            self.problems.append(f"{name}: {overflow} px wider than the window")
+        # A region scrolled sideways hides part of itself: at these widths nothing should.
+        for region in page.evaluate(SCROLLED):
+            self.problems.append(f"{name}: scrolls sideways to show all of {region}")
+        boxes = page.evaluate(BOXES)
+        width = page.evaluate("() => document.documentElement.clientWidth")
+        for box in boxes:
+            if box["x"] + box["w"] > width + 1 and box["x"] < width:
+                self.problems.append(f"{name}: cut off at the right: {box['what']}")
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+                dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+                if dx > 1 and dy > 1:
+                    self.problems.append(f"{name}: {a['what']} overlaps {b['what']}")
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("form[action='/sign-in'] button")
+    page.wait_for_selector("form[action='/sign-out']")
+
+
+def step(page: Any, verb: str, **fields: str) -> None:
+    """Fill and submit a referral's form for ``verb``; wait for the page it leads to."""
+    form = f"form[action$='/{verb}']"
+    for selector, value in fields.items():
+        target = page.locator(f"{form} [name='{selector}']")
+        if target.evaluate("e => e.tagName") == "SELECT":
+            target.select_option(value)
+        else:
+            target.fill(value)
+    with page.expect_response(lambda r: r.request.method == "GET" and "/referrals/" in r.url):
+        page.click(f"{form} button")
+    page.wait_for_selector("p.notice")
+
+
+def test_convener_and_officer_close_a_referral_in_the_browser(
+    served: str, application: Sukuma, ward_id: str
+) -> None:
+    household_id = household_with_need(application, ward_id)
+    add_user(application, "convener", (Role.CONVENER,), (f"ward:{ward_id}",))
+    add_user(
+        application, "officer", (Role.DEPARTMENT_OFFICER,), (f"ward:{ward_id}", "department:SASSA")
+    )
+    project(application)
+    checks = Checks()
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # axe is injected as a script: the pages' CSP allows only their own files.
+        convener_ctx = browser.new_context(locale="en-ZA", bypass_csp=True)
+        officer_ctx = browser.new_context(locale="zu-ZA", bypass_csp=True)
+        convener, officer = convener_ctx.new_page(), officer_ctx.new_page()
+
+        convener.goto(f"{served}/sign-in")
+        checks.page(convener, "sign-in")
+        sign_in(convener, served, "convener")
+        assert convener.url.endswith("/board")
+        checks.page(convener, "convener-board-empty")
+        convener.click("nav a[href='/households']")
+        convener.wait_for_selector(f"a[href='/households/{household_id}']")
+        checks.page(convener, "convener-households")
+        convener.click(f"a[href='/households/{household_id}']")
+        convener.wait_for_selector("form[action$='/refer']")
+        checks.page(convener, "convener-household")
+        # The convener makes the referral
+        convener.fill("form[action$='/refer'] textarea[name='note']", "Child support grant")
+        convener.click("form[action$='/refer'] button")
+        convener.wait_for_selector("p.notice")
+        assert "Referral made." in convener.inner_text("p.notice")
+        referral_url = convener.url
+        checks.page(convener, "convener-referral-made")
+
+        # The officer, in isiZulu, acknowledges and records the delivery
+        project(application)
+        sign_in(officer, served, "officer")
+        assert officer.url.endswith("/inbox")
+        assert officer.get_attribute("html", "lang") == "zu"
+        checks.page(officer, "officer-inbox")
+        officer.click(f"a[href='{referral_url.removeprefix(served)}']")
+        officer.wait_for_selector("form[action$='/acknowledge']")
+        checks.page(officer, "officer-referral")
+        step(officer, "acknowledge", note="Sizobheka")
+        assert officer.inner_text("dd.status") == "Kwamukelwe"
+        step(officer, "deliver", kind="grant_approved", description="Isibonelelo sivunyiwe")
+        assert officer.inner_text("dd.status") == "Usizo lulethiwe"
+        checks.page(officer, "officer-delivered")
+
+        # The convener verifies with the household and closes the loop
+        convener.goto(referral_url)
+        step(convener, "verify", note="The household has the grant")
+        step(convener, "close")
+        assert convener.inner_text("dd.status") == "Closed"
+        checks.page(convener, "convener-closed")
+        project(application)
+        convener.goto(f"{served}/board")
+        checks.page(convener, "convener-board-after")
+        convener.goto(f"{served}/no-such-page")
+        checks.page(convener, "error-404")
+        browser.close()
+    assert checks.pages == 11
+    assert checks.problems == []

@@ -1,0 +1,85 @@
+"""Every message the pages can show has its isiZulu translation, and every value of the
+vocabulary its label: a new string without one fails here, not in front of a convener."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from web.i18n import LANGUAGES, PACKAGE, catalog_path, environment, translations
+from web.labels import LABELS
+
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+
+
+@cache
+def extracted() -> frozenset[str]:
+    """The source's messages, as ``pybabel extract -F web/babel.cfg -k N_`` finds them."""
+    with (PACKAGE / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    found = extract_from_dir(PACKAGE, method_map, options_map, keywords=keywords)
+    return frozenset(
+        message if isinstance(message, str) else message[0] for _, _, message, *_ in found
+    )
+
+
+def catalog(language: str) -> Catalog:
+    with catalog_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_has_a_translation(language: str) -> None:
+    messages = extracted()
+    entries = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog(language) if m.id}
+    missing = sorted(messages - entries.keys())
+    untranslated = sorted(
+        key
+        for key in messages & entries.keys()
+        if entries[key].fuzzy
+        or not all(
+            entries[key].string if isinstance(entries[key].string, tuple) else [entries[key].string]
+        )
+    )
+    assert (missing, untranslated) == ([], [])
+    assert len(messages) > 150  # the extraction found the templates and the labels
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_holds_no_stale_message_and_no_english_copy(language: str) -> None:
+    entries = [m for m in catalog(language) if m.id]
+    messages = extracted()
+    stale = sorted(
+        str(m.id) for m in entries if (m.id if isinstance(m.id, str) else m.id[0]) not in messages
+    )
+    copied = sorted(str(m.id) for m in entries if m.string == m.id)
+    assert (stale, copied) == ([], [])
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_their_placeholders(language: str) -> None:
+    problems = [(str(m.id), [str(e) for e in errors]) for m, errors in catalog(language).check()]
+    assert problems == []
+
+
+def test_every_vocabulary_value_has_one_label() -> None:
+    for kind, (vocabulary, labels) in LABELS.items():
+        if vocabulary is not None:
+            assert set(labels) == {member.value for member in vocabulary}, kind
+
+
+def test_pages_show_labels_and_plurals_in_isizulu() -> None:
+    env = environment("zu")
+    assert env.from_string('{{ "made"|label("referral_status") }}').render() == "Kudluliselwe"
+    assert (
+        translations("zu").ngettext("%(num)d day overdue", "%(num)d days overdue", 3) % {"num": 3}
+        == "Kwedlule izinsuku ezingu-3"
+    )
+    assert Path(catalog_path("zu")).suffix == ".po"

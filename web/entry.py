@@ -1,0 +1,88 @@
+"""Signing in and out, the landing page by role, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import Response
+
+from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
+from api.deps import Clock, ReadPool, get_auth
+from domain.access.principal import Role
+from web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from web.labels import N_
+from web.render import local_path, page, redirect
+from web.session import Csrf, end, session_of, start
+
+router = APIRouter(include_in_schema=False)
+
+#: Where each role starts its day, first match wins (a user may hold several roles).
+LANDING = ((Role.CONVENER, "/board"), (Role.DEPARTMENT_OFFICER, "/inbox"))
+Text = Annotated[str, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Next = Annotated[str, Form(max_length=2048)]
+AuthService = Annotated[Auth, Depends(get_auth)]
+
+
+@router.get("/")
+async def landing(request: Request) -> Response:
+    me = session_of(request).principal()
+    if me is None:
+        return redirect(request, "/sign-in")
+    for role, path in LANDING:
+        if me.has_role(role):
+            return redirect(request, path)
+    return page(request, "home.html")
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request, next: str = "/") -> Response:
+    return page(request, "sign_in.html", next=local_path(next))
+
+
+@router.post("/sign-in", dependencies=[Csrf])
+async def sign_in(
+    request: Request,
+    auth: AuthService,
+    pool: ReadPool,
+    clock: Clock,
+    username: Text,
+    password: Annotated[str, Form(max_length=4096)],
+    next: Next = "/",
+) -> Response:
+    """The same check and the same failed sign-in throttle as ``POST /v1/auth/token``."""
+    address = request.client.host if request.client else "unknown"
+    again = {"next": local_path(next), "username": username}
+    try:
+        user = await auth.password_sign_in(pool, username, password, address, clock())
+    except NotAuthenticated:
+        return page(request, "sign_in.html", 401, error="wrong", **again)
+    except TooManyAttempts as exc:
+        minutes = max(1, -(-exc.retry_after // 60))  # rounded up
+        return page(request, "sign_in.html", 429, error="throttled", minutes=minutes, **again)
+    start(request, user)
+    return redirect(request, local_path(next))
+
+
+@router.post("/sign-out", dependencies=[Csrf])
+async def sign_out(request: Request) -> Response:
+    end(request)
+    return redirect(request, "/sign-in", notice=N_("You have signed out."))
+
+
+@router.post("/language", dependencies=[Csrf])
+async def choose_language(
+    request: Request, language: Annotated[str, Form(max_length=8)], next: Next = "/"
+) -> Response:
+    response = redirect(request, local_path(next))
+    if language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            path="/",
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="strict",
+        )
+    return response

@@ -1,0 +1,120 @@
+"""English and isiZulu: Babel's gettext catalogs, the page's language, one Jinja2 env per language.
+
+The catalogs are kept as ``.po`` files only (``locale/<lang>/LC_MESSAGES/messages.po``) and
+compiled in memory when the app starts (two small catalogs: milliseconds), so no build step
+and no committed binary can fall out of step with its source. English is the source language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+
+from web.labels import label_of
+
+LANGUAGES = ("en", "zu")
+DEFAULT_LANGUAGE = "en"
+#: The language switch's cookie: remembered per browser for now (a user preference would need
+#: an event on the user; see the README).
+LANGUAGE_COOKIE = "sukuma_lang"
+PACKAGE = Path(__file__).parent
+LOCALE_DIR = PACKAGE / "locale"
+TEMPLATE_DIR = PACKAGE / "templates"
+
+
+def catalog_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``language`` (English: the messages as written)."""
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    with catalog_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def accepted_languages(header: str) -> list[str]:
+    """Accept-Language's tags, most wanted first (``zu-ZA,en;q=0.5`` -> ``['zu_ZA', 'en']``)."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, index, tag.replace("-", "_")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def language_of(request: Request) -> str:
+    """The page's language: the switch's cookie, else the browser's Accept-Language."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    try:
+        best = Locale.negotiate(
+            accepted_languages(request.headers.get("accept-language", "")), LANGUAGES
+        )
+    except (UnknownLocaleError, ValueError):
+        best = None
+    return best.language if best is not None else DEFAULT_LANGUAGE
+
+
+def _dates(language: str) -> dict[str, Callable[..., str]]:
+    def day(value: date | None) -> str:
+        return "" if value is None else format_date(value, "medium", locale=language)
+
+    def moment(value: datetime | None) -> str:
+        return "" if value is None else format_datetime(value, "medium", locale=language)
+
+    return {"day": day, "moment": moment}
+
+
+@cache
+def environment(language: str) -> Environment:
+    """The templates with ``language``'s messages installed (``_``, ``ngettext``, ``label``)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    messages = translations(language)
+    env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
+
+    def label(value: Any, kind: str) -> str:
+        return messages.gettext(label_of(kind, value))
+
+    env.filters["label"] = label
+    env.filters.update(_dates(language))
+    env.globals["language"] = language
+    env.globals["languages"] = LANGUAGES
+    return env
+
+
+def gettext_for(language: str) -> Callable[[str], str]:
+    return translations(language).gettext

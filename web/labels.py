@@ -1,0 +1,161 @@
+"""The vocabulary's labels, in one place: the English text of every closed value the pages show.
+
+Each value of ``domain.vocabulary`` (and the roles) has its label here, marked with ``N_`` so
+that Babel extracts it into the catalogs; pages translate it when they show it (``label``
+filter). ``tests/unit/test_web_i18n.py`` fails when a value has no label or a label no
+translation.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from domain.access.principal import Role
+from domain.vocabulary import (
+    HouseholdStatus,
+    InterventionKind,
+    NeedCategory,
+    ReferralStatus,
+    RejectionReason,
+    RiskLevel,
+    Severity,
+)
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "mark, translate later")
+    """Marks ``message`` for extraction; translated where it is shown."""
+    return message
+
+
+LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
+    "need_category": (
+        NeedCategory,
+        {
+            "documents": N_("Identity documents"),
+            "social_grant": N_("Social grant"),
+            "health_chronic": N_("Chronic illness"),
+            "health_tb": N_("Tuberculosis (TB)"),
+            "health_maternal": N_("Mother and baby health"),
+            "nutrition": N_("Nutrition"),
+            "food_security": N_("Food security"),
+            "education": N_("Education"),
+            "child_protection": N_("Child protection"),
+            "gbv": N_("Gender-based violence"),
+            "substance_abuse": N_("Substance abuse"),
+            "housing": N_("Housing"),
+            "water": N_("Water"),
+            "sanitation": N_("Sanitation"),
+            "electricity": N_("Electricity"),
+            "livelihood": N_("Livelihood"),
+            "disability": N_("Disability"),
+            "other": N_("Other"),
+        },
+    ),
+    "referral_status": (
+        ReferralStatus,
+        {
+            "made": N_("Referred"),
+            "acknowledged": N_("Acknowledged"),
+            "rejected": N_("Rejected"),
+            "service_delivered": N_("Service delivered"),
+            "verified": N_("Verified"),
+            "disputed": N_("Disputed"),
+            "closed": N_("Closed"),
+            "cancelled": N_("Cancelled"),
+        },
+    ),
+    "risk": (
+        RiskLevel,
+        {
+            "low": N_("Low risk"),
+            "medium": N_("Medium risk"),
+            "high": N_("High risk"),
+            "critical": N_("Critical risk"),
+        },
+    ),
+    "severity": (
+        Severity,
+        {
+            "low": N_("Low"),
+            "medium": N_("Medium"),
+            "high": N_("High"),
+            "critical": N_("Critical"),
+        },
+    ),
+    "household_status": (
+        HouseholdStatus,
+        {
+            "registered": N_("Registered"),
+            "active": N_("Receiving services"),
+            "graduated": N_("Graduated"),
+        },
+    ),
+    "rejection_reason": (
+        RejectionReason,
+        {
+            "wrong_department": N_("Wrong department"),
+            "not_eligible": N_("Not eligible"),
+            "insufficient_info": N_("Not enough information"),
+            "duplicate": N_("Duplicate referral"),
+            "household_declined": N_("The household declined"),
+            "other": N_("Other reason"),
+        },
+    ),
+    "intervention_kind": (
+        InterventionKind,
+        {
+            "service": N_("Service given"),
+            "document_issued": N_("Document issued"),
+            "grant_approved": N_("Grant approved"),
+            "food_parcel": N_("Food parcel"),
+            "referral_to_clinic": N_("Sent to the clinic"),
+            "counselling": N_("Counselling"),
+            "school_placement": N_("School placement"),
+            "home_visit": N_("Home visit"),
+            "other": N_("Other service"),
+        },
+    ),
+    "role": (
+        Role,
+        {
+            "field_worker": N_("Field worker"),
+            "convener": N_("War-room convener"),
+            "department_officer": N_("Department officer"),
+            "analyst": N_("Analyst"),
+            "admin": N_("Administrator"),
+        },
+    ),
+    # A household's timeline: its events by type (``EventRead.type``), no vocabulary of them.
+    "event": (
+        None,
+        {
+            "Household.Registered": N_("Household registered"),
+            "Household.ProfileSubmitted": N_("Profile recorded"),
+            "Household.RiskScored": N_("Risk assessed"),
+            "Household.NeedIdentified": N_("Need identified"),
+            "Household.NeedResolved": N_("Need resolved"),
+            "Household.NeedReferred": N_("Need referred to a department"),
+            "Household.NeedReferralEnded": N_("Referral ended"),
+            "Household.VisitRecorded": N_("Visit recorded"),
+            "Household.InterventionDelivered": N_("Service delivered to the household"),
+            "Household.Moved": N_("Household moved"),
+            "Household.Graduated": N_("Household graduated"),
+            "Household.Reopened": N_("Household case reopened"),
+            "Household.ConsentGiven": N_("Consent given"),
+            "Household.ConsentWithdrawn": N_("Consent withdrawn"),
+            "Household.PersonalDataErased": N_("Personal data erased"),
+        },
+    ),
+}
+
+
+def label_of(kind: str, value: object) -> str:
+    """The English label of ``value`` (a value no label covers is shown as it is stored)."""
+    return LABELS[kind][1].get(str(value), str(value))
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    """(value, English label) of every value of ``kind``, in the vocabulary's order."""
+    vocabulary, labels = LABELS[kind]
+    assert vocabulary is not None, f"{kind} has no vocabulary to choose from"
+    return [(member.value, labels[member.value]) for member in vocabulary]

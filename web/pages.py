@@ -1,0 +1,138 @@
+"""The pages people read their work from: the referral board, the officer's inbox, households
+at risk, a household and a referral. Lists come from the projections' queries under the access
+policy's row scope; one object comes from the application, shaped by ``api.personal`` as the
+API shapes it (personal data by the same visibility rules, revealing reads logged)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import Clock, ReadPool, SukumaApp
+from api.freshness import Fresh
+from api.personal import household_history, household_read, referral_read
+from domain.access.locations import location_of
+from domain.access.policy import Decision, decide, row_scope
+from domain.access.principal import Principal
+from domain.households.model import Household
+from domain.referrals.model import Referral
+from domain.sukuma import Sukuma
+from domain.vocabulary import ReferralStatus
+from projections.nerve_centre.queries.board import (
+    household_referrals,
+    households_at_risk,
+    open_referrals,
+)
+from web.labels import choices
+from web.render import page
+from web.session import Viewer
+
+router = APIRouter(include_in_schema=False)
+
+#: The forms a referral's page offers in each status (the domain still decides: a form the
+#: referral no longer allows answers with an error page that says why).
+FORMS_BY_STATUS: dict[str, tuple[str, ...]] = {
+    ReferralStatus.MADE: ("acknowledge", "reject", "escalate"),
+    ReferralStatus.ACKNOWLEDGED: ("deliver", "reject", "escalate"),
+    ReferralStatus.DISPUTED: ("deliver", "escalate"),
+    ReferralStatus.SERVICE_DELIVERED: ("verify", "dispute", "escalate"),
+    ReferralStatus.VERIFIED: ("close",),
+}
+
+
+def _by_status(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["status"]].append(row)
+    order = list(ReferralStatus)
+    return dict(sorted(grouped.items(), key=lambda item: order.index(ReferralStatus(item[0]))))
+
+
+@router.get("/board")
+async def board(
+    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+) -> Response:
+    """The ward's open referrals by status, overdue first within each."""
+    rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
+    overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
+    return page(request, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh)
+
+
+@router.get("/inbox")
+async def inbox(
+    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+) -> Response:
+    """An officer's referrals to answer, most overdue first, with the standard's clock."""
+    rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
+    return page(request, "inbox.html", referrals=rows, fresh=fresh)
+
+
+@router.get("/households")
+async def households(request: Request, me: Viewer, pool: ReadPool, fresh: Fresh) -> Response:
+    """Households with open needs, highest risk first."""
+    rows = await households_at_risk(pool, row_scope(me, "household"))
+    return page(request, "households.html", households=rows, fresh=fresh)
+
+
+@router.get("/households/{household_id}")
+async def household(
+    request: Request, household_id: UUID, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock
+) -> Response:
+    shaped = await run_in_threadpool(_household, app, me, household_id)
+    scope = row_scope(me, "referral")
+    referrals = await household_referrals(pool, scope, household_id, clock().date())
+    return page(
+        request,
+        "household.html",
+        **shaped,
+        referrals=referrals,
+        may_refer=decide(me, "household.refer", shaped["location"]) is Decision.ALLOW,
+        may_add_need=decide(me, "household.need", shaped["location"]) is Decision.ALLOW,
+        categories=choices("need_category"),
+        severities=choices("severity"),
+    )
+
+
+@router.get("/referrals/{referral_id}")
+async def referral(request: Request, referral_id: UUID, me: Viewer, app: SukumaApp) -> Response:
+    read, forms, household_link = await run_in_threadpool(_referral, app, me, referral_id)
+    return page(
+        request,
+        "referral.html",
+        referral=read,
+        forms=forms,
+        household_link=household_link,
+        reasons=choices("rejection_reason"),
+        kinds=choices("intervention_kind"),
+    )
+
+
+def _household(app: Sukuma, me: Principal, household_id: UUID) -> dict[str, Any]:
+    aggregate = app.read(Household, household_id, me)
+    read = household_read(app, me, aggregate, "GET /households/{id}")
+    history = household_history(app, me, household_id, None, "GET /households/{id}")
+    # The live catalogue (an administrator may have changed it), without retired departments.
+    in_service = [d for d in app.catalogue().departments if not d.retired]
+    return {
+        "departments": in_service,
+        "household": read,
+        "timeline": list(reversed(history.events)),
+        "location": location_of(aggregate),
+    }
+
+
+def _referral(app: Sukuma, me: Principal, referral_id: UUID) -> tuple[Any, list[str], bool]:
+    aggregate = app.read(Referral, referral_id, me)
+    at = location_of(aggregate)
+    forms = [
+        verb
+        for verb in FORMS_BY_STATUS.get(aggregate.status, ())
+        if decide(me, f"referral.{verb}", at) is Decision.ALLOW
+    ]
+    household_link = decide(me, "household.read", at) is Decision.ALLOW
+    return referral_read(app, me, aggregate, "GET /referrals/{id}"), forms, household_link

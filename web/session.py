@@ -1,0 +1,160 @@
+"""The pages' session: a signed cookie (itsdangerous) holding who signed in and a CSRF token.
+
+The cookie is ``HttpOnly``, ``SameSite=Strict``, and ``Secure`` whenever the request came over
+TLS (directly, or through a proxy trusted by ``SUKUMA_TRUSTED_PROXIES``). It is signed, not
+encrypted: it holds the user's id, name, roles and scopes (what the access token carries too)
+and never a password or personal data. A session ends after ``IDLE`` without a request, after
+the refresh token's lifetime at most, on sign-out, and when the user's generation moves on
+(deactivation, password change): the same cached check as the API's tokens.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from api.auth.service import Auth
+from domain.access.principal import Principal, Role
+from domain.users.model import User
+
+COOKIE = "sukuma_session"
+#: A signed-in page left this long without a request asks for the password again.
+IDLE = timedelta(minutes=30)
+#: The session's state on ``request.state`` (read once per request).
+STATE = "web_session"
+
+
+class SignInRequired(Exception):
+    """No session, or one that has ended: the page answers with the sign-in form."""
+
+
+class CsrfRefused(Exception):
+    """A form came without this session's CSRF token (or with another one)."""
+
+
+@dataclass
+class Session:
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    user: dict[str, Any] | None = None
+    #: One-shot notice shown on the next page ("Referral acknowledged.").
+    notice: str | None = None
+
+    def principal(self) -> Principal | None:
+        if self.user is None:
+            return None
+        return Principal(
+            user_id=self.user["id"],
+            username=self.user["name"],
+            roles=frozenset(Role(r) for r in self.user["roles"]),
+            scopes=frozenset(self.user["scopes"]),
+        )
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    return URLSafeTimedSerializer(secret, salt="sukuma-web-session")
+
+
+def _now(request: Request) -> float:
+    """The app's clock (tests move it), as a POSIX timestamp."""
+    clock = request.app.state.clock
+    return float(clock().timestamp())
+
+
+def _lifetime(request: Request) -> int:
+    hours: int = request.app.state.settings.refresh_token_hours
+    return hours * 3600
+
+
+def session_of(request: Request) -> Session:
+    """This request's session: the cookie's when it is valid and not idle, else a new one."""
+    cached: Session | None = getattr(request.state, STATE, None)
+    if cached is not None:
+        return cached
+    session = Session()
+    raw = request.cookies.get(COOKIE)
+    if raw:
+        try:
+            data = _serializer(request).loads(raw, max_age=_lifetime(request))
+            if 0 <= _now(request) - float(data["seen"]) <= IDLE.total_seconds():
+                session = Session(csrf=data["csrf"], user=data.get("user"), notice=data.get("n"))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            pass  # tampered, expired or from an older shape: start again
+    setattr(request.state, STATE, session)
+    return session
+
+
+def start(request: Request, user: User) -> Session:
+    """A new session for ``user`` (a new CSRF token too: none from before sign-in survives)."""
+    principal = user.principal
+    session = Session(
+        user={
+            "id": principal.user_id,
+            "name": principal.username,
+            "roles": sorted(principal.roles),
+            "scopes": sorted(principal.scopes),
+            "gen": user.generation,
+        }
+    )
+    setattr(request.state, STATE, session)
+    return session
+
+
+def end(request: Request) -> None:
+    setattr(request.state, STATE, Session())
+
+
+def attach(request: Request, response: Response) -> Response:
+    """Write the session (its ``seen`` renewed) into ``response``'s cookie."""
+    session = session_of(request)
+    data = {"csrf": session.csrf, "seen": _now(request), "user": session.user, "n": session.notice}
+    response.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(data),
+        max_age=_lifetime(request),
+        path="/",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+    )
+    return response
+
+
+def take_notice(request: Request) -> str | None:
+    session = session_of(request)
+    notice, session.notice = session.notice, None
+    return notice
+
+
+async def viewer(request: Request) -> Principal:
+    """The signed-in user of this page, still active at the generation they signed in with."""
+    session = session_of(request)
+    principal = session.principal()
+    if principal is None or session.user is None:
+        raise SignInRequired
+    auth: Auth = request.app.state.auth
+    hit, state = auth.states.cached(principal.user_id)
+    if not hit:
+        state = await run_in_threadpool(auth.states.load, principal.user_id)
+    if state is None or not state.active or state.generation != session.user["gen"]:
+        end(request)
+        raise SignInRequired
+    return principal
+
+
+async def checked_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> None:
+    """Every form carries the session's token: a page of another site cannot post one."""
+    if not hmac.compare_digest(csrf.encode(), session_of(request).csrf.encode()):
+        raise CsrfRefused
+
+
+Viewer = Annotated[Principal, Depends(viewer)]
+Csrf = Depends(checked_csrf)
