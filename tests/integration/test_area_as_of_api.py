@@ -135,6 +135,15 @@ async def test_a_report_made_on_day_d_is_answered_again_unchanged_as_of_d(
     assert await households(client, ward_id, as_of=day_before.isoformat()) == 2
     occurred_before = {"as_of": day_before.isoformat(), "basis": "occurred"}
     assert await households(client, ward_id, **occurred_before) == 4
+    # and so do the weekly flows and the indicators' stocks
+    occurred = {"as_of": day.isoformat(), "basis": "occurred"}
+    for as_of, made in ((as_of_d, 4), (occurred, 5)):
+        params: dict[str, str | int] = {"level": "ward", "code": ward_id, "weeks": 2, **as_of}
+        weeks = (await client.get("/v1/trends", params=params)).json()["weeks"]
+        assert sum(w["referrals_made"] for w in weeks) == made
+        url = f"/v1/indicators/ward/{ward_id}"
+        stocks = (await client.get(url, params={"weeks": 2, **as_of})).json()["current"]
+        assert stocks["M12_households_by_stage"]["registered"] == made
 
 
 async def test_as_of_answers_overdue_and_acknowledgements_of_that_day(
