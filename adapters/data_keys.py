@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Final, Literal
 from uuid import UUID
 
@@ -128,6 +128,9 @@ class DataKeyStore:
             "ON CONFLICT (aggregate_id) DO NOTHING RETURNING wrapped_key"
         ).format(*t)
         self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
+        self.sql_select_erased = SQL(
+            "SELECT aggregate_id FROM {0}.{1} WHERE aggregate_id = ANY(%s) AND wrapped_key IS NULL"
+        ).format(*t)
 
     def _unwrap(self, aggregate_id: UUID, wrapped: bytes | None) -> bytes | Erased:
         if wrapped is None:
@@ -147,6 +150,12 @@ class DataKeyStore:
         if row is None:
             return None
         return self._remember(aggregate_id, self._unwrap(aggregate_id, row["wrapped_key"]))
+
+    def erased_among(self, aggregate_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these aggregates' keys are destroyed (one query: a list page's rows)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_select_erased, (list(aggregate_ids),))
+            return {row["aggregate_id"] for row in curs.fetchall()}
 
     def key_or_create(self, aggregate_id: UUID, household_id: UUID | None) -> bytes | Erased:
         """The aggregate's key, created now if it has none (concurrent creators agree on one).

@@ -235,6 +235,16 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 prepare=True,
             )
 
+    def record_pii_reads(
+        self, user_id: str, username: str, household_ids: list[UUID], endpoint: str, fields: str
+    ) -> None:
+        """Note that one response (a list's page) showed these households' fields to this user."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self.sql_insert_pii_read,
+                [(user_id, username, h, endpoint, fields) for h in household_ids],
+            )
+
     def find_receipt(self, actor: str, key: str) -> StoredReceipt | None:
         """The stored answer for this actor's key, if a request with it has been answered."""
         with self.datastore.get_connection() as conn:

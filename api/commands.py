@@ -55,6 +55,8 @@ class CommandRunner:
     request: Request | None = None
     #: Seconds a copy of a keyed request waits for the first copy's answer (then 409).
     idempotency_wait: float = 10.0
+    #: Set when the answer came from a stored receipt (offline sync's ``duplicate``).
+    replayed: bool = False
 
     def occurred(self, occurred_at: datetime | None) -> datetime:
         """When it happened in the field: defaults to now; refuses the future and the too old."""
@@ -157,6 +159,7 @@ class CommandRunner:
         )
 
     def _replay(self, stored: StoredReceipt) -> JSONResponse:
+        self.replayed = True
         # An erased household's receipts keep only the route: a retry there still replays.
         if stored.fingerprint not in (self.fingerprint, erased_fingerprint(self.fingerprint)):
             raise IdempotencyKeyReused

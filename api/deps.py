@@ -181,6 +181,32 @@ IdempotencyKey = Annotated[
 ]
 
 
+def runner_for(
+    request: Request,
+    principal: Principal,
+    *,
+    expected_version: int | None,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> CommandRunner:
+    """A command runner acting as ``principal`` with the app's application, window and clock
+    (one per route call, or one per item of an offline-sync batch)."""
+    state = request.app.state
+    window_days: int = state.settings.occurred_at_window_days
+    return CommandRunner(
+        application=state.sukuma,
+        actor=principal.actor,
+        principal=principal,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        window=timedelta(days=window_days),
+        clock=state.clock,
+        request=request,
+        idempotency_wait=state.settings.idempotency_wait_seconds,
+    )
+
+
 async def command_runner(
     request: Request,
     principal: CurrentUser,
@@ -189,21 +215,25 @@ async def command_runner(
 ) -> CommandRunner:
     """Everything a command route needs from the request, in one dependency."""
     # FastAPI has read the body already (for the route's model); retries are recognised by it.
-    body = await request.body()
-    state = request.app.state
-    window_days: int = state.settings.occurred_at_window_days
-    return CommandRunner(
-        application=state.sukuma,
-        actor=principal.actor,
-        principal=principal,
+    return build_runner(request, principal, if_match, idempotency_key, await request.body())
+
+
+def build_runner(
+    request: Request,
+    principal: Principal,
+    if_match: str | None,
+    idempotency_key: str | None,
+    body: bytes,
+) -> CommandRunner:
+    """A command runner whose retries are recognised by ``body`` (for a route whose request
+    FastAPI has streamed rather than kept: a multipart upload's file)."""
+    return runner_for(
+        request,
+        principal,
         expected_version=parse_if_match(if_match),
         idempotency_key=parse_idempotency_key(idempotency_key),
         # The scope's path, as the receipts already stored were fingerprinted.
         fingerprint=request_fingerprint(request.method, request.scope["path"], body),
-        window=timedelta(days=window_days),
-        clock=state.clock,
-        request=request,
-        idempotency_wait=state.settings.idempotency_wait_seconds,
     )
 
 

@@ -6,6 +6,7 @@ The assets are vendored release files in ``api/static`` (versions in its README.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,14 +19,22 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
-STATIC_URL = "/static"
+#: Apart from the web workspace's /assets: one mount each, so neither hides the other.
+STATIC_URL = "/docs-assets"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+#: The pages may load only from the app: ReDoc's bundle still names its logo on a public CDN
+#: (``cdn.redoc.ly``), which the browser then never asks for. Inline scripts and styles are
+#: FastAPI's page templates; ReDoc runs its search in a blob worker.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
 
 
 def install(api: FastAPI) -> None:
     """Serve the documentation pages and their assets (build the app with docs_url and
     redoc_url set to None, so FastAPI's CDN-backed pages are not added too)."""
-    api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="docs-assets")
 
     def asset(request: Request, path: str) -> str:
         return f"{request.scope.get('root_path', '').rstrip('/')}{STATIC_URL}/{path}"
@@ -57,6 +66,20 @@ def install(api: FastAPI) -> None:
             with_google_fonts=False,
         )
 
-    api.add_route("/docs", swagger_ui, include_in_schema=False)
-    api.add_route(OAUTH2_REDIRECT_URL, swagger_ui_redirect, include_in_schema=False)
-    api.add_route("/redoc", redoc, include_in_schema=False)
+    for path, page in (
+        ("/docs", swagger_ui),
+        (OAUTH2_REDIRECT_URL, swagger_ui_redirect),
+        ("/redoc", redoc),
+    ):
+        api.add_route(path, _self_only(page), include_in_schema=False)
+
+
+def _self_only(
+    page: Callable[[Request], Awaitable[HTMLResponse]],
+) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    async def served(request: Request) -> HTMLResponse:
+        response = await page(request)
+        response.headers["Content-Security-Policy"] = DOCS_POLICY
+        return response
+
+    return served

@@ -18,17 +18,23 @@ from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
 from api.middleware import BodyLimit, SecurityHeaders
+from api.openrosa import http as openrosa
 from api.routers import (
     alerts,
     audit,
     auth,
+    conflicts,
+    devices,
     fieldworkers,
     health,
     households,
+    imports,
     indicators,
     privacy,
+    quarantine,
     reference,
     referrals,
+    sync,
     users,
     views,
     warrooms,
@@ -39,8 +45,9 @@ from domain.sukuma import Sukuma
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
-    households, privacy, referrals, warrooms, views,
-    indicators, alerts, fieldworkers, users, reference, audit,
+    households, privacy, referrals, sync, warrooms, views,
+    indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
+    imports, conflicts,
 )  # fmt: skip
 
 
@@ -100,11 +107,13 @@ def create_app(
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
     metrics.install(api)  # /metrics and request timing
-    docs.install(api)  # /docs, /redoc and their assets under /static
+    docs.install(api)  # /docs, /redoc and their assets under /docs-assets
     # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
     api.add_middleware(SecurityHeaders)
+    # Field apps (ODK Collect): HTTP Basic or a device token, never the bearer token.
+    openrosa.install(api)
     if settings.trusted_proxies:
         # X-Forwarded-For only from these (the sign-in throttle counts per address); servers
         # run with uvicorn's own proxy headers off, so no other address is ever trusted.

@@ -50,6 +50,10 @@ _REASON: Final[tuple[Path, ...]] = (("reason",),)
 EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Household.Registered": (("village",), ("gps",)),
     "Household.ProfileSubmitted": _profile_paths(("profile",)),
+    "Household.ProfileMerged": _profile_paths(("profile",)),
+    # A contested answer may be any field of the profile, so every candidate value is sealed.
+    "Household.ProfileConflictRecorded": (("candidates", "[]", "value"),),
+    "Household.ProfileConflictResolved": (("value",),),
     # A derived need's source item names the answer it came from ("members[1].health.pregnant").
     "Household.NeedIdentified": (("note",), ("source_item",)),
     "Household.NeedResolved": _NOTE,
@@ -70,6 +74,10 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Referral.Reopened": _REASON,
     "Referral.Closed": _NOTE,
     "Referral.Cancelled": _REASON,
+    # What a field app sent: a refused form's raw XML, an applied one's files.
+    "Quarantine.Quarantined": (("xml",),),
+    "Quarantine.Corrected": (("xml",),),
+    "Attachments.Stored": (("files", "[]", "data"),),
 }
 
 #: Free text of the war rooms (members' names, meeting notes, action items): no household's,
@@ -84,10 +92,14 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.ActionItemDone": _NOTE,
 }
 
-#: What people write on alerts (anything: names, illness): sealed under a key of the alert's
-#: own, destroyed with its household's when the alert is about one (a household, or one of
-#: its referrals); the alert view keeps no note, and a read shows one only with pii:read.
-ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {"Alert.Acknowledged": _NOTE}
+#: What people write on alerts (notes, resolution reasons: anything, names, illness): sealed
+#: under a key of the alert's own, destroyed with its household's when the alert is about one
+#: (a household, or one of its referrals); the alert view keeps neither, and a read shows
+#: them only with pii:read.
+ALERT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
+    "Alert.Acknowledged": _NOTE,
+    "Alert.Resolved": _REASON,  # a person's (an automatic resolution records none)
+}
 
 #: Every path the event store seals, by event.
 SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
@@ -97,7 +109,13 @@ SEALED_PATHS: Final[dict[str, tuple[Path, ...]]] = {
 }
 
 #: Events whose aggregate is not a household, and the field naming their household (if any).
-HOUSEHOLD_LINK: Final = {"Referral.Made": "household_id", "Alert.Acknowledged": "household_id"}
+HOUSEHOLD_LINK: Final = {
+    "Referral.Made": "household_id",
+    "Alert.Acknowledged": "household_id",
+    "Alert.Resolved": "household_id",
+    "Quarantine.Quarantined": "household_id",  # None when the form named no household
+    "Attachments.Stored": "household_id",
+}
 
 #: The household's contact, which a department officer needs to act on a referral.
 HEAD_CONTACT_FIELDS: Final = ("first_name", "surname", "phone")

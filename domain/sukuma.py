@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
+from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
+from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
+from domain.submissions.application import SubmissionCommands
 from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
 
@@ -14,11 +17,14 @@ from domain.warrooms.application import WarRoomCommands
 class Sukuma(
     ReferralCommands,
     PrivacyCommands,
+    ImportCommands,
     WarRoomCommands,
     FieldWorkerCommands,
     UserCommands,
     AlertCommands,
     ReferenceCommands,
+    DeviceCommands,
+    SubmissionCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

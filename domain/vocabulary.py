@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Final
 
 
 class NeedCategory(StrEnum):
@@ -24,6 +26,26 @@ class NeedCategory(StrEnum):
     LIVELIHOOD = "livelihood"
     DISABILITY = "disability"
     OTHER = "other"
+
+
+#: Need categories that are special personal information (POPIA s26: health, sex life,
+#: criminal behaviour), each with the broader category shown to whoever may not see it.
+#: A household's nutrition need means a malnourished member; substance abuse may be a crime.
+SPECIAL_CATEGORIES: Final[Mapping[str, str]] = {
+    NeedCategory.HEALTH_CHRONIC: "health",
+    NeedCategory.HEALTH_TB: "health",
+    NeedCategory.HEALTH_MATERNAL: "health",
+    NeedCategory.NUTRITION: "health",
+    NeedCategory.DISABILITY: "health",
+    NeedCategory.SUBSTANCE_ABUSE: "health",
+    NeedCategory.GBV: "safety",
+    NeedCategory.CHILD_PROTECTION: "safety",
+}
+
+
+def broad_category(category: str) -> str:
+    """The category as shown to a caller who may not see special ones."""
+    return SPECIAL_CATEGORIES.get(category, category)
 
 
 class Severity(StrEnum):

@@ -9,6 +9,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from projections.alerts.projection import AlertsProjection
 from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
+from projections.conflicts.projection import ConflictsProjection
+from projections.conflicts.view import ConflictsView
 from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
@@ -22,6 +24,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
     EarlyWarningProjection.name: (EarlyWarningProjection, EarlyWarningView),
     AlertsProjection.name: (AlertsProjection, AlertsView),
+    ConflictsProjection.name: (ConflictsProjection, ConflictsView),
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
 }
 

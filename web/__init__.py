@@ -9,15 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from web import actions, entry, errors, pages
+from web import actions, alert_queue, entry, errors, nerve, pages
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Where the pages' own files are served: not ``/static``, which the API's docs mount first
+#: (for Swagger UI and ReDoc), so a second mount there is never reached.
+ASSETS_URL = "/assets"
 
 
 def install(app: FastAPI) -> FastAPI:
     """Add the pages, their static files and their error pages to the API's ``app``."""
-    for module in (entry, pages, actions):
+    for module in (entry, pages, actions, nerve, alert_queue):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
     errors.install(app)
     return app

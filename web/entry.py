@@ -18,7 +18,11 @@ from web.session import Csrf, end, session_of, start
 router = APIRouter(include_in_schema=False)
 
 #: Where each role starts its day, first match wins (a user may hold several roles).
-LANDING = ((Role.CONVENER, "/board"), (Role.DEPARTMENT_OFFICER, "/inbox"))
+LANDING = (
+    (Role.CONVENER, "/board"),
+    (Role.DEPARTMENT_OFFICER, "/inbox"),
+    (Role.ANALYST, "/nerve-centre"),
+)
 Text = Annotated[str, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Next = Annotated[str, Form(max_length=2048)]
 AuthService = Annotated[Auth, Depends(get_auth)]

@@ -51,6 +51,15 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "other": N_("Other"),
         },
     ),
+    # What a reader who may not see a special category is shown instead (domain.vocabulary's
+    # broad_category): shown under need_category's labels too.
+    "broad_category": (
+        None,
+        {
+            "health": N_("Health (details withheld)"),
+            "safety": N_("Safety (details withheld)"),
+        },
+    ),
     "referral_status": (
         ReferralStatus,
         {
@@ -125,6 +134,63 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "admin": N_("Administrator"),
         },
     ),
+    # The levels of the geography the nerve centre drills through.
+    "area_level": (
+        None,
+        {
+            "province": N_("Province"),
+            "district": N_("District"),
+            "municipality": N_("Municipality"),
+            "ward": N_("Ward"),
+        },
+    ),
+    # The war-room functionality classes (rule functionality-v1, indicator M9).
+    "functionality": (
+        None,
+        {
+            "not_existing": N_("No war room"),
+            "poorly_functional": N_("Poorly functional"),
+            "functional": N_("Functional"),
+            "fully_functional": N_("Fully functional"),
+        },
+    ),
+    # An early-warning alert's status, and its history's events (``AlertStatus``, event type).
+    "alert_status": (
+        None,
+        {
+            "open": N_("Waiting for a person"),
+            "acknowledged": N_("Acknowledged"),
+            "resolved": N_("Resolved"),
+        },
+    ),
+    # The early-warning rules (scheduler/rules/rules.toml), by code.
+    "rule": (
+        None,
+        {
+            "EW-01": N_("Referral not acknowledged in time"),
+            "EW-02": N_("Referral not delivered in time"),
+            "EW-03": N_("Delivery not verified with the household"),
+            "EW-04": N_("Rejected need left without a referral"),
+            "EW-05": N_("Child at risk without a service"),
+            "EW-06": N_("High-risk household not visited"),
+            "EW-07": N_("Field worker silent"),
+            "EW-08": N_("War room not meeting"),
+            "EW-09": N_("Department absent from the war room"),
+            "EW-10": N_("Department failing its acknowledgement standard"),
+            "EW-11": N_("Graduated household in need again"),
+            "EW-13": N_("Sudden rise in a need in a ward"),
+        },
+    ),
+    "alert_event": (
+        None,
+        {
+            "Raised": N_("Raised"),
+            "Escalated": N_("Escalated"),
+            "Acknowledged": N_("Acknowledged"),
+            "Resolved": N_("Resolved"),
+            "Reopened": N_("Raised again"),
+        },
+    ),
     # A household's timeline: its events by type (``EventRead.type``), no vocabulary of them.
     "event": (
         None,
@@ -151,7 +217,10 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
 
 def label_of(kind: str, value: object) -> str:
     """The English label of ``value`` (a value no label covers is shown as it is stored)."""
-    return LABELS[kind][1].get(str(value), str(value))
+    labels = LABELS[kind][1]
+    if kind == "need_category":
+        labels = labels | LABELS["broad_category"][1]
+    return labels.get(str(value), str(value))
 
 
 def choices(kind: str) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
-from api.personal import household_history, household_read, referral_read
+from api.personal import CaseRows, household_history, household_read, referral_read
 from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal
@@ -55,27 +55,33 @@ def _by_status(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 @router.get("/board")
 async def board(
-    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+    request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock, fresh: Fresh
 ) -> Response:
-    """The ward's open referrals by status, overdue first within each."""
+    """The ward's open referrals by status, overdue first within each (special need
+    categories as ``api.personal`` shows them to this user)."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
+    rows = await CaseRows(app, me).page(rows, "GET /board")
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
     return page(request, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh)
 
 
 @router.get("/inbox")
 async def inbox(
-    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+    request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock, fresh: Fresh
 ) -> Response:
     """An officer's referrals to answer, most overdue first, with the standard's clock."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
+    rows = await CaseRows(app, me).page(rows, "GET /inbox")
     return page(request, "inbox.html", referrals=rows, fresh=fresh)
 
 
 @router.get("/households")
-async def households(request: Request, me: Viewer, pool: ReadPool, fresh: Fresh) -> Response:
+async def households(
+    request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, fresh: Fresh
+) -> Response:
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
+    rows = await CaseRows(app, me).page(rows, "GET /households")
     return page(request, "households.html", households=rows, fresh=fresh)
 
 
@@ -86,6 +92,10 @@ async def household(
     shaped = await run_in_threadpool(_household, app, me, household_id)
     scope = row_scope(me, "referral")
     referrals = await household_referrals(pool, scope, household_id, clock().date())
+    # Each referral's category as its department's officers and this user may see it.
+    ward_id = shaped["household"].ward_id
+    place = [{**r, "household_id": household_id, "ward_id": ward_id} for r in referrals]
+    referrals = await CaseRows(app, me).page(place, "GET /households/{id}")
     return page(
         request,
         "household.html",

@@ -12,7 +12,7 @@ from api.asof import AsOfQuery
 from api.deps import Command, CurrentUser, ReadPool, SukumaApp
 from api.export import csv_response
 from api.freshness import Fresh
-from api.personal import alert_notes, with_notes
+from api.personal import ShapedRows, alert_notes, with_notes
 from api.schemas.alerts import (
     AcknowledgeAlert,
     AlertDetailRead,
@@ -52,11 +52,13 @@ Filters = Annotated[AlertFilters, Depends(alert_filters)]
 async def list_alerts(
     db: ReadPool,
     principal: CurrentUser,
+    shaped: ShapedRows,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[PageCursor | None, Query()] = None,
 ) -> dict[str, Any]:
     rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
+    rows = await shaped.page(rows, "GET /v1/alerts")
     return {
         "data": [_jsonable(r) for r in rows],
         "count": len(rows),
@@ -67,11 +69,13 @@ async def list_alerts(
 # /v1/alerts.csv, beside the list (as /v1/households.csv is)
 @router.get(".csv", response_class=StreamingResponse)
 async def export_alerts(
-    db: ReadPool, fresh: Fresh, principal: CurrentUser, filters: Filters
+    db: ReadPool, fresh: Fresh, principal: CurrentUser, filters: Filters, shaped: ShapedRows
 ) -> Response:
-    """Every matching alert as CSV (same filters as the list, no pages; evidence as JSON)."""
-    rows = queries.stream_alerts(db, filters, principal)
-    return csv_response("alerts", queries.CSV_COLUMNS, rows, fresh)
+    """Every matching alert as CSV (same filters as the list, no pages; evidence as JSON,
+    shaped as the list's)."""
+    columns = queries.CSV_COLUMNS
+    rows = shaped.csv(columns, queries.stream_alerts(db, filters, principal), "GET /v1/alerts.csv")
+    return csv_response("alerts", columns, rows, fresh)
 
 
 @router.get("/stats", response_model=AlertStatsRead)
@@ -96,10 +100,12 @@ async def get_alert(
     db: ReadPool,
     principal: CurrentUser,
     notes: Annotated[dict[int, str | None], Depends(_notes)],
+    shaped: ShapedRows,
 ) -> dict[str, Any]:
     row = await queries.alert_detail(db, alert_id, principal)
     if row is None:
         raise HTTPException(status_code=404, detail=f"alert {alert_id} not found")
+    [row] = await shaped.page([row], "GET /v1/alerts/{id}")
     return _jsonable(with_notes(row, notes))
 
 

@@ -81,7 +81,13 @@ def submit_profile(household_id: UUID, body: SubmitProfile, cmd: Command) -> JSO
     return cmd.run(
         household_id,
         body.occurred_at,
-        lambda ctx: app.submit_profile(household_id, profile, _str(body.field_worker_id), ctx),
+        lambda ctx: app.submit_profile_edit(
+            household_id=household_id,
+            profile=profile,
+            field_worker_id=_str(body.field_worker_id),
+            base_version=body.base_version,
+            ctx=ctx,
+        ),
     )
 
 

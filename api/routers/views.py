@@ -19,6 +19,8 @@ from api.asof import AsOfQuery
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
 from api.export import LEAGUE_COLUMNS, csv_response, league_rows
 from api.freshness import Fresh
+from api.personal import ShapedRows as Shaped
+from api.personal import heatmap_as_seen
 from api.schemas.common import DepartmentCode
 from api.schemas.views import (
     DashboardRead,
@@ -129,11 +131,15 @@ async def list_households(
     fresh: Fresh,
     filters: Households,
     scope: HouseholdRows,
+    shaped: Shaped,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> HouseholdList:
-    """Households in id order, a page at a time (keyset: pass next_cursor as cursor)."""
+    """Households in id order, a page at a time (keyset: pass next_cursor as cursor). Special
+    need categories read broad without pii:read (``api.personal``)."""
+    shaped.filtered_by(filters.need)
     rows, last = await cases.households_page(pool, filters, scope, cursor, limit)
+    rows = await shaped.page(rows, "GET /v1/households")
     next_cursor = encode_cursor(last) if last else None
     return HouseholdList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -147,11 +153,13 @@ async def list_referrals(
     clock: Clock,
     filters: Referrals,
     scope: ReferralRows,
+    shaped: Shaped,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ReferralList:
     """Referrals in id order, a page at a time, each with its days open and overdue flag."""
     rows, last = await cases.referrals_page(pool, filters, scope, _today(clock), cursor, limit)
+    rows = await shaped.page(rows, "GET /v1/referrals")
     next_cursor = encode_cursor(last) if last else None
     return ReferralList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
@@ -160,20 +168,32 @@ async def list_referrals(
 
 @router.get("/households.csv", tags=["households"], response_class=StreamingResponse)
 async def export_households(
-    pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows
+    pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows, shaped: Shaped
 ) -> Response:
     """Every matching household as CSV (same filters as the list, no pages)."""
-    rows = cases.stream_households(pool, filters, scope)
-    return csv_response("households", cases.HOUSEHOLD_CSV_COLUMNS, rows, fresh)
+    shaped.filtered_by(filters.need)
+    columns = cases.HOUSEHOLD_CSV_COLUMNS
+    rows = shaped.csv(
+        columns, cases.stream_households(pool, filters, scope), "GET /v1/households.csv"
+    )
+    return csv_response("households", columns, rows, fresh)
 
 
 @router.get("/referrals.csv", tags=["referrals"], response_class=StreamingResponse)
 async def export_referrals(
-    pool: ReadPool, fresh: Fresh, clock: Clock, filters: Referrals, scope: ReferralRows
+    pool: ReadPool,
+    fresh: Fresh,
+    clock: Clock,
+    filters: Referrals,
+    scope: ReferralRows,
+    shaped: Shaped,
 ) -> Response:
     """Every matching referral as CSV (same filters as the list, no pages)."""
+    columns = cases.REFERRAL_CSV_COLUMNS
     rows = cases.stream_referrals(pool, filters, scope, _today(clock))
-    return csv_response("referrals", cases.REFERRAL_CSV_COLUMNS, rows, fresh)
+    return csv_response(
+        "referrals", columns, shaped.csv(columns, rows, "GET /v1/referrals.csv"), fresh
+    )
 
 
 # ---- area views --------------------------------------------------------------------------------
@@ -262,9 +282,10 @@ async def needs_heatmap(
     user: CurrentUser,
     as_of: AsOfQuery,
 ) -> NeedsHeatmapRead:
-    """Open needs by ward and category across a district or municipality."""
+    """Open needs by ward and category across a district or municipality (special categories
+    summed into broad ones without pii:read: ``api.personal``)."""
     visible_area(user, AREA_VIEW, *area)
-    data = await areas.needs_heatmap(pool, *area, as_of)
+    data = heatmap_as_seen(user, await areas.needs_heatmap(pool, *area, as_of))
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
 

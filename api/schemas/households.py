@@ -27,6 +27,14 @@ class RegisterHousehold(CommandBody):
 class SubmitProfile(CommandBody):
     profile: Profile
     field_worker_id: UUID | None = None
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The household version (ETag) the profile was edited from, offline perhaps: "
+        "if the household changed since, the edit is merged field by field and a field also "
+        "changed to another value becomes a conflict, the later occurred_at standing (see "
+        "README, Conflicts). Unlike If-Match, never 412.",
+    )
 
 
 class IdentifyNeed(CommandBody):
@@ -88,6 +96,21 @@ class NeedRead(BaseModel):
     identified_on: date | None
 
 
+class ConflictCandidate(BaseModel):
+    value: Any = Field(description="Personal data: withheld from whoever may not see the profile")
+    occurred_at: datetime
+    actor: str | None = Field(description="Who submitted it (null: the value the edit met)")
+
+
+class ProfileConflictRead(BaseModel):
+    conflict_id: str
+    path: str
+    candidates: list[ConflictCandidate] = Field(
+        description="The values submitted for the field; the latest occurred_at stands until "
+        "a convener resolves it (POST /v1/conflicts/{id}/resolve)"
+    )
+
+
 class HouseholdRead(BaseModel):
     id: str
     version: int
@@ -110,6 +133,9 @@ class HouseholdRead(BaseModel):
     graduation_policy_version: str | None
     consent: str | None = Field(description="given, withdrawn, or null (never recorded)")
     personal_data_erased: bool
+    profile_conflicts: list[ProfileConflictRead] = Field(
+        default_factory=list, description="Open conflicts between offline profile edits"
+    )
 
     @classmethod
     def of(cls, household: Household) -> HouseholdRead:
@@ -135,4 +161,17 @@ class HouseholdRead(BaseModel):
             graduation_policy_version=household.graduation_policy_version,
             consent=household.consent,
             personal_data_erased=household.personal_data_erased,
+            profile_conflicts=[
+                ProfileConflictRead(
+                    conflict_id=conflict_id,
+                    path=conflict["path"],
+                    candidates=[
+                        ConflictCandidate(**c)
+                        for c in sorted(
+                            conflict["candidates"].values(), key=lambda c: c["occurred_at"]
+                        )
+                    ],
+                )
+                for conflict_id, conflict in (household.conflicts or {}).items()
+            ],
         )

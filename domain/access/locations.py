@@ -11,6 +11,7 @@ from domain.alerts.model import Alert
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.referrals.model import Referral
+from domain.submissions.model import Attachments, Quarantine
 from domain.warrooms.model import WarRoom
 
 
@@ -25,6 +26,10 @@ def location_of(aggregate: Aggregate) -> Location:
         return Location.ward(aggregate.ward_id)
     if isinstance(aggregate, Alert):
         return alert_location(aggregate.scope)
+    if isinstance(aggregate, Quarantine):
+        return Location(frozenset(aggregate.wards))
+    if isinstance(aggregate, Attachments):
+        return Location.ward(aggregate.ward_id)
     if isinstance(aggregate, FieldWorker):
         return Location(frozenset(aggregate.ward_ids))
     return NOWHERE

@@ -7,7 +7,7 @@ from typing import Final
 from domain.access.principal import Role
 
 # Kinds that are not placed in a ward: only an administrator sees them, wherever they are.
-ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogue"})
+ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogue", "device"})
 # Kinds a department officer sees only when addressed to one of its departments.
 DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
@@ -46,6 +46,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
                 "refer",
                 "consent",
                 "override_consent",
+                "resolve_conflict",  # a contested profile field (domain.households.revisions)
             }
         ),
         "referral": frozenset(
@@ -55,6 +56,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "fieldworker": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
         AREA_VIEW: frozenset({"read"}),
+        # Field-app submissions that could not be applied, in its wards: fix, or discard.
+        "quarantine": frozenset({"read", "reapply", "discard"}),
     },
     Role.DEPARTMENT_OFFICER: {
         "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
@@ -84,6 +87,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "servicecatalogue": frozenset({"read", "change"}),
         # Who holds a war room's seats, as with field workers: seat and unseat its members.
         "warroom": frozenset({"read", "member"}),
+        # App tokens of field devices (ODK Collect), each acting as one user.
+        "device": frozenset({"read", "issue", "revoke"}),
         # No AREA_VIEW: an administrator runs accounts, field workers and data-subject requests,
         # not the casework an area's figures count.
     },

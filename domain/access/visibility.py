@@ -103,6 +103,7 @@ _HOUSEHOLD_PATHS: tuple[Path, ...] = (
     ("dwelling", "village"),
     ("dwelling", "gps"),
     *(("profile", *p) for p in PROFILE_PATHS),
+    ("profile_conflicts", "[]", "candidates", "[]", "value"),  # any field's: personal
 )
 
 

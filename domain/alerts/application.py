@@ -176,13 +176,20 @@ class AlertCommands(ApplicationBase):
         return None
 
     def alert_notes(self, aid: UUID) -> tuple[str | None, dict[int, str | None]]:
-        """The household the alert's notes belong to, and each note by its event's version
-        (unsealed: the caller decides who sees them)."""
-        acknowledged = [
-            e for e in self.repository.event_store.get(aid) if isinstance(e, Alert.Acknowledged)
-        ]
-        household = next((e.household_id for e in acknowledged if e.household_id), None)
-        return household, {e.originator_version: e.note for e in acknowledged}
+        """The household the alert's notes belong to, and each note (an acknowledgement's
+        note, a person's resolution reason) by its event's version (unsealed: the caller
+        decides who sees them)."""
+        written: dict[int, str | None] = {}
+        household = None
+        for e in self.repository.event_store.get(aid):
+            if isinstance(e, Alert.Acknowledged):
+                written[e.originator_version] = e.note
+            elif isinstance(e, Alert.Resolved) and not e.automatic:
+                written[e.originator_version] = e.reason
+            else:
+                continue
+            household = household or e.household_id
+        return household, written
 
     def escalate_alert(
         self, *, aid: UUID, from_level: int, to_level: int, reason: str, ctx: CommandContext
@@ -208,6 +215,7 @@ class AlertCommands(ApplicationBase):
                 evidence=None,
                 occurred_at=ctx.occurred_at,
                 actor=ctx.actor,
+                household_id=self._household_about(a.subject),
             ),
             action="resolve",
         )

@@ -26,6 +26,10 @@ def alert_id(rule: str, subject: str) -> UUID:
     return uuid.uuid5(_ALERT_NAMESPACE, f"alert:{rule}:{subject}")
 
 
+#: Why an alert resolved automatically (``Alert.Resolved`` records None: nothing to seal).
+AUTOMATIC_REASON = "the condition no longer holds"
+
+
 class AlertStatus:
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
@@ -60,9 +64,16 @@ class Alert(SukumaAggregate):
 
     class Resolved(SukumaAggregate.Event):
         automatic: bool
-        reason: str
+        reason: str | None  # a person's (sealed, like notes); None when automatic
         rule_version: str | None
         evidence: dict[str, Any] | None
+        household_id: str | None  # whose data key seals the reason; None: the alert's own
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["household_id"] = None  # version 1 stored every reason in plain text
 
     class Reopened(SukumaAggregate.Event):
         episode: int
@@ -166,16 +177,20 @@ class Alert(SukumaAggregate):
         evidence: dict[str, Any] | None,
         occurred_at: datetime,
         actor: str,
+        household_id: str | None = None,
     ) -> None:
+        """Resolve; ``household_id``: the household the alert is about, if it is (its key
+        seals a person's reason; an automatic one is always ``AUTOMATIC_REASON``, not kept)."""
         if not self.is_open:
             raise RuleViolation("alert-resolved", "the alert is already resolved")
         if not reason.strip():
             raise RuleViolation("alert-resolve-reason", "a resolution needs a reason")
         self._resolved(
             automatic=automatic,
-            reason=reason,
+            reason=None if automatic else reason,
             rule_version=rule_version,
             evidence=evidence,
+            household_id=household_id,
             occurred_at=occurred_at,
             actor=actor,
         )
@@ -187,7 +202,7 @@ class Alert(SukumaAggregate):
         if self.is_open:
             self.resolve(
                 automatic=True,
-                reason="the condition no longer holds",
+                reason=AUTOMATIC_REASON,
                 rule_version=rule_version,
                 evidence=evidence,
                 occurred_at=occurred_at,
@@ -198,9 +213,10 @@ class Alert(SukumaAggregate):
     def _resolved(
         self,
         automatic: bool,
-        reason: str,
+        reason: str | None,
         rule_version: str | None,
         evidence: dict[str, Any] | None,
+        household_id: str | None,
         occurred_at: datetime,
         actor: str,
     ) -> None:

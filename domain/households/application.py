@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,18 @@ def derived_need_id(household_id: UUID, version: int, category: str, member_id: 
     return str(uuid.uuid5(household_id, f"{version}:{category}:{member_id or '-'}"))
 
 
+def assess(profile: Profile, on: date) -> tuple[dict[str, int], dict[str, Any]]:
+    """A profile's facts and its risk assessment under the current rule versions."""
+    risk = score_risk(profile, on)
+    return special_facts(profile), {
+        "score": risk.score,
+        "level": str(risk.level),
+        "reasons": list(risk.reasons),
+        "flags": derive_flags(profile, on).as_list(),
+        "rule_version": risk.rule_version,
+    }
+
+
 def apply_profile(
     household: Household,
     profile: Profile,
@@ -33,23 +45,30 @@ def apply_profile(
     occurred_at: datetime,
     actor: str,
 ) -> None:
-    """Submit a checked profile: score its risk, then add the needs it derives (not yet open)."""
-    on = occurred_at.date()
-    risk = score_risk(profile, on)
+    """Submit a checked profile: score its risk, then add the needs it derives (not yet open).
+
+    A profile observed before the current one is recorded (history) but changes nothing and
+    derives no needs: its answers are older than what the household is known to be now.
+    """
+    stale = household.profile_at is not None and occurred_at < household.profile_at
+    facts, risk = assess(profile, occurred_at.date())
     household.submit_profile(
         profile=dict(profile),
         field_worker_id=field_worker_id,
-        facts=special_facts(profile),
-        risk={
-            "score": risk.score,
-            "level": str(risk.level),
-            "reasons": list(risk.reasons),
-            "flags": derive_flags(profile, on).as_list(),
-            "rule_version": risk.rule_version,
-        },
+        facts=facts,
+        risk=risk,
         occurred_at=occurred_at,
         actor=actor,
     )
+    if not stale:
+        derive_profile_needs(household, profile, occurred_at, actor)
+
+
+def derive_profile_needs(
+    household: Household, profile: Profile, occurred_at: datetime, actor: str
+) -> None:
+    """Add the needs the current profile derives that are not open yet."""
+    on = occurred_at.date()
     for need in derive_needs(profile, on):
         if household.has_open_need(need.category, need.member_id):
             continue
@@ -167,14 +186,72 @@ class HouseholdCommands(ReferenceCommands):
         ctx: CommandContext,
     ) -> Written:
         """Record a profile; score its risk and derive its needs with the versioned rules."""
+        return self.submit_profile_edit(
+            household_id=household_id,
+            profile=profile,
+            field_worker_id=field_worker_id,
+            base_version=None,
+            ctx=ctx,
+        )
+
+    def submit_profile_edit(
+        self,
+        *,
+        household_id: UUID,
+        profile: dict[str, Any],
+        field_worker_id: str | None,
+        base_version: int | None,
+        ctx: CommandContext,
+    ) -> Written:
+        """Record a profile edited from ``base_version`` (None: a whole new profile).
+
+        ``base_version is the household version the profile was edited from: if the
+        household has changed since, the edit is merged field by field (contested fields
+        become conflicts) instead of replacing the current profile.
+        """
         on = ctx.occurred_at.date()
         checked = validate_profile(profile, on)
 
         def command(household: Household) -> None:
             self._check_field_worker(field_worker_id, household.ward_id)
-            apply_profile(household, checked, field_worker_id, ctx.occurred_at, ctx.actor)
+            if base_version is None or base_version == household.version:
+                apply_profile(household, checked, field_worker_id, ctx.occurred_at, ctx.actor)
+                return
+            if not 1 <= base_version < household.version:
+                raise InvalidCommand(
+                    "base_version", f"the household has no version {base_version} yet"
+                )
+            base = self.get(Household, household_id, version=base_version).profile or {}
+            household.merge_profile(
+                base=base,
+                base_version=base_version,
+                profile=dict(checked),
+                field_worker_id=field_worker_id,
+                assess=lambda merged: assess(validate_profile(merged, on), on),
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            )
+            current = validate_profile(household.profile or {}, on)
+            derive_profile_needs(household, current, ctx.occurred_at, ctx.actor)
 
         return self._change(Household, household_id, ctx, command, action="profile")
+
+    def resolve_conflict(
+        self, household_id: UUID, conflict_id: str, value: Any, ctx: CommandContext
+    ) -> Written:
+        """A convener's choice for a contested profile field, recorded as an event."""
+        on = ctx.occurred_at.date()
+
+        def command(household: Household) -> None:
+            household.resolve_conflict(
+                conflict_id=conflict_id,
+                value=value,
+                assess=lambda resolved: assess(validate_profile(resolved, on), on),
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            )
+
+        return self._change(Household, household_id, ctx, command, action="resolve_conflict")
 
     def identify_need(
         self,

@@ -20,14 +20,18 @@ from domain.errors import RuleViolation
 from domain.households.consent import HouseholdConsent
 from domain.households.followup import HouseholdFollowUp
 from domain.households.graduation import HouseholdGraduation
+from domain.households.merge import fields
 from domain.households.records import Intervention, Need, Visit
+from domain.households.revisions import HouseholdRevisions
 from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
 from domain.rules.risk_wording import reword_first_reasons
 from domain.rules.special_facts import special_facts
 from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
-class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, SukumaAggregate):
+class Household(
+    HouseholdRevisions, HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, SukumaAggregate
+):
     """Registered in a ward, profiled, needs identified and met, graduated (and maybe reopened)."""
 
     class Registered(SukumaAggregate.Created):
@@ -48,6 +52,36 @@ class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, Sukuma
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # Version 1 stored the special categories in plain text: count them as v2 does.
             state["facts"] = special_facts(state["profile"])
+
+    class ProfileMerged(SukumaAggregate.Event):
+        """An edit from an older base version, merged by field (households.revisions)."""
+
+        profile: dict[str, Any]  # the merged profile, sealed like ProfileSubmitted's
+        facts: dict[str, int]
+        field_worker_id: str | None
+        base_version: int
+        changed: list[str]  # the fields this edit set without contest
+        stamps: dict[str, str]  # field -> occurred_at (ISO) of the value it now holds
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_profile_merged(self)  # revisions.py
+
+    class ProfileConflictRecorded(SukumaAggregate.Event):
+        conflict_id: str
+        path: str
+        candidates: list[dict[str, str | None]]  # value (JSON, sealed), occurred_at (ISO), actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_conflict_recorded(self)
+
+    class ProfileConflictResolved(SukumaAggregate.Event):
+        conflict_id: str
+        path: str
+        value: str  # the chosen value as JSON text (sealed)
+        facts: dict[str, int]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_conflict_resolved(self)
 
     class RiskScored(SukumaAggregate.Event):
         score: int
@@ -172,27 +206,7 @@ class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, Sukuma
                 f"cannot {action}: the household has graduated (reopen it first)",
             )
 
-    # ---- lifecycle commands: profile, move (graduate and reopen: graduation.py) ------------------
-
-    def submit_profile(
-        self,
-        *,
-        profile: dict[str, Any],
-        field_worker_id: str | None,
-        facts: dict[str, int],
-        risk: dict[str, Any],
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Record a profile, its facts and its risk assessment (computed by the caller)."""
-        self._profile_submitted(
-            profile=profile,
-            field_worker_id=field_worker_id,
-            facts=facts,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-        self._risk_scored(occurred_at=occurred_at, actor=actor, **risk)
+    # ---- lifecycle: profile (commands: revisions.py), move (graduate, reopen: graduation.py) ---
 
     @event(ProfileSubmitted)
     def _profile_submitted(
@@ -203,13 +217,19 @@ class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, Sukuma
         occurred_at: datetime,
         actor: str,
     ) -> None:
+        self.profiles_submitted += 1
+        on = occurred_at.date()
+        self.first_profiled_on = min(self.first_profiled_on or on, on)
+        if self.profile_at is not None and occurred_at < self.profile_at:
+            return  # observed before the current profile: kept in the history, not current
         self.profile = profile
         self.profile_facts = facts
+        self.profile_at = occurred_at
+        stamp = occurred_at.isoformat()
+        self.field_stamps = dict.fromkeys(fields(profile), stamp)
         if profile.get("consent", {}).get("given"):
             self.consent = "given"  # the profiling form records consent too
-        self.profiles_submitted += 1
-        self.first_profiled_on = self.first_profiled_on or occurred_at.date()
-        self.last_profiled_on = occurred_at.date()
+        self.last_profiled_on = on
         if self.status == HouseholdStatus.REGISTERED:
             self.status = HouseholdStatus.ACTIVE
 
@@ -224,6 +244,8 @@ class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, Sukuma
         occurred_at: datetime,
         actor: str,
     ) -> None:
+        if self.risk is not None and occurred_at < self.risk["assessed_at"]:
+            return  # the risk of a profile older than the current one's
         self.risk = {
             "score": score,
             "level": level,
@@ -375,3 +397,4 @@ class Household(HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, Sukuma
         if self.profile is not None:
             self.profile = copy.deepcopy(self.profile)  # never the submitted event's own dict
             replace_paths(self.profile, PROFILE_PATHS, lambda _: ERASED)
+        self.erase_conflicts()

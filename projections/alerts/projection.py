@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 from psycopg.types.json import Jsonb
 
-from domain.alerts.model import Alert, AlertStatus
+from domain.alerts.model import AUTOMATIC_REASON, Alert, AlertStatus
 from domain.personal_data import WITHHELD
 from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection
@@ -110,13 +110,15 @@ class AlertsProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Alert.Resolved) -> None:
+        # A person's reason is sealed (and old ones personal all the same): only that there is one.
+        reason = AUTOMATIC_REASON if e.automatic else WITHHELD
         self._record(
             e,
-            {"automatic": e.automatic, "reason": e.reason, "evidence": e.evidence},
+            {"automatic": e.automatic, "reason": reason, "evidence": e.evidence},
             status=AlertStatus.RESOLVED,
             resolved_at=e.occurred_at,
             resolved_by=e.actor,
-            resolution=e.reason,
+            resolution=reason,
             resolved_automatically=e.automatic,
         )
 

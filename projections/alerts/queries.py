@@ -196,3 +196,51 @@ async def _stats_as_of(db: Db, principal: Principal, area: str, as_of: AsOf) -> 
     times_sql = _TIMES.format(column=AREA_COLUMNS[area], episodes=_EPISODES_AS_OF)
     times = await db.fetch(known + times_sql, *q.args)
     return _stats(open_rows, times, area)
+
+
+#: The area column an alert queue groups by at each level (the level below the one shown).
+GROUP_AREA = {
+    "province": "district",
+    "district": "municipality",
+    "municipality": "ward_id",
+    "ward": "ward_id",
+}
+
+
+async def alert_groups(
+    db: Db, filters: AlertFilters, principal: Principal, by: str, limit: int
+) -> list[dict[str, Any]]:
+    """Open alerts (``filters.status`` narrows them) grouped by rule, level and the area
+    column ``by`` (a ``GROUP_AREA`` value), with counts: the highest level first, then the
+    groups with most alerts nobody has acknowledged, then the oldest. One GROUP BY over the
+    alerts view, scoped by the access policy as every alert read is."""
+    column = {c: c for c in GROUP_AREA.values()}[by]  # a column name, never the caller's text
+    q = _filtered(filters, principal)
+    if filters.status is None:
+        q.terms.append("status <> 'resolved'")
+    rows = await db.fetch(
+        f"SELECT rule, level, {column} AS area, count(*) AS alerts, "
+        "count(*) FILTER (WHERE status = 'open') AS unacknowledged, "
+        "min(raised_at) AS oldest, min(level_since) AS level_since "
+        f"FROM {ALERTS}{q.clause()} GROUP BY rule, level, {column} "
+        "ORDER BY level DESC, unacknowledged DESC, oldest, rule, area "
+        f"LIMIT {q.arg(limit)}",
+        *q.args,
+    )
+    return [dict(r) for r in rows]
+
+
+async def alerts_oldest(
+    db: Db, filters: AlertFilters, principal: Principal, limit: int, unacknowledged: bool = False
+) -> list[dict[str, Any]]:
+    """The oldest ``limit`` alerts matching ``filters`` in the principal's scope: a group's
+    first page, and a bulk action's batch (each alert still goes through its command)."""
+    q = _filtered(filters, principal)
+    if unacknowledged:
+        q.terms.append("status = 'open'")  # AlertStatus.OPEN: raised, nobody acknowledged yet
+    rows = await db.fetch(
+        f"SELECT {LIST_COLUMNS} FROM {ALERTS}{q.clause()} ORDER BY raised_at, alert_id "
+        f"LIMIT {q.arg(limit)}",
+        *q.args,
+    )
+    return [_row(r) for r in rows]

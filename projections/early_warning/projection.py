@@ -94,7 +94,10 @@ class EarlyWarningProjection(SubjectStates):
     @handle.register
     def _(self, e: Household.RiskScored) -> None:
         def change(h: dict[str, Any]) -> None:
-            h["risk_level"], h["child_headed"] = e.level, "child_headed" in e.flags
+            held = h.get("risk_at")  # an older profile's risk is history, not the current one
+            if held is None or e.occurred_at >= datetime.fromisoformat(held):
+                h["risk_level"], h["child_headed"] = e.level, "child_headed" in e.flags
+                h["risk_at"] = _iso(e.occurred_at)
 
         self._household(e, change)
 

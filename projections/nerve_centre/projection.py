@@ -90,7 +90,8 @@ class NerveCentreProjection(CaseRows):
                 self._daily(row, e.occurred_at, "households_profiled")
             if previous is None or _week(previous) != _week(e.occurred_at):
                 self._daily(row, e.occurred_at, "profiled_households")  # M1: distinct per week
-            row["profiled_at"] = e.occurred_at
+            # An older profile is history: the current one (and its risk) is the latest.
+            row["profiled_at"] = max(previous or e.occurred_at, e.occurred_at)
             row["last_contact_at"] = max(row["last_contact_at"], e.occurred_at)
             if row["status"] == "registered":
                 row["status"] = "active"
@@ -104,7 +105,8 @@ class NerveCentreProjection(CaseRows):
     @handle.register
     def _(self, e: Household.RiskScored) -> None:
         def change(row: dict[str, Any]) -> None:
-            row["risk_level"], row["risk_score"] = e.level, e.score
+            if row["profiled_at"] is None or e.occurred_at >= row["profiled_at"]:
+                row["risk_level"], row["risk_score"] = e.level, e.score
 
         self._household(e, change)
 

@@ -18,6 +18,12 @@ PUBLIC = {
 }
 
 
+def field_app(path: str) -> bool:
+    """The OpenRosa routes (ODK Collect): HTTP Basic or a device token in the URL, never the
+    bearer token (tested in test_openrosa_api)."""
+    return path.startswith(("/openrosa/", "/key/"))
+
+
 @dataclass(frozen=True)
 class Served:
     method: str

@@ -163,12 +163,23 @@ def httpx_kwargs(case: Case) -> dict[str, Any]:
     kwargs = case.as_transport_kwargs(base_url=BASE_URL)
     kwargs.pop("cookies", None)
     kwargs.pop("auth", None)
+    if kwargs.get("files"):  # multipart: every part is text or bytes on the wire
+        kwargs["files"] = [(name, wire_part(part)) for name, part in kwargs["files"]]
     data = kwargs.pop("data", None)
     if isinstance(data, bytes | str):
         kwargs["content"] = data
     elif data is not None:
         kwargs["data"] = data
     return kwargs
+
+
+def wire_part(part: Any) -> Any:
+    """A generated multipart part as httpx takes it: a number (or null) in a negative case
+    is sent as its text, as schemathesis' own transport would."""
+    if isinstance(part, tuple):
+        filename, content, *rest = part
+        return (filename, wire_part(content), *rest)
+    return part if isinstance(part, bytes | str) else str(part)
 
 
 def budget(examples: int) -> hypothesis.settings:
@@ -239,8 +250,14 @@ def coverage(run: str, schema: Any, codes: dict[str, set[int]]) -> set[str]:
 def run_in_thread(client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> Send:
     """Hypothesis drives a worker thread; each request runs on the test's loop (the app's)."""
 
+    async def request(case: Case) -> httpx.Response:
+        sent = client.build_request(**httpx_kwargs(case))
+        # A multipart body (a file upload) is a stream: read it, so the checks can see it.
+        sent.read()
+        return await client.send(sent)
+
     def send(case: Case) -> httpx.Response:
-        future = asyncio.run_coroutine_threadsafe(client.request(**httpx_kwargs(case)), loop)
+        future = asyncio.run_coroutine_threadsafe(request(case), loop)
         return future.result(timeout=60)
 
     return send

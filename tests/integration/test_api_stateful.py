@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,6 +157,10 @@ def machine(schema: Any, send: Send, known: Known, run: Run) -> type[Any]:
         def before_call(self, case: Case) -> None:
             # Reads would wait up to 2 s for a later ?min_position= (the projector polls).
             (case.query or {}).pop("min_position", None)
+            # A client makes a new key per request and reuses it only to retry that request;
+            # generated keys repeat ("0", "a") across requests, which is a 422, not a step on.
+            if case.headers and "Idempotency-Key" in case.headers and pick.random() < 0.9:
+                case.headers["Idempotency-Key"] = str(uuid.UUID(int=pick.getrandbits(128)))
             if pick.random() < SEEDED:
                 for values, fills in (
                     (case.path_parameters, seeded | places),

@@ -158,8 +158,16 @@ async def test_withdrawal_hides_personal_fields_from_department_officers(
     assert household_read.status_code == 404  # the household record itself is not theirs
     officer_id = (await officer.get("/v1/me")).json()["user_id"]
     reads = (await client.get("/v1/audit/pii-reads", params={"user_id": officer_id})).json()
+    # (newest first; the referral's exact category, which the department acts on, each time)
+    contact = [
+        "profile.members[].first_name",
+        "profile.members[].phone",
+        "profile.members[].surname",
+    ]
     assert [r["fields"] for r in reads["data"]] == [
-        ["profile.members[].first_name", "profile.members[].phone", "profile.members[].surname"]
+        ["needs[].category"],
+        ["needs[].category"],
+        ["needs[].category", *contact],
     ]
 
 

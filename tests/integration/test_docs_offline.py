@@ -35,13 +35,17 @@ async def test_docs_page_refers_to_no_external_host_and_its_assets_are_served(
     # And every asset it refers to answers 200 from the app itself
     answers = {url: (await anonymous.get(url)).status_code for url in urls}
     assert answers == dict.fromkeys(urls, 200)
+    # And the browser may load nothing from elsewhere (ReDoc's bundle names a CDN logo)
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert re.findall(r"https?:", policy) == []
 
 
 async def test_swagger_ui_assets_are_the_vendored_release_files(
     anonymous: httpx.AsyncClient,
 ) -> None:
-    script = await anonymous.get("/static/swagger-ui/swagger-ui-bundle.js")
-    css = await anonymous.get("/static/swagger-ui/swagger-ui.css")
+    script = await anonymous.get("/docs-assets/swagger-ui/swagger-ui-bundle.js")
+    css = await anonymous.get("/docs-assets/swagger-ui/swagger-ui.css")
 
     assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert len(script.content) > 1_000_000  # the whole bundle, not a stub

@@ -76,9 +76,14 @@ def test_concurrent_commands_each_get_their_own_positions_and_receipts(
     # Writers sharing households (two per household) all landed; none overwrote another.
     visits = sum(len(application.get(Household, h).visits) for h in households)
     assert visits == 200
-    # The log is gapless and in commit order.
+    # The log holds every event once and nothing else. Not necessarily gapless: the two
+    # writers of a household can race, and the loser's rolled-back insert has used up its
+    # sequence values (PostgreSQL sequences are not transactional); it retries and lands.
     ids = [n.id for n in application.recorder.select_notifications(1, 10_000)]
-    assert ids == list(range(1, len(ids) + 1))
+    assert (
+        len(ids) == len(set(ids)) == sum(application.get(Household, h).version for h in households)
+    )
+    assert set(positions) <= set(ids)
 
 
 def test_an_append_that_conflicts_writes_neither_its_events_nor_its_receipt(

@@ -107,7 +107,13 @@ async def test_readyz_reports_lag_and_liveness_and_503_when_stale(
         ready = await http.get("/readyz")
         assert ready.status_code == 200, ready.json()
         body = ready.json()
-        assert set(body["projections"]) == {"nerve_centre", "early_warning", "alerts", "war_rooms"}
+        assert set(body["projections"]) == {
+            "nerve_centre",
+            "early_warning",
+            "alerts",
+            "war_rooms",
+            "conflicts",
+        }
         assert all(p["lag_events"] == 0 for p in body["projections"].values())
         assert all(p["heartbeat_at"] for p in body["projections"].values())
 

@@ -2,7 +2,8 @@
 that Playwright downloads) against a real uvicorn on a free port and the test PostgreSQL.
 
 A convener signs in and makes a referral; an officer, in another browser context and in
-isiZulu, acknowledges it and records the delivery; the convener verifies and closes it. Every
+isiZulu, acknowledges it and records the delivery; the convener verifies and closes it; an
+analyst watches the nerve-centre dashboard and the alert queue change meanwhile. Every
 page on the way is checked by axe-core (0 serious or critical violations), screenshotted into
 test-artifacts/web/, and laid out at 360 px and 1280 px (no horizontal overflow, no
 interactive elements on top of each other).
@@ -29,7 +30,8 @@ from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.sukuma import Sukuma
 from sukuma.settings import Settings
-from tests.integration.conftest import TEST_PASSWORD, add_user
+from tests.integration.alerting import alerting
+from tests.integration.conftest import TEST_PASSWORD, Clock, add_user
 from tests.integration.test_views_api import project
 from web import install
 
@@ -49,6 +51,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WIDTHS = (360, 1280)
+#: The nerve-centre dashboard's first load, everything it transfers (issue 17).
+DASHBOARD_BUDGET = 250 * 1024
 
 pytestmark = [
     pytest.mark.slow,
@@ -177,10 +181,31 @@ def step(page: Any, verb: str, **fields: str) -> None:
     page.wait_for_selector("p.notice")
 
 
+def open_referrals(page: Any) -> str:
+    return str(page.inner_text("xpath=//dt[.='Open referrals']/following-sibling::dd"))
+
+
+def first_load(page: Any, url: str) -> int:
+    """Bytes transferred (headers and bodies) to load ``url`` with an empty cache."""
+    page.context.new_cdp_session(page).send("Network.clearBrowserCache")
+    loaded: list[Any] = []
+
+    def finished(request: Any) -> None:
+        loaded.append(request)
+
+    page.on("requestfinished", finished)
+    page.goto(url, wait_until="load")
+    page.remove_listener("requestfinished", finished)
+    sizes = [r.sizes() for r in loaded]
+    return sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
+
+
 def test_convener_and_officer_close_a_referral_in_the_browser(
-    served: str, application: Sukuma, ward_id: str
+    served: str, application: Sukuma, ward_id: str, clock: Clock
 ) -> None:
     household_id = household_with_need(application, ward_id)
+    ew = alerting(application, clock)
+    add_user(application, "analyst", (Role.ANALYST,), ("municipality:KZN225",))
     add_user(application, "convener", (Role.CONVENER,), (f"ward:{ward_id}",))
     add_user(
         application, "officer", (Role.DEPARTMENT_OFFICER,), (f"ward:{ward_id}", "department:SASSA")
@@ -192,7 +217,9 @@ def test_convener_and_officer_close_a_referral_in_the_browser(
         # axe is injected as a script: the pages' CSP allows only their own files.
         convener_ctx = browser.new_context(locale="en-ZA", bypass_csp=True)
         officer_ctx = browser.new_context(locale="zu-ZA", bypass_csp=True)
+        analyst_ctx = browser.new_context(locale="en-ZA", bypass_csp=True)
         convener, officer = convener_ctx.new_page(), officer_ctx.new_page()
+        analyst = analyst_ctx.new_page()
 
         convener.goto(f"{served}/sign-in")
         checks.page(convener, "sign-in")
@@ -212,6 +239,31 @@ def test_convener_and_officer_close_a_referral_in_the_browser(
         assert "Referral made." in convener.inner_text("p.notice")
         referral_url = convener.url
         checks.page(convener, "convener-referral-made")
+
+        # A week on, nobody has acknowledged it: the analyst's dashboard and queue show it
+        clock.advance(days=8)
+        ew.sweep("EW-01")
+        sign_in(analyst, served, "analyst")
+        dashboard = analyst.url
+        assert dashboard.endswith("/nerve-centre/municipality/KZN225")
+        transferred = first_load(analyst, dashboard)
+        assert transferred <= DASHBOARD_BUDGET, transferred
+        (ARTIFACTS / "dashboard-first-load.txt").write_text(f"{transferred} bytes\n")
+        assert open_referrals(analyst) == "1"
+        checks.page(analyst, "analyst-dashboard")
+        analyst.click(f"a[href='/nerve-centre/ward/{ward_id}']")
+        analyst.wait_for_selector("h2#workers")
+        checks.page(analyst, "analyst-ward")
+        analyst.click("nav a[href='/alerts']")
+        analyst.wait_for_selector("table.cards")
+        assert "EW-01" in analyst.inner_text("table.cards")
+        checks.page(analyst, "analyst-alert-queue")
+        analyst.click("a[href^='/alerts/group?']:has-text('EW-01')")
+        analyst.wait_for_selector("form[action='/alerts-bulk']")
+        checks.page(analyst, "analyst-alert-group")
+        analyst.click("a[href^='/alerts/']:not([href^='/alerts/group'])")
+        analyst.wait_for_selector("form[action$='/acknowledge']")
+        checks.page(analyst, "analyst-alert")
 
         # The officer, in isiZulu, acknowledges and records the delivery
         project(application)
@@ -239,6 +291,13 @@ def test_convener_and_officer_close_a_referral_in_the_browser(
         checks.page(convener, "convener-board-after")
         convener.goto(f"{served}/no-such-page")
         checks.page(convener, "error-404")
+
+        # The next sweep clears the alert; the analyst sees the queue and dashboard empty
+        ew.sweep("EW-01")
+        analyst.goto(f"{served}/alerts")
+        assert "No open alerts here." in analyst.inner_text("main")
+        analyst.goto(dashboard)
+        assert open_referrals(analyst) == "0"
         browser.close()
-    assert checks.pages == 11
+    assert checks.pages == 16
     assert checks.problems == []

@@ -342,3 +342,14 @@ async def test_convener_records_a_need_then_refers_it(
         assert refer is not None
         made = await post_form(http, refer.group(1), page, department="MUNI")
         assert made.status_code == 303 and made.headers["location"].startswith("/referrals/")
+
+
+async def test_the_pages_assets_and_the_api_docs_assets_are_both_served(web: FastAPI) -> None:
+    # Both were once mounted at /static: the docs won and every page lost its style sheet.
+    async with browser(web) as http:
+        css = await http.get("/assets/site.css")
+        htmx = await http.get("/assets/htmx-2.0.11.min.js")
+        swagger = await http.get("/docs-assets/swagger-ui/swagger-ui.css")
+    assert (css.status_code, css.headers["content-type"].split(";")[0]) == (200, "text/css")
+    assert htmx.status_code == 200
+    assert swagger.status_code == 200

@@ -33,6 +33,9 @@ HOUSEHOLD_EVENTS = (
     "ConsentGiven",
     "ConsentWithdrawn",
     "PersonalDataErased",
+    "ProfileMerged",
+    "ProfileConflictRecorded",
+    "ProfileConflictResolved",
 )
 RISK = {"score": 0, "level": "low", "reasons": [], "flags": [], "rule_version": "risk-v1"}
 

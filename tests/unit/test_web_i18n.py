@@ -83,3 +83,10 @@ def test_pages_show_labels_and_plurals_in_isizulu() -> None:
         == "Kwedlule izinsuku ezingu-3"
     )
     assert Path(catalog_path("zu")).suffix == ".po"
+
+
+def test_a_withheld_special_category_reads_as_its_broad_label() -> None:
+    # Without pii:read a household's "gbv" need is read as "safety" (api.personal)
+    template = '{{ "safety"|label("need_category") }}'
+    assert environment("en").from_string(template).render() == "Safety (details withheld)"
+    assert environment("zu").from_string(template).render() == "Ukuphepha (imininingwane ifihliwe)"

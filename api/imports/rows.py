@@ -1,0 +1,333 @@
+"""Reading a register file (CSV or XLSX) and checking its households with the same pydantic
+models and domain checks the JSON API applies; every problem is kept with its row and column.
+
+No HTTP here: the CLI and the upload endpoint both call ``read_register``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import openpyxl
+from pydantic import ValidationError
+
+from api.imports.template import (
+    BOOLEAN_COLUMNS,
+    COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    INTEGER_COLUMNS,
+    ISIZULU,
+    MEMBER_COLUMNS,
+    NO,
+    OPTIONAL_COLUMNS,
+    YES,
+)
+from api.schemas.households import RegisterHousehold
+from api.schemas.profile import Profile
+from domain.errors import InvalidCommand, NotFoundError
+from domain.imports.application import ImportedHousehold, imported_household_id
+from domain.profile import validate_profile
+from domain.reference.geography import geography
+
+# Cells kept as written; every other column holds a closed value (case and spaces ignored).
+TEXT_COLUMNS = frozenset(
+    {"household_key", "ward_id", "village", "first_name", "surname", "id_number", "phone"}
+)
+_MEMBER_FIELD = re.compile(r"^members\[(\d+)\]\.(.+)$")
+
+
+class FileRefused(ValueError):
+    """The file as a whole cannot be read as a register (not its rows' values)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Register:
+    """What a file holds: its valid households, and every problem of the others."""
+
+    rows: int = 0
+    households: list[ImportedHousehold] = field(default_factory=list)
+    invalid_households: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def wards(self) -> set[str]:
+        return {h.ward_id for h in self.households}
+
+
+def problems_csv(problems: list[RowProblem]) -> str:
+    """The dry-run report: one line per problem, for a person to fix the file from."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "column", "value", "reason"])
+    for p in problems:
+        writer.writerow([p.row, p.column, p.value, p.reason])
+    return out.getvalue()
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileRefused(f"not a readable XLSX workbook ({exc})") from None
+    try:
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            yield [_cell(v) for v in values]
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRefused("not a CSV file (UTF-8 text) nor an XLSX workbook") from None
+    if "\x00" in text:
+        raise FileRefused("not a CSV file: it holds NUL characters (a binary file?)")
+    try:
+        for values in csv.reader(io.StringIO(text, newline="")):
+            yield [v.strip() for v in values]
+    except csv.Error as exc:
+        raise FileRefused(f"not a readable CSV file ({exc})") from None
+
+
+def read_rows(data: bytes) -> list[Row]:
+    """The file's data rows under its header (an XLSX's first sheet, or CSV in UTF-8)."""
+    table = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+    header = [h.strip().lower() for h in next(table, [])]
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if missing or unknown:
+        raise FileRefused(
+            "wrong columns: "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(unknown)}" if unknown else "",
+                )
+                if part
+            )
+            + " (see docs/import/README.md for the template)"
+        )
+    rows = []
+    for number, values in enumerate(table, start=2):
+        if not any(values):
+            continue
+        cells = {h: v for h, v in zip(header, values, strict=False) if h}
+        rows.append(Row(number, cells))
+    return rows
+
+
+# ---- checking -----------------------------------------------------------------------------------
+
+
+def _value(column: str, raw: str) -> tuple[Any, str | None]:
+    """The cell as the API's body holds it, or the reason it cannot be."""
+    if raw == "":
+        return None, None
+    if column in TEXT_COLUMNS:
+        return raw, None
+    word = raw.strip().lower()
+    if column in BOOLEAN_COLUMNS:
+        if word in YES:
+            return True, None
+        if word in NO:
+            return False, None
+        return None, "must be yes or no (yebo or cha)"
+    if column in INTEGER_COLUMNS:
+        try:
+            return int(word), None
+        except ValueError:
+            return None, "must be a whole number"
+    if column == "grants_receiving":
+        return [
+            {"grant_type": g.strip().replace(" ", "_"), "status": "receiving"}
+            for g in word.split(";")
+            if g.strip()
+        ], None
+    return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
+
+
+def _put(body: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        body = body.setdefault(part, {})
+    body[last] = value
+
+
+class _Household:
+    """One household's rows being turned into the registration and profile bodies."""
+
+    def __init__(self, key: str, rows: list[Row]) -> None:
+        self.key, self.rows = key, rows
+        self.problems: list[RowProblem] = []
+
+    def problem(self, row: Row, column: str, reason: str) -> None:
+        self.problems.append(RowProblem(row.number, column, row.cells.get(column, ""), reason))
+
+    def values(self, row: Row, columns: dict[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column in columns:
+            value, reason = _value(column, row.cells.get(column, ""))
+            if reason:
+                self.problem(row, column, reason)
+            elif value is not None:
+                out[column] = value
+        return out
+
+    def check(self, today: date) -> ImportedHousehold | None:
+        first = self.rows[0]
+        for row in self.rows[1:]:
+            for column in HOUSEHOLD_COLUMNS:
+                theirs = row.cells.get(column, "")  # compared as read: "Yes" is "yebo"
+                if theirs and _value(column, theirs) != _value(column, first.cells.get(column, "")):
+                    self.problem(
+                        row, column, f"differs from row {first.number} of the same household"
+                    )
+        shared = self.values(first, HOUSEHOLD_COLUMNS)
+        ward_id = str(shared.get("ward_id", ""))
+        register = self._validated(
+            RegisterHousehold,
+            {
+                "ward_id": ward_id,
+                "dwelling_type": shared.get("dwelling_type"),
+                "village": shared.get("village"),
+            },
+            {"ward_id": "ward_id", "dwelling_type": "dwelling_type", "village": "village"},
+        )
+        if register is not None and not self._ward_known(register.ward_id):
+            register = None
+        household_id = imported_household_id(ward_id, self.key)
+        profile: dict[str, Any] = {"members": []}
+        for column, path in HOUSEHOLD_COLUMNS.items():
+            if path and not path.startswith("register.") and column in shared:
+                _put(profile, path, shared[column])
+        for index, row in enumerate(self.rows):
+            member: dict[str, Any] = {"member_id": str(uuid.uuid5(household_id, f"m{index}"))}
+            for column, value in self.values(row, MEMBER_COLUMNS).items():
+                _put(member, MEMBER_COLUMNS[column], value)
+            profile["members"].append(member)
+        checked = self._validated(Profile, profile, None)
+        if checked is None or register is None or self.problems:
+            return None
+        body = checked.model_dump(mode="json")
+        try:
+            validate_profile(body, today)  # the domain's own checks (heads, ID numbers, dates)
+        except InvalidCommand as exc:
+            self._domain_problem(exc)
+            return None
+        return ImportedHousehold(
+            household_id=household_id,
+            ward_id=register.ward_id,
+            dwelling_type=register.dwelling_type,
+            village=register.village,
+            profile=body,
+        )
+
+    def _ward_known(self, ward_id: str) -> bool:
+        try:
+            geography().ward(ward_id)
+        except NotFoundError:
+            self.problem(self.rows[0], "ward_id", "unknown ward (see GET /v1/geography)")
+            return False
+        return True
+
+    def _validated(self, model: Any, body: dict[str, Any], columns: dict[str, str] | None) -> Any:
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            seen = {(p.row, p.column) for p in self.problems}
+            for error in exc.errors():
+                row, column = self._locate(tuple(error["loc"]), columns)
+                if (row.number, column) not in seen:  # already said why (not yes/no, ...)
+                    self.problem(row, column, error["msg"])
+            return None
+
+    def _locate(self, loc: tuple[Any, ...], columns: dict[str, str] | None) -> tuple[Row, str]:
+        """The row and column a validation error's location came from."""
+        if columns is not None:
+            return self.rows[0], columns.get(str(loc[0]), str(loc[0]))
+        if len(loc) >= 3 and loc[0] == "members" and isinstance(loc[1], int):
+            path = ".".join(str(p) for p in loc[2:] if not isinstance(p, int))
+            return self.rows[loc[1]], _column_for(MEMBER_COLUMNS, path)
+        path = ".".join(str(p) for p in loc)
+        return self.rows[0], _column_for(HOUSEHOLD_COLUMNS, path)
+
+    def _domain_problem(self, exc: InvalidCommand) -> None:
+        match = _MEMBER_FIELD.match(exc.field)
+        if match and int(match[1]) < len(self.rows):
+            row = self.rows[int(match[1])]
+            self.problem(row, _column_for(MEMBER_COLUMNS, match[2]), exc.message)
+        else:  # about the members together (one head): said of the relation column
+            column = "relation" if exc.field == "members" else exc.field
+            self.problem(self.rows[0], column, exc.message)
+
+
+def _column_for(columns: dict[str, str], path: str) -> str:
+    """The template column whose body path is ``path`` or holds it (``grants.grant_type``)."""
+    for column, target in columns.items():
+        if target and (
+            path == target or path.startswith(f"{target}.") or target.startswith(f"{path}.")
+        ):
+            return column
+    return path
+
+
+def read_register(data: bytes, today: date) -> Register:
+    """Read and check a whole file; raises ``FileRefused`` when it is not a register at all."""
+    rows = read_rows(data)
+    grouped: dict[str, list[Row]] = {}
+    register = Register(rows=len(rows))
+    for row in rows:
+        key = row.cells.get("household_key", "")
+        if not key:
+            register.problems.append(RowProblem(row.number, "household_key", "", "is required"))
+            continue
+        grouped.setdefault(key, []).append(row)
+    for key, household_rows in grouped.items():
+        household = _Household(key, household_rows)
+        checked = household.check(today)
+        register.problems += household.problems
+        if checked is None:
+            register.invalid_households += 1
+        else:
+            register.households.append(checked)
+    register.problems.sort(key=lambda p: (p.row, p.column))
+    return register

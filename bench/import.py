@@ -1,0 +1,120 @@
+# ruff: noqa: N999  (the issue names it bench/import.py; run as python -m bench.import)
+"""Bulk import (issue 20): households/s into the event log, against the demo generator's.
+
+    python -m bench.import [--households 2000] [--demo-households 500]
+
+In one run, on one server (``BENCH_DATABASE_URL``, a server-level URL whose role may create
+databases, or an embedded PostgreSQL in a temp dir): the demo generator's batch rate
+(``sukuma.demo.generate``, households with their whole simulated year, saved in batches),
+then ``api.imports.run.import_register`` over a generated register of ``--households``
+households (two members each, from ``docs/import/template.csv``), timed as a whole (reading,
+checking with the API's models, applying, recording) and in its two parts.
+
+Targets: >= 2,000 households/s and >= 0.5x the demo's households/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from adapters.database import create_database, drop_database
+from adapters.migrations import migrate
+from api.imports.run import check_register, import_register
+from bench._server import server
+from domain.context import CommandContext
+from domain.reference.geography import geography
+from sukuma.demo import generate
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "docs" / "import" / "template.csv"
+
+
+def register_of(households: int) -> bytes:
+    """A valid register: the template's household again and again, over KZN225's wards."""
+    rows = list(csv.DictReader(io.StringIO(TEMPLATE.read_text())))
+    wards = [w.id for w in geography().wards_in("municipality", "KZN225")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for n in range(households):
+        ward = wards[n % len(wards)]
+        writer.writerows({**r, "household_key": f"B{n:07}", "ward_id": ward} for r in rows)
+    return out.getvalue().encode()
+
+
+def measure(url: str, data_dir: Path, households: int, demo_households: int) -> None:
+    migrate(url, "public")
+    settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
+    app = build_application(settings, url)
+    try:
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        generate(app, demo_households, seed=7, now=now)
+        demo_seconds = time.perf_counter() - started
+        demo_rate = demo_households / demo_seconds
+        demo_events = app.recorder.max_notification_id() or 0
+        print(
+            f"demo generator: {demo_households:,} households ({demo_events:,} events: a"
+            f" simulated year each), {demo_rate:,.0f} households/s,"
+            f" {demo_events / demo_seconds:,.0f} events/s"
+        )
+
+        data = register_of(households)
+        started = time.perf_counter()
+        _, checked = check_register(data, now)
+        check_seconds = time.perf_counter() - started
+        assert len(checked.households) == households, checked.problems[:3]
+        ctx = CommandContext(actor="bench", occurred_at=now)
+        head = app.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        report, _ = import_register(app, data, "bench.csv", ctx)
+        seconds = time.perf_counter() - started
+        events = (app.recorder.max_notification_id() or 0) - head
+        rate = report.applied / seconds
+        print(
+            f"import: {report.applied:,} households ({len(data) / 1e6:.1f} MB, {events:,} events)"
+            f" in {seconds:.1f} s: {rate:,.0f} households/s, {events / seconds:,.0f} events/s"
+            f" (reading and checking alone {households / check_seconds:,.0f} households/s)"
+        )
+        print(
+            f"import / demo: {rate / demo_rate:.2f}x (target >= 0.5x);"
+            f" {'meets' if rate >= 2000 else 'misses'} >= 2,000 households/s"
+        )
+        started = time.perf_counter()
+        again, _ = import_register(app, data, "bench.csv", ctx)
+        print(
+            f"re-run: {again.applied} applied, {again.already_present:,} already present,"
+            f" {time.perf_counter() - started:.1f} s"
+        )
+    finally:
+        app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.import", description=__doc__)
+    parser.add_argument("--households", type=int, default=2000)
+    parser.add_argument("--demo-households", type=int, default=500)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs (nproc); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    root = Path(tempfile.mkdtemp(prefix="sukuma-bench-import-"))
+    name = f"bench_import_{uuid.uuid4().hex[:8]}"
+    try:
+        with server(root) as admin_url:
+            measure(create_database(admin_url, name), root, args.households, args.demo_households)
+            drop_database(admin_url, name)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Import commands: the record of who imported which file (the rows go through the household
+commands, so every rule of registration and profiling applies to them unchanged)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
+
+from domain.context import CommandContext, Written
+from domain.errors import NotFoundError, VersionConflict
+from domain.households.application import HouseholdCommands, apply_profile
+from domain.households.model import Household
+from domain.imports.model import RegisterImport
+from domain.profile import validate_profile
+
+# Namespace of the ids derived from a file's sha256 and from a household key and its ward.
+IMPORT_NAMESPACE = uuid.UUID("6f1c7a52-3b0e-4c55-9d2a-6a0e8f4b1c20")
+
+
+def import_id(sha256: str) -> UUID:
+    return uuid.uuid5(IMPORT_NAMESPACE, f"file:{sha256}")
+
+
+def imported_household_id(ward_id: str, household_key: str) -> UUID:
+    """The same key in the same ward is the same household, however often the file is run."""
+    return uuid.uuid5(IMPORT_NAMESPACE, f"household:{ward_id}:{household_key}")
+
+
+@dataclass(frozen=True)
+class ImportedHousehold:
+    """A household from a register file, already checked against the API's schemas."""
+
+    household_id: UUID
+    ward_id: str
+    dwelling_type: str
+    village: str | None
+    profile: dict[str, Any]
+
+
+class HouseholdImportCommands(HouseholdCommands):
+    def import_households(
+        self, households: Sequence[ImportedHousehold], ctx: CommandContext
+    ) -> list[UUID]:
+        """Register and profile each new household in one save per batch; households already
+        in the log are left as they are (a re-run or a resumed run appends nothing for them).
+        Returns the ids written. Registration and profile follow the same model and rules as
+        ``register_household`` and ``submit_profile`` (``apply_profile``)."""
+        # Optimistic: a batch of new households is one insert, with no look-up first; one
+        # already there (a re-run, a resumed run, a run beside this one) fails the whole
+        # insert, and the batch is then written one household at a time, each looked up.
+        try:
+            self.save(*[self._build(h, ctx) for h in households])
+        except RecordConflictError:
+            return [h.household_id for h in households if self._import_one(h, ctx)]
+        return [h.household_id for h in households]
+
+    def _exists(self, household_id: UUID) -> bool:
+        return next(iter(self.repository.event_store.get(household_id, lte=1)), None) is not None
+
+    def _build(self, imported: ImportedHousehold, ctx: CommandContext) -> Household:
+        self._check_ward(imported.ward_id)
+        checked = validate_profile(imported.profile, ctx.occurred_at.date())
+        household = Household(
+            id=imported.household_id,
+            ward_id=imported.ward_id,
+            dwelling_type=imported.dwelling_type,
+            village=imported.village,
+            gps=None,
+            field_worker_id=None,
+            occurred_at=ctx.occurred_at,
+            actor=ctx.actor,
+        )
+        apply_profile(household, checked, None, ctx.occurred_at, ctx.actor)
+        return household
+
+    def _import_one(self, imported: ImportedHousehold, ctx: CommandContext) -> bool:
+        if self._exists(imported.household_id):
+            return False
+        try:
+            self.save(self._build(imported, ctx))
+        except RecordConflictError:
+            return False
+        return True
+
+
+class ImportCommands(HouseholdImportCommands):
+    def record_import(
+        self,
+        *,
+        sha256: str,
+        filename: str,
+        counts: dict[str, int],
+        wards: list[str],
+        ctx: CommandContext,
+    ) -> Written:
+        """Record a real run of a register file (by whom, which file, what it applied); a run
+        that applied nothing to a file already recorded appends nothing."""
+        aggregate_id = import_id(sha256)
+        try:
+            record = self.get(RegisterImport, aggregate_id)
+        except NotFoundError:
+            record = RegisterImport(
+                id=aggregate_id,
+                sha256=sha256,
+                filename=filename,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            )
+        else:
+            if not counts.get("applied"):
+                return Written(aggregate_id, record.version, None)
+        record.record(
+            filename=filename,
+            counts=counts,
+            wards=wards,
+            occurred_at=ctx.occurred_at,
+            actor=ctx.actor,
+        )
+        return self._save(ctx, record, ())
+
+    def import_written(self, sha256: str) -> Written:
+        """The file's import record as it stands (version 0: never imported)."""
+        aggregate_id = import_id(sha256)
+        try:
+            return Written(aggregate_id, self.get(RegisterImport, aggregate_id).version, None)
+        except NotFoundError:
+            return Written(aggregate_id, 0, None)
+
+    def check_import_version(self, sha256: str, expected_version: int) -> None:
+        """``If-Match`` on an import: only if the file's record is still at that version."""
+        current = self.import_written(sha256).version
+        if current != expected_version:
+            raise VersionConflict(expected_version, current)

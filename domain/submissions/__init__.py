@@ -1,0 +1,1 @@
+"""What field apps sent that is kept beside the case: attachments, and refused submissions."""

@@ -1,0 +1,71 @@
+"""``sukuma import households FILE``: bring a household register (CSV or XLSX) into the log."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from api.imports.rows import FileRefused, problems_csv
+from api.imports.run import import_register
+from domain.context import CommandContext
+from sukuma.settings import load_settings
+from sukuma.wiring import build_application, ensure_database
+
+import_cli = typer.Typer(help="Import registers kept elsewhere (spreadsheets).")
+console = Console(stderr=True)
+
+
+@import_cli.command("households")
+def import_households(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    dry_run: Annotated[bool, typer.Option(help="Check only: write nothing")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write every row's problems here (CSV)")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Who imports (recorded); default: import:<OS user>")
+    ] = None,
+) -> None:
+    """Check a register against the template (docs/import/README.md) and apply its valid
+    households; a re-run, or a run after an interruption, writes only what is missing."""
+    settings = load_settings()
+    application = build_application(settings, ensure_database(settings))
+    columns = (
+        TextColumn("[bold]households"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("import", total=None)
+            ctx = CommandContext(
+                actor=actor or f"import:{getpass.getuser()}", occurred_at=datetime.now(UTC)
+            )
+            result, _ = import_register(
+                application,
+                file.read_bytes(),
+                file.name,
+                ctx,
+                dry_run=dry_run,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except FileRefused as exc:
+        console.print(f"[red]{file.name} refused[/]: {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        application.close()
+    if report is not None:
+        report.write_text(problems_csv(result.problems), encoding="utf-8")
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
+    verb = "checked (dry run, nothing written)" if dry_run else "imported"
+    console.print(f"[green]{file.name} {verb}[/]: {counts}", soft_wrap=True)
+    if result.problems and report is None:
+        console.print("problems (row, column, value, reason):")
+        typer.echo(problems_csv(result.problems), nl=False)

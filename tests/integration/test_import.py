@@ -1,0 +1,292 @@
+"""Bulk import of a household register (issue 20), against a real PostgreSQL: the dry-run
+report, a real run, a re-run, an interrupted run resumed, and the upload endpoint's access."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from api.imports.run import import_register
+from domain.access.principal import Role
+from domain.context import CommandContext
+from domain.households.model import Household
+from domain.imports.application import import_id, imported_household_id
+from domain.imports.model import RegisterImport
+from domain.sukuma import Sukuma
+from sukuma.cli import cli
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
+from tests.integration.conftest import ClientAs
+
+pytestmark = pytest.mark.integration
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "import"
+SAMPLE = (DOCS / "sample_register.csv").read_bytes()
+#: What the dry run of the shipped sample must report, row by row (a person fixes these).
+SAMPLE_PROBLEMS = [
+    ["10", "sex", "unknown", "Input should be 'female' or 'male'"],
+    [
+        "11",
+        "date_of_birth",
+        "1992-13-01",
+        "Input should be a valid date or datetime, month value is outside expected range of 1-12",
+    ],
+    ["12", "relation", "child", "exactly one member must have relation 'head', found 0"],
+    ["14", "consent_given", "maybe", "must be yes or no (yebo or cha)"],
+    ["14", "ward_id", "KZN225-W999", "unknown ward (see GET /v1/geography)"],
+    ["15", "days_skipped_meal_last_7", "9", "Input should be less than or equal to 7"],
+    ["15", "rooms", "many", "must be a whole number"],
+]
+VALID_KEYS = ("MPO-001", "MPO-002", "MPO-017")  # MPO-017: the deliberate duplicate of MPO-001
+
+
+def ctx(actor: str = "importer") -> CommandContext:
+    return CommandContext(actor=actor, occurred_at=datetime.now(UTC))
+
+
+def register_of(households: int) -> bytes:
+    """A valid register of ``households`` households, from the template's example rows."""
+    template = list(csv.DictReader(io.StringIO((DOCS / "template.csv").read_text())))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(template[0]))
+    writer.writeheader()
+    for n in range(households):
+        writer.writerows({**row, "household_key": f"BIG-{n:05}"} for row in template)
+    return out.getvalue().encode()
+
+
+def household_events(application: Sukuma, key: str, ward: str = "KZN225-W001") -> list[str]:
+    events = application.repository.event_store.get(imported_household_id(ward, key))
+    return [type(e).__qualname__ for e in events]
+
+
+def use_test_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("SUKUMA_DATABASE_URL", url)
+    monkeypatch.setenv("SUKUMA_SECRET_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", TEST_MASTER_KEY)
+
+
+def test_dry_run_reports_every_problem_as_csv_and_writes_nothing(
+    fresh_db_url: str, application: Sukuma, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_test_database(monkeypatch, fresh_db_url)
+    before = application.recorder.max_notification_id()
+    report = tmp_path / "problems.csv"
+
+    result = CliRunner().invoke(
+        cli,
+        ["import", "households", str(DOCS / "sample_register.csv"), "--dry-run",
+         "--report", str(report)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(report.open()))
+    assert rows[0] == ["row", "column", "value", "reason"]
+    assert rows[1:] == SAMPLE_PROBLEMS
+    assert "households 3" in result.output and "invalid_households 4" in result.output
+    assert application.recorder.max_notification_id() == before
+
+
+def test_xlsx_register_reports_the_same_problems_as_csv(application: Sukuma) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in csv.reader(io.StringIO(SAMPLE.decode())):
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+
+    report, _ = import_register(application, data.getvalue(), "r.xlsx", ctx(), dry_run=True)
+
+    assert [[str(p.row), p.column, p.value, p.reason] for p in report.problems] == SAMPLE_PROBLEMS
+    assert report.households == 3
+
+
+def test_real_run_applies_valid_households_and_records_who_imported_the_file(
+    fresh_db_url: str, application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_test_database(monkeypatch, fresh_db_url)
+
+    result = CliRunner().invoke(
+        cli, ["import", "households", str(DOCS / "sample_register.csv"), "--actor", "thandi"]
+    )
+
+    assert result.exit_code == 0, result.output
+    for key in VALID_KEYS:
+        household = application.get(Household, imported_household_id("KZN225-W001", key))
+        assert household.profile is not None and household.risk is not None
+        assert household.registered_at is not None
+    zanele = application.get(Household, imported_household_id("KZN225-W001", "MPO-001"))
+    assert [m["first_name"] for m in zanele.profile["members"]] == ["Zanele", "Sipho", "Lindiwe"]
+    thabo = application.get(Household, imported_household_id("KZN225-W001", "MPO-002"))
+    assert thabo.profile is not None
+    assert [(m["sex"], m["relation"]) for m in thabo.profile["members"]] == [
+        ("male", "head"),  # from isiZulu: owesilisa, inhloko
+        ("female", "spouse"),  # owesifazane, umlingani
+    ]
+    # The invalid households were not written at all.
+    assert household_events(application, "MPO-003") == []
+    record = application.get(RegisterImport, import_id(_sha(SAMPLE)))
+    assert record.runs == [
+        {
+            "actor": "thandi",
+            "filename": "sample_register.csv",
+            "counts": {
+                "rows": 14, "households": 3, "invalid_households": 4, "applied": 3,
+                "already_present": 0, "problems": 7,
+            },
+        }
+    ]  # fmt: skip
+
+
+def test_rerun_appends_nothing(application: Sukuma) -> None:
+    import_register(application, SAMPLE, "sample_register.csv", ctx())
+    head = application.recorder.max_notification_id()
+
+    report, written = import_register(application, SAMPLE, "sample_register.csv", ctx("other"))
+
+    assert application.recorder.max_notification_id() == head
+    assert (report.applied, report.already_present) == (0, 3)
+    assert written.position is None
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_and_writes_each_household_once(application: Sukuma) -> None:
+    data = register_of(45)
+    done: list[int] = []
+
+    def stop_after_two_batches(households: int, total: int) -> None:
+        done.append(households)
+        if households >= 20:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        import_register(application, data, "big.csv", ctx(), on_progress=stop_after_two_batches)
+    assert done == [10, 20]
+    written_first = sum(1 for n in range(45) if household_events(application, f"BIG-{n:05}"))
+
+    report, _ = import_register(application, data, "big.csv", ctx())
+
+    assert written_first == 20
+    assert (report.applied, report.already_present) == (25, 20)
+    for n in range(45):
+        events = household_events(application, f"BIG-{n:05}")
+        assert events.count("Household.Registered") == 1
+        assert events.count("Household.ProfileSubmitted") == 1
+    record = application.get(RegisterImport, import_id(_sha(data)))
+    assert [run["counts"]["applied"] for run in record.runs] == [25]
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+UPLOAD = "/v1/imports/households"
+
+
+def upload(data: bytes, name: str = "register.csv") -> dict[str, tuple[str, bytes, str]]:
+    return {"file": (name, data, "text/csv")}
+
+
+async def test_an_admin_imports_into_its_own_area_only(
+    client_as: ClientAs, application: Sukuma
+) -> None:
+    admin = await client_as(Role.ADMIN, "municipality:KZN225")
+    elsewhere = await client_as(Role.ADMIN, "municipality:KZN252")
+    convener = await client_as(Role.CONVENER, "municipality:KZN225")
+    head = application.recorder.max_notification_id()
+
+    refused_elsewhere = await elsewhere.post(UPLOAD, files=upload(SAMPLE))
+    refused_convener = await convener.post(UPLOAD, files=upload(SAMPLE))
+    dry = await admin.post(UPLOAD, files=upload(SAMPLE), params={"dry_run": "true"})
+    assert application.recorder.max_notification_id() == head
+    real = await admin.post(UPLOAD, files=upload(SAMPLE))
+    again = await admin.post(UPLOAD, files=upload(SAMPLE))
+
+    assert refused_elsewhere.status_code == 403
+    assert "KZN225-W001" in refused_elsewhere.json()["detail"]
+    assert refused_convener.status_code == 403
+    assert dry.status_code == 200, dry.text
+    body = dry.json()
+    assert (body["dry_run"], body["households"], body["applied"], body["version"]) == (
+        True, 3, 0, 0,
+    )  # fmt: skip
+    assert [[str(p["row"]), p["column"], p["value"], p["reason"]] for p in body["problems"]] == (
+        SAMPLE_PROBLEMS
+    )
+    assert real.status_code == 200, real.text
+    assert (real.json()["applied"], real.json()["id"]) == (3, str(import_id(_sha(SAMPLE))))
+    assert real.headers["ETag"] == '"2"'  # created, then this run recorded
+    assert (again.json()["applied"], again.json()["already_present"]) == (0, 3)
+    record = application.get(RegisterImport, import_id(_sha(SAMPLE)))
+    assert [run["actor"] for run in record.runs] == ["admin-1"]
+
+
+async def test_bad_files_are_refused_with_a_clear_reason(
+    client_as: ClientAs, application: Sukuma
+) -> None:
+    admin = await client_as(Role.ADMIN, "province:KZN")
+    head = application.recorder.max_notification_id()
+    wrong_columns = b"household,ward\nA,KZN225-W001\n"
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    fake_xlsx = b"PK\x03\x04 not really a workbook"
+    too_big = b"household_key," + b"x" * (2 * 1024 * 1024)
+
+    answers: dict[str, httpx.Response] = {
+        "columns": await admin.post(UPLOAD, files=upload(wrong_columns)),
+        "png": await admin.post(UPLOAD, files=upload(png, "photo.png")),
+        "xlsx": await admin.post(UPLOAD, files=upload(fake_xlsx, "r.xlsx")),
+        "big": await admin.post(UPLOAD, files=upload(too_big)),
+    }
+
+    assert answers["columns"].status_code == 400
+    detail = answers["columns"].json()["detail"]
+    assert detail.startswith("wrong columns: missing household_key, ward_id, dwelling_type")
+    assert "unknown household, ward" in detail
+    assert answers["png"].status_code == 400
+    assert "not a CSV file" in answers["png"].json()["detail"]
+    assert answers["xlsx"].status_code == 400
+    assert "not a readable XLSX workbook" in answers["xlsx"].json()["detail"]
+    assert answers["big"].status_code == 413
+    assert application.recorder.max_notification_id() == head
+
+
+def test_cli_refuses_a_file_that_is_not_a_register(
+    fresh_db_url: str, application: Sukuma, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_test_database(monkeypatch, fresh_db_url)
+    bad = tmp_path / "notes.csv"
+    bad.write_text("name,age\nZanele,40\n")
+
+    result = CliRunner().invoke(cli, ["import", "households", str(bad)])
+
+    assert result.exit_code == 1
+    assert "notes.csv refused" in result.output and "missing household_key" in result.output
+
+
+async def test_a_retried_upload_with_its_idempotency_key_gets_the_first_answer(
+    client_as: ClientAs, application: Sukuma
+) -> None:
+    admin = await client_as(Role.ADMIN, "district:DC22")
+    key = {"Idempotency-Key": "register-2026-12-06"}
+
+    first = await admin.post(UPLOAD, files=upload(SAMPLE), headers=key)
+    head = application.recorder.max_notification_id()
+    retried = await admin.post(UPLOAD, files=upload(SAMPLE), headers=key)
+    other_file = await admin.post(UPLOAD, files=upload(register_of(1)), headers=key)
+
+    assert first.status_code == retried.status_code == 200, first.text
+    assert retried.json() == first.json()  # applied 3, as the first said (not "0, 3 present")
+    assert first.json()["applied"] == 3
+    assert application.recorder.max_notification_id() == head
+    assert other_file.status_code == 422  # the key was used for another request
