@@ -9,10 +9,13 @@ series cover 365 days for every area in both. The API's own query functions
 (``projections/nerve_centre/queries``) then run against each, and p95 latencies are compared.
 Target: p95 at the large size <= 1.5x p95 at the small size, for every query.
 
-The totals' histories (``?as_of=``) are filled from the same totals: each spread over the
-730 days before today (by recorded day, and by month), so a read as of a year back adds up
-the months before its day and the days of its month. Target: each ``as of a year back``
-query's p95 <= 2x the same query's today, at the large size.
+The totals' histories (``?as_of=``) are filled from the same totals: each group of a total
+snapshotted once a week over the 730 days before today (``basis=recorded``: a read as of a
+year back takes one snapshot a group), and each total spread over those days by occurred
+day and by month (``basis=occurred``: a read adds up the months before its day and the days
+of its month). Target: each ``as of a year back`` query's p95 <= 2x the same query's today,
+at the large size (by recorded time, as reports read; the league by occurred time is shown
+beside them).
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ from projections.nerve_centre.view import (
     HISTORY_SUFFIX,
     HOUSEHOLDS,
     MONTHLY,
+    OCCURRED,
     OPEN_DUE,
-    RECORDED,
     REFERRALS,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
     TOTAL_KEYS,
     WARD_NEEDS,
 )
@@ -62,23 +67,31 @@ from sukuma.wiring import build_application
 TODAY = date(2026, 11, 23)
 YEAR_BACK = AsOf(date(2025, 11, 23))
 AS_OF = " as of a year back"
+OCCURRED_BASIS = " (occurred)"
 HISTORY_DAYS = 730
+SNAPSHOT_EVERY = 7  # days between a group's snapshots (a busy group has one a day)
 
 
 def _history(table: str) -> list[str]:
-    """Spread each of a table's totals over the days before today (each day's delta, the
-    first day taking the remainder), then add the deltas up by month."""
+    """Spread each of a table's totals over the days before today by occurred day (each
+    day's delta, the first day taking the remainder), then add the deltas up by month; and
+    snapshot each group of it (by recorded day) once a week over those days, as it is now."""
     keys = ", ".join(TOTAL_KEYS[table.removeprefix("nerve_centre_")])
+    shape = SNAPSHOTS[table.removeprefix("nerve_centre_")]
+    group = ", ".join(shape.group)
     history = f"{table}{HISTORY_SUFFIX}"
     last = HISTORY_DAYS - 1
     return [
-        f"""INSERT INTO {history} SELECT {keys}, '{RECORDED}', %(today)s - d,
+        f"""INSERT INTO {history} SELECT {keys}, '{OCCURRED}', %(today)s - d,
             value / {HISTORY_DAYS} + CASE WHEN d = {last} THEN value %% {HISTORY_DAYS} ELSE 0 END
             FROM {table}, generate_series(0, {last}) d
             WHERE value / {HISTORY_DAYS} <> 0 OR d = {last}""",
-        f"""INSERT INTO {history} SELECT {keys}, '{RECORDED}{MONTHLY}',
+        f"""INSERT INTO {history} SELECT {keys}, '{OCCURRED}{MONTHLY}',
             date_trunc('month', day)::date, sum(value) FROM {history}
-            WHERE basis = '{RECORDED}' GROUP BY {keys}, date_trunc('month', day)""",
+            WHERE basis = '{OCCURRED}' GROUP BY {keys}, date_trunc('month', day)""",
+        f"""INSERT INTO {table}{SNAPSHOT_SUFFIX} SELECT {group}, %(today)s - d,
+            jsonb_object_agg({shape.member}, value) FROM {table},
+            generate_series(0, {last}, {SNAPSHOT_EVERY}) d GROUP BY {group}, d""",
     ]
 
 
@@ -135,7 +148,8 @@ FILL = [
     *_history(WARD_NEEDS),
     # each day's flows recorded on that day or one of the two after it
     f"""INSERT INTO {AREA_DAILY_RECORDED} SELECT level, code, metric, day,
-        day + (hashtext(code || metric || day) & 3) %% 3, value FROM {AREA_DAILY}""",
+        day + (hashtext(code || metric || day) & 3) %% 3, value FROM {AREA_DAILY}
+        WHERE (hashtext(code || metric || day) & 3) %% 3 <> 0""",  # the late ones only
     # What autovacuum would have done to a live database by now: statistics, hint bits and
     # the visibility map (so index-only scans are possible), the same at both sizes.
     "VACUUM ANALYZE",
@@ -222,6 +236,9 @@ def as_of_queries(ward: str) -> dict[str, Callable[[Any], Awaitable[Any]]]:
         f"trends province 12 weeks{AS_OF}": lambda db: areas.trends(
             db, "province", "KZN", 12, TODAY, back
         ),
+        f"department league district{AS_OF}{OCCURRED_BASIS}": lambda db: areas.department_league(
+            db, "district", "DC22", TODAY, codes, AsOf(back.day, "occurred")
+        ),
     }
 
 
@@ -302,12 +319,14 @@ def main() -> None:
     print(f"{head} {'ratio':>6}   {'p50 ratio':>9}")
     worst = 0.0
     for name in large:
-        if name.endswith(AS_OF):
-            same = name.removesuffix(AS_OF)
+        if AS_OF in name:
+            same, basis = name.split(AS_OF)
             today, back = _p95(large[same]), _p95(large[name])
-            worst = max(worst, back / today)
+            if not basis:  # the target is by recorded time, as reports read
+                worst = max(worst, back / today)
             p50 = statistics.median(large[name]) / statistics.median(large[same])
-            print(f"{same:42} {today:9.2f} {back:7.2f} {back / today:6.2f}   {p50:9.2f}")
+            label = same + basis
+            print(f"{label:42} {today:9.2f} {back:7.2f} {back / today:6.2f}   {p50:9.2f}")
     print(f"worst ratio p95(as of a year back) / p95(today): {worst:.2f}  (target <= 2)")
 
 

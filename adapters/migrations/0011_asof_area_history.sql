@@ -1,11 +1,19 @@
 -- Time travel for area views (GET ...?as_of=YYYY-MM-DD&basis=recorded|occurred).
--- Every change to a nerve-centre total is also kept as a delta by the day it was recorded
--- (basis 'r', the event's recorded timestamp) and by the day it occurred (basis 'o', its
--- occurred_at): a total as of day D is the sum of its deltas up to D. Zero deltas are deleted,
--- as the live totals' zeros are. Daily flows are keyed by occurred day already; their
--- recorded twin adds the recorded day. A database migrated with data in its views has empty
--- histories until the nerve-centre projection is rebuilt
--- (sukuma projections rebuild nerve_centre).
+--
+-- basis=recorded (what reports use): <total>_snapshots hold, per group of a total that one
+-- read takes together (an area's counts, a department's league row in an area, a ward's
+-- needs), the group's values at the end of each recorded day it changed on, as one jsonb
+-- object (zeros left out). The log is appended in recorded order, so only the newest day's
+-- snapshot is ever rewritten, and a read as of D is one index probe per group.
+--
+-- basis=occurred: <total>_history hold every change to a total as a delta by the day it
+-- occurred ('o') and by that day's month ('om', day = the month's first): a total as of D is
+-- the sum of its deltas up to D. Daily flows are keyed by occurred day already;
+-- area_daily_recorded holds only the late ones (recorded on another day than they
+-- occurred), from which the flows known at the end of a day are derived.
+--
+-- A database migrated with data in its views has empty histories until the nerve-centre
+-- projection is rebuilt (sukuma projections rebuild nerve_centre).
 CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_history (
     level text, code text, metric text, basis text, day date, value bigint NOT NULL,
     PRIMARY KEY (level, code, metric, basis, day)
@@ -32,6 +40,26 @@ CREATE TABLE IF NOT EXISTS nerve_centre_department_due_history (
     department text, level text, code text, due date, basis text, day date,
     value bigint NOT NULL,
     PRIMARY KEY (department, level, code, due, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_snapshots (
+    ward_id text, day date, value jsonb NOT NULL, PRIMARY KEY (ward_id, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_area_daily_recorded (
     level text, code text, metric text, day date, recorded date, value bigint NOT NULL,

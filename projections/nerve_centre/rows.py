@@ -49,9 +49,16 @@ class CaseRows(BufferedProjection):
         # other days changes the row again (so every delta is dated by the event that made it)
         self.unsettled: dict[int, tuple[dict[str, Any], Contribution, Days]] = {}
         self.days: Days = (date.min, date.min)  # of the event being handled
+        self.recorded_floor: date | None = None  # the latest recorded day projected
 
     def apply(self, domain_event: Any, position: int) -> None:
-        recorded = domain_event.timestamp.date()
+        # An event is known from the day it was recorded, or from the latest day already
+        # projected if that is later (timestamps are taken before the append commits, so two
+        # appends across midnight may land out of order): snapshots then never go back a day.
+        if self.recorded_floor is None:
+            self.recorded_floor = self.nc.latest_snapshot_day()
+        recorded = max(domain_event.timestamp.date(), self.recorded_floor)
+        self.recorded_floor = recorded
         occurred = getattr(domain_event, "occurred_at", None)
         self.days = (recorded, recorded if occurred is None else occurred.date())
         super().apply(domain_event, position)
@@ -83,6 +90,7 @@ class CaseRows(BufferedProjection):
         self.referrals.clear()
         self.field_workers.clear()
         self.unsettled.clear()
+        self.recorded_floor = None  # read again: the commit that moved it may have failed
 
     def cache_full(self) -> bool:
         return len(self.households) + len(self.referrals) > CACHE_LIMIT

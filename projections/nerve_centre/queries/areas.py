@@ -52,14 +52,22 @@ _COUNT_METRICS = (
 )
 
 
+# The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
+_AREA = "SELECT $1::text AS level, $2::text AS code"
+_DEPARTMENTS = "SELECT unnest($1::text[]) AS department, $2::text AS level, $3::text AS code"
+_WARDS = "SELECT unnest($1::text[]) AS ward_id"
+
+
 def _dashboard(as_of: AsOf | None) -> str:
     """One statement, one round trip: the area's totals, its overdue referrals and its last
     30 days ($5: today, or the as-of day)."""
     return (
-        f"SELECT 'count' AS part, metric, value FROM {totals(AREA_COUNTS, as_of, '$5')} t "
+        "SELECT 'count' AS part, metric, value "
+        f"FROM {totals(AREA_COUNTS, as_of, '$5', _AREA)} t "
         "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
         "UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint "
-        f"FROM {totals(OPEN_DUE, as_of, '$5')} d WHERE level = $1 AND code = $2 AND due < $5 "
+        f"FROM {totals(OPEN_DUE, as_of, '$5', _AREA)} d "
+        "WHERE level = $1 AND code = $2 AND due < $5 "
         "UNION ALL SELECT 'recent', metric, sum(value)::bigint "
         f"FROM {daily(as_of, '$5')} a WHERE level = $1 AND code = $2 "
         "AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
@@ -111,10 +119,11 @@ def _league(as_of: AsOf | None) -> str:
     """One statement: each department's counters in the area, and (metric NULL) its overdue
     total ($4: today, or the as-of day)."""
     return (
-        f"SELECT department, metric, value FROM {totals(DEPARTMENT_AREA, as_of, '$4')} a "
+        "SELECT department, metric, value "
+        f"FROM {totals(DEPARTMENT_AREA, as_of, '$4', _DEPARTMENTS)} a "
         "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 "
         f"UNION ALL SELECT department, NULL, sum(value)::bigint "
-        f"FROM {totals(DEPARTMENT_DUE, as_of, '$4')} d "
+        f"FROM {totals(DEPARTMENT_DUE, as_of, '$4', _DEPARTMENTS)} d "
         "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
         "GROUP BY department"
     )
@@ -208,7 +217,7 @@ async def needs_heatmap(db: Db, level: str, code: str, as_of: AsOf | None = None
     cells: dict[str, dict[str, int]] = {w: dict.fromkeys(categories, 0) for w in wards}
     args: list[Any] = [wards, *([as_of.day] if as_of else [])]
     for r in await db.fetch(
-        f"SELECT ward_id, category, value FROM {totals(WARD_NEEDS, as_of, '$2')} n "
+        f"SELECT ward_id, category, value FROM {totals(WARD_NEEDS, as_of, '$2', _WARDS)} n "
         "WHERE ward_id = ANY($1::text[])",
         *args,
     ):

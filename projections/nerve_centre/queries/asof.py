@@ -1,13 +1,18 @@
-"""Area totals as they were: the live roll-up tables, or their histories summed up to a day.
+"""Area totals as they were: the live roll-up tables, or the same rows as known at a day.
 
 An area query reads a roll-up table by name; given an ``AsOf`` it reads, in its place, a
-subquery of the same columns over the table's history (``view.HISTORY_SUFFIX``): the deltas
-of one basis up to the day, summed per key, zeros left out as the live tables leave them out.
-The deltas are read by month before the day's month and by day within it: at most ~31 rows
-plus one a month per key, whatever the number of households.
-The area's key columns are grouping columns, so PostgreSQL pushes the caller's ``level = ...
-AND code = ...`` into the subquery, and the history's primary key serves it as the live one
-does. The day is bound (``day_arg`` is the caller's ``$n``); the basis is one of two codes.
+subquery of the same columns:
+
+- ``recorded``: each group of the area's rows (``view.SNAPSHOTS``: say an area's counts, or
+  a department's row of the league) from its snapshot of the latest recorded day up to the
+  day, one index probe per group, its members unnested from the snapshot's jsonb. The caller
+  names the groups it reads (``groups``: a SELECT of the group's columns, e.g.
+  ``SELECT $1::text AS level, $2::text AS code``), as its own WHERE names them.
+- ``occurred``: the table's deltas by occurred day summed up to the day, read by month
+  before the day's month and by day within it (at most ~31 rows plus one a month per key).
+
+Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
+still applies. The day is bound (``day_arg`` is the caller's ``$n``).
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from projections.nerve_centre.view import (
     AREA_DAILY_RECORDED,
     HISTORY_SUFFIX,
     MONTHLY,
+    NAME,
     OCCURRED,
-    RECORDED,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
     TOTAL_KEYS,
 )
 
 Basis = Literal["recorded", "occurred"]
-_CODES: dict[str, str] = {"recorded": RECORDED, "occurred": OCCURRED}
 
 
 @dataclass(frozen=True)
@@ -39,17 +45,27 @@ class AsOf:
     basis: Basis = "recorded"
 
 
-def totals(table: str, as_of: AsOf | None, day_arg: str) -> str:
+def totals(table: str, as_of: AsOf | None, day_arg: str, groups: str) -> str:
     """A roll-up table (its full name), or its rows as known at ``as_of``."""
     if as_of is None:
         return table
-    suffix = table.removeprefix("nerve_centre_")
+    suffix = table.removeprefix(f"{NAME}_")
+    if as_of.basis == "recorded":
+        shape = SNAPSHOTS[suffix]
+        on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+        columns = ", ".join(f"g.{c}" for c in shape.group)
+        return (
+            f"(SELECT {columns}, e.key::{shape.member_type} AS {shape.member}, "
+            f"e.value::bigint AS value FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.value "
+            f"FROM {table}{SNAPSHOT_SUFFIX} s WHERE {on} AND s.day <= {day_arg} "
+            "ORDER BY s.day DESC LIMIT 1) s CROSS JOIN LATERAL jsonb_each_text(s.value) e)"
+        )
     keys = ", ".join(TOTAL_KEYS[suffix])
-    basis, month = _CODES[as_of.basis], f"date_trunc('month', {day_arg}::date)::date"
+    month = f"date_trunc('month', {day_arg}::date)::date"
     return (
         f"(SELECT {keys}, sum(value)::bigint AS value FROM {table}{HISTORY_SUFFIX} "
-        f"WHERE (basis = '{basis}{MONTHLY}' AND day < {month}) "
-        f"OR (basis = '{basis}' AND day >= {month} AND day <= {day_arg}) "
+        f"WHERE (basis = '{OCCURRED}{MONTHLY}' AND day < {month}) "
+        f"OR (basis = '{OCCURRED}' AND day >= {month} AND day <= {day_arg}) "
         f"GROUP BY {keys} HAVING sum(value) <> 0)"
     )
 
@@ -57,8 +73,9 @@ def totals(table: str, as_of: AsOf | None, day_arg: str) -> str:
 def daily(as_of: AsOf | None, day_arg: str) -> str:
     """The daily flows (by occurred day), or those known at ``as_of``.
 
-    ``recorded``: the flows recorded by the end of the day; ``occurred``: those of days up to
-    it, as known now (the live table, cut at the day).
+    ``occurred``: those of days up to it, as known now (the live table, cut at the day);
+    ``recorded``: the same, less the late flows recorded after the day, plus any recorded
+    by it for a later day (a clock ahead): on-time flows are recorded on their own day.
     """
     if as_of is None:
         return AREA_DAILY
@@ -66,6 +83,11 @@ def daily(as_of: AsOf | None, day_arg: str) -> str:
         return f"(SELECT * FROM {AREA_DAILY} WHERE day <= {day_arg})"
     keys = ", ".join(TOTAL_KEYS["area_daily"])
     return (
-        f"(SELECT {keys}, sum(value)::bigint AS value FROM {AREA_DAILY_RECORDED} "
-        f"WHERE recorded <= {day_arg} GROUP BY {keys} HAVING sum(value) <> 0)"
+        f"(SELECT {keys}, sum(value)::bigint AS value FROM ("
+        f"SELECT {keys}, value FROM {AREA_DAILY} WHERE day <= {day_arg} "
+        f"UNION ALL SELECT {keys}, -value FROM {AREA_DAILY_RECORDED} "
+        f"WHERE day <= {day_arg} AND recorded > {day_arg} "
+        f"UNION ALL SELECT {keys}, value FROM {AREA_DAILY_RECORDED} "
+        f"WHERE day > {day_arg} AND recorded <= {day_arg}"
+        f") f GROUP BY {keys} HAVING sum(value) <> 0)"
     )

@@ -27,6 +27,10 @@ from projections.nerve_centre.queries.asof import AsOf, daily, totals
 from projections.nerve_centre.view import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE
 from projections.scoping import Db
 
+# The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
+_AREA = "SELECT $1::text AS level, $2::text AS code"
+_WARDS = "SELECT 'ward'::text AS level, unnest($1::text[]) AS code"
+
 
 async def indicators(
     db: Db, level: str, code: str, weeks: int, today: date, as_of: AsOf | None = None
@@ -38,7 +42,7 @@ async def indicators(
     counts = {
         r["metric"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT metric, value FROM {totals(AREA_COUNTS, as_of, '$3')} c "
+            f"SELECT metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _AREA)} c "
             "WHERE level = $1 AND code = $2",
             level,
             code,
@@ -59,7 +63,7 @@ async def indicators(
     made = {
         r["made"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT made, value FROM {totals(OPEN_MADE, as_of, '$3')} m "
+            f"SELECT made, value FROM {totals(OPEN_MADE, as_of, '$3', _AREA)} m "
             "WHERE level = $1 AND code = $2",
             level,
             code,
@@ -115,7 +119,7 @@ async def _ward_classes(
     activity = {r["code"]: r for r in rows}
     counts: dict[str, dict[str, int]] = {}
     for r in await db.fetch(
-        f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3')} c "
+        f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
         "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
         wards,
         ["war_rooms", "acknowledged", "acknowledged_within"],
