@@ -224,7 +224,11 @@ def record_imbizo_question(room_id: UUID, body: RecordImbizoQuestion, cmd: Comma
         room_id,
         body.occurred_at,
         lambda c: app.record_imbizo_question(
-            room_id, question_id, body.imbizo_on, body.question, c
+            room_id=room_id,
+            question_id=question_id,
+            imbizo_on=body.imbizo_on,
+            question=body.question,
+            ctx=c,
         ),
         status_code=201,
         extra={"question_id": str(question_id)},
@@ -241,6 +245,10 @@ def answer_imbizo_question(
         room_id,
         body.occurred_at,
         lambda c: app.answer_imbizo_question(
-            room_id, str(question_id), body.outcome, body.answer, c
+            room_id=room_id,
+            question_id=str(question_id),
+            outcome=body.outcome,
+            answer=body.answer,
+            ctx=c,
         ),
     )

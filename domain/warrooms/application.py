@@ -143,7 +143,13 @@ class WarRoomCommands(ApplicationBase):
         )
 
     def record_imbizo_question(
-        self, room_id: UUID, question_id: UUID, imbizo_on: date, question: str, ctx: CommandContext
+        self,
+        *,
+        room_id: UUID,
+        question_id: UUID,
+        imbizo_on: date,
+        question: str,
+        ctx: CommandContext,
     ) -> Written:
         """A question the community raised at an imbizo (a convener's, as meetings are)."""
         return self._change(
@@ -162,6 +168,7 @@ class WarRoomCommands(ApplicationBase):
 
     def answer_imbizo_question(
         self,
+        *,
         room_id: UUID,
         question_id: str,
         outcome: ImbizoOutcome,

@@ -124,6 +124,7 @@ async def test_every_report_prints_for_the_demo_data_in_both_languages(
             text = words(text_of(printed.content))
             assert position in text
             assert draw(printed.content, f"{kind}-{lang}") >= 1
+            (ARTIFACTS / f"{kind}-{lang}.html").write_text(page.text)
             if lang == "zu":
                 assert "Umbiko" in text or "Iphakethe" in text, (kind, text[:200])
 
@@ -172,6 +173,16 @@ async def test_who_may_print_which_report(
     earlier = await convener.get(f"/v1/reports/imbizo/ward/{ward_id}", params={"as_of": yesterday})
     assert (wrong.status_code, wrong.json()["detail"][0]["loc"]) == (422, ["path", "level"])
     assert (earlier.status_code, earlier.json()["detail"][0]["loc"]) == (422, ["query", "as_of"])
+    # A monthly report may be made as of an earlier day (not a later one), on either basis
+    analyst = reader("analyst", (Role.ANALYST,), "municipality:KZN225")
+    monthly = "/v1/reports/monthly/municipality/KZN225"
+    for basis in ("recorded", "occurred"):
+        then = await analyst.get(monthly, params={"as_of": yesterday, "basis": basis, "lang": "en"})
+        assert then.status_code == 200, then.text[:300]
+        assert date.fromisoformat(yesterday).strftime("%b %-d, %Y") in then.text
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+    later = await analyst.get(monthly, params={"as_of": tomorrow})
+    assert (later.status_code, later.json()["detail"][0]["loc"]) == (422, ["query", "as_of"])
 
 
 async def test_a_meeting_pack_names_a_household_only_to_readers_who_may_see_it(

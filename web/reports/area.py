@@ -1,6 +1,7 @@
 """The monthly report of a municipality, district or the province: the indicators with their
 trends (the last four weeks against the four before) and charts, the department league, and
-the area's alerts by level with the time they took to be acknowledged."""
+the area's alerts by level with the time they took to be acknowledged; as of any day (each
+query takes the request's ``AsOf``), except M11 (field workers), which has no history yet."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def trend(now: float | int | None, before: float | int | None) -> str:
 
 async def monthly(sources: Sources, request: ReportRequest) -> dict[str, Any]:
     db, level, code, today = sources.db, request.level, request.code, request.as_of
-    figures = await indicators.indicators(db, level, code, WEEKS, today)
+    as_of = request.history(sources.today)
+    figures = await indicators.indicators(db, level, code, WEEKS, today, as_of)
     weekly = figures["weekly"]
     month, before = weekly[-MONTH_WEEKS:], weekly[-2 * MONTH_WEEKS : -MONTH_WEEKS]
     flows = []
@@ -58,17 +60,18 @@ async def monthly(sources: Sources, request: ReportRequest) -> dict[str, Any]:
                 "trend": trend(now_value, then_value),
             }
         )
-    league = await areas.department_league(db, level, code, today, list(sources.departments))
+    departments = list(sources.departments)
+    league = await areas.department_league(db, level, code, today, departments, as_of)
     since = end_of(today) - timedelta(days=30)
     return {
-        "summary": await areas.dashboard(db, level, code, today),
+        "summary": await areas.dashboard(db, level, code, today, as_of),
         "current": figures["current"],
         "flows": flows,
-        "weeks": await areas.trends(db, level, code, WEEKS, today),
+        "weeks": await areas.trends(db, level, code, WEEKS, today, as_of),
         "weekly": weekly,
         "league": [
             {**r, "name": sources.departments.get(r["department"], r["department"])} for r in league
         ],
-        "alerts": await area_alert_levels(db, sources.principal, level, code, since),
+        "alerts": await area_alert_levels(db, sources.principal, level, code, since, as_of),
         "alerts_since": since.date(),
     }

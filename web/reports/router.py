@@ -60,7 +60,10 @@ async def report(
     clock: Clock,
     user: CurrentUser,
     departments: Annotated[dict[str, str], Depends(catalogue)],
-    as_of: Annotated[date | None, Query(description="The day it is as of (today)")] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="The day it is as of (default today; a monthly report any day)"),
+    ] = None,
     basis: Annotated[
         Literal["recorded", "occurred"],
         Query(description="recorded: as known then; occurred: what had happened, known now"),

@@ -27,7 +27,7 @@ from projections.nerve_centre.view import (
     REFERRAL_COLUMNS,
     REFERRALS,
 )
-from projections.scoping import Db, Where, scoped
+from projections.scoping import Db, Where, scoped, stream
 
 HOUSEHOLD_CSV_COLUMNS = tuple(c for c in HOUSEHOLD_COLUMNS if c != "position")
 REFERRAL_CSV_COLUMNS = (*(c for c in REFERRAL_COLUMNS if c != "position"), "days_open", "overdue")
@@ -161,7 +161,7 @@ async def stream_households(
         for c in HOUSEHOLD_CSV_COLUMNS
     )
     sql = f"SELECT {columns} FROM {HOUSEHOLDS}{q.clause()} ORDER BY household_id"
-    async for row in _stream(pool, sql, q.args):
+    async for row in stream(pool, sql, q.args):
         yield row
 
 
@@ -173,13 +173,5 @@ async def stream_referrals(
     today_arg = q.arg(today)
     _referrals(filters, scope, q, today_arg)
     select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg)
-    async for row in _stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
+    async for row in stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
         yield row
-
-
-async def _stream(pool: asyncpg.Pool, sql: str, args: list[Any]) -> AsyncIterator[tuple[Any, ...]]:
-    # A server-side cursor needs a transaction; one snapshot makes the export consistent.
-    async with pool.acquire() as conn:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            async for record in conn.cursor(sql, *args, prefetch=1000):
-                yield tuple(record.values())

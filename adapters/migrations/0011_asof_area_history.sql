@@ -1,0 +1,75 @@
+-- Time travel for area views (GET ...?as_of=YYYY-MM-DD&basis=recorded|occurred).
+--
+-- basis=recorded (what reports use): <total>_snapshots hold, per group of a total that one
+-- read takes together (an area's counts, a department's league row in an area, a ward's
+-- needs), the group's values at the end of each recorded day it changed on, as one jsonb
+-- object (zeros left out). The log is appended in recorded order, so only the newest day's
+-- snapshot is ever rewritten, and a read as of D is one index probe per group.
+--
+-- basis=occurred: <total>_history hold every change to a total as a delta by the day it
+-- occurred ('o') and by that day's month ('om', day = the month's first): a total as of D is
+-- the sum of its deltas up to D. Daily flows are keyed by occurred day already;
+-- area_daily_recorded holds only the late ones (recorded on another day than they
+-- occurred), from which the flows known at the end of a day are derived.
+--
+-- A database migrated with data in its views has empty histories until the nerve-centre
+-- projection is rebuilt (sukuma projections rebuild nerve_centre).
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_history (
+    level text, code text, metric text, basis text, day date, value bigint NOT NULL,
+    PRIMARY KEY (level, code, metric, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_history (
+    level text, code text, due date, basis text, day date, value bigint NOT NULL,
+    PRIMARY KEY (level, code, due, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_history (
+    level text, code text, made date, basis text, day date, value bigint NOT NULL,
+    PRIMARY KEY (level, code, made, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_history (
+    ward_id text, category text, district text NOT NULL, municipality text NOT NULL,
+    basis text, day date, value bigint NOT NULL,
+    PRIMARY KEY (ward_id, category, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_history (
+    department text, level text, code text, metric text, basis text, day date,
+    value bigint NOT NULL,
+    PRIMARY KEY (department, level, code, metric, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_history (
+    department text, level text, code text, due date, basis text, day date,
+    value bigint NOT NULL,
+    PRIMARY KEY (department, level, code, due, basis, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_snapshots (
+    ward_id text, day date, value jsonb NOT NULL, PRIMARY KEY (ward_id, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_area_daily_recorded (
+    level text, code text, metric text, day date, recorded date, value bigint NOT NULL,
+    PRIMARY KEY (level, code, metric, day, recorded)
+);
+-- When each alert event was recorded (alert stats as of a day, by recorded time), beside
+-- alerts_events (whose stored rows stay as they are). Events projected before this table
+-- have no row: they count as recorded when they occurred (the scheduler raises and
+-- escalates at the time it records them).
+CREATE TABLE IF NOT EXISTS alerts_event_times (
+    alert_id uuid, version int, recorded_at timestamptz NOT NULL,
+    PRIMARY KEY (alert_id, version)
+);
