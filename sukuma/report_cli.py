@@ -9,6 +9,7 @@ data into an empty log and reports on the demo's first ward.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -76,6 +77,8 @@ def report(
     from sukuma.demo.users import first_ward
     from sukuma.service_cli import load_demo
 
+    # WeasyPrint logs each step of each page at INFO: the command says what it wrote itself.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
     settings = load_settings()
     url = ensure_database(settings)
     if demo:

@@ -141,6 +141,9 @@ async def test_every_report_prints_for_the_demo_data_in_both_languages(
             (await http.get(f"/v1/reports/monthly/municipality/{municipality}?format=pdf")).content
         )
     )
+    pack = await http.get(f"/v1/reports/meeting-pack/ward/{ward}?format=pdf&lang=en")
+    overdue = dashboard["referrals"]["overdue"]
+    assert overdue > 0 and f"Overdue referrals ({overdue})" in words(text_of(pack.content))
     busiest = max(league["data"], key=lambda r: r["received"])
     assert f"{busiest['received']}" in monthly
 
@@ -155,7 +158,11 @@ async def test_who_may_print_which_report(
     stranger = reader("other-convener", (Role.CONVENER,), f"ward:{other}")
     convener = reader("convener", (Role.CONVENER,), f"ward:{ward_id}")
 
+    # Without a token, nothing
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url=BASE_URL) as anon:
+        assert (await anon.get(f"/v1/reports/imbizo/ward/{ward_id}")).status_code == 401
     # An officer reads its area's figures (the imbizo report), not its lists of cases
+
     assert (await officer.get(f"/v1/reports/imbizo/ward/{ward_id}")).status_code == 200
     for url in (
         f"/v1/reports/meeting-pack/ward/{ward_id}",
