@@ -31,6 +31,7 @@ def install(app: FastAPI) -> FastAPI:
         dependencies=[Depends(current_principal)],
         responses=REFUSED,
     )
+    app.include_router(reports.pages)  # the same, for the workspace's signed-in reader
     app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
     errors.install(app)
     return app

@@ -32,6 +32,7 @@ from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import BASE_URL, BROAD_SCOPES, Clock, SignedIn, add_user
 from tests.integration.helpers import need, post_ok, profiled_household, referral
 from tests.integration.test_views_api import project
+from tests.integration.test_web_pages import browser, sign_in, user
 from web import install
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "reports"
@@ -293,3 +294,23 @@ def test_one_command_prints_the_demo_wards_imbizo_report_in_isizulu(
     assert pack.exit_code == 0, pack.output
     assert "Overdue referrals" in words(text_of((tmp_path / "p.pdf").read_bytes()))
     assert wrong.exit_code == 2 and "LEVEL" in wrong.output
+
+
+async def test_a_signed_in_reader_prints_a_report_from_the_workspace(
+    web: FastAPI, application: Sukuma, broad: httpx.AsyncClient, ward_id: str
+) -> None:
+    await profiled_household(broad, ward_id)
+    project(application)
+    user(application, "zanele", Role.CONVENER, f"ward:{ward_id}")
+    page = f"/reports/imbizo/ward/{ward_id}"
+    async with browser(web) as http:
+        before = await http.get(page)
+        await sign_in(http, "zanele")
+        shown = await http.get(page, params={"lang": "zu"})
+        printed = await http.get(page, params={"format": "pdf"})
+        elsewhere = await http.get("/reports/imbizo/ward/KZN225-W002")
+
+    assert before.status_code == 303 and "/sign-in" in before.headers["location"]
+    assert shown.status_code == 200 and "Umbiko wewadi embizweni" in shown.text
+    assert printed.headers["content-type"] == "application/pdf"
+    assert elsewhere.status_code == 404
