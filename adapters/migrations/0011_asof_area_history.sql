@@ -73,3 +73,19 @@ CREATE TABLE IF NOT EXISTS alerts_event_times (
     alert_id uuid, version int, recorded_at timestamptz NOT NULL,
     PRIMARY KEY (alert_id, version)
 );
+-- Households and referrals as they were (the exports' ?as_of=): each case row's recorded
+-- day (of its latest change) in case_days (beside the rows, which stay as they are), and,
+-- when a row changes on a later recorded day than that, its earlier version kept with its
+-- recorded day and the day it was replaced (until). A row as of D: the live row if recorded
+-- by D, else its version recorded by D and replaced after it.
+CREATE TABLE IF NOT EXISTS nerve_centre_case_days (
+    case_id uuid PRIMARY KEY, recorded_on date NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_households_versions (
+    LIKE nerve_centre_households, recorded_on date NOT NULL, until date NOT NULL,
+    PRIMARY KEY (household_id, until)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_referrals_versions (
+    LIKE nerve_centre_referrals, recorded_on date NOT NULL, until date NOT NULL,
+    PRIMARY KEY (referral_id, until)
+);

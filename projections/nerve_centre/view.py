@@ -47,6 +47,9 @@ NAME = "nerve_centre"
 TRACKING = f"{NAME}_tracking"
 HOUSEHOLDS = f"{NAME}_households"
 REFERRALS = f"{NAME}_referrals"
+HOUSEHOLDS_VERSIONS = f"{NAME}_households_versions"
+CASE_DAYS = f"{NAME}_case_days"
+REFERRALS_VERSIONS = f"{NAME}_referrals_versions"
 AREA_COUNTS = f"{NAME}_area_counts"
 AREA_DAILY = f"{NAME}_area_daily"
 OPEN_DUE = f"{NAME}_open_due"
@@ -113,6 +116,9 @@ ROW_COLUMNS = {
     "referrals": REFERRAL_COLUMNS,
     "field_workers": FIELD_WORKER_COLUMNS,
 }
+RECORDED_ON = "recorded_on"  # the recorded day of a case row's latest change (``case_days``)
+VERSIONED = ("households", "referrals")  # the case rows whose earlier versions are kept
+VERSIONS_SUFFIX = "_versions"
 # each roll-up table's key columns (in its buffer's key order), and its conflict target if other
 TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "area_counts": ("level", "code", "metric"),
@@ -166,6 +172,8 @@ class Changes:
     # roll-up table -> (its groups changed, with the recorded day; for a group changed on
     # several days, each key's deltas of later days than each earlier one, by that day)
     snapshots: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]
+    versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
+    case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
 
 class NerveCentreView(BufferedView):
@@ -184,6 +192,8 @@ class NerveCentreView(BufferedView):
         *(t + HISTORY_SUFFIX for t in HISTORIES),
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
         "area_daily_recorded",
+        "case_days",
+        *(t + VERSIONS_SUFFIX for t in VERSIONED),
     )
 
     def reset(self) -> None:
@@ -204,6 +214,8 @@ class NerveCentreView(BufferedView):
         self.departments: Counter[tuple[str, str, str, str]] = Counter()
         self.department_due: Counter[tuple[str, str, str, date]] = Counter()
         self.fw_visits: dict[tuple[str, UUID], date] = {}
+        # table -> earlier versions of rows changed on a later recorded day (see ``version``)
+        self.versions: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VERSIONED}
 
     # ---- reads used by the projection to resume from stored rows -----------------------------
 
@@ -220,9 +232,19 @@ class NerveCentreView(BufferedView):
         if not ids:
             return {}
         query = self.sql(f"SELECT * FROM {{t_{table}}} WHERE {key} = ANY(%s)")
+        if table in VERSIONED:
+            query = self.sql(
+                f"SELECT t.*, d.{RECORDED_ON} FROM {{t_{table}}} t LEFT JOIN {{t_case_days}} d "
+                f"ON d.case_id = t.{key} WHERE t.{key} = ANY(%s)"
+            )
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query, (ids,))
             return {row[key]: dict(row) for row in curs.fetchall()}
+
+    def version(self, table: str, row: dict[str, Any], until: date) -> None:
+        """Keep a case row as it stood before a change recorded on a later day (``until``)."""
+        values = (_adapt(row[c]) for c in ROW_COLUMNS[table])
+        self.versions[table].append((*values, row[RECORDED_ON], until))
 
     def latest_snapshot_day(self) -> date:
         """The latest recorded day a snapshot was taken on (``date.min``: none yet)."""
@@ -272,6 +294,12 @@ class NerveCentreView(BufferedView):
             },
             fw_visits=self.fw_visits,
             snapshots=self._snapshots(),
+            versions=self.versions,
+            case_days=[
+                (key, row[RECORDED_ON])
+                for table in VERSIONED
+                for key, row in getattr(self, table).items()
+            ],
         )
         self.reset()
         return changes
@@ -330,6 +358,28 @@ class NerveCentreView(BufferedView):
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
         for table, (touched, later) in changes.snapshots.items():
             self._snapshot(curs, table, touched, later)
+        if changes.case_days:
+            stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_case_days} SELECT * FROM {stage} ON CONFLICT (case_id) "
+                    f"DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
+                    f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
+                    stage=stage,
+                )
+            )
+        for table, versions in changes.versions.items():
+            if versions:
+                columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
+                stage = self.stage(curs, table + VERSIONS_SUFFIX, columns, versions)
+                cols = ", ".join(columns)
+                curs.execute(
+                    self.sql(
+                        f"INSERT INTO {{t_{table}{VERSIONS_SUFFIX}}} ({cols}) "
+                        f"SELECT {cols} FROM {{stage}} ON CONFLICT DO NOTHING",
+                        stage=stage,
+                    )
+                )
         if changes.fw_visits:
             stage = self.stage(
                 curs,
@@ -447,6 +497,18 @@ class NerveCentreView(BufferedView):
                 f"GROUP BY {group}, day, member) v USING ({group}, day)) s "
                 f"GROUP BY {group}, day ORDER BY {group}, day "
                 f"ON CONFLICT ({group}, day) DO UPDATE SET value = EXCLUDED.value",
+                stage=stage,
+            )
+        )
+        # A day whose changes came back to where the day before left the group keeps no row
+        # (as a total back to zero keeps none): the same rows whatever the commits were.
+        on = " AND ".join(f"p.{c} = s.{c}" for c in shape.group)
+        curs.execute(
+            self.sql(
+                f"DELETE FROM {{t_{snapshots}}} s USING {{stage}} t WHERE "
+                + " AND ".join(f"s.{c} = t.{c}" for c in (*shape.group, "day"))
+                + f" AND s.value = coalesce((SELECT p.value FROM {{t_{snapshots}}} p "
+                f"WHERE {on} AND p.day < s.day ORDER BY p.day DESC LIMIT 1), '{{{{}}}}'::jsonb)",
                 stage=stage,
             )
         )

@@ -43,6 +43,8 @@ VIEWS: list[tuple[str, dict[str, Any]]] = [
 EXPORTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/departments/performance.csv", {"district": "DC22"}),
     ("/v1/indicators/municipality/KZN225.csv", {"weeks": 3}),
+    ("/v1/households.csv", {"ward": "{ward}"}),
+    ("/v1/referrals.csv", {"ward": "{ward}"}),
 ]
 
 
@@ -93,6 +95,7 @@ async def report(http: httpx.AsyncClient, ward: str, **as_of: str) -> dict[str, 
     out = {}
     for url, params in [*VIEWS, *EXPORTS]:
         url = url.format(ward=ward)
+        params = {k: v.format(ward=ward) if isinstance(v, str) else v for k, v in params.items()}
         out[url + str(params)] = await data(http, url, {**params, **as_of})
     return out
 
@@ -120,10 +123,14 @@ async def test_a_report_made_on_day_d_is_answered_again_unchanged_as_of_d(
     as_of_d = {"as_of": day.isoformat()}
     assert await report(client, ward_id, **as_of_d) == made_on_d
 
-    # And the log grows: cases recorded the next day, one backdated to the day before D
+    # And the log grows: cases recorded the next day, one backdated to the day before D,
+    # and a referral of D's acknowledged (a row that the report showed changes)
     clock.advance(days=1)
     await case(client, ward_id, at(clock, day + timedelta(days=1)))
     await case(client, ward_id, at(clock, day_before, 15), acknowledge=at(clock, day, 10))
+    made = await client.get("/v1/referrals", params={"ward": ward_id, "status": "made"})
+    waiting = made.json()["data"][0]["referral_id"]
+    await post_ok(client, f"/v1/referrals/{waiting}/acknowledge", {})
     project(application)
 
     # Then the same report asked later as of D is the same, byte for byte
@@ -242,3 +249,13 @@ async def test_alert_stats_as_of_a_day_are_those_given_that_day(
     assert times["median_hours_to_acknowledge"] == pytest.approx(6.0)
     later = {**as_of, "as_of": clock.now.date().isoformat()}
     assert (await client.get(stats, params=later)).json() == now
+
+
+async def test_case_exports_are_as_of_a_day_by_recorded_time_only(
+    client: httpx.AsyncClient, recorded_by_clock: Clock, ward_id: str
+) -> None:
+    day = recorded_by_clock.now.date().isoformat()
+    for url in ("/v1/households.csv", "/v1/referrals.csv"):
+        response = await client.get(url, params={"as_of": day, "basis": "occurred"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "basis"]
