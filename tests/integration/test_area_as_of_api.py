@@ -8,6 +8,8 @@ setting ``eventsourcing.domain.datetime_now_with_tzinfo`` (the function the libr
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,9 +19,10 @@ import httpx
 import orjson
 import pytest
 
+from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from tests.integration.alerting import alerting
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.test_views_api import project
 
@@ -259,3 +262,37 @@ async def test_case_exports_are_as_of_a_day_by_recorded_time_only(
         response = await client.get(url, params={"as_of": day, "basis": "occurred"})
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["query", "basis"]
+
+
+async def test_a_case_export_as_of_a_day_shows_the_rows_of_that_day_still_in_scope_now(
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    recorded_by_clock: Clock,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    clock = recorded_by_clock
+    day = clock.now.date()
+    # Given two households of a ward recorded on D, one moved to another ward the day after
+    await case(client, ward_id, at(clock, day))
+    await case(client, ward_id, at(clock, day))
+    project(application)
+    clock.advance(days=1)
+    listed = (await client.get("/v1/households", params={"ward": ward_id})).json()["data"]
+    moved = listed[0]["household_id"]
+    await post_ok(client, f"/v1/households/{moved}/move", {"to_ward_id": other_ward_id})
+    project(application)
+    worker = await client_as(Role.ANALYST, f"ward:{ward_id}", username="analyst")
+
+    async def ids(http: httpx.AsyncClient, url: str, **params: str) -> list[str]:
+        response = await http.get(url, params={"as_of": day.isoformat(), **params})
+        assert response.status_code == 200, response.text
+        return [r["household_id"] for r in csv.DictReader(io.StringIO(response.text))]
+
+    # Then as of D the broad user's export has both in the ward, as they stood that day
+    assert len(await ids(client, "/v1/households.csv", ward=ward_id)) == 2
+    assert len(await ids(client, "/v1/referrals.csv", ward=ward_id)) == 2
+    # and the ward's analyst, who may no longer see the moved household, has only the other
+    assert moved not in await ids(worker, "/v1/households.csv")
+    assert len(await ids(worker, "/v1/households.csv")) == 1

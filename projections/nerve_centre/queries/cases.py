@@ -150,16 +150,22 @@ def _referral_select(columns: tuple[str, ...], today_arg: str, source: str = REF
     return f"SELECT {', '.join(chosen)} FROM {source}"
 
 
-def _as_of(table: str, versions: str, columns: tuple[str, ...], day_arg: str) -> str:
+def _as_of(
+    table: str, versions: str, columns: tuple[str, ...], day_arg: str, q: Where, scope: RowScope
+) -> str:
     """The case rows as they stood at the end of a day (by recorded time): the live row if
     its latest change was recorded by then, else its version recorded by then and replaced
-    after (rows projected before versions were kept have no recorded day: rebuild)."""
-    cols = ", ".join(columns)
+    after (rows projected before versions were kept have no recorded day: rebuild). Only
+    rows the caller may see now (the live row in scope), besides then (the caller's WHERE)."""
+    scoped(q, scope)
+    now = q.terms.pop()  # over the live row's columns: the nearest FROM names them
+    key, cols = columns[0], ", ".join(columns)
     return (
         f"(SELECT {', '.join(f't.{c}' for c in columns)} FROM {table} t JOIN {CASE_DAYS} d "
-        f"ON d.case_id = t.{columns[0]} WHERE d.{RECORDED_ON} <= {day_arg} UNION ALL "
-        f"SELECT {cols} FROM {versions} WHERE {RECORDED_ON} <= {day_arg} "
-        f"AND until > {day_arg}) AS c"
+        f"ON d.case_id = t.{key} WHERE d.{RECORDED_ON} <= {day_arg} AND {now} UNION ALL "
+        f"SELECT {cols} FROM {versions} v WHERE {RECORDED_ON} <= {day_arg} "
+        f"AND until > {day_arg} AND EXISTS (SELECT FROM {table} WHERE {key} = v.{key} "
+        f"AND {now})) AS c"
     )
 
 
@@ -171,7 +177,8 @@ async def stream_households(
     q = Where()
     source = HOUSEHOLDS
     if as_of is not None:
-        source = _as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, q.arg(as_of))
+        day = q.arg(as_of)
+        source = _as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
     _households(filters, scope, q)
     columns = ", ".join(
         "(SELECT count(*) FROM jsonb_object_keys(open_needs))"
@@ -200,7 +207,7 @@ async def stream_referrals(
     today_arg = q.arg(today if as_of is None else as_of)
     source = REFERRALS
     if as_of is not None:
-        source = _as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg)
+        source = _as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     _referrals(filters, scope, q, today_arg)
     select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg, source)
     async for row in stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
