@@ -6,9 +6,10 @@
 -- object (zeros left out). The log is appended in recorded order, so only the newest day's
 -- snapshot is ever rewritten, and a read as of D is one index probe per group.
 --
--- basis=occurred: <total>_history hold every change to a total as a delta by the day it
--- occurred ('o') and by that day's month ('om', day = the month's first): a total as of D is
--- the sum of its deltas up to D. Daily flows are keyed by occurred day already;
+-- basis=occurred: <total>_history hold every late change to a total (recorded on another
+-- day than it occurred) as a delta by the day it occurred ('o') and by that day's month
+-- ('om', day = the month's first); see <total>_late below. Daily flows are keyed by
+-- occurred day already;
 -- area_daily_recorded holds only the late ones (recorded on another day than they
 -- occurred), from which the flows known at the end of a day are derived.
 --
@@ -58,6 +59,51 @@ CREATE TABLE IF NOT EXISTS nerve_centre_department_area_snapshots (
     PRIMARY KEY (department, level, code, day)
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_department_due_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
+);
+-- The late changes' running totals (recorded on another day than they occurred), and
+-- their snapshots by recorded day: by occurred time, a total as of D is its snapshot less
+-- its late one, plus its late deltas ('o', 'om' in <total>_history) that occurred by D. A
+-- change recorded the day it occurred (the field's common case) writes none of these.
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_late (
+    level text, code text, metric text, value bigint NOT NULL, PRIMARY KEY (level, code, metric)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_late (
+    level text, code text, due date, value bigint NOT NULL, PRIMARY KEY (level, code, due)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_late (
+    level text, code text, made date, value bigint NOT NULL, PRIMARY KEY (level, code, made)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_late (
+    ward_id text, category text, district text NOT NULL, municipality text NOT NULL,
+    value bigint NOT NULL, PRIMARY KEY (ward_id, category)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_late (
+    department text, level text, code text, metric text, value bigint NOT NULL,
+    PRIMARY KEY (department, level, code, metric)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_late (
+    department text, level text, code text, due date, value bigint NOT NULL,
+    PRIMARY KEY (department, level, code, due)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_late_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_late_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_late_snapshots (
+    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_late_snapshots (
+    ward_id text, day date, value jsonb NOT NULL, PRIMARY KEY (ward_id, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_late_snapshots (
+    department text, level text, code text, day date, value jsonb NOT NULL,
+    PRIMARY KEY (department, level, code, day)
+);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_late_snapshots (
     department text, level text, code text, day date, value jsonb NOT NULL,
     PRIMARY KEY (department, level, code, day)
 );

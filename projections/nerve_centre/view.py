@@ -160,6 +160,15 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "department_area": Snapshot(("department", "level", "code"), "metric", "text"),
     "department_due": Snapshot(("department", "level", "code"), "due", "date"),
 }
+# The late changes' running totals (recorded on another day than they occurred), kept and
+# snapshotted by recorded day as the totals are: by occurred time, a total as of D is its
+# snapshot less its late one, plus the late deltas that occurred by D (``queries.asof``).
+LATE_SUFFIX = "_late"
+for _table in HISTORIES:
+    TOTAL_KEYS[_table + LATE_SUFFIX] = TOTAL_KEYS[_table]
+    if _table in TOTAL_CONFLICTS:
+        TOTAL_CONFLICTS[_table + LATE_SUFFIX] = TOTAL_CONFLICTS[_table]
+    SNAPSHOTS[_table + LATE_SUFFIX] = SNAPSHOTS[_table]
 
 
 @dataclass
@@ -190,6 +199,7 @@ class NerveCentreView(BufferedView):
         "field_workers",
         "fw_households",
         *(t + HISTORY_SUFFIX for t in HISTORIES),
+        *(t + LATE_SUFFIX for t in HISTORIES),
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
         "area_daily_recorded",
         "case_days",
@@ -305,32 +315,41 @@ class NerveCentreView(BufferedView):
         return changes
 
     def _histories(self) -> dict[str, Counter[Any]]:
-        """The page's deltas by the day (and month) they occurred."""
-        out: dict[str, Counter[Any]] = {t + HISTORY_SUFFIX: Counter() for t in HISTORIES}
-        for (_, oday), tables in self.dated.items():
+        """The page's late deltas (recorded on another day than they occurred) by the day
+        (and month) they occurred, and their running totals; on-time ones need neither."""
+        out: dict[str, Counter[Any]] = {}
+        for table in HISTORIES:
+            out[table + HISTORY_SUFFIX] = Counter()
+            out[table + LATE_SUFFIX] = Counter()
+        for (rday, oday), tables in self.dated.items():
+            if rday == oday:
+                continue
             for table, deltas in tables.items():
-                history = out[table + HISTORY_SUFFIX]
+                history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
                 month = oday.replace(day=1)
                 get = history.get  # not +=: Counter's __missing__ is Python, per new key
                 for key, value in deltas.items():
+                    late[key] = late.get(key, 0) + value
                     for dated in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
                         history[dated] = get(dated, 0) + value
         return out
 
     def _snapshots(self) -> dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]:
-        """Each table's groups changed by the page, by recorded day. A snapshot is taken from
-        the live total after the commit, so a group changed on several days of one commit (a
-        catch-up, or a commit across midnight) also needs, for each earlier day, the deltas
-        of the days after it, to take them back out."""
+        """Each table's groups changed by the page, by recorded day (and the same of the
+        late running totals). A snapshot is taken from the live total after the commit, so a
+        group changed on several days of one commit (a catch-up, or a commit across
+        midnight) also needs, for each earlier day, the deltas of the days after it, to take
+        them back out."""
         changed: dict[str, dict[tuple[Any, ...], dict[date, dict[Any, int]]]] = {}
-        for (rday, _), tables in self.dated.items():
+        for (rday, oday), tables in self.dated.items():
             for table, deltas in tables.items():
                 width = len(SNAPSHOTS[table].group)
-                groups = changed.setdefault(table, {})
-                for key, value in deltas.items():
-                    if value:
-                        on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
-                        on_day[key] = on_day.get(key, 0) + value
+                for name in (table, table + LATE_SUFFIX) if rday != oday else (table,):
+                    groups = changed.setdefault(name, {})
+                    for key, value in deltas.items():
+                        if value:
+                            on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
+                            on_day[key] = on_day.get(key, 0) + value
         out: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]] = {}
         for table, groups in changed.items():
             touched: set[tuple[Any, ...]] = set()
