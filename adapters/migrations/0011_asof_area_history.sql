@@ -66,46 +66,29 @@ CREATE TABLE IF NOT EXISTS nerve_centre_department_due_snapshots (
 -- their snapshots by recorded day: by occurred time, a total as of D is its snapshot less
 -- its late one, plus its late deltas ('o', 'om' in <total>_history) that occurred by D. A
 -- change recorded the day it occurred (the field's common case) writes none of these.
-CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_late (
-    level text, code text, metric text, value bigint NOT NULL, PRIMARY KEY (level, code, metric)
-);
-CREATE TABLE IF NOT EXISTS nerve_centre_open_due_late (
-    level text, code text, due date, value bigint NOT NULL, PRIMARY KEY (level, code, due)
-);
-CREATE TABLE IF NOT EXISTS nerve_centre_open_made_late (
-    level text, code text, made date, value bigint NOT NULL, PRIMARY KEY (level, code, made)
-);
-CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_late (
-    ward_id text, category text, district text NOT NULL, municipality text NOT NULL,
-    value bigint NOT NULL, PRIMARY KEY (ward_id, category)
-);
-CREATE TABLE IF NOT EXISTS nerve_centre_department_area_late (
-    department text, level text, code text, metric text, value bigint NOT NULL,
-    PRIMARY KEY (department, level, code, metric)
-);
-CREATE TABLE IF NOT EXISTS nerve_centre_department_due_late (
-    department text, level text, code text, due date, value bigint NOT NULL,
-    PRIMARY KEY (department, level, code, due)
-);
+CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_late (LIKE nerve_centre_area_counts INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_due_late (LIKE nerve_centre_open_due INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS nerve_centre_open_made_late (LIKE nerve_centre_open_made INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_late (LIKE nerve_centre_ward_needs INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_area_late (LIKE nerve_centre_department_area INCLUDING ALL);
+CREATE TABLE IF NOT EXISTS nerve_centre_department_due_late (LIKE nerve_centre_department_due INCLUDING ALL);
 CREATE TABLE IF NOT EXISTS nerve_centre_area_counts_late_snapshots (
-    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+    LIKE nerve_centre_area_counts_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_open_due_late_snapshots (
-    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+    LIKE nerve_centre_open_due_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_open_made_late_snapshots (
-    level text, code text, day date, value jsonb NOT NULL, PRIMARY KEY (level, code, day)
+    LIKE nerve_centre_open_made_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_ward_needs_late_snapshots (
-    ward_id text, day date, value jsonb NOT NULL, PRIMARY KEY (ward_id, day)
+    LIKE nerve_centre_ward_needs_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_department_area_late_snapshots (
-    department text, level text, code text, day date, value jsonb NOT NULL,
-    PRIMARY KEY (department, level, code, day)
+    LIKE nerve_centre_department_area_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_department_due_late_snapshots (
-    department text, level text, code text, day date, value jsonb NOT NULL,
-    PRIMARY KEY (department, level, code, day)
+    LIKE nerve_centre_department_due_snapshots INCLUDING ALL
 );
 CREATE TABLE IF NOT EXISTS nerve_centre_area_daily_recorded (
     level text, code text, metric text, day date, recorded date, value bigint NOT NULL,
