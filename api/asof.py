@@ -46,3 +46,25 @@ async def as_of_param(
 
 
 AsOfQuery = Annotated[AsOf | None, Depends(as_of_param)]
+
+
+async def recorded_as_of(as_of: AsOfQuery) -> date | None:
+    """A case export's ``as_of``: the rows as the log held them at the end of the day. Case
+    rows keep their earlier versions by recorded day only, so ``basis=occurred`` is refused."""
+    if as_of is None:
+        return None
+    if as_of.basis != "recorded":
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "basis"),
+                    "msg": "case exports are as of a day by recorded time only",
+                    "input": as_of.basis,
+                }
+            ]
+        )
+    return as_of.day
+
+
+RecordedAsOf = Annotated[date | None, Depends(recorded_as_of)]

@@ -51,6 +51,7 @@ from projections.nerve_centre.view import (
     DEPARTMENT_AREA,
     HISTORY_SUFFIX,
     HOUSEHOLDS,
+    LATE_SUFFIX,
     MONTHLY,
     OCCURRED,
     OPEN_DUE,
@@ -89,9 +90,12 @@ def _history(table: str) -> list[str]:
         f"""INSERT INTO {history} SELECT {keys}, '{OCCURRED}{MONTHLY}',
             date_trunc('month', day)::date, sum(value) FROM {history}
             WHERE basis = '{OCCURRED}' GROUP BY {keys}, date_trunc('month', day)""",
-        f"""INSERT INTO {table}{SNAPSHOT_SUFFIX} SELECT {group}, %(today)s - d,
+        *(
+            f"""INSERT INTO {table}{suffix}{SNAPSHOT_SUFFIX} SELECT {group}, %(today)s - d,
             jsonb_object_agg({shape.member}, value) FROM {table},
-            generate_series(0, {last}, {SNAPSHOT_EVERY}) d GROUP BY {group}, d""",
+            generate_series(0, {last}, {SNAPSHOT_EVERY}) d GROUP BY {group}, d"""
+            for suffix in ("", LATE_SUFFIX)  # every change late: the worst case by occurred
+        ),
     ]
 
 

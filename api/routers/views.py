@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
-from api.asof import AsOfQuery
+from api.asof import AsOfQuery, RecordedAsOf
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
 from api.export import LEAGUE_COLUMNS, csv_response, league_rows
 from api.freshness import Fresh
@@ -168,13 +168,19 @@ async def list_referrals(
 
 @router.get("/households.csv", tags=["households"], response_class=StreamingResponse)
 async def export_households(
-    pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows, shaped: Shaped
+    pool: ReadPool,
+    fresh: Fresh,
+    filters: Households,
+    scope: HouseholdRows,
+    shaped: Shaped,
+    as_of: RecordedAsOf,
 ) -> Response:
-    """Every matching household as CSV (same filters as the list, no pages)."""
+    """Every matching household as CSV (same filters as the list, no pages); with ``as_of``,
+    as they stood at the end of that day (filters and scope apply to that day's rows)."""
     shaped.filtered_by(filters.need)
     columns = cases.HOUSEHOLD_CSV_COLUMNS
     rows = shaped.csv(
-        columns, cases.stream_households(pool, filters, scope), "GET /v1/households.csv"
+        columns, cases.stream_households(pool, filters, scope, as_of), "GET /v1/households.csv"
     )
     return csv_response("households", columns, rows, fresh)
 
@@ -187,10 +193,12 @@ async def export_referrals(
     filters: Referrals,
     scope: ReferralRows,
     shaped: Shaped,
+    as_of: RecordedAsOf,
 ) -> Response:
-    """Every matching referral as CSV (same filters as the list, no pages)."""
+    """Every matching referral as CSV (same filters as the list, no pages); with ``as_of``,
+    as they stood at the end of that day (overdue and days open counted to it)."""
     columns = cases.REFERRAL_CSV_COLUMNS
-    rows = cases.stream_referrals(pool, filters, scope, _today(clock))
+    rows = cases.stream_referrals(pool, filters, scope, _today(clock), as_of)
     return csv_response(
         "referrals", columns, shaped.csv(columns, rows, "GET /v1/referrals.csv"), fresh
     )

@@ -19,7 +19,7 @@ from domain.households.model import Household
 from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
-from projections.nerve_centre.view import Days, NerveCentreView
+from projections.nerve_centre.view import RECORDED_ON, Days, NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
@@ -132,6 +132,9 @@ class CaseRows(BufferedProjection):
         ``totals=False`` when the event moves no field that any total counts.
         """
         row: dict[str, Any] = getattr(self, table)[event.originator_id]
+        recorded_on = row.get(RECORDED_ON)
+        if recorded_on is not None and recorded_on < self.days[0]:
+            self.nc.version(table, row, self.days[0])  # as it stood at its day's end
         if totals:
             self._unsettle(row, contribution)
         change(row)
@@ -188,6 +191,7 @@ class CaseRows(BufferedProjection):
 
     def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
         row["position"] = self.position
+        row[RECORDED_ON] = self.days[0]
         getattr(self.nc, table)[key] = row
 
     def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:

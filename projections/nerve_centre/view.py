@@ -47,6 +47,9 @@ NAME = "nerve_centre"
 TRACKING = f"{NAME}_tracking"
 HOUSEHOLDS = f"{NAME}_households"
 REFERRALS = f"{NAME}_referrals"
+HOUSEHOLDS_VERSIONS = f"{NAME}_households_versions"
+CASE_DAYS = f"{NAME}_case_days"
+REFERRALS_VERSIONS = f"{NAME}_referrals_versions"
 AREA_COUNTS = f"{NAME}_area_counts"
 AREA_DAILY = f"{NAME}_area_daily"
 OPEN_DUE = f"{NAME}_open_due"
@@ -113,6 +116,9 @@ ROW_COLUMNS = {
     "referrals": REFERRAL_COLUMNS,
     "field_workers": FIELD_WORKER_COLUMNS,
 }
+RECORDED_ON = "recorded_on"  # the recorded day of a case row's latest change (``case_days``)
+VERSIONED = ("households", "referrals")  # the case rows whose earlier versions are kept
+VERSIONS_SUFFIX = "_versions"
 # each roll-up table's key columns (in its buffer's key order), and its conflict target if other
 TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "area_counts": ("level", "code", "metric"),
@@ -154,6 +160,15 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "department_area": Snapshot(("department", "level", "code"), "metric", "text"),
     "department_due": Snapshot(("department", "level", "code"), "due", "date"),
 }
+# The late changes' running totals (recorded on another day than they occurred), kept and
+# snapshotted by recorded day as the totals are: by occurred time, a total as of D is its
+# snapshot less its late one, plus the late deltas that occurred by D (``queries.asof``).
+LATE_SUFFIX = "_late"
+for _table in HISTORIES:
+    TOTAL_KEYS[_table + LATE_SUFFIX] = TOTAL_KEYS[_table]
+    if _table in TOTAL_CONFLICTS:
+        TOTAL_CONFLICTS[_table + LATE_SUFFIX] = TOTAL_CONFLICTS[_table]
+    SNAPSHOTS[_table + LATE_SUFFIX] = SNAPSHOTS[_table]
 
 
 @dataclass
@@ -166,6 +181,8 @@ class Changes:
     # roll-up table -> (its groups changed, with the recorded day; for a group changed on
     # several days, each key's deltas of later days than each earlier one, by that day)
     snapshots: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]
+    versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
+    case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
 
 class NerveCentreView(BufferedView):
@@ -182,8 +199,11 @@ class NerveCentreView(BufferedView):
         "field_workers",
         "fw_households",
         *(t + HISTORY_SUFFIX for t in HISTORIES),
+        *(t + LATE_SUFFIX for t in HISTORIES),
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
         "area_daily_recorded",
+        "case_days",
+        *(t + VERSIONS_SUFFIX for t in VERSIONED),
     )
 
     def reset(self) -> None:
@@ -204,6 +224,8 @@ class NerveCentreView(BufferedView):
         self.departments: Counter[tuple[str, str, str, str]] = Counter()
         self.department_due: Counter[tuple[str, str, str, date]] = Counter()
         self.fw_visits: dict[tuple[str, UUID], date] = {}
+        # table -> earlier versions of rows changed on a later recorded day (see ``version``)
+        self.versions: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VERSIONED}
 
     # ---- reads used by the projection to resume from stored rows -----------------------------
 
@@ -220,9 +242,19 @@ class NerveCentreView(BufferedView):
         if not ids:
             return {}
         query = self.sql(f"SELECT * FROM {{t_{table}}} WHERE {key} = ANY(%s)")
+        if table in VERSIONED:
+            query = self.sql(
+                f"SELECT t.*, d.{RECORDED_ON} FROM {{t_{table}}} t LEFT JOIN {{t_case_days}} d "
+                f"ON d.case_id = t.{key} WHERE t.{key} = ANY(%s)"
+            )
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query, (ids,))
             return {row[key]: dict(row) for row in curs.fetchall()}
+
+    def version(self, table: str, row: dict[str, Any], until: date) -> None:
+        """Keep a case row as it stood before a change recorded on a later day (``until``)."""
+        values = (_adapt(row[c]) for c in ROW_COLUMNS[table])
+        self.versions[table].append((*values, row[RECORDED_ON], until))
 
     def latest_snapshot_day(self) -> date:
         """The latest recorded day a snapshot was taken on (``date.min``: none yet)."""
@@ -272,37 +304,52 @@ class NerveCentreView(BufferedView):
             },
             fw_visits=self.fw_visits,
             snapshots=self._snapshots(),
+            versions=self.versions,
+            case_days=[
+                (key, row[RECORDED_ON])
+                for table in VERSIONED
+                for key, row in getattr(self, table).items()
+            ],
         )
         self.reset()
         return changes
 
     def _histories(self) -> dict[str, Counter[Any]]:
-        """The page's deltas by the day (and month) they occurred."""
-        out: dict[str, Counter[Any]] = {t + HISTORY_SUFFIX: Counter() for t in HISTORIES}
-        for (_, oday), tables in self.dated.items():
+        """The page's late deltas (recorded on another day than they occurred) by the day
+        (and month) they occurred, and their running totals; on-time ones need neither."""
+        out: dict[str, Counter[Any]] = {}
+        for table in HISTORIES:
+            out[table + HISTORY_SUFFIX] = Counter()
+            out[table + LATE_SUFFIX] = Counter()
+        for (rday, oday), tables in self.dated.items():
+            if rday == oday:
+                continue
             for table, deltas in tables.items():
-                history = out[table + HISTORY_SUFFIX]
+                history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
                 month = oday.replace(day=1)
                 get = history.get  # not +=: Counter's __missing__ is Python, per new key
                 for key, value in deltas.items():
+                    late[key] = late.get(key, 0) + value
                     for dated in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
                         history[dated] = get(dated, 0) + value
         return out
 
     def _snapshots(self) -> dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]:
-        """Each table's groups changed by the page, by recorded day. A snapshot is taken from
-        the live total after the commit, so a group changed on several days of one commit (a
-        catch-up, or a commit across midnight) also needs, for each earlier day, the deltas
-        of the days after it, to take them back out."""
+        """Each table's groups changed by the page, by recorded day (and the same of the
+        late running totals). A snapshot is taken from the live total after the commit, so a
+        group changed on several days of one commit (a catch-up, or a commit across
+        midnight) also needs, for each earlier day, the deltas of the days after it, to take
+        them back out."""
         changed: dict[str, dict[tuple[Any, ...], dict[date, dict[Any, int]]]] = {}
-        for (rday, _), tables in self.dated.items():
+        for (rday, oday), tables in self.dated.items():
             for table, deltas in tables.items():
                 width = len(SNAPSHOTS[table].group)
-                groups = changed.setdefault(table, {})
-                for key, value in deltas.items():
-                    if value:
-                        on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
-                        on_day[key] = on_day.get(key, 0) + value
+                for name in (table, table + LATE_SUFFIX) if rday != oday else (table,):
+                    groups = changed.setdefault(name, {})
+                    for key, value in deltas.items():
+                        if value:
+                            on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
+                            on_day[key] = on_day.get(key, 0) + value
         out: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]] = {}
         for table, groups in changed.items():
             touched: set[tuple[Any, ...]] = set()
@@ -330,6 +377,28 @@ class NerveCentreView(BufferedView):
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
         for table, (touched, later) in changes.snapshots.items():
             self._snapshot(curs, table, touched, later)
+        if changes.case_days:
+            stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
+            curs.execute(
+                self.sql(
+                    "INSERT INTO {t_case_days} SELECT * FROM {stage} ON CONFLICT (case_id) "
+                    f"DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
+                    f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
+                    stage=stage,
+                )
+            )
+        for table, versions in changes.versions.items():
+            if versions:
+                columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
+                stage = self.stage(curs, table + VERSIONS_SUFFIX, columns, versions)
+                cols = ", ".join(columns)
+                curs.execute(
+                    self.sql(
+                        f"INSERT INTO {{t_{table}{VERSIONS_SUFFIX}}} ({cols}) "
+                        f"SELECT {cols} FROM {{stage}} ON CONFLICT DO NOTHING",
+                        stage=stage,
+                    )
+                )
         if changes.fw_visits:
             stage = self.stage(
                 curs,
@@ -447,6 +516,18 @@ class NerveCentreView(BufferedView):
                 f"GROUP BY {group}, day, member) v USING ({group}, day)) s "
                 f"GROUP BY {group}, day ORDER BY {group}, day "
                 f"ON CONFLICT ({group}, day) DO UPDATE SET value = EXCLUDED.value",
+                stage=stage,
+            )
+        )
+        # A day whose changes came back to where the day before left the group keeps no row
+        # (as a total back to zero keeps none): the same rows whatever the commits were.
+        on = " AND ".join(f"p.{c} = s.{c}" for c in shape.group)
+        curs.execute(
+            self.sql(
+                f"DELETE FROM {{t_{snapshots}}} s USING {{stage}} t WHERE "
+                + " AND ".join(f"s.{c} = t.{c}" for c in (*shape.group, "day"))
+                + f" AND s.value = coalesce((SELECT p.value FROM {{t_{snapshots}}} p "
+                f"WHERE {on} AND p.day < s.day ORDER BY p.day DESC LIMIT 1), '{{{{}}}}'::jsonb)",
                 stage=stage,
             )
         )

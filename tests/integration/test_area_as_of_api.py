@@ -8,6 +8,8 @@ setting ``eventsourcing.domain.datetime_now_with_tzinfo`` (the function the libr
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,9 +19,10 @@ import httpx
 import orjson
 import pytest
 
+from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from tests.integration.alerting import alerting
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.helpers import household, need, post_ok, referral
 from tests.integration.test_views_api import project
 
@@ -43,6 +46,8 @@ VIEWS: list[tuple[str, dict[str, Any]]] = [
 EXPORTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/departments/performance.csv", {"district": "DC22"}),
     ("/v1/indicators/municipality/KZN225.csv", {"weeks": 3}),
+    ("/v1/households.csv", {"ward": "{ward}"}),
+    ("/v1/referrals.csv", {"ward": "{ward}"}),
 ]
 
 
@@ -93,6 +98,7 @@ async def report(http: httpx.AsyncClient, ward: str, **as_of: str) -> dict[str, 
     out = {}
     for url, params in [*VIEWS, *EXPORTS]:
         url = url.format(ward=ward)
+        params = {k: v.format(ward=ward) if isinstance(v, str) else v for k, v in params.items()}
         out[url + str(params)] = await data(http, url, {**params, **as_of})
     return out
 
@@ -120,10 +126,14 @@ async def test_a_report_made_on_day_d_is_answered_again_unchanged_as_of_d(
     as_of_d = {"as_of": day.isoformat()}
     assert await report(client, ward_id, **as_of_d) == made_on_d
 
-    # And the log grows: cases recorded the next day, one backdated to the day before D
+    # And the log grows: cases recorded the next day, one backdated to the day before D,
+    # and a referral of D's acknowledged (a row that the report showed changes)
     clock.advance(days=1)
     await case(client, ward_id, at(clock, day + timedelta(days=1)))
     await case(client, ward_id, at(clock, day_before, 15), acknowledge=at(clock, day, 10))
+    made = await client.get("/v1/referrals", params={"ward": ward_id, "status": "made"})
+    waiting = made.json()["data"][0]["referral_id"]
+    await post_ok(client, f"/v1/referrals/{waiting}/acknowledge", {})
     project(application)
 
     # Then the same report asked later as of D is the same, byte for byte
@@ -242,3 +252,47 @@ async def test_alert_stats_as_of_a_day_are_those_given_that_day(
     assert times["median_hours_to_acknowledge"] == pytest.approx(6.0)
     later = {**as_of, "as_of": clock.now.date().isoformat()}
     assert (await client.get(stats, params=later)).json() == now
+
+
+async def test_case_exports_are_as_of_a_day_by_recorded_time_only(
+    client: httpx.AsyncClient, recorded_by_clock: Clock, ward_id: str
+) -> None:
+    day = recorded_by_clock.now.date().isoformat()
+    for url in ("/v1/households.csv", "/v1/referrals.csv"):
+        response = await client.get(url, params={"as_of": day, "basis": "occurred"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "basis"]
+
+
+async def test_a_case_export_as_of_a_day_shows_the_rows_of_that_day_still_in_scope_now(
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    recorded_by_clock: Clock,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    clock = recorded_by_clock
+    day = clock.now.date()
+    # Given two households of a ward recorded on D, one moved to another ward the day after
+    await case(client, ward_id, at(clock, day))
+    await case(client, ward_id, at(clock, day))
+    project(application)
+    clock.advance(days=1)
+    listed = (await client.get("/v1/households", params={"ward": ward_id})).json()["data"]
+    moved = listed[0]["household_id"]
+    await post_ok(client, f"/v1/households/{moved}/move", {"to_ward_id": other_ward_id})
+    project(application)
+    worker = await client_as(Role.ANALYST, f"ward:{ward_id}", username="analyst")
+
+    async def ids(http: httpx.AsyncClient, url: str, **params: str) -> list[str]:
+        response = await http.get(url, params={"as_of": day.isoformat(), **params})
+        assert response.status_code == 200, response.text
+        return [r["household_id"] for r in csv.DictReader(io.StringIO(response.text))]
+
+    # Then as of D the broad user's export has both in the ward, as they stood that day
+    assert len(await ids(client, "/v1/households.csv", ward=ward_id)) == 2
+    assert len(await ids(client, "/v1/referrals.csv", ward=ward_id)) == 2
+    # and the ward's analyst, who may no longer see the moved household, has only the other
+    assert moved not in await ids(worker, "/v1/households.csv")
+    assert len(await ids(worker, "/v1/households.csv")) == 1

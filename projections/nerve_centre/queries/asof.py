@@ -8,8 +8,10 @@ subquery of the same columns:
   day, one index probe per group, its members unnested from the snapshot's jsonb. The caller
   names the groups it reads (``groups``: a SELECT of the group's columns, e.g.
   ``SELECT $1::text AS level, $2::text AS code``), as its own WHERE names them.
-- ``occurred``: the table's deltas by occurred day summed up to the day, read by month
-  before the day's month and by day within it (at most ~31 rows plus one a month per key).
+- ``occurred``: the same snapshots, less the snapshots of the late changes' running totals
+  (recorded on another day than they occurred), plus the late deltas that occurred by the
+  day, read by month before the day's month and by day within it (at most ~31 rows plus one
+  a month per key): a change recorded the day it occurred counts the same on either basis.
 
 Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
 still applies. The day is bound (``day_arg`` is the caller's ``$n``).
@@ -25,6 +27,7 @@ from projections.nerve_centre.view import (
     AREA_DAILY,
     AREA_DAILY_RECORDED,
     HISTORY_SUFFIX,
+    LATE_SUFFIX,
     MONTHLY,
     NAME,
     OCCURRED,
@@ -51,22 +54,33 @@ def totals(table: str, as_of: AsOf | None, day_arg: str, groups: str) -> str:
         return table
     suffix = table.removeprefix(f"{NAME}_")
     if as_of.basis == "recorded":
-        shape = SNAPSHOTS[suffix]
-        on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
-        columns = ", ".join(f"g.{c}" for c in shape.group)
-        return (
-            f"(SELECT {columns}, e.key::{shape.member_type} AS {shape.member}, "
-            f"e.value::bigint AS value FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.value "
-            f"FROM {table}{SNAPSHOT_SUFFIX} s WHERE {on} AND s.day <= {day_arg} "
-            "ORDER BY s.day DESC LIMIT 1) s CROSS JOIN LATERAL jsonb_each_text(s.value) e)"
-        )
-    keys = ", ".join(TOTAL_KEYS[suffix])
+        return f"({_snapshot(table, suffix, day_arg, groups, '')})"
+    shape = SNAPSHOTS[suffix]
+    columns = ", ".join((*shape.group, shape.member))
     month = f"date_trunc('month', {day_arg}::date)::date"
+    late = f"{table}{LATE_SUFFIX}"
     return (
-        f"(SELECT {keys}, sum(value)::bigint AS value FROM {table}{HISTORY_SUFFIX} "
+        f"(SELECT {columns}, sum(value)::bigint AS value FROM ("
+        f"{_snapshot(table, suffix, day_arg, groups, '')} UNION ALL "
+        f"{_snapshot(late, suffix, day_arg, groups, '-')} UNION ALL "
+        f"SELECT {columns}, value FROM {table}{HISTORY_SUFFIX} "
         f"WHERE (basis = '{OCCURRED}{MONTHLY}' AND day < {month}) "
-        f"OR (basis = '{OCCURRED}' AND day >= {month} AND day <= {day_arg}) "
-        f"GROUP BY {keys} HAVING sum(value) <> 0)"
+        f"OR (basis = '{OCCURRED}' AND day >= {month} AND day <= {day_arg})"
+        f") u GROUP BY {columns} HAVING sum(value) <> 0)"
+    )
+
+
+def _snapshot(table: str, suffix: str, day_arg: str, groups: str, sign: str) -> str:
+    """The members of each group's latest snapshot up to the day (``sign``: ``-`` to
+    subtract them)."""
+    shape = SNAPSHOTS[suffix]
+    on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+    columns = ", ".join(f"g.{c}" for c in shape.group)
+    return (
+        f"SELECT {columns}, e.key::{shape.member_type} AS {shape.member}, "
+        f"{sign}e.value::bigint AS value FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.value "
+        f"FROM {table}{SNAPSHOT_SUFFIX} s WHERE {on} AND s.day <= {day_arg} "
+        "ORDER BY s.day DESC LIMIT 1) s CROSS JOIN LATERAL jsonb_each_text(s.value) e"
     )
 
 
