@@ -31,6 +31,11 @@ from sukuma.settings import Settings
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import BASE_URL, BROAD_SCOPES, Clock, SignedIn, add_user
 from tests.integration.helpers import need, post_ok, profiled_household, referral
+from tests.integration.test_area_as_of_api import (  # noqa: F401 (a fixture, used by name)
+    at,
+    case,
+    recorded_by_clock,
+)
 from tests.integration.test_views_api import project
 from tests.integration.test_web_pages import browser, sign_in, user
 from web import install
@@ -314,3 +319,36 @@ async def test_a_signed_in_reader_prints_a_report_from_the_workspace(
     assert shown.status_code == 200 and "Umbiko wewadi embizweni" in shown.text
     assert printed.headers["content-type"] == "application/pdf"
     assert elsewhere.status_code == 404
+
+
+def body_of(page: str) -> str:
+    """A report's page less its header (which says when it was made and from which position)."""
+    return page.split("</header>", 1)[1]
+
+
+@pytest.mark.usefixtures("recorded_by_clock")  # events recorded at the app clock's time
+async def test_a_monthly_report_made_on_day_d_is_made_again_unchanged_as_of_d(
+    web: FastAPI, application: Sukuma, broad: httpx.AsyncClient, clock: Clock, ward_id: str
+) -> None:
+    day_before, day = clock.now.date(), clock.now.date() + timedelta(days=1)
+    # Given cases recorded the day before D and on D
+    await case(broad, ward_id, at(clock, day_before))
+    await case(broad, ward_id, at(clock, day_before), acknowledge=at(clock, day_before, 9))
+    clock.advance(days=1)
+    await case(broad, ward_id, at(clock, day), acknowledge=at(clock, day, 9))
+    project(application)
+    url = "/v1/reports/monthly/municipality/KZN225"
+    # When the monthly report is made on D
+    made_on_d = body_of((await broad.get(url, params={"lang": "en"})).text)
+
+    # And the log grows the next day, a case backdated to before D and acknowledged on D too
+    clock.advance(days=1)
+    await case(broad, ward_id, at(clock, day + timedelta(days=1)))
+    await case(broad, ward_id, at(clock, day_before, 15), acknowledge=at(clock, day, 10))
+    project(application)
+    asked_later = await broad.get(url, params={"lang": "en", "as_of": day.isoformat()})
+    today = body_of((await broad.get(url, params={"lang": "en"})).text)
+
+    # Then the report asked later as of D is the one made on D, charts included, byte for byte
+    assert body_of(asked_later.text) == made_on_d
+    assert today != made_on_d
