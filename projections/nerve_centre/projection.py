@@ -219,7 +219,8 @@ class NerveCentreProjection(CaseRows):
             if (e.occurred_at.date() - identified).days <= REFERRAL_WINDOW_DAYS:
                 # M4 numerator, on the need's own day so it divides by that day's needs
                 for level, code in contributions.areas(row):
-                    self.nc.daily[level, code, "needs_referred_14d", identified] += 1
+                    key = level, code, "needs_referred_14d", identified, self.days[0]
+                    self.nc.daily[key] += 1
 
     def _transition(self, e: Any, status: str, **stamps: Any) -> dict[str, Any]:
         def change(row: dict[str, Any]) -> None:
@@ -313,7 +314,7 @@ class NerveCentreProjection(CaseRows):
     def _(self, e: WarRoom.Established) -> None:
         row = self._ward_areas(e.ward_id)
         for level, code in contributions.areas(row):
-            self.nc.counts[level, code, "war_rooms"] += 1
+            self.count("counts", (level, code, "war_rooms"), 1)
 
     @handle.register
     def _(self, e: WarRoom.MeetingHeld) -> None:
