@@ -11,9 +11,10 @@ from api.imports.rows import Register, RowProblem, read_register
 from domain.context import CommandContext, Written
 from domain.sukuma import Sukuma
 
-#: Households per save: each is ~4 events (registration, profile, risk, needs), and psycopg's
-#: pipeline stalls past ~50 events of profile size in one statement (see sukuma/demo/generate).
-BATCH_HOUSEHOLDS = 10
+#: Households per save (one transaction; their data keys in one insert before it): each is
+#: ~6 events (registration, profile, risk, needs), ~6 KB sealed: 80 keep one insert under the
+#: ~0.5 MB past which psycopg's pipeline (the library's own insert) stalls on a unix socket.
+BATCH_HOUSEHOLDS = 80
 
 Progress = Callable[[int, int], None]  # (households done, households in the file)
 

@@ -50,13 +50,22 @@ class HouseholdImportCommands(HouseholdCommands):
         in the log are left as they are (a re-run or a resumed run appends nothing for them).
         Returns the ids written. Registration and profile follow the same model and rules as
         ``register_household`` and ``submit_profile`` (``apply_profile``)."""
-        # Optimistic: a batch of new households is one insert, with no look-up first; one
-        # already there (a re-run, a resumed run, a run beside this one) fails the whole
-        # insert, and the batch is then written one household at a time, each looked up.
+        # Optimistic: a batch of new households is one transaction, with no look-up first
+        # (their data keys made in one insert before); one already there (a re-run, a resumed
+        # run, a run beside this one) fails the whole insert, and the batch is then written
+        # without the households the log holds, each looked up.
+        self.prepare_household_keys([h.household_id for h in households])
         try:
             self.save(*[self._build(h, ctx) for h in households])
         except RecordConflictError:
-            return [h.household_id for h in households if self._import_one(h, ctx)]
+            missing = [h for h in households if not self._exists(h.household_id)]
+            if not missing:
+                return []
+            try:
+                self.save(*[self._build(h, ctx) for h in missing])
+            except RecordConflictError:  # a run beside this one wrote some meanwhile
+                return [h.household_id for h in missing if self._import_one(h, ctx)]
+            return [h.household_id for h in missing]
         return [h.household_id for h in households]
 
     def _exists(self, household_id: UUID) -> bool:
