@@ -17,6 +17,7 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.households.caseload import HouseholdCaseload
 from domain.households.consent import HouseholdConsent
 from domain.households.followup import HouseholdFollowUp
 from domain.households.graduation import HouseholdGraduation
@@ -30,7 +31,12 @@ from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
 class Household(
-    HouseholdRevisions, HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, SukumaAggregate
+    HouseholdRevisions,
+    HouseholdGraduation,
+    HouseholdFollowUp,
+    HouseholdConsent,
+    HouseholdCaseload,
+    SukumaAggregate,
 ):
     """Registered in a ward, profiled, needs identified and met, graduated (and maybe reopened)."""
 
@@ -140,6 +146,20 @@ class Household(
         from_ward_id: str
         to_ward_id: str
         reason: str | None
+
+    class FieldWorkerAssigned(SukumaAggregate.Event):
+        field_worker_id: str
+        previous_field_worker_id: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_field_worker_assigned(self)  # caseload.py
+
+    class FieldWorkerUnassigned(SukumaAggregate.Event):
+        field_worker_id: str
+        reason: str  # caseload.RELEASED_ON_MOVE: it does not serve the new ward
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_field_worker_unassigned(self)
 
     class Graduated(SukumaAggregate.Event):
         policy_version: str

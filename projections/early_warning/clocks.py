@@ -101,6 +101,7 @@ def household_clocks(h: dict[str, Any]) -> dict[str, Clock]:
             at(h["last_visit_at"]) or NEVER,
             risk_level=h["risk_level"],
             last_visit_at=h["last_visit_at"],
+            field_worker_id=h.get("field_worker_id"),  # whose caseload: who should go
         )
     regressed = h["regressed"]
     settled = h["status"] != "graduated" and all(regressed.values())
@@ -127,7 +128,13 @@ def field_worker_clock(w: dict[str, Any]) -> Clock:
     if not w["active"] or not w["wards"]:
         return None
     since = max(filter(None, (at(w["assigned_at"]), at(w["last_submission_at"]))))
-    return clock(w, since, last_submission_at=w["last_submission_at"], wards=w["wards"])
+    return clock(
+        w,
+        since,
+        last_submission_at=w["last_submission_at"],
+        wards=w["wards"],
+        caseload=w.get("caseload", 0),
+    )
 
 
 def war_room_clocks(room_id: str, w: dict[str, Any]) -> dict[tuple[str, str], Clock]:

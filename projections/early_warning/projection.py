@@ -79,8 +79,10 @@ class EarlyWarningProjection(SubjectStates):
             "child_since": None,
             "graduated_at": None,
             "regressed": {},
+            "field_worker_id": e.field_worker_id,  # its caseload's (EW-06 names it)
         }
         self._household(e, lambda h: None)
+        self._caseload(e.field_worker_id, +1, None)  # registering it was work: no restart
 
     @handle.register
     def _(self, e: Household.ProfileSubmitted) -> None:
@@ -152,6 +154,17 @@ class EarlyWarningProjection(SubjectStates):
     @handle.register
     def _(self, e: Household.Moved) -> None:
         self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
+
+    @handle.register
+    def _(self, e: Household.FieldWorkerAssigned) -> None:
+        self._household(e, lambda h: h.update(field_worker_id=e.field_worker_id))
+        self._caseload(e.previous_field_worker_id, -1, None)
+        self._caseload(e.field_worker_id, +1, e.occurred_at)
+
+    @handle.register
+    def _(self, e: Household.FieldWorkerUnassigned) -> None:
+        self._household(e, lambda h: h.update(field_worker_id=None))
+        self._caseload(e.field_worker_id, -1, None)
 
     @handle.register
     def _(self, e: Household.Graduated) -> None:
@@ -258,6 +271,16 @@ class EarlyWarningProjection(SubjectStates):
         self._referral(e, status="made")
 
     @handle.register
+    def _(self, e: Referral.Rehomed) -> None:
+        r = self._state("referral")
+        if r is None:
+            return
+        self._due(r, -1)  # EW-10 counts it in its new municipality
+        r.update(_areas(e.ward_id))
+        self._due(r, +1)
+        self._referral(e)
+
+    @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:
         self._referral(e, status="service_delivered", delivered_at=_iso(e.occurred_at))
 
@@ -298,6 +321,18 @@ class EarlyWarningProjection(SubjectStates):
                 lambda w: w.update(last_submission_at=_later(w["last_submission_at"], when)),
             )
 
+    def _caseload(self, field_worker_id: str | None, sign: int, when: datetime | None) -> None:
+        """EW-07 reads the caseload: its size, and a household given to the worker restarts
+        its silence clock (as an assignment to a ward does)."""
+
+        def change(w: dict[str, Any]) -> None:
+            w["caseload"] = max(0, w.get("caseload", 0) + sign)
+            if when is not None:
+                w["assigned_at"] = _later(w["assigned_at"], when)
+
+        if field_worker_id:
+            self._field_worker(field_worker_id, change)
+
     @handle.register
     def _(self, e: FieldWorker.Registered) -> None:
         key = self.subject
@@ -306,6 +341,7 @@ class EarlyWarningProjection(SubjectStates):
             "wards": [],
             "assigned_at": None,
             "last_submission_at": None,
+            "caseload": 0,
             "ward_id": None,
             "municipality": None,
             "district": None,

@@ -40,8 +40,9 @@ class SubjectStates(BufferedProjection):
             kind = _KINDS.get(type(event).__qualname__.split(".")[0])
             if kind and event.originator_version > 1:
                 wanted.add((kind, str(event.originator_id)))
-            if getattr(event, "field_worker_id", None):
-                wanted.add(("field_worker", event.field_worker_id))
+            for worker in ("field_worker_id", "previous_field_worker_id"):
+                if getattr(event, worker, None):
+                    wanted.add(("field_worker", getattr(event, worker)))
         self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
 
     def forget(self) -> None:
