@@ -27,3 +27,9 @@ CREATE INDEX IF NOT EXISTS caseloads_worker
     ON caseloads_households (field_worker_id, household_id);
 CREATE INDEX IF NOT EXISTS caseloads_unassigned
     ON caseloads_households (ward_id, household_id) WHERE field_worker_id IS NULL;
+-- Field workers' wards: who may see a field worker's caseload (as the field worker itself).
+CREATE TABLE IF NOT EXISTS caseloads_field_workers (
+    field_worker_id text PRIMARY KEY,
+    ward_ids text[] NOT NULL,
+    active boolean NOT NULL
+);

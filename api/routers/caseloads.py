@@ -15,6 +15,8 @@ from api.freshness import freshness_of
 from api.schemas.caseloads import AssignHousehold, CaseloadRead, UnassignedRead, VisitsDueRead
 from api.schemas.common import WRITTEN
 from api.schemas.views import FreshnessRead, PageCursor, WardCode, encode_cursor
+from domain.access.policy import Location, authorize
+from domain.errors import NotFoundError
 from domain.rules.visits import VISIT_RULE_VERSION
 from domain.vocabulary import RiskLevel
 from projections.caseloads import queries
@@ -39,9 +41,23 @@ def assign_household(household_id: UUID, body: AssignHousehold, cmd: Command) ->
     )
 
 
-@router.get("/field-workers/{field_worker_id}/caseload", tags=["field workers"])
+async def _visible_worker(worker_id: UUID, pool: ReadPool, user: CurrentUser) -> str:
+    """The field worker, if the caller may see it (its wards, as for ``GET /field-workers/{id}``);
+    404 otherwise, as for any object out of scope."""
+    worker = str(worker_id)
+    wards = await queries.field_worker_wards(pool, worker)
+    if wards is None:
+        raise NotFoundError("fieldworker", worker_id)
+    authorize(user, "fieldworker.read", Location(frozenset(wards)), ("fieldworker", worker_id))
+    return worker
+
+
+Worker = Annotated[str, Depends(_visible_worker)]
+
+
+@router.get("/field-workers/{worker_id}/caseload", tags=["field workers"])
 async def field_worker_caseload(
-    field_worker_id: UUID,
+    worker: Worker,
     pool: ReadPool,
     fresh: Fresh,
     user: CurrentUser,
@@ -51,7 +67,6 @@ async def field_worker_caseload(
 ) -> CaseloadRead:
     """The field worker's households the caller may see (counts by risk and status over all
     of them, the list a page at a time)."""
-    worker = str(field_worker_id)
     counts = await queries.caseload_counts(pool, user, worker)
     level = None if risk_level is None else str(risk_level)
     rows, last = await queries.caseload_page(pool, user, worker, level, cursor, limit)
@@ -66,9 +81,9 @@ async def field_worker_caseload(
     )
 
 
-@router.get("/field-workers/{field_worker_id}/visits-due", tags=["field workers"])
+@router.get("/field-workers/{worker_id}/visits-due", tags=["field workers"])
 async def field_worker_visits_due(
-    field_worker_id: UUID,
+    worker: Worker,
     pool: ReadPool,
     fresh: Fresh,
     clock: Clock,
@@ -77,7 +92,6 @@ async def field_worker_visits_due(
     limit: Limit = 100,
 ) -> VisitsDueRead:
     """The caseload's households whose next visit is due (most overdue first)."""
-    worker = str(field_worker_id)
     now = clock()
     rows = await queries.visits_due(pool, user, worker, now + timedelta(days=within_days), limit)
     return VisitsDueRead.model_validate(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
 
+from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.reference.geography import geography
 from projections.base import BufferedProjection
@@ -119,3 +120,17 @@ class CaseloadsProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.Reopened) -> None:
         self._change(e, lambda row: row.update(status="active"))
+
+    # ---- field workers: their wards say who sees their caseloads ----------------------------
+
+    @handle.register
+    def _(self, e: FieldWorker.Registered) -> None:
+        self.cv.workers.append(("registered", (str(e.originator_id),)))
+
+    @handle.register
+    def _(self, e: FieldWorker.AssignedToWard) -> None:
+        self.cv.workers.append(("assigned", (e.ward_id, str(e.originator_id))))
+
+    @handle.register
+    def _(self, e: FieldWorker.Deactivated) -> None:
+        self.cv.workers.append(("deactivated", (str(e.originator_id),)))

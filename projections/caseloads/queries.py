@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
 from domain.rules.visits import UNSCORED_INTERVAL_DAYS, VISIT_INTERVAL_DAYS
-from projections.caseloads.view import HOUSEHOLDS
+from projections.caseloads.view import FIELD_WORKERS, HOUSEHOLDS
 from projections.scoping import Db, Where, scoped
 
 COLUMNS = (
@@ -111,3 +111,11 @@ async def unassigned_page(
     q.terms.append(f"status = ANY({q.arg(list(FOLLOWED))}::text[])")
     scoped(q, row_scope(principal, "household"))
     return await _page(db, q, after, limit)
+
+
+async def field_worker_wards(db: Db, field_worker_id: str) -> list[str] | None:
+    """The wards a field worker is assigned to (None: no such field worker in the view)."""
+    wards: list[str] | None = await db.fetchval(
+        f"SELECT ward_ids FROM {FIELD_WORKERS} WHERE field_worker_id = $1", field_worker_id
+    )
+    return wards

@@ -1,8 +1,9 @@
 """The caseloads read model: each household's field worker, ward, status, risk and last visit.
 
-One table (prefixed ``caseloads_``): ``households``, scoped by ward/municipality/district like
-the other views' rows. A field worker's caseload is its rows; the visits due are computed when
-read (``projections.caseloads.queries``), so a changed visit rule needs no rebuild.
+Tables (prefixed ``caseloads_``): ``households``, scoped by ward/municipality/district like
+the other views' rows; ``field_workers``, each one's wards (who may see its caseload). A field
+worker's caseload is its rows; the visits due are computed when read
+(``projections.caseloads.queries``), so a changed visit rule needs no rebuild.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from projections.base import BufferedView
 NAME = "caseloads"
 TRACKING = f"{NAME}_tracking"
 HOUSEHOLDS = f"{NAME}_households"
+FIELD_WORKERS = f"{NAME}_field_workers"
 
 COLUMNS = (
     "household_id",
@@ -40,12 +42,24 @@ _UPSERT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
 )
 
+# A field worker's changes, in the order the events came.
+_WORKER_STATEMENTS = {
+    "registered": "INSERT INTO {t_field_workers} (field_worker_id, ward_ids, active) "
+    "VALUES (%s, '{{}}', true) ON CONFLICT (field_worker_id) DO NOTHING",
+    "assigned": "UPDATE {t_field_workers} SET ward_ids = array_append(ward_ids, %s) "
+    "WHERE field_worker_id = %s",
+    "deactivated": "UPDATE {t_field_workers} SET active = false WHERE field_worker_id = %s",
+}
+
+Changes = tuple[list[tuple[Any, ...]], list[tuple[str, tuple[Any, ...]]]]
+
 
 class CaseloadsView(BufferedView):
-    tables: ClassVar[tuple[str, ...]] = ("households",)
+    tables: ClassVar[tuple[str, ...]] = ("households", "field_workers")
 
     def reset(self) -> None:
         self.changed: dict[UUID, dict[str, Any]] = {}
+        self.workers: list[tuple[str, tuple[Any, ...]]] = []
 
     def load_households(self, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
         wanted = list(ids)
@@ -57,11 +71,15 @@ class CaseloadsView(BufferedView):
             )
             return {r["household_id"]: dict(r) for r in curs.fetchall()}
 
-    def take(self) -> list[tuple[Any, ...]]:
+    def take(self) -> Changes:
         rows = [tuple(row[c] for c in COLUMNS) for _, row in sorted(self.changed.items())]
+        workers = self.workers
         self.reset()
-        return rows
+        return rows, workers
 
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[Any, ...]]) -> None:
-        if changes:
-            curs.executemany(self.sql(_UPSERT), changes)
+    def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        rows, workers = changes
+        if rows:
+            curs.executemany(self.sql(_UPSERT), rows)
+        for kind, params in workers:
+            curs.execute(self.sql(_WORKER_STATEMENTS[kind]), params)

@@ -165,6 +165,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "item_id": item["item_id"],
             "member_id": member["member_id"],
             "worker_id": worker["id"],
+            "field_worker_id": worker["id"],  # a household's caseload (assign)
             "username": "someone",
             "role": "convener",
             "level": "ward",
