@@ -141,7 +141,9 @@ async def test_a_move_hands_caseload_and_open_referrals_to_the_new_ward(
     project(application)
 
     # The new ward's convener sees the open referral and acts on it; the old one no longer.
-    assert (await get_ok(new, f"/v1/referrals/{open_referral}"))["status"] == "made"
+    handed_over = await get_ok(new, f"/v1/referrals/{open_referral}")
+    assert (handed_over["status"], handed_over["from_ward_id"]) == ("made", ward_id)
+    assert handed_over["ward_id"] == other_ward_id
     escalated = await new.post(
         f"/v1/referrals/{open_referral}/escalate", json={"level": 2, "reason": "moved in"}
     )
