@@ -50,13 +50,29 @@ class HouseholdImportCommands(HouseholdCommands):
         in the log are left as they are (a re-run or a resumed run appends nothing for them).
         Returns the ids written. Registration and profile follow the same model and rules as
         ``register_household`` and ``submit_profile`` (``apply_profile``)."""
-        # Optimistic: a batch of new households is one transaction, with no look-up first
-        # (their data keys made in one insert before); one already there (a re-run, a resumed
-        # run, a run beside this one) fails the whole insert, and the batch is then written
-        # without the households the log holds, each looked up.
+        return self.save_import(households, self.build_import(households, ctx), ctx)
+
+    def build_import(
+        self, households: Sequence[ImportedHousehold], ctx: CommandContext
+    ) -> list[Household]:
+        """A batch's households, built but not saved, their data keys made in one insert (an
+        importer may build the next batch while the previous one is being saved)."""
         self.prepare_household_keys([h.household_id for h in households])
+        return [self._build(h, ctx) for h in households]
+
+    def save_import(
+        self,
+        households: Sequence[ImportedHousehold],
+        built: Sequence[Household],
+        ctx: CommandContext,
+    ) -> list[UUID]:
+        """Save a built batch in one transaction; returns the ids written (see above)."""
+        # Optimistic: a batch of new households is one insert, with no look-up first; one
+        # already there (a re-run, a resumed run, a run beside this one) fails the whole
+        # insert, and the batch is then written without the households the log holds, each
+        # looked up.
         try:
-            self.save(*[self._build(h, ctx) for h in households])
+            self.save(*built)
         except RecordConflictError:
             missing = [h for h in households if not self._exists(h.household_id)]
             if not missing:
