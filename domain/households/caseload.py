@@ -1,4 +1,5 @@
-"""The household's place in a field worker's caseload: assigned, reassigned, released.
+"""The household's ward and its place in a field worker's caseload: moved, assigned,
+reassigned, released.
 
 A household has at most one field worker: the one it was registered by, until a convener of
 its ward assigns another (``FieldWorkerAssigned``), or until it moves to a ward its field
@@ -21,14 +22,32 @@ RELEASED_ON_MOVE = "moved"
 
 
 class HouseholdCaseload:
-    """Assigning the household to a field worker: a mixin of ``Household``."""
+    """Moving the household and assigning it to a field worker: a mixin of ``Household``."""
 
+    ward_id: str
     field_worker_id: str | None
     needs: dict[str, Need]
     trigger_event: Callable[..., None]
     _ensure_not_graduated: Callable[[str], None]
+    Moved: type
     FieldWorkerAssigned: type
     FieldWorkerUnassigned: type
+
+    def move(self, to_ward_id: str, reason: str | None, occurred_at: datetime, actor: str) -> None:
+        """Move the household to another ward (its war room takes over: ``handover``)."""
+        if to_ward_id == self.ward_id:
+            raise RuleViolation(
+                "move-to-other-ward", f"the household is already in ward {to_ward_id}"
+            )
+        self._ensure_not_graduated("move the household")
+        self.trigger_event(
+            self.Moved,
+            from_ward_id=self.ward_id,
+            to_ward_id=to_ward_id,
+            reason=reason,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
 
     @property
     def open_referral_ids(self) -> list[str]:
