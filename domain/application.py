@@ -55,6 +55,14 @@ class HouseholdKeys(Protocol):
     def prepare_household_keys(self, household_ids: Sequence[UUID]) -> None: ...
 
 
+@runtime_checkable
+class KnownOriginators(Protocol):
+    """An event store that tells which of many aggregates it holds in one query
+    (``adapters.event_store``'s recorder)."""
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
+
+
 class ConcurrencyExhausted(Exception):
     """Writers kept racing on the same aggregate; the caller may retry later."""
 
@@ -134,6 +142,14 @@ class ApplicationBase(Application[UUID]):
         look-up and insert each while their events are sealed (a no-op without sealing)."""
         if isinstance(self.mapper, HouseholdKeys):
             self.mapper.prepare_household_keys(household_ids)
+
+    def existing(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates the log holds (one query where the store can)."""
+        if isinstance(self.recorder, KnownOriginators):
+            return self.recorder.existing_originators(aggregate_ids)
+        return {
+            i for i in aggregate_ids if next(iter(self.repository.event_store.get(i, lte=1)), None)
+        }
 
     # ---- access --------------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ def _apply(
                 applied += len(saving.result())
                 if on_progress is not None:
                     on_progress(done, len(households))
-            saving = writer.submit(app.save_import, batch, built, ctx)
+            saving = writer.submit(app.save_import, built, ctx)
             done = start + len(batch)
         if saving is not None:
             applied += len(saving.result())

@@ -187,6 +187,32 @@ def test_interrupted_run_resumes_and_writes_each_household_once(application: Suk
     assert [run["counts"]["applied"] for run in record.runs] == [5]
 
 
+def test_a_resumed_run_looks_up_what_is_there_instead_of_failing_inserts(
+    application: Sukuma,
+) -> None:
+    """A batch first asks the log which of its households it holds (one query): a resumed
+    run writes the missing ones without an insert that fails on those present (a failed
+    insert would use up notification ids: a gap in the log's positions)."""
+    data = register_of(BATCH_HOUSEHOLDS + 5)
+    first = data.decode().splitlines(keepends=True)
+    # An earlier run of a file holding every other household of this one.
+    earlier = "".join(first[:1] + [r for r in first[1:] if int(r[4:9]) % 2 == 0]).encode()
+    import_register(application, earlier, "earlier.csv", ctx())
+    head = application.recorder.max_notification_id() or 0
+
+    report, _ = import_register(application, data, "big.csv", ctx())
+
+    written = sum(
+        len(household_events(application, f"BIG-{n:05}"))
+        for n in range(BATCH_HOUSEHOLDS + 5)
+        if n % 2 == 1
+    )
+    record = list(application.repository.event_store.get(import_id(_sha(data))))
+    assert (report.applied, report.already_present) == (42, 43)
+    # The new households' events and the run's record, at consecutive positions.
+    assert application.recorder.max_notification_id() == head + written + len(record)
+
+
 def test_a_batch_is_one_transaction_with_its_data_keys_in_one_more(application: Sukuma) -> None:
     """Each batch's events commit together, and its households' keys in one insert before:
     two transactions per batch, not one per household's key (as each transaction has its own
