@@ -25,6 +25,15 @@ def at(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def iso(when: datetime) -> str:
+    return when.isoformat()
+
+
+def later(current: str | None, when: datetime) -> str:
+    """The later of a state's time (ISO) and ``when``, as ISO."""
+    return iso(when if current is None else max(datetime.fromisoformat(current), when))
+
+
 def deadline(day: str) -> datetime:
     """When a due date is missed (the referrals' ladder counts from the same moment)."""
     return overdue_from(date.fromisoformat(day))

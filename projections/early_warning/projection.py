@@ -19,6 +19,8 @@ from domain.referrals.model import Referral
 from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom
 from projections.early_warning import clocks
+from projections.early_warning.clocks import iso as _iso
+from projections.early_warning.clocks import later as _later
 from projections.early_warning.states import SubjectStates
 from projections.nerve_centre.indicators import week_start
 
@@ -28,14 +30,6 @@ REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days 
 def _areas(ward_id: str) -> dict[str, str]:
     municipality, district, _ = geography().ancestors(ward_id)
     return {"ward_id": ward_id, "municipality": municipality, "district": district}
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat()
-
-
-def _later(current: str | None, when: datetime) -> str:
-    return _iso(when if current is None else max(datetime.fromisoformat(current), when))
 
 
 class EarlyWarningProjection(SubjectStates):
@@ -305,33 +299,6 @@ class EarlyWarningProjection(SubjectStates):
         self._referral(e, status="cancelled")
 
     # ---- field workers ---------------------------------------------------------------------
-
-    def _field_worker(self, key: str, change: Any) -> None:
-        w = self.cache.get(("field_worker", key))
-        if w is None:
-            return
-        change(w)
-        self._put("field_worker", key, w)
-        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
-
-    def _submission(self, field_worker_id: str | None, when: datetime) -> None:
-        if field_worker_id:
-            self._field_worker(
-                field_worker_id,
-                lambda w: w.update(last_submission_at=_later(w["last_submission_at"], when)),
-            )
-
-    def _caseload(self, field_worker_id: str | None, sign: int, when: datetime | None) -> None:
-        """EW-07 reads the caseload: its size, and a household given to the worker restarts
-        its silence clock (as an assignment to a ward does)."""
-
-        def change(w: dict[str, Any]) -> None:
-            w["caseload"] = max(0, w.get("caseload", 0) + sign)
-            if when is not None:
-                w["assigned_at"] = _later(w["assigned_at"], when)
-
-        if field_worker_id:
-            self._field_worker(field_worker_id, change)
 
     @handle.register
     def _(self, e: FieldWorker.Registered) -> None:
