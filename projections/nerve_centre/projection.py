@@ -95,8 +95,6 @@ class NerveCentreProjection(CaseRows):
             row["last_contact_at"] = max(row["last_contact_at"], e.occurred_at)
             if row["status"] == "registered":
                 row["status"] = "active"
-            if e.field_worker_id:
-                row["field_worker_id"] = e.field_worker_id
 
         row = self._household(e, change)
         self._daily(row, e.occurred_at, "profiles")
@@ -165,6 +163,16 @@ class NerveCentreProjection(CaseRows):
             row.update(ward_id=e.to_ward_id, municipality=municipality, district=district)
 
         self._household(e, change)
+
+    @handle.register
+    def _(self, e: Household.FieldWorkerAssigned | Household.FieldWorkerUnassigned) -> None:
+        # The household's field worker is its caseload's (not whoever submitted for it last).
+        worker = e.field_worker_id if isinstance(e, Household.FieldWorkerAssigned) else None
+
+        def change(row: dict[str, Any]) -> None:
+            row["field_worker_id"] = worker
+
+        self._household(e, change, totals=False)
 
     @handle.register
     def _(self, e: Household.Graduated) -> None:
@@ -251,6 +259,15 @@ class NerveCentreProjection(CaseRows):
             standard_version=e.standard_version,
             acknowledged_at=None,
         )
+
+    @handle.register
+    def _(self, e: Referral.Rehomed) -> None:
+        municipality, district, _ = geography().ancestors(e.ward_id)
+
+        def change(row: dict[str, Any]) -> None:
+            row.update(ward_id=e.ward_id, municipality=municipality, district=district)
+
+        self._referral(e, change)  # its open counts move to the new ward's areas
 
     @handle.register
     def _(self, e: Referral.Escalated | Referral.EscalatedOverdue) -> None:

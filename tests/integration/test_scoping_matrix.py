@@ -175,6 +175,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "member_id": member["member_id"],
             "question_id": question["question_id"],
             "worker_id": worker["id"],
+            "field_worker_id": worker["id"],  # a household's caseload (assign)
             "username": "someone",
             "role": "convener",
             "level": "ward",
