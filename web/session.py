@@ -102,6 +102,7 @@ def start(request: Request, user: User) -> Session:
             "roles": sorted(principal.roles),
             "scopes": sorted(principal.scopes),
             "gen": user.generation,
+            "lang": user.language,
         }
     )
     setattr(request.state, STATE, session)
@@ -147,7 +148,17 @@ async def viewer(request: Request) -> Principal:
     if state is None or not state.active or state.generation != session.user["gen"]:
         end(request)
         raise SignInRequired
+    # A language chosen in another browser follows within the state cache's lifetime.
+    if state.language is not None:
+        session.user["lang"] = state.language
     return principal
+
+
+def chosen_language(request: Request) -> str | None:
+    """The signed-in user's chosen language (``None``: not chosen, or signed out)."""
+    user = session_of(request).user
+    language = None if user is None else user.get("lang")
+    return language if isinstance(language, str) else None
 
 
 async def checked_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> None:
