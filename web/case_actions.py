@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form
 from starlette.responses import Response
 
 from api.deps import SukumaApp
+from domain.access.policy import Decision, Location, decide
 from domain.vocabulary import InterventionKind
 from web.actions import Act, Code, Note, Reason
 from web.labels import N_
@@ -39,9 +40,11 @@ def _household(household_id: UUID) -> str:
 def move(
     household_id: UUID, act: Act, app: SukumaApp, to_ward: WardCode, reason: Note = ""
 ) -> Response:
+    # Moved out of the user's area, the household's page is no longer theirs to see.
+    still_seen = decide(act.principal, "household.read", Location.ward(to_ward))
     return act.then(
         lambda ctx: app.move_household(household_id, to_ward, _text(reason), ctx),
-        _household(household_id),
+        _household(household_id) if still_seen is Decision.ALLOW else "/households",
         N_("Household moved."),
     )
 

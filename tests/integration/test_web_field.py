@@ -232,7 +232,9 @@ async def test_convener_moves_a_household_with_the_pages_version(
         moved = await post_form(
             http, f"{page}/move", page, to_ward=other_ward_id, version=current, reason="family"
         )
-        assert moved.status_code == 303
+        # (out of the convener's ward: the notice shows on its list of households)
+        assert (moved.status_code, moved.headers["location"]) == (303, "/households")
+        assert "Household moved." in (await http.get("/households")).text
         assert (await http.get(page)).status_code == 404
     assert application.get(Household, UUID(household_id)).ward_id == other_ward_id
 
