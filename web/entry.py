@@ -15,6 +15,7 @@ from domain.access.principal import Principal, Role
 from domain.context import CommandContext
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.labels import N_
+from web.oidc import sign_in_link
 from web.render import local_path, page, redirect
 from web.session import Csrf, end, session_of, start
 
@@ -54,7 +55,9 @@ async def landing(request: Request) -> Response:
 
 @router.get("/sign-in")
 async def sign_in_form(request: Request, next: str = "/") -> Response:
-    return page(request, "sign_in.html", next=local_path(next))
+    return page(
+        request, "sign_in.html", next=local_path(next), provider=sign_in_link(request, next)
+    )
 
 
 @router.post("/sign-in", dependencies=[Csrf])
@@ -69,7 +72,11 @@ async def sign_in(
 ) -> Response:
     """The same check and the same failed sign-in throttle as ``POST /v1/auth/token``."""
     address = request.client.host if request.client else "unknown"
-    again = {"next": local_path(next), "username": username}
+    again = {
+        "next": local_path(next),
+        "username": username,
+        "provider": sign_in_link(request, next),
+    }
     try:
         user = await auth.password_sign_in(pool, username, password, address, clock())
     except NotAuthenticated:
@@ -101,12 +108,11 @@ async def choose_language(
     session = session_of(request)
     me = session.principal()
     if language in LANGUAGES and me is not None and session.user is not None:
-        user = UUID(me.user_id) if is_local(me) else None
-        if user is not None:
+        session.user["lang"] = language
+        if is_local(me):
             ctx = CommandContext(actor=me.actor, occurred_at=clock(), principal=me)
-            await run_in_threadpool(app.choose_language, user, language, ctx)
+            await run_in_threadpool(app.choose_language, UUID(me.user_id), language, ctx)
             request.app.state.auth.states.forget(me.user_id)
-            session.user["lang"] = language
             return redirect(request, local_path(next))
     response = redirect(request, local_path(next))
     if language in LANGUAGES:

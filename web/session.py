@@ -109,6 +109,26 @@ def start(request: Request, user: User) -> Session:
     return session
 
 
+def start_external(
+    request: Request, principal: Principal, until: float, language: str | None
+) -> Session:
+    """A new session for a user of the identity provider, until ``until`` (POSIX time: its
+    ID token's expiry). Sukuma holds no state for such a user to check on each request."""
+    session = Session(
+        user={
+            "id": principal.user_id,
+            "name": principal.username,
+            "roles": sorted(principal.roles),
+            "scopes": sorted(principal.scopes),
+            "gen": None,
+            "until": until,
+            "lang": language,
+        }
+    )
+    setattr(request.state, STATE, session)
+    return session
+
+
 def end(request: Request) -> None:
     setattr(request.state, STATE, Session())
 
@@ -141,6 +161,11 @@ async def viewer(request: Request) -> Principal:
     principal = session.principal()
     if principal is None or session.user is None:
         raise SignInRequired
+    if session.user["gen"] is None:  # the identity provider's user: until its token expires
+        if _now(request) >= float(session.user.get("until") or 0):
+            end(request)
+            raise SignInRequired
+        return principal
     auth: Auth = request.app.state.auth
     hit, state = auth.states.cached(principal.user_id)
     if not hit:

@@ -1,11 +1,12 @@
-"""The field worker and the convener's household steps in a real browser (Debian's chromium,
-driven by Playwright), against a real uvicorn and the test PostgreSQL, with the same checks
-on every page as ``test_web_browser`` (axe-core, the layout at 360 and 1280 px, screenshots).
+"""The field worker, the convener's household steps and the provider's sign-in in a real
+browser (Debian's chromium, driven by Playwright), against a real uvicorn and the test
+PostgreSQL, with the same checks on every page as ``test_web_browser`` (axe-core, the layout at
+360 and 1280 px, screenshots).
 
 A field worker, on a 360 px phone, finds its households and the visits due, registers a
 household with its profile (a refused answer first, named on the page), and records a
-visit; a convener, on a laptop, graduates one household and moves another to a ward of the
-next municipality.
+visit; a convener, on a laptop, graduates one household and moves another to another ward;
+a field worker of the province's identity provider signs in through it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from api.main import create_app
 from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
+from sukuma.settings import Settings
 from tests.factories import make_profile
 from tests.integration.conftest import add_user
+from tests.integration.helpers import served_in_thread
+from tests.integration.oidc_provider import CLIENT_ID, running_provider
 from tests.integration.test_views_api import project
 from tests.integration.test_web_browser import (
     CHROMIUM,
@@ -32,6 +37,7 @@ from tests.integration.test_web_browser import (
 )
 from tests.integration.test_web_browser import served as served
 from tests.integration.test_web_field import answers
+from web import install
 
 __all__ = ["pytestmark"]
 
@@ -147,4 +153,36 @@ def test_field_worker_registers_and_visits_and_convener_graduates_and_moves(
     assert application.get(Household, UUID(moving)).ward_id == elsewhere
     assert application.get(Household, UUID(registered)).profile is not None
     assert checks.pages == 7
+    assert checks.problems == []
+
+
+def test_sign_in_through_the_provider_in_a_real_browser(
+    settings: Settings, application: Sukuma, ward_id: str
+) -> None:
+    """Chromium follows the flow (the provider's site, then ours): the session's
+    SameSite=Strict cookie is in place for the first page after the provider's answer."""
+    with running_provider() as provider:
+        provider.user = {
+            "sub": "c3", "sukuma_roles": ["field_worker"], "sukuma_scopes": f"ward:{ward_id}",
+        }  # fmt: skip
+        configured = settings.model_copy(
+            update={
+                "oidc_issuer": provider.base,
+                "oidc_jwks_url": f"{provider.base}/jwks",
+                "oidc_client_id": CLIENT_ID,
+            }
+        )
+        checks = Checks()
+        with (
+            served_in_thread(install(create_app(configured, application))) as base,
+            playwright_sync.sync_playwright() as p,
+        ):
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(locale="en-ZA", bypass_csp=True).new_page()
+            page.goto(f"{base}/sign-in")
+            checks.page(page, "sign-in-with-provider")
+            page.click("a[href^='/sign-in/provider']")
+            page.wait_for_url("**/my-households")
+            assert "oidc:c3" in page.inner_text("header")
+            browser.close()
     assert checks.problems == []
