@@ -92,21 +92,18 @@ def session_of(request: Request) -> Session:
     return session
 
 
-def start(request: Request, user: User) -> Session:
-    """A new session for ``user`` (a new CSRF token too: none from before sign-in survives)."""
-    principal = user.principal
-    session = Session(
-        user={
-            "id": principal.user_id,
-            "name": principal.username,
-            "roles": sorted(principal.roles),
-            "scopes": sorted(principal.scopes),
-            "gen": user.generation,
-            "lang": user.language,
-        }
-    )
+def _begin(request: Request, principal: Principal, **state: Any) -> Session:
+    """A new session (a new CSRF token too: none from before sign-in survives)."""
+    roles, scopes = sorted(principal.roles), sorted(principal.scopes)
+    who = {"id": principal.user_id, "name": principal.username, "roles": roles, "scopes": scopes}
+    session = Session(user={**who, **state})
     setattr(request.state, STATE, session)
     return session
+
+
+def start(request: Request, user: User) -> Session:
+    """A new session for ``user``, checked on each request at its generation."""
+    return _begin(request, user.principal, gen=user.generation, lang=user.language)
 
 
 def start_external(
@@ -114,19 +111,7 @@ def start_external(
 ) -> Session:
     """A new session for a user of the identity provider, until ``until`` (POSIX time: its
     ID token's expiry). Sukuma holds no state for such a user to check on each request."""
-    session = Session(
-        user={
-            "id": principal.user_id,
-            "name": principal.username,
-            "roles": sorted(principal.roles),
-            "scopes": sorted(principal.scopes),
-            "gen": None,
-            "until": until,
-            "lang": language,
-        }
-    )
-    setattr(request.state, STATE, session)
-    return session
+    return _begin(request, principal, gen=None, until=until, lang=language)
 
 
 def end(request: Request) -> None:
