@@ -8,19 +8,16 @@ language remembered per user."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from domain.access.principal import Role
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
-from domain.users.model import User
 from tests.factories import make_profile
 from tests.integration.conftest import Clock
 from tests.integration.helpers import advance_referral, household, need, post_ok, referral
@@ -381,20 +378,6 @@ async def test_the_language_chosen_is_the_users_in_every_browser(
         assert '<html lang="zu">' in (await laptop.get("/board")).text
     history = list(application.repository.event_store.get(account.id))
     assert [type(e).__name__ for e in history].count("LanguageChosen") == 1
-
-
-async def test_a_user_chooses_only_its_own_language(application: Sukuma, ward_id: str) -> None:
-    from domain.access.decision import Forbidden
-    from domain.context import CommandContext
-
-    user(application, "one", Role.CONVENER, f"ward:{ward_id}")
-    user(application, "two", Role.ADMIN, "province:KZN")
-    admin = application.user_named("two").principal
-    ctx = CommandContext(actor="two", occurred_at=datetime.now(UTC), principal=admin)
-    target = application.user_named("one").id
-    with pytest.raises(Forbidden):
-        application.choose_language(target, "zu", ctx)
-    assert application.get(User, target).language is None
 
 
 async def test_csrf_token_is_still_required_on_the_new_forms(
