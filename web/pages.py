@@ -20,6 +20,7 @@ from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal
 from domain.households.model import Household
+from domain.personal_data import ERASED, WITHHELD
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
@@ -29,6 +30,7 @@ from projections.nerve_centre.queries.board import (
     households_at_risk,
     open_referrals,
 )
+from web import profile_form
 from web.labels import choices
 from web.render import page
 from web.session import Viewer
@@ -121,6 +123,9 @@ async def household(
         kinds=choices("intervention_kind"),
         outcomes=choices("visit_outcome"),
         wards=_wards_near(ward_id),
+        # Members by name where this reader may see names (api.personal shaped the read).
+        relations=dict(profile_form.choices("relation")),
+        hidden=(WITHHELD, ERASED),
     )
 
 

@@ -148,6 +148,13 @@ async def test_field_worker_registers_a_household_with_its_profile(
     assert members[1]["schooling"]["attending"] is True
     assert {n.category for n in registered.open_needs} >= {"documents"}
     assert "Household registered." in shown and "Identity documents" in shown
+    assert "Zodwa Ngcobo · Head of the household" in shown  # its worker reads the names
+    # An analyst without pii:read reads the members by their place, not their names
+    user(application, "analyst", Role.ANALYST, "municipality:KZN225")
+    async with browser(web) as http:
+        await sign_in(http, "analyst")
+        withheld = (await http.get(f"/households/{again_id}")).text
+    assert "Member 1 · Head of the household" in withheld and "Zodwa" not in withheld
 
 
 async def test_a_form_sent_twice_registers_one_household(
