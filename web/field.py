@@ -18,6 +18,7 @@ from api.personal import CaseRows
 from domain.access.policy import Decision, Location, decide, row_scope
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
+from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from domain.vocabulary import VisitOutcome
@@ -163,8 +164,8 @@ def _register(
         field_worker_id=None,
         ctx=ctx,
     )
-    if written.position is None:
-        return  # the same form sent again: registered (and profiled) the first time
+    if written.position is None and app.read(Household, household_id, ctx.principal).profile:
+        return  # the same form sent again: registered and profiled the first time
     app.submit_profile(household_id, profile, None, ctx)
 
 

@@ -8,6 +8,7 @@ language remembered per user."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ import httpx
 from fastapi import FastAPI
 
 from domain.access.principal import Role
+from domain.context import CommandContext
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
@@ -169,6 +171,25 @@ async def test_a_form_sent_twice_registers_one_household(
     assert first.headers["location"] == second.headers["location"]
     events = list(application.repository.event_store.get(UUID(data["household_id"])))
     assert sum(isinstance(e, Household.ProfileSubmitted) for e in events) == 1
+
+
+async def test_a_retry_after_a_registration_whose_profile_was_lost_records_the_profile(
+    web: FastAPI, application: Sukuma, ward_id: str
+) -> None:
+    user(application, "vusi", Role.FIELD_WORKER, f"ward:{ward_id}")
+    async with browser(web) as http:
+        await sign_in(http, "vusi")
+        data = {**await opened(http, 2), **answers(ward_id)}
+        # The first send registered the household, then the connection dropped
+        household_id = UUID(data["household_id"])
+        application.register_household(
+            household_id=household_id, ward_id=ward_id, dwelling_type="informal",
+            village="Mpophomeni", gps=None, field_worker_id=None,
+            ctx=CommandContext(actor="vusi", occurred_at=datetime.now(UTC)),
+        )  # fmt: skip
+        again = await http.post("/new-household?members=2", data=data)
+    assert again.status_code == 303
+    assert application.get(Household, household_id).profile is not None
 
 
 async def test_refused_answers_are_named_per_question_in_the_readers_language(
