@@ -1,5 +1,6 @@
 """The convener's remaining steps on a household (move, graduate, reopen, record an
-intervention, resolve a need) and on a referral (reassign, cancel, reopen) as forms.
+intervention, resolve a need, record or withdraw consent) and on a referral (reassign,
+cancel, reopen) as forms.
 
 Each runs the API's application command as the signed-in user, with the version of the case
 the form was made from (``Acting.version``, the API's ``If-Match``): a case changed since
@@ -17,6 +18,7 @@ from starlette.responses import Response
 
 from api.deps import SukumaApp
 from domain.access.policy import Decision, Location, decide
+from domain.profile import ConsentBasis, ConsentGivenBy
 from domain.vocabulary import InterventionKind
 from web.actions import Act, Code, Note, Reason
 from web.labels import N_
@@ -111,6 +113,33 @@ def resolve_need(
         ),
         _household(household_id),
         N_("Need resolved."),
+    )
+
+
+@router.post("/households/{household_id}/consent")
+def give_consent(
+    household_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    given_by: Annotated[ConsentGivenBy, Form()],
+    basis: Annotated[ConsentBasis, Form()] = "consent",
+    note: Note = "",
+) -> Response:
+    return act.then(
+        lambda ctx: app.give_consent(
+            household_id=household_id, given_by=given_by, basis=basis, note=_text(note), ctx=ctx
+        ),
+        _household(household_id),
+        N_("Consent recorded."),
+    )
+
+
+@router.post("/households/{household_id}/consent/withdraw")
+def withdraw_consent(household_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
+    return act.then(
+        lambda ctx: app.withdraw_consent(household_id, _text(note), ctx),
+        _household(household_id),
+        N_("Consent withdrawn."),
     )
 
 

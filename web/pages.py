@@ -57,6 +57,7 @@ HOUSEHOLD_STEPS = (
     "move",
     "graduate",
     "reopen",
+    "consent",
 )
 
 
@@ -125,6 +126,8 @@ async def household(
         wards=_wards_near(ward_id),
         # Members by name where this reader may see names (api.personal shaped the read).
         relations=dict(profile_form.choices("relation")),
+        consent_by=profile_form.choices("consent.given_by"),
+        consent_bases=profile_form.choices("consent.basis"),
         hidden=(WITHHELD, ERASED),
     )
 

@@ -178,6 +178,14 @@ CHOICES: dict[str, tuple[Any, dict[str, str]]] = {
             "none": N_("No electricity"),
         },
     ),
+    "consent.basis": (
+        instrument.ConsentBasis,
+        {
+            "consent": N_("The household's consent"),
+            "public_law_duty": N_("A duty in law of a public body"),
+            "child_protection_law": N_("The law protecting children"),
+        },
+    ),
     "consent.given_by": (
         instrument.ConsentGivenBy,
         {"self": N_("The member answering"), "competent_person": N_("A competent person for them")},

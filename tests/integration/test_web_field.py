@@ -318,6 +318,33 @@ async def test_convener_records_a_service_resolves_the_need_graduates_and_reopen
     assert application.get(Household, UUID(household_id)).status == "active"
 
 
+async def test_consent_is_recorded_and_withdrawn_at_the_door(
+    web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str
+) -> None:
+    household_id = await household(client, ward_id)
+    user(application, "nomvula", Role.FIELD_WORKER, f"ward:{ward_id}")
+    page = f"/households/{household_id}"
+
+    def version() -> str:
+        return str(application.get(Household, UUID(household_id)).version)
+
+    async with browser(web) as http:
+        await sign_in(http, "nomvula")
+        assert f'action="{page}/consent"' in (await http.get(page)).text
+        given = await post_form(
+            http, f"{page}/consent", page, given_by="self", basis="consent", version=version()
+        )
+        assert given.status_code == 303
+        shown = (await http.get(page)).text
+        assert "Consent recorded." in shown and f'action="{page}/consent/withdraw"' in shown
+        assert application.get(Household, UUID(household_id)).consent == "given"
+        withdrawn = await post_form(
+            http, f"{page}/consent/withdraw", page, note="changed her mind", version=version()
+        )
+        assert withdrawn.status_code == 303
+    assert application.get(Household, UUID(household_id)).consent == "withdrawn"
+
+
 async def test_a_field_worker_is_offered_only_the_steps_the_policy_allows(
     web: FastAPI, application: Sukuma, client: httpx.AsyncClient, ward_id: str
 ) -> None:
