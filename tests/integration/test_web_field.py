@@ -68,6 +68,11 @@ def answers(ward_id: str, **overrides: str) -> dict[str, str]:
     return {**form, **overrides}
 
 
+def version_of(application: Sukuma, kind: type[Household | Referral], case_id: str) -> str:
+    """The case's version as its page shows it in each form (``version``)."""
+    return str(application.get(kind, UUID(case_id)).version)
+
+
 async def opened(http: httpx.AsyncClient, members: int) -> dict[str, str]:
     """The hidden fields of a register form as the page gives it: its CSRF token and id."""
     page = await http.get(f"/new-household?members={members}")
@@ -274,7 +279,7 @@ async def test_convener_records_a_service_resolves_the_need_graduates_and_reopen
     page = f"/households/{household_id}"
 
     def version() -> str:
-        return str(application.get(Household, UUID(household_id)).version)
+        return version_of(application, Household, household_id)
 
     async with browser(web) as http:
         await sign_in(http, "sibusiso")
@@ -326,7 +331,7 @@ async def test_consent_is_recorded_and_withdrawn_at_the_door(
     page = f"/households/{household_id}"
 
     def version() -> str:
-        return str(application.get(Household, UUID(household_id)).version)
+        return version_of(application, Household, household_id)
 
     async with browser(web) as http:
         await sign_in(http, "nomvula")
@@ -375,7 +380,7 @@ async def test_referral_reassign_cancel_and_reopen_as_forms(
     user(application, "lungi", Role.CONVENER, f"ward:{ward_id}")
 
     def version(referral_id: str) -> str:
-        return str(application.get(Referral, UUID(referral_id)).version)
+        return version_of(application, Referral, referral_id)
 
     async with browser(web) as officer, browser(web) as convener:
         await sign_in(officer, "officer")
