@@ -54,7 +54,7 @@ async def _bound(db: Db) -> int:
     return int(value or 0)
 
 
-def _visit_due(active: bool, facts: str) -> dict[str, Any]:
+def visit_due_state(active: bool, facts: str) -> dict[str, Any]:
     """A visit due's state: ``active`` while the household is high-risk and not visited."""
     values: dict[str, Any] = orjson.loads(facts)
     return {
@@ -84,7 +84,9 @@ async def _changed(
         *q.args,
     )
     return [
-        Changed(kind, r["id"], r["position"], _visit_due(r["active"], r["facts"]) if clock else {})
+        Changed(
+            kind, r["id"], r["position"], visit_due_state(r["active"], r["facts"]) if clock else {}
+        )
         for r in rows
     ]
 

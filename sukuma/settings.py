@@ -128,6 +128,14 @@ class Settings(BaseSettings):
     oidc_audience: str = Field(default="sukuma", description="Audience its tokens must name")
     oidc_roles_claim: str = Field(default="sukuma_roles", description="Claim with the roles")
     oidc_scopes_claim: str = Field(default="sukuma_scopes", description="Claim with the scopes")
+    oidc_client_id: str | None = Field(
+        default=None,
+        description="The web pages' client at that issuer: set, the sign-in page offers the "
+        "provider (authorization code with PKCE)",
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="That client's secret (unset: a public client, PKCE only)"
+    )
 
     master_key: SecretStr = Field(
         default=SecretStr(DEV_MASTER_KEY),
@@ -187,6 +195,8 @@ class Settings(BaseSettings):
             raise ValueError("read_pool_min_size must not exceed read_pool_max_size")
         if bool(self.oidc_issuer) != bool(self.oidc_jwks_url):
             raise ValueError("set both oidc_issuer and oidc_jwks_url, or neither")
+        if self.oidc_client_id and not self.oidc_issuer:
+            raise ValueError("oidc_client_id needs oidc_issuer and oidc_jwks_url")
         global _warned_dev_secret, _warned_dev_master_key
         if self.uses_dev_secret_key and self.database_url and not _warned_dev_secret:
             _warned_dev_secret = True

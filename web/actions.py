@@ -35,6 +35,9 @@ class Acting:
     request: Request
     principal: Principal
     clock: Callable[[], datetime]
+    #: The version of the case the form was made from (``If-Match``): a case changed since
+    #: answers 412. ``None`` (forms of additive facts): applies to the case as it is now.
+    version: int | None = None
 
     def done(
         self, command: Callable[[CommandContext], Written], referral_id: UUID, notice: str
@@ -47,12 +50,20 @@ class Acting:
     ) -> Response:
         """Run ``command`` as the signed-in user; show ``page`` with ``notice``."""
         me = self.principal
-        command(CommandContext(actor=me.actor, occurred_at=self.clock(), principal=me))
+        ctx = CommandContext(
+            actor=me.actor, occurred_at=self.clock(), expected_version=self.version, principal=me
+        )
+        command(ctx)
         return redirect(self.request, page, notice=notice)
 
 
-async def acting(request: Request, me: Viewer, clock: Clock) -> Acting:
-    return Acting(request, me, clock)
+async def acting(
+    request: Request,
+    me: Viewer,
+    clock: Clock,
+    version: Annotated[int | None, Form(ge=1, le=2**31)] = None,
+) -> Acting:
+    return Acting(request, me, clock, version)
 
 
 Act = Annotated[Acting, Depends(acting)]

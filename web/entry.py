@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
-from api.deps import Clock, ReadPool, get_auth
-from domain.access.principal import Role
+from api.deps import Clock, ReadPool, SukumaApp, get_auth
+from domain.access.principal import Principal, Role
+from domain.context import CommandContext
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.labels import N_
+from web.oidc import sign_in_link
 from web.render import local_path, page, redirect
 from web.session import Csrf, end, session_of, start
 
@@ -22,10 +26,20 @@ LANDING = (
     (Role.CONVENER, "/board"),
     (Role.DEPARTMENT_OFFICER, "/inbox"),
     (Role.ANALYST, "/nerve-centre"),
+    (Role.FIELD_WORKER, "/my-households"),
 )
 Text = Annotated[str, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Next = Annotated[str, Form(max_length=2048)]
 AuthService = Annotated[Auth, Depends(get_auth)]
+
+
+def is_local(me: Principal) -> bool:
+    """A user of Sukuma's own store (an identity provider's users have ``oidc:`` ids)."""
+    try:
+        UUID(me.user_id)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/")
@@ -41,7 +55,9 @@ async def landing(request: Request) -> Response:
 
 @router.get("/sign-in")
 async def sign_in_form(request: Request, next: str = "/") -> Response:
-    return page(request, "sign_in.html", next=local_path(next))
+    return page(
+        request, "sign_in.html", next=local_path(next), provider=sign_in_link(request, next)
+    )
 
 
 @router.post("/sign-in", dependencies=[Csrf])
@@ -56,7 +72,11 @@ async def sign_in(
 ) -> Response:
     """The same check and the same failed sign-in throttle as ``POST /v1/auth/token``."""
     address = request.client.host if request.client else "unknown"
-    again = {"next": local_path(next), "username": username}
+    again = {
+        "next": local_path(next),
+        "username": username,
+        "provider": sign_in_link(request, next),
+    }
     try:
         user = await auth.password_sign_in(pool, username, password, address, clock())
     except NotAuthenticated:
@@ -76,8 +96,24 @@ async def sign_out(request: Request) -> Response:
 
 @router.post("/language", dependencies=[Csrf])
 async def choose_language(
-    request: Request, language: Annotated[str, Form(max_length=8)], next: Next = "/"
+    request: Request,
+    app: SukumaApp,
+    clock: Clock,
+    language: Annotated[str, Form(max_length=8)],
+    next: Next = "/",
 ) -> Response:
+    """Signed in: the user's own choice, an event on the user (every browser it signs in
+    from speaks it). Signed out (the sign-in page), or a user of the identity provider, whom
+    Sukuma keeps nothing for: this browser's cookie."""
+    session = session_of(request)
+    me = session.principal()
+    if language in LANGUAGES and me is not None and session.user is not None:
+        session.user["lang"] = language
+        if is_local(me):
+            ctx = CommandContext(actor=me.actor, occurred_at=clock(), principal=me)
+            await run_in_threadpool(app.choose_language, UUID(me.user_id), language, ctx)
+            request.app.state.auth.states.forget(me.user_id)
+            return redirect(request, local_path(next))
     response = redirect(request, local_path(next))
     if language in LANGUAGES:
         response.set_cookie(

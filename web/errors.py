@@ -8,6 +8,7 @@ headers, such as ``Retry-After``) that says what happened and what to do, never 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from api.errors import HANDLERS
 from domain.errors import RuleViolation
-from web.labels import N_
+from web.labels import LABELS, N_
 from web.render import page, redirect
 from web.session import CsrfRefused, SignInRequired
 
@@ -108,10 +109,21 @@ def error_page(request: Request, status: int, headers: Any = None, **context: An
     return response
 
 
+#: A form's case: its page is where a refused step leads back to.
+CASE_PAGE = re.compile(r"^/(households|referrals)/[0-9a-f-]{36}")
+
+
+def _case_page(request: Request) -> dict[str, Any]:
+    found = CASE_PAGE.match(request.url.path) if request.method == "POST" else None
+    return {"back": found.group(0)} if found else {}
+
+
 def _detail(exc: Exception) -> dict[str, Any]:
-    """What a person can act on: the rule the case broke, the fields that were refused."""
+    """What a person can act on: the rule the case broke (in the reader's words when the
+    rule has a label), the fields that were refused."""
     if isinstance(exc, RuleViolation):
-        return {"rule": exc.message}
+        reason = LABELS["case_rule"][1].get(exc.rule)
+        return {"rule": exc.message, "reason": reason}
     if isinstance(exc, RequestValidationError):
         return {"fields": sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})}
     return {}
@@ -130,7 +142,8 @@ def _paged(api_handler: Handler) -> Callable[[Request, Exception], Awaitable[Res
             return response
         if answer.status_code == 401:
             return await _to_sign_in(request, exc)
-        return error_page(request, answer.status_code, answer.headers, **_detail(exc))
+        detail = {**_detail(exc), **_case_page(request)}
+        return error_page(request, answer.status_code, answer.headers, **detail)
 
     return handle
 

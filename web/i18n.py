@@ -25,11 +25,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from web.labels import label_of
+from web.session import chosen_language
 
 LANGUAGES = ("en", "zu")
 DEFAULT_LANGUAGE = "en"
-#: The language switch's cookie: remembered per browser for now (a user preference would need
-#: an event on the user; see the README).
+#: The language switch's cookie, for a browser not signed in (the sign-in page); a signed-in
+#: user's choice is an event on the user (``User.LanguageChosen``), kept in the session.
 LANGUAGE_COOKIE = "sukuma_lang"
 PACKAGE = Path(__file__).parent
 LOCALE_DIR = PACKAGE / "locale"
@@ -70,10 +71,11 @@ def accepted_languages(header: str) -> list[str]:
 
 
 def language_of(request: Request) -> str:
-    """The page's language: the switch's cookie, else the browser's Accept-Language."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
+    """The page's language: the signed-in user's choice, else the switch's cookie, else the
+    browser's Accept-Language."""
+    for chosen in (chosen_language(request), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in LANGUAGES:
+            return str(chosen)
     try:
         best = Locale.negotiate(
             accepted_languages(request.headers.get("accept-language", "")), LANGUAGES

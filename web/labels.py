@@ -19,6 +19,7 @@ from domain.vocabulary import (
     RejectionReason,
     RiskLevel,
     Severity,
+    VisitOutcome,
 )
 
 
@@ -124,6 +125,15 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "other": N_("Other service"),
         },
     ),
+    "visit_outcome": (
+        VisitOutcome,
+        {
+            "met_household": N_("Met the household"),
+            "nobody_home": N_("Nobody was home"),
+            "moved_away": N_("The household has moved away"),
+            "refused": N_("The household refused the visit"),
+        },
+    ),
     "role": (
         Role,
         {
@@ -179,6 +189,38 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "EW-10": N_("Department failing its acknowledgement standard"),
             "EW-11": N_("Graduated household in need again"),
             "EW-13": N_("Sudden rise in a need in a ward"),
+        },
+    ),
+    # Why a case refused a step (``RuleViolation.rule``), for the error page: the rules the
+    # pages' forms can meet. Others show the system's own (English) words only.
+    "case_rule": (
+        None,
+        {
+            "graduation-needs-profile": N_("A household is profiled before it can graduate."),
+            "graduation-open-high-needs": N_(
+                "A household cannot graduate while a high or critical need is open."
+            ),
+            "graduation-open-referrals": N_(
+                "A household cannot graduate while a referral is open."
+            ),
+            "graduation-policy": N_("The household does not yet meet the graduation policy."),
+            "graduated-household-is-closed": N_(
+                "The household has graduated: reopen its case first."
+            ),
+            "reopen-only-graduated": N_("Only a graduated household's case is reopened."),
+            "move-to-other-ward": N_("The household is in that ward already."),
+            "resolution-needs-intervention": N_(
+                "Record the service given first, or resolve it as no longer needed with a note."
+            ),
+            "resolution-reason": N_("Say in the note why the need is no longer needed."),
+            "resolution-open-referral": N_("The need has an open referral: end it first."),
+            "need-open": N_("The need is resolved already."),
+            "intervention-needs-open-need": N_("The need is resolved already."),
+            "referral-lifecycle": N_("The referral is not at a stage that allows this step."),
+            "referral-terminal": N_("The referral has ended: no step follows."),
+            "reassign-to-other-department": N_("The referral is with that department already."),
+            "escalation-only-upward": N_("A referral is escalated only to a higher level."),
+            "one-open-referral-per-need": N_("The need has an open referral already."),
         },
     ),
     "alert_event": (

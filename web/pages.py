@@ -20,6 +20,8 @@ from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal
 from domain.households.model import Household
+from domain.personal_data import ERASED, WITHHELD
+from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from domain.vocabulary import ReferralStatus
@@ -28,6 +30,7 @@ from projections.nerve_centre.queries.board import (
     households_at_risk,
     open_referrals,
 )
+from web import profile_form
 from web.labels import choices
 from web.render import page
 from web.session import Viewer
@@ -37,12 +40,25 @@ router = APIRouter(include_in_schema=False)
 #: The forms a referral's page offers in each status (the domain still decides: a form the
 #: referral no longer allows answers with an error page that says why).
 FORMS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    ReferralStatus.MADE: ("acknowledge", "reject", "escalate"),
-    ReferralStatus.ACKNOWLEDGED: ("deliver", "reject", "escalate"),
-    ReferralStatus.DISPUTED: ("deliver", "escalate"),
+    ReferralStatus.MADE: ("acknowledge", "reject", "reassign", "escalate", "cancel"),
+    ReferralStatus.ACKNOWLEDGED: ("deliver", "reject", "reassign", "escalate", "cancel"),
+    # A disputed delivery is reopened (back to acknowledged) before it is delivered again.
+    ReferralStatus.DISPUTED: ("reopen", "escalate"),
     ReferralStatus.SERVICE_DELIVERED: ("verify", "dispute", "escalate"),
     ReferralStatus.VERIFIED: ("close",),
 }
+#: The household's steps its page may offer, each shown only if the access policy allows it.
+HOUSEHOLD_STEPS = (
+    "need",
+    "refer",
+    "visit",
+    "intervention",
+    "resolve",
+    "move",
+    "graduate",
+    "reopen",
+    "consent",
+)
 
 
 def _by_status(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -96,30 +112,49 @@ async def household(
     ward_id = shaped["household"].ward_id
     place = [{**r, "household_id": household_id, "ward_id": ward_id} for r in referrals]
     referrals = await CaseRows(app, me).page(place, "GET /households/{id}")
+    at = shaped["location"]
     return page(
         request,
         "household.html",
         **shaped,
         referrals=referrals,
-        may_refer=decide(me, "household.refer", shaped["location"]) is Decision.ALLOW,
-        may_add_need=decide(me, "household.need", shaped["location"]) is Decision.ALLOW,
+        may={s for s in HOUSEHOLD_STEPS if decide(me, f"household.{s}", at) is Decision.ALLOW},
         categories=choices("need_category"),
         severities=choices("severity"),
+        kinds=choices("intervention_kind"),
+        outcomes=choices("visit_outcome"),
+        wards=_wards_near(ward_id),
+        # Members by name where this reader may see names (api.personal shaped the read).
+        relations=dict(profile_form.choices("relation")),
+        consent_by=profile_form.choices("consent.given_by"),
+        consent_bases=profile_form.choices("consent.basis"),
+        hidden=(WITHHELD, ERASED),
     )
 
 
 @router.get("/referrals/{referral_id}")
 async def referral(request: Request, referral_id: UUID, me: Viewer, app: SukumaApp) -> Response:
-    read, forms, household_link = await run_in_threadpool(_referral, app, me, referral_id)
+    shaped = await run_in_threadpool(_referral, app, me, referral_id)
     return page(
         request,
         "referral.html",
-        referral=read,
-        forms=forms,
-        household_link=household_link,
+        **shaped,
         reasons=choices("rejection_reason"),
         kinds=choices("intervention_kind"),
     )
+
+
+def _wards_near(ward_id: str) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Where a household of ``ward_id`` may move to (a page's choice; the API takes any
+    ward): the wards of its district, by municipality, its own left out."""
+    places = geography()
+    ward = places.ward(ward_id)
+    grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for other in places.wards_in("district", ward.district_code):
+        if other.id != ward_id:
+            name = places.municipality(other.municipality_code).name
+            grouped[name].append((other.id, other.number))
+    return sorted(grouped.items())
 
 
 def _household(app: Sukuma, me: Principal, household_id: UUID) -> dict[str, Any]:
@@ -136,7 +171,7 @@ def _household(app: Sukuma, me: Principal, household_id: UUID) -> dict[str, Any]
     }
 
 
-def _referral(app: Sukuma, me: Principal, referral_id: UUID) -> tuple[Any, list[str], bool]:
+def _referral(app: Sukuma, me: Principal, referral_id: UUID) -> dict[str, Any]:
     aggregate = app.read(Referral, referral_id, me)
     at = location_of(aggregate)
     forms = [
@@ -144,5 +179,14 @@ def _referral(app: Sukuma, me: Principal, referral_id: UUID) -> tuple[Any, list[
         for verb in FORMS_BY_STATUS.get(aggregate.status, ())
         if decide(me, f"referral.{verb}", at) is Decision.ALLOW
     ]
-    household_link = decide(me, "household.read", at) is Decision.ALLOW
-    return referral_read(app, me, aggregate, "GET /referrals/{id}"), forms, household_link
+    return {
+        "referral": referral_read(app, me, aggregate, "GET /referrals/{id}"),
+        "forms": forms,
+        "household_link": decide(me, "household.read", at) is Decision.ALLOW,
+        # Where it may be reassigned: the live catalogue's other departments in service.
+        "departments": [
+            d
+            for d in app.catalogue().departments
+            if not d.retired and d.code != aggregate.department
+        ],
+    }

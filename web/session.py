@@ -92,20 +92,26 @@ def session_of(request: Request) -> Session:
     return session
 
 
-def start(request: Request, user: User) -> Session:
-    """A new session for ``user`` (a new CSRF token too: none from before sign-in survives)."""
-    principal = user.principal
-    session = Session(
-        user={
-            "id": principal.user_id,
-            "name": principal.username,
-            "roles": sorted(principal.roles),
-            "scopes": sorted(principal.scopes),
-            "gen": user.generation,
-        }
-    )
+def _begin(request: Request, principal: Principal, **state: Any) -> Session:
+    """A new session (a new CSRF token too: none from before sign-in survives)."""
+    roles, scopes = sorted(principal.roles), sorted(principal.scopes)
+    who = {"id": principal.user_id, "name": principal.username, "roles": roles, "scopes": scopes}
+    session = Session(user={**who, **state})
     setattr(request.state, STATE, session)
     return session
+
+
+def start(request: Request, user: User) -> Session:
+    """A new session for ``user``, checked on each request at its generation."""
+    return _begin(request, user.principal, gen=user.generation, lang=user.language)
+
+
+def start_external(
+    request: Request, principal: Principal, until: float, language: str | None
+) -> Session:
+    """A new session for a user of the identity provider, until ``until`` (POSIX time: its
+    ID token's expiry). Sukuma holds no state for such a user to check on each request."""
+    return _begin(request, principal, gen=None, until=until, lang=language)
 
 
 def end(request: Request) -> None:
@@ -140,6 +146,11 @@ async def viewer(request: Request) -> Principal:
     principal = session.principal()
     if principal is None or session.user is None:
         raise SignInRequired
+    if session.user["gen"] is None:  # the identity provider's user: until its token expires
+        if _now(request) >= float(session.user.get("until") or 0):
+            end(request)
+            raise SignInRequired
+        return principal
     auth: Auth = request.app.state.auth
     hit, state = auth.states.cached(principal.user_id)
     if not hit:
@@ -147,7 +158,17 @@ async def viewer(request: Request) -> Principal:
     if state is None or not state.active or state.generation != session.user["gen"]:
         end(request)
         raise SignInRequired
+    # A language chosen in another browser follows within the state cache's lifetime.
+    if state.language is not None:
+        session.user["lang"] = state.language
     return principal
+
+
+def chosen_language(request: Request) -> str | None:
+    """The signed-in user's chosen language (``None``: not chosen, or signed out)."""
+    user = session_of(request).user
+    language = None if user is None else user.get("lang")
+    return language if isinstance(language, str) else None
 
 
 async def checked_csrf(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> None:

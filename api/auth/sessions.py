@@ -30,6 +30,8 @@ def find_user(application: Sukuma, user_id: str) -> User | None:
 class UserState:
     active: bool
     generation: int
+    #: The language the user chose for the pages (``None``: not chosen).
+    language: str | None = None
 
 
 class UserStates:
@@ -55,7 +57,7 @@ class UserStates:
     def load(self, user_id: str) -> UserState | None:
         """The user's current state from the event store (blocking: call it in a thread)."""
         user = find_user(self._application, user_id)
-        state = None if user is None else UserState(user.active, user.generation)
+        state = None if user is None else UserState(user.active, user.generation, user.language)
         with self._lock:
             self._cache[user_id] = (self._monotonic(), state)
         return state

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.access.policy import NOWHERE, authorize_account_change, authorize_user_change
+from domain.access.policy import (
+    NOWHERE,
+    Forbidden,
+    authorize_account_change,
+    authorize_user_change,
+)
 from domain.access.principal import Principal, Role
 from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
@@ -154,4 +160,15 @@ class UserCommands(ApplicationBase):
         at, actor = ctx.occurred_at, ctx.actor
         return self._change(
             User, user, ctx, lambda u: u.end_sessions(reason, at, actor), action="password"
+        )
+
+    def choose_language(self, user: UUID, language: str, ctx: CommandContext) -> Written:
+        """A user's own choice of language for the pages: only the user makes it (no role's
+        permission, not even an administrator's, reaches another's preference)."""
+        if ctx.principal is not None and ctx.principal.user_id != str(user):
+            raise Forbidden("user.language")
+        at, actor = ctx.occurred_at, ctx.actor
+        own = replace(ctx, principal=None)  # checked above: the account is the caller's own
+        return self._change(
+            User, user, own, lambda u: u.choose_language(language, at, actor), action="language"
         )

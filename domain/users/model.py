@@ -8,6 +8,7 @@ were issued at.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from uuid import UUID
@@ -21,6 +22,8 @@ from domain.errors import InvalidCommand, RuleViolation
 # Fixed forever: user ids derive from user names, so a second "thandi" is the same id (409).
 USER_NAMESPACE = uuid.UUID("6f1f5c2e-2a4e-4d8b-9a55-0d6b3c1f7a10")
 SCOPE_LEVELS = ("ward", "municipality", "district", "province", "department", "pii")
+#: A language a user may choose: an ISO 639-1 code (which ones the pages offer is theirs).
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 def user_id(username: str) -> UUID:
@@ -38,7 +41,11 @@ def check_scope(scope: str) -> None:
 
 class User(SukumaAggregate):
     """Created, role granted/revoked, scope assigned/removed, password changed, deactivated,
-    sessions ended."""
+    sessions ended, language chosen."""
+
+    #: The language the user chose for the pages (``None``: the browser's, until chosen).
+    #: A class default, so users created before the event existed read as not chosen.
+    language: str | None = None
 
     class Created(SukumaAggregate.Created):
         username: str
@@ -66,6 +73,9 @@ class User(SukumaAggregate):
 
     class SessionsEnded(SukumaAggregate.Event):
         reason: str
+
+    class LanguageChosen(SukumaAggregate.Event):
+        language: str
 
     @event(Created)
     def __init__(
@@ -165,3 +175,15 @@ class User(SukumaAggregate):
     @event(SessionsEnded)
     def _sessions_ended(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.generation += 1
+
+    def choose_language(self, language: str, occurred_at: datetime, actor: str) -> None:
+        """The language the pages speak to this user, wherever they sign in."""
+        if not LANGUAGE_CODE.match(language):
+            raise InvalidCommand("language", f"{language!r} is not a two-letter language code")
+        if language == self.language:
+            return  # chosen already: nothing happened
+        self._language_chosen(language=language, occurred_at=occurred_at, actor=actor)
+
+    @event(LanguageChosen)
+    def _language_chosen(self, language: str, occurred_at: datetime, actor: str) -> None:
+        self.language = language

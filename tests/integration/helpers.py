@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import http.client
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -144,6 +146,25 @@ async def served(api: FastAPI) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await serving
+
+
+@contextmanager
+def served_in_thread(app: Any, name: str = "uvicorn") -> Iterator[str]:
+    """``app`` behind a real uvicorn in a thread (its lifespan run by uvicorn): its base URL,
+    for a browser or a client outside this event loop."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), f"{name} did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 #: A request as a client sends it: method, path with query, body, content type.

@@ -68,6 +68,13 @@ def test_settings_read_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert Settings(_env_file=env_file).port == 8123  # type: ignore[call-arg]
 
 
+def test_the_pages_oidc_client_needs_the_issuer_the_api_trusts() -> None:
+    with pytest.raises(ValueError, match="oidc_client_id needs oidc_issuer"):
+        make_settings(oidc_client_id="sukuma-web")
+    issuer = {"oidc_issuer": "https://idp.example", "oidc_jwks_url": "https://idp.example/k"}
+    assert make_settings(oidc_client_id="sukuma-web", **issuer).oidc_client_secret is None
+
+
 def test_read_pool_minimum_cannot_exceed_maximum() -> None:
     with pytest.raises(ValueError, match="read_pool_min_size"):
         make_settings(read_pool_min_size=5, read_pool_max_size=2)

@@ -241,3 +241,20 @@ def test_the_domain_refuses_a_look_alike_name_and_keeps_names_in_lower_case(app:
         add(app, "demo-\u0430dmin")
 
     assert add(app, "Demo-Admin").username == "demo-admin"
+
+
+def test_a_user_chooses_its_own_language_and_only_its_own(app: Sukuma) -> None:
+    user = add(app, "thandi", Role.CONVENER, scopes=(f"ward:{WARD}",))
+    admin = add(app, "admin", Role.ADMIN, scopes=("province:KZN",)).principal
+
+    app.choose_language(user.id, "zu", ctx(user.principal))
+    app.choose_language(user.id, "zu", ctx(user.principal))  # chosen already: nothing new
+    with pytest.raises(Forbidden):
+        app.choose_language(user.id, "en", ctx(admin))
+    with pytest.raises(InvalidCommand):
+        app.choose_language(user.id, "isiZulu", ctx(user.principal))
+
+    chosen = app.user_named("thandi")
+    assert (chosen.language, chosen.generation) == ("zu", 0)  # its sessions go on
+    events = [type(e).__name__ for e in app.repository.event_store.get(user.id)]
+    assert events == ["Created", "LanguageChosen"]

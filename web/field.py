@@ -1,0 +1,193 @@
+"""The field worker's pages: its households, the visits due, registering a household with its
+profile from a phone, and recording a visit. Lists are the API's queries under the access
+policy's row scope (``GET /v1/households``'s page; the visits due are EW-06's clocks, as the
+sync feed sends them); forms run the API's commands as the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import Clock, ReadPool, SukumaApp
+from api.freshness import Fresh
+from api.personal import CaseRows
+from domain.access.policy import Decision, Location, decide, row_scope
+from domain.access.principal import Principal
+from domain.context import CommandContext, Written
+from domain.households.model import Household
+from domain.reference.geography import geography
+from domain.sukuma import Sukuma
+from domain.vocabulary import VisitOutcome
+from projections.early_warning.queries import visits_due
+from projections.nerve_centre.queries.cases import HouseholdFilters, households_page
+from web import profile_form
+from web.actions import Act, Note
+from web.labels import N_
+from web.render import page, redirect
+from web.session import Csrf, Viewer
+
+router = APIRouter(include_in_schema=False)
+
+#: Households per page of "my households" (the API's default page size).
+PAGE = 50
+Members = Annotated[int, Query(ge=1, le=profile_form.MAX_MEMBERS)]
+
+
+@router.get("/my-households")
+async def my_households(
+    request: Request,
+    me: Viewer,
+    app: SukumaApp,
+    pool: ReadPool,
+    fresh: Fresh,
+    after: UUID | None = None,
+) -> Response:
+    """The households of the field worker's wards, a page at a time (as ``GET
+    /v1/households`` lists them for it), and how many are due a visit."""
+    scope = row_scope(me, "household")
+    rows, last = await households_page(pool, HouseholdFilters(), scope, after, PAGE)
+    rows = await CaseRows(app, me).page(rows, "GET /my-households")
+    due = await visits_due(pool, scope)
+    return page(
+        request,
+        "my_households.html",
+        households=rows,
+        next_after=last,
+        due=len(due),
+        may_register=bool(wards_of(me)),
+        fresh=fresh,
+    )
+
+
+@router.get("/visits-due")
+async def visits_due_page(request: Request, me: Viewer, pool: ReadPool, fresh: Fresh) -> Response:
+    """High-risk households due a visit (rule EW-06's clock), longest unvisited first."""
+    rows = await visits_due(pool, row_scope(me, "household"))
+    return page(request, "visits_due.html", visits=rows, fresh=fresh)
+
+
+def wards_of(me: Principal) -> list[tuple[str, str]]:
+    """(ward id, its name) of each ward the user may register households in."""
+    places = geography()
+    found: dict[str, str] = {}
+    for scope in sorted(me.scopes):
+        level, _, code = scope.partition(":")
+        if level not in ("ward", "municipality", "district", "province"):
+            continue
+        for ward in places.wards_in(level, code):
+            at = Location.ward(ward.id)
+            if decide(me, "household.register", at) is Decision.ALLOW:
+                name = places.municipality(ward.municipality_code).name
+                found[ward.id] = f"{name} {ward.number}"
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def _form_page(
+    request: Request,
+    me: Principal,
+    members: int,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+    refusals: list[profile_form.Refusal] | None = None,
+) -> Response:
+    return page(
+        request,
+        "register.html",
+        status_code,
+        members=members,
+        household_id=(values or {}).get("household_id") or str(uuid4()),
+        values=values or {},
+        refusals=refusals or [],
+        refused={r.field: r for r in refusals or []},
+        wards=wards_of(me),
+        choices=profile_form.choices,
+        questions=profile_form.QUESTIONS,
+        health_flags=profile_form.HEALTH_FLAGS,
+        household_flags=profile_form.HOUSEHOLD_FLAGS,
+        schooling=profile_form.SCHOOLING,
+        max_members=profile_form.MAX_MEMBERS,
+    )
+
+
+@router.get("/new-household")
+async def register_form(request: Request, me: Viewer, members: Members = 1) -> Response:
+    return _form_page(request, me, members)
+
+
+@router.post("/new-household", dependencies=[Csrf])
+async def register(
+    request: Request, me: Viewer, app: SukumaApp, clock: Clock, members: Members = 1
+) -> Response:
+    """Register the household and record its profile: the profile is checked first, so a
+    refused one registers nothing; a form sent twice registers one household (its id is the
+    form's)."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    now = clock()
+    refusals: list[profile_form.Refusal] = []
+    ward_id = values.get("ward_id", "")
+    if ward_id not in dict(wards_of(me)):
+        refusals.append(
+            profile_form.Refusal(
+                "ward_id", profile_form.QUESTIONS["ward_id"], profile_form.REQUIRED
+            )
+        )
+    try:
+        household_id = UUID(values.get("household_id", ""))
+    except ValueError:
+        household_id = uuid4()
+    try:
+        profile = profile_form.checked_profile(values, members, now.date())
+    except profile_form.ProfileRefused as exc:
+        refusals += exc.refusals
+    if refusals:
+        return _form_page(request, me, members, 422, values, refusals)
+    ctx = CommandContext(actor=me.actor, occurred_at=now, principal=me)
+    await run_in_threadpool(_register, app, household_id, ward_id, profile, ctx)
+    return redirect(request, f"/households/{household_id}", notice=N_("Household registered."))
+
+
+def _register(
+    app: Sukuma, household_id: UUID, ward_id: str, profile: dict[str, Any], ctx: CommandContext
+) -> None:
+    dwelling = profile["dwelling"]
+    written: Written = app.register_household(
+        household_id=household_id,
+        ward_id=ward_id,
+        dwelling_type=dwelling["type"],
+        village=dwelling.get("village"),
+        gps=None,
+        field_worker_id=None,
+        ctx=ctx,
+    )
+    if written.position is None and app.read(Household, household_id, ctx.principal).profile:
+        return  # the same form sent again: registered and profiled the first time
+    app.submit_profile(household_id, profile, None, ctx)
+
+
+@router.post("/households/{household_id}/visits", dependencies=[Csrf])
+def record_visit(
+    household_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    outcome: Annotated[VisitOutcome, Form()],
+    skipped: Annotated[str, Form(max_length=1, pattern=r"^[0-7]?$")] = "",
+    note: Note = "",
+) -> Response:
+    return act.then(
+        lambda ctx: app.record_visit(
+            household_id=household_id,
+            visit_id=uuid4(),
+            field_worker_id=None,
+            outcome=outcome,
+            days_skipped_meal_last_7=int(skipped) if skipped else None,
+            note=note.strip() or None,
+            ctx=ctx,
+        ),
+        f"/households/{household_id}",
+        N_("Visit recorded."),
+    )
