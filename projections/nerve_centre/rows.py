@@ -63,6 +63,12 @@ class CaseRows(BufferedProjection):
         self.days = (recorded, recorded if occurred is None else occurred.date())
         super().apply(domain_event, position)
 
+    def commit_before(self, domain_event: Any) -> bool:
+        """Commit at the end of each recorded day: a commit's snapshots are then its live
+        totals (see ``NerveCentreView._snapshots``)."""
+        floor = self.recorded_floor
+        return floor is not None and domain_event.timestamp.date() > floor
+
     # ---- cache -----------------------------------------------------------------------------
 
     def prefetch(self, events: Sequence[Any]) -> None:
