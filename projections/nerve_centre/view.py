@@ -489,6 +489,9 @@ class NerveCentreView(BufferedView):
         group, member = ", ".join(shape.group), shape.member
         snapshots = table + SNAPSHOT_SUFFIX
         stage = self.stage(curs, snapshots, (*shape.group, "day", "value"), _empty(touched))
+        # A temporary table has no statistics: without them the planner guesses thousands of
+        # groups and reads the whole live and snapshot tables instead of probing their keys.
+        curs.execute(SQL("ANALYZE {0}").format(stage))
         values = (
             f"SELECT {group}, t.day, l.{member} AS member, l.value "
             f"FROM {{stage}} t JOIN {{t_{table}}} l USING ({group})"
