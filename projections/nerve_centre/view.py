@@ -36,7 +36,7 @@ from uuid import UUID
 import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
@@ -178,9 +178,7 @@ class Changes:
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
     totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
     fw_visits: dict[tuple[str, UUID], date]
-    # roll-up table -> (its groups changed, with the recorded day; for a group changed on
-    # several days, each key's deltas of later days than each earlier one, by that day)
-    snapshots: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]
+    snapshots: dict[str, set[tuple[Any, ...]]]  # roll-up table -> its groups changed, day
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -334,36 +332,20 @@ class NerveCentreView(BufferedView):
                         history[dated] = get(dated, 0) + value
         return out
 
-    def _snapshots(self) -> dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]:
-        """Each table's groups changed by the page, by recorded day (and the same of the
-        late running totals). A snapshot is taken from the live total after the commit, so a
-        group changed on several days of one commit (a catch-up, or a commit across
-        midnight) also needs, for each earlier day, the deltas of the days after it, to take
-        them back out."""
-        changed: dict[str, dict[tuple[Any, ...], dict[date, dict[Any, int]]]] = {}
+    def _snapshots(self) -> dict[str, set[tuple[Any, ...]]]:
+        """Each table's groups changed by the page, with the recorded day (and the same of
+        the late running totals). The projection commits at the end of each recorded day
+        (``commit_before``), so a snapshot is the live total after the commit."""
+        out: dict[str, set[tuple[Any, ...]]] = {}
+        days = {rday for rday, _ in self.dated}
+        if len(days) > 1:
+            raise RuntimeError(f"one commit of changes recorded on {len(days)} days")
         for (rday, oday), tables in self.dated.items():
             for table, deltas in tables.items():
                 width = len(SNAPSHOTS[table].group)
+                groups = {(*key[:width], rday) for key, value in deltas.items() if value}
                 for name in (table, table + LATE_SUFFIX) if rday != oday else (table,):
-                    groups = changed.setdefault(name, {})
-                    for key, value in deltas.items():
-                        if value:
-                            on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
-                            on_day[key] = on_day.get(key, 0) + value
-        out: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]] = {}
-        for table, groups in changed.items():
-            touched: set[tuple[Any, ...]] = set()
-            later: dict[tuple[Any, ...], int] = {}
-            for group, by_day in groups.items():
-                touched.update((*group, day) for day in by_day)
-                after: dict[Any, int] = {}  # the deltas of the days after the one at hand
-                for day in sorted(by_day, reverse=True):
-                    for key, value in after.items():
-                        if value:
-                            later[*key, day] = value
-                    for key, value in by_day[day].items():
-                        after[key] = after.get(key, 0) + value
-            out[table] = touched, later
+                    out.setdefault(name, set()).update(groups)
         return out
 
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:
@@ -375,8 +357,8 @@ class NerveCentreView(BufferedView):
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
-        for table, (touched, later) in changes.snapshots.items():
-            self._snapshot(curs, table, touched, later)
+        for table, touched in changes.snapshots.items():
+            self._snapshot(curs, table, touched)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
@@ -476,15 +458,9 @@ class NerveCentreView(BufferedView):
                 )
             )
 
-    def _snapshot(
-        self,
-        curs: Cursor[DictRow],
-        table: str,
-        touched: set[tuple[Any, ...]],
-        later: dict[tuple[Any, ...], int],
-    ) -> None:
-        """Write the snapshots of the groups changed on each recorded day: the live rows of
-        the group (now committed with the page's deltas) less the deltas of later days."""
+    def _snapshot(self, curs: Cursor[DictRow], table: str, touched: set[tuple[Any, ...]]) -> None:
+        """Write the snapshots of the groups the commit changed: their live rows, now
+        committed with the commit's deltas."""
         shape = SNAPSHOTS[table]
         group, member = ", ".join(shape.group), shape.member
         snapshots = table + SNAPSHOT_SUFFIX
@@ -492,32 +468,13 @@ class NerveCentreView(BufferedView):
         # A temporary table has no statistics: without them the planner guesses thousands of
         # groups and reads the whole live and snapshot tables instead of probing their keys.
         curs.execute(SQL("ANALYZE {0}").format(stage))
-        values = (
-            f"SELECT {group}, t.day, l.{member} AS member, l.value "
-            f"FROM {{stage}} t JOIN {{t_{table}}} l USING ({group})"
-        )
-        if later:
-            # a staging twin of the live table, with the day the deltas are taken back from
-            name = Identifier(f"stage_{self.names[table]}_later")
-            curs.execute(
-                SQL(
-                    "CREATE TEMP TABLE IF NOT EXISTS {0} (LIKE {1}, day date) ON COMMIT DELETE ROWS"
-                ).format(name, self.table(table))
-            )
-            columns = SQL(", ").join(map(Identifier, (*TOTAL_KEYS[table], "day", "value")))
-            with curs.copy(SQL("COPY {0} ({1}) FROM STDIN").format(name, columns)) as copy:
-                for (*key, day), value in later.items():
-                    copy.write_row((*key, day, -value))
-            values += f" UNION ALL SELECT {group}, day, {member}, value FROM {name.as_string(curs)}"
         curs.execute(
             self.sql(
                 f"INSERT INTO {{t_{snapshots}}} ({group}, day, value) "
-                f"SELECT {group}, day, coalesce(jsonb_object_agg(member, value) "
-                "FILTER (WHERE member IS NOT NULL AND value <> 0), '{{}}'::jsonb) "
-                f"FROM (SELECT {group}, t.day, v.member, v.value FROM {{stage}} t LEFT JOIN "
-                f"(SELECT {group}, day, member, sum(value) AS value FROM ({values}) u "
-                f"GROUP BY {group}, day, member) v USING ({group}, day)) s "
-                f"GROUP BY {group}, day ORDER BY {group}, day "
+                f"SELECT {group}, t.day, coalesce(jsonb_object_agg(l.{member}, l.value) "
+                "FILTER (WHERE l.value IS NOT NULL), '{{}}'::jsonb) "
+                f"FROM {{stage}} t LEFT JOIN {{t_{table}}} l USING ({group}) "
+                f"GROUP BY {group}, t.day ORDER BY {group}, t.day "
                 f"ON CONFLICT ({group}, day) DO UPDATE SET value = EXCLUDED.value",
                 stage=stage,
             )

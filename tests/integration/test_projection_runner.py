@@ -77,7 +77,7 @@ def test_the_nerve_centre_commits_at_the_end_of_each_recorded_day(
 
     def spy(changes: Changes, tracking: Tracking, *, after: int | None = None) -> None:
         days_committed.append(
-            {group[-1] for touched, _ in changes.snapshots.values() for group in touched}
+            {group[-1] for touched in changes.snapshots.values() for group in touched}
         )
         commit(changes, tracking, after=after)
 
