@@ -36,10 +36,20 @@ from uuid import UUID
 import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
 
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
+from projections.nerve_centre.history import (
+    HISTORIES,
+    HISTORY_SUFFIX,
+    LATE_SUFFIX,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
+    Days,
+    histories,
+    snapshots,
+    write_snapshots,
+)
 
 # The live tables' names, for every query outside this module (the view derives the same names
 # from its projection's name and the suffixes of ``NerveCentreView.tables``).
@@ -60,15 +70,12 @@ DEPARTMENT_DUE = f"{NAME}_department_due"
 FIELD_WORKERS = f"{NAME}_field_workers"
 FW_HOUSEHOLDS = f"{NAME}_fw_households"
 AREA_DAILY_RECORDED = f"{NAME}_area_daily_recorded"
-HISTORY_SUFFIX = "_history"
-SNAPSHOT_SUFFIX = "_snapshots"
 AREA_COUNTS_SNAPSHOTS = AREA_COUNTS + SNAPSHOT_SUFFIX
 OPEN_DUE_SNAPSHOTS = OPEN_DUE + SNAPSHOT_SUFFIX
 OPEN_MADE_SNAPSHOTS = OPEN_MADE + SNAPSHOT_SUFFIX
 WARD_NEEDS_SNAPSHOTS = WARD_NEEDS + SNAPSHOT_SUFFIX
 DEPARTMENT_AREA_SNAPSHOTS = DEPARTMENT_AREA + SNAPSHOT_SUFFIX
 DEPARTMENT_DUE_SNAPSHOTS = DEPARTMENT_DUE + SNAPSHOT_SUFFIX
-LATE_SUFFIX = "_late"
 AREA_COUNTS_LATE = AREA_COUNTS + LATE_SUFFIX
 OPEN_DUE_LATE = OPEN_DUE + LATE_SUFFIX
 OPEN_MADE_LATE = OPEN_MADE + LATE_SUFFIX
@@ -149,36 +156,13 @@ TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "department_due": ("department", "level", "code", "due"),
 }
 TOTAL_CONFLICTS: dict[str, tuple[str, ...]] = {"ward_needs": ("ward_id", "category")}
-# the totals whose changes are kept by day (every roll-up but the daily flows: see below)
-HISTORIES = tuple(t for t in TOTAL_KEYS if t != "area_daily")
 for _table in HISTORIES:
     TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "basis", "day")
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
 TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
-OCCURRED = "o"  # the history tables' basis code (by day)
-MONTHLY = "m"  # suffix of a basis code whose rows are by month (day: the month's first)
-Days = tuple[date, date]  # an event's recorded day and occurred day
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """How a total's snapshots group it: the leading key columns one read takes together, and
-    the column whose values make up the group's jsonb object (its keys; their SQL type)."""
-
-    group: tuple[str, ...]
-    member: str
-    member_type: str
-
-
-SNAPSHOTS: dict[str, Snapshot] = {
-    "area_counts": Snapshot(("level", "code"), "metric", "text"),
-    "open_due": Snapshot(("level", "code"), "due", "date"),
-    "open_made": Snapshot(("level", "code"), "made", "date"),
-    "ward_needs": Snapshot(("ward_id",), "category", "text"),
-    "department_area": Snapshot(("department", "level", "code"), "metric", "text"),
-    "department_due": Snapshot(("department", "level", "code"), "due", "date"),
-}
 # The late changes' running totals (recorded on another day than they occurred), kept and
 # snapshotted by recorded day as the totals are: by occurred time, a total as of D is its
 # snapshot less its late one, plus the late deltas that occurred by D (``queries.asof``).
@@ -186,7 +170,6 @@ for _table in HISTORIES:
     TOTAL_KEYS[_table + LATE_SUFFIX] = TOTAL_KEYS[_table]
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + LATE_SUFFIX] = TOTAL_CONFLICTS[_table]
-    SNAPSHOTS[_table + LATE_SUFFIX] = SNAPSHOTS[_table]
 
 
 @dataclass
@@ -316,10 +299,10 @@ class NerveCentreView(BufferedView):
                 "department_area": self.departments,
                 "department_due": self.department_due,
                 "area_daily_recorded": late,
-                **self._histories(),
+                **histories(self.dated),
             },
             fw_visits=self.fw_visits,
-            snapshots=self._snapshots(),
+            snapshots=snapshots(self.dated),
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -329,42 +312,6 @@ class NerveCentreView(BufferedView):
         )
         self.reset()
         return changes
-
-    def _histories(self) -> dict[str, Counter[Any]]:
-        """The page's late deltas (recorded on another day than they occurred) by the day
-        (and month) they occurred, and their running totals; on-time ones need neither."""
-        out: dict[str, Counter[Any]] = {}
-        for table in HISTORIES:
-            out[table + HISTORY_SUFFIX] = Counter()
-            out[table + LATE_SUFFIX] = Counter()
-        for (rday, oday), tables in self.dated.items():
-            if rday == oday:
-                continue
-            for table, deltas in tables.items():
-                history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
-                month = oday.replace(day=1)
-                get = history.get  # not +=: Counter's __missing__ is Python, per new key
-                for key, value in deltas.items():
-                    late[key] = late.get(key, 0) + value
-                    for dated in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
-                        history[dated] = get(dated, 0) + value
-        return out
-
-    def _snapshots(self) -> dict[str, set[tuple[Any, ...]]]:
-        """Each table's groups changed by the page, with the recorded day (and the same of
-        the late running totals). The projection commits at the end of each recorded day
-        (``commit_before``), so a snapshot is the live total after the commit."""
-        out: dict[str, set[tuple[Any, ...]]] = {}
-        days = {rday for rday, _ in self.dated}
-        if len(days) > 1:
-            raise RuntimeError(f"one commit of changes recorded on {len(days)} days")
-        for (rday, oday), tables in self.dated.items():
-            for table, deltas in tables.items():
-                width = len(SNAPSHOTS[table].group)
-                groups = {(*key[:width], rday) for key, value in deltas.items() if value}
-                for name in (table, table + LATE_SUFFIX) if rday != oday else (table,):
-                    out.setdefault(name, set()).update(groups)
-        return out
 
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:
         rows: dict[Any, dict[str, Any]] = getattr(self, table)
@@ -376,7 +323,7 @@ class NerveCentreView(BufferedView):
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
         for table, touched in changes.snapshots.items():
-            self._snapshot(curs, table, touched)
+            write_snapshots(self, curs, table, touched)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
@@ -475,45 +422,6 @@ class NerveCentreView(BufferedView):
                     stage=stage,
                 )
             )
-
-    def _snapshot(self, curs: Cursor[DictRow], table: str, touched: set[tuple[Any, ...]]) -> None:
-        """Write the snapshots of the groups the commit changed: their live rows, now
-        committed with the commit's deltas."""
-        shape = SNAPSHOTS[table]
-        group, member = ", ".join(shape.group), shape.member
-        snapshots = table + SNAPSHOT_SUFFIX
-        stage = self.stage(curs, snapshots, (*shape.group, "day", "value"), _empty(touched))
-        # A temporary table has no statistics: without them the planner guesses thousands of
-        # groups and reads the whole live and snapshot tables instead of probing their keys.
-        curs.execute(SQL("ANALYZE {0}").format(stage))
-        curs.execute(
-            self.sql(
-                f"INSERT INTO {{t_{snapshots}}} ({group}, day, value) "
-                f"SELECT {group}, t.day, coalesce(jsonb_object_agg(l.{member}, l.value) "
-                "FILTER (WHERE l.value IS NOT NULL), '{{}}'::jsonb) "
-                f"FROM {{stage}} t LEFT JOIN {{t_{table}}} l USING ({group}) "
-                f"GROUP BY {group}, t.day ORDER BY {group}, t.day "
-                f"ON CONFLICT ({group}, day) DO UPDATE SET value = EXCLUDED.value",
-                stage=stage,
-            )
-        )
-        # A day whose changes came back to where the day before left the group keeps no row
-        # (as a total back to zero keeps none): the same rows whatever the commits were.
-        on = " AND ".join(f"p.{c} = s.{c}" for c in shape.group)
-        curs.execute(
-            self.sql(
-                f"DELETE FROM {{t_{snapshots}}} s USING {{stage}} t WHERE "
-                + " AND ".join(f"s.{c} = t.{c}" for c in (*shape.group, "day"))
-                + f" AND s.value = coalesce((SELECT p.value FROM {{t_{snapshots}}} p "
-                f"WHERE {on} AND p.day < s.day ORDER BY p.day DESC LIMIT 1), '{{{{}}}}'::jsonb)",
-                stage=stage,
-            )
-        )
-
-
-def _empty(touched: set[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
-    # the staged groups' value column is NOT NULL as the snapshots' is: an empty object
-    return ((*group_day, "{}") for group_day in touched)
 
 
 def _adapt(value: Any) -> Any:
