@@ -19,7 +19,6 @@ from typing import Any
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
 
 from projections.base import BufferedView
 
@@ -103,9 +102,6 @@ def write_snapshots(
     group, member = ", ".join(shape.group), shape.member
     snapshots = table + SNAPSHOT_SUFFIX
     stage = view.stage(curs, snapshots, (*shape.group, "day", "value"), _empty(touched))
-    # A temporary table has no statistics: without them the planner guesses thousands of
-    # groups and reads the whole live and snapshot tables instead of probing their keys.
-    curs.execute(SQL("ANALYZE {0}").format(stage))
     curs.execute(
         view.sql(
             f"INSERT INTO {{t_{snapshots}}} ({group}, day, value) "
