@@ -41,6 +41,14 @@ from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.departments import departments
 from domain.reference.geography import geography
+from projections.nerve_centre.history import (
+    HISTORY_SUFFIX,
+    LATE_SUFFIX,
+    MONTHLY,
+    OCCURRED,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
+)
 from projections.nerve_centre.queries import areas, cases
 from projections.nerve_centre.queries.asof import AsOf
 from projections.nerve_centre.queries.cases import HouseholdFilters, ReferralFilters
@@ -49,15 +57,9 @@ from projections.nerve_centre.view import (
     AREA_DAILY,
     AREA_DAILY_RECORDED,
     DEPARTMENT_AREA,
-    HISTORY_SUFFIX,
     HOUSEHOLDS,
-    LATE_SUFFIX,
-    MONTHLY,
-    OCCURRED,
     OPEN_DUE,
     REFERRALS,
-    SNAPSHOT_SUFFIX,
-    SNAPSHOTS,
     TOTAL_KEYS,
     WARD_NEEDS,
 )

@@ -214,3 +214,8 @@ class BufferedProjection(Projection[BufferedView]):
     def cache_full(self) -> bool:
         """Whether to ``forget`` before the next page (once no page is being committed)."""
         return False
+
+    def commit_before(self, domain_event: Any) -> bool:
+        """Whether the events handled so far must be committed before this one (a batching
+        runner then commits mid-page)."""
+        return False

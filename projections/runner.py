@@ -237,8 +237,16 @@ class _Window:
         if todo and todo[0][1] <= done:  # this projection is ahead of the others
             todo = [(event, position) for event, position in todo if position > done]
         projection.prefetch([event for event, _ in todo])
+        applied = done
         for event, position in todo:
+            pending = self.position != self.committed or applied != done
+            if pending and projection.commit_before(event):
+                self.position = applied
+                self.commit()
+                if self.committed != applied:
+                    return  # a rebuild moved the position: the page comes again
             projection.apply(event, position)
+            applied = position
         self.pages += 1
         self.position = page.last
 

@@ -19,7 +19,8 @@ from domain.households.model import Household
 from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
-from projections.nerve_centre.view import RECORDED_ON, Days, NerveCentreView
+from projections.nerve_centre.history import Days
+from projections.nerve_centre.view import RECORDED_ON, NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
@@ -62,6 +63,12 @@ class CaseRows(BufferedProjection):
         occurred = getattr(domain_event, "occurred_at", None)
         self.days = (recorded, recorded if occurred is None else occurred.date())
         super().apply(domain_event, position)
+
+    def commit_before(self, domain_event: Any) -> bool:
+        """Commit at the end of each recorded day: a commit's snapshots are then its live
+        totals (see ``NerveCentreView._snapshots``)."""
+        floor = self.recorded_floor
+        return floor is not None and domain_event.timestamp.date() > floor
 
     # ---- cache -----------------------------------------------------------------------------
 

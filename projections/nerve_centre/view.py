@@ -36,10 +36,20 @@ from uuid import UUID
 import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
+from projections.nerve_centre.history import (
+    HISTORIES,
+    HISTORY_SUFFIX,
+    LATE_SUFFIX,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
+    Days,
+    histories,
+    snapshots,
+    write_snapshots,
+)
 
 # The live tables' names, for every query outside this module (the view derives the same names
 # from its projection's name and the suffixes of ``NerveCentreView.tables``).
@@ -60,8 +70,24 @@ DEPARTMENT_DUE = f"{NAME}_department_due"
 FIELD_WORKERS = f"{NAME}_field_workers"
 FW_HOUSEHOLDS = f"{NAME}_fw_households"
 AREA_DAILY_RECORDED = f"{NAME}_area_daily_recorded"
-HISTORY_SUFFIX = "_history"
-SNAPSHOT_SUFFIX = "_snapshots"
+AREA_COUNTS_SNAPSHOTS = AREA_COUNTS + SNAPSHOT_SUFFIX
+OPEN_DUE_SNAPSHOTS = OPEN_DUE + SNAPSHOT_SUFFIX
+OPEN_MADE_SNAPSHOTS = OPEN_MADE + SNAPSHOT_SUFFIX
+WARD_NEEDS_SNAPSHOTS = WARD_NEEDS + SNAPSHOT_SUFFIX
+DEPARTMENT_AREA_SNAPSHOTS = DEPARTMENT_AREA + SNAPSHOT_SUFFIX
+DEPARTMENT_DUE_SNAPSHOTS = DEPARTMENT_DUE + SNAPSHOT_SUFFIX
+AREA_COUNTS_LATE = AREA_COUNTS + LATE_SUFFIX
+OPEN_DUE_LATE = OPEN_DUE + LATE_SUFFIX
+OPEN_MADE_LATE = OPEN_MADE + LATE_SUFFIX
+WARD_NEEDS_LATE = WARD_NEEDS + LATE_SUFFIX
+DEPARTMENT_AREA_LATE = DEPARTMENT_AREA + LATE_SUFFIX
+DEPARTMENT_DUE_LATE = DEPARTMENT_DUE + LATE_SUFFIX
+AREA_COUNTS_LATE_SNAPSHOTS = AREA_COUNTS_LATE + SNAPSHOT_SUFFIX
+OPEN_DUE_LATE_SNAPSHOTS = OPEN_DUE_LATE + SNAPSHOT_SUFFIX
+OPEN_MADE_LATE_SNAPSHOTS = OPEN_MADE_LATE + SNAPSHOT_SUFFIX
+WARD_NEEDS_LATE_SNAPSHOTS = WARD_NEEDS_LATE + SNAPSHOT_SUFFIX
+DEPARTMENT_AREA_LATE_SNAPSHOTS = DEPARTMENT_AREA_LATE + SNAPSHOT_SUFFIX
+DEPARTMENT_DUE_LATE_SNAPSHOTS = DEPARTMENT_DUE_LATE + SNAPSHOT_SUFFIX
 AREA_COUNTS_HISTORY = AREA_COUNTS + HISTORY_SUFFIX
 OPEN_DUE_HISTORY = OPEN_DUE + HISTORY_SUFFIX
 OPEN_MADE_HISTORY = OPEN_MADE + HISTORY_SUFFIX
@@ -130,45 +156,20 @@ TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "department_due": ("department", "level", "code", "due"),
 }
 TOTAL_CONFLICTS: dict[str, tuple[str, ...]] = {"ward_needs": ("ward_id", "category")}
-# the totals whose changes are kept by day (every roll-up but the daily flows: see below)
-HISTORIES = tuple(t for t in TOTAL_KEYS if t != "area_daily")
 for _table in HISTORIES:
     TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "basis", "day")
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
 TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
-OCCURRED = "o"  # the history tables' basis code (by day)
-MONTHLY = "m"  # suffix of a basis code whose rows are by month (day: the month's first)
-Days = tuple[date, date]  # an event's recorded day and occurred day
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """How a total's snapshots group it: the leading key columns one read takes together, and
-    the column whose values make up the group's jsonb object (its keys; their SQL type)."""
-
-    group: tuple[str, ...]
-    member: str
-    member_type: str
-
-
-SNAPSHOTS: dict[str, Snapshot] = {
-    "area_counts": Snapshot(("level", "code"), "metric", "text"),
-    "open_due": Snapshot(("level", "code"), "due", "date"),
-    "open_made": Snapshot(("level", "code"), "made", "date"),
-    "ward_needs": Snapshot(("ward_id",), "category", "text"),
-    "department_area": Snapshot(("department", "level", "code"), "metric", "text"),
-    "department_due": Snapshot(("department", "level", "code"), "due", "date"),
-}
 # The late changes' running totals (recorded on another day than they occurred), kept and
 # snapshotted by recorded day as the totals are: by occurred time, a total as of D is its
 # snapshot less its late one, plus the late deltas that occurred by D (``queries.asof``).
-LATE_SUFFIX = "_late"
 for _table in HISTORIES:
     TOTAL_KEYS[_table + LATE_SUFFIX] = TOTAL_KEYS[_table]
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + LATE_SUFFIX] = TOTAL_CONFLICTS[_table]
-    SNAPSHOTS[_table + LATE_SUFFIX] = SNAPSHOTS[_table]
 
 
 @dataclass
@@ -178,9 +179,7 @@ class Changes:
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
     totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
     fw_visits: dict[tuple[str, UUID], date]
-    # roll-up table -> (its groups changed, with the recorded day; for a group changed on
-    # several days, each key's deltas of later days than each earlier one, by that day)
-    snapshots: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]
+    snapshots: dict[str, set[tuple[Any, ...]]]  # roll-up table -> its groups changed, day
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -300,10 +299,10 @@ class NerveCentreView(BufferedView):
                 "department_area": self.departments,
                 "department_due": self.department_due,
                 "area_daily_recorded": late,
-                **self._histories(),
+                **histories(self.dated),
             },
             fw_visits=self.fw_visits,
-            snapshots=self._snapshots(),
+            snapshots=snapshots(self.dated),
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -314,58 +313,6 @@ class NerveCentreView(BufferedView):
         self.reset()
         return changes
 
-    def _histories(self) -> dict[str, Counter[Any]]:
-        """The page's late deltas (recorded on another day than they occurred) by the day
-        (and month) they occurred, and their running totals; on-time ones need neither."""
-        out: dict[str, Counter[Any]] = {}
-        for table in HISTORIES:
-            out[table + HISTORY_SUFFIX] = Counter()
-            out[table + LATE_SUFFIX] = Counter()
-        for (rday, oday), tables in self.dated.items():
-            if rday == oday:
-                continue
-            for table, deltas in tables.items():
-                history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
-                month = oday.replace(day=1)
-                get = history.get  # not +=: Counter's __missing__ is Python, per new key
-                for key, value in deltas.items():
-                    late[key] = late.get(key, 0) + value
-                    for dated in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
-                        history[dated] = get(dated, 0) + value
-        return out
-
-    def _snapshots(self) -> dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]]:
-        """Each table's groups changed by the page, by recorded day (and the same of the
-        late running totals). A snapshot is taken from the live total after the commit, so a
-        group changed on several days of one commit (a catch-up, or a commit across
-        midnight) also needs, for each earlier day, the deltas of the days after it, to take
-        them back out."""
-        changed: dict[str, dict[tuple[Any, ...], dict[date, dict[Any, int]]]] = {}
-        for (rday, oday), tables in self.dated.items():
-            for table, deltas in tables.items():
-                width = len(SNAPSHOTS[table].group)
-                for name in (table, table + LATE_SUFFIX) if rday != oday else (table,):
-                    groups = changed.setdefault(name, {})
-                    for key, value in deltas.items():
-                        if value:
-                            on_day = groups.setdefault(key[:width], {}).setdefault(rday, {})
-                            on_day[key] = on_day.get(key, 0) + value
-        out: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[Any, ...], int]]] = {}
-        for table, groups in changed.items():
-            touched: set[tuple[Any, ...]] = set()
-            later: dict[tuple[Any, ...], int] = {}
-            for group, by_day in groups.items():
-                touched.update((*group, day) for day in by_day)
-                after: dict[Any, int] = {}  # the deltas of the days after the one at hand
-                for day in sorted(by_day, reverse=True):
-                    for key, value in after.items():
-                        if value:
-                            later[*key, day] = value
-                    for key, value in by_day[day].items():
-                        after[key] = after.get(key, 0) + value
-            out[table] = touched, later
-        return out
-
     def _rows(self, table: str) -> Iterable[dict[str, Any]]:
         rows: dict[Any, dict[str, Any]] = getattr(self, table)
         return rows.values()
@@ -375,8 +322,8 @@ class NerveCentreView(BufferedView):
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
-        for table, (touched, later) in changes.snapshots.items():
-            self._snapshot(curs, table, touched, later)
+        for table, touched in changes.snapshots.items():
+            write_snapshots(self, curs, table, touched)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
@@ -475,67 +422,6 @@ class NerveCentreView(BufferedView):
                     stage=stage,
                 )
             )
-
-    def _snapshot(
-        self,
-        curs: Cursor[DictRow],
-        table: str,
-        touched: set[tuple[Any, ...]],
-        later: dict[tuple[Any, ...], int],
-    ) -> None:
-        """Write the snapshots of the groups changed on each recorded day: the live rows of
-        the group (now committed with the page's deltas) less the deltas of later days."""
-        shape = SNAPSHOTS[table]
-        group, member = ", ".join(shape.group), shape.member
-        snapshots = table + SNAPSHOT_SUFFIX
-        stage = self.stage(curs, snapshots, (*shape.group, "day", "value"), _empty(touched))
-        values = (
-            f"SELECT {group}, t.day, l.{member} AS member, l.value "
-            f"FROM {{stage}} t JOIN {{t_{table}}} l USING ({group})"
-        )
-        if later:
-            # a staging twin of the live table, with the day the deltas are taken back from
-            name = Identifier(f"stage_{self.names[table]}_later")
-            curs.execute(
-                SQL(
-                    "CREATE TEMP TABLE IF NOT EXISTS {0} (LIKE {1}, day date) ON COMMIT DELETE ROWS"
-                ).format(name, self.table(table))
-            )
-            columns = SQL(", ").join(map(Identifier, (*TOTAL_KEYS[table], "day", "value")))
-            with curs.copy(SQL("COPY {0} ({1}) FROM STDIN").format(name, columns)) as copy:
-                for (*key, day), value in later.items():
-                    copy.write_row((*key, day, -value))
-            values += f" UNION ALL SELECT {group}, day, {member}, value FROM {name.as_string(curs)}"
-        curs.execute(
-            self.sql(
-                f"INSERT INTO {{t_{snapshots}}} ({group}, day, value) "
-                f"SELECT {group}, day, coalesce(jsonb_object_agg(member, value) "
-                "FILTER (WHERE member IS NOT NULL AND value <> 0), '{{}}'::jsonb) "
-                f"FROM (SELECT {group}, t.day, v.member, v.value FROM {{stage}} t LEFT JOIN "
-                f"(SELECT {group}, day, member, sum(value) AS value FROM ({values}) u "
-                f"GROUP BY {group}, day, member) v USING ({group}, day)) s "
-                f"GROUP BY {group}, day ORDER BY {group}, day "
-                f"ON CONFLICT ({group}, day) DO UPDATE SET value = EXCLUDED.value",
-                stage=stage,
-            )
-        )
-        # A day whose changes came back to where the day before left the group keeps no row
-        # (as a total back to zero keeps none): the same rows whatever the commits were.
-        on = " AND ".join(f"p.{c} = s.{c}" for c in shape.group)
-        curs.execute(
-            self.sql(
-                f"DELETE FROM {{t_{snapshots}}} s USING {{stage}} t WHERE "
-                + " AND ".join(f"s.{c} = t.{c}" for c in (*shape.group, "day"))
-                + f" AND s.value = coalesce((SELECT p.value FROM {{t_{snapshots}}} p "
-                f"WHERE {on} AND p.day < s.day ORDER BY p.day DESC LIMIT 1), '{{{{}}}}'::jsonb)",
-                stage=stage,
-            )
-        )
-
-
-def _empty(touched: set[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
-    # the staged groups' value column is NOT NULL as the snapshots' is: an empty object
-    return ((*group_day, "{}") for group_day in touched)
 
 
 def _adapt(value: Any) -> Any:

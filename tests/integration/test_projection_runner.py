@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from bench._events import fill
 from domain.sukuma import Sukuma
+from projections.nerve_centre.view import Changes
 from projections.registry import open_runner
 from projections.runner import Progress
 
@@ -54,3 +59,31 @@ def test_a_stopped_runner_commits_the_pages_it_handled(application: Sukuma) -> N
     # And a fresh runner goes on from there to the head
     open_runner(recorder, application.name, ["nerve_centre"], page_size=20).run_once()
     assert tracked(recorder.datastore, "nerve_centre") == head
+
+
+def test_the_nerve_centre_commits_at_the_end_of_each_recorded_day(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a log of field work recorded as it happened, over many days
+    recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    fill(application, 300, seed=3, wards=3, batch_households=10, on_time=True)
+    # When the nerve centre catches up in pages and windows spanning many days
+    runner = open_runner(recorder, application.name, ["nerve_centre"], page_size=500)
+    [projection] = runner.projections
+    view = projection.view
+    days_committed: list[set[date]] = []
+    commit = view.commit
+
+    def spy(changes: Changes, tracking: Tracking, *, after: int | None = None) -> None:
+        days_committed.append(
+            {group[-1] for touched in changes.snapshots.values() for group in touched}
+        )
+        commit(changes, tracking, after=after)
+
+    monkeypatch.setattr(view, "commit", spy)
+    runner.run_once()
+    # Then each commit's snapshots are of one recorded day, and it reached the head
+    assert len(days_committed) > 10
+    assert all(len(days) <= 1 for days in days_committed)
+    assert tracked(recorder.datastore, "nerve_centre") == recorder.max_notification_id()

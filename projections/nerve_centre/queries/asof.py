@@ -23,18 +23,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from projections.nerve_centre.view import (
-    AREA_DAILY,
-    AREA_DAILY_RECORDED,
+from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
     MONTHLY,
-    NAME,
     OCCURRED,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
-    TOTAL_KEYS,
 )
+from projections.nerve_centre.view import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
 
 Basis = Literal["recorded", "occurred"]
 
