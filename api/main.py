@@ -25,6 +25,7 @@ from api.routers import (
     auth,
     conflicts,
     devices,
+    duplicates,
     fieldworkers,
     health,
     households,
@@ -47,7 +48,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts,
+    imports, conflicts, duplicates,
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
 from domain.devices.application import DeviceCommands
+from domain.duplicates.application import DuplicateCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
 from domain.imports.application import ImportCommands
@@ -18,6 +19,7 @@ class Sukuma(
     ReferralCommands,
     PrivacyCommands,
     ImportCommands,
+    DuplicateCommands,
     WarRoomCommands,
     FieldWorkerCommands,
     UserCommands,

@@ -53,10 +53,12 @@ class HouseholdImportCommands(HouseholdCommands):
         # Optimistic: a batch of new households is one insert, with no look-up first; one
         # already there (a re-run, a resumed run, a run beside this one) fails the whole
         # insert, and the batch is then written one household at a time, each looked up.
+        built = [self._build(h, ctx) for h in households]
         try:
-            self.save(*[self._build(h, ctx) for h in households])
+            self.save(*built, *self.propose_duplicates(built, ctx))
         except RecordConflictError:
             return [h.household_id for h in households if self._import_one(h, ctx)]
+        self.index_households(built)
         return [h.household_id for h in households]
 
     def _exists(self, household_id: UUID) -> bool:
@@ -81,10 +83,12 @@ class HouseholdImportCommands(HouseholdCommands):
     def _import_one(self, imported: ImportedHousehold, ctx: CommandContext) -> bool:
         if self._exists(imported.household_id):
             return False
+        household = self._build(imported, ctx)
         try:
-            self.save(self._build(imported, ctx))
+            self.save(household, *self.propose_duplicates([household], ctx))
         except RecordConflictError:
             return False
+        self.index_households([household])
         return True
 
 

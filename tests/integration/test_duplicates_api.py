@@ -1,0 +1,188 @@
+"""Duplicate households through HTTP, against a real PostgreSQL (issue 20): the sample register's
+deliberate duplicate is proposed on import, reviewed by the ward's convener with its evidence,
+merged (reading the duplicate answers the survivor) and unmerged (both as before); a pair
+reaching a ward the reader cannot see is not found; a dismissed pair is never proposed again;
+erasure drops the matcher's index rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from psycopg.sql import SQL
+
+from api.imports.run import import_register
+from domain.access.principal import Role
+from domain.context import CommandContext
+from domain.duplicates.model import DuplicateCandidate, candidate_id
+from domain.imports.application import imported_household_id
+from domain.sukuma import Sukuma
+from sukuma.wiring import build_projector
+from tests.factories import make_member, make_profile
+from tests.integration.conftest import ClientAs
+from tests.integration.helpers import household, post_ok
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "import" / "sample_register.csv"
+WARD = "KZN225-W001"
+FIRST = imported_household_id(WARD, "MPO-001")
+AGAIN = imported_household_id(WARD, "MPO-017")  # the same family written down a second time
+PAIR = candidate_id(FIRST, AGAIN)
+
+
+def import_sample(application: Sukuma) -> None:
+    ctx = CommandContext(actor="importer", occurred_at=datetime.now(UTC))
+    import_register(application, SAMPLE.read_bytes(), "sample_register.csv", ctx)
+    build_projector(application).run_once()
+
+
+def matcher_rows(application: Sukuma, household_id: object) -> int:
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            SQL(
+                "SELECT (SELECT count(*) FROM matcher_keys WHERE household_id = %(h)s) "
+                "+ (SELECT count(*) FROM matcher_cards WHERE household_id = %(h)s) AS n"
+            ),
+            {"h": household_id},
+        )
+        row = curs.fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+async def get_json(http: httpx.AsyncClient, url: str) -> Any:
+    response = await http.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.text)
+    return response.json()
+
+
+def without_version(household: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in household.items() if k != "version"}
+
+
+async def test_import_proposes_the_sample_duplicate_and_a_convener_merges_and_unmerges_it(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    import_sample(application)
+    convener = await client_as(Role.CONVENER, f"ward:{WARD}")
+    analyst = await client_as(Role.ANALYST, "municipality:KZN225")  # no pii:read
+
+    # The queue holds the pair, with the evidence for whoever may read both households.
+    queue = await get_json(convener, "/v1/duplicates?status=open")
+    assert [c["candidate_id"] for c in queue["data"]] == [str(PAIR)]
+    pair = queue["data"][0]
+    assert pair["same_id_number"] is True and pair["score"] >= 0.85
+    assert sorted(pair["household_ids"]) == sorted([str(FIRST), str(AGAIN)])
+    assert pair["field_scores"]["date_of_birth"] == 1.0
+    assert pair["field_scores"]["members"] == 1.0
+    seen_by_analyst = await get_json(analyst, "/v1/duplicates")
+    assert seen_by_analyst["data"][0]["field_scores"] is None  # numbers about personal data
+    assert (await get_json(convener, f"/v1/duplicates/{PAIR}"))["status"] == "open"
+
+    before = {h: await get_json(convener, f"/v1/households/{h}") for h in (FIRST, AGAIN)}
+    assert before[FIRST]["merged_from"] == [] and before[AGAIN]["merged_into"] is None
+
+    # When the convener merges MPO-017 into MPO-001 ...
+    await post_ok(convener, f"/v1/duplicates/{PAIR}/merge", {"survivor_id": str(FIRST)})
+    build_projector(application).run_once()
+    # ... reading the duplicate answers the survivor, with a note,
+    redirected = await get_json(convener, f"/v1/households/{AGAIN}")
+    assert redirected["id"] == str(FIRST)
+    assert redirected["note"] == f"household {AGAIN} is merged into {FIRST}: this is its record"
+    assert redirected["merged_from"] == [str(AGAIN)]
+    # and the duplicate's needs count for the survivor.
+    needs = {n["need_id"] for n in before[FIRST]["needs"] + before[AGAIN]["needs"]}
+    assert {n["need_id"] for n in redirected["needs"]} == needs
+    merged = await get_json(convener, f"/v1/duplicates/{PAIR}")
+    assert merged["status"] == "merged" and merged["survivor_id"] == str(FIRST)
+    history = await get_json(convener, f"/v1/households/{AGAIN}/history")
+    assert history["events"][-1]["type"] == "Household.MergedInto"
+
+    # Undone, both households read exactly as before, and the pair is open again.
+    await post_ok(convener, f"/v1/duplicates/{PAIR}/unmerge", {"reason": "two families"})
+    build_projector(application).run_once()
+    after = {h: await get_json(convener, f"/v1/households/{h}") for h in (FIRST, AGAIN)}
+    assert {h: without_version(r) for h, r in after.items()} == {
+        h: without_version(r) for h, r in before.items()
+    }
+    assert (await get_json(convener, "/v1/duplicates?status=open"))["count"] == 1
+
+
+async def test_a_pair_reaching_a_ward_the_reader_cannot_see_is_not_found(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    import_sample(application)
+    elsewhere = await client_as(Role.CONVENER, "ward:KZN225-W002")
+    field_worker = await client_as(Role.FIELD_WORKER, f"ward:{WARD}")
+
+    assert (await get_json(elsewhere, "/v1/duplicates"))["count"] == 0
+    refused = {
+        "read": await elsewhere.get(f"/v1/duplicates/{PAIR}"),
+        "merge": await elsewhere.post(
+            f"/v1/duplicates/{PAIR}/merge", json={"survivor_id": str(FIRST)}
+        ),
+        "dismiss": await elsewhere.post(f"/v1/duplicates/{PAIR}/dismiss", json={}),
+    }
+    assert {k: r.status_code for k, r in refused.items()} == dict.fromkeys(refused, 404)
+    # A field worker of the ward sees the pair but does not decide it.
+    forbidden = await field_worker.post(f"/v1/duplicates/{PAIR}/dismiss", json={})
+    assert forbidden.status_code == 403
+    assert forbidden.json()["action"] == "household.merge"
+    assert application.get(DuplicateCandidate, PAIR).status == "open"
+
+
+async def test_a_dismissed_pair_is_not_proposed_again(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    import_sample(application)
+    convener = await client_as(Role.CONVENER, f"ward:{WARD}")
+    await post_ok(convener, f"/v1/duplicates/{PAIR}/dismiss", {"note": "two households"})
+    # The same family profiled again on the duplicate: the pair stays dismissed.
+    profile = (await get_json(convener, f"/v1/households/{AGAIN}"))["profile"]
+    await post_ok(convener, f"/v1/households/{AGAIN}/profile", {"profile": profile})
+    build_projector(application).run_once()
+    assert application.get(DuplicateCandidate, PAIR).version == 2  # proposed, dismissed
+    listed = await get_json(convener, "/v1/duplicates")
+    assert [(c["status"], c["decided_by"]) for c in listed["data"]] == [
+        ("dismissed", listed["data"][0]["decided_by"])
+    ]
+    assert listed["data"][0]["decided_by"].startswith("convener")
+
+
+async def test_a_profile_with_a_misspelt_name_is_proposed_and_erasure_drops_its_index(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    convener = await client_as(Role.CONVENER, f"ward:{WARD}")
+    admin = await client_as(Role.ADMIN, f"ward:{WARD}")
+    head = make_member(
+        first_name="Nokuthula",
+        surname="Ngcobo",
+        date_of_birth="1979-04-18",
+        phone="+27 83 555 0199",
+        document_status="none",
+        id_number=None,
+    )
+    first, second = await household(convener, WARD), await household(convener, WARD)
+    await post_ok(
+        convener, f"/v1/households/{first}/profile", {"profile": make_profile(members=[head])}
+    )
+    typo = {**head, "surname": "Ngcobho", "phone": "083 555 0199"}
+    await post_ok(
+        convener, f"/v1/households/{second}/profile", {"profile": make_profile(members=[typo])}
+    )
+    build_projector(application).run_once()
+
+    listed = (await get_json(convener, "/v1/duplicates"))["data"]
+    assert [sorted(c["household_ids"]) for c in listed] == [sorted([first, second])]
+    assert listed[0]["same_id_number"] is False
+    assert listed[0]["field_scores"]["phone"] == 1.0
+    assert 0.85 < listed[0]["field_scores"]["surname"] < 1.0
+
+    assert matcher_rows(application, second) > 0
+    await post_ok(admin, f"/v1/households/{second}/erase", {"reason": "data subject request"})
+    assert matcher_rows(application, second) == 0
