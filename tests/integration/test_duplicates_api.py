@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
-from psycopg.sql import SQL
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.sql import SQL, Identifier
 
 from api.imports.run import import_register
 from domain.access.principal import Role
@@ -186,3 +189,92 @@ async def test_a_profile_with_a_misspelt_name_is_proposed_and_erasure_drops_its_
     assert matcher_rows(application, second) > 0
     await post_ok(admin, f"/v1/households/{second}/erase", {"reason": "data subject request"})
     assert matcher_rows(application, second) == 0
+
+
+VIEW_PREFIXES = ("nerve_centre_", "early_warning_", "alerts_", "war_rooms_", "conflicts_")
+
+
+def views(application: Sukuma) -> dict[str, list[str]]:
+    """Every read model's rows (positions aside), and the pairs' rows but their decisions."""
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    out: dict[str, list[str]] = {}
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename NOT LIKE '%%_tracking'"
+        )
+        tables = [r["tablename"] for r in curs.fetchall()]
+        for table in sorted(t for t in tables if t.startswith((*VIEW_PREFIXES, "duplicates_"))):
+            curs.execute(SQL("SELECT * FROM {}").format(Identifier(table)))
+            rows = [
+                {k: v for k, v in r.items() if k not in ("decided_at", "decided_by")}
+                for r in curs.fetchall()
+            ]
+            out[table] = sorted(repr(sorted(r.items())) for r in rows)
+    return out
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    needs=st.integers(0, 2),
+    visits=st.integers(0, 2),
+    survivor_first=st.booleans(),
+    other_ward=st.booleans(),
+)
+def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
+    application: Sukuma, needs: int, visits: int, survivor_first: bool, other_ward: bool
+) -> None:
+    # Given one family profiled twice (the second time maybe in the next ward), with needs
+    # and visits on the second record
+    ctx = CommandContext(actor="convener", occurred_at=datetime.now(UTC))
+    profile = make_profile()
+    ids = [uuid4(), uuid4()]
+    for household_id, ward in zip(ids, (WARD, "KZN225-W002" if other_ward else WARD), strict=True):
+        application.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
+        application.submit_profile(household_id, profile, None, ctx)
+    for _ in range(needs):
+        application.identify_need(
+            household_id=ids[1],
+            need_id=uuid4(),
+            category="water",
+            severity="high",
+            department_code=None,
+            member_id=None,
+            note=None,
+            ctx=ctx,
+        )
+    for _ in range(visits):
+        application.record_visit(
+            household_id=ids[1],
+            visit_id=uuid4(),
+            field_worker_id=None,
+            outcome="completed",
+            days_skipped_meal_last_7=None,
+            note=None,
+            ctx=ctx,
+        )
+    pair = candidate_id(*ids)
+    build_projector(application).run_once()
+    before = views(application)
+    assert application.get(DuplicateCandidate, pair).status == "open"
+
+    # When the pair is merged, projected, unmerged and projected again
+    survivor = ids[0] if survivor_first else ids[1]
+    application.merge_households(pair, survivor, ctx)
+    build_projector(application).run_once()
+    assert views(application) != before  # the queue shows the merge
+    application.unmerge_households(pair, "two families", ctx)
+    build_projector(application).run_once()
+
+    # Then every view reads as before
+    assert views(application) == before
