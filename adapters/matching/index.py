@@ -10,9 +10,10 @@ pair is scored in memory (``adapters.matching.scoring``).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 from uuid import UUID
 
@@ -36,9 +37,12 @@ Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
 class PostgresDuplicateIndex:
     rule_version = RULE_VERSION
 
-    def __init__(self, datastore: PostgresDatastore, keys: CardKeys) -> None:
+    def __init__(
+        self, datastore: PostgresDatastore, keys: CardKeys | Callable[[], CardKeys]
+    ) -> None:
         self.datastore = datastore
-        self.keys = keys
+        self._keys = keys
+        self._lock = threading.Lock()
         s = Identifier(datastore.schema)
         k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
         self.sql_block = SQL(
@@ -59,11 +63,24 @@ class PostgresDuplicateIndex:
 
     @classmethod
     def over(cls, datastore: PostgresDatastore, data_keys: DataKeyStore) -> PostgresDuplicateIndex:
-        """The index with the matcher's key from the data-key store (created on first use)."""
-        secret = data_keys.key_or_create(MATCHER_KEY_ID, None)
-        if not isinstance(secret, bytes):
-            raise RuntimeError("the duplicate matcher's key has been destroyed")
-        return cls(datastore, CardKeys(secret))
+        """The index with the matcher's key from the data-key store, created on first use (so
+        a process that never matches writes nothing)."""
+
+        def load() -> CardKeys:
+            secret = data_keys.key_or_create(MATCHER_KEY_ID, None)
+            if not isinstance(secret, bytes):
+                raise RuntimeError("the duplicate matcher's key has been destroyed")
+            return CardKeys(secret)
+
+        return cls(datastore, load)
+
+    @property
+    def keys(self) -> CardKeys:
+        if not isinstance(self._keys, CardKeys):
+            with self._lock:
+                if not isinstance(self._keys, CardKeys):
+                    self._keys = self._keys()
+        return self._keys
 
     # ---- finding ----------------------------------------------------------------------------
 

@@ -278,3 +278,38 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
 
     # Then every view reads as before
     assert views(application) == before
+
+
+async def test_a_pair_across_two_wards_is_decided_only_by_whoever_sees_both(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    # Given one family profiled in ward W001 and again in W002
+    ctx = CommandContext(actor="field", occurred_at=datetime.now(UTC))
+    profile = make_profile()
+    ids = [uuid4(), uuid4()]
+    for household_id, ward in zip(ids, (WARD, "KZN225-W002"), strict=True):
+        application.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
+        application.submit_profile(household_id, profile, None, ctx)
+    build_projector(application).run_once()
+    pair = candidate_id(*ids)
+    one_ward = await client_as(Role.CONVENER, f"ward:{WARD}")
+    both = await client_as(Role.CONVENER, f"ward:{WARD}", "ward:KZN225-W002")
+
+    # A convener of one ward neither sees the pair nor merges it: 404, as any unseen object
+    assert (await get_json(one_ward, "/v1/duplicates"))["count"] == 0
+    refused = await one_ward.post(f"/v1/duplicates/{pair}/merge", json={"survivor_id": str(ids[0])})
+    assert refused.status_code == 404
+    # and reading the merged household answers the survivor only to whoever sees both.
+    await post_ok(both, f"/v1/duplicates/{pair}/merge", {"survivor_id": str(ids[1])})
+    assert (await get_json(both, f"/v1/households/{ids[0]}"))["id"] == str(ids[1])
+    alone = await get_json(one_ward, f"/v1/households/{ids[0]}")
+    assert alone["id"] == str(ids[0]) and alone["merged_into"] == str(ids[1])
+    assert alone["note"] is None
