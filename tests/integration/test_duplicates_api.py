@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -191,6 +191,25 @@ async def test_a_profile_with_a_misspelt_name_is_proposed_and_erasure_drops_its_
     assert matcher_rows(application, second) == 0
 
 
+def one_family_twice(application: Sukuma, wards: tuple[str, str]) -> list[UUID]:
+    """The same family registered and profiled twice, in these wards: a pair to propose."""
+    ctx = CommandContext(actor="field", occurred_at=datetime.now(UTC))
+    profile = make_profile()
+    ids = [uuid4(), uuid4()]
+    for household_id, ward in zip(ids, wards, strict=True):
+        application.register_household(
+            household_id=household_id,
+            ward_id=ward,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            ctx=ctx,
+        )
+        application.submit_profile(household_id, profile, None, ctx)
+    return ids
+
+
 VIEW_PREFIXES = ("nerve_centre_", "early_warning_", "alerts_", "war_rooms_", "conflicts_")
 
 
@@ -229,19 +248,7 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     # Given one family profiled twice (the second time maybe in the next ward), with needs
     # and visits on the second record
     ctx = CommandContext(actor="convener", occurred_at=datetime.now(UTC))
-    profile = make_profile()
-    ids = [uuid4(), uuid4()]
-    for household_id, ward in zip(ids, (WARD, "KZN225-W002" if other_ward else WARD), strict=True):
-        application.register_household(
-            household_id=household_id,
-            ward_id=ward,
-            dwelling_type="formal",
-            village=None,
-            gps=None,
-            field_worker_id=None,
-            ctx=ctx,
-        )
-        application.submit_profile(household_id, profile, None, ctx)
+    ids = one_family_twice(application, (WARD, "KZN225-W002" if other_ward else WARD))
     for _ in range(needs):
         application.identify_need(
             household_id=ids[1],
@@ -284,20 +291,7 @@ async def test_a_pair_across_two_wards_is_decided_only_by_whoever_sees_both(
     application: Sukuma, client_as: ClientAs
 ) -> None:
     # Given one family profiled in ward W001 and again in W002
-    ctx = CommandContext(actor="field", occurred_at=datetime.now(UTC))
-    profile = make_profile()
-    ids = [uuid4(), uuid4()]
-    for household_id, ward in zip(ids, (WARD, "KZN225-W002"), strict=True):
-        application.register_household(
-            household_id=household_id,
-            ward_id=ward,
-            dwelling_type="formal",
-            village=None,
-            gps=None,
-            field_worker_id=None,
-            ctx=ctx,
-        )
-        application.submit_profile(household_id, profile, None, ctx)
+    ids = one_family_twice(application, (WARD, "KZN225-W002"))
     build_projector(application).run_once()
     pair = candidate_id(*ids)
     one_ward = await client_as(Role.CONVENER, f"ward:{WARD}")
