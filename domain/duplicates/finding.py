@@ -22,6 +22,7 @@ class DuplicateFinding:
     """Mixed into the household commands (profile, import) that bring personal data in."""
 
     repository: Any  # the application's
+    save: Callable[..., Any]
 
     #: Bound by the composition root (``sukuma.wiring``); ``None``: no matching (unit tests).
     duplicate_index: DuplicateIndex | None = None
@@ -77,6 +78,18 @@ class DuplicateFinding:
         """After the save: the households' current profiles become matchable."""
         if self.duplicate_index is not None:
             self.duplicate_index.record([index_entry(h) for h in households if h.profile])
+
+    def scan_households(self, household_ids: Sequence[Any], ctx: CommandContext) -> int:
+        """Match households already recorded (before the matcher, or by the demo) against the
+        index and each other, save the new candidates and index them; returns how many
+        candidates were proposed. Run again, it proposes nothing new."""
+        loaded = [self.repository.get(h) for h in household_ids]
+        households = [h for h in loaded if isinstance(h, Household)]
+        proposed = self.propose_duplicates(households, ctx)
+        if proposed:
+            self.save(*proposed)
+        self.index_households(households)
+        return len(proposed)
 
     def _recorded(self, aggregate_id: Any) -> bool:
         return next(iter(self.repository.event_store.get(aggregate_id, lte=1)), None) is not None

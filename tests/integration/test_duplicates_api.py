@@ -16,14 +16,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.sql import SQL, Identifier
+from typer.testing import CliRunner
 
 from api.imports.run import import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.duplicates.model import DuplicateCandidate, candidate_id
+from domain.households.application import apply_profile
+from domain.households.model import Household
 from domain.imports.application import imported_household_id
 from domain.sukuma import Sukuma
+from sukuma.cli import cli
 from sukuma.wiring import build_projector
+from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.factories import make_member, make_profile
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, post_ok
@@ -307,3 +312,40 @@ async def test_a_pair_across_two_wards_is_decided_only_by_whoever_sees_both(
     alone = await get_json(one_ward, f"/v1/households/{ids[0]}")
     assert alone["id"] == str(ids[0]) and alone["merged_into"] == str(ids[1])
     assert alone["note"] is None
+
+
+def test_scan_brings_households_recorded_before_the_matcher_into_it(
+    application: Sukuma, fresh_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given one family recorded twice the way the demo records households: straight into
+    # the log, never through the matcher
+    ctx = CommandContext(actor="demo", occurred_at=datetime.now(UTC))
+    ids = [uuid4(), uuid4()]
+    for household_id in ids:
+        household = Household(
+            id=household_id,
+            ward_id=WARD,
+            dwelling_type="formal",
+            village=None,
+            gps=None,
+            field_worker_id=None,
+            occurred_at=ctx.occurred_at,
+            actor=ctx.actor,
+        )
+        apply_profile(household, make_profile(), None, ctx.occurred_at, ctx.actor)
+        application.save(household)
+    assert matcher_rows(application, ids[0]) == 0
+    monkeypatch.setenv("SUKUMA_DATABASE_URL", fresh_db_url)
+    monkeypatch.setenv("SUKUMA_SECRET_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("SUKUMA_MASTER_KEY", TEST_MASTER_KEY)
+
+    # When the scan runs, twice
+    first = CliRunner().invoke(cli, ["duplicates", "scan", "--batch", "1"])
+    again = CliRunner().invoke(cli, ["duplicates", "scan"])
+
+    # Then the pair is proposed once, and both households are in the index
+    assert first.exit_code == 0, first.output
+    assert "households scanned: 2; pairs proposed: 1" in first.output
+    assert "households scanned: 2; pairs proposed: 0" in again.output
+    assert application.get(DuplicateCandidate, candidate_id(*ids)).status == "open"
+    assert all(matcher_rows(application, h) > 0 for h in ids)
