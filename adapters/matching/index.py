@@ -138,6 +138,8 @@ class PostgresDuplicateIndex:
     # ---- keeping the index ------------------------------------------------------------------
 
     def record(self, entries: Sequence[IndexEntry]) -> None:
+        if not entries:
+            return
         ordered = sorted(entries, key=lambda e: e.household_id)
         cards = [(e, card_of(e.profile)) for e in ordered]
         with self.datastore.transaction(commit=True) as curs:

@@ -18,6 +18,11 @@ def index_entry(household: Household) -> IndexEntry:
     return IndexEntry(household.id, household.ward_id, household.profile)
 
 
+def matchable(households: Iterable[Household]) -> list[IndexEntry]:
+    """Those with a profile whose personal data is still there (an erased one is forgotten)."""
+    return [index_entry(h) for h in households if h.profile and not h.personal_data_erased]
+
+
 class DuplicateFinding:
     """Mixed into the household commands (profile, import) that bring personal data in."""
 
@@ -36,7 +41,7 @@ class DuplicateFinding:
         if index is None:
             return []
         proposed: dict[Any, DuplicateCandidate] = {}
-        for match in index.matches([index_entry(h) for h in households if h.profile]):
+        for match in index.matches(matchable(households)):
             pair = candidate_id(match.household_id, match.other_id)
             if pair in proposed or self._recorded(pair):
                 continue
@@ -77,7 +82,7 @@ class DuplicateFinding:
     def index_households(self, households: Iterable[Household]) -> None:
         """After the save: the households' current profiles become matchable."""
         if self.duplicate_index is not None:
-            self.duplicate_index.record([index_entry(h) for h in households if h.profile])
+            self.duplicate_index.record(matchable(households))
 
     def scan_households(self, household_ids: Sequence[Any], ctx: CommandContext) -> int:
         """Match households already recorded (before the matcher, or by the demo) against the

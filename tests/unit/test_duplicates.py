@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from adapters.matching.cards import CardKeys, Person, blocking_values, card_of
 from adapters.matching.scoring import compare_households
+from domain.duplicates.finding import matchable
 from domain.duplicates.model import CandidateStatus, DuplicateCandidate, candidate_id
 from domain.errors import RuleViolation
 from domain.households.model import Household
@@ -248,3 +249,18 @@ def test_merge_then_unmerge_leaves_both_households_and_the_pair_as_they_were(
             ["MergedInto", "MergeUndone"],
             ["Absorbed", "AbsorptionUndone"],
         )
+
+
+def test_only_profiled_households_with_their_personal_data_are_matched() -> None:
+    registered, profiled, erased = household(), household(), household()
+    for h in (profiled, erased):
+        h.submit_profile(
+            profile=dict(make_profile()),
+            field_worker_id=None,
+            facts={},
+            risk={"score": 0, "level": "low", "reasons": [], "flags": [], "rule_version": "r"},
+            occurred_at=T0,
+            actor="fw",
+        )
+    erased.erase_personal_data("data subject request", [], T0, "admin")
+    assert [e.household_id for e in matchable([registered, profiled, erased])] == [profiled.id]
