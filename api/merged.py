@@ -6,14 +6,16 @@ from api.schemas.households import HouseholdRead
 from domain.duplicates.application import HouseholdSeen
 
 
-def with_merges(read: HouseholdRead, seen: HouseholdSeen) -> HouseholdRead:
-    """The duplicates' needs, visits and interventions count for the survivor (they hold no
-    personal field: each record's details stay on its own household's reads)."""
-    if not seen.duplicates and not seen.redirected:
+def with_merges(
+    read: HouseholdRead, seen: HouseholdSeen, merged: list[HouseholdRead]
+) -> HouseholdRead:
+    """``read`` (the survivor, shaped for its reader) with the needs, visits and interventions
+    of ``merged``, its duplicates' reads shaped for the same reader (a special need category
+    reads as broad there as on the duplicate's own read)."""
+    if not merged and not seen.redirected:
         return read
     needs, visits, interventions = list(read.needs), list(read.visits), list(read.interventions)
-    for duplicate in seen.duplicates:
-        theirs = HouseholdRead.of(duplicate)
+    for theirs in merged:
         needs += theirs.needs
         visits += theirs.visits
         interventions += theirs.interventions
@@ -27,7 +29,7 @@ def with_merges(read: HouseholdRead, seen: HouseholdSeen) -> HouseholdRead:
             "needs": needs,
             "visits": visits,
             "interventions": interventions,
-            "merged_from": [str(d.id) for d in seen.duplicates],
+            "merged_from": [theirs.id for theirs in merged],
             "note": note,
         }
     )

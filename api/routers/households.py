@@ -59,7 +59,9 @@ def get_household(
 ) -> HouseholdRead:
     seen = app.read_household(household_id, user)
     response.headers["ETag"] = f'"{seen.household.version}"'
-    return with_merges(household_read(app, user, seen.household, "GET /v1/households/{id}"), seen)
+    endpoint = "GET /v1/households/{id}"
+    merged = [household_read(app, user, d, endpoint) for d in seen.duplicates]
+    return with_merges(household_read(app, user, seen.household, endpoint), seen, merged)
 
 
 @router.get("/{household_id}/history")

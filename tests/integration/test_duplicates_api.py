@@ -349,3 +349,34 @@ def test_scan_brings_households_recorded_before_the_matcher_into_it(
     assert "households scanned: 2; pairs proposed: 0" in again.output
     assert application.get(DuplicateCandidate, candidate_id(*ids)).status == "open"
     assert all(matcher_rows(application, h) > 0 for h in ids)
+
+
+async def test_merged_in_needs_read_as_broadly_as_on_their_own_household(
+    application: Sukuma, client_as: ClientAs
+) -> None:
+    # Given a pair whose duplicate has a gender-based-violence need, merged
+    ids = one_family_twice(application, (WARD, WARD))
+    ctx = CommandContext(actor="convener", occurred_at=datetime.now(UTC))
+    need_id = uuid4()
+    application.identify_need(
+        household_id=ids[1],
+        need_id=need_id,
+        category="gbv",
+        severity="high",
+        department_code=None,
+        member_id=None,
+        note=None,
+        ctx=ctx,
+    )
+    application.merge_households(candidate_id(*ids), ids[0], ctx)
+    analyst = await client_as(Role.ANALYST, f"ward:{WARD}")  # no pii:read
+    convener = await client_as(Role.CONVENER, f"ward:{WARD}")
+
+    # When each reads the survivor, its merged-in need reads as on the duplicate's own read
+    def category(read: dict[str, Any]) -> str:
+        return next(n["category"] for n in read["needs"] if n["need_id"] == str(need_id))
+
+    survivor = f"/v1/households/{ids[0]}"
+    assert category(await get_json(analyst, survivor)) == "safety"
+    assert category(await get_json(analyst, f"/v1/households/{ids[1]}")) == "safety"
+    assert category(await get_json(convener, survivor)) == "gbv"
