@@ -23,6 +23,7 @@ from api.routers import (
     alerts,
     audit,
     auth,
+    caseloads,
     conflicts,
     devices,
     duplicates,
@@ -48,7 +49,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, duplicates,
+    imports, conflicts, caseloads, duplicates,
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from domain.alerts.application import AlertCommands
 from domain.devices.application import DeviceCommands
 from domain.duplicates.application import DuplicateCommands
 from domain.fieldworkers.application import FieldWorkerCommands
+from domain.households.handover import CaseloadCommands
 from domain.households.privacy import PrivacyCommands
 from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
@@ -17,6 +18,7 @@ from domain.warrooms.application import WarRoomCommands
 
 class Sukuma(
     ReferralCommands,
+    CaseloadCommands,
     PrivacyCommands,
     ImportCommands,
     DuplicateCommands,
