@@ -30,6 +30,10 @@ from domain.duplicates.ports import IndexEntry, Match
 MATCHER_KEY_ID: Final = uuid.UUID("6d61f7c8-2b1a-4e0f-8a55-0d75706c6963")
 #: At most this many households are read per blocking key.
 BLOCK_LIMIT: Final = 200
+#: A household is proposed with its best few matches at most (the same ID number first): a
+#: family is not recorded dozens of times, and a register repeating one household must not
+#: flood the queue.
+MOST_PER_HOUSEHOLD: Final = 3
 
 Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
 
@@ -119,10 +123,11 @@ class PostgresDuplicateIndex:
                     before, before_card = cards[earlier]
                     others[before.household_id] = (before.ward_id, before_card)
             others.pop(entry.household_id, None)  # itself, profiled again
+            mine: list[Match] = []
             for other_id, (ward, other_card) in others.items():
                 evidence = compare_households(card, other_card, entry.ward_id == ward)
                 if evidence.proposed:
-                    found.append(
+                    mine.append(
                         Match(
                             household_id=entry.household_id,
                             ward_id=entry.ward_id,
@@ -133,6 +138,8 @@ class PostgresDuplicateIndex:
                             same_id_number=evidence.same_id_number,
                         )
                     )
+            mine.sort(key=lambda m: (not m.same_id_number, -m.score))
+            found += mine[:MOST_PER_HOUSEHOLD]
         return found
 
     # ---- keeping the index ------------------------------------------------------------------

@@ -13,11 +13,13 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
+from adapters.matching.index import MOST_PER_HOUSEHOLD
 from api.imports.run import import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
@@ -32,6 +34,7 @@ from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.factories import make_member, make_profile
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, post_ok
+from tests.integration.test_import import register_of
 
 pytestmark = pytest.mark.integration
 
@@ -380,3 +383,19 @@ async def test_merged_in_needs_read_as_broadly_as_on_their_own_household(
     assert category(await get_json(analyst, survivor)) == "safety"
     assert category(await get_json(analyst, f"/v1/households/{ids[1]}")) == "safety"
     assert category(await get_json(convener, survivor)) == "gbv"
+
+
+def test_a_register_repeating_one_household_proposes_each_with_its_best_few_only(
+    application: Sukuma,
+) -> None:
+    ctx = CommandContext(actor="importer", occurred_at=datetime.now(UTC))
+    import_register(application, register_of(12), "same.csv", ctx)
+    proposals = [
+        e
+        for n in application.recorder.select_notifications(
+            1, 1000, topics=[get_topic(DuplicateCandidate.Proposed)]
+        )
+        for e in [application.repository.get(n.originator_id)]
+    ]
+    # each household brings at most its best few pairs (not one with every other)
+    assert 0 < len(proposals) <= 12 * MOST_PER_HOUSEHOLD < 12 * 11 // 2
