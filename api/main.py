@@ -26,6 +26,7 @@ from api.routers import (
     caseloads,
     conflicts,
     devices,
+    duplicates,
     fieldworkers,
     health,
     households,
@@ -48,7 +49,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, caseloads,
+    imports, conflicts, caseloads, duplicates,
 )  # fmt: skip
 
 

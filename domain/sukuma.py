@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
 from domain.devices.application import DeviceCommands
+from domain.duplicates.application import DuplicateCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.handover import CaseloadCommands
 from domain.households.privacy import PrivacyCommands
@@ -20,6 +21,7 @@ class Sukuma(
     CaseloadCommands,
     PrivacyCommands,
     ImportCommands,
+    DuplicateCommands,
     WarRoomCommands,
     FieldWorkerCommands,
     UserCommands,

@@ -219,3 +219,22 @@ class BufferedProjection(Projection[BufferedView]):
         """Whether the events handled so far must be committed before this one (a batching
         runner then commits mid-page)."""
         return False
+
+class StatementView(BufferedView):
+    """A view whose buffered changes are rows for its ``statements`` (by kind), written in
+    the order the events came (a page may create, change and end one row)."""
+
+    #: kind -> SQL with ``{t_<suffix>}`` table names and ``%s`` parameters
+    statements: ClassVar[dict[str, str]] = {}
+
+    def reset(self) -> None:
+        self.changes: list[tuple[str, tuple[Any, ...]]] = []
+
+    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
+        changes = self.changes
+        self.reset()
+        return changes
+
+    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
+        for kind, params in changes:
+            curs.execute(self.sql(self.statements[kind]), params)

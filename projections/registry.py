@@ -13,6 +13,8 @@ from projections.caseloads.projection import CaseloadsProjection
 from projections.caseloads.view import CaseloadsView
 from projections.conflicts.projection import ConflictsProjection
 from projections.conflicts.view import ConflictsView
+from projections.duplicates.projection import DuplicatesProjection
+from projections.duplicates.view import DuplicatesView
 from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
@@ -29,6 +31,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     ConflictsProjection.name: (ConflictsProjection, ConflictsView),
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
     CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
+    DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
 }
 
 

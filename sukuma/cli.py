@@ -21,6 +21,7 @@ from rich.progress import (
 from adapters.migrations import SchemaNotReady
 from projections.liveness import WorkerGaveUp
 from projections.runner import Progress as ProjectorProgress
+from sukuma.duplicates_cli import duplicates_cli
 from sukuma.import_cli import import_cli
 from sukuma.migrate_cli import migrate
 from sukuma.report_cli import report
@@ -65,6 +66,7 @@ projections_cli = typer.Typer(help="Operate the read models.", no_args_is_help=T
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(users_cli, name="users", no_args_is_help=True)
 cli.add_typer(import_cli, name="import", no_args_is_help=True)
+cli.add_typer(duplicates_cli, name="duplicates")
 
 
 @projections_cli.command("rebuild")

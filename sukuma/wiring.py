@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from adapters.database import ensure_database as _ensure_database
 from adapters.database import start_embedded_postgres
+from adapters.matching.index import PostgresDuplicateIndex
 from adapters.migrations import Migration, check_schema, migrate
 from adapters.shredding import protect_personal_data
 from api.main import create_app
@@ -57,6 +58,11 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
         recorder.datastore.pool.timeout = settings.write_pool_timeout
     protect_personal_data(
         application, settings.master_key.get_secret_value(), settings.previous_master_keys
+    )
+    # The duplicate matcher reads profiles in this process, with the data keys' store.
+    application.duplicate_index = PostgresDuplicateIndex.over(
+        application.factory.datastore,  # type: ignore[attr-defined]
+        application.mapper.keys,  # type: ignore[attr-defined]
     )
     return application
 

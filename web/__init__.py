@@ -11,7 +11,18 @@ from starlette.staticfiles import StaticFiles
 
 from api.deps import current_principal
 from api.schemas.common import REFUSED
-from web import actions, alert_queue, case_actions, entry, errors, field, nerve, oidc, pages
+from web import (
+    actions,
+    alert_queue,
+    case_actions,
+    duplicates,
+    entry,
+    errors,
+    field,
+    nerve,
+    oidc,
+    pages,
+)
 from web.reports import router as reports
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -22,7 +33,17 @@ ASSETS_URL = "/assets"
 
 def install(app: FastAPI) -> FastAPI:
     """Add the pages, their static files and their error pages to the API's ``app``."""
-    for module in (entry, oidc, pages, actions, case_actions, field, nerve, alert_queue):
+    for module in (
+        entry,
+        oidc,
+        pages,
+        actions,
+        case_actions,
+        field,
+        nerve,
+        alert_queue,
+        duplicates,
+    ):
         app.include_router(module.router)
     # The printed reports are API resources: under /v1, with its bearer token.
     app.include_router(

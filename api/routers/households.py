@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import Command, CurrentUser, SukumaApp
+from api.merged import with_merges
 from api.personal import household_history as shaped_household_history
 from api.personal import household_read
 from api.schemas.common import CREATED, WRITTEN, AsOf, HistoryRead
@@ -23,7 +24,6 @@ from api.schemas.households import (
     ResolveNeed,
     SubmitProfile,
 )
-from domain.households.model import Household
 
 router = APIRouter(prefix="/households", tags=["households"])
 
@@ -57,9 +57,11 @@ def register_household(body: RegisterHousehold, cmd: Command) -> JSONResponse:
 def get_household(
     household_id: UUID, app: SukumaApp, response: Response, user: CurrentUser
 ) -> HouseholdRead:
-    household = app.read(Household, household_id, user)
-    response.headers["ETag"] = f'"{household.version}"'
-    return household_read(app, user, household, "GET /v1/households/{id}")
+    seen = app.read_household(household_id, user)
+    response.headers["ETag"] = f'"{seen.household.version}"'
+    endpoint = "GET /v1/households/{id}"
+    merged = [household_read(app, user, d, endpoint) for d in seen.duplicates]
+    return with_merges(household_read(app, user, seen.household, endpoint), seen, merged)
 
 
 @router.get("/{household_id}/history")

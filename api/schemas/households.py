@@ -136,6 +136,17 @@ class HouseholdRead(BaseModel):
     profile_conflicts: list[ProfileConflictRead] = Field(
         default_factory=list, description="Open conflicts between offline profile edits"
     )
+    merged_into: str | None = Field(
+        default=None, description="The survivor this household is merged into (a duplicate)"
+    )
+    merged_from: list[str] = Field(
+        default_factory=list,
+        description="Households merged into this one whose needs, visits and interventions "
+        "are listed here too (those the reader may see)",
+    )
+    note: str | None = Field(
+        default=None, description="Why another household than the one asked for answers"
+    )
 
     @classmethod
     def of(cls, household: Household) -> HouseholdRead:
@@ -161,6 +172,7 @@ class HouseholdRead(BaseModel):
             graduation_policy_version=household.graduation_policy_version,
             consent=household.consent,
             personal_data_erased=household.personal_data_erased,
+            merged_into=household.merged_into,
             profile_conflicts=[
                 ProfileConflictRead(
                     conflict_id=conflict_id,

@@ -48,6 +48,9 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
                 "consent",
                 "override_consent",
                 "resolve_conflict",  # a contested profile field (domain.households.revisions)
+                # Review a pair that may be one household twice: dismiss, merge, undo a merge
+                # (on both households: domain.duplicates.application).
+                "merge",
             }
         ),
         "referral": frozenset(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.access.policy import Location
 from domain.context import CommandContext, Written
+from domain.duplicates.finding import DuplicateFinding
 from domain.errors import InvalidCommand, NotFoundError, RuleViolation
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
@@ -115,7 +116,7 @@ def graduate(
     )
 
 
-class HouseholdCommands(ReferenceCommands):
+class HouseholdCommands(DuplicateFinding, ReferenceCommands):
     def _check_field_worker(self, field_worker_id: str | None, ward_id: str) -> None:
         """A field worker may submit only while active and assigned to the household's ward."""
         if field_worker_id is None:
@@ -234,7 +235,10 @@ class HouseholdCommands(ReferenceCommands):
             current = validate_profile(household.profile or {}, on)
             derive_profile_needs(household, current, ctx.occurred_at, ctx.actor)
 
-        return self._change(Household, household_id, ctx, command, action="profile")
+        # Its duplicates are found and saved with the profile; it is indexed once saved.
+        proposing, profiled = self.proposing(command, ctx)
+        written = self._change(Household, household_id, ctx, proposing, action="profile")
+        return self.indexed(written, profiled)
 
     def resolve_conflict(
         self, household_id: UUID, conflict_id: str, value: Any, ctx: CommandContext

@@ -8,13 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import RuleViolation
+from domain.households.duplicates import HouseholdDuplicates
 from domain.households.needs import HouseholdNeeds
 from domain.vocabulary import HouseholdStatus
 
 
-class HouseholdGraduation(HouseholdNeeds):
+class HouseholdGraduation(HouseholdNeeds, HouseholdDuplicates):
     """A profiled household graduates when the policy is met (its needs decide much of it),
-    and may be reopened: a mixin of ``Household``."""
+    and may be reopened: a mixin of ``Household`` (with the other way a case ends: merged
+    into the same household recorded again, ``duplicates``)."""
 
     # Event methods of ``Household`` these commands use (besides those of ``HouseholdNeeds``).
     _graduated: Callable[..., None]

@@ -54,7 +54,10 @@ class PrivacyCommands(HouseholdCommands):
                 reason, self._referral_ids(household_id), ctx.occurred_at, ctx.actor
             )
 
-        return self._change(Household, household_id, ctx, command, action="erase")
+        written = self._change(Household, household_id, ctx, command, action="erase")
+        if self.duplicate_index is not None:
+            self.duplicate_index.forget(household_id)  # its blind keys go with its data
+        return written
 
     def _referral_ids(self, household_id: UUID) -> list[str]:
         """Every referral ever made for the household (their notes carry its personal data)."""

@@ -75,19 +75,24 @@ class HouseholdImportCommands(HouseholdCommands):
         """Save a built batch in one transaction; returns the ids written (see above)."""
         # A household written meanwhile (a run beside this one) fails the whole insert; the
         # batch is then written without the households the log holds, each looked up.
+        # Its duplicates (against the index and within the batch) are saved with it, and it
+        # is indexed once saved: batches are saved in turn, so each sees the one before.
         if not batch.built:
             return []
         try:
-            self.save(*batch.built)
+            self.save(*batch.built, *self.propose_duplicates(batch.built, ctx))
         except RecordConflictError:
             missing = [h for h in batch.households if not self._exists(h.household_id)]
             if not missing:
                 return []
+            rebuilt = [self._build(h, ctx) for h in missing]
             try:
-                self.save(*[self._build(h, ctx) for h in missing])
+                self.save(*rebuilt, *self.propose_duplicates(rebuilt, ctx))
             except RecordConflictError:  # and again meanwhile
                 return [h.household_id for h in missing if self._import_one(h, ctx)]
+            self.index_households(rebuilt)
             return [h.household_id for h in missing]
+        self.index_households(batch.built)
         return [h.household_id for h in batch.households]
 
     def _exists(self, household_id: UUID) -> bool:
@@ -112,10 +117,12 @@ class HouseholdImportCommands(HouseholdCommands):
     def _import_one(self, imported: ImportedHousehold, ctx: CommandContext) -> bool:
         if self._exists(imported.household_id):
             return False
+        household = self._build(imported, ctx)
         try:
-            self.save(self._build(imported, ctx))
+            self.save(household, *self.propose_duplicates([household], ctx))
         except RecordConflictError:
             return False
+        self.index_households([household])
         return True
 
 

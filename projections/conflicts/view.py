@@ -9,13 +9,10 @@ candidates are personal data, read from the household by whoever may see them).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
-from psycopg import Cursor
-from psycopg.rows import DictRow
-
-from projections.base import BufferedView
+from projections.base import StatementView
 
 NAME = "conflicts"
 TRACKING = f"{NAME}_tracking"
@@ -42,11 +39,9 @@ _STATEMENTS = {
 }
 
 
-class ConflictsView(BufferedView):
+class ConflictsView(StatementView):
     tables: ClassVar[tuple[str, ...]] = ("households", "conflicts")
-
-    def reset(self) -> None:
-        self.changes: list[tuple[str, tuple[Any, ...]]] = []
+    statements = _STATEMENTS
 
     def load_areas(self, ids: Iterable[UUID]) -> dict[UUID, Area]:
         wanted = list(ids)
@@ -60,12 +55,3 @@ class ConflictsView(BufferedView):
                 r["household_id"]: (r["ward_id"], r["municipality"], r["district"])
                 for r in curs.fetchall()
             }
-
-    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
-        changes = self.changes
-        self.reset()
-        return changes
-
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
-        for kind, params in changes:
-            curs.execute(self.sql(_STATEMENTS[kind]), params)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from adapters.data_keys import DataKeyStore, KeyWrapper
 from adapters.event_store import SukumaRecorder
 from adapters.key_rotation import key_report
+from adapters.matching.index import MATCHER_KEY_ID
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
@@ -102,11 +103,12 @@ def test_rotation_rewraps_every_key_and_the_personal_data_reads_the_same(
     during.close()
 
     assert status.exit_code == 0, status.output
-    assert "wrapped by the previous master key: 3" in status.output
+    # The three households' keys and the duplicate matcher's own (made by the first profile)
+    assert "wrapped by the previous master key: 4" in status.output
     assert rotated.exit_code == 0, rotated.output
-    assert "(3 rewrapped now)" in rotated.output
+    assert "(4 rewrapped now)" in rotated.output
     assert again.exit_code == 0 and "rewrapped" not in again.output  # nothing left to do
-    assert after_status.exit_code == 0 and "current master key: 3" in after_status.output
+    assert after_status.exit_code == 0 and "current master key: 4" in after_status.output
     # The new key alone opens everything; the old one alone opens nothing.
     new_only = settings.model_copy(update={"master_key": SecretStr(NEW_MASTER_KEY)})
     new_app = build_application(new_only, url)
@@ -116,6 +118,8 @@ def test_rotation_rewraps_every_key_and_the_personal_data_reads_the_same(
     stale = DataKeyStore(recorder.datastore, recorder.data_keys_table_name, TEST_MASTER_KEY)
     with pytest.raises(InvalidTag):
         stale.key(ids[0])
+    fresh = DataKeyStore(recorder.datastore, recorder.data_keys_table_name, NEW_MASTER_KEY)
+    assert isinstance(fresh.key(MATCHER_KEY_ID), bytes)  # the matcher's index stays readable
     new_app.close()
 
 
@@ -134,8 +138,9 @@ def test_an_interrupted_rotation_is_finished_by_running_it_again(application: Su
     halfway = key_report(datastore, table, wrapper, rotate=False)
     finished = key_report(datastore, table, wrapper, rotate=True)
 
-    assert (halfway.current, halfway.previous) == (1, 2)  # the first page committed, alone
-    assert finished.rewrapped == 2 and finished.current == 3 and not finished.unreadable
+    # (three households' keys and the duplicate matcher's)
+    assert (halfway.current, halfway.previous) == (1, 3)  # the first page committed, alone
+    assert finished.rewrapped == 3 and finished.current == 4 and not finished.unreadable
     new_only = DataKeyStore(datastore, table, NEW_MASTER_KEY)
     assert all(isinstance(new_only.key(i), bytes) for i in ids)
 
@@ -162,7 +167,7 @@ def test_erased_households_stay_erased_and_foreign_keys_are_reported_not_touched
     assert status.exit_code == 1 and "opened by no configured master key: 1" in status.output
     assert str(stray) in status.output
     assert rotated.exit_code == 1 and "erased (tombstones): 1" in rotated.output
-    assert "(1 rewrapped now)" in rotated.output
+    assert "(2 rewrapped now)" in rotated.output  # the kept household's and the matcher's
     new_only = DataKeyStore(recorder.datastore, recorder.data_keys_table_name, NEW_MASTER_KEY)
     assert new_only.key(erased) == "erased" and isinstance(new_only.key(kept), bytes)
     assert isinstance(foreign.key(stray), bytes)  # left as it was

@@ -43,6 +43,8 @@ from tests.integration.conftest import BASE_URL, BROAD_SCOPES, SignedIn, add_use
 
 LEGACY_DUMP = Path(__file__).parents[1] / "fixtures" / "legacy_db.sql.gz"
 ALL_VERSIONS = [m.version for m in migrations()]
+#: The tables of a view that starts where the nerve centre's stopped (not by replaying).
+SEEDED = ("households", "tracking")
 
 
 def psql() -> str:
@@ -180,12 +182,14 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     assert f"migrated to version {latest_version()}" in output
     after = contents(blank_db_url)
     assert {t: rows for t, rows in after.items() if t in before} == before
-    # New tables start empty, but the conflicts view (0010), which starts where the nerve
-    # centre stopped, with its households placed, instead of replaying the log
-    seeded = {"conflicts_households", "conflicts_tracking"}
+    # New tables start empty, but the conflicts (0010) and duplicates (0011) views, which
+    # start where the nerve centre stopped, with its households placed, instead of
+    # replaying the log
+    seeded = {f"{view}_{t}" for view in ("conflicts", "duplicates") for t in SEEDED}
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
-    assert after["conflicts_households"][0] == before["nerve_centre_households"][0]
-    assert after["conflicts_tracking"][0] == before["nerve_centre_tracking"][0]
+    for view in ("conflicts", "duplicates"):
+        assert after[f"{view}_households"][0] == before["nerve_centre_households"][0]
+        assert after[f"{view}_tracking"][0] == before["nerve_centre_tracking"][0]
     assert shape(blank_db_url) == shape(migrated_elsewhere)
     assert [v for (v,) in query(blank_db_url, "SELECT version FROM schema_migrations")] == (
         ALL_VERSIONS

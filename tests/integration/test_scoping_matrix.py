@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 from fastapi import FastAPI
@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from domain.access.policy import ADMIN_KINDS, AREA_VIEW, PERMISSIONS
 from domain.access.principal import PII_READ, Role
 from domain.context import CommandContext
+from domain.duplicates.model import candidate_id
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from tests.factories import make_profile
@@ -59,6 +60,7 @@ KINDS = {
     "alert_id": "alert",
     "department_code": "reference",
     "conflict_id": "household",  # a contested field of a household's profile
+    "candidate_id": "household",  # a pair of households that may be one (both in ward A)
     "device_id": "device",
     "quarantine_id": "quarantine",
 }
@@ -164,7 +166,9 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         reason="test",
         ctx=CommandContext(actor="someone", occurred_at=datetime.now(UTC)),
     )
-    project(application)  # the alert and the conflict are read from their views
+    # The same family profiled again in ward A: the matcher proposes the pair.
+    again = await profiled_household(client, WARD_A)
+    project(application)  # the alert, the conflict and the pair are read from their views
     return World(
         {
             "household_id": household_id,
@@ -184,6 +188,8 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "conflict_id": conflict_id,
             "device_id": device["id"],
             "quarantine_id": str(quarantined.id),
+            "candidate_id": str(candidate_id(UUID(household_id), UUID(again))),
+            "survivor_id": household_id,
         }
     )
 
@@ -296,7 +302,7 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
     world = await build_world(client, application)
     project(application)
     room_id = world.values["room_id"]
-    ids = {world.values["household_id"], world.values["referral_id"], room_id}
+    ids = {world.values[k] for k in ("household_id", "referral_id", "candidate_id")} | {room_id}
     area_views = [
         f"/v1/dashboard/ward/{WARD_A}",
         "/v1/dashboard/municipality/KZN225",
@@ -318,6 +324,7 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/alerts": "referral_id",  # its alert is about the referral
         "/v1/war-rooms": "room_id",
         "/v1/conflicts": "household_id",  # its conflict is the household's
+        "/v1/duplicates": "candidate_id",  # the household and its double
     }
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]

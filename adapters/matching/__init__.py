@@ -1,0 +1,1 @@
+"""The duplicate-household matcher: blind keys for blocking, sealed cards, rapidfuzz scoring."""

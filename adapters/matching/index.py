@@ -1,0 +1,166 @@
+"""The matcher's index in PostgreSQL: blind blocking keys and sealed cards (``DuplicateIndex``).
+
+``matcher_keys`` holds (key, household) for each blocking key of a household's members;
+``matcher_cards`` one sealed card per household with its ward. Neither is in the event log:
+both are derived, re-written whenever a household's profile is recorded, and deleted when its
+personal data is erased. Finding candidates is one query for a whole batch (each key's block
+capped at ``BLOCK_LIMIT`` households, so a common surname never floods a batch), then each
+pair is scored in memory (``adapters.matching.scoring``).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from adapters.data_keys import DataKeyStore
+from adapters.matching.cards import Card, CardKeys, card_of
+from adapters.matching.scoring import RULE_VERSION, compare_households
+from domain.duplicates.ports import IndexEntry, Match
+
+#: The matcher's own data key (wrapped by the master key in the data-keys table).
+MATCHER_KEY_ID: Final = uuid.UUID("6d61f7c8-2b1a-4e0f-8a55-0d75706c6963")
+#: At most this many households are read per blocking key.
+BLOCK_LIMIT: Final = 200
+#: A household is proposed with its best few matches at most (the same ID number first): a
+#: family is not recorded dozens of times, and a register repeating one household must not
+#: flood the queue.
+MOST_PER_HOUSEHOLD: Final = 3
+
+Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
+
+
+class PostgresDuplicateIndex:
+    rule_version = RULE_VERSION
+
+    def __init__(
+        self, datastore: PostgresDatastore, keys: CardKeys | Callable[[], CardKeys]
+    ) -> None:
+        self.datastore = datastore
+        self._keys = keys
+        self._lock = threading.Lock()
+        s = Identifier(datastore.schema)
+        k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
+        self.sql_block = SQL(
+            "SELECT q.key, b.household_id, c.ward_id, c.card FROM unnest(%s::bigint[]) AS q(key) "
+            "CROSS JOIN LATERAL (SELECT household_id FROM {0}.{1} k WHERE k.key = q.key "
+            "LIMIT {3}) b JOIN {0}.{2} c USING (household_id)"
+        ).format(s, k, c, BLOCK_LIMIT)
+        self.sql_forget_keys = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%s)").format(s, k)
+        self.sql_forget_cards = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%s)").format(s, c)
+        self.sql_copy_keys = SQL("COPY {0}.{1} (key, household_id) FROM STDIN").format(s, k)
+        # The card's row is written first: it locks the household, so two writers of one
+        # household's keys take turns.
+        self.sql_upsert_card = SQL(
+            "INSERT INTO {0}.{1} (household_id, ward_id, card) VALUES (%s, %s, %s) "
+            "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
+            "card = EXCLUDED.card"
+        ).format(s, c)
+
+    @classmethod
+    def over(cls, datastore: PostgresDatastore, data_keys: DataKeyStore) -> PostgresDuplicateIndex:
+        """The index with the matcher's key from the data-key store, created on first use (so
+        a process that never matches writes nothing)."""
+
+        def load() -> CardKeys:
+            secret = data_keys.key_or_create(MATCHER_KEY_ID, None)
+            if not isinstance(secret, bytes):
+                raise RuntimeError("the duplicate matcher's key has been destroyed")
+            return CardKeys(secret)
+
+        return cls(datastore, load)
+
+    @property
+    def keys(self) -> CardKeys:
+        if not isinstance(self._keys, CardKeys):
+            with self._lock:
+                if not isinstance(self._keys, CardKeys):
+                    self._keys = self._keys()
+        return self._keys
+
+    # ---- finding ----------------------------------------------------------------------------
+
+    def blocked(self, keys: Iterable[int]) -> tuple[Blocked, dict[int, set[UUID]]]:
+        """The indexed households sharing any of ``keys`` (the blocking step alone), and
+        which households each key reached."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}, {}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_block, (wanted,))
+            rows = curs.fetchall()
+        found: Blocked = {}
+        reached: dict[int, set[UUID]] = defaultdict(set)
+        for row in rows:
+            household = row["household_id"]
+            if household not in found:
+                try:
+                    found[household] = (row["ward_id"], self.keys.open(household, row["card"]))
+                except InvalidTag:
+                    continue  # sealed under another key: unreadable, so never matched
+            reached[row["key"]].add(household)
+        return found, reached
+
+    def matches(self, entries: Sequence[IndexEntry]) -> list[Match]:
+        cards = [(e, card_of(e.profile)) for e in entries]
+        wanted = [self.keys.keys_of(card) for _, card in cards]
+        stored, reached = self.blocked(k for ks in wanted for k in ks)
+        found: list[Match] = []
+        for index, (entry, card) in enumerate(cards):
+            others: Blocked = {
+                h: stored[h] for k in wanted[index] for h in reached.get(k, ()) if h in stored
+            }
+            for earlier in range(index):  # one register holding a household twice
+                if wanted[index] & wanted[earlier]:
+                    before, before_card = cards[earlier]
+                    others[before.household_id] = (before.ward_id, before_card)
+            others.pop(entry.household_id, None)  # itself, profiled again
+            mine: list[Match] = []
+            for other_id, (ward, other_card) in others.items():
+                evidence = compare_households(card, other_card, entry.ward_id == ward)
+                if evidence.proposed:
+                    mine.append(
+                        Match(
+                            household_id=entry.household_id,
+                            ward_id=entry.ward_id,
+                            other_id=other_id,
+                            other_ward_id=ward,
+                            score=evidence.score,
+                            field_scores=evidence.field_scores,
+                            same_id_number=evidence.same_id_number,
+                        )
+                    )
+            mine.sort(key=lambda m: (not m.same_id_number, -m.score))
+            found += mine[:MOST_PER_HOUSEHOLD]
+        return found
+
+    # ---- keeping the index ------------------------------------------------------------------
+
+    def record(self, entries: Sequence[IndexEntry]) -> None:
+        if not entries:
+            return
+        ordered = sorted(entries, key=lambda e: e.household_id)
+        cards = [(e, card_of(e.profile)) for e in ordered]
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self.sql_upsert_card,
+                [(e.household_id, e.ward_id, self.keys.seal(e.household_id, c)) for e, c in cards],
+            )
+            curs.execute(self.sql_forget_keys, ([e.household_id for e in ordered],))
+            with curs.copy(self.sql_copy_keys) as copy:
+                for entry, card in cards:
+                    for key in self.keys.keys_of(card):
+                        copy.write_row((key, entry.household_id))
+
+    def forget(self, household_id: UUID) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_forget_keys, ([household_id],))
+            curs.execute(self.sql_forget_cards, ([household_id],))

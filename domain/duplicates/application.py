@@ -1,0 +1,137 @@
+"""The review of duplicate candidates: dismiss, merge, undo a merge (one save each)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import RecordConflictError
+
+from domain.access.merges import follows_merge, may_read
+from domain.access.principal import Principal
+from domain.application import MAX_ATTEMPTS, ConcurrencyExhausted
+from domain.context import CommandContext, Written
+from domain.duplicates.model import DuplicateCandidate
+from domain.errors import NotFoundError, VersionConflict
+from domain.households.application import HouseholdCommands
+from domain.households.model import Household
+
+Decision = Callable[[DuplicateCandidate, Household, Household], Sequence[Aggregate]]
+
+
+def _sides(c: DuplicateCandidate, a: Household, b: Household) -> tuple[Household, Household]:
+    """(survivor, duplicate) of a merged pair."""
+    return (a, b) if str(a.id) == c.survivor_id else (b, a)
+
+
+@dataclass(frozen=True)
+class HouseholdSeen:
+    """What a read of ``asked`` answers: ``household`` (its survivor, if it is merged and the
+    reader may see both), with the merged-in ``duplicates`` the reader may see."""
+
+    asked: UUID
+    household: Household
+    duplicates: list[Household]
+
+    @property
+    def redirected(self) -> bool:
+        return self.household.id != self.asked
+
+
+class DuplicateCommands(HouseholdCommands):
+    def read_household(self, household_id: UUID, principal: Principal | None) -> HouseholdSeen:
+        """A household as a reader sees it once merges are followed (see ``HouseholdSeen``)."""
+        household = self.read(Household, household_id, principal)
+        if household.merged_into is not None:
+            survivor = self.get(Household, UUID(household.merged_into))
+            if follows_merge(principal, household, survivor):
+                household = survivor
+        duplicates = [self.get(Household, UUID(d)) for d in household.absorbed]
+        shown = [d for d in duplicates if may_read(principal, d)]
+        return HouseholdSeen(household_id, household, shown)
+
+    def read_candidate(
+        self, candidate_id: UUID, principal: Principal | None
+    ) -> tuple[DuplicateCandidate, Household, Household]:
+        """A candidate whose two households the principal may both read (else not found)."""
+        return self._pair(candidate_id, principal, "read")
+
+    def dismiss_duplicate(
+        self, candidate_id: UUID, note: str | None, ctx: CommandContext
+    ) -> Written:
+        """Not a duplicate: the decision is recorded and the pair never proposed again."""
+
+        def decide(c: DuplicateCandidate, a: Household, b: Household) -> list[Aggregate]:
+            c.dismiss(note, ctx.occurred_at, ctx.actor)
+            return []
+
+        return self._decide(candidate_id, ctx, decide)
+
+    def merge_households(
+        self, candidate_id: UUID, survivor_id: UUID, ctx: CommandContext
+    ) -> Written:
+        """Merge the pair's other household into ``survivor_id``: recorded on all three."""
+
+        def decide(c: DuplicateCandidate, a: Household, b: Household) -> list[Aggregate]:
+            c.merge(str(survivor_id), ctx.occurred_at, ctx.actor)
+            survivor, duplicate = _sides(c, a, b)
+            at, who, pair = ctx.occurred_at, ctx.actor, str(c.id)
+            duplicate.merge_into(
+                survivor_id=str(survivor.id), candidate_id=pair, occurred_at=at, actor=who
+            )
+            survivor.absorb(
+                duplicate_id=str(duplicate.id), candidate_id=pair, occurred_at=at, actor=who
+            )
+            return [survivor, duplicate]
+
+        return self._decide(candidate_id, ctx, decide)
+
+    def unmerge_households(
+        self, candidate_id: UUID, reason: str | None, ctx: CommandContext
+    ) -> Written:
+        """Undo a merge: both households are again as they were, the pair open again."""
+
+        def decide(c: DuplicateCandidate, a: Household, b: Household) -> list[Aggregate]:
+            survivor, duplicate = _sides(c, a, b)
+            c.unmerge(reason, ctx.occurred_at, ctx.actor)
+            at, who, pair = ctx.occurred_at, ctx.actor, str(c.id)
+            duplicate.undo_merge(candidate_id=pair, occurred_at=at, actor=who)
+            survivor.undo_absorption(
+                duplicate_id=str(duplicate.id), candidate_id=pair, occurred_at=at, actor=who
+            )
+            return [survivor, duplicate]
+
+        return self._decide(candidate_id, ctx, decide)
+
+    def _pair(
+        self, candidate_id: UUID, principal: Principal | None, verb: str
+    ) -> tuple[DuplicateCandidate, Household, Household]:
+        """Load the candidate and both households; the policy decides on each household, so
+        a pair reaching a ward the caller cannot see is not found (404), as any object is."""
+        candidate = self.get(DuplicateCandidate, candidate_id)
+        first, second = (self.get(Household, UUID(h)) for h in candidate.household_ids)
+        try:
+            for household in (first, second):
+                self._authorize(principal, Household, "read", household)
+        except NotFoundError:
+            raise NotFoundError("duplicatecandidate", candidate_id) from None
+        for household in (first, second):
+            self._authorize(principal, Household, verb, household)
+        return candidate, first, second
+
+    def _decide(self, candidate_id: UUID, ctx: CommandContext, decide: Decision) -> Written:
+        """Load, authorize, decide and save the candidate with the households it changes."""
+        for _ in range(MAX_ATTEMPTS):
+            candidate, first, second = self._pair(candidate_id, ctx.principal, "merge")
+            if ctx.expected_version is not None and candidate.version != ctx.expected_version:
+                raise VersionConflict(ctx.expected_version, candidate.version)
+            others = decide(candidate, first, second)
+            try:
+                return self._save(ctx, candidate, others)
+            except RecordConflictError:
+                if ctx.expected_version is not None:
+                    current = self.get(DuplicateCandidate, candidate_id).version
+                    raise VersionConflict(ctx.expected_version, current) from None
+        raise ConcurrencyExhausted(f"duplicate candidate {candidate_id} is being decided")
