@@ -19,6 +19,7 @@ from api.config import ApiSettings
 from api.deps import current_principal
 from api.middleware import BodyLimit, SecurityHeaders
 from api.openrosa import http as openrosa
+from api.ratelimit import ClientRateLimit
 from api.routers import (
     alerts,
     audit,
@@ -30,6 +31,7 @@ from api.routers import (
     households,
     imports,
     indicators,
+    open_data,
     privacy,
     quarantine,
     reference,
@@ -121,6 +123,9 @@ def create_app(
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/v1")
+    # Open data: published releases only, for anyone, limited per client address.
+    api.state.open_data_limit = ClientRateLimit("open-data", settings.open_data_rate_limit)
+    api.include_router(open_data.router)
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
     # Each is included straight into the app (not through a /v1 router of routers): FastAPI

@@ -15,6 +15,8 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+from projections.open_data.projection import OpenDataProjection
+from projections.open_data.view import OpenDataView
 from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
 from projections.shadow import create_shadow_tables
 from projections.war_rooms.projection import WarRoomsProjection
@@ -26,6 +28,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     AlertsProjection.name: (AlertsProjection, AlertsView),
     ConflictsProjection.name: (ConflictsProjection, ConflictsView),
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
+    OpenDataProjection.name: (OpenDataProjection, OpenDataView),
 }
 
 

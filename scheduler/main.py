@@ -20,8 +20,10 @@ from psycopg.sql import SQL, Identifier
 
 from domain.sukuma import Sukuma
 from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_broken_connections
+from projections.open_data.release import Publisher
 from scheduler.config import SchedulerSettings
 from scheduler.notify import DeliveryLog, Notifier
+from scheduler.open_data import PublishOpenData
 from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 
@@ -139,6 +141,20 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
+    )
+    publisher = Publisher(
+        sweeps.sweeper.datastore, settings.open_data_k, settings.open_data_grace_days
+    )
+    scheduler.add_job(
+        PublishOpenData(publisher, utc_now),
+        CronTrigger.from_crontab("15 * * * *", timezone=UTC),
+        id="open-data-release",
+        name="open-data monthly release",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+        next_run_time=utc_now(),  # at start too: a month closed while nothing ran
     )
     return scheduler
 

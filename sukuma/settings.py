@@ -181,6 +181,17 @@ class Settings(BaseSettings):
         default=120.0, ge=0, description="Skip a subscriber's notices this long after one failed"
     )
 
+    # ---- open data (/open/v1) ----
+    open_data_k: int = Field(
+        default=5, ge=3, description="Open-data cells counting fewer households are suppressed"
+    )
+    open_data_grace_days: int = Field(
+        default=7, ge=0, description="Days after a month ends before its release is frozen"
+    )
+    open_data_rate_limit: str = Field(
+        default="120/minute", description="Open-data requests per client address and process"
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.read_pool_min_size > self.read_pool_max_size:

@@ -15,6 +15,10 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    # open data: published releases only (api.routers.open_data)
+    ("GET", "/open/v1/dictionary"),
+    ("GET", "/open/v1/releases"),
+    ("GET", "/open/v1/releases/{month}/{measure}"),
 }
 
 
