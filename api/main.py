@@ -17,6 +17,7 @@ from api import docs, errors, links, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
+from api.feedback.service import Feedback
 from api.middleware import BodyLimit, SecurityHeaders
 from api.openrosa import http as openrosa
 from api.ratelimit import ClientRateLimit
@@ -26,6 +27,7 @@ from api.routers import (
     auth,
     conflicts,
     devices,
+    feedback,
     fieldworkers,
     health,
     households,
@@ -49,7 +51,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts,
+    imports, conflicts, feedback,
 )  # fmt: skip
 
 
@@ -126,6 +128,15 @@ def create_app(
     # Open data: published releases only, for anyone, limited per client address.
     api.state.open_data_limit = ClientRateLimit("open-data", settings.open_data_rate_limit)
     api.include_router(open_data.router)
+    # Citizen feedback: a household's answer with its code (guesses throttled per address).
+    api.state.feedback = Feedback(
+        application,
+        settings.secret_key.get_secret_value(),
+        settings.login_window_seconds,
+        settings.feedback_max_failures_per_address,
+        settings.feedback_code_days,
+    )
+    api.include_router(feedback.public)
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
     # Each is included straight into the app (not through a /v1 router of routers): FastAPI

@@ -191,6 +191,15 @@ class Settings(BaseSettings):
     open_data_rate_limit: str = Field(
         default="120/minute", description="Open-data requests per client address and process"
     )
+    feedback_code_days: int = Field(
+        default=60, ge=1, description="Days a delivered referral's feedback code stays valid"
+    )
+    feedback_max_failures_per_address: int = Field(
+        default=10, ge=1, description="Wrong feedback codes per client within the login window"
+    )
+    sms_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret of the inbound SMS/USSD gateway's webhook"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

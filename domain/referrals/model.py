@@ -10,12 +10,13 @@ from eventsourcing.domain import event
 from domain.base import SukumaAggregate
 from domain.errors import InvalidCommand, RuleViolation
 from domain.escalation import FIRST_LEVEL, TOP_LEVEL, Ladder, is_on_ladder, overdue_from
+from domain.referrals.feedback import ReferralFeedback
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
 
 S = ReferralStatus
 
 
-class Referral(SukumaAggregate):
+class Referral(ReferralFeedback, SukumaAggregate):
     """Made → acknowledged → service delivered → verified → closed (or rejected, cancelled)."""
 
     class Made(SukumaAggregate.Created):
@@ -84,6 +85,14 @@ class Referral(SukumaAggregate):
     class Cancelled(SukumaAggregate.Event):
         reason: str
 
+    class FeedbackGiven(SukumaAggregate.Event):
+        """The household's own word on the delivery, given with its feedback code."""
+
+        received: bool
+        rating: int | None
+        comment: str | None  # sealed under the household's key (domain.personal_data)
+        channel: str  # "web" or "sms"
+
     @event(Made)
     def __init__(
         self,
@@ -125,6 +134,7 @@ class Referral(SukumaAggregate):
         self.closed_at: datetime | None = None
         self.intervention_id: str | None = None
         self.rejection_reason: str | None = None
+        self.feedback_given = False
 
     # ---- guards ------------------------------------------------------------------------------
 
@@ -371,3 +381,15 @@ class Referral(SukumaAggregate):
     def _cancelled(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.status = S.CANCELLED
         self.closed_at = occurred_at
+
+    @event(FeedbackGiven)
+    def _feedback_given(
+        self,
+        received: bool,
+        rating: int | None,
+        comment: str | None,
+        channel: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.feedback_given = True

@@ -19,6 +19,9 @@ PUBLIC = {
     ("GET", "/open/v1/dictionary"),
     ("GET", "/open/v1/releases"),
     ("GET", "/open/v1/releases/{month}/{measure}"),
+    # citizen feedback: the code (or the gateway's signature) is the authority
+    ("POST", "/open/v1/feedback"),
+    ("POST", "/open/v1/feedback/sms"),
 }
 
 

@@ -39,3 +39,13 @@ CREATE TABLE IF NOT EXISTS open_release_cells (
     median_days int, standard_days int,
     PRIMARY KEY (month, measure, level, code, dim)
 );
+-- Citizen feedback (api.feedback): each delivered referral's code, kept only as its SHA-256,
+-- until it expires or is used; and the inbound SMS gateway's message ids, so a replayed
+-- message is refused.
+CREATE TABLE IF NOT EXISTS feedback_codes (
+    code_hash bytea PRIMARY KEY, referral_id uuid NOT NULL UNIQUE,
+    expires_at timestamptz NOT NULL, used_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS feedback_inbound_messages (
+    message_id text PRIMARY KEY, received_at timestamptz NOT NULL
+);
