@@ -36,3 +36,20 @@ async def cells(
         codes,
     )
     return [dict(r) for r in rows]
+
+
+async def series(
+    db: Any, measure: str, level: str, code: str, dim: str = "", months: int = 12
+) -> list[dict[str, Any]]:
+    """One cell across the latest released months, oldest first (value None: suppressed)."""
+    rows = await db.fetch(
+        f"SELECT r.month, c.value FROM {RELEASES} r LEFT JOIN {RELEASE_CELLS} c "
+        "ON c.month = r.month AND c.measure = $1 AND c.level = $2 AND c.code = $3 AND c.dim = $4"
+        " ORDER BY r.month DESC LIMIT $5",
+        measure,
+        level,
+        code,
+        dim,
+        months,
+    )
+    return [dict(r) for r in reversed(rows)]
