@@ -18,6 +18,12 @@ _MEASURES = [
                meaning="Referrals whose service the department delivered in the month, with "
                "the median days from referral to delivery and the median service standard "
                "(days allowed) of those referrals"),
+    MeasureDoc(name=OpenMeasure.RATINGS, dim="department", suppressed=True,
+               meaning="Households that rated a delivery (1-5) with their feedback code in the "
+               "month, with the median rating"),
+    MeasureDoc(name=OpenMeasure.NOT_RECEIVED, dim="department", suppressed=True,
+               meaning="Households that said, with their feedback code, that a delivery "
+               "recorded for them never reached them"),
     MeasureDoc(name=OpenMeasure.MEETINGS, dim="", suppressed=False,
                meaning="War-room meetings held in the month (not about households: never "
                "suppressed)"),
@@ -34,6 +40,7 @@ _COLUMNS = [
     ColumnDoc(name="median_days", meaning="referrals_delivered: median days to delivery"),
     ColumnDoc(name="standard_days", meaning="referrals_delivered: median days the "
               "department's service standard allowed"),
+    ColumnDoc(name="median_rating", meaning="ratings: the median rating, 1 (poor) to 5"),
 ]  # fmt: skip
 _RULES = [
     "A month is released once, a week after it ends, and never revised: events recorded "

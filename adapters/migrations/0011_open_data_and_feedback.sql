@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS open_releases (
 CREATE TABLE IF NOT EXISTS open_release_cells (
     month date NOT NULL REFERENCES open_releases (month), measure text NOT NULL,
     level text NOT NULL, code text NOT NULL, dim text NOT NULL, value int,
-    median_days int, standard_days int,
+    median_days int, standard_days int, median_rating int,
     PRIMARY KEY (month, measure, level, code, dim)
 );
 -- Citizen feedback (api.feedback): each delivered referral's code, kept only as its SHA-256,

@@ -27,10 +27,14 @@ from domain.referrals.feedback import FEEDBACK_STATUSES
 from domain.referrals.model import Referral
 
 router = APIRouter(tags=["feedback"])
-public = APIRouter(prefix="/open/v1", tags=["feedback"], dependencies=[Depends(rate_limited)])
+public = APIRouter(
+    prefix="/open/v1",
+    tags=["feedback"],
+    dependencies=[Depends(rate_limited)],
+    responses={429: {"model": ErrorRead, "description": "Too many requests or wrong codes"}},
+)
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"model": RuleRead, "description": "The code was used, or the referral refuses it"},
-    429: {"model": ErrorRead, "description": "Too many requests or wrong codes from here"},
 }
 
 

@@ -20,6 +20,8 @@ class OpenMeasure(StrEnum):
     NEEDS = "needs"
     REFERRALS_MADE = "referrals_made"
     REFERRALS_DELIVERED = "referrals_delivered"
+    RATINGS = "ratings"
+    NOT_RECEIVED = "not_received"
     MEETINGS = "meetings"
 
 
@@ -57,6 +59,7 @@ class CellRead(BaseModel):
     suppressed: bool
     median_days: int | None = None
     standard_days: int | None = None
+    median_rating: int | None = None
 
 
 class TableRead(BaseModel):

@@ -140,6 +140,17 @@ class OpenDataProjection(BufferedProjection):
         )  # fmt: skip
 
     @handle.register
+    def _(self, e: Referral.FeedbackGiven) -> None:
+        row = self.referrals.get(e.originator_id)
+        if row is None:
+            return
+        where = (row["department"], row["household_id"], row["ward_id"], e.occurred_at)
+        if e.rating is not None:
+            self._fact(f"rating:{e.originator_id}", "ratings", *where, rating=e.rating)
+        if not e.received:
+            self._fact(f"not-received:{e.originator_id}", "not_received", *where)
+
+    @handle.register
     def _(self, e: WarRoom.MeetingHeld) -> None:
         ward_id = war_room_wards().get(e.originator_id)
         if ward_id is not None:

@@ -26,7 +26,8 @@ async def cells(
 ) -> list[dict[str, Any]]:
     """A measure's published cells of a month, by level and code, then category/department."""
     rows = await db.fetch(
-        f"SELECT level, code, dim, value, median_days, standard_days FROM {RELEASE_CELLS} "
+        f"SELECT level, code, dim, value, median_days, standard_days, median_rating "
+        f"FROM {RELEASE_CELLS} "
         "WHERE month = $1 AND measure = $2 AND ($3::text IS NULL OR level = $3) "
         "AND ($4::text[] IS NULL OR code = ANY($4)) ORDER BY "
         "array_position(ARRAY['province','district','municipality','ward'], level), code, dim",

@@ -55,6 +55,10 @@ MEASURES = {
         Measure("needs", "category", counts_households=False),
         Measure("referrals_made", "department", counts_households=False),
         Measure("referrals_delivered", "department", counts_households=False),
+        # One answer per referral: a household answering for two referrals to one department
+        # in a month counts twice, so True here only ever adds suppression (rule 3's pair).
+        Measure("ratings", "department", counts_households=True),
+        Measure("not_received", "department", counts_households=True),
         Measure("meetings", "", counts_households=False, suppressed=False),
     )
 }
@@ -68,6 +72,7 @@ class Fact:
     ward_id: str
     days: int | None = None
     standard_days: int | None = None
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class ReleaseCell:
     value: int | None  # None: suppressed
     median_days: int | None = None
     standard_days: int | None = None
+    median_rating: int | None = None
 
 
 @dataclass
@@ -87,6 +93,7 @@ class _Tally:
     households: set[UUID] = field(default_factory=set)
     days: list[int] = field(default_factory=list)
     standard_days: list[int] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
 
 
 def dims_of(measure: Measure, facts: Iterable[Fact]) -> list[str]:
@@ -116,6 +123,8 @@ def compute(facts: list[Fact], k: int) -> list[ReleaseCell]:
             if fact.days is not None and fact.standard_days is not None:
                 tally.days.append(fact.days)
                 tally.standard_days.append(fact.standard_days)
+            if fact.rating is not None:
+                tally.ratings.append(fact.rating)
     cells: list[ReleaseCell] = []
     for measure in MEASURES.values():
         for dim in dims_of(measure, facts):
@@ -142,11 +151,13 @@ def _table(
         shown = status[node] is Status.PUBLISHED
         value = (tally.value if tally else 0) if shown else None
         days = tally.days if shown and tally else []
+        ratings = tally.ratings if shown and tally else []
         out.append(
             ReleaseCell(
                 measure.name, node[0], node[1], dim, value,
                 median_low(days) if days else None,
                 median_low(tally.standard_days) if days and tally else None,
+                median_low(ratings) if ratings else None,
             )
         )  # fmt: skip
     return out
@@ -159,7 +170,7 @@ def etag_of(month: date, k: int, cells: list[ReleaseCell]) -> str:
 
 def _row(cell: ReleaseCell) -> tuple[Any, ...]:
     return (cell.measure, cell.level, cell.code, cell.dim, cell.value, cell.median_days,
-            cell.standard_days)  # fmt: skip
+            cell.standard_days, cell.median_rating)  # fmt: skip
 
 
 def due_months(first: date | None, now: datetime, grace_days: int) -> list[date]:
@@ -189,7 +200,7 @@ class Publisher:
         )
         self.released = SQL("SELECT month FROM {0}.{1}").format(schema, Identifier(RELEASES))
         self.facts = SQL(
-            "SELECT measure, dim, household_id, ward_id, days, standard_days "
+            "SELECT measure, dim, household_id, ward_id, days, standard_days, rating "
             "FROM {0}.{1} WHERE month = %s"
         ).format(schema, Identifier(FACTS))
         self.claim = SQL(
@@ -197,8 +208,8 @@ class Publisher:
             "ON CONFLICT (month) DO NOTHING"
         ).format(schema, Identifier(RELEASES))
         self.copy_cells = SQL(
-            "COPY {0}.{1} (month, measure, level, code, dim, value, median_days, standard_days)"
-            " FROM STDIN"
+            "COPY {0}.{1} (month, measure, level, code, dim, value, median_days, standard_days, "
+            "median_rating) FROM STDIN"
         ).format(schema, Identifier(RELEASE_CELLS))
 
     def publish_due(self, now: datetime) -> list[date]:

@@ -45,7 +45,7 @@ def month_before_last(clock: Clock) -> date:
 
 async def household_served(
     http: httpx.AsyncClient, ward_id: str, day: datetime, department: str = "SASSA"
-) -> None:
+) -> str:
     """A household registered, profiled, with a need referred and delivered three days later."""
     at = day.isoformat()
     body = {"ward_id": ward_id, "dwelling_type": "informal", "occurred_at": at}
@@ -67,6 +67,7 @@ async def household_served(
     await post_ok(http, f"/v1/referrals/{rid}/acknowledge", {"occurred_at": at})
     delivered = (day + timedelta(days=3)).isoformat()
     await post_ok(http, f"/v1/referrals/{rid}/deliver", {"occurred_at": delivered})
+    return str(rid)
 
 
 async def seed(client: httpx.AsyncClient, day: datetime) -> None:
@@ -177,6 +178,33 @@ async def test_the_attacker_adding_one_household_learns_nothing_from_any_publish
         assert other.value is None or other.value >= K, (_row(cell), _row(other))
 
 
+async def test_the_households_ratings_are_published_per_department_and_suppressed_alike(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, application: Sukuma, clock: Clock
+) -> None:
+    day = clock.now - timedelta(days=4)
+    rated = [await household_served(client, WARD_A, day) for _ in range(6)]
+    disputed = [await household_served(client, WARD_B, day) for _ in range(2)]
+    for referral_id, body in [*((r, {"received": True, "rating": 4}) for r in rated),
+                              *((r, {"received": False}) for r in disputed)]:  # fmt: skip
+        code = (await client.get(f"/v1/referrals/{referral_id}/feedback-code")).json()["code"]
+        answer = await anonymous.post("/open/v1/feedback", json={"code": code, **body})
+        assert answer.status_code == 200, answer.text
+    project(application)
+
+    cells = publisher(application).compute(date(clock.now.year, clock.now.month, 1))
+
+    def cell(measure: str, code: str) -> tuple[int | None, int | None] | None:
+        found = [c for c in cells if (c.measure, c.code, c.dim) == (measure, code, "SASSA")]
+        return (found[0].value, found[0].median_rating) if found else None
+
+    assert cell("ratings", WARD_A) == (6, 4)
+    assert cell("ratings", "KZN225") == (6, 4)
+    # Two households said "not received" in ward B: too few to show anywhere up the tree (the
+    # province's cell is suppressed, and what lies inside it is not even listed).
+    assert cell("not_received", "KZN") == (None, None)
+    assert cell("not_received", WARD_B) is None
+
+
 def _key(cell: Any) -> tuple[str, str, str, str]:
     return (cell.measure, cell.level, cell.code, cell.dim)
 
@@ -185,7 +213,8 @@ def test_the_open_routes_are_public_in_the_openapi_document(api: FastAPI) -> Non
     paths = api.openapi()["paths"]
     opened = {p: ops for p, ops in paths.items() if p.startswith("/open/v1/")}
     assert set(opened) == {"/open/v1/dictionary", "/open/v1/releases",
-                           "/open/v1/releases/{month}/{measure}"}  # fmt: skip
+                           "/open/v1/releases/{month}/{measure}", "/open/v1/feedback",
+                           "/open/v1/feedback/sms"}  # fmt: skip
     assert all("security" not in op for ops in opened.values() for op in ops.values())
     assert "security" in paths["/v1/households"]["post"]
     assert all("429" in op["responses"] for ops in opened.values() for op in ops.values())
