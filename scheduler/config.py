@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import SecretStr
+
 
 class SchedulerSettings(Protocol):
     """Read-only view of the settings the sweeps and their notifications use."""
@@ -35,3 +37,11 @@ class SchedulerSettings(Protocol):
     def open_data_k(self) -> int: ...
     @property
     def open_data_grace_days(self) -> int: ...
+    @property
+    def feedback_code_days(self) -> int: ...
+    @property
+    def sms_gateway_url(self) -> str | None: ...
+    @property
+    def sms_gateway_secret(self) -> SecretStr | None: ...
+    @property
+    def secret_key(self) -> SecretStr: ...

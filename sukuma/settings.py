@@ -200,6 +200,12 @@ class Settings(BaseSettings):
     sms_webhook_secret: SecretStr | None = Field(
         default=None, description="Shared secret of the inbound SMS/USSD gateway's webhook"
     )
+    sms_gateway_url: str | None = Field(
+        default=None, description="Outbound SMS gateway's webhook: feedback codes (unset: none)"
+    )
+    sms_gateway_secret: SecretStr | None = Field(
+        default=None, description="Signs the outbound SMS gateway's requests"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from adapters.feedback_codes import pretty
 from api.deps import Clock, ReadPool, SukumaApp
-from api.feedback.codes import pretty
 from api.feedback.service import Answer, Feedback, TooManyGuesses, UnknownCode
 from domain.errors import RuleViolation
 from domain.households.model import Household

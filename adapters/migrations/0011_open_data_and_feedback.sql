@@ -49,3 +49,9 @@ CREATE TABLE IF NOT EXISTS feedback_codes (
 CREATE TABLE IF NOT EXISTS feedback_inbound_messages (
     message_id text PRIMARY KEY, received_at timestamptz NOT NULL
 );
+-- Feedback codes sent by SMS (scheduler.feedback_sms): one row per delivered referral tried,
+-- sent or skipped (no phone on record, or no consent), never tried twice.
+CREATE TABLE IF NOT EXISTS feedback_sms (
+    referral_id uuid PRIMARY KEY, tried_at timestamptz NOT NULL, attempts int NOT NULL,
+    ok boolean NOT NULL, detail text NOT NULL
+);

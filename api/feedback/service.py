@@ -15,6 +15,7 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
+from adapters import feedback_codes
 from api.auth.throttle import TABLE as ATTEMPTS
 from api.auth.throttle import Limit, LoginThrottle
 from api.feedback import codes
@@ -54,13 +55,13 @@ class Feedback:
         self.lifetime = timedelta(days=code_days)
 
     def code_of(self, referral_id: UUID) -> str:
-        return codes.derive(self.secret, referral_id)
+        return feedback_codes.derive(self.secret, referral_id)
 
     def issue(self, referral_id: UUID, delivered_at: datetime) -> datetime:
         """Make the referral's code redeemable (its expiry counts from the delivery)."""
         datastore = self.application.factory.datastore  # type: ignore[attr-defined]
         expires_at = delivered_at + self.lifetime
-        return codes.issue(datastore, self.code_of(referral_id), referral_id, expires_at)
+        return feedback_codes.issue(datastore, self.code_of(referral_id), referral_id, expires_at)
 
     async def redeem(self, pool: Any, address: str, answer: Answer, now: datetime) -> Written:
         """Record the answer on the code's referral (``UnknownCode``, ``TooManyGuesses``, or
@@ -69,7 +70,7 @@ class Feedback:
         wait, attempt = await self.throttle.begin(pool, limits, now)
         if wait is not None:
             raise TooManyGuesses(wait)
-        code = codes.normalize(answer.code)
+        code = feedback_codes.normalize(answer.code)
         async with pool.acquire() as db:
             referral_id = None if code is None else await codes.find(db, code, now)
             if referral_id is None:

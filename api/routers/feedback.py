@@ -8,9 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from adapters.feedback_codes import pretty
 from api.deps import Clock, CurrentUser, ReadPool, SukumaApp
 from api.feedback import webhook
-from api.feedback.codes import pretty
 from api.feedback.service import Answer, Feedback, TooManyGuesses, UnknownCode
 from api.routers.open_data import rate_limited
 from api.schemas.common import ErrorRead, RuleRead
