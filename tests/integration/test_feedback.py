@@ -26,6 +26,7 @@ from tests.integration.helpers import (
     profiled_household,
     referral,
 )
+from tests.integration.test_views_api import project
 
 WARD = geography().wards_in("municipality", "KZN225")[0].id
 GATEWAY_SECRET = "gateway-secret-for-tests"
@@ -75,6 +76,10 @@ async def test_the_household_rates_a_delivery_once_with_its_code_and_its_comment
         (4, "Ngiyabonga, uGogo")
     ]
     assert given[0]["actor"] == "household (feedback code)"
+    project(application)
+    league = (await officer.get("/v1/departments/performance?municipality=KZN225")).json()
+    [sassa] = [d for d in league["data"] if d["department"] == "SASSA"]
+    assert (sassa["ratings"], sassa["mean_rating"], sassa["not_received"]) == (1, 4.0, 0)
     shown_to_officer = (await officer.get(f"/v1/referrals/{referral_id}/history")).text
     assert "Ngiyabonga" not in shown_to_officer
     datastore = application.factory.datastore  # type: ignore[attr-defined]
@@ -94,6 +99,11 @@ async def test_not_received_disputes_the_delivery_and_alerts_the_war_room(
     assert (await client.get(f"/v1/referrals/{referral_id}")).json()["status"] == "disputed"
     alert = application.get(Alert, alert_id("FB-01", f"referral:{referral_id}"))
     assert alert.scope["ward_id"] == WARD and alert.status == "open"
+    # The department league counts it (and the ratings) once projected.
+    project(application)
+    league = await client.get("/v1/departments/performance", params={"municipality": "KZN225"})
+    [sassa] = [d for d in league.json()["data"] if d["department"] == "SASSA"]
+    assert (sassa["not_received"], sassa["ratings"], sassa["mean_rating"]) == (1, 0, None)
     # The war room takes it from there: the referral goes back to the department.
     await advance_referral(client, referral_id, "reopen")
 
