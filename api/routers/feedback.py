@@ -46,7 +46,10 @@ def feedback_of(request: Request) -> Feedback:
 FeedbackService = Annotated[Feedback, Depends(feedback_of)]
 
 
-@router.get("/referrals/{referral_id}/feedback-code")
+@router.get(
+    "/referrals/{referral_id}/feedback-code",
+    responses={409: {"model": RuleRead, "description": "The referral is not delivered"}},
+)
 def feedback_code(
     referral_id: UUID, app: SukumaApp, user: CurrentUser, feedback: FeedbackService
 ) -> FeedbackCodeRead:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 MonthText = Annotated[
     str,
-    StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
+    StringConstraints(pattern=r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"),
     Field(description="A released month, YYYY-MM (GET /open/v1/releases)"),
 ]
 
