@@ -22,9 +22,11 @@ from tests.integration.test_web_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Checks,
-    served,  # noqa: F401 (the fixture)
     sign_in,
 )
+from tests.integration.test_web_browser import served as served_app
+
+served = served_app  # the pages on a real uvicorn, as test_web_browser serves them
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
@@ -46,7 +48,7 @@ def test_a_visitor_reads_the_figures_and_a_household_answers_with_its_slips_code
     served: str,
     settings: Settings,
     application: Sukuma,
-    clock: Clock,  # noqa: F811
+    clock: Clock,
 ) -> None:
     referral_id = asyncio.run(seeded(settings, application, clock))
     project(application)
