@@ -33,3 +33,8 @@ class ClientRateLimit:
         raise HTTPException(
             429, "too many requests from this address", headers={"Retry-After": str(retry_after)}
         )
+
+
+def open_data_limit(request: Request) -> None:
+    """The app's limit of the public routes (``/open/v1``), set up by ``api.main``."""
+    request.app.state.open_data_limit(request)

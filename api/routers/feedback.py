@@ -12,7 +12,7 @@ from adapters.feedback_codes import pretty
 from api.deps import Clock, CurrentUser, ReadPool, SukumaApp
 from api.feedback import webhook
 from api.feedback.service import Answer, Feedback, TooManyGuesses, UnknownCode
-from api.routers.open_data import rate_limited
+from api.ratelimit import open_data_limit
 from api.schemas.common import ErrorRead, RuleRead
 from api.schemas.feedback import (
     FeedbackCodeRead,
@@ -30,7 +30,7 @@ router = APIRouter(tags=["feedback"])
 public = APIRouter(
     prefix="/open/v1",
     tags=["feedback"],
-    dependencies=[Depends(rate_limited)],
+    dependencies=[Depends(open_data_limit)],
     responses={429: {"model": ErrorRead, "description": "Too many requests or wrong codes"}},
 )
 _REFUSALS: dict[int | str, dict[str, Any]] = {

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.deps import ReadPool
 from api.open_data_dictionary import DICTIONARY
+from api.ratelimit import open_data_limit
 from api.schemas.common import ErrorRead, Responses
 from api.schemas.open_data import (
     CellRead,
@@ -32,15 +33,10 @@ from api.schemas.open_data import (
 from domain.reference.geography import geography
 from projections.open_data import queries
 
-
-def rate_limited(request: Request) -> None:
-    request.app.state.open_data_limit(request)
-
-
 router = APIRouter(
     prefix="/open/v1",
     tags=["open data"],
-    dependencies=[Depends(rate_limited)],
+    dependencies=[Depends(open_data_limit)],
     responses={
         429: {"model": ErrorRead, "description": "Too many requests from this address"},
     },
