@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from adapters.feedback_codes import pretty
 from api.deps import Clock, CurrentUser, ReadPool, SukumaApp
@@ -31,7 +33,10 @@ public = APIRouter(
     prefix="/open/v1",
     tags=["feedback"],
     dependencies=[Depends(open_data_limit)],
-    responses={429: {"model": ErrorRead, "description": "Too many requests or wrong codes"}},
+    responses={
+        400: {"model": ErrorRead, "description": "The body cannot be decoded (not UTF-8)"},
+        429: {"model": ErrorRead, "description": "Too many requests or wrong codes"},
+    },
 )
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"model": RuleRead, "description": "The code was used, or the referral refuses it"},
@@ -90,6 +95,7 @@ async def give_feedback(
         401: {"model": ErrorRead, "description": "Bad signature, or too old or new"},
         404: {"model": ErrorRead, "description": "No SMS gateway is configured"},
         409: {"model": ErrorRead, "description": "This message was received before"},
+        422: {"description": "Signed, but not a message"},
     },
 )
 async def inbound_message(
@@ -101,7 +107,10 @@ async def inbound_message(
         raise HTTPException(404, "no SMS gateway is configured")
     raw, now = await request.body(), clock()
     message_id, _ = webhook.verify(secret.get_secret_value(), request.headers, raw, now)
-    message = InboundMessage.model_validate_json(raw)
+    try:
+        message = InboundMessage.model_validate_json(raw)
+    except ValidationError as exc:  # signed, but not a message: the gateway's bug, a 422
+        raise RequestValidationError(exc.errors(include_url=False)) from None
     async with pool.acquire() as db:
         if not await webhook.first_time(db, message_id, now):
             raise HTTPException(409, "this message was received before")

@@ -170,10 +170,13 @@ async def test_the_sms_gateways_webhook_is_signed_fresh_and_never_replayed(
         swapped = await gateway.post(url, content=tampered, headers=signed(body, "m3", now))
         good = await gateway.post(url, content=body, headers=signed(body, "m4", now))
         replayed = await gateway.post(url, content=body, headers=signed(body, "m4", now))
+        junk = b"not json"
+        garbled = await gateway.post(url, content=junk, headers=signed(junk, "m5", now))
 
     assert [forged.status_code, stale.status_code, swapped.status_code] == [401, 401, 401]
     assert good.status_code == 200 and good.json()["status"] == "recorded", good.text
     assert replayed.status_code == 409
+    assert garbled.status_code == 422
     history = (await broad.get(f"/v1/referrals/{referral_id}/history")).json()["events"]
     [given] = [e["payload"] for e in history if e["type"] == "Referral.FeedbackGiven"]
     assert (given["received"], given["rating"], given["comment"], given["channel"]) == (
