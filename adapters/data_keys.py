@@ -128,6 +128,21 @@ class DataKeyStore:
             "ON CONFLICT (aggregate_id) DO NOTHING RETURNING wrapped_key"
         ).format(*t)
         self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
+        # Many new households' keys at once (an import's batch): COPY into a staging table,
+        # then one insert that keeps any row already there (a resumed run's, a tombstone).
+        self.sql_stage = SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS sukuma_new_data_keys "
+            "(aggregate_id uuid, wrapped_key bytea) ON COMMIT DELETE ROWS"
+        )
+        self.sql_copy = SQL("COPY sukuma_new_data_keys (aggregate_id, wrapped_key) FROM STDIN")
+        self.sql_insert_staged = SQL(
+            "INSERT INTO {0}.{1} (aggregate_id, household_id, wrapped_key) "
+            "SELECT aggregate_id, aggregate_id, wrapped_key FROM sukuma_new_data_keys "
+            "ORDER BY aggregate_id ON CONFLICT (aggregate_id) DO NOTHING RETURNING aggregate_id"
+        ).format(*t)
+        self.sql_select_many = SQL(
+            "SELECT aggregate_id, wrapped_key FROM {0}.{1} WHERE aggregate_id = ANY(%s)"
+        ).format(*t)
         self.sql_select_erased = SQL(
             "SELECT aggregate_id FROM {0}.{1} WHERE aggregate_id = ANY(%s) AND wrapped_key IS NULL"
         ).format(*t)
@@ -182,6 +197,30 @@ class DataKeyStore:
         found = self.key(aggregate_id)
         assert found is not None, "a key row that conflicted must exist"
         return found
+
+    def create_household_keys(self, household_ids: Sequence[UUID]) -> None:
+        """Make sure each household has its own key, in one transaction (one COPY) for all of
+        them, and cache them: the event store then seals their events without a look-up each.
+        A household that has a key already (a re-run) keeps it, an erased one its tombstone."""
+        missing = [h for h in dict.fromkeys(household_ids) if self._cached(h) is None]
+        if not missing:
+            return
+        new = {h: AESGCM.generate_key(bit_length=256) for h in missing}
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_stage)
+            with curs.copy(self.sql_copy) as copy:
+                for household_id, key in new.items():
+                    copy.write_row((household_id, self._wrapper.wrap(household_id, key)))
+            curs.execute(self.sql_insert_staged)
+            inserted = {row["aggregate_id"] for row in curs.fetchall()}
+            existing = [h for h in missing if h not in inserted]
+            if existing:
+                curs.execute(self.sql_select_many, (existing,))
+                found = {row["aggregate_id"]: row["wrapped_key"] for row in curs.fetchall()}
+        for household_id in inserted:
+            self._remember(household_id, new[household_id])
+        for household_id in existing:
+            self._remember(household_id, self._unwrap(household_id, found[household_id]))
 
     def erased(self, *aggregate_ids: UUID) -> None:
         """After an erasure's commit: forget the keys, and rewrite the table soon."""

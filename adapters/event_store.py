@@ -110,6 +110,9 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s)"
         ).format(*reads)
 
+        self.sql_existing = SQL(
+            "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
+        ).format(Identifier(schema), Identifier(events_table_name))
         self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
         self.sql_commit_without_flush = SQL("SET LOCAL synchronous_commit = off")
         # A commit waits for its WAL flush (at the server's synchronous_commit, so also for
@@ -244,6 +247,12 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 self.sql_insert_pii_read,
                 [(user_id, username, h, endpoint, fields) for h in household_ids],
             )
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events (one query: an import's batch on a re-run)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_existing, (list(ids),), prepare=True)
+            return {row["originator_id"] for row in curs.fetchall()}
 
     def find_receipt(self, actor: str, key: str) -> StoredReceipt | None:
         """The stored answer for this actor's key, if a request with it has been answered."""

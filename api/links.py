@@ -60,6 +60,9 @@ FAMILIES = (
 PARTS = {
     ("post", "/v1/households/{household_id}/needs"): {"need_id": "$response.body#/need_id"},
     ("post", "/v1/war-rooms/{room_id}/action-items"): {"item_id": "$response.body#/item_id"},
+    ("post", "/v1/war-rooms/{room_id}/imbizo-questions"): {
+        "question_id": "$response.body#/question_id"
+    },
 }
 
 

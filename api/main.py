@@ -25,6 +25,7 @@ from api.routers import (
     alerts,
     audit,
     auth,
+    caseloads,
     conflicts,
     devices,
     feedback,
@@ -51,7 +52,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, feedback,
+    imports, conflicts, caseloads, feedback,
 )  # fmt: skip
 
 

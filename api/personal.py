@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
@@ -260,12 +261,16 @@ def _split(row: dict[str, Any]) -> dict[str, Any]:
     joined = row.get("open_categories")
     if isinstance(joined, str):
         row["open_categories"] = joined.split(";") if joined else []
+    if isinstance(row.get("evidence"), str):  # an alert's, exported as JSON text
+        row["evidence"] = orjson.loads(row["evidence"])
     return row
 
 
 def _joined(row: dict[str, Any], header: Sequence[str]) -> tuple[Any, ...]:
     if isinstance(row.get("open_categories"), list):
         row = {**row, "open_categories": ";".join(row["open_categories"])}
+    if isinstance(row.get("evidence"), dict):
+        row = {**row, "evidence": orjson.dumps(row["evidence"]).decode()}
     return tuple(row[column] for column in header)
 
 

@@ -20,9 +20,9 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
@@ -552,8 +552,13 @@ def batches(
     wards: int = 60,
     batch_households: int = 200,
     now: datetime = NOW,
+    on_time: bool = False,
 ) -> Iterator[tuple[int, list[Event]]]:
-    """Batches of (households, events in log order) until ``target_events`` are made."""
+    """Batches of (households, events in log order) until ``target_events`` are made.
+
+    ``on_time``: each event recorded when it occurred (its ``timestamp`` set to its time, the
+    wards' setup at the start), as a log of field work synced the same day; in one batch (of
+    enough households), so that recorded time only moves forward along the log."""
     rng = random.Random(seed)
     start = now - timedelta(days=400)
     setups = [_setup_ward(ward, rng, start) for ward in choose_wards(wards, seed)]
@@ -562,7 +567,7 @@ def batches(
         first.extend(setup.room.collect_events())
         for worker in setup.workers:
             first.extend(worker.collect_events())
-    yield 0, first
+    yield 0, [_recorded(e, start) for e in first] if on_time else first
     made = len(first)
     while made < target_events:
         timed: list[tuple[datetime, int, Event]] = []
@@ -572,9 +577,18 @@ def batches(
         timed.extend(_meetings(rng, setups, now))
         # interleave households by time (a stable sort: one household's events keep their order)
         timed.sort(key=lambda item: item[0])
-        events = [event for _, _, event in timed]
+        if on_time:
+            events = [_recorded(event, when) for when, _, event in timed]
+        else:
+            events = [event for _, _, event in timed]
         made += len(events)
         yield batch_households, events
+
+
+def _recorded(event: Event, when: datetime) -> Event:
+    """The event as if recorded at ``when`` (the library's events are frozen dataclasses)."""
+    recorded: Event = replace(cast(Any, event), timestamp=when)
+    return recorded
 
 
 #: Bytes of stored state per ``app.save``. psycopg 3.3.9 in pipeline mode (the library's insert)
@@ -607,12 +621,20 @@ def fill(
     batch_households: int = 200,
     now: datetime = NOW,
     on_progress: Callable[[FillStats], None] | None = None,
+    on_time: bool = False,
 ) -> FillStats:
     """Append at least ``target_events`` realistic events to the application's log."""
     started = time.perf_counter()
     stats = FillStats(0, 0, 0.0)
+    if on_time:
+        batch_households = max(batch_households, target_events // 10)
     for households, events in batches(
-        target_events, seed=seed, wards=wards, batch_households=batch_households, now=now
+        target_events,
+        seed=seed,
+        wards=wards,
+        batch_households=batch_households,
+        now=now,
+        on_time=on_time,
     ):
         for chunk in save_chunks(events):
             app.save(*chunk)

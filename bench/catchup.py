@@ -1,7 +1,7 @@
 """Projection catch-up (B3): the batching runner vs. the library's stock runner, same run.
 
     python -m bench.catchup [--events 1000000] [--sample 3000] [--page-size 20000]
-                            [--generator demo|events] [--profile]
+                            [--generator demo|events] [--on-time] [--profile]
 
 Fills the real event log (through the application: the demo generator, or ``bench._events``)
 with at least ``--events`` events, then measures, over the same log:
@@ -61,7 +61,7 @@ STOCK_SCHEMA = "stock"
 DEMO_EVENTS_PER_HOUSEHOLD = 30  # a little under the demo's mean, so the log is big enough
 
 
-def fill(app: Sukuma, events: int, generator: str) -> int:
+def fill(app: Sukuma, events: int, generator: str, on_time: bool = False) -> int:
     """At least ``events`` events in the log, through the application's aggregates."""
     started = time.perf_counter()
 
@@ -88,7 +88,7 @@ def fill(app: Sukuma, events: int, generator: str) -> int:
                 last[0] = stats.events
                 progress(stats.events)
 
-        _events.fill(app, events, on_progress=events_progress)
+        _events.fill(app, events, on_progress=events_progress, on_time=on_time)
     total = app.recorder.max_notification_id() or 0
     seconds = time.perf_counter() - started
     print(f"  filled {total:,} events in {seconds:.1f} s ({total / seconds:,.0f} events/s)")
@@ -247,6 +247,12 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     parser.add_argument("--generator", choices=["demo", "events"], default="demo")
     parser.add_argument(
+        "--on-time",
+        action="store_true",
+        help="events generator: each event recorded when it occurred (the demo's are all "
+        "recorded now, late by up to a year: the worst case for the as-of histories)",
+    )
+    parser.add_argument(
         "--database-url",
         help="measure over this database's log as it is (no fill; its views are dropped first)",
     )
@@ -286,7 +292,7 @@ def measure(
         )
         if fill_log:
             print(f"fill ({args.generator}): at least {args.events:,} events")
-            total = fill(app, args.events, args.generator)
+            total = fill(app, args.events, args.generator, args.on_time)
         else:
             total = app.recorder.max_notification_id() or 0
             print(f"the given database's log: {total:,} events (views emptied first)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -45,6 +45,22 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+@runtime_checkable
+class HouseholdKeys(Protocol):
+    """An event store that seals personal data under per-household keys and can create many
+    new households' keys at once (``adapters.shredding``'s mapper)."""
+
+    def prepare_household_keys(self, household_ids: Sequence[UUID]) -> None: ...
+
+
+@runtime_checkable
+class KnownOriginators(Protocol):
+    """An event store that tells which of many aggregates it holds in one query
+    (``adapters.event_store``'s recorder)."""
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
 
 class ConcurrencyExhausted(Exception):
@@ -120,6 +136,20 @@ class ApplicationBase(Application[UUID]):
             raise InvalidCommand(
                 field, f"unknown department {code!r} (see GET /v1/departments)"
             ) from None
+
+    def prepare_household_keys(self, household_ids: Sequence[UUID]) -> None:
+        """Before saving a batch of new households: their data keys in one go, not one
+        look-up and insert each while their events are sealed (a no-op without sealing)."""
+        if isinstance(self.mapper, HouseholdKeys):
+            self.mapper.prepare_household_keys(household_ids)
+
+    def existing(self, aggregate_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates the log holds (one query where the store can)."""
+        if isinstance(self.recorder, KnownOriginators):
+            return self.recorder.existing_originators(aggregate_ids)
+        return {
+            i for i in aggregate_ids if next(iter(self.repository.event_store.get(i, lte=1)), None)
+        }
 
     # ---- access --------------------------------------------------------------------------------
 

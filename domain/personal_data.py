@@ -91,6 +91,8 @@ FREE_TEXT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "WarRoom.MeetingHeld": (("notes",),),
     "WarRoom.ActionItemAgreed": (("text",),),
     "WarRoom.ActionItemDone": _NOTE,
+    "WarRoom.ImbizoQuestionRecorded": (("question",),),
+    "WarRoom.ImbizoQuestionAnswered": (("answer",),),
 }
 
 #: What people write on alerts (notes, resolution reasons: anything, names, illness): sealed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.alerts.application import AlertCommands
 from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
+from domain.households.handover import CaseloadCommands
 from domain.households.privacy import PrivacyCommands
 from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
@@ -18,6 +19,7 @@ from domain.warrooms.application import WarRoomCommands
 class Sukuma(
     FeedbackCommands,
     ReferralCommands,
+    CaseloadCommands,
     PrivacyCommands,
     ImportCommands,
     WarRoomCommands,

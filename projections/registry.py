@@ -9,6 +9,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from projections.alerts.projection import AlertsProjection
 from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
+from projections.caseloads.projection import CaseloadsProjection
+from projections.caseloads.view import CaseloadsView
 from projections.conflicts.projection import ConflictsProjection
 from projections.conflicts.view import ConflictsView
 from projections.early_warning.projection import EarlyWarningProjection
@@ -28,6 +30,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     AlertsProjection.name: (AlertsProjection, AlertsView),
     ConflictsProjection.name: (ConflictsProjection, ConflictsView),
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
+    CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
     OpenDataProjection.name: (OpenDataProjection, OpenDataView),
 }
 

@@ -7,6 +7,7 @@ columns, which the nerve-centre and alerts tables name alike. Values are always 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
 from domain.access.policy import Area, RowScope
@@ -62,3 +63,12 @@ def scoped(q: Where, scope: RowScope) -> None:
         departments = q.arg(sorted(scope.departments))
         terms.append(f"(department = ANY({departments}::text[]) AND {by_department})")
     q.terms.append(f"({' OR '.join(terms)})" if terms else "false")
+
+
+async def stream(pool: Db, sql: str, args: list[Any]) -> AsyncIterator[tuple[Any, ...]]:
+    """Rows of an export, fetched a thousand at a time from a server-side cursor."""
+    # A server-side cursor needs a transaction; one snapshot makes the export consistent.
+    async with pool.acquire() as conn:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            async for record in conn.cursor(sql, *args, prefetch=1000):
+                yield tuple(record.values())

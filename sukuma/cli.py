@@ -23,6 +23,7 @@ from projections.liveness import WorkerGaveUp
 from projections.runner import Progress as ProjectorProgress
 from sukuma.import_cli import import_cli
 from sukuma.migrate_cli import migrate
+from sukuma.report_cli import report
 from sukuma.service_cli import load_demo, project, serve
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
@@ -58,6 +59,7 @@ def demo(
 
 
 cli.command()(project)
+cli.command()(report)
 
 projections_cli = typer.Typer(help="Operate the read models.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")

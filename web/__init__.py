@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.staticfiles import StaticFiles
 
+from api.deps import current_principal
+from api.schemas.common import REFUSED
 from web import actions, alert_queue, entry, errors, feedback, nerve, pages, transparency
+from web.reports import router as reports
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Where the pages' own files are served: not ``/static``, which the API's docs mount first
@@ -21,6 +24,14 @@ def install(app: FastAPI) -> FastAPI:
     """Add the pages, their static files and their error pages to the API's ``app``."""
     for module in (entry, pages, actions, nerve, alert_queue, feedback, transparency):
         app.include_router(module.router)
+    # The printed reports are API resources: under /v1, with its bearer token.
+    app.include_router(
+        reports.router,
+        prefix="/v1",
+        dependencies=[Depends(current_principal)],
+        responses=REFUSED,
+    )
+    app.include_router(reports.pages)  # the same, for the workspace's signed-in reader
     app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
     errors.install(app)
     return app

@@ -205,6 +205,8 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "Household.VisitRecorded": N_("Visit recorded"),
             "Household.InterventionDelivered": N_("Service delivered to the household"),
             "Household.Moved": N_("Household moved"),
+            "Household.FieldWorkerAssigned": N_("Field worker assigned"),
+            "Household.FieldWorkerUnassigned": N_("Field worker released after a move"),
             "Household.Graduated": N_("Household graduated"),
             "Household.Reopened": N_("Household case reopened"),
             "Household.ConsentGiven": N_("Consent given"),

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from api.imports.rows import Register, RowProblem, read_register
 from domain.context import CommandContext, Written
+from domain.imports.application import ImportedHousehold
 from domain.sukuma import Sukuma
 
-#: Households per save: each is ~4 events (registration, profile, risk, needs), and psycopg's
-#: pipeline stalls past ~50 events of profile size in one statement (see sukuma/demo/generate).
-BATCH_HOUSEHOLDS = 10
+#: Households per save (one transaction; their data keys in one insert before it): each is
+#: ~6 events (registration, profile, risk, needs), ~6 KB sealed: 80 keep one insert under the
+#: ~0.5 MB past which psycopg's pipeline (the library's own insert) stalls on a unix socket.
+BATCH_HOUSEHOLDS = 80
 
 Progress = Callable[[int, int], None]  # (households done, households in the file)
 
@@ -51,6 +55,35 @@ def check_register(data: bytes, today: datetime) -> tuple[str, Register]:
     return file_sha256(data), read_register(data, today.date())
 
 
+def _apply(
+    app: Sukuma,
+    households: Sequence[ImportedHousehold],
+    ctx: CommandContext,
+    on_progress: Progress | None,
+) -> int:
+    """Save the households a batch at a time, each batch built while the one before is being
+    saved (on one writer thread: the database's work overlaps the next batch's building).
+    A batch is reported to ``on_progress`` once saved; an error (or an interruption) stops
+    before the next batch is saved, so a run resumes from whole batches."""
+    applied, done = 0, 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+        saving: Future[list[UUID]] | None = None
+        for start in range(0, len(households), BATCH_HOUSEHOLDS):
+            batch = households[start : start + BATCH_HOUSEHOLDS]
+            built = app.build_import(batch, ctx)
+            if saving is not None:
+                applied += len(saving.result())
+                if on_progress is not None:
+                    on_progress(done, len(households))
+            saving = writer.submit(app.save_import, built, ctx)
+            done = start + len(batch)
+        if saving is not None:
+            applied += len(saving.result())
+            if on_progress is not None:
+                on_progress(done, len(households))
+    return applied
+
+
 def import_register(
     app: Sukuma,
     data: bytes,
@@ -71,13 +104,8 @@ def import_register(
     sha256, register = check_register(data, ctx.occurred_at)
     if ctx.expected_version is not None:
         app.check_import_version(sha256, ctx.expected_version)
-    applied = 0
     households = register.households
-    if not dry_run:
-        for start in range(0, len(households), BATCH_HOUSEHOLDS):
-            applied += len(app.import_households(households[start : start + BATCH_HOUSEHOLDS], ctx))
-            if on_progress is not None:
-                on_progress(min(start + BATCH_HOUSEHOLDS, len(households)), len(households))
+    applied = 0 if dry_run else _apply(app, households, ctx, on_progress)
     report = ImportReport(
         sha256=sha256,
         dry_run=dry_run,

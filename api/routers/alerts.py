@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
+from api.asof import AsOfQuery
 from api.deps import Command, CurrentUser, ReadPool, SukumaApp
+from api.export import csv_response
+from api.freshness import Fresh
 from api.personal import ShapedRows, alert_notes, with_notes
 from api.schemas.alerts import (
     AcknowledgeAlert,
@@ -31,21 +34,29 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "alert_id": str(row["alert_id"])}
 
 
-@router.get("", response_model=AlertList)
-async def list_alerts(
-    db: ReadPool,
-    principal: CurrentUser,
-    shaped: ShapedRows,
+async def alert_filters(
     status: Annotated[AlertStatusFilter | None, Query(description="open: not resolved")] = None,
     level: Annotated[int | None, Query(ge=1, le=4)] = None,
     rule: Annotated[str | None, Query(max_length=16, pattern=r"^EW-\d\d$")] = None,
     ward: Annotated[WardCode | None, Query()] = None,
     municipality: Annotated[MunicipalityCode | None, Query()] = None,
     district: Annotated[DistrictCode | None, Query()] = None,
+) -> AlertFilters:
+    return AlertFilters(status, level, rule, ward, municipality, district)
+
+
+Filters = Annotated[AlertFilters, Depends(alert_filters)]
+
+
+@router.get("", response_model=AlertList)
+async def list_alerts(
+    db: ReadPool,
+    principal: CurrentUser,
+    shaped: ShapedRows,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[PageCursor | None, Query()] = None,
 ) -> dict[str, Any]:
-    filters = AlertFilters(status, level, rule, ward, municipality, district)
     rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
     rows = await shaped.page(rows, "GET /v1/alerts")
     return {
@@ -55,13 +66,26 @@ async def list_alerts(
     }
 
 
+# /v1/alerts.csv, beside the list (as /v1/households.csv is)
+@router.get(".csv", response_class=StreamingResponse)
+async def export_alerts(
+    db: ReadPool, fresh: Fresh, principal: CurrentUser, filters: Filters, shaped: ShapedRows
+) -> Response:
+    """Every matching alert as CSV (same filters as the list, no pages; evidence as JSON,
+    shaped as the list's)."""
+    columns = queries.CSV_COLUMNS
+    rows = shaped.csv(columns, queries.stream_alerts(db, filters, principal), "GET /v1/alerts.csv")
+    return csv_response("alerts", columns, rows, fresh)
+
+
 @router.get("/stats", response_model=AlertStatsRead)
 async def alert_stats(
     db: ReadPool,
     principal: CurrentUser,
+    as_of: AsOfQuery,
     area: Annotated[AreaLevel, Query(description="Response times by this area")] = "district",
 ) -> dict[str, Any]:
-    return await queries.alert_stats(db, principal, area)
+    return await queries.alert_stats(db, principal, area, as_of)
 
 
 def _notes(alert_id: UUID, app: SukumaApp, principal: CurrentUser) -> dict[int, str | None]:

@@ -8,18 +8,17 @@ write to be projected: ``Fresh``.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
+from api.asof import AsOfQuery, RecordedAsOf
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
-from api.freshness import Fresh, freshness_headers
+from api.export import LEAGUE_COLUMNS, csv_response, league_rows
+from api.freshness import Fresh
 from api.personal import ShapedRows as Shaped
 from api.personal import heatmap_as_seen
 from api.schemas.common import DepartmentCode
@@ -28,7 +27,6 @@ from api.schemas.views import (
     DepartmentLeagueRead,
     DistrictCode,
     FieldWorkerActivityList,
-    FreshnessRead,
     HouseholdList,
     Level,
     MunicipalityCode,
@@ -50,8 +48,6 @@ from projections.registry import PROJECTIONS
 from projections.status import projection_status
 
 router = APIRouter(tags=["views"])
-
-CSV_CHUNK = 16_384
 
 
 # ---- freshness: one dependency for every read --------------------------------------------------
@@ -172,15 +168,21 @@ async def list_referrals(
 
 @router.get("/households.csv", tags=["households"], response_class=StreamingResponse)
 async def export_households(
-    pool: ReadPool, fresh: Fresh, filters: Households, scope: HouseholdRows, shaped: Shaped
+    pool: ReadPool,
+    fresh: Fresh,
+    filters: Households,
+    scope: HouseholdRows,
+    shaped: Shaped,
+    as_of: RecordedAsOf,
 ) -> Response:
-    """Every matching household as CSV (same filters as the list, no pages)."""
+    """Every matching household as CSV (same filters as the list, no pages); with ``as_of``,
+    as they stood at the end of that day (filters and scope apply to that day's rows)."""
     shaped.filtered_by(filters.need)
     columns = cases.HOUSEHOLD_CSV_COLUMNS
     rows = shaped.csv(
-        columns, cases.stream_households(pool, filters, scope), "GET /v1/households.csv"
+        columns, cases.stream_households(pool, filters, scope, as_of), "GET /v1/households.csv"
     )
-    return _csv_response("households", columns, rows, fresh)
+    return csv_response("households", columns, rows, fresh)
 
 
 @router.get("/referrals.csv", tags=["referrals"], response_class=StreamingResponse)
@@ -191,47 +193,15 @@ async def export_referrals(
     filters: Referrals,
     scope: ReferralRows,
     shaped: Shaped,
+    as_of: RecordedAsOf,
 ) -> Response:
-    """Every matching referral as CSV (same filters as the list, no pages)."""
+    """Every matching referral as CSV (same filters as the list, no pages); with ``as_of``,
+    as they stood at the end of that day (overdue and days open counted to it)."""
     columns = cases.REFERRAL_CSV_COLUMNS
-    rows = cases.stream_referrals(pool, filters, scope, _today(clock))
-    return _csv_response(
+    rows = cases.stream_referrals(pool, filters, scope, _today(clock), as_of)
+    return csv_response(
         "referrals", columns, shaped.csv(columns, rows, "GET /v1/referrals.csv"), fresh
     )
-
-
-def _csv_response(
-    name: str, header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]], fresh: FreshnessRead
-) -> StreamingResponse:
-    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    return StreamingResponse(
-        _csv_chunks(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={**headers, **freshness_headers(fresh)},
-    )
-
-
-async def _csv_chunks(
-    header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]]
-) -> AsyncIterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    async for row in rows:
-        writer.writerow([_cell(value) for value in row])
-        if buffer.tell() >= CSV_CHUNK:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 # ---- area views --------------------------------------------------------------------------------
@@ -245,10 +215,11 @@ async def area_dashboard(
     fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
+    as_of: AsOfQuery,
 ) -> DashboardRead:
     """An area's totals, overdue referrals and the last 30 days' activity."""
     visible_area(user, AREA_VIEW, level, code)
-    data = await areas.dashboard(pool, level, code, _today(clock))
+    data = await areas.dashboard(pool, level, code, _today(clock), as_of)
     return DashboardRead.model_validate({**data, "freshness": fresh})
 
 
@@ -258,23 +229,36 @@ def catalogue_departments(app: SukumaApp) -> list[str]:
     return [d.code for d in app.current_catalogue()[1].departments]
 
 
-@router.get("/departments/performance", tags=["dashboards"])
-async def department_performance(
+async def league(
     area: Annotated[tuple[str, str], Depends(league_area)],
     pool: ReadPool,
-    fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
     departments: Annotated[list[str], Depends(catalogue_departments)],
-) -> DepartmentLeagueRead:
-    """Departments' referral performance in a municipality, a district or the province."""
+    as_of: AsOfQuery,
+) -> dict[str, Any]:
+    """The league of the area asked for (JSON and CSV alike)."""
     level, code = area
     visible_area(user, AREA_VIEW, level, code)
-    today = _today(clock)
-    league = await areas.department_league(pool, level, code, today, departments)
-    return DepartmentLeagueRead.model_validate(
-        {"level": level, "code": code, "as_of": today, "data": league, "freshness": fresh}
-    )
+    today = as_of.day if as_of else _today(clock)
+    data = await areas.department_league(pool, level, code, today, departments, as_of)
+    return {"level": level, "code": code, "as_of": today, "data": data}
+
+
+League = Annotated[dict[str, Any], Depends(league)]
+
+
+@router.get("/departments/performance", tags=["dashboards"])
+async def department_performance(league: League, fresh: Fresh) -> DepartmentLeagueRead:
+    """Departments' referral performance in a municipality, a district or the province."""
+    return DepartmentLeagueRead.model_validate({**league, "freshness": fresh})
+
+
+@router.get("/departments/performance.csv", tags=["dashboards"], response_class=StreamingResponse)
+async def export_department_performance(league: League, fresh: Fresh) -> Response:
+    """The department league as CSV, one department a row, worst first."""
+    rows = league_rows(league["level"], league["code"], league["as_of"], league["data"])
+    return csv_response("department-performance", LEAGUE_COLUMNS, rows, fresh)
 
 
 @router.get("/field-workers/activity", tags=["field workers"])
@@ -304,11 +288,12 @@ async def needs_heatmap(
     pool: ReadPool,
     fresh: Fresh,
     user: CurrentUser,
+    as_of: AsOfQuery,
 ) -> NeedsHeatmapRead:
     """Open needs by ward and category across a district or municipality (special categories
     summed into broad ones without pii:read: ``api.personal``)."""
     visible_area(user, AREA_VIEW, *area)
-    data = heatmap_as_seen(user, await areas.needs_heatmap(pool, *area))
+    data = heatmap_as_seen(user, await areas.needs_heatmap(pool, *area, as_of))
     return NeedsHeatmapRead.model_validate({**data, "freshness": fresh})
 
 
@@ -320,13 +305,14 @@ async def trends(
     fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
+    as_of: AsOfQuery,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> TrendsRead:
     """Weekly series (weeks start on Monday, oldest first) of an area's activity."""
     if not geography().is_valid_scope(level, code):
         raise _invalid("code", code, f"unknown {level} {code!r} (see GET /v1/geography)")
     visible_area(user, AREA_VIEW, level, code)
-    series = await areas.trends(pool, level, code, weeks, _today(clock))
+    series = await areas.trends(pool, level, code, weeks, _today(clock), as_of)
     return TrendsRead.model_validate(
         {"level": level, "code": code, "weeks": series, "freshness": fresh}
     )

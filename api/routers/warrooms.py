@@ -1,4 +1,5 @@
-"""War-room endpoints: establish, seat and remove members, record meetings and action items;
+"""War-room endpoints: establish, seat and remove members, record meetings, action items and
+imbizo questions with their answers;
 read one war room or list an area's from the war-rooms view (``projections.war_rooms``)."""
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from api.schemas.views import (
 from api.schemas.warrooms import (
     AddMember,
     AgreeActionItem,
+    AnswerImbizoQuestion,
     CompleteActionItem,
     EstablishWarRoom,
     HoldMeeting,
+    RecordImbizoQuestion,
     RemoveMember,
     WarRoomList,
     WarRoomRead,
@@ -209,4 +212,43 @@ def complete_action_item(
         room_id,
         body.occurred_at,
         lambda c: app.complete_action_item(room_id, str(item_id), body.note, c),
+    )
+
+
+@router.post("/{room_id}/imbizo-questions", status_code=201, responses=CREATED)
+def record_imbizo_question(room_id: UUID, body: RecordImbizoQuestion, cmd: Command) -> JSONResponse:
+    """A question the community raised at an imbizo (told back in the next ward report)."""
+    app = cmd.application
+    question_id = body.question_id or uuid4()
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.record_imbizo_question(
+            room_id=room_id,
+            question_id=question_id,
+            imbizo_on=body.imbizo_on,
+            question=body.question,
+            ctx=c,
+        ),
+        status_code=201,
+        extra={"question_id": str(question_id)},
+    )
+
+
+@router.post("/{room_id}/imbizo-questions/{question_id}/answer", responses=WRITTEN)
+def answer_imbizo_question(
+    room_id: UUID, question_id: UUID, body: AnswerImbizoQuestion, cmd: Command
+) -> JSONResponse:
+    """What became of an imbizo question: progress, or done / not possible (final)."""
+    app = cmd.application
+    return cmd.run(
+        room_id,
+        body.occurred_at,
+        lambda c: app.answer_imbizo_question(
+            room_id=room_id,
+            question_id=str(question_id),
+            outcome=body.outcome,
+            answer=body.answer,
+            ctx=c,
+        ),
     )

@@ -81,6 +81,10 @@ class ReferralRead(BaseModel):
     category: str
     severity: str
     from_ward_id: str
+    ward_id: str = Field(
+        description="The ward whose war room follows it up: where it was made, or its "
+        "household's new ward after a move (while it was open)"
+    )
     department: str
     status: str
     escalation_level: int

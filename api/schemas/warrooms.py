@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import CommandBody, DepartmentCode, Note, ShortText, WardId
 from api.schemas.views import FreshnessRead
 from domain.vocabulary import SeatRole
-from domain.warrooms.model import WarRoom
+from domain.warrooms.model import ImbizoOutcome, WarRoom
 
 
 class EstablishWarRoom(CommandBody):
@@ -51,6 +51,19 @@ class AgreeActionItem(CommandBody):
 
 class CompleteActionItem(CommandBody):
     note: Note | None = None
+
+
+class RecordImbizoQuestion(CommandBody):
+    question_id: UUID | None = None
+    imbizo_on: date = Field(description="The day of the imbizo the community raised it at")
+    question: Note
+
+
+class AnswerImbizoQuestion(CommandBody):
+    outcome: ImbizoOutcome = Field(
+        description="in_progress (may be answered again), done or not_possible (final)"
+    )
+    answer: Note = Field(description="What was done, told back at the next imbizo")
 
 
 class WarRoomState(BaseModel):
@@ -111,6 +124,16 @@ class ActionItemRead(BaseModel):
     done_on: date | None
 
 
+class ImbizoQuestionRead(BaseModel):
+    question_id: str
+    imbizo_on: date
+    question: str
+    recorded_on: date
+    outcome: ImbizoOutcome | None = Field(description="None until the first answer")
+    answer: str | None
+    answered_on: date | None
+
+
 class WarRoomFields(BaseModel):
     war_room_id: UUID
     version: int
@@ -128,6 +151,7 @@ class WarRoomRead(WarRoomFields):
     members: list[WarRoomMemberRead]
     meetings: list[MeetingRead]
     action_items: list[ActionItemRead]
+    imbizo_questions: list[ImbizoQuestionRead]
     freshness: FreshnessRead
 
 

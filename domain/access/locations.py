@@ -21,7 +21,7 @@ def location_of(aggregate: Aggregate) -> Location:
     if isinstance(aggregate, Household):
         return Location.ward(aggregate.ward_id)
     if isinstance(aggregate, Referral):
-        return Location.ward(aggregate.from_ward_id, aggregate.department)
+        return Location.ward(aggregate.ward_id, aggregate.department)
     if isinstance(aggregate, WarRoom):
         return Location.ward(aggregate.ward_id)
     if isinstance(aggregate, Alert):

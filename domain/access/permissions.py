@@ -41,6 +41,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
                 "visit",
                 "intervention",
                 "move",
+                "assign",  # to a field worker of its ward: its caseload (households.handover)
                 "graduate",
                 "reopen",
                 "refer",

@@ -363,18 +363,6 @@ class HouseholdCommands(ReferenceCommands):
             action="intervention",
         )
 
-    def move_household(
-        self, household_id: UUID, to_ward_id: str, reason: str | None, ctx: CommandContext
-    ) -> Written:
-        self._check_ward(to_ward_id, "to_ward_id")
-        return self._change(
-            Household,
-            household_id,
-            ctx,
-            lambda h: h.move(to_ward_id, reason, ctx.occurred_at, ctx.actor),
-            action="move",
-        )
-
     def graduate_household(
         self, household_id: UUID, meeting_id: str | None, ctx: CommandContext
     ) -> Written:

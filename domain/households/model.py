@@ -1,9 +1,8 @@
 """The Household aggregate: a household's case from registration to graduation.
 
 Every event class and the state change it makes stay here, where stored events name them
-(``domain.households.model:Household.<Event>``). The commands on needs, on follow-up, on
-consent and on graduation live in the mixins ``needs``, ``followup``, ``consent`` and
-``graduation``.
+(``domain.households.model:Household.<Event>``); the commands live in the mixins of their
+concern (``needs``, ``followup``, ``consent``, ``graduation``, ``caseload``: moves too).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+from domain.households.caseload import HouseholdCaseload
 from domain.households.consent import HouseholdConsent
 from domain.households.followup import HouseholdFollowUp
 from domain.households.graduation import HouseholdGraduation
@@ -30,7 +30,12 @@ from domain.vocabulary import HouseholdStatus, NeedStatus
 
 
 class Household(
-    HouseholdRevisions, HouseholdGraduation, HouseholdFollowUp, HouseholdConsent, SukumaAggregate
+    HouseholdRevisions,
+    HouseholdGraduation,
+    HouseholdFollowUp,
+    HouseholdConsent,
+    HouseholdCaseload,
+    SukumaAggregate,
 ):
     """Registered in a ward, profiled, needs identified and met, graduated (and maybe reopened)."""
 
@@ -141,6 +146,23 @@ class Household(
         to_ward_id: str
         reason: str | None
 
+        def apply(self, aggregate: Any) -> None:
+            aggregate.ward_id = self.to_ward_id  # the command: caseload.py
+
+    class FieldWorkerAssigned(SukumaAggregate.Event):
+        field_worker_id: str
+        previous_field_worker_id: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_field_worker_assigned(self)  # caseload.py
+
+    class FieldWorkerUnassigned(SukumaAggregate.Event):
+        field_worker_id: str
+        reason: str  # caseload.RELEASED_ON_MOVE: it does not serve the new ward
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.on_field_worker_unassigned(self)
+
     class Graduated(SukumaAggregate.Event):
         policy_version: str
         evidence: dict[str, Any]
@@ -206,7 +228,7 @@ class Household(
                 f"cannot {action}: the household has graduated (reopen it first)",
             )
 
-    # ---- lifecycle: profile (commands: revisions.py), move (graduate, reopen: graduation.py) ---
+    # ---- lifecycle: profile (commands: revisions.py; graduate, reopen: graduation.py) ---------
 
     @event(ProfileSubmitted)
     def _profile_submitted(
@@ -254,32 +276,6 @@ class Household(
             "rule_version": rule_version,
             "assessed_at": occurred_at,
         }
-
-    def move(self, to_ward_id: str, reason: str | None, occurred_at: datetime, actor: str) -> None:
-        """Move the household to another ward (its war room takes over)."""
-        if to_ward_id == self.ward_id:
-            raise RuleViolation(
-                "move-to-other-ward", f"the household is already in ward {to_ward_id}"
-            )
-        self._ensure_not_graduated("move the household")
-        self._moved(
-            from_ward_id=self.ward_id,
-            to_ward_id=to_ward_id,
-            reason=reason,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(Moved)
-    def _moved(
-        self,
-        from_ward_id: str,
-        to_ward_id: str,
-        reason: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.ward_id = to_ward_id
 
     @event(Graduated)
     def _graduated(

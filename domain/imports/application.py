@@ -42,6 +42,14 @@ class ImportedHousehold:
     profile: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ImportBatch:
+    """A batch's households not yet in the log, and their aggregates built to be saved."""
+
+    households: list[ImportedHousehold]
+    built: list[Household]
+
+
 class HouseholdImportCommands(HouseholdCommands):
     def import_households(
         self, households: Sequence[ImportedHousehold], ctx: CommandContext
@@ -50,14 +58,37 @@ class HouseholdImportCommands(HouseholdCommands):
         in the log are left as they are (a re-run or a resumed run appends nothing for them).
         Returns the ids written. Registration and profile follow the same model and rules as
         ``register_household`` and ``submit_profile`` (``apply_profile``)."""
-        # Optimistic: a batch of new households is one insert, with no look-up first; one
-        # already there (a re-run, a resumed run, a run beside this one) fails the whole
-        # insert, and the batch is then written one household at a time, each looked up.
+        return self.save_import(self.build_import(households, ctx), ctx)
+
+    def build_import(
+        self, households: Sequence[ImportedHousehold], ctx: CommandContext
+    ) -> ImportBatch:
+        """A batch's households not in the log yet (one query), built but not saved, their
+        data keys made in one insert (an importer may build the next batch while the previous
+        one is being saved)."""
+        present = self.existing([h.household_id for h in households])
+        new = [h for h in households if h.household_id not in present]
+        self.prepare_household_keys([h.household_id for h in new])
+        return ImportBatch(new, [self._build(h, ctx) for h in new])
+
+    def save_import(self, batch: ImportBatch, ctx: CommandContext) -> list[UUID]:
+        """Save a built batch in one transaction; returns the ids written (see above)."""
+        # A household written meanwhile (a run beside this one) fails the whole insert; the
+        # batch is then written without the households the log holds, each looked up.
+        if not batch.built:
+            return []
         try:
-            self.save(*[self._build(h, ctx) for h in households])
+            self.save(*batch.built)
         except RecordConflictError:
-            return [h.household_id for h in households if self._import_one(h, ctx)]
-        return [h.household_id for h in households]
+            missing = [h for h in batch.households if not self._exists(h.household_id)]
+            if not missing:
+                return []
+            try:
+                self.save(*[self._build(h, ctx) for h in missing])
+            except RecordConflictError:  # and again meanwhile
+                return [h.household_id for h in missing if self._import_one(h, ctx)]
+            return [h.household_id for h in missing]
+        return [h.household_id for h in batch.households]
 
     def _exists(self, household_id: UUID) -> bool:
         return next(iter(self.repository.event_store.get(household_id, lte=1)), None) is not None

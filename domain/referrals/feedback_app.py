@@ -46,7 +46,7 @@ class FeedbackCommands(ReferralCommands):
         )  # fmt: skip
         if not received:
             referral = self.get(Referral, referral_id)
-            municipality, district, _ = geography().ancestors(referral.from_ward_id)
+            municipality, district, _ = geography().ancestors(referral.ward_id)
             self.raise_alert(
                 rule=FEEDBACK_RULE,
                 rule_version=FEEDBACK_RULE_VERSION,
@@ -54,7 +54,7 @@ class FeedbackCommands(ReferralCommands):
                 level=FEEDBACK_ALERT_LEVEL,
                 evidence={"referral_id": str(referral_id), "department": referral.department,
                           "channel": channel, "said": "not received"},
-                scope={"ward_id": referral.from_ward_id, "municipality": municipality,
+                scope={"ward_id": referral.ward_id, "municipality": municipality,
                        "district": district, "department": referral.department},
                 since=ctx.occurred_at,
                 ctx=ctx,

@@ -85,6 +85,12 @@ class Referral(ReferralFeedback, SukumaAggregate):
     class Cancelled(SukumaAggregate.Event):
         reason: str
 
+    class Rehomed(SukumaAggregate.Event):
+        """Its household moved: the new ward's war room follows the open referral up."""
+
+        previous_ward_id: str
+        ward_id: str
+
     class FeedbackGiven(SukumaAggregate.Event):
         """The household's own word on the delivery, given with its feedback code."""
 
@@ -120,6 +126,7 @@ class Referral(ReferralFeedback, SukumaAggregate):
         self.category = category
         self.severity = severity
         self.from_ward_id = from_ward_id
+        self.ward_id = from_ward_id  # where it is followed up now (``Rehomed``)
         self.department = department
         self.ack_by = ack_by
         self.deliver_by = deliver_by
@@ -382,14 +389,22 @@ class Referral(ReferralFeedback, SukumaAggregate):
         self.status = S.CANCELLED
         self.closed_at = occurred_at
 
-    @event(FeedbackGiven)
-    def _feedback_given(
-        self,
-        received: bool,
-        rating: int | None,
-        comment: str | None,
-        channel: str,
-        occurred_at: datetime,
-        actor: str,
+    def rehome(self, ward_id: str, occurred_at: datetime, actor: str) -> None:
+        """Hand an open referral to its household's new ward; a closed one stays in the
+        history of the ward it was followed up in."""
+        if self.is_terminal or ward_id == self.ward_id:
+            return
+        self._rehomed(
+            previous_ward_id=self.ward_id, ward_id=ward_id, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(Rehomed)
+    def _rehomed(
+        self, previous_ward_id: str, ward_id: str, occurred_at: datetime, actor: str
     ) -> None:
+        self.ward_id = ward_id
+
+    @event(FeedbackGiven)  # the command is ReferralFeedback.give_feedback
+    def _feedback_given(self, received: bool, rating: int | None, comment: str | None,
+                        channel: str, occurred_at: datetime, actor: str) -> None:  # fmt: skip
         self.feedback_given = True

@@ -8,7 +8,7 @@ from uuid import UUID
 from domain.access.policy import Location
 from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
-from domain.warrooms.model import WarRoom, war_room_id
+from domain.warrooms.model import ImbizoOutcome, WarRoom, war_room_id
 
 
 class WarRoomCommands(ApplicationBase):
@@ -140,4 +140,52 @@ class WarRoomCommands(ApplicationBase):
             ctx,
             lambda w: w.complete_action_item(item_id, note, ctx.occurred_at, ctx.actor),
             action="action_item",
+        )
+
+    def record_imbizo_question(
+        self,
+        *,
+        room_id: UUID,
+        question_id: UUID,
+        imbizo_on: date,
+        question: str,
+        ctx: CommandContext,
+    ) -> Written:
+        """A question the community raised at an imbizo (a convener's, as meetings are)."""
+        return self._change(
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.record_imbizo_question(
+                question_id=str(question_id),
+                imbizo_on=imbizo_on,
+                question=question,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
+            action="meeting",
+        )
+
+    def answer_imbizo_question(
+        self,
+        *,
+        room_id: UUID,
+        question_id: str,
+        outcome: ImbizoOutcome,
+        answer: str,
+        ctx: CommandContext,
+    ) -> Written:
+        """What became of an imbizo question (reported back at the next imbizo)."""
+        return self._change(
+            WarRoom,
+            room_id,
+            ctx,
+            lambda w: w.answer_imbizo_question(
+                question_id=question_id,
+                outcome=outcome,
+                answer=answer,
+                occurred_at=ctx.occurred_at,
+                actor=ctx.actor,
+            ),
+            action="meeting",
         )

@@ -1,10 +1,12 @@
-"""The WarRoom aggregate: one per ward; its members, weekly meetings and action items."""
+"""The WarRoom aggregate: one per ward; its members, weekly meetings, action items and the
+questions a community raised at its imbizo (and what became of them)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -44,6 +46,25 @@ class Meeting:
     households_discussed: list[str]
 
 
+class ImbizoOutcome(StrEnum):
+    """What became of a question raised at an imbizo ("you said, we did")."""
+
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_POSSIBLE = "not_possible"
+
+
+#: Outcomes after which a question takes no further answer.
+FINAL_OUTCOMES = frozenset({ImbizoOutcome.DONE, ImbizoOutcome.NOT_POSSIBLE})
+
+
+@dataclass
+class ImbizoQuestion:
+    question_id: str
+    imbizo_on: date
+    outcome: ImbizoOutcome | None = None
+
+
 class WarRoom(SukumaAggregate):
     """A ward's war room."""
 
@@ -81,6 +102,16 @@ class WarRoom(SukumaAggregate):
         item_id: str
         note: str | None
 
+    class ImbizoQuestionRecorded(SukumaAggregate.Event):
+        question_id: str
+        imbizo_on: date
+        question: str
+
+    class ImbizoQuestionAnswered(SukumaAggregate.Event):
+        question_id: str
+        outcome: str
+        answer: str
+
     @event(Established)
     def __init__(
         self,
@@ -99,6 +130,7 @@ class WarRoom(SukumaAggregate):
         self.members: dict[str, Member] = {}
         self.meetings: list[Meeting] = []
         self.action_items: dict[str, ActionItem] = {}
+        self.imbizo_questions: dict[str, ImbizoQuestion] = {}
 
     @property
     def seated_departments(self) -> set[str]:
@@ -264,3 +296,63 @@ class WarRoom(SukumaAggregate):
         self, item_id: str, note: str | None, occurred_at: datetime, actor: str
     ) -> None:
         self.action_items[item_id].done = True
+
+    def record_imbizo_question(
+        self, *, question_id: str, imbizo_on: date, question: str, occurred_at: datetime, actor: str
+    ) -> None:
+        """Record a question the community raised at the imbizo held on ``imbizo_on``."""
+        if question_id in self.imbizo_questions:
+            raise RuleViolation(
+                "imbizo-question-unique", f"imbizo question {question_id} already exists"
+            )
+        if imbizo_on > occurred_at.date():
+            raise RuleViolation(
+                "imbizo-held", "a question is recorded on or after the imbizo it was raised at"
+            )
+        self._imbizo_question_recorded(
+            question_id=question_id,
+            imbizo_on=imbizo_on,
+            question=question,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    @event(ImbizoQuestionRecorded)
+    def _imbizo_question_recorded(
+        self, question_id: str, imbizo_on: date, question: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.imbizo_questions[question_id] = ImbizoQuestion(question_id, imbizo_on)
+
+    def answer_imbizo_question(
+        self,
+        *,
+        question_id: str,
+        outcome: ImbizoOutcome,
+        answer: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        """Say what became of a question: progress may be reported again until it is done or
+        found not possible."""
+        question = self.imbizo_questions.get(question_id)
+        if question is None:
+            raise RuleViolation(
+                "imbizo-question-exists", f"imbizo question {question_id} does not exist"
+            )
+        if question.outcome in FINAL_OUTCOMES:
+            raise RuleViolation(
+                "imbizo-question-final", f"imbizo question {question_id} is already answered"
+            )
+        self._imbizo_question_answered(
+            question_id=question_id,
+            outcome=str(outcome),
+            answer=answer,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    @event(ImbizoQuestionAnswered)
+    def _imbizo_question_answered(
+        self, question_id: str, outcome: str, answer: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.imbizo_questions[question_id].outcome = ImbizoOutcome(outcome)

@@ -54,6 +54,7 @@ class AlertsProjection(BufferedProjection):
                 e.occurred_at,
                 e.actor,
                 Jsonb(detail),
+                e.timestamp,  # recorded: kept apart from the event's row (event_times)
             )
         )
 

@@ -8,7 +8,9 @@ in the application.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,14 +18,16 @@ import orjson
 
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
-from projections.alerts.view import ALERTS, EPISODES, EVENTS
-from projections.scoping import Db, Where, scoped
+from projections.alerts.view import ALERTS, EPISODES, EVENT_TIMES, EVENTS
+from projections.nerve_centre.queries.asof import AsOf
+from projections.scoping import Db, Where, scoped, stream
 
 LIST_COLUMNS = (
     "alert_id, rule, rule_version, subject, level, status, episode, ward_id, municipality, "
     "district, department, evidence, raised_at, level_since, acknowledged_at, acknowledged_by, "
     "resolved_at, resolved_by, resolution, resolved_automatically"
 )
+CSV_COLUMNS = tuple(c.strip() for c in LIST_COLUMNS.split(","))
 AREA_COLUMNS = {"ward": "ward_id", "municipality": "municipality", "district": "district"}
 
 
@@ -80,6 +84,18 @@ async def alerts_page(
     return page, page[-1]["alert_id"] if len(rows) > limit else None
 
 
+async def stream_alerts(
+    pool: Db, filters: AlertFilters, principal: Principal
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Every matching alert the principal may see as a CSV row (``CSV_COLUMNS``), in id order;
+    its evidence as JSON text."""
+    q = _filtered(filters, principal)
+    columns = ", ".join("evidence::text" if c == "evidence" else c for c in CSV_COLUMNS)
+    sql = f"SELECT {columns} FROM {ALERTS}{q.clause()} ORDER BY alert_id"
+    async for row in stream(pool, sql, q.args):
+        yield row
+
+
 async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str, Any] | None:
     """One alert with its history, or None if unknown or out of the principal's scope."""
     q = Where()
@@ -97,8 +113,26 @@ async def alert_detail(db: Db, alert_id: UUID, principal: Principal) -> dict[str
     return {**_row(row), "history": history}
 
 
-async def alert_stats(db: Db, principal: Principal, area: str) -> dict[str, Any]:
-    """Open alerts by level and rule; median hours to acknowledge and resolve by level, area."""
+# Response times per level and area ({column}) over episodes ({episodes}: a table or subquery).
+_TIMES = (
+    "SELECT level, {column} AS code, count(*) AS episodes, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+    "acknowledged_at - raised_at)) / 3600 AS median_hours_to_acknowledge, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+    "resolved_at - raised_at)) / 3600 AS median_hours_to_resolve "
+    "FROM {episodes} GROUP BY level, {column} ORDER BY level, {column}"
+)
+
+
+async def alert_stats(
+    db: Db, principal: Principal, area: str, as_of: AsOf | None = None
+) -> dict[str, Any]:
+    """Open alerts by level and rule; median hours to acknowledge and resolve by level, area.
+
+    As of a day: replayed from the alerts' events known by its end (recorded, or occurred).
+    """
+    if as_of is not None:
+        return await _stats_as_of(db, principal, area, as_of)
     q = Where()
     q.terms.append("status <> 'resolved'")
     alert_scope(principal, q)
@@ -107,22 +141,61 @@ async def alert_stats(db: Db, principal: Principal, area: str) -> dict[str, Any]
         "GROUP BY level, rule ORDER BY level, rule",
         *q.args,
     )
-    column = AREA_COLUMNS[area]
     e = Where()
     alert_scope(principal, e)
-    times = await db.fetch(
-        f"SELECT level, {column} AS code, count(*) AS episodes, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
-        "acknowledged_at - raised_at)) / 3600 AS median_hours_to_acknowledge, "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
-        "resolved_at - raised_at)) / 3600 AS median_hours_to_resolve "
-        f"FROM {EPISODES}{e.clause()} GROUP BY level, {column} ORDER BY level, {column}",
-        *e.args,
-    )
+    episodes = f"{EPISODES}{e.clause()}"
+    times = await db.fetch(_TIMES.format(column=AREA_COLUMNS[area], episodes=episodes), *e.args)
+    return _stats(open_rows, times, area)
+
+
+def _stats(open_rows: list[Any], times: list[Any], area: str) -> dict[str, Any]:
     return {
         "open": [dict(r) for r in open_rows],
         "response_times": [{**dict(r), "area": area} for r in times],
     }
+
+
+# An alert's events known before a time ({end}), in the caller's scope ({scope}), each with
+# the level it sets (if any) and its episode (a Raised or Reopened event starts one).
+# {when}: the events' time on the basis asked for.
+_KNOWN = (
+    "WITH a AS (SELECT alert_id, rule, ward_id, municipality, district FROM "
+    f"{ALERTS}{{scope}}), known AS (SELECT e.alert_id, e.version, e.type, e.occurred_at, "
+    "CASE WHEN e.type = 'Escalated' THEN (e.detail->>'to_level')::int "
+    "ELSE (e.detail->>'level')::int END AS level, "
+    "count(*) FILTER (WHERE e.type IN ('Raised', 'Reopened')) "
+    "OVER (PARTITION BY e.alert_id ORDER BY e.version) AS episode "
+    f"FROM {EVENTS} e JOIN a USING (alert_id) LEFT JOIN {EVENT_TIMES} t "
+    "USING (alert_id, version) WHERE {when} < {end}) "
+)
+_LAST_LEVEL = "(array_agg(level ORDER BY version DESC) FILTER (WHERE level IS NOT NULL))[1]"
+_OPEN_AS_OF = (
+    "SELECT level, rule, count(*) AS open FROM (SELECT alert_id, "
+    f"(array_agg(type ORDER BY version DESC))[1] AS type, {_LAST_LEVEL} AS level "
+    "FROM known GROUP BY alert_id) s JOIN a USING (alert_id) "
+    "WHERE type <> 'Resolved' GROUP BY level, rule ORDER BY level, rule"
+)
+_EPISODES_AS_OF = (
+    f"(SELECT alert_id, {_LAST_LEVEL} AS level, "
+    "min(occurred_at) FILTER (WHERE type IN ('Raised', 'Reopened')) AS raised_at, "
+    "min(occurred_at) FILTER (WHERE type = 'Acknowledged') AS acknowledged_at, "
+    "min(occurred_at) FILTER (WHERE type = 'Resolved') AS resolved_at "
+    "FROM known GROUP BY alert_id, episode) ep JOIN a USING (alert_id)"
+)
+
+
+async def _stats_as_of(db: Db, principal: Principal, area: str, as_of: AsOf) -> dict[str, Any]:
+    q = Where()
+    end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
+    alert_scope(principal, q)
+    when = "coalesce(t.recorded_at, e.occurred_at)"
+    if as_of.basis == "occurred":
+        when = "e.occurred_at"
+    known = _KNOWN.format(scope=q.clause(), when=when, end=end)
+    open_rows = await db.fetch(known + _OPEN_AS_OF, *q.args)
+    times_sql = _TIMES.format(column=AREA_COLUMNS[area], episodes=_EPISODES_AS_OF)
+    times = await db.fetch(known + times_sql, *q.args)
+    return _stats(open_rows, times, area)
 
 
 #: The area column an alert queue groups by at each level (the level below the one shown).
@@ -171,3 +244,50 @@ async def alerts_oldest(
         *q.args,
     )
     return [_row(r) for r in rows]
+
+
+# Per level: the open alerts ({alerts}: a table or subquery, and its WHERE), and the episodes
+# raised since a day ({episodes}, likewise) with how many were acknowledged, and how fast.
+_LEVELS = (
+    "SELECT level, sum(open)::int AS open, sum(raised)::int AS raised, "
+    "sum(acknowledged)::int AS acknowledged, max(median_hours) AS median_hours "
+    "FROM (SELECT level, count(*) AS open, 0 AS raised, 0 AS acknowledged, "
+    "NULL::float8 AS median_hours FROM {alerts} GROUP BY level UNION ALL "
+    "SELECT level, 0, count(*), count(acknowledged_at), percentile_cont(0.5) WITHIN GROUP "
+    "(ORDER BY extract(epoch FROM acknowledged_at - raised_at)) / 3600 "
+    "FROM {episodes} GROUP BY level) t GROUP BY level ORDER BY level"
+)
+# As of a day: each alert's status and level from its events known by then (``_KNOWN``).
+_ALERTS_AS_OF = (
+    f"(SELECT alert_id, (array_agg(type ORDER BY version DESC))[1] AS type, "
+    f"{_LAST_LEVEL} AS level FROM known GROUP BY alert_id) s"
+)
+
+
+async def area_alert_levels(
+    db: Db, principal: Principal, level: str, code: str, since: datetime, as_of: AsOf | None
+) -> list[dict[str, Any]]:
+    """For each alert level in one area (a ward, municipality, district or the province):
+    the alerts open (now, or at the end of ``as_of``), the episodes raised since ``since``,
+    how many of those were acknowledged, and the median hours they took. Scoped by the policy
+    like every alert read."""
+    q = Where()
+    if level != "province":
+        q.where(f"{AREA_COLUMNS[level]} = {{}}", code)  # a column name, never the caller's text
+    alert_scope(principal, q)
+    scope, since_arg = q.clause(), q.arg(since)
+    if as_of is None:
+        sql = _LEVELS.format(
+            alerts=f"{ALERTS}{scope} AND status <> 'resolved'",
+            episodes=f"{EPISODES}{scope} AND raised_at >= {since_arg}",
+        )
+        return [dict(r) for r in await db.fetch(sql, *q.args)]
+    end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
+    when = (
+        "e.occurred_at" if as_of.basis == "occurred" else "coalesce(t.recorded_at, e.occurred_at)"
+    )
+    sql = _KNOWN.format(scope=scope, when=when, end=end) + _LEVELS.format(
+        alerts=f"{_ALERTS_AS_OF} WHERE type <> 'Resolved'",
+        episodes=f"{_EPISODES_AS_OF} WHERE raised_at >= {since_arg}",
+    )
+    return [dict(r) for r in await db.fetch(sql, *q.args)]

@@ -3,7 +3,8 @@
 Tables (prefixed ``alerts_``): ``alerts`` (the current episode of each (rule, subject) alert,
 scoped by ward/municipality/district/department like the nerve-centre tables), ``episodes``
 (raised, acknowledged and resolved times of every episode, for median response times) and
-``events`` (each alert's history, for ``GET /v1/alerts/{id}``).
+``events`` (each alert's history, for ``GET /v1/alerts/{id}``) and ``event_times`` (when
+each event was recorded, for the stats as of a day).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ EPISODE_COLUMNS = (
     "resolved_at",
 )
 EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail")
+EVENT_TIMES = f"{NAME}_event_times"
+EVENT_TIME_COLUMNS = ("alert_id", "version", "recorded_at")
 
 
 class AlertsView(BufferedView):
@@ -70,6 +73,7 @@ class AlertsView(BufferedView):
         "alerts",
         "episodes",
         "events",
+        "event_times",
     )
 
     def reset(self) -> None:
@@ -97,8 +101,11 @@ class AlertsView(BufferedView):
         self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), rows)
         self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), rows)
         if events:
-            stage = self.stage(curs, "events", EVENT_COLUMNS, events)
+            stage = self.stage(curs, "events", EVENT_COLUMNS, [e[:-1] for e in events])
             curs.execute(self.sql("INSERT INTO {t_events} SELECT * FROM {stage}", stage=stage))
+            times = [(e[0], e[1], e[-1]) for e in events]
+            stage = self.stage(curs, "event_times", EVENT_TIME_COLUMNS, times)
+            curs.execute(self.sql("INSERT INTO {t_event_times} SELECT * FROM {stage}", stage=stage))
 
     def _upsert(
         self,

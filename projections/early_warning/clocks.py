@@ -25,6 +25,15 @@ def at(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def iso(when: datetime) -> str:
+    return when.isoformat()
+
+
+def later(current: str | None, when: datetime) -> str:
+    """The later of a state's time (ISO) and ``when``, as ISO."""
+    return iso(when if current is None else max(datetime.fromisoformat(current), when))
+
+
 def deadline(day: str) -> datetime:
     """When a due date is missed (the referrals' ladder counts from the same moment)."""
     return overdue_from(date.fromisoformat(day))
@@ -101,6 +110,7 @@ def household_clocks(h: dict[str, Any]) -> dict[str, Clock]:
             at(h["last_visit_at"]) or NEVER,
             risk_level=h["risk_level"],
             last_visit_at=h["last_visit_at"],
+            field_worker_id=h.get("field_worker_id"),  # whose caseload: who should go
         )
     regressed = h["regressed"]
     settled = h["status"] != "graduated" and all(regressed.values())
@@ -127,7 +137,13 @@ def field_worker_clock(w: dict[str, Any]) -> Clock:
     if not w["active"] or not w["wards"]:
         return None
     since = max(filter(None, (at(w["assigned_at"]), at(w["last_submission_at"]))))
-    return clock(w, since, last_submission_at=w["last_submission_at"], wards=w["wards"])
+    return clock(
+        w,
+        since,
+        last_submission_at=w["last_submission_at"],
+        wards=w["wards"],
+        caseload=w.get("caseload", 0),
+    )
 
 
 def war_room_clocks(room_id: str, w: dict[str, Any]) -> dict[tuple[str, str], Clock]:

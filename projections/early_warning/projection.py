@@ -19,6 +19,8 @@ from domain.referrals.model import Referral
 from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom
 from projections.early_warning import clocks
+from projections.early_warning.clocks import iso as _iso
+from projections.early_warning.clocks import later as _later
 from projections.early_warning.states import SubjectStates
 from projections.nerve_centre.indicators import week_start
 
@@ -28,14 +30,6 @@ REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days 
 def _areas(ward_id: str) -> dict[str, str]:
     municipality, district, _ = geography().ancestors(ward_id)
     return {"ward_id": ward_id, "municipality": municipality, "district": district}
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat()
-
-
-def _later(current: str | None, when: datetime) -> str:
-    return _iso(when if current is None else max(datetime.fromisoformat(current), when))
 
 
 class EarlyWarningProjection(SubjectStates):
@@ -79,8 +73,10 @@ class EarlyWarningProjection(SubjectStates):
             "child_since": None,
             "graduated_at": None,
             "regressed": {},
+            "field_worker_id": e.field_worker_id,  # its caseload's (EW-06 names it)
         }
         self._household(e, lambda h: None)
+        self._caseload(e.field_worker_id, +1, None)  # registering it was work: no restart
 
     @handle.register
     def _(self, e: Household.ProfileSubmitted) -> None:
@@ -152,6 +148,17 @@ class EarlyWarningProjection(SubjectStates):
     @handle.register
     def _(self, e: Household.Moved) -> None:
         self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
+
+    @handle.register
+    def _(self, e: Household.FieldWorkerAssigned) -> None:
+        self._household(e, lambda h: h.update(field_worker_id=e.field_worker_id))
+        self._caseload(e.previous_field_worker_id, -1, None)
+        self._caseload(e.field_worker_id, +1, e.occurred_at)
+
+    @handle.register
+    def _(self, e: Household.FieldWorkerUnassigned) -> None:
+        self._household(e, lambda h: h.update(field_worker_id=None))
+        self._caseload(e.field_worker_id, -1, None)
 
     @handle.register
     def _(self, e: Household.Graduated) -> None:
@@ -258,6 +265,16 @@ class EarlyWarningProjection(SubjectStates):
         self._referral(e, status="made")
 
     @handle.register
+    def _(self, e: Referral.Rehomed) -> None:
+        r = self._state("referral")
+        if r is None:
+            return
+        self._due(r, -1)  # EW-10 counts it in its new municipality
+        r.update(_areas(e.ward_id))
+        self._due(r, +1)
+        self._referral(e)
+
+    @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:
         self._referral(e, status="service_delivered", delivered_at=_iso(e.occurred_at))
 
@@ -283,21 +300,6 @@ class EarlyWarningProjection(SubjectStates):
 
     # ---- field workers ---------------------------------------------------------------------
 
-    def _field_worker(self, key: str, change: Any) -> None:
-        w = self.cache.get(("field_worker", key))
-        if w is None:
-            return
-        change(w)
-        self._put("field_worker", key, w)
-        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
-
-    def _submission(self, field_worker_id: str | None, when: datetime) -> None:
-        if field_worker_id:
-            self._field_worker(
-                field_worker_id,
-                lambda w: w.update(last_submission_at=_later(w["last_submission_at"], when)),
-            )
-
     @handle.register
     def _(self, e: FieldWorker.Registered) -> None:
         key = self.subject
@@ -306,6 +308,7 @@ class EarlyWarningProjection(SubjectStates):
             "wards": [],
             "assigned_at": None,
             "last_submission_at": None,
+            "caseload": 0,
             "ward_id": None,
             "municipality": None,
             "district": None,

@@ -8,6 +8,7 @@ its state; ``_clocks`` writes those that run or have just stopped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from projections.base import BufferedProjection
@@ -40,8 +41,9 @@ class SubjectStates(BufferedProjection):
             kind = _KINDS.get(type(event).__qualname__.split(".")[0])
             if kind and event.originator_version > 1:
                 wanted.add((kind, str(event.originator_id)))
-            if getattr(event, "field_worker_id", None):
-                wanted.add(("field_worker", event.field_worker_id))
+            for worker in ("field_worker_id", "previous_field_worker_id"):
+                if getattr(event, worker, None):
+                    wanted.add(("field_worker", getattr(event, worker)))
         self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
 
     def forget(self) -> None:
@@ -76,3 +78,32 @@ class SubjectStates(BufferedProjection):
     def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
         self.cache[kind, key] = state
         self.ew.states[kind, key] = state
+
+    # ---- field workers (EW-07): their submissions and caseloads -----------------------------
+
+    def _field_worker(self, key: str, change: Any) -> None:
+        w = self.cache.get(("field_worker", key))
+        if w is None:
+            return
+        change(w)
+        self._put("field_worker", key, w)
+        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
+
+    def _submission(self, field_worker_id: str | None, when: datetime) -> None:
+        if field_worker_id:
+            self._field_worker(
+                field_worker_id,
+                lambda w: w.update(last_submission_at=clocks.later(w["last_submission_at"], when)),
+            )
+
+    def _caseload(self, field_worker_id: str | None, sign: int, when: datetime | None) -> None:
+        """EW-07 reads the caseload: its size, and a household given to the worker restarts
+        its silence clock (as an assignment to a ward does)."""
+
+        def change(w: dict[str, Any]) -> None:
+            w["caseload"] = max(0, w.get("caseload", 0) + sign)
+            if when is not None:
+                w["assigned_at"] = clocks.later(w["assigned_at"], when)
+
+        if field_worker_id:
+            self._field_worker(field_worker_id, change)

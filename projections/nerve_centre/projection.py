@@ -95,8 +95,6 @@ class NerveCentreProjection(CaseRows):
             row["last_contact_at"] = max(row["last_contact_at"], e.occurred_at)
             if row["status"] == "registered":
                 row["status"] = "active"
-            if e.field_worker_id:
-                row["field_worker_id"] = e.field_worker_id
 
         row = self._household(e, change)
         self._daily(row, e.occurred_at, "profiles")
@@ -167,6 +165,16 @@ class NerveCentreProjection(CaseRows):
         self._household(e, change)
 
     @handle.register
+    def _(self, e: Household.FieldWorkerAssigned | Household.FieldWorkerUnassigned) -> None:
+        # The household's field worker is its caseload's (not whoever submitted for it last).
+        worker = e.field_worker_id if isinstance(e, Household.FieldWorkerAssigned) else None
+
+        def change(row: dict[str, Any]) -> None:
+            row["field_worker_id"] = worker
+
+        self._household(e, change, totals=False)
+
+    @handle.register
     def _(self, e: Household.Graduated) -> None:
         def change(row: dict[str, Any]) -> None:
             row["status"], row["graduated_at"] = "graduated", e.occurred_at
@@ -219,7 +227,8 @@ class NerveCentreProjection(CaseRows):
             if (e.occurred_at.date() - identified).days <= REFERRAL_WINDOW_DAYS:
                 # M4 numerator, on the need's own day so it divides by that day's needs
                 for level, code in contributions.areas(row):
-                    self.nc.daily[level, code, "needs_referred_14d", identified] += 1
+                    key = level, code, "needs_referred_14d", identified, self.days[0]
+                    self.nc.daily[key] += 1
 
     def _transition(self, e: Any, status: str, **stamps: Any) -> dict[str, Any]:
         def change(row: dict[str, Any]) -> None:
@@ -250,6 +259,15 @@ class NerveCentreProjection(CaseRows):
             standard_version=e.standard_version,
             acknowledged_at=None,
         )
+
+    @handle.register
+    def _(self, e: Referral.Rehomed) -> None:
+        municipality, district, _ = geography().ancestors(e.ward_id)
+
+        def change(row: dict[str, Any]) -> None:
+            row.update(ward_id=e.ward_id, municipality=municipality, district=district)
+
+        self._referral(e, change)  # its open counts move to the new ward's areas
 
     @handle.register
     def _(self, e: Referral.Escalated | Referral.EscalatedOverdue) -> None:
@@ -313,7 +331,7 @@ class NerveCentreProjection(CaseRows):
     def _(self, e: WarRoom.Established) -> None:
         row = self._ward_areas(e.ward_id)
         for level, code in contributions.areas(row):
-            self.nc.counts[level, code, "war_rooms"] += 1
+            self.count("counts", (level, code, "war_rooms"), 1)
 
     @handle.register
     def _(self, e: WarRoom.MeetingHeld) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +19,20 @@ from domain.households.model import Household
 from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
-from projections.nerve_centre.view import NerveCentreView
+from projections.nerve_centre.view import RECORDED_ON, Days, NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
 Contribution = Callable[[dict[str, Any]], Counter[contributions.Key]]
+# the view's roll-up tables by the names contributions use
+TABLES = {
+    "counts": "area_counts",
+    "due": "open_due",
+    "made": "open_made",
+    "ward_needs": "ward_needs",
+    "dept": "department_area",
+    "dept_due": "department_due",
+}
 
 
 class CaseRows(BufferedProjection):
@@ -35,8 +44,24 @@ class CaseRows(BufferedProjection):
         self.households: dict[UUID, dict[str, Any]] = {}
         self.referrals: dict[UUID, dict[str, Any]] = {}
         self.field_workers: dict[str, dict[str, Any]] = {}
-        # Rows whose totals may have moved this page, by id(row): settled once at the page's end
-        self.unsettled: dict[int, tuple[dict[str, Any], Contribution]] = {}
+        # Rows whose totals may have moved this page, by id(row), with the (recorded, occurred)
+        # days of the events that moved them: settled at the page's end, or before an event of
+        # other days changes the row again (so every delta is dated by the event that made it)
+        self.unsettled: dict[int, tuple[dict[str, Any], Contribution, Days]] = {}
+        self.days: Days = (date.min, date.min)  # of the event being handled
+        self.recorded_floor: date | None = None  # the latest recorded day projected
+
+    def apply(self, domain_event: Any, position: int) -> None:
+        # An event is known from the day it was recorded, or from the latest day already
+        # projected if that is later (timestamps are taken before the append commits, so two
+        # appends across midnight may land out of order): snapshots then never go back a day.
+        if self.recorded_floor is None:
+            self.recorded_floor = self.nc.latest_snapshot_day()
+        recorded = max(domain_event.timestamp.date(), self.recorded_floor)
+        self.recorded_floor = recorded
+        occurred = getattr(domain_event, "occurred_at", None)
+        self.days = (recorded, recorded if occurred is None else occurred.date())
+        super().apply(domain_event, position)
 
     # ---- cache -----------------------------------------------------------------------------
 
@@ -65,6 +90,7 @@ class CaseRows(BufferedProjection):
         self.referrals.clear()
         self.field_workers.clear()
         self.unsettled.clear()
+        self.recorded_floor = None  # read again: the commit that moved it may have failed
 
     def cache_full(self) -> bool:
         return len(self.households) + len(self.referrals) > CACHE_LIMIT
@@ -106,6 +132,9 @@ class CaseRows(BufferedProjection):
         ``totals=False`` when the event moves no field that any total counts.
         """
         row: dict[str, Any] = getattr(self, table)[event.originator_id]
+        recorded_on = row.get(RECORDED_ON)
+        if recorded_on is not None and recorded_on < self.days[0]:
+            self.nc.version(table, row, self.days[0])  # as it stood at its day's end
         if totals:
             self._unsettle(row, contribution)
         change(row)
@@ -115,41 +144,61 @@ class CaseRows(BufferedProjection):
     def _unsettle(self, row: dict[str, Any], contribution: Contribution) -> None:
         # A row keeps its settled contribution beside its columns (a row just loaded from the
         # table computes it here, before its first change).
-        if CONTRIBUTION not in row:
+        pending = self.unsettled.get(id(row))
+        if pending is not None and pending[2] != self.days:
+            self._settle(*pending)  # its earlier events' days: dated apart from this one's
+        elif CONTRIBUTION not in row:
             row[CONTRIBUTION] = contribution(row)
-        self.unsettled[id(row)] = (row, contribution)
+        self.unsettled[id(row)] = (row, contribution, self.days)
 
     def settle(self) -> None:
         """Add to the totals what each row changed this page makes of difference.
 
         Totals are a function of the rows, so the sum of per-event differences telescopes to
         (contribution at the page's end - contribution at its start): computed once per row
-        per page, not once per event (a page holds ~10 events per case).
+        per run of events of the same recorded and occurred days, not once per event (a page
+        holds ~10 events per case).
         """
-        totals = self._totals()
-        for row, contribution in self.unsettled.values():
-            after, before = contribution(row), row[CONTRIBUTION]
-            row[CONTRIBUTION] = after
-            # after - before, added key by key (no Counter arithmetic: it is Python per key)
-            for (table, key), value in after.items():
-                value -= before.get((table, key), 0)
-                if value:
-                    total = totals[table]
-                    total[key] = total.get(key, 0) + value
-            for (table, key), value in before.items():
-                if value and (table, key) not in after:
-                    total = totals[table]
-                    total[key] = total.get(key, 0) - value
+        for pending in self.unsettled.values():
+            self._settle(*pending)
         self.unsettled.clear()
+
+    def _settle(self, row: dict[str, Any], contribution: Contribution, days: Days) -> None:
+        totals = self._totals()
+        dated = self.nc.dated.get(days)
+        if dated is None:
+            dated = self.nc.dated[days] = {t: {} for t in TABLES.values()}
+        after, before = contribution(row), row[CONTRIBUTION]
+        row[CONTRIBUTION] = after
+        # after - before, added key by key (no Counter arithmetic: it is Python per key)
+        for (table, key), value in after.items():
+            value -= before.get((table, key), 0)
+            if value:
+                self._add(totals[table], dated[TABLES[table]], key, value)
+        for (table, key), value in before.items():
+            if value and (table, key) not in after:
+                self._add(totals[table], dated[TABLES[table]], key, -value)
+
+    @staticmethod
+    def _add(total: dict[Any, int], dated: dict[Any, int], key: Any, value: int) -> None:
+        total[key] = total.get(key, 0) + value
+        dated[key] = dated.get(key, 0) + value
+
+    def count(self, table: str, key: Any, value: int) -> None:
+        """Add to a total outside a row's contribution (dated by the event being handled)."""
+        dated = self.nc.dated.setdefault(self.days, {t: {} for t in TABLES.values()})
+        self._add(self._totals()[table], dated[TABLES[table]], key, value)
 
     def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
         row["position"] = self.position
+        row[RECORDED_ON] = self.days[0]
         getattr(self.nc, table)[key] = row
 
     def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:
         # Counted once per ward here; the view spreads a page's ward totals to every level.
         daily = self.nc.ward_daily
-        key = row["ward_id"], row["municipality"], row["district"], metric, when.date()
+        day, recorded = when.date(), self.days[0]
+        key = row["ward_id"], row["municipality"], row["district"], metric, day, recorded
         daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:

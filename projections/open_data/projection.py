@@ -127,6 +127,12 @@ class OpenDataProjection(BufferedProjection):
             )
 
     @handle.register
+    def _(self, e: Referral.Rehomed) -> None:
+        row = self.referrals.get(e.originator_id)
+        if row is not None:  # followed up in its household's new ward from now on
+            self._referral(e.originator_id, {**row, "ward_id": e.ward_id})
+
+    @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:
         row = self.referrals.get(e.originator_id)
         if row is None:

@@ -82,6 +82,7 @@ class WarRoomsProjection(BufferedProjection):
             "members": [],
             "meetings": [],
             "action_items": [],
+            "imbizo_questions": [],
         }
         self._room(e, lambda row: None)
 
@@ -146,3 +147,28 @@ class WarRoomsProjection(BufferedProjection):
     def _(self, e: WarRoom.ActionItemDone) -> None:
         done = {"status": "done", "done_on": _day(e.occurred_at.date())}
         self._room(e, lambda row: _update(row, "action_items", "item_id", e.item_id, done))
+
+    @handle.register
+    def _(self, e: WarRoom.ImbizoQuestionRecorded) -> None:
+        question = {
+            "question_id": e.question_id,
+            "imbizo_on": _day(e.imbizo_on),
+            "question": e.question,
+            "recorded_on": _day(e.occurred_at.date()),
+            "outcome": None,
+            "answer": None,
+            "answered_on": None,
+        }
+        self._room(e, lambda row: row.update(imbizo_questions=[*row["imbizo_questions"], question]))
+
+    @handle.register
+    def _(self, e: WarRoom.ImbizoQuestionAnswered) -> None:
+        # The latest answer stands (progress first, then what was done).
+        answer = {
+            "outcome": e.outcome,
+            "answer": e.answer,
+            "answered_on": _day(e.occurred_at.date()),
+        }
+        self._room(
+            e, lambda row: _update(row, "imbizo_questions", "question_id", e.question_id, answer)
+        )

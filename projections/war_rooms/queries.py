@@ -21,8 +21,13 @@ from domain.personal_data import ERASED
 from projections.scoping import Db, Where, scoped
 from projections.war_rooms.view import ROOM_COLUMNS, ROOMS
 
-#: The sealed field of each list, as the event store's path names it (FREE_TEXT_PATHS).
-SEALED = {"members": "name", "meetings": "notes", "action_items": "text"}
+#: The sealed fields of each list, as the event store's paths name them (FREE_TEXT_PATHS).
+SEALED: dict[str, tuple[str, ...]] = {
+    "members": ("name",),
+    "meetings": ("notes",),
+    "action_items": ("text",),
+    "imbizo_questions": ("question", "answer"),
+}
 #: A list entry: the room's plain columns and its figures, computed by the server from the
 #: JSON lists (only the figures travel, however many items a room has agreed over the years).
 _SEATED = "FROM jsonb_array_elements(members) m WHERE (m->>'active')::boolean"
@@ -108,7 +113,10 @@ def open_free_text(keys: DataKeyStore, row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         **{
-            column: [{**entry, field: opened(entry[field], field)} for entry in row[column]]
-            for column, field in SEALED.items()
+            column: [
+                {**entry, **{field: opened(entry[field], field) for field in fields}}
+                for entry in row[column]
+            ]
+            for column, fields in SEALED.items()
         },
     }

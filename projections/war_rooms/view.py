@@ -1,9 +1,10 @@
 """The war rooms' read model: one row per war room, its members and action items.
 
 Table (prefixed ``war_rooms_``): ``rooms``, scoped by ward/municipality/district like the
-nerve-centre rows. ``members``, ``meetings`` and ``action_items`` are JSON lists in the order
-they joined, met or were agreed; a member's ``name``, a meeting's ``notes`` and an item's
-``text`` are kept as the event store holds them,
+nerve-centre rows. ``members``, ``meetings``, ``action_items`` and ``imbizo_questions`` are JSON
+lists in the order they joined, met, were agreed or raised; a member's ``name``, a meeting's
+``notes``, an item's ``text`` and a question's ``question`` and ``answer`` are kept as the
+event store holds them,
 sealed under the war room's data key (``domain.personal_data.FREE_TEXT_PATHS``), so this table
 reads no more than the event log without the master key. ``queries.open_free_text`` opens them.
 """
@@ -38,10 +39,11 @@ ROOM_COLUMNS = (
     "members",
     "meetings",
     "action_items",
+    "imbizo_questions",
     "version",
     "position",
 )
-_JSON_COLUMNS = frozenset({"members", "meetings", "action_items"})
+_JSON_COLUMNS = frozenset({"members", "meetings", "action_items", "imbizo_questions"})
 
 
 class WarRoomsView(BufferedView):

@@ -12,6 +12,7 @@ from typing import Final, cast
 
 from domain.errors import RuleViolation
 from domain.households.application import apply_profile, graduate
+from domain.households.caseload import RELEASED_ON_MOVE
 from domain.households.model import Household
 from domain.households.records import Need
 from domain.profile import Profile, validate_profile
@@ -273,5 +274,13 @@ def _move(sim: HouseholdSim) -> Action:
             if demo.chance(0.5):
                 cancel_referral(sim, referral, "the household moved out of the ward", when)
         sim.plan, sim.slot, sim.moved = there, demo.rng.choice(there.slots), True
+        # The new ward's war room takes over (as ``move_household`` does): the open referrals,
+        # and the caseload, given to one of its own field workers.
+        for referral in sim.referrals:
+            referral.rehome(there.ward_id, when, there.convener)
+        sim.household.release_field_worker(RELEASED_ON_MOVE, when, there.convener)
+        worker = sim.worker(when)
+        if worker is not None:
+            sim.household.assign_field_worker(worker, when, there.convener)
 
     return act

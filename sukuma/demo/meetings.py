@@ -11,6 +11,7 @@ from typing import Final
 
 from domain.warrooms.model import Member
 from sukuma.demo.context import Action, Demo, Timeline, pick
+from sukuma.demo.imbizo import plan_izimbizo
 from sukuma.demo.warroom import DEPARTMENT_SEATS, PlannedMeeting, Tenure, WardPlan
 
 SEAT_ATTENDANCE: Final = {
@@ -52,6 +53,7 @@ def record_war_room(demo: Demo, plan: WardPlan) -> None:
         _plan_turnover(demo, plan, timeline)
     for meeting in plan.meetings:
         timeline.at(meeting.at, _meeting(demo, plan, meeting, tenures, timeline))
+    plan_izimbizo(demo, plan, timeline)
     timeline.run()
     plan.recorded = True
 

@@ -4,6 +4,10 @@ special need category of a referral's alert reads broad."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import httpx
 import pytest
 
@@ -105,4 +109,29 @@ async def test_an_alert_about_a_special_need_shows_its_category_broad_without_pi
     assert [(r["endpoint"], r["fields"]) for r in reads.json()["data"]] == [
         ("GET /v1/alerts/{id}", ["needs[].category"]),
         ("GET /v1/alerts", ["needs[].category"]),
+    ]
+
+
+@pytest.mark.integration
+async def test_the_alerts_export_shows_a_special_category_broad_without_pii_read(
+    client: httpx.AsyncClient, client_as: ClientAs, ew: Alerting, ward_id: str
+) -> None:
+    # Given an alert about a GBV referral left unacknowledged
+    household_id, _ = await _referral_alert(client, ew, ward_id)
+    analyst = await client_as(Role.ANALYST, f"ward:{ward_id}", username="analyst")
+
+    # When an analyst without pii:read and the tester export the alerts as CSV
+    hidden = await analyst.get("/v1/alerts.csv", params={"rule": "EW-01"})
+    shown = await client.get("/v1/alerts.csv", params={"rule": "EW-01"})
+
+    # Then the analyst's evidence names the broad category only, the tester's the exact one,
+    # and the tester's read is logged as the list's are
+    [hidden_row] = list(csv.DictReader(io.StringIO(hidden.text)))
+    [shown_row] = list(csv.DictReader(io.StringIO(shown.text)))
+    assert json.loads(hidden_row["evidence"])["category"] == "safety"
+    assert "gbv" not in hidden.text
+    assert json.loads(shown_row["evidence"])["category"] == "gbv"
+    reads = await client.get("/v1/audit/pii-reads", params={"household_id": household_id})
+    assert ("GET /v1/alerts.csv", ["needs[].category"]) in [
+        (r["endpoint"], r["fields"]) for r in reads.json()["data"]
     ]

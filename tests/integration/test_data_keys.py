@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -17,6 +17,15 @@ def store(application: Sukuma, master_key: str = "test-master-key") -> DataKeySt
     recorder = application.recorder
     assert isinstance(recorder, SukumaRecorder)
     return DataKeyStore(recorder.datastore, recorder.data_keys_table_name, master_key)
+
+
+def destroy_household_keys(application: Sukuma, household_id: UUID) -> None:
+    """What an erasure's transaction does to the household's keys."""
+    recorder = application.recorder
+    assert isinstance(recorder, SukumaRecorder)
+    with recorder.datastore.transaction(commit=True) as curs:
+        for statement in recorder.sql_destroy_keys:
+            curs.execute(statement, {"household": household_id, "ids": [household_id]})
 
 
 @pytest.mark.integration
@@ -54,12 +63,27 @@ def test_an_erased_key_is_never_created_again(application: Sukuma) -> None:
     keys = store(application)
     keys.key_or_create(household_id, household_id)
     keys.key_or_create(referral_id, household_id)
-    recorder = application.recorder
-    assert isinstance(recorder, SukumaRecorder)
-    with recorder.datastore.transaction(commit=True) as curs:
-        for statement in recorder.sql_destroy_keys:
-            curs.execute(statement, {"household": household_id, "ids": [household_id]})
+    destroy_household_keys(application, household_id)
 
     fresh = store(application)
     assert fresh.key(referral_id) == ERASED_KEY
     assert fresh.key_or_create(household_id, household_id) == ERASED_KEY
+
+
+@pytest.mark.integration
+def test_household_keys_made_in_bulk_keep_existing_and_erased_ones(application: Sukuma) -> None:
+    existing, erased, new = uuid4(), uuid4(), [uuid4() for _ in range(5)]
+    keys = store(application)
+    kept = keys.key_or_create(existing, existing)
+    keys.key_or_create(erased, erased)
+    destroy_household_keys(application, erased)
+
+    bulk = store(application)
+    bulk.create_household_keys([existing, erased, *new, new[0]])
+
+    fresh = store(application)  # no cache: what the table holds
+    assert fresh.key(existing) == kept == bulk.key(existing)
+    assert fresh.key(erased) == ERASED_KEY == bulk.key(erased)
+    made = [fresh.key(h) for h in new]
+    assert made == [bulk.key(h) for h in new]
+    assert all(isinstance(k, bytes) and len(k) == 32 for k in made) and len(set(made)) == 5

@@ -70,6 +70,8 @@ AREA_VIEW_KINDS = {
     "/v1/needs/heatmap": AREA_VIEW,
     "/v1/trends": AREA_VIEW,
     "/v1/departments/performance": AREA_VIEW,
+    "/v1/departments/performance.csv": AREA_VIEW,
+    "/v1/indicators/{level}/{code}.csv": AREA_VIEW,
     "/v1/field-workers/activity": "fieldworker",  # field workers' ids and last submissions
 }
 #: A call of each area view over ward A's municipality (or ward A).
@@ -79,6 +81,8 @@ AREA_VIEW_CALLS = {
     "/v1/needs/heatmap": "/v1/needs/heatmap?municipality=KZN225",
     "/v1/trends": "/v1/trends?level=municipality&code=KZN225",
     "/v1/departments/performance": "/v1/departments/performance?municipality=KZN225",
+    "/v1/departments/performance.csv": "/v1/departments/performance.csv?municipality=KZN225",
+    "/v1/indicators/{level}/{code}.csv": "/v1/indicators/municipality/KZN225.csv",
     "/v1/field-workers/activity": f"/v1/field-workers/activity?ward={WARD_A}",
 }
 
@@ -119,6 +123,11 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     )
     member = await post_ok(
         client, f"/v1/war-rooms/{room['id']}/members", {"name": "Sipho", "seat": "convener"}
+    )
+    question = await post_ok(
+        client,
+        f"/v1/war-rooms/{room['id']}/imbizo-questions",
+        {"imbizo_on": date.today().isoformat(), "question": "When will the tanker come?"},
     )
     worker = await post_ok(client, "/v1/field-workers", {"name": "Zodwa", "cadre": "ccg"})
     await post_ok(client, f"/v1/field-workers/{worker['id']}/assign", {"ward_id": WARD_A})
@@ -164,7 +173,9 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "room_id": room["id"],
             "item_id": item["item_id"],
             "member_id": member["member_id"],
+            "question_id": question["question_id"],
             "worker_id": worker["id"],
+            "field_worker_id": worker["id"],  # a household's caseload (assign)
             "username": "someone",
             "role": "convener",
             "level": "ward",

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.households.model import Household
 from domain.profile import validate_profile
 from domain.reference.geography import geography
 from domain.reference.said import is_valid_sa_id
@@ -268,3 +269,18 @@ def test_the_demo_refuses_a_log_with_case_data_before_writing_anything() -> None
         generate(app, 20, seed=2, now=NOW)
 
     assert app.recorder.max_notification_id() == events
+
+
+def test_a_moved_households_open_referrals_and_caseload_go_to_its_new_ward(
+    demo: tuple[Sukuma, DemoSummary, list[Any]],
+) -> None:
+    app, _, events = demo
+    moved = {e.originator_id: e.to_ward_id for e in events if kind(e) == "Household.Moved"}
+    assert moved
+    for household_id, ward in moved.items():
+        for referral_id in app.get(Household, household_id).open_referral_ids:
+            assert app.get(Referral, UUID(referral_id)).ward_id == ward
+    handed = [e for e in events if kind(e) == "Referral.Rehomed"]
+    assert handed and all(e.ward_id in moved.values() for e in handed)
+    assigned = [e for e in events if kind(e) == "Household.FieldWorkerAssigned"]
+    assert {e.originator_id for e in assigned} <= moved.keys() and assigned

@@ -36,6 +36,8 @@ HOUSEHOLD_EVENTS = (
     "ProfileMerged",
     "ProfileConflictRecorded",
     "ProfileConflictResolved",
+    "FieldWorkerAssigned",
+    "FieldWorkerUnassigned",
 )
 RISK = {"score": 0, "level": "low", "reasons": [], "flags": [], "rule_version": "risk-v1"}
 
@@ -101,6 +103,9 @@ def test_commands_in_the_mixins_trigger_the_stored_topics_and_reload() -> None:
         actor="fw",
     )
     household.give_consent(given_by="self", basis="form", note=None, occurred_at=T0, actor="fw")
+    household.assign_field_worker("w1", occurred_at=T0, actor="convener")
+    household.move("KZN225-W002", None, occurred_at=T0, actor="convener")
+    household.release_field_worker("moved", occurred_at=T0, actor="convener")
     # When it is saved and loaded again
     app: Application[UUID] = Application()
     app.save(household)
@@ -117,8 +122,12 @@ def test_commands_in_the_mixins_trigger_the_stored_topics_and_reload() -> None:
             "VisitRecorded",
             "InterventionDelivered",
             "ConsentGiven",
+            "FieldWorkerAssigned",
+            "Moved",
+            "FieldWorkerUnassigned",
         )
     ]
     assert loaded.needs == household.needs
     assert loaded.visits == household.visits
     assert loaded.has_consent
+    assert (loaded.ward_id, loaded.field_worker_id) == ("KZN225-W002", None)

@@ -2,7 +2,8 @@
 and weekly trends.
 
 Area totals come from the roll-up tables by primary-key prefix, so their cost does not grow
-with the number of households. Values are always bound.
+with the number of households. Values are always bound. Each area read takes an optional
+``AsOf``: the same figures as they were known at the end of that day (``queries.asof``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.nerve_centre.indicators import percentiles, share, week_start
+from projections.nerve_centre.queries.asof import AsOf, daily, totals
 from projections.nerve_centre.view import (
     AREA_COUNTS,
-    AREA_DAILY,
     DEPARTMENT_AREA,
     DEPARTMENT_DUE,
     FIELD_WORKERS,
@@ -52,23 +53,41 @@ _COUNT_METRICS = (
 )
 
 
-# One statement, one round trip: the area's totals, its overdue referrals and its last 30 days.
-_DASHBOARD = (
-    f"SELECT 'count' AS part, metric, value FROM {AREA_COUNTS} "
-    "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
-    f"UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint FROM {OPEN_DUE} "
-    "WHERE level = $1 AND code = $2 AND due < $5 "
-    f"UNION ALL SELECT 'recent', metric, sum(value)::bigint FROM {AREA_DAILY} "
-    "WHERE level = $1 AND code = $2 AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
-)
+# The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
+_AREA = "SELECT $1::text AS level, $2::text AS code"
+_DEPARTMENTS = "SELECT unnest($1::text[]) AS department, $2::text AS level, $3::text AS code"
+_WARDS = "SELECT unnest($1::text[]) AS ward_id"
 
 
-async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any]:
+def _dashboard(as_of: AsOf | None) -> str:
+    """One statement, one round trip: the area's totals, its overdue referrals and its last
+    30 days ($5: today, or the as-of day)."""
+    return (
+        "SELECT 'count' AS part, metric, value "
+        f"FROM {totals(AREA_COUNTS, as_of, '$5', _AREA)} t "
+        "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
+        "UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint "
+        f"FROM {totals(OPEN_DUE, as_of, '$5', _AREA)} d "
+        "WHERE level = $1 AND code = $2 AND due < $5 "
+        "UNION ALL SELECT 'recent', metric, sum(value)::bigint "
+        f"FROM {daily(as_of, '$5')} a WHERE level = $1 AND code = $2 "
+        "AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
+    )
+
+
+_DASHBOARD = _dashboard(None)
+
+
+async def dashboard(
+    db: Db, level: str, code: str, today: date, as_of: AsOf | None = None
+) -> dict[str, Any]:
     """Totals, overdue referrals and the last 30 days of one area (a handful of rows)."""
+    today = as_of.day if as_of else today
     since = today - timedelta(days=RECENT_DAYS)
     parts: dict[str, dict[str | None, int]] = {"count": {}, "overdue": {}, "recent": {}}
+    sql = _dashboard(as_of) if as_of else _DASHBOARD
     for r in await db.fetch(
-        _DASHBOARD, level, code, list(_COUNT_METRICS), list(RECENT_METRICS), today, since
+        sql, level, code, list(_COUNT_METRICS), list(RECENT_METRICS), today, since
     ):
         parts[r["part"]][r["metric"]] = int(r["value"])
     counts, recent, overdue = parts["count"], parts["recent"], parts["overdue"][None]
@@ -97,25 +116,39 @@ async def dashboard(db: Db, level: str, code: str, today: date) -> dict[str, Any
     }
 
 
-# One statement: each department's counters in the area, and (metric NULL) its overdue total.
-_LEAGUE = (
-    f"SELECT department, metric, value FROM {DEPARTMENT_AREA} "
-    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 "
-    f"UNION ALL SELECT department, NULL, sum(value)::bigint FROM {DEPARTMENT_DUE} "
-    "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
-    "GROUP BY department"
-)
+def _league(as_of: AsOf | None) -> str:
+    """One statement: each department's counters in the area, and (metric NULL) its overdue
+    total ($4: today, or the as-of day)."""
+    return (
+        "SELECT department, metric, value "
+        f"FROM {totals(DEPARTMENT_AREA, as_of, '$4', _DEPARTMENTS)} a "
+        "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 "
+        f"UNION ALL SELECT department, NULL, sum(value)::bigint "
+        f"FROM {totals(DEPARTMENT_DUE, as_of, '$4', _DEPARTMENTS)} d "
+        "WHERE department = ANY($1::text[]) AND level = $2 AND code = $3 AND due < $4 "
+        "GROUP BY department"
+    )
+
+
+_LEAGUE = _league(None)
 
 
 async def department_league(
-    db: Db, level: str, code: str, today: date, departments: Sequence[str]
+    db: Db,
+    level: str,
+    code: str,
+    today: date,
+    departments: Sequence[str],
+    as_of: AsOf | None = None,
 ) -> list[dict[str, Any]]:
     """Each of ``departments``' (the catalogue's codes) referral performance in an area,
     worst first (lowest M5 share)."""
     metrics: dict[str, dict[str, int]] = {}
     overdue: dict[str, int] = {}
+    today = as_of.day if as_of else today
+    sql = _league(as_of) if as_of else _LEAGUE
     # The codes are the leading key of the primary keys: index scans.
-    for r in await db.fetch(_LEAGUE, list(departments), level, code, today):
+    for r in await db.fetch(sql, list(departments), level, code, today):
         if r["metric"] is None:
             overdue[r["department"]] = int(r["value"])
         else:
@@ -200,14 +233,16 @@ async def field_worker_activity(db: Db, ward_id: str, today: date) -> list[dict[
     ]
 
 
-async def needs_heatmap(db: Db, level: str, code: str) -> dict[str, Any]:
+async def needs_heatmap(db: Db, level: str, code: str, as_of: AsOf | None = None) -> dict[str, Any]:
     """Open needs per ward × category for every ward of an area (zeros included)."""
     wards = [w.id for w in geography().wards_in(level, code)]
     categories = [str(c) for c in NeedCategory]
     cells: dict[str, dict[str, int]] = {w: dict.fromkeys(categories, 0) for w in wards}
+    args: list[Any] = [wards, *([as_of.day] if as_of else [])]
     for r in await db.fetch(
-        f"SELECT ward_id, category, value FROM {WARD_NEEDS} WHERE ward_id = ANY($1::text[])",
-        wards,
+        f"SELECT ward_id, category, value FROM {totals(WARD_NEEDS, as_of, '$2', _WARDS)} n "
+        "WHERE ward_id = ANY($1::text[])",
+        *args,
     ):
         cells[r["ward_id"]][r["category"]] = int(r["value"])
     return {
@@ -221,20 +256,25 @@ async def needs_heatmap(db: Db, level: str, code: str) -> dict[str, Any]:
     }
 
 
-async def trends(db: Db, level: str, code: str, weeks: int, today: date) -> list[dict[str, Any]]:
+async def trends(
+    db: Db, level: str, code: str, weeks: int, today: date, as_of: AsOf | None = None
+) -> list[dict[str, Any]]:
     """Weekly (Monday-based) totals of the trend metrics, oldest first, zero-filled."""
+    today = as_of.day if as_of else today
+    args: list[Any] = [as_of.day] if as_of else []
     first = week_start(today) - timedelta(weeks=weeks - 1)
     end = week_start(today) + timedelta(weeks=1)
     series = {first + timedelta(weeks=n): dict.fromkeys(TREND_METRICS, 0) for n in range(weeks)}
     for r in await db.fetch(
         "SELECT metric, day - (extract(isodow FROM day)::int - 1) AS week, sum(value) AS value "
-        f"FROM {AREA_DAILY} WHERE level = $1 AND code = $2 "
+        f"FROM {daily(as_of, '$6')} a WHERE level = $1 AND code = $2 "
         "AND metric = ANY($3::text[]) AND day >= $4 AND day < $5 GROUP BY metric, week",
         level,
         code,
         list(TREND_METRICS),
         first,
         end,
+        *args,
     ):
         series[r["week"]][r["metric"]] = int(r["value"])
     return [{"week_start": week, **totals} for week, totals in series.items()]

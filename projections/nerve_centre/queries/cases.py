@@ -22,12 +22,16 @@ import orjson
 from domain.access.policy import RowScope
 from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.view import (
+    CASE_DAYS,
     HOUSEHOLD_COLUMNS,
     HOUSEHOLDS,
+    HOUSEHOLDS_VERSIONS,
+    RECORDED_ON,
     REFERRAL_COLUMNS,
     REFERRALS,
+    REFERRALS_VERSIONS,
 )
-from projections.scoping import Db, Where, scoped
+from projections.scoping import Db, Where, scoped, stream
 
 HOUSEHOLD_CSV_COLUMNS = tuple(c for c in HOUSEHOLD_COLUMNS if c != "position")
 REFERRAL_CSV_COLUMNS = (*(c for c in REFERRAL_COLUMNS if c != "position"), "days_open", "overdue")
@@ -136,21 +140,45 @@ def _limit(limit: int) -> int:
     return int(limit) + 1
 
 
-def _referral_select(columns: tuple[str, ...], today_arg: str) -> str:
+def _referral_select(columns: tuple[str, ...], today_arg: str, source: str = REFERRALS) -> str:
     computed = {
         "days_open": _DAYS_OPEN.format(today=today_arg),
         "overdue": _OVERDUE.format(today=today_arg),
     }
     chosen = [c for c in columns if c not in computed]
     chosen += [f"{expression} AS {name}" for name, expression in computed.items()]
-    return f"SELECT {', '.join(chosen)} FROM {REFERRALS}"
+    return f"SELECT {', '.join(chosen)} FROM {source}"
+
+
+def _as_of(
+    table: str, versions: str, columns: tuple[str, ...], day_arg: str, q: Where, scope: RowScope
+) -> str:
+    """The case rows as they stood at the end of a day (by recorded time): the live row if
+    its latest change was recorded by then, else its version recorded by then and replaced
+    after (rows projected before versions were kept have no recorded day: rebuild). Only
+    rows the caller may see now (the live row in scope), besides then (the caller's WHERE)."""
+    scoped(q, scope)
+    now = q.terms.pop()  # over the live row's columns: the nearest FROM names them
+    key, cols = columns[0], ", ".join(columns)
+    return (
+        f"(SELECT {', '.join(f't.{c}' for c in columns)} FROM {table} t JOIN {CASE_DAYS} d "
+        f"ON d.case_id = t.{key} WHERE d.{RECORDED_ON} <= {day_arg} AND {now} UNION ALL "
+        f"SELECT {cols} FROM {versions} v WHERE {RECORDED_ON} <= {day_arg} "
+        f"AND until > {day_arg} AND EXISTS (SELECT FROM {table} WHERE {key} = v.{key} "
+        f"AND {now})) AS c"
+    )
 
 
 async def stream_households(
-    pool: asyncpg.Pool, filters: HouseholdFilters, scope: RowScope
+    pool: asyncpg.Pool, filters: HouseholdFilters, scope: RowScope, as_of: date | None = None
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """Every matching household as a CSV row (``HOUSEHOLD_CSV_COLUMNS``), in id order."""
+    """Every matching household as a CSV row (``HOUSEHOLD_CSV_COLUMNS``), in id order; with
+    ``as_of``, as they stood at the end of that day (by recorded time)."""
     q = Where()
+    source = HOUSEHOLDS
+    if as_of is not None:
+        day = q.arg(as_of)
+        source = _as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
     _households(filters, scope, q)
     columns = ", ".join(
         "(SELECT count(*) FROM jsonb_object_keys(open_needs))"
@@ -160,26 +188,27 @@ async def stream_households(
         else c
         for c in HOUSEHOLD_CSV_COLUMNS
     )
-    sql = f"SELECT {columns} FROM {HOUSEHOLDS}{q.clause()} ORDER BY household_id"
-    async for row in _stream(pool, sql, q.args):
+    sql = f"SELECT {columns} FROM {source}{q.clause()} ORDER BY household_id"
+    async for row in stream(pool, sql, q.args):
         yield row
 
 
 async def stream_referrals(
-    pool: asyncpg.Pool, filters: ReferralFilters, scope: RowScope, today: date
+    pool: asyncpg.Pool,
+    filters: ReferralFilters,
+    scope: RowScope,
+    today: date,
+    as_of: date | None = None,
 ) -> AsyncIterator[tuple[Any, ...]]:
-    """Every matching referral as a CSV row (``REFERRAL_CSV_COLUMNS``), in id order."""
+    """Every matching referral as a CSV row (``REFERRAL_CSV_COLUMNS``), in id order; with
+    ``as_of``, as they stood at the end of that day (by recorded time; overdue and days open
+    counted to that day)."""
     q = Where()
-    today_arg = q.arg(today)
+    today_arg = q.arg(today if as_of is None else as_of)
+    source = REFERRALS
+    if as_of is not None:
+        source = _as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     _referrals(filters, scope, q, today_arg)
-    select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg)
-    async for row in _stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
+    select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg, source)
+    async for row in stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
         yield row
-
-
-async def _stream(pool: asyncpg.Pool, sql: str, args: list[Any]) -> AsyncIterator[tuple[Any, ...]]:
-    # A server-side cursor needs a transaction; one snapshot makes the export consistent.
-    async with pool.acquire() as conn:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            async for record in conn.cursor(sql, *args, prefetch=1000):
-                yield tuple(record.values())

@@ -2,6 +2,8 @@
 
 Every query reads per-area roll-ups (or per-ward aggregates for the functionality classes),
 so the cost depends on the number of wards and days, never on the number of households.
+Given an ``AsOf``, the roll-ups are read as known at the end of that day (``queries.asof``),
+except the field workers' activity (M11), which has no history yet: it is always today's.
 """
 
 from __future__ import annotations
@@ -21,37 +23,51 @@ from projections.nerve_centre.indicators import (
     week_start,
     weekly,
 )
-from projections.nerve_centre.view import AREA_COUNTS, AREA_DAILY, FIELD_WORKERS, OPEN_MADE
+from projections.nerve_centre.queries.asof import AsOf, daily, totals
+from projections.nerve_centre.view import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE
 from projections.scoping import Db
 
+# The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
+_AREA = "SELECT $1::text AS level, $2::text AS code"
+_WARDS = "SELECT 'ward'::text AS level, unnest($1::text[]) AS code"
 
-async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> dict[str, Any]:
+
+async def indicators(
+    db: Db, level: str, code: str, weeks: int, today: date, as_of: AsOf | None = None
+) -> dict[str, Any]:
     """Weekly flow indicators and today's stock indicators for one area, with definitions."""
+    today = as_of.day if as_of else today
+    day: list[Any] = [as_of.day] if as_of else []  # the as-of day, bound last
     since = min(week_start(today) - timedelta(weeks=weeks - 1), today - timedelta(weeks=8))
     counts = {
         r["metric"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT metric, value FROM {AREA_COUNTS} WHERE level = $1 AND code = $2",
+            f"SELECT metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _AREA)} c "
+            "WHERE level = $1 AND code = $2",
             level,
             code,
+            *day,
         )
     }
-    daily = {
+    flows = {
         (r["metric"], r["day"]): int(r["value"])
         for r in await db.fetch(
-            f"SELECT metric, day, value FROM {AREA_DAILY} "
+            f"SELECT metric, day, value FROM {daily(as_of, '$4')} a "
             "WHERE level = $1 AND code = $2 AND day >= $3",
             level,
             code,
             since,
+            *day,
         )
     }
     made = {
         r["made"]: int(r["value"])
         for r in await db.fetch(
-            f"SELECT made, value FROM {OPEN_MADE} WHERE level = $1 AND code = $2",
+            f"SELECT made, value FROM {totals(OPEN_MADE, as_of, '$3', _AREA)} m "
+            "WHERE level = $1 AND code = $2",
             level,
             code,
+            *day,
         )
     }
     wards = [w.id for w in geography().wards_in(level, code)]
@@ -62,11 +78,11 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
             wards,
         )
     ]
-    facts = AreaFacts(today, counts, daily, made, workers)
+    facts = AreaFacts(today, counts, flows, made, workers)
     if level == "ward":
         functionality: dict[str, Any] = ward_functionality(facts, counts.get("war_rooms", 0) > 0)
     else:
-        functionality = {"wards_by_class": await _ward_classes(db, wards, today)}
+        functionality = {"wards_by_class": await _ward_classes(db, wards, today, as_of)}
     return {
         "level": level,
         "code": code,
@@ -77,8 +93,11 @@ async def indicators(db: Db, level: str, code: str, weeks: int, today: date) -> 
     }
 
 
-async def _ward_classes(db: Db, wards: list[str], today: date) -> dict[str, int]:
+async def _ward_classes(
+    db: Db, wards: list[str], today: date, as_of: AsOf | None
+) -> dict[str, int]:
     """M9 for every ward of an area, counted by class (one grouped query per table)."""
+    day: list[Any] = [as_of.day] if as_of else []
     recent = today - timedelta(weeks=8)
     this_week = week_start(today)
     rows = await db.fetch(
@@ -88,21 +107,23 @@ async def _ward_classes(db: Db, wards: list[str], today: date) -> dict[str, int]
         f"coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
         f"coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
         f"coalesce(sum(value) FILTER (WHERE metric = 'profiles' AND day > $5), 0) AS profiles "
-        f"FROM {AREA_DAILY} WHERE level = 'ward' AND code = ANY($1::text[]) "
+        f"FROM {daily(as_of, '$6')} a WHERE level = 'ward' AND code = ANY($1::text[]) "
         f"AND day > $2 GROUP BY code",
         wards,
         recent,
         this_week - timedelta(weeks=3),
         [f"attended:{d}" for d in CORE_DEPARTMENTS],
         today - timedelta(days=14),
+        *day,
     )
     activity = {r["code"]: r for r in rows}
     counts: dict[str, dict[str, int]] = {}
     for r in await db.fetch(
-        f"SELECT code, metric, value FROM {AREA_COUNTS} WHERE level = 'ward' "
-        "AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
+        f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
+        "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
         wards,
         ["war_rooms", "acknowledged", "acknowledged_within"],
+        *day,
     ):
         counts.setdefault(r["code"], {})[r["metric"]] = int(r["value"])
     classes: Counter[str] = Counter()

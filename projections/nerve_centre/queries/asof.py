@@ -1,0 +1,107 @@
+"""Area totals as they were: the live roll-up tables, or the same rows as known at a day.
+
+An area query reads a roll-up table by name; given an ``AsOf`` it reads, in its place, a
+subquery of the same columns:
+
+- ``recorded``: each group of the area's rows (``view.SNAPSHOTS``: say an area's counts, or
+  a department's row of the league) from its snapshot of the latest recorded day up to the
+  day, one index probe per group, its members unnested from the snapshot's jsonb. The caller
+  names the groups it reads (``groups``: a SELECT of the group's columns, e.g.
+  ``SELECT $1::text AS level, $2::text AS code``), as its own WHERE names them.
+- ``occurred``: the same snapshots, less the snapshots of the late changes' running totals
+  (recorded on another day than they occurred), plus the late deltas that occurred by the
+  day, read by month before the day's month and by day within it (at most ~31 rows plus one
+  a month per key): a change recorded the day it occurred counts the same on either basis.
+
+Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
+still applies. The day is bound (``day_arg`` is the caller's ``$n``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from projections.nerve_centre.view import (
+    AREA_DAILY,
+    AREA_DAILY_RECORDED,
+    HISTORY_SUFFIX,
+    LATE_SUFFIX,
+    MONTHLY,
+    NAME,
+    OCCURRED,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
+    TOTAL_KEYS,
+)
+
+Basis = Literal["recorded", "occurred"]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The end of ``day`` (UTC): by when events were recorded in the log (``recorded``), or
+    by when they happened in the field, as known now (``occurred``)."""
+
+    day: date
+    basis: Basis = "recorded"
+
+
+def totals(table: str, as_of: AsOf | None, day_arg: str, groups: str) -> str:
+    """A roll-up table (its full name), or its rows as known at ``as_of``."""
+    if as_of is None:
+        return table
+    suffix = table.removeprefix(f"{NAME}_")
+    if as_of.basis == "recorded":
+        return f"({_snapshot(table, suffix, day_arg, groups, '')})"
+    shape = SNAPSHOTS[suffix]
+    columns = ", ".join((*shape.group, shape.member))
+    month = f"date_trunc('month', {day_arg}::date)::date"
+    late = f"{table}{LATE_SUFFIX}"
+    return (
+        f"(SELECT {columns}, sum(value)::bigint AS value FROM ("
+        f"{_snapshot(table, suffix, day_arg, groups, '')} UNION ALL "
+        f"{_snapshot(late, suffix, day_arg, groups, '-')} UNION ALL "
+        f"SELECT {columns}, value FROM {table}{HISTORY_SUFFIX} "
+        f"WHERE (basis = '{OCCURRED}{MONTHLY}' AND day < {month}) "
+        f"OR (basis = '{OCCURRED}' AND day >= {month} AND day <= {day_arg})"
+        f") u GROUP BY {columns} HAVING sum(value) <> 0)"
+    )
+
+
+def _snapshot(table: str, suffix: str, day_arg: str, groups: str, sign: str) -> str:
+    """The members of each group's latest snapshot up to the day (``sign``: ``-`` to
+    subtract them)."""
+    shape = SNAPSHOTS[suffix]
+    on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+    columns = ", ".join(f"g.{c}" for c in shape.group)
+    return (
+        f"SELECT {columns}, e.key::{shape.member_type} AS {shape.member}, "
+        f"{sign}e.value::bigint AS value FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.value "
+        f"FROM {table}{SNAPSHOT_SUFFIX} s WHERE {on} AND s.day <= {day_arg} "
+        "ORDER BY s.day DESC LIMIT 1) s CROSS JOIN LATERAL jsonb_each_text(s.value) e"
+    )
+
+
+def daily(as_of: AsOf | None, day_arg: str) -> str:
+    """The daily flows (by occurred day), or those known at ``as_of``.
+
+    ``occurred``: those of days up to it, as known now (the live table, cut at the day);
+    ``recorded``: the same, less the late flows recorded after the day, plus any recorded
+    by it for a later day (a clock ahead): on-time flows are recorded on their own day.
+    """
+    if as_of is None:
+        return AREA_DAILY
+    if as_of.basis == "occurred":
+        return f"(SELECT * FROM {AREA_DAILY} WHERE day <= {day_arg})"
+    keys = ", ".join(TOTAL_KEYS["area_daily"])
+    return (
+        f"(SELECT {keys}, sum(value)::bigint AS value FROM ("
+        f"SELECT {keys}, value FROM {AREA_DAILY} WHERE day <= {day_arg} "
+        f"UNION ALL SELECT {keys}, -value FROM {AREA_DAILY_RECORDED} "
+        f"WHERE day <= {day_arg} AND recorded > {day_arg} "
+        f"UNION ALL SELECT {keys}, value FROM {AREA_DAILY_RECORDED} "
+        f"WHERE day > {day_arg} AND recorded <= {day_arg}"
+        f") f GROUP BY {keys} HAVING sum(value) <> 0)"
+    )
