@@ -11,12 +11,13 @@ from domain.base import SukumaAggregate
 from domain.errors import InvalidCommand, RuleViolation
 from domain.escalation import FIRST_LEVEL, TOP_LEVEL, Ladder, is_on_ladder, overdue_from
 from domain.referrals.feedback import ReferralFeedback
+from domain.referrals.moves import ReferralMoves
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
 
 S = ReferralStatus
 
 
-class Referral(ReferralFeedback, SukumaAggregate):
+class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
     """Made → acknowledged → service delivered → verified → closed (or rejected, cancelled)."""
 
     class Made(SukumaAggregate.Created):
@@ -91,9 +92,7 @@ class Referral(ReferralFeedback, SukumaAggregate):
         previous_ward_id: str
         ward_id: str
 
-    class FeedbackGiven(SukumaAggregate.Event):
-        """The household's own word on the delivery, given with its feedback code."""
-
+    class FeedbackGiven(SukumaAggregate.Event):  # the household's word, with its code
         received: bool
         rating: int | None
         comment: str | None  # sealed under the household's key (domain.personal_data)
@@ -388,15 +387,6 @@ class Referral(ReferralFeedback, SukumaAggregate):
     def _cancelled(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self.status = S.CANCELLED
         self.closed_at = occurred_at
-
-    def rehome(self, ward_id: str, occurred_at: datetime, actor: str) -> None:
-        """Hand an open referral to its household's new ward; a closed one stays in the
-        history of the ward it was followed up in."""
-        if self.is_terminal or ward_id == self.ward_id:
-            return
-        self._rehomed(
-            previous_ward_id=self.ward_id, ward_id=ward_id, occurred_at=occurred_at, actor=actor
-        )
 
     @event(Rehomed)
     def _rehomed(
