@@ -17,8 +17,10 @@ from api import docs, errors, links, metrics
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
+from api.feedback.service import Feedback
 from api.middleware import BodyLimit, SecurityHeaders
 from api.openrosa import http as openrosa
+from api.ratelimit import ClientRateLimit
 from api.routers import (
     alerts,
     audit,
@@ -27,11 +29,13 @@ from api.routers import (
     conflicts,
     devices,
     duplicates,
+    feedback,
     fieldworkers,
     health,
     households,
     imports,
     indicators,
+    open_data,
     privacy,
     quarantine,
     reference,
@@ -49,7 +53,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, caseloads, duplicates,
+    imports, conflicts, caseloads, duplicates, feedback,
 )  # fmt: skip
 
 
@@ -123,6 +127,18 @@ def create_app(
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/v1")
+    # Open data: published releases only, for anyone, limited per client address.
+    api.state.open_data_limit = ClientRateLimit("open-data", settings.open_data_rate_limit)
+    api.include_router(open_data.router)
+    # Citizen feedback: a household's answer with its code (guesses throttled per address).
+    api.state.feedback = Feedback(
+        application,
+        settings.secret_key.get_secret_value(),
+        settings.login_window_seconds,
+        settings.feedback_max_failures_per_address,
+        settings.feedback_code_days,
+    )
+    api.include_router(feedback.public)
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
     # Each is included straight into the app (not through a /v1 router of routers): FastAPI

@@ -74,6 +74,7 @@ EVENT_PATHS: Final[dict[str, tuple[Path, ...]]] = {
     "Referral.Reopened": _REASON,
     "Referral.Closed": _NOTE,
     "Referral.Cancelled": _REASON,
+    "Referral.FeedbackGiven": (("comment",),),
     # What a field app sent: a refused form's raw XML, an applied one's files.
     "Quarantine.Quarantined": (("xml",),),
     "Quarantine.Corrected": (("xml",),),

@@ -11,12 +11,14 @@ from domain.households.privacy import PrivacyCommands
 from domain.imports.application import ImportCommands
 from domain.reference.application import ReferenceCommands
 from domain.referrals.application import ReferralCommands
+from domain.referrals.feedback_app import FeedbackCommands
 from domain.submissions.application import SubmissionCommands
 from domain.users.application import UserCommands
 from domain.warrooms.application import WarRoomCommands
 
 
 class Sukuma(
+    FeedbackCommands,
     ReferralCommands,
     CaseloadCommands,
     PrivacyCommands,

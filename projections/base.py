@@ -220,6 +220,7 @@ class BufferedProjection(Projection[BufferedView]):
         runner then commits mid-page)."""
         return False
 
+
 class StatementView(BufferedView):
     """A view whose buffered changes are rows for its ``statements`` (by kind), written in
     the order the events came (a page may create, change and end one row)."""

@@ -19,6 +19,8 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
+from projections.open_data.projection import OpenDataProjection
+from projections.open_data.view import OpenDataView
 from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
 from projections.shadow import create_shadow_tables
 from projections.war_rooms.projection import WarRoomsProjection
@@ -32,6 +34,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
     CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
     DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
+    OpenDataProjection.name: (OpenDataProjection, OpenDataView),
 }
 
 

@@ -20,8 +20,11 @@ from psycopg.sql import SQL, Identifier
 
 from domain.sukuma import Sukuma
 from projections.liveness import Failures, RetryPolicy, WorkerGaveUp, discard_broken_connections
+from projections.open_data.release import Publisher
 from scheduler.config import SchedulerSettings
+from scheduler.feedback_sms import FeedbackSms, Gateway
 from scheduler.notify import DeliveryLog, Notifier
+from scheduler.open_data import PublishOpenData
 from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 
@@ -140,7 +143,52 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
         max_instances=1,
         misfire_grace_time=3600,
     )
+    publisher = Publisher(
+        sweeps.sweeper.datastore, settings.open_data_k, settings.open_data_grace_days
+    )
+    scheduler.add_job(
+        PublishOpenData(publisher, utc_now),
+        CronTrigger.from_crontab("15 * * * *", timezone=UTC),
+        id="open-data-release",
+        name="open-data monthly release",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+        next_run_time=utc_now(),  # at start too: a month closed while nothing ran
+    )
+    if settings.sms_gateway_url:
+        scheduler.add_job(
+            feedback_sms(settings, sweeps.sweeper.app),
+            IntervalTrigger(minutes=5, timezone=UTC),
+            id="feedback-sms",
+            name="feedback codes by SMS",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=600,
+        )
     return scheduler
+
+
+def feedback_sms(settings: SchedulerSettings, application: Sukuma) -> FeedbackSms:
+    """The job that sends delivered referrals' feedback codes through the SMS gateway."""
+    assert settings.sms_gateway_url is not None
+    secret = settings.sms_gateway_secret
+    gateway = Gateway(
+        url=settings.sms_gateway_url,
+        secret=secret.get_secret_value() if secret else "",
+        attempts=settings.notify_attempts,
+        backoff_seconds=settings.notify_backoff_seconds,
+        timeout_seconds=settings.notify_timeout_seconds,
+    )
+    return FeedbackSms(
+        application,
+        gateway,
+        code_secret=settings.secret_key.get_secret_value(),
+        code_days=settings.feedback_code_days,
+        clock=utc_now,
+    )
 
 
 async def run_until(

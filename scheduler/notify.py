@@ -67,6 +67,22 @@ def in_scope(subscriber: Subscriber, notice: AlertNotice) -> bool:
     return subscriber_sees(subscriber.scopes, "alert", alert_location(notice.scope))
 
 
+def with_retries(
+    attempt: Callable[[], str], attempts: int, backoff: float, sleep: Callable[[float], None]
+) -> tuple[int, bool, str]:
+    """Try up to ``attempts`` times, ``backoff`` seconds apart and doubling: (tries, ok,
+    the answer or the last failure)."""
+    detail = ""
+    for n in range(1, attempts + 1):
+        try:
+            return n, True, attempt()
+        except Exception as exc:  # any failure is retried, then recorded
+            detail = f"{type(exc).__name__}: {exc}"
+            if n < attempts:
+                sleep(backoff * 2 ** (n - 1))
+    return attempts, False, detail
+
+
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -194,15 +210,7 @@ class Notifier:
         return attempts, ok, detail
 
     def _retry(self, attempt: Callable[[], str]) -> tuple[int, bool, str]:
-        detail = ""
-        for n in range(1, self.attempts + 1):
-            try:
-                return n, True, attempt()
-            except Exception as exc:  # any failure is retried, then recorded
-                detail = f"{type(exc).__name__}: {exc}"
-                if n < self.attempts:
-                    self.sleep(self.backoff * 2 ** (n - 1))
-        return self.attempts, False, detail
+        return with_retries(attempt, self.attempts, self.backoff, self.sleep)
 
     def _post(self, subscriber: Subscriber, notice: AlertNotice) -> str:
         assert subscriber.webhook_url is not None

@@ -189,6 +189,32 @@ class Settings(BaseSettings):
         default=120.0, ge=0, description="Skip a subscriber's notices this long after one failed"
     )
 
+    # ---- open data (/open/v1) ----
+    open_data_k: int = Field(
+        default=5, ge=3, description="Open-data cells counting fewer households are suppressed"
+    )
+    open_data_grace_days: int = Field(
+        default=7, ge=0, description="Days after a month ends before its release is frozen"
+    )
+    open_data_rate_limit: str = Field(
+        default="120/minute", description="Open-data requests per client address and process"
+    )
+    feedback_code_days: int = Field(
+        default=60, ge=1, description="Days a delivered referral's feedback code stays valid"
+    )
+    feedback_max_failures_per_address: int = Field(
+        default=10, ge=1, description="Wrong feedback codes per client within the login window"
+    )
+    sms_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret of the inbound SMS/USSD gateway's webhook"
+    )
+    sms_gateway_url: str | None = Field(
+        default=None, description="Outbound SMS gateway's webhook: feedback codes (unset: none)"
+    )
+    sms_gateway_secret: SecretStr | None = Field(
+        default=None, description="Signs the outbound SMS gateway's requests"
+    )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.read_pool_min_size > self.read_pool_max_size:

@@ -18,10 +18,12 @@ from web import (
     duplicates,
     entry,
     errors,
+    feedback,
     field,
     nerve,
     oidc,
     pages,
+    transparency,
 )
 from web.reports import router as reports
 
@@ -43,6 +45,8 @@ def install(app: FastAPI) -> FastAPI:
         nerve,
         alert_queue,
         duplicates,
+        feedback,
+        transparency,
     ):
         app.include_router(module.router)
     # The printed reports are API resources: under /v1, with its bearer token.

@@ -183,6 +183,9 @@ class DepartmentPerformanceRead(BaseModel):
     overdue: int
     days_to_acknowledge: DaysPercentiles
     days_to_complete: DaysPercentiles
+    ratings: int = Field(0, description="Deliveries the households rated with their code")
+    mean_rating: float | None = Field(None, description="Their mean rating, 1 to 5")
+    not_received: int = Field(0, description="Deliveries the households said never came")
 
 
 class DepartmentLeagueRead(BaseModel):

@@ -148,9 +148,15 @@ def shape_event(
 ) -> tuple[dict[str, Any], list[str]]:
     """One history event's payload as this sight shows it, and which personal fields it shows.
 
-    A department officer sees what the war room wrote on referrals (it is addressed to them).
+    A department officer sees what the war room wrote on referrals (it is addressed to them),
+    not the household's own comment on its service (only who may read the household does).
     """
     paths = EVENT_PATHS.get(event_type, ())
     if not paths:
         return payload, []
-    return _shape(payload, paths, sight, contact_sees_all=event_type.startswith("Referral."))
+    addressed = event_type.startswith("Referral.") and event_type not in HOUSEHOLDS_OWN_WORDS
+    return _shape(payload, paths, sight, contact_sees_all=addressed)
+
+
+#: Referral events whose free text is the household's, not the war room's to the department.
+HOUSEHOLDS_OWN_WORDS = frozenset({"Referral.FeedbackGiven"})

@@ -10,12 +10,14 @@ from eventsourcing.domain import event
 from domain.base import SukumaAggregate
 from domain.errors import InvalidCommand, RuleViolation
 from domain.escalation import FIRST_LEVEL, TOP_LEVEL, Ladder, is_on_ladder, overdue_from
+from domain.referrals.feedback import ReferralFeedback
+from domain.referrals.moves import ReferralMoves
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
 
 S = ReferralStatus
 
 
-class Referral(SukumaAggregate):
+class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
     """Made → acknowledged → service delivered → verified → closed (or rejected, cancelled)."""
 
     class Made(SukumaAggregate.Created):
@@ -90,6 +92,12 @@ class Referral(SukumaAggregate):
         previous_ward_id: str
         ward_id: str
 
+    class FeedbackGiven(SukumaAggregate.Event):  # the household's word, with its code
+        received: bool
+        rating: int | None
+        comment: str | None  # sealed under the household's key (domain.personal_data)
+        channel: str  # "web" or "sms"
+
     @event(Made)
     def __init__(
         self,
@@ -132,6 +140,7 @@ class Referral(SukumaAggregate):
         self.closed_at: datetime | None = None
         self.intervention_id: str | None = None
         self.rejection_reason: str | None = None
+        self.feedback_given = False
 
     # ---- guards ------------------------------------------------------------------------------
 
@@ -379,17 +388,13 @@ class Referral(SukumaAggregate):
         self.status = S.CANCELLED
         self.closed_at = occurred_at
 
-    def rehome(self, ward_id: str, occurred_at: datetime, actor: str) -> None:
-        """Hand an open referral to its household's new ward; a closed one stays in the
-        history of the ward it was followed up in."""
-        if self.is_terminal or ward_id == self.ward_id:
-            return
-        self._rehomed(
-            previous_ward_id=self.ward_id, ward_id=ward_id, occurred_at=occurred_at, actor=actor
-        )
-
     @event(Rehomed)
     def _rehomed(
         self, previous_ward_id: str, ward_id: str, occurred_at: datetime, actor: str
     ) -> None:
         self.ward_id = ward_id
+
+    @event(FeedbackGiven)  # the command is ReferralFeedback.give_feedback
+    def _feedback_given(self, received: bool, rating: int | None, comment: str | None,
+                        channel: str, occurred_at: datetime, actor: str) -> None:  # fmt: skip
+        self.feedback_given = True

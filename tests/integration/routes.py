@@ -15,6 +15,13 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
+    # open data: published releases only (api.routers.open_data)
+    ("GET", "/open/v1/dictionary"),
+    ("GET", "/open/v1/releases"),
+    ("GET", "/open/v1/releases/{month}/{measure}"),
+    # citizen feedback: the code (or the gateway's signature) is the authority
+    ("POST", "/open/v1/feedback"),
+    ("POST", "/open/v1/feedback/sms"),
 }
 
 

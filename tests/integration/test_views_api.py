@@ -351,6 +351,9 @@ async def test_department_league_table_puts_the_worst_acknowledger_first(
         "overdue": 0,
         "days_to_acknowledge": {"count": 1, "median": 20, "p90": 20},
         "days_to_complete": {"count": 0, "median": None, "p90": None},
+        "ratings": 0,  # no household feedback (issue 21)
+        "mean_rating": None,
+        "not_received": 0,
     }
     assert sassa["department"] == "SASSA"
     assert (sassa["received"], sassa["acknowledged"], sassa["acknowledged_within"]) == (2, 2, 1)

@@ -12,13 +12,14 @@ from projections.alerts import view as alerts
 from projections.alerts.queries import alert_scope
 from projections.early_warning import view as early_warning
 from projections.nerve_centre import view as nerve_centre
+from projections.open_data import view as open_data
 from projections.registry import PROJECTIONS
 from projections.scoping import Where
 from projections.war_rooms import view as war_rooms
 
 
 @pytest.mark.parametrize(
-    "module", [nerve_centre, early_warning, alerts, war_rooms], ids=lambda m: m.NAME
+    "module", [nerve_centre, early_warning, alerts, war_rooms, open_data], ids=lambda m: m.NAME
 )
 def test_each_view_exports_the_names_of_all_its_tables(module: ModuleType) -> None:
     projection_class, view_class = PROJECTIONS[module.NAME]

@@ -25,6 +25,7 @@ from projections.nerve_centre.view import (
     OPEN_DUE,
     WARD_NEEDS,
 )
+from projections.open_data.view import FACTS
 from projections.scoping import Db
 
 TREND_METRICS = (
@@ -153,6 +154,9 @@ async def department_league(
         else:
             metrics.setdefault(r["department"], {})[r["metric"]] = int(r["value"])
     league = [_performance(dept, m, overdue.get(dept, 0)) for dept, m in metrics.items()]
+    said = await _feedback(db, level, code, list(metrics))
+    for row in league:
+        row.update(said.get(row["department"], {}))
     league.sort(
         key=lambda p: (
             p["share_acknowledged_within"] is not None,
@@ -162,6 +166,25 @@ async def department_league(
         )
     )
     return league
+
+
+_FEEDBACK = (
+    "SELECT dim AS department, count(*) FILTER (WHERE measure = 'ratings') AS ratings, "
+    "round(avg(rating), 2)::float AS mean_rating, "
+    "count(*) FILTER (WHERE measure = 'not_received') AS not_received "
+    f"FROM {FACTS} WHERE measure IN ('ratings', 'not_received') AND dim = ANY($1::text[]) "
+    "AND ($2::text[] IS NULL OR ward_id = ANY($2::text[])) GROUP BY dim"
+)
+
+
+async def _feedback(
+    db: Db, level: str, code: str, departments: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The households' ratings and "not received" answers per department in the area (the
+    open-data projection's facts: issue 21's feedback)."""
+    wards = None if level == "province" else [w.id for w in geography().wards_in(level, code)]
+    rows = await db.fetch(_FEEDBACK, departments, wards)
+    return {r["department"]: {k: v for k, v in dict(r).items() if k != "department"} for r in rows}
 
 
 def _performance(department: str, m: dict[str, int], overdue: int) -> dict[str, Any]:

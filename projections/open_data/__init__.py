@@ -1,0 +1,1 @@
+"""Open data (issue 21): countable facts, their monthly releases with disclosure control."""

@@ -1,0 +1,67 @@
+"""The open-data read model: one row per countable event, and what its handlers look up.
+
+Tables (prefixed ``open_data_``): ``households`` (each household's ward now, and whether it
+has been profiled), ``referrals`` (what a delivery needs of its referral) and ``facts`` (one
+row per first profile, need, referral made or delivered, meeting and rating, with the ward
+and month it happened in; written once, never updated). No personal field is kept: the
+releases count facts, and ``household_id`` is there only to count households, never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from uuid import UUID
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from projections.base import BufferedView
+
+NAME = "open_data"
+TRACKING = f"{NAME}_tracking"
+HOUSEHOLDS = f"{NAME}_households"
+REFERRALS = f"{NAME}_referrals"
+FACTS = f"{NAME}_facts"
+
+FACT_COLUMNS = (
+    "fact_id", "measure", "dim", "household_id", "ward_id", "month",
+    "days", "standard_days", "rating",
+)  # fmt: skip
+
+# In the order the events came (a page may register a household and profile it).
+_STATEMENTS = {
+    "household": "INSERT INTO {t_households} (household_id, ward_id, profiled) "
+    "VALUES (%s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
+    "ward_id = EXCLUDED.ward_id, profiled = EXCLUDED.profiled",
+    "referral": "INSERT INTO {t_referrals} (referral_id, household_id, ward_id, department, "
+    "made_on, deliver_by) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE "
+    "SET department = EXCLUDED.department, deliver_by = EXCLUDED.deliver_by",
+    "fact": f"INSERT INTO {{t_facts}} ({', '.join(FACT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))}) ON CONFLICT (fact_id) DO NOTHING",
+}
+
+
+class OpenDataView(BufferedView):
+    tables: ClassVar[tuple[str, ...]] = ("households", "referrals", "facts")
+
+    def reset(self) -> None:
+        self.changes: list[tuple[str, tuple[Any, ...]]] = []
+
+    def load(self, suffix: str, key: str, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
+        """Stored rows of ``households`` or ``referrals`` by id."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql(f"SELECT * FROM {{t_{suffix}}} WHERE {key} = ANY(%s)"), (wanted,))
+            return {row[key]: dict(row) for row in curs.fetchall()}
+
+    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
+        changes = self.changes
+        self.reset()
+        return changes
+
+    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
+        for kind, params in changes:
+            curs.execute(self.sql(_STATEMENTS[kind]), params)
