@@ -181,9 +181,15 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     after = contents(blank_db_url)
     assert {t: rows for t, rows in after.items() if t in before} == before
     # New tables start empty, but the conflicts view (0010), which starts where the nerve
-    # centre stopped, with its households placed, instead of replaying the log
-    seeded = {"conflicts_households", "conflicts_tracking"}
+    # centre stopped, with its households placed, instead of replaying the log, and the alert
+    # queue's counts (0011), counted from the open alerts already there
+    seeded = {"conflicts_households", "conflicts_tracking", "alerts_groups"}
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
+    open_alerts = query(
+        blank_db_url, "SELECT count(*) FROM alerts_alerts WHERE status <> 'resolved'"
+    )
+    counted = query(blank_db_url, "SELECT coalesce(sum(alerts), 0) FROM alerts_groups")
+    assert open_alerts == counted and after["alerts_groups"][0] > 0
     assert after["conflicts_households"][0] == before["nerve_centre_households"][0]
     assert after["conflicts_tracking"][0] == before["nerve_centre_tracking"][0]
     assert shape(blank_db_url) == shape(migrated_elsewhere)
