@@ -34,10 +34,11 @@ import httpx
 import psycopg
 from fastapi import FastAPI
 
-from adapters.database import create_database
+from adapters.database import create_database, drop_database
 from adapters.migrations import migrate
 from adapters.passwords import hash_password
 from api.main import create_app
+from bench._server import server
 from bench.queries import TODAY, fill
 from bench.rules import fill_early_warning
 from domain.access.principal import Role
@@ -47,7 +48,7 @@ from domain.sukuma import Sukuma
 from projections.alerts.view import ALERTS, GROUPS
 from projections.war_rooms.view import ROOMS
 from sukuma.settings import Settings
-from sukuma.wiring import build_application, ensure_database
+from sukuma.wiring import build_application
 from web import install
 
 PASSWORD = "bench-web-password"
@@ -114,12 +115,14 @@ def fill_web(url: str) -> tuple[int, int]:
 def users(app: Sukuma, ward: str, municipality: str) -> None:
     ctx = CommandContext(actor="bench", occurred_at=datetime.now(UTC))
     digest = hash_password(PASSWORD)
+    known = {u.username for u in app.users()}  # a database filled by an earlier run has them
     for name, role, scopes in (
         ("convener", Role.CONVENER, [f"ward:{ward}"]),
         ("officer", Role.DEPARTMENT_OFFICER, [f"municipality:{municipality}", "department:SASSA"]),
         ("analyst", Role.ANALYST, [f"province:{geography().province.code}"]),
     ):
-        app.add_user(username=name, roles=[role], scopes=scopes, password_hash=digest, ctx=ctx)
+        if name not in known:
+            app.add_user(username=name, roles=[role], scopes=scopes, password_hash=digest, ctx=ctx)
 
 
 def pairs(ward: str, municipality: str, district: str) -> list[tuple[str, str, list[str]]]:
@@ -234,28 +237,40 @@ def main() -> None:
     )
     parser.add_argument("--households", type=int, default=3_000_000)
     parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--only", default="", help="only the pages whose path contains this")
+    parser.add_argument(
+        "--database-url", help="a database an earlier run filled (fill_web too): no new fill"
+    )
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
-    settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
-    admin = ensure_database(settings)
-    url = create_database(admin, f"bench_web_{uuid.uuid4().hex[:6]}")
-    settings = settings.model_copy(update={"database_url": url})
-    migrate(url, "public")
-    started = time.perf_counter()
-    fill(url, args.households)
-    fill_early_warning(url, args.households)
-    rooms, alerts = fill_web(url)
-    print(
-        f"filled {args.households:,} households, {args.households // 2:,} referrals, "
-        f"{alerts:,} open alerts and {rooms:,} war rooms in {time.perf_counter() - started:.0f} s"
-    )
-    ward = geography().wards_in("municipality", "KZN225")[3]
-    with served(settings, url) as (api, application):
-        users(application, ward.id, ward.municipality_code)
-        checks = pairs(ward.id, ward.municipality_code, ward.district_code)
-        results = asyncio.run(timings(api, checks, args.repeat))
-    print(f"machine: {os.cpu_count()} cores; {args.repeat} requests of each, alternately (ms)")
+    with server(Path(tempfile.mkdtemp(prefix="sukuma-bench-"))) as admin:
+        name = f"bench_web_{uuid.uuid4().hex[:6]}"
+        url = args.database_url or create_database(admin, name)
+        if not args.database_url:
+            migrate(url, "public")
+            started = time.perf_counter()
+            fill(url, args.households)
+            fill_early_warning(url, args.households)
+            rooms, alerts = fill_web(url)
+            print(
+                f"filled {args.households:,} households, {args.households // 2:,} referrals, "
+                f"{alerts:,} open alerts and {rooms:,} war rooms "
+                f"in {time.perf_counter() - started:.0f} s"
+            )
+        settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()))
+        ward = geography().wards_in("municipality", "KZN225")[3]
+        with served(settings, url) as (api, application):
+            users(application, ward.id, ward.municipality_code)
+            checks = [
+                c
+                for c in pairs(ward.id, ward.municipality_code, ward.district_code)
+                if args.only in c[1]
+            ]
+            results = asyncio.run(timings(api, checks, args.repeat))
+        if not args.database_url:
+            drop_database(admin, name)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load}; {args.repeat} requests of each")
     print(f"{'page':48} {'p50':>6} {'p95':>7} {'API p95':>8} {'ratio':>6}")
     slowest, worst = 0.0, 0.0
     for page, (pages, apis) in results.items():
