@@ -44,6 +44,10 @@ forms = APIRouter(include_in_schema=False, dependencies=[Csrf])
 ROOMS_SHOWN = 100
 #: Alert groups and overdue referrals an agenda lists (the most urgent first).
 AGENDA_ROWS = 50
+#: The room's latest meetings shown (a quarter's), and its latest action items done: a room
+#: holds years of them, and the view API (``GET /v1/war-rooms/{id}``) serves them all.
+MEETINGS_SHOWN = 13
+DONE_SHOWN = 20
 
 Name = Annotated[str, Form(min_length=1, max_length=200)]
 Text = Annotated[str, Form(min_length=1, max_length=2000)]
@@ -111,8 +115,10 @@ async def war_room(
     today = clock().date()
     meetings = [
         {**m, "absent": agenda.absent_at(room, m)}
-        for m in agenda.recent_meetings(room, len(room["meetings"]))
+        for m in agenda.recent_meetings(room, MEETINGS_SHOWN)
     ]
+    done = [i for i in room["action_items"] if i["status"] == "done"]
+    done.sort(key=lambda i: i["done_on"], reverse=True)
     return page(
         request,
         "war_room.html",
@@ -120,8 +126,10 @@ async def war_room(
         names={m["member_id"]: m["name"] for m in room["members"]},
         seated=[m for m in room["members"] if m["active"]],
         meetings=meetings,
+        earlier_meetings=len(room["meetings"]) - len(meetings),
         open_items=[i for i in room["action_items"] if i["status"] == "open"],
-        done_items=[i for i in room["action_items"] if i["status"] == "done"],
+        done_items=done[:DONE_SHOWN],
+        done_count=len(done),
         today=today,
         may=_may(me, room["ward_id"], "member", "meeting", "action_item"),
         seats=choices("seat"),
