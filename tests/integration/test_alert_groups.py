@@ -1,6 +1,7 @@
 """The alert queue's counts (``alerts_groups``) stay what a GROUP BY over the open alerts says,
 through raising, acknowledging, resolving, escalating and a rebuild of the view, so the queue
-reads a few thousand summed rows at province scale instead of grouping a million alerts."""
+reads a few thousand summed rows at province scale instead of grouping a million alerts; and
+the API serves the same groups (``GET /v1/alerts/groups``) in the caller's scope."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 import httpx
 
+from domain.access.principal import Role
+from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import ALERTS, GROUPS
 from projections.rebuild import rebuild
 from tests.integration.alerting import Alerting, alerting
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.helpers import household, need, post_ok, referral
 
 RECOUNT = f"""SELECT rule, level, coalesce(ward_id, '') AS ward_id,
@@ -70,3 +73,36 @@ async def test_the_queues_counts_follow_every_change_to_the_alerts(
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     rebuild(application.recorder, application.name, datastore, "alerts")  # type: ignore[arg-type]
     assert groups(ew) == (summary, recount)
+
+
+async def test_the_api_serves_the_queues_groups_in_the_callers_scope(
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    clock: Clock,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    ew = alerting(application, clock)
+    for ward in (ward_id, ward_id, other_ward_id):
+        household_id = await household(client, ward)
+        await referral(client, household_id, await need(client, household_id))
+    clock.advance(days=8)
+    ew.sweep()
+
+    by_ward = await client.get("/v1/alerts/groups", params={"by": "ward", "rule": "EW-01"})
+    assert by_ward.status_code == 200
+    body = by_ward.json()
+    assert body["by"] == "ward"
+    assert [(g["area"], g["alerts"], g["unacknowledged"]) for g in body["data"]] == [
+        (ward_id, 2, 2),
+        (other_ward_id, 1, 1),
+    ]
+    municipality = geography().ward(ward_id).municipality_code
+    by_municipality = (await client.get("/v1/alerts/groups?by=municipality")).json()["data"]
+    assert sum(g["alerts"] for g in by_municipality if g["area"] == municipality) >= 2
+    # A convener of the other ward sees only its own ward's group
+    convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}")
+    seen = (await convener.get("/v1/alerts/groups?by=ward")).json()["data"]
+    assert [(g["area"], g["alerts"]) for g in seen] == [(other_ward_id, 1)]
+    assert (await client.get("/v1/alerts/groups?by=province")).status_code == 422
