@@ -36,6 +36,19 @@ def groups(ew: Alerting) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return summary, [dict(r) for r in curs.fetchall()]
 
 
+async def unacknowledged(
+    client: httpx.AsyncClient, application: Sukuma, clock: Clock, wards: list[str]
+) -> Alerting:
+    """A referral made in each of ``wards``, left a week unacknowledged: EW-01 raised for each."""
+    ew = alerting(application, clock)
+    for ward in wards:
+        household_id = await household(client, ward)
+        await referral(client, household_id, await need(client, household_id))
+    clock.advance(days=8)
+    ew.sweep()
+    return ew
+
+
 async def test_the_queues_counts_follow_every_change_to_the_alerts(
     client: httpx.AsyncClient,
     application: Sukuma,
@@ -43,12 +56,9 @@ async def test_the_queues_counts_follow_every_change_to_the_alerts(
     ward_id: str,
     other_ward_id: str,
 ) -> None:
-    ew = alerting(application, clock)
-    for ward in (ward_id, ward_id, ward_id, other_ward_id):
-        household_id = await household(client, ward)
-        await referral(client, household_id, await need(client, household_id))
-    clock.advance(days=8)
-    ew.sweep()
+    ew = await unacknowledged(
+        client, application, clock, [ward_id, ward_id, ward_id, other_ward_id]
+    )
     summary, recount = groups(ew)
     assert summary == recount
     counted = sorted((g["ward_id"], g["alerts"], g["unacknowledged"]) for g in summary)
@@ -83,12 +93,7 @@ async def test_the_api_serves_the_queues_groups_in_the_callers_scope(
     ward_id: str,
     other_ward_id: str,
 ) -> None:
-    ew = alerting(application, clock)
-    for ward in (ward_id, ward_id, other_ward_id):
-        household_id = await household(client, ward)
-        await referral(client, household_id, await need(client, household_id))
-    clock.advance(days=8)
-    ew.sweep()
+    await unacknowledged(client, application, clock, [ward_id, ward_id, other_ward_id])
 
     by_ward = await client.get("/v1/alerts/groups", params={"by": "ward", "rule": "EW-01"})
     assert by_ward.status_code == 200
