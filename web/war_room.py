@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from adapters.data_keys import DataKeyStore
 from api.deps import Clock, ReadPool, SukumaApp
 from api.personal import CaseRows
 from api.routers.warrooms import DataKeys, Fresh
@@ -30,6 +31,7 @@ from domain.vocabulary import SeatRole
 from projections.alerts import queries as alert_queries
 from projections.alerts.queries import AlertFilters
 from projections.nerve_centre.queries.board import open_referrals
+from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
 from web.actions import Act, Acting, Note
@@ -53,8 +55,8 @@ Name = Annotated[str, Form(min_length=1, max_length=200)]
 Text = Annotated[str, Form(min_length=1, max_length=2000)]
 
 
-async def _room(pool: Any, keys: Any, me: Principal, room_id: UUID) -> dict[str, Any]:
-    row = await queries.war_room(pool, room_id, row_scope(me, "warroom"))
+async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+    row = await queries.war_room(db, room_id, row_scope(me, "warroom"))
     if row is None:
         raise NotFoundError("war room", room_id)
     # Opening the sealed text may read the room's data key from the database: blocking.
