@@ -28,6 +28,7 @@ from domain.access.principal import Principal
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
 from domain.vocabulary import SeatRole
+from domain.warrooms.model import war_room_id
 from projections.alerts import queries as alert_queries
 from projections.alerts.queries import AlertFilters
 from projections.nerve_centre.queries.board import open_referrals
@@ -98,7 +99,22 @@ async def war_rooms(
     rows, more = await queries.war_rooms_page(
         pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
     )
-    return page(request, "war_rooms.html", rooms=rows, more=more is not None, fresh=fresh)
+    # The reader's own wards still without a room, where the policy lets them establish one.
+    roomed = {r["ward_id"] for r in rows}
+    wards = sorted(s.removeprefix("ward:") for s in me.scopes if s.startswith("ward:"))
+    to_establish = [
+        w
+        for w in wards
+        if w not in roomed and decide(me, "warroom.establish", Location.ward(w)) is Decision.ALLOW
+    ]
+    return page(
+        request,
+        "war_rooms.html",
+        rooms=rows,
+        more=more is not None,
+        to_establish=to_establish,
+        fresh=fresh,
+    )
 
 
 @router.get("/war-rooms/{room_id}")
@@ -193,6 +209,22 @@ def _then(
 
 def _text(value: str) -> str | None:
     return value.strip() or None
+
+
+@forms.post("/war-rooms")
+def establish(
+    act: Act,
+    app: SukumaApp,
+    ward: Annotated[str, Form(max_length=32, pattern=r"^[A-Za-z0-9\-]+$")],
+    name: Name,
+) -> Response:
+    """Establish a ward's war room (one per ward: its id follows from the ward)."""
+    return _then(
+        act,
+        lambda ctx: app.establish_war_room(ward, name.strip(), 7, ctx),
+        war_room_id(ward),
+        N_("War room established."),
+    )
 
 
 @forms.post("/war-rooms/{room_id}/members")

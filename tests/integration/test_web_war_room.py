@@ -153,3 +153,23 @@ async def test_the_agenda_speaks_isizulu(
         agenda = (await http.get(f"{room}/agenda")).text
         assert "I-ajenda yomhlangano olandelayo" in agenda
         assert "Akukho ukudluliselwa ewadini okwedlule isikhathi." in agenda
+
+
+async def test_a_convener_establishes_the_wards_war_room_from_the_list(
+    web: FastAPI, application: Sukuma, ward_id: str, other_ward_id: str, ew: Alerting
+) -> None:
+    user(application, "sbu", Role.CONVENER, f"ward:{ward_id}")
+    async with browser(web) as http:
+        assert (await sign_in(http, "sbu")).status_code == 303
+        listed = (await http.get("/war-rooms")).text
+        assert f"Establish the war room of ward {ward_id}" in listed
+        made = await post_form(http, "/war-rooms", "/war-rooms", ward=ward_id, name="Sbu's room")
+        assert made.status_code == 303
+        room = made.headers["location"].split("?")[0]
+        ew.project()
+        page = (await http.get(room)).text
+        assert "War room established." in page and "<h1>Sbu&#39;s room</h1>" in page
+        assert "Establish the war room" not in (await http.get("/war-rooms")).text
+        # Another ward's room is not this convener's to establish: the policy refuses it
+        refused = await post_form(http, "/war-rooms", "/war-rooms", ward=other_ward_id, name="x")
+        assert refused.status_code == 403 and "You may not do this" in refused.text
