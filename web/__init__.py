@@ -24,6 +24,7 @@ from web import (
     oidc,
     pages,
     transparency,
+    war_room,
 )
 from web.reports import router as reports
 
@@ -47,8 +48,10 @@ def install(app: FastAPI) -> FastAPI:
         duplicates,
         feedback,
         transparency,
+        war_room,
     ):
         app.include_router(module.router)
+    app.include_router(war_room.forms)
     # The printed reports are API resources: under /v1, with its bearer token.
     app.include_router(
         reports.router,

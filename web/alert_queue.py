@@ -99,8 +99,9 @@ async def queue(
     by = group_by(filters, me)
     groups = await queries.alert_groups(pool, filters, me, by, GROUPS_SHOWN)
     area_key = {"ward_id": "ward"}.get(by, by)
+    kept = query_of(filters)  # once: each group's link adds its own rule, level and area
     for g in groups:
-        g["query"] = query_of(filters, rule=g["rule"], level=g["level"], **{area_key: g["area"]})
+        g["query"] = {**kept, "rule": g["rule"], "level": g["level"], area_key: g["area"]}
     return page(
         request,
         "alerts.html",

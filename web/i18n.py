@@ -11,7 +11,7 @@ import gettext
 import io
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +86,20 @@ def language_of(request: Request) -> str:
 
 
 def _dates(language: str) -> dict[str, Callable[..., str]]:
+    locale = Locale.parse(language)  # once: Babel parses a locale's name on every call
+
+    @lru_cache(maxsize=4096)
+    def one_day(value: date) -> str:
+        return format_date(value, "medium", locale=locale)
+
     def day(value: date | None) -> str:
-        return "" if value is None else format_date(value, "medium", locale=language)
+        # A work list shows the same few days hundreds of times (Babel formats a date's part).
+        if value is None:
+            return ""
+        return one_day(value.date() if isinstance(value, datetime) else value)
 
     def moment(value: datetime | None) -> str:
-        return "" if value is None else format_datetime(value, "medium", locale=language)
+        return "" if value is None else format_datetime(value, "medium", locale=locale)
 
     return {"day": day, "moment": moment}
 

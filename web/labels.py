@@ -18,6 +18,7 @@ from domain.vocabulary import (
     ReferralStatus,
     RejectionReason,
     RiskLevel,
+    SeatRole,
     Severity,
     VisitOutcome,
 )
@@ -142,6 +143,21 @@ LABELS: dict[str, tuple[type[StrEnum] | None, dict[str, str]]] = {
             "department_officer": N_("Department officer"),
             "analyst": N_("Analyst"),
             "admin": N_("Administrator"),
+        },
+    ),
+    # A war room's seats (who sits for what).
+    "seat": (
+        SeatRole,
+        {
+            "ward_champion": N_("Ward champion (councillor)"),
+            "convener": N_("Convener"),
+            "deputy_convener": N_("Deputy convener"),
+            "secretary": N_("Secretary"),
+            "field_worker": N_("Field worker"),
+            "department": N_("Department"),
+            "traditional_council": N_("Traditional council"),
+            "ngo": N_("NGO"),
+            "civil_society": N_("Civil society"),
         },
     ),
     # The levels of the geography the nerve centre drills through.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.schemas.common import CommandBody, Note, Reason
 
@@ -75,6 +75,21 @@ class ResponseTimes(BaseModel):
     episodes: int
     median_hours_to_acknowledge: float | None
     median_hours_to_resolve: float | None
+
+
+class AlertGroup(BaseModel):
+    rule: str
+    level: int
+    area: str | None = Field(description="The area's code at the level grouped by")
+    alerts: int = Field(description="Open alerts (not resolved)")
+    unacknowledged: int = Field(description="Of those, nobody has acknowledged yet")
+    oldest: datetime = Field(description="When the oldest was raised")
+    level_since: datetime = Field(description="Since when the earliest has been at its level")
+
+
+class AlertGroupList(BaseModel):
+    by: AreaLevel
+    data: list[AlertGroup]
 
 
 class AlertStatsRead(BaseModel):

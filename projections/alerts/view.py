@@ -1,7 +1,9 @@
 """The alerts read model: one row per alert, one per episode (for response times), its history.
 
 Tables (prefixed ``alerts_``): ``alerts`` (the current episode of each (rule, subject) alert,
-scoped by ward/municipality/district/department like the nerve-centre tables), ``episodes``
+scoped by ward/municipality/district/department like the nerve-centre tables), ``groups``
+(open alerts counted per rule, level, area and department: the alert queue's figures at
+province scale, recounted for the groups each page of changes touches), ``episodes``
 (raised, acknowledged and resolved times of every episode, for median response times) and
 ``events`` (each alert's history, for ``GET /v1/alerts/{id}``) and ``event_times`` (when
 each event was recorded, for the stats as of a day).
@@ -24,6 +26,7 @@ from projections.base import BufferedView
 NAME = "alerts"
 TRACKING = f"{NAME}_tracking"
 ALERTS = f"{NAME}_alerts"
+GROUPS = f"{NAME}_groups"
 EPISODES = f"{NAME}_episodes"
 EVENTS = f"{NAME}_events"
 
@@ -71,6 +74,7 @@ EVENT_TIME_COLUMNS = ("alert_id", "version", "recorded_at")
 class AlertsView(BufferedView):
     tables: ClassVar[tuple[str, ...]] = (
         "alerts",
+        "groups",
         "episodes",
         "events",
         "event_times",
@@ -98,7 +102,9 @@ class AlertsView(BufferedView):
         self, curs: Cursor[DictRow], changes: tuple[list[dict[str, Any]], list[tuple[Any, ...]]]
     ) -> None:
         rows, events = changes
+        touched = self._groups_of(curs, rows)
         self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), rows)
+        self._recount(curs, touched)
         self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), rows)
         if events:
             stage = self.stage(curs, "events", EVENT_COLUMNS, [e[:-1] for e in events])
@@ -106,6 +112,52 @@ class AlertsView(BufferedView):
             times = [(e[0], e[1], e[-1]) for e in events]
             stage = self.stage(curs, "event_times", EVENT_TIME_COLUMNS, times)
             curs.execute(self.sql("INSERT INTO {t_event_times} SELECT * FROM {stage}", stage=stage))
+
+    def _groups_of(
+        self, curs: Cursor[DictRow], rows: list[dict[str, Any]]
+    ) -> set[tuple[str, int, str, str]]:
+        """The groups the changed alerts leave (as stored) and join (as changed)."""
+        if not rows:
+            return set()
+        curs.execute(
+            self.sql(
+                "SELECT DISTINCT rule, level, coalesce(ward_id, '') AS w, "
+                "coalesce(department, '') AS d FROM {t_alerts} WHERE alert_id = ANY(%s)"
+            ),
+            ([r["alert_id"] for r in rows],),
+        )
+        before = {(r["rule"], r["level"], r["w"], r["d"]) for r in curs.fetchall()}
+        after = {(r["rule"], r["level"], r["ward_id"] or "", r["department"] or "") for r in rows}
+        return before | after
+
+    def _recount(self, curs: Cursor[DictRow], groups: set[tuple[str, int, str, str]]) -> None:
+        """Count the touched groups' open alerts again (through ``alerts_open_group``)."""
+        if not groups:
+            return
+        keys = [list(column) for column in zip(*sorted(groups), strict=True)]
+        touched = (
+            "(SELECT * FROM unnest(%s::text[], %s::int[], %s::text[], %s::text[]) "
+            "AS t(rule, level, ward, department))"
+        )
+        curs.execute(
+            self.sql(
+                f"DELETE FROM {{t_groups}} g USING {touched} t WHERE g.rule = t.rule "
+                "AND g.level = t.level AND g.ward_id = t.ward AND g.department = t.department"
+            ),
+            keys,
+        )
+        curs.execute(
+            self.sql(
+                "INSERT INTO {t_groups} SELECT a.rule, a.level, coalesce(a.ward_id, ''), "
+                "coalesce(a.municipality, ''), coalesce(a.district, ''), "
+                "coalesce(a.department, ''), count(*), count(*) FILTER (WHERE a.status = 'open'), "
+                f"min(a.raised_at), min(a.level_since) FROM {{t_alerts}} a JOIN {touched} t "
+                "ON a.rule = t.rule AND a.level = t.level AND coalesce(a.ward_id, '') = t.ward "
+                "AND coalesce(a.department, '') = t.department WHERE a.status <> 'resolved' "
+                "GROUP BY 1, 2, 3, 4, 5, 6"
+            ),
+            keys,
+        )
 
     def _upsert(
         self,

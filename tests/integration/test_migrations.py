@@ -182,11 +182,17 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     assert f"migrated to version {latest_version()}" in output
     after = contents(blank_db_url)
     assert {t: rows for t, rows in after.items() if t in before} == before
-    # New tables start empty, but the conflicts (0010) and duplicates (0011) views, which
-    # start where the nerve centre stopped, with its households placed, instead of
-    # replaying the log
+    # New tables start empty, but the conflicts (0010) and duplicates views, which start
+    # where the nerve centre stopped, with its households placed, instead of replaying the
+    # log, and the alert queue's counts, counted from the open alerts already there
     seeded = {f"{view}_{t}" for view in ("conflicts", "duplicates") for t in SEEDED}
+    seeded.add("alerts_groups")
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
+    open_alerts = query(
+        blank_db_url, "SELECT count(*) FROM alerts_alerts WHERE status <> 'resolved'"
+    )
+    counted = query(blank_db_url, "SELECT coalesce(sum(alerts), 0) FROM alerts_groups")
+    assert open_alerts == counted and after["alerts_groups"][0] > 0
     for view in ("conflicts", "duplicates"):
         assert after[f"{view}_households"][0] == before["nerve_centre_households"][0]
         assert after[f"{view}_tracking"][0] == before["nerve_centre_tracking"][0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -180,10 +180,88 @@ def first_load(page: Any, url: str) -> int:
     return sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
 
 
+def overdue_referral(application: Sukuma, ward_id: str) -> None:
+    """A household's need referred to SASSA ten days ago (recorded late, from the field)."""
+    ctx = CommandContext(actor="test-setup", occurred_at=datetime.now(UTC) - timedelta(days=10))
+    household_id, need_id = uuid4(), uuid4()
+    application.register_household(
+        household_id=household_id, ward_id=ward_id, dwelling_type="informal",
+        village="Lidgetton", gps=None, field_worker_id=None, ctx=ctx,
+    )  # fmt: skip
+    application.identify_need(
+        household_id=household_id, need_id=need_id, category="social_grant", severity="high",
+        department_code="SASSA", member_id=None, note=None, ctx=ctx,
+    )  # fmt: skip
+    application.make_referral(
+        referral_id=uuid4(), household_id=household_id, need_id=str(need_id),
+        department_code="SASSA", personal_data_shared=False, note=None, ctx=ctx,
+    )  # fmt: skip
+
+
+def room_form(page: Any, application: Sukuma, action: str, **fields: str | list[str]) -> None:
+    """Fill and submit one of the war room's forms; the view catches up while the page waits
+    for it (``?min_position=``), as the projector would."""
+    form = f"form[action$='{action}']"
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for member in value:
+                page.check(f"{form} input[name='{name}'][value='{member}']")
+            continue
+        target = page.locator(f"{form} [name='{name}']")
+        if target.evaluate("e => e.tagName") == "SELECT":
+            target.select_option(value)
+        else:
+            target.fill(value)
+    with page.expect_navigation():
+        with page.expect_response(lambda r: r.request.method == "POST"):
+            page.click(f"{form} button")
+        project(application)  # the command is in the log: the page's read waits for it
+    page.wait_for_selector("p.notice")
+
+
+def war_room_meets(page: Any, application: Sukuma, base: str, room_id: str, checks: Any) -> None:
+    """The convener seats a convener and two departments, records a meeting SASSA attends and
+    DHA misses with an action item, then reads the agenda: the overdue referral is on it."""
+    page.click("nav a[href='/war-rooms']")
+    page.wait_for_selector(f"a[href='/war-rooms/{room_id}']")
+    checks.page(page, "convener-war-rooms")
+    page.click(f"a[href='/war-rooms/{room_id}']")
+    page.wait_for_selector("form[action$='/members']")
+    for name, seat, department in (
+        ("Nomvula Zulu", "convener", ""),
+        ("Sipho Mkhize", "department", "SASSA"),
+        ("Thandeka Ngcobo", "department", "DHA"),
+    ):
+        room_form(page, application, "/members", name=name, seat=seat, department=department)
+    members = page.eval_on_selector_all(
+        "input[name='attended']", "es => es.map(e => [e.labels[0].innerText, e.value])"
+    )
+    attended = [value for label, value in members if "Thandeka" not in label]
+    room_form(page, application, "/meetings", attended=attended, notes="Weekly meeting")
+    assert "Departments absent: DHA" in page.inner_text("main")
+    sipho = next(value for label, value in members if label.startswith("Sipho"))
+    room_form(
+        page, application, "/action-items",
+        text="Take the household's grant application to SASSA", owner=sipho,
+        due_on=date.today().isoformat(),
+    )  # fmt: skip
+    checks.page(page, "convener-war-room")
+    page.click(f"a[href='/war-rooms/{room_id}/agenda']")
+    page.wait_for_selector("h2#a-absent")
+    overdue = page.inner_text("section[aria-labelledby='a-referrals']")
+    assert "overdue" in overdue and "Social grant" in overdue
+    assert "EW-01" in page.inner_text("section[aria-labelledby='a-alerts']")
+    assert "DHA" in page.inner_text("section[aria-labelledby='a-absent']")
+    checks.page(page, "convener-war-room-agenda")
+
+
 def test_convener_and_officer_close_a_referral_in_the_browser(
     served: str, application: Sukuma, ward_id: str, clock: Clock
 ) -> None:
     household_id = household_with_need(application, ward_id)
+    room_id = application.establish_war_room(
+        ward_id, "Lidgetton war room", 7, CommandContext(actor="test-setup", occurred_at=clock())
+    ).id
     ew = alerting(application, clock)
     add_user(application, "analyst", (Role.ANALYST,), ("municipality:KZN225",))
     add_user(application, "convener", (Role.CONVENER,), (f"ward:{ward_id}",))
@@ -278,6 +356,12 @@ def test_convener_and_officer_close_a_referral_in_the_browser(
         assert "No open alerts here." in analyst.inner_text("main")
         analyst.goto(dashboard)
         assert open_referrals(analyst) == "0"
+
+        # The convener's war room meets: another household's referral, ten days without an
+        # answer, and its alert are on the next meeting's agenda
+        overdue_referral(application, ward_id)
+        ew.sweep("EW-01")
+        war_room_meets(convener, application, served, str(room_id), checks)
         browser.close()
-    assert checks.pages == 16
+    assert checks.pages == 19
     assert checks.problems == []

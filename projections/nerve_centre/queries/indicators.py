@@ -100,20 +100,26 @@ async def _ward_classes(
     day: list[Any] = [as_of.day] if as_of else []
     recent = today - timedelta(weeks=8)
     this_week = week_start(today)
+    core = [f"attended:{d}" for d in CORE_DEPARTMENTS]
+    # Only the metrics M9 reads (the key's order: level, code, metric, day), summed per ward
+    # and week first: hash aggregates, where count(DISTINCT week) sorted every row.
     rows = await db.fetch(
-        f"SELECT code, "
-        f"count(DISTINCT date_trunc('week', day)) FILTER (WHERE metric = 'meetings' "
-        f"  AND day >= $3) AS weeks_met, "
-        f"coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
-        f"coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
-        f"coalesce(sum(value) FILTER (WHERE metric = 'profiles' AND day > $5), 0) AS profiles "
-        f"FROM {daily(as_of, '$6')} a WHERE level = 'ward' AND code = ANY($1::text[]) "
-        f"AND day > $2 GROUP BY code",
+        "SELECT code, count(*) FILTER (WHERE met) AS weeks_met, "
+        "coalesce(sum(meetings), 0) AS meetings, coalesce(sum(core_present), 0) AS core_present, "
+        "coalesce(sum(profiles), 0) AS profiles FROM ("
+        "SELECT code, bool_or(metric = 'meetings' AND day >= $3) AS met, "
+        "sum(value) FILTER (WHERE metric = 'meetings') AS meetings, "
+        "sum(value) FILTER (WHERE metric = ANY($4::text[])) AS core_present, "
+        "sum(value) FILTER (WHERE metric = 'profiles' AND day > $5) AS profiles "
+        f"FROM {daily(as_of, '$7')} a WHERE level = 'ward' AND code = ANY($1::text[]) AND day > $2 "
+        "AND metric = ANY($6::text[]) GROUP BY code, date_trunc('week', day)) weeks "
+        "GROUP BY code",
         wards,
         recent,
         this_week - timedelta(weeks=3),
-        [f"attended:{d}" for d in CORE_DEPARTMENTS],
+        core,
         today - timedelta(days=14),
+        ["meetings", "profiles", *core],
         *day,
     )
     activity = {r["code"]: r for r in rows}

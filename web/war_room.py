@@ -1,0 +1,327 @@
+"""The war room: its members and department seats, its meetings with attendance, its action
+items, and the next meeting's agenda drawn from the data (overdue referrals, open alerts,
+action items falling due, departments absent from recent meetings).
+
+A room is read from the war-rooms view (``projections.war_rooms``) as ``GET /v1/war-rooms/{id}``
+reads it, its sealed names and text opened the same way; the agenda adds the board's and the
+alert queue's queries for the room's ward. Every form runs the application command the API's
+war-room routes run, as the signed-in user, then shows the room once the view has it
+(``?min_position=``, as an API client reads its own writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from adapters.data_keys import DataKeyStore
+from api.deps import Clock, ReadPool, SukumaApp
+from api.personal import CaseRows
+from api.routers.warrooms import DataKeys, Fresh
+from domain.access.policy import Decision, Location, decide, row_scope
+from domain.access.principal import Principal
+from domain.context import CommandContext, Written
+from domain.errors import NotFoundError
+from domain.vocabulary import SeatRole
+from domain.warrooms.model import war_room_id
+from projections.alerts import queries as alert_queries
+from projections.alerts.queries import AlertFilters
+from projections.nerve_centre.queries.board import open_referrals
+from projections.scoping import Db
+from projections.war_rooms import agenda, queries
+from projections.war_rooms.queries import WarRoomFilters
+from web.actions import Act, Acting, Note
+from web.labels import N_, choices
+from web.render import page, redirect
+from web.session import Csrf, Viewer
+
+router = APIRouter(include_in_schema=False)
+forms = APIRouter(include_in_schema=False, dependencies=[Csrf])
+
+#: War rooms listed at once (a convener has one; an analyst pages through a district's).
+ROOMS_SHOWN = 100
+#: Alert groups and overdue referrals an agenda lists (the most urgent first).
+AGENDA_ROWS = 50
+#: The room's latest meetings shown (a quarter's), and its latest action items done: a room
+#: holds years of them, and the view API (``GET /v1/war-rooms/{id}``) serves them all.
+MEETINGS_SHOWN = 13
+DONE_SHOWN = 20
+
+Name = Annotated[str, Form(min_length=1, max_length=200)]
+Text = Annotated[str, Form(min_length=1, max_length=2000)]
+
+
+async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+    row = await queries.war_room(db, room_id, row_scope(me, "warroom"))
+    if row is None:
+        raise NotFoundError("war room", room_id)
+    # Opening the sealed text may read the room's data key from the database: blocking.
+    opened: dict[str, Any] = await run_in_threadpool(queries.open_free_text, keys, row)
+    return _dated(opened)
+
+
+#: The dates in a room's JSON lists (ISO text in the view), as dates for the page.
+_DATES = {
+    "members": ("joined_on", "left_on"),
+    "meetings": ("held_on",),
+    "action_items": ("due_on", "agreed_on", "done_on"),
+}
+
+
+def _dated(room: dict[str, Any]) -> dict[str, Any]:
+    def day(value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(str(value))
+
+    return {
+        **room,
+        **{
+            column: [{**entry, **{f: day(entry[f]) for f in fields}} for entry in room[column]]
+            for column, fields in _DATES.items()
+        },
+    }
+
+
+def _may(me: Principal, ward_id: str, *verbs: str) -> dict[str, bool]:
+    at = Location.ward(ward_id)
+    return {v: decide(me, f"warroom.{v}", at) is Decision.ALLOW for v in verbs}
+
+
+@router.get("/war-rooms")
+async def war_rooms(
+    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+) -> Response:
+    """The war rooms the reader sees, with their figures (a convener's is usually one)."""
+    rows, more = await queries.war_rooms_page(
+        pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
+    )
+    # The reader's own wards still without a room, where the policy lets them establish one.
+    roomed = {r["ward_id"] for r in rows}
+    wards = sorted(s.removeprefix("ward:") for s in me.scopes if s.startswith("ward:"))
+    to_establish = [
+        w
+        for w in wards
+        if w not in roomed and decide(me, "warroom.establish", Location.ward(w)) is Decision.ALLOW
+    ]
+    return page(
+        request,
+        "war_rooms.html",
+        rooms=rows,
+        more=more is not None,
+        to_establish=to_establish,
+        fresh=fresh,
+    )
+
+
+@router.get("/war-rooms/{room_id}")
+async def war_room(
+    request: Request,
+    room_id: UUID,
+    me: Viewer,
+    pool: ReadPool,
+    keys: DataKeys,
+    app: SukumaApp,
+    clock: Clock,
+    fresh: Fresh,
+) -> Response:
+    room = await _room(pool, keys, me, room_id)
+    catalogue = await run_in_threadpool(app.catalogue)
+    today = clock().date()
+    meetings = [
+        {**m, "absent": agenda.absent_at(room, m)}
+        for m in agenda.recent_meetings(room, MEETINGS_SHOWN)
+    ]
+    done = [i for i in room["action_items"] if i["status"] == "done"]
+    done.sort(key=lambda i: i["done_on"], reverse=True)
+    return page(
+        request,
+        "war_room.html",
+        room=room,
+        names={m["member_id"]: m["name"] for m in room["members"]},
+        seated=[m for m in room["members"] if m["active"]],
+        meetings=meetings,
+        earlier_meetings=len(room["meetings"]) - len(meetings),
+        open_items=[i for i in room["action_items"] if i["status"] == "open"],
+        done_items=done[:DONE_SHOWN],
+        done_count=len(done),
+        today=today,
+        may=_may(me, room["ward_id"], "member", "meeting", "action_item"),
+        seats=choices("seat"),
+        new_meeting_id=uuid4(),
+        departments=[d for d in catalogue.departments if not d.retired],
+        fresh=fresh,
+    )
+
+
+@router.get("/war-rooms/{room_id}/agenda")
+async def next_agenda(
+    request: Request,
+    room_id: UUID,
+    me: Viewer,
+    pool: ReadPool,
+    keys: DataKeys,
+    app: SukumaApp,
+    clock: Clock,
+    fresh: Fresh,
+) -> Response:
+    """The next meeting's agenda: what the ward's data says needs the room's attention."""
+    room = await _room(pool, keys, me, room_id)
+    today = clock().date()
+    ward = room["ward_id"]
+    meeting_on = agenda.next_meeting_on(room, today)
+    referrals = await open_referrals(
+        pool, row_scope(me, "referral"), today, ward=ward, limit=AGENDA_ROWS
+    )
+    overdue = [r for r in referrals if (r["days_past"] or 0) > 0]
+    overdue = await CaseRows(app, me).page(overdue, "GET /war-rooms/{id}/agenda")
+    alerts = await alert_queries.alert_groups(
+        pool, AlertFilters("open", ward=ward), me, "ward_id", AGENDA_ROWS
+    )
+    return page(
+        request,
+        "war_room_agenda.html",
+        room=room,
+        meeting_on=meeting_on,
+        names={m["member_id"]: m["name"] for m in room["members"]},
+        overdue=overdue,
+        alert_groups=alerts,
+        items_due=agenda.items_due(room, meeting_on),
+        absences=agenda.absences(room),
+        recent=len(agenda.recent_meetings(room)),
+        today=today,
+        fresh=fresh,
+    )
+
+
+def _then(
+    act: Acting, command: Callable[[CommandContext], Written], room_id: UUID, notice: str
+) -> Response:
+    """Run ``command`` as the signed-in user, then show the room once its view has the write."""
+    me = act.principal
+    written = command(CommandContext(actor=me.actor, occurred_at=act.clock(), principal=me))
+    wait = f"?min_position={written.position}" if written.position else ""
+    return redirect(act.request, f"/war-rooms/{room_id}{wait}", notice=notice)
+
+
+def _text(value: str) -> str | None:
+    return value.strip() or None
+
+
+@forms.post("/war-rooms")
+def establish(
+    act: Act,
+    app: SukumaApp,
+    ward: Annotated[str, Form(max_length=32, pattern=r"^[A-Za-z0-9\-]+$")],
+    name: Name,
+) -> Response:
+    """Establish a ward's war room (one per ward: its id follows from the ward)."""
+    return _then(
+        act,
+        lambda ctx: app.establish_war_room(ward, name.strip(), 7, ctx),
+        war_room_id(ward),
+        N_("War room established."),
+    )
+
+
+@forms.post("/war-rooms/{room_id}/members")
+def add_member(
+    room_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    name: Name,
+    seat: Annotated[SeatRole, Form()],
+    department: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_\-]*$")] = "",
+) -> Response:
+    return _then(
+        act,
+        lambda ctx: app.add_war_room_member(
+            room_id=room_id,
+            member_id=uuid4(),
+            name=name.strip(),
+            seat=seat,
+            department=department or None,
+            ctx=ctx,
+        ),
+        room_id,
+        N_("Member seated."),
+    )
+
+
+@forms.post("/war-rooms/{room_id}/members/{member_id}/remove")
+def remove_member(
+    room_id: UUID, member_id: UUID, act: Act, app: SukumaApp, reason: Note = ""
+) -> Response:
+    return _then(
+        act,
+        lambda ctx: app.remove_war_room_member(room_id, str(member_id), _text(reason), ctx),
+        room_id,
+        N_("Member unseated."),
+    )
+
+
+@forms.post("/war-rooms/{room_id}/meetings")
+def record_meeting(
+    room_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    attended: Annotated[list[UUID] | None, Form(max_length=200)] = None,
+    notes: Note = "",
+    meeting_id: Annotated[UUID | None, Form()] = None,
+) -> Response:
+    """Record today's meeting with who attended (their departments are present)."""
+    return _then(
+        act,
+        lambda ctx: app.hold_meeting(
+            room_id=room_id,
+            # The form's own id: the same form posted twice is one meeting.
+            meeting_id=meeting_id or uuid4(),
+            attendee_member_ids=[str(m) for m in attended or []],
+            households_discussed=[],
+            notes=_text(notes),
+            ctx=ctx,
+        ),
+        room_id,
+        N_("Meeting recorded."),
+    )
+
+
+@forms.post("/war-rooms/{room_id}/action-items")
+def agree_action_item(
+    room_id: UUID,
+    act: Act,
+    app: SukumaApp,
+    text: Text,
+    owner: Annotated[UUID | None, Form()] = None,
+    due_on: Annotated[date | None, Form()] = None,
+    meeting: Annotated[UUID | None, Form()] = None,
+) -> Response:
+    return _then(
+        act,
+        lambda ctx: app.agree_action_item(
+            room_id=room_id,
+            item_id=uuid4(),
+            text=text.strip(),
+            owner_member_id=None if owner is None else str(owner),
+            due_on=due_on,
+            meeting_id=None if meeting is None else str(meeting),
+            ctx=ctx,
+        ),
+        room_id,
+        N_("Action item agreed."),
+    )
+
+
+@forms.post("/war-rooms/{room_id}/action-items/{item_id}/done")
+def complete_action_item(
+    room_id: UUID, item_id: UUID, act: Act, app: SukumaApp, note: Note = ""
+) -> Response:
+    return _then(
+        act,
+        lambda ctx: app.complete_action_item(room_id, str(item_id), _text(note), ctx),
+        room_id,
+        N_("Action item done."),
+    )
