@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
+from domain.delivery.application import DeliveryCommands
 from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
@@ -25,6 +26,7 @@ class Sukuma(
     ReferenceCommands,
     DeviceCommands,
     SubmissionCommands,
+    DeliveryCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

@@ -8,6 +8,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.access.policy import NOWHERE, Location
 from domain.alerts.model import Alert
+from domain.delivery.model import Priority, Target
+from domain.delivery.teams import team_location
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.referrals.model import Referral
@@ -30,6 +32,8 @@ def location_of(aggregate: Aggregate) -> Location:
         return Location(frozenset(aggregate.wards))
     if isinstance(aggregate, Attachments):
         return Location.ward(aggregate.ward_id)
+    if isinstance(aggregate, Priority | Target):
+        return team_location(aggregate.team, aggregate.team_code)
     if isinstance(aggregate, FieldWorker):
         return Location(frozenset(aggregate.ward_ids))
     return NOWHERE

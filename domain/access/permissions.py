@@ -12,6 +12,8 @@ ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogu
 DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
 ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
+#: A task team's priorities and targets, read by the war rooms and departments in its area.
+DELIVERY_READ: Final = {"priority": frozenset({"read"}), "target": frozenset({"read"})}
 
 #: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
 #: map and the department league table. They hold figures, no object (no case, no person), so
@@ -55,6 +57,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
         "fieldworker": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        **DELIVERY_READ,
         AREA_VIEW: frozenset({"read"}),
         # Field-app submissions that could not be applied, in its wards: fix, or discard.
         "quarantine": frozenset({"read", "reapply", "discard"}),
@@ -63,6 +66,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
         "warroom": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        **DELIVERY_READ,
         # Its area's figures (the league table ranks its department among the others), but no
         # field worker: not their activity either.
         AREA_VIEW: frozenset({"read"}),
@@ -76,6 +80,10 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # measured), though it changes no case.
         "alert": ALERT_RESPONSE,
         AREA_VIEW: frozenset({"read"}),
+        # The nerve centre prepares the Results and Delivery routine for its task teams:
+        # priorities, targets and their trajectories, and the ratings agreed at stocktakes.
+        "priority": frozenset({"read", "define"}),
+        "target": frozenset({"read", "set", "revise", "rate"}),
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
