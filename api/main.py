@@ -24,6 +24,7 @@ from api.routers import (
     audit,
     auth,
     conflicts,
+    delivery,
     devices,
     fieldworkers,
     health,
@@ -47,7 +48,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts,
+    imports, conflicts, delivery,
 )  # fmt: skip
 
 

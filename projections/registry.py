@@ -11,6 +11,8 @@ from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
 from projections.conflicts.projection import ConflictsProjection
 from projections.conflicts.view import ConflictsView
+from projections.delivery.projection import DeliveryProjection
+from projections.delivery.view import DeliveryView
 from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.nerve_centre.projection import NerveCentreProjection
@@ -26,6 +28,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     AlertsProjection.name: (AlertsProjection, AlertsView),
     ConflictsProjection.name: (ConflictsProjection, ConflictsView),
     WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
+    DeliveryProjection.name: (DeliveryProjection, DeliveryView),
 }
 
 

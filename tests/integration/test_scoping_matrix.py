@@ -61,6 +61,8 @@ KINDS = {
     "conflict_id": "household",  # a contested field of a household's profile
     "device_id": "device",
     "quarantine_id": "quarantine",
+    "priority_id": "priority",  # a task team's (LTT KZN225's), and its target
+    "target_id": "target",
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -155,6 +157,15 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         reason="test",
         ctx=CommandContext(actor="someone", occurred_at=datetime.now(UTC)),
     )
+    priority = await post_ok(
+        client, "/v1/priorities", {"title": "Profiling", "team": "LTT", "team_code": "KZN225"}
+    )
+    target = await post_ok(
+        client,
+        f"/v1/priorities/{priority['id']}/targets",
+        {"indicator": "M1", "level": "ward", "code": WARD_A, "baseline_value": 0,
+         "baseline_on": "2025-12-31", "target_value": 100, "due_on": "2026-03-31"},
+    )  # fmt: skip
     project(application)  # the alert and the conflict are read from their views
     return World(
         {
@@ -173,6 +184,8 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "conflict_id": conflict_id,
             "device_id": device["id"],
             "quarantine_id": str(quarantined.id),
+            "priority_id": priority["id"],
+            "target_id": target["id"],
         }
     )
 
@@ -187,6 +200,18 @@ OVERRIDES: dict[str, Any] = {
     "scope": f"ward:{WARD_A2}",
     "profile": make_profile(),
     "value": 6,  # one of the two values the world's conflict holds
+    # A target of the world's priority, and a trajectory for the world's target.
+    "team_code": "KZN225",
+    "code": WARD_A,
+    "baseline_value": 0,
+    "baseline_on": "2025-12-31",
+    "target_value": 100,
+    "due_on": "2026-03-31",
+    "points": [
+        {"month": "2026-01-01", "value": 10},
+        {"month": "2026-02-01", "value": 40},
+        {"month": "2026-03-01", "value": 100},
+    ],
 }
 
 
@@ -262,7 +287,9 @@ async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
         for role, scopes, http in foreigners:
             if role is Role.ADMIN and kind in ADMIN_KINDS:
                 continue  # users and field workers are an administrator's, wherever they are
-            if "municipality:KZN225" in scopes and kind in {"warroom", "fieldworker", "area"}:
+            if "municipality:KZN225" in scopes and kind in {
+                "warroom", "fieldworker", "area", "priority", "target"
+            }:  # fmt: skip
                 continue  # that officer is in ward A's municipality: it may see those
             seen = await call(http, route, world.path(route), body)
             absent = await call(http, route, world.path(route, missing=True), body)
@@ -284,8 +311,8 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
 ) -> None:
     world = await build_world(client, application)
     project(application)
-    room_id = world.values["room_id"]
-    ids = {world.values["household_id"], world.values["referral_id"], room_id}
+    room_id, priority_id = world.values["room_id"], world.values["priority_id"]
+    ids = {world.values["household_id"], world.values["referral_id"], room_id, priority_id}
     area_views = [
         f"/v1/dashboard/ward/{WARD_A}",
         "/v1/dashboard/municipality/KZN225",
@@ -307,6 +334,7 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/alerts": "referral_id",  # its alert is about the referral
         "/v1/war-rooms": "room_id",
         "/v1/conflicts": "household_id",  # its conflict is the household's
+        "/v1/priorities": "priority_id",
     }
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]
@@ -317,8 +345,9 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         assert (await client.get(path)).status_code == 200, path
     for role, scopes in FOREIGN:
         http = await client_as(role, *scopes)
-        # That officer is in ward A's municipality: it may see its war room (not its cases)
-        hidden = ids - {room_id} if "municipality:KZN225" in scopes else ids
+        # That officer is in ward A's municipality: it may see its war room and its task
+        # team's priority (not its cases)
+        hidden = ids - {room_id, priority_id} if "municipality:KZN225" in scopes else ids
         for path in lists:
             response = await http.get(path)
             assert response.status_code == 200, (path, response.text)

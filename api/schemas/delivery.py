@@ -1,0 +1,118 @@
+"""Results and Delivery commands and read shapes: priorities, targets, trajectories, ratings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import CommandBody, Input, Note, ShortText
+from api.schemas.views import FreshnessRead
+
+TeamKind = Annotated[
+    Literal["LTT", "DTT", "PTT"],
+    Field(description="LTT (a municipality's), DTT (a district's) or PTT (the province's)"),
+]
+TargetIndicatorCode = Annotated[
+    Literal["M1", "M4", "M5", "M6", "M12"],
+    Field(description="The indicator (GET /v1/indicators/... defines each)"),
+]
+AreaLevel = Literal["ward", "municipality", "district", "province"]
+Value = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+AreaCode = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[A-Z0-9-]+$")]
+
+
+class DefinePriority(CommandBody):
+    priority_id: UUID | None = None
+    title: ShortText
+    description: Note | None = None
+    team: TeamKind
+    team_code: AreaCode = Field(description="The team's area: KZN225, DC22 or KZN")
+
+
+class TrajectoryPoint(Input):
+    month: date = Field(description="The month, by its first day")
+    value: Value
+
+
+Points = Annotated[list[TrajectoryPoint], Field(min_length=1, max_length=240)]
+
+
+class SetTarget(CommandBody):
+    target_id: UUID | None = None
+    indicator: TargetIndicatorCode
+    level: AreaLevel
+    code: AreaCode = Field(description="The area's code, inside the team's area")
+    baseline_value: Value
+    baseline_on: date
+    target_value: Value
+    due_on: date
+    points: Points | None = Field(
+        default=None, description="Set by hand; without it, a straight line month by month"
+    )
+
+
+class ReviseTrajectory(CommandBody):
+    points: Points
+    reason: Note
+
+
+class RateTarget(CommandBody):
+    month: date = Field(description="Any day of the month rated")
+    rating: int = Field(ge=1, le=4, description="Likelihood of delivery: 1 red .. 4 green")
+    problem_level: int = Field(
+        ge=1, le=4, description="Problem-solving level: 1 nudge .. 4 crisis management"
+    )
+    reason: Note
+
+
+class PriorityRead(BaseModel):
+    priority_id: UUID
+    title: str
+    description: str | None
+    team: str
+    team_code: str
+    defined_on: date
+    version: int
+    targets: int | list[dict[str, Any]]
+
+
+class PriorityList(BaseModel):
+    data: list[PriorityRead]
+    next_cursor: str | None
+    freshness: FreshnessRead
+
+
+class MonthRead(BaseModel):
+    month: date
+    complete: bool = Field(description="The month is over as of the read")
+    planned: float
+    actual: float | None
+    gap: float | None = Field(description="actual - planned")
+    behind: float | None = Field(description="Share of the planned value the actual falls short by")
+    proposed_rating: int | None = Field(description="The rating the gap suggests (rules file)")
+    rating: dict[str, Any] | None = Field(description="The latest rating recorded for the month")
+
+
+class TargetRead(BaseModel):
+    target_id: UUID
+    priority_id: UUID
+    team: str
+    team_code: str
+    indicator: str
+    level: str
+    code: str
+    baseline_value: float
+    baseline_on: date
+    target_value: float
+    due_on: date
+    shape: str
+    points: list[dict[str, Any]]
+    revisions: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+    as_of: date
+    months: list[MonthRead]
+    version: int
+    freshness: FreshnessRead

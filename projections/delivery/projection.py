@@ -1,0 +1,145 @@
+"""Event handlers of the delivery projection: priorities and targets, one row each.
+
+Handlers use ``occurred_at`` and the events' own fields, never the clock, so a rebuild yields
+the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+
+from domain.delivery.model import Priority, Target
+from domain.delivery.teams import TEAM_AREA
+from domain.reference.geography import geography
+from projections.base import BufferedProjection
+from projections.delivery.view import DeliveryView
+
+CACHE_LIMIT = 50_000
+
+
+def team_scope(team: str, team_code: str) -> dict[str, str | None]:
+    """The scoping columns of a team's rows: its municipality and district, as far as it has
+    them (a district's team has no municipality; the province's neither)."""
+    level = TEAM_AREA[team]
+    municipality = team_code if level == "municipality" else None
+    district = (
+        geography().municipality(team_code).district_code
+        if municipality
+        else team_code
+        if level == "district"
+        else None
+    )
+    return {"ward_id": None, "municipality": municipality, "district": district, "department": None}
+
+
+class DeliveryProjection(BufferedProjection):
+    name = "delivery"
+
+    def __init__(self, view: DeliveryView) -> None:
+        super().__init__(view)
+        self.dv: DeliveryView = view
+        self.cache: dict[UUID, dict[str, Any]] = {}
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        wanted = {
+            e.originator_id
+            for e in events
+            if isinstance(e, Target.Event) and e.originator_version > 1
+        }
+        self.cache.update(self.dv.load("targets", wanted - self.cache.keys()))
+
+    def forget(self) -> None:
+        self.cache.clear()
+
+    def cache_full(self) -> bool:
+        return len(self.cache) > CACHE_LIMIT
+
+    def _target(self, e: Any, change: Callable[[dict[str, Any]], None]) -> None:
+        row = self.cache.get(e.originator_id)
+        if row is None:
+            return
+        change(row)
+        row.update(version=e.originator_version, position=self.position)
+        self.dv.changed["targets"][e.originator_id] = row
+
+    @singledispatchmethod
+    def handle(self, domain_event: Any) -> None:
+        """Other events only advance the position."""
+
+    @handle.register
+    def _(self, e: Priority.Defined) -> None:
+        self.dv.changed["priorities"][e.originator_id] = {
+            "priority_id": e.originator_id,
+            "title": e.title,
+            "description": e.description,
+            "team": e.team,
+            "team_code": e.team_code,
+            **team_scope(e.team, e.team_code),
+            "defined_on": e.occurred_at.date(),
+            "version": e.originator_version,
+            "position": self.position,
+        }
+
+    @handle.register
+    def _(self, e: Target.Agreed) -> None:
+        self.cache[e.originator_id] = {
+            "target_id": e.originator_id,
+            "priority_id": e.priority_id,
+            "team": e.team,
+            "team_code": e.team_code,
+            **team_scope(e.team, e.team_code),
+            "indicator": e.indicator,
+            "level": e.level,
+            "code": e.code,
+            "baseline_value": e.baseline_value,
+            "baseline_on": e.baseline_on,
+            "target_value": e.target_value,
+            "due_on": e.due_on,
+            "shape": e.shape,
+            "points": e.points,
+            "revisions": [
+                {
+                    "revision": 0,
+                    "points": e.points,
+                    "reason": None,
+                    "revised_on": e.occurred_at.date().isoformat(),
+                    "actor": e.actor,
+                }
+            ],
+            "ratings": [],
+            "agreed_on": e.occurred_at.date(),
+        }
+        self._target(e, lambda row: None)
+
+    @handle.register
+    def _(self, e: Target.TrajectoryRevised) -> None:
+        revision = {
+            "revision": e.revision,
+            "points": e.points,
+            "reason": e.reason,
+            "revised_on": e.occurred_at.date().isoformat(),
+            "actor": e.actor,
+        }
+
+        def change(row: dict[str, Any]) -> None:
+            row["points"] = e.points
+            row["revisions"] = [*row["revisions"], revision]
+
+        self._target(e, change)
+
+    @handle.register
+    def _(self, e: Target.LikelihoodRated) -> None:
+        rating = {
+            "month": e.month.isoformat(),
+            "rating": e.rating,
+            "problem_level": e.problem_level,
+            "reason": e.reason,
+            "proposed_rating": e.proposed_rating,
+            "rated_on": e.occurred_at.date().isoformat(),
+            "actor": e.actor,
+        }
+        self._target(e, lambda row: row.update(ratings=[*row["ratings"], rating]))

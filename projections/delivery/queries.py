@@ -1,0 +1,119 @@
+"""The delivery view's reads (asyncpg), always scoped: priorities, targets, and a target's
+monthly picture (planned, actual, the gap, the rating suggested and the rating recorded)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.access.policy import RowScope
+from domain.delivery.rating import RatingThresholds, behind, proposed_rating
+from domain.delivery.trajectory import month_of
+from projections.delivery.actuals import actuals_sql
+from projections.delivery.view import PRIORITIES, PRIORITY_COLUMNS, TARGET_COLUMNS, TARGETS
+from projections.nerve_centre.view import AREA_DAILY
+from projections.scoping import Db, Where, scoped
+
+_JSON = ("points", "revisions", "ratings")
+
+
+def _target_row(record: Any) -> dict[str, Any]:
+    row = dict(record)
+    for column in _JSON:
+        row[column] = orjson.loads(row[column])
+    return row
+
+
+async def priorities_page(
+    db: Db,
+    scope: RowScope,
+    team: tuple[str | None, str | None],
+    after: UUID | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], UUID | None]:
+    """Up to ``limit`` priorities the caller sees (of one kind of team, or one team) after key
+    ``after`` in id order, each with its number of targets, and the next page's key."""
+    q = Where()
+    scoped(q, scope)
+    q.where("team = {}", team[0])
+    q.where("team_code = {}", team[1])
+    q.where("priority_id > {}", after)
+    rows = await db.fetch(
+        f"SELECT {', '.join(PRIORITY_COLUMNS)}, (SELECT count(*) FROM {TARGETS} t "
+        f"WHERE t.priority_id = p.priority_id)::int AS targets FROM {PRIORITIES} p"
+        f"{q.clause()} ORDER BY priority_id LIMIT {int(limit) + 1}",
+        *q.args,
+    )
+    page = [dict(r) for r in rows[:limit]]
+    return page, (page[-1]["priority_id"] if len(rows) > limit else None)
+
+
+async def priority(db: Db, priority_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+    """One priority with its targets, or None if it does not exist or is out of sight."""
+    q = Where()
+    scoped(q, scope)
+    q.where("priority_id = {}", priority_id)
+    record = await db.fetchrow(
+        f"SELECT {', '.join(PRIORITY_COLUMNS)} FROM {PRIORITIES}{q.clause()}", *q.args
+    )
+    if record is None:
+        return None
+    targets = await db.fetch(
+        f"SELECT {', '.join(TARGET_COLUMNS)} FROM {TARGETS} WHERE priority_id = $1 "
+        "ORDER BY target_id",
+        priority_id,
+    )
+    return {**dict(record), "targets": [_target_row(t) for t in targets]}
+
+
+async def target(db: Db, target_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+    """One target's row, or None if it does not exist or is out of sight."""
+    q = Where()
+    scoped(q, scope)
+    q.where("target_id = {}", target_id)
+    record = await db.fetchrow(
+        f"SELECT {', '.join(TARGET_COLUMNS)} FROM {TARGETS}{q.clause()}", *q.args
+    )
+    return None if record is None else _target_row(record)
+
+
+async def actuals(db: Db, target_id: UUID, as_of: date) -> list[dict[str, Any]]:
+    """The target's planned and actual value for each month of its trajectory up to
+    ``as_of``'s month (the figures up to ``as_of`` only)."""
+    sql = actuals_sql("$1", "t.target_id = $2").format(targets=TARGETS, area_daily=AREA_DAILY)
+    rows = await db.fetch(f"{sql} ORDER BY p.month", as_of, target_id)
+    return [dict(r) for r in rows]
+
+
+def picture(
+    row: dict[str, Any],
+    months: list[dict[str, Any]],
+    as_of: date,
+    thresholds: RatingThresholds,
+) -> list[dict[str, Any]]:
+    """Each month's planned and actual value, the gap, the rating the gap suggests and the
+    rating recorded for it (the latest), with whether the month is over as of ``as_of``."""
+    rated: dict[str, dict[str, Any]] = {}
+    for rating in row["ratings"]:
+        rated[rating["month"]] = rating  # in the order recorded: the latest wins
+    out = []
+    for m in months:
+        actual, planned = m["actual"], m["planned"]
+        out.append(
+            {
+                "month": m["month"],
+                "complete": m["month"] < month_of(as_of),
+                "planned": planned,
+                "actual": actual,
+                "gap": None if actual is None else round(actual - planned, 2),
+                "behind": None if actual is None else round(behind(planned, actual), 4),
+                "proposed_rating": None
+                if actual is None
+                else proposed_rating(planned, actual, thresholds),
+                "rating": rated.get(m["month"].isoformat()),
+            }
+        )
+    return out
