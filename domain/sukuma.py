@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
 from domain.delivery.application import DeliveryCommands
+from domain.delivery.team_commands import TaskTeamCommands
 from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
 from domain.households.privacy import PrivacyCommands
@@ -27,6 +28,7 @@ class Sukuma(
     DeviceCommands,
     SubmissionCommands,
     DeliveryCommands,
+    TaskTeamCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

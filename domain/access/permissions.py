@@ -12,8 +12,12 @@ ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogu
 DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
 ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
-#: A task team's priorities and targets, read by the war rooms and departments in its area.
-DELIVERY_READ: Final = {"priority": frozenset({"read"}), "target": frozenset({"read"})}
+#: A task team, its priorities and targets, read by the war rooms and departments in its area.
+DELIVERY_READ: Final = {
+    "priority": frozenset({"read"}),
+    "target": frozenset({"read"}),
+    "taskteam": frozenset({"read"}),
+}
 
 #: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
 #: map and the department league table. They hold figures, no object (no case, no person), so
@@ -84,6 +88,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # priorities, targets and their trajectories, and the ratings agreed at stocktakes.
         "priority": frozenset({"read", "define"}),
         "target": frozenset({"read", "set", "revise", "rate"}),
+        # Its task teams' secretariat: who sits, meetings, action items.
+        "taskteam": frozenset({"read", "establish", "member", "meeting", "action_item"}),
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
