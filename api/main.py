@@ -36,6 +36,7 @@ from api.routers import (
     reference,
     referrals,
     sync,
+    taskteams,
     users,
     views,
     warrooms,
@@ -48,7 +49,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, delivery,
+    imports, conflicts, delivery, taskteams,
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
--- The delivery view (projections.delivery): task teams' priorities and targets, with each
+-- The delivery view (projections.delivery): task teams (their members, meetings and action
+-- items) and their priorities and targets, with each
 -- target's current trajectory, its revisions and its ratings. Rows are scoped by the owning
 -- team's area (a district's team: municipality NULL; the province's: all three NULL), named as
 -- in the other views for the shared scoping. A projection of its own: its tracking starts at 0.
@@ -46,6 +47,24 @@ CREATE TABLE IF NOT EXISTS delivery_targets (
     revisions jsonb NOT NULL,
     ratings jsonb NOT NULL,
     agreed_on date NOT NULL,
+    version int NOT NULL,
+    position bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery_teams (
+    team_id uuid PRIMARY KEY,
+    kind text NOT NULL,
+    code text NOT NULL,
+    name text NOT NULL,
+    ward_id text,
+    municipality text,
+    district text,
+    department text,
+    established_on date NOT NULL,
+    last_meeting_on date,
+    meetings_held int NOT NULL,
+    members jsonb NOT NULL,
+    meetings jsonb NOT NULL,
+    action_items jsonb NOT NULL,
     version int NOT NULL,
     position bigint NOT NULL
 );

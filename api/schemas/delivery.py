@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CommandBody, Input, Note, ShortText
+from api.schemas.common import CommandBody, DepartmentCode, Input, Note, ShortText
 from api.schemas.views import FreshnessRead
 
 TeamKind = Annotated[
@@ -116,3 +116,51 @@ class TargetRead(BaseModel):
     months: list[MonthRead]
     version: int
     freshness: FreshnessRead
+
+
+TeamSeat = Literal["chair", "secretariat", "department", "nerve_centre", "member"]
+
+
+class EstablishTaskTeam(CommandBody):
+    kind: TeamKind
+    code: AreaCode = Field(description="Its area: a municipality (LTT), district (DTT) or KZN")
+    name: ShortText
+
+
+class AddTeamMember(CommandBody):
+    member_id: UUID | None = None
+    name: ShortText
+    seat: TeamSeat
+    department: DepartmentCode | None = Field(
+        default=None, description="Required for a department seat"
+    )
+
+
+class TaskTeamRead(BaseModel):
+    team_id: UUID
+    kind: str
+    code: str
+    name: str
+    level: int = Field(description="Its rung of the escalation ladder (2 LTT, 3 DTT, 4 PTT)")
+    established_on: date
+    last_meeting_on: date | None
+    meetings_held: int
+    members: list[dict[str, Any]]
+    meetings: list[dict[str, Any]]
+    action_items: list[dict[str, Any]]
+    version: int
+
+
+class TaskTeamList(BaseModel):
+    data: list[TaskTeamRead]
+    freshness: FreshnessRead
+
+
+class TaskTeamQueue(BaseModel):
+    """What is escalated to the team: open alerts at its level, open referrals escalated to it
+    (each as the alerts and referrals lists show them; the oldest ``limit`` of each)."""
+
+    team_id: UUID
+    level: int
+    alerts: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]

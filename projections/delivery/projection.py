@@ -1,4 +1,4 @@
-"""Event handlers of the delivery projection: priorities and targets, one row each.
+"""Event handlers of the delivery projection: task teams, priorities and targets, a row each.
 
 Handlers use ``occurred_at`` and the events' own fields, never the clock, so a rebuild yields
 the same rows.
@@ -6,6 +6,7 @@ the same rows.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -13,9 +14,11 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 
 from domain.delivery.model import Priority, Target
+from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import TEAM_AREA
 from domain.reference.geography import geography
 from projections.base import BufferedProjection
+from projections.bodies import EMPTY, seated_change
 from projections.delivery.view import DeliveryView
 
 CACHE_LIMIT = 50_000
@@ -42,33 +45,64 @@ class DeliveryProjection(BufferedProjection):
     def __init__(self, view: DeliveryView) -> None:
         super().__init__(view)
         self.dv: DeliveryView = view
-        self.cache: dict[UUID, dict[str, Any]] = {}
+        # Rows of targets and teams, which later events change (a priority has no later one).
+        self.cache: dict[str, dict[UUID, dict[str, Any]]] = {"targets": {}, "teams": {}}
 
     def prefetch(self, events: Sequence[Any]) -> None:
-        wanted = {
-            e.originator_id
-            for e in events
-            if isinstance(e, Target.Event) and e.originator_version > 1
-        }
-        self.cache.update(self.dv.load("targets", wanted - self.cache.keys()))
+        for table, cls in (("targets", Target), ("teams", TaskTeam)):
+            cached = self.cache[table]
+            wanted = {
+                e.originator_id
+                for e in events
+                if isinstance(e, cls.Event) and e.originator_version > 1
+            }
+            cached.update(self.dv.load(table, wanted - cached.keys()))
 
     def forget(self) -> None:
-        self.cache.clear()
+        for cached in self.cache.values():
+            cached.clear()
 
     def cache_full(self) -> bool:
-        return len(self.cache) > CACHE_LIMIT
+        return sum(len(c) for c in self.cache.values()) > CACHE_LIMIT
 
-    def _target(self, e: Any, change: Callable[[dict[str, Any]], None]) -> None:
-        row = self.cache.get(e.originator_id)
+    def _change(self, table: str, e: Any, change: Callable[[dict[str, Any]], None]) -> None:
+        row = self.cache[table].get(e.originator_id)
         if row is None:
             return
         change(row)
         row.update(version=e.originator_version, position=self.position)
-        self.dv.changed["targets"][e.originator_id] = row
+        self.dv.changed[table][e.originator_id] = row
+
+    def _target(self, e: Any, change: Callable[[dict[str, Any]], None]) -> None:
+        self._change("targets", e, change)
 
     @singledispatchmethod
     def handle(self, domain_event: Any) -> None:
         """Other events only advance the position."""
+
+    @handle.register
+    def _(self, e: TaskTeam.Established) -> None:
+        self.cache["teams"][e.originator_id] = {
+            "team_id": e.originator_id,
+            "kind": e.kind,
+            "code": e.code,
+            "name": e.name,
+            **team_scope(e.kind, e.code),
+            "established_on": e.occurred_at.date(),
+            **copy.deepcopy(EMPTY),
+        }
+        self._change("teams", e, lambda row: None)
+
+    @handle.register
+    def _(
+        self,
+        e: TaskTeam.MemberJoined
+        | TaskTeam.MemberLeft
+        | TaskTeam.MeetingHeld
+        | TaskTeam.ActionItemAgreed
+        | TaskTeam.ActionItemDone,
+    ) -> None:
+        self._change("teams", e, seated_change(e))
 
     @handle.register
     def _(self, e: Priority.Defined) -> None:
@@ -86,7 +120,7 @@ class DeliveryProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Target.Agreed) -> None:
-        self.cache[e.originator_id] = {
+        self.cache["targets"][e.originator_id] = {
             "target_id": e.originator_id,
             "priority_id": e.priority_id,
             "team": e.team,

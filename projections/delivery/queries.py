@@ -11,20 +11,65 @@ import orjson
 
 from domain.access.policy import RowScope
 from domain.delivery.rating import RatingThresholds, behind, proposed_rating
+from domain.delivery.teams import TEAM_AREA, TEAM_LEVEL
 from domain.delivery.trajectory import month_of
+from projections.alerts.queries import AlertFilters
 from projections.delivery.actuals import actuals_sql
-from projections.delivery.view import PRIORITIES, PRIORITY_COLUMNS, TARGET_COLUMNS, TARGETS
+from projections.delivery.view import (
+    PRIORITIES,
+    PRIORITY_COLUMNS,
+    TARGET_COLUMNS,
+    TARGETS,
+    TEAM_COLUMNS,
+    TEAMS,
+)
+from projections.nerve_centre.queries.cases import ReferralFilters
 from projections.nerve_centre.view import AREA_DAILY
 from projections.scoping import Db, Where, scoped
 
-_JSON = ("points", "revisions", "ratings")
+_JSON = ("points", "revisions", "ratings", "members", "meetings", "action_items")
 
 
-def _target_row(record: Any) -> dict[str, Any]:
+def _row(record: Any) -> dict[str, Any]:
     row = dict(record)
     for column in _JSON:
-        row[column] = orjson.loads(row[column])
+        if column in row:
+            row[column] = orjson.loads(row[column])
     return row
+
+
+async def teams(db: Db, scope: RowScope, kind: str | None) -> list[dict[str, Any]]:
+    """The task teams the caller sees (of one kind), with their members and meetings."""
+    q = Where()
+    scoped(q, scope)
+    q.where("kind = {}", kind)
+    rows = await db.fetch(
+        f"SELECT {', '.join(TEAM_COLUMNS)} FROM {TEAMS}{q.clause()} ORDER BY kind, code", *q.args
+    )
+    return [_row(r) for r in rows]
+
+
+async def team(db: Db, team_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+    """One task team's row, or None if it does not exist or is out of sight."""
+    q = Where()
+    scoped(q, scope)
+    q.where("team_id = {}", team_id)
+    record = await db.fetchrow(
+        f"SELECT {', '.join(TEAM_COLUMNS)} FROM {TEAMS}{q.clause()}", *q.args
+    )
+    return None if record is None else _row(record)
+
+
+def queue_filters(kind: str, code: str) -> tuple[AlertFilters, ReferralFilters]:
+    """What lands in a team's queue: open alerts at its ladder level and open referrals
+    escalated to it, in its area (the alerts and referrals lists' filters)."""
+    level, area = TEAM_LEVEL[kind], TEAM_AREA[kind]
+    municipality = code if area == "municipality" else None
+    district = code if area == "district" else None
+    return (
+        AlertFilters(status="open", level=level, municipality=municipality, district=district),
+        ReferralFilters(escalated_to=level, municipality=municipality, district=district),
+    )
 
 
 async def priorities_page(
@@ -66,7 +111,7 @@ async def priority(db: Db, priority_id: UUID, scope: RowScope) -> dict[str, Any]
         "ORDER BY target_id",
         priority_id,
     )
-    return {**dict(record), "targets": [_target_row(t) for t in targets]}
+    return {**dict(record), "targets": [_row(t) for t in targets]}
 
 
 async def target(db: Db, target_id: UUID, scope: RowScope) -> dict[str, Any] | None:
@@ -77,7 +122,7 @@ async def target(db: Db, target_id: UUID, scope: RowScope) -> dict[str, Any] | N
     record = await db.fetchrow(
         f"SELECT {', '.join(TARGET_COLUMNS)} FROM {TARGETS}{q.clause()}", *q.args
     )
-    return None if record is None else _target_row(record)
+    return None if record is None else _row(record)
 
 
 async def actuals(db: Db, target_id: UUID, as_of: date) -> list[dict[str, Any]]:

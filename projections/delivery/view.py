@@ -1,7 +1,8 @@
-"""The delivery read model: task teams' priorities and their targets, one row each.
+"""The delivery read model: task teams, their priorities and targets, one row each.
 
-Tables (prefixed ``delivery_``): ``priorities`` and ``targets``, scoped by the owning team's
-area like the other views' rows. A target's row holds its current trajectory (``points``),
+Tables (prefixed ``delivery_``): ``teams`` (members, meetings and action items as JSON lists,
+as the war rooms' view keeps them), ``priorities`` and ``targets``, scoped by the team's area
+like the other views' rows. A target's row holds its current trajectory (``points``),
 every revision (``revisions``, the first one the trajectory agreed) and every rating, as JSON
 lists in the order they were recorded.
 """
@@ -23,6 +24,7 @@ NAME = "delivery"
 TRACKING = f"{NAME}_tracking"
 PRIORITIES = f"{NAME}_priorities"
 TARGETS = f"{NAME}_targets"
+TEAMS = f"{NAME}_teams"
 
 _SCOPE = ("ward_id", "municipality", "district", "department")
 PRIORITY_COLUMNS = (
@@ -57,11 +59,27 @@ TARGET_COLUMNS = (
     "version",
     "position",
 )
-_JSON_COLUMNS = frozenset({"points", "revisions", "ratings"})
+TEAM_COLUMNS = (
+    "team_id",
+    "kind",
+    "code",
+    "name",
+    *_SCOPE,
+    "established_on",
+    "last_meeting_on",
+    "meetings_held",
+    "members",
+    "meetings",
+    "action_items",
+    "version",
+    "position",
+)
+_JSON_COLUMNS = frozenset({"points", "revisions", "ratings", "members", "meetings", "action_items"})
 #: Each table's key and columns.
 _TABLES = {
     "priorities": ("priority_id", PRIORITY_COLUMNS),
     "targets": ("target_id", TARGET_COLUMNS),
+    "teams": ("team_id", TEAM_COLUMNS),
 }
 
 

@@ -63,6 +63,7 @@ KINDS = {
     "quarantine_id": "quarantine",
     "priority_id": "priority",  # a task team's (LTT KZN225's), and its target
     "target_id": "target",
+    "team_id": "taskteam",  # LTT KZN225
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -166,6 +167,9 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         {"indicator": "M1", "level": "ward", "code": WARD_A, "baseline_value": 0,
          "baseline_on": "2025-12-31", "target_value": 100, "due_on": "2026-03-31"},
     )  # fmt: skip
+    team = await post_ok(
+        client, "/v1/task-teams", {"kind": "LTT", "code": "KZN225", "name": "Msunduzi LTT"}
+    )
     project(application)  # the alert and the conflict are read from their views
     return World(
         {
@@ -186,6 +190,7 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "quarantine_id": str(quarantined.id),
             "priority_id": priority["id"],
             "target_id": target["id"],
+            "team_id": team["id"],
         }
     )
 
@@ -288,7 +293,7 @@ async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
             if role is Role.ADMIN and kind in ADMIN_KINDS:
                 continue  # users and field workers are an administrator's, wherever they are
             if "municipality:KZN225" in scopes and kind in {
-                "warroom", "fieldworker", "area", "priority", "target"
+                "warroom", "fieldworker", "area", "priority", "target", "taskteam"
             }:  # fmt: skip
                 continue  # that officer is in ward A's municipality: it may see those
             seen = await call(http, route, world.path(route), body)
