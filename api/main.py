@@ -35,6 +35,7 @@ from api.routers import (
     quarantine,
     reference,
     referrals,
+    stocktakes,
     sync,
     taskteams,
     users,
@@ -49,7 +50,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, delivery, taskteams,
+    imports, conflicts, delivery, taskteams, stocktakes,
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
 from domain.delivery.application import DeliveryCommands
+from domain.delivery.stocktake_commands import StocktakeCommands
 from domain.delivery.team_commands import TaskTeamCommands
 from domain.devices.application import DeviceCommands
 from domain.fieldworkers.application import FieldWorkerCommands
@@ -29,6 +30,7 @@ class Sukuma(
     SubmissionCommands,
     DeliveryCommands,
     TaskTeamCommands,
+    StocktakeCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

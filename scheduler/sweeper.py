@@ -97,6 +97,7 @@ class Sweeper:
             "referrals": Identifier(schema, nerve_centre.REFERRALS),
             "area_daily": Identifier(schema, nerve_centre.AREA_DAILY),
             "targets": Identifier(schema, delivery.TARGETS),
+            "stocktakes": Identifier(schema, delivery.STOCKTAKES),
         }
 
     def rules(self, ids: Sequence[str] = ()) -> list[Rule]:

@@ -1,5 +1,5 @@
 -- The delivery view (projections.delivery): task teams (their members, meetings and action
--- items) and their priorities and targets, with each
+-- items), their stocktakes, and their priorities (with monthly notes) and targets, with each
 -- target's current trajectory, its revisions and its ratings. Rows are scoped by the owning
 -- team's area (a district's team: municipality NULL; the province's: all three NULL), named as
 -- in the other views for the shared scoping. A projection of its own: its tracking starts at 0.
@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS delivery_priorities (
     district text,
     department text,  -- always NULL
     defined_on date NOT NULL,
+    notes jsonb NOT NULL,
     version int NOT NULL,
     position bigint NOT NULL
 );
@@ -68,5 +69,22 @@ CREATE TABLE IF NOT EXISTS delivery_teams (
     version int NOT NULL,
     position bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS delivery_stocktakes (
+    stocktake_id uuid PRIMARY KEY,
+    team_id uuid NOT NULL,
+    team text NOT NULL,
+    team_code text NOT NULL,
+    ward_id text,
+    municipality text,
+    district text,
+    department text,
+    held_on date NOT NULL,
+    attendee_member_ids jsonb NOT NULL,
+    reviews jsonb NOT NULL,
+    actions jsonb NOT NULL,
+    version int NOT NULL,
+    position bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_stocktakes_team ON delivery_stocktakes (team_id, held_on);
 CREATE INDEX IF NOT EXISTS delivery_priorities_team ON delivery_priorities (team, team_code);
 CREATE INDEX IF NOT EXISTS delivery_targets_priority ON delivery_targets (priority_id, target_id);

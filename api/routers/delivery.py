@@ -3,7 +3,7 @@ ratings agreed (writes through the application; reads from the delivery view).""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -25,11 +25,12 @@ from api.schemas.delivery import (
     SetTarget,
     TargetRead,
     TeamKind,
+    WriteNote,
 )
 from api.schemas.views import FreshnessRead, PageCursor, encode_cursor
 from domain.access.policy import RowScope, row_scope
 from domain.delivery.rating import RatingThresholds
-from domain.delivery.trajectory import add_months, month_of
+from domain.delivery.trajectory import month_of
 from domain.errors import NotFoundError
 from projections.delivery import queries
 from projections.delivery.view import TRACKING
@@ -184,15 +185,23 @@ async def suggested_rating(
     thresholds: Thresholds,
     clock: Clock,
 ) -> int | None:
-    """The rating the month's gap suggests, from its figures as they stand (all of them once
-    the month is over); None for a target out of sight (the command answers 404)."""
-    month = month_of(body.month)
-    as_of = min(add_months(month, 1) - timedelta(days=1), clock().date())
+    """The rating the month's gap suggests; None for a target out of sight (the command
+    answers 404)."""
     row = await queries.target(pool, target_id, scope)
     if row is None:
         return None
-    months = queries.picture(row, await queries.actuals(pool, target_id, as_of), as_of, thresholds)
-    return next((m["proposed_rating"] for m in months if m["month"] == month), None)
+    return await queries.suggested_rating(pool, row, body.month, clock().date(), thresholds)
+
+
+@router.post("/priorities/{priority_id}/notes", responses=WRITTEN)
+def write_note(priority_id: UUID, body: WriteNote, cmd: Command) -> JSONResponse:
+    """The month's delivery note on a priority (the routine between stocktakes)."""
+    app = cmd.application
+    return cmd.run(
+        priority_id,
+        body.occurred_at,
+        lambda c: app.write_priority_note(priority_id, body.month, body.text, c),
+    )
 
 
 @router.post("/targets/{target_id}/ratings", responses=WRITTEN)

@@ -68,6 +68,54 @@ class RateTarget(CommandBody):
     reason: Note
 
 
+class WriteNote(CommandBody):
+    month: date = Field(description="Any day of the month the note is for")
+    text: Note
+
+
+class StocktakeActionBody(Input):
+    action_id: UUID | None = None
+    text: Note
+    owner: ShortText = Field(description="Who will do it (a name and office)")
+    due_on: date
+
+
+class StocktakeReview(Input):
+    priority_id: UUID
+    target_id: UUID | None = Field(default=None, description="The target rated, if one")
+    rating: int = Field(ge=1, le=4, description="Likelihood of delivery agreed: 1 red .. 4 green")
+    problem_level: int = Field(ge=1, le=4, description="1 nudge .. 4 crisis management")
+    reason: Note
+    decisions: list[Note] = Field(default_factory=list, max_length=50)
+    actions: list[StocktakeActionBody] = Field(default_factory=list, max_length=50)
+
+
+class HoldStocktake(CommandBody):
+    stocktake_id: UUID | None = None
+    attendee_member_ids: list[UUID] = Field(default_factory=list, max_length=200)
+    reviews: list[StocktakeReview] = Field(min_length=1, max_length=50)
+
+
+class StocktakeRead(BaseModel):
+    stocktake_id: UUID
+    team_id: UUID
+    team: str
+    team_code: str
+    held_on: date
+    attendee_member_ids: list[str]
+    reviews: list[dict[str, Any]] = Field(
+        description="Per priority: the rating agreed, problem level, reason, decisions, "
+        "actions; and, for a target, its months as of the stocktake (``months``)"
+    )
+    actions: list[dict[str, Any]] = Field(description="Every action agreed, with its status")
+    version: int
+
+
+class StocktakeList(BaseModel):
+    data: list[StocktakeRead]
+    freshness: FreshnessRead
+
+
 class PriorityRead(BaseModel):
     priority_id: UUID
     title: str
@@ -75,6 +123,7 @@ class PriorityRead(BaseModel):
     team: str
     team_code: str
     defined_on: date
+    notes: list[dict[str, Any]] = Field(description="Monthly delivery notes, as written")
     version: int
     targets: int | list[dict[str, Any]]
 

@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 from domain.access.policy import NOWHERE, Location
 from domain.alerts.model import Alert
 from domain.delivery.model import Priority, Target
+from domain.delivery.stocktake import Stocktake
 from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import team_location
 from domain.fieldworkers.model import FieldWorker
@@ -33,7 +34,7 @@ def location_of(aggregate: Aggregate) -> Location:
         return Location(frozenset(aggregate.wards))
     if isinstance(aggregate, Attachments):
         return Location.ward(aggregate.ward_id)
-    if isinstance(aggregate, Priority | Target):
+    if isinstance(aggregate, Priority | Target | Stocktake):
         return team_location(aggregate.team, aggregate.team_code)
     if isinstance(aggregate, TaskTeam):
         return team_location(aggregate.kind, aggregate.code)

@@ -17,6 +17,7 @@ DELIVERY_READ: Final = {
     "priority": frozenset({"read"}),
     "target": frozenset({"read"}),
     "taskteam": frozenset({"read"}),
+    "stocktake": frozenset({"read"}),
 }
 
 #: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
@@ -86,10 +87,11 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         AREA_VIEW: frozenset({"read"}),
         # The nerve centre prepares the Results and Delivery routine for its task teams:
         # priorities, targets and their trajectories, and the ratings agreed at stocktakes.
-        "priority": frozenset({"read", "define"}),
+        "priority": frozenset({"read", "define", "note"}),
         "target": frozenset({"read", "set", "revise", "rate"}),
         # Its task teams' secretariat: who sits, meetings, action items.
         "taskteam": frozenset({"read", "establish", "member", "meeting", "action_item"}),
+        "stocktake": frozenset({"read", "hold", "action"}),
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),

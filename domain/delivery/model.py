@@ -29,6 +29,10 @@ class Priority(SukumaAggregate):
         team: str
         team_code: str
 
+    class NoteWritten(SukumaAggregate.Event):
+        month: date
+        text: str
+
     @event(Defined)
     def __init__(
         self,
@@ -45,6 +49,19 @@ class Priority(SukumaAggregate):
         self.description = description
         self.team = team
         self.team_code = team_code
+
+    def write_note(self, month: date, text: str, occurred_at: datetime, actor: str) -> None:
+        """The month's delivery note (the routine between stocktakes); a later one of the same
+        month supersedes it, and both stay in the record."""
+        if month.day != 1:
+            raise RuleViolation("note-month", "a note is for a month, named by its first day")
+        if month > occurred_at.date():
+            raise RuleViolation("note-not-ahead", "a month's note cannot come before it begins")
+        self._note_written(month=month, text=text, occurred_at=occurred_at, actor=actor)
+
+    @event(NoteWritten)
+    def _note_written(self, month: date, text: str, occurred_at: datetime, actor: str) -> None:
+        pass  # a record only: the priority's state does not change
 
 
 @dataclass

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 
 from domain.delivery.model import Priority, Target
+from domain.delivery.stocktake import Stocktake
 from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import TEAM_AREA
 from domain.reference.geography import geography
@@ -39,17 +40,26 @@ def team_scope(team: str, team_code: str) -> dict[str, str | None]:
     return {"ward_id": None, "municipality": municipality, "district": district, "department": None}
 
 
+#: Each table's aggregate.
+_AGGREGATES: dict[str, type[Any]] = {
+    "priorities": Priority,
+    "targets": Target,
+    "teams": TaskTeam,
+    "stocktakes": Stocktake,
+}
+
+
 class DeliveryProjection(BufferedProjection):
     name = "delivery"
 
     def __init__(self, view: DeliveryView) -> None:
         super().__init__(view)
         self.dv: DeliveryView = view
-        # Rows of targets and teams, which later events change (a priority has no later one).
-        self.cache: dict[str, dict[UUID, dict[str, Any]]] = {"targets": {}, "teams": {}}
+        # Rows by table, which later events change.
+        self.cache: dict[str, dict[UUID, dict[str, Any]]] = {t: {} for t in _AGGREGATES}
 
     def prefetch(self, events: Sequence[Any]) -> None:
-        for table, cls in (("targets", Target), ("teams", TaskTeam)):
+        for table, cls in _AGGREGATES.items():
             cached = self.cache[table]
             wanted = {
                 e.originator_id
@@ -106,7 +116,7 @@ class DeliveryProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Priority.Defined) -> None:
-        self.dv.changed["priorities"][e.originator_id] = {
+        self.cache["priorities"][e.originator_id] = {
             "priority_id": e.originator_id,
             "title": e.title,
             "description": e.description,
@@ -114,9 +124,50 @@ class DeliveryProjection(BufferedProjection):
             "team_code": e.team_code,
             **team_scope(e.team, e.team_code),
             "defined_on": e.occurred_at.date(),
-            "version": e.originator_version,
-            "position": self.position,
+            "notes": [],
         }
+        self._change("priorities", e, lambda row: None)
+
+    @handle.register
+    def _(self, e: Priority.NoteWritten) -> None:
+        note = {
+            "month": e.month.isoformat(),
+            "text": e.text,
+            "written_on": e.occurred_at.date().isoformat(),
+            "actor": e.actor,
+        }
+        self._change("priorities", e, lambda row: row.update(notes=[*row["notes"], note]))
+
+    @handle.register
+    def _(self, e: Stocktake.Held) -> None:
+        actions = [
+            {**a, "priority_id": r["priority_id"], "status": "open", "done_on": None}
+            for r in e.reviews
+            for a in r["actions"]
+        ]
+        self.cache["stocktakes"][e.originator_id] = {
+            "stocktake_id": e.originator_id,
+            "team_id": e.team_id,
+            "team": e.team,
+            "team_code": e.team_code,
+            **team_scope(e.team, e.team_code),
+            "held_on": e.held_on,
+            "attendee_member_ids": e.attendee_member_ids,
+            "reviews": e.reviews,
+            "actions": actions,
+        }
+        self._change("stocktakes", e, lambda row: None)
+
+    @handle.register
+    def _(self, e: Stocktake.ActionDone) -> None:
+        done = {"status": "done", "done_on": e.occurred_at.date().isoformat(), "note": e.note}
+
+        def change(row: dict[str, Any]) -> None:
+            row["actions"] = [
+                {**a, **done} if a["action_id"] == e.action_id else a for a in row["actions"]
+            ]
+
+        self._change("stocktakes", e, change)
 
     @handle.register
     def _(self, e: Target.Agreed) -> None:

@@ -3,7 +3,7 @@ monthly picture (planned, actual, the gap, the rating suggested and the rating r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,12 +12,15 @@ import orjson
 from domain.access.policy import RowScope
 from domain.delivery.rating import RatingThresholds, behind, proposed_rating
 from domain.delivery.teams import TEAM_AREA, TEAM_LEVEL
-from domain.delivery.trajectory import month_of
+from domain.delivery.trajectory import add_months, month_of
 from projections.alerts.queries import AlertFilters
 from projections.delivery.actuals import actuals_sql
 from projections.delivery.view import (
+    JSON_COLUMNS,
     PRIORITIES,
     PRIORITY_COLUMNS,
+    STOCKTAKE_COLUMNS,
+    STOCKTAKES,
     TARGET_COLUMNS,
     TARGETS,
     TEAM_COLUMNS,
@@ -27,15 +30,24 @@ from projections.nerve_centre.queries.cases import ReferralFilters
 from projections.nerve_centre.view import AREA_DAILY
 from projections.scoping import Db, Where, scoped
 
-_JSON = ("points", "revisions", "ratings", "members", "meetings", "action_items")
-
 
 def _row(record: Any) -> dict[str, Any]:
     row = dict(record)
-    for column in _JSON:
+    for column in JSON_COLUMNS:
         if column in row:
             row[column] = orjson.loads(row[column])
     return row
+
+
+async def _one(
+    db: Db, table: str, columns: tuple[str, ...], key: tuple[str, UUID], scope: RowScope
+) -> dict[str, Any] | None:
+    """One row of ``table`` by its key (column, value) if the caller sees it, else None."""
+    q = Where()
+    scoped(q, scope)
+    q.where(f"{key[0]} = {{}}", key[1])
+    record = await db.fetchrow(f"SELECT {', '.join(columns)} FROM {table}{q.clause()}", *q.args)
+    return None if record is None else _row(record)
 
 
 async def teams(db: Db, scope: RowScope, kind: str | None) -> list[dict[str, Any]]:
@@ -51,13 +63,25 @@ async def teams(db: Db, scope: RowScope, kind: str | None) -> list[dict[str, Any
 
 async def team(db: Db, team_id: UUID, scope: RowScope) -> dict[str, Any] | None:
     """One task team's row, or None if it does not exist or is out of sight."""
+    return await _one(db, TEAMS, TEAM_COLUMNS, ("team_id", team_id), scope)
+
+
+async def stocktakes(db: Db, scope: RowScope, team_id: UUID | None) -> list[dict[str, Any]]:
+    """The stocktakes the caller sees (of one team), latest first."""
     q = Where()
     scoped(q, scope)
     q.where("team_id = {}", team_id)
-    record = await db.fetchrow(
-        f"SELECT {', '.join(TEAM_COLUMNS)} FROM {TEAMS}{q.clause()}", *q.args
+    rows = await db.fetch(
+        f"SELECT {', '.join(STOCKTAKE_COLUMNS)} FROM {STOCKTAKES}{q.clause()} "
+        "ORDER BY held_on DESC, stocktake_id LIMIT 500",
+        *q.args,
     )
-    return None if record is None else _row(record)
+    return [_row(r) for r in rows]
+
+
+async def stocktake(db: Db, stocktake_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+    """One stocktake's row, or None if it does not exist or is out of sight."""
+    return await _one(db, STOCKTAKES, STOCKTAKE_COLUMNS, ("stocktake_id", stocktake_id), scope)
 
 
 def queue_filters(kind: str, code: str) -> tuple[AlertFilters, ReferralFilters]:
@@ -92,7 +116,7 @@ async def priorities_page(
         f"{q.clause()} ORDER BY priority_id LIMIT {int(limit) + 1}",
         *q.args,
     )
-    page = [dict(r) for r in rows[:limit]]
+    page = [_row(r) for r in rows[:limit]]
     return page, (page[-1]["priority_id"] if len(rows) > limit else None)
 
 
@@ -111,18 +135,12 @@ async def priority(db: Db, priority_id: UUID, scope: RowScope) -> dict[str, Any]
         "ORDER BY target_id",
         priority_id,
     )
-    return {**dict(record), "targets": [_row(t) for t in targets]}
+    return {**_row(record), "targets": [_row(t) for t in targets]}
 
 
 async def target(db: Db, target_id: UUID, scope: RowScope) -> dict[str, Any] | None:
     """One target's row, or None if it does not exist or is out of sight."""
-    q = Where()
-    scoped(q, scope)
-    q.where("target_id = {}", target_id)
-    record = await db.fetchrow(
-        f"SELECT {', '.join(TARGET_COLUMNS)} FROM {TARGETS}{q.clause()}", *q.args
-    )
-    return None if record is None else _row(record)
+    return await _one(db, TARGETS, TARGET_COLUMNS, ("target_id", target_id), scope)
 
 
 async def actuals(db: Db, target_id: UUID, as_of: date) -> list[dict[str, Any]]:
@@ -162,3 +180,13 @@ def picture(
             }
         )
     return out
+
+
+async def suggested_rating(
+    db: Db, row: dict[str, Any], month: date, today: date, thresholds: RatingThresholds
+) -> int | None:
+    """The rating a target's gap suggests for ``month``, from its figures as they stand on
+    ``today`` (all of them once the month is over)."""
+    as_of = min(add_months(month_of(month), 1) - timedelta(days=1), today)
+    months = picture(row, await actuals(db, row["target_id"], as_of), as_of, thresholds)
+    return next((m["proposed_rating"] for m in months if m["month"] == month_of(month)), None)

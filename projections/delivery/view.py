@@ -1,7 +1,8 @@
 """The delivery read model: task teams, their priorities and targets, one row each.
 
 Tables (prefixed ``delivery_``): ``teams`` (members, meetings and action items as JSON lists,
-as the war rooms' view keeps them), ``priorities`` and ``targets``, scoped by the team's area
+as the war rooms' view keeps them), ``stocktakes`` (reviews and actions), ``priorities``
+(with their monthly notes) and ``targets``, scoped by the team's area
 like the other views' rows. A target's row holds its current trajectory (``points``),
 every revision (``revisions``, the first one the trajectory agreed) and every rating, as JSON
 lists in the order they were recorded.
@@ -25,6 +26,7 @@ TRACKING = f"{NAME}_tracking"
 PRIORITIES = f"{NAME}_priorities"
 TARGETS = f"{NAME}_targets"
 TEAMS = f"{NAME}_teams"
+STOCKTAKES = f"{NAME}_stocktakes"
 
 _SCOPE = ("ward_id", "municipality", "district", "department")
 PRIORITY_COLUMNS = (
@@ -35,6 +37,7 @@ PRIORITY_COLUMNS = (
     "team_code",
     *_SCOPE,
     "defined_on",
+    "notes",
     "version",
     "position",
 )
@@ -74,12 +77,29 @@ TEAM_COLUMNS = (
     "version",
     "position",
 )
-_JSON_COLUMNS = frozenset({"points", "revisions", "ratings", "members", "meetings", "action_items"})
+STOCKTAKE_COLUMNS = (
+    "stocktake_id",
+    "team_id",
+    "team",
+    "team_code",
+    *_SCOPE,
+    "held_on",
+    "attendee_member_ids",
+    "reviews",
+    "actions",
+    "version",
+    "position",
+)
+JSON_COLUMNS = frozenset(
+    {"points", "revisions", "ratings", "members", "meetings", "action_items", "notes"}
+    | {"attendee_member_ids", "reviews", "actions"}
+)
 #: Each table's key and columns.
 _TABLES = {
     "priorities": ("priority_id", PRIORITY_COLUMNS),
     "targets": ("target_id", TARGET_COLUMNS),
     "teams": ("team_id", TEAM_COLUMNS),
+    "stocktakes": ("stocktake_id", STOCKTAKE_COLUMNS),
 }
 
 
@@ -103,7 +123,7 @@ class DeliveryView(BufferedView):
         taken = {
             table: [
                 tuple(
-                    orjson.dumps(row[c]).decode() if c in _JSON_COLUMNS else row[c]
+                    orjson.dumps(row[c]).decode() if c in JSON_COLUMNS else row[c]
                     for c in _TABLES[table][1]
                 )
                 for row in rows.values()

@@ -17,7 +17,7 @@ from typing import Any
 from domain.escalation import Ladder
 from projections.early_warning.clocks import NEVER
 from scheduler.rules.config import RuleConfig
-from scheduler.rules.targets import EW_12, ew12_level, ew12_params
+from scheduler.rules.targets import EW_12, EW_14, ew12_level, ew12_params
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,11 @@ def _spike(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
 def _off_trajectory(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
     level, rating = ew12_level(m.facts, cfg)
     return Decision(level, {**m.facts, "since": m.since.isoformat(), "suggested_rating": rating})
+
+
+def _team_level(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
+    """The level of the team that agreed the action (the match's ``param``)."""
+    return Decision(m.param, _evidence(m, now))
 
 
 def _today(now: datetime) -> date:
@@ -263,6 +268,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "EW-13", "Need-category spike in a ward", "ward and category", EW_13, _spike, _ew13_params
     ),
+    Rule("EW-14", "Stocktake action past its date", "stocktake action", EW_14, _team_level),
 )
 BY_ID = {rule.id: rule for rule in RULES}
 

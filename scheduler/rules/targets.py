@@ -1,9 +1,14 @@
-"""EW-12, a target off its trajectory (oss-domain.md §8): at the end of each of the last
+"""The Results and Delivery rules.
+
+EW-12, a target off its trajectory (oss-domain.md §8): at the end of each of the last
 ``min_count`` months (2) its actual value was behind the trajectory's by more than
 ``min_share`` (10%) of it. Level 2, or ``high_level`` (3) when the rating the last month's
 gap suggests is red. It resolves once a month's end finds the target back within reach.
 
 The actual values come from the same statement as the API's (``projections.delivery``).
+
+EW-14, a stocktake action past its date (the manual's "overdue action item", for the task
+teams' stocktakes): raised at the agreeing team's ladder level, resolved once it is done.
 """
 
 from __future__ import annotations
@@ -48,3 +53,19 @@ def ew12_level(facts: dict[str, Any], cfg: RuleConfig) -> tuple[int, int]:
     last = facts["months"][-1]
     rating = proposed_rating(last["planned"], last["actual"], cfg.rating.thresholds)
     return (cfg.high_level or cfg.level) if rating == RED else cfg.level, rating
+
+
+# A stocktake action still open the day after its date (plus the rule's days); it lands at the
+# ladder level of the team that agreed it (2 LTT, 3 DTT, 4 PTT) and resolves once done.
+EW_14 = """
+SELECT a->>'action_id' AS subject,
+       (((a->>'due_on')::date + 1)::timestamp AT TIME ZONE 'UTC') AS since,
+       CASE s.team WHEN 'LTT' THEN 2 WHEN 'DTT' THEN 3 ELSE 4 END AS param,
+       NULL::text AS ward_id, s.municipality, s.district, NULL::text AS department,
+       jsonb_build_object('stocktake_id', s.stocktake_id, 'team', s.team,
+                          'team_code', s.team_code, 'held_on', s.held_on,
+                          'priority_id', a->>'priority_id', 'owner', a->>'owner',
+                          'due_on', a->>'due_on') AS facts
+FROM {stocktakes} s CROSS JOIN LATERAL jsonb_array_elements(s.actions) a
+WHERE a->>'status' = 'open' AND (a->>'due_on')::date + %(days)s::int < %(today)s
+"""

@@ -64,6 +64,7 @@ KINDS = {
     "priority_id": "priority",  # a task team's (LTT KZN225's), and its target
     "target_id": "target",
     "team_id": "taskteam",  # LTT KZN225
+    "stocktake_id": "stocktake",  # of that team
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -109,6 +110,20 @@ async def contested_rooms(client: httpx.AsyncClient, household_id: str) -> str:
         await post_ok(client, url, {"profile": edited, "base_version": state["version"]})
     state = (await client.get(f"/v1/households/{household_id}")).json()
     return str(state["profile_conflicts"][0]["conflict_id"])
+
+
+def stocktake_review(
+    priority_id: str, target_id: str, actions: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A stocktake's review of the world's priority and target."""
+    return {
+        "priority_id": priority_id,
+        "target_id": target_id,
+        "rating": 2,
+        "problem_level": 1,
+        "reason": "A sample reason",
+        "actions": actions,
+    }
 
 
 async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
@@ -170,7 +185,19 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     team = await post_ok(
         client, "/v1/task-teams", {"kind": "LTT", "code": "KZN225", "name": "Msunduzi LTT"}
     )
+    seat = await post_ok(
+        client, f"/v1/task-teams/{team['id']}/members", {"name": "Chair", "seat": "chair"}
+    )
+    stocktake = await post_ok(
+        client,
+        f"/v1/task-teams/{team['id']}/stocktakes",
+        {"attendee_member_ids": [seat["member_id"]], "reviews": [stocktake_review(
+            priority["id"], target["id"],
+            [{"text": "Plan", "owner": "Chair", "due_on": "2026-12-31"}],
+        )]},
+    )  # fmt: skip
     project(application)  # the alert and the conflict are read from their views
+    action_id = (await client.get(f"/v1/stocktakes/{stocktake['id']}")).json()["actions"][0]
     return World(
         {
             "household_id": household_id,
@@ -191,6 +218,8 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "priority_id": priority["id"],
             "target_id": target["id"],
             "team_id": team["id"],
+            "stocktake_id": stocktake["id"],
+            "action_id": action_id["action_id"],
         }
     )
 
@@ -223,6 +252,8 @@ OVERRIDES: dict[str, Any] = {
 def sample(schema: dict[str, Any], defs: dict[str, Any], name: str, world: World) -> Any:
     if name in OVERRIDES:
         return OVERRIDES[name]
+    if name == "reviews":  # a stocktake reviews one of its team's priorities
+        return [stocktake_review(world.values["priority_id"], world.values["target_id"], [])]
     if name in world.values and name.endswith("_id"):
         return world.values[name]
     if "$ref" in schema:
@@ -293,7 +324,7 @@ async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
             if role is Role.ADMIN and kind in ADMIN_KINDS:
                 continue  # users and field workers are an administrator's, wherever they are
             if "municipality:KZN225" in scopes and kind in {
-                "warroom", "fieldworker", "area", "priority", "target", "taskteam"
+                "warroom", "fieldworker", "area", "priority", "target", "taskteam", "stocktake"
             }:  # fmt: skip
                 continue  # that officer is in ward A's municipality: it may see those
             seen = await call(http, route, world.path(route), body)

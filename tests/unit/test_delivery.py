@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -34,12 +33,8 @@ def analyst(*scopes: str) -> Principal:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
-    for key in ("PERSISTENCE_MODULE", "SUKUMA_PERSISTENCE_MODULE"):
-        monkeypatch.delenv(key, raising=False)
-    application = Sukuma()
-    yield application
-    application.close()
+def app(popo_app: Sukuma) -> Sukuma:
+    return popo_app
 
 
 def priority(app: Sukuma, principal: Principal | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -25,12 +24,8 @@ def ctx(days: int = 0, principal: Principal | None = None) -> CommandContext:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sukuma]:
-    for key in ("PERSISTENCE_MODULE", "SUKUMA_PERSISTENCE_MODULE"):
-        monkeypatch.delenv(key, raising=False)
-    application = Sukuma()
-    yield application
-    application.close()
+def app(popo_app: Sukuma) -> Sukuma:
+    return popo_app
 
 
 def test_each_team_stands_at_its_ladder_level() -> None:
