@@ -35,6 +35,7 @@ from api.routers import (
     quarantine,
     reference,
     referrals,
+    solutions,
     stocktakes,
     sync,
     taskteams,
@@ -50,7 +51,7 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, delivery, taskteams, stocktakes,
+    imports, conflicts, delivery, taskteams, stocktakes, solutions,
 )  # fmt: skip
 
 

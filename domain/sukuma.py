@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
 from domain.delivery.application import DeliveryCommands
+from domain.delivery.solution_commands import SolutionCommands
 from domain.delivery.stocktake_commands import StocktakeCommands
 from domain.delivery.team_commands import TaskTeamCommands
 from domain.devices.application import DeviceCommands
@@ -31,6 +32,7 @@ class Sukuma(
     DeliveryCommands,
     TaskTeamCommands,
     StocktakeCommands,
+    SolutionCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

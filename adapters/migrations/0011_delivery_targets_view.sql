@@ -1,5 +1,6 @@
 -- The delivery view (projections.delivery): task teams (their members, meetings and action
--- items), their stocktakes, and their priorities (with monthly notes) and targets, with each
+-- items), their stocktakes, the solutions war rooms and teams agree, and the teams' priorities
+-- (with monthly notes) and targets (with delivery chains), with each
 -- target's current trajectory, its revisions and its ratings. Rows are scoped by the owning
 -- team's area (a district's team: municipality NULL; the province's: all three NULL), named as
 -- in the other views for the shared scoping. A projection of its own: its tracking starts at 0.
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS delivery_targets (
     points jsonb NOT NULL,
     revisions jsonb NOT NULL,
     ratings jsonb NOT NULL,
+    chain jsonb NOT NULL,
     agreed_on date NOT NULL,
     version int NOT NULL,
     position bigint NOT NULL
@@ -82,6 +84,27 @@ CREATE TABLE IF NOT EXISTS delivery_stocktakes (
     attendee_member_ids jsonb NOT NULL,
     reviews jsonb NOT NULL,
     actions jsonb NOT NULL,
+    version int NOT NULL,
+    position bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery_solutions (
+    solution_id uuid PRIMARY KEY,
+    body text NOT NULL,
+    body_id uuid NOT NULL,
+    team text,
+    team_code text,
+    ward_id text,
+    municipality text,
+    district text,
+    department text,
+    problem text NOT NULL,
+    solution text NOT NULL,
+    plan jsonb NOT NULL,
+    target_id uuid,
+    status text NOT NULL,
+    rag text,
+    progress jsonb NOT NULL,
+    agreed_on date NOT NULL,
     version int NOT NULL,
     position bigint NOT NULL
 );

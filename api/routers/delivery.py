@@ -16,11 +16,13 @@ from api.deps import Clock, Command, CurrentUser, ReadPool
 from api.freshness import freshness_of
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.delivery import (
+    AddChainLink,
     AreaCode,
     DefinePriority,
     PriorityList,
     PriorityRead,
     RateTarget,
+    RemoveChainLink,
     ReviseTrajectory,
     SetTarget,
     TargetRead,
@@ -226,4 +228,33 @@ def rate_target(
             proposed_rating=proposed,
             ctx=c,
         ),
+    )
+
+
+@router.post("/targets/{target_id}/chain", status_code=201, responses=CREATED)
+def add_chain_link(target_id: UUID, body: AddChainLink, cmd: Command) -> JSONResponse:
+    """A link of the target's delivery chain: who must act (a department, district office,
+    war room ...), its named owner, and the indicator that shows whether it works."""
+    app = cmd.application
+    link_id = body.link_id or uuid4()
+    link = {"link_id": str(link_id), "role": body.role, "body": body.body}
+    link |= {"owner": body.owner, "indicator": body.indicator}
+    return cmd.run(
+        target_id,
+        body.occurred_at,
+        lambda c: app.add_chain_link(target_id, link, c),
+        status_code=201,
+        extra={"link_id": str(link_id)},
+    )
+
+
+@router.post("/targets/{target_id}/chain/{link_id}/remove", responses=WRITTEN)
+def remove_chain_link(
+    target_id: UUID, link_id: UUID, body: RemoveChainLink, cmd: Command
+) -> JSONResponse:
+    app = cmd.application
+    return cmd.run(
+        target_id,
+        body.occurred_at,
+        lambda c: app.remove_chain_link(target_id, str(link_id), body.reason, c),
     )

@@ -161,6 +161,7 @@ class TargetRead(BaseModel):
     points: list[dict[str, Any]]
     revisions: list[dict[str, Any]]
     ratings: list[dict[str, Any]]
+    chain: list[dict[str, Any]] = Field(description="The delivery chain's links, in order")
     as_of: date
     months: list[MonthRead]
     version: int
@@ -213,3 +214,62 @@ class TaskTeamQueue(BaseModel):
     level: int
     alerts: list[dict[str, Any]]
     referrals: list[dict[str, Any]]
+
+
+class AddChainLink(CommandBody):
+    link_id: UUID | None = None
+    role: Literal["department", "district_office", "municipality", "war_room", "ngo", "other"]
+    body: ShortText = Field(description="Which one, e.g. DSD uMgungundlovu district office")
+    owner: ShortText = Field(description="The named person who answers for this link")
+    indicator: ShortText = Field(description="What shows whether this link works, e.g. M5")
+
+
+class RemoveChainLink(CommandBody):
+    reason: Note
+
+
+class PlanStep(Input):
+    text: Note
+    owner: ShortText
+    due_on: date
+
+
+class AgreeSolution(CommandBody):
+    solution_id: UUID | None = None
+    body: Literal["warroom", "taskteam"] = Field(description="Who agreed it")
+    body_id: UUID = Field(description="The war room's or task team's id")
+    problem: Note
+    solution: Note
+    plan: list[PlanStep] = Field(min_length=1, max_length=50, description="The action plan")
+    target_id: UUID | None = Field(default=None, description="The target it serves, if one")
+
+
+class ReportProgress(CommandBody):
+    status: Literal["agreed", "in_progress", "implemented", "stalled", "abandoned"]
+    rag: Literal["red", "amber", "green"]
+    evidence: Note
+
+
+class SolutionRead(BaseModel):
+    solution_id: UUID
+    body: str
+    body_id: UUID
+    team: str | None
+    team_code: str | None
+    ward_id: str | None
+    municipality: str | None
+    district: str | None
+    problem: str
+    solution: str
+    plan: list[dict[str, Any]]
+    target_id: UUID | None
+    status: str
+    rag: str | None
+    progress: list[dict[str, Any]] = Field(description="Each report: status, RAG, evidence")
+    agreed_on: date
+    version: int
+
+
+class SolutionList(BaseModel):
+    data: list[SolutionRead]
+    freshness: FreshnessRead

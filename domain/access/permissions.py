@@ -18,6 +18,7 @@ DELIVERY_READ: Final = {
     "target": frozenset({"read"}),
     "taskteam": frozenset({"read"}),
     "stocktake": frozenset({"read"}),
+    "solution": frozenset({"read"}),
 }
 
 #: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
@@ -63,6 +64,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "fieldworker": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
         **DELIVERY_READ,
+        # Solutions its war room agrees for a problem, and their progress.
+        "solution": frozenset({"read", "agree", "report"}),
         AREA_VIEW: frozenset({"read"}),
         # Field-app submissions that could not be applied, in its wards: fix, or discard.
         "quarantine": frozenset({"read", "reapply", "discard"}),
@@ -88,7 +91,8 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # The nerve centre prepares the Results and Delivery routine for its task teams:
         # priorities, targets and their trajectories, and the ratings agreed at stocktakes.
         "priority": frozenset({"read", "define", "note"}),
-        "target": frozenset({"read", "set", "revise", "rate"}),
+        "target": frozenset({"read", "set", "revise", "rate", "chain"}),
+        "solution": frozenset({"read", "agree", "report"}),
         # Its task teams' secretariat: who sits, meetings, action items.
         "taskteam": frozenset({"read", "establish", "member", "meeting", "action_item"}),
         "stocktake": frozenset({"read", "hold", "action"}),

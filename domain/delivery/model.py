@@ -94,6 +94,17 @@ class Target(SukumaAggregate):
         points: list[dict[str, Any]]
         reason: str
 
+    class ChainLinkAdded(SukumaAggregate.Event):
+        link_id: str
+        role: str
+        body: str
+        owner: str
+        indicator: str
+
+    class ChainLinkRemoved(SukumaAggregate.Event):
+        link_id: str
+        reason: str
+
     class LikelihoodRated(SukumaAggregate.Event):
         month: date
         rating: int
@@ -133,6 +144,7 @@ class Target(SukumaAggregate):
         self.due_on = due_on
         self.trajectories: list[list[dict[str, Any]]] = [points]
         self.ratings: list[Rating] = []
+        self.chain: set[str] = set()  # its delivery chain's links, by id
 
     @property
     def points(self) -> list[dict[str, Any]]:
@@ -203,3 +215,35 @@ class Target(SukumaAggregate):
         actor: str,
     ) -> None:
         self.ratings.append(Rating(month, rating, problem_level, proposed_rating))
+
+    def add_link(self, link: dict[str, str], occurred_at: datetime, actor: str) -> None:
+        """A link of the delivery chain (role, body, named owner, indicator)."""
+        if link["link_id"] in self.chain:
+            raise RuleViolation("chain-link-unique", f"link {link['link_id']} is in the chain")
+        self._chain_link_added(**link, occurred_at=occurred_at, actor=actor)
+
+    @event(ChainLinkAdded)
+    def _chain_link_added(
+        self,
+        link_id: str,
+        role: str,
+        body: str,
+        owner: str,
+        indicator: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.chain.add(link_id)
+
+    def remove_link(self, link_id: str, reason: str, occurred_at: datetime, actor: str) -> None:
+        if link_id not in self.chain:
+            raise RuleViolation("chain-link-exists", f"link {link_id} is not in the chain")
+        self._chain_link_removed(
+            link_id=link_id, reason=reason, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(ChainLinkRemoved)
+    def _chain_link_removed(
+        self, link_id: str, reason: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.chain.discard(link_id)

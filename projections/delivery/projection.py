@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.dispatch import singledispatchmethod
 
 from domain.delivery.model import Priority, Target
+from domain.delivery.solution import Solution
 from domain.delivery.stocktake import Stocktake
 from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import TEAM_AREA
@@ -46,6 +47,7 @@ _AGGREGATES: dict[str, type[Any]] = {
     "targets": Target,
     "teams": TaskTeam,
     "stocktakes": Stocktake,
+    "solutions": Solution,
 }
 
 
@@ -196,6 +198,7 @@ class DeliveryProjection(BufferedProjection):
                 }
             ],
             "ratings": [],
+            "chain": [],
             "agreed_on": e.occurred_at.date(),
         }
         self._target(e, lambda row: None)
@@ -215,6 +218,66 @@ class DeliveryProjection(BufferedProjection):
             row["revisions"] = [*row["revisions"], revision]
 
         self._target(e, change)
+
+    @handle.register
+    def _(self, e: Target.ChainLinkAdded) -> None:
+        link = {
+            "link_id": e.link_id,
+            "role": e.role,
+            "body": e.body,
+            "owner": e.owner,
+            "indicator": e.indicator,
+            "added_on": e.occurred_at.date().isoformat(),
+        }
+        self._target(e, lambda row: row.update(chain=[*row["chain"], link]))
+
+    @handle.register
+    def _(self, e: Target.ChainLinkRemoved) -> None:
+        def change(row: dict[str, Any]) -> None:
+            row["chain"] = [link for link in row["chain"] if link["link_id"] != e.link_id]
+
+        self._target(e, change)
+
+    @handle.register
+    def _(self, e: Solution.Agreed) -> None:
+        if e.team is not None and e.team_code is not None:
+            scope = team_scope(e.team, e.team_code)
+        else:
+            municipality, district, _ = geography().ancestors(e.ward_id or "")
+            scope = {"ward_id": e.ward_id, "municipality": municipality, "district": district}
+        self.cache["solutions"][e.originator_id] = {
+            "solution_id": e.originator_id,
+            "body": e.body,
+            "body_id": e.body_id,
+            "team": e.team,
+            "team_code": e.team_code,
+            "department": None,
+            **scope,
+            "problem": e.problem,
+            "solution": e.solution,
+            "plan": e.plan,
+            "target_id": e.target_id,
+            "status": "agreed",
+            "rag": None,
+            "progress": [],
+            "agreed_on": e.occurred_at.date(),
+        }
+        self._change("solutions", e, lambda row: None)
+
+    @handle.register
+    def _(self, e: Solution.ProgressReported) -> None:
+        report = {
+            "status": e.status,
+            "rag": e.rag,
+            "evidence": e.evidence,
+            "reported_on": e.occurred_at.date().isoformat(),
+            "actor": e.actor,
+        }
+
+        def change(row: dict[str, Any]) -> None:
+            row.update(status=e.status, rag=e.rag, progress=[*row["progress"], report])
+
+        self._change("solutions", e, change)
 
     @handle.register
     def _(self, e: Target.LikelihoodRated) -> None:

@@ -19,6 +19,8 @@ from projections.delivery.view import (
     JSON_COLUMNS,
     PRIORITIES,
     PRIORITY_COLUMNS,
+    SOLUTION_COLUMNS,
+    SOLUTIONS,
     STOCKTAKE_COLUMNS,
     STOCKTAKES,
     TARGET_COLUMNS,
@@ -82,6 +84,28 @@ async def stocktakes(db: Db, scope: RowScope, team_id: UUID | None) -> list[dict
 async def stocktake(db: Db, stocktake_id: UUID, scope: RowScope) -> dict[str, Any] | None:
     """One stocktake's row, or None if it does not exist or is out of sight."""
     return await _one(db, STOCKTAKES, STOCKTAKE_COLUMNS, ("stocktake_id", stocktake_id), scope)
+
+
+async def solutions(
+    db: Db, scope: RowScope, status: str | None, rag: str | None, body_id: UUID | None
+) -> list[dict[str, Any]]:
+    """The solutions the caller sees (its areas' and those below them), latest first."""
+    q = Where()
+    scoped(q, scope)
+    q.where("status = {}", status)
+    q.where("rag = {}", rag)
+    q.where("body_id = {}", body_id)
+    rows = await db.fetch(
+        f"SELECT {', '.join(SOLUTION_COLUMNS)} FROM {SOLUTIONS}{q.clause()} "
+        "ORDER BY agreed_on DESC, solution_id LIMIT 500",
+        *q.args,
+    )
+    return [_row(r) for r in rows]
+
+
+async def solution(db: Db, solution_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+    """One solution's row, or None if it does not exist or is out of sight."""
+    return await _one(db, SOLUTIONS, SOLUTION_COLUMNS, ("solution_id", solution_id), scope)
 
 
 def queue_filters(kind: str, code: str) -> tuple[AlertFilters, ReferralFilters]:

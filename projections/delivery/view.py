@@ -1,8 +1,9 @@
 """The delivery read model: task teams, their priorities and targets, one row each.
 
 Tables (prefixed ``delivery_``): ``teams`` (members, meetings and action items as JSON lists,
-as the war rooms' view keeps them), ``stocktakes`` (reviews and actions), ``priorities``
-(with their monthly notes) and ``targets``, scoped by the team's area
+as the war rooms' view keeps them), ``stocktakes`` (reviews and actions), ``solutions`` (a war
+room's scoped by its ward, a team's by its area: visible up the ladder), ``priorities`` (with
+their monthly notes) and ``targets`` (with their delivery chains), scoped by the team's area
 like the other views' rows. A target's row holds its current trajectory (``points``),
 every revision (``revisions``, the first one the trajectory agreed) and every rating, as JSON
 lists in the order they were recorded.
@@ -27,6 +28,7 @@ PRIORITIES = f"{NAME}_priorities"
 TARGETS = f"{NAME}_targets"
 TEAMS = f"{NAME}_teams"
 STOCKTAKES = f"{NAME}_stocktakes"
+SOLUTIONS = f"{NAME}_solutions"
 
 _SCOPE = ("ward_id", "municipality", "district", "department")
 PRIORITY_COLUMNS = (
@@ -58,6 +60,7 @@ TARGET_COLUMNS = (
     "points",
     "revisions",
     "ratings",
+    "chain",
     "agreed_on",
     "version",
     "position",
@@ -90,9 +93,27 @@ STOCKTAKE_COLUMNS = (
     "version",
     "position",
 )
+SOLUTION_COLUMNS = (
+    "solution_id",
+    "body",
+    "body_id",
+    "team",
+    "team_code",
+    *_SCOPE,
+    "problem",
+    "solution",
+    "plan",
+    "target_id",
+    "status",
+    "rag",
+    "progress",
+    "agreed_on",
+    "version",
+    "position",
+)
 JSON_COLUMNS = frozenset(
     {"points", "revisions", "ratings", "members", "meetings", "action_items", "notes"}
-    | {"attendee_member_ids", "reviews", "actions"}
+    | {"attendee_member_ids", "reviews", "actions", "chain", "plan", "progress"}
 )
 #: Each table's key and columns.
 _TABLES = {
@@ -100,6 +121,7 @@ _TABLES = {
     "targets": ("target_id", TARGET_COLUMNS),
     "teams": ("team_id", TEAM_COLUMNS),
     "stocktakes": ("stocktake_id", STOCKTAKE_COLUMNS),
+    "solutions": ("solution_id", SOLUTION_COLUMNS),
 }
 
 

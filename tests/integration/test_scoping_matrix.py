@@ -65,6 +65,7 @@ KINDS = {
     "target_id": "target",
     "team_id": "taskteam",  # LTT KZN225
     "stocktake_id": "stocktake",  # of that team
+    "solution_id": "solution",  # ward A's war room's
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -196,6 +197,17 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             [{"text": "Plan", "owner": "Chair", "due_on": "2026-12-31"}],
         )]},
     )  # fmt: skip
+    solution = await post_ok(
+        client,
+        "/v1/solutions",
+        {"body": "warroom", "body_id": room["id"], "problem": "No IDs", "solution": "Mobile unit",
+         "plan": OVERRIDES["plan"]},
+    )  # fmt: skip
+    link = await post_ok(
+        client,
+        f"/v1/targets/{target['id']}/chain",
+        {"role": "department", "body": "DSD", "owner": "HOD", "indicator": "M5"},
+    )
     project(application)  # the alert and the conflict are read from their views
     action_id = (await client.get(f"/v1/stocktakes/{stocktake['id']}")).json()["actions"][0]
     return World(
@@ -220,6 +232,9 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "team_id": team["id"],
             "stocktake_id": stocktake["id"],
             "action_id": action_id["action_id"],
+            "solution_id": solution["id"],
+            "body_id": room["id"],
+            "link_id": link["link_id"],
         }
     )
 
@@ -246,6 +261,7 @@ OVERRIDES: dict[str, Any] = {
         {"month": "2026-02-01", "value": 40},
         {"month": "2026-03-01", "value": 100},
     ],
+    "plan": [{"text": "Book it", "owner": "Convener", "due_on": "2026-12-31"}],
 }
 
 
@@ -324,7 +340,8 @@ async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
             if role is Role.ADMIN and kind in ADMIN_KINDS:
                 continue  # users and field workers are an administrator's, wherever they are
             if "municipality:KZN225" in scopes and kind in {
-                "warroom", "fieldworker", "area", "priority", "target", "taskteam", "stocktake"
+                "warroom", "fieldworker", "area", "priority", "target", "taskteam", "stocktake",
+                "solution",
             }:  # fmt: skip
                 continue  # that officer is in ward A's municipality: it may see those
             seen = await call(http, route, world.path(route), body)
