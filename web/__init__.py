@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from web import actions, alert_queue, entry, errors, nerve, pages
+from web import actions, alert_queue, entry, errors, nerve, pages, results
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Where the pages' own files are served: not ``/static``, which the API's docs mount first
@@ -19,7 +19,7 @@ ASSETS_URL = "/assets"
 
 def install(app: FastAPI) -> FastAPI:
     """Add the pages, their static files and their error pages to the API's ``app``."""
-    for module in (entry, pages, actions, nerve, alert_queue):
+    for module in (entry, pages, actions, nerve, alert_queue, results):
         app.include_router(module.router)
     app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
     errors.install(app)
