@@ -45,8 +45,7 @@ class DeliveryCommands(ApplicationBase):
     ) -> Written:
         """A task team's new priority (its id chosen by the client: a retry is a no-op)."""
         check_team(team, team_code)
-        content = {"title": title, "description": description, "team": team}
-        content["team_code"] = team_code
+        content = {"title": title, "description": description, "team": team, "team_code": team_code}
         return self._create(
             Priority,
             priority_id,
