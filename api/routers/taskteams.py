@@ -17,6 +17,7 @@ from api.schemas.common import CREATED, WRITTEN
 from api.schemas.delivery import (
     AddTeamMember,
     EstablishTaskTeam,
+    LinkTeamUser,
     TaskTeamList,
     TaskTeamQueue,
     TaskTeamRead,
@@ -133,6 +134,17 @@ def remove_member(team_id: UUID, member_id: UUID, body: RemoveMember, cmd: Comma
         team_id,
         body.occurred_at,
         lambda c: app.remove_task_team_member(team_id, str(member_id), body.reason, c),
+    )
+
+
+@router.post("/{team_id}/members/{member_id}/user", responses=WRITTEN)
+def link_user(team_id: UUID, member_id: UUID, body: LinkTeamUser, cmd: Command) -> JSONResponse:
+    """Name the user who holds a seat: while seated, it runs the team's routine."""
+    app = cmd.application
+    return cmd.run(
+        team_id,
+        body.occurred_at,
+        lambda c: app.link_task_team_user(team_id, str(member_id), body.username, c),
     )
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CommandBody, DepartmentCode, Input, Note, ShortText
+from api.schemas.users import Username
 from api.schemas.views import FreshnessRead
 
 TeamKind = Annotated[
@@ -184,6 +185,11 @@ class AddTeamMember(CommandBody):
     department: DepartmentCode | None = Field(
         default=None, description="Required for a department seat"
     )
+
+
+class LinkTeamUser(CommandBody):
+    username: Username = Field(description="The user who holds this seat: it may then run the "
+                               "team's priorities, targets, stocktakes and solutions")  # fmt: skip
 
 
 class TaskTeamRead(BaseModel):

@@ -14,6 +14,7 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.bodies import SeatedBody
+from domain.errors import RuleViolation
 
 
 class TaskTeam(SeatedBody, SukumaAggregate):
@@ -55,6 +56,10 @@ class TaskTeam(SeatedBody, SukumaAggregate):
         item_id: str
         note: str | None
 
+    class UserLinked(SukumaAggregate.Event):
+        member_id: str
+        username: str
+
     @event(Established)
     def __init__(
         self, *, id: UUID, kind: str, code: str, name: str, occurred_at: datetime, actor: str
@@ -65,6 +70,27 @@ class TaskTeam(SeatedBody, SukumaAggregate):
         self.members = {}
         self.meetings = []
         self.action_items = {}
+        self.linked: dict[str, str] = {}  # member id -> the user who holds that seat
+
+    @property
+    def users(self) -> frozenset[str]:
+        """The users in its seats now: they may run the team's routine (the policy's
+        ``member_may``)."""
+        return frozenset(u for m, u in self.linked.items() if self.is_seated(m))
+
+    def link_user(self, member_id: str, username: str, occurred_at: datetime, actor: str) -> None:
+        """Name the user who holds a member's seat (a later link replaces it)."""
+        if not self.is_seated(member_id):
+            raise RuleViolation("member-seated", f"member {member_id} is not seated here")
+        self._user_linked(
+            member_id=member_id, username=username, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(UserLinked)
+    def _user_linked(
+        self, member_id: str, username: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.linked[member_id] = username
 
     # The appliers of domain.bodies' commands, bound to this aggregate's own events (the same
     # shapes as a war room's: what one records, the other does).

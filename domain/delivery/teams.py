@@ -48,3 +48,22 @@ def team_location(kind: str, code: str) -> Location:
     if level == "district":
         return Location(district=code)
     return Location(province=code)
+
+
+def owning_team(target: object) -> tuple[str, str] | None:
+    """The (kind, code) of the team an object or a new object's place belongs to: a
+    priority's, target's, stocktake's or team solution's team, a team itself, or the team of a
+    municipality (LTT), district (DTT) or the province (PTT)."""
+    if isinstance(target, Location):
+        if target.municipality:
+            return "LTT", target.municipality
+        if target.district:
+            return "DTT", target.district
+        return ("PTT", target.province) if target.province else None
+    kind, code = getattr(target, "team", None), getattr(target, "team_code", None)
+    if isinstance(kind, str) and isinstance(code, str):
+        return kind, code
+    kind, code = getattr(target, "kind", None), getattr(target, "code", None)
+    if kind in TEAM_AREA and isinstance(code, str):
+        return str(kind), code
+    return None

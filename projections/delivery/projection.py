@@ -117,6 +117,16 @@ class DeliveryProjection(BufferedProjection):
         self._change("teams", e, seated_change(e))
 
     @handle.register
+    def _(self, e: TaskTeam.UserLinked) -> None:
+        def change(row: dict[str, Any]) -> None:
+            row["members"] = [
+                {**m, "username": e.username} if m["member_id"] == e.member_id else m
+                for m in row["members"]
+            ]
+
+        self._change("teams", e, change)
+
+    @handle.register
     def _(self, e: Priority.Defined) -> None:
         self.cache["priorities"][e.originator_id] = {
             "priority_id": e.originator_id,

@@ -262,6 +262,7 @@ OVERRIDES: dict[str, Any] = {
         {"month": "2026-03-01", "value": 100},
     ],
     "plan": [{"text": "Book it", "owner": "Convener", "due_on": "2026-12-31"}],
+    "username": "someone",  # the user who holds a task team's seat
 }
 
 

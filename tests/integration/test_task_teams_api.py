@@ -10,6 +10,7 @@ import httpx
 from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.delivery.teams import task_team_id
+from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import household, need, post_ok, referral
@@ -91,3 +92,30 @@ async def test_escalations_land_in_the_matching_team_queue(
     assert [a["subject"] for a in dtt["alerts"]] == ["department-failing"]
     assert (other["alerts"], other["referrals"]) == ([], [])
     assert hidden.status_code == 404
+
+
+async def test_the_user_in_a_team_seat_runs_its_priorities_without_an_area_scope(
+    client_as: ClientAs, application: Sukuma
+) -> None:
+    analyst = await client_as(Role.ANALYST, "district:DC22")
+    elsewhere = geography().wards_in("municipality", "ETH")[0].id
+    manager = await client_as(Role.CONVENER, f"ward:{elsewhere}", username="mm.msunduzi")
+    team = await post_ok(
+        analyst, "/v1/task-teams", {"kind": "LTT", "code": "KZN225", "name": "Msunduzi LTT"}
+    )
+    seat = await post_ok(
+        analyst, f"/v1/task-teams/{team['id']}/members", {"name": "MM", "seat": "chair"}
+    )
+    priority = {"title": "Profiling", "team": "LTT", "team_code": "KZN225"}
+
+    before = await manager.post("/v1/priorities", json=priority)
+    link = f"/v1/task-teams/{team['id']}/members/{seat['member_id']}/user"
+    unknown = await analyst.post(link, json={"username": "nobody"})
+    linked = await analyst.post(link, json={"username": "mm.msunduzi"})
+    after = await manager.post("/v1/priorities", json=priority)
+    project(application)
+    read = (await analyst.get(f"/v1/task-teams/{team['id']}")).json()
+
+    assert (before.status_code, unknown.status_code, linked.status_code) == (403, 404, 200)
+    assert after.status_code == 201
+    assert read["members"][0]["username"] == "mm.msunduzi"

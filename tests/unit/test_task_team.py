@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -12,7 +12,7 @@ from domain.access.principal import Principal, Role
 from domain.context import CommandContext
 from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import TEAM_LEVEL, task_team_id
-from domain.errors import AlreadyExists, InvalidCommand, RuleViolation
+from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, RuleViolation
 from domain.escalation import LADDER
 from domain.sukuma import Sukuma
 
@@ -79,3 +79,32 @@ def test_analysts_of_the_area_establish_its_team_conveners_read_it(app: Sukuma) 
         app.establish_task_team("LTT", "KZN222", "uMngeni LTT", ctx(0, convener))
     with pytest.raises(Forbidden):
         app.establish_task_team("PTT", "KZN", "PTT", ctx(0, analyst))
+
+
+def test_a_user_in_a_team_seat_runs_its_routine_until_the_seat_is_left(app: Sukuma) -> None:
+    team_id = app.establish_task_team("LTT", "KZN225", "Msunduzi LTT", ctx()).id
+    seat = uuid4()
+    app.add_task_team_member(team_id, (seat, "Municipal manager", "chair", None), ctx())
+    app.add_user(
+        username="mm.msunduzi", roles=[], scopes=[], password_hash="x", ctx=ctx()
+    )  # no role and no scope: the seat alone
+    manager = Principal("u9", "mm.msunduzi", frozenset(), frozenset())
+    define = {"title": "Profiling", "description": None, "team": "LTT", "team_code": "KZN225"}
+
+    with pytest.raises(Forbidden):
+        app.define_priority(priority_id=uuid4(), ctx=ctx(0, manager), **define)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        app.link_task_team_user(team_id, str(seat), "nobody", ctx())
+    app.link_task_team_user(team_id, str(seat), "mm.msunduzi", ctx())
+    priority_id = uuid4()
+    app.define_priority(priority_id=priority_id, ctx=ctx(0, manager), **define)  # type: ignore[arg-type]
+    app.write_priority_note(priority_id, date(2026, 1, 1), "Started", ctx(1, manager))
+    with pytest.raises(Forbidden):  # not its team's
+        app.define_priority(
+            priority_id=uuid4(),
+            ctx=ctx(0, manager),
+            **{**define, "team_code": "KZN222"},  # type: ignore[arg-type]
+        )
+    app.remove_task_team_member(team_id, str(seat), "moved on", ctx(2))
+    with pytest.raises(NotFoundError):  # out of the seat, and no scope: not even seen
+        app.write_priority_note(priority_id, date(2026, 1, 1), "Again", ctx(3, manager))
