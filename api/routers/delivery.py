@@ -70,7 +70,7 @@ Thresholds = Annotated[RatingThresholds, Depends(rating_thresholds)]
 
 @router.post("/priorities", status_code=201, responses=CREATED)
 def define_priority(body: DefinePriority, cmd: Command) -> JSONResponse:
-    """A task team's priority (analysts of the team's area)."""
+    """A task team's priority (by analysts of the team's area, or its seated users)."""
     app = cmd.application
     priority_id = body.priority_id or uuid4()
     return cmd.run(
