@@ -55,6 +55,18 @@ FAMILIES = (
     Family(
         "/v1/departments", "department_code", "$request.body#/code", "$request.path.department_code"
     ),
+    # Results and Delivery: a team's and a priority's commands under them may answer another
+    # object (a stocktake, a target), so the path names theirs.
+    Family("/v1/task-teams", "team_id", _BY_ID, "$request.path.team_id"),
+    Family("/v1/priorities", "priority_id", _BY_ID, "$request.path.priority_id"),
+    Family("/v1/targets", "target_id", _BY_ID, "$request.path.target_id"),
+    Family("/v1/stocktakes", "stocktake_id", _BY_ID, "$request.path.stocktake_id"),
+    Family("/v1/solutions", "solution_id", _BY_ID, _BY_ID),
+)
+#: Creations under another object's path: their answer's id opens the new object's family.
+CREATED_UNDER = (
+    (("post", "/v1/priorities/{priority_id}/targets"), "/v1/targets", "target_id"),
+    (("post", "/v1/task-teams/{team_id}/stocktakes"), "/v1/stocktakes", "stocktake_id"),
 )
 #: Ids of the parts a command adds (the answer's extra fields), for the routes under them.
 PARTS = {
@@ -63,6 +75,9 @@ PARTS = {
     ("post", "/v1/war-rooms/{room_id}/imbizo-questions"): {
         "question_id": "$response.body#/question_id"
     },
+    ("post", "/v1/task-teams/{team_id}/members"): {"member_id": "$response.body#/member_id"},
+    ("post", "/v1/task-teams/{team_id}/action-items"): {"item_id": "$response.body#/item_id"},
+    ("post", "/v1/targets/{target_id}/chain"): {"link_id": "$response.body#/link_id"},
 }
 
 
@@ -96,6 +111,8 @@ LINKS = (
     ),
     Link(GEOGRAPHY, ("post", "/v1/households"), {}, {"ward_id": _WARD}),
     Link(GEOGRAPHY, ("post", "/v1/war-rooms"), {}, {"ward_id": _WARD}),
+    Link(GEOGRAPHY, ("post", "/v1/task-teams"), {}, {"kind": "LTT", "code": _MUNICIPALITY}),
+    Link(GEOGRAPHY, ("post", "/v1/priorities"), {}, {"team": "LTT", "team_code": _MUNICIPALITY}),
     Link(
         GEOGRAPHY,
         ("get", "/v1/dashboard/{level}/{code}"),
@@ -136,9 +153,10 @@ def install(app: FastAPI) -> None:
 def add_links(schema: Schema) -> None:
     """Add the links to a generated schema, in place (an unknown route fails loudly here)."""
     paths: dict[str, dict[str, Schema]] = schema["paths"]
+    elsewhere = {path for (_, path), _, _ in CREATED_UNDER}  # they answer another object
     for family in FAMILIES:
         for path, methods in paths.items():
-            if path.startswith(family.prefix) and "post" in methods:
+            if path.startswith(family.prefix) and "post" in methods and path not in elsewhere:
                 created = path == family.prefix
                 known = {family.parameter: family.created if created else family.again}
                 known |= PARTS.get(("post", path), {})
@@ -158,6 +176,9 @@ def add_links(schema: Schema) -> None:
         links[target["operationId"]] = definition
     for (method, path), prefix, known in LIST_LINKS:
         _link_to_family(paths, paths[path][method], prefix, known, same_object=False)
+    for (method, path), prefix, parameter in CREATED_UNDER:
+        known = {parameter: _BY_ID}
+        _link_to_family(paths, paths[path][method], prefix, known, same_object=True)
 
 
 def _link_to_family(

@@ -27,6 +27,7 @@ from api.routers import (
     auth,
     caseloads,
     conflicts,
+    delivery,
     devices,
     duplicates,
     feedback,
@@ -40,7 +41,10 @@ from api.routers import (
     quarantine,
     reference,
     referrals,
+    solutions,
+    stocktakes,
     sync,
+    taskteams,
     users,
     views,
     warrooms,
@@ -53,7 +57,8 @@ from domain.sukuma import Sukuma
 ROUTER_MODULES = (
     households, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
-    imports, conflicts, caseloads, duplicates, feedback,
+    imports, conflicts, caseloads, duplicates, feedback, delivery, taskteams, stocktakes,
+    solutions,
 )  # fmt: skip
 
 

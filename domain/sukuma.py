@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from domain.alerts.application import AlertCommands
+from domain.delivery.application import DeliveryCommands
+from domain.delivery.solution_commands import SolutionCommands
+from domain.delivery.stocktake_commands import StocktakeCommands
+from domain.delivery.team_commands import TaskTeamCommands
 from domain.devices.application import DeviceCommands
 from domain.duplicates.application import DuplicateCommands
 from domain.fieldworkers.application import FieldWorkerCommands
@@ -31,6 +35,10 @@ class Sukuma(
     ReferenceCommands,
     DeviceCommands,
     SubmissionCommands,
+    DeliveryCommands,
+    TaskTeamCommands,
+    StocktakeCommands,
+    SolutionCommands,
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 

@@ -13,6 +13,8 @@ from projections.caseloads.projection import CaseloadsProjection
 from projections.caseloads.view import CaseloadsView
 from projections.conflicts.projection import ConflictsProjection
 from projections.conflicts.view import ConflictsView
+from projections.delivery.projection import DeliveryProjection
+from projections.delivery.view import DeliveryView
 from projections.duplicates.projection import DuplicatesProjection
 from projections.duplicates.view import DuplicatesView
 from projections.early_warning.projection import EarlyWarningProjection
@@ -35,6 +37,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
     DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
     OpenDataProjection.name: (OpenDataProjection, OpenDataView),
+    DeliveryProjection.name: (DeliveryProjection, DeliveryView),
 }
 
 

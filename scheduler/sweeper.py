@@ -31,6 +31,7 @@ from domain.context import CommandContext, Written
 from domain.escalation import TOP_LEVEL
 from domain.sukuma import Sukuma
 from projections.alerts import view as alerts
+from projections.delivery import view as delivery
 from projections.early_warning import view as early_warning
 from projections.nerve_centre import view as nerve_centre
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
@@ -94,6 +95,9 @@ class Sweeper:
             "need_weeks": Identifier(schema, early_warning.NEED_WEEKS),
             "alerts": Identifier(schema, alerts.ALERTS),
             "referrals": Identifier(schema, nerve_centre.REFERRALS),
+            "area_daily": Identifier(schema, nerve_centre.AREA_DAILY),
+            "targets": Identifier(schema, delivery.TARGETS),
+            "stocktakes": Identifier(schema, delivery.STOCKTAKES),
         }
 
     def rules(self, ids: Sequence[str] = ()) -> list[Rule]:

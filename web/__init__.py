@@ -23,6 +23,7 @@ from web import (
     nerve,
     oidc,
     pages,
+    results,
     transparency,
     war_room,
 )
@@ -49,6 +50,7 @@ def install(app: FastAPI) -> FastAPI:
         feedback,
         transparency,
         war_room,
+        results,
     ):
         app.include_router(module.router)
     app.include_router(war_room.forms)

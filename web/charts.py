@@ -36,19 +36,46 @@ class Chart:
         return self.values[-1] if self.values else 0
 
 
+def _xy(values: Sequence[float | None], top: float) -> list[tuple[float, float]]:
+    """Each known value's point, evenly spaced left to right, scaled so ``top`` fills the
+    chart's height (a ``None`` leaves its place empty)."""
+    step = (WIDTH - 2 * PAD) / max(len(values) - 1, 1)
+    span = HEIGHT - 2 * PAD
+    return [
+        (PAD + i * step, HEIGHT - PAD - (span * v / top if top else 0))
+        for i, v in enumerate(values)
+        if v is not None
+    ]
+
+
+def _points(xy: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+
+
 def line_chart(weeks: Sequence[date], values: Sequence[int]) -> Chart:
     """The polyline through ``values`` (one per week, oldest first), scaled to the largest."""
     top = max(values, default=0)
-    step = (WIDTH - 2 * PAD) / max(len(values) - 1, 1)
-    span = HEIGHT - 2 * PAD
-
-    def y(value: int) -> float:
-        return HEIGHT - PAD - (span * value / top if top else 0)
-
-    xy = [(PAD + i * step, y(v)) for i, v in enumerate(values)]
-    points = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in xy)
+    xy = _xy(values, top)
+    points = _points(xy)
     area = f"{PAD},{HEIGHT - PAD} {points} {xy[-1][0]:.1f},{HEIGHT - PAD}" if xy else ""
     return Chart(list(weeks), list(values), points, area, top)
+
+
+@dataclass(frozen=True)
+class TrajectoryChart:
+    """A target's planned line and actual line month by month, on one scale."""
+
+    planned: str
+    actual: str
+    top: float
+    width: int = WIDTH
+    height: int = HEIGHT
+
+
+def trajectory_chart(planned: Sequence[float], actual: Sequence[float | None]) -> TrajectoryChart:
+    """The trajectory and the actual values (missing ones left out), scaled to the largest."""
+    top = max([*planned, *(a for a in actual if a is not None)], default=0)
+    return TrajectoryChart(_points(_xy(planned, top)), _points(_xy(actual, top)), top)
 
 
 def heat_class(count: int, top: int) -> str:

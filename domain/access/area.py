@@ -25,6 +25,8 @@ class Location:
     department: str | None = None
     municipality: str | None = None
     district: str | None = None
+    #: an object about the whole province (the provincial task team's): province scopes only
+    province: str | None = None
 
     @classmethod
     def ward(cls, ward_id: str, department: str | None = None) -> Location:
@@ -78,6 +80,7 @@ class Area:
                 and self.contains("municipality", location.municipality)
             )
             or (location.district is not None and self.contains("district", location.district))
+            or (location.province is not None and self.province)
         )
 
     def contains(self, level: str, code: str) -> bool:

@@ -8,6 +8,11 @@ from eventsourcing.domain import Aggregate
 
 from domain.access.policy import NOWHERE, Location
 from domain.alerts.model import Alert
+from domain.delivery.model import Priority, Target
+from domain.delivery.solution import Solution
+from domain.delivery.stocktake import Stocktake
+from domain.delivery.taskteam import TaskTeam
+from domain.delivery.teams import team_location
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.referrals.model import Referral
@@ -30,6 +35,14 @@ def location_of(aggregate: Aggregate) -> Location:
         return Location(frozenset(aggregate.wards))
     if isinstance(aggregate, Attachments):
         return Location.ward(aggregate.ward_id)
+    if isinstance(aggregate, Priority | Target | Stocktake):
+        return team_location(aggregate.team, aggregate.team_code)
+    if isinstance(aggregate, Solution):  # where the war room or task team that agreed it is
+        if aggregate.team is not None and aggregate.team_code is not None:
+            return team_location(aggregate.team, aggregate.team_code)
+        return Location.ward(aggregate.ward_id) if aggregate.ward_id else NOWHERE
+    if isinstance(aggregate, TaskTeam):
+        return team_location(aggregate.kind, aggregate.code)
     if isinstance(aggregate, FieldWorker):
         return Location(frozenset(aggregate.ward_ids))
     return NOWHERE

@@ -12,6 +12,14 @@ ADMIN_KINDS: Final = frozenset({"user", "fieldworker", "audit", "servicecatalogu
 DEPARTMENT_KINDS: Final = frozenset({"referral", "alert"})
 
 ALERT_RESPONSE: Final = frozenset({"read", "acknowledge", "resolve"})
+#: A task team, its priorities and targets, read by the war rooms and departments in its area.
+DELIVERY_READ: Final = {
+    "priority": frozenset({"read"}),
+    "target": frozenset({"read"}),
+    "taskteam": frozenset({"read"}),
+    "stocktake": frozenset({"read"}),
+    "solution": frozenset({"read"}),
+}
 
 #: The kind of the aggregated views of an area: dashboards, indicators, trends, the needs heat
 #: map and the department league table. They hold figures, no object (no case, no person), so
@@ -59,6 +67,9 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "warroom": frozenset({"read", "establish", "member", "meeting", "action_item"}),
         "fieldworker": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        **DELIVERY_READ,
+        # Solutions its war room agrees for a problem, and their progress.
+        "solution": frozenset({"read", "agree", "report"}),
         AREA_VIEW: frozenset({"read"}),
         # Field-app submissions that could not be applied, in its wards: fix, or discard.
         "quarantine": frozenset({"read", "reapply", "discard"}),
@@ -67,6 +78,7 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "referral": frozenset({"read", "acknowledge", "reject", "reassign", "deliver"}),
         "warroom": frozenset({"read"}),
         "alert": ALERT_RESPONSE,
+        **DELIVERY_READ,
         # Its area's figures (the league table ranks its department among the others), but no
         # field worker: not their activity either.
         AREA_VIEW: frozenset({"read"}),
@@ -80,6 +92,14 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         # measured), though it changes no case.
         "alert": ALERT_RESPONSE,
         AREA_VIEW: frozenset({"read"}),
+        # The nerve centre prepares the Results and Delivery routine for its task teams:
+        # priorities, targets and their trajectories, and the ratings agreed at stocktakes.
+        "priority": frozenset({"read", "define", "note"}),
+        "target": frozenset({"read", "set", "revise", "rate", "chain"}),
+        "solution": frozenset({"read", "agree", "report"}),
+        # Its task teams' secretariat: who sits, meetings, action items.
+        "taskteam": frozenset({"read", "establish", "member", "meeting", "action_item"}),
+        "stocktake": frozenset({"read", "hold", "action"}),
     },
     Role.ADMIN: {
         "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),

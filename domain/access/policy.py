@@ -18,7 +18,8 @@ indicators, trends, the needs heat map, the department league) are ``AREA_VIEW``
 that lists objects reads as their kind (field-worker activity: ``fieldworker``), so the one
 table says who sees which view.
 Alert notifications too: a subscriber hears of what a user with its scopes would list
-(``subscriber_sees``).
+(``subscriber_sees``). A task team's seated users run its routine (``member_may``) besides
+the roles of its area.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from domain.access.accounts import authorize_account_change, authorize_user_chan
 from domain.access.area import NOWHERE, Area, Location, departments_of
 from domain.access.decision import Decision, Forbidden
 from domain.access.lists import RowScope, row_scope, sees_area
+from domain.access.members import MEMBER_ACTIONS, member_may
 from domain.access.permissions import (
     ADMIN_KINDS,
     ALERT_RESPONSE,
@@ -48,6 +50,7 @@ __all__ = [
     "ALERT_RESPONSE",
     "AREA_VIEW",
     "DEPARTMENT_KINDS",
+    "MEMBER_ACTIONS",
     "NOWHERE",
     "PERMISSIONS",
     "Area",
@@ -61,6 +64,7 @@ __all__ = [
     "authorize_user_change",
     "decide",
     "departments_of",
+    "member_may",
     "roles_seeing",
     "row_scope",
     "sees_area",

@@ -1,4 +1,5 @@
-"""War-room commands."""
+"""War-room commands (seats, meetings and action items as every seated body's:
+``domain.body_commands``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from datetime import date
 from uuid import UUID
 
 from domain.access.policy import Location
-from domain.application import ApplicationBase
+from domain.body_commands import BodyCommands
 from domain.context import CommandContext, Written
 from domain.warrooms.model import ImbizoOutcome, WarRoom, war_room_id
 
 
-class WarRoomCommands(ApplicationBase):
+class WarRoomCommands(BodyCommands):
     def establish_war_room(
         self, ward_id: str, name: str, meeting_cadence_days: int, ctx: CommandContext
     ) -> Written:
@@ -52,33 +53,12 @@ class WarRoomCommands(ApplicationBase):
         department: str | None,
         ctx: CommandContext,
     ) -> Written:
-        if department is not None:
-            self._check_department(department)
-        return self._change(
-            WarRoom,
-            room_id,
-            ctx,
-            lambda w: w.join(
-                member_id=str(member_id),
-                name=name,
-                seat=seat,
-                department=department,
-                occurred_at=ctx.occurred_at,
-                actor=ctx.actor,
-            ),
-            action="member",
-        )
+        return self._seat_member(WarRoom, room_id, (member_id, name, seat, department), ctx)
 
     def remove_war_room_member(
         self, room_id: UUID, member_id: str, reason: str | None, ctx: CommandContext
     ) -> Written:
-        return self._change(
-            WarRoom,
-            room_id,
-            ctx,
-            lambda w: w.leave(member_id, reason, ctx.occurred_at, ctx.actor),
-            action="member",
-        )
+        return self._unseat_member(WarRoom, room_id, (member_id, reason), ctx)
 
     def hold_meeting(
         self,
@@ -90,19 +70,8 @@ class WarRoomCommands(ApplicationBase):
         notes: str | None,
         ctx: CommandContext,
     ) -> Written:
-        def command(room: WarRoom) -> None:
-            if any(m.meeting_id == str(meeting_id) for m in room.meetings):
-                return  # the same meeting submitted again: already recorded
-            room.hold_meeting(
-                meeting_id=str(meeting_id),
-                attendee_member_ids=attendee_member_ids,
-                households_discussed=households_discussed,
-                notes=notes,
-                occurred_at=ctx.occurred_at,
-                actor=ctx.actor,
-            )
-
-        return self._change(WarRoom, room_id, ctx, command, action="meeting")
+        meeting = (meeting_id, attendee_member_ids, households_discussed, notes)
+        return self._record_meeting(WarRoom, room_id, meeting, ctx)
 
     def agree_action_item(
         self,
@@ -115,32 +84,13 @@ class WarRoomCommands(ApplicationBase):
         meeting_id: str | None,
         ctx: CommandContext,
     ) -> Written:
-        return self._change(
-            WarRoom,
-            room_id,
-            ctx,
-            lambda w: w.agree_action_item(
-                item_id=str(item_id),
-                text=text,
-                owner_member_id=owner_member_id,
-                due_on=due_on,
-                meeting_id=meeting_id,
-                occurred_at=ctx.occurred_at,
-                actor=ctx.actor,
-            ),
-            action="action_item",
-        )
+        item = (item_id, text, owner_member_id, due_on, meeting_id)
+        return self._agree_item(WarRoom, room_id, item, ctx)
 
     def complete_action_item(
         self, room_id: UUID, item_id: str, note: str | None, ctx: CommandContext
     ) -> Written:
-        return self._change(
-            WarRoom,
-            room_id,
-            ctx,
-            lambda w: w.complete_action_item(item_id, note, ctx.occurred_at, ctx.actor),
-            action="action_item",
-        )
+        return self._complete_item(WarRoom, room_id, (item_id, note), ctx)
 
     def record_imbizo_question(
         self,

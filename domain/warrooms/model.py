@@ -12,7 +12,19 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
+from domain.bodies import ActionItem, Meeting, Member, SeatedBody
 from domain.errors import RuleViolation
+
+# Member, Meeting and ActionItem are the seated bodies' (``domain.bodies``), named here too.
+__all__ = [
+    "ActionItem",
+    "ImbizoOutcome",
+    "ImbizoQuestion",
+    "Meeting",
+    "Member",
+    "WarRoom",
+    "war_room_id",
+]
 
 _WAR_ROOM_NAMESPACE = uuid.UUID("6f0d2c2e-8b7a-4f57-9a0c-3b1f5c2d9e41")
 
@@ -20,30 +32,6 @@ _WAR_ROOM_NAMESPACE = uuid.UUID("6f0d2c2e-8b7a-4f57-9a0c-3b1f5c2d9e41")
 def war_room_id(ward_id: str) -> UUID:
     """One war room per ward: its id is derived from the ward, so a second one collides."""
     return uuid.uuid5(_WAR_ROOM_NAMESPACE, f"war-room:{ward_id}")
-
-
-@dataclass
-class Member:
-    member_id: str
-    seat: str
-    department: str | None
-    active: bool = True
-
-
-@dataclass
-class ActionItem:
-    item_id: str
-    owner_member_id: str | None
-    due_on: date | None
-    done: bool = False
-
-
-@dataclass
-class Meeting:
-    meeting_id: str
-    held_on: date
-    departments_present: list[str]
-    households_discussed: list[str]
 
 
 class ImbizoOutcome(StrEnum):
@@ -65,8 +53,10 @@ class ImbizoQuestion:
     outcome: ImbizoOutcome | None = None
 
 
-class WarRoom(SukumaAggregate):
-    """A ward's war room."""
+class WarRoom(SeatedBody, SukumaAggregate):
+    """A ward's war room (its seats, meetings and action items: ``domain.bodies``)."""
+
+    body = "war room"
 
     class Established(SukumaAggregate.Created):
         ward_id: str
@@ -127,175 +117,17 @@ class WarRoom(SukumaAggregate):
         self.name = name
         self.meeting_cadence_days = meeting_cadence_days
         self.established_on = occurred_at.date()
-        self.members: dict[str, Member] = {}
-        self.meetings: list[Meeting] = []
-        self.action_items: dict[str, ActionItem] = {}
+        self.members = {}
+        self.meetings = []
+        self.action_items = {}
         self.imbizo_questions: dict[str, ImbizoQuestion] = {}
 
-    @property
-    def seated_departments(self) -> set[str]:
-        return {m.department for m in self.members.values() if m.active and m.department}
-
-    def join(
-        self,
-        *,
-        member_id: str,
-        name: str,
-        seat: str,
-        department: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Seat a member (a department seat names its department)."""
-        if member_id in self.members and self.members[member_id].active:
-            raise RuleViolation("member-unique", f"member {member_id} is already seated")
-        if seat == "department" and not department:
-            raise RuleViolation("department-seat", "a department seat must name its department")
-        self._member_joined(
-            member_id=member_id,
-            name=name,
-            seat=seat,
-            department=department,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(MemberJoined)
-    def _member_joined(
-        self,
-        member_id: str,
-        name: str,
-        seat: str,
-        department: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.members[member_id] = Member(member_id, seat, department)
-
-    def leave(self, member_id: str, reason: str | None, occurred_at: datetime, actor: str) -> None:
-        member = self.members.get(member_id)
-        if member is None or not member.active:
-            raise RuleViolation(
-                "member-seated", f"member {member_id} is not seated in this war room"
-            )
-        self._member_left(member_id=member_id, reason=reason, occurred_at=occurred_at, actor=actor)
-
-    @event(MemberLeft)
-    def _member_left(
-        self, member_id: str, reason: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        self.members[member_id].active = False
-
-    def hold_meeting(
-        self,
-        *,
-        meeting_id: str,
-        attendee_member_ids: list[str],
-        households_discussed: list[str],
-        notes: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Record a meeting: only seated members attend; departments follow their seats."""
-        if any(m.meeting_id == meeting_id for m in self.meetings):
-            raise RuleViolation("meeting-unique", f"meeting {meeting_id} is already recorded")
-        strangers = [
-            m for m in attendee_member_ids if m not in self.members or not self.members[m].active
-        ]
-        if strangers:
-            raise RuleViolation(
-                "attendance-seated-members", f"not seated in this war room: {', '.join(strangers)}"
-            )
-        departments = sorted(
-            {d for m in attendee_member_ids if (d := self.members[m].department) is not None}
-        )
-        self._meeting_held(
-            meeting_id=meeting_id,
-            held_on=occurred_at.date(),
-            attendee_member_ids=attendee_member_ids,
-            departments_present=departments,
-            households_discussed=households_discussed,
-            notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(MeetingHeld)
-    def _meeting_held(
-        self,
-        meeting_id: str,
-        held_on: date,
-        attendee_member_ids: list[str],
-        departments_present: list[str],
-        households_discussed: list[str],
-        notes: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.meetings.append(
-            Meeting(meeting_id, held_on, departments_present, households_discussed)
-        )
-
-    def agree_action_item(
-        self,
-        *,
-        item_id: str,
-        text: str,
-        owner_member_id: str | None,
-        due_on: date | None,
-        meeting_id: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        """Agree an action item; its owner must be a seated member."""
-        if item_id in self.action_items:
-            raise RuleViolation("action-item-unique", f"action item {item_id} already exists")
-        if owner_member_id is not None and (
-            owner_member_id not in self.members or not self.members[owner_member_id].active
-        ):
-            raise RuleViolation(
-                "action-owner-seated", f"owner {owner_member_id} is not seated in this war room"
-            )
-        if meeting_id is not None and not any(m.meeting_id == meeting_id for m in self.meetings):
-            raise RuleViolation("action-meeting-exists", f"meeting {meeting_id} is not recorded")
-        self._action_item_agreed(
-            item_id=item_id,
-            text=text,
-            owner_member_id=owner_member_id,
-            due_on=due_on,
-            meeting_id=meeting_id,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    @event(ActionItemAgreed)
-    def _action_item_agreed(
-        self,
-        item_id: str,
-        text: str,
-        owner_member_id: str | None,
-        due_on: date | None,
-        meeting_id: str | None,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        self.action_items[item_id] = ActionItem(item_id, owner_member_id, due_on)
-
-    def complete_action_item(
-        self, item_id: str, note: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        item = self.action_items.get(item_id)
-        if item is None:
-            raise RuleViolation("action-item-exists", f"action item {item_id} does not exist")
-        if item.done:
-            raise RuleViolation("action-item-done-once", f"action item {item_id} is already done")
-        self._action_item_done(item_id=item_id, note=note, occurred_at=occurred_at, actor=actor)
-
-    @event(ActionItemDone)
-    def _action_item_done(
-        self, item_id: str, note: str | None, occurred_at: datetime, actor: str
-    ) -> None:
-        self.action_items[item_id].done = True
+    # The appliers of domain.bodies' commands, bound to this aggregate's own events.
+    _member_joined = event(MemberJoined)(SeatedBody._seat)
+    _member_left = event(MemberLeft)(SeatedBody._unseat)
+    _meeting_held = event(MeetingHeld)(SeatedBody._add_meeting)
+    _action_item_agreed = event(ActionItemAgreed)(SeatedBody._add_action_item)
+    _action_item_done = event(ActionItemDone)(SeatedBody._mark_done)
 
     def record_imbizo_question(
         self, *, question_id: str, imbizo_on: date, question: str, occurred_at: datetime, actor: str

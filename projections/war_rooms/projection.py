@@ -6,8 +6,8 @@ the same rows. Sealed fields (a member's name, an item's text) are copied as the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,20 +16,10 @@ from eventsourcing.dispatch import singledispatchmethod
 from domain.reference.geography import geography
 from domain.warrooms.model import WarRoom
 from projections.base import BufferedProjection
+from projections.bodies import EMPTY, iso_day, seated_change, update_entry
 from projections.war_rooms.view import WarRoomsView
 
 CACHE_LIMIT = 50_000  # about one row per ward: the cache rarely starts afresh
-
-
-def _day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _update(
-    row: dict[str, Any], column: str, key: str, ident: str, changes: dict[str, Any]
-) -> None:
-    """Change one entry of a row's list (a new list: a page being written keeps the old)."""
-    row[column] = [{**x, **changes} if x[key] == ident else x for x in row[column]]
 
 
 class WarRoomsProjection(BufferedProjection):
@@ -77,84 +67,29 @@ class WarRoomsProjection(BufferedProjection):
             "name": e.name,
             "meeting_cadence_days": e.meeting_cadence_days,
             "established_on": e.occurred_at.date(),
-            "last_meeting_on": None,
-            "meetings_held": 0,
-            "members": [],
-            "meetings": [],
-            "action_items": [],
+            **copy.deepcopy(EMPTY),
             "imbizo_questions": [],
         }
         self._room(e, lambda row: None)
 
     @handle.register
-    def _(self, e: WarRoom.MemberJoined) -> None:
-        member = {
-            "member_id": e.member_id,
-            "name": e.name,
-            "seat": e.seat,
-            "department": e.department,
-            "active": True,
-            "joined_on": _day(e.occurred_at.date()),
-            "left_on": None,
-        }
-
-        def change(row: dict[str, Any]) -> None:
-            # A member who left may be seated again: the new seat replaces the old one.
-            others = [m for m in row["members"] if m["member_id"] != e.member_id]
-            row["members"] = [*others, member]
-
-        self._room(e, change)
-
-    @handle.register
-    def _(self, e: WarRoom.MemberLeft) -> None:
-        left = {"active": False, "left_on": _day(e.occurred_at.date())}
-        self._room(e, lambda row: _update(row, "members", "member_id", e.member_id, left))
-
-    @handle.register
-    def _(self, e: WarRoom.MeetingHeld) -> None:
-        meeting = {
-            "meeting_id": e.meeting_id,
-            "held_on": _day(e.held_on),
-            "attendee_member_ids": e.attendee_member_ids,
-            "departments_present": e.departments_present,
-            "households_discussed": e.households_discussed,
-            "notes": e.notes,
-        }
-
-        def change(row: dict[str, Any]) -> None:
-            last = row["last_meeting_on"]
-            row["last_meeting_on"] = e.held_on if last is None else max(last, e.held_on)
-            row["meetings_held"] += 1
-            row["meetings"] = [*row["meetings"], meeting]
-
-        self._room(e, change)
-
-    @handle.register
-    def _(self, e: WarRoom.ActionItemAgreed) -> None:
-        item = {
-            "item_id": e.item_id,
-            "text": e.text,
-            "owner_member_id": e.owner_member_id,
-            "due_on": _day(e.due_on),
-            "meeting_id": e.meeting_id,
-            "status": "open",
-            "agreed_on": _day(e.occurred_at.date()),
-            "done_on": None,
-        }
-        self._room(e, lambda row: row.update(action_items=[*row["action_items"], item]))
-
-    @handle.register
-    def _(self, e: WarRoom.ActionItemDone) -> None:
-        done = {"status": "done", "done_on": _day(e.occurred_at.date())}
-        self._room(e, lambda row: _update(row, "action_items", "item_id", e.item_id, done))
+    def _(
+        self,
+        e: WarRoom.MemberJoined
+        | WarRoom.MemberLeft
+        | WarRoom.MeetingHeld
+        | WarRoom.ActionItemAgreed
+        | WarRoom.ActionItemDone,
+    ) -> None:
+        self._room(e, seated_change(e))
 
     @handle.register
     def _(self, e: WarRoom.ImbizoQuestionRecorded) -> None:
         question = {
             "question_id": e.question_id,
-            "imbizo_on": _day(e.imbizo_on),
+            "imbizo_on": iso_day(e.imbizo_on),
             "question": e.question,
-            "recorded_on": _day(e.occurred_at.date()),
+            "recorded_on": iso_day(e.occurred_at.date()),
             "outcome": None,
             "answer": None,
             "answered_on": None,
@@ -167,8 +102,9 @@ class WarRoomsProjection(BufferedProjection):
         answer = {
             "outcome": e.outcome,
             "answer": e.answer,
-            "answered_on": _day(e.occurred_at.date()),
+            "answered_on": iso_day(e.occurred_at.date()),
         }
         self._room(
-            e, lambda row: _update(row, "imbizo_questions", "question_id", e.question_id, answer)
+            e,
+            lambda row: update_entry(row, "imbizo_questions", "question_id", e.question_id, answer),
         )

@@ -8,10 +8,29 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from domain.access.policy import subscriber_scope_problem
+from domain.delivery.rating import RatingThresholds
 from domain.escalation import DEFAULT_DAYS_AT_LEVEL, Ladder
 from domain.reference.departments import Catalogue
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.toml")
+
+
+class RatingConfig(BaseModel):
+    """The rating a target's gap to trajectory suggests: behind by at most ``amber_green`` of
+    the planned value 3, by at most ``amber_red`` 2, further 1 (on or above it 4)."""
+
+    amber_green: float = Field(default=0.10, ge=0, le=1)
+    amber_red: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RatingConfig:
+        if self.amber_green > self.amber_red:
+            raise ValueError("amber_green must not be more than amber_red")
+        return self
+
+    @property
+    def thresholds(self) -> RatingThresholds:
+        return RatingThresholds(self.amber_green, self.amber_red)
 
 
 class RuleConfig(BaseModel):
@@ -28,6 +47,8 @@ class RuleConfig(BaseModel):
     factor: float = Field(default=1, gt=0)
     weeks: int = Field(default=8, ge=1)
     window_days: int = Field(default=28, ge=1)
+    #: the file's one ``[rating]`` (EW-12's level follows the rating a target's gap suggests)
+    rating: RatingConfig = RatingConfig()
 
 
 class EscalationConfig(BaseModel):
@@ -71,8 +92,15 @@ class Subscriber(BaseModel):
 
 class RulesFile(BaseModel):
     escalation: EscalationConfig = EscalationConfig()
+    rating: RatingConfig = RatingConfig()
     rules: dict[str, RuleConfig]
     subscribers: list[Subscriber] = []
+
+    @model_validator(mode="after")
+    def _one_rating(self) -> RulesFile:
+        for rule in self.rules.values():
+            rule.rating = self.rating
+        return self
 
     @model_validator(mode="after")
     def _unique_subscribers(self) -> RulesFile:

@@ -17,6 +17,7 @@ from typing import Any
 from domain.escalation import Ladder
 from projections.early_warning.clocks import NEVER
 from scheduler.rules.config import RuleConfig
+from scheduler.rules.targets import EW_12, EW_14, ew12_level, ew12_params
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,16 @@ def _unacknowledged(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
 
 def _spike(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
     return Decision(cfg.level, {**m.facts, "since": m.since.isoformat()})
+
+
+def _off_trajectory(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
+    level, rating = ew12_level(m.facts, cfg)
+    return Decision(level, {**m.facts, "since": m.since.isoformat(), "suggested_rating": rating})
+
+
+def _team_level(m: Match, now: datetime, cfg: RuleConfig) -> Decision:
+    """The level of the team that agreed the action (the match's ``param``)."""
+    return Decision(m.param, _evidence(m, now))
 
 
 def _today(now: datetime) -> date:
@@ -253,9 +264,11 @@ RULES: tuple[Rule, ...] = (
     _clock_rule(
         "EW-11", "Graduated household regressed", "household", "graduate_regressed", _start
     ),
+    Rule("EW-12", "Target off trajectory", "target", EW_12, _off_trajectory, ew12_params),
     Rule(
         "EW-13", "Need-category spike in a ward", "ward and category", EW_13, _spike, _ew13_params
     ),
+    Rule("EW-14", "Stocktake action past its date", "stocktake action", EW_14, _team_level),
 )
 BY_ID = {rule.id: rule for rule in RULES}
 

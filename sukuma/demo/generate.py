@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -18,6 +18,7 @@ from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from domain.warrooms.model import WarRoom
 from sukuma.demo.context import Demo
+from sukuma.demo.delivery import record_delivery
 from sukuma.demo.lifecycle import simulate_household
 from sukuma.demo.meetings import record_war_room
 from sukuma.demo.places import plan_places
@@ -58,6 +59,12 @@ class DemoSummary:
     graduations: int
     moves: int
     events: int
+    #: the Results and Delivery routine's year (sukuma.demo.delivery)
+    task_teams: int = 0
+    priorities: int = 0
+    targets: int = 0
+    stocktakes: int = 0
+    solutions: int = 0
 
 
 # psycopg's pipeline over a unix socket (the embedded server) hangs once one statement's
@@ -164,7 +171,11 @@ def generate(
         record_war_room(demo, plan)
         batcher.add_ward(plan, sims)
     batcher.flush()
-    return batcher.summary()
+    before = app.recorder.max_notification_id() or 0
+    delivery = record_delivery(app, demo, wards)
+    written = (app.recorder.max_notification_id() or 0) - before
+    summary = batcher.summary()
+    return replace(summary, events=summary.events + written, **asdict(delivery))
 
 
 def has_case_data(app: Sukuma) -> bool:

@@ -63,6 +63,11 @@ KINDS = {
     "candidate_id": "household",  # a pair of households that may be one (both in ward A)
     "device_id": "device",
     "quarantine_id": "quarantine",
+    "priority_id": "priority",  # a task team's (LTT KZN225's), and its target
+    "target_id": "target",
+    "team_id": "taskteam",  # LTT KZN225
+    "stocktake_id": "stocktake",  # of that team
+    "solution_id": "solution",  # ward A's war room's
 }
 #: What each area view shows, as the kind of ``PERMISSIONS`` it is read as: an area's figures
 #: (``AREA_VIEW``), or the objects it lists. A new area view needs a line here.
@@ -112,6 +117,20 @@ async def contested_rooms(client: httpx.AsyncClient, household_id: str) -> str:
         await post_ok(client, url, {"profile": edited, "base_version": state["version"]})
     state = (await client.get(f"/v1/households/{household_id}")).json()
     return str(state["profile_conflicts"][0]["conflict_id"])
+
+
+def stocktake_review(
+    priority_id: str, target_id: str, actions: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A stocktake's review of the world's priority and target."""
+    return {
+        "priority_id": priority_id,
+        "target_id": target_id,
+        "rating": 2,
+        "problem_level": 1,
+        "reason": "A sample reason",
+        "actions": actions,
+    }
 
 
 async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
@@ -168,7 +187,42 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
     )
     # The same family profiled again in ward A: the matcher proposes the pair.
     again = await profiled_household(client, WARD_A)
+    priority = await post_ok(
+        client, "/v1/priorities", {"title": "Profiling", "team": "LTT", "team_code": "KZN225"}
+    )
+    target = await post_ok(
+        client,
+        f"/v1/priorities/{priority['id']}/targets",
+        {"indicator": "M1", "level": "ward", "code": WARD_A, "baseline_value": 0,
+         "baseline_on": "2025-12-31", "target_value": 100, "due_on": "2026-03-31"},
+    )  # fmt: skip
+    team = await post_ok(
+        client, "/v1/task-teams", {"kind": "LTT", "code": "KZN225", "name": "Msunduzi LTT"}
+    )
+    seat = await post_ok(
+        client, f"/v1/task-teams/{team['id']}/members", {"name": "Chair", "seat": "chair"}
+    )
+    stocktake = await post_ok(
+        client,
+        f"/v1/task-teams/{team['id']}/stocktakes",
+        {"attendee_member_ids": [seat["member_id"]], "reviews": [stocktake_review(
+            priority["id"], target["id"],
+            [{"text": "Plan", "owner": "Chair", "due_on": "2026-12-31"}],
+        )]},
+    )  # fmt: skip
+    solution = await post_ok(
+        client,
+        "/v1/solutions",
+        {"body": "warroom", "body_id": room["id"], "problem": "No IDs", "solution": "Mobile unit",
+         "plan": OVERRIDES["plan"]},
+    )  # fmt: skip
+    link = await post_ok(
+        client,
+        f"/v1/targets/{target['id']}/chain",
+        {"role": "department", "body": "DSD", "owner": "HOD", "indicator": "M5"},
+    )
     project(application)  # the alert, the conflict and the pair are read from their views
+    action_id = (await client.get(f"/v1/stocktakes/{stocktake['id']}")).json()["actions"][0]
     return World(
         {
             "household_id": household_id,
@@ -190,6 +244,14 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "quarantine_id": str(quarantined.id),
             "candidate_id": str(candidate_id(UUID(household_id), UUID(again))),
             "survivor_id": household_id,
+            "priority_id": priority["id"],
+            "target_id": target["id"],
+            "team_id": team["id"],
+            "stocktake_id": stocktake["id"],
+            "action_id": action_id["action_id"],
+            "solution_id": solution["id"],
+            "body_id": room["id"],
+            "link_id": link["link_id"],
         }
     )
 
@@ -204,12 +266,28 @@ OVERRIDES: dict[str, Any] = {
     "scope": f"ward:{WARD_A2}",
     "profile": make_profile(),
     "value": 6,  # one of the two values the world's conflict holds
+    # A target of the world's priority, and a trajectory for the world's target.
+    "team_code": "KZN225",
+    "code": WARD_A,
+    "baseline_value": 0,
+    "baseline_on": "2025-12-31",
+    "target_value": 100,
+    "due_on": "2026-03-31",
+    "points": [
+        {"month": "2026-01-01", "value": 10},
+        {"month": "2026-02-01", "value": 40},
+        {"month": "2026-03-01", "value": 100},
+    ],
+    "plan": [{"text": "Book it", "owner": "Convener", "due_on": "2026-12-31"}],
+    "username": "someone",  # the user who holds a task team's seat
 }
 
 
 def sample(schema: dict[str, Any], defs: dict[str, Any], name: str, world: World) -> Any:
     if name in OVERRIDES:
         return OVERRIDES[name]
+    if name == "reviews":  # a stocktake reviews one of its team's priorities
+        return [stocktake_review(world.values["priority_id"], world.values["target_id"], [])]
     if name in world.values and name.endswith("_id"):
         return world.values[name]
     if "$ref" in schema:
@@ -285,7 +363,10 @@ async def test_no_object_of_ward_a_is_visible_or_changeable_from_elsewhere(
         for role, scopes, http in foreigners:
             if role is Role.ADMIN and kind in ADMIN_KINDS:
                 continue  # users and field workers are an administrator's, wherever they are
-            if "municipality:KZN225" in scopes and kind in {"warroom", "fieldworker", "area"}:
+            if "municipality:KZN225" in scopes and kind in {
+                "warroom", "fieldworker", "area", "priority", "target", "taskteam", "stocktake",
+                "solution",
+            }:  # fmt: skip
                 continue  # that officer is in ward A's municipality: it may see those
             seen = await call(http, route, world.path(route), body)
             absent = await call(http, route, world.path(route, missing=True), body)
@@ -307,8 +388,9 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
 ) -> None:
     world = await build_world(client, application)
     project(application)
-    room_id = world.values["room_id"]
-    ids = {world.values[k] for k in ("household_id", "referral_id", "candidate_id")} | {room_id}
+    room_id, priority_id = world.values["room_id"], world.values["priority_id"]
+    ids = {world.values[k] for k in ("household_id", "referral_id", "candidate_id")}
+    ids |= {room_id, priority_id}
     area_views = [
         f"/v1/dashboard/ward/{WARD_A}",
         "/v1/dashboard/municipality/KZN225",
@@ -331,6 +413,7 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         "/v1/war-rooms": "room_id",
         "/v1/conflicts": "household_id",  # its conflict is the household's
         "/v1/duplicates": "candidate_id",  # the household and its double
+        "/v1/priorities": "priority_id",
     }
     district_of_a = GEO.ward(WARD_A).district_code
     area_views = [v.replace("DC29", district_of_a) for v in area_views]
@@ -341,8 +424,9 @@ async def test_lists_exports_and_area_views_show_nothing_of_ward_a_elsewhere(
         assert (await client.get(path)).status_code == 200, path
     for role, scopes in FOREIGN:
         http = await client_as(role, *scopes)
-        # That officer is in ward A's municipality: it may see its war room (not its cases)
-        hidden = ids - {room_id} if "municipality:KZN225" in scopes else ids
+        # That officer is in ward A's municipality: it may see its war room and its task
+        # team's priority (not its cases)
+        hidden = ids - {room_id, priority_id} if "municipality:KZN225" in scopes else ids
         for path in lists:
             response = await http.get(path)
             assert response.status_code == 200, (path, response.text)

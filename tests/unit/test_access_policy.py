@@ -136,7 +136,7 @@ def test_nobody_but_an_admin_sees_users() -> None:
 def test_an_unknown_kind_or_verb_fails_closed() -> None:
     everyone = who(*Role, scopes=("province:KZN",))
 
-    assert decide(everyone, "target.read", Location.ward(WARD)) is Decision.INVISIBLE
+    assert decide(everyone, "spaceship.read", Location.ward(WARD)) is Decision.INVISIBLE
     assert decide(everyone, "household.shred", Location.ward(WARD)) is Decision.FORBIDDEN
 
 
@@ -252,7 +252,7 @@ def test_an_area_view_of_a_kind_narrowed_to_departments_or_unknown_is_refused() 
 
     # A department officer reads its departments' referrals only, not a whole area's.
     assert not sees_area(officer, "referral", "ward", WARD)
-    assert not sees_area(everyone, "target", "ward", WARD)
+    assert not sees_area(everyone, "spaceship", "ward", WARD)
     assert not sees_area(who(Role.ANALYST), AREA_VIEW, "ward", WARD)  # no area, no view
 
 

@@ -20,7 +20,7 @@ import asyncpg
 import orjson
 
 from domain.access.policy import RowScope
-from projections.nerve_centre.contributions import DUE_BY
+from projections.nerve_centre.contributions import DUE_BY, OPEN_REFERRAL_STATUSES
 from projections.nerve_centre.view import (
     CASE_DAYS,
     HOUSEHOLD_COLUMNS,
@@ -65,6 +65,8 @@ class ReferralFilters:
     ward: str | None = None
     municipality: str | None = None
     district: str | None = None
+    #: open referrals escalated to this level of the ladder (a task team's queue)
+    escalated_to: int | None = None
 
 
 def _households(filters: HouseholdFilters, scope: RowScope, q: Where) -> None:
@@ -84,6 +86,9 @@ def _referrals(filters: ReferralFilters, scope: RowScope, q: Where, today_arg: s
     q.where("ward_id = {}", filters.ward)
     q.where("municipality = {}", filters.municipality)
     q.where("district = {}", filters.district)
+    if filters.escalated_to is not None:
+        q.where("escalation_level = {}", filters.escalated_to)
+        q.where("status = ANY({}::text[])", sorted(OPEN_REFERRAL_STATUSES))
     if filters.overdue is not None:
         overdue = _OVERDUE.format(today=today_arg)
         q.terms.append(overdue if filters.overdue else f"NOT {overdue}")

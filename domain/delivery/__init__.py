@@ -1,0 +1,1 @@
+"""Results and Delivery: priorities, targets with trajectories, ratings (oss-domain.md §6)."""
