@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         le=30,
         description="Seconds each of the event store's 10 tries waits for a connection",
     )
+    write_pool_reconnect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds the event store's pool keeps retrying a lost connection (backing "
+        "off 1, 2, 4 s...) before it lets the next request try afresh: bounds how long the "
+        "service stays down after the database is back",
+    )
     read_pool_min_size: int = Field(default=2, ge=0, description="asyncpg read pool minimum")
     read_pool_max_size: int = Field(default=10, ge=1, description="asyncpg read pool maximum")
     database_connect_timeout: int = Field(

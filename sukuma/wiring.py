@@ -56,6 +56,10 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
         # long for a connection, and reads POSTGRES_CONNECT_TIMEOUT as whole seconds: a
         # fraction of a second per try is what answers an outage with a 503 in seconds.
         recorder.datastore.pool.timeout = settings.write_pool_timeout
+        # The pool retries a lost connection with a doubling delay for 5 minutes by default:
+        # after a long outage its next try may be a minute away while the database is back.
+        # Given up sooner, the next request that waits for a connection starts a fresh try.
+        recorder.datastore.pool.reconnect_timeout = settings.write_pool_reconnect_timeout
     protect_personal_data(
         application, settings.master_key.get_secret_value(), settings.previous_master_keys
     )
