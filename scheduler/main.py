@@ -147,7 +147,9 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
         sweeps.sweeper.datastore, settings.open_data_k, settings.open_data_grace_days
     )
     scheduler.add_job(
-        PublishOpenData(publisher, utc_now),
+        # The bound method, not the instance: APScheduler awaits a coroutine function but calls
+        # any other callable in a thread, where an async __call__ would never run.
+        PublishOpenData(publisher, utc_now).__call__,
         CronTrigger.from_crontab("15 * * * *", timezone=UTC),
         id="open-data-release",
         name="open-data monthly release",
@@ -159,7 +161,7 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
     )
     if settings.sms_gateway_url:
         scheduler.add_job(
-            feedback_sms(settings, sweeps.sweeper.app),
+            feedback_sms(settings, sweeps.sweeper.app).__call__,  # awaited, as above
             IntervalTrigger(minutes=5, timezone=UTC),
             id="feedback-sms",
             name="feedback codes by SMS",
