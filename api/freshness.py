@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Response
 
 from api.deps import ReadPool
 from api.schemas.views import FreshnessRead
-from projections.nerve_centre.view import TRACKING as NERVE_CENTRE_TRACKING
+from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.status import positions
 
 WAIT_SECONDS = 2.0  # how long a read waits for ?min_position=

@@ -31,7 +31,7 @@ from adapters.migrations import migrate
 from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
-from projections.nerve_centre.view import TRACKING
+from projections.nerve_centre.tables import TRACKING
 from sukuma.settings import Settings
 from sukuma.wiring import build_application, ensure_database
 

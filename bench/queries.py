@@ -52,7 +52,7 @@ from projections.nerve_centre.history import (
 from projections.nerve_centre.queries import areas, cases
 from projections.nerve_centre.queries.asof import AsOf
 from projections.nerve_centre.queries.cases import HouseholdFilters, ReferralFilters
-from projections.nerve_centre.view import (
+from projections.nerve_centre.tables import (
     AREA_COUNTS,
     AREA_DAILY,
     AREA_DAILY_RECORDED,

@@ -39,7 +39,7 @@ from bench.queries import TODAY, fill
 from projections.alerts.view import ALERTS
 from projections.early_warning.view import CLOCKS, DEPARTMENT_DAYS, NEED_WEEKS
 from projections.early_warning.view import TRACKING as EW_TRACKING
-from projections.nerve_centre.view import HOUSEHOLDS, REFERRALS
+from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from scheduler.diff import diff_parameters

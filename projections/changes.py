@@ -20,8 +20,8 @@ from domain.access.policy import RowScope
 from domain.sukuma import Sukuma
 from projections.early_warning.view import CLOCKS
 from projections.early_warning.view import TRACKING as EARLY_WARNING_TRACKING
-from projections.nerve_centre.view import HOUSEHOLDS, REFERRALS
-from projections.nerve_centre.view import TRACKING as NERVE_CENTRE_TRACKING
+from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
+from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db, Where, scoped
 
 #: The early-warning clock of a high-risk household not visited (rule EW-06).

@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 
 from domain.sukuma import Sukuma
-from projections.nerve_centre.view import TRACKING as NERVE_CENTRE_TRACKING
+from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.registry import PROJECTIONS
 from projections.scoping import Db
 

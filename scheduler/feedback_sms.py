@@ -25,7 +25,7 @@ from adapters import feedback_codes
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
-from projections.nerve_centre.view import REFERRALS
+from projections.nerve_centre.tables import REFERRALS
 from scheduler.notify import sign, with_retries
 
 log = logging.getLogger(__name__)

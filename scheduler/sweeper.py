@@ -33,7 +33,7 @@ from domain.sukuma import Sukuma
 from projections.alerts import view as alerts
 from projections.delivery import view as delivery
 from projections.early_warning import view as early_warning
-from projections.nerve_centre import view as nerve_centre
+from projections.nerve_centre import tables as nerve_centre
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
 from scheduler.marks import Mark, SweepMarks
 from scheduler.notify import AlertNotice, Notifier

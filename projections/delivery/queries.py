@@ -29,7 +29,7 @@ from projections.delivery.view import (
     TEAMS,
 )
 from projections.nerve_centre.queries.cases import ReferralFilters
-from projections.nerve_centre.view import AREA_DAILY
+from projections.nerve_centre.tables import AREA_DAILY
 from projections.scoping import Db, Where, scoped
 
 

@@ -20,7 +20,8 @@ from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
 from projections.nerve_centre.history import Days
-from projections.nerve_centre.view import RECORDED_ON, NerveCentreView
+from projections.nerve_centre.tables import RECORDED_ON
+from projections.nerve_centre.view import NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns

@@ -12,7 +12,7 @@ import httpx
 from domain.escalation import Ladder, overdue_from
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
-from projections.nerve_centre.view import REFERRALS
+from projections.nerve_centre.tables import REFERRALS
 from scheduler.rules.config import load_rules_file
 from scheduler.sweeper import Summary, Sweeper
 from sukuma.demo import generate

@@ -11,7 +11,7 @@ from domain.access.principal import Principal, Role
 from projections.alerts import view as alerts
 from projections.alerts.queries import alert_scope
 from projections.early_warning import view as early_warning
-from projections.nerve_centre import view as nerve_centre
+from projections.nerve_centre import tables as nerve_centre
 from projections.open_data import view as open_data
 from projections.registry import PROJECTIONS
 from projections.scoping import Where

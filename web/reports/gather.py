@@ -22,7 +22,7 @@ from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import TRACKING as ALERTS_TRACKING
 from projections.nerve_centre.queries.asof import AsOf, Basis
-from projections.nerve_centre.view import TRACKING as NERVE_CENTRE_TRACKING
+from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db
 from projections.status import positions
 from projections.war_rooms.view import TRACKING as WAR_ROOMS_TRACKING

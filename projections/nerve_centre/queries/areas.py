@@ -16,7 +16,7 @@ from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.nerve_centre.indicators import percentiles, share, week_start
 from projections.nerve_centre.queries.asof import AsOf, daily, totals
-from projections.nerve_centre.view import (
+from projections.nerve_centre.tables import (
     AREA_COUNTS,
     DEPARTMENT_AREA,
     DEPARTMENT_DUE,

@@ -31,7 +31,7 @@ from projections.nerve_centre.history import (
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
 )
-from projections.nerve_centre.view import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
+from projections.nerve_centre.tables import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
 
 Basis = Literal["recorded", "occurred"]
 

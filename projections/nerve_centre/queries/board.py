@@ -15,7 +15,7 @@ from domain.access.policy import RowScope
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
 from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.queries.cases import _open_needs
-from projections.nerve_centre.view import HOUSEHOLDS, REFERRALS
+from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
 from projections.scoping import Db, Where, scoped
 
 _DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"

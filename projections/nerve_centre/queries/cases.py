@@ -21,7 +21,7 @@ import orjson
 
 from domain.access.policy import RowScope
 from projections.nerve_centre.contributions import DUE_BY, OPEN_REFERRAL_STATUSES
-from projections.nerve_centre.view import (
+from projections.nerve_centre.tables import (
     CASE_DAYS,
     HOUSEHOLD_COLUMNS,
     HOUSEHOLDS,

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from projections.nerve_centre.contributions import DUE_BY, OPEN_REFERRAL_STATUSES
-from projections.nerve_centre.view import REFERRALS
+from projections.nerve_centre.tables import REFERRALS
 from projections.scoping import Db
 
 _DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"

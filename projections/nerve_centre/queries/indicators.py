@@ -24,7 +24,7 @@ from projections.nerve_centre.indicators import (
     weekly,
 )
 from projections.nerve_centre.queries.asof import AsOf, daily, totals
-from projections.nerve_centre.view import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE
+from projections.nerve_centre.tables import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE
 from projections.scoping import Db
 
 # The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
