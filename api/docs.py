@@ -1,7 +1,9 @@
-"""/docs and /redoc with their assets served by the app itself, not a public CDN: a war
-room's laptop without internet still shows them (FastAPI's "custom docs UI static assets").
+"""/docs (Swagger UI) with its assets served by the app itself, not a public CDN: a war
+room's laptop without internet still shows it (FastAPI's "custom docs UI static assets").
 
-The assets are vendored release files in ``api/static`` (versions in its README.md).
+The assets are vendored release files in ``api/static`` (versions in its README.md). ReDoc is
+not served: its bundle loads its footer logo from a public CDN, and one docs page is enough;
+``/redoc`` redirects to ``/docs`` for old bookmarks.
 """
 
 from __future__ import annotations
@@ -11,28 +13,25 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
-    get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: Apart from the web workspace's /assets: one mount each, so neither hides the other.
 STATIC_URL = "/docs-assets"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
-#: The pages may load only from the app: ReDoc's bundle still names its logo on a public CDN
-#: (``cdn.redoc.ly``), which the browser then never asks for. Inline scripts and styles are
-#: FastAPI's page templates; ReDoc runs its search in a blob worker.
+#: The pages may load only from the app. Inline scripts and styles are FastAPI's page templates.
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'"
 )
 
 
 def install(api: FastAPI) -> None:
-    """Serve the documentation pages and their assets (build the app with docs_url and
+    """Serve the documentation page and its assets (build the app with docs_url and
     redoc_url set to None, so FastAPI's CDN-backed pages are not added too)."""
     api.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="docs-assets")
 
@@ -56,22 +55,13 @@ def install(api: FastAPI) -> None:
     async def swagger_ui_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    async def redoc(request: Request) -> HTMLResponse:
+    async def redoc(request: Request) -> RedirectResponse:
         root = request.scope.get("root_path", "").rstrip("/")
-        return get_redoc_html(
-            openapi_url=f"{root}{api.openapi_url}",
-            title=f"{api.title} - ReDoc",
-            redoc_js_url=asset(request, "redoc/redoc.standalone.js"),
-            redoc_favicon_url=asset(request, "swagger-ui/favicon-32x32.png"),
-            with_google_fonts=False,
-        )
+        return RedirectResponse(f"{root}/docs", status_code=308)
 
-    for path, page in (
-        ("/docs", swagger_ui),
-        (OAUTH2_REDIRECT_URL, swagger_ui_redirect),
-        ("/redoc", redoc),
-    ):
+    for path, page in (("/docs", swagger_ui), (OAUTH2_REDIRECT_URL, swagger_ui_redirect)):
         api.add_route(path, _self_only(page), include_in_schema=False)
+    api.add_route("/redoc", redoc, include_in_schema=False)
 
 
 def _self_only(
