@@ -10,8 +10,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.access.decision import Forbidden
 from domain.access.locations import location_of
 from domain.access.policy import Location, authorize, authorize_creation
 from domain.access.principal import Principal
@@ -250,10 +251,25 @@ class ApplicationBase(Application[UUID]):
         first = next(iter(self.repository.event_store.get(aggregate_id, lte=1)), None)
         if first is None:
             return None
-        same_type = getattr(first, "originator_topic", None) == get_topic(cls)
-        if not same_type or any(getattr(first, k, None) != v for k, v in content.items()):
+        topic: str = getattr(first, "originator_topic", "")
+        if topic != get_topic(cls) or any(getattr(first, k, None) != v for k, v in content.items()):
+            self._hide_unseen(topic, cls, aggregate_id, principal)
             raise AlreadyExists(
                 kind_of(cls), aggregate_id, f"{aggregate_id} already exists with other content"
             )
         # A retry is answered only to whom may see the object (else it would confirm an id).
         return Written(aggregate_id, self.read(cls, aggregate_id, principal).version, None)
+
+    def _hide_unseen(
+        self, topic: str, cls: type[A], aggregate_id: UUID, principal: Principal | None
+    ) -> None:
+        """An id taken by an object the caller may not see is 'not found', as everywhere:
+        a 409 would confirm that the id exists in another ward."""
+        if principal is None:
+            return
+        try:
+            self.read(resolve_topic(topic), aggregate_id, principal)
+        except NotFoundError:
+            raise NotFoundError(kind_of(cls), aggregate_id) from None
+        except Forbidden:
+            return  # seen but not readable by this role: the conflict is no secret

@@ -7,8 +7,9 @@ from uuid import uuid4
 
 import httpx
 
+from domain.access.principal import Role
 from tests.factories import make_profile
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.helpers import household, need, post_ok, profiled_household
 
 
@@ -44,6 +45,28 @@ async def test_client_supplied_id_is_idempotent_with_same_content_and_409_with_o
     assert again.json()["id"] == household_id
     assert again.json()["version"] == 1
     assert other.status_code == 409
+    history = (await client.get(f"/v1/households/{household_id}/history")).json()
+    assert [e["type"] for e in history["events"]] == ["Household.Registered"]
+
+
+async def test_an_id_taken_in_a_ward_the_caller_cannot_see_is_not_found_not_a_conflict(
+    client: httpx.AsyncClient, client_as: ClientAs, ward_id: str, other_ward_id: str
+) -> None:
+    # Given a household registered in one ward
+    household_id = str(uuid4())
+    body = {"id": household_id, "ward_id": ward_id, "dwelling_type": "informal"}
+    assert (await client.post("/v1/households", json=body)).status_code == 201
+    other_convener = await client_as(Role.CONVENER, f"ward:{other_ward_id}")
+    same_convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+
+    # When a convener of another ward registers its id in their own ward
+    hidden = await other_convener.post("/v1/households", json={**body, "ward_id": other_ward_id})
+    seen = await same_convener.post("/v1/households", json={**body, "dwelling_type": "formal"})
+
+    # Then they learn nothing of it (404 as for any id they cannot see), and nothing is written;
+    # a convener who sees it gets the conflict
+    assert hidden.status_code == 404
+    assert seen.status_code == 409
     history = (await client.get(f"/v1/households/{household_id}/history")).json()
     assert [e["type"] for e in history["events"]] == ["Household.Registered"]
 
