@@ -24,13 +24,36 @@ INTEGRATION_DIR = Path(__file__).parent / "integration"
 DATABASE_FIXTURES = {"database_url", "fresh_db_url", "blank_db_url"}
 
 
+#: Modules whose tests take tens of seconds each (``--durations``: property tests over fresh
+#: databases, subprocess restarts, browsers, PDFs), besides the tests marked ``slow``.
+LONG_MODULES = frozenset(
+    {
+        "test_rebuild_faults.py",
+        "test_serve_workers.py",
+        "test_reports.py",
+        "test_scoping_matrix.py",
+        "test_web_browser_field.py",
+        "test_open_data_disclosure.py",
+        "test_security_headers.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests under tests/integration, or using a database, are marked ``integration``."""
+    """Tests under tests/integration, or using a database, are marked ``integration``.
+
+    The long tests run first (a stable sort, so each module keeps its order): the suite runs
+    on parallel workers (pytest-xdist, ``--dist worksteal``), and a long test started last
+    would keep one worker busy while the others sit idle.
+    """
     for item in items:
         in_integration_dir = INTEGRATION_DIR in item.path.parents
         uses_database = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         if in_integration_dir or uses_database:
             item.add_marker(pytest.mark.integration)
+        if item.path.name in LONG_MODULES:
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
