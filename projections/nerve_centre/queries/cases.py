@@ -155,7 +155,7 @@ def _referral_select(columns: tuple[str, ...], today_arg: str, source: str = REF
     return f"SELECT {', '.join(chosen)} FROM {source}"
 
 
-def _as_of(
+def rows_as_of(
     table: str, versions: str, columns: tuple[str, ...], day_arg: str, q: Where, scope: RowScope
 ) -> str:
     """The case rows as they stood at the end of a day (by recorded time): the live row if
@@ -183,7 +183,7 @@ async def stream_households(
     source = HOUSEHOLDS
     if as_of is not None:
         day = q.arg(as_of)
-        source = _as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
+        source = rows_as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
     _households(filters, scope, q)
     columns = ", ".join(
         "(SELECT count(*) FROM jsonb_object_keys(open_needs))"
@@ -212,7 +212,7 @@ async def stream_referrals(
     today_arg = q.arg(today if as_of is None else as_of)
     source = REFERRALS
     if as_of is not None:
-        source = _as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
+        source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     _referrals(filters, scope, q, today_arg)
     select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg, source)
     async for row in stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):
