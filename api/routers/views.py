@@ -268,11 +268,13 @@ async def field_worker_activity(
     fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
+    as_of: AsOfQuery,
 ) -> FieldWorkerActivityList:
-    """Field workers assigned to a ward: last submission and households visited."""
+    """Field workers assigned to a ward: last submission and households visited (with
+    ``as_of``, as they were at the end of that day)."""
     visible_area(user, "fieldworker", "ward", ward)  # it lists field workers
-    today = _today(clock)
-    rows = await areas.field_worker_activity(pool, ward, today)
+    today = as_of.day if as_of else _today(clock)
+    rows = await areas.field_worker_activity(pool, ward, today, as_of)
     # A worker's other wards only as far as the caller's own area reaches.
     area = Area.of(user)
     for row in rows:
