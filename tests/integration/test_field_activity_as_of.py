@@ -62,7 +62,7 @@ async def test_field_workers_on_day_d_are_answered_again_unchanged_as_of_d(
     # And on D: Thandi visits again, Sipho is deactivated, Zanele joins the ward
     clock.advance(days=1)
     await visit(client, ward_id, thandi, at(clock, day))
-    await post_ok(client, f"/v1/field-workers/{sipho}/deactivate", {"reason": "left the programme"})
+    await post_ok(client, f"/v1/field-workers/{sipho}/deactivate", {"reason": "left"})
     zanele = await worker(client, "Zanele", ward_id)
     project(application)
 
@@ -74,7 +74,7 @@ async def test_field_workers_on_day_d_are_answered_again_unchanged_as_of_d(
     # And the next day: Zanele records a visit made on D, and is deactivated; a new worker
     clock.advance(days=1)
     await visit(client, ward_id, zanele, at(clock, day))
-    await post_ok(client, f"/v1/field-workers/{zanele}/deactivate", {"reason": "left the programme"})
+    await post_ok(client, f"/v1/field-workers/{zanele}/deactivate", {"reason": "left"})
     await worker(client, "Ayanda", ward_id)
     project(application)
 
