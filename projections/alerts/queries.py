@@ -48,24 +48,35 @@ def alert_scope(principal: Principal, q: Where) -> None:
 
 
 def _filtered(
-    filters: AlertFilters, principal: Principal, as_of: AsOf | None = None
+    filters: AlertFilters,
+    principal: Principal,
+    as_of: AsOf | None = None,
+    after: UUID | None = None,
 ) -> tuple[str, Where]:
-    """The alerts to read (the live table, or the rows as of a day) and the filters' WHERE."""
+    """The alerts to read (the live table, or the rows as of a day) and the filters' WHERE
+    (``after``: the alerts after this id only)."""
     q = Where()
     source = ALERTS
     if as_of is not None:
-        source = _rows_as_of(q, principal, as_of)
+        source = _rows_as_of(q, principal, as_of, filters, after)
+    else:
+        _unchanging(q, filters, after)
+        alert_scope(principal, q)
     if filters.status == "open":
         q.terms.append("status <> 'resolved'")
     else:
         q.where("status = {}", filters.status)
     q.where("level = {}", filters.level)
+    return source, q
+
+
+def _unchanging(q: Where, filters: AlertFilters, after: UUID | None) -> None:
+    """The filters over what an alert keeps all its life (its rule and areas; its id)."""
     q.where("rule = {}", filters.rule)
     q.where("ward_id = {}", filters.ward)
     q.where("municipality = {}", filters.municipality)
     q.where("district = {}", filters.district)
-    alert_scope(principal, q)
-    return source, q
+    q.where("alert_id > {}", after)
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -85,8 +96,7 @@ async def alerts_page(
 ) -> tuple[list[dict[str, Any]], UUID | None]:
     """A page of alerts in id order (keyset: ``after`` the previous page's last id); with
     ``as_of``, as they stood at the end of that day (the filters apply to them then)."""
-    source, q = _filtered(filters, principal, as_of)
-    q.where("alert_id > {}", after)
+    source, q = _filtered(filters, principal, as_of, after)
     rows = await db.fetch(
         f"SELECT {LIST_COLUMNS} FROM {source}{q.clause()} ORDER BY alert_id "
         f"LIMIT {q.arg(limit + 1)}",
@@ -239,12 +249,17 @@ _ROWS_AS_OF = (
 )
 
 
-def _rows_as_of(q: Where, principal: Principal, as_of: AsOf) -> str:
+def _rows_as_of(
+    q: Where, principal: Principal, as_of: AsOf, filters: AlertFilters, after: UUID | None
+) -> str:
     """The alerts the principal may see, as they stood at the end of ``as_of``'s day (a
-    subquery of ``LIST_COLUMNS``; the day's end bound in ``q``)."""
+    subquery of ``LIST_COLUMNS``, its arguments bound in ``q``). Only the alerts the filters
+    over unchanging columns keep are replayed (a ward's pack: the ward's, not the province's)."""
     end = q.arg(_end(as_of))
+    _unchanging(q, filters, after)
     alert_scope(principal, q)
-    scope = f" WHERE {q.terms.pop()}"
+    scope = q.clause()
+    q.terms.clear()
     known = _KNOWN.format(scope=scope, when=_when(as_of), end=end)
     return f"({known}{_ROWS_AS_OF}) AS r"
 
