@@ -21,6 +21,7 @@ from domain.errors import NotFoundError
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import TRACKING as ALERTS_TRACKING
+from projections.field_activity.view import TRACKING as FIELD_ACTIVITY_TRACKING
 from projections.nerve_centre.queries.asof import AsOf, Basis
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db
@@ -57,7 +58,8 @@ HISTORIED: dict[str, tuple[str, ...]] = {
 VIEWS = {
     "imbizo": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING),
     "meeting-pack": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING, ALERTS_TRACKING),
-    "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING),
+    # M11 as of a day comes from the field workers' logs
+    "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING, FIELD_ACTIVITY_TRACKING),
 }
 
 
