@@ -17,7 +17,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from adapters.migrations import migrations
 from domain.sukuma import Sukuma
+from projections.war_rooms.view import ROOMS, ROOMS_VERSIONS
 from tests.integration.alerting import alerting
 from tests.integration.conftest import Clock
 from tests.integration.helpers import post_ok
@@ -32,6 +34,7 @@ from tests.integration.test_reports import (  # noqa: F401 (fixtures, used by na
     reader,
     web,
 )
+from tests.integration.test_views_api import project
 
 KINDS = ("imbizo", "meeting-pack")
 
@@ -144,3 +147,36 @@ async def test_the_ward_reports_are_as_of_an_earlier_day_by_recorded_time_only(
         # as of today, either basis is the live report
         today = {"as_of": clock.now.date().isoformat(), "basis": "occurred"}
         assert (await broad.get(url, params=today)).status_code == 200
+
+
+@pytest.mark.usefixtures("recorded_by_clock")
+async def test_war_rooms_projected_before_their_versions_are_rebuilt_with_them(
+    web: FastAPI, application: Sukuma, broad: httpx.AsyncClient, clock: Clock, ward_id: str
+) -> None:
+    # Given a war room established the day before D and a meeting held on D, projected by a
+    # release that kept no recorded day on the rooms (as before migration 0019)
+    day_before = clock.now.date()
+    body = {"ward_id": ward_id, "name": "Ward war room"}
+    room = (await post_ok(broad, "/v1/war-rooms", body))["id"]
+    clock.advance(days=1)
+    await post_ok(broad, f"/v1/war-rooms/{room}/meetings", {"attendee_member_ids": []})
+    project(application)
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(f"UPDATE {ROOMS} SET recorded_on = NULL")
+        curs.execute(f"DELETE FROM {ROOMS_VERSIONS}")
+    # When the migration runs again, and the projector after it
+    [migration] = [m for m in migrations() if m.name == "asof_war_rooms_field_activity"]
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(migration.sql)
+    project(application)
+
+    # Then the room is rebuilt from the log, with its version of the day before D
+    url = f"/v1/reports/meeting-pack/ward/{ward_id}"
+    then = await broad.get(url, params={"as_of": day_before.isoformat(), "lang": "en"})
+    assert "Ward war room" in then.text and "next meeting on" not in then.text
+    now = (await broad.get(url, params={"lang": "en"})).text
+    assert "next meeting on" in now
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(f"SELECT count(*) AS n FROM {ROOMS} WHERE recorded_on IS NULL")
+        assert curs.fetchone()["n"] == 0
