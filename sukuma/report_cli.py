@@ -66,7 +66,9 @@ def report(
     lang: Annotated[Literal["en", "zu"], typer.Option(help="English or isiZulu")] = "en",
     format: Annotated[Literal["pdf", "html"], typer.Option(help="What to write")] = "pdf",
     output: Annotated[Path | None, typer.Option(help="The file (default: named after it)")] = None,
-    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD (today only, for now)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD: as recorded by the end of that day")
+    ] = None,
     basis: Annotated[Literal["recorded", "occurred"], typer.Option()] = "recorded",
     demo: Annotated[
         bool, typer.Option(help="Load the demo data into an empty log; default to its ward")

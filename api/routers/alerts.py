@@ -55,10 +55,13 @@ async def list_alerts(
     principal: CurrentUser,
     shaped: ShapedRows,
     filters: Filters,
+    as_of: AsOfQuery,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[PageCursor | None, Query()] = None,
 ) -> dict[str, Any]:
-    rows, last = await queries.alerts_page(db, filters, principal, cursor, limit)
+    """Alerts in id order, a page at a time; with ``as_of``, as they stood at the end of that
+    day (replayed from their events; the filters apply to them as they stood)."""
+    rows, last = await queries.alerts_page(db, filters, principal, cursor, limit, as_of)
     rows = await shaped.page(rows, "GET /v1/alerts")
     return {
         "data": [_jsonable(r) for r in rows],
@@ -70,12 +73,18 @@ async def list_alerts(
 # /v1/alerts.csv, beside the list (as /v1/households.csv is)
 @router.get(".csv", response_class=StreamingResponse)
 async def export_alerts(
-    db: ReadPool, fresh: Fresh, principal: CurrentUser, filters: Filters, shaped: ShapedRows
+    db: ReadPool,
+    fresh: Fresh,
+    principal: CurrentUser,
+    filters: Filters,
+    shaped: ShapedRows,
+    as_of: AsOfQuery,
 ) -> Response:
     """Every matching alert as CSV (same filters as the list, no pages; evidence as JSON,
-    shaped as the list's)."""
+    shaped as the list's); with ``as_of``, as they stood at the end of that day."""
     columns = queries.CSV_COLUMNS
-    rows = shaped.csv(columns, queries.stream_alerts(db, filters, principal), "GET /v1/alerts.csv")
+    alerts = queries.stream_alerts(db, filters, principal, as_of)
+    rows = shaped.csv(columns, alerts, "GET /v1/alerts.csv")
     return csv_response("alerts", columns, rows, fresh)
 
 

@@ -132,13 +132,15 @@ async def list_households(
     filters: Households,
     scope: HouseholdRows,
     shaped: Shaped,
+    as_of: RecordedAsOf,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> HouseholdList:
-    """Households in id order, a page at a time (keyset: pass next_cursor as cursor). Special
-    need categories read broad without pii:read (``api.personal``)."""
+    """Households in id order, a page at a time (keyset: pass next_cursor as cursor); with
+    ``as_of``, as they stood at the end of that day. Special need categories read broad
+    without pii:read (``api.personal``)."""
     shaped.filtered_by(filters.need)
-    rows, last = await cases.households_page(pool, filters, scope, cursor, limit)
+    rows, last = await cases.households_page(pool, filters, scope, cursor, limit, as_of)
     rows = await shaped.page(rows, "GET /v1/households")
     next_cursor = encode_cursor(last) if last else None
     return HouseholdList.model_validate(
@@ -154,11 +156,14 @@ async def list_referrals(
     filters: Referrals,
     scope: ReferralRows,
     shaped: Shaped,
+    as_of: RecordedAsOf,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ReferralList:
-    """Referrals in id order, a page at a time, each with its days open and overdue flag."""
-    rows, last = await cases.referrals_page(pool, filters, scope, _today(clock), cursor, limit)
+    """Referrals in id order, a page at a time, each with its days open and overdue flag;
+    with ``as_of``, as they stood at the end of that day (days open and overdue to it)."""
+    today = _today(clock)
+    rows, last = await cases.referrals_page(pool, filters, scope, today, cursor, limit, as_of)
     rows = await shaped.page(rows, "GET /v1/referrals")
     next_cursor = encode_cursor(last) if last else None
     return ReferralList.model_validate(
@@ -268,11 +273,13 @@ async def field_worker_activity(
     fresh: Fresh,
     clock: Clock,
     user: CurrentUser,
+    as_of: AsOfQuery,
 ) -> FieldWorkerActivityList:
-    """Field workers assigned to a ward: last submission and households visited."""
+    """Field workers assigned to a ward: last submission and households visited (with
+    ``as_of``, as they were at the end of that day)."""
     visible_area(user, "fieldworker", "ward", ward)  # it lists field workers
-    today = _today(clock)
-    rows = await areas.field_worker_activity(pool, ward, today)
+    today = as_of.day if as_of else _today(clock)
+    rows = await areas.field_worker_activity(pool, ward, today, as_of)
     # A worker's other wards only as far as the caller's own area reaches.
     area = Area.of(user)
     for row in rows:

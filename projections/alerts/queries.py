@@ -47,19 +47,36 @@ def alert_scope(principal: Principal, q: Where) -> None:
     scoped(q, row_scope(principal, "alert"))
 
 
-def _filtered(filters: AlertFilters, principal: Principal) -> Where:
+def _filtered(
+    filters: AlertFilters,
+    principal: Principal,
+    as_of: AsOf | None = None,
+    after: UUID | None = None,
+) -> tuple[str, Where]:
+    """The alerts to read (the live table, or the rows as of a day) and the filters' WHERE
+    (``after``: the alerts after this id only)."""
     q = Where()
+    source = ALERTS
+    if as_of is not None:
+        source = _rows_as_of(q, principal, as_of, filters, after)
+    else:
+        _unchanging(q, filters, after)
+        alert_scope(principal, q)
     if filters.status == "open":
         q.terms.append("status <> 'resolved'")
     else:
         q.where("status = {}", filters.status)
     q.where("level = {}", filters.level)
+    return source, q
+
+
+def _unchanging(q: Where, filters: AlertFilters, after: UUID | None) -> None:
+    """The filters over what an alert keeps all its life (its rule and areas; its id)."""
     q.where("rule = {}", filters.rule)
     q.where("ward_id = {}", filters.ward)
     q.where("municipality = {}", filters.municipality)
     q.where("district = {}", filters.district)
-    alert_scope(principal, q)
-    return q
+    q.where("alert_id > {}", after)
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -70,13 +87,18 @@ def _row(record: Any) -> dict[str, Any]:
 
 
 async def alerts_page(
-    db: Db, filters: AlertFilters, principal: Principal, after: UUID | None, limit: int
+    db: Db,
+    filters: AlertFilters,
+    principal: Principal,
+    after: UUID | None,
+    limit: int,
+    as_of: AsOf | None = None,
 ) -> tuple[list[dict[str, Any]], UUID | None]:
-    """A page of alerts in id order (keyset: ``after`` the previous page's last id)."""
-    q = _filtered(filters, principal)
-    q.where("alert_id > {}", after)
+    """A page of alerts in id order (keyset: ``after`` the previous page's last id); with
+    ``as_of``, as they stood at the end of that day (the filters apply to them then)."""
+    source, q = _filtered(filters, principal, as_of, after)
     rows = await db.fetch(
-        f"SELECT {LIST_COLUMNS} FROM {ALERTS}{q.clause()} ORDER BY alert_id "
+        f"SELECT {LIST_COLUMNS} FROM {source}{q.clause()} ORDER BY alert_id "
         f"LIMIT {q.arg(limit + 1)}",
         *q.args,
     )
@@ -85,13 +107,13 @@ async def alerts_page(
 
 
 async def stream_alerts(
-    pool: Db, filters: AlertFilters, principal: Principal
+    pool: Db, filters: AlertFilters, principal: Principal, as_of: AsOf | None = None
 ) -> AsyncIterator[tuple[Any, ...]]:
     """Every matching alert the principal may see as a CSV row (``CSV_COLUMNS``), in id order;
-    its evidence as JSON text."""
-    q = _filtered(filters, principal)
+    its evidence as JSON text. With ``as_of``, as they stood at the end of that day."""
+    source, q = _filtered(filters, principal, as_of)
     columns = ", ".join("evidence::text" if c == "evidence" else c for c in CSV_COLUMNS)
-    sql = f"SELECT {columns} FROM {ALERTS}{q.clause()} ORDER BY alert_id"
+    sql = f"SELECT {columns} FROM {source}{q.clause()} ORDER BY alert_id"
     async for row in stream(pool, sql, q.args):
         yield row
 
@@ -159,8 +181,9 @@ def _stats(open_rows: list[Any], times: list[Any], area: str) -> dict[str, Any]:
 # the level it sets (if any) and its episode (a Raised or Reopened event starts one).
 # {when}: the events' time on the basis asked for.
 _KNOWN = (
-    "WITH a AS (SELECT alert_id, rule, ward_id, municipality, district FROM "
-    f"{ALERTS}{{scope}}), known AS (SELECT e.alert_id, e.version, e.type, e.occurred_at, "
+    "WITH a AS (SELECT alert_id, rule, subject, ward_id, municipality, district, department "
+    f"FROM {ALERTS}{{scope}}), known AS (SELECT e.alert_id, e.version, e.type, e.occurred_at, "
+    "e.actor, e.detail, "
     "CASE WHEN e.type = 'Escalated' THEN (e.detail->>'to_level')::int "
     "ELSE (e.detail->>'level')::int END AS level, "
     "count(*) FILTER (WHERE e.type IN ('Raised', 'Reopened')) "
@@ -184,14 +207,68 @@ _EPISODES_AS_OF = (
 )
 
 
+def _when(as_of: AsOf) -> str:
+    """An alert event's time on the basis asked for (events kept before their recorded time
+    was count as recorded when they occurred)."""
+    if as_of.basis == "occurred":
+        return "e.occurred_at"
+    return "coalesce(t.recorded_at, e.occurred_at)"
+
+
+def _end(as_of: AsOf) -> datetime:
+    return datetime.combine(as_of.day + timedelta(days=1), time(), UTC)
+
+
+# Each alert's row (``LIST_COLUMNS``) as it stood then, from its events known by then
+# (``_KNOWN``): its latest episode's first event (Raised or Reopened) and those after it, as
+# the projection folds them into the live row.
+_LAST = "(array_agg({0} ORDER BY version DESC) FILTER (WHERE {1}))[1]"
+_ACKNOWLEDGED, _RESOLVED = "type = 'Acknowledged'", "type = 'Resolved'"
+_STATUS_SET = "type <> 'Escalated'"  # escalation leaves the status as it was
+_REASON, _AUTOMATIC = "detail->>'reason'", "(detail->>'automatic')::boolean"
+_ROWS_AS_OF = (
+    ", cur AS (SELECT *, max(episode) OVER (PARTITION BY alert_id) AS latest FROM known) "
+    f"SELECT {LIST_COLUMNS} FROM (SELECT alert_id, "
+    "(array_agg(detail->>'rule_version' ORDER BY version))[1] AS rule_version, "
+    f"{_LAST_LEVEL} AS level, "
+    f"CASE {_LAST.format('type', _STATUS_SET)} "
+    "WHEN 'Acknowledged' THEN 'acknowledged' WHEN 'Resolved' THEN 'resolved' "
+    "ELSE 'open' END AS status, "
+    "coalesce((array_agg((detail->>'episode')::int ORDER BY version))[1], 1) AS episode, "
+    "(array_agg(detail->'evidence' ORDER BY version))[1] AS evidence, "
+    "(array_agg(occurred_at ORDER BY version))[1] AS raised_at, "
+    f"{_LAST.format('occurred_at', 'level IS NOT NULL')} AS level_since, "
+    f"{_LAST.format('occurred_at', _ACKNOWLEDGED)} AS acknowledged_at, "
+    f"{_LAST.format('actor', _ACKNOWLEDGED)} AS acknowledged_by, "
+    f"{_LAST.format('occurred_at', _RESOLVED)} AS resolved_at, "
+    f"{_LAST.format('actor', _RESOLVED)} AS resolved_by, "
+    f"{_LAST.format(_REASON, _RESOLVED)} AS resolution, "
+    f"coalesce({_LAST.format(_AUTOMATIC, _RESOLVED)}, "
+    "false) AS resolved_automatically FROM cur WHERE episode = latest GROUP BY alert_id) s "
+    "JOIN a USING (alert_id)"
+)
+
+
+def _rows_as_of(
+    q: Where, principal: Principal, as_of: AsOf, filters: AlertFilters, after: UUID | None
+) -> str:
+    """The alerts the principal may see, as they stood at the end of ``as_of``'s day (a
+    subquery of ``LIST_COLUMNS``, its arguments bound in ``q``). Only the alerts the filters
+    over unchanging columns keep are replayed (a ward's pack: the ward's, not the province's)."""
+    end = q.arg(_end(as_of))
+    _unchanging(q, filters, after)
+    alert_scope(principal, q)
+    scope = q.clause()
+    q.terms.clear()
+    known = _KNOWN.format(scope=scope, when=_when(as_of), end=end)
+    return f"({known}{_ROWS_AS_OF}) AS r"
+
+
 async def _stats_as_of(db: Db, principal: Principal, area: str, as_of: AsOf) -> dict[str, Any]:
     q = Where()
-    end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
+    end = q.arg(_end(as_of))
     alert_scope(principal, q)
-    when = "coalesce(t.recorded_at, e.occurred_at)"
-    if as_of.basis == "occurred":
-        when = "e.occurred_at"
-    known = _KNOWN.format(scope=q.clause(), when=when, end=end)
+    known = _KNOWN.format(scope=q.clause(), when=_when(as_of), end=end)
     open_rows = await db.fetch(known + _OPEN_AS_OF, *q.args)
     times_sql = _TIMES.format(column=AREA_COLUMNS[area], episodes=_EPISODES_AS_OF)
     times = await db.fetch(known + times_sql, *q.args)
@@ -238,15 +315,21 @@ async def alert_groups(
 
 
 async def alerts_oldest(
-    db: Db, filters: AlertFilters, principal: Principal, limit: int, unacknowledged: bool = False
+    db: Db,
+    filters: AlertFilters,
+    principal: Principal,
+    limit: int,
+    unacknowledged: bool = False,
+    as_of: AsOf | None = None,
 ) -> list[dict[str, Any]]:
     """The oldest ``limit`` alerts matching ``filters`` in the principal's scope: a group's
-    first page, and a bulk action's batch (each alert still goes through its command)."""
-    q = _filtered(filters, principal)
+    first page, and a bulk action's batch (each alert still goes through its command); with
+    ``as_of``, as they stood at the end of that day."""
+    source, q = _filtered(filters, principal, as_of)
     if unacknowledged:
         q.terms.append("status = 'open'")  # AlertStatus.OPEN: raised, nobody acknowledged yet
     rows = await db.fetch(
-        f"SELECT {LIST_COLUMNS} FROM {ALERTS}{q.clause()} ORDER BY raised_at, alert_id "
+        f"SELECT {LIST_COLUMNS} FROM {source}{q.clause()} ORDER BY raised_at, alert_id "
         f"LIMIT {q.arg(limit)}",
         *q.args,
     )
@@ -289,11 +372,8 @@ async def area_alert_levels(
             episodes=f"{EPISODES}{scope} AND raised_at >= {since_arg}",
         )
         return [dict(r) for r in await db.fetch(sql, *q.args)]
-    end = q.arg(datetime.combine(as_of.day + timedelta(days=1), time(), UTC))
-    when = (
-        "e.occurred_at" if as_of.basis == "occurred" else "coalesce(t.recorded_at, e.occurred_at)"
-    )
-    sql = _KNOWN.format(scope=scope, when=when, end=end) + _LEVELS.format(
+    end = q.arg(_end(as_of))
+    sql = _KNOWN.format(scope=scope, when=_when(as_of), end=end) + _LEVELS.format(
         alerts=f"{_ALERTS_AS_OF} WHERE type <> 'Resolved'",
         episodes=f"{_EPISODES_AS_OF} WHERE raised_at >= {since_arg}",
     )

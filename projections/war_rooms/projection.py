@@ -1,13 +1,15 @@
 """Event handlers of the war-rooms projection: each WarRoom event updates its room's row.
 
 Handlers use ``occurred_at`` and the event's own fields, never the clock, so a rebuild yields
-the same rows. Sealed fields (a member's name, an item's text) are copied as they are stored.
+the same rows; the day each change was recorded (the event's timestamp) dates the room's
+earlier versions. Sealed fields (a member's name, an item's text) are copied as they are stored.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +19,7 @@ from domain.reference.geography import geography
 from domain.warrooms.model import WarRoom
 from projections.base import BufferedProjection
 from projections.bodies import EMPTY, iso_day, seated_change, update_entry
-from projections.war_rooms.view import WarRoomsView
+from projections.war_rooms.view import RECORDED_ON, WarRoomsView
 
 CACHE_LIMIT = 50_000  # about one row per ward: the cache rarely starts afresh
 
@@ -48,8 +50,16 @@ class WarRoomsProjection(BufferedProjection):
         row = self.cache.get(e.originator_id)
         if row is None:
             return
+        # Known from the day it was recorded (never before the room's latest change: two
+        # appends across midnight may commit out of order); the room as it stood at the end
+        # of an earlier recorded day is kept for the ward's reports as of that day.
+        recorded_on: date | None = row.get(RECORDED_ON)
+        recorded = max(e.timestamp.date(), recorded_on or date.min)
+        if recorded_on is not None and recorded_on < recorded:
+            self.wv.version(row, until=recorded)
         change(row)
         row.update(version=e.originator_version, position=self.position)
+        row[RECORDED_ON] = recorded
         self.wv.rooms[e.originator_id] = row
 
     @singledispatchmethod

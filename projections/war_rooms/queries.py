@@ -19,7 +19,7 @@ from adapters.shredding import is_sealed, unseal
 from domain.access.policy import RowScope
 from domain.personal_data import ERASED
 from projections.scoping import Db, Where, scoped
-from projections.war_rooms.view import ROOM_COLUMNS, ROOMS
+from projections.war_rooms.view import RECORDED_ON, ROOM_COLUMNS, ROOMS, ROOMS_VERSIONS
 
 #: The sealed fields of each list, as the event store's paths name them (FREE_TEXT_PATHS).
 SEALED: dict[str, tuple[str, ...]] = {
@@ -85,14 +85,26 @@ async def war_rooms_page(
     return page, (page[-1]["war_room_id"] if len(rows) > limit else None)
 
 
-async def war_room(db: Db, room_id: UUID, scope: RowScope) -> dict[str, Any] | None:
+async def war_room(
+    db: Db, room_id: UUID, scope: RowScope, as_of: date | None = None
+) -> dict[str, Any] | None:
     """One war room's row with its members, meetings and action items (text still sealed), or None
-    if it does not exist or the caller does not see it."""
+    if it does not exist or the caller does not see it; with ``as_of``, as it stood at the end
+    of that day (by recorded time: None if it was not established by then)."""
     q = Where()
     scoped(q, scope)
     q.where("war_room_id = {}", room_id)
+    source = ROOMS
+    if as_of is not None:
+        day, key = q.arg(as_of), q.arg(room_id)
+        columns = ", ".join(ROOM_COLUMNS)
+        source = (
+            f"(SELECT {columns} FROM {ROOMS} WHERE war_room_id = {key} "
+            f"AND {RECORDED_ON} <= {day} UNION ALL SELECT {columns} FROM {ROOMS_VERSIONS} "
+            f"WHERE war_room_id = {key} AND {RECORDED_ON} <= {day} AND until > {day}) AS r"
+        )
     record = await db.fetchrow(
-        f"SELECT {', '.join(ROOM_COLUMNS)} FROM {ROOMS}{q.clause()}", *q.args
+        f"SELECT {', '.join(ROOM_COLUMNS)} FROM {source}{q.clause()}", *q.args
     )
     return None if record is None else _row(record)
 

@@ -180,12 +180,15 @@ async def test_who_may_print_which_report(
     for kind in ("imbizo", "meeting-pack"):
         assert (await stranger.get(f"/v1/reports/{kind}/ward/{ward_id}")).status_code == 404
     assert (await convener.get(f"/v1/reports/meeting-pack/ward/{ward_id}")).status_code == 200
-    # A report asked for the wrong kind of area, or another day, names the parameter
+    # A report asked for the wrong kind of area, or another day by occurred time, names the
+    # parameter; a ward's report as of another day by recorded time is made
     wrong = await convener.get(f"/v1/reports/monthly/ward/{ward_id}")
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
-    earlier = await convener.get(f"/v1/reports/imbizo/ward/{ward_id}", params={"as_of": yesterday})
+    imbizo = f"/v1/reports/imbizo/ward/{ward_id}"
+    earlier = await convener.get(imbizo, params={"as_of": yesterday, "basis": "occurred"})
     assert (wrong.status_code, wrong.json()["detail"][0]["loc"]) == (422, ["path", "level"])
-    assert (earlier.status_code, earlier.json()["detail"][0]["loc"]) == (422, ["query", "as_of"])
+    assert (earlier.status_code, earlier.json()["detail"][0]["loc"]) == (422, ["query", "basis"])
+    assert (await convener.get(imbizo, params={"as_of": yesterday})).status_code == 200
     # A monthly report may be made as of an earlier day (not a later one), on either basis
     analyst = reader("analyst", (Role.ANALYST,), "municipality:KZN225")
     monthly = "/v1/reports/monthly/municipality/KZN225"

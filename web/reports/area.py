@@ -1,7 +1,7 @@
 """The monthly report of a municipality, district or the province: the indicators with their
 trends (the last four weeks against the four before) and charts, the department league, and
 the area's alerts by level with the time they took to be acknowledged; as of any day (each
-query takes the request's ``AsOf``), except M11 (field workers), which has no history yet."""
+query takes the request's ``AsOf``)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from domain.errors import NotFoundError
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import TRACKING as ALERTS_TRACKING
+from projections.field_activity.view import TRACKING as FIELD_ACTIVITY_TRACKING
 from projections.nerve_centre.queries.asof import AsOf, Basis
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db
@@ -43,16 +44,22 @@ READS = {
     "meeting-pack": (AREA_VIEW, "warroom", "referral", "alert"),
     "monthly": (AREA_VIEW, "alert"),
 }
-#: The kinds that may be made as of an earlier day: every figure they show has its history
-#: (``projections.nerve_centre.queries.asof``, the alerts' events). The ward's reports also
-#: show the war room's lists and each department's referrals from the ward, kept as they are
-#: now only: as of today only, until those have a history too.
-HISTORIED = frozenset({"monthly"})
+#: The bases each kind may be made on as of an earlier day. Every figure has its history by
+#: recorded time (the area totals' snapshots, the alerts' events, the war rooms' and case
+#: rows' versions); only the area totals and alerts are also kept by the day things happened,
+#: so the ward's reports, which list the war room's meetings, items and questions and the
+#: ward's referrals, are as of a day as recorded by then only.
+HISTORIED: dict[str, tuple[str, ...]] = {
+    "imbizo": ("recorded",),
+    "meeting-pack": ("recorded",),
+    "monthly": BASES,
+}
 #: The views each kind reads (their lowest position is the report's).
 VIEWS = {
     "imbizo": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING),
     "meeting-pack": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING, ALERTS_TRACKING),
-    "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING),
+    # M11 as of a day comes from the field workers' logs
+    "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING, FIELD_ACTIVITY_TRACKING),
 }
 
 
@@ -122,9 +129,12 @@ def check(request: ReportRequest, principal: Principal, today: date) -> None:
         raise BadReportRequest("basis", f"basis is one of {', '.join(BASES)}")
     if request.as_of > today:
         raise BadReportRequest("as_of", f"as_of is after today ({today})")
-    if request.as_of != today and request.kind not in HISTORIED:
+    if request.as_of != today and request.basis not in HISTORIED[request.kind]:
         raise BadReportRequest(
-            "as_of", f"a {request.kind} report is made as of today ({today}) only, for now"
+            "basis",
+            f"a {request.kind} report is made as of an earlier day by recorded time only: the "
+            "war room's lists and the ward's referrals it shows are kept as they stood at the "
+            "end of each day, not by the day each change happened",
         )
     if not geography().is_valid_scope(request.level, request.code) or not all(
         sees_area(principal, kind, request.level, request.code) for kind in READS[request.kind]

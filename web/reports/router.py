@@ -76,7 +76,7 @@ async def asked(
     departments: Annotated[dict[str, str], Depends(catalogue)],
     as_of: Annotated[
         date | None,
-        Query(description="The day it is as of (default today; a monthly report any day)"),
+        Query(description="The day it is as of, by recorded time (default today)"),
     ] = None,
     basis: Annotated[
         Literal["recorded", "occurred"],

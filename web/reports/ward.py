@@ -5,6 +5,11 @@ The imbizo report is read in public: its counts under 5 are suppressed when show
 and special need categories are always summed into broad ones, whoever prints it. The
 meeting pack is for the war room: it lists overdue referrals and alerts as the reader's lists
 show them, with the household's name only where the reader may see it (``api.personal``).
+
+Both are made as of any day by recorded time, from what the log held at its end: the area
+figures from their snapshots, the war room and the referrals from their versions, the alerts
+from their events (``ReportRequest.history``). The names in a pack are read as they are now
+(an erased household stays erased in a pack made again).
 """
 
 from __future__ import annotations
@@ -50,9 +55,11 @@ def suppressed(count: int | None) -> str:
     return f"<{SMALL}" if 0 < count < SMALL else str(count)
 
 
-async def _room(sources: Sources, ward_id: str) -> dict[str, Any] | None:
-    """The ward's war room from its view, its text opened (None before one is established)."""
-    row = await war_room(sources.db, war_room_id(ward_id), row_scope(sources.principal, "warroom"))
+async def _room(sources: Sources, ward_id: str, as_of: date | None) -> dict[str, Any] | None:
+    """The ward's war room from its view (as it stood at the end of ``as_of``, if given), its
+    text opened (None before one is established)."""
+    scope = row_scope(sources.principal, "warroom")
+    row = await war_room(sources.db, war_room_id(ward_id), scope, as_of)
     if row is None or sources.keys is None:
         return row
     return await run_in_threadpool(open_free_text, sources.keys, row)
@@ -150,18 +157,20 @@ def _league(sources: Sources, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 async def imbizo(sources: Sources, request: ReportRequest) -> dict[str, Any]:
     """The ward report for an imbizo: the last quarter's work, and "you said, we did"."""
     db, ward, today = sources.db, request.code, request.as_of
-    weeks = await areas.trends(db, "ward", ward, QUARTER_WEEKS, today)
+    as_of = request.history(sources.today)
+    day = as_of.day if as_of else None
+    weeks = await areas.trends(db, "ward", ward, QUARTER_WEEKS, today, as_of)
     since = weeks[0]["week_start"]
-    summary = await areas.dashboard(db, "ward", ward, today)
-    figures = await indicators.indicators(db, "ward", ward, QUARTER_WEEKS, today)
+    summary = await areas.dashboard(db, "ward", ward, today, as_of)
+    figures = await indicators.indicators(db, "ward", ward, QUARTER_WEEKS, today, as_of)
     found: Counter[str] = Counter()
     for week in figures["weekly"]:
         if date.fromisoformat(str(week["week_start"])) >= since:
             found.update(week["M3_needs_by_category"])
     # Read aloud in public: special categories only ever as their broad ones.
     needs = sorted(broad_counts(found).items(), key=lambda c: (-c[1], c[0]))
-    league = await ward_departments(db, ward, today)
-    room = await _room(sources, ward)
+    league = await ward_departments(db, ward, today, day)
+    room = await _room(sources, ward, day)
     last_imbizo, questions = _questions(room, today)
     return {
         "since": since,
@@ -216,17 +225,21 @@ def _absences(room: dict[str, Any] | None, today: date) -> list[dict[str, Any]]:
 async def meeting_pack(sources: Sources, request: ReportRequest) -> dict[str, Any]:
     """The war room's pack: the agenda, and the lists behind each of its items."""
     db, ward, today, me = sources.db, request.code, request.as_of, sources.principal
+    as_of = request.history(sources.today)
+    day = as_of.day if as_of else None
     shaped = CaseRows(sources.app, me)
-    referrals = await open_referrals(db, row_scope(me, "referral"), today, ward=ward, limit=500)
+    scope = row_scope(me, "referral")
+    referrals = await open_referrals(db, scope, today, ward=ward, limit=500, as_of=day)
     overdue = await shaped.page(
         [r for r in referrals if (r["days_past"] or 0) > 0][:PACK_ROWS], ENDPOINT
     )
     names = await run_in_threadpool(
         _household_names, sources.app, me, {r["household_id"] for r in overdue}
     )
-    alerts = await alerts_oldest(db, AlertFilters(status="open", ward=ward), me, PACK_ROWS)
+    open_here = AlertFilters(status="open", ward=ward)
+    alerts = await alerts_oldest(db, open_here, me, PACK_ROWS, as_of=as_of)
     alerts = await shaped.page(alerts, ENDPOINT)
-    room = await _room(sources, ward)
+    room = await _room(sources, ward, day)
     items = _items(room, today, today, open_only=True)
     absent = _absences(room, today)
     last_imbizo, questions = _questions(room, today)

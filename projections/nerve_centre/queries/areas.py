@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
+from projections.field_activity import queries as field_activity
 from projections.nerve_centre.indicators import percentiles, share, week_start
 from projections.nerve_centre.queries.asof import AsOf, daily, totals
 from projections.nerve_centre.tables import (
@@ -205,8 +206,13 @@ def _performance(department: str, m: dict[str, int], overdue: int) -> dict[str, 
     }
 
 
-async def field_worker_activity(db: Db, ward_id: str, today: date) -> list[dict[str, Any]]:
-    """Field workers assigned to a ward, with their last submission and households visited."""
+async def field_worker_activity(
+    db: Db, ward_id: str, today: date, as_of: AsOf | None = None
+) -> list[dict[str, Any]]:
+    """Field workers assigned to a ward, with their last submission and households visited;
+    with ``as_of``, as they were at the end of that day (``projections.field_activity``)."""
+    if as_of is not None:
+        return _days_since(await field_activity.activity(db, ward_id, as_of), as_of.day)
     rows = await db.fetch(
         f"SELECT w.field_worker_id, w.ward_ids, w.active, w.last_submission_at, "
         "coalesce(v.week, 0) AS households_visited_7d, "
@@ -220,9 +226,13 @@ async def field_worker_activity(db: Db, ward_id: str, today: date) -> list[dict[
         today - timedelta(days=7),
         today - timedelta(days=30),
     )
+    return _days_since([dict(r) for r in rows], today)
+
+
+def _days_since(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     return [
         {
-            **dict(r),
+            **r,
             "days_since_last_submission": (
                 None
                 if r["last_submission_at"] is None

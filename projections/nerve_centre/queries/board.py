@@ -14,8 +14,13 @@ from uuid import UUID
 from domain.access.policy import RowScope
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
 from projections.nerve_centre.contributions import DUE_BY
-from projections.nerve_centre.queries.cases import _open_needs
-from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
+from projections.nerve_centre.queries.cases import _open_needs, rows_as_of
+from projections.nerve_centre.tables import (
+    HOUSEHOLDS,
+    REFERRAL_COLUMNS,
+    REFERRALS,
+    REFERRALS_VERSIONS,
+)
 from projections.scoping import Db, Where, scoped
 
 _DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
@@ -23,20 +28,30 @@ _TERMINAL = sorted(TERMINAL_REFERRAL_STATUSES)
 
 
 async def open_referrals(
-    db: Db, scope: RowScope, today: date, *, ward: str | None = None, limit: int = 200
+    db: Db,
+    scope: RowScope,
+    today: date,
+    *,
+    ward: str | None = None,
+    limit: int = 200,
+    as_of: date | None = None,
 ) -> list[dict[str, Any]]:
     """Open referrals in scope, most overdue first: each with ``due`` (the date its next step
-    falls due, none once delivered) and ``days_past`` (days past it; negative: days left)."""
+    falls due, none once delivered) and ``days_past`` (days past it; negative: days left).
+    With ``as_of``: those open at the end of that day (by recorded time), counted to it."""
     q = Where()
-    today_arg = q.arg(today)
+    today_arg = q.arg(as_of or today)
+    source = REFERRALS
+    if as_of is not None:
+        source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     scoped(q, scope)
     q.where("ward_id = {}", ward)
     q.terms.append(f"NOT (status = ANY({q.arg(_TERMINAL)}::text[]))")
     rows = await db.fetch(
         f"SELECT referral_id, household_id, need_id, category, severity, ward_id, department, "
         f"status, escalation_level, made_at, {_DUE} AS due, "
-        f"{today_arg}::date - {_DUE} AS days_past FROM {REFERRALS}{q.clause()} "
-        f"ORDER BY days_past DESC NULLS LAST, made_at LIMIT {int(limit)}",
+        f"{today_arg}::date - {_DUE} AS days_past FROM {source}{q.clause()} "
+        f"ORDER BY days_past DESC NULLS LAST, made_at, referral_id LIMIT {int(limit)}",
         *q.args,
     )
     return [dict(r) for r in rows]

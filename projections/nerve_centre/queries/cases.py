@@ -103,14 +103,24 @@ def _open_needs(raw: str) -> list[dict[str, Any]]:
 
 
 async def households_page(
-    db: Db, filters: HouseholdFilters, scope: RowScope, after: UUID | None, limit: int
+    db: Db,
+    filters: HouseholdFilters,
+    scope: RowScope,
+    after: UUID | None,
+    limit: int,
+    as_of: date | None = None,
 ) -> tuple[list[dict[str, Any]], UUID | None]:
-    """Up to ``limit`` households after key ``after`` in id order, and the next page's key."""
+    """Up to ``limit`` households after key ``after`` in id order, and the next page's key;
+    with ``as_of``, as they stood at the end of that day (by recorded time)."""
     q = Where()
+    source = HOUSEHOLDS
+    if as_of is not None:
+        day = q.arg(as_of)
+        source = rows_as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
     _households(filters, scope, q)
     q.where("household_id > {}", after)
     rows = await db.fetch(
-        f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM {HOUSEHOLDS}{q.clause()} "
+        f"SELECT {', '.join(HOUSEHOLD_COLUMNS)} FROM {source}{q.clause()} "
         f"ORDER BY household_id LIMIT {_limit(limit)}",
         *q.args,
     )
@@ -125,14 +135,20 @@ async def referrals_page(
     today: date,
     after: UUID | None,
     limit: int,
+    as_of: date | None = None,
 ) -> tuple[list[dict[str, Any]], UUID | None]:
-    """Up to ``limit`` referrals after key ``after`` in id order, and the next page's key."""
+    """Up to ``limit`` referrals after key ``after`` in id order, and the next page's key;
+    with ``as_of``, as they stood at the end of that day (overdue and days open to it)."""
     q = Where()
-    today_arg = q.arg(today)
+    today_arg = q.arg(as_of or today)
+    source = REFERRALS
+    if as_of is not None:
+        source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     _referrals(filters, scope, q, today_arg)
     q.where("referral_id > {}", after)
     rows = await db.fetch(
-        f"{_referral_select(REFERRAL_COLUMNS, today_arg)}{q.clause()} ORDER BY referral_id "
+        f"{_referral_select(REFERRAL_COLUMNS, today_arg, source)}{q.clause()} "
+        "ORDER BY referral_id "
         f"LIMIT {_limit(limit)}",
         *q.args,
     )
@@ -155,7 +171,7 @@ def _referral_select(columns: tuple[str, ...], today_arg: str, source: str = REF
     return f"SELECT {', '.join(chosen)} FROM {source}"
 
 
-def _as_of(
+def rows_as_of(
     table: str, versions: str, columns: tuple[str, ...], day_arg: str, q: Where, scope: RowScope
 ) -> str:
     """The case rows as they stood at the end of a day (by recorded time): the live row if
@@ -183,7 +199,7 @@ async def stream_households(
     source = HOUSEHOLDS
     if as_of is not None:
         day = q.arg(as_of)
-        source = _as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
+        source = rows_as_of(HOUSEHOLDS, HOUSEHOLDS_VERSIONS, HOUSEHOLD_COLUMNS, day, q, scope)
     _households(filters, scope, q)
     columns = ", ".join(
         "(SELECT count(*) FROM jsonb_object_keys(open_needs))"
@@ -212,7 +228,7 @@ async def stream_referrals(
     today_arg = q.arg(today if as_of is None else as_of)
     source = REFERRALS
     if as_of is not None:
-        source = _as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
+        source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     _referrals(filters, scope, q, today_arg)
     select = _referral_select(REFERRAL_CSV_COLUMNS, today_arg, source)
     async for row in stream(pool, f"{select}{q.clause()} ORDER BY referral_id", q.args):

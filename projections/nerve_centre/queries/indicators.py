@@ -3,7 +3,7 @@
 Every query reads per-area roll-ups (or per-ward aggregates for the functionality classes),
 so the cost depends on the number of wards and days, never on the number of households.
 Given an ``AsOf``, the roll-ups are read as known at the end of that day (``queries.asof``),
-except the field workers' activity (M11), which has no history yet: it is always today's.
+and the field workers (M11) from the field-activity logs (``projections.field_activity``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.reference.geography import geography
 from domain.rules.functionality import CORE_DEPARTMENTS, WarRoomFacts, classify
+from projections.field_activity import queries as field_activity
 from projections.nerve_centre.indicators import (
     DEFINITIONS,
     AreaFacts,
@@ -71,12 +72,16 @@ async def indicators(
         )
     }
     wards = [w.id for w in geography().wards_in(level, code)]
-    workers: list[tuple[datetime | None, bool]] = [
-        (r["last_submission_at"], r["active"])
-        for r in await db.fetch(
+    rows = (
+        await field_activity.workers(db, wards, as_of)
+        if as_of
+        else await db.fetch(
             f"SELECT last_submission_at, active FROM {FIELD_WORKERS} WHERE ward_ids && $1::text[]",
             wards,
         )
+    )
+    workers: list[tuple[datetime | None, bool]] = [
+        (r["last_submission_at"], r["active"]) for r in rows
     ]
     facts = AreaFacts(today, counts, flows, made, workers)
     if level == "ward":
