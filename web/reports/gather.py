@@ -13,27 +13,34 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from adapters.data_keys import DataKeyStore
 from domain.access.policy import AREA_VIEW, sees_area
 from domain.access.principal import Principal
+from domain.delivery.rating import RatingThresholds
 from domain.errors import NotFoundError
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import TRACKING as ALERTS_TRACKING
+from projections.delivery.view import TRACKING as DELIVERY_TRACKING
 from projections.nerve_centre.queries.asof import AsOf, Basis
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db
 from projections.status import positions
 from projections.war_rooms.view import TRACKING as WAR_ROOMS_TRACKING
 
-KINDS = ("imbizo", "meeting-pack", "monthly")
+KINDS = ("imbizo", "meeting-pack", "monthly", "stocktake-pack", "monthly-note")
+TEAM_LEVELS = ("municipality", "district", "province")
 BASES = ("recorded", "occurred")
 #: The areas each kind is made for.
 LEVELS = {
     "imbizo": ("ward",),
     "meeting-pack": ("ward",),
     "monthly": ("municipality", "district", "province"),
+    # A task team's, by its area: an LTT's municipality, a DTT's district, the PTT's province.
+    "stocktake-pack": TEAM_LEVELS,
+    "monthly-note": TEAM_LEVELS,
 }
 #: What each kind shows, as the policy's kinds: its reader must see each of them in the area.
 #: A meeting pack lists referrals and alerts, so a department officer (who sees only its own
@@ -42,6 +49,8 @@ READS = {
     "imbizo": (AREA_VIEW, "warroom"),
     "meeting-pack": (AREA_VIEW, "warroom", "referral", "alert"),
     "monthly": (AREA_VIEW, "alert"),
+    "stocktake-pack": ("taskteam", "priority", "target", "stocktake"),
+    "monthly-note": ("taskteam", "priority", "target", "stocktake"),
 }
 #: The kinds that may be made as of an earlier day: every figure they show has its history
 #: (``projections.nerve_centre.queries.asof``, the alerts' events). The ward's reports also
@@ -53,6 +62,9 @@ VIEWS = {
     "imbizo": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING),
     "meeting-pack": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING, ALERTS_TRACKING),
     "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING),
+    # Targets' actual values come from the nerve centre's daily figures.
+    "stocktake-pack": (NERVE_CENTRE_TRACKING, DELIVERY_TRACKING),
+    "monthly-note": (NERVE_CENTRE_TRACKING, DELIVERY_TRACKING),
 }
 
 
@@ -72,6 +84,7 @@ class ReportRequest:
     code: str
     as_of: date
     basis: Basis = "recorded"
+    priority: UUID | None = None  # a monthly note of one priority of the team
 
     def history(self, today: date) -> AsOf | None:
         """What the views' queries take: none for today (their live tables, as known now:
@@ -90,6 +103,7 @@ class Sources:
     principal: Principal
     departments: dict[str, str]  # code -> name, the catalogue's (retired ones too)
     now: datetime
+    thresholds: RatingThresholds = field(default_factory=RatingThresholds)  # [rating]
 
     @property
     def today(self) -> date:
@@ -118,6 +132,8 @@ def check(request: ReportRequest, principal: Principal, today: date) -> None:
         raise BadReportRequest(
             "level", f"a {request.kind} report is made for a {' or '.join(LEVELS[request.kind])}"
         )
+    if request.priority is not None and request.kind != "monthly-note":
+        raise BadReportRequest("priority", "only a monthly note is made for one priority")
     if request.basis not in BASES:
         raise BadReportRequest("basis", f"basis is one of {', '.join(BASES)}")
     if request.as_of > today:
