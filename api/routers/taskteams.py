@@ -28,10 +28,8 @@ from api.schemas.warrooms import AgreeActionItem, CompleteActionItem, HoldMeetin
 from domain.access.policy import RowScope, row_scope
 from domain.delivery.teams import TEAM_LEVEL, task_team_id
 from domain.errors import NotFoundError
-from projections.alerts.queries import alerts_page
 from projections.delivery import queries
 from projections.delivery.view import TRACKING
-from projections.nerve_centre.queries.cases import referrals_page
 
 router = APIRouter(prefix="/task-teams", tags=["results and delivery"])
 
@@ -99,10 +97,8 @@ async def task_team_queue(
     row = await queries.team(pool, team_id, scope)
     if row is None:
         raise NotFoundError("task team", team_id)
-    alert_filters, referral_filters = queries.queue_filters(row["kind"], row["code"])
-    alerts, _ = await alerts_page(pool, alert_filters, principal, None, limit)
-    referrals, _ = await referrals_page(
-        pool, referral_filters, referral_scope, clock().date(), None, limit
+    alerts, referrals = await queries.queue(
+        pool, row, principal, referral_scope, clock().date(), limit
     )
     endpoint = "GET /v1/task-teams/{team_id}/queue"
     return TaskTeamQueue(
