@@ -2,8 +2,10 @@
 
 War rooms (a ward's) and task teams (the LTT, DTT and PTT) keep the same rules: only seated
 members attend, a department is present through its seat, an action item's owner is seated
-and it is done once. The commands are here, once; each aggregate supplies the ``@event``
-appliers (its own events, whose stored topics name it).
+and it is done once. The commands and the events' fields are here, once. Each aggregate nests
+a subclass of each event (``class MemberJoined(bodies.MemberJoined)``: its stored topic names
+the aggregate, and the library makes it a subclass of the aggregate's ``Event``) and binds
+the appliers below to them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,44 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
+from domain.base import SukumaAggregate
 from domain.errors import RuleViolation
+
+# The events every seated body records (each aggregate nests a subclass of each).
+
+
+class MemberJoined(SukumaAggregate.Event):
+    member_id: str
+    name: str
+    seat: str
+    department: str | None
+
+
+class MemberLeft(SukumaAggregate.Event):
+    member_id: str
+    reason: str | None
+
+
+class MeetingHeld(SukumaAggregate.Event):
+    meeting_id: str
+    held_on: date
+    attendee_member_ids: list[str]
+    departments_present: list[str]
+    households_discussed: list[str]
+    notes: str | None
+
+
+class ActionItemAgreed(SukumaAggregate.Event):
+    item_id: str
+    text: str
+    owner_member_id: str | None
+    due_on: date | None
+    meeting_id: str | None
+
+
+class ActionItemDone(SukumaAggregate.Event):
+    item_id: str
+    note: str | None
 
 
 @dataclass

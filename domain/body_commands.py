@@ -1,5 +1,7 @@
-"""The commands of a seated body (a war room, a task team), once for both: each context's
-application names its aggregate class, a ``SeatedBody`` (``domain.bodies``), and calls these."""
+"""The commands of a seated body (a war room, a task team), once for both: each takes the
+body's aggregate class, a ``SeatedBody`` (``domain.bodies``). The API's seated-body routes
+(``api.routers.seated``) call them with the router's class; each context's application keeps
+its named commands (``add_war_room_member``, ``hold_task_team_meeting``, ...) over them."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def _seated(body: SukumaAggregate) -> SeatedBody:
 
 
 class BodyCommands(ApplicationBase):
-    def _seat_member(
+    def seat_member(
         self,
         cls: type[B],
         body_id: UUID,
@@ -46,7 +48,7 @@ class BodyCommands(ApplicationBase):
             action="member",
         )
 
-    def _unseat_member(
+    def unseat_member(
         self, cls: type[B], body_id: UUID, member: tuple[str, str | None], ctx: CommandContext
     ) -> Written:
         """Unseat a member (id, reason)."""
@@ -59,7 +61,7 @@ class BodyCommands(ApplicationBase):
             action="member",
         )
 
-    def _record_meeting(
+    def record_meeting(
         self,
         cls: type[B],
         body_id: UUID,
@@ -85,7 +87,7 @@ class BodyCommands(ApplicationBase):
 
         return self._change(cls, body_id, ctx, command, action="meeting")
 
-    def _agree_item(
+    def agree_item(
         self,
         cls: type[B],
         body_id: UUID,
@@ -110,7 +112,7 @@ class BodyCommands(ApplicationBase):
             action="action_item",
         )
 
-    def _complete_item(
+    def complete_item(
         self, cls: type[B], body_id: UUID, item: tuple[str, str | None], ctx: CommandContext
     ) -> Written:
         """Mark an action item (id, note) done."""

@@ -3,7 +3,8 @@
 The command reads as a province-wide analyst without ``pii:read`` (it prints figures and
 lists, never a household's name: a meeting pack with names is for a signed-in reader, over
 HTTP), after bringing the read models up to date. With ``--demo`` it first loads the demo
-data into an empty log and reports on the demo's first ward.
+data into an empty log and reports on the demo's first ward (or its municipality, whose
+task team keeps the demo's Results and Delivery routine).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
+from uuid import UUID
 
 import asyncpg
 import typer
@@ -22,12 +24,20 @@ from adapters.database import asyncpg_connect_kwargs
 from adapters.shredding import PersonalDataMapper
 from domain.access.principal import Principal, Role
 from domain.errors import NotFoundError
-from domain.reference.geography import PROVINCE_CODE
+from domain.reference.geography import PROVINCE_CODE, geography
 from domain.sukuma import Sukuma
+from scheduler.rules.config import load_rules_file
 from sukuma.settings import Settings, load_settings
 from sukuma.wiring import build_application, build_projector, ensure_database
 from web.reports import render
-from web.reports.gather import BadReportRequest, Report, ReportRequest, Sources, gather
+from web.reports.gather import (
+    LEVELS,
+    BadReportRequest,
+    Report,
+    ReportRequest,
+    Sources,
+    gather,
+)
 from web.reports.router import GATHERERS
 
 console = Console(stderr=True)
@@ -51,14 +61,25 @@ async def _made(
         min_size=1, max_size=2, **asyncpg_connect_kwargs(url, settings.schema_for(url))
     )
     try:
-        sources = Sources(pool, application, keys, READER, departments, now)
+        thresholds = load_rules_file(settings.rules_file).rating.thresholds
+        sources = Sources(pool, application, keys, READER, departments, now, thresholds)
         return await gather(sources, wanted, GATHERERS)
     finally:
         await pool.close()
 
 
+def _demo_area(kind: str, ward: str | None) -> tuple[str | None, str | None]:
+    """The demo's first ward, or its municipality for a kind not made for a ward."""
+    if ward is None or "ward" in LEVELS.get(kind, ("ward",)):
+        return "ward", ward
+    return "municipality", geography().ward(ward).municipality_code
+
+
 def report(
-    kind: Annotated[str, typer.Argument(help="imbizo, meeting-pack or monthly")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="imbizo, meeting-pack, monthly, stocktake-pack or monthly-note"),
+    ],
     level: Annotated[
         str | None, typer.Argument(help="ward (imbizo, meeting-pack) or municipality, ...")
     ] = None,
@@ -74,8 +95,12 @@ def report(
         bool, typer.Option(help="Load the demo data into an empty log; default to its ward")
     ] = False,
     demo_households: Annotated[int, typer.Option(min=1, help="With --demo")] = 300,
+    priority: Annotated[
+        str | None, typer.Option(help="A monthly note of this priority (its id) only")
+    ] = None,
 ) -> None:
-    """Print a report: an imbizo ward report, a war-room meeting pack or a monthly report."""
+    """Print a report: an imbizo ward report, a war-room meeting pack, a monthly report, or a
+    task team's stocktake pack or monthly note (LEVEL CODE: the team's area)."""
     from sukuma.demo.users import first_ward
     from sukuma.service_cli import load_demo
 
@@ -89,12 +114,12 @@ def report(
     try:
         build_projector(application).run_once()
         if code is None and demo:
-            level, code = "ward", first_ward(application)
+            level, code = _demo_area(kind, first_ward(application))
         if level is None or code is None:
             raise typer.BadParameter("give LEVEL and CODE (or --demo)", param_hint="CODE")
         now = datetime.now(UTC)
         day = date.fromisoformat(as_of) if as_of else now.date()
-        wanted = ReportRequest(kind, level, code, day, basis)
+        wanted = ReportRequest(kind, level, code, day, basis, UUID(priority) if priority else None)
         try:
             made = asyncio.run(_made(settings, url, application, wanted, now))
         except BadReportRequest as bad:

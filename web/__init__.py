@@ -24,6 +24,9 @@ from web import (
     oidc,
     pages,
     results,
+    solutions,
+    stocktakes,
+    task_teams,
     transparency,
     war_room,
 )
@@ -51,9 +54,13 @@ def install(app: FastAPI) -> FastAPI:
         transparency,
         war_room,
         results,
+        task_teams,
+        stocktakes,
+        solutions,
     ):
         app.include_router(module.router)
-    app.include_router(war_room.forms)
+    for module in (war_room, task_teams, stocktakes, solutions):
+        app.include_router(module.forms)
     # The printed reports are API resources: under /v1, with its bearer token.
     app.include_router(
         reports.router,

@@ -101,7 +101,11 @@ def _dates(language: str) -> dict[str, Callable[..., str]]:
     def moment(value: datetime | None) -> str:
         return "" if value is None else format_datetime(value, "medium", locale=locale)
 
-    return {"day": day, "moment": moment}
+    def month(value: date | None) -> str:
+        """A month by its name and year (``Mar 2026``), as trajectories count them."""
+        return "" if value is None else format_date(value, "LLL y", locale=locale)
+
+    return {"day": day, "moment": moment, "month": month}
 
 
 @cache

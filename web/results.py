@@ -30,6 +30,13 @@ RATINGS: Final = {
     3: N_("3 amber-green: mixed"),
     4: N_("4 green: good"),
 }
+#: The problem-solving levels, 1 to 4, in the reader's language.
+PROBLEM_LEVELS: Final = {
+    1: N_("1 timely nudge"),
+    2: N_("2 standard problem-solving"),
+    3: N_("3 intensive problem-solving"),
+    4: N_("4 crisis management"),
+}
 
 
 @router.get("/results")

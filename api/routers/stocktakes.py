@@ -37,16 +37,8 @@ async def suggested_ratings(
     body: HoldStocktake, pool: ReadPool, scope: TargetRows, thresholds: Thresholds, clock: Clock
 ) -> dict[str, int | None]:
     """The rating each reviewed target's gap suggests this month (by target id)."""
-    today = clock().date()
-    out: dict[str, int | None] = {}
-    for review in body.reviews:
-        if review.target_id is None:
-            continue
-        row = await queries.target(pool, review.target_id, scope)
-        if row is not None:
-            rating = await queries.suggested_rating(pool, row, today, today, thresholds)
-            out[str(review.target_id)] = rating
-    return out
+    targets = [r.target_id for r in body.reviews if r.target_id is not None]
+    return await queries.suggested_ratings(pool, scope, targets, clock().date(), thresholds)
 
 
 def _review(review: Any) -> dict[str, Any]:

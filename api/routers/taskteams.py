@@ -4,7 +4,7 @@ war room does; read them, and each team's queue of what is escalated to its leve
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.encoders import jsonable_encoder
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Clock, Command, CurrentUser, ReadPool, ReferralRows
 from api.freshness import freshness_of
 from api.personal import ShapedRows
+from api.routers import seated
 from api.schemas.common import CREATED, WRITTEN
 from api.schemas.delivery import (
     AddTeamMember,
@@ -24,14 +25,12 @@ from api.schemas.delivery import (
     TeamKind,
 )
 from api.schemas.views import FreshnessRead
-from api.schemas.warrooms import AgreeActionItem, CompleteActionItem, HoldMeeting, RemoveMember
 from domain.access.policy import RowScope, row_scope
+from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import TEAM_LEVEL, task_team_id
 from domain.errors import NotFoundError
-from projections.alerts.queries import alerts_page
 from projections.delivery import queries
 from projections.delivery.view import TRACKING
-from projections.nerve_centre.queries.cases import referrals_page
 
 router = APIRouter(prefix="/task-teams", tags=["results and delivery"])
 
@@ -99,10 +98,8 @@ async def task_team_queue(
     row = await queries.team(pool, team_id, scope)
     if row is None:
         raise NotFoundError("task team", team_id)
-    alert_filters, referral_filters = queries.queue_filters(row["kind"], row["code"])
-    alerts, _ = await alerts_page(pool, alert_filters, principal, None, limit)
-    referrals, _ = await referrals_page(
-        pool, referral_filters, referral_scope, clock().date(), None, limit
+    alerts, referrals = await queries.queue(
+        pool, row, principal, referral_scope, clock().date(), limit
     )
     endpoint = "GET /v1/task-teams/{team_id}/queue"
     return TaskTeamQueue(
@@ -113,28 +110,8 @@ async def task_team_queue(
     )
 
 
-@router.post("/{team_id}/members", status_code=201, responses=CREATED)
-def add_member(team_id: UUID, body: AddTeamMember, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    member_id = body.member_id or uuid4()
-    member = (member_id, body.name, body.seat, body.department)
-    return cmd.run(
-        team_id,
-        body.occurred_at,
-        lambda c: app.add_task_team_member(team_id, member, c),
-        status_code=201,
-        extra={"member_id": str(member_id)},
-    )
-
-
-@router.post("/{team_id}/members/{member_id}/remove", responses=WRITTEN)
-def remove_member(team_id: UUID, member_id: UUID, body: RemoveMember, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        team_id,
-        body.occurred_at,
-        lambda c: app.remove_task_team_member(team_id, str(member_id), body.reason, c),
-    )
+# Seats, meetings and action items: the routes every seated body has (``api.routers.seated``).
+seated.install(router, TaskTeam, "team_id", AddTeamMember)
 
 
 @router.post("/{team_id}/members/{member_id}/user", responses=WRITTEN)
@@ -145,49 +122,4 @@ def link_user(team_id: UUID, member_id: UUID, body: LinkTeamUser, cmd: Command) 
         team_id,
         body.occurred_at,
         lambda c: app.link_task_team_user(team_id, str(member_id), body.username, c),
-    )
-
-
-@router.post("/{team_id}/meetings", status_code=201, responses=CREATED)
-def hold_meeting(team_id: UUID, body: HoldMeeting, cmd: Command) -> JSONResponse:
-    """A meeting: who attended (seated members; departments through their seats), the
-    households discussed, notes."""
-    app = cmd.application
-    meeting_id = body.meeting_id or uuid4()
-    attendees = [str(m) for m in body.attendee_member_ids]
-    meeting = (meeting_id, attendees, [str(h) for h in body.households_discussed], body.notes)
-    return cmd.run(
-        team_id,
-        body.occurred_at,
-        lambda c: app.hold_task_team_meeting(team_id, meeting, c),
-        status_code=201,
-        extra={"meeting_id": str(meeting_id)},
-    )
-
-
-@router.post("/{team_id}/action-items", status_code=201, responses=CREATED)
-def agree_action_item(team_id: UUID, body: AgreeActionItem, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    item_id = body.item_id or uuid4()
-    owner = None if body.owner_member_id is None else str(body.owner_member_id)
-    meeting = None if body.meeting_id is None else str(body.meeting_id)
-    item = (item_id, body.text, owner, body.due_on, meeting)
-    return cmd.run(
-        team_id,
-        body.occurred_at,
-        lambda c: app.agree_task_team_action(team_id, item, c),
-        status_code=201,
-        extra={"item_id": str(item_id)},
-    )
-
-
-@router.post("/{team_id}/action-items/{item_id}/done", responses=WRITTEN)
-def complete_action_item(
-    team_id: UUID, item_id: UUID, body: CompleteActionItem, cmd: Command
-) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        team_id,
-        body.occurred_at,
-        lambda c: app.complete_task_team_action(team_id, str(item_id), body.note, c),
     )

@@ -15,6 +15,7 @@ from domain.delivery.taskteam import TaskTeam
 from domain.delivery.teams import team_location
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
+from domain.reference.geography import PROVINCE_CODE
 from domain.referrals.model import Referral
 from domain.submissions.model import Attachments, Quarantine
 from domain.warrooms.model import WarRoom
@@ -50,12 +51,16 @@ def location_of(aggregate: Aggregate) -> Location:
 
 def alert_location(scope: Mapping[str, str | None]) -> Location:
     """Where an alert lives, from its scope (``ward_id``, ``municipality``, ``district``,
-    ``department``): its ward if it has one, else the municipality or district it is about.
-    The same for the stored alert and the notice the sweep sends of it."""
+    ``department``): its ward if it has one, else the municipality or district it is about,
+    else the province (a PTT's alert: EW-14 of its stocktakes, EW-12 of its targets, whose
+    rows name no smaller area). The same for the stored alert and the notice the sweep sends
+    of it: placed nowhere, no reader would see it and no subscriber hear of it."""
     ward = scope.get("ward_id")
+    municipality, district = scope.get("municipality"), scope.get("district")
     return Location(
         frozenset({ward}) if ward else frozenset(),
         scope.get("department"),
-        municipality=scope.get("municipality"),
-        district=scope.get("district"),
+        municipality=municipality,
+        district=district,
+        province=None if ward or municipality or district else PROVINCE_CODE,
     )

@@ -7,11 +7,12 @@ from its kind and area (``task_team_id``), so there is one of each.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import bodies
 from domain.base import SukumaAggregate
 from domain.bodies import SeatedBody
 from domain.errors import RuleViolation
@@ -27,34 +28,22 @@ class TaskTeam(SeatedBody, SukumaAggregate):
         code: str
         name: str
 
-    class MemberJoined(SukumaAggregate.Event):
-        member_id: str
-        name: str
-        seat: str
-        department: str | None
+    # The seated body's events (their fields: ``domain.bodies``), nested here so that their
+    # stored topics name this aggregate (``<module>:<Aggregate>.MemberJoined``, ...).
+    class MemberJoined(bodies.MemberJoined):
+        pass
 
-    class MemberLeft(SukumaAggregate.Event):
-        member_id: str
-        reason: str | None
+    class MemberLeft(bodies.MemberLeft):
+        pass
 
-    class MeetingHeld(SukumaAggregate.Event):
-        meeting_id: str
-        held_on: date
-        attendee_member_ids: list[str]
-        departments_present: list[str]
-        households_discussed: list[str]
-        notes: str | None
+    class MeetingHeld(bodies.MeetingHeld):
+        pass
 
-    class ActionItemAgreed(SukumaAggregate.Event):
-        item_id: str
-        text: str
-        owner_member_id: str | None
-        due_on: date | None
-        meeting_id: str | None
+    class ActionItemAgreed(bodies.ActionItemAgreed):
+        pass
 
-    class ActionItemDone(SukumaAggregate.Event):
-        item_id: str
-        note: str | None
+    class ActionItemDone(bodies.ActionItemDone):
+        pass
 
     class UserLinked(SukumaAggregate.Event):
         member_id: str

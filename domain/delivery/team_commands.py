@@ -48,12 +48,12 @@ class TaskTeamCommands(BodyCommands):
         self, team_id: UUID, member: tuple[UUID, str, str, str | None], ctx: CommandContext
     ) -> Written:
         """Seat a member: (id, name, seat, department)."""
-        return self._seat_member(TaskTeam, team_id, member, ctx)
+        return self.seat_member(TaskTeam, team_id, member, ctx)
 
     def remove_task_team_member(
         self, team_id: UUID, member_id: str, reason: str | None, ctx: CommandContext
     ) -> Written:
-        return self._unseat_member(TaskTeam, team_id, (member_id, reason), ctx)
+        return self.unseat_member(TaskTeam, team_id, (member_id, reason), ctx)
 
     def hold_task_team_meeting(
         self,
@@ -62,7 +62,7 @@ class TaskTeamCommands(BodyCommands):
         ctx: CommandContext,
     ) -> Written:
         """Record a meeting: (id, attendees, households discussed, notes)."""
-        return self._record_meeting(TaskTeam, team_id, meeting, ctx)
+        return self.record_meeting(TaskTeam, team_id, meeting, ctx)
 
     def agree_task_team_action(
         self,
@@ -71,12 +71,12 @@ class TaskTeamCommands(BodyCommands):
         ctx: CommandContext,
     ) -> Written:
         """Agree an action item: (id, text, owner, due date, meeting)."""
-        return self._agree_item(TaskTeam, team_id, item, ctx)
+        return self.agree_item(TaskTeam, team_id, item, ctx)
 
     def complete_task_team_action(
         self, team_id: UUID, item_id: str, note: str | None, ctx: CommandContext
     ) -> Written:
-        return self._complete_item(TaskTeam, team_id, (item_id, note), ctx)
+        return self.complete_item(TaskTeam, team_id, (item_id, note), ctx)
 
     def link_task_team_user(
         self, team_id: UUID, member_id: str, username: str, ctx: CommandContext

@@ -53,12 +53,12 @@ class WarRoomCommands(BodyCommands):
         department: str | None,
         ctx: CommandContext,
     ) -> Written:
-        return self._seat_member(WarRoom, room_id, (member_id, name, seat, department), ctx)
+        return self.seat_member(WarRoom, room_id, (member_id, name, seat, department), ctx)
 
     def remove_war_room_member(
         self, room_id: UUID, member_id: str, reason: str | None, ctx: CommandContext
     ) -> Written:
-        return self._unseat_member(WarRoom, room_id, (member_id, reason), ctx)
+        return self.unseat_member(WarRoom, room_id, (member_id, reason), ctx)
 
     def hold_meeting(
         self,
@@ -71,7 +71,7 @@ class WarRoomCommands(BodyCommands):
         ctx: CommandContext,
     ) -> Written:
         meeting = (meeting_id, attendee_member_ids, households_discussed, notes)
-        return self._record_meeting(WarRoom, room_id, meeting, ctx)
+        return self.record_meeting(WarRoom, room_id, meeting, ctx)
 
     def agree_action_item(
         self,
@@ -85,12 +85,12 @@ class WarRoomCommands(BodyCommands):
         ctx: CommandContext,
     ) -> Written:
         item = (item_id, text, owner_member_id, due_on, meeting_id)
-        return self._agree_item(WarRoom, room_id, item, ctx)
+        return self.agree_item(WarRoom, room_id, item, ctx)
 
     def complete_action_item(
         self, room_id: UUID, item_id: str, note: str | None, ctx: CommandContext
     ) -> Written:
-        return self._complete_item(WarRoom, room_id, (item_id, note), ctx)
+        return self.complete_item(WarRoom, room_id, (item_id, note), ctx)
 
     def record_imbizo_question(
         self,

@@ -10,10 +10,11 @@ from uuid import UUID
 import orjson
 
 from domain.access.policy import RowScope
+from domain.access.principal import Principal
 from domain.delivery.rating import RatingThresholds, behind, proposed_rating
 from domain.delivery.teams import TEAM_AREA, TEAM_LEVEL
 from domain.delivery.trajectory import add_months, month_of
-from projections.alerts.queries import AlertFilters
+from projections.alerts.queries import AlertFilters, alerts_page
 from projections.delivery.actuals import actuals_sql
 from projections.delivery.view import (
     JSON_COLUMNS,
@@ -28,7 +29,7 @@ from projections.delivery.view import (
     TEAM_COLUMNS,
     TEAMS,
 )
-from projections.nerve_centre.queries.cases import ReferralFilters
+from projections.nerve_centre.queries.cases import ReferralFilters, referrals_page
 from projections.nerve_centre.tables import AREA_DAILY
 from projections.scoping import Db, Where, scoped
 
@@ -120,6 +121,22 @@ def queue_filters(kind: str, code: str) -> tuple[AlertFilters, ReferralFilters]:
     )
 
 
+async def queue(
+    db: Db,
+    team: dict[str, Any],
+    principal: Principal,
+    referral_scope: RowScope,
+    today: date,
+    limit: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A team's queue, as the caller may see it: the open alerts at its ladder level and the
+    open referrals escalated to it, in its area (rows as the alerts and referrals lists')."""
+    alert_filters, referral_filters = queue_filters(team["kind"], team["code"])
+    alerts, _ = await alerts_page(db, alert_filters, principal, None, limit)
+    referrals, _ = await referrals_page(db, referral_filters, referral_scope, today, None, limit)
+    return alerts, referrals
+
+
 async def priorities_page(
     db: Db,
     scope: RowScope,
@@ -203,6 +220,19 @@ def picture(
                 "rating": rated.get(m["month"].isoformat()),
             }
         )
+    return out
+
+
+async def suggested_ratings(
+    db: Db, scope: RowScope, target_ids: list[UUID], today: date, thresholds: RatingThresholds
+) -> dict[str, int | None]:
+    """The rating each target's gap suggests this month (by target id; targets out of the
+    caller's sight left out): what a stocktake records beside the rating agreed."""
+    out: dict[str, int | None] = {}
+    for target_id in target_ids:
+        row = await target(db, target_id, scope)
+        if row is not None:
+            out[str(target_id)] = await suggested_rating(db, row, today, today, thresholds)
     return out
 
 

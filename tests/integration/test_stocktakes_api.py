@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import httpx
 
+from domain.access.principal import Role
 from domain.delivery.teams import task_team_id
 from domain.sukuma import Sukuma
 from tests.integration.alerting import alerting
-from tests.integration.conftest import Clock
+from tests.integration.conftest import ClientAs, Clock
 from tests.integration.delivery import months_back, profiled_on, profiling_target
 from tests.integration.helpers import post_ok
 from tests.integration.test_views_api import project
@@ -97,3 +98,40 @@ async def test_a_stocktake_of_another_team_priority_is_refused(
 
     assert refused.status_code == 422
     assert "this task team" in refused.text
+
+
+async def test_the_ptts_overdue_action_is_seen_and_acknowledged_across_the_province(
+    client: httpx.AsyncClient, client_as: ClientAs, application: Sukuma, clock: Clock
+) -> None:
+    # Given the PTT's priority and a stocktake action left past its date
+    ew = alerting(application, clock)
+    team = await post_ok(client, "/v1/task-teams", {"kind": "PTT", "code": "KZN", "name": "PTT"})
+    priority = await post_ok(
+        client, "/v1/priorities", {"title": "Province", "team": "PTT", "team_code": "KZN"}
+    )
+    due = clock.now.date() + timedelta(days=1)
+    review = {"priority_id": priority["id"], "rating": 2, "problem_level": 4, "reason": "Slow",
+              "actions": [{"text": "Escalate to the Premier", "owner": "DG",
+                           "due_on": due.isoformat()}]}  # fmt: skip
+    held = await post_ok(client, f"/v1/task-teams/{team['id']}/stocktakes", {"reviews": [review]})
+    project(application)
+    action_id = (await client.get(f"/v1/stocktakes/{held['id']}")).json()["actions"][0]
+    ew.clock.advance(days=3)
+
+    # When the sweep raises EW-14 for it, at the PTT's level, naming no smaller area
+    assert ew.sweep("EW-14").raised["EW-14"] == 1
+    alert = ew.alert("EW-14", action_id["action_id"])
+    assert alert is not None
+    assert (alert["level"], alert["municipality"], alert["district"]) == (4, None, None)
+    url = f"/v1/alerts/{alert['alert_id']}"
+    province = await client_as(Role.ANALYST, "province:KZN")
+    district = await client_as(Role.ANALYST, "district:DC22")
+
+    # Then it lives in the province: its analysts read it, acknowledge it and find it queued
+    assert (await province.get(url)).status_code == 200
+    acknowledged = await province.post(f"{url}/acknowledge", json={})
+    queue = (await province.get(f"/v1/task-teams/{team['id']}/queue")).json()
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert [a["alert_id"] for a in queue["alerts"]] == [str(alert["alert_id"])]
+    # and a district's do not
+    assert (await district.get(url)).status_code == 404

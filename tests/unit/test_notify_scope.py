@@ -142,3 +142,15 @@ def test_subscriber_names_are_unique() -> None:
     twice = [Subscriber(name="desk", scope="province:KZN")] * 2
     with pytest.raises(ValidationError, match="subscriber names must be unique: desk"):
         RulesFile.model_validate({**base.model_dump(), "subscribers": twice})
+
+
+def test_an_alert_about_the_whole_province_reaches_its_subscribers_only() -> None:
+    # A PTT's EW-14: its stocktake's rows name no ward, municipality or district
+    scope: dict[str, str | None] = dict.fromkeys(
+        ("ward_id", "municipality", "district", "department")
+    )
+    ptt = AlertNotice("raised", uuid4(), "EW-14", "action", 4, scope, {})
+
+    assert in_scope(Subscriber(name="PTT", scope="province:KZN"), ptt)
+    assert not in_scope(Subscriber(name="DTT", scope="district:DC22"), ptt)
+    assert not in_scope(Subscriber(name="LTT", scope="municipality:KZN225"), ptt)

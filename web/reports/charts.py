@@ -73,6 +73,27 @@ def bars(labels: Sequence[str], values: Sequence[float], *, share: bool = False)
         return _svg(figure)
 
 
+def trajectory(
+    months: Sequence[date],
+    lines: tuple[tuple[str, Sequence[float]], tuple[str, Sequence[float | None]]],
+) -> str:
+    """A target's trajectory (dashed) and its actual values (solid, a month without one left
+    as a gap), month by month, with the names of both lines above the plot."""
+    (planned_name, planned), (actual_name, actual) = lines
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=SIZE, layout="constrained")
+        axes = figure.add_subplot()
+        xs = list(range(len(months)))
+        axes.plot(xs, list(planned), linestyle="--", color=COLOURS[1], label=planned_name)
+        ys = [float("nan") if v is None else v for v in actual]
+        axes.plot(xs, ys, marker="o", markersize=2.5, color=COLOURS[0], label=actual_name)
+        axes.set_xticks(xs, [m.strftime("%m/%y") for m in months], rotation=45)
+        axes.set_ylim(bottom=0)
+        axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncols=2)
+        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
+        return _svg(figure)
+
+
 def data_uri(svg: str) -> str:
     """The chart as an image's ``src``: a page's content security policy allows ``data:``."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

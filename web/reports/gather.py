@@ -13,14 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from adapters.data_keys import DataKeyStore
 from domain.access.policy import AREA_VIEW, sees_area
 from domain.access.principal import Principal
+from domain.delivery.rating import RatingThresholds
 from domain.errors import NotFoundError
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from projections.alerts.view import TRACKING as ALERTS_TRACKING
+from projections.delivery.view import TRACKING as DELIVERY_TRACKING
 from projections.field_activity.view import TRACKING as FIELD_ACTIVITY_TRACKING
 from projections.nerve_centre.queries.asof import AsOf, Basis
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
@@ -28,13 +31,17 @@ from projections.scoping import Db
 from projections.status import positions
 from projections.war_rooms.view import TRACKING as WAR_ROOMS_TRACKING
 
-KINDS = ("imbizo", "meeting-pack", "monthly")
+KINDS = ("imbizo", "meeting-pack", "monthly", "stocktake-pack", "monthly-note")
+TEAM_LEVELS = ("municipality", "district", "province")
 BASES = ("recorded", "occurred")
 #: The areas each kind is made for.
 LEVELS = {
     "imbizo": ("ward",),
     "meeting-pack": ("ward",),
     "monthly": ("municipality", "district", "province"),
+    # A task team's, by its area: an LTT's municipality, a DTT's district, the PTT's province.
+    "stocktake-pack": TEAM_LEVELS,
+    "monthly-note": TEAM_LEVELS,
 }
 #: What each kind shows, as the policy's kinds: its reader must see each of them in the area.
 #: A meeting pack lists referrals and alerts, so a department officer (who sees only its own
@@ -43,6 +50,8 @@ READS = {
     "imbizo": (AREA_VIEW, "warroom"),
     "meeting-pack": (AREA_VIEW, "warroom", "referral", "alert"),
     "monthly": (AREA_VIEW, "alert"),
+    "stocktake-pack": ("taskteam", "priority", "target", "stocktake"),
+    "monthly-note": ("taskteam", "priority", "target", "stocktake"),
 }
 #: The bases each kind may be made on as of an earlier day. Every figure has its history by
 #: recorded time (the area totals' snapshots, the alerts' events, the war rooms' and case
@@ -60,6 +69,9 @@ VIEWS = {
     "meeting-pack": (NERVE_CENTRE_TRACKING, WAR_ROOMS_TRACKING, ALERTS_TRACKING),
     # M11 as of a day comes from the field workers' logs
     "monthly": (NERVE_CENTRE_TRACKING, ALERTS_TRACKING, FIELD_ACTIVITY_TRACKING),
+    # Targets' actual values come from the nerve centre's daily figures.
+    "stocktake-pack": (NERVE_CENTRE_TRACKING, DELIVERY_TRACKING),
+    "monthly-note": (NERVE_CENTRE_TRACKING, DELIVERY_TRACKING),
 }
 
 
@@ -79,6 +91,7 @@ class ReportRequest:
     code: str
     as_of: date
     basis: Basis = "recorded"
+    priority: UUID | None = None  # a monthly note of one priority of the team
 
     def history(self, today: date) -> AsOf | None:
         """What the views' queries take: none for today (their live tables, as known now:
@@ -97,6 +110,7 @@ class Sources:
     principal: Principal
     departments: dict[str, str]  # code -> name, the catalogue's (retired ones too)
     now: datetime
+    thresholds: RatingThresholds = field(default_factory=RatingThresholds)  # [rating]
 
     @property
     def today(self) -> date:
@@ -125,10 +139,16 @@ def check(request: ReportRequest, principal: Principal, today: date) -> None:
         raise BadReportRequest(
             "level", f"a {request.kind} report is made for a {' or '.join(LEVELS[request.kind])}"
         )
+    if request.priority is not None and request.kind != "monthly-note":
+        raise BadReportRequest("priority", "only a monthly note is made for one priority")
     if request.basis not in BASES:
         raise BadReportRequest("basis", f"basis is one of {', '.join(BASES)}")
     if request.as_of > today:
         raise BadReportRequest("as_of", f"as_of is after today ({today})")
+    if request.as_of != today and not HISTORIED.get(request.kind):
+        raise BadReportRequest(
+            "as_of", f"a {request.kind} report is made as of today only: its lists keep no history"
+        )
     if request.as_of != today and request.basis not in HISTORIED[request.kind]:
         raise BadReportRequest(
             "basis",

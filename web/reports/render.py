@@ -14,11 +14,14 @@ from web.nerve import INDICATORS
 from web.reports import charts
 from web.reports.gather import Report
 from web.reports.ward import suppressed
+from web.results import PROBLEM_LEVELS, RATINGS
 
 TEMPLATES = {
     "imbizo": "report_imbizo.html",
     "meeting-pack": "report_meeting_pack.html",
     "monthly": "report_monthly.html",
+    "stocktake-pack": "report_stocktake_pack.html",
+    "monthly-note": "report_monthly_note.html",
 }
 #: The page's own content security policy: nothing but its inline style sheet and images.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -78,11 +81,27 @@ def _monthly_charts(report: Report, _: Callable[[str], str]) -> list[tuple[str, 
     return drawn
 
 
+def _trajectories(report: Report, _: Callable[[str], str]) -> dict[str, str]:
+    """A stocktake pack's chart of each target (by id), as a ``data:`` image."""
+    drawn = {}
+    for priority in report.data["priorities"]:
+        for t in priority["targets"]:
+            months = t["months"]
+            lines = (
+                (_("Planned"), [m["planned"] for m in months]),
+                (_("Actual"), [m["actual"] for m in months]),
+            )
+            svg = charts.trajectory([m["month"] for m in months], lines)
+            drawn[str(t["target"]["target_id"])] = charts.data_uri(svg)
+    return drawn
+
+
 def html(report: Report, language: str) -> str:
     """The report's page in ``language``."""
     _ = gettext_for(language)
     kind = report.request.kind
     drawn = _monthly_charts(report, _) if kind == "monthly" else []
+    trajectories = _trajectories(report, _) if kind == "stocktake-pack" else {}
     return (
         environment(language)
         .get_template(TEMPLATES[kind])
@@ -94,6 +113,9 @@ def html(report: Report, language: str) -> str:
             trend_label=lambda key: _(TRENDS[key]),
             indicators=INDICATORS,
             charts=drawn,
+            trajectories=trajectories,
+            rating=lambda value: _(RATINGS[value]) if value else "—",
+            problem_level=lambda value: _(PROBLEM_LEVELS[value]) if value else "—",
         )
     )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,12 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import HTMLResponse, Response
 
 from api.deps import Clock, CurrentUser, ReadPool, SukumaApp
+from api.routers.delivery import Thresholds
 from api.routers.warrooms import DataKeys
 from api.schemas.views import Level
 from domain.access.principal import Principal
 from web.i18n import LANGUAGES, language_of
 from web.reports import render
 from web.reports.area import monthly
+from web.reports.delivery import monthly_note, stocktake_pack
 from web.reports.gather import BadReportRequest, Gatherer, ReportRequest, Sources, gather
 from web.reports.ward import imbizo, meeting_pack
 from web.session import Viewer, attach
@@ -36,8 +39,10 @@ GATHERERS: dict[str, Gatherer] = {
     "imbizo": imbizo,
     "meeting-pack": meeting_pack,
     "monthly": monthly,
+    "stocktake-pack": stocktake_pack,
+    "monthly-note": monthly_note,
 }
-Kind = Literal["imbizo", "meeting-pack", "monthly"]
+Kind = Literal["imbizo", "meeting-pack", "monthly", "stocktake-pack", "monthly-note"]
 Language = Literal["en", "zu"]
 assert set(LANGUAGES) == {"en", "zu"}
 
@@ -74,6 +79,7 @@ async def asked(
     keys: DataKeys,
     clock: Clock,
     departments: Annotated[dict[str, str], Depends(catalogue)],
+    thresholds: Thresholds,
     as_of: Annotated[
         date | None,
         Query(description="The day it is as of, by recorded time (default today)"),
@@ -84,11 +90,18 @@ async def asked(
     ] = "recorded",
     lang: Annotated[Language | None, Query(description="Default: Accept-Language")] = None,
     format: Annotated[Literal["html", "pdf"], Query()] = "html",
+    priority: Annotated[
+        UUID | None, Query(description="A monthly note of this priority of the team only")
+    ] = None,
 ) -> Asked:
     now = clock()
-    wanted = ReportRequest(kind, level, code, as_of or now.astimezone(UTC).date(), basis)
+    day = as_of or now.astimezone(UTC).date()
+    wanted = ReportRequest(kind, level, code, day, basis, priority)
     return Asked(
-        wanted, lang, format, lambda reader: Sources(pool, app, keys, reader, departments, now)
+        wanted,
+        lang,
+        format,
+        lambda reader: Sources(pool, app, keys, reader, departments, now, thresholds),
     )
 
 
@@ -99,7 +112,11 @@ AskedFor = Annotated[Asked, Depends(asked)]
 async def report(request: Request, ask: AskedFor, user: CurrentUser) -> Response:
     """A printed report: ``imbizo`` (a ward's report to its community meeting),
     ``meeting-pack`` (a war room's agenda and the lists behind it) or ``monthly`` (a
-    municipality's, district's or the province's indicators, league and alerts)."""
+    municipality's, district's or the province's indicators, league and alerts),
+    ``stocktake-pack`` (a task team's priorities for its stocktake: each target's trajectory
+    against its actual values, the ratings suggested and agreed, decisions and actions) or
+    ``monthly-note`` (the month's note on each of a team's priorities, or ``?priority=``),
+    a team by its area (an LTT's municipality, a DTT's district, the PTT's province)."""
     return await _answer(request, ask, user)
 
 
