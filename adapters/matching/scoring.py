@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Hamming, JaroWinkler
 
 from adapters.matching.cards import Card, Person
 
@@ -44,7 +44,9 @@ def _dates(a: str, b: str) -> float | None:
         return None
     if a == b:
         return 1.0
-    if sum(x != y for x, y in zip(a, b, strict=True)) == 1:
+    # (in C: a pre-check runs this for every member pair a block brings; unequal lengths
+    # raise ValueError, as a strict zip would)
+    if Hamming.distance(a, b, pad=False) == 1:
         return 0.8  # one digit wrong
     (ya, ma, da), (yb, mb, db) = a.split("-"), b.split("-")
     if ya == yb and ma == db and da == mb:
