@@ -23,7 +23,6 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
 from adapters.matching.cards import Card, CardKeys, card_of
-from adapters.matching.prefilter import probe_of
 from adapters.matching.scoring import RULE_VERSION, compare_households
 from domain.duplicates.ports import IndexEntry, Match
 
@@ -35,10 +34,6 @@ BLOCK_LIMIT: Final = 200
 #: family is not recorded dozens of times, and a register repeating one household must not
 #: flood the queue.
 MOST_PER_HOUSEHOLD: Final = 3
-
-#: A household's block is probed before scoring (``prefilter``) from this many households:
-#: making the probe costs about as much as scoring a dozen households outright.
-PROBE_FROM: Final = 12
 
 Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
 
@@ -128,11 +123,8 @@ class PostgresDuplicateIndex:
                     before, before_card = cards[earlier]
                     others[before.household_id] = (before.ward_id, before_card)
             others.pop(entry.household_id, None)  # itself, profiled again
-            probe = probe_of(card) if len(others) >= PROBE_FROM else None
             mine: list[Match] = []
             for other_id, (ward, other_card) in others.items():
-                if probe is not None and not probe.reaches(other_card):
-                    continue  # no member pair may match: it could not be proposed
                 evidence = compare_households(card, other_card, entry.ward_id == ward)
                 if evidence.proposed:
                     mine.append(
