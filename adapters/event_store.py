@@ -284,8 +284,8 @@ def _receipt_row(
 
 def _dump_binary(curs: Cursor[DictRow], event_type: type) -> None:
     """Send the events' array in binary on this cursor: psycopg's default text dump of the
-    library's composite array escapes every event's bytes with regular expressions (a third
-    of an import's insert), and the server then parses that text back."""
+    library's composite array escapes every event's bytes with regular expressions (94 us of
+    CPU per 1.5 KB event against 29 in binary), and the server then parses that text back."""
     adapters = curs.connection.adapters
     curs.adapters.register_dumper(event_type, adapters.get_dumper(event_type, PyFormat.BINARY))
     curs.adapters.register_dumper(list, adapters.get_dumper(list, PyFormat.BINARY))
