@@ -62,6 +62,48 @@ def _copy_containers(value: Any) -> Any:
     return value
 
 
+# A trie of an event's sealed paths: each step leads on to the next steps, or ends at the
+# path itself (a leaf). Walking it once reaches every personal value of the event; walking
+# each path on its own passed a profile's members once per field, twice per event.
+Trie = dict[str, "Trie | Path"]
+
+
+def _trie(paths: Sequence[Path]) -> Trie:
+    root: Trie = {}
+    for path in paths:
+        node = root
+        for step in path[:-1]:
+            child = node.setdefault(step, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"{path} runs through another sealed path")
+            node = child
+        if path[-1] in node:
+            raise ValueError(f"{path} holds another sealed path")
+        node[path[-1]] = path
+    return root
+
+
+TRIES: Final = {name: _trie(paths) for name, paths in SEALED_PATHS.items()}
+
+
+def personal_values(data: Any, trie: Trie, found: list[tuple[Any, Any, Path]]) -> None:
+    """Add (container, slot, path) for each value the trie's paths reach in ``data`` that is
+    not ``None`` (as ``leaves`` walks one path: a missing step ends it)."""
+    for step, rest in trie.items():
+        if step == "[]":
+            if isinstance(data, list):
+                for index, item in enumerate(data):
+                    if isinstance(rest, dict):
+                        personal_values(item, rest, found)
+                    elif item is not None:
+                        found.append((data, index, rest))
+        elif isinstance(data, dict) and step in data:
+            if isinstance(rest, dict):
+                personal_values(data[step], rest, found)
+            elif data[step] is not None:
+                found.append((data, step, rest))
+
+
 def is_sealed(value: Any) -> bool:
     return type(value) is dict and len(value) == 1 and TAG in value
 
@@ -73,32 +115,25 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         name = type(domain_event).__qualname__
-        paths = SEALED_PATHS.get(name)
-        if not paths:
+        trie = TRIES.get(name)
+        if not trie:
             return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))
-        personal = [
-            (path, container, slot)
-            for path in paths
-            for container, slot in leaves(state, path)
-            if container[slot] is not None
-        ]
+        # The aggregate may share these containers with the event: seal copies, never them.
+        for top in trie:
+            if top in state:
+                state[top] = _copy_containers(state[top])
+        personal: list[tuple[Any, Any, Path]] = []
+        personal_values(state, trie, personal)
         if not personal:
             return super().to_stored_event(domain_event)
-        # The aggregate may share these containers with the event: seal copies, never them.
-        for top in {path[0] for path, _, _ in personal}:
-            state[top] = _copy_containers(state[top])
         key = self._key_for_writing(name, state)
         cipher = None if key == ERASED_KEY else AESGCM(key)
         originator_id: UUID = state["originator_id"]
-        for path in paths:
-            for container, slot in leaves(state, path):
-                if container[slot] is not None:
-                    container[slot] = (
-                        ERASED
-                        if cipher is None
-                        else seal(cipher, originator_id, path, container[slot])
-                    )
+        for container, slot, path in personal:
+            container[slot] = (
+                ERASED if cipher is None else seal(cipher, originator_id, path, container[slot])
+            )
         sealed_event: Any = object.__new__(type(domain_event))
         sealed_event.__dict__.update(state)
         return super().to_stored_event(sealed_event)

@@ -19,19 +19,23 @@ import argparse
 import csv
 import io
 import os
+import random
 import shutil
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from adapters.database import create_database, drop_database
 from adapters.migrations import migrate
 from api.imports.run import check_register, import_register
+from api.imports.template import ISIZULU
 from bench._server import server
+from bench.duplicates import EPOCH, FIRST, SURNAMES
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from domain.reference.said import generate_sa_id
 from sukuma.demo import generate
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
@@ -39,20 +43,48 @@ from sukuma.wiring import build_application
 TEMPLATE = Path(__file__).resolve().parents[1] / "docs" / "import" / "template.csv"
 
 
-def register_of(households: int) -> bytes:
-    """A valid register: the template's household again and again, over KZN225's wards."""
+def _people(rng: random.Random, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The template's members as other people: names, birth dates and ID numbers drawn (the
+    head born 1940-1989, the spouse within five years of the head)."""
+    surname = rng.choice(SURNAMES)
+    head = EPOCH + timedelta(days=rng.randrange(50 * 365))
+    people = []
+    for n, row in enumerate(rows):
+        born = head if n == 0 else head + timedelta(days=rng.randrange(-1825, 1825))
+        sex = ISIZULU["sex"][row["sex"]]
+        people.append(
+            {
+                **row,
+                "first_name": rng.choice(FIRST),
+                "surname": surname,
+                "date_of_birth": born.isoformat(),
+                "id_number": generate_sa_id(born, sex, True, rng),
+            }
+        )
+    return people
+
+
+def register_of(households: int, *, repeated: bool = False, seed: int = 20) -> bytes:
+    """A valid register over KZN225's wards: the template's household with its members drawn
+    anew for each household (KwaZulu-Natal names; namesakes born close together are proposed
+    as duplicates now and then, as in a real register), or, ``repeated``, the template's
+    household itself again and again (every household a duplicate of all the others)."""
     rows = list(csv.DictReader(io.StringIO(TEMPLATE.read_text())))
     wards = [w.id for w in geography().wards_in("municipality", "KZN225")]
+    rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
     for n in range(households):
         ward = wards[n % len(wards)]
-        writer.writerows({**r, "household_key": f"B{n:07}", "ward_id": ward} for r in rows)
+        members = rows if repeated else _people(rng, rows)
+        writer.writerows({**r, "household_key": f"B{n:07}", "ward_id": ward} for r in members)
     return out.getvalue().encode()
 
 
-def measure(url: str, data_dir: Path, households: int, demo_households: int) -> None:
+def measure(
+    url: str, data_dir: Path, households: int, demo_households: int, repeated: bool
+) -> None:
     migrate(url, "public")
     settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
     app = build_application(settings, url)
@@ -69,7 +101,7 @@ def measure(url: str, data_dir: Path, households: int, demo_households: int) -> 
             f" {demo_events / demo_seconds:,.0f} events/s"
         )
 
-        data = register_of(households)
+        data = register_of(households, repeated=repeated)
         started = time.perf_counter()
         _, checked = check_register(data, now)
         check_seconds = time.perf_counter() - started
@@ -104,13 +136,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.import", description=__doc__)
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--demo-households", type=int, default=500)
+    parser.add_argument(
+        "--repeated",
+        action="store_true",
+        help="the template's household itself in every row (each a duplicate of all others)",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs (nproc); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     root = Path(tempfile.mkdtemp(prefix="sukuma-bench-import-"))
     name = f"bench_import_{uuid.uuid4().hex[:8]}"
     try:
         with server(root) as admin_url:
-            measure(create_database(admin_url, name), root, args.households, args.demo_households)
+            url = create_database(admin_url, name)
+            measure(url, root, args.households, args.demo_households, args.repeated)
             drop_database(admin_url, name)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -14,8 +14,8 @@ import hmac
 import os
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from itertools import starmap
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -28,9 +28,9 @@ from domain.reference.said import is_valid_sa_id
 NONCE_BYTES: Final = 12
 
 
-@dataclass(frozen=True)
-class Person:
-    """One member as the matcher compares them (normalised; empty string: not known)."""
+class Person(NamedTuple):
+    """One member as the matcher compares them (normalised; empty string: not known). A named
+    tuple: a block's cards are opened by the hundred thousand, and a tuple is made fastest."""
 
     first: str
     surname: str
@@ -118,9 +118,9 @@ class CardKeys:
 
     def seal(self, household_id: UUID, card: Card) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        plain = orjson.dumps([list(vars(p).values()) for p in card])
+        plain = orjson.dumps([list(p) for p in card])
         return nonce + self._aead.encrypt(nonce, plain, household_id.bytes)
 
     def open(self, household_id: UUID, sealed: bytes) -> Card:
         plain = self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], household_id.bytes)
-        return tuple(Person(*fields) for fields in orjson.loads(plain))
+        return tuple(starmap(Person, orjson.loads(plain)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -25,12 +25,14 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _leaves(data: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+def _flatten(data: Any, prefix: str, flat: dict[str, Any]) -> None:
+    # Into one dict, without a generator per level: every profile recorded (and replayed)
+    # is flattened, an import's thousands a second.
     if isinstance(data, dict) and data:
         for key, value in data.items():
-            yield from _leaves(value, f"{prefix}.{key}" if prefix else key)
+            _flatten(value, f"{prefix}.{key}" if prefix else key, flat)
     else:
-        yield prefix, data
+        flat[prefix] = data
 
 
 def fields(profile: Mapping[str, Any]) -> dict[str, Any]:
@@ -39,9 +41,9 @@ def fields(profile: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in profile.items():
         if key == MEMBERS and isinstance(value, list):
             for member in value:
-                flat.update(_leaves(member, f"{MEMBERS}.{member['member_id']}"))
+                _flatten(member, f"{MEMBERS}.{member['member_id']}", flat)
         else:
-            flat.update(_leaves(value, key))
+            _flatten(value, key, flat)
     return flat
 
 
