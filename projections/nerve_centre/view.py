@@ -15,9 +15,10 @@ Tables (prefixed ``nerve_centre_``):
   visit day per (field worker, household).
 - ``<total>_snapshots``: each group of a total that one read takes together (an area's
   counts, a department's row of the league in an area, a ward's needs) as it stood at the end
-  of each recorded day it changed on, one jsonb object a row: a total as known at the end of
-  day D is one index probe per group (``queries.asof``). The log is appended in recorded
-  order, so a commit rewrites only the snapshots of its own days, never older ones.
+  of each recorded day it changed on, its members and counts as two arrays a row: a total as
+  known at the end of day D is one index probe per group (``queries.asof``). The rows are
+  made in memory by the projection (``snapshots.SnapshotBook``); a commit writes those of
+  the days it holds, never older ones (the log is appended in recorded order).
 - ``<total>_history``: every change to the totals as a delta keyed by the day its event
   occurred (``o``) and by that day's month (``om``: day is the month's first), for
   ``basis=occurred``; ``area_daily_recorded``: the daily flows recorded on another day than
@@ -47,9 +48,9 @@ from projections.nerve_centre.history import (
     SNAPSHOTS,
     Days,
     histories,
-    snapshots,
     write_snapshots,
 )
+from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
 from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
@@ -67,7 +68,7 @@ class Changes:
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
     totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
     fw_visits: dict[tuple[str, UUID], date]
-    snapshots: dict[str, set[tuple[Any, ...]]]  # roll-up table -> its groups changed, day
+    snapshots: DaySnapshots  # the rows of the days the commit changed groups on
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -113,6 +114,7 @@ class NerveCentreView(BufferedView):
         self.fw_visits: dict[tuple[str, UUID], date] = {}
         # table -> earlier versions of rows changed on a later recorded day (see ``version``)
         self.versions: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VERSIONED}
+        self.snapshots = DaySnapshots()  # made by the projection's ``SnapshotBook``
 
     # ---- reads used by the projection to resume from stored rows -----------------------------
 
@@ -142,6 +144,43 @@ class NerveCentreView(BufferedView):
         """Keep a case row as it stood before a change recorded on a later day (``until``)."""
         values = (_adapt(row[c]) for c in ROW_COLUMNS[table])
         self.versions[table].append((*values, row[RECORDED_ON], until))
+
+    def load_groups(
+        self, table: str, groups: list[Group], day: date
+    ) -> dict[Group, tuple[Members, Members]]:
+        """Snapshotted groups of a total: their live members (as committed), and their members
+        at the end of the last day before ``day`` they changed on (their latest snapshot)."""
+        shape = SNAPSHOTS[table]
+        columns = ", ".join(shape.group)
+        unnest = ", ".join("%s::text[]" for _ in shape.group)
+        given = f"unnest({unnest}) AS g({columns})"
+        arrays = [list(column) for column in zip(*groups, strict=True)]
+        width = len(shape.group)
+        out: dict[Group, tuple[Members, Members]] = {group: ({}, {}) for group in groups}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self.sql(
+                    f"SELECT {columns}, t.{shape.member} AS member, t.value FROM {given} "
+                    f"JOIN {{t_{table}}} t USING ({columns})"
+                ),
+                arrays,
+            )
+            for row in curs.fetchall():
+                values = tuple(row.values())
+                out[values[:width]][0][row["member"]] = row["value"]
+            on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+            curs.execute(
+                self.sql(
+                    f"SELECT {columns}, s.members, s.counts FROM {given} CROSS JOIN LATERAL "
+                    f"(SELECT members, counts FROM {{t_{table}{SNAPSHOT_SUFFIX}}} s "
+                    f"WHERE {on} AND s.day < %s ORDER BY s.day DESC LIMIT 1) s"
+                ),
+                [*arrays, day],
+            )
+            for row in curs.fetchall():
+                values = tuple(row.values())
+                out[values[:width]][1].update(zip(row["members"], row["counts"], strict=True))
+        return out
 
     def latest_snapshot_day(self) -> date:
         """The latest recorded day a snapshot was taken on (``date.min``: none yet)."""
@@ -190,7 +229,7 @@ class NerveCentreView(BufferedView):
                 **histories(self.dated),
             },
             fw_visits=self.fw_visits,
-            snapshots=snapshots(self.dated),
+            snapshots=self.snapshots,
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -210,8 +249,11 @@ class NerveCentreView(BufferedView):
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
-        for table, touched in changes.snapshots.items():
-            write_snapshots(self, curs, table, touched)
+        made = changes.snapshots
+        for table in SNAPSHOTS:
+            write_snapshots(
+                self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
+            )
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
