@@ -2,7 +2,8 @@
 -- (metrics, categories, due days...) and their counts, side by side in member order. The
 -- projector makes the rows in memory and COPYs them in binary (no jsonb_object_agg per group
 -- and day); a read as of a day unnests them without parsing text or casting keys.
--- Every row is converted in place: no rebuild needed.
+-- Every row is converted in place: no rebuild needed. A table already converted is left
+-- alone (a migration run again finds no jsonb column).
 DO $$
 DECLARE
     snapshot record;
@@ -13,6 +14,11 @@ BEGIN
             ('ward_needs', 'text'), ('department_area', 'text'), ('department_due', 'date')
         ) AS t(total, member_type)
         CROSS JOIN (VALUES (''), ('_late')) AS l(late)
+        WHERE EXISTS (
+            SELECT 1 FROM information_schema.columns
+            WHERE table_schema = current_schema() AND column_name = 'value'
+            AND table_name = 'nerve_centre_' || total || late || '_snapshots'
+        )
     LOOP
         EXECUTE format(
             'ALTER TABLE %1$I ADD COLUMN members %2$s[], ADD COLUMN counts bigint[];'
