@@ -94,7 +94,8 @@ def _history(table: str) -> list[str]:
             WHERE basis = '{OCCURRED}' GROUP BY {keys}, date_trunc('month', day)""",
         *(
             f"""INSERT INTO {table}{suffix}{SNAPSHOT_SUFFIX} SELECT {group}, %(today)s - d,
-            jsonb_object_agg({shape.member}, value) FROM {table},
+            array_agg({shape.member} ORDER BY {shape.member}),
+            array_agg(value ORDER BY {shape.member}) FROM {table},
             generate_series(0, {last}, {SNAPSHOT_EVERY}) d GROUP BY {group}, d"""
             for suffix in ("", LATE_SUFFIX)  # every change late: the worst case by occurred
         ),

@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier
 #: Column types a binary COPY takes straight from Python values.
 _BINARY_COPY_TYPES = frozenset(
     {"text", "date", "bigint", "integer", "boolean", "uuid", "timestamp with time zone"}
+    | {"text[]", "date[]", "bigint[]"}  # from Python lists of those
 )
 
 # Page commits hold this advisory lock shared; swapping in a rebuilt view holds it exclusively.
@@ -106,7 +107,7 @@ class BufferedView(PostgresTrackingRecorder):
         self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str]
     ) -> list[str] | None:
         """The columns' types if a binary COPY takes them all from Python values as they are;
-        ``None`` (text COPY) if any is JSON or an array, whose values arrive as text."""
+        ``None`` (text COPY) if any is JSON, whose values arrive as text."""
         key = suffix, tuple(columns)
         if key not in self._copy_types:
             curs.execute(

@@ -4,21 +4,27 @@ with the web workspace's pages)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from eventsourcing.postgres import PostgresApplicationRecorder
-from fastapi import FastAPI
 
 from adapters.database import ensure_database as _ensure_database
 from adapters.database import start_embedded_postgres
 from adapters.matching.index import PostgresDuplicateIndex
 from adapters.migrations import Migration, check_schema, migrate
 from adapters.shredding import protect_personal_data
-from api.main import create_app
 from domain.sukuma import Sukuma
 from projections.registry import open_projections
 from projections.runner import DEFAULT_PAGE_SIZE, BatchRunner
 from sukuma.settings import Settings, load_settings
-from web import install as install_web
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+# The API and its pages (FastAPI, WeasyPrint, matplotlib, pyxform) are imported by the
+# functions that build them: the projector and scheduler processes import this module for
+# ``build_application`` only, and those imports were most of their start-up (seconds of CPU
+# a process; ``bench.catchup`` starts one projector per projection).
 
 
 def ensure_database(settings: Settings) -> str:
@@ -72,6 +78,9 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
 
 
 def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
+    from api.main import create_app
+    from web import install as install_web
+
     application = build_application(settings, database_url)
     return install_web(create_app(settings, application, database_url=database_url)), application
 
@@ -87,6 +96,9 @@ def asgi_app() -> FastAPI:
     ``sukuma serve`` keeps running). The app closes what it opened when it shuts down. Run
     under another ASGI server without its proxy headers (``uvicorn --factory
     --no-proxy-headers``): the app trusts SUKUMA_TRUSTED_PROXIES itself."""
+    from api.main import create_app
+    from web import install as install_web
+
     settings = load_settings()
     database_url = ensure_database(settings)
     application = build_application(settings, database_url)

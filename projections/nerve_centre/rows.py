@@ -20,6 +20,7 @@ from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.nerve_centre import contributions
 from projections.nerve_centre.history import Days
+from projections.nerve_centre.snapshots import GROUP_CACHE_LIMIT, SnapshotBook
 from projections.nerve_centre.tables import RECORDED_ON
 from projections.nerve_centre.view import NerveCentreView
 
@@ -52,24 +53,28 @@ class CaseRows(BufferedProjection):
         self.unsettled: dict[int, tuple[dict[str, Any], Contribution, Days]] = {}
         self.days: Days = (date.min, date.min)  # of the event being handled
         self.recorded_floor: date | None = None  # the latest recorded day projected
+        self.book = SnapshotBook(view.load_groups)  # the snapshotted totals' groups
 
     def apply(self, domain_event: Any, position: int) -> None:
         # An event is known from the day it was recorded, or from the latest day already
         # projected if that is later (timestamps are taken before the append commits, so two
         # appends across midnight may land out of order): snapshots then never go back a day.
-        if self.recorded_floor is None:
-            self.recorded_floor = self.nc.latest_snapshot_day()
-        recorded = max(domain_event.timestamp.date(), self.recorded_floor)
+        floor = self.recorded_floor
+        if floor is None:
+            floor = self.nc.latest_snapshot_day()
+        recorded = max(domain_event.timestamp.date(), floor)
+        if recorded > floor:
+            self._end_day(floor)
         self.recorded_floor = recorded
         occurred = getattr(domain_event, "occurred_at", None)
         self.days = (recorded, recorded if occurred is None else occurred.date())
         super().apply(domain_event, position)
 
-    def commit_before(self, domain_event: Any) -> bool:
-        """Commit at the end of each recorded day: a commit's snapshots are then its live
-        totals (see ``NerveCentreView._snapshots``)."""
-        floor = self.recorded_floor
-        return floor is not None and domain_event.timestamp.date() > floor
+    def _end_day(self, day: date) -> None:
+        """The day's snapshots, now that an event of a later day came: its rows' changes
+        settled first, so every change of the day is in them."""
+        self._settle_rows()
+        self.book.add_day(day, self.nc.dated, self.nc.snapshots, ends=True)
 
     # ---- cache -----------------------------------------------------------------------------
 
@@ -98,10 +103,12 @@ class CaseRows(BufferedProjection):
         self.referrals.clear()
         self.field_workers.clear()
         self.unsettled.clear()
+        self.book.clear()
         self.recorded_floor = None  # read again: the commit that moved it may have failed
 
     def cache_full(self) -> bool:
-        return len(self.households) + len(self.referrals) > CACHE_LIMIT
+        rows = len(self.households) + len(self.referrals)
+        return rows > CACHE_LIMIT or self.book.groups() > GROUP_CACHE_LIMIT
 
     # ---- applying a change to a row and its contributions -------------------------------------
 
@@ -160,6 +167,13 @@ class CaseRows(BufferedProjection):
         self.unsettled[id(row)] = (row, contribution, self.days)
 
     def settle(self) -> None:
+        """Before a commit: settle the rows' changes, and snapshot the groups they changed on
+        the day still open (as far as it went: a later commit may make its rows again)."""
+        self._settle_rows()
+        if self.recorded_floor is not None:
+            self.book.add_day(self.recorded_floor, self.nc.dated, self.nc.snapshots, ends=False)
+
+    def _settle_rows(self) -> None:
         """Add to the totals what each row changed this page makes of difference.
 
         Totals are a function of the rows, so the sum of per-event differences telescopes to

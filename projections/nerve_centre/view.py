@@ -15,9 +15,10 @@ Tables (prefixed ``nerve_centre_``):
   visit day per (field worker, household).
 - ``<total>_snapshots``: each group of a total that one read takes together (an area's
   counts, a department's row of the league in an area, a ward's needs) as it stood at the end
-  of each recorded day it changed on, one jsonb object a row: a total as known at the end of
-  day D is one index probe per group (``queries.asof``). The log is appended in recorded
-  order, so a commit rewrites only the snapshots of its own days, never older ones.
+  of each recorded day it changed on, its members and counts as two arrays a row: a total as
+  known at the end of day D is one index probe per group (``queries.asof``). The rows are
+  made in memory by the projection (``snapshots.SnapshotBook``); a commit writes those of
+  the days it holds, never older ones (the log is appended in recorded order).
 - ``<total>_history``: every change to the totals as a delta keyed by the day its event
   occurred (``o``) and by that day's month (``om``: day is the month's first), for
   ``basis=occurred``; ``area_daily_recorded``: the daily flows recorded on another day than
@@ -27,9 +28,10 @@ Tables (prefixed ``nerve_centre_``):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -47,9 +49,9 @@ from projections.nerve_centre.history import (
     SNAPSHOTS,
     Days,
     histories,
-    snapshots,
     write_snapshots,
 )
+from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
 from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
@@ -67,7 +69,7 @@ class Changes:
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
     totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
     fw_visits: dict[tuple[str, UUID], date]
-    snapshots: dict[str, set[tuple[Any, ...]]]  # roll-up table -> its groups changed, day
+    snapshots: DaySnapshots  # the rows of the days the commit changed groups on
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -113,6 +115,7 @@ class NerveCentreView(BufferedView):
         self.fw_visits: dict[tuple[str, UUID], date] = {}
         # table -> earlier versions of rows changed on a later recorded day (see ``version``)
         self.versions: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VERSIONED}
+        self.snapshots = DaySnapshots()  # made by the projection's ``SnapshotBook``
 
     # ---- reads used by the projection to resume from stored rows -----------------------------
 
@@ -140,8 +143,44 @@ class NerveCentreView(BufferedView):
 
     def version(self, table: str, row: dict[str, Any], until: date) -> None:
         """Keep a case row as it stood before a change recorded on a later day (``until``)."""
-        values = (_adapt(row[c]) for c in ROW_COLUMNS[table])
-        self.versions[table].append((*values, row[RECORDED_ON], until))
+        self.versions[table].append((*_ROW_VALUES[table](row), row[RECORDED_ON], until))
+
+    def load_groups(
+        self, table: str, groups: list[Group], day: date
+    ) -> dict[Group, tuple[Members, Members]]:
+        """Snapshotted groups of a total: their live members (as committed), and their members
+        at the end of the last day before ``day`` they changed on (their latest snapshot)."""
+        shape = SNAPSHOTS[table]
+        columns = ", ".join(shape.group)
+        unnest = ", ".join("%s::text[]" for _ in shape.group)
+        given = f"unnest({unnest}) AS g({columns})"
+        arrays = [list(column) for column in zip(*groups, strict=True)]
+        width = len(shape.group)
+        out: dict[Group, tuple[Members, Members]] = {group: ({}, {}) for group in groups}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self.sql(
+                    f"SELECT {columns}, t.{shape.member} AS member, t.value FROM {given} "
+                    f"JOIN {{t_{table}}} t USING ({columns})"
+                ),
+                arrays,
+            )
+            for row in curs.fetchall():
+                values = tuple(row.values())
+                out[values[:width]][0][row["member"]] = row["value"]
+            on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+            curs.execute(
+                self.sql(
+                    f"SELECT {columns}, s.members, s.counts FROM {given} CROSS JOIN LATERAL "
+                    f"(SELECT members, counts FROM {{t_{table}{SNAPSHOT_SUFFIX}}} s "
+                    f"WHERE {on} AND s.day < %s ORDER BY s.day DESC LIMIT 1) s"
+                ),
+                [*arrays, day],
+            )
+            for row in curs.fetchall():
+                values = tuple(row.values())
+                out[values[:width]][1].update(zip(row["members"], row["counts"], strict=True))
+        return out
 
     def latest_snapshot_day(self) -> date:
         """The latest recorded day a snapshot was taken on (``date.min``: none yet)."""
@@ -174,10 +213,7 @@ class NerveCentreView(BufferedView):
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
-            rows={
-                table: [tuple(_adapt(row[c]) for c in columns) for row in self._rows(table)]
-                for table, columns in ROW_COLUMNS.items()
-            },
+            rows={table: list(map(_ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
             totals={
                 "area_counts": self.counts,
                 "area_daily": daily,
@@ -190,7 +226,7 @@ class NerveCentreView(BufferedView):
                 **histories(self.dated),
             },
             fw_visits=self.fw_visits,
-            snapshots=snapshots(self.dated),
+            snapshots=self.snapshots,
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -210,8 +246,11 @@ class NerveCentreView(BufferedView):
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
-        for table, touched in changes.snapshots.items():
-            write_snapshots(self, curs, table, touched)
+        made = changes.snapshots
+        for table in SNAPSHOTS:
+            write_snapshots(
+                self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
+            )
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
@@ -312,6 +351,23 @@ class NerveCentreView(BufferedView):
             )
 
 
-def _adapt(value: Any) -> Any:
-    # JSON text for a jsonb column (COPY parses it): orjson, in C, not the stdlib per row.
-    return orjson.dumps(value).decode() if isinstance(value, dict) else value
+def _row_values(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A case row's values in its columns' order, for COPY: taken in C (``itemgetter``), not
+    column by column in Python (a catch-up copies rows millions of times), and a jsonb
+    column's dict as JSON text (orjson, in C; COPY parses it)."""
+    get = itemgetter(*columns)
+    json = [i for i, column in enumerate(columns) if column in JSON_COLUMNS]
+    if not json:
+        return get
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        out = list(get(row))
+        for i in json:
+            out[i] = orjson.dumps(out[i]).decode()
+        return tuple(out)
+
+    return values
+
+
+JSON_COLUMNS = frozenset({"open_needs"})  # the case rows' jsonb columns
+_ROW_VALUES = {table: _row_values(columns) for table, columns in ROW_COLUMNS.items()}

@@ -10,9 +10,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 
 from bench._events import fill
 from domain.sukuma import Sukuma
-from projections.nerve_centre.view import Changes
-from projections.registry import open_runner
-from projections.runner import Progress
+from projections.nerve_centre.view import Changes, NerveCentreView
+from projections.registry import open_projections, open_runner
+from projections.runner import BatchRunner, Progress
+from tests.integration.helpers import table_rows
 
 
 def tracked(datastore: PostgresDatastore, name: str) -> int:
@@ -61,29 +62,51 @@ def test_a_stopped_runner_commits_the_pages_it_handled(application: Sukuma) -> N
     assert tracked(recorder.datastore, "nerve_centre") == head
 
 
-def test_the_nerve_centre_commits_at_the_end_of_each_recorded_day(
+def test_the_nerve_centre_commits_many_recorded_days_at_once_as_a_day_at_a_time(
     application: Sukuma, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a log of field work recorded as it happened, over many days
     recorder = application.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
+    datastore = recorder.datastore
     fill(application, 300, seed=3, wards=3, batch_households=10, on_time=True)
-    # When the nerve centre catches up in pages and windows spanning many days
-    runner = open_runner(recorder, application.name, ["nerve_centre"], page_size=500)
+    head = recorder.max_notification_id()
+    # When the nerve centre catches up in one window spanning all those days
+    runner = open_runner(recorder, application.name, ["nerve_centre"], page_size=100_000)
     [projection] = runner.projections
     view = projection.view
     days_committed: list[set[date]] = []
     commit = view.commit
 
     def spy(changes: Changes, tracking: Tracking, *, after: int | None = None) -> None:
-        days_committed.append(
-            {group[-1] for touched in changes.snapshots.values() for group in touched}
-        )
+        made = changes.snapshots.rows.values()
+        days_committed.append({row[-3] for rows in made for row in rows})
         commit(changes, tracking, after=after)
 
     monkeypatch.setattr(view, "commit", spy)
     runner.run_once()
-    # Then each commit's snapshots are of one recorded day, and it reached the head
-    assert len(days_committed) > 10
-    assert all(len(days) <= 1 for days in days_committed)
-    assert tracked(recorder.datastore, "nerve_centre") == recorder.max_notification_id()
+    # Then one commit holds the snapshots of every day (no commit per recorded day)
+    assert len(days_committed) == 1
+    assert len(days_committed[0]) > 10
+    assert tracked(datastore, "nerve_centre") == head
+    # And every table is as a catch-up's committing every page of 7 events, days cut
+    # mid-way, restarted half way (a new process: its snapshotted groups loaded again)
+    rebuilt = open_projections(datastore, ["nerve_centre"], table_prefix="rebuild_")
+    pages: list[int] = []
+
+    def stop_half_way(progress: Progress) -> None:
+        pages.append(progress.position)
+        if len(pages) == 20:
+            first.stop()
+
+    first = BatchRunner(recorder, application.name, rebuilt, page_size=7, commit_pages=1)
+    first.run_once(stop_half_way)
+    assert 0 < tracked(datastore, "rebuild_nerve_centre") < (head or 0)
+    again = open_projections(datastore, ["nerve_centre"], table_prefix="rebuild_")
+    BatchRunner(recorder, application.name, again, page_size=7, commit_pages=1).run_once()
+    assert tracked(datastore, "rebuild_nerve_centre") == head
+    for suffix in NerveCentreView.tables:
+        live = table_rows(datastore, f"nerve_centre_{suffix}")
+        assert live == table_rows(datastore, f"rebuild_nerve_centre_{suffix}"), suffix
+    snapshots = table_rows(datastore, "nerve_centre_area_counts_snapshots")
+    assert len({row[2] for row in snapshots}) > 10

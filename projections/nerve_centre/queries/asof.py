@@ -5,7 +5,8 @@ subquery of the same columns:
 
 - ``recorded``: each group of the area's rows (``view.SNAPSHOTS``: say an area's counts, or
   a department's row of the league) from its snapshot of the latest recorded day up to the
-  day, one index probe per group, its members unnested from the snapshot's jsonb. The caller
+  day, one index probe per group, its members and counts unnested from the snapshot's two
+  arrays (no parsing, no casts). The caller
   names the groups it reads (``groups``: a SELECT of the group's columns, e.g.
   ``SELECT $1::text AS level, $2::text AS code``), as its own WHERE names them.
 - ``occurred``: the same snapshots, less the snapshots of the late changes' running totals
@@ -74,10 +75,11 @@ def _snapshot(table: str, suffix: str, day_arg: str, groups: str, sign: str) -> 
     on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
     columns = ", ".join(f"g.{c}" for c in shape.group)
     return (
-        f"SELECT {columns}, e.key::{shape.member_type} AS {shape.member}, "
-        f"{sign}e.value::bigint AS value FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.value "
+        f"SELECT {columns}, e.member AS {shape.member}, {sign}e.value AS value "
+        f"FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.members, s.counts "
         f"FROM {table}{SNAPSHOT_SUFFIX} s WHERE {on} AND s.day <= {day_arg} "
-        "ORDER BY s.day DESC LIMIT 1) s CROSS JOIN LATERAL jsonb_each_text(s.value) e"
+        "ORDER BY s.day DESC LIMIT 1) s "
+        "CROSS JOIN LATERAL unnest(s.members, s.counts) e(member, value)"
     )
 
 
