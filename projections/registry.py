@@ -19,6 +19,8 @@ from projections.duplicates.projection import DuplicatesProjection
 from projections.duplicates.view import DuplicatesView
 from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
+from projections.field_capture.projection import FieldCaptureProjection
+from projections.field_capture.view import FieldCaptureView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.open_data.projection import OpenDataProjection
@@ -38,6 +40,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
     OpenDataProjection.name: (OpenDataProjection, OpenDataView),
     DeliveryProjection.name: (DeliveryProjection, DeliveryView),
+    FieldCaptureProjection.name: (FieldCaptureProjection, FieldCaptureView),
 }
 
 
