@@ -27,6 +27,8 @@ from projections.field_capture.queries import household_attachments
 
 router = APIRouter(prefix="/households", tags=["households"])
 
+#: Content types a file is served as (a signature's image); any other is a download.
+SHOWN_INLINE = frozenset({"image/png", "image/jpeg", "image/webp"})
 FILE_ENDPOINT = "GET /v1/households/{household_id}/attachments/{attachments_id}/{name}"
 
 
@@ -81,12 +83,15 @@ def _file(
 async def read_attachment(
     household_id: UUID, attachments_id: UUID, name: str, request: Request, user: CurrentUser
 ) -> Response:
-    """One file as the app sent it (its own content type); the read is logged."""
+    """One file as the app sent it (an image as its own type, anything else as a download);
+    the read is logged."""
     app: Sukuma = request.app.state.sukuma  # the write side blocks: called in a thread
     found = await run_in_threadpool(_file, app, user, household_id, attachments_id, name)
-    content_type = str(found.get("content_type") or "application/octet-stream")
-    return Response(
-        base64.b64decode(found["data"]),
-        media_type=content_type,
-        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
-    )
+    content_type = str(found.get("content_type") or "")
+    # A phone's file is never a page of this site: no script, no frame, no fetch (nosniff
+    # and no-store are on every /v1 answer: api.middleware.SecurityHeaders).
+    headers = {"Content-Security-Policy": "default-src 'none'; sandbox"}
+    if content_type not in SHOWN_INLINE:  # what a phone sent is not trusted to be HTML-safe
+        content_type = "application/octet-stream"
+        headers["Content-Disposition"] = "attachment"
+    return Response(base64.b64decode(found["data"]), media_type=content_type, headers=headers)

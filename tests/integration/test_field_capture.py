@@ -31,14 +31,18 @@ def field_worker(application: Sukuma, ward_id: str) -> str:
     return "thandi"
 
 
-async def signed_registration(api: FastAPI, user: str, ward_id: str, clock: Clock) -> str:
+async def signed_registration(
+    api: FastAPI,
+    user: str,
+    ward_id: str,
+    clock: Clock,
+    file: tuple[bytes, str] = (PNG, "image/png"),
+) -> str:
     """A household registered from Collect with a consent signature; its id."""
     xml, _, household_id = registration(ward_id, clock)
     xml = xml.replace(b"</consent>", b"<signature>sig.png</signature></consent>")
     async with collect(api, user) as phone:
-        sent = await phone.post(
-            "/openrosa/submission", files=multipart(xml, {"sig.png": (PNG, "image/png")})
-        )
+        sent = await phone.post("/openrosa/submission", files=multipart(xml, {"sig.png": file}))
     assert sent.status_code == 201, sent.text
     return household_id
 
@@ -91,6 +95,23 @@ async def test_a_signature_is_read_by_who_sees_the_household_and_each_read_is_lo
     assert not any(user == "plain" for user, _, _ in logged)
     missing = stored["urls"][0].replace("sig.png", "other.png")
     assert (await convener.get(missing)).status_code == 404
+
+
+async def test_a_file_that_is_not_an_image_is_served_as_a_download_never_as_a_page(
+    api: FastAPI, application: Sukuma, client: httpx.AsyncClient, field_worker: str,
+    ward_id: str, clock: Clock,
+) -> None:  # fmt: skip
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    household_id = await signed_registration(api, field_worker, ward_id, clock, (page, "text/html"))
+    project(application)
+    [stored] = (await listed(client, household_id)).json()["data"]
+
+    read = await client.get(stored["urls"][0])
+
+    assert read.status_code == 200 and read.content == page
+    assert read.headers["content-type"] == "application/octet-stream"
+    assert read.headers["content-disposition"] == "attachment"
+    assert "sandbox" in read.headers["content-security-policy"]
 
 
 async def test_after_erasure_the_household_files_are_gone(
