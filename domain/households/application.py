@@ -226,6 +226,8 @@ class HouseholdCommands(DuplicateFinding, ReferenceCommands):
                 occurred_at=ctx.occurred_at,
                 actor=ctx.actor,
             )
+            current = validate_profile(household.profile or {}, on)
+            derive_profile_needs(household, current, ctx.occurred_at, ctx.actor)
 
         return self._change(Household, household_id, ctx, command, action="resolve_conflict")
 

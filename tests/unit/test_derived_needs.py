@@ -107,6 +107,30 @@ def test_a_need_someone_acted_on_stands_when_a_newer_profile_no_longer_derives_i
         app.close()
 
 
+def test_resolving_a_contested_answer_settles_the_needs_it_derives() -> None:
+    # Two edits from one base: meals skipped on 6 days, then (later, so it stands) on 2
+    app = new_app()
+    try:
+        household_id, base = profiled(app)
+        for hours, days in ((5, 6), (6, 2)):
+            edited = copy.deepcopy(BASE)
+            edited["food_security"] = {**BASE["food_security"], "days_skipped_meal_last_7": days}
+            edit(app, household_id, edited, at(hours, f"fw{hours}"), base)
+        household = app.get(Household, household_id)
+        standing = open_needs(household)
+        [conflict_id] = household.conflicts or {}
+
+        # When the convener chooses 6 days
+        app.resolve_conflict(household_id, conflict_id, 6, at(7, "convener"))
+
+        # Then the needs are what the resolved profile derives (another severity of food)
+        household = app.get(Household, household_id)
+        assert open_needs(household) == derived_by_current(household) != standing
+        assert {n[0] for n in open_needs(household)} == {"food_security"}
+    finally:
+        app.close()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     profiles=st.lists(
