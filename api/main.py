@@ -23,6 +23,7 @@ from api.openrosa import http as openrosa
 from api.ratelimit import ClientRateLimit
 from api.routers import (
     alerts,
+    attachments,
     audit,
     auth,
     caseloads,
@@ -55,7 +56,7 @@ from domain.sukuma import Sukuma
 #: The authenticated routers, in matching order: the field's commands first (most requests);
 #: the views before the field workers' routes (/field-workers/activity is not /{worker_id}).
 ROUTER_MODULES = (
-    households, privacy, referrals, sync, warrooms, views,
+    households, attachments, privacy, referrals, sync, warrooms, views,
     indicators, alerts, fieldworkers, users, reference, audit, devices, quarantine,
     imports, conflicts, caseloads, duplicates, feedback, delivery, taskteams, stocktakes,
     solutions,

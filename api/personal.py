@@ -51,7 +51,7 @@ from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 
 
-def _record_read(
+def record_read(
     app: Sukuma, principal: Principal, household_id: UUID, endpoint: str, shown: list[str]
 ) -> None:
     recorder = app.recorder
@@ -100,7 +100,7 @@ def household_read(
     sight = sight_of(principal, household)
     shaped, shown = shape_household(HouseholdRead.of(household).model_dump(), sight)
     shaped, shown = _with_categories(shaped, exact_categories(principal, household), shown)
-    _record_read(app, principal, household.id, endpoint, shown)
+    record_read(app, principal, household.id, endpoint, shown)
     return HouseholdRead.model_validate(shaped)
 
 
@@ -134,7 +134,7 @@ def shaped_history(
         state, state_shown = shape_household(state, sight)
         shown = sorted({*shown, *state_shown})
     state, shown = _with_categories(state, exact, shown)
-    _record_read(app, principal, household.id, endpoint, shown)
+    record_read(app, principal, household.id, endpoint, shown)
     return history.model_copy(update={"events": events, "state": state})
 
 
@@ -161,7 +161,7 @@ def referral_read(
         sight = sight_of(principal, household, referral)
         contact, contact_shown = head_contact(HouseholdRead.of(household).model_dump(), sight)
         shown = sorted({*shown, *contact_shown})
-    _record_read(app, principal, household.id, endpoint, shown)
+    record_read(app, principal, household.id, endpoint, shown)
     if contact is None:
         return read
     return read.model_copy(update={"household_contact": HouseholdContact(**contact)})
@@ -289,7 +289,7 @@ def alert_notes(
     household_id, notes = app.alert_notes(alert_id)
     if any(note not in (None, ERASED) for note in notes.values()):
         owner = UUID(household_id) if household_id else alert_id
-        _record_read(app, principal, owner, endpoint, ["history[].detail.note"])
+        record_read(app, principal, owner, endpoint, ["history[].detail.note"])
     return notes
 
 

@@ -1,16 +1,20 @@
-"""The changes feed of offline sync: households, referrals and visits due since a log position.
+"""The changes feed of offline sync: households, referrals and visits due since a log position,
+and the households and referrals that left the caller's sight (``removed``: moved to another
+ward, reassigned to another department, erased), so a phone drops its offline copy.
 
 Each row read here carries the log position of its last change, and each projection writes
 its rows with its tracking position in one transaction, in log order: once a projection has
-tracked position p, none of its rows changes at or below p later. Rows come from two
+tracked position p, none of its rows changes at or below p later. Rows come from three
 projections (the nerve centre's households and referrals, the early-warning clocks of
-high-risk households not visited), so the feed stops at the lower of their two positions:
+high-risk households not visited, field capture's departures), so the feed stops at the
+lowest of their positions:
 "rows past since, up to that bound, in position order" then misses nothing, and the last
 position of a page is where the next one starts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +24,8 @@ from domain.access.policy import RowScope
 from domain.sukuma import Sukuma
 from projections.early_warning.view import CLOCKS
 from projections.early_warning.view import TRACKING as EARLY_WARNING_TRACKING
+from projections.field_capture.view import DEPARTURES
+from projections.field_capture.view import TRACKING as FIELD_CAPTURE_TRACKING
 from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
 from projections.scoping import Db, Where, scoped
@@ -27,30 +33,22 @@ from projections.scoping import Db, Where, scoped
 #: The early-warning clock of a high-risk household not visited (rule EW-06).
 VISIT_CLOCK = "high_risk_unvisited"
 
-_SOURCES = (
-    # kind, table, id column, extra columns, the clock kind (clocks only)
-    ("household", HOUSEHOLDS, "household_id::text", "", None),
-    ("referral", REFERRALS, "referral_id::text", "", None),
-    ("visit_due", CLOCKS, "subject", ", active, facts::text AS facts", VISIT_CLOCK),
-)
-
 
 @dataclass(frozen=True)
 class Changed:
-    kind: str  # "household", "referral" or "visit_due" (its id is the household's)
+    kind: str  # "household", "referral", "visit_due" (its id is the household's), "removed"
     id: str
     position: int
-    data: dict[str, Any] = field(default_factory=dict)  # a visit due's state
+    data: dict[str, Any] = field(default_factory=dict)  # a visit due's state; what was removed
 
 
 async def _bound(db: Db) -> int:
-    """The lower of the two projections' tracked positions (0 before either has run)."""
-    value = await db.fetchval(
-        f"SELECT least("
-        f"(SELECT max(notification_id) FROM {NERVE_CENTRE_TRACKING} WHERE application_name = $1),"
-        f"(SELECT max(notification_id) FROM {EARLY_WARNING_TRACKING} WHERE application_name = $1))",
-        Sukuma.name,
+    """The lowest of the projections' tracked positions (0 before any has run)."""
+    positions = ",".join(
+        f"(SELECT max(notification_id) FROM {t} WHERE application_name = $1)"
+        for t in (NERVE_CENTRE_TRACKING, EARLY_WARNING_TRACKING, FIELD_CAPTURE_TRACKING)
     )
+    value = await db.fetchval(f"SELECT least({positions})", Sukuma.name)
     return int(value or 0)
 
 
@@ -64,31 +62,55 @@ def visit_due_state(active: bool, facts: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Where one kind of change is read: its table, columns, whose scope, and its data."""
+
+    kind: str
+    table: str
+    columns: str  # the id (as text), and what ``data`` reads
+    of: str  # "household" or "referral": the scope its rows are read in
+    kind_column: str | None = None  # the value of the table's ``kind`` column to read
+    data: Callable[[Any], dict[str, Any]] = lambda _: {}
+
+
+def _removed(of: str) -> Callable[[Any], dict[str, Any]]:
+    """A departure's data: what the phone drops, and why."""
+    return lambda r: {"of": of, "reason": r["reason"]}
+
+
+_SOURCES = (
+    _Source("household", HOUSEHOLDS, "household_id::text AS id", "household"),
+    _Source("referral", REFERRALS, "referral_id::text AS id", "referral"),
+    _Source(
+        "visit_due",
+        CLOCKS,
+        "subject AS id, active, facts::text AS facts",
+        "household",
+        VISIT_CLOCK,
+        lambda r: visit_due_state(r["active"], r["facts"]),
+    ),
+    *(
+        _Source("removed", DEPARTURES, "id::text AS id, reason", of, of, _removed(of))
+        for of in ("household", "referral")
+    ),
+)
+
+
 async def _changed(
-    db: Db,
-    source: tuple[str, str, str, str, str | None],
-    scope: RowScope,
-    since: int,
-    bound: int,
-    limit: int,
+    db: Db, source: _Source, scope: RowScope, since: int, bound: int, limit: int
 ) -> list[Changed]:
-    kind, table, key, extra, clock = source
     q = Where()
     scoped(q, scope)
-    q.where("kind = {}", clock)
+    q.where("kind = {}", source.kind_column)
     q.where("position > {}", since)
     q.where("position <= {}", bound)
     rows = await db.fetch(
-        f"SELECT {key} AS id, position{extra} FROM {table}{q.clause()} "
+        f"SELECT {source.columns}, position FROM {source.table}{q.clause()} "
         f"ORDER BY position LIMIT {int(limit) + 1}",
         *q.args,
     )
-    return [
-        Changed(
-            kind, r["id"], r["position"], visit_due_state(r["active"], r["facts"]) if clock else {}
-        )
-        for r in rows
-    ]
+    return [Changed(source.kind, r["id"], r["position"], source.data(r)) for r in rows]
 
 
 async def changes_page(
@@ -99,7 +121,7 @@ async def changes_page(
     bound = await _bound(db)
     rows: list[Changed] = []
     for source in _SOURCES:
-        scope = referrals if source[0] == "referral" else households
+        scope = referrals if source.of == "referral" else households
         rows += await _changed(db, source, scope, since, bound, limit)
     rows.sort(key=lambda r: (r.position, r.kind, r.id))
     if len(rows) <= limit:

@@ -21,6 +21,8 @@ from projections.early_warning.projection import EarlyWarningProjection
 from projections.early_warning.view import EarlyWarningView
 from projections.field_activity.projection import FieldActivityProjection
 from projections.field_activity.view import FieldActivityView
+from projections.field_capture.projection import FieldCaptureProjection
+from projections.field_capture.view import FieldCaptureView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.open_data.projection import OpenDataProjection
@@ -41,6 +43,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     OpenDataProjection.name: (OpenDataProjection, OpenDataView),
     DeliveryProjection.name: (DeliveryProjection, DeliveryView),
     FieldActivityProjection.name: (FieldActivityProjection, FieldActivityView),
+    FieldCaptureProjection.name: (FieldCaptureProjection, FieldCaptureView),
 }
 
 

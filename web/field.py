@@ -109,6 +109,8 @@ def _form_page(
         health_flags=profile_form.HEALTH_FLAGS,
         household_flags=profile_form.HOUSEHOLD_FLAGS,
         schooling=profile_form.SCHOOLING,
+        ecd=profile_form.ECD,
+        no_grant=profile_form.NO_GRANT,
         max_members=profile_form.MAX_MEMBERS,
     )
 
@@ -126,7 +128,9 @@ async def register(
     refused one registers nothing; a form sent twice registers one household (its id is the
     form's)."""
     form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "more")}
+    if "more" in form:  # "Add a member": one more, nothing typed lost, nothing registered
+        return _form_page(request, me, min(members + 1, profile_form.MAX_MEMBERS), values=values)
     now = clock()
     refusals: list[profile_form.Refusal] = []
     ward_id = values.get("ward_id", "")
@@ -160,7 +164,7 @@ def _register(
         ward_id=ward_id,
         dwelling_type=dwelling["type"],
         village=dwelling.get("village"),
-        gps=None,
+        gps=dwelling.get("gps"),
         field_worker_id=None,
         ctx=ctx,
     )

@@ -21,176 +21,10 @@ from domain import profile as instrument
 from domain.errors import InvalidCommand
 from domain.profile import validate_profile
 from web.labels import N_
+from web.profile_choices import CHOICES
 
 #: Most members one form shows (a larger household is profiled through the field app).
 MAX_MEMBERS = 12
-
-#: The answers of each closed question, labelled, in the instrument's order (``get_args``).
-CHOICES: dict[str, tuple[Any, dict[str, str]]] = {
-    "dwelling.type": (
-        instrument.DwellingType,
-        {
-            "formal": N_("Formal house or flat"),
-            "informal": N_("Informal dwelling (shack)"),
-            "traditional": N_("Traditional dwelling"),
-            "backyard": N_("Backyard room"),
-        },
-    ),
-    "dwelling.tenure": (
-        instrument.Tenure,
-        {
-            "owned": N_("Owned"),
-            "rented": N_("Rented"),
-            "rent_free": N_("Lives there without paying rent"),
-            "informal_occupation": N_("Occupied informally"),
-        },
-    ),
-    "language": (
-        instrument.Language,
-        {
-            "zu": N_("Zulu (isiZulu)"),
-            "en": N_("English"),
-            "xh": N_("Xhosa (isiXhosa)"),
-            "af": N_("Afrikaans"),
-            "st": N_("Sesotho"),
-            "other": N_("Another language"),
-        },
-    ),
-    "sex": (instrument.Sex, {"female": N_("Female"), "male": N_("Male")}),
-    "relation": (
-        instrument.Relation,
-        {
-            "head": N_("Head of the household"),
-            "spouse": N_("Spouse or partner"),
-            "child": N_("Child"),
-            "grandchild": N_("Grandchild"),
-            "parent": N_("Parent"),
-            "sibling": N_("Brother or sister"),
-            "other_relative": N_("Other relative"),
-            "non_relative": N_("Not related"),
-        },
-    ),
-    "document_status": (
-        instrument.DocumentStatus,
-        {
-            "has": N_("Has an ID or birth certificate"),
-            "applied": N_("Has applied for one"),
-            "none": N_("Has none"),
-        },
-    ),
-    "employment": (
-        instrument.Employment,
-        {
-            "employed": N_("Employed"),
-            "self_employed": N_("Works for themselves"),
-            "unemployed_seeking": N_("Unemployed, looking for work"),
-            "unemployed_not_seeking": N_("Unemployed, not looking for work"),
-            "student": N_("Learner or student"),
-            "retired": N_("Retired"),
-            "unable_to_work": N_("Unable to work"),
-        },
-    ),
-    "grant_type": (
-        instrument.GrantType,
-        {
-            "child_support": N_("Child support grant"),
-            "foster_child": N_("Foster child grant"),
-            "care_dependency": N_("Care dependency grant"),
-            "older_persons": N_("Older persons grant"),
-            "disability": N_("Disability grant"),
-            "grant_in_aid": N_("Grant-in-aid"),
-            "war_veterans": N_("War veterans grant"),
-            "srd": N_("Social relief of distress (SRD)"),
-        },
-    ),
-    "disability.type": (
-        instrument.DisabilityType,
-        {
-            "none": N_("No disability"),
-            "physical": N_("Physical"),
-            "visual": N_("Sight"),
-            "hearing": N_("Hearing"),
-            "intellectual": N_("Intellectual"),
-            "psychosocial": N_("Psychosocial"),
-            "multiple": N_("More than one"),
-        },
-    ),
-    "health.chronic_condition_category": (
-        instrument.ChronicConditionCategory,
-        {
-            "none": N_("No chronic illness"),
-            "cardiovascular": N_("Heart or blood pressure"),
-            "metabolic": N_("Diabetes or another metabolic illness"),
-            "respiratory": N_("Lungs or breathing"),
-            "infectious_chronic": N_("A long-term infection"),
-            "mental": N_("Mental health"),
-            "other": N_("Another chronic illness"),
-        },
-    ),
-    "livelihood.main_income_source": (
-        instrument.IncomeSource,
-        {
-            "none": N_("No income"),
-            "salary": N_("Wages or salary"),
-            "grants": N_("Social grants"),
-            "informal_trade": N_("Informal trading"),
-            "remittances": N_("Money sent by family"),
-            "pension": N_("Pension"),
-            "other": N_("Another source"),
-        },
-    ),
-    "livelihood.income_band": (
-        instrument.IncomeBand,
-        {
-            "none": N_("Nothing"),
-            "under_1000": N_("Less than R1,000"),
-            "1000_3499": N_("R1,000 to R3,499"),
-            "3500_6999": N_("R3,500 to R6,999"),
-            "7000_plus": N_("R7,000 or more"),
-        },
-    ),
-    "basic_services.water_source": (
-        instrument.WaterSource,
-        {
-            "piped_in_dwelling": N_("Tap inside the home"),
-            "piped_yard": N_("Tap in the yard"),
-            "communal_tap": N_("Communal tap"),
-            "borehole": N_("Borehole"),
-            "river_or_dam": N_("River, stream or dam"),
-            "tanker": N_("Water tanker"),
-        },
-    ),
-    "basic_services.sanitation": (
-        instrument.Sanitation,
-        {
-            "flush": N_("Flush toilet"),
-            "vip": N_("Ventilated pit latrine (VIP)"),
-            "pit": N_("Pit latrine"),
-            "bucket": N_("Bucket toilet"),
-            "none": N_("No toilet"),
-        },
-    ),
-    "basic_services.electricity": (
-        instrument.Electricity,
-        {
-            "grid": N_("Electricity on a meter"),
-            "prepaid": N_("Prepaid electricity"),
-            "none": N_("No electricity"),
-        },
-    ),
-    "consent.basis": (
-        instrument.ConsentBasis,
-        {
-            "consent": N_("The household's consent"),
-            "public_law_duty": N_("A duty in law of a public body"),
-            "child_protection_law": N_("The law protecting children"),
-        },
-    ),
-    "consent.given_by": (
-        instrument.ConsentGivenBy,
-        {"self": N_("The member answering"), "competent_person": N_("A competent person for them")},
-    ),
-}
 
 #: Yes/no questions: a ticked box is "yes".
 HEALTH_FLAGS = (
@@ -214,6 +48,9 @@ HOUSEHOLD_FLAGS = (
     ("consent.given", N_("The household agrees that its information is kept and shared")),
 )
 SCHOOLING = {"": N_("Not of school age"), "yes": N_("Attends"), "no": N_("Does not attend")}
+ECD = N_("Goes to early childhood development (a crèche)")
+#: A grant's answer when the member has nothing to do with it (no grant listed).
+NO_GRANT = N_("No")
 
 #: Each question's label, by its path in the profile (a member's under ``members.*``): the
 #: name a refusal is shown under.
@@ -223,6 +60,8 @@ QUESTIONS: dict[str, str] = {
     "dwelling.tenure": N_("Who owns the dwelling"),
     "dwelling.rooms": N_("Rooms"),
     "dwelling.village": N_("Village or section (optional)"),
+    "dwelling.gps.lat": N_("Latitude (optional)"),
+    "dwelling.gps.lon": N_("Longitude (optional)"),
     "language": N_("Language of the interview"),
     "members": N_("Members"),
     "members.*.first_name": N_("First name"),
@@ -232,12 +71,17 @@ QUESTIONS: dict[str, str] = {
     "members.*.relation": N_("Relation to the head"),
     "members.*.id_number": N_("ID number (optional)"),
     "members.*.document_status": N_("ID or birth certificate"),
+    "members.*.citizenship": N_("Citizenship"),
     "members.*.phone": N_("Phone (optional)"),
     "members.*.employment": N_("Work"),
     "members.*.grants": N_("Grants received"),
     "members.*.disability.type": N_("Disability"),
     "members.*.health.chronic_condition_category": N_("Chronic illness"),
     "members.*.schooling.attending": N_("School"),
+    "members.*.schooling.grade": N_("Grade (optional)"),
+    "members.*.schooling.school_name": N_("School's name (optional)"),
+    "members.*.schooling.reason_not_attending": N_("Why not at school (optional)"),
+    "members.*.orphan_status": N_("Parents (for a child)"),
     "livelihood.main_income_source": N_("Main income"),
     "livelihood.income_band": N_("Income a month"),
     "food_security.days_skipped_meal_last_7": N_("Days in the last week someone skipped a meal"),
@@ -316,15 +160,21 @@ def _member(form: Mapping[str, str], i: int) -> dict[str, Any]:
         "document_status": _text(form, p + "document_status"),
         "phone": _text(form, p + "phone"),
         "employment": _text(form, p + "employment"),
+        "citizenship": _text(form, p + "citizenship") or "citizen",
+        "orphan_status": _text(form, p + "orphan_status") or "none",
         "grants": [
-            {"grant_type": g, "status": "receiving"}
+            {"grant_type": g, "status": status}
             for g in get_args(instrument.GrantType)
-            if _yes(form, f"{p}grants.{g}")
+            if (status := _text(form, f"{p}grants.{g}"))
         ],
         "disability.type": _text(form, p + "disability.type") or "none",
         "health.chronic_condition_category": _text(form, p + "health.chronic_condition_category")
         or "none",
         "schooling.attending": None if not attending else attending == "yes",
+        "schooling.grade": _text(form, p + "schooling.grade"),
+        "schooling.school_name": _text(form, p + "schooling.school_name"),
+        "schooling.reason_not_attending": _text(form, p + "schooling.reason_not_attending"),
+        "schooling.ecd_attendance": True if _yes(form, p + "schooling.ecd_attendance") else None,
     }
     for name, _ in HEALTH_FLAGS:
         flat[f"health.{name}"] = _yes(form, f"{p}health.{name}")

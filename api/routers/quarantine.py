@@ -8,11 +8,10 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Command, CurrentUser, SukumaApp
+from api.deps import Command, CurrentUser, ReadPool, SukumaApp
 from api.openrosa import mapper
 from api.openrosa.apply import Refused, Submitter, repeats_of
 from api.schemas.common import WRITTEN
@@ -23,11 +22,11 @@ from api.schemas.quarantine import (
     QuarantineRead,
     ReapplyQuarantined,
 )
-from domain.access.locations import location_of
-from domain.access.policy import Decision, decide
+from domain.access.policy import row_scope
 from domain.context import CommandContext
 from domain.errors import InvalidCommand
 from domain.submissions.model import Quarantine
+from projections.field_capture.queries import quarantine_page
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
@@ -37,32 +36,21 @@ MAX_POSITION = 2**63 - 2
 
 
 @router.get("")
-def list_quarantined(
-    app: SukumaApp,
+async def list_quarantined(
+    pool: ReadPool,
     user: CurrentUser,
     status: Status = "open",
     after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="the previous next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QuarantineList:
     """The kept submissions of the caller's wards (``status``: open, reapplied, discarded),
-    in the order they were kept, a page of up to ``limit`` entries read at a time.
-
-    Read from the event log by the events' topic: the quarantine stays small (each entry is
-    a submission someone must look at), so no view keeps it."""
-    notifications = app.recorder.select_notifications(
-        start=after + 1, limit=limit, topics=[get_topic(Quarantine.Quarantined)]
+    in the order they were kept, a page of up to ``limit`` entries at a time (read from the
+    field-capture view: as fresh as its projection)."""
+    rows, next_after = await quarantine_page(
+        pool, row_scope(user, "quarantine"), status, after, limit
     )
-    data = []
-    for notification in notifications:
-        entry = app.get(Quarantine, UUID(str(notification.originator_id)))
-        if entry.status != status:
-            continue
-        if decide(user, "quarantine.read", location_of(entry)) is Decision.ALLOW:
-            data.append(QuarantineRead.of(entry))
-    full = len(notifications) == limit
-    return QuarantineList(
-        data=data, count=len(data), next_after=notifications[-1].id if full else None
-    )
+    data = [QuarantineRead.of_row(r) for r in rows]
+    return QuarantineList(data=data, count=len(data), next_after=next_after)
 
 
 @router.get("/{quarantine_id}")

@@ -16,6 +16,7 @@ from api.schemas.sync import (
     MAX_CHANGES_PAGE,
     ChangeRead,
     ChangesRead,
+    RemovedRead,
     SyncBatch,
     SyncResults,
     VisitDueRead,
@@ -74,7 +75,9 @@ async def changes(
 ) -> ChangesRead:
     """Households, referrals and visits due in the caller's scope changed after ``since``
     (read from the views, so as fresh as the projections), each household and referral in
-    its current state as the caller may see it (personal fields as the household read)."""
+    its current state as the caller may see it (personal fields as the household read); and
+    ``removed`` for each one that left the caller's scope since (moved, reassigned) or was
+    erased: the offline copy drops it."""
     page, next_since, more = await changes_page(pool, households, referrals, since, limit)
     app: Sukuma = request.app.state.sukuma
     shown = await run_in_threadpool(_current, app, user, page)
@@ -95,6 +98,11 @@ def _current(app: Sukuma, user: Principal, page: list[Changed]) -> list[ChangeRe
 
 def _read(app: Sukuma, user: Principal, row: Changed) -> ChangeRead:
     base: dict[str, Any] = {"kind": row.kind, "id": row.id, "position": row.position}
+    if row.kind == "removed":
+        removed = RemovedRead.model_validate(row.data)
+        if removed.reason != "erased" and _still_seen(app, user, removed.of, UUID(row.id)):
+            raise NotFoundError(removed.of, row.id)  # moved within its sight: not removed
+        return ChangeRead(**base, removed=removed)
     if row.kind == "visit_due":  # from the view alone: no personal data
         return ChangeRead(**base, visit_due=VisitDueRead.model_validate(row.data))
     if row.kind == "household":
@@ -102,3 +110,12 @@ def _read(app: Sukuma, user: Principal, row: Changed) -> ChangeRead:
         return ChangeRead(**base, household=household_read(app, user, household, CHANGES_ENDPOINT))
     referral = app.read(Referral, UUID(row.id), user)
     return ChangeRead(**base, referral=referral_read(app, user, referral, CHANGES_ENDPOINT))
+
+
+def _still_seen(app: Sukuma, user: Principal, of: str, aggregate_id: UUID) -> bool:
+    """Whether the caller still sees it where it is now (then its row's change is sent)."""
+    try:
+        app.read(Household if of == "household" else Referral, aggregate_id, user)
+    except NotFoundError:
+        return False
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -41,6 +41,14 @@ class QuarantineRead(BaseModel):
             reason=q.reason,
             status=q.status,
             quarantined_at=q.quarantined_at,
+        )
+
+    @classmethod
+    def of_row(cls, row: dict[str, Any]) -> QuarantineRead:
+        """An entry as the field-capture view keeps it."""
+        return cls(
+            **{k: v for k, v in row.items() if k not in ("quarantine_id", "position")},
+            id=str(row["quarantine_id"]),
         )
 
 

@@ -100,16 +100,26 @@ class VisitDueRead(BaseModel):
     last_visit_at: datetime | None = Field(description="Null: never visited")
 
 
-class ChangeRead(BaseModel):
-    """A household or referral that changed (its current state as the caller may see it), or
-    a household's visit that became due or stopped being due (``id``: the household's)."""
+class RemovedRead(BaseModel):
+    """A household or referral the caller's offline copy must drop: it left the caller's
+    sight (moved to a ward outside it, reassigned to another department) or was erased."""
 
-    kind: Literal["household", "referral", "visit_due"]
+    of: Literal["household", "referral"]
+    reason: Literal["moved", "reassigned", "erased"]
+
+
+class ChangeRead(BaseModel):
+    """A household or referral that changed (its current state as the caller may see it), a
+    household's visit that became due or stopped being due (``id``: the household's), or a
+    household or referral to drop (``removed``)."""
+
+    kind: Literal["household", "referral", "visit_due", "removed"]
     id: str
     position: int = Field(description="Log position of the row's last change")
     household: HouseholdRead | None = None
     referral: ReferralRead | None = None
     visit_due: VisitDueRead | None = None
+    removed: RemovedRead | None = None
 
 
 class ChangesRead(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,19 +11,14 @@ from domain.context import CommandContext, Written
 from domain.duplicates.finding import DuplicateFinding
 from domain.errors import InvalidCommand, NotFoundError, RuleViolation
 from domain.fieldworkers.model import FieldWorker
+from domain.households.derived_needs import derive_profile_needs
 from domain.households.model import Household
 from domain.profile import Profile, validate_profile
 from domain.reference.application import ReferenceCommands
 from domain.rules.flags import derive_flags
 from domain.rules.graduation import GraduationFacts, evaluate_graduation
-from domain.rules.needs import NEEDS_RULE_VERSION, derive_needs
 from domain.rules.risk import score_risk
 from domain.rules.special_facts import special_facts
-
-
-def derived_need_id(household_id: UUID, version: int, category: str, member_id: str | None) -> str:
-    """Deterministic, so a replayed demo (same seed) or a retried command yields the same ids."""
-    return str(uuid.uuid5(household_id, f"{version}:{category}:{member_id or '-'}"))
 
 
 def assess(profile: Profile, on: date) -> tuple[dict[str, int], dict[str, Any]]:
@@ -63,28 +57,6 @@ def apply_profile(
     )
     if not stale:
         derive_profile_needs(household, profile, occurred_at, actor)
-
-
-def derive_profile_needs(
-    household: Household, profile: Profile, occurred_at: datetime, actor: str
-) -> None:
-    """Add the needs the current profile derives that are not open yet."""
-    on = occurred_at.date()
-    for need in derive_needs(profile, on):
-        if household.has_open_need(need.category, need.member_id):
-            continue
-        household.identify_need(
-            need_id=derived_need_id(household.id, household.version, need.category, need.member_id),
-            category=str(need.category),
-            severity=str(need.severity),
-            department=need.department,
-            occurred_at=occurred_at,
-            actor=actor,
-            member_id=need.member_id,
-            source=NEEDS_RULE_VERSION,
-            source_item=need.source_item,
-            note=need.reason,
-        )
 
 
 def graduate(
@@ -254,6 +226,8 @@ class HouseholdCommands(DuplicateFinding, ReferenceCommands):
                 occurred_at=ctx.occurred_at,
                 actor=ctx.actor,
             )
+            current = validate_profile(household.profile or {}, on)
+            derive_profile_needs(household, current, ctx.occurred_at, ctx.actor)
 
         return self._change(Household, household_id, ctx, command, action="resolve_conflict")
 

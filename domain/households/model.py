@@ -317,6 +317,7 @@ class Household(
             department=department,
             member_id=member_id,
             identified_on=occurred_at.date(),
+            source=source,
         )
 
     @event(NeedResolved)

@@ -10,6 +10,9 @@ from domain.errors import RuleViolation
 from domain.households.records import Need
 from domain.vocabulary import HouseholdStatus
 
+#: How a derived need no one acted on is resolved when the current profile no longer derives it.
+SUPERSEDED = "superseded"
+
 
 class HouseholdNeeds:
     """Needs identified, referred and resolved: a mixin of ``Household``."""
@@ -106,6 +109,17 @@ class HouseholdNeeds:
             )
         self._need_resolved(
             need_id=need_id, resolution=resolution, note=note, occurred_at=occurred_at, actor=actor
+        )
+
+    def supersede_derived_need(
+        self, need_id: str, note: str, occurred_at: datetime, actor: str
+    ) -> None:
+        """Retire a derived need no one acted on, which the current profile no longer derives
+        as it is (``households.application.derive_profile_needs``)."""
+        if not self.need(need_id).untouched_derivation:
+            raise RuleViolation("need-untouched", f"need {need_id} has been acted on")
+        self._need_resolved(
+            need_id=need_id, resolution=SUPERSEDED, note=note, occurred_at=occurred_at, actor=actor
         )
 
     def refer_need(self, need_id: str, referral_id: str, occurred_at: datetime, actor: str) -> None:

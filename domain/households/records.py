@@ -21,10 +21,17 @@ class Need:
     open_referral_id: str | None = None
     interventions: int = 0
     identified_on: date | None = None
+    source: str = "manual"  # or the rule version that derived it from a profile
 
     @property
     def is_open(self) -> bool:
         return self.status == NeedStatus.OPEN
+
+    @property
+    def untouched_derivation(self) -> bool:
+        """Derived from a profile and not acted on yet: the current profile's to settle."""
+        acted = self.open_referral_id is not None or self.interventions > 0
+        return self.source != "manual" and self.is_open and not acted
 
     @property
     def is_high_or_critical(self) -> bool:

@@ -185,6 +185,14 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
         reason="test",
         ctx=CommandContext(actor="someone", occurred_at=datetime.now(UTC)),
     )
+    # A signature a field app sent with the household's form.
+    attached = application.store_attachments(
+        attachments_id=uuid4(),
+        household_id=UUID(household_id),
+        instance_id="uuid:scoping-signature",
+        files=[{"name": "sig.png", "content_type": "image/png", "data": "iVBORw0K"}],
+        ctx=CommandContext(actor="someone", occurred_at=datetime.now(UTC)),
+    )
     # The same family profiled again in ward A: the matcher proposes the pair.
     again = await profiled_household(client, WARD_A)
     priority = await post_ok(
@@ -242,6 +250,8 @@ async def build_world(client: httpx.AsyncClient, application: Sukuma) -> World:
             "conflict_id": conflict_id,
             "device_id": device["id"],
             "quarantine_id": str(quarantined.id),
+            "attachments_id": str(attached.id),
+            "name": "sig.png",
             "candidate_id": str(candidate_id(UUID(household_id), UUID(again))),
             "survivor_id": household_id,
             "priority_id": priority["id"],

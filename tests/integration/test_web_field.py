@@ -46,7 +46,7 @@ def answers(ward_id: str, **overrides: str) -> dict[str, str]:
         "members.0.relation": "head",
         "members.0.document_status": "none",
         "members.0.employment": "unemployed_seeking",
-        "members.0.grants.srd": "yes",
+        "members.0.grants.srd": "receiving",
         "members.1.first_name": "Sipho",
         "members.1.surname": "Ngcobo",
         "members.1.sex": "male",

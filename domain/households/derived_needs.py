@@ -1,0 +1,69 @@
+"""Needs derived from the household's current profile, whatever order its profiles arrived in.
+
+The open derived needs are a function of the current profile (itself the latest observed, by
+``occurred_at``, or the merge of offline edits: ``households.revisions``), not of which
+profile happened to arrive first: see ``derive_profile_needs``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+from domain.households.model import Household
+from domain.profile import Profile
+from domain.rules.needs import NEEDS_RULE_VERSION, DerivedNeed, derive_needs
+
+
+def derived_need_id(household_id: UUID, basis: str, need: DerivedNeed, taken: set[str]) -> str:
+    """Deterministic from the profile that derives it (``basis``: its time) and what it is, so
+    a replayed demo, a retried command or another arrival order yields the same id."""
+    key = f"{basis}:{need.category}:{need.member_id or '-'}:{need.severity}:{need.department}"
+    found, n = str(uuid.uuid5(household_id, key)), 0
+    while found in taken:  # the same need derived again after it was superseded (rare)
+        n += 1
+        found = str(uuid.uuid5(household_id, f"{key}:{n}"))
+    return found
+
+
+def derive_profile_needs(
+    household: Household, profile: Profile, occurred_at: datetime, actor: str
+) -> None:
+    """Make the household's open derived needs those its current profile derives, whatever
+    order its profiles and edits arrived in.
+
+    A derived need no one has acted on (no referral, no intervention) that the current
+    profile no longer derives, or derives otherwise (another severity or department), is
+    superseded; each need the profile derives that is not open yet is identified. A need a
+    person identified or acted on stands: it is theirs, not the rule's.
+    """
+    basis = household.profile_at or occurred_at
+    wanted = {(str(n.category), n.member_id): n for n in derive_needs(profile, basis.date())}
+    for need in household.open_needs:
+        if not need.untouched_derivation:
+            continue
+        derived = wanted.get((need.category, need.member_id))
+        if derived is None or (str(derived.severity), derived.department) != (
+            need.severity,
+            need.department,
+        ):
+            household.supersede_derived_need(
+                need.need_id, f"not derived as it is by the profile of {basis.date()}",
+                occurred_at, actor,
+            )  # fmt: skip
+    for new in wanted.values():
+        if household.has_open_need(new.category, new.member_id):
+            continue
+        household.identify_need(
+            need_id=derived_need_id(household.id, basis.isoformat(), new, set(household.needs)),
+            category=str(new.category),
+            severity=str(new.severity),
+            department=new.department,
+            occurred_at=occurred_at,
+            actor=actor,
+            member_id=new.member_id,
+            source=NEEDS_RULE_VERSION,
+            source_item=new.source_item,
+            note=new.reason,
+        )

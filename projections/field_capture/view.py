@@ -1,0 +1,87 @@
+"""The field-capture read model: kept submissions, stored attachments, and what left a scope.
+
+Tables (prefixed ``field_capture_``):
+- ``quarantine``: each kept (quarantined) submission's state, in the order it was kept, and
+  ``quarantine_places``, a row per ward whose conveners see it (scoped like every list), so
+  the quarantine list is one indexed query instead of a scan of the event log;
+- ``attachments``: the files each applied submission stored, by household (names only: the
+  contents stay sealed in the event, under the household's key); dropped when it is erased;
+- ``departures``: each time a household or referral left the place (ward, or a referral's
+  department) it was seen in: moved, reassigned, erased. The sync feed tells a phone that kept
+  it offline to drop it (``projections.changes``);
+- ``households`` and ``referrals``: where each is now, which a departure records.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any, ClassVar
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from projections.base import StatementView
+
+NAME = "field_capture"
+TRACKING = f"{NAME}_tracking"
+QUARANTINE = f"{NAME}_quarantine"
+QUARANTINE_PLACES = f"{NAME}_quarantine_places"
+ATTACHMENTS = f"{NAME}_attachments"
+DEPARTURES = f"{NAME}_departures"
+
+_PLACE = "ward_id, municipality, district"
+
+# In the order the events came: a page may keep, correct and re-apply one submission.
+_STATEMENTS = {
+    "household": f"INSERT INTO {{t_households}} (household_id, {_PLACE}) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
+    "municipality = EXCLUDED.municipality, district = EXCLUDED.district",
+    "referral": f"INSERT INTO {{t_referrals}} (referral_id, {_PLACE}, department) "
+    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
+    "ward_id = EXCLUDED.ward_id, municipality = EXCLUDED.municipality, "
+    "district = EXCLUDED.district, department = EXCLUDED.department",
+    "referral_moved": "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s "
+    "WHERE referral_id = %s",
+    "reassigned": "UPDATE {t_referrals} SET department = %s WHERE referral_id = %s",
+    # A household that left a ward: the ward it left (the event names it).
+    "household_moved": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, "
+    "reason) VALUES ('household', %s, %s, %s, %s, %s, NULL, 'moved') ON CONFLICT DO NOTHING",
+    # A referral that left a ward or a department: where it was until now.
+    "referral_left": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, "
+    f"reason) SELECT 'referral', referral_id, %s, {_PLACE}, department, %s FROM {{t_referrals}} "
+    "WHERE referral_id = ANY(%s) ON CONFLICT DO NOTHING",
+    "household_erased": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, "
+    f"department, reason) SELECT 'household', household_id, %s, {_PLACE}, NULL, 'erased' "
+    "FROM {t_households} WHERE household_id = %s ON CONFLICT DO NOTHING",
+    "attachments_erased": "DELETE FROM {t_attachments} WHERE household_id = %s",
+    "quarantined": "INSERT INTO {t_quarantine} (quarantine_id, position, version, instance_id, "
+    "form_id, submitted_by, household_id, wards, field, reason, status, quarantined_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s) "
+    "ON CONFLICT (quarantine_id) DO NOTHING",
+    "quarantine_place": f"INSERT INTO {{t_quarantine_places}} (quarantine_id, {_PLACE}) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+    "quarantine_version": "UPDATE {t_quarantine} SET version = %s WHERE quarantine_id = %s",
+    "quarantine_ended": "UPDATE {t_quarantine} SET version = %s, status = %s, "
+    "household_id = coalesce(%s, household_id) WHERE quarantine_id = %s",
+    "attachments": "INSERT INTO {t_attachments} (attachments_id, household_id, instance_id, "
+    "names, stored_at, position) VALUES (%s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (attachments_id) DO NOTHING",
+}
+
+
+class FieldCaptureView(StatementView):
+    tables: ClassVar[tuple[str, ...]] = (
+        "households",
+        "referrals",
+        "quarantine",
+        "quarantine_places",
+        "attachments",
+        "departures",
+    )
+    statements = _STATEMENTS
+
+    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Each run of one kind in one round trip (a catch-up page registers thousands of
+        households in a row), still in the order the events came."""
+        for kind, run in groupby(changes, key=lambda change: change[0]):
+            curs.executemany(self.sql(self.statements[kind]), [params for _, params in run])
