@@ -37,9 +37,10 @@ from adapters.database import create_database
 from adapters.migrations import migrate
 from bench.queries import TODAY, fill
 from projections.alerts.view import ALERTS
+from projections.delivery.view import STOCKTAKES, TARGETS
 from projections.early_warning.view import CLOCKS, DEPARTMENT_DAYS, NEED_WEEKS
 from projections.early_warning.view import TRACKING as EW_TRACKING
-from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
+from projections.nerve_centre.tables import AREA_DAILY, HOUSEHOLDS, REFERRALS
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from scheduler.diff import diff_parameters
@@ -130,6 +131,11 @@ def fill_early_warning(url: str, households: int) -> int:
             "clocks": SQL(CLOCKS),
             "department_days": SQL(DEPARTMENT_DAYS),
             "need_weeks": SQL(NEED_WEEKS),
+            # Results and Delivery's rules (EW-12, EW-14) read targets and stocktakes: none
+            # filled here, so they match nothing.
+            "area_daily": SQL(AREA_DAILY),
+            "targets": SQL(TARGETS),
+            "stocktakes": SQL(STOCKTAKES),
         }
         for rule in RULES:
             cfg = config.rules[rule.id]

@@ -46,14 +46,23 @@ class Acting:
         return self.then(command, f"/referrals/{referral_id}", notice)
 
     def then(
-        self, command: Callable[[CommandContext], Written], page: str, notice: str
+        self,
+        command: Callable[[CommandContext], Written],
+        page: str,
+        notice: str,
+        *,
+        fresh: bool = False,
     ) -> Response:
-        """Run ``command`` as the signed-in user; show ``page`` with ``notice``."""
+        """Run ``command`` as the signed-in user; show ``page`` with ``notice``. ``fresh``:
+        a page read from a view waits for it to hold the write (``?min_position=``, as an API
+        client reads its own writes)."""
         me = self.principal
         ctx = CommandContext(
             actor=me.actor, occurred_at=self.clock(), expected_version=self.version, principal=me
         )
-        command(ctx)
+        written = command(ctx)
+        if fresh and written.position:
+            page = f"{page}?min_position={written.position}"
         return redirect(self.request, page, notice=notice)
 
 
@@ -69,7 +78,8 @@ async def acting(
 Act = Annotated[Acting, Depends(acting)]
 
 
-def _text(value: str) -> str | None:
+def optional(value: str) -> str | None:
+    """A form's optional text: ``None`` when left blank."""
     return value.strip() or None
 
 
@@ -90,7 +100,7 @@ def identify_need(
             severity=severity,
             department_code=None,  # the category's usual department
             member_id=None,
-            note=_text(note),
+            note=optional(note),
             ctx=ctx,
         ),
         f"/households/{household_id}",
@@ -116,7 +126,7 @@ def make_referral(
             need_id=str(need_id),
             department_code=department,
             personal_data_shared=share,
-            note=_text(note),
+            note=optional(note),
             ctx=ctx,
         ),
         referral_id,
@@ -127,7 +137,7 @@ def make_referral(
 @router.post("/referrals/{referral_id}/acknowledge")
 def acknowledge(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
     return act.done(
-        lambda ctx: app.acknowledge_referral(referral_id, _text(note), ctx),
+        lambda ctx: app.acknowledge_referral(referral_id, optional(note), ctx),
         referral_id,
         N_("Referral acknowledged."),
     )
@@ -142,7 +152,7 @@ def reject(
     note: Note = "",
 ) -> Response:
     return act.done(
-        lambda ctx: app.reject_referral(referral_id, reason, _text(note), ctx),
+        lambda ctx: app.reject_referral(referral_id, reason, optional(note), ctx),
         referral_id,
         N_("Referral rejected."),
     )
@@ -161,7 +171,7 @@ def deliver(
             referral_id=referral_id,
             intervention_id=uuid4(),
             kind=kind,
-            description=_text(description),
+            description=optional(description),
             ctx=ctx,
         ),
         referral_id,
@@ -172,7 +182,7 @@ def deliver(
 @router.post("/referrals/{referral_id}/verify")
 def verify(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
     return act.done(
-        lambda ctx: app.verify_referral(referral_id, _text(note), ctx),
+        lambda ctx: app.verify_referral(referral_id, optional(note), ctx),
         referral_id,
         N_("Delivery verified."),
     )
@@ -195,7 +205,7 @@ def dispute(
 @router.post("/referrals/{referral_id}/close")
 def close(referral_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
     return act.done(
-        lambda ctx: app.close_referral(referral_id, _text(note), ctx),
+        lambda ctx: app.close_referral(referral_id, optional(note), ctx),
         referral_id,
         N_("Referral closed."),
     )

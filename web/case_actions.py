@@ -20,7 +20,7 @@ from api.deps import SukumaApp
 from domain.access.policy import Decision, Location, decide
 from domain.profile import ConsentBasis, ConsentGivenBy
 from domain.vocabulary import InterventionKind
-from web.actions import Act, Code, Note, Reason
+from web.actions import Act, Code, Note, Reason, optional
 from web.labels import N_
 from web.session import Csrf
 
@@ -28,10 +28,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Csrf])
 
 WardCode = Annotated[str, Form(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
 Provider = Annotated[str, Form(min_length=1, max_length=200)]
-
-
-def _text(value: str) -> str | None:
-    return value.strip() or None
 
 
 def _household(household_id: UUID) -> str:
@@ -45,7 +41,7 @@ def move(
     # Moved out of the user's area, the household's page is no longer theirs to see.
     still_seen = decide(act.principal, "household.read", Location.ward(to_ward))
     return act.then(
-        lambda ctx: app.move_household(household_id, to_ward, _text(reason), ctx),
+        lambda ctx: app.move_household(household_id, to_ward, optional(reason), ctx),
         _household(household_id) if still_seen is Decision.ALLOW else "/households",
         N_("Household moved."),
     )
@@ -86,7 +82,7 @@ def record_intervention(
             need_id=str(need_id),
             kind=kind,
             provider=provider.strip(),
-            description=_text(description),
+            description=optional(description),
             ctx=ctx,
         ),
         _household(household_id),
@@ -108,7 +104,7 @@ def resolve_need(
             household_id=household_id,
             need_id=str(need_id),
             resolution=resolution,
-            note=_text(note),
+            note=optional(note),
             ctx=ctx,
         ),
         _household(household_id),
@@ -127,7 +123,7 @@ def give_consent(
 ) -> Response:
     return act.then(
         lambda ctx: app.give_consent(
-            household_id=household_id, given_by=given_by, basis=basis, note=_text(note), ctx=ctx
+            household_id=household_id, given_by=given_by, basis=basis, note=optional(note), ctx=ctx
         ),
         _household(household_id),
         N_("Consent recorded."),
@@ -137,7 +133,7 @@ def give_consent(
 @router.post("/households/{household_id}/consent/withdraw")
 def withdraw_consent(household_id: UUID, act: Act, app: SukumaApp, note: Note = "") -> Response:
     return act.then(
-        lambda ctx: app.withdraw_consent(household_id, _text(note), ctx),
+        lambda ctx: app.withdraw_consent(household_id, optional(note), ctx),
         _household(household_id),
         N_("Consent withdrawn."),
     )

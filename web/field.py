@@ -27,6 +27,7 @@ from projections.nerve_centre.queries.cases import HouseholdFilters, households_
 from web import profile_form
 from web.actions import Act, Note
 from web.labels import N_
+from web.names import named
 from web.render import page, redirect
 from web.session import Csrf, Viewer
 
@@ -50,7 +51,9 @@ async def my_households(
     /v1/households`` lists them for it), and how many are due a visit."""
     scope = row_scope(me, "household")
     rows, last = await households_page(pool, HouseholdFilters(), scope, after, PAGE)
-    rows = await CaseRows(app, me).page(rows, "GET /my-households")
+    rows = await named(
+        app, me, await CaseRows(app, me).page(rows, "GET /my-households"), "GET /my-households"
+    )
     due = await visits_due(pool, scope)
     return page(
         request,
@@ -64,9 +67,13 @@ async def my_households(
 
 
 @router.get("/visits-due")
-async def visits_due_page(request: Request, me: Viewer, pool: ReadPool, fresh: Fresh) -> Response:
+async def visits_due_page(
+    request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, fresh: Fresh
+) -> Response:
     """High-risk households due a visit (rule EW-06's clock), longest unvisited first."""
-    rows = await visits_due(pool, row_scope(me, "household"))
+    rows = await named(
+        app, me, await visits_due(pool, row_scope(me, "household")), "GET /visits-due"
+    )
     return page(request, "visits_due.html", visits=rows, fresh=fresh)
 
 

@@ -8,11 +8,13 @@ reader's scopes is "not found", as on ``/v1``."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
@@ -25,6 +27,7 @@ from domain.reference.geography import PROVINCE_CODE, geography
 from projections.nerve_centre.queries import areas, indicators
 from web.charts import Chart, heat_class, line_chart
 from web.labels import N_
+from web.names import field_worker_names
 from web.render import page, redirect
 from web.session import Viewer
 
@@ -186,21 +189,34 @@ async def area_page(
     clock: Clock,
     fresh: Fresh,
     catalogue: Annotated[list[str], Depends(departments)],
+    app: SukumaApp,
 ) -> Response:
     visible_area(me, AREA_VIEW, level, code)
     today = clock().astimezone(UTC).date()
-    figures = await indicators.indicators(pool, level, code, 12, today)
-    summary = await areas.dashboard(pool, level, code, today)
-    weeks = await areas.trends(pool, level, code, 12, today)
-    heat = None
-    if level in ("district", "municipality"):
-        heat = await areas.needs_heatmap(pool, level, code)
-    league = None
-    if level != "ward":
-        league = await areas.department_league(pool, level, code, today, catalogue)
-    workers = None
-    if level == "ward" and sees_area(me, "fieldworker", "ward", code):
-        workers = await areas.field_worker_activity(pool, code, today)
+    heat_read = (
+        areas.needs_heatmap(pool, level, code) if level in ("district", "municipality") else None
+    )
+    league_read = (
+        areas.department_league(pool, level, code, today, catalogue) if level != "ward" else None
+    )
+    workers_read = (
+        areas.field_worker_activity(pool, code, today)
+        if level == "ward" and sees_area(me, "fieldworker", "ward", code)
+        else None
+    )
+    # The reads are independent: each on its own pooled connection, at once (the page waits
+    # for the slowest of them, not for their sum).
+    figures, summary, weeks, *shown = await asyncio.gather(
+        indicators.indicators(pool, level, code, 12, today),
+        areas.dashboard(pool, level, code, today),
+        areas.trends(pool, level, code, 12, today),
+        *(_nothing() if read is None else read for read in (heat_read, league_read, workers_read)),
+    )
+    heat, league, workers = shown
+    if workers:
+        ids = [w["field_worker_id"] for w in workers]
+        names = await run_in_threadpool(field_worker_names, app, me, ids)
+        workers = [{**w, "name": names.get(w["field_worker_id"])} for w in workers]
     return page(
         request,
         "nerve.html",
@@ -217,6 +233,10 @@ async def area_page(
         workers=workers,
         fresh=fresh,
     )
+
+
+async def _nothing() -> None:
+    """What a read the page does not show answers."""
 
 
 def trend_charts(weeks: list[dict[str, Any]]) -> list[tuple[str, Chart]]:

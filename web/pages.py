@@ -32,6 +32,7 @@ from projections.nerve_centre.queries.board import (
 )
 from web import profile_form
 from web.labels import choices
+from web.names import named
 from web.render import page
 from web.session import Viewer
 
@@ -97,7 +98,9 @@ async def households(
 ) -> Response:
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
-    rows = await CaseRows(app, me).page(rows, "GET /households")
+    rows = await named(
+        app, me, await CaseRows(app, me).page(rows, "GET /households"), "GET /households"
+    )
     return page(request, "households.html", households=rows, fresh=fresh)
 
 

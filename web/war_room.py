@@ -35,9 +35,9 @@ from projections.nerve_centre.queries.board import open_referrals
 from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
-from web.actions import Act, Acting, Note
+from web.actions import Act, Acting, Note, optional
 from web.labels import N_, choices
-from web.render import page, redirect
+from web.render import page
 from web.session import Csrf, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -201,14 +201,7 @@ def _then(
     act: Acting, command: Callable[[CommandContext], Written], room_id: UUID, notice: str
 ) -> Response:
     """Run ``command`` as the signed-in user, then show the room once its view has the write."""
-    me = act.principal
-    written = command(CommandContext(actor=me.actor, occurred_at=act.clock(), principal=me))
-    wait = f"?min_position={written.position}" if written.position else ""
-    return redirect(act.request, f"/war-rooms/{room_id}{wait}", notice=notice)
-
-
-def _text(value: str) -> str | None:
-    return value.strip() or None
+    return act.then(command, f"/war-rooms/{room_id}", notice, fresh=True)
 
 
 @forms.post("/war-rooms")
@@ -257,7 +250,7 @@ def remove_member(
 ) -> Response:
     return _then(
         act,
-        lambda ctx: app.remove_war_room_member(room_id, str(member_id), _text(reason), ctx),
+        lambda ctx: app.remove_war_room_member(room_id, str(member_id), optional(reason), ctx),
         room_id,
         N_("Member unseated."),
     )
@@ -281,7 +274,7 @@ def record_meeting(
             meeting_id=meeting_id or uuid4(),
             attendee_member_ids=[str(m) for m in attended or []],
             households_discussed=[],
-            notes=_text(notes),
+            notes=optional(notes),
             ctx=ctx,
         ),
         room_id,
@@ -321,7 +314,7 @@ def complete_action_item(
 ) -> Response:
     return _then(
         act,
-        lambda ctx: app.complete_action_item(room_id, str(item_id), _text(note), ctx),
+        lambda ctx: app.complete_action_item(room_id, str(item_id), optional(note), ctx),
         room_id,
         N_("Action item done."),
     )

@@ -41,7 +41,7 @@ def assign_household(household_id: UUID, body: AssignHousehold, cmd: Command) ->
     )
 
 
-async def _visible_worker(worker_id: UUID, pool: ReadPool, user: CurrentUser) -> str:
+async def visible_worker(worker_id: UUID, pool: ReadPool, user: CurrentUser) -> str:
     """The field worker, if the caller may see it (its wards, as for ``GET /field-workers/{id}``);
     404 otherwise, as for any object out of scope."""
     worker = str(worker_id)
@@ -52,7 +52,7 @@ async def _visible_worker(worker_id: UUID, pool: ReadPool, user: CurrentUser) ->
     return worker
 
 
-Worker = Annotated[str, Depends(_visible_worker)]
+Worker = Annotated[str, Depends(visible_worker)]
 
 
 @router.get("/field-workers/{worker_id}/caseload", tags=["field workers"])

@@ -17,24 +17,19 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
 
 from fastapi.concurrency import run_in_threadpool
 
-from api.personal import CaseRows, household_read
+from api.personal import CaseRows
 from domain.access.categories import broad_counts
 from domain.access.policy import row_scope
-from domain.access.principal import Principal
-from domain.errors import NotFoundError
-from domain.households.model import Household
-from domain.personal_data import ERASED, WITHHELD
-from domain.sukuma import Sukuma
 from domain.warrooms.model import war_room_id
 from projections.alerts.queries import AlertFilters, alerts_oldest
 from projections.nerve_centre.queries import areas, indicators
 from projections.nerve_centre.queries.board import open_referrals
 from projections.nerve_centre.queries.departments import ward_departments
 from projections.war_rooms.queries import open_free_text, war_room
+from web.names import household_names
 from web.reports.gather import ReportRequest, Sources
 
 #: Counts under this are shown as "fewer than 5" in a public report.
@@ -198,23 +193,6 @@ async def imbizo(sources: Sources, request: ReportRequest) -> dict[str, Any]:
     }
 
 
-def _household_names(app: Sukuma, principal: Principal, ids: set[UUID]) -> dict[UUID, str]:
-    """The head's name of each household the reader may see it of (blocking: each is loaded
-    and shaped by ``api.personal``, which logs the names it shows)."""
-    names = {}
-    for household_id in sorted(ids):
-        try:
-            household = app.read(Household, household_id, principal)
-        except NotFoundError:
-            continue
-        profile = household_read(app, principal, household, ENDPOINT).profile or {}
-        head = next((m for m in profile.get("members", []) if m.get("relation") == "head"), None)
-        parts = [head.get(k) for k in ("first_name", "surname")] if head else []
-        if parts and all(p and p not in (WITHHELD, ERASED) for p in parts):
-            names[household_id] = " ".join(str(p) for p in parts)
-    return names
-
-
 def _absences(room: dict[str, Any] | None, today: date) -> list[dict[str, Any]]:
     """Seated departments absent from any of the last ``RECENT_MEETINGS`` meetings."""
     meetings = _meetings(room, date.min, today)[:RECENT_MEETINGS]
@@ -234,7 +212,7 @@ async def meeting_pack(sources: Sources, request: ReportRequest) -> dict[str, An
         [r for r in referrals if (r["days_past"] or 0) > 0][:PACK_ROWS], ENDPOINT
     )
     names = await run_in_threadpool(
-        _household_names, sources.app, me, {r["household_id"] for r in overdue}
+        household_names, sources.app, me, {r["household_id"] for r in overdue}, ENDPOINT
     )
     open_here = AlertFilters(status="open", ward=ward)
     alerts = await alerts_oldest(db, open_here, me, PACK_ROWS, as_of=as_of)

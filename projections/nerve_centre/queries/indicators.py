@@ -8,6 +8,7 @@ and the field workers (M11) from the field-activity logs (``projections.field_ac
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,58 +37,57 @@ _WARDS = "SELECT 'ward'::text AS level, unnest($1::text[]) AS code"
 async def indicators(
     db: Db, level: str, code: str, weeks: int, today: date, as_of: AsOf | None = None
 ) -> dict[str, Any]:
-    """Weekly flow indicators and today's stock indicators for one area, with definitions."""
+    """Weekly flow indicators and today's stock indicators for one area, with definitions
+    (``db``: a pool, whose connections the reads share out)."""
     today = as_of.day if as_of else today
     day: list[Any] = [as_of.day] if as_of else []  # the as-of day, bound last
     since = min(week_start(today) - timedelta(weeks=weeks - 1), today - timedelta(weeks=8))
-    counts = {
-        r["metric"]: int(r["value"])
-        for r in await db.fetch(
+    wards = [w.id for w in geography().wards_in(level, code)]
+    # The reads are independent: each on its own connection of the pool, at once (an area's
+    # M9 is the slowest; the others finish meanwhile).
+    count_rows, flow_rows, made_rows, worker_rows, classes = await asyncio.gather(
+        db.fetch(
             f"SELECT metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _AREA)} c "
             "WHERE level = $1 AND code = $2",
             level,
             code,
             *day,
-        )
-    }
-    flows = {
-        (r["metric"], r["day"]): int(r["value"])
-        for r in await db.fetch(
+        ),
+        db.fetch(
             f"SELECT metric, day, value FROM {daily(as_of, '$4')} a "
             "WHERE level = $1 AND code = $2 AND day >= $3",
             level,
             code,
             since,
             *day,
-        )
-    }
-    made = {
-        r["made"]: int(r["value"])
-        for r in await db.fetch(
+        ),
+        db.fetch(
             f"SELECT made, value FROM {totals(OPEN_MADE, as_of, '$3', _AREA)} m "
             "WHERE level = $1 AND code = $2",
             level,
             code,
             *day,
-        )
-    }
-    wards = [w.id for w in geography().wards_in(level, code)]
-    rows = (
-        await field_activity.workers(db, wards, as_of)
+        ),
+        # M11 as of a day comes from the field workers' logs
+        field_activity.workers(db, wards, as_of)
         if as_of
-        else await db.fetch(
+        else db.fetch(
             f"SELECT last_submission_at, active FROM {FIELD_WORKERS} WHERE ward_ids && $1::text[]",
             wards,
-        )
+        ),
+        _ward_classes(db, wards, today, as_of) if level != "ward" else _no_classes(),
     )
+    counts = {r["metric"]: int(r["value"]) for r in count_rows}
+    flows = {(r["metric"], r["day"]): int(r["value"]) for r in flow_rows}
+    made = {r["made"]: int(r["value"]) for r in made_rows}
     workers: list[tuple[datetime | None, bool]] = [
-        (r["last_submission_at"], r["active"]) for r in rows
+        (r["last_submission_at"], r["active"]) for r in worker_rows
     ]
     facts = AreaFacts(today, counts, flows, made, workers)
     if level == "ward":
         functionality: dict[str, Any] = ward_functionality(facts, counts.get("war_rooms", 0) > 0)
     else:
-        functionality = {"wards_by_class": await _ward_classes(db, wards, today, as_of)}
+        functionality = {"wards_by_class": classes}
     return {
         "level": level,
         "code": code,
@@ -98,6 +98,10 @@ async def indicators(
     }
 
 
+async def _no_classes() -> dict[str, int]:
+    return {}  # a ward's M9 is its own class (``ward_functionality``), not a count of wards
+
+
 async def _ward_classes(
     db: Db, wards: list[str], today: date, as_of: AsOf | None
 ) -> dict[str, int]:
@@ -106,36 +110,41 @@ async def _ward_classes(
     recent = today - timedelta(weeks=8)
     this_week = week_start(today)
     core = [f"attended:{d}" for d in CORE_DEPARTMENTS]
-    # Only the metrics M9 reads (the key's order: level, code, metric, day), summed per ward
-    # and week first: hash aggregates, where count(DISTINCT week) sorted every row.
-    rows = await db.fetch(
-        "SELECT code, count(*) FILTER (WHERE met) AS weeks_met, "
-        "coalesce(sum(meetings), 0) AS meetings, coalesce(sum(core_present), 0) AS core_present, "
-        "coalesce(sum(profiles), 0) AS profiles FROM ("
-        "SELECT code, bool_or(metric = 'meetings' AND day >= $3) AS met, "
-        "sum(value) FILTER (WHERE metric = 'meetings') AS meetings, "
-        "sum(value) FILTER (WHERE metric = ANY($4::text[])) AS core_present, "
-        "sum(value) FILTER (WHERE metric = 'profiles' AND day > $5) AS profiles "
-        f"FROM {daily(as_of, '$7')} a WHERE level = 'ward' AND code = ANY($1::text[]) AND day > $2 "
-        "AND metric = ANY($6::text[]) GROUP BY code, date_trunc('week', day)) weeks "
-        "GROUP BY code",
-        wards,
-        recent,
-        this_week - timedelta(weeks=3),
-        core,
-        today - timedelta(days=14),
-        ["meetings", "profiles", *core],
-        *day,
+    # One row a ward from only the rows M9 reads: 8 weeks of meetings and of attendance, the
+    # profiles of the last 14 days; three index ranges a ward where a metric each made nine
+    # (a third of the pages read before). Every "attended:<department>" metric is in one key
+    # range ['attended', 'attendee') in any collation (one that ignores the colon too); the
+    # FILTER keeps the core departments'. The weeks met of the last 4 are bits (week 0 starts
+    # at $3, a Monday), counted below.
+    rows, count_rows = await asyncio.gather(
+        db.fetch(
+            "SELECT code, bit_or(1 << ((day - $3::date) / 7)) FILTER (WHERE metric = 'meetings' "
+            "AND day >= $3) AS weeks_met, "
+            "coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
+            "coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
+            "coalesce(sum(value) FILTER (WHERE metric = 'profiles'), 0) AS profiles "
+            f"FROM {daily(as_of, '$6')} a WHERE level = 'ward' AND code = ANY($1::text[]) "
+            "AND ((metric = 'meetings' AND day > $2) "
+            "OR (metric >= 'attended' AND metric < 'attendee' AND day > $2) "
+            "OR (metric = 'profiles' AND day > $5)) GROUP BY code",
+            wards,
+            recent,
+            this_week - timedelta(weeks=3),
+            core,
+            today - timedelta(days=14),
+            *day,
+        ),
+        db.fetch(
+            f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
+            "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
+            wards,
+            ["war_rooms", "acknowledged", "acknowledged_within"],
+            *day,
+        ),
     )
     activity = {r["code"]: r for r in rows}
     counts: dict[str, dict[str, int]] = {}
-    for r in await db.fetch(
-        f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
-        "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
-        wards,
-        ["war_rooms", "acknowledged", "acknowledged_within"],
-        *day,
-    ):
+    for r in count_rows:
         counts.setdefault(r["code"], {})[r["metric"]] = int(r["value"])
     classes: Counter[str] = Counter()
     for ward in wards:
@@ -143,7 +152,7 @@ async def _ward_classes(
         meetings = int(a["meetings"]) if a else 0
         facts = WarRoomFacts(
             established=c.get("war_rooms", 0) > 0,
-            weeks_met_of_last_4=int(a["weeks_met"]) if a else 0,
+            weeks_met_of_last_4=(a["weeks_met"] or 0).bit_count() if a else 0,
             core_attendance_share=share(
                 int(a["core_present"]) if a else 0, meetings * len(CORE_DEPARTMENTS)
             ),
