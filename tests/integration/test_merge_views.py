@@ -136,3 +136,49 @@ async def test_commands_sent_to_a_merged_household_answer_409_naming_its_survivo
     # but the data subject's rights do not wait for an unmerge
     consent = {"given_by": "self"}
     await post_ok(client, f"/v1/households/{duplicate}/consent", consent)
+
+
+def clock(application: Sukuma, kind: str, subject: str) -> tuple[bool, datetime]:
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT active, since FROM early_warning_clocks WHERE kind = %s AND subject = %s",
+            (kind, subject),
+        )
+        row = curs.fetchone()
+    assert row is not None
+    return row["active"], row["since"]
+
+
+async def test_a_merged_households_visit_counts_for_its_survivors_early_warning(
+    client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    # Given one high-risk family recorded twice, never visited on the first record and
+    # visited three days ago on the second
+    survivor, duplicate = await household(client, ward_id), await household(client, ward_id)
+    profile = make_profile(social_ills={"child_abuse_concern": True})  # risk floor: high
+    for household_id in (survivor, duplicate):
+        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": profile})
+    visited = datetime.now(UTC) - timedelta(days=3)
+    await post_ok(
+        client, f"/v1/households/{duplicate}/visits", {"occurred_at": visited.isoformat()}
+    )
+    pair = candidate_id(UUID(survivor), UUID(duplicate))
+    project(application)
+    unvisited = "high_risk_unvisited"  # EW-06's clock
+    never = clock(application, unvisited, survivor)
+    assert clock(application, unvisited, duplicate) == (True, visited)
+
+    # When the second record is merged into the first
+    await post_ok(client, f"/v1/duplicates/{pair}/merge", {"survivor_id": survivor})
+    project(application)
+
+    # Then the survivor's clock runs from the duplicate's visit and the duplicate's stops
+    assert clock(application, unvisited, survivor) == (True, visited)
+    assert clock(application, unvisited, duplicate)[0] is False
+
+    # and once unmerged, both run as before
+    await post_ok(client, f"/v1/duplicates/{pair}/unmerge", {})
+    project(application)
+    assert clock(application, unvisited, survivor) == never
+    assert clock(application, unvisited, duplicate) == (True, visited)
