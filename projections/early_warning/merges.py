@@ -1,7 +1,8 @@
 """How the early-warning states follow a merge of duplicate households, and its undoing.
 
-While a household is merged its own state is kept as it is, marked ``merged_into``, and its
-clocks are stopped (it raises nothing of its own); its survivor's state holds a copy of what
+While a household is merged its own state is kept as it is, marked ``merged_into``, its
+clocks are stopped (it raises nothing of its own) and it leaves its field worker's caseload
+(EW-07); its survivor's state holds a copy of what
 its clocks read from it (``absorbed``: needs, last visit, last intervention), so the
 survivor's clocks count the duplicate's visits and needs. An unmerge drops the copy and the
 mark, and both households' clocks run as before. The work is done on the merge's events.
@@ -68,6 +69,11 @@ class MergedStates(SubjectStates):
         else:
             duplicate.pop("merged_into", None)
         self._put("household", key, duplicate)
+        # EW-07 reads a field worker's caseload: a merged household is in none
+        worker = duplicate.get("field_worker_id")
+        if worker and ("field_worker", worker) not in self.cache:
+            self.cache.update(self.ew.load_states({("field_worker", worker)}))
+        self._caseload(worker, -1 if into else 1, None)
         when = clocks.iso(e.occurred_at)
         self.household_clocks(key, duplicate, when)
         self._absorb(e.survivor_id, survivor, key, duplicate if into else None, when)

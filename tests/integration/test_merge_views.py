@@ -46,6 +46,19 @@ async def reads(http: httpx.AsyncClient, worker: str, wards: tuple[str, str]) ->
     }
 
 
+def caseload_size(application: Sukuma, worker: str) -> int:
+    """The caseload the early-warning view counts for a field worker (EW-07)."""
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT state FROM early_warning_state WHERE kind = 'field_worker' AND id = %s",
+            (worker,),
+        )
+        row = curs.fetchone()
+    assert row is not None
+    return int(row["state"]["caseload"])
+
+
 def heat(read: dict[str, Any], ward: str, category: str) -> int:
     cell = next(row for row in read["heatmap"]["wards"] if row["ward_id"] == ward)
     return int(cell["counts"][category])
@@ -95,10 +108,14 @@ async def test_a_merged_households_records_count_for_its_survivor_until_unmerged
     assert set(due) == {survivor}
     assert datetime.fromisoformat(due[survivor]["last_visit_at"]) == datetime.fromisoformat(visited)
 
+    # (and in none for EW-07, which reads the field worker's caseload),
+    assert caseload_size(application, worker) == 1
+
     # When it is unmerged, every read is as it was before the merge
     await post_ok(client, f"/v1/duplicates/{pair}/unmerge", {"reason": "two families"})
     project(application)
     assert await reads(client, worker, (ward_id, other_ward_id)) == before
+    assert caseload_size(application, worker) == 2
 
 
 async def test_commands_sent_to_a_merged_household_answer_409_naming_its_survivor(
