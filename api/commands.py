@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -16,10 +16,13 @@ from fastapi.responses import JSONResponse
 from adapters.event_store import IdempotencyReceipt, SukumaRecorder, erased_fingerprint
 from adapters.idempotency import Refusal, StoredReceipt
 from api.errors import KEPT_REFUSALS, IdempotencyKeyReused, answer
+from api.schemas.common import CommandBody
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
 from domain.errors import InvalidCommand
 from domain.sukuma import Sukuma
+
+T = TypeVar("T")
 
 # Phones' clocks drift: a few minutes ahead is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -116,6 +119,19 @@ class CommandRunner:
                 claim.refused(self._refusal(aggregate_id, refused))
                 return refused
             return self._answer(status_code, written, extra, location)
+
+    def apply(
+        self,
+        aggregate_id: UUID,
+        body: CommandBody,
+        method: Callable[[UUID, T, CommandContext], Written],
+        value: T,
+    ) -> JSONResponse:
+        """The route that names an object, one value from its body and the application's
+        method for them: ``method(aggregate_id, value, ctx)``, run as ``run`` runs it."""
+        return self.run(
+            aggregate_id, body.occurred_at, lambda ctx: method(aggregate_id, value, ctx)
+        )
 
     def _context(
         self, occurred_at: datetime | None, receipt: IdempotencyReceipt | None

@@ -27,6 +27,7 @@ from domain.errors import (
     RuleViolation,
     VersionConflict,
 )
+from domain.households.duplicates import HouseholdMerged
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
 
 def _rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
     return JSONResponse(status_code=409, content={"detail": exc.message, "rule": exc.rule})
+
+
+def _household_merged(_: Request, exc: HouseholdMerged) -> JSONResponse:
+    content = {"detail": exc.message, "rule": exc.rule, "survivor_id": exc.survivor_id}
+    return JSONResponse(status_code=409, content=content)
 
 
 def _already_exists(_: Request, exc: AlreadyExists) -> JSONResponse:
@@ -220,6 +226,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], JSONResponse]] = {
     TimeoutError: _unavailable,
     NotFoundError: _not_found,
     RuleViolation: _rule_violation,
+    HouseholdMerged: _household_merged,
     AlreadyExists: _already_exists,
     VersionConflict: _version_conflict,
     InvalidCommand: _invalid_command,

@@ -41,6 +41,8 @@ def scan(
                 scanned += len(ids)
                 progress.update(task, completed=scanned)
                 start = page[-1].id + 1
+        caught_up = application.catch_up_index()  # and the index's position to the head
     finally:
         application.close()
     console.print(f"households scanned: {scanned}; pairs proposed: {proposed}")
+    console.print(f"index caught up with the log ({caught_up} households re-indexed)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 from uuid import UUID
 
@@ -60,9 +60,22 @@ class PostgresDuplicateIndex:
         # The card's row is written first: it locks the household, so two writers of one
         # household's keys take turns.
         self.sql_upsert_card = SQL(
-            "INSERT INTO {0}.{1} (household_id, ward_id, card) VALUES (%s, %s, %s) "
+            "INSERT INTO {0}.{1} (household_id, ward_id, card, version) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
-            "card = EXCLUDED.card"
+            "card = EXCLUDED.card, version = EXCLUDED.version"
+        ).format(s, c)
+        t = Identifier("matcher_tracking")
+        self.sql_position = SQL(
+            "SELECT notification_id FROM {0}.{1} WHERE application_name = %s"
+        ).format(s, t)
+        # Never back: two processes catching up at once may finish in either order.
+        self.sql_track = SQL(
+            "INSERT INTO {0}.{1} (application_name, notification_id) VALUES (%s, %s) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
+            "greatest({0}.{1}.notification_id, EXCLUDED.notification_id)"
+        ).format(s, t)
+        self.sql_versions = SQL(
+            "SELECT household_id, version FROM {0}.{1} WHERE household_id = ANY(%s)"
         ).format(s, c)
 
     @classmethod
@@ -144,21 +157,49 @@ class PostgresDuplicateIndex:
 
     # ---- keeping the index ------------------------------------------------------------------
 
-    def record(self, entries: Sequence[IndexEntry]) -> None:
-        if not entries:
+    def record(
+        self,
+        entries: Sequence[IndexEntry],
+        *,
+        forget: Sequence[UUID] = (),
+        position: tuple[str, int] | None = None,
+    ) -> None:
+        if not entries and not forget and position is None:
             return
         ordered = sorted(entries, key=lambda e: e.household_id)
         cards = [(e, card_of(e.profile)) for e in ordered]
         with self.datastore.transaction(commit=True) as curs:
             curs.executemany(
                 self.sql_upsert_card,
-                [(e.household_id, e.ward_id, self.keys.seal(e.household_id, c)) for e, c in cards],
+                [
+                    (e.household_id, e.ward_id, self.keys.seal(e.household_id, c), e.version)
+                    for e, c in cards
+                ],
             )
-            curs.execute(self.sql_forget_keys, ([e.household_id for e in ordered],))
+            gone = [*(e.household_id for e in ordered), *forget]
+            curs.execute(self.sql_forget_keys, (gone,))
+            if forget:
+                curs.execute(self.sql_forget_cards, (list(forget),))
             with curs.copy(self.sql_copy_keys) as copy:
                 for entry, card in cards:
                     for key in self.keys.keys_of(card):
                         copy.write_row((key, entry.household_id))
+            if position is not None:
+                curs.execute(self.sql_track, position)
+
+    def position(self, application_name: str) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_position, (application_name,))
+            row = curs.fetchone()
+        return int(row["notification_id"]) if row else 0
+
+    def stale(self, versions: Mapping[UUID, int]) -> set[UUID]:
+        if not versions:
+            return set()
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql_versions, (list(versions),))
+            indexed = {row["household_id"]: row["version"] for row in curs.fetchall()}
+        return {h for h, v in versions.items() if (indexed.get(h) or 0) < v}
 
     def forget(self, household_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as curs:

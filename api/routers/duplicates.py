@@ -96,29 +96,14 @@ def get_duplicate(
 
 @router.post("/{candidate_id}/dismiss", responses=WRITTEN)
 def dismiss_duplicate(candidate_id: UUID, body: DismissDuplicate, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        candidate_id,
-        body.occurred_at,
-        lambda ctx: app.dismiss_duplicate(candidate_id, body.note, ctx),
-    )
+    return cmd.apply(candidate_id, body, cmd.application.dismiss_duplicate, body.note)
 
 
 @router.post("/{candidate_id}/merge", responses=WRITTEN)
 def merge_duplicate(candidate_id: UUID, body: MergeDuplicate, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        candidate_id,
-        body.occurred_at,
-        lambda ctx: app.merge_households(candidate_id, body.survivor_id, ctx),
-    )
+    return cmd.apply(candidate_id, body, cmd.application.merge_households, body.survivor_id)
 
 
 @router.post("/{candidate_id}/unmerge", responses=WRITTEN)
 def unmerge_duplicate(candidate_id: UUID, body: UnmergeDuplicate, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        candidate_id,
-        body.occurred_at,
-        lambda ctx: app.unmerge_households(candidate_id, body.reason, ctx),
-    )
+    return cmd.apply(candidate_id, body, cmd.application.unmerge_households, body.reason)

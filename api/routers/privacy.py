@@ -32,20 +32,10 @@ def give_consent(household_id: UUID, body: GiveConsent, cmd: Command) -> JSONRes
 
 @router.post("/{household_id}/consent/withdraw", responses=WRITTEN)
 def withdraw_consent(household_id: UUID, body: WithdrawConsent, cmd: Command) -> JSONResponse:
-    app = cmd.application
-    return cmd.run(
-        household_id,
-        body.occurred_at,
-        lambda ctx: app.withdraw_consent(household_id, body.note, ctx),
-    )
+    return cmd.apply(household_id, body, cmd.application.withdraw_consent, body.note)
 
 
 @router.post("/{household_id}/erase", responses=WRITTEN)
 def erase_personal_data(household_id: UUID, body: ErasePersonalData, cmd: Command) -> JSONResponse:
     """Destroy the household's data keys: its personal fields read as erased from now on."""
-    app = cmd.application
-    return cmd.run(
-        household_id,
-        body.occurred_at,
-        lambda ctx: app.erase_personal_data(household_id, body.reason, ctx),
-    )
+    return cmd.apply(household_id, body, cmd.application.erase_personal_data, body.reason)

@@ -111,6 +111,10 @@ class RuleRead(ErrorRead):
     """409: the rule the command broke (or ``unique-id``, ``concurrent-writers``)."""
 
     rule: str
+    survivor_id: str | None = Field(
+        default=None,
+        description="Rule `household-merged`: the household it is merged into, to send it to.",
+    )
 
 
 class StaleVersionRead(ErrorRead):

@@ -11,7 +11,7 @@ from eventsourcing.persistence import RecordConflictError
 
 from domain.access.merges import follows_merge, may_read
 from domain.access.principal import Principal
-from domain.application import MAX_ATTEMPTS, ConcurrencyExhausted
+from domain.application import MAX_ATTEMPTS, A, ConcurrencyExhausted
 from domain.context import CommandContext, Written
 from domain.duplicates.model import DuplicateCandidate
 from domain.errors import NotFoundError, VersionConflict
@@ -19,6 +19,11 @@ from domain.households.application import HouseholdCommands
 from domain.households.model import Household
 
 Decision = Callable[[DuplicateCandidate, Household, Household], Sequence[Aggregate]]
+
+#: What may still be done to a merged household through its own id: its data subject's rights
+#: (consent, erasure) never wait for an unmerge. Every other command answers 409 naming the
+#: survivor (``HouseholdMerged``); its referrals go on (they are addressed to the referral).
+WHILE_MERGED = frozenset({"consent", "erase"})
 
 
 def _sides(c: DuplicateCandidate, a: Household, b: Household) -> tuple[Household, Household]:
@@ -41,6 +46,27 @@ class HouseholdSeen:
 
 
 class DuplicateCommands(HouseholdCommands):
+    def _change(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        ctx: CommandContext,
+        command: Callable[[A], Sequence[Aggregate] | None],
+        *,
+        action: str,
+    ) -> Written:
+        """Every household command refuses a merged household (after the access policy, so
+        an outsider still gets 404 or 403), but those of ``WHILE_MERGED``."""
+        if cls is not Household or action in WHILE_MERGED:
+            return super()._change(cls, aggregate_id, ctx, command, action=action)
+
+        def unless_merged(aggregate: A) -> Sequence[Aggregate] | None:
+            assert isinstance(aggregate, Household)
+            aggregate.ensure_not_merged(action.replace("_", " "))
+            return command(aggregate)
+
+        return super()._change(cls, aggregate_id, ctx, unless_merged, action=action)
+
     def read_household(self, household_id: UUID, principal: Principal | None) -> HouseholdSeen:
         """A household as a reader sees it once merges are followed (see ``HouseholdSeen``)."""
         household = self.read(Household, household_id, principal)

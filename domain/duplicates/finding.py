@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.utils import get_topic
 
 from domain.context import CommandContext, Written
 from domain.duplicates.model import DuplicateCandidate, candidate_id
 from domain.duplicates.ports import DuplicateIndex, IndexEntry
 from domain.households.model import Household
 
+log = logging.getLogger(__name__)
+
 #: Who proposes a candidate in its event: the matcher, on behalf of the command's actor.
 MATCHER = "matcher"
+#: The events after which a household's card is written again (or dropped: erasure).
+INDEXED_TOPICS = [
+    get_topic(cls)
+    for cls in (
+        Household.ProfileSubmitted,
+        Household.ProfileMerged,
+        Household.ProfileConflictResolved,
+        Household.Moved,
+        Household.PersonalDataErased,
+    )
+]
+#: Notifications a command's catch-up reads at most (a backlog drains over several).
+CATCH_UP_PAGE = 100
 
 
 def index_entry(household: Household) -> IndexEntry:
-    return IndexEntry(household.id, household.ward_id, household.profile)
+    return IndexEntry(household.id, household.ward_id, household.profile, household.version)
 
 
 def matchable(households: Iterable[Household]) -> list[IndexEntry]:
@@ -27,6 +48,8 @@ class DuplicateFinding:
     """Mixed into the household commands (profile, import) that bring personal data in."""
 
     repository: Any  # the application's
+    recorder: ApplicationRecorder
+    name: str
     save: Callable[..., Any]
 
     #: Bound by the composition root (``sukuma.wiring``); ``None``: no matching (unit tests).
@@ -80,20 +103,70 @@ class DuplicateFinding:
         return written
 
     def index_households(self, households: Iterable[Household]) -> None:
-        """After the save: the households' current profiles become matchable."""
-        if self.duplicate_index is not None:
+        """After the save: the households' current profiles become matchable, and the index
+        catches up with the log. The save stands whatever happens here: a failure is logged,
+        and the next catch-up (any command's, or ``sukuma duplicates scan``) indexes them."""
+        if self.duplicate_index is None:
+            return
+        try:
             self.duplicate_index.record(matchable(households))
+            self.catch_up_index(limit=CATCH_UP_PAGE)
+        except Exception:
+            log.exception("duplicate index not written: the next catch-up writes it")
+
+    def catch_up_index(self, limit: int | None = None) -> int:
+        """Index every profile recorded since the index's position, like a projection: the
+        cards written and the position moved in one transaction, a household whose card is
+        already as new as its event skipped (the command that recorded it indexed it). So a
+        process that died between a save and its indexing leaves nothing unindexed once any
+        catch-up runs. ``limit``: notifications to read at most. Returns households indexed."""
+        index = self.duplicate_index
+        if index is None:
+            return 0
+        name, size = self.name, min(limit or CATCH_UP_PAGE, CATCH_UP_PAGE)
+        done, indexed = index.position(name), 0
+        head = self.recorder.max_notification_id() or 0
+        while done < head:
+            page = self.recorder.select_notifications(
+                start=done + 1, limit=size, stop=head, topics=INDEXED_TOPICS
+            )
+            # A page short of its size read every profile up to the head (appends become
+            # visible in notification order, so none below it can appear later).
+            last = page[-1].id if len(page) == size else head
+            versions: dict[UUID, int] = {}
+            for notification in page:
+                household_id = UUID(str(notification.originator_id))
+                versions[household_id] = max(
+                    versions.get(household_id, 0), notification.originator_version
+                )
+            stale = [self.repository.get(h) for h in sorted(index.stale(versions))]
+            # Proposed as the command would have (a pair already recorded is not again), so
+            # a household's pairs are not lost with its indexing either.
+            ctx = CommandContext(actor=MATCHER, occurred_at=datetime.now(UTC))
+            proposed = self.propose_duplicates(stale, ctx)
+            if proposed:
+                self.save(*proposed)
+            entries = matchable(stale)
+            keep = {e.household_id for e in entries}
+            forget = [h.id for h in stale if h.id not in keep]
+            index.record(entries, forget=forget, position=(name, last))
+            done, indexed = last, indexed + len(entries)
+            if limit is not None:
+                break
+        return indexed
 
     def scan_households(self, household_ids: Sequence[Any], ctx: CommandContext) -> int:
         """Match households already recorded (before the matcher, or by the demo) against the
         index and each other, save the new candidates and index them; returns how many
-        candidates were proposed. Run again, it proposes nothing new."""
+        candidates were proposed. Run again, it proposes nothing new. (No catch-up here: the
+        scan's own order proposes each pair once, and ``catch_up_index`` follows it.)"""
         loaded = [self.repository.get(h) for h in household_ids]
         households = [h for h in loaded if isinstance(h, Household)]
         proposed = self.propose_duplicates(households, ctx)
         if proposed:
             self.save(*proposed)
-        self.index_households(households)
+        if self.duplicate_index is not None:
+            self.duplicate_index.record(matchable(households))
         return len(proposed)
 
     def _recorded(self, aggregate_id: Any) -> bool:

@@ -20,6 +20,7 @@ class IndexEntry:
     household_id: UUID
     ward_id: str
     profile: Mapping[str, Any] | None
+    version: int | None = None  # the household's, when indexed (catching up skips it then)
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,24 @@ class DuplicateIndex(Protocol):
         entries of the same call (a register may hold one household twice)."""
         ...
 
-    def record(self, entries: Sequence[IndexEntry]) -> None:
-        """Index (or re-index) these households' current profiles."""
+    def record(
+        self,
+        entries: Sequence[IndexEntry],
+        *,
+        forget: Sequence[UUID] = (),
+        position: tuple[str, int] | None = None,
+    ) -> None:
+        """Index (or re-index) these households' current profiles, drop ``forget``'s, and
+        store ``position`` (application name, notification id) as followed, in one
+        transaction."""
+        ...
+
+    def position(self, application_name: str) -> int:
+        """The notification id up to which the log's profiles are indexed (0: none)."""
+        ...
+
+    def stale(self, versions: Mapping[UUID, int]) -> set[UUID]:
+        """The households whose card is older than the given version (or missing)."""
         ...
 
     def forget(self, household_id: UUID) -> None:

@@ -22,6 +22,23 @@ from domain.errors import RuleViolation
 _MODEL = "domain.households.model"  # where ``Household`` is, so its events' topics name it
 
 
+class HouseholdMerged(RuleViolation):
+    """A command addressed to a merged household: refused, naming the survivor to send it to.
+
+    Not redirected: a need, visit or intervention belongs to the aggregate it was recorded on
+    (a need id of the duplicate is no need of the survivor), and a fact recorded on the
+    survivor instead would stay there after an unmerge, which must leave both as they were.
+    """
+
+    def __init__(self, action: str, survivor_id: str) -> None:
+        super().__init__(
+            "household-merged",
+            f"cannot {action}: the household is merged into {survivor_id}; "
+            "send it to that household",
+        )
+        self.survivor_id = survivor_id
+
+
 class HouseholdDuplicates:
     """The merge's events and commands, mixed into ``Household``."""
 
@@ -68,12 +85,9 @@ class HouseholdDuplicates:
     trigger_event: Callable[..., None]
     id: Any
 
-    def _ensure_not_merged(self, action: str) -> None:
+    def ensure_not_merged(self, action: str) -> None:
         if self.merged_into is not None:
-            raise RuleViolation(
-                "household-merged",
-                f"cannot {action}: the household is merged into {self.merged_into}",
-            )
+            raise HouseholdMerged(action, self.merged_into)
 
     def merge_into(
         self, *, survivor_id: str, candidate_id: str, occurred_at: datetime, actor: str
@@ -81,7 +95,7 @@ class HouseholdDuplicates:
         """Mark this household as the duplicate of ``survivor_id``."""
         if survivor_id == str(self.id):
             raise RuleViolation("merge-other-household", "a household is not its own duplicate")
-        self._ensure_not_merged("merge it")
+        self.ensure_not_merged("merge it")
         if self.absorbed:
             raise RuleViolation(
                 "merge-survivor-has-duplicates",
@@ -99,7 +113,7 @@ class HouseholdDuplicates:
         self, *, duplicate_id: str, candidate_id: str, occurred_at: datetime, actor: str
     ) -> None:
         """Take ``duplicate_id`` in as this household's duplicate."""
-        self._ensure_not_merged("merge into it")
+        self.ensure_not_merged("merge into it")
         self.trigger_event(
             self.Absorbed,
             duplicate_id=duplicate_id,

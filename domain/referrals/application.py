@@ -33,6 +33,7 @@ def refer(
 
     Sharing the household's personal data needs its consent, or an override reason (kept).
     """
+    household.ensure_not_merged("refer its need")  # 409 naming the survivor
     need = household.need(need_id)
     if personal_data_shared:
         household.ensure_may_share_personal_data(consent_override_reason)

@@ -70,6 +70,7 @@ class CaseloadsProjection(BufferedProjection):
             "risk_at": None,
             "registered_at": e.occurred_at,
             "last_visit_at": None,
+            "merged_into": None,
         }
         self._placed(row, e.ward_id)
         self.rows[e.originator_id] = row
@@ -120,6 +121,13 @@ class CaseloadsProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.Reopened) -> None:
         self._change(e, lambda row: row.update(status="active"))
+
+    @handle.register
+    def _(self, e: Household.MergedInto | Household.MergeUndone) -> None:
+        # While merged, a household is in no caseload: its visits count for its survivor's
+        # (``projections.caseloads.queries``). Its own row is kept, so an unmerge restores it.
+        survivor = UUID(e.survivor_id) if isinstance(e, Household.MergedInto) else None
+        self._change(e, lambda row: row.update(merged_into=survivor))
 
     # ---- field workers: their wards say who sees their caseloads ----------------------------
 

@@ -1,6 +1,9 @@
 """The caseloads view's reads (asyncpg): a field worker's caseload, its counts by risk, its
 visits due, and the households of a ward awaiting assignment; every row scoped by the access
-policy like the household lists (``row_scope(principal, "household")``)."""
+policy like the household lists (``row_scope(principal, "household")``).
+
+A household merged into another is in no caseload, and its visits count for its survivor's:
+each household's ``last_visit_at`` is read as the latest of its own and its duplicates'."""
 
 from __future__ import annotations
 
@@ -17,6 +20,16 @@ from projections.scoping import Db, Where, scoped
 COLUMNS = (
     "household_id, ward_id, field_worker_id, assigned_at, status, risk_level, registered_at, "
     "last_visit_at"
+)
+_MERGED_VISIT = (
+    f"(SELECT max(d.last_visit_at) FROM {HOUSEHOLDS} d WHERE d.merged_into = h.household_id)"
+)
+#: The households as caseloads read them: none merged, each with its duplicates' last visit.
+SOURCE = (
+    f"(SELECT h.household_id, h.ward_id, h.municipality, h.district, h.field_worker_id, "
+    f"h.assigned_at, h.status, h.risk_level, h.registered_at, "
+    f"greatest(h.last_visit_at, {_MERGED_VISIT}) AS last_visit_at "
+    f"FROM {HOUSEHOLDS} h WHERE h.merged_into IS NULL) AS h"
 )
 #: Households visits are planned for (a graduated one is only monitored).
 FOLLOWED = ("registered", "active")
@@ -39,7 +52,7 @@ async def _page(
     """The rows after ``after`` in household id order (keyset), and the next page's key."""
     q.where("household_id > {}", after)
     rows = await db.fetch(
-        f"SELECT {COLUMNS} FROM {HOUSEHOLDS}{q.clause()} ORDER BY household_id "
+        f"SELECT {COLUMNS} FROM {SOURCE}{q.clause()} ORDER BY household_id "
         f"LIMIT {q.arg(limit + 1)}",
         *q.args,
     )
@@ -73,7 +86,7 @@ async def caseload_counts(db: Db, principal: Principal, field_worker_id: str) ->
     _caseload(q, principal, field_worker_id)
     rows = await db.fetch(
         f"SELECT coalesce(risk_level, 'unscored') AS risk, status, count(*) AS n "
-        f"FROM {HOUSEHOLDS}{q.clause()} GROUP BY 1, 2",
+        f"FROM {SOURCE}{q.clause()} GROUP BY 1, 2",
         *q.args,
     )
     by_risk: dict[str, int] = {}
@@ -94,7 +107,7 @@ async def visits_due(
     due_at = _due_at(q)
     q.terms.append(f"{due_at} <= {q.arg(by)}")
     rows = await db.fetch(
-        f"SELECT {COLUMNS}, {due_at} AS due_at FROM {HOUSEHOLDS}{q.clause()} "
+        f"SELECT {COLUMNS}, {due_at} AS due_at FROM {SOURCE}{q.clause()} "
         f"ORDER BY due_at, household_id LIMIT {q.arg(limit)}",
         *q.args,
     )

@@ -34,6 +34,7 @@ COLUMNS = (
     "risk_at",
     "registered_at",
     "last_visit_at",
+    "merged_into",
 )
 
 _UPSERT = (

@@ -21,7 +21,7 @@ from domain.warrooms.model import WarRoom
 from projections.early_warning import clocks
 from projections.early_warning.clocks import iso as _iso
 from projections.early_warning.clocks import later as _later
-from projections.early_warning.states import SubjectStates
+from projections.early_warning.merges import MergedStates
 from projections.nerve_centre.indicators import week_start
 
 REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days of graduating
@@ -32,7 +32,7 @@ def _areas(ward_id: str) -> dict[str, str]:
     return {"ward_id": ward_id, "municipality": municipality, "district": district}
 
 
-class EarlyWarningProjection(SubjectStates):
+class EarlyWarningProjection(MergedStates):
     name = "early_warning"
     # The answers are read by the rules that scored them, not here: most of the log's bytes.
     unused_fields: ClassVar[dict[type, frozenset[str]]] = {
@@ -46,13 +46,10 @@ class EarlyWarningProjection(SubjectStates):
         if h is None:
             return None
         change(h)
-        if clocks.child_condition(h):
-            h["child_since"] = h["child_since"] or _iso(e.occurred_at)
-        else:
-            h["child_since"] = None
-        key = self.subject
+        key, when = self.subject, _iso(e.occurred_at)
         self._put("household", key, h)
-        self._clocks(h, {(k, key): row for k, row in clocks.household_clocks(h).items()})
+        self.household_clocks(key, h, when)  # see projections.early_warning.merges
+        self.follow_duplicate(key, h, when)
         return h
 
     @singledispatchmethod
@@ -159,6 +156,10 @@ class EarlyWarningProjection(SubjectStates):
     def _(self, e: Household.FieldWorkerUnassigned) -> None:
         self._household(e, lambda h: h.update(field_worker_id=None))
         self._caseload(e.field_worker_id, -1, None)
+
+    @handle.register
+    def _(self, e: Household.MergedInto | Household.MergeUndone) -> None:
+        self.follow_merge(e)
 
     @handle.register
     def _(self, e: Household.Graduated) -> None:

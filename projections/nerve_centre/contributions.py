@@ -31,9 +31,10 @@ def areas(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def household(row: dict[str, Any] | None) -> Counter[Key]:
-    """Totals a household adds to its ward and the areas above it."""
+    """Totals a household adds to its ward and the areas above it: nothing while it is merged
+    into another (its open needs are folded into the survivor's row)."""
     out: Counter[Key] = Counter()
-    if row is None:
+    if row is None or row["merged_into"] is not None:
         return out
     metrics = ["households", f"households_{row['status']}"]
     if row["profiled_at"] is not None:

@@ -22,7 +22,8 @@ from domain.referrals.model import Referral
 from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom, war_room_id
 from projections.nerve_centre import contributions
-from projections.nerve_centre.rows import CONTRIBUTION, CaseRows
+from projections.nerve_centre.merges import MergedCases
+from projections.nerve_centre.rows import CONTRIBUTION
 
 REFERRAL_WINDOW_DAYS = 14  # M4: a need counts as referred when referred within 14 days
 REGRESSION_WINDOW = timedelta(days=90)  # M12: reopened within 90 days of graduation
@@ -43,7 +44,7 @@ def _high(severity: str) -> int:
     return 1 if Severity(severity).rank >= Severity.HIGH.rank else 0
 
 
-class NerveCentreProjection(CaseRows):
+class NerveCentreProjection(MergedCases):
     name = "nerve_centre"
     # The answers are read by the rules that scored them, not here: most of the log's bytes.
     unused_fields: ClassVar[dict[type, frozenset[str]]] = {
@@ -75,6 +76,7 @@ class NerveCentreProjection(CaseRows):
             "last_contact_at": e.occurred_at,
             "field_worker_id": e.field_worker_id,
             "graduated_at": None,
+            "merged_into": None,
         }
         self.households[e.originator_id] = row
         row[CONTRIBUTION] = Counter()  # a new row counted nowhere yet
@@ -120,6 +122,7 @@ class NerveCentreProjection(CaseRows):
             row["high_needs"] += _high(e.severity)
 
         row = self._household(e, change)
+        self.follow_need(row, change)
         for metric in ("needs", f"needs:{e.category}", f"needs_severity:{e.severity}"):
             self._daily(row, e.occurred_at, metric)
         if Severity(e.severity).rank >= Severity.MEDIUM.rank:
@@ -135,7 +138,7 @@ class NerveCentreProjection(CaseRows):
             row["open_needs"] = needs
             row["open_categories"] = sorted({n[0] for n in needs.values()})
 
-        self._household(e, change)
+        self.follow_need(self._household(e, change), change)
 
     @handle.register
     def _(self, e: Household.VisitRecorded) -> None:
@@ -173,6 +176,10 @@ class NerveCentreProjection(CaseRows):
             row["field_worker_id"] = worker
 
         self._household(e, change, totals=False)
+
+    @handle.register
+    def _(self, e: Household.MergedInto | Household.MergeUndone) -> None:
+        self.follow_merge(e)  # see projections.nerve_centre.merges
 
     @handle.register
     def _(self, e: Household.Graduated) -> None:
@@ -215,6 +222,7 @@ class NerveCentreProjection(CaseRows):
             "ack_by": e.ack_by,
             "deliver_by": e.deliver_by,
             "standard_version": e.standard_version,
+            "merged_from": None,
         }
         self.referrals[e.originator_id] = row
         row[CONTRIBUTION] = Counter()  # a new row counted nowhere yet

@@ -127,18 +127,22 @@ class CaseRows(BufferedProjection):
     def _household(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
-        return self._change("households", contributions.household, event, change, totals)
+        return self._change(
+            "households", contributions.household, event.originator_id, change, totals
+        )
 
     def _referral(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
-        return self._change("referrals", contributions.referral, event, change, totals)
+        return self._change(
+            "referrals", contributions.referral, event.originator_id, change, totals
+        )
 
     def _change(
         self,
         table: str,
         contribution: Contribution,
-        event: Any,
+        key: UUID,
         change: Callable[[dict[str, Any]], None],
         totals: bool,
     ) -> dict[str, Any]:
@@ -146,14 +150,14 @@ class CaseRows(BufferedProjection):
 
         ``totals=False`` when the event moves no field that any total counts.
         """
-        row: dict[str, Any] = getattr(self, table)[event.originator_id]
+        row: dict[str, Any] = getattr(self, table)[key]
         recorded_on = row.get(RECORDED_ON)
         if recorded_on is not None and recorded_on < self.days[0]:
             self.nc.version(table, row, self.days[0])  # as it stood at its day's end
         if totals:
             self._unsettle(row, contribution)
         change(row)
-        self._touch(row, table, event.originator_id)
+        self._touch(row, table, key)
         return row
 
     def _unsettle(self, row: dict[str, Any], contribution: Contribution) -> None:

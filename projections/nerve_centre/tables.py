@@ -69,6 +69,7 @@ HOUSEHOLD_COLUMNS = (
     "field_worker_id",
     "graduated_at",
     "position",
+    "merged_into",
 )
 REFERRAL_COLUMNS = (
     "referral_id",
@@ -91,6 +92,7 @@ REFERRAL_COLUMNS = (
     "deliver_by",
     "standard_version",
     "position",
+    "merged_from",
 )
 
 FIELD_WORKER_COLUMNS = ("field_worker_id", "ward_ids", "active", "last_submission_at", "position")

@@ -72,8 +72,22 @@ def query(url: str, statement: str | sql.Composable, *params: Any) -> list[tuple
         return cursor.fetchall() if cursor.description else []
 
 
-def contents(url: str) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows (the version table aside)."""
+def columns_of(url: str) -> dict[str, list[str]]:
+    """Every table's columns, in order."""
+    found: dict[str, list[str]] = {}
+    for table, column in query(
+        url,
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    ):
+        found.setdefault(table, []).append(column)
+    return found
+
+
+def contents(url: str, columns: dict[str, list[str]] | None = None) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a digest of its rows (the version table aside); with
+    ``columns``, a table named there is digested over those columns only (a later migration
+    may add columns: the rows must keep every value they had)."""
     tables = [
         name
         for (name,) in query(
@@ -81,11 +95,20 @@ def contents(url: str) -> dict[str, tuple[int, str]]:
         )
         if name != VERSION_TABLE
     ]
-    digest = "SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
-    return {
-        name: tuple(query(url, sql.SQL(digest + "FROM {} t").format(sql.Identifier(name)))[0])  # type: ignore[misc]
-        for name in tables
-    }
+    out: dict[str, tuple[int, str]] = {}
+    for name in tables:
+        kept = (columns or {}).get(name)
+        row = (
+            sql.SQL("ROW({})").format(sql.SQL(", ").join(sql.Identifier("t", c) for c in kept))
+            if kept
+            else sql.SQL("t")
+        )
+        digest = sql.SQL(
+            "SELECT count(*), coalesce(md5(string_agg({0}::text, E'\\n' ORDER BY {0}::text)), '') "
+            "FROM {1} t"
+        ).format(row, sql.Identifier(name))
+        out[name] = tuple(query(url, digest)[0])  # type: ignore[assignment]
+    return out
 
 
 def shape(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -173,6 +196,7 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     # Given a database made by the code before migrations, with data in every view
     restore_legacy(blank_db_url)
     before = contents(blank_db_url)
+    legacy_columns = columns_of(blank_db_url)
     assert before["sukuma_events"][0] > 500
     assert min(before[t][0] for t in ("nerve_centre_households", "alerts_alerts")) > 0
     # When `sukuma migrate` runs
@@ -180,13 +204,21 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     # Then every table holds the same rows, and the schema is a fresh database's
     assert code in (0, None), output
     assert f"migrated to version {latest_version()}" in output
-    after = contents(blank_db_url)
+    after = contents(blank_db_url, legacy_columns)
     assert {t: rows for t, rows in after.items() if t in before} == before
+    # and a column a migration added to a table that had rows is empty in all of them
+    for table, had in legacy_columns.items():
+        for added in set(columns_of(blank_db_url)[table]) - set(had):
+            filled = sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL").format(
+                sql.Identifier(table), sql.Identifier(added)
+            )
+            assert query(blank_db_url, filled) == [(0,)], (table, added)
     # New tables start empty, but the conflicts (0010) and duplicates views, which start
     # where the nerve centre stopped, with its households placed, instead of replaying the
-    # log, and the alert queue's counts, counted from the open alerts already there
+    # log, the alert queue's counts, counted from the open alerts already there, and the
+    # matcher index's position
     seeded = {f"{view}_{t}" for view in ("conflicts", "duplicates") for t in SEEDED}
-    seeded.add("alerts_groups")
+    seeded.update({"alerts_groups", "matcher_tracking"})
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
     open_alerts = query(
         blank_db_url, "SELECT count(*) FROM alerts_alerts WHERE status <> 'resolved'"
@@ -196,6 +228,11 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     for view in ("conflicts", "duplicates"):
         assert after[f"{view}_households"][0] == before["nerve_centre_households"][0]
         assert after[f"{view}_tracking"][0] == before["nerve_centre_tracking"][0]
+    # The matcher's index follows the log from where the nerve centre is (0019)
+    followed = "SELECT application_name, notification_id FROM {}"
+    assert query(blank_db_url, followed.format("matcher_tracking")) == query(
+        blank_db_url, followed.format("nerve_centre_tracking")
+    )
     assert shape(blank_db_url) == shape(migrated_elsewhere)
     assert [v for (v,) in query(blank_db_url, "SELECT version FROM schema_migrations")] == (
         ALL_VERSIONS

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -55,8 +57,23 @@ def test_a_household_counts_its_needs_by_category_across_needs() -> None:
         "risk_level": "high",
         "open_needs": {"n1": ["food", "high", "2026-03-02"], "n2": ["food", "low", "2026-03-03"]},
         "high_needs": 1,
+        "merged_into": None,
     }
     out = contributions.household(row)
     assert out["ward_needs", ("KZN225-W01", "food", "DC22", "KZN225")] == 2
     assert out["counts", ("province", "KZN", "needs_open")] == 2
     assert out["counts", ("district", "DC22", "households")] == 1
+
+
+def test_a_household_merged_into_another_counts_for_nothing_of_its_own() -> None:
+    # Its open needs are folded into its survivor's row (projections.nerve_centre.merges)
+    row = {
+        **WARD,
+        "status": "active",
+        "profiled_at": datetime(2026, 3, 2, tzinfo=UTC),
+        "risk_level": "high",
+        "open_needs": {"n1": ["food", "high", "2026-03-02"]},
+        "high_needs": 1,
+        "merged_into": uuid4(),
+    }
+    assert contributions.household(row) == Counter()

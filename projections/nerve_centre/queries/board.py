@@ -65,6 +65,7 @@ async def households_at_risk(
     scoped(q, scope)
     q.where("ward_id = {}", ward)
     q.terms.append("open_categories <> '{}'")
+    q.terms.append("merged_into IS NULL")  # its needs are on its survivor's row
     rows = await db.fetch(
         f"SELECT household_id, ward_id, status, risk_level, risk_score, open_needs, high_needs "
         f"FROM {HOUSEHOLDS}{q.clause()} ORDER BY risk_score DESC NULLS LAST, household_id "

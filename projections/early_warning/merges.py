@@ -1,0 +1,104 @@
+"""How the early-warning states follow a merge of duplicate households, and its undoing.
+
+While a household is merged its own state is kept as it is, marked ``merged_into``, its
+clocks are stopped (it raises nothing of its own) and it leaves its field worker's caseload
+(EW-07); its survivor's state holds a copy of what
+its clocks read from it (``absorbed``: needs, last visit, last intervention), so the
+survivor's clocks count the duplicate's visits and needs. An unmerge drops the copy and the
+mark, and both households' clocks run as before. The work is done on the merge's events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.households.model import Household
+from projections.early_warning import clocks
+from projections.early_warning.states import SubjectStates
+
+#: What the survivor's clocks read from a merged-in household.
+ABSORBED = ("needs", "last_visit_at", "last_intervention_at")
+
+
+def _latest(*stamps: str | None) -> str | None:
+    return max(filter(None, stamps), key=datetime.fromisoformat, default=None)
+
+
+def as_seen(h: dict[str, Any]) -> dict[str, Any]:
+    """A household's state as its clocks read it: with its merged-in households' records."""
+    absorbed = h.get("absorbed")
+    if not absorbed:
+        return h
+    seen = dict(h)
+    for theirs in absorbed.values():
+        seen["needs"] = {**seen["needs"], **theirs["needs"]}
+        for stamp in ("last_visit_at", "last_intervention_at"):
+            seen[stamp] = _latest(seen[stamp], theirs[stamp])
+    return seen
+
+
+class MergedStates(SubjectStates):
+    """The merge's handlers' work, mixed into ``EarlyWarningProjection``."""
+
+    def household_clocks(self, key: str, h: dict[str, Any], when: str) -> None:
+        """Write the household's clocks from its state (none while it is merged); ``when``:
+        the event's time, when a child's risk starts with it."""
+        if clocks.child_condition(as_seen(h)):
+            h["child_since"] = h["child_since"] or when
+        else:
+            h["child_since"] = None
+        rows = clocks.household_clocks(as_seen(h))
+        if h.get("merged_into"):
+            rows = dict.fromkeys(rows)
+        self._clocks(h, {(kind, key): row for kind, row in rows.items()})
+
+    def _household_state(self, key: str) -> dict[str, Any] | None:
+        if ("household", key) not in self.cache:
+            self.cache.update(self.ew.load_states({("household", key)}))
+        return self.cache.get(("household", key))
+
+    def follow_merge(self, e: Household.MergedInto | Household.MergeUndone) -> None:
+        into = isinstance(e, Household.MergedInto)
+        key = str(e.originator_id)
+        duplicate, survivor = self._household_state(key), self._household_state(e.survivor_id)
+        if duplicate is None or survivor is None:
+            return  # registered before a gap in the log (never in a whole log)
+        if into:
+            duplicate["merged_into"] = e.survivor_id
+        else:
+            duplicate.pop("merged_into", None)
+        self._put("household", key, duplicate)
+        # EW-07 reads a field worker's caseload: a merged household is in none
+        worker = duplicate.get("field_worker_id")
+        if worker and ("field_worker", worker) not in self.cache:
+            self.cache.update(self.ew.load_states({("field_worker", worker)}))
+        self._caseload(worker, -1 if into else 1, None)
+        when = clocks.iso(e.occurred_at)
+        self.household_clocks(key, duplicate, when)
+        self._absorb(e.survivor_id, survivor, key, duplicate if into else None, when)
+
+    def follow_duplicate(self, key: str, h: dict[str, Any], when: str) -> None:
+        """A merged household changed (its referral closed a need): its survivor's copy too."""
+        survivor_id = h.get("merged_into")
+        survivor = self._household_state(survivor_id) if survivor_id else None
+        if survivor_id and survivor is not None:
+            self._absorb(survivor_id, survivor, key, h, when)
+
+    def _absorb(
+        self,
+        key: str,
+        survivor: dict[str, Any],
+        duplicate_id: str,
+        h: dict[str, Any] | None,
+        when: str,
+    ) -> None:
+        absorbed = {k: v for k, v in survivor.get("absorbed", {}).items() if k != duplicate_id}
+        if h is not None:
+            absorbed[duplicate_id] = {field: h[field] for field in ABSORBED}
+        if absorbed:
+            survivor["absorbed"] = absorbed
+        else:
+            survivor.pop("absorbed", None)
+        self._put("household", key, survivor)
+        self.household_clocks(key, survivor, when)
