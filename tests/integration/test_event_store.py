@@ -14,7 +14,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import pq
 
 from adapters.database import parse_database_url
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from adapters.event_store import IdempotencyReceipt, LockedFlushRecorder, SukumaRecorder
 from domain.context import CommandContext, Written
 from domain.errors import VersionConflict
 from domain.households.model import Household
@@ -172,15 +172,16 @@ def test_a_receipt_commits_with_its_events_and_names_the_last_position(
     assert (stored.version, stored.position, stored.body) == (2, 3, {"a": 1})
 
 
+@pytest.mark.parametrize("recorder_class", [SukumaRecorder, LockedFlushRecorder])
 def test_an_append_is_one_round_trip_so_the_table_lock_never_waits_on_this_process(
-    fresh_db_url: str, tmp_path: Path
+    fresh_db_url: str, tmp_path: Path, recorder_class: type[SukumaRecorder]
 ) -> None:
     # Given a recorder on a pool of one connection, traced (libpq's own protocol trace)
     params = parse_database_url(fresh_db_url)
     datastore = PostgresDatastore(
         params.dbname, params.host, params.port, params.user, params.password
     )
-    recorder = SukumaRecorder(datastore, events_table_name=f"{Sukuma.name}_events")
+    recorder = recorder_class(datastore, events_table_name=f"{Sukuma.name}_events")
     aggregate_id = uuid.uuid4()
 
     def append(version: int) -> None:
@@ -199,8 +200,9 @@ def test_an_append_is_one_round_trip_so_the_table_lock_never_waits_on_this_proce
         with datastore.get_connection() as conn:
             conn.pgconn.untrace()
 
-    # Then the client waited for the server once: BEGIN to COMMIT and the WAL flush were
-    # sent together (each Sync, or simple Query, is a wait for the server's answer)
+    # Then the client waited for the server once: BEGIN to COMMIT (and the WAL flush after
+    # it, unless the commit flushes under the lock) were sent together (each Sync, or simple
+    # Query, is a wait for the server's answer)
     sent = [line.split("\t") for line in trace.read_text().splitlines()]
     waits = [m[2].split(" ")[0] for m in sent if m[0] == "F" and m[2].split(" ")[0] in WAITS]
     assert waits == ["Sync"]
