@@ -88,8 +88,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
             " version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
         ).format(*table)
         self.sql_set_position = SQL(
-            "UPDATE {0}.{1} SET position = %s WHERE actor = %s AND key = %s"
+            "UPDATE {0}.{1} SET position = currval(pg_get_serial_sequence(%s, 'notification_id'))"
+            " WHERE actor = %s AND key = %s"
         ).format(*table)
+        #: The events table as ``pg_get_serial_sequence`` names it (its notification ids).
+        self.events_sequence = Identifier(self.datastore.schema, events_table_name).as_string()
         #: Where copies of one keyed request take turns (``api.commands`` holds it).
         self.idempotency = IdempotencyGate(self.datastore, self.receipts_table_name)
         # As erased_fingerprint(), in SQL (a receipt from before route hashes: plain "erased").
@@ -116,6 +119,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         ).format(Identifier(schema), Identifier(events_table_name))
         self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
         self.sql_commit_without_flush = SQL("SET LOCAL synchronous_commit = off")
+        self.sql_begin, self.sql_commit = SQL("BEGIN"), SQL("COMMIT")
         # A commit waits for its WAL flush (at the server's synchronous_commit, so also for
         # synchronous replicas) only if its transaction has an xid *and* wrote WAL: an xid
         # alone commits asynchronously. A transactional logical message (any wal_level, no
@@ -166,14 +170,20 @@ class SukumaRecorder(PostgresApplicationRecorder):
         up other writers. Notification ids are issued under the library's table lock, as in
         its own insert. A retry after a lost commit finds its own receipt and fails the same
         way, so the command runner replays the first answer instead of appending twice.
+
+        The whole append (``BEGIN`` to ``COMMIT``, and the flush after it) goes to the server
+        in one round trip (psycopg's pipeline mode), so the table lock is held only while the
+        server runs the statements, never across a round trip to this process (which, under
+        load, waits for the GIL and a core before it sends the next statement).
         """
         with self.datastore.get_connection() as conn:
-            ids = self._append(conn, stored_events, receipt, erasures)
-            if self.flush_outside_lock:
-                # On the same connection: had the server crashed since the commit, this
-                # fails (and the append is retried) rather than flushing a restarted server.
-                conn.execute(self.sql_flush_wal, prepare=True)
-        return ids
+            try:
+                return self._append(conn, stored_events, receipt, erasures)
+            except BaseException:
+                # Out of the aborted pipeline and the failed transaction, before the pool
+                # takes the connection back (a lost connection raises again: retried).
+                conn.rollback()
+                raise
 
     def _append(
         self,
@@ -182,34 +192,45 @@ class SukumaRecorder(PostgresApplicationRecorder):
         receipt: IdempotencyReceipt | None,
         erasures: Sequence[tuple[UUID, list[UUID]]],
     ) -> Sequence[int] | None:
-        with conn.transaction(), conn.cursor() as curs:
-            if self.flush_outside_lock:
-                # The commit returns (and releases the table lock) once its commit record
-                # is in the WAL buffers; the flush after it makes the append durable.
-                curs.execute(self.sql_commit_without_flush, prepare=True)
-            for household_id, ids in erasures:
-                self._destroy_household_keys(curs, household_id, ids)
-            if receipt is not None:
-                curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
+        with conn.cursor() as inserted:
+            with conn.pipeline(), conn.cursor() as curs:
+                # Explicit BEGIN and COMMIT (the connection is in autocommit mode): psycopg's
+                # transaction() would wait for the statements' results before sending COMMIT.
+                # After an error the server skips the rest up to the pipeline's end, COMMIT too.
+                curs.execute(self.sql_begin, prepare=False)
+                if self.flush_outside_lock:
+                    # The commit returns (and releases the table lock) once its commit record
+                    # is in the WAL buffers; the flush after it makes the append durable.
+                    curs.execute(self.sql_commit_without_flush, prepare=True)
+                for household_id, ids in erasures:
+                    self._destroy_household_keys(curs, household_id, ids)
+                if receipt is not None:
+                    curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
+                if stored_events:
+                    for statement in self.lock_table_statements:
+                        curs.execute(statement, prepare=True)
+                    curs.execute(self.sql_notify)
+                    events = [
+                        self.construct_pg_stored_event(
+                            e.originator_id, e.originator_version, e.topic, e.state
+                        )
+                        for e in stored_events
+                    ]
+                    _dump_binary(inserted, type(events[0]))
+                    inserted.execute(self.insert_events_statement, (events,), prepare=True)
+                    if receipt is not None:
+                        # The last notification id this insert drew (ids are drawn in order).
+                        where = (self.events_sequence, receipt.actor, receipt.key)
+                        curs.execute(self.sql_set_position, where, prepare=True)
+                curs.execute(self.sql_commit, prepare=False)
+                if self.flush_outside_lock:
+                    # On the same connection: had the server crashed since the commit, this
+                    # fails (and the append is retried) rather than flush a restarted server.
+                    curs.execute(self.sql_flush_wal, prepare=True)
+            # Leaving the pipeline (above) sent it all at once and read every answer.
             if not stored_events:
                 return None  # as the library answers an empty append
-            for statement in self.lock_table_statements:
-                curs.execute(statement, prepare=True)
-            curs.execute(self.sql_notify)
-            events = [
-                self.construct_pg_stored_event(
-                    e.originator_id, e.originator_version, e.topic, e.state
-                )
-                for e in stored_events
-            ]
-            with conn.cursor() as insert:
-                _dump_binary(insert, type(events[0]))
-                insert.execute(self.insert_events_statement, (events,), prepare=True)
-                notification_ids = [row["notification_id"] for row in insert.fetchall()]
-            if receipt is not None:
-                position = (max(notification_ids), receipt.actor, receipt.key)
-                curs.execute(self.sql_set_position, position, prepare=True)
-        return notification_ids
+            return [row["notification_id"] for row in inserted.fetchall()]
 
     def _destroy_household_keys(
         self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]

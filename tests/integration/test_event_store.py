@@ -6,11 +6,15 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresDatastore
+from psycopg import pq
 
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from adapters.database import parse_database_url
+from adapters.event_store import IdempotencyReceipt, LockedFlushRecorder, SukumaRecorder
 from domain.context import CommandContext, Written
 from domain.errors import VersionConflict
 from domain.households.model import Household
@@ -166,3 +170,46 @@ def test_a_receipt_commits_with_its_events_and_names_the_last_position(
     stored = recorder.find_receipt("worker", "k")
     assert stored is not None
     assert (stored.version, stored.position, stored.body) == (2, 3, {"a": 1})
+
+
+@pytest.mark.parametrize("recorder_class", [SukumaRecorder, LockedFlushRecorder])
+def test_an_append_is_one_round_trip_so_the_table_lock_never_waits_on_this_process(
+    fresh_db_url: str, tmp_path: Path, recorder_class: type[SukumaRecorder]
+) -> None:
+    # Given a recorder on a pool of one connection, traced (libpq's own protocol trace)
+    params = parse_database_url(fresh_db_url)
+    datastore = PostgresDatastore(
+        params.dbname, params.host, params.port, params.user, params.password
+    )
+    recorder = recorder_class(datastore, events_table_name=f"{Sukuma.name}_events")
+    aggregate_id = uuid.uuid4()
+
+    def append(version: int) -> None:
+        receipt = IdempotencyReceipt(f"k{version}", "worker", "r:q", 201, aggregate_id)
+        event = StoredEvent(aggregate_id, version, "tests:Changed", b"{}")
+        recorder.insert_events([event], receipt=receipt)
+
+    append(1)  # statements prepared, types registered
+    trace = tmp_path / "libpq.trace"
+    with trace.open("w") as out:
+        with datastore.get_connection() as conn:
+            conn.pgconn.trace(out.fileno())
+            conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        # When a command's events and receipt are appended
+        append(2)
+        with datastore.get_connection() as conn:
+            conn.pgconn.untrace()
+
+    # Then the client waited for the server once: BEGIN to COMMIT (and the WAL flush after
+    # it, unless the commit flushes under the lock) were sent together (each Sync, or simple
+    # Query, is a wait for the server's answer)
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    waits = [m[2].split(" ")[0] for m in sent if m[0] == "F" and m[2].split(" ")[0] in WAITS]
+    assert waits == ["Sync"]
+    assert recorder.find_receipt("worker", "k2") is not None
+    assert recorder.max_notification_id() == 2
+    datastore.close()
+
+
+#: The frontend messages after which libpq waits for the server's answer.
+WAITS = ("Sync", "Query")
