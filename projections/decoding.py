@@ -17,8 +17,9 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import resolve_topic, retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -149,6 +150,10 @@ class EventLogReader:
             self._unused[topic] = self._unused_of(_event_class(topic))
         return known
 
+    # A moment's wait for a pooled connection (the pool's timeout is a fraction of a second,
+    # for the API's 503s) is tried again, as the library's own reads are; a database that
+    # stays away still fails fast, for the runner's retry policy to handle.
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def page(self, after: int, limit: int) -> Page:
         """Up to ``limit`` events after position ``after``."""
         with self.recorder.datastore.get_connection() as conn:
@@ -164,6 +169,7 @@ class EventLogReader:
         ]
         return Page(events, rows[-1][0] if rows else after, len(rows))
 
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def head(self) -> int:
         with self.recorder.datastore.get_connection() as conn:
             with conn.cursor(row_factory=tuple_row) as curs:
