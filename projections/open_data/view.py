@@ -36,7 +36,8 @@ _STATEMENTS = {
     "ward_id = EXCLUDED.ward_id, profiled = EXCLUDED.profiled",
     "referral": "INSERT INTO {t_referrals} (referral_id, household_id, ward_id, department, "
     "made_on, deliver_by) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE "
-    "SET department = EXCLUDED.department, deliver_by = EXCLUDED.deliver_by",
+    "SET ward_id = EXCLUDED.ward_id, department = EXCLUDED.department, "
+    "deliver_by = EXCLUDED.deliver_by",
     "fact": f"INSERT INTO {{t_facts}} ({', '.join(FACT_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))}) ON CONFLICT (fact_id) DO NOTHING",
 }
