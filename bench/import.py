@@ -1,14 +1,18 @@
 # ruff: noqa: N999  (the issue names it bench/import.py; run as python -m bench.import)
 """Bulk import (issue 20): households/s into the event log, against the demo generator's.
 
-    python -m bench.import [--households 2000] [--demo-households 500]
+    python -m bench.import [--households 2000] [--demo-households 500] [--workers N]
 
 In one run, on one server (``BENCH_DATABASE_URL``, a server-level URL whose role may create
 databases, or an embedded PostgreSQL in a temp dir): the demo generator's batch rate
 (``sukuma.demo.generate``, households with their whole simulated year, saved in batches),
 then ``api.imports.run.import_register`` over a generated register of ``--households``
 households (two members each, from ``docs/import/template.csv``), timed as a whole (reading,
-checking with the API's models, applying, recording) and in its two parts.
+checking with the API's models, applying, recording), with ``--workers`` worker processes as
+the CLI runs it (default: one per core; 0: in one process). Beside the rate, the CPU seconds
+per household of the importer (this process and its workers) and of PostgreSQL (its
+postmaster and backends, when the server runs on this machine): less noisy than a rate on a
+shared machine.
 
 Targets: >= 2,000 households/s and >= 0.5x the demo's households/s.
 """
@@ -20,18 +24,22 @@ import csv
 import io
 import os
 import random
+import resource
 import shutil
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from adapters.database import create_database, drop_database
 from adapters.migrations import migrate
+from api.imports.batches import ImportWorkers
 from api.imports.run import check_register, import_register
 from api.imports.template import ISIZULU
 from bench._server import server
+from bench.catchup import _cpu_seconds, _server_pid
 from bench.duplicates import EPOCH, FIRST, SURNAMES
 from domain.context import CommandContext
 from domain.reference.geography import geography
@@ -82,12 +90,26 @@ def register_of(households: int, *, repeated: bool = False, seed: int = 20) -> b
     return out.getvalue().encode()
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process and of its children that ended (the import's workers)."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(
-    url: str, data_dir: Path, households: int, demo_households: int, repeated: bool
+    url: str, data_dir: Path, households: int, demo_households: int, repeated: bool, workers: int
 ) -> None:
     migrate(url, "public")
     settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
     app = build_application(settings, url)
+    pool = ImportWorkers(
+        partial(build_application, settings.model_copy(update={"write_pool_size": 1}), url),
+        workers,
+    )
+    server_pid = _server_pid(url)
     try:
         now = datetime.now(UTC)
         started = time.perf_counter()
@@ -108,9 +130,12 @@ def measure(
         assert len(checked.households) == households, checked.problems[:3]
         ctx = CommandContext(actor="bench", occurred_at=now)
         head = app.recorder.max_notification_id() or 0
-        started = time.perf_counter()
-        report, _ = import_register(app, data, "bench.csv", ctx)
+        server_before = _cpu_seconds(server_pid) if server_pid else 0.0
+        cpu_before, started = _own_cpu(), time.perf_counter()
+        report, _ = import_register(app, data, "bench.csv", ctx, workers=pool if workers else None)
         seconds = time.perf_counter() - started
+        cpu = _own_cpu() - cpu_before
+        server_cpu = _cpu_seconds(server_pid) - server_before if server_pid else None
         events = (app.recorder.max_notification_id() or 0) - head
         rate = report.applied / seconds
         print(
@@ -119,11 +144,17 @@ def measure(
             f" (reading and checking alone {households / check_seconds:,.0f} households/s)"
         )
         print(
+            f"CPU per household: importer {1000 * cpu / report.applied:.2f} ms"
+            f" ({workers} worker processes and this one), PostgreSQL "
+            + (f"{1000 * server_cpu / report.applied:.2f} ms" if server_cpu is not None else "?")
+            + f"; load average {os.getloadavg()[0]:.1f} (1 min) at the end"
+        )
+        print(
             f"import / demo: {rate / demo_rate:.2f}x (target >= 0.5x);"
             f" {'meets' if rate >= 2000 else 'misses'} >= 2,000 households/s"
         )
         started = time.perf_counter()
-        again, _ = import_register(app, data, "bench.csv", ctx)
+        again, _ = import_register(app, data, "bench.csv", ctx, workers=pool if workers else None)
         print(
             f"re-run: {again.applied} applied, {again.already_present:,} already present,"
             f" {time.perf_counter() - started:.1f} s"
@@ -141,6 +172,12 @@ def main() -> None:
         action="store_true",
         help="the template's household itself in every row (each a duplicate of all others)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes that check, build and seal batches (0: all in this process)",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs (nproc); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     root = Path(tempfile.mkdtemp(prefix="sukuma-bench-import-"))
@@ -148,7 +185,7 @@ def main() -> None:
     try:
         with server(root) as admin_url:
             url = create_database(admin_url, name)
-            measure(url, root, args.households, args.demo_households, args.repeated)
+            measure(url, root, args.households, args.demo_households, args.repeated, args.workers)
             drop_database(admin_url, name)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import os
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.imports.batches import ImportWorkers
 from api.imports.rows import FileRefused, problems_csv
 from api.imports.run import import_register
 from domain.context import CommandContext
@@ -35,7 +38,12 @@ def import_households(
     """Check a register against the template (docs/import/README.md) and apply its valid
     households; a re-run, or a run after an interruption, writes only what is missing."""
     settings = load_settings()
-    application = build_application(settings, ensure_database(settings))
+    url = ensure_database(settings)
+    application = build_application(settings, url)
+    # One worker process per core checks, builds and seals batches while this one saves them;
+    # a worker uses one connection at a time.
+    worker_settings = settings.model_copy(update={"write_pool_size": 1})
+    workers = ImportWorkers(partial(build_application, worker_settings, url), os.cpu_count() or 1)
     columns = (
         TextColumn("[bold]households"),
         BarColumn(),
@@ -55,6 +63,7 @@ def import_households(
                 ctx,
                 dry_run=dry_run,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                workers=workers,
             )
     except FileRefused as exc:
         console.print(f"[red]{file.name} refused[/]: {exc}", soft_wrap=True)

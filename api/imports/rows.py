@@ -11,7 +11,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -310,18 +310,28 @@ def _column_for(columns: dict[str, str], path: str) -> str:
     return path
 
 
-def read_register(data: bytes, today: date) -> Register:
-    """Read and check a whole file; raises ``FileRefused`` when it is not a register at all."""
-    rows = read_rows(data)
+#: A household's rows under its ``household_key``, in the file's order.
+Group = tuple[str, list[Row]]
+
+
+def group_rows(rows: list[Row]) -> tuple[list[Group], list[RowProblem]]:
+    """The rows grouped by household (in order of first appearance), and the problems of
+    rows without a household key."""
     grouped: dict[str, list[Row]] = {}
-    register = Register(rows=len(rows))
+    problems = []
     for row in rows:
         key = row.cells.get("household_key", "")
         if not key:
-            register.problems.append(RowProblem(row.number, "household_key", "", "is required"))
+            problems.append(RowProblem(row.number, "household_key", "", "is required"))
             continue
         grouped.setdefault(key, []).append(row)
-    for key, household_rows in grouped.items():
+    return list(grouped.items()), problems
+
+
+def check_households(groups: Sequence[Group], today: date) -> Register:
+    """Check these households (a whole file's, or a batch of them); ``rows`` counts theirs."""
+    register = Register(rows=sum(len(rows) for _, rows in groups))
+    for key, household_rows in groups:
         household = _Household(key, household_rows)
         checked = household.check(today)
         register.problems += household.problems
@@ -329,5 +339,14 @@ def read_register(data: bytes, today: date) -> Register:
             register.invalid_households += 1
         else:
             register.households.append(checked)
-    register.problems.sort(key=lambda p: (p.row, p.column))
+    return register
+
+
+def read_register(data: bytes, today: date) -> Register:
+    """Read and check a whole file; raises ``FileRefused`` when it is not a register at all."""
+    rows = read_rows(data)
+    groups, problems = group_rows(rows)
+    register = check_households(groups, today)
+    register.rows = len(rows)
+    register.problems = sorted([*problems, *register.problems], key=lambda p: (p.row, p.column))
     return register

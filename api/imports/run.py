@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
+from itertools import islice
 
-from api.imports.rows import Register, RowProblem, read_register
+from api.imports.batches import ImportWorkers, preparing
+from api.imports.rows import Group, Register, RowProblem, group_rows, read_register, read_rows
 from domain.context import CommandContext, Written
-from domain.imports.application import ImportedHousehold
 from domain.sukuma import Sukuma
 
 #: Households per save (one transaction; their data keys in one insert before it): each is
@@ -55,33 +55,54 @@ def check_register(data: bytes, today: datetime) -> tuple[str, Register]:
     return file_sha256(data), read_register(data, today.date())
 
 
+@dataclass
+class _Outcome:
+    """What a run found and did, summed over its batches (not the households themselves)."""
+
+    households: int = 0  # valid
+    invalid_households: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    wards: set[str] = field(default_factory=set)
+    applied: int = 0
+
+    def add(self, checked: Register) -> None:
+        self.households += len(checked.households)
+        self.invalid_households += checked.invalid_households
+        self.problems += checked.problems
+        self.wards |= checked.wards
+
+
 def _apply(
     app: Sukuma,
-    households: Sequence[ImportedHousehold],
+    groups: list[Group],
     ctx: CommandContext,
+    dry_run: bool,
     on_progress: Progress | None,
-) -> int:
-    """Save the households a batch at a time, each batch built while the one before is being
-    saved (on one writer thread: the database's work overlaps the next batch's building).
-    A batch is reported to ``on_progress`` once saved; an error (or an interruption) stops
-    before the next batch is saved, so a run resumes from whole batches."""
-    applied, done = 0, 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
-        saving: Future[list[UUID]] | None = None
-        for start in range(0, len(households), BATCH_HOUSEHOLDS):
-            batch = households[start : start + BATCH_HOUSEHOLDS]
-            built = app.build_import(batch, ctx)
-            if saving is not None:
-                applied += len(saving.result())
-                if on_progress is not None:
-                    on_progress(done, len(households))
-            saving = writer.submit(app.save_import, built, ctx)
-            done = start + len(batch)
-        if saving is not None:
-            applied += len(saving.result())
+    workers: ImportWorkers | None,
+) -> _Outcome:
+    """Check the households a batch at a time and, unless ``dry_run``, save each batch's new
+    ones in the file's order while the next batches are prepared (``preparing``). A batch is
+    reported to ``on_progress`` once saved; an error (or an interruption) stops before the
+    next batch is saved, so a run resumes from whole batches."""
+    outcome, done = _Outcome(), 0
+    batches = iter(
+        [
+            groups[start : start + BATCH_HOUSEHOLDS]
+            for start in range(0, len(groups), BATCH_HOUSEHOLDS)
+        ]
+    )
+    with preparing(app, workers) as (executor, prepare, ahead):
+        pending = deque(executor.submit(prepare, b, ctx, dry_run) for b in islice(batches, ahead))
+        while pending:
+            prepared = pending.popleft().result()
+            pending.extend(executor.submit(prepare, b, ctx, dry_run) for b in islice(batches, 1))
+            outcome.add(prepared.checked)
+            if prepared.sealed is not None:
+                outcome.applied += len(app.save_sealed(prepared.sealed, ctx))
+            done += prepared.households
             if on_progress is not None:
-                on_progress(done, len(households))
-    return applied
+                on_progress(done, len(groups))
+    return outcome
 
 
 def import_register(
@@ -93,28 +114,31 @@ def import_register(
     dry_run: bool = False,
     on_progress: Progress | None = None,
     on_report: Callable[[ImportReport], None] | None = None,
+    workers: ImportWorkers | None = None,
 ) -> tuple[ImportReport, Written]:
     """Check the file and, unless ``dry_run``, apply its valid households and record the run
-    (``on_report`` sees the report just before it is recorded).
+    (``on_report`` sees the report just before it is recorded). ``workers``: prepare the
+    batches in worker processes (the CLI's), else on one thread of this process.
 
     Idempotent per household (ids derive from the household key and the ward): run again,
     or after an interruption, it writes only the households not yet in the log, and a run
     that writes none is not recorded again.
     """
-    sha256, register = check_register(data, ctx.occurred_at)
+    sha256 = file_sha256(data)
+    rows = read_rows(data)
     if ctx.expected_version is not None:
         app.check_import_version(sha256, ctx.expected_version)
-    households = register.households
-    applied = 0 if dry_run else _apply(app, households, ctx, on_progress)
+    groups, ungrouped = group_rows(rows)
+    outcome = _apply(app, groups, ctx, dry_run, on_progress, workers)
     report = ImportReport(
         sha256=sha256,
         dry_run=dry_run,
-        rows=register.rows,
-        households=len(households),
-        invalid_households=register.invalid_households,
-        applied=applied,
-        already_present=0 if dry_run else len(households) - applied,
-        problems=register.problems,
+        rows=len(rows),
+        households=outcome.households,
+        invalid_households=outcome.invalid_households,
+        applied=outcome.applied,
+        already_present=0 if dry_run else outcome.households - outcome.applied,
+        problems=sorted([*ungrouped, *outcome.problems], key=lambda p: (p.row, p.column)),
     )
     if on_report is not None:
         on_report(report)
@@ -124,7 +148,7 @@ def import_register(
         sha256=sha256,
         filename=filename,
         counts=report.counts(),
-        wards=sorted(register.wards),
+        wards=sorted(outcome.wards),
         ctx=ctx,
     )
     return report, written

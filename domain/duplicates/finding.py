@@ -60,11 +60,18 @@ class DuplicateFinding:
     ) -> list[DuplicateCandidate]:
         """New candidates for these households (to save with them); a pair already proposed,
         dismissed or merged is never proposed again."""
+        return self.propose_for_entries(matchable(households), ctx)
+
+    def propose_for_entries(
+        self, entries: Sequence[IndexEntry], ctx: CommandContext
+    ) -> list[DuplicateCandidate]:
+        """As ``propose_duplicates``, for households given by their index entries (an import
+        batch built in another process)."""
         index = self.duplicate_index
         if index is None:
             return []
         proposed: dict[Any, DuplicateCandidate] = {}
-        for match in index.matches(matchable(households)):
+        for match in index.matches(entries):
             pair = candidate_id(match.household_id, match.other_id)
             if pair in proposed or self._recorded(pair):
                 continue
@@ -106,10 +113,14 @@ class DuplicateFinding:
         """After the save: the households' current profiles become matchable, and the index
         catches up with the log. The save stands whatever happens here: a failure is logged,
         and the next catch-up (any command's, or ``sukuma duplicates scan``) indexes them."""
+        self.index_entries(matchable(households))
+
+    def index_entries(self, entries: Sequence[IndexEntry]) -> None:
+        """As ``index_households``, for households given by their index entries."""
         if self.duplicate_index is None:
             return
         try:
-            self.duplicate_index.record(matchable(households))
+            self.duplicate_index.record(entries)
             self.catch_up_index(limit=CATCH_UP_PAGE)
         except Exception:
             log.exception("duplicate index not written: the next catch-up writes it")

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import RecordConflictError, StoredEvent
 
 from domain.context import CommandContext, Written
+from domain.duplicates.finding import matchable
+from domain.duplicates.ports import IndexEntry
 from domain.errors import NotFoundError, VersionConflict
 from domain.households.application import HouseholdCommands, apply_profile
 from domain.households.model import Household
@@ -50,6 +52,17 @@ class ImportBatch:
     built: list[Household]
 
 
+@dataclass(frozen=True)
+class SealedBatch:
+    """A built batch as the event store keeps it: its events mapped (personal fields sealed,
+    JSON encoded) where it was built, and what the matcher needs of each household, so a
+    writer in another process only proposes duplicates, appends and indexes."""
+
+    households: list[ImportedHousehold]
+    stored: list[StoredEvent]
+    entries: list[IndexEntry]
+
+
 class HouseholdImportCommands(HouseholdCommands):
     def import_households(
         self, households: Sequence[ImportedHousehold], ctx: CommandContext
@@ -71,29 +84,45 @@ class HouseholdImportCommands(HouseholdCommands):
         self.prepare_household_keys([h.household_id for h in new])
         return ImportBatch(new, [self._build(h, ctx) for h in new])
 
+    def seal_import(self, batch: ImportBatch) -> SealedBatch:
+        """A built batch's events mapped for the event store (the mapper seals personal fields
+        with the keys ``build_import`` made), to be saved by ``save_sealed``."""
+        stored = [self.mapper.to_stored_event(e) for h in batch.built for e in h.collect_events()]
+        return SealedBatch(batch.households, stored, matchable(batch.built))
+
     def save_import(self, batch: ImportBatch, ctx: CommandContext) -> list[UUID]:
         """Save a built batch in one transaction; returns the ids written (see above)."""
-        # A household written meanwhile (a run beside this one) fails the whole insert; the
-        # batch is then written without the households the log holds, each looked up.
+        return self.save_sealed(self.seal_import(batch), ctx)
+
+    def save_sealed(self, batch: SealedBatch, ctx: CommandContext) -> list[UUID]:
+        """Append a sealed batch and its duplicate candidates in one transaction (the
+        recorder's own insert), then index it; returns the ids written."""
         # Its duplicates (against the index and within the batch) are saved with it, and it
         # is indexed once saved: batches are saved in turn, so each sees the one before.
-        if not batch.built:
+        if not batch.households:
             return []
+        proposed = self.propose_for_entries(batch.entries, ctx)
+        candidates = [self.mapper.to_stored_event(e) for c in proposed for e in c.collect_events()]
         try:
-            self.save(*batch.built, *self.propose_duplicates(batch.built, ctx))
+            self.recorder.insert_events([*batch.stored, *candidates])
         except RecordConflictError:
-            missing = [h for h in batch.households if not self._exists(h.household_id)]
-            if not missing:
-                return []
-            rebuilt = [self._build(h, ctx) for h in missing]
-            try:
-                self.save(*rebuilt, *self.propose_duplicates(rebuilt, ctx))
-            except RecordConflictError:  # and again meanwhile
-                return [h.household_id for h in missing if self._import_one(h, ctx)]
-            self.index_households(rebuilt)
-            return [h.household_id for h in missing]
-        self.index_households(batch.built)
+            return self._save_missing(batch.households, ctx)
+        self.index_entries(batch.entries)
         return [h.household_id for h in batch.households]
+
+    def _save_missing(self, households: list[ImportedHousehold], ctx: CommandContext) -> list[UUID]:
+        """A household written meanwhile (a run beside this one) failed the whole insert: the
+        batch is written again without the households the log holds, each looked up."""
+        missing = [h for h in households if not self._exists(h.household_id)]
+        if not missing:
+            return []
+        rebuilt = [self._build(h, ctx) for h in missing]
+        try:
+            self.save(*rebuilt, *self.propose_duplicates(rebuilt, ctx))
+        except RecordConflictError:  # and again meanwhile
+            return [h.household_id for h in missing if self._import_one(h, ctx)]
+        self.index_households(rebuilt)
+        return [h.household_id for h in missing]
 
     def _exists(self, household_id: UUID) -> bool:
         return next(iter(self.repository.event_store.get(household_id, lte=1)), None) is not None

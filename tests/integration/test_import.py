@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import openpyxl
@@ -15,6 +17,7 @@ from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
 from adapters.event_store import SukumaRecorder
+from api.imports.batches import ImportWorkers
 from api.imports.run import BATCH_HOUSEHOLDS, import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
@@ -24,6 +27,8 @@ from domain.imports.application import import_id, imported_household_id
 from domain.imports.model import RegisterImport
 from domain.sukuma import Sukuma
 from sukuma.cli import cli
+from sukuma.settings import Settings
+from sukuma.wiring import build_application
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import ClientAs
 
@@ -67,6 +72,12 @@ def register_of(households: int) -> bytes:
 def household_events(application: Sukuma, key: str, ward: str = "KZN225-W001") -> list[str]:
     events = application.repository.event_store.get(imported_household_id(ward, key))
     return [type(e).__qualname__ for e in events]
+
+
+def workers_of(settings: Settings) -> ImportWorkers:
+    """Two worker processes over the test's database, as the CLI makes them."""
+    assert settings.database_url is not None
+    return ImportWorkers(partial(build_application, settings, settings.database_url), 2)
 
 
 def use_test_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -162,10 +173,14 @@ class Interrupted(Exception):
     pass
 
 
-def test_interrupted_run_resumes_and_writes_each_household_once(application: Sukuma) -> None:
+@pytest.mark.parametrize("in_workers", [False, True], ids=["one-process", "worker-processes"])
+def test_interrupted_run_resumes_and_writes_each_household_once(
+    application: Sukuma, settings: Settings, in_workers: bool
+) -> None:
     total = 2 * BATCH_HOUSEHOLDS + 5
     data = register_of(total)
     done: list[int] = []
+    workers = workers_of(settings) if in_workers else None
 
     def stop_after_two_batches(households: int, total: int) -> None:
         done.append(households)
@@ -173,11 +188,13 @@ def test_interrupted_run_resumes_and_writes_each_household_once(application: Suk
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        import_register(application, data, "big.csv", ctx(), on_progress=stop_after_two_batches)
+        import_register(
+            application, data, "big.csv", ctx(), on_progress=stop_after_two_batches, workers=workers
+        )
     assert done == [BATCH_HOUSEHOLDS, 2 * BATCH_HOUSEHOLDS]
     written_first = sum(1 for n in range(total) if household_events(application, f"BIG-{n:05}"))
 
-    report, _ = import_register(application, data, "big.csv", ctx())
+    report, _ = import_register(application, data, "big.csv", ctx(), workers=workers)
 
     assert written_first == 2 * BATCH_HOUSEHOLDS
     assert (report.applied, report.already_present) == (5, 2 * BATCH_HOUSEHOLDS)
@@ -217,6 +234,56 @@ def test_a_resumed_run_looks_up_what_is_there_instead_of_failing_inserts(
     assert proposed > 0
     # The new households' events, their pairs and the run's record, at consecutive positions.
     assert application.recorder.max_notification_id() == head + written + proposed + len(record)
+
+
+def test_worker_processes_save_the_batches_in_file_order_with_their_duplicates(
+    application: Sukuma, settings: Settings
+) -> None:
+    """Batches checked, built and sealed in worker processes (the CLI's way) are saved by the
+    importing process in the file's order, each with its duplicate candidates (against the
+    batches before it), and the log has no gap; the dry run reports the same problems."""
+    total = 3 * BATCH_HOUSEHOLDS + 5
+    head = application.recorder.max_notification_id() or 0
+
+    report, written = import_register(
+        application, register_of(total), "big.csv", ctx(), workers=workers_of(settings)
+    )
+    dry, _ = import_register(
+        application, SAMPLE, "s.csv", ctx(), dry_run=True, workers=workers_of(settings)
+    )
+
+    assert (report.applied, report.already_present, report.households) == (total, 0, total)
+    registered = [
+        application.recorder.select_events(imported_household_id("KZN225-W001", f"BIG-{n:05}"))
+        for n in range(total)
+    ]
+    assert all(len(events) >= 3 for events in registered)  # registered, profiled, risk (+ needs)
+    # Every household of a batch before every one of the next (one append per batch, in order).
+    ids = application.recorder.select_notifications(head + 1, 10_000)
+    order: dict[object, int] = {}
+    for notification in ids:
+        order.setdefault(notification.originator_id, notification.id)
+    positions = [order[imported_household_id("KZN225-W001", f"BIG-{n:05}")] for n in range(total)]
+    assert positions == sorted(positions)
+    # The register repeats one household: the last batch's households are proposed against
+    # the earlier batches' (indexed when they were saved, before it).
+    topic = get_topic(DuplicateCandidate.Proposed)
+    proposed = application.recorder.select_notifications(head + 1, 10_000, topics=[topic])
+    last_batch = {
+        imported_household_id("KZN225-W001", f"BIG-{n:05}")
+        for n in range(3 * BATCH_HOUSEHOLDS, total)
+    }
+    pairs = [
+        {UUID(h) for h in application.get(DuplicateCandidate, p.originator_id).household_ids}
+        for p in proposed
+    ]
+    assert any(len(pair & last_batch) == 1 for pair in pairs)
+    assert [n.id for n in ids] == list(range(head + 1, head + 1 + len(ids)))
+    assert written.position == ids[-1].id  # the run's record, last
+    household = application.get(Household, imported_household_id("KZN225-W001", "BIG-00000"))
+    assert household.profile is not None and household.profile["members"][0]["first_name"]
+    assert [[str(p.row), p.column, p.value, p.reason] for p in dry.problems] == SAMPLE_PROBLEMS
+    assert (dry.households, dry.invalid_households) == (3, 4)
 
 
 def test_a_batch_is_one_transaction_with_its_data_keys_in_one_more(application: Sukuma) -> None:

@@ -1,0 +1,101 @@
+"""An import's batches prepared (checked, and for a real run built and sealed) apart from
+their saving: in worker processes, each with its own application (its own connections and
+data-key cache), or on one thread beside the writer.
+
+The CPU of an import is mostly here (pydantic and the domain's checks, the library's event
+machinery, risk and needs, sealing and JSON): worker processes spread it over the cores,
+while the importing process saves the batches in the file's order (each sees the batches
+before it, for duplicates) and indexes them for the matcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+
+from api.imports.rows import Group, Register, check_households
+from domain.context import CommandContext
+from domain.imports.application import SealedBatch
+from domain.sukuma import Sukuma
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch of a file's households, checked and (a real run's new ones) sealed."""
+
+    checked: Register
+    sealed: SealedBatch | None
+
+    @property
+    def households(self) -> int:
+        """Households of the file in this batch, valid or not."""
+        return len(self.checked.households) + self.checked.invalid_households
+
+
+def prepare_batch(app: Sukuma, groups: list[Group], ctx: CommandContext, dry_run: bool) -> Prepared:
+    """Check a batch's households and, unless ``dry_run``, build those not in the log yet
+    (their data keys made in one insert) and map their events for the event store."""
+    checked = check_households(groups, ctx.occurred_at.date())
+    if dry_run or not checked.households:
+        return Prepared(checked, None)
+    return Prepared(checked, app.seal_import(app.build_import(checked.households, ctx)))
+
+
+Prepare = Callable[[list[Group], CommandContext, bool], Prepared]
+
+
+@dataclass(frozen=True)
+class ImportWorkers:
+    """Worker processes for an import; ``factory`` makes each one's application (the
+    composition root's ``build_application`` with its settings)."""
+
+    factory: Callable[[], Sukuma]
+    processes: int
+
+
+@contextmanager
+def preparing(
+    app: Sukuma, workers: ImportWorkers | None
+) -> Iterator[tuple[Executor, Prepare, int]]:
+    """An executor for ``prepare_batch``, the function to submit, and how many batches to
+    keep in flight: worker processes (two batches ahead of the writer for each), or one
+    thread of this process (one batch ahead: it overlaps the writer's waits on the database).
+    Batches not started when the writer stops (an error, an interruption) are cancelled."""
+    executor: Executor
+    if workers is None:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare")
+        prepare: Prepare = partial(prepare_batch, app)
+        ahead = 1
+    else:
+        # Forked, not spawned: a spawned worker imports the application's modules again
+        # (about 1.3 s of CPU each, as much as 1,000 households' import).
+        executor = ProcessPoolExecutor(
+            workers.processes,
+            mp_context=get_context("fork"),
+            initializer=_start,
+            initargs=(workers.factory,),
+        )
+        prepare, ahead = _prepare_in_worker, 2 * workers.processes
+    try:
+        yield executor, prepare, ahead
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- in a worker process ------------------------------------------------------------------------
+
+_application: Sukuma | None = None
+
+
+def _start(factory: Callable[[], Sukuma]) -> None:
+    global _application
+    _application = factory()
+
+
+def _prepare_in_worker(groups: list[Group], ctx: CommandContext, dry_run: bool) -> Prepared:
+    assert _application is not None, "a worker started by preparing()"
+    return prepare_batch(_application, groups, ctx, dry_run)
