@@ -39,8 +39,11 @@ def _aad(originator_id: UUID, path: Path) -> bytes:
     return originator_id.bytes + _path_bytes(path)
 
 
-def seal(cipher: AESGCM, originator_id: UUID, path: Path, value: Any) -> dict[str, str]:
-    nonce = os.urandom(NONCE_BYTES)
+def seal(
+    cipher: AESGCM, originator_id: UUID, path: Path, value: Any, nonce: bytes | None = None
+) -> dict[str, str]:
+    """``value`` sealed: a fresh random ``nonce`` (made here if not given) and its ciphertext."""
+    nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
     sealed = cipher.encrypt(nonce, orjson.dumps(value), _aad(originator_id, path))
     return {TAG: base64.b64encode(nonce + sealed).decode()}
 
@@ -130,9 +133,14 @@ class PersonalDataMapper(Mapper[UUID]):
         key = self._key_for_writing(name, state)
         cipher = None if key == ERASED_KEY else AESGCM(key)
         originator_id: UUID = state["originator_id"]
-        for container, slot, path in personal:
+        # The event's nonces in one read of the system's random source, not one per field.
+        nonces = os.urandom(NONCE_BYTES * len(personal)) if cipher is not None else b""
+        for n, (container, slot, path) in enumerate(personal):
+            nonce = nonces[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
             container[slot] = (
-                ERASED if cipher is None else seal(cipher, originator_id, path, container[slot])
+                ERASED
+                if cipher is None
+                else seal(cipher, originator_id, path, container[slot], nonce)
             )
         sealed_event: Any = object.__new__(type(domain_event))
         sealed_event.__dict__.update(state)
