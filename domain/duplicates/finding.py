@@ -115,12 +115,27 @@ class DuplicateFinding:
         and the next catch-up (any command's, or ``sukuma duplicates scan``) indexes them."""
         self.index_entries(matchable(households))
 
-    def index_entries(self, entries: Sequence[IndexEntry]) -> None:
-        """As ``index_households``, for households given by their index entries."""
-        if self.duplicate_index is None:
+    def index_entries(
+        self, entries: Sequence[IndexEntry], appended: Sequence[int] | None = None
+    ) -> None:
+        """As ``index_households``, for households given by their index entries.
+
+        ``appended``: the notification ids of the one append that recorded these households'
+        profiles (an import batch's, ids consecutive under the table's lock). If the index
+        had followed the log up to that append, it follows it past the append with these
+        cards, in one transaction, instead of reading the append's profiles back."""
+        index = self.duplicate_index
+        if index is None:
             return
         try:
-            self.duplicate_index.record(entries)
+            if (
+                appended
+                and appended[-1] - appended[0] + 1 == len(appended)
+                and index.position(self.name) == appended[0] - 1
+            ):
+                index.record(entries, position=(self.name, appended[-1]))
+                return
+            index.record(entries)
             self.catch_up_index(limit=CATCH_UP_PAGE)
         except Exception:
             log.exception("duplicate index not written: the next catch-up writes it")

@@ -104,10 +104,10 @@ class HouseholdImportCommands(HouseholdCommands):
         proposed = self.propose_for_entries(batch.entries, ctx)
         candidates = [self.mapper.to_stored_event(e) for c in proposed for e in c.collect_events()]
         try:
-            self.recorder.insert_events([*batch.stored, *candidates])
+            positions = self.recorder.insert_events([*batch.stored, *candidates])
         except RecordConflictError:
             return self._save_missing(batch.households, ctx)
-        self.index_entries(batch.entries)
+        self.index_entries(batch.entries, appended=positions)
         return [h.household_id for h in batch.households]
 
     def _save_missing(self, households: list[ImportedHousehold], ctx: CommandContext) -> list[UUID]:

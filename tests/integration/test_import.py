@@ -8,6 +8,7 @@ import io
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -284,6 +285,36 @@ def test_worker_processes_save_the_batches_in_file_order_with_their_duplicates(
     assert household.profile is not None and household.profile["members"][0]["first_name"]
     assert [[str(p.row), p.column, p.value, p.reason] for p in dry.problems] == SAMPLE_PROBLEMS
     assert (dry.households, dry.invalid_households) == (3, 4)
+
+
+def test_the_matcher_index_follows_each_batch_without_reading_it_back(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index that had followed the log up to a batch's append moves past it with the
+    batch's cards: after the run it stands at the last batch, every household indexed, and
+    no profile was read back from the log (before, each batch's catch-up read 100
+    notifications of it, and the index ended several batches behind)."""
+    total = 2 * BATCH_HOUSEHOLDS + 5
+    index: Any = application.duplicate_index
+    recorder = application.recorder
+    reads: list[int] = []
+    select = recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "select_notifications", counted)
+    assert index.position(application.name) == (recorder.max_notification_id() or 0)
+
+    data = register_of(total)
+    import_register(application, data, "big.csv", ctx())
+
+    ids = [imported_household_id("KZN225-W001", f"BIG-{n:05}") for n in range(total)]
+    record = recorder.select_events(import_id(_sha(data)))  # the run's record, after them
+    assert index.position(application.name) == (recorder.max_notification_id() or 0) - len(record)
+    assert reads == []
+    assert index.stale(dict.fromkeys(ids, 2)) == set()  # every card as new as its profile
 
 
 def test_a_batch_is_one_transaction_with_its_data_keys_in_one_more(application: Sukuma) -> None:
