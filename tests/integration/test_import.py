@@ -275,7 +275,10 @@ def test_worker_processes_save_the_batches_in_file_order_with_their_duplicates(
         for n in range(3 * BATCH_HOUSEHOLDS, total)
     }
     pairs = [
-        {UUID(h) for h in application.get(DuplicateCandidate, p.originator_id).household_ids}
+        {
+            UUID(h)
+            for h in application.get(DuplicateCandidate, UUID(str(p.originator_id))).household_ids
+        }
         for p in proposed
     ]
     assert any(len(pair & last_batch) == 1 for pair in pairs)
