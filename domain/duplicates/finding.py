@@ -54,6 +54,8 @@ class DuplicateFinding:
 
     #: Bound by the composition root (``sukuma.wiring``); ``None``: no matching (unit tests).
     duplicate_index: DuplicateIndex | None = None
+    #: A notification id up to which this process has itself seen the index follow the log.
+    index_followed: int = -1
 
     def propose_duplicates(
         self, households: Sequence[Household], ctx: CommandContext
@@ -131,9 +133,15 @@ class DuplicateFinding:
             if (
                 appended
                 and appended[-1] - appended[0] + 1 == len(appended)
-                and index.position(self.name) == appended[0] - 1
+                and (
+                    self.index_followed == appended[0] - 1
+                    or index.position(self.name) == appended[0] - 1
+                )
             ):
                 index.record(entries, position=(self.name, appended[-1]))
+                # The log up to here is indexed for good (its prefix never changes): the next
+                # batch right after it need not ask the index where it stands.
+                self.index_followed = appended[-1]
                 return
             index.record(entries)
             self.catch_up_index(limit=CATCH_UP_PAGE)

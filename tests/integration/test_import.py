@@ -294,9 +294,9 @@ def test_the_matcher_index_follows_each_batch_without_reading_it_back(
     application: Sukuma, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An index that had followed the log up to a batch's append moves past it with the
-    batch's cards: after the run it stands at the last batch, every household indexed, and
-    no profile was read back from the log (before, each batch's catch-up read 100
-    notifications of it, and the index ended several batches behind)."""
+    batch's cards: after the run it stands at the last batch, every household indexed, no
+    profile was read back from the log (before, each batch's catch-up read 100 notifications
+    of it, and the index ended several batches behind), and its position was asked once."""
     total = 2 * BATCH_HOUSEHOLDS + 5
     index: Any = application.duplicate_index
     recorder = application.recorder
@@ -309,14 +309,18 @@ def test_the_matcher_index_follows_each_batch_without_reading_it_back(
 
     monkeypatch.setattr(recorder, "select_notifications", counted)
     assert index.position(application.name) == (recorder.max_notification_id() or 0)
+    asked: list[str] = []
+    position = index.position
+    monkeypatch.setattr(index, "position", lambda name: asked.append(name) or position(name))
 
     data = register_of(total)
     import_register(application, data, "big.csv", ctx())
 
+    assert reads == []
+    assert len(asked) == 1  # before the first batch only: then this process knows where it is
     ids = [imported_household_id("KZN225-W001", f"BIG-{n:05}") for n in range(total)]
     record = recorder.select_events(import_id(_sha(data)))  # the run's record, after them
     assert index.position(application.name) == (recorder.max_notification_id() or 0) - len(record)
-    assert reads == []
     assert index.stale(dict.fromkeys(ids, 2)) == set()  # every card as new as its profile
 
 
