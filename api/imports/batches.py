@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
 
-from api.imports.rows import Group, Register, check_households
+from api.imports.rows import Group, RowProblem, check_households
 from domain.context import CommandContext
 from domain.imports.application import SealedBatch
 from domain.sukuma import Sukuma
@@ -25,24 +25,35 @@ from domain.sukuma import Sukuma
 
 @dataclass(frozen=True)
 class Prepared:
-    """A batch of a file's households, checked and (a real run's new ones) sealed."""
+    """A batch of a file's households, checked and (a real run's new ones) sealed. What the
+    check found is kept as counts, not the households (they cross from a worker process)."""
 
-    checked: Register
+    valid: int
+    invalid: int
+    problems: list[RowProblem]
+    wards: set[str]  # of the valid households
     sealed: SealedBatch | None
 
     @property
     def households(self) -> int:
         """Households of the file in this batch, valid or not."""
-        return len(self.checked.households) + self.checked.invalid_households
+        return self.valid + self.invalid
 
 
 def prepare_batch(app: Sukuma, groups: list[Group], ctx: CommandContext, dry_run: bool) -> Prepared:
     """Check a batch's households and, unless ``dry_run``, build those not in the log yet
     (their data keys made in one insert) and map their events for the event store."""
     checked = check_households(groups, ctx.occurred_at.date())
-    if dry_run or not checked.households:
-        return Prepared(checked, None)
-    return Prepared(checked, app.seal_import(app.build_import(checked.households, ctx)))
+    sealed = None
+    if not dry_run and checked.households:
+        sealed = app.seal_import(app.build_import(checked.households, ctx))
+    return Prepared(
+        len(checked.households),
+        checked.invalid_households,
+        checked.problems,
+        checked.wards,
+        sealed,
+    )
 
 
 Prepare = Callable[[list[Group], CommandContext, bool], Prepared]

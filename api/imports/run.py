@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from api.imports.batches import ImportWorkers, preparing
+from api.imports.batches import ImportWorkers, Prepared, preparing
 from api.imports.rows import Group, Register, RowProblem, group_rows, read_register, read_rows
 from domain.context import CommandContext, Written
 from domain.sukuma import Sukuma
@@ -65,11 +65,11 @@ class _Outcome:
     wards: set[str] = field(default_factory=set)
     applied: int = 0
 
-    def add(self, checked: Register) -> None:
-        self.households += len(checked.households)
-        self.invalid_households += checked.invalid_households
-        self.problems += checked.problems
-        self.wards |= checked.wards
+    def add(self, batch: Prepared) -> None:
+        self.households += batch.valid
+        self.invalid_households += batch.invalid
+        self.problems += batch.problems
+        self.wards |= batch.wards
 
 
 def _apply(
@@ -96,7 +96,7 @@ def _apply(
         while pending:
             prepared = pending.popleft().result()
             pending.extend(executor.submit(prepare, b, ctx, dry_run) for b in islice(batches, 1))
-            outcome.add(prepared.checked)
+            outcome.add(prepared)
             if prepared.sealed is not None:
                 outcome.applied += len(app.save_sealed(prepared.sealed, ctx))
             done += prepared.households
