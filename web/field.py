@@ -173,6 +173,8 @@ async def register(
     form's)."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "more")}
+    # Rows a script added (web/static/members.js) are in the form, not in ?members=.
+    members = max(members, profile_form.rows_sent(values))
     if "more" in form:  # "Add a member": one more, nothing typed lost, nothing registered
         return _form_page(request, me, min(members + 1, profile_form.MAX_MEMBERS), values=values)
     now = clock()
