@@ -111,8 +111,9 @@ class Provider:
             "id_token": self.sign(id_claims),
         }
         if self.refresh:
-            answer["refresh_token"] = secrets.token_urlsafe(24)
-            self.refresh_tokens[answer["refresh_token"]] = user
+            refresh = secrets.token_urlsafe(24)
+            answer["refresh_token"] = refresh
+            self.refresh_tokens[refresh] = user
         return JSONResponse(answer)
 
 
