@@ -35,7 +35,7 @@ STATE = "web_session"
 #: An identity provider's session renews its tokens on a request this close to their expiry
 #: (or after it, while the session has not idled out).
 RENEW_BEFORE = timedelta(seconds=60)
-#: Refreshes the identity provider's tokens of this request's session (``web.oidc.renew``,
+#: Refreshes the identity provider's tokens of this request's session (``web.oidc_renewal.renew``,
 #: set on ``app.state.web_renew`` by ``web.install``): ``False`` when the provider refused.
 Renew = Callable[[Request], Awaitable[bool]]
 
