@@ -45,6 +45,18 @@ def written_response(
     return JSONResponse(status_code=status_code, content=content, headers=headers)
 
 
+def checked_occurred_at(occurred_at: datetime, now: datetime, window: timedelta) -> datetime:
+    """``occurred_at`` if it lies within the backdating window before ``now`` (the pages'
+    backdated forms apply the same rule)."""
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidCommand("occurred_at", "is in the future")
+    if occurred_at < now - window:
+        raise InvalidCommand(
+            "occurred_at", f"is older than the {window.days}-day window for API submissions"
+        )
+    return occurred_at
+
+
 @dataclass
 class CommandRunner:
     application: Sukuma
@@ -64,16 +76,7 @@ class CommandRunner:
     def occurred(self, occurred_at: datetime | None) -> datetime:
         """When it happened in the field: defaults to now; refuses the future and the too old."""
         now = self.clock()
-        if occurred_at is None:
-            return now
-        if occurred_at > now + CLOCK_SKEW:
-            raise InvalidCommand("occurred_at", "is in the future")
-        if occurred_at < now - self.window:
-            raise InvalidCommand(
-                "occurred_at",
-                f"is older than the {self.window.days}-day window for API submissions",
-            )
-        return occurred_at
+        return now if occurred_at is None else checked_occurred_at(occurred_at, now, self.window)
 
     def run(
         self,

@@ -23,12 +23,14 @@ from web import (
     field,
     nerve,
     oidc,
+    oidc_renewal,
     pages,
     results,
     solutions,
     stocktakes,
     task_teams,
     transparency,
+    users,
     war_room,
 )
 from web.reports import router as reports
@@ -59,6 +61,7 @@ def install(app: FastAPI) -> FastAPI:
         task_teams,
         stocktakes,
         solutions,
+        users,
     ):
         app.include_router(module.router)
     for module in (war_room, task_teams, stocktakes, solutions):
@@ -72,5 +75,6 @@ def install(app: FastAPI) -> FastAPI:
     )
     app.include_router(reports.pages)  # the same, for the workspace's signed-in reader
     app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
+    app.state.web_renew = oidc_renewal.renew  # a provider's page session refreshes its tokens
     errors.install(app)
     return app

@@ -13,6 +13,7 @@ from api.auth.service import Auth, NotAuthenticated, TooManyAttempts
 from api.deps import Clock, ReadPool, SukumaApp, get_auth
 from domain.access.principal import Principal, Role
 from domain.context import CommandContext
+from web import oidc_renewal
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.labels import N_
 from web.oidc import sign_in_link
@@ -27,6 +28,7 @@ LANDING = (
     (Role.DEPARTMENT_OFFICER, "/inbox"),
     (Role.ANALYST, "/nerve-centre"),
     (Role.FIELD_WORKER, "/my-households"),
+    (Role.ADMIN, "/users"),
 )
 Text = Annotated[str, Form(max_length=4096, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Next = Annotated[str, Form(max_length=2048)]
@@ -90,6 +92,7 @@ async def sign_in(
 
 @router.post("/sign-out", dependencies=[Csrf])
 async def sign_out(request: Request) -> Response:
+    await oidc_renewal.forget(request)  # the provider's refresh token kept for it, if any
     end(request)
     return redirect(request, "/sign-in", notice=N_("You have signed out."))
 

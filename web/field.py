@@ -5,6 +5,7 @@ sync feed sends them); forms run the API's commands as the signed-in user."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -15,13 +16,16 @@ from starlette.responses import Response
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
 from api.personal import CaseRows
+from api.schemas.views import FreshnessRead
 from domain.access.policy import Decision, Location, decide, row_scope
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
+from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
 from domain.vocabulary import VisitOutcome
+from projections.caseloads import queries as caseloads
 from projections.early_warning.queries import visits_due
 from projections.nerve_centre.queries.cases import HouseholdFilters, households_page
 from web import profile_form
@@ -29,7 +33,7 @@ from web.actions import Act, Note
 from web.labels import N_
 from web.names import named
 from web.render import page, redirect
-from web.session import Csrf, Viewer
+from web.session import Csrf, Viewer, linked_field_worker
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,11 +48,16 @@ async def my_households(
     me: Viewer,
     app: SukumaApp,
     pool: ReadPool,
+    clock: Clock,
     fresh: Fresh,
     after: UUID | None = None,
 ) -> Response:
-    """The households of the field worker's wards, a page at a time (as ``GET
-    /v1/households`` lists them for it), and how many are due a visit."""
+    """A user linked to its field-worker record: that record's caseload and its visits due
+    (the caseload API's queries). Not linked: the households of its wards, a page at a time
+    (as ``GET /v1/households`` lists them for it), and how many are due a visit."""
+    worker = linked_field_worker(request)
+    if worker is not None:
+        return await _caseload_page(request, me, app, pool, clock, fresh, worker, after)
     scope = row_scope(me, "household")
     rows, last = await households_page(pool, HouseholdFilters(), scope, after, PAGE)
     rows = await named(
@@ -61,6 +70,34 @@ async def my_households(
         households=rows,
         next_after=last,
         due=len(due),
+        may_register=bool(wards_of(me)),
+        fresh=fresh,
+    )
+
+
+async def _caseload_page(
+    request: Request,
+    me: Principal,
+    app: Sukuma,
+    pool: ReadPool,
+    clock: Clock,
+    fresh: FreshnessRead,
+    worker: str,
+    after: UUID | None,
+) -> Response:
+    now = clock()
+    rows, last = await caseloads.caseload_page(pool, me, worker, None, after, PAGE)
+    due = await caseloads.visits_due(pool, me, worker, now, PAGE)
+    rows = await named(app, me, rows, "GET /my-households")
+    due = await named(app, me, due, "GET /my-households")
+    return page(
+        request,
+        "my_caseload.html",
+        households=rows,
+        next_after=last,
+        due=due,
+        now=now,
+        overdue_since=now - timedelta(days=1),
         may_register=bool(wards_of(me)),
         fresh=fresh,
     )
@@ -136,6 +173,8 @@ async def register(
     form's)."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf", "more")}
+    # Rows a script added (web/static/members.js) are in the form, not in ?members=.
+    members = max(members, profile_form.rows_sent(values))
     if "more" in form:  # "Add a member": one more, nothing typed lost, nothing registered
         return _form_page(request, me, min(members + 1, profile_form.MAX_MEMBERS), values=values)
     now = clock()
@@ -158,12 +197,18 @@ async def register(
     if refusals:
         return _form_page(request, me, members, 422, values, refusals)
     ctx = CommandContext(actor=me.actor, occurred_at=now, principal=me)
-    await run_in_threadpool(_register, app, household_id, ward_id, profile, ctx)
+    worker = linked_field_worker(request)
+    await run_in_threadpool(_register, app, household_id, ward_id, worker, profile, ctx)
     return redirect(request, f"/households/{household_id}", notice=N_("Household registered."))
 
 
 def _register(
-    app: Sukuma, household_id: UUID, ward_id: str, profile: dict[str, Any], ctx: CommandContext
+    app: Sukuma,
+    household_id: UUID,
+    ward_id: str,
+    worker: str | None,
+    profile: dict[str, Any],
+    ctx: CommandContext,
 ) -> None:
     dwelling = profile["dwelling"]
     written: Written = app.register_household(
@@ -172,7 +217,8 @@ def _register(
         dwelling_type=dwelling["type"],
         village=dwelling.get("village"),
         gps=dwelling.get("gps"),
-        field_worker_id=None,
+        # Into the caseload of the record the user works as, where that record serves.
+        field_worker_id=_serving(app, worker, ward_id),
         ctx=ctx,
     )
     if written.position is None and app.read(Household, household_id, ctx.principal).profile:
@@ -180,8 +226,25 @@ def _register(
     app.submit_profile(household_id, profile, None, ctx)
 
 
+def _serving(app: Sukuma, worker: str | None, ward_id: str) -> str | None:
+    """``worker`` if that field-worker record is active and assigned to ``ward_id``."""
+    if worker is None:
+        return None
+    record = app.get(FieldWorker, UUID(worker))
+    return worker if record.active and ward_id in record.ward_ids else None
+
+
+def _visitor(app: Sukuma, worker: str | None, household_id: UUID) -> str | None:
+    """The visit's field worker: the record the user works as, if it serves the household's
+    ward (the command checks who may record the visit)."""
+    if worker is None:
+        return None
+    return _serving(app, worker, app.get(Household, household_id).ward_id)
+
+
 @router.post("/households/{household_id}/visits", dependencies=[Csrf])
 def record_visit(
+    request: Request,
     household_id: UUID,
     act: Act,
     app: SukumaApp,
@@ -193,7 +256,7 @@ def record_visit(
         lambda ctx: app.record_visit(
             household_id=household_id,
             visit_id=uuid4(),
-            field_worker_id=None,
+            field_worker_id=_visitor(app, linked_field_worker(request), household_id),
             outcome=outcome,
             days_skipped_meal_last_7=int(skipped) if skipped else None,
             note=note.strip() or None,

@@ -9,8 +9,11 @@ a ``Strict`` cookie would not survive). On the way back the ID token is checked 
 and the access token exactly as the API checks a bearer token
 (``api.auth.oidc.ExternalIssuer``): the user is ``oidc:<sub>`` with the roles and scopes of
 its claims, so a page and the API see the same principal. Sukuma keeps nothing for such a
-user: its page session ends when the ID token expires (or idles out), and signing in again
-goes through the provider.
+user but the provider's refresh token, when it gives one: sealed on the server
+(``api.auth.provider_sessions``; the cookie holds only its id), so the page session renews
+its tokens before they expire (``web.oidc_renewal``) until it idles out, signs out, reaches
+``SUKUMA_REFRESH_TOKEN_HOURS`` or the provider refuses. Without a refresh token the session
+ends when the ID token expires.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode
 
@@ -35,7 +39,9 @@ from pydantic import SecretStr
 from starlette.responses import Response
 
 from api.auth.oidc import ALGORITHMS, ExternalIssuer
+from api.auth.provider_sessions import ProviderSessions, new_session_id
 from api.auth.tokens import InvalidToken
+from domain.access.principal import Principal
 from web.i18n import LANGUAGES
 from web.labels import N_
 from web.render import local_path, page, redirect
@@ -136,6 +142,15 @@ def provider_of(request: Request) -> Provider | None:
     return created
 
 
+def kept_tokens(request: Request) -> ProviderSessions:
+    """Where the provider's refresh tokens of page sessions are kept, sealed."""
+    existing: ProviderSessions | None = getattr(request.app.state, "web_kept_tokens", None)
+    if existing is None:
+        existing = ProviderSessions(request.app.state.settings.secret_key.get_secret_value())
+        request.app.state.web_kept_tokens = existing
+    return existing
+
+
 def _flows(request: Request) -> URLSafeTimedSerializer:
     secret = request.app.state.settings.secret_key.get_secret_value()
     return URLSafeTimedSerializer(secret, salt="sukuma-web-oidc")
@@ -189,10 +204,35 @@ async def to_provider(
     return answer
 
 
+def id_claims(
+    provider: Provider, keys: KeySet, token: dict[str, Any], nonce: str | None, now: int
+) -> dict[str, Any]:
+    """The ID token's claims, checked: the issuer's signature, issuer, audience = this client,
+    expiry and issue time at ``now`` (the app's clock, as the API checks its tokens), and the
+    flow's nonce (a refreshed ID token need not carry one)."""
+    id_token = jwt.decode(token["id_token"], keys, algorithms=ALGORITHMS)
+    expected: dict[str, Any] = {
+        "iss": {"essential": True, "value": provider.issuer},
+        "aud": {"essential": True, "value": provider.client_id},
+        "sub": {"essential": True},
+        "exp": {"essential": True},
+    }
+    if nonce is not None:
+        expected["nonce"] = {"essential": True, "value": nonce}
+    jwt.JWTClaimsRegistry(now=now, leeway=60, **expected).validate(id_token.claims)
+    return dict(id_token.claims)
+
+
 def _signed_in(
-    provider: Provider, issuer: ExternalIssuer, redirect_uri: str, code: str, flow: dict[str, str]
-) -> tuple[Any, dict[str, Any]]:
-    """The principal and the ID token's claims for ``code`` (blocking: HTTP to the provider)."""
+    provider: Provider,
+    issuer: ExternalIssuer,
+    redirect_uri: str,
+    code: str,
+    flow: dict[str, str],
+    now: int,
+) -> tuple[Principal, dict[str, Any], str | None]:
+    """The principal, the ID token's claims and the refresh token (if the provider gave one)
+    for ``code`` (blocking: HTTP to the provider)."""
     metadata, keys = provider.metadata()
     client = provider.client(redirect_uri)
     try:
@@ -205,21 +245,14 @@ def _signed_in(
     except Exception as exc:  # authlib's OAuthError, requests' errors, a non-JSON answer
         raise SignInFailed(f"the token request: {exc}") from None
     try:
-        id_token = jwt.decode(token["id_token"], keys, algorithms=ALGORITHMS)
-        jwt.JWTClaimsRegistry(
-            leeway=60,
-            iss={"essential": True, "value": provider.issuer},
-            aud={"essential": True, "value": provider.client_id},
-            sub={"essential": True},
-            exp={"essential": True},
-            nonce={"essential": True, "value": flow["nonce"]},
-        ).validate(id_token.claims)
+        claims = id_claims(provider, keys, token, flow["nonce"], now)
         principal = issuer.verify(token["access_token"])  # as the API checks a bearer token
     except (KeyError, JoseError, InvalidToken, ValueError) as exc:
         raise SignInFailed(f"the tokens: {exc}") from None
-    if principal.user_id != f"oidc:{id_token.claims['sub']}":
+    if principal.user_id != f"oidc:{claims['sub']}":
         raise SignInFailed("the ID token and the access token name other users")
-    return principal, id_token.claims
+    refresh = token.get("refresh_token")
+    return principal, claims, refresh if isinstance(refresh, str) else None
 
 
 @router.get(CALLBACK)
@@ -241,15 +274,29 @@ async def from_provider(
     if not hmac.compare_digest(state.encode(), str(flow.get("state", "")).encode()):
         return _failed(request)
     try:
-        principal, claims = await run_in_threadpool(
-            _signed_in, provider, issuer, _callback_url(request), code, flow
+        principal, claims, refresh_token = await run_in_threadpool(
+            _signed_in,
+            provider,
+            issuer,
+            _callback_url(request),
+            code,
+            flow,
+            int(request.app.state.clock().timestamp()),
         )
     except SignInFailed:
         return _failed(request, 401)
     settings: OidcSettings = request.app.state.settings
-    until = min(float(claims["exp"]), time.time() + settings.refresh_token_hours * 3600)
+    ends = request.app.state.clock() + timedelta(hours=settings.refresh_token_hours)
+    until = min(float(claims["exp"]), ends.timestamp())
+    sid = None
+    if refresh_token is not None:  # kept on the server, sealed: the cookie holds its id
+        sid = new_session_id()
+        at = datetime.fromtimestamp(until, UTC)
+        await kept_tokens(request).keep(
+            request.app.state.read_pool, sid, principal.user_id, refresh_token, at, ends
+        )
     locale = str(claims.get("locale", ""))[:2]
-    start_external(request, principal, until, locale if locale in LANGUAGES else None)
+    start_external(request, principal, until, locale if locale in LANGUAGES else None, sid)
     # A page, not a redirect: the browser came from the provider's site, and a redirect
     # would carry that (cross-site) into the next request, which the session's
     # SameSite=Strict cookie would then miss. From this page on, navigation is same-site.

@@ -6,10 +6,10 @@ API shapes it (personal data by the same visibility rules, revealing reads logge
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -48,6 +48,8 @@ FORMS_BY_STATUS: dict[str, tuple[str, ...]] = {
     ReferralStatus.SERVICE_DELIVERED: ("verify", "dispute", "escalate"),
     ReferralStatus.VERIFIED: ("close",),
 }
+#: Wards a move form lists at most for a search (a province has hundreds).
+MOVE_MATCHES = 100
 #: The household's steps its page may offer, each shown only if the access policy allows it.
 HOUSEHOLD_STEPS = (
     "need",
@@ -106,7 +108,13 @@ async def households(
 
 @router.get("/households/{household_id}")
 async def household(
-    request: Request, household_id: UUID, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock
+    request: Request,
+    household_id: UUID,
+    me: Viewer,
+    app: SukumaApp,
+    pool: ReadPool,
+    clock: Clock,
+    ward_search: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     shaped = await run_in_threadpool(_household, app, me, household_id)
     scope = row_scope(me, "referral")
@@ -126,7 +134,8 @@ async def household(
         severities=choices("severity"),
         kinds=choices("intervention_kind"),
         outcomes=choices("visit_outcome"),
-        wards=_wards_near(ward_id),
+        wards=_wards_to_move(ward_id, ward_search),
+        ward_search=ward_search,
         # Members by name where this reader may see names (api.personal shaped the read).
         relations=dict(profile_form.choices("relation")),
         consent_by=profile_form.choices("consent.given_by"),
@@ -147,16 +156,28 @@ async def referral(request: Request, referral_id: UUID, me: Viewer, app: SukumaA
     )
 
 
-def _wards_near(ward_id: str) -> list[tuple[str, list[tuple[str, int]]]]:
-    """Where a household of ``ward_id`` may move to (a page's choice; the API takes any
-    ward): the wards of its district, by municipality, its own left out."""
+def _wards_to_move(ward_id: str, search: str | None) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Where a household of ``ward_id`` may move to (the move's policy asks about the
+    household's ward only; the destination may be any ward), by municipality, its own left
+    out: the wards of its district, or, with ``search``, the province's wards whose
+    municipality, district or id holds it (the first ``MOVE_MATCHES``)."""
     places = geography()
     ward = places.ward(ward_id)
+    wanted = (search or "").strip().casefold()
+    if wanted:
+        candidates = [
+            w
+            for w in places.wards
+            if wanted in w.id.casefold()
+            or wanted in places.municipality(w.municipality_code).name.casefold()
+            or wanted in places.district(w.district_code).name.casefold()
+        ]
+    else:
+        candidates = places.wards_in("district", ward.district_code)
     grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for other in places.wards_in("district", ward.district_code):
-        if other.id != ward_id:
-            name = places.municipality(other.municipality_code).name
-            grouped[name].append((other.id, other.number))
+    for other in [w for w in candidates if w.id != ward_id][:MOVE_MATCHES]:
+        name = places.municipality(other.municipality_code).name
+        grouped[name].append((other.id, other.number))
     return sorted(grouped.items())
 
 

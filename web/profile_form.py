@@ -8,6 +8,7 @@ numbers, birth dates). Each refusal is named by its question, in the reader's la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,15 +17,15 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 
-from api.schemas.profile import Profile
+from api.schemas.profile import MEMBERS_MAX, Profile
 from domain import profile as instrument
 from domain.errors import InvalidCommand
 from domain.profile import validate_profile
 from web.labels import N_
 from web.profile_choices import CHOICES
 
-#: Most members one form shows (a larger household is profiled through the field app).
-MAX_MEMBERS = 12
+#: Most members one form profiles: as many as the profile API takes.
+MAX_MEMBERS = MEMBERS_MAX
 
 #: Yes/no questions: a ticked box is "yes".
 HEALTH_FLAGS = (
@@ -179,6 +180,17 @@ def _member(form: Mapping[str, str], i: int) -> dict[str, Any]:
     for name, _ in HEALTH_FLAGS:
         flat[f"health.{name}"] = _yes(form, f"{p}health.{name}")
     return _nest(flat)
+
+
+#: A member's field in a form: ``members.<index>.<question>``.
+_MEMBER_FIELD = re.compile(r"^members\.(\d{1,3})\.")
+
+
+def rows_sent(form: Mapping[str, str]) -> int:
+    """How many members' rows the form sent (its highest member index + 1), at most
+    ``MAX_MEMBERS``: each row sends its choices, so a row added on the page is counted."""
+    found = (_MEMBER_FIELD.match(name) for name in form)
+    return min(max((int(m.group(1)) + 1 for m in found if m), default=0), MAX_MEMBERS)
 
 
 def read_profile(form: Mapping[str, str], members: int) -> dict[str, Any]:

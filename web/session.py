@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
 from api.auth.service import Auth
+from api.auth.sessions import UserState
 from domain.access.principal import Principal, Role
 from domain.users.model import User
 
@@ -30,6 +32,12 @@ COOKIE = "sukuma_session"
 IDLE = timedelta(minutes=30)
 #: The session's state on ``request.state`` (read once per request).
 STATE = "web_session"
+#: An identity provider's session renews its tokens on a request this close to their expiry
+#: (or after it, while the session has not idled out).
+RENEW_BEFORE = timedelta(seconds=60)
+#: Refreshes the identity provider's tokens of this request's session (``web.oidc_renewal.renew``,
+#: set on ``app.state.web_renew`` by ``web.install``): ``False`` when the provider refused.
+Renew = Callable[[Request], Awaitable[bool]]
 
 
 class SignInRequired(Exception):
@@ -107,11 +115,25 @@ def start(request: Request, user: User) -> Session:
 
 
 def start_external(
-    request: Request, principal: Principal, until: float, language: str | None
+    request: Request,
+    principal: Principal,
+    until: float,
+    language: str | None,
+    sid: str | None = None,
 ) -> Session:
     """A new session for a user of the identity provider, until ``until`` (POSIX time: its
-    ID token's expiry). Sukuma holds no state for such a user to check on each request."""
-    return _begin(request, principal, gen=None, until=until, lang=language)
+    ID token's expiry). ``sid``: the id its refresh token is kept under on the server
+    (``web.oidc``), which renews the tokens before ``until``; without one the session ends
+    then."""
+    return _begin(request, principal, gen=None, until=until, lang=language, sid=sid)
+
+
+def renew_external(request: Request, principal: Principal, until: float) -> None:
+    """The identity provider's tokens were refreshed: its roles and scopes now, until
+    ``until``."""
+    user = session_of(request).user
+    if user is not None:
+        user.update(roles=sorted(principal.roles), scopes=sorted(principal.scopes), until=until)
 
 
 def end(request: Request) -> None:
@@ -147,21 +169,43 @@ async def viewer(request: Request) -> Principal:
     if principal is None or session.user is None:
         raise SignInRequired
     if session.user["gen"] is None:  # the identity provider's user: until its token expires
-        if _now(request) >= float(session.user.get("until") or 0):
+        until = float(session.user.get("until") or 0)
+        if session.user.get("sid") and _now(request) >= until - RENEW_BEFORE.total_seconds():
+            renew: Renew = request.app.state.web_renew
+            if not await renew(request):  # refused: signed out, its kept token dropped
+                end(request)
+                raise SignInRequired
+            principal = session.principal() or principal
+        elif _now(request) >= until:
             end(request)
             raise SignInRequired
         return principal
-    auth: Auth = request.app.state.auth
-    hit, state = auth.states.cached(principal.user_id)
-    if not hit:
-        state = await run_in_threadpool(auth.states.load, principal.user_id)
+    state = await _state(request, principal.user_id)
     if state is None or not state.active or state.generation != session.user["gen"]:
         end(request)
         raise SignInRequired
     # A language chosen in another browser follows within the state cache's lifetime.
     if state.language is not None:
         session.user["lang"] = state.language
+    session.user["fw"] = state.field_worker_id  # linked or unlinked by an administrator
     return principal
+
+
+async def _state(request: Request, user_id: str) -> UserState | None:
+    auth: Auth = request.app.state.auth
+    hit, state = auth.states.cached(user_id)
+    if not hit:
+        state = await run_in_threadpool(auth.states.load, user_id)
+    return state
+
+
+def linked_field_worker(request: Request) -> str | None:
+    """The field-worker record the signed-in user works as, as ``viewer`` read it from the
+    user's cached state this request (``None``: not linked, or a user of the identity
+    provider, whom Sukuma keeps nothing for)."""
+    user = session_of(request).user
+    worker = None if user is None else user.get("fw")
+    return worker if isinstance(worker, str) else None
 
 
 def chosen_language(request: Request) -> str | None:

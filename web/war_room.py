@@ -11,7 +11,8 @@ war-room routes run, as the signed-in user, then shows the room once the view ha
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -20,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from adapters.data_keys import DataKeyStore
+from api.commands import checked_occurred_at
 from api.deps import Clock, ReadPool, SukumaApp
 from api.personal import CaseRows
 from api.routers.warrooms import DataKeys, Fresh
@@ -27,16 +29,19 @@ from domain.access.policy import Decision, Location, decide, row_scope
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
+from domain.households.model import Household
+from domain.sukuma import Sukuma
 from domain.vocabulary import SeatRole
 from domain.warrooms.model import war_room_id
 from projections.alerts import queries as alert_queries
 from projections.alerts.queries import AlertFilters
-from projections.nerve_centre.queries.board import open_referrals
+from projections.nerve_centre.queries.board import households_at_risk, open_referrals
 from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
 from web.actions import Act, Acting, Note, optional
 from web.labels import N_, choices
+from web.names import named
 from web.render import page
 from web.session import Csrf, Viewer
 
@@ -51,6 +56,9 @@ AGENDA_ROWS = 50
 #: holds years of them, and the view API (``GET /v1/war-rooms/{id}``) serves them all.
 MEETINGS_SHOWN = 13
 DONE_SHOWN = 20
+#: Households a meeting form offers as discussed (the ward's with open needs, highest risk
+#: first), for a reader who may read them.
+HOUSEHOLDS_OFFERED = 50
 
 Name = Annotated[str, Form(min_length=1, max_length=200)]
 Text = Annotated[str, Form(min_length=1, max_length=2000)]
@@ -137,9 +145,13 @@ async def war_room(
     ]
     done = [i for i in room["action_items"] if i["status"] == "done"]
     done.sort(key=lambda i: i["done_on"], reverse=True)
+    window = timedelta(days=request.app.state.settings.occurred_at_window_days)
     return page(
         request,
         "war_room.html",
+        offered=await _offered(app, me, pool, room["ward_id"]),
+        may_read_households=_may_read(me, room["ward_id"]),
+        earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
         names={m["member_id"]: m["name"] for m in room["members"]},
         seated=[m for m in room["members"] if m["active"]],
@@ -155,6 +167,20 @@ async def war_room(
         departments=[d for d in catalogue.departments if not d.retired],
         fresh=fresh,
     )
+
+
+def _may_read(me: Principal, ward_id: str) -> bool:
+    return decide(me, "household.read", Location.ward(ward_id)) is Decision.ALLOW
+
+
+async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[dict[str, Any]]:
+    """The households a meeting may record as discussed: the ward's with open needs, highest
+    risk first, named as lists name them (none for a reader who may not read them)."""
+    if not _may_read(me, ward_id):
+        return []
+    scope = row_scope(me, "household")
+    rows = await households_at_risk(pool, scope, ward=ward_id, limit=HOUSEHOLDS_OFFERED)
+    return await named(app, me, rows, "GET /war-rooms/{id}")
 
 
 @router.get("/war-rooms/{room_id}/agenda")
@@ -262,24 +288,40 @@ def record_meeting(
     act: Act,
     app: SukumaApp,
     attended: Annotated[list[UUID] | None, Form(max_length=200)] = None,
+    discussed: Annotated[list[UUID] | None, Form(max_length=HOUSEHOLDS_OFFERED)] = None,
+    held_on: Annotated[date | None, Form()] = None,
     notes: Note = "",
     meeting_id: Annotated[UUID | None, Form()] = None,
 ) -> Response:
-    """Record today's meeting with who attended (their departments are present)."""
-    return _then(
-        act,
-        lambda ctx: app.hold_meeting(
+    """Record a meeting, today's or an earlier one within the backdating window the API
+    allows, with who attended (their departments are present) and the households discussed
+    (each one the reader may read)."""
+    held_at = _held_at(act, held_on)
+
+    def hold(ctx: CommandContext) -> Written:
+        for household_id in discussed or []:  # one the reader may not read: not found
+            app.read(Household, household_id, act.principal)
+        return app.hold_meeting(
             room_id=room_id,
             # The form's own id: the same form posted twice is one meeting.
             meeting_id=meeting_id or uuid4(),
             attendee_member_ids=[str(m) for m in attended or []],
-            households_discussed=[],
+            households_discussed=[str(h) for h in discussed or []],
             notes=optional(notes),
-            ctx=ctx,
-        ),
-        room_id,
-        N_("Meeting recorded."),
-    )
+            ctx=replace(ctx, occurred_at=held_at),
+        )
+
+    return _then(act, hold, room_id, N_("Meeting recorded."))
+
+
+def _held_at(act: Acting, held_on: date | None) -> datetime:
+    """When the meeting was held: now, or noon of an earlier day (UTC) within
+    ``SUKUMA_OCCURRED_AT_WINDOW_DAYS``, the window a command's ``occurred_at`` has."""
+    now = act.clock()
+    if held_on is None or held_on == now.date():
+        return now
+    window = timedelta(days=act.request.app.state.settings.occurred_at_window_days)
+    return checked_occurred_at(datetime.combine(held_on, time(12), tzinfo=UTC), now, window)
 
 
 @forms.post("/war-rooms/{room_id}/action-items")

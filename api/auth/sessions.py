@@ -32,6 +32,8 @@ class UserState:
     generation: int
     #: The language the user chose for the pages (``None``: not chosen).
     language: str | None = None
+    #: The field-worker record the user works as (``None``: not linked).
+    field_worker_id: str | None = None
 
 
 class UserStates:
@@ -57,7 +59,11 @@ class UserStates:
     def load(self, user_id: str) -> UserState | None:
         """The user's current state from the event store (blocking: call it in a thread)."""
         user = find_user(self._application, user_id)
-        state = None if user is None else UserState(user.active, user.generation, user.language)
+        state = (
+            None
+            if user is None
+            else UserState(user.active, user.generation, user.language, user.field_worker_id)
+        )
         with self._lock:
             self._cache[user_id] = (self._monotonic(), state)
         return state

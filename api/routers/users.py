@@ -19,6 +19,7 @@ from api.schemas.users import (
     ChangePassword,
     DeactivateUser,
     GrantRole,
+    LinkFieldWorker,
     UserList,
     Username,
     UserRead,
@@ -133,4 +134,19 @@ def deactivate_user(
     app = cmd.application
     return _ending(
         auth, cmd, username, body, lambda c: app.deactivate_user(username, body.reason, c)
+    )
+
+
+@router.post("/{username}/field-worker", responses=WRITTEN)
+def link_field_worker(
+    username: Username, body: LinkFieldWorker, cmd: Command, auth: AuthService
+) -> JSONResponse:
+    """Link the user to the field-worker record it works as (``null``: unlink)."""
+    app = cmd.application
+    return _ending(
+        auth,
+        cmd,
+        username,
+        body,
+        lambda c: app.link_field_worker(username, body.field_worker_id, c),
     )

@@ -34,6 +34,8 @@ from domain.profile import (
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+#: Most members one profile holds (the web's register form offers as many).
+MEMBERS_MAX = 40
 
 
 class Strict(Input):
@@ -142,7 +144,7 @@ class Profile(Strict):
     instrument_version: Annotated[str, StringConstraints(max_length=20)] = "oss-profile-1"
     language: Language = "zu"
     dwelling: Dwelling
-    members: list[Member] = Field(min_length=1, max_length=40)
+    members: list[Member] = Field(min_length=1, max_length=MEMBERS_MAX)
     livelihood: Livelihood
     food_security: FoodSecurity
     basic_services: BasicServices

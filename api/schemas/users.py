@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, StringConstraints
 
@@ -66,6 +67,11 @@ class DeactivateUser(CommandBody):
     reason: Reason
 
 
+class LinkFieldWorker(CommandBody):
+    #: The field-worker record the user works as; ``null`` unlinks it.
+    field_worker_id: UUID | None
+
+
 class UserRead(BaseModel):
     id: str
     version: int
@@ -73,6 +79,8 @@ class UserRead(BaseModel):
     roles: list[str]
     scopes: list[str]
     active: bool
+    #: The field-worker record the user works as (its caseload is its "my households").
+    field_worker_id: str | None = None
 
     @classmethod
     def of(cls, user: User) -> UserRead:
@@ -83,6 +91,7 @@ class UserRead(BaseModel):
             roles=sorted(user.roles),
             scopes=sorted(user.scopes),
             active=user.active,
+            field_worker_id=user.field_worker_id,
         )
 
 

@@ -102,7 +102,10 @@ PERMISSIONS: Final[dict[Role, dict[str, frozenset[str]]]] = {
         "stocktake": frozenset({"read", "hold", "action"}),
     },
     Role.ADMIN: {
-        "user": frozenset({"read", "create", "grant", "revoke", "scope", "password", "deactivate"}),
+        "user": frozenset(
+            # "link": to the field-worker record the user works as (its caseload).
+            {"read", "create", "grant", "revoke", "scope", "password", "deactivate", "link"}
+        ),
         "fieldworker": frozenset({"read", "register", "assign", "deactivate"}),
         # Data-subject requests (POPIA): consent records and erasure, in the admin's area.
         "household": frozenset({"read", "consent", "erase"}),

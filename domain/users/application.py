@@ -17,7 +17,8 @@ from domain.access.policy import (
 from domain.access.principal import Principal, Role
 from domain.application import ApplicationBase
 from domain.context import CommandContext, Written
-from domain.errors import NotFoundError
+from domain.errors import NotFoundError, RuleViolation
+from domain.fieldworkers.model import FieldWorker
 from domain.users.model import User, check_scope, user_id
 from domain.users.names import normalise_username
 
@@ -154,6 +155,25 @@ class UserCommands(ApplicationBase):
             u.deactivate(reason, at, actor)
 
         return self._change_user(username, ctx, "deactivate", deactivate)
+
+    def link_field_worker(
+        self, username: str, worker_id: UUID | None, ctx: CommandContext
+    ) -> Written:
+        """Link the user to the field-worker record it works as (``None``: unlink). An
+        administrator who may change the account and sees the record; an active record only."""
+        at, actor, who = ctx.occurred_at, ctx.actor, ctx.principal
+        worker = None if worker_id is None else self.read(FieldWorker, worker_id, who)
+
+        def link(u: User) -> None:
+            authorize_account_change(who, "user.link", str(u.id), u.roles, u.scopes)
+            if worker is None:
+                u.unlink_field_worker(at, actor)
+                return
+            if not worker.active:
+                raise RuleViolation("field-worker-active", "the field worker is deactivated")
+            u.link_field_worker(str(worker.id), at, actor)
+
+        return self._change_user(username, ctx, "link", link)
 
     def end_sessions(self, user: UUID, reason: str, ctx: CommandContext) -> Written:
         """Ends every session of the user, by id (the system, on a replayed refresh token)."""

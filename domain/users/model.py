@@ -41,11 +41,14 @@ def check_scope(scope: str) -> None:
 
 class User(SukumaAggregate):
     """Created, role granted/revoked, scope assigned/removed, password changed, deactivated,
-    sessions ended, language chosen."""
+    sessions ended, language chosen, linked to (or unlinked from) a field-worker record."""
 
     #: The language the user chose for the pages (``None``: the browser's, until chosen).
     #: A class default, so users created before the event existed read as not chosen.
     language: str | None = None
+    #: The field-worker record this user works as (its caseload is the user's "my
+    #: households"); ``None``: not linked. A class default, as ``language``.
+    field_worker_id: str | None = None
 
     class Created(SukumaAggregate.Created):
         username: str
@@ -76,6 +79,12 @@ class User(SukumaAggregate):
 
     class LanguageChosen(SukumaAggregate.Event):
         language: str
+
+    class FieldWorkerLinked(SukumaAggregate.Event):
+        field_worker_id: str
+
+    class FieldWorkerUnlinked(SukumaAggregate.Event):
+        field_worker_id: str
 
     @event(Created)
     def __init__(
@@ -187,3 +196,33 @@ class User(SukumaAggregate):
     @event(LanguageChosen)
     def _language_chosen(self, language: str, occurred_at: datetime, actor: str) -> None:
         self.language = language
+
+    def link_field_worker(self, field_worker_id: str, occurred_at: datetime, actor: str) -> None:
+        """Work as this field-worker record (one at a time: a new link replaces the old)."""
+        self._ensure_active()
+        if Role.FIELD_WORKER not in self.roles:
+            raise RuleViolation(
+                "user-field-worker-role", f"{self.username} does not hold the field_worker role"
+            )
+        if field_worker_id == self.field_worker_id:
+            raise RuleViolation("link-unchanged", f"{self.username} is linked to it already")
+        self._field_worker_linked(
+            field_worker_id=field_worker_id, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(FieldWorkerLinked)
+    def _field_worker_linked(self, field_worker_id: str, occurred_at: datetime, actor: str) -> None:
+        self.field_worker_id = field_worker_id
+
+    def unlink_field_worker(self, occurred_at: datetime, actor: str) -> None:
+        if self.field_worker_id is None:
+            raise RuleViolation("link-unchanged", f"{self.username} is linked to no field worker")
+        self._field_worker_unlinked(
+            field_worker_id=self.field_worker_id, occurred_at=occurred_at, actor=actor
+        )
+
+    @event(FieldWorkerUnlinked)
+    def _field_worker_unlinked(
+        self, field_worker_id: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.field_worker_id = None

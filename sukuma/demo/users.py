@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -11,7 +12,7 @@ from eventsourcing.utils import get_topic
 from adapters.passwords import hash_password
 from domain.access.principal import Role
 from domain.context import CommandContext
-from domain.errors import NotFoundError
+from domain.errors import DomainError, NotFoundError
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
@@ -48,12 +49,28 @@ def demo_users(ward_id: str) -> list[DemoUser]:
     ]
 
 
-def first_ward(app: Sukuma) -> str | None:
-    """The ward of the first household in the log, if any."""
+def first_household(app: Sukuma) -> Household | None:
+    """The first household in the log, if any."""
     found = app.recorder.select_notifications(1, 1, topics=[get_topic(Household.Registered)])
     if not found:
         return None
-    return app.get(Household, UUID(str(found[0].originator_id))).ward_id
+    return app.get(Household, UUID(str(found[0].originator_id)))
+
+
+def first_ward(app: Sukuma) -> str | None:
+    """The ward of the first household in the log, if any."""
+    household = first_household(app)
+    return None if household is None else household.ward_id
+
+
+def _link_field_worker(app: Sukuma, username: str, ctx: CommandContext) -> None:
+    """Link the demo field worker to the record whose caseload holds the first household, so
+    its "my households" is a caseload (left unlinked if that record cannot be linked)."""
+    household = first_household(app)
+    if household is None or household.field_worker_id is None:
+        return
+    with suppress(DomainError):
+        app.link_field_worker(username, UUID(household.field_worker_id), ctx)
 
 
 def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
@@ -80,6 +97,8 @@ def add_demo_users(app: Sukuma, now: datetime) -> list[DemoUser]:
                 ctx=ctx,
             )
             added.append(user)
+            if user.role is Role.FIELD_WORKER:
+                _link_field_worker(app, user.username, ctx)
         else:
             if not existing.scopes:
                 for scope in user.scopes:

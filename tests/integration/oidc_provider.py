@@ -1,6 +1,7 @@
 """A small OpenID Connect provider for tests, on a real uvicorn on a loopback port: discovery,
 its key set, an authorization endpoint that signs in whoever the test says (no form), and a
-token endpoint that checks the PKCE code verifier, the redirect URI and the client."""
+token endpoint that checks the PKCE code verifier, the redirect URI and the client, and (when
+``refresh`` is on) issues refresh tokens, rotated on each use, which the test may revoke."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,11 @@ class Provider:
     #: Every token request's form, for the tests to look at.
     token_requests: list[dict[str, str]] = field(default_factory=list)
     lifetime: int = 300
+    #: Issue refresh tokens (each works once: a refresh answers with the next one).
+    refresh: bool = False
+    refresh_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The provider's time (a test aligns it with the app's clock).
+    clock: Callable[[], float] = time.time
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [{**RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True), "kid": "t1"}]}
@@ -74,6 +80,13 @@ class Provider:
     async def token(self, request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         self.token_requests.append(form)
+        if form.get("grant_type") == "refresh_token":
+            user = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if user is None or form.get("client_id") != CLIENT_ID:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            # The user's claims as they are now (roles may have changed since sign-in).
+            same = self.user.get("sub") == user.get("sub")
+            return self.issue(dict(self.user) if same else user, None)
         issued = self.codes.pop(form.get("code", ""), None)
         verifier = form.get("code_verifier", "").encode()
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
@@ -85,16 +98,23 @@ class Provider:
             or challenge.decode() != issued["challenge"]
         ):
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        now = int(time.time())
-        common = {"iss": self.base, "iat": now, "exp": now + self.lifetime, **self.user}
-        return JSONResponse(
-            {
-                "token_type": "Bearer",
-                "expires_in": self.lifetime,
-                "access_token": self.sign({**common, "aud": "sukuma"}),
-                "id_token": self.sign({**common, "aud": CLIENT_ID, "nonce": issued["nonce"]}),
-            }
-        )
+        return self.issue(dict(self.user), issued["nonce"])
+
+    def issue(self, user: dict[str, Any], nonce: str | None) -> Response:
+        now = int(self.clock())
+        common = {"iss": self.base, "iat": now, "exp": now + self.lifetime, **user}
+        id_claims = {**common, "aud": CLIENT_ID, **({"nonce": nonce} if nonce else {})}
+        answer = {
+            "token_type": "Bearer",
+            "expires_in": self.lifetime,
+            "access_token": self.sign({**common, "aud": "sukuma"}),
+            "id_token": self.sign(id_claims),
+        }
+        if self.refresh:
+            refresh = secrets.token_urlsafe(24)
+            answer["refresh_token"] = refresh
+            self.refresh_tokens[refresh] = user
+        return JSONResponse(answer)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from domain.access.policy import Decision, Location, decide
 from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.reference.geography import geography
-from sukuma.demo.users import DEMO_PASSWORD, add_demo_users, first_ward
+from sukuma.demo.users import DEMO_PASSWORD, add_demo_users, first_household, first_ward
 from tests.unit.test_demo import demo_app
 
 
@@ -49,3 +49,15 @@ def test_an_earlier_demo_admin_without_an_area_is_given_one() -> None:
 
     assert "demo-admin" not in {u.username for u in added}
     assert app.user_named("demo-admin").scopes == [f"province:{geography().province.code}"]
+
+
+def test_the_demo_field_worker_is_linked_to_the_record_of_the_first_households_caseload() -> None:
+    app, _ = demo_app(20, seed=5)
+    add_demo_users(app, datetime.now(UTC))
+    first = first_household(app)
+
+    assert first is not None
+    worker = first.field_worker_id
+
+    assert worker is not None
+    assert app.user_named("demo-field-worker").field_worker_id == worker
