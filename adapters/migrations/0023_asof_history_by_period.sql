@@ -16,22 +16,32 @@ DECLARE
     pkey text;
 BEGIN
     FOR history IN
-        SELECT * FROM (VALUES
-            ('area_counts', 'level, code', 'metric'),
-            ('open_due', 'level, code', 'due'),
-            ('open_made', 'level, code', 'made'),
-            ('ward_needs', 'ward_id', 'category'),
-            ('department_area', 'department, level, code', 'metric'),
-            ('department_due', 'department, level, code', 'due')
-        ) AS t(total, grouped, member)
+        SELECT 'nerve_centre_' || total || '_history' AS name, t.* FROM (VALUES
+            ('area_counts', 'level, code', 'metric', ''),
+            ('open_due', 'level, code', 'due', ''),
+            ('open_made', 'level, code', 'made', ''),
+            ('ward_needs', 'ward_id', 'category', ', district, municipality'),
+            ('department_area', 'department, level, code', 'metric', ''),
+            ('department_due', 'department, level, code', 'due', '')
+        ) AS t(total, grouped, member, carried)
     LOOP
         SELECT conname INTO pkey FROM pg_constraint
-        WHERE conrelid = format('%I', 'nerve_centre_' || history.total || '_history')::regclass
-        AND contype = 'p';
+        WHERE conrelid = format('%I', history.name)::regclass AND contype = 'p';
         EXECUTE format(
             'ALTER TABLE %1$I DROP CONSTRAINT %2$I, '
             'ADD PRIMARY KEY (%3$s, basis, day, %4$s) INCLUDE (value)',
-            'nerve_centre_' || history.total || '_history', pkey, history.grouped, history.member
+            history.name, pkey, history.grouped, history.member
+        );
+        -- The weeks of the month and the years from the day rows already there (the
+        -- projector keeps them from now on; as it does, a total of zero has no row).
+        EXECUTE format(
+            'INSERT INTO %1$I (%2$s, %3$s%4$s, basis, day, value) '
+            'SELECT %2$s, %3$s%4$s, p.basis, p.day, sum(value) FROM %1$I, LATERAL (VALUES '
+            '  (''ow'', date_trunc(''month'', day)::date + (extract(day FROM day)::int - 1) / 7 * 7),'
+            '  (''oy'', date_trunc(''year'', day)::date)) AS p(basis, day) '
+            'WHERE %1$I.basis = ''o'' GROUP BY %2$s, %3$s%4$s, p.basis, p.day '
+            'HAVING sum(value) <> 0',
+            history.name, history.grouped, history.member, history.carried
         );
     END LOOP;
 END
@@ -42,66 +52,3 @@ $$;
 -- day, a year of them for a read a year back. A partial index holds only those.
 CREATE INDEX IF NOT EXISTS nerve_centre_area_daily_recorded_ahead
     ON nerve_centre_area_daily_recorded (level, code, metric, recorded) WHERE recorded < day;
-
--- Weeks of the month and years from the day rows already there (the projector keeps them from
--- now on; as it does, a total of zero has no row).
-INSERT INTO nerve_centre_area_counts_history
-SELECT level, code, metric, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_area_counts_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_open_due_history
-SELECT level, code, due, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_open_due_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_open_made_history
-SELECT level, code, made, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_open_made_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_ward_needs_history
-SELECT ward_id, category, district, municipality, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_ward_needs_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_department_area_history
-SELECT department, level, code, metric, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_department_area_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_department_due_history
-SELECT department, level, code, due, 'ow',
-    date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7, sum(value)
-FROM nerve_centre_department_due_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_area_counts_history
-SELECT level, code, metric, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_area_counts_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_open_due_history
-SELECT level, code, due, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_open_due_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_open_made_history
-SELECT level, code, made, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_open_made_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_ward_needs_history
-SELECT ward_id, category, district, municipality, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_ward_needs_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_department_area_history
-SELECT department, level, code, metric, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_department_area_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;
-INSERT INTO nerve_centre_department_due_history
-SELECT department, level, code, due, 'oy',
-    date_trunc('year', day)::date, sum(value)
-FROM nerve_centre_department_due_history WHERE basis = 'o'
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(value) <> 0;

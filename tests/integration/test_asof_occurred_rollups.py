@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from adapters.migrations import migrations
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
@@ -61,6 +62,25 @@ PERIODS = {
 }
 
 
+def assert_periods_add_up(curs: Any, total: str, periods: tuple[str, ...]) -> None:
+    """Each of a total's roll-up rows of ``periods`` is the sum of its day rows (and none is
+    there where they add up to zero)."""
+    shape, history = SNAPSHOTS[total], f"{NAME}_{total}{HISTORY_SUFFIX}"
+    columns = ", ".join((*shape.group, shape.member))
+    for suffix in periods:
+        curs.execute(
+            f"SELECT {columns}, day, value FROM {history} WHERE basis = %s ORDER BY {columns}, day",
+            (OCCURRED + suffix,),
+        )
+        rolled = [tuple(r.values()) for r in curs.fetchall()]
+        curs.execute(
+            f"SELECT {columns}, {PERIODS[suffix]} AS p, sum(value)::bigint FROM {history} "
+            f"WHERE basis = '{OCCURRED}' GROUP BY {columns}, p "
+            f"HAVING sum(value) <> 0 ORDER BY {columns}, p"
+        )
+        assert rolled == [tuple(r.values()) for r in curs.fetchall()], (history, suffix)
+
+
 def assert_rollups_add_up(datastore: PostgresDatastore) -> int:
     """For every history table: each week, month and year roll-up row is the sum of its day
     rows (none where they add up to zero), and for every day that matters the read's deltas
@@ -72,19 +92,7 @@ def assert_rollups_add_up(datastore: PostgresDatastore) -> int:
             table, shape = f"{NAME}_{total}", SNAPSHOTS[total]
             columns = ", ".join((*shape.group, shape.member))
             history = f"{table}{HISTORY_SUFFIX}"
-            for suffix, period in PERIODS.items():
-                curs.execute(
-                    f"SELECT {columns}, day, value FROM {history} WHERE basis = %s "
-                    f"ORDER BY {columns}, day",
-                    (OCCURRED + suffix,),
-                )
-                rolled = [tuple(r.values()) for r in curs.fetchall()]
-                curs.execute(
-                    f"SELECT {columns}, {period} AS p, sum(value)::bigint FROM {history} "
-                    f"WHERE basis = '{OCCURRED}' GROUP BY {columns}, p "
-                    f"HAVING sum(value) <> 0 ORDER BY {columns}, p"
-                )
-                assert rolled == [tuple(r.values()) for r in curs.fetchall()], (table, suffix)
+            assert_periods_add_up(curs, total, tuple(PERIODS))
             by_read = (
                 f"SELECT {columns}, sum(value)::bigint AS v FROM "
                 f"({late_deltas(table, '%(day)s::date')}) r "
@@ -192,3 +200,37 @@ def scans(plan: dict[str, Any], table: str) -> list[dict[str, Any]]:
     for child in plan.get("Plans", []):
         found += scans(child, table)
     return found
+
+
+def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
+    database_url: str,
+) -> None:
+    """A database whose histories hold day rows without weeks or years (as the projector
+    wrote them before migration 0023): the migration adds each key's weeks and years, summed
+    from its day rows, so reads as of a day by occurred time need no rebuild."""
+    (upgrade,) = [m for m in migrations() if m.name == "asof_history_by_period"]
+    with fresh_app(database_url) as app:
+        datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=True) as curs:
+            # Given 400 days of day rows, some keys' days cancelling out
+            curs.execute(
+                f"INSERT INTO {NAME}_ward_needs{HISTORY_SUFFIX} SELECT 'w' || g % 3, 'water', "
+                f"'D', 'M', '{OCCURRED}', DATE '2024-12-01' + g, g FROM generate_series(1, 400) g"
+            )
+            curs.execute(
+                f"INSERT INTO {NAME}_department_area{HISTORY_SUFFIX} SELECT 'SASSA', 'district', "
+                f"'DC22', 'm' || g % 4, '{OCCURRED}', DATE '2024-12-01' + g, 1 - g % 2 * 2 "
+                "FROM generate_series(1, 400) g"
+            )
+        # When the migration runs over them
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(upgrade.sql.encode())
+        # Then the weeks and years are there, each the sum of its day rows
+        with datastore.transaction(commit=False) as curs:
+            for total in ("ward_needs", "department_area"):
+                assert_periods_add_up(curs, total, (WEEKLY, YEARLY))
+            curs.execute(
+                f"SELECT count(*) AS n FROM {NAME}_ward_needs{HISTORY_SUFFIX} WHERE basis = %s",
+                (OCCURRED + YEARLY,),
+            )
+            assert curs.fetchone() == {"n": 9}  # 3 wards, 3 years (2 Dec 2024 - 5 Jan 2026)
