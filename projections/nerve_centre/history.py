@@ -6,8 +6,9 @@
   (unnested by a read without parsing). The rows are made in memory (``snapshots``), so a
   commit may span any number of days.
 - By occurred time, the late changes apart (recorded on another day than they occurred):
-  their deltas by occurred day and month (``_history``) and their running totals (``_late``,
-  snapshotted as the totals are). A change recorded the day it occurred writes neither.
+  their deltas by occurred day, by the month's week (days 1-7, 8-14, 15-21, 22-28, 29-), by
+  month and by year (``_history``), and their running totals (``_late``, snapshotted as the
+  totals are). A change recorded the day it occurred writes neither.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ SNAPSHOT_SUFFIX = "_snapshots"
 LATE_SUFFIX = "_late"
 OCCURRED = "o"  # the history tables' basis code (by day)
 MONTHLY = "m"  # suffix of a basis code whose rows are by month (day: the month's first)
+WEEKLY = "w"  # ... by a month's week, seven days from its 1st, 8th, 15th, 22nd or 29th (day: that)
+YEARLY = "y"  # ... by year (day: its 1 January)
 Days = tuple[date, date]  # an event's recorded day and occurred day
 # (recorded day, occurred day) -> roll-up table -> the deltas of totals changed on those days
 Dated = dict[Days, dict[str, dict[Any, int]]]
@@ -66,13 +69,27 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
             continue
         for table, deltas in tables.items():
             history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
-            month = oday.replace(day=1)
+            year, month, week = (
+                oday.replace(month=1, day=1),
+                oday.replace(day=1),
+                week_of_month(oday),
+            )
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
                 late[key] = late.get(key, 0) + value
-                for day in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
+                for day in (
+                    (*key, OCCURRED, oday),
+                    (*key, OCCURRED + WEEKLY, week),
+                    (*key, OCCURRED + MONTHLY, month),
+                    (*key, OCCURRED + YEARLY, year),
+                ):
                     history[day] = get(day, 0) + value
     return out
+
+
+def week_of_month(day: date) -> date:
+    """The first day of ``day``'s week of its month (the 1st, 8th, 15th, 22nd or 29th)."""
+    return day.replace(day=(day.day - 1) // 7 * 7 + 1)
 
 
 def write_snapshots(

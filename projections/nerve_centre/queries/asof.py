@@ -11,8 +11,9 @@ subquery of the same columns:
   ``SELECT $1::text AS level, $2::text AS code``), as its own WHERE names them.
 - ``occurred``: the same snapshots, less the snapshots of the late changes' running totals
   (recorded on another day than they occurred), plus the late deltas that occurred by the
-  day, read by month before the day's month and by day within it (at most ~31 rows plus one
-  a month per key): a change recorded the day it occurred counts the same on either basis.
+  day, read by year before the day's year, by month before its month, by week of the month
+  before its week and by day within it (``late_deltas``): a change recorded the day it
+  occurred counts the same on either basis.
 
 Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
 still applies. The day is bound (``day_arg`` is the caller's ``$n``).
@@ -31,6 +32,8 @@ from projections.nerve_centre.history import (
     OCCURRED,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
+    WEEKLY,
+    YEARLY,
 )
 from projections.nerve_centre.tables import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
 
@@ -55,16 +58,33 @@ def totals(table: str, as_of: AsOf | None, day_arg: str, groups: str) -> str:
         return f"({_snapshot(table, suffix, day_arg, groups, '')})"
     shape = SNAPSHOTS[suffix]
     columns = ", ".join((*shape.group, shape.member))
-    month = f"date_trunc('month', {day_arg}::date)::date"
     late = f"{table}{LATE_SUFFIX}"
     return (
         f"(SELECT {columns}, sum(value)::bigint AS value FROM ("
         f"{_snapshot(table, suffix, day_arg, groups, '')} UNION ALL "
         f"{_snapshot(late, suffix, day_arg, groups, '-')} UNION ALL "
-        f"SELECT {columns}, value FROM {table}{HISTORY_SUFFIX} "
-        f"WHERE (basis = '{OCCURRED}{MONTHLY}' AND day < {month}) "
-        f"OR (basis = '{OCCURRED}' AND day >= {month} AND day <= {day_arg})"
+        f"{late_deltas(table, day_arg)}"
         f") u GROUP BY {columns} HAVING sum(value) <> 0)"
+    )
+
+
+def late_deltas(table: str, day_arg: str) -> str:
+    """The late deltas of a roll-up table (its full name) that occurred by the day: its years
+    before the day's year, that year's months before the day's month, the month's weeks before
+    the day's, and that week's days up to the day (at most 11 months, 4 weeks and 7 days, and
+    a row a year, per key). The history's key leads with the group, basis and day, the value
+    included (migration 0023): each part is one index-only range scan a group."""
+    shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
+    columns = ", ".join((*shape.group, shape.member))
+    year = f"date_trunc('year', {day_arg}::date)::date"
+    month = f"date_trunc('month', {day_arg}::date)::date"
+    week = f"({month} + (extract(day FROM {day_arg}::date)::int - 1) / 7 * 7)"
+    history = f"SELECT {columns}, value FROM {table}{HISTORY_SUFFIX} WHERE basis ="
+    return (
+        f"{history} '{OCCURRED}{YEARLY}' AND day < {year} UNION ALL "
+        f"{history} '{OCCURRED}{MONTHLY}' AND day >= {year} AND day < {month} UNION ALL "
+        f"{history} '{OCCURRED}{WEEKLY}' AND day >= {month} AND day < {week} UNION ALL "
+        f"{history} '{OCCURRED}' AND day >= {week} AND day <= {day_arg}"
     )
 
 
@@ -100,7 +120,8 @@ def daily(as_of: AsOf | None, day_arg: str) -> str:
         f"SELECT {keys}, value FROM {AREA_DAILY} WHERE day <= {day_arg} "
         f"UNION ALL SELECT {keys}, -value FROM {AREA_DAILY_RECORDED} "
         f"WHERE day <= {day_arg} AND recorded > {day_arg} "
+        # recorded < day: implied, and what the partial index of these rare rows holds
         f"UNION ALL SELECT {keys}, value FROM {AREA_DAILY_RECORDED} "
-        f"WHERE day > {day_arg} AND recorded <= {day_arg}"
+        f"WHERE day > {day_arg} AND recorded <= {day_arg} AND recorded < day"
         f") f GROUP BY {keys} HAVING sum(value) <> 0)"
     )
