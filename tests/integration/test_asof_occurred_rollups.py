@@ -54,7 +54,7 @@ def days_that_matter(curs: Any, history: str) -> list[date]:
     return sorted(days)
 
 
-# Each roll-up's period of a day row, as migration 0023 fills the weeks and years.
+# Each roll-up's period of a day row, as migration 0024 fills the weeks and years.
 PERIODS = {
     YEARLY: "date_trunc('year', day)::date",
     WEEKLY: "date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7",
@@ -147,7 +147,7 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
     """A department's late deltas over two years (20 metrics, a row a day, a week of the month,
     a month and a year each) read as of 23 November a year back: the year before, the 10
     months before November, its 3 weeks before the 22nd and the 2 days since, a few index
-    pages (before migration 0023 the scan walked every day row of every metric, both years).
+    pages (before migration 0024 the scan walked every day row of every metric, both years).
     And the daily flows recorded ahead of their day come from the partial index of those rare
     rows, not from every late flow after the day."""
     history = f"{NAME}_department_area{HISTORY_SUFFIX}"
@@ -206,7 +206,7 @@ def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
     database_url: str,
 ) -> None:
     """A database whose histories hold day rows without weeks or years (as the projector
-    wrote them before migration 0023): the migration adds each key's weeks and years, summed
+    wrote them before migration 0024): the migration adds each key's weeks and years, summed
     from its day rows, so reads as of a day by occurred time need no rebuild."""
     (upgrade,) = [m for m in migrations() if m.name == "asof_history_by_period"]
     with fresh_app(database_url) as app:

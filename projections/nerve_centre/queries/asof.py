@@ -73,7 +73,7 @@ def late_deltas(table: str, day_arg: str) -> str:
     before the day's year, that year's months before the day's month, the month's weeks before
     the day's, and that week's days up to the day (at most 11 months, 4 weeks and 7 days, and
     a row a year, per key). The history's key leads with the group, basis and day, the value
-    included (migration 0023): each part is one index-only range scan a group."""
+    included (migration 0024): each part is one index-only range scan a group."""
     shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
     columns = ", ".join((*shape.group, shape.member))
     year = f"date_trunc('year', {day_arg}::date)::date"
