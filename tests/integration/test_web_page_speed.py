@@ -4,6 +4,7 @@ same page in the same test, in CPU time, so a loaded machine slows neither."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -17,8 +18,10 @@ from starlette.requests import Request
 from domain.access.principal import Role
 from domain.reference.geography import geography
 from domain.sukuma import Sukuma
+from projections.war_rooms import queries as war_rooms
 from tests.integration.helpers import household, need
 from tests.integration.test_views_api import project
+from tests.integration.test_warrooms_api import war_room
 from tests.integration.test_web_pages import browser, sign_in, user
 from tests.integration.test_web_pages import web as web
 from web import nerve
@@ -86,3 +89,41 @@ async def test_a_districts_heat_map_costs_the_dashboard_little_beyond_the_rest_o
         lambda: page(request, "nerve.html", **{**context, "heat": None}),
     )
     assert full < 8 * without, (wards * categories, full, without)
+
+
+async def test_the_war_room_page_reads_its_room_and_the_catalogue_at_once(
+    web: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a ward's war room, and both of the page's reads slowed to a fifth of a second
+    room = f"/war-rooms/{await war_room(client, ward_id)}"
+    project(application)
+    user(application, "nandi", Role.CONVENER, f"ward:{ward_id}")
+    read_room, read_catalogue = war_rooms.war_room, application.catalogue
+    spans: dict[str, tuple[float, float]] = {}
+
+    async def slow_room(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        await asyncio.sleep(0.2)
+        spans["room"] = (started, time.perf_counter())
+        return await read_room(*args, **kwargs)
+
+    def slow_catalogue(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        time.sleep(0.2)  # the event store's read blocks a thread of the pool
+        spans["catalogue"] = (started, time.perf_counter())
+        return read_catalogue(*args, **kwargs)
+
+    monkeypatch.setattr(war_rooms, "war_room", slow_room)
+    monkeypatch.setattr(application, "catalogue", slow_catalogue)
+    async with browser(web) as http:
+        assert (await sign_in(http, "nandi")).status_code == 303
+        # When the convener opens the room
+        answer = await http.get(room)
+    # Then the page waited for both reads at once, not for one after the other
+    assert answer.status_code == 200 and "Seat a member" in answer.text
+    (room_from, room_to), (catalogue_from, catalogue_to) = spans["room"], spans["catalogue"]
+    assert max(room_from, catalogue_from) < min(room_to, catalogue_to), spans
