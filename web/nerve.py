@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from markupsafe import escape
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
@@ -25,10 +26,10 @@ from domain.access.principal import Principal
 from domain.errors import NotFoundError
 from domain.reference.geography import PROVINCE_CODE, geography
 from projections.nerve_centre.queries import areas, indicators
-from web.charts import Chart, heat_class, line_chart
-from web.labels import N_
+from web.charts import Chart, heat_cells, line_chart
+from web.labels import N_, label_of
 from web.names import field_worker_names
-from web.render import page, redirect
+from web.render import page, redirect, translate
 from web.session import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -228,7 +229,7 @@ async def area_page(
         weekly=figures["weekly"],
         indicators=INDICATORS,
         charts=trend_charts(weeks),
-        heat=_heat(heat),
+        heat=_heat(request, heat),
         league=league,
         workers=workers,
         fresh=fresh,
@@ -246,19 +247,20 @@ def trend_charts(weeks: list[dict[str, Any]]) -> list[tuple[str, Chart]]:
     ]
 
 
-def _heat(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The heat map's cells with their colour class, scaled to the area's largest count."""
+def _heat(request: Request, data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The heat map's columns in the reader's language and each ward's cells with their
+    colour class, scaled to the area's largest count."""
     if data is None:
         return None
     top = max((c for w in data["wards"] for c in w["counts"].values()), default=0)
+    labels = [translate(request, label_of("need_category", c)) for c in data["categories"]]
+    names = [escape(label) for label in labels]
     rows = [
         {
             "ward_id": w["ward_id"],
             "total": w["total"],
-            "cells": [
-                (w["counts"][c], heat_class(w["counts"][c], top)) for c in data["categories"]
-            ],
+            "cells": heat_cells([w["counts"][c] for c in data["categories"]], top, names),
         }
         for w in data["wards"]
     ]
-    return {"categories": data["categories"], "rows": rows, "top": top}
+    return {"labels": labels, "rows": rows, "top": top}

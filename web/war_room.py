@@ -10,6 +10,7 @@ war-room routes run, as the signed-in user, then shows the room once the view ha
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -136,8 +137,11 @@ async def war_room(
     clock: Clock,
     fresh: Fresh,
 ) -> Response:
-    room = await _room(pool, keys, me, room_id)
-    catalogue = await run_in_threadpool(app.catalogue)
+    # The room (the view) and the departments to seat (the catalogue's events: the event
+    # store's pool) are independent reads: at once, not one after the other.
+    room, catalogue = await asyncio.gather(
+        _room(pool, keys, me, room_id), run_in_threadpool(app.catalogue)
+    )
     today = clock().date()
     meetings = [
         {**m, "absent": agenda.absent_at(room, m)}
