@@ -137,10 +137,11 @@ async def war_room(
     clock: Clock,
     fresh: Fresh,
 ) -> Response:
-    # The room (the view) and the departments to seat (the catalogue's events: the event
-    # store's pool) are independent reads: at once, not one after the other.
-    room, catalogue = await asyncio.gather(
-        _room(pool, keys, me, room_id), run_in_threadpool(app.catalogue)
+    # The room (the view, then the households its meeting form offers, in its ward) and the
+    # departments to seat (the catalogue's events: the event store's pool) are independent
+    # reads: at once, not one after the other.
+    (room, offered), catalogue = await asyncio.gather(
+        _room_offering(app, pool, keys, me, room_id), run_in_threadpool(app.catalogue)
     )
     today = clock().date()
     meetings = [
@@ -153,7 +154,7 @@ async def war_room(
     return page(
         request,
         "war_room.html",
-        offered=await _offered(app, me, pool, room["ward_id"]),
+        offered=offered,
         may_read_households=_may_read(me, room["ward_id"]),
         earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
@@ -171,6 +172,13 @@ async def war_room(
         departments=[d for d in catalogue.departments if not d.retired],
         fresh=fresh,
     )
+
+
+async def _room_offering(
+    app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    room = await _room(pool, keys, me, room_id)
+    return room, await _offered(app, me, pool, room["ward_id"])
 
 
 def _may_read(me: Principal, ward_id: str) -> bool:
