@@ -90,7 +90,7 @@ class FieldCaptureProjection(BufferedProjection):
             e.occurred_at,
         )
         for ward_id in e.wards:
-            self._row("quarantine_place", e.originator_id, *_place(ward_id))
+            self._row("quarantine_place", e.originator_id, *_place(ward_id), self.position)
 
     @handle.register
     def _(self, e: Quarantine.Corrected) -> None:
@@ -100,10 +100,12 @@ class FieldCaptureProjection(BufferedProjection):
     def _(self, e: Quarantine.Reapplied) -> None:
         version = e.originator_version
         self._row("quarantine_ended", version, "reapplied", e.household_id, e.originator_id)
+        self._row("quarantine_place_ended", "reapplied", e.originator_id)
 
     @handle.register
     def _(self, e: Quarantine.Discarded) -> None:
         self._row("quarantine_ended", e.originator_version, "discarded", None, e.originator_id)
+        self._row("quarantine_place_ended", "discarded", e.originator_id)
 
     @handle.register
     def _(self, e: Attachments.Stored) -> None:

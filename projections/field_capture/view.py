@@ -58,8 +58,12 @@ _STATEMENTS = {
     "form_id, submitted_by, household_id, wards, field, reason, status, quarantined_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s) "
     "ON CONFLICT (quarantine_id) DO NOTHING",
-    "quarantine_place": f"INSERT INTO {{t_quarantine_places}} (quarantine_id, {_PLACE}) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+    # Each place carries its entry's position and status: a convener's page is read from
+    # the place rows of its area in position order (an index range), never the whole list.
+    "quarantine_place": f"INSERT INTO {{t_quarantine_places}} (quarantine_id, {_PLACE}, "
+    "position, status) VALUES (%s, %s, %s, %s, %s, 'open') ON CONFLICT DO NOTHING",
+    "quarantine_place_ended": "UPDATE {t_quarantine_places} SET status = %s "
+    "WHERE quarantine_id = %s",
     "quarantine_version": "UPDATE {t_quarantine} SET version = %s WHERE quarantine_id = %s",
     "quarantine_ended": "UPDATE {t_quarantine} SET version = %s, status = %s, "
     "household_id = coalesce(%s, household_id) WHERE quarantine_id = %s",
