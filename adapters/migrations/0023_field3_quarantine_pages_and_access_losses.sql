@@ -18,3 +18,14 @@ CREATE INDEX IF NOT EXISTS field_capture_qp_dist_page
     ON field_capture_quarantine_places (district, status, position);
 CREATE INDEX IF NOT EXISTS field_capture_qp_page
     ON field_capture_quarantine_places (status, position);
+
+-- Each role or scope a user lost (issue 16, offline sync): the log position and the user's
+-- version before it, so the changes feed tells that user's phone to drop what it saw then
+-- and sees no more. Losses recorded before this release are not in it (rebuild the
+-- field_capture view to find them).
+CREATE TABLE IF NOT EXISTS field_capture_access_losses (
+    user_id uuid NOT NULL,
+    position bigint NOT NULL,
+    version integer NOT NULL,  -- the user's, just before the loss
+    PRIMARY KEY (user_id, position)
+);

@@ -12,6 +12,7 @@ from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.submissions.model import Attachments, Quarantine
+from domain.users.model import User
 from projections.base import BufferedProjection
 from projections.field_capture.view import FieldCaptureView
 
@@ -70,6 +71,16 @@ class FieldCaptureProjection(BufferedProjection):
     def _(self, e: Referral.Reassigned) -> None:
         self._row("referral_left", self.position, "reassigned", [e.originator_id])
         self._row("reassigned", e.to_department, e.originator_id)
+
+    # ---- what a user no longer sees --------------------------------------------------------
+
+    @handle.register
+    def _(self, e: User.RoleRevoked) -> None:
+        self._row("access_lost", e.originator_id, self.position, e.originator_version - 1)
+
+    @handle.register
+    def _(self, e: User.ScopeRemoved) -> None:
+        self._row("access_lost", e.originator_id, self.position, e.originator_version - 1)
 
     # ---- kept submissions and stored files -------------------------------------------------
 
