@@ -7,7 +7,11 @@ from uuid import UUID
 
 from domain.access.policy import RowScope
 from projections.field_capture.view import ATTACHMENTS, QUARANTINE, QUARANTINE_PLACES
+from projections.nerve_centre.tables import HOUSEHOLDS
 from projections.scoping import Db, Where, scoped
+
+#: Most households a phone's ``households.csv`` lists (the visit forms' choice list).
+MANIFEST_HOUSEHOLDS = 5_000
 
 QUARANTINE_COLUMNS = (
     "quarantine_id, position, version, instance_id, form_id, submitted_by, household_id, "
@@ -49,3 +53,17 @@ async def household_attachments(db: Db, household_id: UUID) -> list[dict[str, An
         household_id,
     )
     return [dict(r) for r in rows]
+
+
+async def visit_choices(db: Db, scope: RowScope, limit: int) -> list[tuple[str, str]]:
+    """(household id, ward) of the households in ``scope`` a visit form offers: the ``limit``
+    most recently changed (the active ones), by ward and id."""
+    q = Where()
+    scoped(q, scope)
+    rows = await db.fetch(
+        f"SELECT household_id::text AS id, ward_id FROM (SELECT household_id, ward_id "
+        f"FROM {HOUSEHOLDS}{q.clause()} ORDER BY position DESC LIMIT {q.arg(limit)}) h "
+        "ORDER BY ward_id, household_id",
+        *q.args,
+    )
+    return [(r["id"], r["ward_id"]) for r in rows]

@@ -22,9 +22,11 @@ from api.openrosa.catalog import forms
 from bench._collect import COLLECT_HEADERS, answers, instance_xml, multipart
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
+from projections.field_capture import queries
 from sukuma.settings import Settings
 from sukuma.wiring import build_projector
 from tests.integration.conftest import BASE_URL, TEST_PASSWORD, ClientAs, Clock, add_user
+from tests.integration.helpers import household
 from tests.integration.test_views_api import project
 from tests.unit.test_openrosa_forms import complete_profile
 
@@ -142,6 +144,37 @@ async def test_households_csv_lists_only_the_households_the_user_may_visit(
         csv = await phone.get("/openrosa/forms/followup_visit/media/households.csv")
 
     assert [line.split(",")[0] for line in csv.text.splitlines()] == ["name", mine]
+
+
+async def test_households_csv_offers_the_wards_a_user_works_in_up_to_its_cap(
+    api: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ward_id: str,
+    other_ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a field worker of ward A who is also the municipality's convener
+    scopes = (f"ward:{ward_id}", "municipality:KZN225")
+    add_user(application, "lindiwe", (Role.FIELD_WORKER, Role.CONVENER), scopes)
+    here = [await household(client, ward_id) for _ in range(3)]
+    await household(client, other_ward_id)
+    build_projector(application).run_once()
+
+    async def offered() -> set[str]:
+        async with collect(api, "lindiwe") as phone:
+            csv = await phone.get("/openrosa/forms/followup_visit/media/households.csv")
+        return {line.split(",")[0] for line in csv.text.splitlines()[1:]}
+
+    # When her phone reads the visit form's households, then with a cap of two
+    whole = await offered()
+    monkeypatch.setattr(queries, "MANIFEST_HOUSEHOLDS", 2)
+    capped = await offered()
+
+    # Then it offers her ward's households, not the municipality's; capped, the two most
+    # recently changed
+    assert whole == set(here)
+    assert capped == set(here[1:])
 
 
 async def test_a_registration_becomes_the_json_api_commands_once_however_often_it_is_sent(
