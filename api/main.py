@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -93,6 +94,12 @@ def create_app(
             command_timeout=settings.database_command_timeout,
             connect=_connect,
             **asyncpg_connect_kwargs(url, settings.schema_for(url)),
+        )
+        # Blocking work (commands, event-store reads) at most as many at once as the event
+        # store has connections: the rest wait here, unhurried, rather than at the pool, whose
+        # tries (SUKUMA_WRITE_POOL_TIMEOUT) end in 503 when a burst outnumbers it.
+        to_thread.current_default_thread_limiter().total_tokens = (
+            settings.write_pool_size + settings.write_pool_max_overflow
         )
         try:
             yield

@@ -236,6 +236,7 @@ def main() -> None:
     parser.add_argument("--warm-connections", type=int, default=4, help="per phone")
     parser.add_argument("--rate", type=float, default=50.0, help="open loop: households/s")
     parser.add_argument("--paced", type=int, default=2000, help="open loop: households/side")
+    parser.add_argument("--port", type=int, default=8766, help="the API's, on loopback")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
@@ -267,7 +268,7 @@ def main() -> None:
     paced: dict[str, Round] = {}
     ids: dict[str, set[str]] = {"openrosa": set(), "json": set()}
     sent = 0
-    port = 8766
+    port = args.port
     # Every phone from loopback: the per-address limit must not stand in for a NAT's.
     os.environ["SUKUMA_LOGIN_MAX_FAILURES_PER_ADDRESS"] = str(10 * args.clients)
     with api_server(url, port, args.workers):

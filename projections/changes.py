@@ -1,6 +1,7 @@
 """The changes feed of offline sync: households, referrals and visits due since a log position,
 and the households and referrals that left the caller's sight (``removed``: moved to another
-ward, reassigned to another department, erased), so a phone drops its offline copy.
+ward, reassigned to another department, erased, or the caller lost the role or scope it saw
+them by), so a phone drops its offline copy.
 
 Each row read here carries the log position of its last change, and each projection writes
 its rows with its tracking position in one transaction, in log order: once a projection has
@@ -14,9 +15,10 @@ position of a page is where the next one starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -24,7 +26,7 @@ from domain.access.policy import RowScope
 from domain.sukuma import Sukuma
 from projections.early_warning.view import CLOCKS
 from projections.early_warning.view import TRACKING as EARLY_WARNING_TRACKING
-from projections.field_capture.view import DEPARTURES
+from projections.field_capture.view import ACCESS_LOSSES, DEPARTURES
 from projections.field_capture.view import TRACKING as FIELD_CAPTURE_TRACKING
 from projections.nerve_centre.tables import HOUSEHOLDS, REFERRALS
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
@@ -113,16 +115,75 @@ async def _changed(
     return [Changed(source.kind, r["id"], r["position"], source.data(r)) for r in rows]
 
 
+@dataclass(frozen=True)
+class AccessLoss:
+    """A role or scope the caller lost at ``position``, and what it saw just before."""
+
+    position: int
+    households: RowScope
+    referrals: RowScope
+
+
+async def access_losses(db: Db, user_id: str, since: int) -> list[tuple[int, int]]:
+    """Each role or scope the user lost after ``since``: its position and the user's version
+    just before it (none for a user of an identity provider: its roles are not events)."""
+    try:
+        user = UUID(user_id)
+    except ValueError:
+        return []
+    rows = await db.fetch(
+        f"SELECT position, version FROM {ACCESS_LOSSES} WHERE user_id = $1 AND position > $2 "
+        "ORDER BY position",
+        user,
+        since,
+    )
+    return [(r["position"], r["version"]) for r in rows]
+
+
+async def _lost(
+    db: Db, loss: AccessLoss, households: RowScope, referrals: RowScope
+) -> list[Changed]:
+    """What the caller saw before the loss and sees no more, all at the loss's position (one
+    position: a page holds it whole): the rows where they are now, and those that left a
+    place it saw after the loss (their departure is scoped to a place it no longer sees)."""
+    ids: dict[tuple[str, str], None] = {}
+    for of, table, key, then, now in (
+        ("household", HOUSEHOLDS, "household_id", loss.households, households),
+        ("referral", REFERRALS, "referral_id", loss.referrals, referrals),
+    ):
+        q = Where()
+        scoped(q, then)
+        scoped(q, now)
+        q.terms[-1] = f"NOT coalesce({q.terms[-1]}, false)"
+        rows = await db.fetch(f"SELECT {key}::text AS id FROM {table}{q.clause()}", *q.args)
+        q.where("kind = {}", of)
+        q.where("position > {}", loss.position)
+        rows += await db.fetch(f"SELECT id::text AS id FROM {DEPARTURES}{q.clause()}", *q.args)
+        ids |= dict.fromkeys((of, r["id"]) for r in rows)
+    return [
+        Changed("removed", id_, loss.position, {"of": of, "reason": "access"}) for of, id_ in ids
+    ]
+
+
 async def changes_page(
-    db: Db, households: RowScope, referrals: RowScope, since: int, limit: int
+    db: Db,
+    households: RowScope,
+    referrals: RowScope,
+    since: int,
+    limit: int,
+    losses: Sequence[AccessLoss] = (),
 ) -> tuple[list[Changed], int, bool]:
     """Up to ``limit`` rows changed after ``since`` in position order (each in the caller's
-    scope of its kind), the position the next page starts after, and whether one is ready."""
+    scope of its kind), the position the next page starts after, and whether one is ready;
+    ``losses``: the caller's lost access after ``since`` (what it saw then is removed)."""
     bound = await _bound(db)
     rows: list[Changed] = []
     for source in _SOURCES:
         scope = referrals if source.of == "referral" else households
         rows += await _changed(db, source, scope, since, bound, limit)
+    for loss in losses:
+        if 0 < since < loss.position <= bound:  # at 0 the phone holds nothing yet
+            rows += await _lost(db, loss, households, referrals)
     rows.sort(key=lambda r: (r.position, r.kind, r.id))
     if len(rows) <= limit:
         return rows, max(since, bound), False

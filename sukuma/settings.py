@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_user: int = Field(default=5, ge=1, description="Per user name")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Per client")
+    password_checks: int = Field(
+        default=1, ge=1, description="Password sign-ins checked at once per API process"
+    )
     idempotency_wait_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -23,11 +24,8 @@ from domain.access.area import Area
 from domain.access.policy import row_scope
 from domain.access.principal import Principal
 from domain.reference.geography import geography
-from projections.nerve_centre.queries.cases import (
-    HOUSEHOLD_CSV_COLUMNS,
-    HouseholdFilters,
-    stream_households,
-)
+from projections.field_capture import queries
+from projections.field_capture.queries import visit_choices
 
 FieldUser = Annotated[Principal, Depends(field_principal)]
 XML = "text/xml; charset=utf-8"
@@ -111,7 +109,8 @@ async def media_file(request: Request, form_id: str, name: str, user: FieldUser)
 
 async def _media(request: Request, name: str, user: Principal) -> bytes:
     """The user's choice list: the wards its scopes cover, or the households it may visit
-    (read from the households view, scoped as every list is)."""
+    (read from the households view, scoped as every list is: in the wards it works in, the
+    most recently changed ``MANIFEST_HOUSEHOLDS``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label"])
@@ -121,15 +120,20 @@ async def _media(request: Request, name: str, user: Principal) -> bytes:
             if area.covers_ward(ward.id):
                 writer.writerow([ward.id, f"Ward {ward.number} ({ward.id})"])
     else:
-        columns = HOUSEHOLD_CSV_COLUMNS
-        rows = stream_households(
-            request.app.state.read_pool, HouseholdFilters(), row_scope(user, "household")
-        )
-        async for row in rows:
-            values = dict(zip(columns, row, strict=True))
-            label = f"{values['ward_id']} · {str(values['household_id'])[:8]}"
-            writer.writerow([values["household_id"], label])
+        scope = row_scope(_works_in(user), "household")
+        pool = request.app.state.read_pool
+        for household_id, ward_id in await visit_choices(pool, scope, queries.MANIFEST_HOUSEHOLDS):
+            writer.writerow([household_id, f"{ward_id} · {household_id[:8]}"])
     return out.getvalue().encode()
+
+
+def _works_in(user: Principal) -> Principal:
+    """The user with its ward scopes only, when it has any: the wards it works in (a field
+    worker who is also a municipality's convener is offered its wards' households)."""
+    if not any(scope.startswith("ward:") for scope in user.scopes):
+        return user
+    wider = ("municipality:", "district:", "province:")
+    return replace(user, scopes=frozenset(s for s in user.scopes if not s.startswith(wider)))
 
 
 def _accept_length(request: Request) -> dict[str, str]:

@@ -22,12 +22,14 @@ from api.schemas.sync import (
     VisitDueRead,
 )
 from api.sync import item_types, run_item
+from domain.access.policy import row_scope
 from domain.access.principal import Principal
 from domain.errors import NotFoundError
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
-from projections.changes import Changed, changes_page
+from domain.users.model import User
+from projections.changes import AccessLoss, Changed, access_losses, changes_page
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -77,11 +79,28 @@ async def changes(
     (read from the views, so as fresh as the projections), each household and referral in
     its current state as the caller may see it (personal fields as the household read); and
     ``removed`` for each one that left the caller's scope since (moved, reassigned) or was
-    erased: the offline copy drops it."""
-    page, next_since, more = await changes_page(pool, households, referrals, since, limit)
+    erased, or the caller lost the role or scope it saw it by: the offline copy drops it."""
     app: Sukuma = request.app.state.sukuma
+    lost = await access_losses(pool, user.user_id, since)
+    losses = await run_in_threadpool(_saw, app, user, lost) if lost else []
+    page, next_since, more = await changes_page(pool, households, referrals, since, limit, losses)
     shown = await run_in_threadpool(_current, app, user, page)
     return ChangesRead(changes=shown, next_since=next_since, more=more)
+
+
+def _saw(app: Sukuma, user: Principal, lost: list[tuple[int, int]]) -> list[AccessLoss]:
+    """What the caller saw just before each loss: the user as it was then (its version)."""
+    saw = []
+    for position, version in lost:
+        then = app.repository.get(UUID(user.user_id), version=version)
+        assert isinstance(then, User)
+        principal = then.principal
+        saw.append(
+            AccessLoss(
+                position, row_scope(principal, "household"), row_scope(principal, "referral")
+            )
+        )
+    return saw
 
 
 def _current(app: Sukuma, user: Principal, page: list[Changed]) -> list[ChangeRead]:
@@ -100,7 +119,9 @@ def _read(app: Sukuma, user: Principal, row: Changed) -> ChangeRead:
     base: dict[str, Any] = {"kind": row.kind, "id": row.id, "position": row.position}
     if row.kind == "removed":
         removed = RemovedRead.model_validate(row.data)
-        if removed.reason != "erased" and _still_seen(app, user, removed.of, UUID(row.id)):
+        # Lost access is decided in SQL already; an erased one is always sent.
+        gone = removed.reason in ("erased", "access")
+        if not gone and _still_seen(app, user, removed.of, UUID(row.id)):
             raise NotFoundError(removed.of, row.id)  # moved within its sight: not removed
         return ChangeRead(**base, removed=removed)
     if row.kind == "visit_due":  # from the view alone: no personal data

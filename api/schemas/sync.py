@@ -102,10 +102,11 @@ class VisitDueRead(BaseModel):
 
 class RemovedRead(BaseModel):
     """A household or referral the caller's offline copy must drop: it left the caller's
-    sight (moved to a ward outside it, reassigned to another department) or was erased."""
+    sight (moved to a ward outside it, reassigned to another department), was erased, or
+    the caller lost the role or scope it saw it by (``access``)."""
 
     of: Literal["household", "referral"]
-    reason: Literal["moved", "reassigned", "erased"]
+    reason: Literal["moved", "reassigned", "erased", "access"]
 
 
 class ChangeRead(BaseModel):

@@ -12,6 +12,7 @@ from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
 from domain.submissions.model import Attachments, Quarantine
+from domain.users.model import User
 from projections.base import BufferedProjection
 from projections.field_capture.view import FieldCaptureView
 
@@ -71,6 +72,16 @@ class FieldCaptureProjection(BufferedProjection):
         self._row("referral_left", self.position, "reassigned", [e.originator_id])
         self._row("reassigned", e.to_department, e.originator_id)
 
+    # ---- what a user no longer sees --------------------------------------------------------
+
+    @handle.register
+    def _(self, e: User.RoleRevoked) -> None:
+        self._row("access_lost", e.originator_id, self.position, e.originator_version - 1)
+
+    @handle.register
+    def _(self, e: User.ScopeRemoved) -> None:
+        self._row("access_lost", e.originator_id, self.position, e.originator_version - 1)
+
     # ---- kept submissions and stored files -------------------------------------------------
 
     @handle.register
@@ -90,7 +101,7 @@ class FieldCaptureProjection(BufferedProjection):
             e.occurred_at,
         )
         for ward_id in e.wards:
-            self._row("quarantine_place", e.originator_id, *_place(ward_id))
+            self._row("quarantine_place", e.originator_id, *_place(ward_id), self.position)
 
     @handle.register
     def _(self, e: Quarantine.Corrected) -> None:
@@ -100,10 +111,12 @@ class FieldCaptureProjection(BufferedProjection):
     def _(self, e: Quarantine.Reapplied) -> None:
         version = e.originator_version
         self._row("quarantine_ended", version, "reapplied", e.household_id, e.originator_id)
+        self._row("quarantine_place_ended", "reapplied", e.originator_id)
 
     @handle.register
     def _(self, e: Quarantine.Discarded) -> None:
         self._row("quarantine_ended", e.originator_version, "discarded", None, e.originator_id)
+        self._row("quarantine_place_ended", "discarded", e.originator_id)
 
     @handle.register
     def _(self, e: Attachments.Stored) -> None:

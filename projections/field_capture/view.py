@@ -9,7 +9,9 @@ Tables (prefixed ``field_capture_``):
 - ``departures``: each time a household or referral left the place (ward, or a referral's
   department) it was seen in: moved, reassigned, erased. The sync feed tells a phone that kept
   it offline to drop it (``projections.changes``);
-- ``households`` and ``referrals``: where each is now, which a departure records.
+- ``households`` and ``referrals``: where each is now, which a departure records;
+- ``access_losses``: each time a user lost a role or a scope, with the user's version before
+  it: the sync feed tells that user's phone to drop what it saw then and sees no more.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ QUARANTINE = f"{NAME}_quarantine"
 QUARANTINE_PLACES = f"{NAME}_quarantine_places"
 ATTACHMENTS = f"{NAME}_attachments"
 DEPARTURES = f"{NAME}_departures"
+ACCESS_LOSSES = f"{NAME}_access_losses"
 
 _PLACE = "ward_id, municipality, district"
 
@@ -54,12 +57,18 @@ _STATEMENTS = {
     f"department, reason) SELECT 'household', household_id, %s, {_PLACE}, NULL, 'erased' "
     "FROM {t_households} WHERE household_id = %s ON CONFLICT DO NOTHING",
     "attachments_erased": "DELETE FROM {t_attachments} WHERE household_id = %s",
+    "access_lost": "INSERT INTO {t_access_losses} (user_id, position, version) "
+    "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
     "quarantined": "INSERT INTO {t_quarantine} (quarantine_id, position, version, instance_id, "
     "form_id, submitted_by, household_id, wards, field, reason, status, quarantined_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s) "
     "ON CONFLICT (quarantine_id) DO NOTHING",
-    "quarantine_place": f"INSERT INTO {{t_quarantine_places}} (quarantine_id, {_PLACE}) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+    # Each place carries its entry's position and status: a convener's page is read from
+    # the place rows of its area in position order (an index range), never the whole list.
+    "quarantine_place": f"INSERT INTO {{t_quarantine_places}} (quarantine_id, {_PLACE}, "
+    "position, status) VALUES (%s, %s, %s, %s, %s, 'open') ON CONFLICT DO NOTHING",
+    "quarantine_place_ended": "UPDATE {t_quarantine_places} SET status = %s "
+    "WHERE quarantine_id = %s",
     "quarantine_version": "UPDATE {t_quarantine} SET version = %s WHERE quarantine_id = %s",
     "quarantine_ended": "UPDATE {t_quarantine} SET version = %s, status = %s, "
     "household_id = coalesce(%s, household_id) WHERE quarantine_id = %s",
@@ -77,6 +86,7 @@ class FieldCaptureView(StatementView):
         "quarantine_places",
         "attachments",
         "departures",
+        "access_losses",
     )
     statements = _STATEMENTS
 

@@ -17,12 +17,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from api.main import create_app
 from api.openrosa.catalog import forms
 from bench._collect import COLLECT_HEADERS, answers, instance_xml, multipart
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
+from projections.field_capture import queries
+from sukuma.settings import Settings
 from sukuma.wiring import build_projector
 from tests.integration.conftest import BASE_URL, TEST_PASSWORD, ClientAs, Clock, add_user
+from tests.integration.helpers import household
 from tests.integration.test_views_api import project
 from tests.unit.test_openrosa_forms import complete_profile
 
@@ -140,6 +144,37 @@ async def test_households_csv_lists_only_the_households_the_user_may_visit(
         csv = await phone.get("/openrosa/forms/followup_visit/media/households.csv")
 
     assert [line.split(",")[0] for line in csv.text.splitlines()] == ["name", mine]
+
+
+async def test_households_csv_offers_the_wards_a_user_works_in_up_to_its_cap(
+    api: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ward_id: str,
+    other_ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a field worker of ward A who is also the municipality's convener
+    scopes = (f"ward:{ward_id}", "municipality:KZN225")
+    add_user(application, "lindiwe", (Role.FIELD_WORKER, Role.CONVENER), scopes)
+    here = [await household(client, ward_id) for _ in range(3)]
+    await household(client, other_ward_id)
+    build_projector(application).run_once()
+
+    async def offered() -> set[str]:
+        async with collect(api, "lindiwe") as phone:
+            csv = await phone.get("/openrosa/forms/followup_visit/media/households.csv")
+        return {line.split(",")[0] for line in csv.text.splitlines()[1:]}
+
+    # When her phone reads the visit form's households, then with a cap of two
+    whole = await offered()
+    monkeypatch.setattr(queries, "MANIFEST_HOUSEHOLDS", 2)
+    capped = await offered()
+
+    # Then it offers her ward's households, not the municipality's; capped, the two most
+    # recently changed
+    assert whole == set(here)
+    assert capped == set(here[1:])
 
 
 async def test_a_registration_becomes_the_json_api_commands_once_however_often_it_is_sent(
@@ -529,3 +564,79 @@ async def post_household(client: httpx.AsyncClient, ward_id: str) -> str:
     created = await client.post("/v1/households", json=body)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
+
+
+async def test_a_wrong_password_after_a_right_one_is_refused_and_counted(
+    api: FastAPI, field_worker: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        right = await phone.get("/openrosa/formList")
+    async with collect(api, field_worker, "a-guess") as thief:
+        guesses = [(await thief.get("/openrosa/formList")).status_code for _ in range(6)]
+
+    assert right.status_code == 200
+    assert guesses == [401] * 5 + [429]  # never the remembered sign-in; throttled as ever
+
+
+async def test_a_remembered_sign_in_ends_at_once_when_its_user_is_deactivated(
+    api: FastAPI, client: httpx.AsyncClient, field_worker: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        before = await phone.get("/openrosa/formList")
+        deactivated = await client.post(
+            f"/v1/users/{field_worker}/deactivate", json={"reason": "left the programme"}
+        )
+        after = await phone.get("/openrosa/formList")
+
+    assert before.status_code == 200
+    assert deactivated.status_code == 200, deactivated.text
+    assert after.status_code == 401  # the same process: not a moment of the old sign-in
+
+
+async def test_a_revoked_role_takes_the_forms_from_a_remembered_sign_in_at_once(
+    api: FastAPI, client: httpx.AsyncClient, field_worker: str
+) -> None:
+    async with collect(api, field_worker) as phone:
+        before = fromstring((await phone.get("/openrosa/formList")).content)
+        revoked = await client.post(f"/v1/users/{field_worker}/roles/field_worker/revoke", json={})
+        after = fromstring((await phone.get("/openrosa/formList")).content)
+
+    assert revoked.status_code == 200, revoked.text
+    assert len(before.findall(f"{LIST}xform")) == 3
+    assert after.findall(f"{LIST}xform") == []  # signed in again: no role, no form
+
+
+async def test_phones_signing_in_at_once_queue_and_are_not_counted_while_they_wait(
+    settings: Settings, application: Sukuma
+) -> None:
+    # Given a server whose address limit is 3 and six phones behind one address (a NAT)
+    names = [f"phone-{n}" for n in range(6)]
+    for name in names:
+        add_user(application, name, (Role.FIELD_WORKER,), ("province:KZN",))
+    strict = create_app(
+        settings.model_copy(update={"login_max_failures_per_address": 3}), application
+    )
+    async with strict.router.lifespan_context(strict):
+        limiter = strict.state.auth.sign_ins
+        most = 0
+
+        async def watch() -> None:
+            nonlocal most
+            while True:
+                most = max(most, limiter.borrowed_tokens)
+                await asyncio.sleep(0.005)
+
+        watcher = asyncio.create_task(watch())
+
+        async def sign_in(name: str) -> int:
+            async with collect(strict, name) as phone:
+                return (await phone.get("/openrosa/formList")).status_code
+
+        # When all six sign in at once
+        answered = await asyncio.gather(*(sign_in(name) for name in names))
+        watcher.cancel()
+
+    # Then each waits its turn for one password check at a time, and a phone waiting is no
+    # failed attempt of the address (counted up front, six at once passed its limit: 429)
+    assert answered == [200] * 6
+    assert most == 1
