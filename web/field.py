@@ -52,7 +52,11 @@ async def my_households(
     scope = row_scope(me, "household")
     rows, last = await households_page(pool, HouseholdFilters(), scope, after, PAGE)
     rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /my-households"), "GET /my-households"
+        app,
+        me,
+        await CaseRows(app, me).page(rows, "GET /my-households"),
+        "GET /my-households",
+        pool,
     )
     due = await visits_due(pool, scope)
     return page(
@@ -72,7 +76,7 @@ async def visits_due_page(
 ) -> Response:
     """High-risk households due a visit (rule EW-06's clock), longest unvisited first."""
     rows = await named(
-        app, me, await visits_due(pool, row_scope(me, "household")), "GET /visits-due"
+        app, me, await visits_due(pool, row_scope(me, "household")), "GET /visits-due", pool
     )
     return page(request, "visits_due.html", visits=rows, fresh=fresh)
 
