@@ -6,9 +6,8 @@ names are erased or withheld) sees its reference, never a name. Field workers: t
 whoever may read the field worker, as ``GET /v1/field-workers/{id}`` shows them.
 
 A list's names come from the names view (``projections.names``): the page's heads, sealed as
-the event store sealed them, and their data keys in one query, opened here. A household whose
-head the view cannot tell (a member's relation resolved since its last profile) is loaded
-from the event store, as every one was before the view.
+the event store sealed them, and their data keys in one query, opened here (each household
+was loaded from the event store before, about a millisecond each).
 """
 
 from __future__ import annotations
@@ -115,10 +114,9 @@ async def _names(
     names: dict[tuple[UUID, UUID | None], str] = {}
     opened: dict[UUID, str | None] = {}
     sights: dict[Sighting, bool] = {}  # a page's rows share a few wards: decided once each
-    unsure = {h for h, head in heads.items() if not head.exact}
     for household, referral, department in keyed:
         head = heads.get(household) if household is not None else None
-        if head is None or not head.exact:
+        if head is None:
             continue
         shared = referral is not None and referral in head.shared_referrals
         sighting = (head.consent, head.erased, head.ward_id, department if shared else None)
@@ -134,11 +132,6 @@ async def _names(
     shown = sorted({household for household, _ in names})
     if shown:
         await run_in_threadpool(_log, app, principal, shown, endpoint)
-    if unsure:  # rare: loaded (and logged) as before the view
-        slow = await run_in_threadpool(household_names, app, principal, unsure, endpoint)
-        for household, referral, _ in keyed:
-            if household in slow:
-                names[(household, referral)] = slow[household]
     return names
 
 

@@ -21,8 +21,7 @@ CREATE TABLE IF NOT EXISTS names_heads (
     head_member_id text,
     first_name jsonb,  -- as stored in the event: {"_pii_": ...} (or plain, if older than sealing)
     surname jsonb,
-    resolved text[] NOT NULL DEFAULT '{}',  -- parts set by a conflict's resolution (sealed as its value)
-    exact boolean NOT NULL DEFAULT true  -- false: a member's relation was resolved since (head unknown)
+    resolved text[] NOT NULL DEFAULT '{}'  -- parts set by a conflict's resolution (sealed as its value)
 );
 CREATE TABLE IF NOT EXISTS names_referrals (
     referral_id uuid PRIMARY KEY,

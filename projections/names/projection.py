@@ -14,9 +14,6 @@ from domain.referrals.model import Referral
 from projections.base import BufferedProjection
 from projections.names.view import PARTS, NamesView
 
-#: A resolved conflict's field that may change who the head is (``members.<id>.<field>``).
-_WHO = ("relation", "member_id")
-
 
 def _sealed(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value)
@@ -68,14 +65,11 @@ class NamesProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.ProfileConflictResolved) -> None:
         steps = e.path.split(".")
-        if len(steps) != 3 or steps[0] != "members":
-            return  # not a member's field: the head's name stands
-        _, member_id, field = steps
-        if field in PARTS:  # the head's (if it is the head's): sealed as the event's value
-            row = (Jsonb(e.value), e.originator_id, member_id)
-            self.nv.changes.append((f"resolved_{field}", row))
-        elif field in _WHO:
-            self.nv.changes.append(("unsure", (e.originator_id,)))
+        # Only a member's name can change the head's: a profile has exactly one head before
+        # and after a resolution, which sets one field, so no relation resolved moves it.
+        if len(steps) == 3 and steps[0] == "members" and steps[2] in PARTS:
+            row = (Jsonb(e.value), e.originator_id, steps[1])  # the head's, if steps[1] is
+            self.nv.changes.append((f"resolved_{steps[2]}", row))
 
     @handle.register
     def _(self, e: Household.ConsentGiven) -> None:

@@ -36,7 +36,6 @@ class SealedHead:
     consent: str | None
     parts: dict[str, Any]  # first_name, surname: as the events hold them
     resolved: frozenset[str]  # parts a conflict's resolution set (sealed as its value)
-    exact: bool  # False: the head may have changed since (a member's relation was resolved)
     keyed: bool  # the household has a key row (once erased: a tombstone)
     wrapped_key: bytes | None
     shared_referrals: frozenset[UUID]  # of those asked about, the ones sharing personal data
@@ -64,7 +63,7 @@ async def sealed_heads(
     )
     rows = await db.fetch(
         f"SELECT h.household_id, h.ward_id, h.consent, h.first_name::text AS first_name, "
-        f"h.surname::text AS surname, h.resolved, h.exact, k.aggregate_id IS NOT NULL AS keyed, "
+        f"h.surname::text AS surname, h.resolved, k.aggregate_id IS NOT NULL AS keyed, "
         f"k.wrapped_key, s.ids AS shared FROM {HEADS} h "
         f"LEFT JOIN {keys_table} k ON k.aggregate_id = h.household_id "
         f"LEFT JOIN {shared} s ON s.household_id = h.household_id "
@@ -82,7 +81,6 @@ def _head(row: Any) -> SealedHead:
         consent=row["consent"],
         parts={p: orjson.loads(row[p]) if row[p] is not None else None for p in PARTS},
         resolved=frozenset(row["resolved"]),
-        exact=row["exact"],
         keyed=row["keyed"],
         wrapped_key=row["wrapped_key"],
         shared_referrals=frozenset(row["shared"] or ()),

@@ -26,7 +26,7 @@ REFERRALS = f"{NAME}_referrals"
 #: The head's parts of a profile, as ``domain.access.visibility`` names them.
 PARTS = ("first_name", "surname")
 
-_HEAD = "head_member_id = %s, first_name = %s, surname = %s, resolved = '{{}}', exact = true"
+_HEAD = "head_member_id = %s, first_name = %s, surname = %s, resolved = '{{}}'"
 
 # In the order the events came: a page may register, profile and move one household.
 _STATEMENTS = {
@@ -46,7 +46,6 @@ _STATEMENTS = {
         "WHERE household_id = %s AND head_member_id = %s"
         for part in PARTS
     },
-    "unsure": "UPDATE {t_heads} SET exact = false WHERE household_id = %s",
     "consent": "UPDATE {t_heads} SET consent = %s WHERE household_id = %s",
     # The key is destroyed already (the copy no longer opens); the copy goes too.
     "erased": "UPDATE {t_heads} SET first_name = NULL, surname = NULL, resolved = '{{}}' "
