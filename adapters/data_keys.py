@@ -166,6 +166,11 @@ class DataKeyStore:
             return None
         return self._remember(aggregate_id, self._unwrap(aggregate_id, row["wrapped_key"]))
 
+    def opened(self, aggregate_id: UUID, wrapped: bytes | None) -> bytes | Erased:
+        """A key whose row was read with other data (a list's one query), opened here:
+        ``"erased"`` for a tombstone. Raises ``InvalidTag`` if no master key opens it."""
+        return self._unwrap(aggregate_id, wrapped)
+
     def erased_among(self, aggregate_ids: Collection[UUID]) -> set[UUID]:
         """Which of these aggregates' keys are destroyed (one query: a list page's rows)."""
         with self.datastore.transaction(commit=False) as curs:

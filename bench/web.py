@@ -38,6 +38,7 @@ from adapters.database import create_database, drop_database
 from adapters.migrations import migrate
 from adapters.passwords import hash_password
 from api.main import create_app
+from bench._names import fill_names
 from bench._server import server
 from bench.queries import TODAY, fill
 from bench.rules import fill_early_warning
@@ -120,6 +121,14 @@ def users(app: Sukuma, ward: str, municipality: str) -> None:
         ("convener", Role.CONVENER, [f"ward:{ward}"]),
         ("officer", Role.DEPARTMENT_OFFICER, [f"municipality:{municipality}", "department:SASSA"]),
         ("analyst", Role.ANALYST, [f"province:{geography().province.code}"]),
+        # Readers of names (pii:read): lists name households from the names view.
+        ("convener_pii", Role.CONVENER, [f"ward:{ward}", "pii:read"]),
+        (
+            "officer_pii",
+            Role.DEPARTMENT_OFFICER,
+            [f"municipality:{municipality}", "department:SASSA", "pii:read"],
+        ),
+        ("analyst_pii", Role.ANALYST, [f"province:{geography().province.code}", "pii:read"]),
     ):
         if name not in known:
             app.add_user(username=name, roles=[role], scopes=scopes, password_hash=digest, ctx=ctx)
@@ -131,6 +140,12 @@ def pairs(ward: str, municipality: str, district: str) -> list[tuple[str, str, l
     area = f"district={district}"
     group = f"rule=EW-01&level=1&{area}"
     return [
+        # Named lists: the province's 200 most overdue referrals (every household the
+        # analyst's to see by name), a ward's households, an officer's inbox (named through
+        # the referrals sharing personal data: half of them).
+        ("analyst_pii", "/board", ["/v1/referrals?limit=200"]),
+        ("convener_pii", "/households", [f"/v1/households?ward={ward}&limit=100"]),
+        ("officer_pii", "/inbox", [f"/v1/referrals?municipality={municipality}&limit=200"]),
         ("convener", "/board", [f"/v1/referrals?ward={ward}&limit=200"]),
         ("convener", "/households", [f"/v1/households?ward={ward}&limit=100"]),
         ("officer", "/inbox", [f"/v1/referrals?municipality={municipality}&limit=200"]),
@@ -174,7 +189,7 @@ def served(settings: Settings, url: str) -> Iterator[tuple[FastAPI, Sukuma]]:
 async def sessions(api: FastAPI) -> dict[str, tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Per user: (a browser signed in to the pages, an API client with a bearer token)."""
     out = {}
-    for name in ("convener", "officer", "analyst"):
+    for name in {who for who, _, _ in pairs("", "", "")}:
         browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://w")
         form = await browser.get("/sign-in")
         token = CSRF.search(form.text)
@@ -219,7 +234,7 @@ async def timings(
                 for _ in range(repeat):
                     pages.append(await _timed(browser, [page]))
                     apis.append(await _timed(client, reads))
-                out[page] = (pages, apis)
+                out[f"{page} (pii:read)" if who.endswith("_pii") else page] = (pages, apis)
         finally:
             for browser, client in clients.values():
                 await browser.aclose()
@@ -264,6 +279,8 @@ def main() -> None:
             fill(url, args.households)
             fill_early_warning(url, args.households)
             rooms, alerts = fill_web(url)
+            master_key = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())).master_key
+            fill_names(url, master_key.get_secret_value())
             print(
                 f"filled {args.households:,} households, {args.households // 2:,} referrals, "
                 f"{alerts:,} open alerts and {rooms:,} war rooms "

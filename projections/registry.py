@@ -23,6 +23,8 @@ from projections.field_activity.projection import FieldActivityProjection
 from projections.field_activity.view import FieldActivityView
 from projections.field_capture.projection import FieldCaptureProjection
 from projections.field_capture.view import FieldCaptureView
+from projections.names.projection import NamesProjection
+from projections.names.view import NamesView
 from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.open_data.projection import OpenDataProjection
@@ -44,6 +46,7 @@ PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
     DeliveryProjection.name: (DeliveryProjection, DeliveryView),
     FieldActivityProjection.name: (FieldActivityProjection, FieldActivityView),
     FieldCaptureProjection.name: (FieldCaptureProjection, FieldCaptureView),
+    NamesProjection.name: (NamesProjection, NamesView),
 }
 
 

@@ -82,7 +82,7 @@ async def ward_caseloads(
     ward = ward or _home_ward(me)
     workers = await _ward_workers(app, me, pool, ward, clock().astimezone(UTC).date())
     rows, last = await queries.unassigned_page(pool, me, ward, after, PAGE)
-    rows = await named(app, me, rows, "GET /caseloads")
+    rows = await named(app, me, rows, "GET /caseloads", pool)
     return page(
         request,
         "caseloads.html",
@@ -116,8 +116,8 @@ async def caseload(
     level = None if risk_level is None else str(risk_level)
     rows, last = await queries.caseload_page(pool, me, worker, level, after, PAGE)
     due = await queries.visits_due(pool, me, worker, now, VISITS_SHOWN)
-    rows = await named(app, me, rows, "GET /field-workers/{id}/caseload")
-    due = await named(app, me, due, "GET /field-workers/{id}/caseload")
+    rows = await named(app, me, rows, "GET /field-workers/{id}/caseload", pool)
+    due = await named(app, me, due, "GET /field-workers/{id}/caseload", pool)
     wards = sorted({r["ward_id"] for r in rows})
     others = {
         w: [o for o in await _ward_workers(app, me, pool, w, now.date()) if o["active"]]

@@ -61,7 +61,11 @@ async def my_households(
     scope = row_scope(me, "household")
     rows, last = await households_page(pool, HouseholdFilters(), scope, after, PAGE)
     rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /my-households"), "GET /my-households"
+        app,
+        me,
+        await CaseRows(app, me).page(rows, "GET /my-households"),
+        "GET /my-households",
+        pool,
     )
     due = await visits_due(pool, scope)
     return page(
@@ -88,8 +92,8 @@ async def _caseload_page(
     now = clock()
     rows, last = await caseloads.caseload_page(pool, me, worker, None, after, PAGE)
     due = await caseloads.visits_due(pool, me, worker, now, PAGE)
-    rows = await named(app, me, rows, "GET /my-households")
-    due = await named(app, me, due, "GET /my-households")
+    rows = await named(app, me, rows, "GET /my-households", pool)
+    due = await named(app, me, due, "GET /my-households", pool)
     return page(
         request,
         "my_caseload.html",
@@ -109,7 +113,7 @@ async def visits_due_page(
 ) -> Response:
     """High-risk households due a visit (rule EW-06's clock), longest unvisited first."""
     rows = await named(
-        app, me, await visits_due(pool, row_scope(me, "household")), "GET /visits-due"
+        app, me, await visits_due(pool, row_scope(me, "household")), "GET /visits-due", pool
     )
     return page(request, "visits_due.html", visits=rows, fresh=fresh)
 

@@ -1,8 +1,14 @@
 """People in lists by the name a reader may see. Households: the head's name for a reader with the
-right to personal data (``pii:read``), shaped and logged by ``api.personal`` as the API's
-household read is; everyone else (and a household whose names are erased or withheld) sees
-its reference, never a name. Field workers: their names to whoever may read the field
-worker, as ``GET /v1/field-workers/{id}`` shows them."""
+right to personal data (``pii:read``) who may see it by ``domain.access.visibility`` (the
+household's own people and analysts of its area; a department officer through a referral that
+shares personal data), each name shown logged as a read; everyone else (and a household whose
+names are erased or withheld) sees its reference, never a name. Field workers: their names to
+whoever may read the field worker, as ``GET /v1/field-workers/{id}`` shows them.
+
+A list's names come from the names view (``projections.names``): the page's heads, sealed as
+the event store sealed them, and their data keys in one query, opened here (each household
+was loaded from the event store before, about a millisecond each).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,21 @@ from uuid import UUID
 
 from fastapi.concurrency import run_in_threadpool
 
+from adapters.event_store import SukumaRecorder
 from api.personal import household_read
+from domain.access.area import Location
 from domain.access.principal import Principal
+from domain.access.visibility import Sight, personal_sight
 from domain.errors import NotFoundError
 from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.personal_data import ERASED, WITHHELD
 from domain.sukuma import Sukuma
+from projections.names.queries import open_name, sealed_heads
+from projections.scoping import Db
+
+#: What the access log names when a list shows a head's name.
+NAME_FIELDS = "profile.members[].first_name,profile.members[].surname"
 
 
 def household_names(
@@ -52,18 +66,86 @@ def field_worker_names(app: Sukuma, principal: Principal, worker_ids: list[str])
     return names
 
 
+def _household(row: dict[str, Any]) -> UUID | None:
+    found = row.get("household_id")
+    return UUID(str(found)) if found else None
+
+
+def _referral(row: dict[str, Any]) -> UUID | None:
+    found = row.get("referral_id")
+    return UUID(str(found)) if found else None
+
+
+#: What a row's name depends on besides the reader: (household, and the department through
+#: a referral sharing personal data), and the sight's inputs.
+Sighting = tuple[str | None, bool, str, str | None]
+
+
+def _sees_name(principal: Principal, sighting: Sighting) -> bool:
+    """Whether a row may show its head's name: the household's sight (through the row's
+    referral, for its department's officers, if that referral shares personal data)."""
+    consent, erased, ward_id, department = sighting
+    sight = personal_sight(
+        principal, consent, erased, at=Location.ward(ward_id), department=department
+    )
+    return sight in (Sight.FULL, Sight.CONTACT)
+
+
+def _log(app: Sukuma, principal: Principal, shown: list[UUID], endpoint: str) -> None:
+    recorder = app.recorder
+    if shown and isinstance(recorder, SukumaRecorder):
+        recorder.record_pii_reads(
+            principal.user_id, principal.username, shown, endpoint, NAME_FIELDS
+        )
+
+
+async def _names(
+    app: Sukuma, db: Db, principal: Principal, rows: list[dict[str, Any]], endpoint: str
+) -> dict[tuple[UUID, UUID | None], str]:
+    """Each row's name by (household, referral), the names shown logged in one write."""
+    recorder = app.recorder
+    if not isinstance(recorder, SukumaRecorder) or recorder.data_keys is None:
+        return {}
+    keys = recorder.data_keys
+    keyed = [(_household(r), _referral(r), r.get("department")) for r in rows]
+    households = {h for h, _, _ in keyed if h is not None}
+    referrals = {f for _, f, _ in keyed if f is not None}
+    heads = await sealed_heads(db, recorder.data_keys_table_name, households, referrals)
+    names: dict[tuple[UUID, UUID | None], str] = {}
+    opened: dict[UUID, str | None] = {}
+    sights: dict[Sighting, bool] = {}  # a page's rows share a few wards: decided once each
+    for household, referral, department in keyed:
+        head = heads.get(household) if household is not None else None
+        if head is None:
+            continue
+        shared = referral is not None and referral in head.shared_referrals
+        sighting = (head.consent, head.erased, head.ward_id, department if shared else None)
+        if sighting not in sights:
+            sights[sighting] = _sees_name(principal, sighting)
+        if not sights[sighting]:
+            continue
+        if head.household_id not in opened:
+            opened[head.household_id] = open_name(head, keys)
+        name = opened[head.household_id]
+        if name is not None:
+            names[(head.household_id, referral)] = name
+    shown = sorted({household for household, _ in names})
+    if shown:
+        await run_in_threadpool(_log, app, principal, shown, endpoint)
+    return names
+
+
 async def named(
-    app: Sukuma, principal: Principal, rows: list[dict[str, Any]], endpoint: str
+    app: Sukuma, principal: Principal, rows: list[dict[str, Any]], endpoint: str, db: Db
 ) -> list[dict[str, Any]]:
     """``rows`` with ``household_name`` where the reader may see it (no look-up at all for a
     reader without the right to personal data: a name would be withheld anyway)."""
     if not principal.may_read_pii or not rows:
         return rows
-    ids = {UUID(str(r["household_id"])) for r in rows if r.get("household_id")}
-    names = await run_in_threadpool(household_names, app, principal, ids, endpoint)
+    names = await _names(app, db, principal, rows, endpoint)
     return [
-        {**r, "household_name": names.get(UUID(str(r["household_id"])))}
-        if r.get("household_id")
+        {**r, "household_name": names.get((household, _referral(r)))}
+        if (household := _household(r)) is not None
         else r
         for r in rows
     ]

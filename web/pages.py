@@ -79,7 +79,9 @@ async def board(
     """The ward's open referrals by status, overdue first within each (special need
     categories as ``api.personal`` shows them to this user)."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    rows = await CaseRows(app, me).page(rows, "GET /board")
+    rows = await named(
+        app, me, await CaseRows(app, me).page(rows, "GET /board"), "GET /board", pool
+    )
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
     return page(request, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh)
 
@@ -90,7 +92,9 @@ async def inbox(
 ) -> Response:
     """An officer's referrals to answer, most overdue first, with the standard's clock."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    rows = await CaseRows(app, me).page(rows, "GET /inbox")
+    rows = await named(
+        app, me, await CaseRows(app, me).page(rows, "GET /inbox"), "GET /inbox", pool
+    )
     return page(request, "inbox.html", referrals=rows, fresh=fresh)
 
 
@@ -101,7 +105,7 @@ async def households(
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
     rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /households"), "GET /households"
+        app, me, await CaseRows(app, me).page(rows, "GET /households"), "GET /households", pool
     )
     return page(request, "households.html", households=rows, fresh=fresh)
 

@@ -192,7 +192,7 @@ async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[d
         return []
     scope = row_scope(me, "household")
     rows = await households_at_risk(pool, scope, ward=ward_id, limit=HOUSEHOLDS_OFFERED)
-    return await named(app, me, rows, "GET /war-rooms/{id}")
+    return await named(app, me, rows, "GET /war-rooms/{id}", pool)
 
 
 @router.get("/war-rooms/{room_id}/agenda")

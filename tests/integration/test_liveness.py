@@ -119,6 +119,7 @@ async def test_readyz_reports_lag_and_liveness_and_503_when_stale(
             "delivery",
             "field_activity",
             "field_capture",
+            "names",
         }
         assert all(p["lag_events"] == 0 for p in body["projections"].values())
         assert all(p["heartbeat_at"] for p in body["projections"].values())

@@ -1,0 +1,66 @@
+"""The names read model: what a list needs to name a household, its personal part still sealed.
+
+Tables (prefixed ``names_``): ``heads``, each household's ward and consent (who may see its
+name) and its head's first name and surname exactly as the event store sealed them (the
+profile event's own ciphertext, under the household's data key); ``referrals``, the referrals
+made sharing personal data (a department officer sees a head's name through one of those).
+The view never holds a key: erasure destroys the household's key and the copy stops opening,
+whether or not the view has caught up. Its rows are opened by ``projections.names.queries``.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any, ClassVar
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from projections.base import StatementView
+
+NAME = "names"
+TRACKING = f"{NAME}_tracking"
+HEADS = f"{NAME}_heads"
+REFERRALS = f"{NAME}_referrals"
+
+#: The head's parts of a profile, as ``domain.access.visibility`` names them.
+PARTS = ("first_name", "surname")
+
+_HEAD = "head_member_id = %s, first_name = %s, surname = %s, resolved = '{{}}'"
+
+# In the order the events came: a page may register, profile and move one household.
+_STATEMENTS = {
+    "registered": "INSERT INTO {t_heads} (household_id, ward_id) VALUES (%s, %s) "
+    "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id",
+    "moved": "UPDATE {t_heads} SET ward_id = %s WHERE household_id = %s",
+    # A profile observed before the current one is kept in the history, not current (as the
+    # aggregate's ``_profile_submitted``); the profiling form may record consent.
+    "profiled": f"UPDATE {{t_heads}} SET profile_at = %s, {_HEAD}, "
+    "consent = CASE WHEN %s THEN 'given' ELSE consent END "
+    "WHERE household_id = %s AND (profile_at IS NULL OR profile_at <= %s)",
+    "merged": f"UPDATE {{t_heads}} SET profile_at = greatest(profile_at, %s), {_HEAD} "
+    "WHERE household_id = %s",
+    **{
+        f"resolved_{part}": f"UPDATE {{t_heads}} SET {part} = %s, "
+        f"resolved = array_append(array_remove(resolved, '{part}'), '{part}') "
+        "WHERE household_id = %s AND head_member_id = %s"
+        for part in PARTS
+    },
+    "consent": "UPDATE {t_heads} SET consent = %s WHERE household_id = %s",
+    # The key is destroyed already (the copy no longer opens); the copy goes too.
+    "erased": "UPDATE {t_heads} SET first_name = NULL, surname = NULL, resolved = '{{}}' "
+    "WHERE household_id = %s",
+    "shared": "INSERT INTO {t_referrals} (referral_id, household_id) VALUES (%s, %s) "
+    "ON CONFLICT (referral_id) DO NOTHING",
+}
+
+
+class NamesView(StatementView):
+    tables: ClassVar[tuple[str, ...]] = ("heads", "referrals")
+    statements = _STATEMENTS
+
+    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
+        # Runs of one kind in one ``executemany`` (pipelined): a catch-up's page registers
+        # and profiles households by the hundred.
+        for kind, run in groupby(changes, key=lambda change: change[0]):
+            curs.executemany(self.sql(self.statements[kind]), [params for _, params in run])
