@@ -55,24 +55,40 @@ SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 
 
 def histories(dated: Dated) -> dict[str, Counter[Any]]:
-    """A page's late deltas (recorded on another day than they occurred) by the day (and
-    month) they occurred, and their running totals; on-time ones need neither."""
-    out: dict[str, Counter[Any]] = {}
-    for table in HISTORIES:
-        out[table + HISTORY_SUFFIX] = Counter()
-        out[table + LATE_SUFFIX] = Counter()
+    """A page's late deltas (recorded on another day than they occurred) by the day they
+    occurred; on-time ones need none. Their months and running totals (``_late``) are summed
+    from these by PostgreSQL (``derive_late``), not kept thrice here."""
+    out: dict[str, Counter[Any]] = {table + HISTORY_SUFFIX: Counter() for table in HISTORIES}
     for (rday, oday), tables in dated.items():
         if rday == oday:
             continue
         for table, deltas in tables.items():
-            history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
-            month = oday.replace(day=1)
+            history = out[table + HISTORY_SUFFIX]
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
-                late[key] = late.get(key, 0) + value
-                for day in ((*key, OCCURRED, oday), (*key, OCCURRED + MONTHLY, month)):
-                    history[day] = get(day, 0) + value
+                at = (*key, OCCURRED, oday)
+                history[at] = get(at, 0) + value
     return out
+
+
+def derived_late(table: str, key: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """How a history table's staged rows (by occurred day) make the late deltas by month and
+    the late running totals: (target table, its key columns, the select over the stage)."""
+    cols = ", ".join(key)
+    month = "date_trunc('month', day)::date"
+    return [
+        (
+            table + HISTORY_SUFFIX,
+            f"{cols}, basis, day",
+            f"SELECT {cols}, '{OCCURRED}{MONTHLY}', {month}, sum(value) FROM {{stage}} "
+            f"GROUP BY {cols}, {month} HAVING sum(value) <> 0",
+        ),
+        (
+            table + LATE_SUFFIX,
+            cols,
+            f"SELECT {cols}, sum(value) FROM {{stage}} GROUP BY {cols} HAVING sum(value) <> 0",
+        ),
+    ]
 
 
 def write_snapshots(
