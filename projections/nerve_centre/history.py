@@ -58,38 +58,57 @@ SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 
 
 def histories(dated: Dated) -> dict[str, Counter[Any]]:
-    """A page's late deltas (recorded on another day than they occurred) by the day (and
-    month) they occurred, and their running totals; on-time ones need neither."""
-    out: dict[str, Counter[Any]] = {}
-    for table in HISTORIES:
-        out[table + HISTORY_SUFFIX] = Counter()
-        out[table + LATE_SUFFIX] = Counter()
+    """A page's late deltas (recorded on another day than they occurred) by the day they
+    occurred; on-time ones need none. Their weeks, months, years and running totals (``_late``)
+    are summed from these by PostgreSQL (``derived_late``), not kept four more times here."""
+    out: dict[str, Counter[Any]] = {table + HISTORY_SUFFIX: Counter() for table in HISTORIES}
     for (rday, oday), tables in dated.items():
         if rday == oday:
             continue
         for table, deltas in tables.items():
-            history, late = out[table + HISTORY_SUFFIX], out[table + LATE_SUFFIX]
-            year, month, week = (
-                oday.replace(month=1, day=1),
-                oday.replace(day=1),
-                week_of_month(oday),
-            )
+            history = out[table + HISTORY_SUFFIX]
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
-                late[key] = late.get(key, 0) + value
-                for day in (
-                    (*key, OCCURRED, oday),
-                    (*key, OCCURRED + WEEKLY, week),
-                    (*key, OCCURRED + MONTHLY, month),
-                    (*key, OCCURRED + YEARLY, year),
-                ):
-                    history[day] = get(day, 0) + value
+                at = (*key, OCCURRED, oday)
+                history[at] = get(at, 0) + value
     return out
+
+
+def derived_late(table: str, key: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """How a history table's staged rows (by occurred day) make the late deltas by the month's
+    week, by month and by year, and the late running totals: (target table, its key columns,
+    the select over the stage)."""
+    cols = ", ".join(key)
+    periods = {
+        WEEKLY: WEEK_OF_MONTH_SQL,
+        MONTHLY: "date_trunc('month', day)::date",
+        YEARLY: "date_trunc('year', day)::date",
+    }
+    return [
+        *(
+            (
+                table + HISTORY_SUFFIX,
+                f"{cols}, basis, day",
+                f"SELECT {cols}, '{OCCURRED}{suffix}', {period}, sum(value) FROM {{stage}} "
+                f"GROUP BY {cols}, {period} HAVING sum(value) <> 0",
+            )
+            for suffix, period in periods.items()
+        ),
+        (
+            table + LATE_SUFFIX,
+            cols,
+            f"SELECT {cols}, sum(value) FROM {{stage}} GROUP BY {cols} HAVING sum(value) <> 0",
+        ),
+    ]
 
 
 def week_of_month(day: date) -> date:
     """The first day of ``day``'s week of its month (the 1st, 8th, 15th, 22nd or 29th)."""
     return day.replace(day=(day.day - 1) // 7 * 7 + 1)
+
+
+# ``week_of_month`` in SQL, over a ``day`` column
+WEEK_OF_MONTH_SQL = "(day - (extract(day FROM day)::int - 1) % 7)"
 
 
 def write_snapshots(

@@ -234,9 +234,7 @@ class NerveCentreProjection(MergedCases):
             identified = date.fromisoformat(need[2])
             if (e.occurred_at.date() - identified).days <= REFERRAL_WINDOW_DAYS:
                 # M4 numerator, on the need's own day so it divides by that day's needs
-                for level, code in contributions.areas(row):
-                    key = level, code, "needs_referred_14d", identified, self.days[0]
-                    self.nc.daily[key] += 1
+                self._daily_on(row, identified, "needs_referred_14d")
 
     def _transition(self, e: Any, status: str, **stamps: Any) -> dict[str, Any]:
         def change(row: dict[str, Any]) -> None:

@@ -27,7 +27,8 @@ from projections.nerve_centre.view import NerveCentreView
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
 Contribution = Callable[[dict[str, Any]], Counter[contributions.Key]]
-# the view's roll-up tables by the names contributions use
+# the view's roll-up tables by the names contributions use (the live totals are the sum of
+# their dated deltas: see ``NerveCentreView.take``)
 TABLES = {
     "counts": "area_counts",
     "due": "open_due",
@@ -112,18 +113,6 @@ class CaseRows(BufferedProjection):
 
     # ---- applying a change to a row and its contributions -------------------------------------
 
-    def _totals(self) -> dict[str, Counter[Any]]:
-        """The view's running totals by the table names contributions use."""
-        view = self.nc
-        return {
-            "counts": view.counts,
-            "due": view.due,
-            "made": view.made,
-            "ward_needs": view.ward_needs,
-            "dept": view.departments,
-            "dept_due": view.department_due,
-        }
-
     def _household(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
@@ -190,30 +179,28 @@ class CaseRows(BufferedProjection):
         self.unsettled.clear()
 
     def _settle(self, row: dict[str, Any], contribution: Contribution, days: Days) -> None:
-        totals = self._totals()
         dated = self.nc.dated.get(days)
         if dated is None:
             dated = self.nc.dated[days] = {t: {} for t in TABLES.values()}
         after, before = contribution(row), row[CONTRIBUTION]
         row[CONTRIBUTION] = after
-        # after - before, added key by key (no Counter arithmetic: it is Python per key)
-        for (table, key), value in after.items():
-            value -= before.get((table, key), 0)
+        # after - before: the (key, value) pairs that differ are found by set difference of
+        # the items (in C), so the keys a change leaves alone (most of a row's) cost no Python.
+        # A key whose value changed comes in both: +after, then -before.
+        for (table, key), value in after.items() - before.items():
             if value:
-                self._add(totals[table], dated[TABLES[table]], key, value)
-        for (table, key), value in before.items():
-            if value and (table, key) not in after:
-                self._add(totals[table], dated[TABLES[table]], key, -value)
-
-    @staticmethod
-    def _add(total: dict[Any, int], dated: dict[Any, int], key: Any, value: int) -> None:
-        total[key] = total.get(key, 0) + value
-        dated[key] = dated.get(key, 0) + value
+                deltas = dated[TABLES[table]]
+                deltas[key] = deltas.get(key, 0) + value
+        for (table, key), value in before.items() - after.items():
+            if value:
+                deltas = dated[TABLES[table]]
+                deltas[key] = deltas.get(key, 0) - value
 
     def count(self, table: str, key: Any, value: int) -> None:
         """Add to a total outside a row's contribution (dated by the event being handled)."""
         dated = self.nc.dated.setdefault(self.days, {t: {} for t in TABLES.values()})
-        self._add(self._totals()[table], dated[TABLES[table]], key, value)
+        deltas = dated[TABLES[table]]
+        deltas[key] = deltas.get(key, 0) + value
 
     def _touch(self, row: dict[str, Any], table: str, key: Any) -> None:
         row["position"] = self.position
@@ -221,10 +208,12 @@ class CaseRows(BufferedProjection):
         getattr(self.nc, table)[key] = row
 
     def _daily(self, row: dict[str, Any], when: datetime, metric: str) -> None:
-        # Counted once per ward here; the view spreads a page's ward totals to every level.
+        self._daily_on(row, when.date(), metric)
+
+    def _daily_on(self, row: dict[str, Any], day: date, metric: str) -> None:
+        # Counted once per ward here; PostgreSQL spreads a commit's ward flows to every level.
         daily = self.nc.ward_daily
-        day, recorded = when.date(), self.days[0]
-        key = row["ward_id"], row["municipality"], row["district"], metric, day, recorded
+        key = row["ward_id"], row["municipality"], row["district"], metric, day, self.days[0]
         daily[key] = daily.get(key, 0) + 1  # not +=: Counter's __missing__ is Python
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:

@@ -38,6 +38,7 @@ from uuid import UUID
 import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
 
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
@@ -47,7 +48,9 @@ from projections.nerve_centre.history import (
     LATE_SUFFIX,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
+    Dated,
     Days,
+    derived_late,
     histories,
     write_snapshots,
 )
@@ -61,6 +64,9 @@ from projections.nerve_centre.tables import (
     VERSIONS_SUFFIX,
 )
 
+# a flow's ward, municipality, district, metric, occurred day and recorded day
+WardDay = tuple[str, str, str, str, date, date]
+
 
 @dataclass
 class Changes:
@@ -68,6 +74,7 @@ class Changes:
 
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
     totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
+    daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
     fw_visits: dict[tuple[str, UUID], date]
     snapshots: DaySnapshots  # the rows of the days the commit changed groups on
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
@@ -99,19 +106,12 @@ class NerveCentreView(BufferedView):
         self.households: dict[UUID, dict[str, Any]] = {}
         self.referrals: dict[UUID, dict[str, Any]] = {}
         self.field_workers: dict[str, dict[str, Any]] = {}
-        self.counts: Counter[tuple[str, str, str]] = Counter()
-        # (level, code, metric, day, recorded day) -> events
-        self.daily: Counter[tuple[str, str, str, date, date]] = Counter()
-        # (ward, municipality, district, metric, day, recorded day) -> events: spread to the
-        # levels by take()
-        self.ward_daily: dict[tuple[str, str, str, str, date, date], int] = {}
-        # (recorded day, occurred day) -> table -> the deltas of totals changed on those days
+        # (ward, municipality, district, metric, day, recorded day) -> events: written once a
+        # ward, and spread to every level (and to the late flows) by PostgreSQL (``_add_daily``)
+        self.ward_daily: dict[WardDay, int] = {}
+        # (recorded day, occurred day) -> table -> the deltas of totals changed on those days;
+        # the live totals' deltas are their sum (``take``), not kept twice on every change
         self.dated: dict[Days, dict[str, dict[Any, int]]] = {}
-        self.due: Counter[tuple[str, str, date]] = Counter()
-        self.made: Counter[tuple[str, str, date]] = Counter()
-        self.ward_needs: Counter[tuple[str, str, str, str]] = Counter()
-        self.departments: Counter[tuple[str, str, str, str]] = Counter()
-        self.department_due: Counter[tuple[str, str, str, date]] = Counter()
         self.fw_visits: dict[tuple[str, UUID], date] = {}
         # table -> earlier versions of rows changed on a later recorded day (see ``version``)
         self.versions: dict[str, list[tuple[Any, ...]]] = {t: [] for t in VERSIONED}
@@ -208,38 +208,15 @@ class NerveCentreView(BufferedView):
     # ---- the page's writes ---------------------------------------------------------------------
 
     def take(self) -> Changes:
-        recorded = self.daily
-        for (ward, municipality, district, metric, day, rday), value in self.ward_daily.items():
-            for key in (
-                ("ward", ward, metric, day, rday),
-                ("municipality", municipality, metric, day, rday),
-                ("district", district, metric, day, rday),
-                ("province", PROVINCE, metric, day, rday),
-            ):
-                recorded[key] += value
-        daily: Counter[tuple[str, str, str, date]] = Counter()
-        late: Counter[tuple[str, str, str, date, date]] = Counter()
-        for key, value in recorded.items():
-            level, code, metric, day, rday = key
-            at = level, code, metric, day
-            daily[at] = daily.get(at, 0) + value
-            if day != rday:  # the flows recorded on their own day need no second row
-                late[key] = value
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
             rows={table: list(map(_ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
             totals={
-                "area_counts": self.counts,
-                "area_daily": daily,
-                "open_due": self.due,
-                "open_made": self.made,
-                "ward_needs": self.ward_needs,
-                "department_area": self.departments,
-                "department_due": self.department_due,
-                "area_daily_recorded": late,
+                **_live_totals(self.dated),
                 **histories(self.dated),
             },
+            daily=[(*key, value) for key, value in self.ward_daily.items()],
             fw_visits=self.fw_visits,
             snapshots=self.snapshots,
             versions=self.versions,
@@ -261,6 +238,8 @@ class NerveCentreView(BufferedView):
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
         for table, deltas in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
+        if changes.daily:
+            self._add_daily(curs, changes.daily)
         made = changes.snapshots
         for table in SNAPSHOTS:
             write_snapshots(
@@ -325,6 +304,45 @@ class NerveCentreView(BufferedView):
             )
         )
 
+    def _add_daily(self, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
+        """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and,
+        those recorded on another day than they occurred, to ``area_daily_recorded``.
+
+        Spread and summed here rather than in Python: a ward's flow is one staged row, not
+        four keys built and two tables' rows copied. Flows only ever add (a total never falls
+        to zero, unlike ``_add``'s).
+        """
+        stage = Identifier(f"stage_{self.prefix}_ward_daily")
+        curs.execute(
+            SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {0} (ward_id text, municipality text, "
+                "district text, metric text, day date, recorded date, value bigint) "
+                "ON COMMIT DELETE ROWS"
+            ).format(stage)
+        )
+        with curs.copy(SQL("COPY {0} FROM STDIN (FORMAT BINARY)").format(stage)) as copy:
+            copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
+            for row in rows:
+                copy.write_row(row)
+        levels = (
+            "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
+            "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
+            "a(level, code)"
+        )
+        for table, key, where in (
+            ("area_daily", "level, code, metric, day", ""),
+            ("area_daily_recorded", "level, code, metric, day, recorded", "WHERE day <> recorded"),
+        ):
+            curs.execute(
+                self.sql(
+                    f"INSERT INTO {{t_{table}}} ({key}, value) SELECT {key}, sum(value) "
+                    f"{levels} {where} GROUP BY {key} ORDER BY {key} ON CONFLICT ({key}) "
+                    f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
+                    stage=stage,
+                ),
+                (PROVINCE,),
+            )
+
     def _add(
         self,
         curs: Cursor[DictRow],
@@ -335,20 +353,37 @@ class NerveCentreView(BufferedView):
     ) -> None:
         """Add deltas to totals; a total that falls to zero is deleted (as if never written).
 
-        In key order: the index is then written page after page, not at random (a window's
-        daily totals touch most of the table: this halves their upsert's time).
+        A history's staged rows also make its late deltas by month and running totals.
         """
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
-        cols = ", ".join((*key, "value"))
-        on = conflict or key
+        cols = ", ".join(key)
+        self._upsert(curs, table, cols, f"SELECT {cols}, value FROM {{stage}}", stage, conflict)
+        for target, target_cols, select in _DERIVED.get(table, ()):
+            on = TOTAL_CONFLICTS.get(target)
+            self._upsert(curs, target, target_cols, select, stage, on)
+
+    def _upsert(
+        self,
+        curs: Cursor[DictRow],
+        table: str,
+        cols: str,
+        select: str,
+        stage: Composed,
+        conflict: tuple[str, ...] | None,
+    ) -> None:
+        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in key
+        order: the index is then written page after page, not at random (a window's daily
+        totals touch most of the table: this halves their upsert's time)."""
+        on = conflict or tuple(c.strip() for c in cols.split(","))
+        order = ", ".join(str(i + 1) for i in range(cols.count(",") + 1))
         # Only the number of totals now zero comes back (usually none: no second statement).
         curs.execute(
             self.sql(
-                f"WITH added AS (INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
-                f"ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(on)}) "
+                f"WITH added AS (INSERT INTO {{t_{table}}} ({cols}, value) {select} "
+                f"ORDER BY {order} ON CONFLICT ({', '.join(on)}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
                 "SELECT count(*) AS zeros FROM added WHERE value = 0",
                 stage=stage,
@@ -360,10 +395,24 @@ class NerveCentreView(BufferedView):
             match = " AND ".join(f"t.{c} = s.{c}" for c in on)
             curs.execute(
                 self.sql(
-                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} AND t.value = 0",
+                    f"DELETE FROM {{t_{table}}} t USING ({select}) s ({cols}, value) "
+                    f"WHERE {match} AND t.value = 0",
                     stage=stage,
                 )
             )
+
+
+# a history's late deltas by month and running totals, summed from its staged rows
+_DERIVED = {table + HISTORY_SUFFIX: derived_late(table, TOTAL_KEYS[table]) for table in HISTORIES}
+
+
+def _live_totals(dated: Dated) -> dict[str, Counter[Any]]:
+    """The live totals' deltas: each table's dated deltas summed over their days."""
+    out: dict[str, Counter[Any]] = {table: Counter() for table in HISTORIES}
+    for tables in dated.values():
+        for table, deltas in tables.items():
+            out[table].update(deltas)  # the first day's: a dict copy, in C
+    return out
 
 
 def _row_values(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
