@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
-from adapters.matching.index import MOST_PER_HOUSEHOLD
+from adapters.matching.batches import MOST_PER_HOUSEHOLD
 from api.imports.run import import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
