@@ -30,7 +30,17 @@ from domain.duplicates.ports import IndexEntry, Match
 MOST_PER_HOUSEHOLD: Final = 3
 
 Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
-BlockRow = tuple[int, UUID, str, bytes]  # key, household, ward, sealed card
+
+
+class Block(NamedTuple):
+    """A batch's block as read: per row a key, a household (its id's 16 bytes), its ward and
+    its sealed card. Bytes and text, not ``UUID`` objects: a block goes to the worker as it
+    is, and pickling thousands of UUIDs cost about what scoring them did."""
+
+    keys: list[int]
+    households: list[bytes]
+    wards: list[str]
+    cards: list[bytes]
 
 
 class Wanted(NamedTuple):
@@ -50,11 +60,13 @@ def wanted_of(keys: CardKeys, entries: Iterable[IndexEntry]) -> list[Wanted]:
     return out
 
 
-def open_block(keys: CardKeys, rows: Iterable[BlockRow]) -> tuple[Blocked, dict[int, set[UUID]]]:
+def open_block(keys: CardKeys, block: Block) -> tuple[Blocked, dict[int, set[UUID]]]:
     """The block's households with their opened cards, and which households each key reached."""
     found: Blocked = {}
     reached: dict[int, set[UUID]] = defaultdict(set)
-    for key, household, ward, sealed in rows:
+    ids: dict[bytes, UUID] = {}
+    for key, raw, ward, sealed in zip(*block, strict=True):
+        household = ids.get(raw) or ids.setdefault(raw, UUID(bytes=raw))
         if household not in found:
             try:
                 found[household] = (ward, keys.open(household, sealed))
@@ -64,9 +76,9 @@ def open_block(keys: CardKeys, rows: Iterable[BlockRow]) -> tuple[Blocked, dict[
     return found, reached
 
 
-def score_batch(keys: CardKeys, batch: Sequence[Wanted], rows: Iterable[BlockRow]) -> list[Match]:
+def score_batch(keys: CardKeys, batch: Sequence[Wanted], block: Block) -> list[Match]:
     """Each household's matches among the block and the batch's earlier households."""
-    stored, reached = open_block(keys, rows)
+    stored, reached = open_block(keys, block)
     found: list[Match] = []
     for index, wanted in enumerate(batch):
         others: Blocked = {
@@ -104,8 +116,8 @@ def _start_worker(keys: CardKeys) -> None:
     _WORKER["keys"] = keys
 
 
-def score_in_worker(batch: Sequence[Wanted], rows: Sequence[BlockRow]) -> list[Match]:
-    return score_batch(_WORKER["keys"], batch, rows)
+def score_in_worker(batch: Sequence[Wanted], block: Block) -> list[Match]:
+    return score_batch(_WORKER["keys"], batch, block)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
 from adapters.matching.batches import (
-    BlockRow,
+    Block,
     score_batch,
     score_in_worker,
     scoring_worker,
@@ -50,7 +50,8 @@ class PostgresDuplicateIndex:
         s = Identifier(datastore.schema)
         k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
         self.sql_block = SQL(
-            "SELECT q.key, b.household_id, c.ward_id, c.card FROM unnest(%s::bigint[]) AS q(key) "
+            "SELECT q.key, uuid_send(b.household_id) AS household, c.ward_id, c.card "
+            "FROM unnest(%s::bigint[]) AS q(key) "
             "CROSS JOIN LATERAL (SELECT household_id FROM {0}.{1} k WHERE k.key = q.key "
             "LIMIT {3}) b JOIN {0}.{2} c USING (household_id)"
         ).format(s, k, c, BLOCK_LIMIT)
@@ -101,14 +102,20 @@ class PostgresDuplicateIndex:
 
     # ---- finding ----------------------------------------------------------------------------
 
-    def read_block(self, keys: Iterable[int]) -> list[BlockRow]:
-        """The rows of the indexed households sharing any of ``keys``, cards still sealed."""
+    def read_block(self, keys: Iterable[int]) -> Block:
+        """The indexed households sharing any of ``keys``, their cards still sealed."""
+        block = Block([], [], [], [])
         wanted = sorted(set(keys))
         if not wanted:
-            return []
+            return block
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.sql_block, (wanted,))
-            return [(r["key"], r["household_id"], r["ward_id"], r["card"]) for r in curs.fetchall()]
+            for row in curs.fetchall():
+                block.keys.append(row["key"])
+                block.households.append(row["household"])
+                block.wards.append(row["ward_id"])
+                block.cards.append(row["card"])
+        return block
 
     def matches(self, entries: Sequence[IndexEntry]) -> list[Match]:
         batch = wanted_of(self.keys, entries)
