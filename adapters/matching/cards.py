@@ -101,8 +101,12 @@ class CardKeys:
     rotate`` rewraps it and the index stays readable across a rotation."""
 
     def __init__(self, secret: bytes) -> None:
+        self._secret = secret  # only for ``__reduce__``: a scoring worker gets the same keys
         self._hmac_key = self._derive(secret, b"sukuma duplicate blocking keys")
         self._aead = AESGCM(self._derive(secret, b"sukuma duplicate cards"))
+
+    def __reduce__(self) -> tuple[type[CardKeys], tuple[bytes]]:
+        return CardKeys, (self._secret,)
 
     @staticmethod
     def _derive(secret: bytes, info: bytes) -> bytes:

@@ -5,37 +5,37 @@
 both are derived, re-written whenever a household's profile is recorded, and deleted when its
 personal data is erased. Finding candidates is one query for a whole batch (each key's block
 capped at ``BLOCK_LIMIT`` households, so a common surname never floods a batch), then each
-pair is scored in memory (``adapters.matching.scoring``).
+pair is scored in memory (``adapters.matching.batches``, ``adapters.matching.scoring``).
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Final
 from uuid import UUID
 
-from cryptography.exceptions import InvalidTag
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
-from adapters.matching.cards import Card, CardKeys, card_of
-from adapters.matching.scoring import RULE_VERSION, compare_households
+from adapters.matching.batches import (
+    Block,
+    score_batch,
+    score_in_worker,
+    scoring_worker,
+    wanted_of,
+)
+from adapters.matching.cards import CardKeys, card_of
+from adapters.matching.scoring import RULE_VERSION
 from domain.duplicates.ports import IndexEntry, Match
 
 #: The matcher's own data key (wrapped by the master key in the data-keys table).
 MATCHER_KEY_ID: Final = uuid.UUID("6d61f7c8-2b1a-4e0f-8a55-0d75706c6963")
 #: At most this many households are read per blocking key.
 BLOCK_LIMIT: Final = 200
-#: A household is proposed with its best few matches at most (the same ID number first): a
-#: family is not recorded dozens of times, and a register repeating one household must not
-#: flood the queue.
-MOST_PER_HOUSEHOLD: Final = 3
-
-Blocked = dict[UUID, tuple[str, Card]]  # household -> (ward, card)
 
 
 class PostgresDuplicateIndex:
@@ -50,7 +50,8 @@ class PostgresDuplicateIndex:
         s = Identifier(datastore.schema)
         k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
         self.sql_block = SQL(
-            "SELECT q.key, b.household_id, c.ward_id, c.card FROM unnest(%s::bigint[]) AS q(key) "
+            "SELECT q.key, uuid_send(b.household_id) AS household, c.ward_id, c.card "
+            "FROM unnest(%s::bigint[]) AS q(key) "
             "CROSS JOIN LATERAL (SELECT household_id FROM {0}.{1} k WHERE k.key = q.key "
             "LIMIT {3}) b JOIN {0}.{2} c USING (household_id)"
         ).format(s, k, c, BLOCK_LIMIT)
@@ -101,59 +102,41 @@ class PostgresDuplicateIndex:
 
     # ---- finding ----------------------------------------------------------------------------
 
-    def blocked(self, keys: Iterable[int]) -> tuple[Blocked, dict[int, set[UUID]]]:
-        """The indexed households sharing any of ``keys`` (the blocking step alone), and
-        which households each key reached."""
+    def read_block(self, keys: Iterable[int]) -> Block:
+        """The indexed households sharing any of ``keys``, their cards still sealed."""
+        block = Block([], [], [], [])
         wanted = sorted(set(keys))
         if not wanted:
-            return {}, {}
+            return block
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.sql_block, (wanted,))
-            rows = curs.fetchall()
-        found: Blocked = {}
-        reached: dict[int, set[UUID]] = defaultdict(set)
-        for row in rows:
-            household = row["household_id"]
-            if household not in found:
-                try:
-                    found[household] = (row["ward_id"], self.keys.open(household, row["card"]))
-                except InvalidTag:
-                    continue  # sealed under another key: unreadable, so never matched
-            reached[row["key"]].add(household)
-        return found, reached
+            for row in curs.fetchall():
+                block.keys.append(row["key"])
+                block.households.append(row["household"])
+                block.wards.append(row["ward_id"])
+                block.cards.append(row["card"])
+        return block
 
     def matches(self, entries: Sequence[IndexEntry]) -> list[Match]:
-        cards = [(e, card_of(e.profile)) for e in entries]
-        wanted = [self.keys.keys_of(card) for _, card in cards]
-        stored, reached = self.blocked(k for ks in wanted for k in ks)
-        found: list[Match] = []
-        for index, (entry, card) in enumerate(cards):
-            others: Blocked = {
-                h: stored[h] for k in wanted[index] for h in reached.get(k, ()) if h in stored
-            }
-            for earlier in range(index):  # one register holding a household twice
-                if wanted[index] & wanted[earlier]:
-                    before, before_card = cards[earlier]
-                    others[before.household_id] = (before.ward_id, before_card)
-            others.pop(entry.household_id, None)  # itself, profiled again
-            mine: list[Match] = []
-            for other_id, (ward, other_card) in others.items():
-                evidence = compare_households(card, other_card, entry.ward_id == ward)
-                if evidence.proposed:
-                    mine.append(
-                        Match(
-                            household_id=entry.household_id,
-                            ward_id=entry.ward_id,
-                            other_id=other_id,
-                            other_ward_id=ward,
-                            score=evidence.score,
-                            field_scores=evidence.field_scores,
-                            same_id_number=evidence.same_id_number,
-                        )
-                    )
-            mine.sort(key=lambda m: (not m.same_id_number, -m.score))
-            found += mine[:MOST_PER_HOUSEHOLD]
-        return found
+        batch = wanted_of(self.keys, entries)
+        return score_batch(self.keys, batch, self.read_block(k for w in batch for k in w.keys))
+
+    def matches_many(self, batches: Iterable[Sequence[IndexEntry]]) -> Iterator[list[Match]]:
+        """``matches`` of each batch, in order, against the index as it stands (none of these
+        households is indexed meanwhile, as in ``bench.duplicates``): a worker process
+        opens and scores each batch's block while the next one is read, so the database's
+        work and the scoring run on two cores at once. The same matches as ``matches``."""
+        with scoring_worker(self.keys) as worker:
+            pending: Future[list[Match]] | None = None
+            for entries in batches:
+                batch = wanted_of(self.keys, entries)
+                rows = self.read_block(k for w in batch for k in w.keys)
+                scored = worker.submit(score_in_worker, batch, rows)
+                if pending is not None:
+                    yield pending.result()
+                pending = scored
+            if pending is not None:
+                yield pending.result()
 
     # ---- keeping the index ------------------------------------------------------------------
 

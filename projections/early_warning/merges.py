@@ -5,7 +5,10 @@ clocks are stopped (it raises nothing of its own) and it leaves its field worker
 (EW-07); its survivor's state holds a copy of what
 its clocks read from it (``absorbed``: needs, last visit, last intervention), so the
 survivor's clocks count the duplicate's visits and needs. An unmerge drops the copy and the
-mark, and both households' clocks run as before. The work is done on the merge's events.
+mark, and both households' clocks run as before; a survivor's clock the merge started (its
+duplicate's child-protection need, say) is removed, not left stopped (``merge_started``), so
+merge then unmerge leaves the clocks as if neither happened. The work is done on the merge's
+events.
 """
 
 from __future__ import annotations
@@ -16,9 +19,16 @@ from typing import Any
 from domain.households.model import Household
 from projections.early_warning import clocks
 from projections.early_warning.states import SubjectStates
+from projections.early_warning.view import StateKey
 
 #: What the survivor's clocks read from a merged-in household.
 ABSORBED = ("needs", "last_visit_at", "last_intervention_at")
+#: A household's clocks (``clocks.household_clocks``).
+HOUSEHOLD_KINDS = ("child_unattended", "high_risk_unvisited", "graduate_regressed")
+
+
+def _tag(key: StateKey) -> str:
+    return f"{key[0]}|{key[1]}"  # as a state's ``running`` names its clocks
 
 
 def _latest(*stamps: str | None) -> str | None:
@@ -101,4 +111,37 @@ class MergedStates(SubjectStates):
         else:
             survivor.pop("absorbed", None)
         self._put("household", key, survivor)
+        keys = [(kind, key) for kind in HOUSEHOLD_KINDS]
+        pending = {k: self.ew.clocks.get(k) for k in keys}
+        before = set(survivor.get("running", ()))
         self.household_clocks(key, survivor, when)
+        started = [k for k in keys if _tag(k) in survivor["running"] and _tag(k) not in before]
+        self._note_started(survivor, started, pending)
+        self._drop_unstarted(survivor)
+
+    def _note_started(
+        self,
+        survivor: dict[str, Any],
+        started: list[StateKey],
+        pending: dict[StateKey, dict[str, Any] | None],
+    ) -> None:
+        """Remember the clocks a merged-in household started on its survivor that had no row
+        before (one query per merge, for rows of earlier pages): the unmerge removes them."""
+        unknown = [k for k in started if "drop" in (pending[k] or {"drop": 0})]
+        stored = self.ew.stored_clocks(unknown)
+        new = {_tag(k) for k in unknown if k not in stored}
+        if new:
+            survivor["merge_started"] = sorted({*survivor.get("merge_started", ()), *new})
+
+    def _drop_unstarted(self, survivor: dict[str, Any]) -> None:
+        """A clock the merge started and that no longer runs leaves no row (as if the merge
+        never happened), where it would otherwise stay stopped."""
+        started = survivor.pop("merge_started", ())
+        running = set(survivor["running"])
+        for tag in started:
+            if tag not in running:
+                kind, subject = tag.split("|", 1)
+                self.ew.drop_clock((kind, subject))
+        kept = [t for t in started if t in running]
+        if kept and survivor.get("absorbed"):
+            survivor["merge_started"] = kept

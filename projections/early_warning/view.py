@@ -69,7 +69,7 @@ class Changes:
     """One page's changes, detached from the view's buffers."""
 
     states: dict[StateKey, str]  # each state as JSON text
-    clocks: dict[StateKey, dict[str, Any]]  # a row (its facts as JSON text), or {"stop": n}
+    clocks: dict[StateKey, dict[str, Any]]  # a row (facts as JSON text), {"stop": n} or {"drop": n}
     department_days: Counter[tuple[Any, ...]]
     need_weeks: Counter[tuple[Any, ...]]
 
@@ -107,6 +107,23 @@ class EarlyWarningView(BufferedView):
             self.clocks[key] = {**STOPPED, "position": self.position}
         # else already stopped in this page: the first stop's position stands
 
+    def drop_clock(self, key: StateKey) -> None:
+        """Remove a clock's row (a clock that a merge started and its undoing stopped)."""
+        self.clocks[key] = {"drop": self.position}
+
+    def stored_clocks(self, keys: Iterable[StateKey]) -> set[StateKey]:
+        """Which of these clocks have a row (running or stopped) in the table."""
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        query = self.sql(
+            "SELECT kind, subject FROM {t_clocks} c JOIN unnest(%s::text[], %s::text[]) "
+            "AS k(kind, subject) USING (kind, subject)"
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query, ([k for k, _ in wanted], [s for _, s in wanted]))
+            return {(row["kind"], row["subject"]) for row in curs.fetchall()}
+
     def load_states(self, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
         wanted = list(keys)
         if not wanted:
@@ -126,7 +143,9 @@ class EarlyWarningView(BufferedView):
         changes = Changes(
             {key: orjson.dumps(state).decode() for key, state in self.states.items()},
             {
-                key: row if "stop" in row else {**row, "facts": orjson.dumps(row["facts"]).decode()}
+                key: row
+                if "stop" in row or "drop" in row
+                else {**row, "facts": orjson.dumps(row["facts"]).decode()}
                 for key, row in self.clocks.items()
             },
             self.department_days,
@@ -152,7 +171,11 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        rows = [(*key, row) for key, row in changes.clocks.items() if "stop" not in row]
+        rows = [
+            (*key, row)
+            for key, row in changes.clocks.items()
+            if "stop" not in row and "drop" not in row
+        ]
         if rows:
             stage = self.stage(
                 curs,
@@ -190,6 +213,15 @@ class EarlyWarningView(BufferedView):
                     "WHERE c.active AND c.kind = s.kind AND c.subject = s.subject"
                 ),
                 (STOPPED["since"], *map(list, zip(*stops, strict=True))),
+            )
+        drops = [key for key, row in changes.clocks.items() if "drop" in row]
+        if drops:
+            curs.execute(
+                self.sql(
+                    "DELETE FROM {t_clocks} c USING unnest(%s::text[], %s::text[]) "
+                    "AS d(kind, subject) WHERE c.kind = d.kind AND c.subject = d.subject"
+                ),
+                ([k for k, _ in drops], [s for _, s in drops]),
             )
         self._count(curs, "department_days", changes.department_days)
         self._count(curs, "need_weeks", changes.need_weeks)

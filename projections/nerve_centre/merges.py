@@ -5,7 +5,8 @@ did. While a household is merged (``merged_into`` on its row): its row counts in
 (``contributions.household``) and no list; its open needs are folded into its survivor's
 row, so they count in the survivor's ward, heat map and lists; a need of it resolved or
 identified meanwhile (by a referral's close) changes both rows alike; and each of its
-referrals names the survivor as its household (``merged_from`` keeps the duplicate). The work
+referrals names the survivor as its household (``merged_from`` keeps the duplicate), its open
+ones followed up in the survivor's ward as a move hands them over. The work
 is done on the merge's events, never per event: merges are rare, catch-up is measured.
 """
 
@@ -16,7 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.households.model import Household
+from domain.reference.geography import geography
 from projections.nerve_centre import contributions
+from projections.nerve_centre.contributions import OPEN_REFERRAL_STATUSES
 from projections.nerve_centre.rows import CaseRows
 
 Change = Callable[[dict[str, Any]], None]
@@ -55,11 +58,21 @@ class MergedCases(CaseRows):
         self._change("households", contributions.household, survivor_id, fold, True)
         link: Change = lambda row: row.update(merged_into=survivor_id if into else None)  # noqa: E731
         self._change("households", contributions.household, e.originator_id, link, True)
-        self._move_referrals(e.originator_id, duplicate["ward_id"], survivor_id if into else None)
+        self._move_referrals(
+            e.originator_id,
+            duplicate["ward_id"],
+            survivor_id if into else None,
+            survivor["ward_id"],
+        )
 
-    def _move_referrals(self, duplicate_id: UUID, ward_id: str, survivor: UUID | None) -> None:
+    def _move_referrals(
+        self, duplicate_id: UUID, ward_id: str, survivor: UUID | None, survivor_ward: str
+    ) -> None:
         """The duplicate's referrals name ``survivor`` as their household (``None``: their own
-        again). Stored ones are found by query, the window's uncommitted ones in the cache."""
+        again), and its open ones are followed up in the survivor's ward, as a move hands them
+        over (closed ones stay in its own ward's history); the unmerge hands those in the
+        survivor's ward back to the duplicate's, where the merge found them. Stored ones by query,
+        the window's uncommitted ones in the cache."""
         undo = survivor is None
 
         def theirs(row: dict[str, Any]) -> bool:
@@ -74,9 +87,14 @@ class MergedCases(CaseRows):
         def relink(row: dict[str, Any]) -> None:
             row["household_id"] = survivor or duplicate_id
             row["merged_from"] = None if undo else duplicate_id
+            back = undo and row["ward_id"] == survivor_ward  # the merge handed it over
+            if back or (not undo and row["status"] in OPEN_REFERRAL_STATUSES):
+                place = ward_id if undo else survivor_ward
+                municipality, district, _ = geography().ancestors(place)
+                row.update(ward_id=place, municipality=municipality, district=district)
 
-        for referral_id in ids:  # the household is in no total of a referral
-            self._change("referrals", contributions.referral, referral_id, relink, False)
+        for referral_id in ids:  # a ward moved moves the referral's counts (totals)
+            self._change("referrals", contributions.referral, referral_id, relink, True)
 
     def follow_need(self, row: dict[str, Any], change: Change) -> None:
         """A need of a merged household changed: its survivor's row holds it too."""

@@ -2,6 +2,9 @@
 
 A fact keeps the ward and month where and when it happened (``occurred_at``, never the clock),
 so a household moving later never moves its past facts, and a rebuild yields the same rows.
+A merge of duplicate households writes no fact: it marks the duplicate's row, and a release
+counts the duplicate's facts for its survivor (``release.Publisher``); while merged, the
+duplicate's referrals are followed up in the survivor's ward (as a move hands them over).
 """
 
 from __future__ import annotations
@@ -72,7 +75,14 @@ class OpenDataProjection(BufferedProjection):
 
     def _household(self, household_id: UUID, row: dict[str, Any]) -> None:
         self.households[household_id] = row
-        self.ov.changes.append(("household", (household_id, row["ward_id"], row["profiled"])))
+        self.ov.changes.append(
+            ("household", (household_id, row["ward_id"], row["profiled"], row.get("merged_into")))
+        )
+
+    def _cached_household(self, household_id: UUID) -> dict[str, Any] | None:
+        if household_id not in self.households:
+            self.households.update(self.ov.load("households", "household_id", [household_id]))
+        return self.households.get(household_id)
 
     @singledispatchmethod
     def handle(self, domain_event: Any) -> None:
@@ -106,6 +116,31 @@ class OpenDataProjection(BufferedProjection):
                        e.originator_id, row["ward_id"], e.occurred_at)  # fmt: skip
 
     @handle.register
+    def _(self, e: Household.MergedInto | Household.MergeUndone) -> None:
+        into = isinstance(e, Household.MergedInto)
+        duplicate_id, survivor_id = e.originator_id, UUID(e.survivor_id)
+        # (the merge's events are no ``Household.Event``: not prefetched)
+        duplicate = self._cached_household(duplicate_id)
+        survivor = self._cached_household(survivor_id)
+        if duplicate is None or survivor is None:
+            return  # registered before a gap in the log (never in a whole log)
+        self._household(duplicate_id, {**duplicate, "merged_into": survivor_id if into else None})
+        # Its referrals made in its ward (those a move would hand over, and those closed
+        # there) go to the survivor's ward, and come back with the unmerge.
+        stored = self.ov.referral_ids(household_id=duplicate_id, merged=not into)
+        self.referrals.update(
+            self.ov.load("referrals", "referral_id", set(stored) - self.referrals.keys())
+        )
+        for referral_id, row in list(self.referrals.items()):
+            if into and row["household_id"] == duplicate_id:
+                if row["ward_id"] == duplicate["ward_id"]:
+                    moved = {"ward_id": survivor["ward_id"], "merged_from": duplicate_id}
+                    self._referral(referral_id, {**row, **moved})
+            elif not into and row.get("merged_from") == duplicate_id:
+                back = {"ward_id": duplicate["ward_id"], "merged_from": None}
+                self._referral(referral_id, {**row, **back})
+
+    @handle.register
     def _(self, e: Referral.Made) -> None:
         row: dict[str, Any] = {
             "household_id": UUID(e.household_id),
@@ -113,6 +148,7 @@ class OpenDataProjection(BufferedProjection):
             "department": e.department,
             "made_on": e.occurred_at.date(),
             "deliver_by": e.deliver_by,
+            "merged_from": None,
         }
         self._referral(e.originator_id, row)
         self._fact(f"made:{e.originator_id}", "referrals_made", e.department,
@@ -167,5 +203,5 @@ class OpenDataProjection(BufferedProjection):
         self.referrals[referral_id] = row
         self.ov.changes.append(
             ("referral", (referral_id, row["household_id"], row["ward_id"], row["department"],
-                          row["made_on"], row["deliver_by"]))
+                          row["made_on"], row["deliver_by"], row.get("merged_from")))
         )  # fmt: skip

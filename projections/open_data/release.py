@@ -3,7 +3,9 @@ audited, then stored and never rewritten.
 
 Each measure is counted per ward and summed up the geography, then suppressed
 (``disclosure.suppress``). Areas inside a suppressed area are left out (they are suppressed
-too, by rule); every other area is listed, suppressed cells with no value.
+too, by rule); every other area is listed, suppressed cells with no value. A merge of
+duplicate households (or its undoing) counts in the months released after it: a month already
+released stays as it was published.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from projections.open_data.disclosure import (
     check_k,
     suppress,
 )
-from projections.open_data.view import FACTS
+from projections.open_data.view import FACTS, HOUSEHOLDS
 
 RELEASES = "open_releases"
 RELEASE_CELLS = "open_release_cells"
@@ -199,10 +201,14 @@ class Publisher:
             schema, Identifier(FACTS)
         )
         self.released = SQL("SELECT month FROM {0}.{1}").format(schema, Identifier(RELEASES))
+        # A merged household's facts count for its survivor (one household), but its own
+        # first profile (the survivor's counts the household); an unmerge makes them its own.
         self.facts = SQL(
-            "SELECT measure, dim, household_id, ward_id, days, standard_days, rating "
-            "FROM {0}.{1} WHERE month = %s"
-        ).format(schema, Identifier(FACTS))
+            "SELECT f.measure, f.dim, coalesce(h.merged_into, f.household_id) AS household_id, "
+            "f.ward_id, f.days, f.standard_days, f.rating FROM {0}.{1} f "
+            "LEFT JOIN {0}.{2} h ON h.household_id = f.household_id WHERE f.month = %s "
+            "AND NOT (f.measure = 'households_profiled' AND h.merged_into IS NOT NULL)"
+        ).format(schema, Identifier(FACTS), Identifier(HOUSEHOLDS))
         self.claim = SQL(
             "INSERT INTO {0}.{1} (month, k, built_at, etag) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (month) DO NOTHING"
@@ -223,12 +229,15 @@ class Publisher:
         return [m for m in due_months(first, now, self.grace_days)
                 if m not in done and self.publish(m, now)]  # fmt: skip
 
-    def compute(self, month: date) -> list[ReleaseCell]:
-        """What the month's release would hold now (not stored)."""
+    def facts_of(self, month: date) -> list[Fact]:
+        """The month's facts as a release counts them now (merged households as survivors)."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.facts, (month,))
-            facts = [Fact(**r) for r in curs.fetchall()]
-        return compute(facts, self.k)
+            return [Fact(**r) for r in curs.fetchall()]
+
+    def compute(self, month: date) -> list[ReleaseCell]:
+        """What the month's release would hold now (not stored)."""
+        return compute(self.facts_of(month), self.k)
 
     def publish(self, month: date, now: datetime) -> bool:
         """Store the month's release unless one is stored already (another replica's)."""

@@ -1,7 +1,8 @@
 """The open-data read model: one row per countable event, and what its handlers look up.
 
-Tables (prefixed ``open_data_``): ``households`` (each household's ward now, and whether it
-has been profiled), ``referrals`` (what a delivery needs of its referral) and ``facts`` (one
+Tables (prefixed ``open_data_``): ``households`` (each household's ward now, whether it
+has been profiled, and its survivor while merged), ``referrals`` (what a delivery needs of
+its referral, and the duplicate it came from while merged) and ``facts`` (one
 row per first profile, need, referral made or delivered, meeting and rating, with the ward
 and month it happened in; written once, never updated). No personal field is kept: the
 releases count facts, and ``household_id`` is there only to count households, never shown.
@@ -31,13 +32,15 @@ FACT_COLUMNS = (
 
 # In the order the events came (a page may register a household and profile it).
 _STATEMENTS = {
-    "household": "INSERT INTO {t_households} (household_id, ward_id, profiled) "
-    "VALUES (%s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
-    "ward_id = EXCLUDED.ward_id, profiled = EXCLUDED.profiled",
+    "household": "INSERT INTO {t_households} (household_id, ward_id, profiled, merged_into) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
+    "ward_id = EXCLUDED.ward_id, profiled = EXCLUDED.profiled, "
+    "merged_into = EXCLUDED.merged_into",
     "referral": "INSERT INTO {t_referrals} (referral_id, household_id, ward_id, department, "
-    "made_on, deliver_by) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE "
-    "SET ward_id = EXCLUDED.ward_id, department = EXCLUDED.department, "
-    "deliver_by = EXCLUDED.deliver_by",
+    "made_on, deliver_by, merged_from) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (referral_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
+    "department = EXCLUDED.department, deliver_by = EXCLUDED.deliver_by, "
+    "merged_from = EXCLUDED.merged_from",
     "fact": f"INSERT INTO {{t_facts}} ({', '.join(FACT_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))}) ON CONFLICT (fact_id) DO NOTHING",
 }
@@ -57,6 +60,17 @@ class OpenDataView(BufferedView):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.sql(f"SELECT * FROM {{t_{suffix}}} WHERE {key} = ANY(%s)"), (wanted,))
             return {row[key]: dict(row) for row in curs.fetchall()}
+
+    def referral_ids(self, *, household_id: UUID, merged: bool) -> list[UUID]:
+        """The stored referrals of a household, or, ``merged``, those it brought to a
+        survivor's ward (``merged_from``)."""
+        column = "merged_from" if merged else "household_id"
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self.sql(f"SELECT referral_id FROM {{t_referrals}} WHERE {column} = %s"),
+                (household_id,),
+            )
+            return [row["referral_id"] for row in curs.fetchall()]
 
     def take(self) -> list[tuple[str, tuple[Any, ...]]]:
         changes = self.changes

@@ -6,7 +6,7 @@ erasure drops the matcher's index rows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,12 +14,12 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from eventsourcing.utils import get_topic
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from psycopg.sql import SQL, Identifier
 from typer.testing import CliRunner
 
-from adapters.matching.index import MOST_PER_HOUSEHOLD
+from adapters.matching.batches import MOST_PER_HOUSEHOLD
 from api.imports.run import import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
@@ -28,6 +28,7 @@ from domain.households.application import apply_profile
 from domain.households.model import Household
 from domain.imports.application import imported_household_id
 from domain.sukuma import Sukuma
+from projections.open_data.release import Publisher
 from projections.registry import PROJECTIONS
 from sukuma.cli import cli
 from sukuma.wiring import build_projector
@@ -244,14 +245,18 @@ def views(application: Sukuma) -> dict[str, list[str]]:
 
 
 def add_needs(
-    application: Sukuma, household_id: UUID, count: int, ctx: CommandContext
+    application: Sukuma,
+    household_id: UUID,
+    count: int,
+    ctx: CommandContext,
+    category: str = "water",
 ) -> list[str]:
     needs = [str(uuid4()) for _ in range(count)]
     for need_id in needs:
         application.identify_need(
             household_id=household_id,
             need_id=UUID(need_id),
-            category="water",
+            category=category,
             severity="high",
             department_code=None,
             member_id=None,
@@ -262,17 +267,37 @@ def add_needs(
 
 
 def nerve_centre_row(application: Sukuma, table: str, key: str, value: object) -> dict[str, Any]:
+    row = view_row(application, f"nerve_centre_{table}", key, value)
+    assert row is not None
+    return row
+
+
+def child_clock(application: Sukuma, household_id: UUID) -> bool | None:
+    """Whether the household's EW-05 clock runs (``None``: it has no row)."""
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     with datastore.transaction(commit=False) as curs:
         curs.execute(
-            SQL("SELECT * FROM {} WHERE {} = %s").format(
-                Identifier(f"nerve_centre_{table}"), Identifier(key)
-            ),
+            "SELECT active FROM early_warning_clocks WHERE kind = 'child_unattended' "
+            "AND subject = %s",
+            (str(household_id),),
+        )
+        row = curs.fetchone()
+    return None if row is None else bool(row["active"])
+
+
+def view_row(
+    application: Sukuma, table: str, key: str, value: object, present: bool = True
+) -> dict[str, Any] | None:
+    """A view's row by its key (``present``: it must be there)."""
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(
+            SQL("SELECT * FROM {} WHERE {} = %s").format(Identifier(table), Identifier(key)),
             (value,),
         )
         row = curs.fetchone()
-    assert row is not None
-    return dict(row)
+    assert row is not None or not present
+    return None if row is None else dict(row)
 
 
 @settings(
@@ -285,7 +310,13 @@ def nerve_centre_row(application: Sukuma, table: str, key: str, value: object) -
     referred=st.booleans(),
     survivor_first=st.booleans(),
     other_ward=st.booleans(),
+    child=st.booleans(),
 )
+# The duplicate's referral and child-protection need handed to a survivor in the next ward
+@example(
+    needs=1, survivor_needs=0, visits=1, referred=True, survivor_first=True, other_ward=True,
+    child=True,
+)  # fmt: skip
 def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     application: Sukuma,
     needs: int,
@@ -294,13 +325,17 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     referred: bool,
     survivor_first: bool,
     other_ward: bool,
+    child: bool,
 ) -> None:
     # Given one family profiled twice (the second time maybe in the next ward), with needs,
-    # maybe a referral, and visits on the second record, maybe needs on the first
+    # maybe a child-protection need, a referral, and visits on the second record, maybe needs
+    # on the first
     ctx = CommandContext(actor="convener", occurred_at=datetime.now(UTC))
-    ids = one_family_twice(application, (WARD, "KZN225-W002" if other_ward else WARD))
+    wards = (WARD, "KZN225-W002" if other_ward else WARD)
+    ids = one_family_twice(application, wards)
     survivor, duplicate = (ids[0], ids[1]) if survivor_first else (ids[1], ids[0])
     theirs = add_needs(application, ids[1], needs, ctx)
+    add_needs(application, ids[1], int(child), ctx, "child_protection")
     add_needs(application, ids[0], survivor_needs, ctx)
     referral_id = uuid4()
     if referred and theirs:
@@ -327,6 +362,11 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     build_projector(application).run_once()
     before = views(application)
     assert application.get(DuplicateCandidate, pair).status == "open"
+    month = date(ctx.occurred_at.year, ctx.occurred_at.month, 1)
+    released = Publisher(application.factory.datastore, k=5, grace_days=7)  # type: ignore[attr-defined]
+    profiled = [
+        f.household_id for f in released.facts_of(month) if f.measure == "households_profiled"
+    ]
 
     # When the pair is merged and projected, the views follow the merge
     application.merge_households(pair, survivor, ctx)
@@ -338,11 +378,25 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     folded = nerve_centre_row(application, "households", "household_id", survivor)["open_needs"]
     duplicates_needs = theirs if duplicate == ids[1] else []
     assert set(duplicates_needs) <= set(folded)
+    # open data counts the pair as the survivor, one household profiled,
+    counted = [
+        f.household_id for f in released.facts_of(month) if f.measure == "households_profiled"
+    ]
+    assert len(counted) == len(profiled) - 1 and duplicate not in counted and survivor in counted
+    assert {f.household_id for f in released.facts_of(month)}.isdisjoint({duplicate})
+    survivor_ward = wards[ids.index(survivor)]
     if referred and theirs:
-        # the referral of the second record names the survivor (unless it is the survivor's)
+        # the referral of the second record names the survivor (unless it is the survivor's),
+        # and is followed up in the survivor's ward (in the nerve centre and open data)
         row = nerve_centre_row(application, "referrals", "referral_id", referral_id)
         expected = (survivor, duplicate) if duplicate == ids[1] else (ids[1], None)
         assert (row["household_id"], row["merged_from"]) == expected
+        assert row["ward_id"] == (survivor_ward if duplicate == ids[1] else wards[1])
+        assert view_row(application, "open_data_referrals", "referral_id", referral_id)[
+            "ward_id"
+        ] == (survivor_ward if duplicate == ids[1] else wards[1])
+    # the survivor's child-protection clock runs (EW-05), whichever record holds the need
+    assert child_clock(application, survivor) == (True if child else None)
     # and when it is unmerged and projected again
     application.unmerge_households(pair, "two families", ctx)
     build_projector(application).run_once()

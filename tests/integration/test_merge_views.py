@@ -99,9 +99,13 @@ async def test_a_merged_households_records_count_for_its_survivor_until_unmerged
     assert merged[f"dashboard {ward_id}"]["needs"]["open"] == 1
     assert merged[f"dashboard {other_ward_id}"]["needs"]["open"] == 0
     assert (heat(merged, ward_id, "water"), heat(merged, other_ward_id, "water")) == (1, 0)
-    # its referral names the survivor as its household,
+    # its referral names the survivor as its household and is followed up in its ward (as a
+    # move hands it over),
     row = next(r for r in merged["referrals"]["data"] if r["referral_id"] == referred)
-    assert row["household_id"] == survivor
+    assert (row["household_id"], row["ward_id"]) == (survivor, ward_id)
+    assert (
+        merged[f"dashboard {ward_id}"]["referrals"] != before[f"dashboard {ward_id}"]["referrals"]
+    )
     # and its visit counts for the survivor's next visit (the duplicate is in no caseload).
     assert {r["household_id"] for r in merged["caseload"]["data"]} == {survivor}
     due = {r["household_id"]: r for r in merged["visits_due"]["data"]}
