@@ -20,7 +20,7 @@ database, batch by batch:
 
 The fill ends with ``VACUUM (ANALYZE)``, as autovacuum leaves a settled index (so the covering
 index's scans read no heap); ``--compare-index`` then runs all three again on the plain
-``(key)`` index that migration 0023 replaced. It prints the times, the candidates reached
+``(key)`` index that migration 0027 replaced. It prints the times, the candidates reached
 and proposed and the planted duplicates found. Target: the matcher under 60 s for 10,000 new
 against 3 million on 2 cores.
 """
@@ -285,7 +285,7 @@ def main() -> None:
             print("-- covering index (key) INCLUDE (household_id):")
             report(index, datastore, keys, batches, truth)
             if args.compare_index:
-                print("-- plain index (key), as before migration 0023:")
+                print("-- plain index (key), as before migration 0027:")
                 with psycopg.connect(libpq_url(url), autocommit=True) as conn:
                     conn.execute("CREATE INDEX matcher_keys_key ON matcher_keys (key)")
                     conn.execute("DROP INDEX matcher_keys_key_household")
