@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,9 @@ def matchable(households: Iterable[Household]) -> list[IndexEntry]:
     return [index_entry(h) for h in households if h.profile and not h.personal_data_erased]
 
 
+_LOCKS_MADE = threading.Lock()  # makes each application's ``index_catching_up`` once
+
+
 class DuplicateFinding:
     """Mixed into the household commands (profile, import) that bring personal data in."""
 
@@ -56,6 +60,8 @@ class DuplicateFinding:
     duplicate_index: DuplicateIndex | None = None
     #: A notification id up to which this process has itself seen the index follow the log.
     index_followed: int = -1
+    #: Held while one of this application's threads catches the index up (made on first use).
+    index_catching_up: threading.Lock | None = None
 
     def propose_duplicates(
         self, households: Sequence[Household], ctx: CommandContext
@@ -144,9 +150,25 @@ class DuplicateFinding:
                 self.index_followed = appended[-1]
                 return
             index.record(entries)
-            self.catch_up_index(limit=CATCH_UP_PAGE)
+            # One catch-up at a time per process: each is several queries on the event
+            # store's pool, and a burst of profiles (200 phones at once) made as many
+            # catch-ups of the same page, starving the commands of connections. A command
+            # that finds one running skips its own: its card is written above, and the
+            # running one (or the next) moves the position past it.
+            catching_up = self._index_catching_up()
+            if catching_up.acquire(blocking=False):
+                try:
+                    self.catch_up_index(limit=CATCH_UP_PAGE)
+                finally:
+                    catching_up.release()
         except Exception:
             log.exception("duplicate index not written: the next catch-up writes it")
+
+    def _index_catching_up(self) -> threading.Lock:
+        with _LOCKS_MADE:
+            if self.index_catching_up is None:
+                self.index_catching_up = threading.Lock()
+            return self.index_catching_up
 
     def catch_up_index(self, limit: int | None = None) -> int:
         """Index every profile recorded since the index's position, like a projection: the

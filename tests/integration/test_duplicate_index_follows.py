@@ -65,3 +65,37 @@ def test_a_profile_whose_indexing_died_is_indexed_and_paired_by_the_next_catch_u
     # and another catch-up finds nothing left to do (it only moves to the head of the log).
     assert application.catch_up_index() == 0
     assert index.position(application.name) == application.recorder.max_notification_id()
+
+
+def test_a_command_skips_its_catch_up_while_another_thread_of_the_process_runs_one(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of profiles (200 phones at once) ran as many catch-ups of the same page, each
+    several queries on the event store's pool, and the commands ran out of connections."""
+    ctx = CommandContext(actor="field", occurred_at=datetime.now(UTC))
+    index: Any = application.duplicate_index
+    caught_up: list[int | None] = []
+    catch_up = application.catch_up_index
+
+    def counted(limit: int | None = None) -> int:
+        caught_up.append(limit)
+        return catch_up(limit)
+
+    monkeypatch.setattr(application, "catch_up_index", counted)
+    profiled(application, ctx)
+    assert len(caught_up) == 1  # alone, a command catches the index up after its save
+
+    # While another thread of the process holds the catch-up,
+    lock = application._index_catching_up()
+    assert lock.acquire(blocking=False)
+    try:
+        household = profiled(application, ctx)
+    finally:
+        lock.release()
+
+    # the command's household is indexed by the command itself, without a catch-up of its own,
+    assert len(caught_up) == 1
+    assert matcher_rows(application, household) > 0
+    # and the next catch-up moves the position past it.
+    catch_up()
+    assert index.position(application.name) == application.recorder.max_notification_id()
