@@ -81,8 +81,8 @@ def test_every_service_command_is_a_real_cli_command(services: dict[str, dict[st
     from sukuma.cli import cli
 
     for name, config in services.items():
-        if "command" not in config:
-            continue
+        if config.get("command", [""])[0] != "sukuma":
+            continue  # the database's own (its settings)
         result = CliRunner().invoke(cli, [*config["command"][1:], "--help"])
         assert result.exit_code == 0, (name, result.output)
 
@@ -169,3 +169,32 @@ def test_keys_have_no_published_default(services: dict[str, dict[str, Any]]) -> 
         environment = services[name]["environment"]
         for key in ("SUKUMA_SECRET_KEY", "SUKUMA_MASTER_KEY"):
             assert environment[key].startswith(f"${{{key}:?"), (name, key)
+
+
+def test_every_pool_at_its_most_fits_in_the_servers_connections(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """Each process opens its event-store pool's size at start and may grow by its overflow:
+    twelve projectors with the API's pool of 10 opened 120 of PostgreSQL's default 100."""
+    from sukuma.settings import Settings
+
+    defaults = Settings.model_fields
+    size = defaults["write_pool_size"].default
+    overflow = defaults["write_pool_max_overflow"].default
+    read = defaults["read_pool_max_size"].default
+
+    def most(service: dict[str, Any], processes: int, reads: bool) -> int:
+        env = service.get("environment", {})
+        pool = int(env.get("SUKUMA_WRITE_POOL_SIZE", size))
+        pool += int(env.get("SUKUMA_WRITE_POOL_MAX_OVERFLOW", overflow))
+        return processes * (pool + (read if reads else 0))
+
+    api = services["api"]
+    workers = int(str(api["environment"]["SUKUMA_API_WORKERS"]).split(":-")[-1].rstrip("}"))
+    total = most(api, api["deploy"]["replicas"] * workers, reads=True)
+    total += most(services["scheduler"], 1, reads=True)
+    total += sum(most(services[name], 1, reads=False) for name in PROJECTORS)
+    total += most(services["migrate"], 1, reads=False)
+    command = services["db"]["command"]
+    limit = int(next(c.split("=")[1] for c in command if c.startswith("max_connections=")))
+    assert total <= limit - 3  # PostgreSQL keeps 3 for superusers
