@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="sukuma-worker-") as data_dir:
         given = {"database_url": args.database_url} if args.database_url else {}
-        settings = Settings(data_dir=Path(data_dir), **given)
+        settings = projector_settings(Settings(data_dir=Path(data_dir), **given))
         if settings.database_url is None:
             log.error("no database: pass --database-url or set SUKUMA_DATABASE_URL")
             return 2
@@ -104,6 +104,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         finally:
             app.close()
+
+
+#: A projector process's event-store pool unless SUKUMA_WRITE_POOL_SIZE / _MAX_OVERFLOW say
+#: otherwise: its runner reads and writes on one thread, a connection or two at a time, and
+#: one process per projection with the API's pool of 10 each (twelve projectors) opened more
+#: connections than PostgreSQL's default 100 (`bench.catchup` stopped on "too many clients").
+PROJECTOR_POOL_SIZE = 2
+PROJECTOR_POOL_MAX_OVERFLOW = 2
+
+
+def projector_settings(settings: Settings) -> Settings:
+    """``settings`` with the projector's small event-store pool where none was chosen."""
+    chosen = settings.model_fields_set
+    update = {
+        name: value
+        for name, value in (
+            ("write_pool_size", PROJECTOR_POOL_SIZE),
+            ("write_pool_max_overflow", PROJECTOR_POOL_MAX_OVERFLOW),
+        )
+        if name not in chosen
+    }
+    return settings.model_copy(update=update)
 
 
 def catch_up(runner: BatchRunner) -> int:

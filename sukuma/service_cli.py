@@ -246,7 +246,9 @@ def project(
             f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTIONS)}",
             param_hint="--projection",
         )
-    settings = load_settings()
+    from sukuma.projector import projector_settings
+
+    settings = projector_settings(load_settings())
     application = build_application(settings, ensure_database(settings))
     runner = build_projector(application, chosen, page_size=page_size)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())

@@ -278,3 +278,24 @@ def test_the_previous_master_key_comes_from_the_environment(
     assert make_settings().previous_master_keys == []
     monkeypatch.delenv("SUKUMA_MASTER_KEY_PREVIOUS")
     assert make_settings().previous_master_keys == []
+
+
+def test_a_projector_process_keeps_a_small_event_store_pool_unless_one_is_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve projector processes with the API's pool of 10 each opened more connections than
+    PostgreSQL's default 100."""
+    from sukuma.projector import PROJECTOR_POOL_SIZE, projector_settings
+
+    monkeypatch.delenv("SUKUMA_WRITE_POOL_SIZE", raising=False)
+    monkeypatch.delenv("SUKUMA_WRITE_POOL_MAX_OVERFLOW", raising=False)
+    settings = projector_settings(Settings(_env_file=None))
+    assert (
+        settings.write_pool_size
+        == PROJECTOR_POOL_SIZE
+        < Settings.model_fields["write_pool_size"].default
+    )
+    monkeypatch.setenv("SUKUMA_WRITE_POOL_SIZE", "7")
+    chosen = projector_settings(Settings(_env_file=None))
+    assert chosen.write_pool_size == 7
+    assert chosen.write_pool_max_overflow == settings.write_pool_max_overflow
