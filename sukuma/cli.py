@@ -223,7 +223,7 @@ def keys_rotate(
     directory's keys file. Interrupted, it is finished by running it again.
     """
     from adapters.key_rotation import describe
-    from sukuma.settings import begin_local_rotation, finish_local_rotation
+    from sukuma.key_rotation import begin_local_rotation, finish_local_rotation
 
     raw = Settings()
     local = raw.uses_dev_master_key and raw.database_url is None

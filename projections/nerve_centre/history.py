@@ -137,3 +137,12 @@ def write_snapshots(
     if unchanged:  # rare: a day's changes that cancel out, across a commit
         match = " AND ".join(f"{c} = %s" for c in (*shape.group, "day"))
         curs.executemany(view.sql(f"DELETE FROM {{t_{snapshots}}} WHERE {match}"), unchanged)
+
+
+def live_totals(dated: Dated) -> dict[str, Counter[Any]]:
+    """The live totals' deltas: each table's dated deltas summed over their days."""
+    out: dict[str, Counter[Any]] = {table: Counter() for table in HISTORIES}
+    for tables in dated.values():
+        for table, deltas in tables.items():
+            out[table].update(deltas)  # the first day's: a dict copy, in C
+    return out

@@ -13,45 +13,39 @@ Tables (prefixed ``nerve_centre_``):
   ``department_due``: its open referrals by due date.
 - ``field_workers``: last submission and ward per field worker; ``fw_households``: the last
   visit day per (field worker, household).
-- ``<total>_snapshots``: each group of a total that one read takes together (an area's
-  counts, a department's row of the league in an area, a ward's needs) as it stood at the end
-  of each recorded day it changed on, its members and counts as two arrays a row: a total as
-  known at the end of day D is one index probe per group (``queries.asof``). The rows are
-  made in memory by the projection (``snapshots.SnapshotBook``); a commit writes those of
-  the days it holds, never older ones (the log is appended in recorded order).
-- ``<total>_history``: every change to the totals as a delta keyed by the day its event
-  occurred (``o``) and by that day's month (``om``: day is the month's first), for
-  ``basis=occurred``; ``area_daily_recorded``: the daily flows recorded on another day than
-  they occurred (late ones), from which the flows known at the end of a day are derived.
+- ``<total>_snapshots``: each group of a total as it stood at the end of each recorded day it
+  changed on (``history``; made in memory by ``snapshots.SnapshotBook``, read by
+  ``queries.asof``).
+- ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
+  ``area_daily_recorded``: the daily flows recorded on another day than they occurred.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from operator import itemgetter
 from typing import Any, ClassVar
 from uuid import UUID
 
-import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
+from projections.nerve_centre.copy_rows import ROW_VALUES
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
     LATE_SUFFIX,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
-    Dated,
     Days,
     derived_late,
     histories,
+    live_totals,
     write_snapshots,
 )
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
@@ -158,7 +152,7 @@ class NerveCentreView(BufferedView):
 
     def version(self, table: str, row: dict[str, Any], until: date) -> None:
         """Keep a case row as it stood before a change recorded on a later day (``until``)."""
-        self.versions[table].append((*_ROW_VALUES[table](row), row[RECORDED_ON], until))
+        self.versions[table].append((*ROW_VALUES[table](row), row[RECORDED_ON], until))
 
     def load_groups(
         self, table: str, groups: list[Group], day: date
@@ -211,9 +205,9 @@ class NerveCentreView(BufferedView):
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
-            rows={table: list(map(_ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
+            rows={table: list(map(ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
             totals={
-                **_live_totals(self.dated),
+                **live_totals(self.dated),
                 **histories(self.dated),
             },
             daily=[(*key, value) for key, value in self.ward_daily.items()],
@@ -402,36 +396,5 @@ class NerveCentreView(BufferedView):
             )
 
 
-# a history's late deltas by month and running totals, summed from its staged rows
+# a history's late deltas by week, month and year and running totals, from its staged days
 _DERIVED = {table + HISTORY_SUFFIX: derived_late(table, TOTAL_KEYS[table]) for table in HISTORIES}
-
-
-def _live_totals(dated: Dated) -> dict[str, Counter[Any]]:
-    """The live totals' deltas: each table's dated deltas summed over their days."""
-    out: dict[str, Counter[Any]] = {table: Counter() for table in HISTORIES}
-    for tables in dated.values():
-        for table, deltas in tables.items():
-            out[table].update(deltas)  # the first day's: a dict copy, in C
-    return out
-
-
-def _row_values(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """A case row's values in its columns' order, for COPY: taken in C (``itemgetter``), not
-    column by column in Python (a catch-up copies rows millions of times), and a jsonb
-    column's dict as JSON text (orjson, in C; COPY parses it)."""
-    get = itemgetter(*columns)
-    json = [i for i, column in enumerate(columns) if column in JSON_COLUMNS]
-    if not json:
-        return get
-
-    def values(row: dict[str, Any]) -> tuple[Any, ...]:
-        out = list(get(row))
-        for i in json:
-            out[i] = orjson.dumps(out[i]).decode()
-        return tuple(out)
-
-    return values
-
-
-JSON_COLUMNS = frozenset({"open_needs"})  # the case rows' jsonb columns
-_ROW_VALUES = {table: _row_values(columns) for table, columns in ROW_COLUMNS.items()}

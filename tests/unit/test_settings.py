@@ -8,12 +8,11 @@ import psycopg
 import pytest
 
 from adapters.database import asyncpg_connect_kwargs, asyncpg_dsn, database_url_for
+from sukuma.key_rotation import begin_local_rotation, finish_local_rotation
 from sukuma.settings import (
     MAPPER_TOPIC,
     RECORDER_TOPIC,
     Settings,
-    begin_local_rotation,
-    finish_local_rotation,
     parse_database_url,
 )
 
