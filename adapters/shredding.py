@@ -54,17 +54,6 @@ def unseal(cipher: AESGCM, originator_id: UUID, path: Path, envelope: dict[str, 
     return orjson.loads(plain)
 
 
-def _copy_containers(value: Any) -> Any:
-    """A copy of the dicts and lists (sealing replaces items in them); the leaves, immutable
-    JSON values, are shared. Several times faster than ``deepcopy``, a large part of an
-    import's CPU."""
-    if type(value) is dict:
-        return {k: _copy_containers(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy_containers(v) for v in value]
-    return value
-
-
 # A trie of an event's sealed paths: each step leads on to the next steps, or ends at the
 # path itself (a leaf). Walking it once reaches every personal value of the event; walking
 # each path on its own passed a profile's members once per field, twice per event.
@@ -89,22 +78,36 @@ def _trie(paths: Sequence[Path]) -> Trie:
 TRIES: Final = {name: _trie(paths) for name, paths in SEALED_PATHS.items()}
 
 
-def personal_values(data: Any, trie: Trie, found: list[tuple[Any, Any, Path]]) -> None:
-    """Add (container, slot, path) for each value the trie's paths reach in ``data`` that is
-    not ``None`` (as ``leaves`` walks one path: a missing step ends it)."""
-    for step, rest in trie.items():
-        if step == "[]":
-            if isinstance(data, list):
-                for index, item in enumerate(data):
-                    if isinstance(rest, dict):
-                        personal_values(item, rest, found)
-                    elif item is not None:
-                        found.append((data, index, rest))
-        elif isinstance(data, dict) and step in data:
+def personal_values(data: Any, trie: Trie, found: list[tuple[Any, Any, Path]]) -> Any:
+    """``data`` with the dicts and lists the trie's paths run through copied (sealing
+    replaces values in the copies; everything else stays shared with the aggregate, unread),
+    and (container, slot, path) added to ``found`` for each value the paths reach that is
+    not ``None`` (as ``leaves`` walks one path: a missing step ends it). Copying only these
+    containers, not the whole event, saves about 5% of an import's CPU."""
+    if isinstance(data, list):
+        rest = trie.get("[]")
+        if rest is None:
+            return data
+        data = list(data)
+        for index, item in enumerate(data):
             if isinstance(rest, dict):
-                personal_values(data[step], rest, found)
-            elif data[step] is not None:
-                found.append((data, step, rest))
+                data[index] = personal_values(item, rest, found)
+            elif item is not None:
+                found.append((data, index, rest))
+        return data
+    if not isinstance(data, dict):
+        return data
+    copied: dict[Any, Any] | None = None
+    for step, rest in trie.items():
+        if step == "[]" or step not in data:
+            continue
+        if copied is None:
+            copied = dict(data)
+        if isinstance(rest, dict):
+            copied[step] = personal_values(copied[step], rest, found)
+        elif copied[step] is not None:
+            found.append((copied, step, rest))
+    return data if copied is None else copied
 
 
 def is_sealed(value: Any) -> bool:
@@ -121,13 +124,9 @@ class PersonalDataMapper(Mapper[UUID]):
         trie = TRIES.get(name)
         if not trie:
             return super().to_stored_event(domain_event)
-        state = dict(vars(domain_event))
-        # The aggregate may share these containers with the event: seal copies, never them.
-        for top in trie:
-            if top in state:
-                state[top] = _copy_containers(state[top])
+        # The aggregate may share the event's containers: seal copies, never them.
         personal: list[tuple[Any, Any, Path]] = []
-        personal_values(state, trie, personal)
+        state = personal_values(vars(domain_event), trie, personal)
         if not personal:
             return super().to_stored_event(domain_event)
         key = self._key_for_writing(name, state)

@@ -39,11 +39,12 @@ def import_households(
     households; a re-run, or a run after an interruption, writes only what is missing."""
     settings = load_settings()
     url = ensure_database(settings)
-    application = build_application(settings, url)
     # One worker process per core checks, builds and seals batches while this one saves them;
-    # a worker uses one connection at a time.
+    # a worker uses one connection at a time. Started (forked) before this process opens its
+    # own pool, whose threads a fork must not copy half-way.
     worker_settings = settings.model_copy(update={"write_pool_size": 1})
     workers = ImportWorkers(partial(build_application, worker_settings, url), os.cpu_count() or 1)
+    application = build_application(settings, url)
     columns = (
         TextColumn("[bold]households"),
         BarColumn(),
@@ -70,6 +71,7 @@ def import_households(
         raise typer.Exit(1) from None
     finally:
         application.close()
+        workers.close()
     if report is not None:
         report.write_text(problems_csv(result.problems), encoding="utf-8")
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())

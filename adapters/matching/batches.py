@@ -20,7 +20,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
-from adapters.matching.cards import Card, CardKeys, card_of
+from adapters.matching.cards import Card, Carded, CardKeys, card_of
 from adapters.matching.scoring import compare_households
 from domain.duplicates.ports import IndexEntry, Match
 
@@ -55,6 +55,9 @@ class Wanted(NamedTuple):
 def wanted_of(keys: CardKeys, entries: Iterable[IndexEntry]) -> list[Wanted]:
     out = []
     for entry in entries:
+        if isinstance(entry.card, Carded):  # made ahead (an import's worker)
+            out.append(Wanted(entry.household_id, entry.ward_id, *entry.card[:2]))
+            continue
         card = card_of(entry.profile)
         out.append(Wanted(entry.household_id, entry.ward_id, card, frozenset(keys.keys_of(card))))
     return out

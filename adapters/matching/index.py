@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Final
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from adapters.matching.batches import (
     scoring_worker,
     wanted_of,
 )
-from adapters.matching.cards import CardKeys, card_of
+from adapters.matching.cards import Carded, CardKeys
 from adapters.matching.scoring import RULE_VERSION
 from domain.duplicates.ports import IndexEntry, Match
 
@@ -117,6 +118,12 @@ class PostgresDuplicateIndex:
                 block.cards.append(row["card"])
         return block
 
+    def carded(self, entries: Sequence[IndexEntry]) -> list[IndexEntry]:
+        keys = self.keys
+        return [
+            replace(e, profile=None, card=keys.carded(e.household_id, e.profile)) for e in entries
+        ]
+
     def matches(self, entries: Sequence[IndexEntry]) -> list[Match]:
         batch = wanted_of(self.keys, entries)
         return score_batch(self.keys, batch, self.read_block(k for w in batch for k in w.keys))
@@ -150,25 +157,27 @@ class PostgresDuplicateIndex:
         if not entries and not forget and position is None:
             return
         ordered = sorted(entries, key=lambda e: e.household_id)
-        cards = [(e, card_of(e.profile)) for e in ordered]
+        cards = [(e, self._carded(e)) for e in ordered]
         with self.datastore.transaction(commit=True) as curs:
             curs.executemany(
                 self.sql_upsert_card,
-                [
-                    (e.household_id, e.ward_id, self.keys.seal(e.household_id, c), e.version)
-                    for e, c in cards
-                ],
+                [(e.household_id, e.ward_id, c.sealed, e.version) for e, c in cards],
             )
             gone = [*(e.household_id for e in ordered), *forget]
             curs.execute(self.sql_forget_keys, (gone,))
             if forget:
                 curs.execute(self.sql_forget_cards, (list(forget),))
             with curs.copy(self.sql_copy_keys) as copy:
-                for entry, card in cards:
-                    for key in self.keys.keys_of(card):
+                for entry, carded in cards:
+                    for key in carded.keys:
                         copy.write_row((key, entry.household_id))
             if position is not None:
                 curs.execute(self.sql_track, position)
+
+    def _carded(self, entry: IndexEntry) -> Carded:
+        if isinstance(entry.card, Carded):  # made ahead (an import's worker)
+            return entry.card
+        return self.keys.carded(entry.household_id, entry.profile)
 
     def position(self, application_name: str) -> int:
         with self.datastore.transaction(commit=False) as curs:

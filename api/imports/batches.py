@@ -10,12 +10,15 @@ before it, for duplicates) and indexes them for the matcher.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
+from typing import Any
 
 from api.imports.rows import Group, RowProblem, check_households
 from domain.context import CommandContext
@@ -59,42 +62,71 @@ def prepare_batch(app: Sukuma, groups: list[Group], ctx: CommandContext, dry_run
 Prepare = Callable[[list[Group], CommandContext, bool], Prepared]
 
 
-@dataclass(frozen=True)
 class ImportWorkers:
-    """Worker processes for an import; ``factory`` makes each one's application (the
-    composition root's ``build_application`` with its settings)."""
+    """Worker processes for imports, each with its own application made by ``factory`` (the
+    composition root's ``build_application`` with its settings), started at once and kept
+    for every import until ``close``.
 
-    factory: Callable[[], Sukuma]
-    processes: int
+    Forked, not spawned: a spawned worker imports the application's modules again (about
+    1.3 s of CPU each, as much as 1,000 households' import). A fork copies only the forking
+    thread, so a lock another thread held then (a connection pool's, logging's) stays held
+    in the child for good: start the workers before this process has any other thread or
+    pool (the CLI and ``bench.import`` start them first). Started later (tests, beside a
+    running application), they come from a forkserver instead: a clean process that imported
+    the modules once, forked for each worker.
+    """
+
+    def __init__(self, factory: Callable[[], Sukuma], processes: int) -> None:
+        self.processes = processes
+        self.start_method = "fork" if threading.active_count() == 1 else "forkserver"
+        context = get_context(self.start_method)
+        if self.start_method == "forkserver":
+            context.set_forkserver_preload([__name__])
+        self.executor = ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_start, initargs=(factory,)
+        )
+        # The first submit forks every worker (before the executor's own thread starts).
+        self.executor.submit(os.getpid).result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ImportWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @contextmanager
 def preparing(
     app: Sukuma, workers: ImportWorkers | None
-) -> Iterator[tuple[Executor, Prepare, int]]:
-    """An executor for ``prepare_batch``, the function to submit, and how many batches to
-    keep in flight: worker processes (two batches ahead of the writer for each), or one
+) -> Iterator[tuple[Callable[..., Future[Prepared]], Prepare, int]]:
+    """How to submit ``prepare_batch``, the function to submit, and how many batches to keep
+    in flight: to the worker processes (two batches ahead of the writer for each), or to one
     thread of this process (one batch ahead: it overlaps the writer's waits on the database).
-    Batches not started when the writer stops (an error, an interruption) are cancelled."""
-    executor: Executor
+    Batches not started when the writer stops (an error, an interruption) are cancelled, and
+    those running waited for (a resumed run must not race them)."""
+    submitted: list[Future[Prepared]] = []
+
+    def submit(executor: Executor, fn: Prepare, *args: Any) -> Future[Prepared]:
+        future = executor.submit(fn, *args)
+        submitted.append(future)
+        return future
+
     if workers is None:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare")
-        prepare: Prepare = partial(prepare_batch, app)
-        ahead = 1
-    else:
-        # Forked, not spawned: a spawned worker imports the application's modules again
-        # (about 1.3 s of CPU each, as much as 1,000 households' import).
-        executor = ProcessPoolExecutor(
-            workers.processes,
-            mp_context=get_context("fork"),
-            initializer=_start,
-            initargs=(workers.factory,),
-        )
-        prepare, ahead = _prepare_in_worker, 2 * workers.processes
+        try:
+            yield partial(submit, executor), partial(prepare_batch, app), 1
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+        return
     try:
-        yield executor, prepare, ahead
+        yield partial(submit, workers.executor), _prepare_in_worker, 2 * workers.processes
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        for future in submitted:
+            future.cancel()
+        wait(submitted)
 
 
 # ---- in a worker process ------------------------------------------------------------------------
@@ -108,5 +140,5 @@ def _start(factory: Callable[[], Sukuma]) -> None:
 
 
 def _prepare_in_worker(groups: list[Group], ctx: CommandContext, dry_run: bool) -> Prepared:
-    assert _application is not None, "a worker started by preparing()"
+    assert _application is not None, "a worker started by ImportWorkers"
     return prepare_batch(_application, groups, ctx, dry_run)

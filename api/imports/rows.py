@@ -34,7 +34,6 @@ from api.schemas.households import RegisterHousehold
 from api.schemas.profile import Profile
 from domain.errors import InvalidCommand, NotFoundError
 from domain.imports.application import ImportedHousehold, imported_household_id
-from domain.profile import validate_profile
 from domain.reference.geography import geography
 
 # Cells kept as written; every other column holds a closed value (case and spaces ignored).
@@ -204,8 +203,15 @@ class _Household:
 
     def values(self, row: Row, columns: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        cells = row.cells
         for column in columns:
-            value, reason = _value(column, row.cells.get(column, ""))
+            raw = cells.get(column, "")
+            if not raw:
+                continue
+            if column in TEXT_COLUMNS:  # (the cells of a register are mostly these)
+                out[column] = raw
+                continue
+            value, reason = _value(column, raw)
             if reason:
                 self.problem(row, column, reason)
             elif value is not None:
@@ -217,7 +223,8 @@ class _Household:
         for row in self.rows[1:]:
             for column in HOUSEHOLD_COLUMNS:
                 theirs = row.cells.get(column, "")  # compared as read: "Yes" is "yebo"
-                if theirs and _value(column, theirs) != _value(column, first.cells.get(column, "")):
+                mine = first.cells.get(column, "")
+                if theirs and theirs != mine and _value(column, theirs) != _value(column, mine):
                     self.problem(
                         row, column, f"differs from row {first.number} of the same household"
                     )
@@ -247,19 +254,19 @@ class _Household:
         checked = self._validated(Profile, profile, None)
         if checked is None or register is None or self.problems:
             return None
-        body = checked.model_dump(mode="json")
         try:
-            validate_profile(body, today)  # the domain's own checks (heads, ID numbers, dates)
+            # Made, it is checked by the domain (heads, ID numbers, dates), once.
+            return ImportedHousehold(
+                household_id=household_id,
+                ward_id=register.ward_id,
+                dwelling_type=register.dwelling_type,
+                village=register.village,
+                profile=checked.model_dump(mode="json"),
+                checked_on=today,
+            )
         except InvalidCommand as exc:
             self._domain_problem(exc)
             return None
-        return ImportedHousehold(
-            household_id=household_id,
-            ward_id=register.ward_id,
-            dwelling_type=register.dwelling_type,
-            village=register.village,
-            profile=body,
-        )
 
     def _ward_known(self, ward_id: str) -> bool:
         try:

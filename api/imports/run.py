@@ -91,11 +91,11 @@ def _apply(
             for start in range(0, len(groups), BATCH_HOUSEHOLDS)
         ]
     )
-    with preparing(app, workers) as (executor, prepare, ahead):
-        pending = deque(executor.submit(prepare, b, ctx, dry_run) for b in islice(batches, ahead))
+    with preparing(app, workers) as (submit, prepare, ahead):
+        pending = deque(submit(prepare, b, ctx, dry_run) for b in islice(batches, ahead))
         while pending:
             prepared = pending.popleft().result()
-            pending.extend(executor.submit(prepare, b, ctx, dry_run) for b in islice(batches, 1))
+            pending.extend(submit(prepare, b, ctx, dry_run) for b in islice(batches, 1))
             outcome.add(prepared)
             if prepared.sealed is not None:
                 outcome.applied += len(app.save_sealed(prepared.sealed, ctx))

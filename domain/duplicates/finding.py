@@ -55,6 +55,7 @@ class DuplicateFinding:
     recorder: ApplicationRecorder
     name: str
     save: Callable[..., Any]
+    existing: Callable[[Sequence[UUID]], set[UUID]]
 
     #: Bound by the composition root (``sukuma.wiring``); ``None``: no matching (unit tests).
     duplicate_index: DuplicateIndex | None = None
@@ -78,10 +79,13 @@ class DuplicateFinding:
         index = self.duplicate_index
         if index is None:
             return []
+        matches = index.matches(entries)
+        # Which pairs were proposed before (dismissed, merged): one query, not one a match.
+        recorded = self.existing([candidate_id(m.household_id, m.other_id) for m in matches])
         proposed: dict[Any, DuplicateCandidate] = {}
-        for match in index.matches(entries):
+        for match in matches:
             pair = candidate_id(match.household_id, match.other_id)
-            if pair in proposed or self._recorded(pair):
+            if pair in proposed or pair in recorded:
                 continue
             mine = (str(match.household_id), match.ward_id)
             sides = sorted([mine, (str(match.other_id), match.other_ward_id)])
@@ -224,6 +228,3 @@ class DuplicateFinding:
         if self.duplicate_index is not None:
             self.duplicate_index.record(matchable(households))
         return len(proposed)
-
-    def _recorded(self, aggregate_id: Any) -> bool:
-        return next(iter(self.repository.event_store.get(aggregate_id, lte=1)), None) is not None

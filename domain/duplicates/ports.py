@@ -21,6 +21,9 @@ class IndexEntry:
     ward_id: str
     profile: Mapping[str, Any] | None
     version: int | None = None  # the household's, when indexed (catching up skips it then)
+    #: The matcher's own form of the profile, made ahead (``DuplicateIndex.carded``): when
+    #: set, matching and indexing the entry use it and need no profile.
+    card: object | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Match:
 
 class DuplicateIndex(Protocol):
     rule_version: str
+
+    def carded(self, entries: Sequence[IndexEntry]) -> list[IndexEntry]:
+        """The entries with their ``card`` made and their profiles dropped: an import's
+        worker process makes them, so its writer only matches and indexes."""
+        ...
 
     def matches(self, entries: Sequence[IndexEntry]) -> list[Match]:
         """Each entry's likely duplicates among the indexed households and the earlier

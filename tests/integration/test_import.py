@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -18,7 +21,10 @@ from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
 from adapters.event_store import SukumaRecorder
+from adapters.matching import batches as matching_batches
+from adapters.matching.cards import Carded, CardKeys
 from api.imports.batches import ImportWorkers
+from api.imports.rows import check_households, group_rows, read_rows
 from api.imports.run import BATCH_HOUSEHOLDS, import_register
 from domain.access.principal import Role
 from domain.context import CommandContext
@@ -75,10 +81,13 @@ def household_events(application: Sukuma, key: str, ward: str = "KZN225-W001") -
     return [type(e).__qualname__ for e in events]
 
 
-def workers_of(settings: Settings) -> ImportWorkers:
-    """Two worker processes over the test's database, as the CLI makes them."""
+@pytest.fixture
+def workers(settings: Settings) -> Iterator[ImportWorkers]:
+    """Two worker processes over the test's database, as the CLI makes them (here from a
+    forkserver: this process has threads)."""
     assert settings.database_url is not None
-    return ImportWorkers(partial(build_application, settings, settings.database_url), 2)
+    with ImportWorkers(partial(build_application, settings, settings.database_url), 2) as made:
+        yield made
 
 
 def use_test_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -176,12 +185,12 @@ class Interrupted(Exception):
 
 @pytest.mark.parametrize("in_workers", [False, True], ids=["one-process", "worker-processes"])
 def test_interrupted_run_resumes_and_writes_each_household_once(
-    application: Sukuma, settings: Settings, in_workers: bool
+    application: Sukuma, request: pytest.FixtureRequest, in_workers: bool
 ) -> None:
     total = 2 * BATCH_HOUSEHOLDS + 5
     data = register_of(total)
     done: list[int] = []
-    workers = workers_of(settings) if in_workers else None
+    workers = request.getfixturevalue("workers") if in_workers else None
 
     def stop_after_two_batches(households: int, total: int) -> None:
         done.append(households)
@@ -238,7 +247,7 @@ def test_a_resumed_run_looks_up_what_is_there_instead_of_failing_inserts(
 
 
 def test_worker_processes_save_the_batches_in_file_order_with_their_duplicates(
-    application: Sukuma, settings: Settings
+    application: Sukuma, workers: ImportWorkers
 ) -> None:
     """Batches checked, built and sealed in worker processes (the CLI's way) are saved by the
     importing process in the file's order, each with its duplicate candidates (against the
@@ -247,11 +256,9 @@ def test_worker_processes_save_the_batches_in_file_order_with_their_duplicates(
     head = application.recorder.max_notification_id() or 0
 
     report, written = import_register(
-        application, register_of(total), "big.csv", ctx(), workers=workers_of(settings)
+        application, register_of(total), "big.csv", ctx(), workers=workers
     )
-    dry, _ = import_register(
-        application, SAMPLE, "s.csv", ctx(), dry_run=True, workers=workers_of(settings)
-    )
+    dry, _ = import_register(application, SAMPLE, "s.csv", ctx(), dry_run=True, workers=workers)
 
     assert (report.applied, report.already_present, report.households) == (total, 0, total)
     registered = [
@@ -461,3 +468,66 @@ async def test_a_retried_upload_with_its_idempotency_key_gets_the_first_answer(
     assert first.json()["applied"] == 3
     assert application.recorder.max_notification_id() == head
     assert other_file.status_code == 422  # the key was used for another request
+
+
+def test_the_writer_matches_and_indexes_the_cards_made_where_the_batch_was_sealed(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sealed batch carries each household's card, blocking keys and sealed card (made
+    where it was built: a worker process), not its profile: the writer makes no card."""
+    data = register_of(BATCH_HOUSEHOLDS)  # the template's household again and again
+    groups = group_rows(read_rows(data))[0]
+    checked = check_households(groups, ctx().occurred_at.date())
+    sealed = application.seal_import(application.build_import(checked.households, ctx()))
+    assert all(e.profile is None and isinstance(e.card, Carded) for e in sealed.entries)
+    head = application.recorder.max_notification_id() or 0
+
+    def no_card(*args: object) -> None:
+        raise AssertionError("the writer made a card")
+
+    monkeypatch.setattr(matching_batches, "card_of", no_card)
+    monkeypatch.setattr(CardKeys, "carded", no_card)
+    written = application.save_sealed(sealed, ctx())
+
+    assert len(written) == BATCH_HOUSEHOLDS
+    index: Any = application.duplicate_index
+    assert index.stale(dict.fromkeys(written, 2)) == set()  # every card indexed
+    topic = get_topic(DuplicateCandidate.Proposed)
+    assert application.recorder.select_notifications(head + 1, 10_000, topics=[topic])
+
+
+def test_import_workers_fork_only_from_a_process_without_threads(tmp_path: Path) -> None:
+    """Started first (the CLI, the bench), the workers are forked; started beside a pool's
+    threads, from a forkserver (a fork would copy locks those threads hold)."""
+    script = (
+        "import threading\n"
+        "from api.imports.batches import ImportWorkers\n"
+        "with ImportWorkers(object, 1) as first:\n"
+        "    print(first.start_method)\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "with ImportWorkers(object, 1) as second:\n"
+        "    print(second.start_method)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["fork", "forkserver"]
+
+
+def test_a_batch_that_meets_households_written_meanwhile_is_written_without_them(
+    application: Sukuma,
+) -> None:
+    """Two runs of one file at once: a batch sealed before another run wrote some of its
+    households appends the rest, each household's events once."""
+    groups = group_rows(read_rows(register_of(10)))[0]
+    checked = check_households(groups, ctx().occurred_at.date()).households
+    sealed = application.seal_import(application.build_import(checked, ctx()))
+    meanwhile = application.save_import(application.build_import(checked[3:5], ctx()), ctx())
+
+    written = application.save_sealed(sealed, ctx())
+
+    assert len(meanwhile) == 2 and set(written) == {h.household_id for h in checked} - set(
+        meanwhile
+    )
+    for n in range(10):
+        assert household_events(application, f"BIG-{n:05}").count("Household.Registered") == 1

@@ -5,11 +5,13 @@ personal path."""
 from __future__ import annotations
 
 import copy
+import unicodedata
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.matching import cards as matcher_cards
 from adapters.matching.cards import Card, Person
 from adapters.matching.scoring import (
     MEMBER_FOUND_AT,
@@ -140,3 +142,10 @@ def test_the_sealing_trie_reaches_every_personal_value_each_path_reaches(
         found: list[tuple[Any, Any, Path]] = []
         personal_values(copy.deepcopy(state), TRIES[name], found)
         assert sorted((path, c[slot]) for c, slot, path in found) == _sealed_by_paths(name, state)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=16))
+def test_names_fold_to_the_letters_the_unicode_path_gives(name: str) -> None:
+    """An ASCII name skips NFKD (nothing to fold but case): the same letters either way."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    assert matcher_cards._letters(name) == "".join(c for c in folded if c.isalpha() and c.isascii())

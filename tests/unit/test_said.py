@@ -110,3 +110,16 @@ def test_changing_any_single_digit_breaks_validity(
     value = generate_sa_id(born, sex, True, random.Random(seed))
     changed = str((int(value[position]) + shift) % 10)
     assert not is_valid_sa_id(value[:position] + changed + value[position + 1 :])
+
+
+def _luhn_textbook(payload: str) -> int:
+    total = 0
+    for position, char in enumerate(reversed(payload)):
+        digit = int(char) * (2 if position % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return (10 - total % 10) % 10
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20))
+def test_the_luhn_digit_is_the_textbook_one(payload: str) -> None:
+    assert luhn_check_digit(payload) == _luhn_textbook(payload)
