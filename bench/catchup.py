@@ -2,6 +2,7 @@
 
     python -m bench.catchup [--events 1000000] [--sample 3000] [--page-size 20000]
                             [--generator demo|events] [--on-time] [--profile]
+                            [--projection NAME ...] [--statements N]
 
 Fills the real event log (through the application: the demo generator, or ``bench._events``)
 with at least ``--events`` events, then measures, over the same log:
@@ -17,7 +18,10 @@ CPU seconds of the projector processes and (embedded server only) of PostgreSQL,
 on a machine shared with other work that is the steadier figure. The server is
 ``BENCH_DATABASE_URL`` (a server-level URL whose role may create databases) or an embedded
 PostgreSQL in a temp dir. ``--profile`` also runs cProfile over an in-process catch-up of
-all the views (into ``prof_`` tables) and prints where the time goes.
+all the views (into ``prof_`` tables) and prints where the time goes. ``--projection`` runs
+(a) for the named projections only (the nerve centre alone, say); ``--statements N`` prints
+the N statements PostgreSQL spent longest on during (a), if the server preloads
+``pg_stat_statements`` (pgserver's embedded server does not: give a server that does).
 """
 
 from __future__ import annotations
@@ -109,7 +113,7 @@ class CatchUp:
         return self.events / self.seconds
 
 
-def process_catch_up(url: str, events: int, page_size: int) -> CatchUp:
+def process_catch_up(url: str, events: int, page_size: int, names: list[str]) -> CatchUp:
     """(a): one ``sukuma.projector`` process per projection, all from zero to the head.
 
     As production runs them; the time is from starting the processes until the last one has
@@ -133,7 +137,7 @@ def process_catch_up(url: str, events: int, page_size: int) -> CatchUp:
                 str(page_size),
             ],
         ).pid: name
-        for name in PROJECTIONS
+        for name in names or PROJECTIONS
     }
     cpu: dict[str, float] = {}
     while len(cpu) < len(workers):
@@ -177,6 +181,32 @@ def _cpu_seconds(pid: int) -> float:
         with contextlib.suppress(FileNotFoundError):  # a backend that ended meanwhile
             total += sum(times(child)[:2])
     return total / ticks
+
+
+def reset_statements(url: str) -> bool:
+    """Start ``pg_stat_statements``' counts afresh; False if the server does not preload it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
+        if not row or "pg_stat_statements" not in row[0]:
+            return False
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+    return True
+
+
+def print_statements(url: str, limit: int) -> None:
+    """The statements PostgreSQL spent longest on since ``reset_statements`` (execution time:
+    on a busy machine, waiting for a core counts in it too)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT total_exec_time / 1000, calls, rows, regexp_replace(query, '\\s+', ' ', 'g') "
+            "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT %s",
+            (limit,),
+        ).fetchall()
+    print(f"the {limit} statements PostgreSQL spent longest on during (a):")
+    for seconds, calls, count, query in rows:
+        print(f"  {seconds:8.2f} s {calls:>7,} calls {count:>10,} rows  {query[:160]}")
 
 
 def stock_catch_up(app: Sukuma, settings: Settings, url: str, sample: int) -> tuple[int, float]:
@@ -259,6 +289,20 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile a full catch-up (prof_ tables)"
     )
+    parser.add_argument(
+        "--projection",
+        action="append",
+        default=[],
+        choices=list(PROJECTIONS),
+        help="(a) for this projection only (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print (a)'s N longest statements (the server must preload pg_stat_statements)",
+    )
     args = parser.parse_args()
 
     if args.database_url:
@@ -304,9 +348,14 @@ def measure(
                     SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(STOCK_SCHEMA))
                 )
         print(f"(a) a projector process per projection, page {args.page_size}")
+        statements = args.statements > 0 and reset_statements(url)
+        if args.statements and not statements:
+            print("  (the server does not preload pg_stat_statements: no statement figures)")
         load_before = os.getloadavg()[0]
-        batch = process_catch_up(url, total, args.page_size)
+        batch = process_catch_up(url, total, args.page_size, args.projection)
         load_after = os.getloadavg()[0]
+        if statements:
+            print_statements(url, args.statements)
         print(f"(b) stock ProjectionRunner over the first {args.sample:,} events")
         sample, stock_seconds = stock_catch_up(app, settings, url, args.sample)
         if args.profile:
