@@ -15,7 +15,7 @@ the events table's lock (``SukumaRecorder.flush_outside_lock``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -109,9 +109,12 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.pii_reads_table_name = events_table_name.replace("_events", "") + "_pii_reads"
         self.check_identifier_length(self.pii_reads_table_name)
         reads = Identifier(schema), Identifier(self.pii_reads_table_name)
-        self.sql_insert_pii_read = SQL(
+        # One statement whatever the number of households a response showed (a list's page:
+        # hundreds), each with the fields it showed of it.
+        self.sql_insert_pii_reads = SQL(
             "INSERT INTO {0}.{1} (user_id, username, household_id, endpoint, fields) "
-            "VALUES (%s, %s, %s, %s, %s)"
+            "SELECT %s, %s, r.household_id, %s, r.fields "
+            "FROM unnest(%s::uuid[], %s::text[]) AS r(household_id, fields)"
         ).format(*reads)
 
         self.sql_existing = SQL(
@@ -251,25 +254,20 @@ class SukumaRecorder(PostgresApplicationRecorder):
         if self.data_keys is not None:
             self.data_keys.forget(*ids)
 
-    def record_pii_read(
-        self, user_id: str, username: str, household_id: UUID, endpoint: str, fields: str
-    ) -> None:
-        """Note that a response showed a household's personal fields to this user."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self.sql_insert_pii_read,
-                (user_id, username, household_id, endpoint, fields),
-                prepare=True,
-            )
-
     def record_pii_reads(
-        self, user_id: str, username: str, household_ids: list[UUID], endpoint: str, fields: str
+        self, user_id: str, username: str, endpoint: str, shown: Mapping[UUID, str]
     ) -> None:
-        """Note that one response (a list's page) showed these households' fields to this user."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.executemany(
-                self.sql_insert_pii_read,
-                [(user_id, username, h, endpoint, fields) for h in household_ids],
+        """Note that one response showed these households' fields (``shown``: the fields of
+        each, comma-separated) to this user: one statement in its own implicit transaction
+        (an explicit one would add two round trips, BEGIN and COMMIT)."""
+        if not shown:
+            return
+        households = list(shown)
+        with self.datastore.cursor() as curs:  # the pool's connections are in autocommit
+            curs.execute(
+                self.sql_insert_pii_reads,
+                (user_id, username, endpoint, households, [shown[h] for h in households]),
+                prepare=True,
             )
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:

@@ -9,8 +9,8 @@ category) records who saw which fields of which household, from which endpoint.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -51,14 +51,44 @@ from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 
 
+@dataclass
+class ReadLog:
+    """The access log's rule, for every read: which personal fields (or exact special
+    categories) one response showed of which households, noted as it is shaped and written
+    in one statement (a row a household, its fields joined) before the response leaves.
+    A response whose log could not be written is not sent."""
+
+    app: Sukuma
+    principal: Principal
+    endpoint: str
+    shown: dict[UUID, set[str]] = field(default_factory=dict)
+
+    def note(self, household_id: UUID, fields: Iterable[str]) -> None:
+        if fields:
+            self.shown.setdefault(household_id, set()).update(fields)
+
+    def write(self) -> None:
+        """Write what was noted (blocking), once: the log is then empty."""
+        recorder = self.app.recorder
+        shown, self.shown = self.shown, {}
+        if shown and isinstance(recorder, SukumaRecorder):
+            fields = {household: ",".join(sorted(f)) for household, f in shown.items()}
+            recorder.record_pii_reads(
+                self.principal.user_id, self.principal.username, self.endpoint, fields
+            )
+
+    async def written(self) -> None:
+        """``write`` off the event loop (nothing to do, no thread, if nothing was shown)."""
+        if self.shown:
+            await run_in_threadpool(self.write)
+
+
 def record_read(
     app: Sukuma, principal: Principal, household_id: UUID, endpoint: str, shown: list[str]
 ) -> None:
-    recorder = app.recorder
-    if shown and isinstance(recorder, SukumaRecorder):
-        recorder.record_pii_read(
-            principal.user_id, principal.username, household_id, endpoint, ",".join(shown)
-        )
+    log = ReadLog(app, principal, endpoint)
+    log.note(household_id, shown)
+    log.write()
 
 
 def sight_of(principal: Principal, household: Household, referral: Referral | None = None) -> Sight:
@@ -180,20 +210,19 @@ def household_of(row: dict[str, Any]) -> UUID | None:
     return UUID(str(found)) if found and row.get("ward_id") else None
 
 
-def _erased_or_logged(
-    app: Sukuma, principal: Principal, households: set[UUID], endpoint: str
-) -> set[UUID]:
+def _erased_noted(app: Sukuma, households: set[UUID], log: ReadLog, write: bool) -> set[UUID]:
     """Of the households a list would show an exact special category of, the erased ones
-    (they read broad, as their own reads do); the others' reads logged, in one write."""
+    (they read broad, as their own reads do); the others' reads noted in ``log`` (and
+    written, if ``write``: one trip off the event loop for both)."""
     recorder = app.recorder
     if not isinstance(recorder, SukumaRecorder):
         return set()
     keys = recorder.data_keys
     erased = keys.erased_among(households) if keys is not None else set()
-    if shown := sorted(households - erased):
-        recorder.record_pii_reads(
-            principal.user_id, principal.username, shown, endpoint, CATEGORY_FIELD
-        )
+    for household in households - erased:
+        log.note(household, (CATEGORY_FIELD,))
+    if write:
+        log.write()
     return erased
 
 
@@ -217,29 +246,41 @@ class CaseRows:
         if not may_filter_by(self.principal, category):
             raise Forbidden("household.read", f"listing by {category} needs pii:read")
 
-    def _shape(self, row: dict[str, Any]) -> tuple[dict[str, Any], UUID | None]:
+    def _shape(
+        self, row: dict[str, Any], sees: dict[Location, bool]
+    ) -> tuple[dict[str, Any], UUID | None]:
         """The row shaped, and its household if it showed an exact special category."""
         household = household_of(row)
         if household is None:
             return row, None  # an area's alert (EW-13's spike): a count over many households
         at = row_location(row)
-        exact = sees_categories(self.principal, at, department=at.department)
+        exact = sees.get(at)
+        if exact is None:  # the policy asked once a ward (and department): a page shares few
+            exact = sees[at] = sees_categories(self.principal, at, department=at.department)
         shaped, special = shape_categories(row, exact)
         return shaped, household if special else None
 
-    async def page(self, rows: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
-        """A page's rows shaped: one look-up of erasures and one write of reads, if any."""
-        shaped = [(row, *self._shape(row)) for row in rows]
+    async def noted(
+        self, rows: list[dict[str, Any]], log: ReadLog, *, write: bool = False
+    ) -> list[dict[str, Any]]:
+        """A page's rows shaped (one look-up of erasures), the households whose exact
+        categories they show noted in ``log`` (written too, if ``write``)."""
+        sees: dict[Location, bool] = {}
+        shaped = [(row, *self._shape(row, sees)) for row in rows]
         exact = {household for _, _, household in shaped if household is not None}
-        erased = (
-            await run_in_threadpool(_erased_or_logged, self.app, self.principal, exact, endpoint)
-            if exact
-            else set()
-        )
+        if not exact:
+            if write:
+                await log.written()
+            return [one for _, one, _ in shaped]
+        erased = await run_in_threadpool(_erased_noted, self.app, exact, log, write)
         return [
             shape_categories(row, False)[0] if household in erased else one
             for row, one, household in shaped
         ]
+
+    async def page(self, rows: list[dict[str, Any]], endpoint: str) -> list[dict[str, Any]]:
+        """A page's rows shaped, and the reads they show logged before they are returned."""
+        return await self.noted(rows, ReadLog(self.app, self.principal, endpoint), write=True)
 
     async def csv(
         self, header: Sequence[str], rows: AsyncIterator[tuple[Any, ...]], endpoint: str

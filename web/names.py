@@ -16,10 +16,8 @@ from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from fastapi.concurrency import run_in_threadpool
-
 from adapters.event_store import SukumaRecorder
-from api.personal import household_read
+from api.personal import ReadLog, household_read
 from domain.access.area import Location
 from domain.access.principal import Principal
 from domain.access.visibility import Sight, personal_sight
@@ -32,7 +30,7 @@ from projections.names.queries import open_name, sealed_heads
 from projections.scoping import Db
 
 #: What the access log names when a list shows a head's name.
-NAME_FIELDS = "profile.members[].first_name,profile.members[].surname"
+NAME_FIELDS = ("profile.members[].first_name", "profile.members[].surname")
 
 
 def household_names(
@@ -68,12 +66,16 @@ def field_worker_names(app: Sukuma, principal: Principal, worker_ids: list[str])
 
 def _household(row: dict[str, Any]) -> UUID | None:
     found = row.get("household_id")
-    return UUID(str(found)) if found else None
+    if isinstance(found, UUID) or not found:  # asyncpg's UUIDs are UUIDs: no round trip by text
+        return found or None
+    return UUID(str(found))
 
 
 def _referral(row: dict[str, Any]) -> UUID | None:
     found = row.get("referral_id")
-    return UUID(str(found)) if found else None
+    if isinstance(found, UUID) or not found:
+        return found or None
+    return UUID(str(found))
 
 
 #: What a row's name depends on besides the reader: (household, and the department through
@@ -91,19 +93,16 @@ def _sees_name(principal: Principal, sighting: Sighting) -> bool:
     return sight in (Sight.FULL, Sight.CONTACT)
 
 
-def _log(app: Sukuma, principal: Principal, shown: list[UUID], endpoint: str) -> None:
-    recorder = app.recorder
-    if shown and isinstance(recorder, SukumaRecorder):
-        recorder.record_pii_reads(
-            principal.user_id, principal.username, shown, endpoint, NAME_FIELDS
-        )
+Names = dict[tuple[UUID, UUID | None], str]
 
 
-async def _names(
-    app: Sukuma, db: Db, principal: Principal, rows: list[dict[str, Any]], endpoint: str
-) -> dict[tuple[UUID, UUID | None], str]:
-    """Each row's name by (household, referral), the names shown logged in one write."""
+async def names_of(app: Sukuma, db: Db, principal: Principal, rows: list[dict[str, Any]]) -> Names:
+    """Each row's name by (household, referral), where the reader may see it: one query, and
+    no look-up at all for a reader without the right to personal data (a name would be
+    withheld anyway)."""
     recorder = app.recorder
+    if not principal.may_read_pii or not rows:
+        return {}
     if not isinstance(recorder, SukumaRecorder) or recorder.data_keys is None:
         return {}
     keys = recorder.data_keys
@@ -111,7 +110,7 @@ async def _names(
     households = {h for h, _, _ in keyed if h is not None}
     referrals = {f for _, f, _ in keyed if f is not None}
     heads = await sealed_heads(db, recorder.data_keys_table_name, households, referrals)
-    names: dict[tuple[UUID, UUID | None], str] = {}
+    names: Names = {}
     opened: dict[UUID, str | None] = {}
     sights: dict[Sighting, bool] = {}  # a page's rows share a few wards: decided once each
     for household, referral, department in keyed:
@@ -129,23 +128,30 @@ async def _names(
         name = opened[head.household_id]
         if name is not None:
             names[(head.household_id, referral)] = name
-    shown = sorted({household for household, _ in names})
-    if shown:
-        await run_in_threadpool(_log, app, principal, shown, endpoint)
     return names
+
+
+def with_names(rows: list[dict[str, Any]], names: Names, log: ReadLog) -> list[dict[str, Any]]:
+    """``rows`` (the page's own: changed in place) with ``household_name`` where one is
+    shown, each name shown noted in ``log``."""
+    if not names:
+        return rows
+    for row in rows:
+        household = _household(row)
+        if household is not None and (name := names.get((household, _referral(row)))):
+            row["household_name"] = name
+    for household in {household for household, _ in names}:
+        log.note(household, NAME_FIELDS)
+    return rows
 
 
 async def named(
     app: Sukuma, principal: Principal, rows: list[dict[str, Any]], endpoint: str, db: Db
 ) -> list[dict[str, Any]]:
-    """``rows`` with ``household_name`` where the reader may see it (no look-up at all for a
-    reader without the right to personal data: a name would be withheld anyway)."""
-    if not principal.may_read_pii or not rows:
-        return rows
-    names = await _names(app, db, principal, rows, endpoint)
-    return [
-        {**r, "household_name": names.get((household, _referral(r)))}
-        if (household := _household(r)) is not None
-        else r
-        for r in rows
-    ]
+    """``rows`` with ``household_name`` where the reader may see it, the names shown logged
+    before they are returned (a page that renders while its log is written uses
+    ``names_of`` and ``with_names``)."""
+    log = ReadLog(app, principal, endpoint)
+    rows = with_names([dict(r) for r in rows], await names_of(app, db, principal, rows), log)
+    await log.written()
+    return rows

@@ -5,6 +5,7 @@ API shapes it (personal data by the same visibility rules, revealing reads logge
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
-from api.personal import CaseRows, household_history, household_read, referral_read
+from api.personal import CaseRows, ReadLog, household_history, household_read, referral_read
 from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal
@@ -32,8 +33,8 @@ from projections.nerve_centre.queries.board import (
 )
 from web import profile_form
 from web.labels import choices
-from web.names import named
-from web.render import page
+from web.names import names_of, with_names
+from web.render import logged_page, page
 from web.session import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +73,17 @@ def _by_status(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return dict(sorted(grouped.items(), key=lambda item: order.index(ReferralStatus(item[0]))))
 
 
+async def _named_rows(
+    app: Sukuma, me: Principal, pool: ReadPool, rows: list[dict[str, Any]], log: ReadLog
+) -> list[dict[str, Any]]:
+    """A list's rows as ``api.personal`` shapes them, named where this reader may see the
+    names (the erasures' look-up and the names' query at once), the reads noted in ``log``."""
+    shaped, names = await asyncio.gather(
+        CaseRows(app, me).noted(rows, log), names_of(app, pool, me, rows)
+    )
+    return with_names(shaped, names, log)
+
+
 @router.get("/board")
 async def board(
     request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock, fresh: Fresh
@@ -79,11 +91,12 @@ async def board(
     """The ward's open referrals by status, overdue first within each (special need
     categories as ``api.personal`` shows them to this user)."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /board"), "GET /board", pool
-    )
+    log = ReadLog(app, me, "GET /board")
+    rows = await _named_rows(app, me, pool, rows, log)
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
-    return page(request, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh)
+    return await logged_page(
+        request, log, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh
+    )
 
 
 @router.get("/inbox")
@@ -92,10 +105,9 @@ async def inbox(
 ) -> Response:
     """An officer's referrals to answer, most overdue first, with the standard's clock."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /inbox"), "GET /inbox", pool
-    )
-    return page(request, "inbox.html", referrals=rows, fresh=fresh)
+    log = ReadLog(app, me, "GET /inbox")
+    rows = await _named_rows(app, me, pool, rows, log)
+    return await logged_page(request, log, "inbox.html", referrals=rows, fresh=fresh)
 
 
 @router.get("/households")
@@ -104,10 +116,9 @@ async def households(
 ) -> Response:
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
-    rows = await named(
-        app, me, await CaseRows(app, me).page(rows, "GET /households"), "GET /households", pool
-    )
-    return page(request, "households.html", households=rows, fresh=fresh)
+    log = ReadLog(app, me, "GET /households")
+    rows = await _named_rows(app, me, pool, rows, log)
+    return await logged_page(request, log, "households.html", households=rows, fresh=fresh)
 
 
 @router.get("/households/{household_id}")

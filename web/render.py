@@ -3,12 +3,15 @@ session cookie renewed, never cached, and under a strict content security policy
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from api.personal import ReadLog
 from web.i18n import environment, gettext_for, language_of
 from web.session import attach, session_of, take_notice
 
@@ -42,6 +45,18 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
     headers = {**HEADERS, "Content-Language": language}
     return attach(request, HTMLResponse(html, status_code=status_code, headers=headers))
+
+
+async def logged_page(request: Request, log: ReadLog, template: str, **context: Any) -> Response:
+    """``page``, rendered while ``log`` (the personal data it shows) is written: the page is
+    sent only once its reads are logged, never if the write failed."""
+    if not log.shown:
+        return page(request, template, **context)
+    # Both off the event loop, at once: the write mostly waits for its commit's WAL flush.
+    rendered, _ = await asyncio.gather(
+        run_in_threadpool(page, request, template, **context), log.written()
+    )
+    return rendered
 
 
 def redirect(request: Request, url: str, notice: str | None = None) -> Response:

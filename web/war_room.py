@@ -144,8 +144,9 @@ async def war_room(
         _room_offering(app, pool, keys, me, room_id), run_in_threadpool(app.catalogue)
     )
     today = clock().date()
+    names = {m["member_id"]: m["name"] for m in room["members"]}
     meetings = [
-        {**m, "absent": agenda.absent_at(room, m)}
+        {**m, "absent": agenda.absent_at(room, m), "attended": _attended(m, names)}
         for m in agenda.recent_meetings(room, MEETINGS_SHOWN)
     ]
     done = [i for i in room["action_items"] if i["status"] == "done"]
@@ -158,11 +159,15 @@ async def war_room(
         may_read_households=_may_read(me, room["ward_id"]),
         earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
-        names={m["member_id"]: m["name"] for m in room["members"]},
         seated=[m for m in room["members"] if m["active"]],
         meetings=meetings,
         earlier_meetings=len(room["meetings"]) - len(meetings),
-        open_items=[i for i in room["action_items"] if i["status"] == "open"],
+        # Each open item with its owner's name (not a look-up a row in the template).
+        open_items=[
+            {**i, "owner": names.get(i["owner_member_id"])}
+            for i in room["action_items"]
+            if i["status"] == "open"
+        ],
         done_items=done[:DONE_SHOWN],
         done_count=len(done),
         today=today,
@@ -172,6 +177,12 @@ async def war_room(
         departments=[d for d in catalogue.departments if not d.retired],
         fresh=fresh,
     )
+
+
+def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
+    """Who attended, by name where the room knows them (joined here: a meeting's few names,
+    on every meeting shown, cost the template a call each)."""
+    return ", ".join(names.get(a, a) for a in meeting["attendee_member_ids"])
 
 
 async def _room_offering(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from domain.access.principal import Principal
@@ -47,16 +48,7 @@ class Area:
 
     @classmethod
     def of(cls, principal: Principal) -> Area:
-        by_level: dict[str, set[str]] = {}
-        for scope in principal.scopes:
-            level, _, code = scope.partition(":")
-            by_level.setdefault(level, set()).add(code)
-        return cls(
-            province=geography().province.code in by_level.get("province", set()),
-            districts=frozenset(by_level.get("district", ())),
-            municipalities=frozenset(by_level.get("municipality", ())),
-            wards=frozenset(by_level.get("ward", ())),
-        )
+        return _area_of(principal.scopes)
 
     @property
     def is_empty(self) -> bool:
@@ -99,6 +91,22 @@ class Area:
         if level == "district":
             return code in self.districts
         return False
+
+
+@lru_cache(maxsize=4096)
+def _area_of(scopes: frozenset[str]) -> Area:
+    """The area of these scopes, once per set of scopes: every decision of the policy asks
+    for it, and a list page asks hundreds of times for one reader."""
+    by_level: dict[str, set[str]] = {}
+    for scope in scopes:
+        level, _, code = scope.partition(":")
+        by_level.setdefault(level, set()).add(code)
+    return Area(
+        province=geography().province.code in by_level.get("province", set()),
+        districts=frozenset(by_level.get("district", ())),
+        municipalities=frozenset(by_level.get("municipality", ())),
+        wards=frozenset(by_level.get("ward", ())),
+    )
 
 
 def departments_of(principal: Principal) -> frozenset[str]:

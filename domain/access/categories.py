@@ -79,7 +79,10 @@ def shape_categories(data: Any, exact: bool) -> tuple[Any, bool]:
     ``category`` or ``open_categories`` key broadened unless ``exact``, and whether it shows
     an exact special one (a read to log). Containers are copied, values shared."""
     if isinstance(data, list):
-        items = [shape_categories(item, exact) for item in data]
+        items = [
+            shape_categories(item, exact) if isinstance(item, (dict, list)) else (item, False)
+            for item in data
+        ]
         return [item for item, _ in items], any(shown for _, shown in items)
     if not isinstance(data, dict):
         return data, False
@@ -92,9 +95,11 @@ def shape_categories(data: Any, exact: bool) -> tuple[Any, bool]:
         elif key == _MANY and isinstance(value, list):
             shown |= exact and any(_special(v) for v in value)
             out[key] = value if exact else _broad_list(value)
-        else:
+        elif isinstance(value, (dict, list)):
             out[key], inner = shape_categories(value, exact)
             shown |= inner
+        else:
+            out[key] = value  # a leaf: no call a value (a list's page has thousands)
     return out, shown
 
 

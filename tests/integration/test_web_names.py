@@ -255,3 +255,37 @@ async def test_the_view_follows_the_heads_name_through_profiles_and_a_resolved_c
     assert "Thandi Dlamini" in listed
     resolved = await page_as(web, "named", "/households")
     assert "Busisiwe Dlamini" in resolved and "Thandi" not in resolved
+
+
+async def test_a_named_list_is_not_sent_when_its_read_log_cannot_be_written(
+    web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    # Given a profiled household referred to SASSA, and a convener with pii:read
+    household_id = await profiled_with_need(client, ward_id)
+    await referral_of(client, household_id)
+    project(application)
+    user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
+    # And the access log refusing every write (as a full disk or a lost table would)
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(
+            "CREATE FUNCTION refuse_reads() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the access log is down'; END $$"
+        )
+        curs.execute(
+            "CREATE TRIGGER refuse_reads BEFORE INSERT ON sukuma_pii_reads "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_reads()"
+        )
+
+    # When the convener opens each named list
+    transport = httpx.ASGITransport(app=web, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await sign_in(http, "named")).status_code == 303
+        answers = [await http.get(path) for path in ("/board", "/inbox", "/households")]
+
+    # Then none is sent: an error page with no name on it, and no read logged
+    for answer in answers:
+        assert answer.status_code == 500
+        assert "Something went wrong on our side" in answer.text
+        assert HEAD not in answer.text
+    assert await reads_of(client, application, "named") == []

@@ -25,6 +25,9 @@ from projections.scoping import Db, Where, scoped
 
 _DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
 _TERMINAL = sorted(TERMINAL_REFERRAL_STATUSES)
+#: Open: the predicate of the index by due date (migration 0028), written out (not bound) so
+#: that every plan, a generic one too, may use it.
+_OPEN = "status <> ALL ('{" + ",".join(_TERMINAL) + "}'::text[])"
 
 
 async def open_referrals(
@@ -46,12 +49,13 @@ async def open_referrals(
         source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
     scoped(q, scope)
     q.where("ward_id = {}", ward)
-    q.terms.append(f"NOT (status = ANY({q.arg(_TERMINAL)}::text[]))")
+    q.terms.append(_OPEN)
+    # Most days past first is earliest due first (none last): the index's order.
     rows = await db.fetch(
         f"SELECT referral_id, household_id, need_id, category, severity, ward_id, department, "
         f"status, escalation_level, made_at, {_DUE} AS due, "
         f"{today_arg}::date - {_DUE} AS days_past FROM {source}{q.clause()} "
-        f"ORDER BY days_past DESC NULLS LAST, made_at, referral_id LIMIT {int(limit)}",
+        f"ORDER BY {_DUE} NULLS LAST, made_at, referral_id LIMIT {int(limit)}",
         *q.args,
     )
     return [dict(r) for r in rows]
