@@ -146,3 +146,34 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     assert clock_ward(application, "referral_unverified", referred) == other_ward_id
     gone, _ = await removed(readers[third_ward()], since[third_ward()])
     assert gone.get(referred) == "merged"
+
+
+async def test_a_household_state_from_before_its_referrals_were_listed_hands_them_over_too(
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    clock: Clock,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    # Given a pair across two wards, the second with a referral, projected by an early-warning
+    # view whose household states were written before they listed their referrals
+    survivor, duplicate = await household(client, ward_id), await household(client, other_ward_id)
+    for household_id in (survivor, duplicate):
+        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+    referred = await referral(client, duplicate, await need(client, duplicate))
+    alerting(application, clock).project()
+    datastore = application.factory.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(
+            "UPDATE early_warning_state SET state = state - 'referrals' WHERE kind = 'household'"
+        )
+
+    # When the pair is merged and a projector started afresh follows it
+    pair = candidate_id(UUID(survivor), UUID(duplicate))
+    await post_ok(client, f"/v1/duplicates/{pair}/merge", {"survivor_id": survivor})
+    alerting(application, clock).project()
+
+    # Then the duplicate's referral is found among the referrals' states and handed over
+    assert clock_ward(application, "referral_unacknowledged", referred) == ward_id
+    state = view_row(application, "early_warning_state", "id", duplicate)
+    assert state is not None and state["state"]["referrals"] == [referred]
