@@ -82,15 +82,17 @@ class MergedCases(CaseRows):
     ) -> None:
         """The duplicate's referrals name ``survivor`` as their household (``None``: their own
         again), and its open ones are followed up in the survivor's ward, as a move hands them
-        over (closed ones stay in its own ward's history); the unmerge hands those in the
-        survivor's ward back to the duplicate's, where the merge found them. Stored ones by query,
-        the window's uncommitted ones in the cache."""
+        over (closed ones stay in its own ward's history); the unmerge hands those elsewhere
+        (in the survivor's ward, or wherever a move of the survivor took them) back to the
+        duplicate's, where the merge found them all (the duplicate cannot move while merged).
+        Stored ones by query, the window's uncommitted ones in the cache (those in its ward, as
+        the query finds them)."""
         undo = survivor is None
 
         def theirs(row: dict[str, Any]) -> bool:
             if undo:
                 return bool(row["merged_from"] == duplicate_id)
-            return bool(row["household_id"] == duplicate_id)
+            return bool(row["household_id"] == duplicate_id and row["ward_id"] == ward_id)
 
         stored = self.nc.referral_ids(household_id=duplicate_id, ward_id=ward_id, merged=undo)
         self.referrals.update(self.nc.load_referrals(set(stored) - self.referrals.keys()))
@@ -99,7 +101,7 @@ class MergedCases(CaseRows):
         def relink(row: dict[str, Any]) -> None:
             row["household_id"] = survivor or duplicate_id
             row["merged_from"] = None if undo else duplicate_id
-            back = undo and row["ward_id"] == survivor_ward  # the merge handed it over
+            back = undo and row["ward_id"] != ward_id  # the merge handed it over
             if back or (not undo and row["status"] in OPEN_REFERRAL_STATUSES):
                 place = ward_id if undo else survivor_ward
                 municipality, district, _ = geography().ancestors(place)

@@ -59,6 +59,14 @@ def ward_of(application: Sukuma, referral_id: str) -> dict[str, str]:
     } | {"early_warning": str(clock_ward(application, "referral_unacknowledged", referral_id))}
 
 
+def cancelled_wards(application: Sukuma, referral_id: str) -> set[str]:
+    """Where the nerve centre, field capture and the early-warning state hold a closed one."""
+    state = view_row(application, "early_warning_state", "id", referral_id)
+    tables = ("nerve_centre_referrals", "field_capture_referrals")
+    rows = [view_row(application, t, "referral_id", UUID(referral_id)) for t in tables]
+    return {str(row["ward_id"]) for row in (*rows, state and state["state"]) if row is not None}
+
+
 async def removed(http: httpx.AsyncClient, since: int) -> tuple[dict[str, str], int]:
     """The referrals and households the feed tells this reader to drop, with the reason."""
     seen, since = await all_changes(http, since, 50)
@@ -84,6 +92,7 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     for household_id in (survivor, duplicate):
         await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
     referred = await referral(client, duplicate, await need(client, duplicate))
+    cancelled = await referral(client, duplicate, await need(client, duplicate, "water"), "MUNI")
     ew.project()
     readers = {
         w: await client_as(Role.FIELD_WORKER, f"ward:{w}")
@@ -101,6 +110,9 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     # phones keep it: the referral itself is still theirs to act on), and once overdue its
     # EW-01 alert is the survivor's ward's
     assert set(ward_of(application, referred).values()) == {ward_id}
+    assert await api_ward(client, cancelled) == ward_id
+    # (and one of them cancelled meanwhile stays in the ward it was followed up in)
+    await post_ok(client, f"/v1/referrals/{cancelled}/cancel", {"reason": "not needed"})
     gone, since[other_ward_id] = await removed(readers[other_ward_id], since[other_ward_id])
     assert gone == {}
     ew.clock.advance(days=8)
@@ -116,6 +128,8 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     # would, and the survivor's old ward is told to drop it
     assert set(ward_of(application, referred).values()) == {third_ward()}
     assert await api_ward(client, referred) == third_ward()
+    assert cancelled_wards(application, cancelled) == {ward_id}
+    assert await api_ward(client, cancelled) == ward_id
     gone, since[ward_id] = await removed(readers[ward_id], since[ward_id])
     assert gone.get(referred) == "moved"
     # (a delivery of it now counts in the survivor's new ward in open data)
@@ -144,6 +158,8 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
         if view != "early_warning"
     } == dict.fromkeys(("nerve_centre", "open_data", "field_capture"), other_ward_id)
     assert clock_ward(application, "referral_unverified", referred) == other_ward_id
+    assert cancelled_wards(application, cancelled) == {other_ward_id}
+    assert await api_ward(client, cancelled) == other_ward_id
     gone, _ = await removed(readers[third_ward()], since[third_ward()])
     assert gone.get(referred) == "merged"
 
