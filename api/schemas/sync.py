@@ -102,11 +102,12 @@ class VisitDueRead(BaseModel):
 
 class RemovedRead(BaseModel):
     """A household or referral the caller's offline copy must drop: it left the caller's
-    sight (moved to a ward outside it, reassigned to another department), was erased, or
-    the caller lost the role or scope it saw it by (``access``)."""
+    sight (moved to a ward outside it, reassigned to another department, handed to another
+    ward by a merge of duplicate households or its undoing: ``merged``), was erased, or the
+    caller lost the role or scope it saw it by (``access``)."""
 
     of: Literal["household", "referral"]
-    reason: Literal["moved", "reassigned", "erased", "access"]
+    reason: Literal["moved", "reassigned", "merged", "erased", "access"]
 
 
 class ChangeRead(BaseModel):

@@ -71,6 +71,7 @@ class EarlyWarningProjection(MergedStates):
             "graduated_at": None,
             "regressed": {},
             "field_worker_id": e.field_worker_id,  # its caseload's (EW-06 names it)
+            "referrals": [],  # made for it: a merge hands the open ones over
         }
         self._household(e, lambda h: None)
         self._caseload(e.field_worker_id, +1, None)  # registering it was work: no restart
@@ -122,6 +123,8 @@ class EarlyWarningProjection(MergedStates):
     @handle.register
     def _(self, e: Household.NeedReferred) -> None:
         def change(h: dict[str, Any]) -> None:
+            if "referrals" in h:  # (else a state from before the list: see merges)
+                h["referrals"] = [*h["referrals"], e.referral_id]
             if e.need_id in h["regressed"]:
                 h["regressed"] = {**h["regressed"], e.need_id: True}
 
@@ -144,7 +147,9 @@ class EarlyWarningProjection(MergedStates):
 
     @handle.register
     def _(self, e: Household.Moved) -> None:
-        self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
+        h = self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
+        if h is not None:
+            self.carry_handed(h)  # its duplicates' open referrals go with it
 
     @handle.register
     def _(self, e: Household.FieldWorkerAssigned) -> None:
@@ -184,21 +189,14 @@ class EarlyWarningProjection(MergedStates):
         self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
         return r
 
-    def _due(self, r: dict[str, Any], sign: int) -> None:
-        """EW-10's series: referrals due for an answer on a day, and those answered in time."""
-        key = (r["ack_by"], r["district"], r["municipality"], r["department"])
-        self.ew.department_days[(*key, "due")] += sign
-        if r["answered_within"]:
-            self.ew.department_days[(*key, "answered_within")] += sign
-
     def _answered(self, e: Any, status: str) -> dict[str, Any] | None:
         r = self._state("referral")
         if r is None:
             return None
         if not r["answered"] and e.occurred_at.date().isoformat() <= r["ack_by"]:
-            self._due(r, -1)
+            self.due(r, -1)
             r["answered_within"] = True
-            self._due(r, +1)
+            self.due(r, +1)
         r["answered"] = True
         return self._referral(e, status=status)
 
@@ -222,7 +220,7 @@ class EarlyWarningProjection(MergedStates):
             "answered_within": False,
         }
         self.cache["referral", key] = r
-        self._due(r, +1)
+        self.due(r, +1)
         self._referral(e)
         self.ew.set_clock(("need_rejected", f"{e.household_id}:{e.need_id}"), None)
 
@@ -254,7 +252,7 @@ class EarlyWarningProjection(MergedStates):
         r = self._state("referral")
         if r is None:
             return
-        self._due(r, -1)
+        self.due(r, -1)
         r.update(
             department=e.to_department,
             ack_by=e.ack_by.isoformat(),
@@ -262,7 +260,7 @@ class EarlyWarningProjection(MergedStates):
             answered=False,
             answered_within=False,
         )
-        self._due(r, +1)
+        self.due(r, +1)
         self._referral(e, status="made")
 
     @handle.register
@@ -270,9 +268,9 @@ class EarlyWarningProjection(MergedStates):
         r = self._state("referral")
         if r is None:
             return
-        self._due(r, -1)  # EW-10 counts it in its new municipality
+        self.due(r, -1)  # EW-10 counts it in its new municipality
         r.update(_areas(e.ward_id))
-        self._due(r, +1)
+        self.due(r, +1)
         self._referral(e)
 
     @handle.register

@@ -50,6 +50,18 @@ class FieldCaptureProjection(BufferedProjection):
     def _(self, e: Household.Moved) -> None:
         self._row("household_moved", e.originator_id, self.position, *_place(e.from_ward_id))
         self._row("household", e.originator_id, *_place(e.to_ward_id))
+        # A survivor takes the open referrals its duplicates handed it, as it takes its own
+        held = (e.originator_id, e.from_ward_id)
+        self._row("carried", self.position, *held, *_place(e.to_ward_id), *held)
+
+    @handle.register
+    def _(self, e: Household.MergedInto) -> None:
+        # The duplicate's open referrals are followed up in its survivor's ward while merged
+        self._row("merged", UUID(e.survivor_id), e.originator_id, self.position)
+
+    @handle.register
+    def _(self, e: Household.MergeUndone) -> None:
+        self._row("unmerged", e.originator_id, self.position)
 
     @handle.register
     def _(self, e: Household.PersonalDataErased) -> None:
@@ -60,7 +72,13 @@ class FieldCaptureProjection(BufferedProjection):
 
     @handle.register
     def _(self, e: Referral.Made) -> None:
-        self._row("referral", e.originator_id, *_place(e.from_ward_id), e.department)
+        self._row(
+            "referral", e.originator_id, *_place(e.from_ward_id), e.department, UUID(e.household_id)
+        )
+
+    @handle.register
+    def _(self, e: Referral.Closed | Referral.Rejected | Referral.Cancelled) -> None:
+        self._row("referral_ended", e.originator_id)  # a merge or a move leaves it where it is
 
     @handle.register
     def _(self, e: Referral.Rehomed) -> None:

@@ -9,7 +9,9 @@ Tables (prefixed ``field_capture_``):
 - ``departures``: each time a household or referral left the place (ward, or a referral's
   department) it was seen in: moved, reassigned, erased. The sync feed tells a phone that kept
   it offline to drop it (``projections.changes``);
-- ``households`` and ``referrals``: where each is now, which a departure records;
+- ``households`` and ``referrals``: where each is now, which a departure records (a
+  referral's household, whether it is open, and the survivor holding it while its household
+  is merged: a merge, a move of the survivor and an unmerge move it, see ``projection``);
 - ``access_losses``: each time a user lost a role or a scope, with the user's version before
   it: the sync feed tells that user's phone to drop what it saw then and sees no more.
 """
@@ -34,15 +36,32 @@ ACCESS_LOSSES = f"{NAME}_access_losses"
 
 _PLACE = "ward_id, municipality, district"
 
+
+def _handover(where: str, held_by: str) -> str:
+    """Referrals ``r`` handed to household ``h``'s ward (``where``), each with a departure from
+    the ward it leaves: one statement, whose parts both read the rows as they were."""
+    return (
+        "WITH r AS (SELECT r.referral_id, r.ward_id, r.municipality, r.district, r.department, "
+        f"h.ward_id AS to_ward, h.municipality AS to_municipality, h.district AS to_district, "
+        f"{held_by} AS held_by FROM {{t_referrals}} r, {{t_households}} h WHERE {where}), "
+        f"d AS (INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, reason) "
+        f"SELECT 'referral', referral_id, %s, {_PLACE}, department, 'merged' FROM r "
+        "WHERE ward_id <> to_ward ON CONFLICT DO NOTHING) "
+        "UPDATE {t_referrals} t SET ward_id = to_ward, municipality = to_municipality, "
+        "district = to_district, held_by = r.held_by FROM r WHERE t.referral_id = r.referral_id"
+    )
+
+
 # In the order the events came: a page may keep, correct and re-apply one submission.
 _STATEMENTS = {
     "household": f"INSERT INTO {{t_households}} (household_id, {_PLACE}) VALUES (%s, %s, %s, %s) "
     "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
     "municipality = EXCLUDED.municipality, district = EXCLUDED.district",
-    "referral": f"INSERT INTO {{t_referrals}} (referral_id, {_PLACE}, department) "
-    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
+    "referral": f"INSERT INTO {{t_referrals}} (referral_id, {_PLACE}, department, household_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
     "ward_id = EXCLUDED.ward_id, municipality = EXCLUDED.municipality, "
     "district = EXCLUDED.district, department = EXCLUDED.department",
+    "referral_ended": "UPDATE {t_referrals} SET open = false WHERE referral_id = %s",
     "referral_moved": "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s "
     "WHERE referral_id = %s",
     "reassigned": "UPDATE {t_referrals} SET department = %s WHERE referral_id = %s",
@@ -53,6 +72,22 @@ _STATEMENTS = {
     "referral_left": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, "
     f"reason) SELECT 'referral', referral_id, %s, {_PLACE}, department, %s FROM {{t_referrals}} "
     "WHERE referral_id = ANY(%s) ON CONFLICT DO NOTHING",
+    # A merge hands the duplicate's open referrals to its survivor's ward (``held_by``), a move
+    # of the survivor carries them on, the unmerge puts each back in its household's ward; a
+    # departure tells the ward each leaves (one statement: both parts read the rows as before).
+    "merged": _handover(
+        "h.household_id = %s AND r.household_id = %s AND r.open AND r.held_by IS NULL",
+        "h.household_id",
+    ),
+    "unmerged": _handover(
+        "h.household_id = %s AND r.household_id = h.household_id AND r.held_by IS NOT NULL",
+        "NULL::uuid",
+    ),
+    "carried": f"WITH d AS (INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, "
+    f"department, reason) SELECT 'referral', referral_id, %s, {_PLACE}, department, 'moved' "
+    "FROM {t_referrals} WHERE held_by = %s AND open AND ward_id = %s ON CONFLICT DO NOTHING) "
+    "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s "
+    "WHERE held_by = %s AND open AND ward_id = %s",
     "household_erased": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, "
     f"department, reason) SELECT 'household', household_id, %s, {_PLACE}, NULL, 'erased' "
     "FROM {t_households} WHERE household_id = %s ON CONFLICT DO NOTHING",

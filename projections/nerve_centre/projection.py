@@ -166,6 +166,7 @@ class NerveCentreProjection(MergedCases):
             row.update(ward_id=e.to_ward_id, municipality=municipality, district=district)
 
         self._household(e, change)
+        self.carry_handed(e.originator_id, e.from_ward_id, e.to_ward_id)  # see merges
 
     @handle.register
     def _(self, e: Household.FieldWorkerAssigned | Household.FieldWorkerUnassigned) -> None:

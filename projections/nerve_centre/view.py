@@ -119,17 +119,18 @@ class NerveCentreView(BufferedView):
     def load_referrals(self, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
         return self._load("referrals", "referral_id", list(ids))
 
-    def referral_ids(self, *, household_id: UUID, ward_id: str, merged: bool) -> list[UUID]:
-        """The stored referrals of a household (made in its ward: they follow it when it moves),
-        or, ``merged``, those it brought to a survivor (see ``projections.nerve_centre.merges``)."""
-        if merged:
-            query = self.sql("SELECT referral_id FROM {t_referrals} WHERE merged_from = %s")
-            params: tuple[Any, ...] = (household_id,)
-        else:
-            query = self.sql(
-                "SELECT referral_id FROM {t_referrals} WHERE ward_id = %s AND household_id = %s"
-            )
-            params = (ward_id, household_id)
+    def referral_ids(
+        self, *, household_id: UUID, ward_id: str, merged: bool, handed: bool = False
+    ) -> list[UUID]:
+        """The stored referrals of a household in a ward (``handed``: those merges handed it),
+        or, ``merged``, those it brought to a survivor (``projections.nerve_centre.merges``)."""
+        query = self.sql(
+            "SELECT referral_id FROM {t_referrals} WHERE merged_from = %s"
+            if merged
+            else "SELECT referral_id FROM {t_referrals} WHERE ward_id = %s AND household_id = %s"
+            + (" AND merged_from IS NOT NULL" if handed else "")
+        )
+        params: tuple[Any, ...] = (household_id,) if merged else (ward_id, household_id)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query, params)
             return [row["referral_id"] for row in curs.fetchall()]

@@ -38,6 +38,8 @@ class OpenDataProjection(BufferedProjection):
         self.ov: OpenDataView = view
         self.households: dict[UUID, dict[str, Any]] = {}
         self.referrals: dict[UUID, dict[str, Any]] = {}
+        # The referrals each survivor was handed since the last commit (stored ones by query)
+        self.handed: dict[UUID, set[UUID]] = {}
 
     def prefetch(self, events: Sequence[Any]) -> None:
         later = [e for e in events if getattr(e, "originator_version", 1) > 1]
@@ -53,6 +55,7 @@ class OpenDataProjection(BufferedProjection):
     def forget(self) -> None:
         self.households.clear()
         self.referrals.clear()
+        self.handed.clear()
 
     def cache_full(self) -> bool:
         return len(self.households) + len(self.referrals) > CACHE_LIMIT
@@ -97,6 +100,19 @@ class OpenDataProjection(BufferedProjection):
         row = self.households.get(e.originator_id)
         if row is not None:
             self._household(e.originator_id, {**row, "ward_id": e.to_ward_id})
+            self._carry_handed(e.originator_id, e.from_ward_id, e.to_ward_id)
+
+    def _carry_handed(self, survivor_id: UUID, from_ward: str, to_ward: str) -> None:
+        """A survivor moved: the referrals its duplicates brought to its ward go with it."""
+        ids = {*self.ov.handed_referral_ids(survivor_id), *self.handed.get(survivor_id, ())}
+        self.referrals.update(self.ov.load("referrals", "referral_id", ids - self.referrals.keys()))
+        for referral_id in ids:
+            row = self.referrals.get(referral_id)
+            if row is None or row.get("merged_from") is None or row["ward_id"] != from_ward:
+                continue
+            duplicate = self._cached_household(row["merged_from"]) or {}
+            if duplicate.get("merged_into") == survivor_id:
+                self._referral(referral_id, {**row, "ward_id": to_ward})
 
     @handle.register
     def _(self, e: Household.ProfileSubmitted) -> None:
@@ -136,6 +152,7 @@ class OpenDataProjection(BufferedProjection):
                 if row["ward_id"] == duplicate["ward_id"]:
                     moved = {"ward_id": survivor["ward_id"], "merged_from": duplicate_id}
                     self._referral(referral_id, {**row, **moved})
+                    self.handed.setdefault(survivor_id, set()).add(referral_id)
             elif not into and row.get("merged_from") == duplicate_id:
                 back = {"ward_id": duplicate["ward_id"], "merged_from": None}
                 self._referral(referral_id, {**row, **back})

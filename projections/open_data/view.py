@@ -72,6 +72,18 @@ class OpenDataView(BufferedView):
             )
             return [row["referral_id"] for row in curs.fetchall()]
 
+    def handed_referral_ids(self, survivor_id: UUID) -> list[UUID]:
+        """The stored referrals merges brought to this survivor's ward."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                self.sql(
+                    "SELECT r.referral_id FROM {t_referrals} r JOIN {t_households} h "
+                    "ON r.merged_from = h.household_id WHERE h.merged_into = %s"
+                ),
+                (survivor_id,),
+            )
+            return [row["referral_id"] for row in curs.fetchall()]
+
     def take(self) -> list[tuple[str, tuple[Any, ...]]]:
         changes = self.changes
         self.reset()

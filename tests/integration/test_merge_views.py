@@ -159,14 +159,19 @@ async def test_commands_sent_to_a_merged_household_answer_409_naming_its_survivo
     await post_ok(client, f"/v1/households/{duplicate}/consent", consent)
 
 
-def clock(application: Sukuma, kind: str, subject: str) -> tuple[bool, datetime]:
+def clock_row(application: Sukuma, kind: str, subject: str) -> dict[str, Any] | None:
+    """A subject's early-warning clock of this kind (``None``: it has no row)."""
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     with datastore.transaction(commit=False) as curs:
         curs.execute(
-            "SELECT active, since FROM early_warning_clocks WHERE kind = %s AND subject = %s",
-            (kind, subject),
+            "SELECT * FROM early_warning_clocks WHERE kind = %s AND subject = %s", (kind, subject)
         )
         row = curs.fetchone()
+    return None if row is None else dict(row)
+
+
+def clock(application: Sukuma, kind: str, subject: str) -> tuple[bool, datetime]:
+    row = clock_row(application, kind, subject)
     assert row is not None
     return row["active"], row["since"]
 
