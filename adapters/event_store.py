@@ -15,6 +15,7 @@ the events table's lock (``SukumaRecorder.flush_outside_lock``).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.events_sequence = Identifier(self.datastore.schema, events_table_name).as_string()
         #: Where copies of one keyed request take turns (``api.commands`` holds it).
         self.idempotency = IdempotencyGate(self.datastore, self.receipts_table_name)
+        self.insert_cursors = InsertCursors()
         # As erased_fingerprint(), in SQL (a receipt from before route hashes: plain "erased").
         self.sql_erase_receipts = SQL(
             "UPDATE {0}.{1} SET fingerprint = CASE WHEN strpos(fingerprint, ':') > 0"
@@ -195,45 +197,44 @@ class SukumaRecorder(PostgresApplicationRecorder):
         receipt: IdempotencyReceipt | None,
         erasures: Sequence[tuple[UUID, list[UUID]]],
     ) -> Sequence[int] | None:
-        with conn.cursor() as inserted:
-            with conn.pipeline(), conn.cursor() as curs:
-                # Explicit BEGIN and COMMIT (the connection is in autocommit mode): psycopg's
-                # transaction() would wait for the statements' results before sending COMMIT.
-                # After an error the server skips the rest up to the pipeline's end, COMMIT too.
-                curs.execute(self.sql_begin, prepare=False)
-                if self.flush_outside_lock:
-                    # The commit returns (and releases the table lock) once its commit record
-                    # is in the WAL buffers; the flush after it makes the append durable.
-                    curs.execute(self.sql_commit_without_flush, prepare=True)
-                for household_id, ids in erasures:
-                    self._destroy_household_keys(curs, household_id, ids)
+        with conn.pipeline(), conn.cursor() as curs:
+            # Explicit BEGIN and COMMIT (the connection is in autocommit mode): psycopg's
+            # transaction() would wait for the statements' results before sending COMMIT.
+            # After an error the server skips the rest up to the pipeline's end, COMMIT too.
+            curs.execute(self.sql_begin, prepare=False)
+            if self.flush_outside_lock:
+                # The commit returns (and releases the table lock) once its commit record
+                # is in the WAL buffers; the flush after it makes the append durable.
+                curs.execute(self.sql_commit_without_flush, prepare=True)
+            for household_id, ids in erasures:
+                self._destroy_household_keys(curs, household_id, ids)
+            if receipt is not None:
+                curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
+            if stored_events:
+                for statement in self.lock_table_statements:
+                    curs.execute(statement, prepare=True)
+                curs.execute(self.sql_notify)
+                events = [
+                    self.construct_pg_stored_event(
+                        e.originator_id, e.originator_version, e.topic, e.state
+                    )
+                    for e in stored_events
+                ]
+                inserted = self.insert_cursors.on(conn, type(events[0]))
+                inserted.execute(self.insert_events_statement, (events,), prepare=True)
                 if receipt is not None:
-                    curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
-                if stored_events:
-                    for statement in self.lock_table_statements:
-                        curs.execute(statement, prepare=True)
-                    curs.execute(self.sql_notify)
-                    events = [
-                        self.construct_pg_stored_event(
-                            e.originator_id, e.originator_version, e.topic, e.state
-                        )
-                        for e in stored_events
-                    ]
-                    _dump_binary(inserted, type(events[0]))
-                    inserted.execute(self.insert_events_statement, (events,), prepare=True)
-                    if receipt is not None:
-                        # The last notification id this insert drew (ids are drawn in order).
-                        where = (self.events_sequence, receipt.actor, receipt.key)
-                        curs.execute(self.sql_set_position, where, prepare=True)
-                curs.execute(self.sql_commit, prepare=False)
-                if self.flush_outside_lock:
-                    # On the same connection: had the server crashed since the commit, this
-                    # fails (and the append is retried) rather than flush a restarted server.
-                    curs.execute(self.sql_flush_wal, prepare=True)
-            # Leaving the pipeline (above) sent it all at once and read every answer.
-            if not stored_events:
-                return None  # as the library answers an empty append
-            return [row["notification_id"] for row in inserted.fetchall()]
+                    # The last notification id this insert drew (ids are drawn in order).
+                    where = (self.events_sequence, receipt.actor, receipt.key)
+                    curs.execute(self.sql_set_position, where, prepare=True)
+            curs.execute(self.sql_commit, prepare=False)
+            if self.flush_outside_lock:
+                # On the same connection: had the server crashed since the commit, this
+                # fails (and the append is retried) rather than flush a restarted server.
+                curs.execute(self.sql_flush_wal, prepare=True)
+        # Leaving the pipeline (above) sent it all at once and read every answer.
+        if not stored_events:
+            return None  # as the library answers an empty append
+        return [row["notification_id"] for row in inserted.fetchall()]
 
     def _destroy_household_keys(
         self, curs: Cursor[DictRow], household_id: UUID, ids: list[UUID]
@@ -299,6 +300,33 @@ def _receipt_row(
         receipt.aggregate_id,
         version,
     )
+
+
+class InsertCursors:
+    """The cursor each connection inserts events with, kept while the connection is open.
+
+    psycopg keeps a cursor's adapters, and the array and composite dumpers they made, while
+    the cursor runs the same statement again; a new cursor per append copied the adapters
+    map and made them all again (about 100 us of CPU an append, measured under load)."""
+
+    def __init__(self) -> None:
+        self._cursors: dict[Connection[DictRow], Cursor[DictRow]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._cursors)
+
+    def on(self, conn: Connection[DictRow], event_type: type) -> Cursor[DictRow]:
+        """The connection's insert cursor (one holder at a time: the pool's)."""
+        curs = self._cursors.get(conn)
+        if curs is None or curs.closed:
+            curs = conn.cursor()
+            _dump_binary(curs, event_type)
+            with self._lock:  # closed connections (lost, or past their lifetime) let go
+                for closed in [c for c in self._cursors if c.closed]:
+                    del self._cursors[closed]
+                self._cursors[conn] = curs
+        return curs
 
 
 def _dump_binary(curs: Cursor[DictRow], event_type: type) -> None:

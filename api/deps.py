@@ -209,11 +209,12 @@ def runner_for(
 
 async def command_runner(
     request: Request,
-    principal: CurrentUser,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandRunner:
-    """Everything a command route needs from the request, in one dependency."""
+    """Everything a command route needs from the request, in one dependency (the principal
+    read here rather than declared: a dependency node fewer for FastAPI to solve per command)."""
+    principal = await acting_principal(request)
     # FastAPI has read the body already (for the route's model); retries are recognised by it.
     return build_runner(request, principal, if_match, idempotency_key, await request.body())
 

@@ -131,6 +131,13 @@ def create_app(
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
     api.add_middleware(SecurityHeaders)
+    # Everything else needs a valid token: a router added here is authenticated, and its
+    # objects are scoped by the access policy (domain.access.policy) in the application.
+    # Each is included straight into the app (not through a /v1 router of routers): FastAPI
+    # matches nested inclusions level by level on every request.
+    signed_in = [Depends(current_principal)]
+    for module in ROUTER_MODULES:
+        api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     # Field apps (ODK Collect): HTTP Basic or a device token, never the bearer token.
     openrosa.install(api)
     if settings.trusted_proxies:
@@ -152,15 +159,35 @@ def create_app(
         settings.feedback_code_days,
     )
     api.include_router(feedback.public)
-    # Everything else needs a valid token: a router added here is authenticated, and its
-    # objects are scoped by the access policy (domain.access.policy) in the application.
-    # Each is included straight into the app (not through a /v1 router of routers): FastAPI
-    # matches nested inclusions level by level on every request.
-    signed_in = [Depends(current_principal)]
-    for module in ROUTER_MODULES:
-        api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
     links.install(api)  # the schema's OpenAPI links, from one answer to the next request
+    _document_public_first(api)
     return api
+
+
+#: The public routers, matched after the /v1 routers (a command is then matched against the
+#: routes of its own router, not theirs first) but documented first, as they always were.
+PUBLIC_ROUTERS = (
+    (health.router, ""),
+    (auth.router, "/v1"),
+    (open_data.router, ""),
+    (feedback.public, ""),
+)
+
+
+def _document_public_first(api: FastAPI) -> None:
+    """The schema's paths in their documented order: the public routes' first."""
+    build = api.openapi
+    public = [prefix + route.path for router, prefix in PUBLIC_ROUTERS for route in router.routes]  # type: ignore[attr-defined]
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        paths: dict[str, Any] = schema["paths"]
+        first = [path for path in dict.fromkeys(public) if path in paths]
+        if list(paths)[: len(first)] != first:  # once: the schema is built and kept
+            schema["paths"] = {**{p: paths[p] for p in first}, **paths}
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:

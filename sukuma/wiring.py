@@ -12,6 +12,7 @@ from adapters.database import ensure_database as _ensure_database
 from adapters.database import start_embedded_postgres
 from adapters.matching.index import PostgresDuplicateIndex
 from adapters.migrations import Migration, check_schema, migrate
+from adapters.pool_check import check_when_stale
 from adapters.shredding import protect_personal_data
 from domain.sukuma import Sukuma
 from projections.registry import open_projections
@@ -58,6 +59,9 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
     application = Sukuma(env=settings.eventsourcing_env(database_url))
     recorder = application.recorder
     if isinstance(recorder, PostgresApplicationRecorder):
+        # Connections checked before use only when one may have died unseen (idle, or soon
+        # after one was found broken), not on every command's load and append.
+        check_when_stale(recorder.datastore)
         # The library tries each read and append 10 times (0.2 s apart), each waiting this
         # long for a connection, and reads POSTGRES_CONNECT_TIMEOUT as whole seconds: a
         # fraction of a second per try is what answers an outage with a 503 in seconds.

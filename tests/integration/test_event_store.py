@@ -211,5 +211,32 @@ def test_an_append_is_one_round_trip_so_the_table_lock_never_waits_on_this_proce
     datastore.close()
 
 
+def test_a_connection_inserts_events_with_one_cursor_kept_while_it_is_open(
+    fresh_db_url: str,
+) -> None:
+    """A cursor per connection for the events' array (its dumpers made once), not per
+    append; one whose connection was lost is let go."""
+    params = parse_database_url(fresh_db_url)
+    datastore = PostgresDatastore(
+        params.dbname, params.host, params.port, params.user, params.password
+    )  # a pool of one connection
+    recorder = SukumaRecorder(datastore, events_table_name=f"{Sukuma.name}_events")
+    aggregate_id = uuid.uuid4()
+
+    def append(version: int) -> list[int]:
+        event = StoredEvent(aggregate_id, version, "tests:Changed", b"{}")
+        return list(recorder.insert_events([event]) or [])
+
+    assert [append(v) for v in (1, 2, 3)] == [[1], [2], [3]]
+    assert len(recorder.insert_cursors) == 1
+
+    with datastore.get_connection() as conn:
+        conn.close()  # lost: the pool opens another
+    assert append(4) == [4]
+    assert len(recorder.insert_cursors) == 1
+    assert recorder.max_notification_id() == 4
+    datastore.close()
+
+
 #: The frontend messages after which libpq waits for the server's answer.
 WAITS = ("Sync", "Query")

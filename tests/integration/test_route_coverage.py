@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import httpx
 from fastapi import FastAPI
+from starlette.routing import compile_path
 
 from api.main import create_app
 from domain.sukuma import Sukuma
@@ -107,3 +108,27 @@ def test_every_command_documents_the_headers_the_runner_reads(
     }
     assert not key["required"]
     assert not headers["If-Match"]["required"]
+
+
+def test_the_v1_routers_are_matched_first_without_taking_a_public_path(api: FastAPI) -> None:
+    """A command is matched against its own router's routes, not the field app's and the
+    public ones first (api.main); no /v1 route can answer a public or field-app path in
+    their place, so the order changes no answer."""
+    served = list(served_routes(api))
+    order = [s.path for s in served]
+    assert order.index("/v1/households/{household_id}/visits") < min(
+        order.index(path) for path in ("/healthz", "/v1/auth/token", "/openrosa/formList")
+    )
+    signed_in = [
+        s for s in served if s.path.startswith("/v1/") and not s.path.startswith("/v1/auth/")
+    ]
+    signed_in = [s for s in signed_in if s.path != "/v1/me"]
+    outside = [s for s in served if s not in signed_in]
+    for other in outside:
+        concrete = re.sub(r"\{\w+(:\w+)?\}", "x", other.path)
+        taken = [
+            f"{s.method} {s.path}"
+            for s in signed_in
+            if s.method == other.method and compile_path(s.path)[0].match(concrete)
+        ]
+        assert not taken, f"{other.method} {other.path} would be answered by {taken}"
