@@ -6,9 +6,10 @@
   (unnested by a read without parsing). The rows are made in memory (``snapshots``), so a
   commit may span any number of days.
 - By occurred time, the late changes apart (recorded on another day than they occurred):
-  their deltas by occurred day, by the month's week (days 1-7, 8-14, 15-21, 22-28, 29-), by
-  month and by year (``_history``), and their running totals (``_late``, snapshotted as the
-  totals are). A change recorded the day it occurred writes neither.
+  their deltas by occurred day and by the month's week (days 1-7, 8-14, 15-21, 22-28, 29-;
+  ``_history``), their running totals by occurred month (``late_months``) and their running
+  totals (``_late``, snapshotted as the totals are). A change recorded the day it occurred
+  writes none of these.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ HISTORY_SUFFIX = "_history"
 SNAPSHOT_SUFFIX = "_snapshots"
 LATE_SUFFIX = "_late"
 OCCURRED = "o"  # the history tables' basis code (by day)
-MONTHLY = "m"  # suffix of a basis code whose rows are by month (day: the month's first)
-WEEKLY = "w"  # ... by a month's week, seven days from its 1st, 8th, 15th, 22nd or 29th (day: that)
-YEARLY = "y"  # ... by year (day: its 1 January)
+WEEKLY = "w"  # suffix of a basis code whose rows are by a month's week, seven days from its
+# 1st, 8th, 15th, 22nd or 29th (day: that); the month ('m') and year ('y') rows are gone (0028)
 Days = tuple[date, date]  # an event's recorded day and occurred day
 # (recorded day, occurred day) -> roll-up table -> the deltas of totals changed on those days
 Dated = dict[Days, dict[str, dict[Any, int]]]
@@ -59,8 +59,8 @@ SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 
 def histories(dated: Dated) -> dict[str, Counter[Any]]:
     """A page's late deltas (recorded on another day than they occurred) by the day they
-    occurred; on-time ones need none. Their weeks, months, years and running totals (``_late``)
-    are summed from these by PostgreSQL (``derived_late``), not kept four more times here."""
+    occurred; on-time ones need none. Their weeks and running totals (``_late``, and by month:
+    ``late_months``) are summed from these by PostgreSQL (``derived_late``), not kept here."""
     out: dict[str, Counter[Any]] = {table + HISTORY_SUFFIX: Counter() for table in HISTORIES}
     for (rday, oday), tables in dated.items():
         if rday == oday:
@@ -76,23 +76,15 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
 
 def derived_late(table: str, key: tuple[str, ...]) -> list[tuple[str, str, str]]:
     """How a history table's staged rows (by occurred day) make the late deltas by the month's
-    week, by month and by year, and the late running totals: (target table, its key columns,
-    the select over the stage)."""
+    week and the late running totals: (target table, its key columns, the select over the
+    stage). The running totals by month are rewritten apart (``late_months``)."""
     cols = ", ".join(key)
-    periods = {
-        WEEKLY: WEEK_OF_MONTH_SQL,
-        MONTHLY: "date_trunc('month', day)::date",
-        YEARLY: "date_trunc('year', day)::date",
-    }
     return [
-        *(
-            (
-                table + HISTORY_SUFFIX,
-                f"{cols}, basis, day",
-                f"SELECT {cols}, '{OCCURRED}{suffix}', {period}, sum(value) FROM {{stage}} "
-                f"GROUP BY {cols}, {period} HAVING sum(value) <> 0",
-            )
-            for suffix, period in periods.items()
+        (
+            table + HISTORY_SUFFIX,
+            f"{cols}, basis, day",
+            f"SELECT {cols}, '{OCCURRED}{WEEKLY}', {WEEK_OF_MONTH_SQL}, sum(value) "
+            f"FROM {{stage}} GROUP BY {cols}, {WEEK_OF_MONTH_SQL} HAVING sum(value) <> 0",
         ),
         (
             table + LATE_SUFFIX,

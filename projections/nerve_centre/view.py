@@ -13,10 +13,10 @@ Tables (prefixed ``nerve_centre_``):
   ``department_due``: its open referrals by due date.
 - ``field_workers``: last submission and ward per field worker; ``fw_households``: the last
   visit day per (field worker, household).
-- ``<total>_snapshots``: each group of a total as it stood at the end of each recorded day it
-  changed on (``history``; made in memory by ``snapshots.SnapshotBook``, read by
-  ``queries.asof``).
+- ``<total>_snapshots``: each group of a total at the end of each recorded day it changed on
+  (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
+  ``<total>_late_months``: their running totals by occurred month (``late_months``);
   ``area_daily_recorded``: the daily flows recorded on another day than they occurred.
 """
 
@@ -48,6 +48,7 @@ from projections.nerve_centre.history import (
     live_totals,
     write_snapshots,
 )
+from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
 from projections.nerve_centre.tables import (
     RECORDED_ON,
@@ -89,7 +90,7 @@ class NerveCentreView(BufferedView):
         "field_workers",
         "fw_households",
         *(t + HISTORY_SUFFIX for t in HISTORIES),
-        *(t + LATE_SUFFIX for t in HISTORIES),
+        *(t + late for late in (LATE_SUFFIX, LATE_MONTHS_SUFFIX) for t in HISTORIES),
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
         "area_daily_recorded",
         "case_days",
@@ -346,10 +347,8 @@ class NerveCentreView(BufferedView):
         deltas: Counter[Any],
         conflict: tuple[str, ...] | None = None,
     ) -> None:
-        """Add deltas to totals; a total that falls to zero is deleted (as if never written).
-
-        A history's staged rows also make its late deltas by month and running totals.
-        """
+        """Add deltas to totals (one falling to zero is deleted, as if never written); a
+        history's staged rows also make its late deltas by week and running totals."""
         rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
@@ -357,8 +356,9 @@ class NerveCentreView(BufferedView):
         cols = ", ".join(key)
         self._upsert(curs, table, cols, f"SELECT {cols}, value FROM {{stage}}", stage, conflict)
         for target, target_cols, select in _DERIVED.get(table, ()):
-            on = TOTAL_CONFLICTS.get(target)
-            self._upsert(curs, target, target_cols, select, stage, on)
+            self._upsert(curs, target, target_cols, select, stage, TOTAL_CONFLICTS.get(target))
+        if table in LATE_MONTHS:
+            curs.execute(self.sql(LATE_MONTHS[table], stage=stage))
 
     def _upsert(
         self,
@@ -397,5 +397,5 @@ class NerveCentreView(BufferedView):
             )
 
 
-# a history's late deltas by week, month and year and running totals, from its staged days
+# a history's late deltas by week and running totals, from its staged days
 _DERIVED = {table + HISTORY_SUFFIX: derived_late(table, TOTAL_KEYS[table]) for table in HISTORIES}

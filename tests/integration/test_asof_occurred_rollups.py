@@ -1,17 +1,23 @@
-"""Totals as of a day by occurred time read the late deltas by year, month, week, then day: the
-roll-ups must answer exactly what the day rows add up to, and each part must be a range scan.
+"""Totals as of a day by occurred time read the late deltas' running totals by month, then the
+month's weeks and the week's days: the roll-ups must answer exactly what the day rows add up
+to, and each part must be a range scan or one probe a group.
 
 Hypothesis draws a history of commands (as the projection property test does: every event
 recorded now, occurred over the months before, so every change is late), a runner projects it
-in drawn pages. Each week, month and year row must be the sum of its day rows, and for every
-day that matters (each day a delta occurred on, the day before it, its week's, month's and
-year's ends), the deltas the read takes (``asof.late_deltas``) add up, key by key, to the day
-rows that occurred by then.
+in drawn pages. Each week row must be the sum of its day rows, each month's running totals the
+sum of the group's day rows up to that month's end (a row for each month with day rows, and
+no other), and for every day that matters (each day a delta occurred on, the day before it,
+its week's and month's ends), the deltas the read takes (``asof.late_deltas``) add up, key
+by key, to the day rows that occurred by then. A second property draws late deltas at random
+(any day, either sign, over commits in any order, so later months' running totals are
+rewritten and months cancel out) through the view's own write: the same, and the same rows
+as one commit of them all.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,21 +26,23 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from adapters.migrations import migrations
+from adapters.migrations import Migration, migrations
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
-    MONTHLY,
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
-    YEARLY,
     week_of_month,
 )
+from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.queries.asof import AsOf, daily, late_deltas
-from projections.nerve_centre.tables import NAME
+from projections.nerve_centre.snapshots import DaySnapshots
+from projections.nerve_centre.tables import NAME, TOTAL_CONFLICTS, TOTAL_KEYS
+from projections.nerve_centre.view import Changes, NerveCentreView
 from projections.registry import open_projections
 from projections.runner import BatchRunner
+from tests.integration.helpers import table_rows
 from tests.integration.test_projection_properties import History, Step, fresh_app, histories
 from tests.integration.test_projection_properties import wards as some_wards
 
@@ -42,23 +50,24 @@ pytestmark = pytest.mark.slow
 
 
 def days_that_matter(curs: Any, history: str) -> list[date]:
-    """Each day a delta occurred on and the day before, and its year's, month's and week's
-    first days and the days before them (and the next week's and month's)."""
+    """Each day a delta occurred on and the day before, and its month's and week's first
+    days and the days before them (and the next week's and month's)."""
     curs.execute(f"SELECT DISTINCT day FROM {history} WHERE basis = %s", (OCCURRED,))
     days: set[date] = set()
     for (day,) in (tuple(r.values()) for r in curs.fetchall()):
-        year, first, week = day.replace(month=1, day=1), day.replace(day=1), week_of_month(day)
+        first, week = day.replace(day=1), week_of_month(day)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        starts = (year, first, week, week + timedelta(days=7), last + timedelta(days=1))
+        starts = (first, week, week + timedelta(days=7), last + timedelta(days=1))
         days |= {day, day - timedelta(days=1), *starts, *(s - timedelta(days=1) for s in starts)}
     return sorted(days)
 
 
-# Each roll-up's period of a day row, as migration 0024 fills the weeks and years.
+# Each roll-up's period of a day row: the projector's weeks of the month, and (migration
+# 0024's, read no more since 0028) years.
+YEARLY = "y"
 PERIODS = {
-    YEARLY: "date_trunc('year', day)::date",
     WEEKLY: "date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7",
-    MONTHLY: "date_trunc('month', day)::date",
+    YEARLY: "date_trunc('year', day)::date",
 }
 
 
@@ -81,21 +90,64 @@ def assert_periods_add_up(curs: Any, total: str, periods: tuple[str, ...]) -> No
         assert rolled == [tuple(r.values()) for r in curs.fetchall()], (history, suffix)
 
 
+def assert_running_months_add_up(curs: Any, total: str) -> int:
+    """A total's running totals by month: a row for each group and month with day rows (no
+    other), each member's count the sum of its day rows up to the month's end (zeros left
+    out). Returns the rows compared."""
+    shape = SNAPSHOTS[total]
+    group = ", ".join(shape.group)
+    history = f"{NAME}_{total}{HISTORY_SUFFIX}"
+    curs.execute(
+        f"SELECT {group}, month, members, counts "
+        f"FROM {NAME}_{total}{LATE_MONTHS_SUFFIX} ORDER BY {group}, month"
+    )
+    stored = {
+        tuple(r.values())[:-2]: dict(zip(r["members"], r["counts"], strict=True))
+        for r in curs.fetchall()
+    }
+    curs.execute(
+        f"SELECT DISTINCT {group}, date_trunc('month', day)::date AS month FROM {history} "
+        f"WHERE basis = '{OCCURRED}'"
+    )
+    months = {tuple(r.values()) for r in curs.fetchall()}
+    assert set(stored) == months, (total, sorted(set(stored) ^ months))
+    curs.execute(
+        f"SELECT {group}, {shape.member} AS member, day, value FROM {history} "
+        f"WHERE basis = '{OCCURRED}'"
+    )
+    days = [tuple(r.values()) for r in curs.fetchall()]
+    width = len(shape.group)
+    for key, members in stored.items():
+        expected: Counter[Any] = Counter()
+        end = (key[width] + timedelta(days=32)).replace(day=1)
+        for row in days:
+            if row[:width] == key[:width] and row[width + 1] < end:
+                expected[row[width]] += row[width + 2]
+        assert members == {m: v for m, v in expected.items() if v}, (total, key)
+    return len(stored)
+
+
+def group_of(history: str, total: str) -> str:
+    """Every group of a history's day rows (the read's ``groups``)."""
+    return f"SELECT DISTINCT {', '.join(SNAPSHOTS[total].group)} FROM {history}"
+
+
 def assert_rollups_add_up(datastore: PostgresDatastore) -> int:
-    """For every history table: each week, month and year roll-up row is the sum of its day
-    rows (none where they add up to zero), and for every day that matters the read's deltas
-    (years, months, weeks, then days) equal the day rows up to the day, key by key. Returns the
-    days compared."""
+    """For every history table: each week row is the sum of its day rows (none where they add
+    up to zero), the running totals by month add up (``assert_running_months_add_up``), and
+    for every day that matters the read's deltas (running totals, weeks, then days) equal the
+    day rows up to the day, key by key. Returns the days compared."""
     compared = 0
     with datastore.transaction(commit=False) as curs:
         for total in HISTORIES:
             table, shape = f"{NAME}_{total}", SNAPSHOTS[total]
             columns = ", ".join((*shape.group, shape.member))
             history = f"{table}{HISTORY_SUFFIX}"
-            assert_periods_add_up(curs, total, tuple(PERIODS))
+            assert_periods_add_up(curs, total, (WEEKLY,))
+            assert_running_months_add_up(curs, total)
             by_read = (
                 f"SELECT {columns}, sum(value)::bigint AS v FROM "
-                f"({late_deltas(table, '%(day)s::date')}) r "
+                f"({late_deltas(table, '%(day)s::date', group_of(history, total))}) r "
                 f"GROUP BY {columns} HAVING sum(value) <> 0 ORDER BY {columns}"
             )
             by_day = (
@@ -143,16 +195,84 @@ def test_month_rollups_answer_what_the_day_rows_add_up_to(
         assert assert_rollups_add_up(datastore) > 0  # every change was late: days to compare
 
 
+# A late delta: (department, metric, occurred day, value), of one league group or another.
+DEPARTMENT_DAYS = date(2025, 9, 1), date(2026, 2, 28)
+late_delta = st.tuples(
+    st.sampled_from(["SASSA", "DSD"]),
+    st.sampled_from(["received", "acknowledged", "ack_days:3"]),
+    st.dates(*DEPARTMENT_DAYS),
+    st.integers(-3, 3).filter(bool),
+)
+
+
+def _changes(total: str, deltas: list[tuple[str, str, date, int]]) -> Changes:
+    """A commit of nothing but late deltas to one total's day rows (as ``histories`` makes)."""
+    rows: Counter[Any] = Counter()
+    for department, metric, day, value in deltas:
+        rows[(department, "district", "DC22", metric, OCCURRED, day)] += value
+    return Changes(
+        rows={},
+        totals={f"{total}{HISTORY_SUFFIX}": rows},
+        daily=[],
+        fw_visits={},
+        snapshots=DaySnapshots(),
+        versions={},
+        case_days=[],
+    )
+
+
+def _view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
+    (projection,) = open_projections(datastore, [NAME], table_prefix=prefix)
+    assert isinstance(projection.view, NerveCentreView)
+    return projection.view
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(commits=st.lists(st.lists(late_delta, min_size=1, max_size=12), min_size=1, max_size=8))
+def test_running_months_add_up_whatever_the_order_of_late_changes(
+    database_url: str, commits: list[list[tuple[str, str, date, int]]]
+) -> None:
+    """Late deltas to a department's league row, any day of six months and either sign, in
+    commits in any order (a commit's deltas often occur before months already written: their
+    running totals are rewritten; a month's deltas may cancel out: its row goes). The running
+    totals add up to the day rows, the read answers what they add up to on every day that
+    matters, and the rows are those of one commit of every delta."""
+    total = "department_area"
+    with fresh_app(database_url) as app:
+        datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+        view, once = _view(datastore), _view(datastore, "rebuild_")
+        for deltas in commits:
+            with datastore.transaction(commit=True) as curs:
+                view.write(curs, _changes(total, deltas))
+        with datastore.transaction(commit=True) as curs:
+            once.write(curs, _changes(total, [d for deltas in commits for d in deltas]))
+        with datastore.transaction(commit=False) as curs:
+            assert_running_months_add_up(curs, total)
+        assert_rollups_add_up(datastore)
+        for suffix in (HISTORY_SUFFIX, LATE_MONTHS_SUFFIX):
+            table = f"{NAME}_{total}{suffix}"
+            assert table_rows(datastore, table) == table_rows(datastore, f"rebuild_{table}")
+
+
 def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) -> None:
-    """A department's late deltas over two years (20 metrics, a row a day, a week of the month,
-    a month and a year each) read as of 23 November a year back: the year before, the 10
-    months before November, its 3 weeks before the 22nd and the 2 days since, a few index
-    pages (before migration 0024 the scan walked every day row of every metric, both years).
+    """A department's late deltas over two years (20 metrics, a row a day and a week of the
+    month each, and its running totals by month) read as of 23 November a year back: the
+    running totals of October (one row), November's 3 weeks before the 22nd and the 2 days
+    since, a few index pages (before migration 0024 the scan walked every day row of every
+    metric, both years; before 0028 it read a year's row and 10 months of each metric too).
     And the daily flows recorded ahead of their day come from the partial index of those rare
     rows, not from every late flow after the day."""
     history = f"{NAME}_department_area{HISTORY_SUFFIX}"
+    months = f"{NAME}_department_area{LATE_MONTHS_SUFFIX}"
+    fill = migration("asof_late_running_months")
+    league = "SELECT 'SASSA'::text AS department, 'district'::text AS level, 'DC22'::text AS code"
     where = "department = 'SASSA' AND level = 'district' AND code = 'DC22'"
-    deltas = late_deltas(f"{NAME}_department_area", "%(day)s::date")
+    deltas = late_deltas(f"{NAME}_department_area", "%(day)s::date", league)
     flows = daily(AsOf(date(2025, 11, 23)), "%(day)s::date")
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
@@ -162,13 +282,14 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
                 f"'{OCCURRED}', DATE '2026-11-23' - d, 1 "
                 "FROM generate_series(0, 729) d, generate_series(0, 19) m ORDER BY d, m"
             )  # a day's rows side by side, as the projector writes them: few heap pages
-            for suffix, period in PERIODS.items():
-                curs.execute(
-                    f"INSERT INTO {history} SELECT department, level, code, metric, "
-                    f"'{OCCURRED}{suffix}', {period} AS p, sum(value) FROM {history} "
-                    f"WHERE basis = '{OCCURRED}' GROUP BY 1, 2, 3, 4, p ORDER BY p, 4"
-                )
+            curs.execute(
+                f"INSERT INTO {history} SELECT department, level, code, metric, "
+                f"'{OCCURRED}{WEEKLY}', {PERIODS[WEEKLY]} AS p, sum(value) FROM {history} "
+                f"WHERE basis = '{OCCURRED}' GROUP BY 1, 2, 3, 4, p ORDER BY p, 4"
+            )
+            curs.execute(fill.sql.encode())  # the running totals by month, as an upgrade
             curs.execute(f"ANALYZE {history}")
+            curs.execute(f"ANALYZE {months}")
         with datastore.transaction(commit=False) as curs:
             curs.execute("SET LOCAL enable_seqscan = off")  # tiny tables: the indexes' plans
             curs.execute("SET LOCAL enable_bitmapscan = off")
@@ -177,10 +298,18 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
             flows_plan = explain(
                 curs, f"SELECT * FROM {flows} f WHERE level = 'district' AND code = 'DC22'"
             )
+            curs.execute(
+                f"SELECT members, counts FROM {months} WHERE {where} AND month = '2025-10-01'"
+            )
+            october = curs.fetchone()
+    assert october is not None
+    assert set(october["counts"]) == {(date(2025, 11, 1) - date(2024, 11, 24)).days}
     parts = scans(deltas_plan, history)
-    assert sorted(s["Actual Rows"] for s in parts) == [20, 20 * 2, 20 * 3, 20 * 10], deltas_plan
-    pages = sum(s["Shared Hit Blocks"] + s["Shared Read Blocks"] for s in parts)
-    assert pages <= 40, deltas_plan  # index and heap: the index alone is over 100 pages
+    assert sorted(s["Actual Rows"] for s in parts) == [20 * 2, 20 * 3], deltas_plan
+    (probe,) = scans(deltas_plan, months)
+    assert probe["Actual Rows"] == 1, deltas_plan  # October's row: 20 metrics in two arrays
+    pages = sum(s["Shared Hit Blocks"] + s["Shared Read Blocks"] for s in [*parts, probe])
+    assert pages <= 20, deltas_plan  # index and heap: the day rows' index alone is 100+ pages
     ahead = [s.get("Index Name") for s in scans(flows_plan, f"{NAME}_area_daily_recorded")]
     assert f"{NAME}_area_daily_recorded_ahead" in ahead, flows_plan
 
@@ -202,13 +331,28 @@ def scans(plan: dict[str, Any], table: str) -> list[dict[str, Any]]:
     return found
 
 
+def migration(name: str) -> Migration:
+    (found,) = [m for m in migrations() if m.name == name]
+    return found
+
+
+def insert_league_days(curs: Any) -> None:
+    """400 days of a league row's day rows from 2 December 2024: 4 metrics, each a day of +1
+    then a day of -1 (some months' days cancelling out)."""
+    curs.execute(
+        f"INSERT INTO {NAME}_department_area{HISTORY_SUFFIX} SELECT 'SASSA', 'district', "
+        f"'DC22', 'm' || g % 4, '{OCCURRED}', DATE '2024-12-01' + g, 1 - g % 2 * 2 "
+        "FROM generate_series(1, 400) g"
+    )
+
+
 def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
     database_url: str,
 ) -> None:
     """A database whose histories hold day rows without weeks or years (as the projector
     wrote them before migration 0024): the migration adds each key's weeks and years, summed
     from its day rows, so reads as of a day by occurred time need no rebuild."""
-    (upgrade,) = [m for m in migrations() if m.name == "asof_history_by_period"]
+    upgrade = migration("asof_history_by_period")
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=True) as curs:
@@ -217,11 +361,7 @@ def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
                 f"INSERT INTO {NAME}_ward_needs{HISTORY_SUFFIX} SELECT 'w' || g % 3, 'water', "
                 f"'D', 'M', '{OCCURRED}', DATE '2024-12-01' + g, g FROM generate_series(1, 400) g"
             )
-            curs.execute(
-                f"INSERT INTO {NAME}_department_area{HISTORY_SUFFIX} SELECT 'SASSA', 'district', "
-                f"'DC22', 'm' || g % 4, '{OCCURRED}', DATE '2024-12-01' + g, 1 - g % 2 * 2 "
-                "FROM generate_series(1, 400) g"
-            )
+            insert_league_days(curs)
         # When the migration runs over them
         with datastore.transaction(commit=True) as curs:
             curs.execute(upgrade.sql.encode())
@@ -234,3 +374,46 @@ def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
                 (OCCURRED + YEARLY,),
             )
             assert curs.fetchone() == {"n": 9}  # 3 wards, 3 years (2 Dec 2024 - 5 Jan 2026)
+
+
+def test_the_migration_fills_running_months_from_the_day_rows_already_there(
+    database_url: str,
+) -> None:
+    """A database as migration 0024 left it (day rows with their weeks, months and years):
+    0028 adds each group's running totals by month, summed from its day rows (a month whose
+    days cancel out keeps a row, of empty arrays where every sum is zero), and drops the
+    months and years, so reads as of a day by occurred time answer as before, no rebuild."""
+    by_period, upgrade = migration("asof_history_by_period"), migration("asof_late_running_months")
+    with fresh_app(database_url) as app:
+        datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=True) as curs:
+            # Given 400 days of day rows, some keys' days cancelling out, and their roll-ups
+            curs.execute(
+                f"INSERT INTO {NAME}_ward_needs{HISTORY_SUFFIX} SELECT 'w' || g % 3, "
+                f"(ARRAY['water', 'housing'])[1 + g % 2], 'D', 'M', '{OCCURRED}', "
+                "DATE '2024-12-01' + g, g % 5 - 2 FROM generate_series(1, 400) g WHERE g % 5 <> 2"
+            )
+            insert_league_days(curs)
+            curs.execute(by_period.sql.encode())
+            for total in ("ward_needs", "department_area"):
+                history, keys = f"{NAME}_{total}{HISTORY_SUFFIX}", TOTAL_KEYS[total]
+                cols = ", ".join(keys)
+                conflict = ", ".join((*TOTAL_CONFLICTS.get(total, keys), "basis", "day"))
+                curs.execute(
+                    f"INSERT INTO {history} SELECT {cols}, 'om', date_trunc('month', day) AS m, "
+                    f"sum(value) FROM {history} WHERE basis = '{OCCURRED}' "
+                    f"GROUP BY {cols}, m HAVING sum(value) <> 0 ON CONFLICT ({conflict}) DO NOTHING"
+                )
+        # When the migration runs over them
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(upgrade.sql.encode())
+        # Then the running totals are there, the months and years gone, and the reads the same
+        with datastore.transaction(commit=False) as curs:
+            assert assert_running_months_add_up(curs, "ward_needs") == 3 * 14  # Dec 2024-Jan 2026
+            assert assert_running_months_add_up(curs, "department_area") == 14
+            curs.execute(
+                f"SELECT count(*) AS n FROM {NAME}_ward_needs{HISTORY_SUFFIX} "
+                "WHERE basis IN ('om', 'oy')"
+            )
+            assert curs.fetchone() == {"n": 0}
+        assert assert_rollups_add_up(datastore) > 0
