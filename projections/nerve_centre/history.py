@@ -29,7 +29,7 @@ SNAPSHOT_SUFFIX = "_snapshots"
 LATE_SUFFIX = "_late"
 OCCURRED = "o"  # the history tables' basis code (by day)
 WEEKLY = "w"  # suffix of a basis code whose rows are by a month's week, seven days from its
-# 1st, 8th, 15th, 22nd or 29th (day: that); the month ('m') and year ('y') rows are gone (0028)
+# 1st, 8th, 15th, 22nd or 29th (day: that); the month ('m') and year ('y') rows are gone (0030)
 Days = tuple[date, date]  # an event's recorded day and occurred day
 # (recorded day, occurred day) -> roll-up table -> the deltas of totals changed on those days
 Dated = dict[Days, dict[str, dict[Any, int]]]

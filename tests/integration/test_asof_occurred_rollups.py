@@ -63,7 +63,7 @@ def days_that_matter(curs: Any, history: str) -> list[date]:
 
 
 # Each roll-up's period of a day row: the projector's weeks of the month, and (migration
-# 0024's, read no more since 0028) years.
+# 0024's, read no more since 0030) years.
 YEARLY = "y"
 PERIODS = {
     WEEKLY: "date_trunc('month', day)::date + (extract(day FROM day)::int - 1) / 7 * 7",
@@ -264,7 +264,7 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
     month each, and its running totals by month) read as of 23 November a year back: the
     running totals of October (one row), November's 3 weeks before the 22nd and the 2 days
     since, a few index pages (before migration 0024 the scan walked every day row of every
-    metric, both years; before 0028 it read a year's row and 10 months of each metric too).
+    metric, both years; before 0030 it read a year's row and 10 months of each metric too).
     And the daily flows recorded ahead of their day come from the partial index of those rare
     rows, not from every late flow after the day."""
     history = f"{NAME}_department_area{HISTORY_SUFFIX}"
@@ -380,7 +380,7 @@ def test_the_migration_fills_running_months_from_the_day_rows_already_there(
     database_url: str,
 ) -> None:
     """A database as migration 0024 left it (day rows with their weeks, months and years):
-    0028 adds each group's running totals by month, summed from its day rows (a month whose
+    0030 adds each group's running totals by month, summed from its day rows (a month whose
     days cancel out keeps a row, of empty arrays where every sum is zero), and drops the
     months and years, so reads as of a day by occurred time answer as before, no rebuild."""
     by_period, upgrade = migration("asof_history_by_period"), migration("asof_late_running_months")
