@@ -29,8 +29,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from adapters.database import create_database, drop_database
-from adapters.migrations import migrate
 from bench._events import make_profile
 from domain.context import CommandContext
 from domain.errors import DomainError
@@ -43,6 +41,7 @@ from projections.registry import PROJECTIONS, open_projections
 from projections.runner import BatchRunner
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
+from tests.databases import throwaway_database
 from tests.integration.helpers import table_rows
 
 pytestmark = pytest.mark.slow
@@ -387,18 +386,15 @@ def test_a_count_back_to_zero_leaves_no_row(database_url: str) -> None:
 @contextmanager
 def fresh_app(database_url: str) -> Iterator[Sukuma]:
     """The application over a database of its own (dropped after)."""
-    name = f"prop_{uuid.uuid4().hex[:12]}"
-    url = create_database(database_url, name)
-    migrate(url, "public")
-    app = build_application(
-        Settings(_env_file=None, database_url=url, data_dir=Path(tempfile.gettempdir())),  # type: ignore[call-arg]
-        url,
-    )
-    try:
-        yield app
-    finally:
-        app.close()
-        drop_database(database_url, name)
+    with throwaway_database(database_url, migrated=True, prefix="prop") as url:
+        app = build_application(
+            Settings(_env_file=None, database_url=url, data_dir=Path(tempfile.gettempdir())),  # type: ignore[call-arg]
+            url,
+        )
+        try:
+            yield app
+        finally:
+            app.close()
 
 
 def run_history(app: Sukuma, history: list[Step], data: st.DataObject) -> None:
