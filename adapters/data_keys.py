@@ -26,19 +26,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.utils import retry
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.idempotency import tried
 from adapters.key_scrubbing import KeyScrubber
 
 NONCE_BYTES: Final = 12
-#: Tried as the library tries the event store's reads and appends (``eventsourcing.postgres``):
-#: a command's key is read while it saves, and one busy moment of the pool (a try waits
-#: ``SUKUMA_WRITE_POOL_TIMEOUT``) failed the whole command with a 503.
-tried = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
 #: The key a destroyed data key reads as.
 Erased = Literal["erased"]
 ERASED_KEY: Final[Erased] = "erased"

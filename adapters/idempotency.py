@@ -35,6 +35,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -46,6 +47,12 @@ LOCK_CLASS = 0x5375
 POLL_SECONDS = 0.02
 #: As the library's own retry of its reads and appends (``eventsourcing.postgres``).
 CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS = 10, 0.2
+#: A read a command makes on the event store's pool beside the library's own (a data key,
+#: the matcher's block), tried as those are: one busy moment of the pool (a try waits
+#: ``SUKUMA_WRITE_POOL_TIMEOUT``) answered the whole command 503.
+tried = retry(
+    (InterfaceError, OperationalError), max_attempts=CONNECT_ATTEMPTS, wait=CONNECT_RETRY_SECONDS
+)
 
 
 class GateBusy(TimeoutError):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from adapters.data_keys import DataKeyStore
+from adapters.matching.index import PostgresDuplicateIndex
 from api.main import create_app
 from bench._collect import multipart
 from domain.access.principal import Role
@@ -97,7 +98,7 @@ async def test_a_burst_of_keyed_commands_larger_than_the_pool_all_succeed(
     assert topics["VisitRecorded"] == 12
 
 
-def test_a_data_key_read_waits_out_a_moment_without_a_free_connection(
+def test_a_commands_key_and_block_reads_wait_out_a_moment_without_a_free_connection(
     application: Sukuma,
 ) -> None:
     # Given a household's data key, not cached in this process
@@ -105,11 +106,16 @@ def test_a_data_key_read_waits_out_a_moment_without_a_free_connection(
     household_id = uuid4()
     made = keys.key_or_create(household_id, household_id)
     keys.forget(household_id)
+    pool = application.recorder.datastore.pool  # type: ignore[attr-defined]
+    index: PostgresDuplicateIndex = application.duplicate_index  # type: ignore[assignment]
+    other = uuid4()
     # When a command reads it while every connection is held a little longer than one wait
-    # (as the event store's mapper does while it saves),
-    with every_connection_held(application.recorder.datastore.pool):  # type: ignore[attr-defined]
-        # it gets it once a connection is free, not a 503 after one wait; and so does a key
-        # made meanwhile
+    # (as the event store's mapper does while it saves), or makes a new one, or reads a
+    # profile's block of the matcher's index, each gets it once a connection is free: no 503
+    # after one wait
+    with every_connection_held(pool):
         assert keys.key(household_id) == made
-        other = uuid4()
+    with every_connection_held(pool):
         assert isinstance(keys.key_or_create(other, other), bytes)
+    with every_connection_held(pool):
+        assert index.read_block([1, 2, 3]).households == []
