@@ -36,7 +36,7 @@ def log_topics(application: Sukuma) -> Counter[str]:
     )
 
 
-async def test_a_burst_of_keyed_commands_larger_than_the_pool_all_succeed(
+async def test_keyed_submissions_and_commands_against_a_pool_of_one_connection_all_succeed(
     settings: Settings, ward_id: str, clock: Clock
 ) -> None:
     # Given an event store of one connection, each wait for one given up after 10 tries of
