@@ -27,8 +27,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.idempotency import tried
 from adapters.key_scrubbing import KeyScrubber
 
 NONCE_BYTES: Final = 12
@@ -154,6 +156,7 @@ class DataKeyStore:
 
     # ---- lookups -----------------------------------------------------------------------------
 
+    @tried
     def key(self, aggregate_id: UUID) -> bytes | Erased | None:
         """The aggregate's key, ``"erased"`` once destroyed, ``None`` if it never had one."""
         cached = self._cached(aggregate_id)
@@ -183,7 +186,7 @@ class DataKeyStore:
 
         If the household it belongs to was erased, the new row is a tombstone: ``"erased"``.
         """
-        found = self.key(aggregate_id)
+        found: bytes | Erased | None = self.key(aggregate_id)
         if found is not None:
             return found
         new = AESGCM.generate_key(bit_length=256)
@@ -192,9 +195,7 @@ class DataKeyStore:
             "household": household_id,
             "wrapped": self._wrapper.wrap(aggregate_id, new),
         }
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.sql_insert, params)
-            inserted = curs.fetchone()
+        inserted: DictRow | None = self._insert(params)
         if inserted is not None:
             if inserted["wrapped_key"] is None:
                 return self._remember(aggregate_id, ERASED_KEY)
@@ -203,6 +204,14 @@ class DataKeyStore:
         found = self.key(aggregate_id)
         assert found is not None, "a key row that conflicted must exist"
         return found
+
+    @tried
+    def _insert(self, params: dict[str, object]) -> DictRow | None:
+        """The new key's row, or ``None`` if one was there (a retry after a lost commit too:
+        the caller then reads the row that stands)."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.sql_insert, params)
+            return curs.fetchone()
 
     def create_household_keys(self, household_ids: Sequence[UUID]) -> None:
         """Make sure each household has its own key, in one transaction (one COPY) for all of

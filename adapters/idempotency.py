@@ -12,6 +12,13 @@ transaction*, which the library's pool ends after a few seconds) while the comma
 other connections, and a crashed process's lock goes with its connection. Waiters poll with
 ``pg_try_advisory_lock`` rather than block in ``pg_advisory_lock``, so only the holder keeps
 a pooled connection: a burst of copies cannot take the pool the holder's command needs.
+
+The holders' connections come on top of the event store's pool size: the gate grows the pool
+by one connection per holder it allows. The API runs at most as many blocking calls at once
+as the pool had connections (``api.main``), each taking one at a time, so with the holders'
+own they never wait for one another. Borrowed from the commands' share instead, a burst of
+keyed commands (200 phones' submissions) held half the pool idle under their locks while
+twice as many calls queued for the rest, and under load waited past the pool's tries: 503.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -39,6 +47,12 @@ LOCK_CLASS = 0x5375
 POLL_SECONDS = 0.02
 #: As the library's own retry of its reads and appends (``eventsourcing.postgres``).
 CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS = 10, 0.2
+#: A read a command makes on the event store's pool beside the library's own (a data key,
+#: the matcher's block), tried as those are: one busy moment of the pool (a try waits
+#: ``SUKUMA_WRITE_POOL_TIMEOUT``) answered the whole command 503.
+tried = retry(
+    (InterfaceError, OperationalError), max_attempts=CONNECT_ATTEMPTS, wait=CONNECT_RETRY_SECONDS
+)
 
 
 class GateBusy(TimeoutError):
@@ -117,9 +131,12 @@ class IdempotencyGate:
     def __init__(self, datastore: PostgresDatastore, receipts_table_name: str) -> None:
         self.datastore = datastore
         # A holder keeps a pooled connection while its command takes others from the same
-        # pool: half the pool at most, or a burst of keyed commands would hold every
-        # connection and leave their commands none (each waiting until it fails).
-        self.holders = threading.BoundedSemaphore(max(1, (datastore.pool.max_size or 1) // 2))
+        # pool: at most half as many holders as the pool's connections, each with a
+        # connection of its own added to the pool (see the module's docstring).
+        pool = datastore.pool
+        self.max_holders = max(1, pool.max_size // 2)
+        self.holders = threading.BoundedSemaphore(self.max_holders)
+        pool.resize(pool.min_size, pool.max_size + self.max_holders)
         table = Identifier(datastore.schema), Identifier(receipts_table_name)
         self.sql_select = SQL(
             "SELECT fingerprint, status_code, body, aggregate_id, version, position "

@@ -22,6 +22,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
+from adapters.idempotency import tried
 from adapters.matching.batches import (
     Block,
     score_batch,
@@ -103,6 +104,7 @@ class PostgresDuplicateIndex:
 
     # ---- finding ----------------------------------------------------------------------------
 
+    @tried  # in a profile's command, as its other reads
     def read_block(self, keys: Iterable[int]) -> Block:
         """The indexed households sharing any of ``keys``, their cards still sealed."""
         block = Block([], [], [], [])

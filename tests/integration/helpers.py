@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import socket
 import threading
@@ -194,3 +195,25 @@ def each_on_one_connection(
     finally:
         connection.close()
     return results
+
+
+@contextmanager
+def every_connection_held(pool: Any) -> Iterator[None]:
+    """Inside: a thread holds every connection the pool may open, a little longer than one
+    wait for one (``pool.timeout``), then lets them go; the block's asks wait it out."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        with contextlib.ExitStack() as stack:
+            for _ in range(pool.max_size):
+                stack.enter_context(pool.connection())
+            taken.set()
+            time.sleep(pool.timeout * 1.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        yield
+    finally:
+        holder.join()
