@@ -174,8 +174,8 @@ def test_keys_have_no_published_default(services: dict[str, dict[str, Any]]) -> 
 def test_every_pool_at_its_most_fits_in_the_servers_connections(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    """Each process opens its event-store pool's size at start and may grow by its overflow:
-    twelve projectors with the API's pool of 10 opened 120 of PostgreSQL's default 100."""
+    """Each process opens its event-store pool's size at start and may grow by its overflow
+    and the idempotency gate's lock connections: twelve projectors with the API's pool of 10 opened 120 of PostgreSQL's default 100."""
     from sukuma.settings import Settings
 
     defaults = Settings.model_fields
@@ -187,6 +187,8 @@ def test_every_pool_at_its_most_fits_in_the_servers_connections(
         env = service.get("environment", {})
         pool = int(env.get("SUKUMA_WRITE_POOL_SIZE", size))
         pool += int(env.get("SUKUMA_WRITE_POOL_MAX_OVERFLOW", overflow))
+        # The idempotency gate adds a connection per lock holder it allows: half the pool.
+        pool += max(1, pool // 2)
         return processes * (pool + (read if reads else 0))
 
     api = services["api"]
