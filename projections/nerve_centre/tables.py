@@ -7,6 +7,7 @@ from its projection's name and the suffixes of ``NerveCentreView.tables``.
 from __future__ import annotations
 
 from projections.nerve_centre.history import HISTORIES, HISTORY_SUFFIX, LATE_SUFFIX, SNAPSHOT_SUFFIX
+from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 
 # The live tables' names, for every query outside this module (the view derives the same names
 # from its projection's name and the suffixes of ``NerveCentreView.tables``).
@@ -51,6 +52,12 @@ OPEN_MADE_HISTORY = OPEN_MADE + HISTORY_SUFFIX
 WARD_NEEDS_HISTORY = WARD_NEEDS + HISTORY_SUFFIX
 DEPARTMENT_AREA_HISTORY = DEPARTMENT_AREA + HISTORY_SUFFIX
 DEPARTMENT_DUE_HISTORY = DEPARTMENT_DUE + HISTORY_SUFFIX
+AREA_COUNTS_LATE_MONTHS = AREA_COUNTS + LATE_MONTHS_SUFFIX
+OPEN_DUE_LATE_MONTHS = OPEN_DUE + LATE_MONTHS_SUFFIX
+OPEN_MADE_LATE_MONTHS = OPEN_MADE + LATE_MONTHS_SUFFIX
+WARD_NEEDS_LATE_MONTHS = WARD_NEEDS + LATE_MONTHS_SUFFIX
+DEPARTMENT_AREA_LATE_MONTHS = DEPARTMENT_AREA + LATE_MONTHS_SUFFIX
+DEPARTMENT_DUE_LATE_MONTHS = DEPARTMENT_DUE + LATE_MONTHS_SUFFIX
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
