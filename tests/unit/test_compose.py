@@ -175,7 +175,8 @@ def test_every_pool_at_its_most_fits_in_the_servers_connections(
     services: dict[str, dict[str, Any]],
 ) -> None:
     """Each process opens its event-store pool's size at start and may grow by its overflow
-    and the idempotency gate's lock connections: twelve projectors with the API's pool of 10 opened 120 of PostgreSQL's default 100."""
+    and the idempotency gate's lock connections: twelve projectors with the API's pool of 10
+    opened 120 of PostgreSQL's default 100."""
     from sukuma.settings import Settings
 
     defaults = Settings.model_fields
