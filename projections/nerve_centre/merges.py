@@ -94,7 +94,11 @@ class MergedCases(CaseRows):
                 return bool(row["merged_from"] == duplicate_id)
             return bool(row["household_id"] == duplicate_id and row["ward_id"] == ward_id)
 
-        stored = self.nc.referral_ids(household_id=duplicate_id, ward_id=ward_id, merged=undo)
+        stored = (
+            self.nc.referral_ids("merged_from = %s", duplicate_id)
+            if undo
+            else self.nc.referral_ids("ward_id = %s AND household_id = %s", ward_id, duplicate_id)
+        )
         self.referrals.update(self.nc.load_referrals(set(stored) - self.referrals.keys()))
         ids = [k for k, row in self.referrals.items() if theirs(row)]
 
@@ -116,7 +120,7 @@ class MergedCases(CaseRows):
         """A survivor moved: the open referrals its duplicates handed it go with it, as its own
         are rehomed (closed ones stay in the history of the ward they were followed up in)."""
         stored = self.nc.referral_ids(
-            household_id=survivor_id, ward_id=from_ward, merged=False, handed=True
+            "ward_id = %s AND household_id = %s AND merged_from IS NOT NULL", from_ward, survivor_id
         )
         ids = {*stored, *self.handed.get(survivor_id, ())}
         self.referrals.update(self.nc.load_referrals(ids - self.referrals.keys()))

@@ -120,18 +120,10 @@ class NerveCentreView(BufferedView):
     def load_referrals(self, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
         return self._load("referrals", "referral_id", list(ids))
 
-    def referral_ids(
-        self, *, household_id: UUID, ward_id: str, merged: bool, handed: bool = False
-    ) -> list[UUID]:
-        """The stored referrals of a household in a ward (``handed``: those merges handed it),
-        or, ``merged``, those it brought to a survivor (``projections.nerve_centre.merges``)."""
-        query = self.sql(
-            "SELECT referral_id FROM {t_referrals} WHERE merged_from = %s"
-            if merged
-            else "SELECT referral_id FROM {t_referrals} WHERE ward_id = %s AND household_id = %s"
-            + (" AND merged_from IS NOT NULL" if handed else "")
-        )
-        params: tuple[Any, ...] = (household_id,) if merged else (ward_id, household_id)
+    def referral_ids(self, where: str, *params: Any) -> list[UUID]:
+        """The stored referrals matching ``where`` (a predicate on the referral rows), as the
+        merges look for a household's (``projections.nerve_centre.merges``)."""
+        query = self.sql("SELECT referral_id FROM {t_referrals} WHERE " + where)
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query, params)
             return [row["referral_id"] for row in curs.fetchall()]
