@@ -78,6 +78,16 @@ async def api_ward(http: httpx.AsyncClient, referral_id: str) -> str:
     return str(next(r for r in read["data"] if r["referral_id"] == referral_id)["ward_id"])
 
 
+async def referred_pair(
+    client: httpx.AsyncClient, ward_id: str, other_ward_id: str
+) -> tuple[str, str, str]:
+    """One family profiled in two wards, the second record with a referral made."""
+    survivor, duplicate = await household(client, ward_id), await household(client, other_ward_id)
+    for household_id in (survivor, duplicate):
+        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+    return survivor, duplicate, await referral(client, duplicate, await need(client, duplicate))
+
+
 async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     client: httpx.AsyncClient,
     client_as: ClientAs,
@@ -88,10 +98,7 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
 ) -> None:
     # Given one family profiled in two wards, the second record with a referral not yet
     # acknowledged, and a field worker of each ward (and of a third) reading the feed
-    survivor, duplicate = await household(client, ward_id), await household(client, other_ward_id)
-    for household_id in (survivor, duplicate):
-        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
-    referred = await referral(client, duplicate, await need(client, duplicate))
+    survivor, duplicate, referred = await referred_pair(client, ward_id, other_ward_id)
     cancelled = await referral(client, duplicate, await need(client, duplicate, "water"), "MUNI")
     ew.project()
     readers = {
@@ -173,10 +180,7 @@ async def test_a_household_state_from_before_its_referrals_were_listed_hands_the
 ) -> None:
     # Given a pair across two wards, the second with a referral, projected by an early-warning
     # view whose household states were written before they listed their referrals
-    survivor, duplicate = await household(client, ward_id), await household(client, other_ward_id)
-    for household_id in (survivor, duplicate):
-        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
-    referred = await referral(client, duplicate, await need(client, duplicate))
+    survivor, duplicate, referred = await referred_pair(client, ward_id, other_ward_id)
     alerting(application, clock).project()
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     with datastore.transaction(commit=True) as curs:
