@@ -17,6 +17,8 @@ from domain.duplicates.model import DuplicateCandidate
 from domain.errors import NotFoundError, VersionConflict
 from domain.households.application import HouseholdCommands
 from domain.households.model import Household
+from domain.referrals.model import Referral
+from domain.referrals.moves import MERGED
 
 Decision = Callable[[DuplicateCandidate, Household, Household], Sequence[Aggregate]]
 
@@ -98,7 +100,8 @@ class DuplicateCommands(HouseholdCommands):
     def merge_households(
         self, candidate_id: UUID, survivor_id: UUID, ctx: CommandContext
     ) -> Written:
-        """Merge the pair's other household into ``survivor_id``: recorded on all three."""
+        """Merge the pair's other household into ``survivor_id``: recorded on all three, and
+        its open referrals handed to the survivor's ward, in one save."""
 
         def decide(c: DuplicateCandidate, a: Household, b: Household) -> list[Aggregate]:
             c.merge(str(survivor_id), ctx.occurred_at, ctx.actor)
@@ -110,7 +113,10 @@ class DuplicateCommands(HouseholdCommands):
             survivor.absorb(
                 duplicate_id=str(duplicate.id), candidate_id=pair, occurred_at=at, actor=who
             )
-            return [survivor, duplicate]
+            referrals = [self.get(Referral, UUID(r)) for r in duplicate.open_referral_ids]
+            for referral in referrals:
+                referral.hand_to_survivor(str(survivor.id), survivor.ward_id, MERGED, at, who)
+            return [survivor, duplicate, *referrals]
 
         return self._decide(candidate_id, ctx, decide)
 
@@ -127,7 +133,11 @@ class DuplicateCommands(HouseholdCommands):
             survivor.undo_absorption(
                 duplicate_id=str(duplicate.id), candidate_id=pair, occurred_at=at, actor=who
             )
-            return [survivor, duplicate]
+            # Every referral the merge handed over, closed since or not, goes back
+            referrals = [self.get(Referral, UUID(r)) for r in self._referral_ids(duplicate.id)]
+            for referral in referrals:
+                referral.hand_back(duplicate.ward_id, at, who)
+            return [survivor, duplicate, *referrals]
 
         return self._decide(candidate_id, ctx, decide)
 

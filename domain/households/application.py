@@ -89,6 +89,17 @@ def graduate(
 
 
 class HouseholdCommands(DuplicateFinding, ReferenceCommands):
+    def _referral_ids(self, household_id: UUID) -> list[str]:
+        """Every referral ever made for the household (erasure destroys their keys, an unmerge
+        hands back those its merge handed over)."""
+        return sorted(
+            {
+                e.referral_id
+                for e in self.repository.event_store.get(household_id)
+                if isinstance(e, Household.NeedReferred)
+            }
+        )
+
     def _check_field_worker(self, field_worker_id: str | None, ward_id: str) -> None:
         """A field worker may submit only while active and assigned to the household's ward."""
         if field_worker_id is None:

@@ -20,6 +20,7 @@ from domain.households.application import HouseholdCommands
 from domain.households.caseload import RELEASED_ON_MOVE
 from domain.households.model import Household
 from domain.referrals.model import Referral
+from domain.referrals.moves import MOVED
 
 
 class CaseloadCommands(HouseholdCommands):
@@ -40,7 +41,8 @@ class CaseloadCommands(HouseholdCommands):
     ) -> Written:
         """Move the household to another ward, whose war room takes over: its field worker
         keeps it only when serving that ward too (else it awaits the new ward's assignment),
-        and its open referrals go with it (closed ones stay in the old ward's history)."""
+        and its open referrals go with it, those its merged duplicates handed it too (closed
+        ones stay in the old ward's history)."""
         self._check_ward(to_ward_id, "to_ward_id")
 
         def command(household: Household) -> Sequence[Aggregate]:
@@ -50,7 +52,17 @@ class CaseloadCommands(HouseholdCommands):
             referrals = [self.get(Referral, UUID(r)) for r in household.open_referral_ids]
             for referral in referrals:
                 referral.rehome(to_ward_id, ctx.occurred_at, ctx.actor)
-            return referrals
+            # and those its merged duplicates handed it (the duplicates themselves stay put)
+            handed = [
+                self.get(Referral, UUID(r))
+                for d in household.absorbed
+                for r in self.get(Household, UUID(d)).open_referral_ids
+            ]
+            for referral in handed:
+                referral.hand_to_survivor(
+                    str(household.id), to_ward_id, MOVED, ctx.occurred_at, ctx.actor
+                )
+            return [*referrals, *handed]
 
         return self._change(Household, household_id, ctx, command, action="move")
 

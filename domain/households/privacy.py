@@ -58,13 +58,3 @@ class PrivacyCommands(HouseholdCommands):
         if self.duplicate_index is not None:
             self.duplicate_index.forget(household_id)  # its blind keys go with its data
         return written
-
-    def _referral_ids(self, household_id: UUID) -> list[str]:
-        """Every referral ever made for the household (their notes carry its personal data)."""
-        return sorted(
-            {
-                e.referral_id
-                for e in self.repository.event_store.get(household_id)
-                if isinstance(e, Household.NeedReferred)
-            }
-        )

@@ -27,6 +27,7 @@ from domain.duplicates.model import DuplicateCandidate, candidate_id
 from domain.households.application import apply_profile
 from domain.households.model import Household
 from domain.imports.application import imported_household_id
+from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from projections.open_data.release import Publisher
 from projections.registry import PROJECTIONS
@@ -319,6 +320,12 @@ def referral_wards(application: Sukuma, referral_id: UUID) -> set[str]:
         return wards | {str(r["ward_id"]) for r in curs.fetchall()}
 
 
+def placed(application: Sukuma, referral_id: UUID) -> tuple[str, str | None]:
+    """Where the referral aggregate is followed up, and the survivor it follows (if merged)."""
+    referral = application.get(Referral, referral_id)
+    return referral.ward_id, referral.survivor_id
+
+
 def view_row(
     application: Sukuma, table: str, key: str, value: object, present: bool = True
 ) -> dict[str, Any] | None:
@@ -402,6 +409,7 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
     pair = candidate_id(*ids)
     build_projector(application).run_once()
     before = views(application)
+    aggregate_before = placed(application, referral_id) if referred and theirs else None
     assert application.get(DuplicateCandidate, pair).status == "open"
     month = date(ctx.occurred_at.year, ctx.occurred_at.month, 1)
     released = Publisher(application.factory.datastore, k=5, grace_days=7)  # type: ignore[attr-defined]
@@ -436,6 +444,12 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
         assert view_row(application, "open_data_referrals", "referral_id", referral_id)[
             "ward_id"
         ] == (survivor_ward if duplicate == ids[1] else wards[1])
+        # and the referral aggregate is where the views follow it up (access and the feed
+        # follow the aggregate: one rule), following the survivor when it is the duplicate's
+        assert placed(application, referral_id) == (
+            row["ward_id"],
+            str(survivor) if duplicate == ids[1] else None,
+        )
     # the survivor's child-protection clock runs (EW-05), whichever record holds the need
     assert child_clock(application, survivor) == (True if child else None)
     # and when the survivor maybe moves to a third ward (the duplicate's open referral with it)
@@ -444,11 +458,16 @@ def test_merge_then_unmerge_leaves_every_view_as_if_neither_happened(
         build_projector(application).run_once()
         if referred and theirs and duplicate == ids[1]:
             assert referral_wards(application, referral_id) == {THIRD_WARD}
+            assert placed(application, referral_id)[0] == THIRD_WARD
     # and when it is unmerged and projected again
     application.unmerge_households(pair, "two families", ctx)
     build_projector(application).run_once()
 
-    # Then every view reads as before (but the survivor's own rows, when it moved: every row
+    # Then the duplicate's referral aggregate is as before (its ward, following its own
+    # household; the survivor's own referral moved with the survivor),
+    if referred and theirs and (duplicate == ids[1] or not moved):
+        assert placed(application, referral_id) == aggregate_before
+    # and every view reads as before (but the survivor's own rows, when it moved: every row
     # naming the duplicate, its needs or its referral is as if it had never been merged)
     if moved:
         named = (duplicate, *((referral_id, *theirs) if duplicate == ids[1] else ()))

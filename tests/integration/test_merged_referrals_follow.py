@@ -114,14 +114,14 @@ async def test_a_merged_duplicates_referral_follows_its_survivor_until_unmerged(
     ew.project()
 
     # Then every view follows the referral up in the survivor's ward (the duplicate's ward's
-    # phones keep it: the referral itself is still theirs to act on), and once overdue its
-    # EW-01 alert is the survivor's ward's
+    # phones drop it: the merge handed the referral itself over), and once overdue its EW-01
+    # alert is the survivor's ward's
     assert set(ward_of(application, referred).values()) == {ward_id}
     assert await api_ward(client, cancelled) == ward_id
     # (and one of them cancelled meanwhile stays in the ward it was followed up in)
     await post_ok(client, f"/v1/referrals/{cancelled}/cancel", {"reason": "not needed"})
     gone, since[other_ward_id] = await removed(readers[other_ward_id], since[other_ward_id])
-    assert gone == {}
+    assert gone == {referred: "merged", cancelled: "merged"}
     ew.clock.advance(days=8)
     assert ew.sweep("EW-01").raised["EW-01"] == 1
     alert = ew.alert("EW-01", referred)
