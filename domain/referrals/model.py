@@ -92,6 +92,12 @@ class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
         previous_ward_id: str
         ward_id: str
 
+    class HandedOver(SukumaAggregate.Event):  # a merge's handover, see ``moves``
+        previous_ward_id: str
+        ward_id: str
+        household_id: str  # the household whose ward follows it up now
+        reason: str  # ``moves.MERGED``, ``MOVED`` or ``UNMERGED``
+
     class FeedbackGiven(SukumaAggregate.Event):  # the household's word, with its code
         received: bool
         rating: int | None
@@ -393,6 +399,12 @@ class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
         self, previous_ward_id: str, ward_id: str, occurred_at: datetime, actor: str
     ) -> None:
         self.ward_id = ward_id
+
+    @event(HandedOver)  # the commands are ReferralMoves.hand_to_survivor and hand_back
+    def _handed_over(self, previous_ward_id: str, ward_id: str, household_id: str, reason: str,
+                     occurred_at: datetime, actor: str) -> None:  # fmt: skip
+        self.ward_id = ward_id
+        self.survivor_id = None if household_id == self.household_id else household_id
 
     @event(FeedbackGiven)  # the command is ReferralFeedback.give_feedback
     def _feedback_given(self, received: bool, rating: int | None, comment: str | None,

@@ -1,5 +1,5 @@
 """A referral following a household to another ward: its own household's move (``Rehomed``),
-or a merge of duplicate households (``HandedOver``). The events and state are ``Referral``'s.
+or a merge of duplicate households (``HandedOver``). The events are ``Referral``'s.
 
 While its household is merged into a survivor, an open referral is followed up by the
 survivor's war room: the merge hands it over, a move of the survivor carries it on, and the
@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
-from domain.base import SukumaAggregate
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
-
-_MODEL = "domain.referrals.model"  # where ``Referral`` is, so the event's topic names it
 
 #: ``HandedOver.reason``: the merge, a move of the survivor, the unmerge.
 MERGED: Final = "merged"
@@ -28,23 +25,6 @@ UNMERGED: Final = "unmerged"
 class ReferralMoves:
     """The move and merge handovers of open referrals: a mixin of ``Referral``."""
 
-    class HandedOver(SukumaAggregate.Event):
-        """A merge handed the referral to its survivor's war room (or a move of the survivor
-        carried it on), or the unmerge handed it back: ``household_id`` is the household
-        whose ward follows it up now."""
-
-        __module__ = _MODEL
-        __qualname__ = "Referral.HandedOver"
-        previous_ward_id: str
-        ward_id: str
-        household_id: str
-        reason: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.ward_id = self.ward_id
-            own = self.household_id == aggregate.household_id
-            aggregate.survivor_id = None if own else self.household_id
-
     # A class default, so referrals recorded before merges handed them load as never handed.
     survivor_id: str | None = None  # the survivor whose ward follows it up while merged
 
@@ -52,16 +32,12 @@ class ReferralMoves:
     ward_id: str
     status: str
     _rehomed: Callable[..., None]
-    trigger_event: Callable[..., None]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in TERMINAL_REFERRAL_STATUSES
+    _handed_over: Callable[..., None]
 
     def rehome(self, ward_id: str, occurred_at: datetime, actor: str) -> None:
         """Hand an open referral to its household's new ward; a closed one stays in the
         history of the ward it was followed up in."""
-        if not self.is_open or ward_id == self.ward_id:
+        if self.status in TERMINAL_REFERRAL_STATUSES or ward_id == self.ward_id:
             return
         self._rehomed(
             previous_ward_id=self.ward_id, ward_id=ward_id, occurred_at=occurred_at, actor=actor
@@ -73,7 +49,8 @@ class ReferralMoves:
         """Its household merged into ``survivor_id`` (``MERGED``), or that survivor moved
         (``MOVED``): an open referral is followed up in the survivor's ward from now on, even
         the same ward (a later move of the survivor carries it on)."""
-        if not self.is_open or (survivor_id == self.survivor_id and ward_id == self.ward_id):
+        unchanged = survivor_id == self.survivor_id and ward_id == self.ward_id
+        if self.status in TERMINAL_REFERRAL_STATUSES or unchanged:
             return
         self._hand_over(ward_id, survivor_id, reason, occurred_at, actor)
 
@@ -86,8 +63,7 @@ class ReferralMoves:
     def _hand_over(
         self, ward_id: str, household_id: str, reason: str, occurred_at: datetime, actor: str
     ) -> None:
-        self.trigger_event(
-            self.HandedOver,
+        self._handed_over(
             previous_ward_id=self.ward_id,
             ward_id=ward_id,
             household_id=household_id,
