@@ -8,6 +8,7 @@ of the survivor carries them on; the unmerge hands them back, and the feed follo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,10 @@ import httpx
 import pytest
 
 from domain.access.principal import Role
+from domain.context import CommandContext
 from domain.duplicates.model import candidate_id
+from domain.households.model import Household
+from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from tests.integration.alerting import Alerting
 from tests.integration.conftest import ClientAs
@@ -29,6 +33,10 @@ from tests.integration.test_sync_api import all_changes
 from tests.integration.test_views_api import get_ok
 
 pytestmark = pytest.mark.integration
+
+
+def context() -> CommandContext:
+    return CommandContext(actor="tester", occurred_at=datetime.now(UTC))
 
 
 async def status_of(http: httpx.AsyncClient, referral_id: str) -> int:
@@ -147,3 +155,43 @@ async def test_a_referral_closed_while_merged_goes_back_to_the_duplicates_ward_o
     listed: dict[str, Any] = await get_ok(client, "/v1/referrals")
     assert {r["ward_id"] for r in listed["data"] if r["referral_id"] == referred} == {other_ward_id}
     assert await status_of(convener, referred) == 404
+
+
+async def test_a_referral_changed_while_a_merge_decides_retries_the_whole_merge(
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    monkeypatch: pytest.MonkeyPatch,
+    ward_id: str,
+    other_ward_id: str,
+) -> None:
+    # Given a pair across two wards, the second with an open referral that a department
+    # acknowledges just after the merge has read it (a real command, on the same database)
+    survivor, duplicate, referred = await referred_pair(client, ward_id, other_ward_id)
+    pair = candidate_id(UUID(survivor), UUID(duplicate))
+    get, raced = application.get, []
+
+    def get_then_race(cls: Any, aggregate_id: UUID, version: int | None = None) -> Any:
+        aggregate = get(cls, aggregate_id, version)
+        if cls is Referral and not raced:
+            raced.append(aggregate.version)
+            application.acknowledge_referral(aggregate_id, None, context())
+        return aggregate
+
+    monkeypatch.setattr(application, "get", get_then_race)
+
+    # When the merge is decided
+    application.merge_households(pair, UUID(survivor), context())
+    monkeypatch.undo()
+
+    # Then its first save wrote nothing (the referral had moved on: optimistic concurrency),
+    # and the retry wrote the merge once, with the acknowledged referral handed over
+    kinds = [type(e).__qualname__ for e in application.repository.event_store.get(UUID(referred))]
+    assert kinds[raced[0] :] == ["Referral.Acknowledged", "Referral.HandedOver"]
+    merges = [
+        type(e).__qualname__
+        for h in (survivor, duplicate)
+        for e in application.repository.event_store.get(UUID(h))
+        if isinstance(e, Household.MergedInto | Household.Absorbed)
+    ]
+    assert sorted(merges) == ["Household.Absorbed", "Household.MergedInto"]
+    assert application.get(Referral, UUID(referred)).ward_id == ward_id
