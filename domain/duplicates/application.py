@@ -167,7 +167,9 @@ class DuplicateCommands(HouseholdCommands):
             try:
                 return self._save(ctx, candidate, others)
             except RecordConflictError:
-                if ctx.expected_version is not None:
-                    current = self.get(DuplicateCandidate, candidate_id).version
+                # Another write to the pair is a stale If-Match; to a household or a referral
+                # the decision changes, a reason to decide again
+                current = self.get(DuplicateCandidate, candidate_id).version
+                if ctx.expected_version is not None and current != ctx.expected_version:
                     raise VersionConflict(ctx.expected_version, current) from None
         raise ConcurrencyExhausted(f"duplicate candidate {candidate_id} is being decided")

@@ -17,7 +17,7 @@ import pytest
 
 from domain.access.principal import Role
 from domain.context import CommandContext
-from domain.duplicates.model import candidate_id
+from domain.duplicates.model import DuplicateCandidate, candidate_id
 from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
@@ -35,8 +35,10 @@ from tests.integration.test_views_api import get_ok
 pytestmark = pytest.mark.integration
 
 
-def context() -> CommandContext:
-    return CommandContext(actor="tester", occurred_at=datetime.now(UTC))
+def context(expected_version: int | None = None) -> CommandContext:
+    return CommandContext(
+        actor="tester", occurred_at=datetime.now(UTC), expected_version=expected_version
+    )
 
 
 async def status_of(http: httpx.AsyncClient, referral_id: str) -> int:
@@ -157,12 +159,14 @@ async def test_a_referral_closed_while_merged_goes_back_to_the_duplicates_ward_o
     assert await status_of(convener, referred) == 404
 
 
+@pytest.mark.parametrize("if_match", [False, True])
 async def test_a_referral_changed_while_a_merge_decides_retries_the_whole_merge(
     client: httpx.AsyncClient,
     application: Sukuma,
     monkeypatch: pytest.MonkeyPatch,
     ward_id: str,
     other_ward_id: str,
+    if_match: bool,
 ) -> None:
     # Given a pair across two wards, the second with an open referral that a department
     # acknowledges just after the merge has read it (a real command, on the same database)
@@ -179,8 +183,10 @@ async def test_a_referral_changed_while_a_merge_decides_retries_the_whole_merge(
 
     monkeypatch.setattr(application, "get", get_then_race)
 
-    # When the merge is decided
-    application.merge_households(pair, UUID(survivor), context())
+    # When the merge is decided (maybe with If-Match: the pair's version, which the race
+    # leaves as it was)
+    version = application.get(DuplicateCandidate, pair).version if if_match else None
+    application.merge_households(pair, UUID(survivor), context(version))
     monkeypatch.undo()
 
     # Then its first save wrote nothing (the referral had moved on: optimistic concurrency),
