@@ -140,11 +140,20 @@ async def test_a_referral_closed_while_merged_goes_back_to_the_duplicates_ward_o
     ward_id: str,
     other_ward_id: str,
 ) -> None:
-    # Given a merged pair across two wards whose handed referral the survivor's ward cancels
+    # Given a merged pair across two wards: the department's officer of the survivor's ward
+    # acknowledges the handed referral (its officer of the duplicate's ward no longer sees
+    # it), and the survivor's ward's convener cancels it
     survivor, duplicate, referred = await referred_pair(client, ward_id, other_ward_id)
     convener = await client_as(Role.CONVENER, f"ward:{ward_id}")
+    officers = {
+        w: await client_as(Role.DEPARTMENT_OFFICER, f"ward:{w}", "department:SASSA")
+        for w in (ward_id, other_ward_id)
+    }
+    assert await status_of(officers[other_ward_id], referred) == 200
     pair = candidate_id(UUID(survivor), UUID(duplicate))
     await post_ok(client, f"/v1/duplicates/{pair}/merge", {"survivor_id": survivor})
+    assert await status_of(officers[other_ward_id], referred) == 404
+    await post_ok(officers[ward_id], f"/v1/referrals/{referred}/acknowledge", {})
     await post_ok(convener, f"/v1/referrals/{referred}/cancel", {"reason": "not needed"})
 
     # When the pair is unmerged
@@ -157,6 +166,7 @@ async def test_a_referral_closed_while_merged_goes_back_to_the_duplicates_ward_o
     listed: dict[str, Any] = await get_ok(client, "/v1/referrals")
     assert {r["ward_id"] for r in listed["data"] if r["referral_id"] == referred} == {other_ward_id}
     assert await status_of(convener, referred) == 404
+    assert await status_of(officers[other_ward_id], referred) == 200
 
 
 @pytest.mark.parametrize("if_match", [False, True])
