@@ -88,3 +88,29 @@ async def test_not_the_same_household_is_recorded_through_the_page(
         dismissed = await post_form(http, f"/duplicates/{pair}/dismiss", "/duplicates")
     assert dismissed.status_code == 303
     assert application.get(DuplicateCandidate, pair).status == "dismissed"
+
+
+async def test_a_pair_across_two_wards_warns_that_the_open_referrals_change_war_room(
+    pages: FastAPI, application: Sukuma, family_twice: list[UUID]
+) -> None:
+    # Given a pair in one ward (the fixture's) and another across two wards
+    one_family_twice(application, (WARD, "KZN225-W002"))
+    build_projector(application).run_once()
+    user(application, "zodwa", Role.CONVENER, "municipality:KZN225")
+    note = "Merging hands the other household's open referrals to the kept household's ward"
+
+    # When their convener reads the review, in English and in isiZulu
+    async with browser(pages) as http:
+        await sign_in(http, "zodwa")
+        review = (await http.get("/duplicates")).text
+    async with browser(pages, **{"Accept-Language": "zu"}) as http:
+        await sign_in(http, "zodwa")
+        zulu = (await http.get("/duplicates")).text
+
+    # Then each pair across two wards says its open referrals go to the kept household's
+    # ward (whose war room may act on them), each pair in one ward does not
+    pairs = review.split("<section")[1:]
+    across = [p for p in pairs if p.count(f"Household in {WARD}") == 1]
+    assert across and len(across) < len(pairs)
+    assert [note in p for p in pairs] == [p in across for p in pairs]
+    assert zulu.count("Ukuhlanganisa kudlulisela ukudluliselwa okuvulekile") == len(across)
