@@ -7,11 +7,12 @@ and calls back into Python for every UUID, datetime and date (``{"_type_": ..., 
 orjson. orjson writes the same bytes for str, int, bool, None, dicts and lists, and hands
 datetimes, dates and Decimals to ``default`` (``OPT_PASSTHROUGH_DATETIME``), which writes
 them as the library does (its registered transcodings). What it would write otherwise is
-left to the library: a UUID (orjson spells it as text), a float (orjson's exponents differ
-from ``repr``'s), an enum or a subclass of a built-in type (orjson writes their values;
-the library raises or calls the transcoding). An event holding any of these, or anything
-orjson refuses (a non-str key, an integer past 64 bits, a lone surrogate, nesting past 254),
-is encoded by the library's own ``encode``. Decoding is the library's, unchanged.
+left to the library: a UUID (orjson spells it as text), a float orjson spells otherwise
+than ``repr`` (some exponents, nan), an enum or a subclass of a built-in type (orjson writes
+their values; the library raises or calls the transcoding). An event holding any of these,
+or anything orjson refuses (a non-str key, an integer past 64 bits, a lone surrogate), or
+nested deeper than 250, is encoded by the library's own ``encode``. Decoding is the
+library's, unchanged.
 
 ``tests/unit/test_transcoder.py`` checks the bytes against the library's over generated
 events.
@@ -30,24 +31,29 @@ from eventsourcing.persistence import JSONTranscoder
 #: hands to ``default`` (``OPT_PASSTHROUGH_DATETIME``; Decimal it never knows).
 _SAME: Final = frozenset({str, int, bool, type(None), datetime, date, Decimal})
 _OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME
-#: Containers walked before the library is left to encode an event (a cycle never ends).
-_MAX_NODES: Final = 1 << 16
+#: Deeper than this, the library encodes the event (orjson refuses past 254; a cycle ends).
+_MAX_DEPTH: Final = 250
 
 
-def _plain(obj: Any) -> bool:
-    """Whether every value in ``obj`` (dicts and lists walked) is of a type in ``_SAME``."""
-    stack, nodes = [obj], 0
-    while stack:
-        value = stack.pop()
-        kind = type(value)
-        if kind is dict:
-            stack.extend(value.values())
-        elif kind is list or kind is tuple:
-            stack.extend(value)
-        elif kind not in _SAME:
-            return False
-        nodes += 1
-        if nodes > _MAX_NODES:
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether orjson would write ``value`` (dicts, lists and tuples walked) as the library
+    does: every leaf of a type in ``_SAME``, or a float both spell alike."""
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list or kind is tuple:
+        items = value
+    elif kind is float:  # the stdlib writes ``repr``; orjson differs for some exponents, nan
+        return orjson.dumps(value) == float.__repr__(value).encode()
+    else:
+        return kind in _SAME
+    if depth > _MAX_DEPTH:
+        return False
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue  # the leaves of an event, mostly: checked here, not in a call each
+        if not _plain(item, depth + 1):
             return False
     return True
 

@@ -104,6 +104,11 @@ def test_any_state_same_bytes_or_same_error(value: dict[str, Any]) -> None:
         {"at": datetime(2026, 12, 6, 9, 30, 0, 1, tzinfo=UTC), "on": date(2026, 1, 2)},
         {"text": 'ukudla \x00\x1f\x7f\b\f\n\r\t"\\ \u2028 😀', "n": 2**63 - 1},
         {"big": 2**64, "f": 1e16, "small": 1e-7, "nan": float("nan")},
+        {
+            "gps": [-29.853, 30.997],
+            "f": [0.1, -0.0, 1e-5, 1e-4, 1e15, 5e-324, 1.7976931348623157e308],
+        },
+        {"inf": [float("inf"), float("-inf")], "whole": 3.0},
         {"id": UUID(int=7), "d": Decimal("1.10"), "tuple": (1, [2, {"x": None}])},
         {"enum": Colour.RED, "level": Level.HIGH, "tag": Tag("t"), 1: "int key"},
         {"surrogate": "\ud800"},
@@ -111,6 +116,14 @@ def test_any_state_same_bytes_or_same_error(value: dict[str, Any]) -> None:
 )
 def test_edge_values(value: dict[str, Any]) -> None:
     assert _outcome(ORJSON, value) == _outcome(LIBRARY, value)
+
+
+def test_deep_nesting_as_the_library_writes_it() -> None:
+    deep: Any = "leaf"
+    for _ in range(300):
+        deep = [deep]
+
+    assert _outcome(ORJSON, {"deep": deep}) == _outcome(LIBRARY, {"deep": deep})
 
 
 def test_unregistered_type_refused_as_the_library_refuses() -> None:
