@@ -27,6 +27,7 @@ LOCKED_FLUSH_RECORDER_TOPIC = "adapters.event_store:LockedFlushRecorder"
 
 #: Encrypts personal fields with per-household data keys (crypto-shredding, POPIA).
 MAPPER_TOPIC = "adapters.shredding:PersonalDataMapper"
+TRANSCODER_TOPIC = "adapters.transcoder:OrjsonTranscoder"
 
 #: Used when no SUKUMA_SECRET_KEY is set: fine on a laptop, never in production.
 DEV_SECRET_KEY = "sukuma-dev-secret-key-change-me-in-production"
@@ -311,6 +312,7 @@ class Settings(BaseSettings):
                 RECORDER_TOPIC if self.append_flush_outside_lock else LOCKED_FLUSH_RECORDER_TOPIC
             ),
             "MAPPER_TOPIC": MAPPER_TOPIC,
+            "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
             "POSTGRES_DBNAME": params.dbname,
             "POSTGRES_HOST": params.host,
             "POSTGRES_PORT": params.port,

@@ -12,6 +12,7 @@ from sukuma.key_rotation import begin_local_rotation, finish_local_rotation
 from sukuma.settings import (
     MAPPER_TOPIC,
     RECORDER_TOPIC,
+    TRANSCODER_TOPIC,
     Settings,
     parse_database_url,
 )
@@ -162,6 +163,7 @@ def test_eventsourcing_env_for_a_tcp_server() -> None:
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
         "MAPPER_TOPIC": MAPPER_TOPIC,
+        "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
         "POSTGRES_DBNAME": "sukuma",
         "POSTGRES_HOST": "db",
         "POSTGRES_PORT": "5432",
