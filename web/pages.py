@@ -32,10 +32,12 @@ from projections.nerve_centre.queries.board import (
     open_referrals,
 )
 from web import profile_form
+from web.i18n import language_of
 from web.labels import choices
 from web.names import names_of, with_names
 from web.render import logged_page, page
 from web.session import Viewer
+from web.work_lists import household_rows, referral_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,8 +96,13 @@ async def board(
     log = ReadLog(app, me, "GET /board")
     rows = await _named_rows(app, me, pool, rows, log)
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
+    language = language_of(request)
+    groups = {
+        status: {"count": len(group), "rows": referral_rows(language, group, show_household=True)}
+        for status, group in _by_status(rows).items()
+    }
     return await logged_page(
-        request, log, "board.html", groups=_by_status(rows), overdue=overdue, fresh=fresh
+        request, log, "board.html", groups=groups, overdue=overdue, fresh=fresh
     )
 
 
@@ -107,7 +114,8 @@ async def inbox(
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
     log = ReadLog(app, me, "GET /inbox")
     rows = await _named_rows(app, me, pool, rows, log)
-    return await logged_page(request, log, "inbox.html", referrals=rows, fresh=fresh)
+    shown = referral_rows(language_of(request), rows, show_status=True, show_household=True)
+    return await logged_page(request, log, "inbox.html", referrals=shown, fresh=fresh)
 
 
 @router.get("/households")
@@ -118,7 +126,8 @@ async def households(
     rows = await households_at_risk(pool, row_scope(me, "household"))
     log = ReadLog(app, me, "GET /households")
     rows = await _named_rows(app, me, pool, rows, log)
-    return await logged_page(request, log, "households.html", households=rows, fresh=fresh)
+    shown = household_rows(language_of(request), rows)
+    return await logged_page(request, log, "households.html", households=shown, fresh=fresh)
 
 
 @router.get("/households/{household_id}")
