@@ -27,8 +27,9 @@ DEFAULT_PAGE_SIZE = 20_000
 # A window's totals are summed in memory before they are written, so a key that many events
 # touch (an area's day) is upserted once a window rather than once a page: the larger the
 # window, the fewer rows PostgreSQL writes. While catching up a window commits once its view
-# holds about this many staged rows (``BufferedView.staged``: what its memory grows with)...
-DEFAULT_COMMIT_ROWS = 3_000_000
+# holds about this many staged rows (``BufferedView.staged``: what its memory grows with; the
+# nerve centre's process peaked at 0.8 GB committing 1.15M, so about 2.5 GB at this bound)...
+DEFAULT_COMMIT_ROWS = 4_000_000
 # ...or after this many full pages (2M events: views that count no staged rows end there).
 DEFAULT_COMMIT_PAGES = 100
 # The collector's oldest generation while catching up: collected after this many collections
