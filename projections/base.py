@@ -137,6 +137,12 @@ class BufferedView(PostgresTrackingRecorder):
     def write(self, curs: Cursor[DictRow], changes: Any) -> None:
         """Write changes from ``take`` (inside the commit's transaction)."""
 
+    def staged(self) -> int:
+        """About how many rows the buffered changes hold: a batching runner commits once
+        they pass its ``commit_rows``, so a window's memory is bounded by what it holds, not
+        by how many pages it spans (0: bounded by pages alone)."""
+        return 0
+
     def flush(self, tracking: Tracking, *, after: int | None = None) -> None:
         """Commit the buffered changes with the position (see ``commit``)."""
         try:
@@ -236,6 +242,9 @@ class StatementView(BufferedView):
         changes = self.changes
         self.reset()
         return changes
+
+    def staged(self) -> int:
+        return len(self.changes)
 
     def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
         for kind, params in changes:

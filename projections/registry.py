@@ -29,7 +29,12 @@ from projections.nerve_centre.projection import NerveCentreProjection
 from projections.nerve_centre.view import NerveCentreView
 from projections.open_data.projection import OpenDataProjection
 from projections.open_data.view import OpenDataView
-from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner
+from projections.runner import (
+    DEFAULT_COMMIT_PAGES,
+    DEFAULT_COMMIT_ROWS,
+    DEFAULT_PAGE_SIZE,
+    BatchRunner,
+)
 from projections.shadow import create_shadow_tables
 from projections.war_rooms.projection import WarRoomsProjection
 from projections.war_rooms.view import WarRoomsView
@@ -85,11 +90,17 @@ def open_runner(
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     commit_pages: int = DEFAULT_COMMIT_PAGES,
+    commit_rows: int = DEFAULT_COMMIT_ROWS,
 ) -> BatchRunner:
     """What a projector process runs: the named projections (production runs one a process,
     ``open_runner(recorder, app.name, [name])``; none named: all in one runner) over the log.
     """
     projections = open_projections(recorder.datastore, names)
     return BatchRunner(
-        recorder, application_name, projections, page_size=page_size, commit_pages=commit_pages
+        recorder,
+        application_name,
+        projections,
+        page_size=page_size,
+        commit_pages=commit_pages,
+        commit_rows=commit_rows,
     )

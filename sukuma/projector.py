@@ -5,9 +5,10 @@
 Production runs one such process per projection (``--projection NAME``), so catch-up is not
 bound to one interpreter; without ``--projection`` one process runs them all.
 
-Each transaction commits a window of pages (``--commit-pages``; at the head of the log, each
-page) with its position, so the process may be killed at any moment (SIGKILL included): the
-next start resumes exactly after the last commit. SIGTERM and SIGINT stop it cleanly after the
+Each transaction commits a window of pages (``--commit-pages`` at most, fewer once the view
+holds ``--commit-rows`` staged rows; at the head of the log, each page) with its position,
+so the process may be killed at any moment (SIGKILL included): the next start resumes
+exactly after the last commit. SIGTERM and SIGINT stop it cleanly after the
 page in flight, committing what it has handled. With ``--until-caught-up`` it exits 0 once the
 views have reached the head of the log as it was at start (3 if stopped before that).
 """
@@ -29,7 +30,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.liveness import WorkerGaveUp
 from projections.registry import open_runner
-from projections.runner import DEFAULT_COMMIT_PAGES, DEFAULT_PAGE_SIZE, BatchRunner, Progress
+from projections.runner import (
+    DEFAULT_COMMIT_PAGES,
+    DEFAULT_COMMIT_ROWS,
+    DEFAULT_PAGE_SIZE,
+    BatchRunner,
+    Progress,
+)
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 
@@ -50,6 +57,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_COMMIT_PAGES,
         help="pages a transaction at most while catching up",
+    )
+    parser.add_argument(
+        "--commit-rows",
+        type=int,
+        default=DEFAULT_COMMIT_ROWS,
+        help="rows a view stages at most before a transaction while catching up (about)",
     )
     parser.add_argument(
         "--projection",
@@ -92,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.projection,
                 page_size=args.page_size,
                 commit_pages=args.commit_pages,
+                commit_rows=args.commit_rows,
             )
             _stop_on_signals(runner)
             if args.until_caught_up:

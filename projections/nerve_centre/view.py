@@ -195,6 +195,12 @@ class NerveCentreView(BufferedView):
 
     # ---- the page's writes ---------------------------------------------------------------------
 
+    def staged(self) -> int:
+        """About the rows a commit writes (deltas by day, flows, versions, snapshots, cases)."""
+        dated = sum(len(deltas) for tables in self.dated.values() for deltas in tables.values())
+        more = (*self.versions.values(), *self.snapshots.rows.values(), self.households)
+        return dated + len(self.ward_daily) + sum(map(len, more)) + len(self.referrals)
+
     def take(self) -> Changes:
         # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
         # them in place, so the values stay as taken while later events change the rows.

@@ -79,6 +79,10 @@ def start_worker(database_url: str) -> subprocess.Popen[bytes]:
             "--until-caught-up",
             "--page-size",
             str(PAGE_SIZE),
+            # windows of 25 pages: a 4,000-event log commits several times (by default a
+            # window would hold the whole log, and a kill would find nothing committed)
+            "--commit-pages",
+            "25",
         ],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -22,6 +23,14 @@ def tracked(datastore: PostgresDatastore, name: str) -> int:
         curs.execute(f"SELECT max(notification_id) AS max FROM {name}_tracking")
         row = curs.fetchone()
     return int(row["max"] or 0) if row else 0
+
+
+def filled(application: Sukuma, events: int, seed: int) -> tuple[PostgresApplicationRecorder, int]:
+    """The application's recorder once ``events`` are in its log, and the log's head."""
+    recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    fill(application, events, seed=seed, wards=3, batch_households=10)
+    return recorder, recorder.max_notification_id() or 0
 
 
 def test_a_runner_opened_by_name_runs_that_projection_alone(application: Sukuma) -> None:
@@ -110,3 +119,68 @@ def test_the_nerve_centre_commits_many_recorded_days_at_once_as_a_day_at_a_time(
         assert live == table_rows(datastore, f"rebuild_nerve_centre_{suffix}"), suffix
     snapshots = table_rows(datastore, "nerve_centre_area_counts_snapshots")
     assert len({row[2] for row in snapshots}) > 10
+
+
+def test_a_window_commits_once_its_view_holds_commit_rows_staged_rows(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a log of many pages
+    recorder, head = filled(application, 400, seed=5)
+    datastore = recorder.datastore
+    # When the nerve centre catches up with windows bounded by staged rows, not pages
+    runner = open_runner(
+        recorder,
+        application.name,
+        ["nerve_centre"],
+        page_size=20,
+        commit_pages=10_000,
+        commit_rows=300,
+    )
+    [projection] = runner.projections
+    view = projection.view
+    staged_at_commit: list[int] = []
+    flush = view.flush
+
+    def spy(tracking: Tracking, *, after: int | None = None) -> None:
+        staged_at_commit.append(view.staged())
+        flush(tracking, after=after)
+
+    monkeypatch.setattr(view, "flush", spy)
+    runner.run_once()
+    # Then it committed whenever its view held 300 rows or more (and once at the head)
+    assert tracked(datastore, "nerve_centre") == head
+    assert len(staged_at_commit) > 2
+    assert all(staged >= 300 for staged in staged_at_commit[:-1])
+    # And each window but the last held more than one page (a page stages fewer than 300)
+    assert len(staged_at_commit) < head // 20
+    # And every table is as one window over the whole log makes it
+    rebuilt = open_projections(datastore, ["nerve_centre"], table_prefix="rebuild_")
+    BatchRunner(recorder, application.name, rebuilt, page_size=100_000).run_once()
+    for suffix in NerveCentreView.tables:
+        live = table_rows(datastore, f"nerve_centre_{suffix}")
+        assert live == table_rows(datastore, f"rebuild_nerve_centre_{suffix}"), suffix
+
+
+def test_a_statement_views_window_is_bounded_by_its_staged_statements(
+    application: Sukuma,
+) -> None:
+    # Given a log, and the names view (a statement staged per household registered...)
+    recorder, head = filled(application, 300, seed=3)
+    runner = open_runner(
+        recorder, application.name, ["names"], page_size=50, commit_pages=10_000, commit_rows=1
+    )
+    positions: list[int] = []
+    [projection] = runner.projections
+    commit = projection.view.commit
+
+    def spy(changes: Any, tracking: Tracking, *, after: int | None = None) -> None:
+        positions.append(tracking.notification_id)
+        commit(changes, tracking, after=after)
+
+    projection.view.commit = spy  # type: ignore[method-assign]
+    # When it catches up with a window of at most one staged statement
+    runner.run_once()
+    # Then it committed after each page that staged any (not once over the whole log)
+    assert positions[-1] == head
+    assert len(positions) > 1
+    assert positions == sorted(set(positions))
