@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -84,6 +85,12 @@ def query_of(filters: AlertFilters, **more: Any) -> dict[str, Any]:
     return {**fields, **more}
 
 
+@lru_cache(maxsize=4096)
+def _quoted(value: object) -> str:
+    """``value`` as urlencode writes a query's value (its key is a plain name)."""
+    return quote_plus(str(value))
+
+
 def group_by(filters: AlertFilters, me: Principal) -> str:
     """The area column the queue groups by: one level below the narrowest area in view."""
     for level in ("ward", "municipality", "district"):
@@ -102,10 +109,11 @@ async def queue(
     area_key = {"ward_id": "ward"}.get(by, by)
     kept = query_of(filters)  # once: each group's link adds its own rule, level and area
     for g in groups:
-        # The links in Python: Jinja's urlencode filter, twice a row, cost more than the row.
+        # The links in Python (Jinja's urlencode filter, twice a row, cost more than the row),
+        # as urlencode writes them, each distinct value quoted once (a queue repeats a few).
         query = {**kept, "rule": g["rule"], "level": g["level"], area_key: g["area"]}
-        g["group_href"] = f"/alerts/group?{urlencode(query)}"
-        g["area_href"] = f"/alerts?{urlencode({area_key: g['area']})}"
+        g["group_href"] = "/alerts/group?" + "&".join(f"{k}={_quoted(v)}" for k, v in query.items())
+        g["area_href"] = f"/alerts?{area_key}={_quoted(g['area'])}"
     return page(
         request,
         "alerts.html",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -99,14 +99,28 @@ def _dates(language: str) -> dict[str, Callable[..., str]]:
             return ""
         return one_day(value.date() if isinstance(value, datetime) else value)
 
+    @lru_cache(maxsize=4096)
+    def one_moment(value: datetime, zone: tzinfo | None) -> str:
+        # ``zone`` keys the cache too: equal instants in two zones read differently.
+        return format_datetime(value, "medium", locale=locale)
+
     def moment(value: datetime | None) -> str:
-        return "" if value is None else format_datetime(value, "medium", locale=locale)
+        # A sweep raises its alerts at one instant: a group's rows repeat a few moments, and
+        # Babel formatting one cost more than the rest of its row.
+        return "" if value is None else one_moment(value, value.tzinfo)
 
     def month(value: date | None) -> str:
         """A month by its name and year (``Mar 2026``), as trajectories count them."""
         return "" if value is None else format_date(value, "LLL y", locale=locale)
 
-    return {"day": day, "moment": moment, "month": month}
+    @lru_cache(maxsize=4096)
+    def on_day(wording: Markup, value: date) -> Markup:
+        """``wording`` (translated, with ``%(day)s``) filled with ``value``, as
+        ``wording|format(day=value|day)`` fills it: a list's rows repeat a few days and a few
+        wordings, and filling one cost a row more than its other cells."""
+        return wording % {"day": day(value)}
+
+    return {"day": day, "moment": moment, "month": month, "on_day": on_day}
 
 
 @cache

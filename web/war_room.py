@@ -65,13 +65,18 @@ Name = Annotated[str, Form(min_length=1, max_length=200)]
 Text = Annotated[str, Form(min_length=1, max_length=2000)]
 
 
-async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+async def _opened(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+    """The room's row with its text opened, its lists' dates still ISO text."""
     row = await queries.war_room(db, room_id, row_scope(me, "warroom"))
     if row is None:
         raise NotFoundError("war room", room_id)
     # Opening the sealed text may read the room's data key from the database: blocking.
     opened: dict[str, Any] = await run_in_threadpool(queries.open_free_text, keys, row)
-    return _dated(opened)
+    return opened
+
+
+async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+    return _dated(await _opened(db, keys, me, room_id))
 
 
 #: The dates in a room's JSON lists (ISO text in the view), as dates for the page.
@@ -82,17 +87,18 @@ _DATES = {
 }
 
 
-def _dated(room: dict[str, Any]) -> dict[str, Any]:
-    def day(value: Any) -> date | None:
-        return None if value is None else date.fromisoformat(str(value))
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))
 
-    return {
-        **room,
-        **{
-            column: [{**entry, **{f: day(entry[f]) for f in fields}} for entry in room[column]]
-            for column, fields in _DATES.items()
-        },
-    }
+
+def _dated_entries(entries: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """``entries`` of the room's list ``column`` with their dates as dates."""
+    fields = _DATES[column]
+    return [{**entry, **{f: _day(entry[f]) for f in fields}} for entry in entries]
+
+
+def _dated(room: dict[str, Any]) -> dict[str, Any]:
+    return {**room, **{column: _dated_entries(room[column], column) for column in _DATES}}
 
 
 def _may(me: Principal, ward_id: str, *verbs: str) -> dict[str, bool]:
@@ -145,12 +151,23 @@ async def war_room(
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
+    # Dates (ISO text in the view) made dates only for the entries shown: a room keeps years.
     meetings = [
         {**m, "absent": agenda.absent_at(room, m), "attended": _attended(m, names)}
-        for m in agenda.recent_meetings(room, MEETINGS_SHOWN)
+        for m in _dated_entries(agenda.recent_meetings(room, MEETINGS_SHOWN), "meetings")
     ]
     done = [i for i in room["action_items"] if i["status"] == "done"]
-    done.sort(key=lambda i: i["done_on"], reverse=True)
+    done.sort(key=lambda i: str(i["done_on"]), reverse=True)  # ISO days sort as days
+    # Each open item with its owner's name and whether it is late (not work a row in the
+    # template).
+    open_items = [
+        {**i, "owner": names.get(i["owner_member_id"]), "late": i["due_on"] is not None}
+        for i in _dated_entries(
+            [i for i in room["action_items"] if i["status"] == "open"], "action_items"
+        )
+    ]
+    for i in open_items:
+        i["late"] = i["late"] and i["due_on"] < today
     window = timedelta(days=request.app.state.settings.occurred_at_window_days)
     return page(
         request,
@@ -159,16 +176,11 @@ async def war_room(
         may_read_households=_may_read(me, room["ward_id"]),
         earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
-        seated=[m for m in room["members"] if m["active"]],
+        seated=_dated_entries([m for m in room["members"] if m["active"]], "members"),
         meetings=meetings,
         earlier_meetings=len(room["meetings"]) - len(meetings),
-        # Each open item with its owner's name (not a look-up a row in the template).
-        open_items=[
-            {**i, "owner": names.get(i["owner_member_id"])}
-            for i in room["action_items"]
-            if i["status"] == "open"
-        ],
-        done_items=done[:DONE_SHOWN],
+        open_items=open_items,
+        done_items=_dated_entries(done[:DONE_SHOWN], "action_items"),
         done_count=len(done),
         today=today,
         may=_may(me, room["ward_id"], "member", "meeting", "action_item"),
@@ -188,7 +200,7 @@ def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
 async def _room_offering(
     app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    room = await _room(pool, keys, me, room_id)
+    room = await _opened(pool, keys, me, room_id)
     return room, await _offered(app, me, pool, room["ward_id"])
 
 
@@ -203,7 +215,11 @@ async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[d
         return []
     scope = row_scope(me, "household")
     rows = await households_at_risk(pool, scope, ward=ward_id, limit=HOUSEHOLDS_OFFERED)
-    return await named(app, me, rows, "GET /war-rooms/{id}", pool)
+    # Each one's id as text and its reference, once (a checkbox shows the id three times).
+    return [
+        {**h, "id": str(h["household_id"]), "ref": str(h["household_id"])[:8].upper()}
+        for h in await named(app, me, rows, "GET /war-rooms/{id}", pool)
+    ]
 
 
 @router.get("/war-rooms/{room_id}/agenda")
