@@ -44,6 +44,7 @@ import psycopg
 from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
 from adapters.migrations import migrate, migrations
 from bench import query_work
+from bench._bulk import indexes_after
 from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.departments import departments
@@ -160,11 +161,9 @@ FILL = [
                           'interventions','visits','meetings']) m""",
 ]
 # The totals as they were (``?as_of=``): only the as-of reads take them (not ``bench.web``'s).
+HISTORY_TABLES = (AREA_COUNTS, OPEN_DUE, DEPARTMENT_AREA, WARD_NEEDS)
 HISTORY_FILL = [
-    *_history(AREA_COUNTS),
-    *_history(OPEN_DUE),
-    *_history(DEPARTMENT_AREA),
-    *_history(WARD_NEEDS),
+    *(statement for table in HISTORY_TABLES for statement in _history(table)),
     # each day's flows recorded on that day or one of the two after it
     f"""INSERT INTO {AREA_DAILY_RECORDED} SELECT level, code, metric, day,
         day + (hashtext(code || metric || day) & 3) %% 3, value FROM {AREA_DAILY}
@@ -197,8 +196,12 @@ def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -
     }
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        for statement in FILL + (HISTORY_FILL if histories else []):
-            conn.execute(statement, params)
+        big = [HOUSEHOLDS, REFERRALS, AREA_DAILY]
+        if histories:
+            big += [AREA_DAILY_RECORDED, *(f"{t}{HISTORY_SUFFIX}" for t in HISTORY_TABLES)]
+        with indexes_after(conn, big):
+            for statement in FILL + (HISTORY_FILL if histories else []):
+                conn.execute(statement, params)
         conn.execute(WARD_WEEKS_FILL.encode())
         if histories:
             conn.execute(RUNNING_MONTHS.encode())
