@@ -36,14 +36,10 @@ def _metrics(metrics: Iterable[str]) -> str:
 def _days(column: str) -> str:
     """A column's seven sums of a week (Monday first) from the grouped flows."""
     of = f"metric IN ({_metrics(FIGURES[column])})"
-    return (
-        "ARRAY["
-        + ", ".join(
-            f"coalesce(sum(value) FILTER (WHERE {of} AND extract(isodow FROM day) = {d}), 0)::bigint"
-            for d in range(1, 8)
-        )
-        + "]"
+    sums = (
+        f"sum(value) FILTER (WHERE {of} AND extract(isodow FROM day) = {d})" for d in range(1, 8)
     )
+    return "ARRAY[" + ", ".join(f"coalesce({s}, 0)::bigint" for s in sums) + "]"
 
 
 def _added(column: str) -> str:
@@ -90,14 +86,16 @@ def activity(rows: Iterable[Mapping[str, Any]], today: date) -> dict[str, WardAc
     since = today - timedelta(days=today.weekday(), weeks=3)
     sums: dict[str, list[int]] = {}
     for row in rows:
-        ward, week = row["ward_id"], row["week"]
-        total = sums.setdefault(ward, [0, 0, 0, 0])
+        week = row["week"]
+        total = sums.setdefault(row["ward_id"], [0, 0, 0, 0])
         total[0] += week >= since and any(row["meetings"])
-        for n in range(7):
-            day = week + timedelta(days=n)
-            if day > recent:
-                total[1] += row["meetings"][n]
-                total[2] += row["core_present"][n]
-            if day > fortnight:
-                total[3] += row["profiles"][n]
+        # a window's first day in the week (0: the whole week; 7 or more: none of it), so
+        # each figure is a slice summed in C, not a date compared a day
+        first = max(0, (recent - week).days + 1)
+        if first < 7:
+            total[1] += sum(row["meetings"][first:])
+            total[2] += sum(row["core_present"][first:])
+        first = max(0, (fortnight - week).days + 1)
+        if first < 7:
+            total[3] += sum(row["profiles"][first:])
     return {ward: WardActivity(*total) for ward, total in sums.items()}
