@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from adapters.data_keys import KeyWrapper
 from adapters.shredding import seal
+from bench._bulk import indexes_after
 from projections.names.view import HEADS, REFERRALS
 from projections.nerve_centre.tables import HOUSEHOLDS
 from projections.nerve_centre.tables import REFERRALS as CASE_REFERRALS
@@ -48,7 +49,18 @@ def _rows(
 def fill_names(url: str, master_key: str) -> int:
     """Name every household of the nerve-centre view; half the referrals share personal data.
     Returns the households named."""
-    wrapper, key = KeyWrapper(master_key), os.urandom(32)
+    with psycopg.connect(url, autocommit=True) as conn:
+        with indexes_after(conn, [HEADS, KEYS_TABLE]):
+            named = _copy_heads(url, KeyWrapper(master_key), os.urandom(32))
+        conn.execute(
+            f"INSERT INTO {REFERRALS} SELECT referral_id, household_id FROM {CASE_REFERRALS} "
+            "WHERE get_byte(uuid_send(referral_id), 0) % 2 = 0 ON CONFLICT DO NOTHING"
+        )
+        conn.execute(f"VACUUM ANALYZE {HEADS}, {REFERRALS}, {KEYS_TABLE}")
+    return named
+
+
+def _copy_heads(url: str, wrapper: KeyWrapper, key: bytes) -> int:
     named = 0
     with psycopg.connect(url) as reader, psycopg.connect(url) as writer:
         with reader.cursor(name="households") as households:
@@ -67,11 +79,4 @@ def fill_names(url: str, master_key: str) -> int:
                             copy.write_row(wrapped)
                 writer.commit()
                 named += len(batch)
-        writer.execute(
-            f"INSERT INTO {REFERRALS} SELECT referral_id, household_id FROM {CASE_REFERRALS} "
-            "WHERE get_byte(uuid_send(referral_id), 0) % 2 = 0 ON CONFLICT DO NOTHING"
-        )
-        writer.commit()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"VACUUM ANALYZE {HEADS}, {REFERRALS}, {KEYS_TABLE}")
     return named

@@ -44,6 +44,7 @@ import psycopg
 from adapters.database import asyncpg_connect_kwargs, create_database, drop_database
 from adapters.migrations import migrate, migrations
 from bench import query_work
+from bench._bulk import indexes_after
 from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.departments import departments
@@ -158,10 +159,11 @@ FILL = [
              generate_series(0, 364) d,
              unnest(ARRAY['profiles','needs','referrals_made','referrals_completed','graduations',
                           'interventions','visits','meetings']) m""",
-    *_history(AREA_COUNTS),
-    *_history(OPEN_DUE),
-    *_history(DEPARTMENT_AREA),
-    *_history(WARD_NEEDS),
+]
+# The totals as they were (``?as_of=``): only the as-of reads take them (not ``bench.web``'s).
+HISTORY_TABLES = (AREA_COUNTS, OPEN_DUE, DEPARTMENT_AREA, WARD_NEEDS)
+HISTORY_FILL = [
+    *(statement for table in HISTORY_TABLES for statement in _history(table)),
     # each day's flows recorded on that day or one of the two after it
     f"""INSERT INTO {AREA_DAILY_RECORDED} SELECT level, code, metric, day,
         day + (hashtext(code || metric || day) & 3) %% 3, value FROM {AREA_DAILY}
@@ -170,10 +172,13 @@ FILL = [
 # The running totals by month of the late deltas, from their day rows: as the migration that
 # brought them fills them from a database's day rows.
 (RUNNING_MONTHS,) = (m.sql for m in migrations() if m.name == "asof_late_running_months")
+# M9's figures a ward and week, from the ward rows of the daily flows, as 0031 filled them.
+(WARD_WEEKS_FILL,) = (m.sql for m in migrations() if m.name == "web3m_ward_weeks")
 
 
-def fill(url: str, households: int, dense: int = 1) -> float:
-    """Create the views' tables with the real view class, then fill them in SQL."""
+def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -> float:
+    """Create the views' tables with the real view class, then fill them in SQL (without
+    ``histories``, today's tables only: what no read as of a past day needs is left empty)."""
     settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()))
     app = build_application(settings, url)
     open_projections(app.factory.datastore)  # type: ignore[attr-defined]
@@ -191,9 +196,15 @@ def fill(url: str, households: int, dense: int = 1) -> float:
     }
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        for statement in FILL:
-            conn.execute(statement, params)
-        conn.execute(RUNNING_MONTHS.encode())
+        big = [HOUSEHOLDS, REFERRALS, AREA_DAILY]
+        if histories:
+            big += [AREA_DAILY_RECORDED, *(f"{t}{HISTORY_SUFFIX}" for t in HISTORY_TABLES)]
+        with indexes_after(conn, big):
+            for statement in FILL + (HISTORY_FILL if histories else []):
+                conn.execute(statement, params)
+        conn.execute(WARD_WEEKS_FILL.encode())
+        if histories:
+            conn.execute(RUNNING_MONTHS.encode())
         # What autovacuum would have done to a live database by now: statistics, hint bits
         # and the visibility map (so index-only scans are possible), the same at both sizes.
         conn.execute("VACUUM ANALYZE")

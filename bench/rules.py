@@ -35,6 +35,7 @@ from psycopg.sql import SQL
 
 from adapters.database import create_database
 from adapters.migrations import migrate
+from bench._bulk import indexes_after
 from bench.queries import TODAY, fill
 from projections.alerts.view import ALERTS
 from projections.delivery.view import STOCKTAKES, TARGETS
@@ -125,8 +126,9 @@ def fill_early_warning(url: str, households: int) -> int:
         )
         row = conn.execute("SELECT count(*) FROM w").fetchone()
         params["n"] = int(row[0]) if row else 1
-        for statement in EARLY_WARNING_FILL:
-            conn.execute(statement, params)
+        with indexes_after(conn, [CLOCKS]):  # the rules read them by their indexes
+            for statement in EARLY_WARNING_FILL:
+                conn.execute(statement, params)
         tables = {
             "clocks": SQL(CLOCKS),
             "department_days": SQL(DEPARTMENT_DAYS),
@@ -137,24 +139,26 @@ def fill_early_warning(url: str, households: int) -> int:
             "targets": SQL(TARGETS),
             "stocktakes": SQL(STOCKTAKES),
         }
-        for rule in RULES:
-            cfg = config.rules[rule.id]
-            matches = SQL(rule.matches).format(**tables)
-            conn.execute(
-                SQL(
-                    f"INSERT INTO {ALERTS} SELECT md5(%(rule)s || m.subject)::uuid, %(rule)s, "
-                    "%(version)s, m.subject, CASE WHEN %(rises)s AND m.since <= %(rise_cutoff)s "
-                    "THEN %(top)s ELSE %(level)s END, 'open', 1, m.ward_id, m.municipality, "
-                    "m.district, m.department, m.facts, %(raised)s, %(raised)s, NULL, NULL, "
-                    "NULL, NULL, NULL, false, 0 FROM ({0}) m"
-                ).format(matches),
-                {
-                    **diff_parameters(rule, NOW, cfg),
-                    "version": cfg.version,
-                    "level": cfg.level,
-                    "raised": NOW - timedelta(days=1),
-                },
-            )
+        with indexes_after(conn, [ALERTS]):
+            for rule in RULES:
+                cfg = config.rules[rule.id]
+                matches = SQL(rule.matches).format(**tables)
+                conn.execute(
+                    SQL(
+                        f"INSERT INTO {ALERTS} SELECT md5(%(rule)s || m.subject)::uuid, %(rule)s, "
+                        "%(version)s, m.subject, CASE WHEN %(rises)s "
+                        "AND m.since <= %(rise_cutoff)s THEN %(top)s ELSE %(level)s END, 'open', "
+                        "1, m.ward_id, m.municipality, m.district, m.department, m.facts, "
+                        "%(raised)s, %(raised)s, NULL, NULL, NULL, NULL, NULL, false, 0 "
+                        "FROM ({0}) m"
+                    ).format(matches),
+                    {
+                        **diff_parameters(rule, NOW, cfg),
+                        "version": cfg.version,
+                        "level": cfg.level,
+                        "raised": NOW - timedelta(days=1),
+                    },
+                )
         conn.execute("ANALYZE")
         row = conn.execute(f"SELECT count(*) FROM {ALERTS}").fetchone()
         return int(row[0]) if row else 0

@@ -1,15 +1,27 @@
 """Server time of every list page of the web workspace at province scale, against the API's
 matching reads in the same run.
 
-    python -m bench.web [--households 3000000] [--repeat 100]
+    python -m bench.web [--households 3000000] [--repeat 100] [--only PATH] [--database-url URL]
 
-One database is filled as ``bench.queries`` fills it (households, referrals and the roll-ups,
-in SQL), with the early-warning tables and every current match's open alert as ``bench.rules``
-fills them (about 1.1 million open alerts at 3 million households) and one war room per ward
-(members, a year of weekly meetings, action items). The app is the one ``sukuma serve``
-serves (API and pages), called in process through its ASGI interface, so what is timed is the
-server's work for one request: each page as a signed-in user, and the API request(s) that read
-the same data (summed when a page shows what several API reads return), alternately.
+One database is filled in SQL, in minutes at 3 million households (a few per part printed):
+
+- as ``bench.queries`` fills today's nerve-centre tables (its ``fill`` without the histories
+  that only reads as of a past day take): the households, half as many referrals, the
+  roll-ups derived from them, a year of daily flows for every area, and M9's figures by
+  ward and week (``ward_weeks``) from the wards' daily rows;
+- the early-warning tables and every current match's open alert, as ``bench.rules`` fills
+  them (about 1.1 million open alerts at 3 million households), and the alert queue's counts
+  by group as the alerts projection keeps them;
+- one war room per ward (12 members, 4 of them department seats; a year of weekly meetings;
+  150 action items, a third open);
+- the names view: every household's head named, sealed and its data key wrapped as the event
+  store does (``bench._names``), half the referrals sharing personal data.
+
+The density is the same at every size (a ward's households and referrals grow with the
+count; its war room and daily flows do not). The app is the one ``sukuma serve`` serves (API
+and pages), called in process through its ASGI interface, so what is timed is the server's
+work for one request: each page as a signed-in user, and the API request(s) that read the
+same data (summed when a page shows what several API reads return), alternately.
 
 Targets: every page's p95 <= 100 ms, and <= 1.5x the p95 of its API reads.
 """
@@ -105,12 +117,29 @@ def fill_web(url: str) -> tuple[int, int]:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(WAR_ROOMS, params)
         conn.execute(ALERT_GROUPS)
-        conn.execute("VACUUM ANALYZE")
+        # the other tables were vacuumed by the fills before
+        conn.execute(f"VACUUM ANALYZE {ROOMS}, {GROUPS}, {ALERTS}")
         rooms = conn.execute(f"SELECT count(*) FROM {ROOMS}").fetchone()
         alerts = conn.execute(
             f"SELECT count(*) FROM {ALERTS} WHERE status <> 'resolved'"
         ).fetchone()
     return int(rooms[0]) if rooms else 0, int(alerts[0]) if alerts else 0
+
+
+def fill_all(url: str, households: int) -> tuple[int, int, dict[str, float]]:
+    """Every table the pages read; returns (war rooms, open alerts, seconds a part)."""
+    parts: dict[str, float] = {}
+    started = time.perf_counter()
+    fill(url, households, histories=False)
+    parts["nerve centre"] = time.perf_counter() - started
+    fill_early_warning(url, households)
+    parts["early warning"] = time.perf_counter() - started - sum(parts.values())
+    rooms, alerts = fill_web(url)
+    parts["war rooms and queue"] = time.perf_counter() - started - sum(parts.values())
+    master_key = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())).master_key
+    fill_names(url, master_key.get_secret_value())
+    parts["names"] = time.perf_counter() - started - sum(parts.values())
+    return rooms, alerts, parts
 
 
 def users(app: Sukuma, ward: str, municipality: str) -> None:
@@ -275,16 +304,11 @@ def main() -> None:
             name = f"bench_web_{uuid.uuid4().hex[:6]}"
             url = create_database(admin, name)
             migrate(url, "public")
-            started = time.perf_counter()
-            fill(url, args.households)
-            fill_early_warning(url, args.households)
-            rooms, alerts = fill_web(url)
-            master_key = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())).master_key
-            fill_names(url, master_key.get_secret_value())
+            rooms, alerts, parts = fill_all(url, args.households)
             print(
                 f"filled {args.households:,} households, {args.households // 2:,} referrals, "
-                f"{alerts:,} open alerts and {rooms:,} war rooms "
-                f"in {time.perf_counter() - started:.0f} s"
+                f"{alerts:,} open alerts and {rooms:,} war rooms in {sum(parts.values()):.0f} s "
+                f"({', '.join(f'{part} {seconds:.0f} s' for part, seconds in parts.items())})"
             )
             results = measure(url, args.only, args.repeat)
             drop_database(admin, name)

@@ -18,6 +18,7 @@ Tables (prefixed ``nerve_centre_``):
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
   ``<total>_late_months``: their running totals by occurred month (``late_months``);
   ``area_daily_recorded``: the daily flows recorded on another day than they occurred.
+- ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from projections.nerve_centre.tables import (
     VERSIONED,
     VERSIONS_SUFFIX,
 )
+from projections.nerve_centre.ward_weeks import WRITE_WARD_WEEKS
 
 # a flow's ward, municipality, district, metric, occurred day and recorded day
 WardDay = tuple[str, str, str, str, date, date]
@@ -94,6 +96,7 @@ class NerveCentreView(BufferedView):
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
         "area_daily_recorded",
         "case_days",
+        "ward_weeks",
         *(t + VERSIONS_SUFFIX for t in VERSIONED),
     )
 
@@ -206,10 +209,7 @@ class NerveCentreView(BufferedView):
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
             rows={table: list(map(ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
-            totals={
-                **live_totals(self.dated),
-                **histories(self.dated),
-            },
+            totals={**live_totals(self.dated), **histories(self.dated)},
             daily=[(*key, value) for key, value in self.ward_daily.items()],
             fw_visits=self.fw_visits,
             snapshots=self.snapshots,
@@ -336,6 +336,7 @@ class NerveCentreView(BufferedView):
                 ),
                 (PROVINCE,),
             )
+        curs.execute(self.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week
 
     def _add(
         self,

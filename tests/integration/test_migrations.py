@@ -216,9 +216,9 @@ async def test_a_database_made_before_migrations_upgrades_with_every_row_unchang
     # New tables start empty, but the conflicts (0010) and duplicates views, which start
     # where the nerve centre stopped, with its households placed, instead of replaying the
     # log, the alert queue's counts, counted from the open alerts already there, and the
-    # matcher index's position
+    # matcher index's position, and M9's figures by ward and week (0031, from the daily flows)
     seeded = {f"{view}_{t}" for view in ("conflicts", "duplicates") for t in SEEDED}
-    seeded.update({"alerts_groups", "matcher_tracking"})
+    seeded.update({"alerts_groups", "matcher_tracking", "nerve_centre_ward_weeks"})
     assert all(after[t][0] == 0 for t in after.keys() - before.keys() - seeded)
     open_alerts = query(
         blank_db_url, "SELECT count(*) FROM alerts_alerts WHERE status <> 'resolved'"

@@ -1,7 +1,7 @@
-"""M9 counted over an area (``wards_by_class``, one grouped query over every ward's daily rows)
-against each ward's own M9 (the pure rule over that ward's rows): the same class for every
-ward, with meetings in several weeks, core departments' attendance, recent profiles and
-acknowledged referrals."""
+"""M9 counted over an area (``wards_by_class``: from each ward's weeks today, from every ward's
+daily rows as of a day) against each ward's own M9 (the pure rule over that ward's rows): the
+same class for every ward, with meetings in several weeks, core departments' attendance,
+recent profiles and acknowledged referrals."""
 
 from __future__ import annotations
 
@@ -71,7 +71,19 @@ async def test_an_areas_ward_classes_match_each_wards_own_functionality(
         body = (await client.get(f"/v1/indicators/ward/{ward}", params={"weeks": 1})).json()
         own[ward] = body["current"]["M9_functionality"]["class"]
     area = (await client.get("/v1/indicators/municipality/KZN225", params={"weeks": 1})).json()
+    # as of today, by either basis: from the daily flows as known then (today's read takes
+    # each ward's weeks, ``ward_weeks``)
+    today = datetime.now(UTC).date().isoformat()
+    as_of = [
+        await client.get(
+            "/v1/indicators/municipality/KZN225",
+            params={"weeks": 1, "as_of": today, "basis": basis},
+        )
+        for basis in ("recorded", "occurred")
+    ]
 
     assert own == {full: "fully_functional", functional: "functional", poor: "poorly_functional"}
     expected = Counter({"not_existing": len(wards) - 3, **Counter(own.values())})
     assert area["current"]["M9_functionality"]["wards_by_class"] == dict(expected)
+    for then in as_of:
+        assert then.json()["current"]["M9_functionality"] == area["current"]["M9_functionality"]

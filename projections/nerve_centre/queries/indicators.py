@@ -26,7 +26,8 @@ from projections.nerve_centre.indicators import (
     weekly,
 )
 from projections.nerve_centre.queries.asof import AsOf, daily, totals
-from projections.nerve_centre.tables import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE
+from projections.nerve_centre.tables import AREA_COUNTS, FIELD_WORKERS, OPEN_MADE, WARD_WEEKS
+from projections.nerve_centre.ward_weeks import WardActivity, activity, first_week
 from projections.scoping import Db
 
 # The groups an as-of read takes from the snapshots (``queries.asof``), by the reads' own $n.
@@ -107,6 +108,48 @@ async def _ward_classes(
 ) -> dict[str, int]:
     """M9 for every ward of an area, counted by class (one grouped query per table)."""
     day: list[Any] = [as_of.day] if as_of else []
+    found, count_rows = await asyncio.gather(
+        _activity(db, wards, today) if as_of is None else _activity_as_of(db, wards, today, as_of),
+        db.fetch(
+            f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
+            "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
+            wards,
+            ["war_rooms", "acknowledged", "acknowledged_within"],
+            *day,
+        ),
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for r in count_rows:
+        counts.setdefault(r["code"], {})[r["metric"]] = int(r["value"])
+    classes: Counter[str] = Counter()
+    for ward in wards:
+        a, c = found.get(ward, WardActivity()), counts.get(ward, {})
+        facts = WarRoomFacts(
+            established=c.get("war_rooms", 0) > 0,
+            weeks_met_of_last_4=a.weeks_met,
+            core_attendance_share=share(a.core_present, a.meetings * len(CORE_DEPARTMENTS)),
+            ack_within_share=share(c.get("acknowledged_within", 0), c.get("acknowledged", 0)),
+            profiles_last_14_days=a.profiles,
+        )
+        classes[classify(facts).level] += 1
+    return dict(sorted(classes.items()))
+
+
+async def _activity(db: Db, wards: list[str], today: date) -> dict[str, WardActivity]:
+    """Today's: each ward's rows of M9's figures by week (``ward_weeks``), 9 a ward."""
+    rows = await db.fetch(
+        f"SELECT ward_id, week, meetings, core_present, profiles FROM {WARD_WEEKS} "
+        "WHERE ward_id = ANY($1::text[]) AND week >= $2",
+        wards,
+        first_week(today),
+    )
+    return activity(rows, today)
+
+
+async def _activity_as_of(
+    db: Db, wards: list[str], today: date, as_of: AsOf
+) -> dict[str, WardActivity]:
+    """As of a day: from the daily flows as then known (``queries.asof.daily``)."""
     recent = today - timedelta(weeks=8)
     this_week = week_start(today)
     core = [f"attended:{d}" for d in CORE_DEPARTMENTS]
@@ -116,48 +159,29 @@ async def _ward_classes(
     # range ['attended', 'attendee') in any collation (one that ignores the colon too); the
     # FILTER keeps the core departments'. The weeks met of the last 4 are bits (week 0 starts
     # at $3, a Monday), counted below.
-    rows, count_rows = await asyncio.gather(
-        db.fetch(
-            "SELECT code, bit_or(1 << ((day - $3::date) / 7)) FILTER (WHERE metric = 'meetings' "
-            "AND day >= $3) AS weeks_met, "
-            "coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
-            "coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
-            "coalesce(sum(value) FILTER (WHERE metric = 'profiles'), 0) AS profiles "
-            f"FROM {daily(as_of, '$6')} a WHERE level = 'ward' AND code = ANY($1::text[]) "
-            "AND ((metric = 'meetings' AND day > $2) "
-            "OR (metric >= 'attended' AND metric < 'attendee' AND day > $2) "
-            "OR (metric = 'profiles' AND day > $5)) GROUP BY code",
-            wards,
-            recent,
-            this_week - timedelta(weeks=3),
-            core,
-            today - timedelta(days=14),
-            *day,
-        ),
-        db.fetch(
-            f"SELECT code, metric, value FROM {totals(AREA_COUNTS, as_of, '$3', _WARDS)} c "
-            "WHERE level = 'ward' AND code = ANY($1::text[]) AND metric = ANY($2::text[])",
-            wards,
-            ["war_rooms", "acknowledged", "acknowledged_within"],
-            *day,
-        ),
+    rows = await db.fetch(
+        "SELECT code, bit_or(1 << ((day - $3::date) / 7)) FILTER (WHERE metric = 'meetings' "
+        "AND day >= $3) AS weeks_met, "
+        "coalesce(sum(value) FILTER (WHERE metric = 'meetings'), 0) AS meetings, "
+        "coalesce(sum(value) FILTER (WHERE metric = ANY($4::text[])), 0) AS core_present, "
+        "coalesce(sum(value) FILTER (WHERE metric = 'profiles'), 0) AS profiles "
+        f"FROM {daily(as_of, '$6')} a WHERE level = 'ward' AND code = ANY($1::text[]) "
+        "AND ((metric = 'meetings' AND day > $2) "
+        "OR (metric >= 'attended' AND metric < 'attendee' AND day > $2) "
+        "OR (metric = 'profiles' AND day > $5)) GROUP BY code",
+        wards,
+        recent,
+        this_week - timedelta(weeks=3),
+        core,
+        today - timedelta(days=14),
+        as_of.day,
     )
-    activity = {r["code"]: r for r in rows}
-    counts: dict[str, dict[str, int]] = {}
-    for r in count_rows:
-        counts.setdefault(r["code"], {})[r["metric"]] = int(r["value"])
-    classes: Counter[str] = Counter()
-    for ward in wards:
-        a, c = activity.get(ward), counts.get(ward, {})
-        meetings = int(a["meetings"]) if a else 0
-        facts = WarRoomFacts(
-            established=c.get("war_rooms", 0) > 0,
-            weeks_met_of_last_4=(a["weeks_met"] or 0).bit_count() if a else 0,
-            core_attendance_share=share(
-                int(a["core_present"]) if a else 0, meetings * len(CORE_DEPARTMENTS)
-            ),
-            ack_within_share=share(c.get("acknowledged_within", 0), c.get("acknowledged", 0)),
-            profiles_last_14_days=int(a["profiles"]) if a else 0,
+    return {
+        r["code"]: WardActivity(
+            (r["weeks_met"] or 0).bit_count(),
+            int(r["meetings"]),
+            int(r["core_present"]),
+            int(r["profiles"]),
         )
-        classes[classify(facts).level] += 1
-    return dict(sorted(classes.items()))
+        for r in rows
+    }
