@@ -48,6 +48,7 @@ from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.departments import departments
 from domain.reference.geography import geography
+from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
@@ -64,6 +65,7 @@ from projections.nerve_centre.tables import (
     AREA_DAILY,
     AREA_DAILY_RECORDED,
     DEPARTMENT_AREA,
+    DEPARTMENT_DUE,
     HOUSEHOLDS,
     OPEN_DUE,
     REFERRALS,
@@ -80,6 +82,10 @@ AS_OF = " as of a year back"
 OCCURRED_BASIS = " (occurred)"
 HISTORY_DAYS = 730
 SNAPSHOT_EVERY = 7  # days between a group's snapshots (a busy group has one a day)
+
+
+# the due date of an open referral's next step (``contributions.due_date``), in SQL
+_DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
 
 
 def _history(table: str) -> list[str]:
@@ -151,6 +157,12 @@ FILL = [
         LATERAL unnest(ARRAY['received', 'acknowledged',
                              'ack_days:' || (r.position %% 20)]) m(metric)
         GROUP BY 1, 2, 3, 4""",
+    # open referrals by the due date of their next step, as the league counts them overdue
+    f"""INSERT INTO {DEPARTMENT_DUE} SELECT department, a.level, a.code, due, count(*)
+        FROM (SELECT *, {_DUE} AS due FROM {REFERRALS}) r,
+        LATERAL (VALUES ('municipality', r.municipality), ('district', r.district),
+                        ('province', 'KZN')) a(level, code)
+        WHERE due IS NOT NULL GROUP BY 1, 2, 3, 4""",
     f"""INSERT INTO {WARD_NEEDS} SELECT ward_id, c, district, municipality, count(*)
         FROM {HOUSEHOLDS}, unnest(open_categories) c GROUP BY 1, 2, 3, 4""",
     f"""INSERT INTO {AREA_DAILY} SELECT a.level, a.code, %(today)s - d, m, 1 + d %% 5
@@ -161,6 +173,7 @@ FILL = [
     *_history(AREA_COUNTS),
     *_history(OPEN_DUE),
     *_history(DEPARTMENT_AREA),
+    *_history(DEPARTMENT_DUE),
     *_history(WARD_NEEDS),
     # each day's flows recorded on that day or one of the two after it
     f"""INSERT INTO {AREA_DAILY_RECORDED} SELECT level, code, metric, day,
