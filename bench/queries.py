@@ -49,6 +49,7 @@ from bench._server import server
 from domain.access.policy import Area, RowScope
 from domain.reference.departments import departments
 from domain.reference.geography import geography
+from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
@@ -65,6 +66,7 @@ from projections.nerve_centre.tables import (
     AREA_DAILY,
     AREA_DAILY_RECORDED,
     DEPARTMENT_AREA,
+    DEPARTMENT_DUE,
     HOUSEHOLDS,
     OPEN_DUE,
     REFERRALS,
@@ -81,6 +83,10 @@ AS_OF = " as of a year back"
 OCCURRED_BASIS = " (occurred)"
 HISTORY_DAYS = 730
 SNAPSHOT_EVERY = 7  # days between a group's snapshots (a busy group has one a day)
+
+
+# the due date of an open referral's next step (``contributions.due_date``), in SQL
+_DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
 
 
 def _history(table: str) -> list[str]:
@@ -152,6 +158,12 @@ FILL = [
         LATERAL unnest(ARRAY['received', 'acknowledged',
                              'ack_days:' || (r.position %% 20)]) m(metric)
         GROUP BY 1, 2, 3, 4""",
+    # open referrals by the due date of their next step, as the league counts them overdue
+    f"""INSERT INTO {DEPARTMENT_DUE} SELECT department, a.level, a.code, due, count(*)
+        FROM (SELECT *, {_DUE} AS due FROM {REFERRALS}) r,
+        LATERAL (VALUES ('municipality', r.municipality), ('district', r.district),
+                        ('province', 'KZN')) a(level, code)
+        WHERE due IS NOT NULL GROUP BY 1, 2, 3, 4""",
     f"""INSERT INTO {WARD_NEEDS} SELECT ward_id, c, district, municipality, count(*)
         FROM {HOUSEHOLDS}, unnest(open_categories) c GROUP BY 1, 2, 3, 4""",
     f"""INSERT INTO {AREA_DAILY} SELECT a.level, a.code, %(today)s - d, m, 1 + d %% 5
@@ -161,7 +173,7 @@ FILL = [
                           'interventions','visits','meetings']) m""",
 ]
 # The totals as they were (``?as_of=``): only the as-of reads take them (not ``bench.web``'s).
-HISTORY_TABLES = (AREA_COUNTS, OPEN_DUE, DEPARTMENT_AREA, WARD_NEEDS)
+HISTORY_TABLES = (AREA_COUNTS, OPEN_DUE, DEPARTMENT_AREA, DEPARTMENT_DUE, WARD_NEEDS)
 HISTORY_FILL = [
     *(statement for table in HISTORY_TABLES for statement in _history(table)),
     # each day's flows recorded on that day or one of the two after it
