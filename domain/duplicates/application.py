@@ -115,7 +115,13 @@ class DuplicateCommands(HouseholdCommands):
             )
             referrals = [self.get(Referral, UUID(r)) for r in duplicate.open_referral_ids]
             for referral in referrals:
-                referral.hand_to_survivor(str(survivor.id), survivor.ward_id, MERGED, at, who)
+                referral.hand_to_survivor(
+                    survivor_id=str(survivor.id),
+                    ward_id=survivor.ward_id,
+                    reason=MERGED,
+                    occurred_at=at,
+                    actor=who,
+                )
             return [survivor, duplicate, *referrals]
 
         return self._decide(candidate_id, ctx, decide)

@@ -60,7 +60,11 @@ class CaseloadCommands(HouseholdCommands):
             ]
             for referral in handed:
                 referral.hand_to_survivor(
-                    str(household.id), to_ward_id, MOVED, ctx.occurred_at, ctx.actor
+                    survivor_id=str(household.id),
+                    ward_id=to_ward_id,
+                    reason=MOVED,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
                 )
             return [*referrals, *handed]
 

@@ -9,15 +9,16 @@ from eventsourcing.domain import event
 
 from domain.base import SukumaAggregate
 from domain.errors import InvalidCommand, RuleViolation
-from domain.escalation import FIRST_LEVEL, TOP_LEVEL, Ladder, is_on_ladder, overdue_from
+from domain.escalation import FIRST_LEVEL, TOP_LEVEL, is_on_ladder
 from domain.referrals.feedback import ReferralFeedback
 from domain.referrals.moves import ReferralMoves
+from domain.referrals.overdue import ReferralOverdue
 from domain.vocabulary import TERMINAL_REFERRAL_STATUSES, ReferralStatus, RejectionReason
 
 S = ReferralStatus
 
 
-class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
+class Referral(ReferralFeedback, ReferralMoves, ReferralOverdue, SukumaAggregate):
     """Made → acknowledged → service delivered → verified → closed (or rejected, cancelled)."""
 
     class Made(SukumaAggregate.Created):
@@ -267,37 +268,6 @@ class Referral(ReferralFeedback, ReferralMoves, SukumaAggregate):
         self, from_level: int, to_level: int, reason: str, occurred_at: datetime, actor: str
     ) -> None:
         self.escalation_level = to_level
-
-    def missed_standard(self, now: datetime) -> tuple[str, date] | None:
-        """The service standard the referral has missed by ``now`` (``acknowledgement`` while
-        made, ``delivery`` while acknowledged) and its due date; ``None`` if on time."""
-        if self.status == S.MADE:
-            missed = ("acknowledgement", self.ack_by)
-        elif self.status == S.ACKNOWLEDGED:
-            missed = ("delivery", self.deliver_by)
-        else:
-            return None
-        return missed if now >= overdue_from(missed[1]) else None
-
-    def follow_ladder(self, ladder: Ladder, occurred_at: datetime, actor: str) -> None:
-        """Climb to the level the time overdue has reached by ``occurred_at``, one event per
-        level; never down (a manual escalation above the ladder stands), nothing if on time."""
-        missed = self.missed_standard(occurred_at)
-        if missed is None:
-            return
-        standard, due = missed
-        overdue = occurred_at - overdue_from(due)
-        for level in range(self.escalation_level + 1, ladder.level_reached(overdue) + 1):
-            self._escalated_overdue(
-                from_level=self.escalation_level,
-                to_level=level,
-                standard=standard,
-                due=due,
-                standard_version=self.standard_version,
-                days_overdue=overdue.days,
-                occurred_at=occurred_at,
-                actor=actor,
-            )
 
     @event(EscalatedOverdue)
     def _escalated_overdue(

@@ -44,7 +44,7 @@ class ReferralMoves:
         )
 
     def hand_to_survivor(
-        self, survivor_id: str, ward_id: str, reason: str, occurred_at: datetime, actor: str
+        self, *, survivor_id: str, ward_id: str, reason: str, occurred_at: datetime, actor: str
     ) -> None:
         """Its household merged into ``survivor_id`` (``MERGED``), or that survivor moved
         (``MOVED``): an open referral is followed up in the survivor's ward from now on, even
