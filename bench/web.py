@@ -61,7 +61,7 @@ from domain.sukuma import Sukuma
 from projections.alerts.view import ALERTS, GROUPS
 from projections.war_rooms.view import ROOMS
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, freeze_start_up_heap
 from web import install
 
 PASSWORD = "bench-web-password"
@@ -210,7 +210,12 @@ def pairs(ward: str, municipality: str, district: str) -> list[tuple[str, str, l
 def served(settings: Settings, url: str) -> Iterator[tuple[FastAPI, Sukuma]]:
     application = build_application(settings, url)
     try:
-        yield install(create_app(settings, application, clock=lambda: NOW)), application
+        api = install(create_app(settings, application, clock=lambda: NOW))
+        # As the API's entry points do: unfrozen, a full collection walked this process's
+        # heap (the fill's too) every few dozen requests, a 150-200 ms stall on the page or
+        # the API read it happened to land in.
+        freeze_start_up_heap()
+        yield api, application
     finally:
         application.close()
 
