@@ -3,7 +3,8 @@
 existed, against a real PostgreSQL: before it, an old merge's referral stays where its
 aggregate is (the duplicate's ward) in every view; the dry run lists it and appends nothing;
 the run hands it over once (a re-run appends nothing), never an unmerged pair's nor a closed
-referral; the survivor's ward's convener then acts on it over HTTP and every view follows.
+referral; the survivor's ward's convener then acts on it over HTTP and every view follows;
+a referral changed while the back-fill decides is decided again (optimistic concurrency).
 A projector committing after every event counts each referral once throughout a merge."""
 
 # ruff: noqa: F811  (the ``ew`` parameter is the fixture imported below)
@@ -198,3 +199,55 @@ async def test_a_projector_committing_every_event_counts_each_referral_once_thro
             live = f"{name}_{suffix}"
             assert table_rows(datastore, live) == table_rows(datastore, f"rebuild_{live}"), live
     assert application.get(Referral, UUID(referred)).ward_id == other_ward_id
+
+
+#: What happens to the referral just after the back-fill read it, the events it then has, and
+#: whether the back-fill hands it over.
+RACES = [
+    ("acknowledge", ["Referral.Acknowledged", "Referral.HandedOver"], True),
+    ("cancel", ["Referral.Cancelled"], False),
+]
+
+
+@pytest.mark.parametrize(("meanwhile", "then", "handed"), RACES)
+async def test_a_referral_changed_while_the_back_fill_decides_is_decided_again(
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    monkeypatch: pytest.MonkeyPatch,
+    ward_id: str,
+    other_ward_id: str,
+    meanwhile: str,
+    then: list[str],
+    handed: bool,
+) -> None:
+    # Given a pair merged the old way, whose duplicate's open referral is acknowledged (or
+    # cancelled) just after the back-fill has read it: a real command on the same database
+    survivor, duplicate, referred = await referred_pair(client, ward_id, other_ward_id)
+    pair = old_merge(application, survivor, duplicate)
+    get, raced = application.get, []
+    command = {
+        "acknowledge": lambda r, ctx: application.acknowledge_referral(r, None, ctx),
+        "cancel": lambda r, ctx: application.cancel_referral(r, "not needed", ctx),
+    }[meanwhile]
+
+    def get_then_race(cls: Any, aggregate_id: UUID, version: int | None = None) -> Any:
+        aggregate = get(cls, aggregate_id, version)
+        if cls is Referral and not raced:
+            raced.append(aggregate.version)
+            command(aggregate_id, CommandContext(actor="officer", occurred_at=datetime.now(UTC)))
+        return aggregate
+
+    monkeypatch.setattr(application, "get", get_then_race)
+
+    # When the back-fill hands the pair's referrals over
+    ctx = CommandContext(actor="system:duplicates-hand-over", occurred_at=datetime.now(UTC))
+    said = application.hand_over_old_merge(pair, ctx)
+    monkeypatch.undo()
+
+    # Then its first save wrote nothing (the referral had moved on), and the decision made
+    # again hands over the acknowledged referral, not the cancelled one
+    kinds = [type(e).__qualname__ for e in events_of(application, referred)][raced[0] :]
+    assert kinds == then
+    assert [h.referral_id for h in said] == [UUID(referred)] * handed
+    ward = application.get(Referral, UUID(referred)).ward_id
+    assert ward == (ward_id if handed else other_ward_id)
