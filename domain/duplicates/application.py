@@ -13,7 +13,7 @@ from domain.access.merges import follows_merge, may_read
 from domain.access.principal import Principal
 from domain.application import MAX_ATTEMPTS, A, ConcurrencyExhausted
 from domain.context import CommandContext, Written
-from domain.duplicates.model import DuplicateCandidate
+from domain.duplicates.model import CandidateStatus, DuplicateCandidate
 from domain.errors import NotFoundError, VersionConflict
 from domain.households.application import HouseholdCommands
 from domain.households.model import Household
@@ -45,6 +45,16 @@ class HouseholdSeen:
     @property
     def redirected(self) -> bool:
         return self.household.id != self.asked
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A referral an old merge hands to its survivor's ward (``hand_over_old_merge``)."""
+
+    referral_id: UUID
+    from_ward_id: str
+    to_ward_id: str
+    survivor_id: str
 
 
 class DuplicateCommands(HouseholdCommands):
@@ -146,6 +156,46 @@ class DuplicateCommands(HouseholdCommands):
             return [survivor, duplicate, *referrals]
 
         return self._decide(candidate_id, ctx, decide)
+
+    def hand_over_old_merge(
+        self, candidate_id: UUID, ctx: CommandContext, *, record: bool = True
+    ) -> list[Handover]:
+        """A merge recorded before merges handed referrals over: hand each open referral of
+        its duplicate still in the duplicate's ward, never handed, to the survivor's ward now,
+        as a merge does today. None for a pair not merged (or unmerged) or whose referrals are
+        handed already, so a re-run appends nothing; ``record=False`` only says what it would
+        hand over. Saved at the versions read: a referral changed meanwhile decides again."""
+        for _ in range(MAX_ATTEMPTS):
+            candidate = self.get(DuplicateCandidate, candidate_id)
+            if candidate.status != CandidateStatus.MERGED or candidate.duplicate_id is None:
+                return []
+            duplicate = self.get(Household, UUID(candidate.duplicate_id))
+            survivor = self.get(Household, UUID(str(candidate.survivor_id)))
+            referrals = [self.get(Referral, UUID(r)) for r in duplicate.open_referral_ids]
+            handed = [
+                r for r in referrals if r.survivor_id is None and r.ward_id == duplicate.ward_id
+            ]
+            for referral in handed:
+                referral.hand_to_survivor(
+                    survivor_id=str(survivor.id),
+                    ward_id=survivor.ward_id,
+                    reason=MERGED,
+                    occurred_at=ctx.occurred_at,
+                    actor=ctx.actor,
+                )
+            handed = [r for r in handed if r.survivor_id is not None]  # (a closed one stays)
+            said = [
+                Handover(r.id, duplicate.ward_id, survivor.ward_id, str(survivor.id))
+                for r in handed
+            ]
+            if not record or not handed:
+                return said
+            try:
+                self.save(*handed, receipt=ctx.receipt)
+                return said
+            except RecordConflictError:
+                continue
+        raise ConcurrencyExhausted(f"the referrals of merge {candidate_id} are being changed")
 
     def _pair(
         self, candidate_id: UUID, principal: Principal | None, verb: str

@@ -4,8 +4,8 @@ or a merge of duplicate households (``HandedOver``). The events are ``Referral``
 While its household is merged into a survivor, an open referral is followed up by the
 survivor's war room: the merge hands it over, a move of the survivor carries it on, and the
 unmerge hands it back to its household's ward, closed or not (exactly where the merge found
-it: the duplicate cannot move while merged). Access and the offline feed follow the
-aggregate's ``ward_id``; the views place it by the households' events, under the same rule.
+it: the duplicate cannot move while merged). Access, the offline feed and every view follow
+the aggregate's ``ward_id``, set by these events: this is the only place the rule is kept.
 """
 
 from __future__ import annotations

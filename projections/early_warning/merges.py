@@ -9,13 +9,11 @@ mark, and both households' clocks run as before; a survivor's clock the merge st
 duplicate's child-protection need, say) is removed, not left stopped (``merge_started``), so
 merge then unmerge leaves the clocks as if neither happened.
 
-Its open referrals are followed up in the survivor's ward while merged, as a move hands them
-over: their clocks (EW-01 to EW-03) and EW-10's series move to the survivor's areas, the
-duplicate's state lists them (``handed``), a move of the survivor carries those still open,
-and the unmerge puts every one back in the duplicate's ward. A household's state lists the
-referrals ever made for it (``referrals``, from its ``NeedReferred``: no extra write), so
-the merge finds them without a search of the referrals' states. The work is done on the
-merge's events (and the survivor's move).
+Its open referrals are followed up in the survivor's ward while merged: their clocks (EW-01
+to EW-03) and EW-10's series move with each referral's own ``Referral.HandedOver`` (the
+merge's, a survivor's move's and the unmerge's, saved with the households' events and
+handled as ``Rehomed`` is), so the rule of which ones go where is the domain's alone
+(``domain.referrals.moves``). The work is done on the merge's events.
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from domain.households.model import Household
-from domain.reference.geography import geography
-from domain.vocabulary import TERMINAL_REFERRAL_STATUSES
 from projections.early_warning import clocks
 from projections.early_warning.states import SubjectStates
 from projections.early_warning.view import StateKey
@@ -42,10 +38,6 @@ def _tag(key: StateKey) -> str:
 
 def _latest(*stamps: str | None) -> str | None:
     return max(filter(None, stamps), key=datetime.fromisoformat, default=None)
-
-
-def _open(r: dict[str, Any]) -> bool:
-    return r["status"] not in TERMINAL_REFERRAL_STATUSES
 
 
 def as_seen(h: dict[str, Any]) -> dict[str, Any]:
@@ -107,42 +99,6 @@ class MergedStates(SubjectStates):
         when = clocks.iso(e.occurred_at)
         self.household_clocks(key, duplicate, when)
         self._absorb(e.survivor_id, survivor, key, duplicate if into else None, when)
-        if into:
-            if "referrals" not in duplicate:  # a state written before the list was kept
-                duplicate["referrals"] = self.ew.referrals_of(key)
-            handed = [r for r in self._referral_states(duplicate["referrals"]) if _open(r)]
-            duplicate["handed"] = [r["referral_id"] for r in handed]
-        else:
-            handed = self._referral_states(duplicate.pop("handed", ()))
-        for r in handed:  # the unmerge: each back where its household is
-            self._place_referral(r, (survivor if into else duplicate)["ward_id"])
-        self._put("household", key, duplicate)
-
-    def carry_handed(self, survivor: dict[str, Any]) -> None:
-        """A survivor moved: the open referrals its duplicates handed it go with it, as its
-        own do (closed ones stay in the history of the ward they were followed up in)."""
-        for duplicate_id in survivor.get("absorbed", {}):
-            duplicate = self._household_state(duplicate_id)
-            for r in self._referral_states((duplicate or {}).get("handed", ())):
-                if _open(r):
-                    self._place_referral(r, survivor["ward_id"])
-
-    def _referral_states(self, ids: Any) -> list[dict[str, Any]]:
-        keys = [("referral", str(i)) for i in ids]
-        self.cache.update(self.ew.load_states(set(keys) - self.cache.keys()))
-        return [self.cache[k] for k in keys if k in self.cache]
-
-    def _place_referral(self, r: dict[str, Any], ward_id: str) -> None:
-        """Follow the referral up in ``ward_id``: its clocks and EW-10's series move there."""
-        if r["ward_id"] == ward_id:
-            return
-        self.due(r, -1)
-        municipality, district, _ = geography().ancestors(ward_id)
-        r.update(ward_id=ward_id, municipality=municipality, district=district)
-        self.due(r, +1)
-        key = r["referral_id"]
-        self._put("referral", key, r)
-        self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
 
     def follow_duplicate(self, key: str, h: dict[str, Any], when: str) -> None:
         """A merged household changed (its referral closed a need): its survivor's copy too."""

@@ -71,7 +71,6 @@ class EarlyWarningProjection(MergedStates):
             "graduated_at": None,
             "regressed": {},
             "field_worker_id": e.field_worker_id,  # its caseload's (EW-06 names it)
-            "referrals": [],  # made for it: a merge hands the open ones over
         }
         self._household(e, lambda h: None)
         self._caseload(e.field_worker_id, +1, None)  # registering it was work: no restart
@@ -123,8 +122,6 @@ class EarlyWarningProjection(MergedStates):
     @handle.register
     def _(self, e: Household.NeedReferred) -> None:
         def change(h: dict[str, Any]) -> None:
-            if "referrals" in h:  # (else a state from before the list: see merges)
-                h["referrals"] = [*h["referrals"], e.referral_id]
             if e.need_id in h["regressed"]:
                 h["regressed"] = {**h["regressed"], e.need_id: True}
 
@@ -147,9 +144,8 @@ class EarlyWarningProjection(MergedStates):
 
     @handle.register
     def _(self, e: Household.Moved) -> None:
-        h = self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
-        if h is not None:
-            self.carry_handed(h)  # its duplicates' open referrals go with it
+        # (its referrals, and those its merged duplicates handed it, have their own events)
+        self._household(e, lambda h: h.update(_areas(e.to_ward_id)))
 
     @handle.register
     def _(self, e: Household.FieldWorkerAssigned) -> None:
@@ -264,7 +260,8 @@ class EarlyWarningProjection(MergedStates):
         self._referral(e, status="made")
 
     @handle.register
-    def _(self, e: Referral.Rehomed) -> None:
+    def _(self, e: Referral.Rehomed | Referral.HandedOver) -> None:
+        # Its household moved, or a merge (a survivor's move, the unmerge) handed it over
         r = self._state("referral")
         if r is None:
             return

@@ -124,17 +124,6 @@ class EarlyWarningView(BufferedView):
             curs.execute(query, ([k for k, _ in wanted], [s for _, s in wanted]))
             return {(row["kind"], row["subject"]) for row in curs.fetchall()}
 
-    def referrals_of(self, household_id: str) -> list[str]:
-        """The referrals made for a household, from their states (a scan of every referral's:
-        only for a household state written before it listed them, once)."""
-        query = self.sql(
-            "SELECT id FROM {t_state} WHERE kind = 'referral' AND state ->> 'household_id' = %s "
-            "ORDER BY state ->> 'made_at', id"
-        )
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(query, (household_id,))
-            return [row["id"] for row in curs.fetchall()]
-
     def load_states(self, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
         wanted = list(keys)
         if not wanted:

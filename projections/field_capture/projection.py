@@ -11,6 +11,7 @@ from domain.errors import NotFoundError
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
+from domain.referrals.moves import MOVED
 from domain.submissions.model import Attachments, Quarantine
 from domain.users.model import User
 from projections.base import BufferedProjection
@@ -49,19 +50,8 @@ class FieldCaptureProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.Moved) -> None:
         self._row("household_moved", e.originator_id, self.position, *_place(e.from_ward_id))
+        # (its referrals, and those its merged duplicates handed it, have their own events)
         self._row("household", e.originator_id, *_place(e.to_ward_id))
-        # A survivor takes the open referrals its duplicates handed it, as it takes its own
-        held = (e.originator_id, e.from_ward_id)
-        self._row("carried", self.position, *held, *_place(e.to_ward_id), *held)
-
-    @handle.register
-    def _(self, e: Household.MergedInto) -> None:
-        # The duplicate's open referrals are followed up in its survivor's ward while merged
-        self._row("merged", UUID(e.survivor_id), e.originator_id, self.position)
-
-    @handle.register
-    def _(self, e: Household.MergeUndone) -> None:
-        self._row("unmerged", e.originator_id, self.position)
 
     @handle.register
     def _(self, e: Household.PersonalDataErased) -> None:
@@ -84,6 +74,15 @@ class FieldCaptureProjection(BufferedProjection):
     def _(self, e: Referral.Rehomed) -> None:
         self._row("referral_left", self.position, "moved", [e.originator_id])
         self._row("referral_moved", *_place(e.ward_id), e.originator_id)
+
+    @handle.register
+    def _(self, e: Referral.HandedOver) -> None:
+        # A merge's handover: the feed tells the ward it leaves (if any) why, ``merged`` (the
+        # merge or the unmerge) or ``moved`` (a move of the survivor holding it)
+        place, reason = _place(e.ward_id), "moved" if e.reason == MOVED else "merged"
+        holder = UUID(e.household_id)
+        self._row("handed", e.originator_id, self.position, reason, e.ward_id, *place, holder,
+                  e.originator_id)  # fmt: skip
 
     @handle.register
     def _(self, e: Referral.Reassigned) -> None:

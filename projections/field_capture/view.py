@@ -37,21 +37,6 @@ ACCESS_LOSSES = f"{NAME}_access_losses"
 _PLACE = "ward_id, municipality, district"
 
 
-def _handover(where: str, held_by: str) -> str:
-    """Referrals ``r`` handed to household ``h``'s ward (``where``), each with a departure from
-    the ward it leaves: one statement, whose parts both read the rows as they were."""
-    return (
-        "WITH r AS (SELECT r.referral_id, r.ward_id, r.municipality, r.district, r.department, "
-        f"h.ward_id AS to_ward, h.municipality AS to_municipality, h.district AS to_district, "
-        f"{held_by} AS held_by FROM {{t_referrals}} r, {{t_households}} h WHERE {where}), "
-        f"d AS (INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, reason) "
-        f"SELECT 'referral', referral_id, %s, {_PLACE}, department, 'merged' FROM r "
-        "WHERE ward_id <> to_ward ON CONFLICT DO NOTHING) "
-        "UPDATE {t_referrals} t SET ward_id = to_ward, municipality = to_municipality, "
-        "district = to_district, held_by = r.held_by FROM r WHERE t.referral_id = r.referral_id"
-    )
-
-
 # In the order the events came: a page may keep, correct and re-apply one submission.
 _STATEMENTS = {
     "household": f"INSERT INTO {{t_households}} (household_id, {_PLACE}) VALUES (%s, %s, %s, %s) "
@@ -72,22 +57,17 @@ _STATEMENTS = {
     "referral_left": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, "
     f"reason) SELECT 'referral', referral_id, %s, {_PLACE}, department, %s FROM {{t_referrals}} "
     "WHERE referral_id = ANY(%s) ON CONFLICT DO NOTHING",
-    # A merge hands the duplicate's open referrals to its survivor's ward (``held_by``), a move
-    # of the survivor carries them on, the unmerge puts each back in its household's ward; a
-    # departure tells the ward each leaves (one statement: both parts read the rows as before).
-    "merged": _handover(
-        "h.household_id = %s AND r.household_id = %s AND r.open AND r.held_by IS NULL",
-        "h.household_id",
-    ),
-    "unmerged": _handover(
-        "h.household_id = %s AND r.household_id = h.household_id AND r.held_by IS NOT NULL",
-        "NULL::uuid",
-    ),
-    "carried": f"WITH d AS (INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, "
-    f"department, reason) SELECT 'referral', referral_id, %s, {_PLACE}, department, 'moved' "
-    "FROM {t_referrals} WHERE held_by = %s AND open AND ward_id = %s ON CONFLICT DO NOTHING) "
-    "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s "
-    "WHERE held_by = %s AND open AND ward_id = %s",
+    # A merge's handover (``Referral.HandedOver``: the merge, a move of the survivor, the
+    # unmerge): the ward it goes to, and the survivor holding it (``held_by``: none once it is
+    # its own household's again), with a departure from the ward it leaves, if it leaves one
+    # (one statement: both parts read the row as it was).
+    "handed": f"WITH r AS (SELECT referral_id, {_PLACE}, department FROM {{t_referrals}} "
+    "WHERE referral_id = %s), "
+    f"d AS (INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, department, reason) "
+    f"SELECT 'referral', referral_id, %s, {_PLACE}, department, %s FROM r "
+    "WHERE ward_id <> %s ON CONFLICT DO NOTHING) "
+    "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s, "
+    "held_by = NULLIF(%s::uuid, household_id) WHERE referral_id = %s",
     "household_erased": f"INSERT INTO {{t_departures}} (kind, id, position, {_PLACE}, "
     f"department, reason) SELECT 'household', household_id, %s, {_PLACE}, NULL, 'erased' "
     "FROM {t_households} WHERE household_id = %s ON CONFLICT DO NOTHING",

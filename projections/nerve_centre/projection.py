@@ -165,8 +165,7 @@ class NerveCentreProjection(MergedCases):
         def change(row: dict[str, Any]) -> None:
             row.update(ward_id=e.to_ward_id, municipality=municipality, district=district)
 
-        self._household(e, change)
-        self.carry_handed(e.originator_id, e.from_ward_id, e.to_ward_id)  # see merges
+        self._household(e, change)  # the referrals it takes along have their own events
 
     @handle.register
     def _(self, e: Household.FieldWorkerAssigned | Household.FieldWorkerUnassigned) -> None:
@@ -268,7 +267,8 @@ class NerveCentreProjection(MergedCases):
         )
 
     @handle.register
-    def _(self, e: Referral.Rehomed) -> None:
+    def _(self, e: Referral.Rehomed | Referral.HandedOver) -> None:
+        # Its household moved, or a merge (a survivor's move, the unmerge) handed it over
         municipality, district, _ = geography().ancestors(e.ward_id)
 
         def change(row: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@
 A fact keeps the ward and month where and when it happened (``occurred_at``, never the clock),
 so a household moving later never moves its past facts, and a rebuild yields the same rows.
 A merge of duplicate households writes no fact: it marks the duplicate's row, and a release
-counts the duplicate's facts for its survivor (``release.Publisher``); while merged, the
-duplicate's referrals are followed up in the survivor's ward (as a move hands them over).
+counts the duplicate's facts for its survivor (``release.Publisher``). Where a referral is
+followed up (the ward its later facts count in) is its own events': ``Rehomed`` (its
+household moved) and ``HandedOver`` (a merge, a move of the survivor, the unmerge).
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ class OpenDataProjection(BufferedProjection):
         self.ov: OpenDataView = view
         self.households: dict[UUID, dict[str, Any]] = {}
         self.referrals: dict[UUID, dict[str, Any]] = {}
-        # The referrals each survivor was handed since the last commit (stored ones by query)
-        self.handed: dict[UUID, set[UUID]] = {}
 
     def prefetch(self, events: Sequence[Any]) -> None:
         later = [e for e in events if getattr(e, "originator_version", 1) > 1]
@@ -55,7 +54,6 @@ class OpenDataProjection(BufferedProjection):
     def forget(self) -> None:
         self.households.clear()
         self.referrals.clear()
-        self.handed.clear()
 
     def cache_full(self) -> bool:
         return len(self.households) + len(self.referrals) > CACHE_LIMIT
@@ -98,21 +96,8 @@ class OpenDataProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.Moved) -> None:
         row = self.households.get(e.originator_id)
-        if row is not None:
+        if row is not None:  # (the referrals it takes along have their own events)
             self._household(e.originator_id, {**row, "ward_id": e.to_ward_id})
-            self._carry_handed(e.originator_id, e.from_ward_id, e.to_ward_id)
-
-    def _carry_handed(self, survivor_id: UUID, from_ward: str, to_ward: str) -> None:
-        """A survivor moved: the referrals its duplicates brought to its ward go with it."""
-        ids = {*self.ov.handed_referral_ids(survivor_id), *self.handed.get(survivor_id, ())}
-        self.referrals.update(self.ov.load("referrals", "referral_id", ids - self.referrals.keys()))
-        for referral_id in ids:
-            row = self.referrals.get(referral_id)
-            if row is None or row.get("merged_from") is None or row["ward_id"] != from_ward:
-                continue
-            duplicate = self._cached_household(row["merged_from"]) or {}
-            if duplicate.get("merged_into") == survivor_id:
-                self._referral(referral_id, {**row, "ward_id": to_ward})
 
     @handle.register
     def _(self, e: Household.ProfileSubmitted) -> None:
@@ -134,28 +119,12 @@ class OpenDataProjection(BufferedProjection):
     @handle.register
     def _(self, e: Household.MergedInto | Household.MergeUndone) -> None:
         into = isinstance(e, Household.MergedInto)
-        duplicate_id, survivor_id = e.originator_id, UUID(e.survivor_id)
         # (the merge's events are no ``Household.Event``: not prefetched)
-        duplicate = self._cached_household(duplicate_id)
-        survivor = self._cached_household(survivor_id)
-        if duplicate is None or survivor is None:
+        duplicate = self._cached_household(e.originator_id)
+        if duplicate is None:
             return  # registered before a gap in the log (never in a whole log)
-        self._household(duplicate_id, {**duplicate, "merged_into": survivor_id if into else None})
-        # Its referrals made in its ward (those a move would hand over, and those closed
-        # there) go to the survivor's ward, and come back with the unmerge.
-        stored = self.ov.referral_ids(household_id=duplicate_id, merged=not into)
-        self.referrals.update(
-            self.ov.load("referrals", "referral_id", set(stored) - self.referrals.keys())
-        )
-        for referral_id, row in list(self.referrals.items()):
-            if into and row["household_id"] == duplicate_id:
-                if row["ward_id"] == duplicate["ward_id"]:
-                    moved = {"ward_id": survivor["ward_id"], "merged_from": duplicate_id}
-                    self._referral(referral_id, {**row, **moved})
-                    self.handed.setdefault(survivor_id, set()).add(referral_id)
-            elif not into and row.get("merged_from") == duplicate_id:
-                back = {"ward_id": duplicate["ward_id"], "merged_from": None}
-                self._referral(referral_id, {**row, **back})
+        survivor = UUID(e.survivor_id) if into else None
+        self._household(e.originator_id, {**duplicate, "merged_into": survivor})
 
     @handle.register
     def _(self, e: Referral.Made) -> None:
@@ -184,6 +153,16 @@ class OpenDataProjection(BufferedProjection):
         row = self.referrals.get(e.originator_id)
         if row is not None:  # followed up in its household's new ward from now on
             self._referral(e.originator_id, {**row, "ward_id": e.ward_id})
+
+    @handle.register
+    def _(self, e: Referral.HandedOver) -> None:
+        # Followed up in its survivor's ward from now on (``merged_from``: its own household,
+        # while another holds it), or in its own household's again (the unmerge)
+        row = self.referrals.get(e.originator_id)
+        if row is not None:
+            held = UUID(e.household_id) != row["household_id"]
+            moved = {"ward_id": e.ward_id, "merged_from": row["household_id"] if held else None}
+            self._referral(e.originator_id, {**row, **moved})
 
     @handle.register
     def _(self, e: Referral.ServiceDelivered) -> None:

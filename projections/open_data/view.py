@@ -61,29 +61,6 @@ class OpenDataView(BufferedView):
             curs.execute(self.sql(f"SELECT * FROM {{t_{suffix}}} WHERE {key} = ANY(%s)"), (wanted,))
             return {row[key]: dict(row) for row in curs.fetchall()}
 
-    def referral_ids(self, *, household_id: UUID, merged: bool) -> list[UUID]:
-        """The stored referrals of a household, or, ``merged``, those it brought to a
-        survivor's ward (``merged_from``)."""
-        column = "merged_from" if merged else "household_id"
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self.sql(f"SELECT referral_id FROM {{t_referrals}} WHERE {column} = %s"),
-                (household_id,),
-            )
-            return [row["referral_id"] for row in curs.fetchall()]
-
-    def handed_referral_ids(self, survivor_id: UUID) -> list[UUID]:
-        """The stored referrals merges brought to this survivor's ward."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self.sql(
-                    "SELECT r.referral_id FROM {t_referrals} r JOIN {t_households} h "
-                    "ON r.merged_from = h.household_id WHERE h.merged_into = %s"
-                ),
-                (survivor_id,),
-            )
-            return [row["referral_id"] for row in curs.fetchall()]
-
     def take(self) -> list[tuple[str, tuple[Any, ...]]]:
         changes = self.changes
         self.reset()
