@@ -17,8 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 import openpyxl
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from api.imports.models import plain_cells, profile_of_plain_cells
 from api.imports.template import (
     BOOLEAN_COLUMNS,
     COLUMNS,
@@ -251,7 +252,7 @@ class _Household:
             for column, value in self.values(row, MEMBER_COLUMNS).items():
                 _put(member, MEMBER_COLUMNS[column], value)
             profile["members"].append(member)
-        checked = self._validated(Profile, profile, None)
+        checked = self._validated(self._profile_model(), profile, None)
         if checked is None or register is None or self.problems:
             return None
         try:
@@ -267,6 +268,13 @@ class _Household:
         except InvalidCommand as exc:
             self._domain_problem(exc)
             return None
+
+    def _profile_model(self) -> type[BaseModel]:
+        """The API's ``Profile``, or its twin without the per-field text check when every
+        cell of the household is plain text (the same answer, a call per household)."""
+        if plain_cells([value for row in self.rows for value in row.cells.values()]):
+            return profile_of_plain_cells()
+        return Profile
 
     def _ward_known(self, ward_id: str) -> bool:
         try:
