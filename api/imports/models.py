@@ -1,13 +1,14 @@
-"""The API's profile model for a register's households whose cells are all plain text.
+"""The API's models for a register's households whose cells are all plain text.
 
 ``Input`` checks every field of every body for what PostgreSQL's text cannot hold (a NUL, a
 lone surrogate): a Python call per field, about 100 a two-member household, which was about
 half of pydantic's time in an import (126 us a household against 61 without). A register's
 cells are checked once instead (``plain_cells``, a call per household), and the households
-that pass are validated by a twin of ``Profile`` made here: the same fields, bounds, defaults
-and configuration, built with pydantic's ``create_model`` from the API model's own fields,
-without ``Input``'s validator. A household with a cell that is not plain text is validated by
-the API's model itself, so its problems are worded as ever.
+that pass are validated by twins of ``RegisterHousehold`` and ``Profile`` made here: the
+same fields, bounds, defaults and configuration, built with pydantic's ``create_model`` from
+the API model's own fields, without ``Input``'s validator. A household with a cell that is
+not plain text is validated by the API's models themselves, so its problems are worded as
+ever.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, create_model
 
 from api.schemas.common import Input
-from api.schemas.profile import Profile
 
 
 def plain_cells(cells: list[str]) -> bool:
@@ -74,7 +74,7 @@ def _twin(model: type[BaseModel], twins: dict[type[BaseModel], type[BaseModel]])
 
 
 @cache
-def profile_of_plain_cells() -> type[BaseModel]:
-    """``Profile`` without ``Input``'s per-field text check, for households ``plain_cells``
-    passed (made once per process)."""
-    return _twin(Profile, {})
+def for_plain_cells(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` (an API body: ``Profile``, ``RegisterHousehold``) without ``Input``'s
+    per-field text check, for households ``plain_cells`` passed (made once per process)."""
+    return _twin(model, {})

@@ -19,7 +19,7 @@ from typing import Any
 import openpyxl
 from pydantic import BaseModel, ValidationError
 
-from api.imports.models import plain_cells, profile_of_plain_cells
+from api.imports.models import for_plain_cells, plain_cells
 from api.imports.template import (
     BOOLEAN_COLUMNS,
     COLUMNS,
@@ -198,6 +198,7 @@ class _Household:
     def __init__(self, key: str, rows: list[Row]) -> None:
         self.key, self.rows = key, rows
         self.problems: list[RowProblem] = []
+        self.plain: bool | None = None  # every cell plain text (``plain_cells``), once asked
 
     def problem(self, row: Row, column: str, reason: str) -> None:
         self.problems.append(RowProblem(row.number, column, row.cells.get(column, ""), reason))
@@ -232,7 +233,7 @@ class _Household:
         shared = self.values(first, HOUSEHOLD_COLUMNS)
         ward_id = str(shared.get("ward_id", ""))
         register = self._validated(
-            RegisterHousehold,
+            self._model(RegisterHousehold),
             {
                 "ward_id": ward_id,
                 "dwelling_type": shared.get("dwelling_type"),
@@ -252,7 +253,7 @@ class _Household:
             for column, value in self.values(row, MEMBER_COLUMNS).items():
                 _put(member, MEMBER_COLUMNS[column], value)
             profile["members"].append(member)
-        checked = self._validated(self._profile_model(), profile, None)
+        checked = self._validated(self._model(Profile), profile, None)
         if checked is None or register is None or self.problems:
             return None
         try:
@@ -269,12 +270,12 @@ class _Household:
             self._domain_problem(exc)
             return None
 
-    def _profile_model(self) -> type[BaseModel]:
-        """The API's ``Profile``, or its twin without the per-field text check when every
+    def _model(self, model: type[BaseModel]) -> type[BaseModel]:
+        """The API's ``model``, or its twin without the per-field text check when every
         cell of the household is plain text (the same answer, a call per household)."""
-        if plain_cells([value for row in self.rows for value in row.cells.values()]):
-            return profile_of_plain_cells()
-        return Profile
+        if self.plain is None:
+            self.plain = plain_cells([value for row in self.rows for value in row.cells.values()])
+        return for_plain_cells(model) if self.plain else model
 
     def _ward_known(self, ward_id: str) -> bool:
         try:
