@@ -185,8 +185,16 @@ def _value(column: str, raw: str) -> tuple[Any, str | None]:
     return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
 
 
-def _put(body: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
+#: Each column's place in the API's bodies, split once (not once a cell).
+_PLACES: dict[str, tuple[str, ...]] = {
+    column: tuple(path.split("."))
+    for column, path in (*HOUSEHOLD_COLUMNS.items(), *MEMBER_COLUMNS.items())
+    if path and not path.startswith("register.")
+}
+
+
+def _put(body: dict[str, Any], column: str, value: Any) -> None:
+    *parents, last = _PLACES[column]
     for part in parents:
         body = body.setdefault(part, {})
     body[last] = value
@@ -245,13 +253,13 @@ class _Household:
             register = None
         household_id = imported_household_id(ward_id, self.key)
         profile: dict[str, Any] = {"members": []}
-        for column, path in HOUSEHOLD_COLUMNS.items():
-            if path and not path.startswith("register.") and column in shared:
-                _put(profile, path, shared[column])
+        for column, value in shared.items():
+            if column in _PLACES:
+                _put(profile, column, value)
         for index, row in enumerate(self.rows):
             member: dict[str, Any] = {"member_id": str(uuid.uuid5(household_id, f"m{index}"))}
             for column, value in self.values(row, MEMBER_COLUMNS).items():
-                _put(member, MEMBER_COLUMNS[column], value)
+                _put(member, column, value)
             profile["members"].append(member)
         checked = self._validated(self._model(Profile), profile, None)
         if checked is None or register is None or self.problems:
