@@ -2,6 +2,7 @@
 """Bulk import (issue 20): households/s into the event log, against the demo generator's.
 
     python -m bench.import [--households 2000] [--demo-households 500] [--workers N]
+                           [--phases ROUNDS]
 
 In one run, on one server (``BENCH_DATABASE_URL``, a server-level URL whose role may create
 databases, or an embedded PostgreSQL in a temp dir): the demo generator's batch rate
@@ -14,6 +15,11 @@ per household of the importer (this process and its workers) and of PostgreSQL (
 postmaster and backends, when the server runs on this machine): less noisy than a rate on a
 shared machine.
 
+``--phases ROUNDS``: before the import, the CPU of one process's preparation of the same
+register (reading and checking, building, sealing: what a worker does), batch by batch
+without saving, ROUNDS times; the median microseconds per household of each phase
+(``time.process_time``), to compare changes to one phase on a shared machine.
+
 Targets: >= 2,000 households/s and >= 0.5x the demo's households/s.
 """
 
@@ -25,6 +31,7 @@ import io
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
 import uuid
@@ -35,7 +42,8 @@ from pathlib import Path
 from adapters.database import create_database, drop_database
 from adapters.migrations import migrate
 from api.imports.batches import ImportWorkers
-from api.imports.run import check_register, import_register
+from api.imports.rows import check_households, group_rows, read_rows
+from api.imports.run import BATCH_HOUSEHOLDS, check_register, import_register
 from api.imports.template import ISIZULU
 from bench._server import server
 from bench.catchup import _cpu_seconds, _server_pid
@@ -43,6 +51,7 @@ from bench.duplicates import EPOCH, FIRST, SURNAMES
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from domain.reference.said import generate_sa_id
+from domain.sukuma import Sukuma
 from sukuma.demo import generate
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
@@ -95,8 +104,45 @@ def _own_cpu() -> float:
     return _cpu_seconds(os.getpid())
 
 
+def phases(app: Sukuma, data: bytes, ctx: CommandContext, rounds: int) -> None:
+    """Print the median CPU microseconds per household of each phase of a worker's
+    preparation (``prepare_batch``: check, build, seal), over ``rounds`` passes of ``data``."""
+    times: dict[str, list[float]] = {"read and check": [], "build": [], "seal": []}
+    for _ in range(rounds):
+        spent = dict.fromkeys(times, 0.0)
+        clock = time.process_time()
+        groups, _ = group_rows(read_rows(data))
+        spent["read and check"] += time.process_time() - clock
+        for start in range(0, len(groups), BATCH_HOUSEHOLDS):
+            clock = time.process_time()
+            checked = check_households(
+                groups[start : start + BATCH_HOUSEHOLDS], ctx.occurred_at.date()
+            )
+            spent["read and check"] += time.process_time() - clock
+            clock = time.process_time()
+            built = app.build_import(checked.households, ctx)
+            spent["build"] += time.process_time() - clock
+            clock = time.process_time()
+            app.seal_import(built)
+            spent["seal"] += time.process_time() - clock
+        for phase, seconds in spent.items():
+            times[phase].append(1e6 * seconds / len(groups))
+    medians = {phase: statistics.median(us) for phase, us in times.items()}
+    print(
+        f"preparation in one process ({rounds} rounds, median CPU us a household): "
+        + ", ".join(f"{phase} {us:.0f}" for phase, us in medians.items())
+        + f"; in all {sum(medians.values()):.0f}"
+    )
+
+
 def measure(
-    url: str, data_dir: Path, households: int, demo_households: int, repeated: bool, workers: int
+    url: str,
+    data_dir: Path,
+    households: int,
+    demo_households: int,
+    repeated: bool,
+    workers: int,
+    rounds: int = 0,
 ) -> None:
     migrate(url, "public")
     settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
@@ -144,12 +190,16 @@ def measure(
         check_seconds = time.perf_counter() - started
         assert len(checked.households) == households, checked.problems[:3]
         ctx = CommandContext(actor="bench", occurred_at=now)
+        if rounds:
+            phases(app, data, ctx, rounds)
         head = app.recorder.max_notification_id() or 0
         server_before = _cpu_seconds(server_pid) if server_pid else 0.0
         cpu_before, started = _own_cpu(), time.perf_counter()
+        writer_before = time.process_time()
         report, _ = import_register(app, data, "bench.csv", ctx, workers=pool)
         seconds = time.perf_counter() - started
         cpu = _own_cpu() - cpu_before
+        writer_cpu = time.process_time() - writer_before
         server_cpu = _cpu_seconds(server_pid) - server_before if server_pid else None
         events = (app.recorder.max_notification_id() or 0) - head
         rate = report.applied / seconds
@@ -160,7 +210,8 @@ def measure(
         )
         print(
             f"CPU per household: importer {1000 * cpu / report.applied:.2f} ms"
-            f" ({workers} worker processes and this one), PostgreSQL "
+            f" ({workers} worker processes and this one, whose share, the writer's with the"
+            f" file's reading, is {1000 * writer_cpu / report.applied:.2f} ms), PostgreSQL "
             + (f"{1000 * server_cpu / report.applied:.2f} ms" if server_cpu is not None else "?")
             + f"; load average {os.getloadavg()[0]:.1f} (1 min) at the end"
         )
@@ -195,6 +246,13 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="worker processes that check, build and seal batches (0: all in this process)",
     )
+    parser.add_argument(
+        "--phases",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="first time each phase of one process's preparation, ROUNDS times (see above)",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs (nproc); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     root = Path(tempfile.mkdtemp(prefix="sukuma-bench-import-"))
@@ -202,7 +260,15 @@ def main() -> None:
     try:
         with server(root) as admin_url:
             url = create_database(admin_url, name)
-            measure(url, root, args.households, args.demo_households, args.repeated, args.workers)
+            measure(
+                url,
+                root,
+                args.households,
+                args.demo_households,
+                args.repeated,
+                args.workers,
+                args.phases,
+            )
             drop_database(admin_url, name)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -247,5 +247,6 @@ def _date_of_birth(value: object, field: str, as_of: date) -> date:
 def _check_id_number(value: object, born: date, field: str) -> None:
     if not isinstance(value, str) or not is_valid_sa_id(value):
         raise InvalidCommand(field, "is not a valid South African ID number")
-    if value[:6] != f"{born:%y%m%d}":
+    iso = born.isoformat()  # sliced: strftime was about 5 us, 4% of an import's CPU
+    if value[:6] != iso[2:4] + iso[5:7] + iso[8:10]:
         raise InvalidCommand(field, "its birth date (YYMMDD) does not match date_of_birth")

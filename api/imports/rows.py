@@ -17,8 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 import openpyxl
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from api.imports.models import for_plain_cells, plain_cells
 from api.imports.template import (
     BOOLEAN_COLUMNS,
     COLUMNS,
@@ -184,8 +185,16 @@ def _value(column: str, raw: str) -> tuple[Any, str | None]:
     return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
 
 
-def _put(body: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
+#: Each column's place in the API's bodies, split once (not once a cell).
+_PLACES: dict[str, tuple[str, ...]] = {
+    column: tuple(path.split("."))
+    for column, path in (*HOUSEHOLD_COLUMNS.items(), *MEMBER_COLUMNS.items())
+    if path and not path.startswith("register.")
+}
+
+
+def _put(body: dict[str, Any], column: str, value: Any) -> None:
+    *parents, last = _PLACES[column]
     for part in parents:
         body = body.setdefault(part, {})
     body[last] = value
@@ -197,6 +206,7 @@ class _Household:
     def __init__(self, key: str, rows: list[Row]) -> None:
         self.key, self.rows = key, rows
         self.problems: list[RowProblem] = []
+        self.plain: bool | None = None  # every cell plain text (``plain_cells``), once asked
 
     def problem(self, row: Row, column: str, reason: str) -> None:
         self.problems.append(RowProblem(row.number, column, row.cells.get(column, ""), reason))
@@ -231,7 +241,7 @@ class _Household:
         shared = self.values(first, HOUSEHOLD_COLUMNS)
         ward_id = str(shared.get("ward_id", ""))
         register = self._validated(
-            RegisterHousehold,
+            self._model(RegisterHousehold),
             {
                 "ward_id": ward_id,
                 "dwelling_type": shared.get("dwelling_type"),
@@ -243,15 +253,15 @@ class _Household:
             register = None
         household_id = imported_household_id(ward_id, self.key)
         profile: dict[str, Any] = {"members": []}
-        for column, path in HOUSEHOLD_COLUMNS.items():
-            if path and not path.startswith("register.") and column in shared:
-                _put(profile, path, shared[column])
+        for column, value in shared.items():
+            if column in _PLACES:
+                _put(profile, column, value)
         for index, row in enumerate(self.rows):
             member: dict[str, Any] = {"member_id": str(uuid.uuid5(household_id, f"m{index}"))}
             for column, value in self.values(row, MEMBER_COLUMNS).items():
-                _put(member, MEMBER_COLUMNS[column], value)
+                _put(member, column, value)
             profile["members"].append(member)
-        checked = self._validated(Profile, profile, None)
+        checked = self._validated(self._model(Profile), profile, None)
         if checked is None or register is None or self.problems:
             return None
         try:
@@ -267,6 +277,13 @@ class _Household:
         except InvalidCommand as exc:
             self._domain_problem(exc)
             return None
+
+    def _model(self, model: type[BaseModel]) -> type[BaseModel]:
+        """The API's ``model``, or its twin without the per-field text check when every
+        cell of the household is plain text (the same answer, a call per household)."""
+        if self.plain is None:
+            self.plain = plain_cells([value for row in self.rows for value in row.cells.values()])
+        return for_plain_cells(model) if self.plain else model
 
     def _ward_known(self, ward_id: str) -> bool:
         try:

@@ -8,10 +8,23 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
-from api.imports.rows import FileRefused, read_register
+from api.imports.models import for_plain_cells
+from api.imports.rows import (
+    FileRefused,
+    Row,
+    check_households,
+    group_rows,
+    read_register,
+    read_rows,
+)
+from api.schemas import common
+from api.schemas.households import RegisterHousehold
+from api.schemas.profile import Profile as ApiProfile
 from domain.context import CommandContext
 from domain.errors import InvalidCommand
 from domain.imports import application as imports_application
@@ -90,3 +103,87 @@ def test_an_imported_household_is_checked_by_the_domain_once_as_it_is_made(
     assert checks == []
     app.build_import([household], CommandContext(actor="t", occurred_at=today + timedelta(1)))
     assert checks == [TODAY + timedelta(1)]
+
+
+def test_a_register_of_plain_text_is_checked_without_a_text_check_per_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cells are checked once per household; the API's per-field check (about 100 calls
+    a household of two) is not run again for text already known to be plain."""
+    calls: list[object] = []
+    plain_text = common.plain_text
+
+    def counted(value: object) -> object:
+        calls.append(value)
+        return plain_text(value)
+
+    monkeypatch.setattr(common, "plain_text", counted)
+    checked = read_register(TEMPLATE.read_bytes(), TODAY)
+
+    assert (len(checked.households), checked.problems) == (1, [])
+    assert calls == []  # not the registration's 9 fields and the profile's ~100
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("first_name", "Tha\x00ndi", "Value error, must not contain a NUL character (U+0000)"),
+        (
+            "surname",
+            "Dla\ud800",
+            "Input should be a valid string, unable to parse raw data as a unicode string",
+        ),
+    ],
+)
+def test_a_cell_that_is_not_plain_text_is_refused_as_the_api_refuses_it(
+    column: str, value: str, reason: str
+) -> None:
+    """A CSV cannot hold these (its NULs refuse the file, UTF-8 has no lone surrogate), a
+    workbook's text might: such a household is checked by the API's own model."""
+    [(key, [head, spouse])] = group_rows(read_rows(TEMPLATE.read_bytes()))[0]
+    spoiled = Row(head.number, {**head.cells, column: value})
+
+    checked = check_households([(key, [spoiled, spouse])], TODAY)
+
+    assert checked.households == []
+    assert [(p.row, p.column, p.reason) for p in checked.problems] == [(2, column, reason)]
+
+
+def _answer(model: type[BaseModel], body: dict[str, Any]) -> object:
+    try:
+        return model.model_validate(body).model_dump(mode="json")
+    except ValidationError as exc:
+        return [(e["type"], e["loc"], e["msg"]) for e in exc.errors()]
+
+
+def test_the_profile_for_plain_cells_answers_as_the_api_profile() -> None:
+    """Same fields, bounds, defaults and refusals as ``api.schemas.profile.Profile``."""
+    profile = dict(read_register(TEMPLATE.read_bytes(), TODAY).households[0].profile)
+    head, spouse = profile["members"]
+    bodies: list[dict[str, Any]] = [
+        profile,
+        {**profile, "members": []},
+        {**profile, "unknown": 1},
+        {**profile, "dwelling": {**profile["dwelling"], "rooms": 51, "gps": {"lat": 0, "lon": 0}}},
+        {**profile, "food_security": {"days_skipped_meal_last_7": "x"}},
+        {**profile, "members": [{**head, "sex": "other", "first_name": " "}, spouse]},
+        {**profile, "members": [{**head, "grants": [{"grant_type": "srd"}]}, {"x": 1}]},
+        {**profile, "members": [{**head, "date_of_birth": "1980-02-30", "phone": "12"}]},
+        {k: v for k, v in profile.items() if k not in ("consent", "social_ills")},
+    ]
+
+    for body in bodies:
+        assert _answer(for_plain_cells(ApiProfile), body) == _answer(ApiProfile, body), body
+
+
+def test_the_registration_for_plain_cells_answers_as_the_api_registration() -> None:
+    bodies: list[dict[str, Any]] = [
+        {"ward_id": "KZN225-W001", "dwelling_type": "formal", "village": "Mpophomeni"},
+        {"ward_id": "KZN225-W001", "dwelling_type": "formal", "village": " "},
+        {"ward_id": "W1", "dwelling_type": "hut", "gps": {"lat": 1, "lon": 30}, "x": 1},
+        {"dwelling_type": None, "village": "v" * 201, "occurred_at": "2026-12-06T10:00:00"},
+    ]
+
+    for body in bodies:
+        twin = for_plain_cells(RegisterHousehold)
+        assert _answer(twin, body) == _answer(RegisterHousehold, body), body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -129,3 +129,15 @@ def test_personal_fields_name_real_member_keys_and_profile_paths() -> None:
     for path in PROFILE_PERSONAL_FIELDS:
         section, key = path.split(".")
         assert key in profile[section]  # type: ignore[literal-required]
+
+
+@pytest.mark.parametrize("born", [date(1901, 1, 2), date(1999, 12, 31), date(2009, 10, 5)])
+def test_id_number_birth_date_is_compared_as_its_yymmdd(born: date) -> None:
+    member = make_member(date_of_birth=born.isoformat())
+    assert member["id_number"] is not None and member["id_number"][:6] == f"{born:%y%m%d}"
+    validate_profile(make_profile(members=[member]), AS_OF)
+    shifted = make_member(date_of_birth=(born + timedelta(days=1)).isoformat())["id_number"]
+    with pytest.raises(InvalidCommand, match="does not match"):
+        validate_profile(
+            make_profile(members=[make_member(**{**member, "id_number": shifted})]), AS_OF
+        )
