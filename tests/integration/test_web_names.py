@@ -289,3 +289,50 @@ async def test_a_named_list_is_not_sent_when_its_read_log_cannot_be_written(
         assert "Something went wrong on our side" in answer.text
         assert HEAD not in answer.text
     assert await reads_of(client, application, "named") == []
+
+
+async def test_a_named_list_reads_its_erasures_with_its_names_and_logs_on_the_read_pool(
+    web: FastAPI,
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given two profiled households with a special need (TB), one of them then erased
+    kept, erased = [await household(client, ward_id) for _ in range(2)]
+    for household_id in (kept, erased):
+        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+        await need(client, household_id, "health_tb")
+    await post_ok(client, f"/v1/households/{erased}/erase", {"reason": "data subject asked"})
+    project(application)
+    user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
+    # And the store's own erasure look-up and access-log write watched (the real ones run)
+    recorder = application.recorder
+    assert isinstance(recorder, SukumaRecorder) and recorder.data_keys is not None
+    keys, calls = recorder.data_keys, []
+    looked_up, logged = keys.erased_among, recorder.record_pii_reads
+
+    def look_up(ids: Any) -> set[UUID]:
+        calls.append("look-up")
+        return looked_up(ids)
+
+    def log(*args: Any) -> None:
+        calls.append("log")
+        logged(*args)
+
+    monkeypatch.setattr(keys, "erased_among", look_up)
+    monkeypatch.setattr(recorder, "record_pii_reads", log)
+
+    # When the convener with pii:read lists the ward's households
+    listed = await page_as(web, "named", "/households")
+
+    # Then the kept household is named and the erased one is not
+    assert listed.count(HEAD) == 1 and ref(erased) in listed
+    # And the erasure came with the names (no look-up of its own), the log was written on the
+    # read pool (not through the event store's), and it holds the kept household's name and
+    # exact category only: the erased one's category reads broad
+    assert calls == []
+    name_fields = ["profile.members[].first_name", "profile.members[].surname"]
+    assert await reads_of(client, application, "named") == [
+        (kept, "GET /households", ["needs[].category", *name_fields])
+    ]
