@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -84,9 +85,12 @@ def _referral(row: dict[str, Any]) -> UUID | None:
 Sighting = tuple[str | None, bool, str, str | None]
 
 
+@lru_cache(maxsize=16_384)
 def _sees_name(principal: Principal, sighting: Sighting) -> bool:
     """Whether a row may show its head's name: the household's sight (through the row's
-    referral, for its department's officers, if that referral shares personal data)."""
+    referral, for its department's officers, if that referral shares personal data).
+    A pure function of the reader (roles, scopes) and the sighting, so kept across pages: a
+    province's board asks it of some 200 wards, each time (0.7 ms of 200 rows, fastest)."""
     consent, erased, ward_id, department = sighting
     sight = personal_sight(
         principal, consent, erased, at=Location.ward(ward_id), department=department
@@ -124,16 +128,13 @@ async def names_of(
     found = await sealed_heads(db, recorder.data_keys_table_name, households, referrals)
     names: Names = {}
     opened: dict[UUID, str | None] = {}
-    sights: dict[Sighting, bool] = {}  # a page's rows share a few wards: decided once each
     for household, referral, department in keyed:
         head = found.heads.get(household) if household is not None else None
         if head is None:
             continue
         shared = referral is not None and referral in head.shared_referrals
         sighting = (head.consent, head.erased, head.ward_id, department if shared else None)
-        if sighting not in sights:
-            sights[sighting] = _sees_name(principal, sighting)
-        if not sights[sighting]:
+        if not _sees_name(principal, sighting):
             continue
         if head.household_id not in opened:
             opened[head.household_id] = open_name(head, keys)

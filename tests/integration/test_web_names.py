@@ -336,3 +336,30 @@ async def test_a_named_list_reads_its_erasures_with_its_names_and_logs_on_the_re
     assert await reads_of(client, application, "named") == [
         (kept, "GET /households", ["needs[].category", *name_fields])
     ]
+
+
+async def test_an_officer_no_longer_sees_a_name_once_the_household_withdraws_its_consent(
+    web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    # Given a referral sharing personal data, named in its officer's inbox (the decision to
+    # show the name is kept across pages, by the reader and what the name depends on)
+    household_id = await profiled_with_need(client, ward_id)
+    await referral_of(client, household_id, personal_data_shared=True)
+    project(application)
+    user(
+        application,
+        "desk_pii",
+        Role.DEPARTMENT_OFFICER,
+        f"ward:{ward_id}",
+        "department:SASSA",
+        "pii:read",
+    )
+    assert HEAD in await page_as(web, "desk_pii", "/inbox")
+
+    # When the household withdraws its consent
+    await post_ok(client, f"/v1/households/{household_id}/consent/withdraw", {})
+    project(application)
+
+    # Then the next inbox shows its reference, not its head's name
+    inbox = await page_as(web, "desk_pii", "/inbox")
+    assert HEAD not in inbox and ref(household_id) in inbox
