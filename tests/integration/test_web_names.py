@@ -73,6 +73,12 @@ async def referral_of(client: httpx.AsyncClient, household_id: str, **extra: Any
     return str((await post_ok(client, "/v1/referrals", {**body, **extra}))["id"])
 
 
+def desk_pii(application: Sukuma, ward_id: str) -> None:
+    """A SASSA officer of the ward with pii:read."""
+    scopes = (f"ward:{ward_id}", "department:SASSA", "pii:read")
+    user(application, "desk_pii", Role.DEPARTMENT_OFFICER, *scopes)
+
+
 async def test_board_and_inbox_name_households_only_for_readers_who_may_see_the_name(
     web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
 ) -> None:
@@ -85,14 +91,7 @@ async def test_board_and_inbox_name_households_only_for_readers_who_may_see_the_
     user(application, "plain", Role.CONVENER, f"ward:{ward_id}")
     user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
     user(application, "desk", Role.DEPARTMENT_OFFICER, f"ward:{ward_id}", "department:SASSA")
-    user(
-        application,
-        "desk_pii",
-        Role.DEPARTMENT_OFFICER,
-        f"ward:{ward_id}",
-        "department:SASSA",
-        "pii:read",
-    )
+    desk_pii(application, ward_id)
 
     # When each reads its list
     plain_board = await page_as(web, "plain", "/board")
@@ -346,14 +345,7 @@ async def test_an_officer_no_longer_sees_a_name_once_the_household_withdraws_its
     household_id = await profiled_with_need(client, ward_id)
     await referral_of(client, household_id, personal_data_shared=True)
     project(application)
-    user(
-        application,
-        "desk_pii",
-        Role.DEPARTMENT_OFFICER,
-        f"ward:{ward_id}",
-        "department:SASSA",
-        "pii:read",
-    )
+    desk_pii(application, ward_id)
     assert HEAD in await page_as(web, "desk_pii", "/inbox")
 
     # When the household withdraws its consent
