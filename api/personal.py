@@ -9,6 +9,7 @@ category) records who saw which fields of which household, from which endpoint.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,6 +69,18 @@ class ReadLog:
     #: open connection, its arrays encoded by the driver (a list page's 200 rows: 1.3-1.6 ms
     #: against 2.5-2.8 by the event store's pool and a thread, fastest of 30 at load 9).
     pool: Db | None = None
+    _writing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def pending(self) -> bool:
+        """Whether anything noted is still to be written (or being written)."""
+        return bool(self.shown) or self._writing is not None
+
+    def start(self) -> None:
+        """Begin writing what was noted now, on the event loop: a list page formats its rows
+        while the commit is flushed. ``written`` still waits for it (and fails if it did)."""
+        if self._writing is None and self.shown:
+            self._writing = asyncio.ensure_future(self._write())
 
     def note(self, household_id: UUID, fields: Iterable[str]) -> None:
         if fields:
@@ -85,7 +98,13 @@ class ReadLog:
 
     async def written(self) -> None:
         """``write`` without blocking the event loop: on the read pool if given, else in a
-        thread (nothing to do, if nothing was shown)."""
+        thread (nothing to do, if nothing was shown); a write ``start`` began awaited."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+        await self._write()  # what was noted since (a list page: nothing)
+
+    async def _write(self) -> None:
         recorder = self.app.recorder
         if not self.shown or self.pool is None or not isinstance(recorder, SukumaRecorder):
             if self.shown:

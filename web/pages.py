@@ -81,7 +81,9 @@ async def _named_rows(
     names (whose one query also answers the erasures' look-up), the reads noted in ``log``."""
     found = await names_of(app, pool, me, rows)
     shaped = await CaseRows(app, me).noted(rows, log, erasures=found.erasures)
-    return with_names(shaped, found.names, log)
+    named = with_names(shaped, found.names, log)
+    log.start()  # its commit flushed while the page's rows are formatted
+    return named
 
 
 @router.get("/board")
