@@ -113,11 +113,7 @@ class SukumaRecorder(PostgresApplicationRecorder):
         reads = Identifier(schema), Identifier(self.pii_reads_table_name)
         # One statement whatever the number of households a response showed (a list's page:
         # hundreds), each with the fields it showed of it.
-        self.sql_insert_pii_reads = SQL(
-            "INSERT INTO {0}.{1} (user_id, username, household_id, endpoint, fields) "
-            "SELECT %s, %s, r.household_id, %s, r.fields "
-            "FROM unnest(%s::uuid[], %s::text[]) AS r(household_id, fields)"
-        ).format(*reads)
+        self.sql_insert_pii_reads = SQL(pii_reads_insert("{0}.{1}", ("%s",) * 5)).format(*reads)
 
         self.sql_existing = SQL(
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
@@ -281,6 +277,17 @@ class SukumaRecorder(PostgresApplicationRecorder):
         """The stored answer for this actor's key, if a request with it has been answered."""
         with self.datastore.get_connection() as conn:
             return self.idempotency.find(conn, actor, key)
+
+
+def pii_reads_insert(table: str, params: Sequence[str]) -> str:
+    """The access log's one statement (a row a household shown), in a driver's placeholders
+    for the user's id and name, the endpoint, the households and each one's fields."""
+    user_id, username, endpoint, households, fields = params
+    return (
+        f"INSERT INTO {table} (user_id, username, household_id, endpoint, fields) "
+        f"SELECT {user_id}, {username}, r.household_id, {endpoint}, r.fields "
+        f"FROM unnest({households}::uuid[], {fields}::text[]) AS r(household_id, fields)"
+    )
 
 
 def _receipt_row(

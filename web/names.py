@@ -13,11 +13,13 @@ was loaded from the event store before, about a millisecond each).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from adapters.event_store import SukumaRecorder
-from api.personal import ReadLog, household_read
+from api.personal import Erasures, ReadLog, household_read
 from domain.access.area import Location
 from domain.access.principal import Principal
 from domain.access.visibility import Sight, personal_sight
@@ -83,9 +85,12 @@ def _referral(row: dict[str, Any]) -> UUID | None:
 Sighting = tuple[str | None, bool, str, str | None]
 
 
+@lru_cache(maxsize=16_384)
 def _sees_name(principal: Principal, sighting: Sighting) -> bool:
     """Whether a row may show its head's name: the household's sight (through the row's
-    referral, for its department's officers, if that referral shares personal data)."""
+    referral, for its department's officers, if that referral shares personal data).
+    A pure function of the reader (roles, scopes) and the sighting, so kept across pages: a
+    province's board asks it of some 200 wards, each time (0.7 ms of 200 rows, fastest)."""
     consent, erased, ward_id, department = sighting
     sight = personal_sight(
         principal, consent, erased, at=Location.ward(ward_id), department=department
@@ -96,39 +101,47 @@ def _sees_name(principal: Principal, sighting: Sighting) -> bool:
 Names = dict[tuple[UUID, UUID | None], str]
 
 
-async def names_of(app: Sukuma, db: Db, principal: Principal, rows: list[dict[str, Any]]) -> Names:
-    """Each row's name by (household, referral), where the reader may see it: one query, and
-    no look-up at all for a reader without the right to personal data (a name would be
-    withheld anyway)."""
+@dataclass(frozen=True)
+class PageNames:
+    """A page's names by (household, referral), and its households' erasures when the
+    names' query read them (None: no query, the erasures still to be looked up)."""
+
+    names: Names
+    erasures: Erasures | None = None
+
+
+async def names_of(
+    app: Sukuma, db: Db, principal: Principal, rows: list[dict[str, Any]]
+) -> PageNames:
+    """Each row's name by (household, referral), where the reader may see it, and the rows'
+    erased households: one query, and no look-up at all for a reader without the right to
+    personal data (a name would be withheld anyway)."""
     recorder = app.recorder
     if not principal.may_read_pii or not rows:
-        return {}
+        return PageNames({})
     if not isinstance(recorder, SukumaRecorder) or recorder.data_keys is None:
-        return {}
+        return PageNames({})
     keys = recorder.data_keys
     keyed = [(_household(r), _referral(r), r.get("department")) for r in rows]
     households = {h for h, _, _ in keyed if h is not None}
     referrals = {f for _, f, _ in keyed if f is not None}
-    heads = await sealed_heads(db, recorder.data_keys_table_name, households, referrals)
+    found = await sealed_heads(db, recorder.data_keys_table_name, households, referrals)
     names: Names = {}
     opened: dict[UUID, str | None] = {}
-    sights: dict[Sighting, bool] = {}  # a page's rows share a few wards: decided once each
     for household, referral, department in keyed:
-        head = heads.get(household) if household is not None else None
+        head = found.heads.get(household) if household is not None else None
         if head is None:
             continue
         shared = referral is not None and referral in head.shared_referrals
         sighting = (head.consent, head.erased, head.ward_id, department if shared else None)
-        if sighting not in sights:
-            sights[sighting] = _sees_name(principal, sighting)
-        if not sights[sighting]:
+        if not _sees_name(principal, sighting):
             continue
         if head.household_id not in opened:
             opened[head.household_id] = open_name(head, keys)
         name = opened[head.household_id]
         if name is not None:
             names[(head.household_id, referral)] = name
-    return names
+    return PageNames(names, Erasures(frozenset(households), found.erased))
 
 
 def with_names(rows: list[dict[str, Any]], names: Names, log: ReadLog) -> list[dict[str, Any]]:
@@ -151,7 +164,8 @@ async def named(
     """``rows`` with ``household_name`` where the reader may see it, the names shown logged
     before they are returned (a page that renders while its log is written uses
     ``names_of`` and ``with_names``)."""
-    log = ReadLog(app, principal, endpoint)
-    rows = with_names([dict(r) for r in rows], await names_of(app, db, principal, rows), log)
+    log = ReadLog(app, principal, endpoint, pool=db)
+    found = await names_of(app, db, principal, rows)
+    rows = with_names([dict(r) for r in rows], found.names, log)
     await log.written()
     return rows

@@ -5,7 +5,6 @@ API shapes it (personal data by the same visibility rules, revealing reads logge
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from typing import Annotated, Any
 from uuid import UUID
@@ -79,11 +78,12 @@ async def _named_rows(
     app: Sukuma, me: Principal, pool: ReadPool, rows: list[dict[str, Any]], log: ReadLog
 ) -> list[dict[str, Any]]:
     """A list's rows as ``api.personal`` shapes them, named where this reader may see the
-    names (the erasures' look-up and the names' query at once), the reads noted in ``log``."""
-    shaped, names = await asyncio.gather(
-        CaseRows(app, me).noted(rows, log), names_of(app, pool, me, rows)
-    )
-    return with_names(shaped, names, log)
+    names (whose one query also answers the erasures' look-up), the reads noted in ``log``."""
+    found = await names_of(app, pool, me, rows)
+    shaped = await CaseRows(app, me).noted(rows, log, erasures=found.erasures)
+    named = with_names(shaped, found.names, log)
+    log.start()  # its commit flushed while the page's rows are formatted
+    return named
 
 
 @router.get("/board")
@@ -93,7 +93,7 @@ async def board(
     """The ward's open referrals by status, overdue first within each (special need
     categories as ``api.personal`` shows them to this user)."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    log = ReadLog(app, me, "GET /board")
+    log = ReadLog(app, me, "GET /board", pool=pool)
     rows = await _named_rows(app, me, pool, rows, log)
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
     language = language_of(request)
@@ -112,7 +112,7 @@ async def inbox(
 ) -> Response:
     """An officer's referrals to answer, most overdue first, with the standard's clock."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
-    log = ReadLog(app, me, "GET /inbox")
+    log = ReadLog(app, me, "GET /inbox", pool=pool)
     rows = await _named_rows(app, me, pool, rows, log)
     shown = referral_rows(language_of(request), rows, show_status=True, show_household=True)
     return await logged_page(request, log, "inbox.html", referrals=shown, fresh=fresh)
@@ -124,7 +124,7 @@ async def households(
 ) -> Response:
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
-    log = ReadLog(app, me, "GET /households")
+    log = ReadLog(app, me, "GET /households", pool=pool)
     rows = await _named_rows(app, me, pool, rows, log)
     shown = household_rows(language_of(request), rows)
     return await logged_page(request, log, "households.html", households=shown, fresh=fresh)

@@ -50,7 +50,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 async def logged_page(request: Request, log: ReadLog, template: str, **context: Any) -> Response:
     """``page``, rendered while ``log`` (the personal data it shows) is written: the page is
     sent only once its reads are logged, never if the write failed."""
-    if not log.shown:
+    if not log.pending:
         return page(request, template, **context)
     # Both off the event loop, at once: the write mostly waits for its commit's WAL flush.
     rendered, _ = await asyncio.gather(

@@ -73,6 +73,12 @@ async def referral_of(client: httpx.AsyncClient, household_id: str, **extra: Any
     return str((await post_ok(client, "/v1/referrals", {**body, **extra}))["id"])
 
 
+def desk_pii(application: Sukuma, ward_id: str) -> None:
+    """A SASSA officer of the ward with pii:read."""
+    scopes = (f"ward:{ward_id}", "department:SASSA", "pii:read")
+    user(application, "desk_pii", Role.DEPARTMENT_OFFICER, *scopes)
+
+
 async def test_board_and_inbox_name_households_only_for_readers_who_may_see_the_name(
     web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
 ) -> None:
@@ -85,14 +91,7 @@ async def test_board_and_inbox_name_households_only_for_readers_who_may_see_the_
     user(application, "plain", Role.CONVENER, f"ward:{ward_id}")
     user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
     user(application, "desk", Role.DEPARTMENT_OFFICER, f"ward:{ward_id}", "department:SASSA")
-    user(
-        application,
-        "desk_pii",
-        Role.DEPARTMENT_OFFICER,
-        f"ward:{ward_id}",
-        "department:SASSA",
-        "pii:read",
-    )
+    desk_pii(application, ward_id)
 
     # When each reads its list
     plain_board = await page_as(web, "plain", "/board")
@@ -289,3 +288,70 @@ async def test_a_named_list_is_not_sent_when_its_read_log_cannot_be_written(
         assert "Something went wrong on our side" in answer.text
         assert HEAD not in answer.text
     assert await reads_of(client, application, "named") == []
+
+
+async def test_a_named_list_reads_its_erasures_with_its_names_and_logs_on_the_read_pool(
+    web: FastAPI,
+    client: httpx.AsyncClient,
+    application: Sukuma,
+    ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given two profiled households with a special need (TB), one of them then erased
+    kept, erased = [await household(client, ward_id) for _ in range(2)]
+    for household_id in (kept, erased):
+        await post_ok(client, f"/v1/households/{household_id}/profile", {"profile": make_profile()})
+        await need(client, household_id, "health_tb")
+    await post_ok(client, f"/v1/households/{erased}/erase", {"reason": "data subject asked"})
+    project(application)
+    user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
+    # And the store's own erasure look-up and access-log write watched (the real ones run)
+    recorder = application.recorder
+    assert isinstance(recorder, SukumaRecorder) and recorder.data_keys is not None
+    keys, calls = recorder.data_keys, []
+    looked_up, logged = keys.erased_among, recorder.record_pii_reads
+
+    def look_up(ids: Any) -> set[UUID]:
+        calls.append("look-up")
+        return looked_up(ids)
+
+    def log(*args: Any) -> None:
+        calls.append("log")
+        logged(*args)
+
+    monkeypatch.setattr(keys, "erased_among", look_up)
+    monkeypatch.setattr(recorder, "record_pii_reads", log)
+
+    # When the convener with pii:read lists the ward's households
+    listed = await page_as(web, "named", "/households")
+
+    # Then the kept household is named and the erased one is not
+    assert listed.count(HEAD) == 1 and ref(erased) in listed
+    # And the erasure came with the names (no look-up of its own), the log was written on the
+    # read pool (not through the event store's), and it holds the kept household's name and
+    # exact category only: the erased one's category reads broad
+    assert calls == []
+    name_fields = ["profile.members[].first_name", "profile.members[].surname"]
+    assert await reads_of(client, application, "named") == [
+        (kept, "GET /households", ["needs[].category", *name_fields])
+    ]
+
+
+async def test_an_officer_no_longer_sees_a_name_once_the_household_withdraws_its_consent(
+    web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    # Given a referral sharing personal data, named in its officer's inbox (the decision to
+    # show the name is kept across pages, by the reader and what the name depends on)
+    household_id = await profiled_with_need(client, ward_id)
+    await referral_of(client, household_id, personal_data_shared=True)
+    project(application)
+    desk_pii(application, ward_id)
+    assert HEAD in await page_as(web, "desk_pii", "/inbox")
+
+    # When the household withdraws its consent
+    await post_ok(client, f"/v1/households/{household_id}/consent/withdraw", {})
+    project(application)
+
+    # Then the next inbox shows its reference, not its head's name
+    inbox = await page_as(web, "desk_pii", "/inbox")
+    assert HEAD not in inbox and ref(household_id) in inbox
