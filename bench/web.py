@@ -1,7 +1,8 @@
 """Server time of every list page of the web workspace at province scale, against the API's
 matching reads in the same run.
 
-    python -m bench.web [--households 3000000] [--repeat 100] [--only PATH] [--database-url URL]
+    python -m bench.web [--households 3000000] [--repeat 100] [--only PATH]
+                        [--keep | --database-url URL]
 
 One database is filled in SQL, in minutes at 3 million households (a few per part printed):
 
@@ -298,11 +299,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--only", default="", help="only the pages whose path contains this")
     parser.add_argument(
-        "--database-url", help="a database an earlier run filled (fill_web too): no new fill"
+        "--database-url",
+        help="a database an earlier run filled (--keep): no new fill; migrated first, so a "
+        "release's new indexes are built on the filled tables",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the filled database on BENCH_DATABASE_URL's server and print its URL",
     )
     args = parser.parse_args()
+    if args.keep and not os.environ.get("BENCH_DATABASE_URL"):
+        parser.error("--keep needs BENCH_DATABASE_URL: the embedded server is deleted after")
 
     if args.database_url:
+        migrate(args.database_url, "public")
         results = measure(args.database_url, args.only, args.repeat)
     else:
         with server(Path(tempfile.mkdtemp(prefix="sukuma-bench-"))) as admin:
@@ -316,7 +327,10 @@ def main() -> None:
                 f"({', '.join(f'{part} {seconds:.0f} s' for part, seconds in parts.items())})"
             )
             results = measure(url, args.only, args.repeat)
-            drop_database(admin, name)
+            if args.keep:
+                print(f"kept: --database-url '{url}'")
+            else:
+                drop_database(admin, name)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}; {args.repeat} requests of each")
     print(f"{'page':48} {'p50':>6} {'p95':>7} {'API p95':>8} {'ratio':>6}")

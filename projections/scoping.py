@@ -65,6 +65,25 @@ def scoped(q: Where, scope: RowScope) -> None:
     q.terms.append(f"({' OR '.join(terms)})" if terms else "false")
 
 
+def scope_keys(q: Where, scope: RowScope) -> list[str] | None:
+    """The scope as equality terms, one a ward, municipality or (department, ward or
+    municipality), whose rows together are ``scoped``'s: a list can read each key's rows by an
+    index in its own order. None for a scope over a district or the province (its keys would
+    hold much of the table) or over nothing."""
+    areas = (scope.area, scope.department_area if scope.departments else Area())
+    if any(a.province or a.districts for a in areas):
+        return None
+    terms = [f"ward_id = {q.arg(w)}" for w in sorted(scope.area.wards)]
+    terms += [f"municipality = {q.arg(m)}" for m in sorted(scope.area.municipalities)]
+    for department in sorted(scope.departments):
+        d = q.arg(department)
+        by_ward = sorted(areas[1].wards)
+        terms += [f"department = {d} AND ward_id = {q.arg(w)}" for w in by_ward]
+        by_municipality = sorted(areas[1].municipalities)
+        terms += [f"department = {d} AND municipality = {q.arg(m)}" for m in by_municipality]
+    return terms or None
+
+
 async def stream(pool: Db, sql: str, args: list[Any]) -> AsyncIterator[tuple[Any, ...]]:
     """Rows of an export, fetched a thousand at a time from a server-side cursor."""
     # A server-side cursor needs a transaction; one snapshot makes the export consistent.

@@ -21,13 +21,21 @@ from projections.nerve_centre.tables import (
     REFERRALS,
     REFERRALS_VERSIONS,
 )
-from projections.scoping import Db, Where, scoped
+from projections.scoping import Db, Where, scope_keys, scoped
 
 _DUE = "CASE status " + " ".join(f"WHEN '{s}' THEN {c}" for s, c in DUE_BY.items()) + " END"
 _TERMINAL = sorted(TERMINAL_REFERRAL_STATUSES)
 #: Open: the predicate of the index by due date (migration 0028), written out (not bound) so
 #: that every plan, a generic one too, may use it.
 _OPEN = "status <> ALL ('{" + ",".join(_TERMINAL) + "}'::text[])"
+_REFERRAL_ROW = (
+    "referral_id, household_id, need_id, category, severity, ward_id, department, status, "
+    "escalation_level, made_at"
+)
+_HOUSEHOLD_ROW = "household_id, ward_id, status, risk_level, risk_score, open_needs, high_needs"
+#: What a key's rows carry out (``_key_by_key``): the list's columns and those of the scope.
+_REFERRAL_KEYED = f"{_REFERRAL_ROW}, ack_by, deliver_by, municipality, district"
+_HOUSEHOLD_KEYED = f"{_HOUSEHOLD_ROW}, municipality, district"
 
 
 async def open_referrals(
@@ -44,23 +52,30 @@ async def open_referrals(
     With ``as_of``: those open at the end of that day (by recorded time), counted to it."""
     q = Where()
     today_arg = q.arg(as_of or today)
-    source = REFERRALS
-    if as_of is not None:
-        source = rows_as_of(REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope)
-    scoped(q, scope)
-    q.where("ward_id = {}", ward)
-    q.terms.append(_OPEN)
-    if ward is not None or _few(scope):
-        # Read by the area's index, then sorted (see ``_few``): a fence, so that no plan,
-        # the generic one PostgreSQL caches after five calls neither, walks the due index.
-        source = f"(SELECT * FROM {source}{q.clause()} OFFSET 0) AS scoped"
-        q.terms = []
-    # Most days past first is earliest due first (none last): the index's order.
+    # Most days past first is earliest due first (none last): the indexes' order.
+    order = f"{_DUE} NULLS LAST, made_at, referral_id"
+    keys = scope_keys(q, scope) if as_of is None and ward is None else None
+    if keys is not None:
+        source = _key_by_key(REFERRALS, _REFERRAL_KEYED, keys, [_OPEN], order, limit)
+        scoped(q, scope)
+    else:
+        source = REFERRALS
+        if as_of is not None:
+            source = rows_as_of(
+                REFERRALS, REFERRALS_VERSIONS, REFERRAL_COLUMNS, today_arg, q, scope
+            )
+        scoped(q, scope)
+        q.where("ward_id = {}", ward)
+        q.terms.append(_OPEN)
+        if ward is not None or _few(scope):
+            # Read by the area's index, then sorted (see ``_few``): a fence, so that no
+            # plan, the generic one PostgreSQL caches after five calls neither, walks the
+            # due index.
+            source = f"(SELECT * FROM {source}{q.clause()} OFFSET 0) AS scoped"
+            q.terms = []
     rows = await db.fetch(
-        f"SELECT referral_id, household_id, need_id, category, severity, ward_id, department, "
-        f"status, escalation_level, made_at, {_DUE} AS due, "
-        f"{today_arg}::date - {_DUE} AS days_past FROM {source}{q.clause()} "
-        f"ORDER BY {_DUE} NULLS LAST, made_at, referral_id LIMIT {int(limit)}",
+        f"SELECT {_REFERRAL_ROW}, {_DUE} AS due, {today_arg}::date - {_DUE} AS days_past "
+        f"FROM {source}{q.clause()} ORDER BY {order} LIMIT {int(limit)}",
         *q.args,
     )
     return [dict(r) for r in rows]
@@ -76,19 +91,41 @@ def _few(scope: RowScope) -> bool:
     return not any(a.province or a.districts for a in (scope.area, scope.department_area))
 
 
+def _key_by_key(
+    table: str, columns: str, keys: list[str], where: list[str], order: str, limit: int
+) -> str:
+    """A list's rows of a few areas (``scope_keys``): each key's first ``limit`` in the list's
+    ``order``, by an index in that order (migration 0032: a page's worth, not every row of
+    the area sorted), merged (a row two keys share, once). The caller's scope still applies
+    over the merged rows: only the keys are read here, so that nothing but a key bounds
+    the plan of each (redundant terms made PostgreSQL expect a few rows and sort them all)."""
+    condition = " AND ".join(where)
+    arms = [
+        f"(SELECT {columns} FROM {table} WHERE {key} AND {condition} "
+        f"ORDER BY {order} LIMIT {int(limit)})"
+        for key in keys
+    ]
+    return f"({' UNION '.join(arms)}) AS scoped"
+
+
 async def households_at_risk(
     db: Db, scope: RowScope, *, ward: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Households in scope with open needs, highest risk score first."""
     q = Where()
+    order = "risk_score DESC NULLS LAST, household_id"  # the index's (migration 0032)
+    # Open needs; a merged household's are on its survivor's row.
+    listed = ["open_categories <> '{}'", "merged_into IS NULL"]
+    keys = scope_keys(q, scope) if ward is None else None
+    source = HOUSEHOLDS
+    if keys is not None:
+        source = _key_by_key(HOUSEHOLDS, _HOUSEHOLD_KEYED, keys, listed, order, limit)
+        listed = []
     scoped(q, scope)
     q.where("ward_id = {}", ward)
-    q.terms.append("open_categories <> '{}'")
-    q.terms.append("merged_into IS NULL")  # its needs are on its survivor's row
+    q.terms += listed
     rows = await db.fetch(
-        f"SELECT household_id, ward_id, status, risk_level, risk_score, open_needs, high_needs "
-        f"FROM {HOUSEHOLDS}{q.clause()} ORDER BY risk_score DESC NULLS LAST, household_id "
-        f"LIMIT {int(limit)}",
+        f"SELECT {_HOUSEHOLD_ROW} FROM {source}{q.clause()} ORDER BY {order} LIMIT {int(limit)}",
         *q.args,
     )
     return [{**dict(r), "open_needs": _open_needs(r["open_needs"])} for r in rows]
