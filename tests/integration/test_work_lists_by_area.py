@@ -1,5 +1,5 @@
 """The work lists of a few areas read a page's worth of rows, not every row of the area sorted
-(migration 0032): a convener's households and board (its ward), an officer's inbox (its
+(migration 0033): a convener's households and board (its ward), an officer's inbox (its
 department in its municipality), by the plan PostgreSQL makes for the values and by the
 generic one it caches after five calls; and a scope of several overlapping areas still lists
 exactly its rows, each once, in the list's order, on the pages as in the queries."""
