@@ -37,6 +37,8 @@ from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
 ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
+#: A version past any aggregate's: "the latest" in a query bounded by version.
+LATEST = 2**62
 #: What a receipt's body hash becomes once its household is erased (a retry still replays).
 ERASED_FINGERPRINT = "erased"
 
@@ -118,6 +120,24 @@ class SukumaRecorder(PostgresApplicationRecorder):
             "SELECT %s, %s, r.household_id, %s, r.fields "
             "FROM unnest(%s::uuid[], %s::text[]) AS r(household_id, fields)"
         ).format(*reads)
+
+        # A load's one round trip: the aggregate's latest snapshot (up to a version) and its
+        # events after it, in version order (the snapshot first); no snapshot: every event.
+        # The library's repository reads the two tables one query after the other.
+        self.snapshots_table_name = events_table_name.replace("_events", "") + "_snapshots"
+        self.check_identifier_length(self.snapshots_table_name)
+        self.sql_select_snapshot_and_events = SQL(
+            "WITH s AS (SELECT originator_version, topic, state FROM {0}.{1}"
+            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+            " ORDER BY originator_version DESC LIMIT 1)"
+            " SELECT originator_version, topic, state FROM s UNION ALL"
+            " SELECT originator_version, topic, state FROM {0}.{2}"
+            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+            " AND originator_version > coalesce((SELECT originator_version FROM s), 0)"
+            " ORDER BY originator_version"
+        ).format(
+            Identifier(schema), Identifier(self.snapshots_table_name), Identifier(events_table_name)
+        )
 
         self.sql_existing = SQL(
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
@@ -270,6 +290,22 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 (user_id, username, endpoint, households, [shown[h] for h in households]),
                 prepare=True,
             )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_snapshot_and_events(
+        self, originator_id: UUID, lte: int | None = None
+    ) -> Sequence[StoredEvent]:
+        """The aggregate's latest snapshot at or before ``lte`` (if any) and its events after
+        it, up to ``lte``: the stored records to replay, in one round trip."""
+        params = {"id": originator_id, "lte": LATEST if lte is None else lte}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_snapshot_and_events, params, prepare=True)
+            return [
+                StoredEvent(
+                    originator_id, row["originator_version"], row["topic"], bytes(row["state"])
+                )
+                for row in curs.fetchall()
+            ]
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events (one query: an import's batch on a re-run)."""
