@@ -33,6 +33,7 @@ from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
 from adapters.idempotency import IdempotencyGate, StoredReceipt
+from adapters.snapshots import SnapshotRecorder
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
@@ -306,6 +307,10 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+    def snapshot_recorder(self) -> SnapshotRecorder:
+        """The recorder of this store's snapshots (``Application.construct_snapshot_store``)."""
+        return SnapshotRecorder(self.datastore, events_table_name=self.snapshots_table_name)
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events (one query: an import's batch on a re-run)."""

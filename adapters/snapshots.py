@@ -20,13 +20,22 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import NONCE_BYTES, Erased
 from domain.base import Snapshot
@@ -88,3 +97,23 @@ def _untag(value: Any, transcoder: JSONTranscoder) -> Any:
             if type(item) is dict or type(item) is list:
                 value[index] = _untag(item, transcoder)
     return value
+
+
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """The library's snapshot table, each snapshot inserted on its own, its sealed state sent
+    in binary (psycopg's text dump of the library's composite array escapes every byte of a
+    30 KB state with regular expressions), one already there kept (a retake at a version)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_insert_snapshot = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            " VALUES (%s, %s, %s, %b) ON CONFLICT DO NOTHING"
+        ).format(Identifier(datastore.schema), Identifier(events_table_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            for stored in stored_events:
+                row = (stored.originator_id, stored.originator_version, stored.topic, stored.state)
+                curs.execute(self.sql_insert_snapshot, row, prepare=True)

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    EventStore,
     IntegrityError,
     JSONTranscoder,
     PersistenceError,
@@ -28,7 +29,7 @@ from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, VersionConflict
 from domain.reference.departments import department
 from domain.reference.geography import geography
-from domain.snapshots import SnapshotsOrEvents
+from domain.snapshots import SnapshotsOrEvents, SnapshotTable
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,14 @@ class ApplicationBase(Application[UUID]):
         )
         repository.cache = stock.cache
         return repository
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """The library's snapshot store, over the recorder the event store provides for its
+        snapshots' table where it does (``domain.snapshots.SnapshotTable``)."""
+        if isinstance(self.recorder, SnapshotTable):
+            recorder = self.recorder.snapshot_recorder()
+            return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+        return super().construct_snapshot_store()
 
     def take_snapshot(
         self,

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
-from eventsourcing.persistence import EventStore, StoredEvent, Transcoding
+from eventsourcing.persistence import AggregateRecorder, EventStore, StoredEvent, Transcoding
 
 from domain.base import SnapshotUnreadable
 
@@ -47,6 +47,14 @@ class SnapshotAndEventsReader(Protocol):
     def select_snapshot_and_events(
         self, originator_id: UUID, lte: int | None = None
     ) -> Sequence[StoredEvent]: ...
+
+
+@runtime_checkable
+class SnapshotTable(Protocol):
+    """An event store that provides the recorder of its snapshots' table
+    (``adapters.event_store``'s: binary inserts, a retake at a version kept)."""
+
+    def snapshot_recorder(self) -> AggregateRecorder: ...
 
 
 class SnapshotsOrEvents(Repository[UUID]):

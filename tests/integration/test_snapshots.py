@@ -294,3 +294,21 @@ async def test_a_stale_version_is_refused_and_a_retry_replays_on_a_snapshotted_h
     assert first.status_code == 201 and again.status_code in (200, 201)
     assert again.json() == first.json()
     assert (await client.get(url)).json()["version"] == version + 2
+
+
+def test_a_snapshot_taken_again_at_its_version_keeps_the_first(
+    application: Sukuma, ward_id: str
+) -> None:
+    # Given a household with a snapshot at version SNAPSHOT_INTERVAL
+    ctx = CommandContext("fw", datetime.now(UTC))
+    household_id = register(application, ward_id, ctx)
+    for n in range(SNAPSHOT_INTERVAL - 1):
+        visit(application, household_id, f"visit {n}", ctx)
+    first = stored_snapshots(application, household_id)
+    assert len(first) == 1
+    snapshots = application.snapshots
+    assert snapshots is not None
+    # When the same snapshot is put again (a retry, another process): no error, one row
+    taken = Household.Snapshot.take(application.get(Household, household_id, version=10))
+    snapshots.put([taken])
+    assert stored_snapshots(application, household_id) == first
