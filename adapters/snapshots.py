@@ -102,13 +102,19 @@ def _untag(value: Any, transcoder: JSONTranscoder) -> Any:
 class SnapshotRecorder(PostgresAggregateRecorder):
     """The library's snapshot table, each snapshot inserted on its own, its sealed state sent
     in binary (psycopg's text dump of the library's composite array escapes every byte of a
-    30 KB state with regular expressions), one already there kept (a retake at a version)."""
+    30 KB state with regular expressions), one already there kept (a retake at a version),
+    the aggregate's older ones deleted (a load as of an older version replays its events)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        # The aggregate's older snapshots go in the same statement: a load reads the latest
+        # only (one a version, 20-30 KB each for a long household, would outgrow the log).
         self.sql_insert_snapshot = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            "WITH new AS (INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
             " VALUES (%s, %s, %s, %b) ON CONFLICT DO NOTHING"
+            " RETURNING originator_id, originator_version)"
+            " DELETE FROM {0}.{1} t USING new WHERE t.originator_id = new.originator_id"
+            " AND t.originator_version < new.originator_version"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
