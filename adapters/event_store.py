@@ -33,10 +33,13 @@ from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
 from adapters.idempotency import IdempotencyGate, StoredReceipt
+from adapters.snapshots import SnapshotRecorder
 from domain.households.model import Household
 
 #: The stored topic of the event whose commit destroys a household's data keys.
 ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
+#: A version past any aggregate's: "the latest" in a query bounded by version.
+LATEST = 2**62
 #: What a receipt's body hash becomes once its household is erased (a retry still replays).
 ERASED_FINGERPRINT = "erased"
 
@@ -114,6 +117,24 @@ class SukumaRecorder(PostgresApplicationRecorder):
         # One statement whatever the number of households a response showed (a list's page:
         # hundreds), each with the fields it showed of it.
         self.sql_insert_pii_reads = SQL(pii_reads_insert("{0}.{1}", ("%s",) * 5)).format(*reads)
+
+        # A load's one round trip: the aggregate's latest snapshot (up to a version) and its
+        # events after it, in version order (the snapshot first); no snapshot: every event.
+        # The library's repository reads the two tables one query after the other.
+        self.snapshots_table_name = events_table_name.replace("_events", "") + "_snapshots"
+        self.check_identifier_length(self.snapshots_table_name)
+        self.sql_select_snapshot_and_events = SQL(
+            "WITH s AS (SELECT originator_version, topic, state FROM {0}.{1}"
+            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+            " ORDER BY originator_version DESC LIMIT 1)"
+            " SELECT originator_version, topic, state FROM s UNION ALL"
+            " SELECT originator_version, topic, state FROM {0}.{2}"
+            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+            " AND originator_version > coalesce((SELECT originator_version FROM s), 0)"
+            " ORDER BY originator_version"
+        ).format(
+            Identifier(schema), Identifier(self.snapshots_table_name), Identifier(events_table_name)
+        )
 
         self.sql_existing = SQL(
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
@@ -266,6 +287,26 @@ class SukumaRecorder(PostgresApplicationRecorder):
                 (user_id, username, endpoint, households, [shown[h] for h in households]),
                 prepare=True,
             )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_snapshot_and_events(
+        self, originator_id: UUID, lte: int | None = None
+    ) -> Sequence[StoredEvent]:
+        """The aggregate's latest snapshot at or before ``lte`` (if any) and its events after
+        it, up to ``lte``: the stored records to replay, in one round trip."""
+        params = {"id": originator_id, "lte": LATEST if lte is None else lte}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.sql_select_snapshot_and_events, params, prepare=True)
+            return [
+                StoredEvent(
+                    originator_id, row["originator_version"], row["topic"], bytes(row["state"])
+                )
+                for row in curs.fetchall()
+            ]
+
+    def snapshot_recorder(self) -> SnapshotRecorder:
+        """The recorder of this store's snapshots (``Application.construct_snapshot_store``)."""
+        return SnapshotRecorder(self.datastore, events_table_name=self.snapshots_table_name)
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events (one query: an import's batch on a re-run)."""

@@ -22,12 +22,17 @@ import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.utils import get_topic
 
 from adapters.data_keys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
+from adapters.snapshots import open_snapshot, seal_snapshot
+from domain.base import Snapshot, SnapshotUnreadable
 from domain.personal_data import ERASED, HOUSEHOLD_LINK, SEALED_PATHS, Path, leaves
 
 TAG: Final = "_pii_"
+#: Every aggregate's snapshots are of this class (``adapters.snapshots`` seals them whole).
+SNAPSHOT_TOPIC: Final = get_topic(Snapshot)
 
 
 @cache
@@ -120,6 +125,8 @@ class PersonalDataMapper(Mapper[UUID]):
     keys: DataKeyStore | None = None  # bound by ``protect_personal_data`` once the store exists
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        if type(domain_event) is Snapshot:
+            return self._sealed_snapshot(domain_event)
         name = type(domain_event).__qualname__
         trie = TRIES.get(name)
         if not trie:
@@ -129,9 +136,9 @@ class PersonalDataMapper(Mapper[UUID]):
         state = personal_values(vars(domain_event), trie, personal)
         if not personal:
             return super().to_stored_event(domain_event)
-        key = self._key_for_writing(name, state)
-        cipher = None if key == ERASED_KEY else AESGCM(key)
         originator_id: UUID = state["originator_id"]
+        key = self._key_for_writing(originator_id, _household_of(name, state))
+        cipher = None if key == ERASED_KEY else AESGCM(key)
         # The event's nonces in one read of the system's random source, not one per field.
         nonces = os.urandom(NONCE_BYTES * len(personal)) if cipher is not None else b""
         for n, (container, slot, path) in enumerate(personal):
@@ -146,6 +153,8 @@ class PersonalDataMapper(Mapper[UUID]):
         return super().to_stored_event(sealed_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        if stored_event.topic == SNAPSHOT_TOPIC:
+            return self._opened_snapshot(stored_event)
         domain_event = super().to_domain_event(stored_event)
         paths = SEALED_PATHS.get(type(domain_event).__qualname__)
         if not paths or self.keys is None or TAG.encode() not in stored_event.state:
@@ -169,21 +178,44 @@ class PersonalDataMapper(Mapper[UUID]):
         if self.keys is not None:
             self.keys.create_household_keys(household_ids)
 
-    def _key_for_writing(self, name: str, state: dict[str, Any]) -> bytes | Erased:
+    def _sealed_snapshot(self, snapshot: Snapshot) -> StoredEvent:
+        """The snapshot stored as the library stores it, then sealed whole under the
+        aggregate's data key. Under a destroyed key nothing is stored: the snapshot is not
+        taken (``SnapshotUnreadable``), the events are replayed."""
+        state: dict[str, Any] = snapshot.state
+        if snapshot.topic.endswith(":Household"):
+            household_id: UUID | None = snapshot.originator_id
+        else:
+            link = state.get("household_id")  # a referral's; none for a war room
+            household_id = None if link is None else UUID(str(link))
+        key = self._key_for_writing(snapshot.originator_id, household_id)
+        if key == ERASED_KEY:
+            raise SnapshotUnreadable(f"the data key of {snapshot.originator_id} is destroyed")
+        return seal_snapshot(super().to_stored_event(snapshot), key)
+
+    def _opened_snapshot(self, stored_event: StoredEvent) -> Snapshot:
+        originator_id = cast(UUID, stored_event.originator_id)
+        key = None if self.keys is None else self.keys.key(originator_id)
+        return open_snapshot(stored_event, key, cast(JSONTranscoder, self.transcoder))
+
+    def _key_for_writing(self, originator_id: UUID, household_id: UUID | None) -> bytes | Erased:
         if self.keys is None:
             raise RuntimeError(
                 "personal data needs the data-key store: build the application with "
                 "sukuma.wiring.build_application (it calls protect_personal_data)"
             )
-        originator_id: UUID = state["originator_id"]
-        link = HOUSEHOLD_LINK.get(name)
-        if link is not None and state.get(link) is not None:
-            household_id: UUID | None = UUID(str(state[link]))
-        elif name.startswith("Household."):
-            household_id = originator_id
-        else:
-            household_id = None  # a war room's, an alert about none, or before keys existed
         return self.keys.key_or_create(originator_id, household_id)
+
+
+def _household_of(name: str, state: dict[str, Any]) -> UUID | None:
+    """The household whose erasure destroys this event's key (none: a war room's, an alert
+    about none, or an event from before keys existed)."""
+    link = HOUSEHOLD_LINK.get(name)
+    if link is not None and state.get(link) is not None:
+        return UUID(str(state[link]))
+    if name.startswith("Household."):
+        return cast(UUID, state["originator_id"])
+    return None
 
 
 def protect_personal_data(

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    PersistenceError,
+    RecordConflictError,
+    Transcoding,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.access.decision import Forbidden
 from domain.access.locations import location_of
 from domain.access.policy import Location, authorize, authorize_creation
 from domain.access.principal import Principal
-from domain.base import SukumaAggregate
+from domain.base import SnapshotUnreadable, SukumaAggregate
 from domain.context import CommandContext, Written
 from domain.errors import AlreadyExists, InvalidCommand, NotFoundError, VersionConflict
 from domain.reference.departments import department
 from domain.reference.geography import geography
+from domain.snapshots import SnapshotsOrEvents, SnapshotTable
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=SukumaAggregate)
 
@@ -82,6 +93,45 @@ class ApplicationBase(Application[UUID]):
         transcoder.register(DateAsISO())
 
     # ---- loading -----------------------------------------------------------------------------
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, configured as the environment says, that replays every
+        event where a snapshot cannot be opened (``domain.snapshots``)."""
+        stock = super().construct_repository()
+        repository = SnapshotsOrEvents(
+            stock.event_store,
+            snapshot_store=stock.snapshot_store,
+            fastforward=stock.fastforward,
+            fastforward_skipping=stock.fastforward_skipping,
+            deepcopy_from_cache=stock.deepcopy_from_cache,
+        )
+        repository.cache = stock.cache
+        return repository
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """The library's snapshot store, over the recorder the event store provides for its
+        snapshots' table where it does (``domain.snapshots.SnapshotTable``)."""
+        if isinstance(self.recorder, SnapshotTable):
+            recorder = self.recorder.snapshot_recorder()
+            return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+        return super().construct_snapshot_store()
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: Callable[[Any, Iterable[Any]], Any] = replay,
+    ) -> None:
+        """The library's snapshot, taken after a save reached a multiple of its interval. A
+        snapshot is a cache: failing to take one must not fail the command whose events are
+        already committed (an erased household's state, which no key may seal any more; the
+        database lost meanwhile: the next interval takes one)."""
+        try:
+            super().take_snapshot(aggregate_id, version, projector_func)
+        except (SnapshotUnreadable, IntegrityError):
+            return  # erased, or taken already (by a retry)
+        except PersistenceError as error:
+            log.warning("no snapshot of %s at version %s: %r", aggregate_id, version, error)
 
     def get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """Load an aggregate of the given type; any other type with that id is 'not found'."""
