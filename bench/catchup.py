@@ -107,6 +107,7 @@ class CatchUp:
     seconds: float
     projector_cpu: dict[str, float]
     server_cpu: float | None  # None: the server runs on another machine
+    projector_mb: dict[str, float]  # each projector's peak resident memory
 
     @property
     def rate(self) -> float:
@@ -140,18 +141,20 @@ def process_catch_up(url: str, events: int, page_size: int, names: list[str]) ->
         for name in names or PROJECTIONS
     }
     cpu: dict[str, float] = {}
+    memory: dict[str, float] = {}
     while len(cpu) < len(workers):
         pid, status, usage = os.wait4(-1, 0)
         if pid not in workers:
             continue
         assert os.waitstatus_to_exitcode(status) == 0, f"{workers[pid]} projector failed"
         cpu[workers[pid]] = usage.ru_utime + usage.ru_stime
+        memory[workers[pid]] = usage.ru_maxrss / 1024  # kB on Linux
         print(f"  {workers[pid]}: caught up at {time.perf_counter() - started:.1f} s", flush=True)
     seconds = time.perf_counter() - started
     server = None
     if server_pid and server_before is not None:
         server = _cpu_seconds(server_pid) - server_before
-    return CatchUp(events, seconds, cpu, server)
+    return CatchUp(events, seconds, cpu, server, memory)
 
 
 def _server_pid(url: str) -> int | None:
@@ -383,6 +386,8 @@ def report(
     print(f"ratio                {ratio:>12,.1f} x")
     cpus = ", ".join(f"{name} {cpu:.1f} s" for name, cpu in batch.projector_cpu.items())
     print(f"projector CPU        {projector_cpu:>12.1f} s  ({cpus})")
+    peaks = ", ".join(f"{name} {mb:,.0f}" for name, mb in batch.projector_mb.items())
+    print(f"projector peak RSS   {max(batch.projector_mb.values()):>12,.0f} MB  ({peaks})")
     if batch.server_cpu is not None:
         whole = projector_cpu + batch.server_cpu
         print(f"PostgreSQL CPU       {batch.server_cpu:>12.1f} s  (all its processes)")

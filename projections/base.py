@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 from string import Formatter
 from typing import Any, ClassVar
 
@@ -127,15 +128,21 @@ class BufferedView(PostgresTrackingRecorder):
 
     @abstractmethod
     def take(self) -> Any:
-        """The buffered changes, detached from the buffers (which start afresh).
+        """The buffered changes, detached from the buffers (which start afresh) and shaped
+        as ``write`` sends them: every row built, sorted and grouped here.
 
         Detached means copied out of the projection's cached rows, so the changes can be
-        written from another thread while the projection goes on changing those rows.
+        written from another thread while the projection goes on changing those rows. Shaped
+        here because ``take`` runs before the commit's transaction opens: a window's rows
+        shaped inside it (a sort of a million visits) left the server idle in the
+        transaction past the library's ``idle_in_transaction_session_timeout`` (5 s), which
+        closed the connection and stopped the projector.
         """
 
     @abstractmethod
     def write(self, curs: Cursor[DictRow], changes: Any) -> None:
-        """Write changes from ``take`` (inside the commit's transaction)."""
+        """Send changes from ``take`` (inside the commit's transaction): statements and
+        COPYs of rows already shaped, no per-row work between them."""
 
     def staged(self) -> int:
         """About how many rows the buffered changes hold: a batching runner commits once
@@ -228,6 +235,10 @@ class BufferedProjection(Projection[BufferedView]):
         return False
 
 
+#: A statement view's changes as written: runs of one kind's parameters, in order.
+Runs = list[tuple[str, list[tuple[Any, ...]]]]
+
+
 class StatementView(BufferedView):
     """A view whose buffered changes are rows for its ``statements`` (by kind), written in
     the order the events came (a page may create, change and end one row)."""
@@ -235,17 +246,36 @@ class StatementView(BufferedView):
     #: kind -> SQL with ``{t_<suffix>}`` table names and ``%s`` parameters
     statements: ClassVar[dict[str, str]] = {}
 
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.composed = {kind: self.sql(sql) for kind, sql in self.statements.items()}
+
     def reset(self) -> None:
         self.changes: list[tuple[str, tuple[Any, ...]]] = []
 
-    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
-        changes = self.changes
+    def take(self) -> Runs:
+        """Runs of one kind, in the order the events came (a catch-up's page registers and
+        profiles households by the hundred)."""
+        runs = groupby(self.changes, key=_kind)
+        taken = [(kind, [params for _, params in run]) for kind, run in runs]
         self.reset()
-        return changes
+        return taken
 
     def staged(self) -> int:
         return len(self.changes)
 
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
-        for kind, params in changes:
-            curs.execute(self.sql(self.statements[kind]), params)
+    def write(self, curs: Cursor[DictRow], changes: Runs) -> None:
+        send_runs(curs, self.composed, changes)
+
+
+def send_runs(curs: Cursor[DictRow], composed: dict[str, Composed], runs: Runs) -> None:
+    """Each run in one ``executemany``, all in one pipeline: one round trip for the whole
+    commit rather than one a run (runs of one statement are most of a demo log's), and no
+    Sync between them, so the server never waits idle in the transaction meanwhile."""
+    with curs.connection.pipeline():
+        for kind, rows in runs:
+            curs.executemany(composed[kind], rows)
+
+
+def _kind(change: tuple[str, tuple[Any, ...]]) -> str:
+    return change[0]

@@ -30,12 +30,12 @@ DEFAULT_PAGE_SIZE = 20_000
 # holds about this many staged rows (``BufferedView.staged``: what its memory grows with; the
 # nerve centre's process peaked at 0.8 GB committing 1.15M, so about 2.5 GB at this bound)...
 DEFAULT_COMMIT_ROWS = 4_000_000
-# ...or after this many full pages (500k events). Not more: at 100 pages the full
-# bench.catchup (1.18M events, one window) failed, as other views (field activity, names)
-# shape a whole window's rows inside their commit's transaction, idle on the server past the
-# library's 5 s idle_in_transaction_session_timeout. ``--commit-pages`` raises it for the
-# nerve centre's process alone.
-DEFAULT_COMMIT_PAGES = 25
+# ...or after this many full pages (2M events: the 1.18M-event demo log is one window; small
+# pages, as a test's, still commit now and then). Every view shapes its rows before the
+# commit's transaction opens (``BufferedView.take``), so a whole window's commit no longer
+# sits idle in it (at 100 pages the full bench.catchup failed so, past the library's 5 s
+# idle_in_transaction_session_timeout, and the default went back to 25).
+DEFAULT_COMMIT_PAGES = 100
 # The collector's oldest generation while catching up: collected after this many collections
 # of the middle one (the default is 10). See _no_full_collections.
 CATCH_UP_OLDEST_GENERATION_THRESHOLD = 1_000_000

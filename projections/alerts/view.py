@@ -12,6 +12,7 @@ each event was recorded, for the stats as of a day).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -70,6 +71,20 @@ EVENT_COLUMNS = ("alert_id", "version", "type", "occurred_at", "actor", "detail"
 EVENT_TIMES = f"{NAME}_event_times"
 EVENT_TIME_COLUMNS = ("alert_id", "version", "recorded_at")
 
+Group = tuple[str, int, str, str]  # rule, level, ward, department ('' for none)
+
+
+@dataclass(frozen=True)
+class AlertChanges:
+    """A window's changes, shaped as written (see ``BufferedView.take``)."""
+
+    ids: list[UUID]  # the alerts changed
+    groups: set[Group]  # the groups they join
+    alerts: list[tuple[Any, ...]]  # rows in ALERT_COLUMNS order
+    episodes: list[tuple[Any, ...]]  # rows in EPISODE_COLUMNS order
+    events: list[tuple[Any, ...]]  # rows in EVENT_COLUMNS order
+    times: list[tuple[Any, ...]]  # rows in EVENT_TIME_COLUMNS order
+
 
 class AlertsView(BufferedView):
     tables: ClassVar[tuple[str, ...]] = (
@@ -92,45 +107,51 @@ class AlertsView(BufferedView):
             curs.execute(self.sql("SELECT * FROM {t_alerts} WHERE alert_id = ANY(%s)"), (wanted,))
             return {row["alert_id"]: dict(row) for row in curs.fetchall()}
 
-    def take(self) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
-        # Copies: the projection goes on changing its cached rows while a page commits.
-        changes = ([dict(row) for row in self.alerts.values()], self.events)
+    def take(self) -> AlertChanges:
+        # Detached as the rows COPY sends: the projection goes on changing its cached rows.
+        rows = self.alerts.values()
+        changes = AlertChanges(
+            ids=list(self.alerts),
+            groups={
+                (r["rule"], r["level"], r["ward_id"] or "", r["department"] or "") for r in rows
+            },
+            alerts=_shaped(rows, ALERT_COLUMNS),
+            episodes=_shaped(rows, EPISODE_COLUMNS),
+            events=[e[:-1] for e in self.events],
+            times=[(e[0], e[1], e[-1]) for e in self.events],
+        )
         self.reset()
         return changes
 
-    def write(
-        self, curs: Cursor[DictRow], changes: tuple[list[dict[str, Any]], list[tuple[Any, ...]]]
-    ) -> None:
-        rows, events = changes
-        touched = self._groups_of(curs, rows)
-        self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), rows)
+    def staged(self) -> int:
+        return len(self.alerts) + len(self.events)
+
+    def write(self, curs: Cursor[DictRow], changes: AlertChanges) -> None:
+        touched = self._groups_of(curs, changes)
+        self._upsert(curs, "alerts", ALERT_COLUMNS, ("alert_id",), changes.alerts)
         self._recount(curs, touched)
-        self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), rows)
-        if events:
-            stage = self.stage(curs, "events", EVENT_COLUMNS, [e[:-1] for e in events])
+        self._upsert(curs, "episodes", EPISODE_COLUMNS, ("alert_id", "episode"), changes.episodes)
+        if changes.events:
+            stage = self.stage(curs, "events", EVENT_COLUMNS, changes.events)
             curs.execute(self.sql("INSERT INTO {t_events} SELECT * FROM {stage}", stage=stage))
-            times = [(e[0], e[1], e[-1]) for e in events]
-            stage = self.stage(curs, "event_times", EVENT_TIME_COLUMNS, times)
+            stage = self.stage(curs, "event_times", EVENT_TIME_COLUMNS, changes.times)
             curs.execute(self.sql("INSERT INTO {t_event_times} SELECT * FROM {stage}", stage=stage))
 
-    def _groups_of(
-        self, curs: Cursor[DictRow], rows: list[dict[str, Any]]
-    ) -> set[tuple[str, int, str, str]]:
+    def _groups_of(self, curs: Cursor[DictRow], changes: AlertChanges) -> set[Group]:
         """The groups the changed alerts leave (as stored) and join (as changed)."""
-        if not rows:
+        if not changes.ids:
             return set()
         curs.execute(
             self.sql(
                 "SELECT DISTINCT rule, level, coalesce(ward_id, '') AS w, "
                 "coalesce(department, '') AS d FROM {t_alerts} WHERE alert_id = ANY(%s)"
             ),
-            ([r["alert_id"] for r in rows],),
+            (changes.ids,),
         )
         before = {(r["rule"], r["level"], r["w"], r["d"]) for r in curs.fetchall()}
-        after = {(r["rule"], r["level"], r["ward_id"] or "", r["department"] or "") for r in rows}
-        return before | after
+        return before | changes.groups
 
-    def _recount(self, curs: Cursor[DictRow], groups: set[tuple[str, int, str, str]]) -> None:
+    def _recount(self, curs: Cursor[DictRow], groups: set[Group]) -> None:
         """Count the touched groups' open alerts again (through ``alerts_open_group``)."""
         if not groups:
             return
@@ -165,14 +186,10 @@ class AlertsView(BufferedView):
         table: str,
         columns: tuple[str, ...],
         key: tuple[str, ...],
-        rows: list[dict[str, Any]],
+        staged: list[tuple[Any, ...]],
     ) -> None:
-        if not rows:
+        if not staged:
             return
-        staged = [
-            tuple(Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns)
-            for row in rows
-        ]
         stage = self.stage(curs, table, columns, staged)
         cols = ", ".join(columns)
         sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
@@ -183,3 +200,15 @@ class AlertsView(BufferedView):
                 stage=stage,
             )
         )
+
+
+def _group(row: dict[str, Any]) -> Group:
+    return row["rule"], row["level"], row["ward_id"] or "", row["department"] or ""
+
+
+def _shaped(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Alert rows as COPY takes them (a dict column as JSON)."""
+    return [
+        tuple(Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns)
+        for row in rows
+    ]

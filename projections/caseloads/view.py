@@ -78,9 +78,13 @@ class CaseloadsView(BufferedView):
         self.reset()
         return rows, workers
 
+    def staged(self) -> int:
+        return len(self.changed) + len(self.workers)
+
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
         rows, workers = changes
-        if rows:
-            curs.executemany(self.sql(_UPSERT), rows)
-        for kind, params in workers:
-            curs.execute(self.sql(_WORKER_STATEMENTS[kind]), params)
+        with curs.connection.pipeline():  # one round trip, never idle in the transaction
+            if rows:
+                curs.executemany(self.sql(_UPSERT), rows)
+            for kind, params in workers:
+                curs.execute(self.sql(_WORKER_STATEMENTS[kind]), params)

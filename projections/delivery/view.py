@@ -155,6 +155,9 @@ class DeliveryView(BufferedView):
         self.reset()
         return taken
 
+    def staged(self) -> int:
+        return sum(map(len, self.changed.values()))
+
     def write(self, curs: Cursor[DictRow], changes: dict[str, list[tuple[Any, ...]]]) -> None:
         for table, rows in changes.items():
             if not rows:

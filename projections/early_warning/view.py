@@ -66,12 +66,13 @@ STOPPED: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Changes:
-    """One page's changes, detached from the view's buffers."""
+    """One page's changes, detached from the view's buffers and shaped as written."""
 
-    states: dict[StateKey, str]  # each state as JSON text
-    clocks: dict[StateKey, dict[str, Any]]  # a row (facts as JSON text), {"stop": n} or {"drop": n}
-    department_days: Counter[tuple[Any, ...]]
-    need_weeks: Counter[tuple[Any, ...]]
+    states: list[tuple[str, str, str]]  # (kind, id, the state as JSON text)
+    clocks: list[tuple[Any, ...]]  # rows in CLOCK_COLUMNS order (facts as JSON text)
+    stops: list[list[Any]]  # kinds, subjects and positions of the clocks stopped
+    drops: list[list[str]]  # kinds and subjects of the clocks removed
+    counts: dict[str, list[tuple[Any, ...]]]  # running-total table -> (*key, delta), none 0
 
 
 #: each running-total table's key columns (its primary key), in its buffer's key order
@@ -140,30 +141,50 @@ class EarlyWarningView(BufferedView):
         # Detached: the projection goes on changing its cached states while a page commits.
         # JSON text is both the copy and what COPY sends (orjson, in C: no deepcopy, no
         # stdlib encoding per row in the writer).
+        dumps = orjson.dumps
+        clocks, stops, drops = [], [], []
+        for (kind, subject), row in self.clocks.items():
+            if "stop" in row:
+                stops.append((kind, subject, row["stop"]))
+            elif "drop" in row:
+                drops.append((kind, subject))
+            else:
+                clocks.append(
+                    (
+                        kind,
+                        subject,
+                        *(row[c] for c in CLOCK_COLUMNS[2:8]),
+                        dumps(row["facts"]).decode(),
+                        row["active"],
+                        row["position"],
+                    )
+                )
         changes = Changes(
-            {key: orjson.dumps(state).decode() for key, state in self.states.items()},
+            [(kind, i, dumps(state).decode()) for (kind, i), state in self.states.items()],
+            clocks,
+            [list(column) for column in zip(*stops, strict=True)],
+            [list(column) for column in zip(*drops, strict=True)],
             {
-                key: row
-                if "stop" in row or "drop" in row
-                else {**row, "facts": orjson.dumps(row["facts"]).decode()}
-                for key, row in self.clocks.items()
+                table: [(*key, value) for key, value in deltas.items() if value]
+                for table, deltas in (
+                    ("department_days", self.department_days),
+                    ("need_weeks", self.need_weeks),
+                )
             },
-            self.department_days,
-            self.need_weeks,
         )
         position = self.position
         self.reset()
         self.position = position
         return changes
 
+    def staged(self) -> int:
+        return (
+            len(self.states) + len(self.clocks) + len(self.department_days) + len(self.need_weeks)
+        )
+
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
         if changes.states:
-            stage = self.stage(
-                curs,
-                "state",
-                ("kind", "id", "state"),
-                ((k, i, s) for (k, i), s in changes.states.items()),
-            )
+            stage = self.stage(curs, "state", ("kind", "id", "state"), changes.states)
             curs.execute(
                 self.sql(
                     "INSERT INTO {t_state} SELECT * FROM {stage} "
@@ -171,28 +192,8 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        rows = [
-            (*key, row)
-            for key, row in changes.clocks.items()
-            if "stop" not in row and "drop" not in row
-        ]
-        if rows:
-            stage = self.stage(
-                curs,
-                "clocks",
-                CLOCK_COLUMNS,
-                (
-                    (
-                        kind,
-                        subject,
-                        *(row[c] for c in CLOCK_COLUMNS[2:8]),
-                        row["facts"],
-                        row["active"],
-                        row["position"],
-                    )
-                    for kind, subject, row in rows
-                ),
-            )
+        if changes.clocks:
+            stage = self.stage(curs, "clocks", CLOCK_COLUMNS, changes.clocks)
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
             curs.execute(
                 self.sql(
@@ -201,8 +202,7 @@ class EarlyWarningView(BufferedView):
                     stage=stage,
                 )
             )
-        stops = [(*key, row["stop"]) for key, row in changes.clocks.items() if "stop" in row]
-        if stops:
+        if changes.stops:
             curs.execute(
                 self.sql(
                     "UPDATE {t_clocks} c SET since = %s, param = 0, ward_id = NULL, "
@@ -212,28 +212,26 @@ class EarlyWarningView(BufferedView):
                     "AS s(kind, subject, position) "
                     "WHERE c.active AND c.kind = s.kind AND c.subject = s.subject"
                 ),
-                (STOPPED["since"], *map(list, zip(*stops, strict=True))),
+                (STOPPED["since"], *changes.stops),
             )
-        drops = [key for key, row in changes.clocks.items() if "drop" in row]
-        if drops:
+        if changes.drops:
             curs.execute(
                 self.sql(
                     "DELETE FROM {t_clocks} c USING unnest(%s::text[], %s::text[]) "
                     "AS d(kind, subject) WHERE c.kind = d.kind AND c.subject = d.subject"
                 ),
-                ([k for k, _ in drops], [s for _, s in drops]),
+                changes.drops,
             )
-        self._count(curs, "department_days", changes.department_days)
-        self._count(curs, "need_weeks", changes.need_weeks)
+        for table, rows in changes.counts.items():
+            self._count(curs, table, rows)
 
-    def _count(self, curs: Cursor[DictRow], table: str, deltas: Counter[tuple[Any, ...]]) -> None:
+    def _count(self, curs: Cursor[DictRow], table: str, rows: list[tuple[Any, ...]]) -> None:
         """Add each key's delta to its running total (every column but ``value`` is the key).
 
         A row exists exactly while its total is not zero, so the rows are the same however the
         log was paged: a +1 and a -1 in one page never write a row, and in two pages the second
         deletes the row it brought to zero.
         """
-        rows = [(*key, value) for key, value in deltas.items() if value]
         if not rows:
             return
         columns = COUNT_KEYS[table]

@@ -35,7 +35,9 @@ VISIT_COLUMNS = ("field_worker_id", "household_id", "occurred_on", "recorded_on"
 
 #: (worker, occurred day, recorded day)
 Days = tuple[str, date, date]
-Changes = tuple[list[tuple[Any, ...]], dict[Days, datetime], set[tuple[str, UUID, date, date]]]
+Visit = tuple[str, UUID, date, date]
+#: rows of workers, submissions and visits, as written
+Changes = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[Visit]]
 
 
 class FieldActivityView(BufferedView):
@@ -44,26 +46,32 @@ class FieldActivityView(BufferedView):
     def reset(self) -> None:
         self.workers: list[tuple[Any, ...]] = []
         self.submissions: dict[Days, datetime] = {}
-        self.visits: set[tuple[str, UUID, date, date]] = set()
+        self.visits: set[Visit] = set()
 
     def take(self) -> Changes:
-        changes = self.workers, self.submissions, self.visits
+        changes = (
+            self.workers,
+            [(*days, last) for days, last in self.submissions.items()],
+            sorted(self.visits),  # in key order: the index is written page after page
+        )
         self.reset()
         return changes
+
+    def staged(self) -> int:
+        return len(self.workers) + len(self.submissions) + len(self.visits)
 
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
         workers, submissions, visits = changes
         if workers:
             self._insert(curs, "workers", WORKER_COLUMNS, workers, "DO NOTHING")
         if submissions:
-            rows = [(*days, last) for days, last in submissions.items()]
             latest = (
                 "(field_worker_id, occurred_on, recorded_on) DO UPDATE "
                 "SET last_at = greatest({t_submissions}.last_at, EXCLUDED.last_at)"
             )
-            self._insert(curs, "submissions", SUBMISSION_COLUMNS, rows, latest)
+            self._insert(curs, "submissions", SUBMISSION_COLUMNS, submissions, latest)
         if visits:
-            self._insert(curs, "visits", VISIT_COLUMNS, sorted(visits), "DO NOTHING")
+            self._insert(curs, "visits", VISIT_COLUMNS, visits, "DO NOTHING")
 
     def _insert(
         self,

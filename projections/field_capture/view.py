@@ -18,11 +18,7 @@ Tables (prefixed ``field_capture_``):
 
 from __future__ import annotations
 
-from itertools import groupby
-from typing import Any, ClassVar
-
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from typing import ClassVar
 
 from projections.base import StatementView
 
@@ -104,9 +100,3 @@ class FieldCaptureView(StatementView):
         "access_losses",
     )
     statements = _STATEMENTS
-
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """Each run of one kind in one round trip (a catch-up page registers thousands of
-        households in a row), still in the order the events came."""
-        for kind, run in groupby(changes, key=lambda change: change[0]):
-            curs.executemany(self.sql(self.statements[kind]), [params for _, params in run])

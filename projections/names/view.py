@@ -10,11 +10,7 @@ whether or not the view has caught up. Its rows are opened by ``projections.name
 
 from __future__ import annotations
 
-from itertools import groupby
-from typing import Any, ClassVar
-
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from typing import ClassVar
 
 from projections.base import StatementView
 
@@ -58,9 +54,3 @@ _STATEMENTS = {
 class NamesView(StatementView):
     tables: ClassVar[tuple[str, ...]] = ("heads", "referrals")
     statements = _STATEMENTS
-
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
-        # Runs of one kind in one ``executemany`` (pipelined): a catch-up's page registers
-        # and profiles households by the hundred.
-        for kind, run in groupby(changes, key=lambda change: change[0]):
-            curs.executemany(self.sql(self.statements[kind]), [params for _, params in run])

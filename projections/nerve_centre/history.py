@@ -131,6 +131,12 @@ def write_snapshots(
         curs.executemany(view.sql(f"DELETE FROM {{t_{snapshots}}} WHERE {match}"), unchanged)
 
 
+def total_rows(totals: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Each table's deltas as the rows COPY sends, (*key, delta); those summing to 0 left
+    out. Made before the commit's transaction opens (see ``BufferedView.take``)."""
+    return {table: [(*k, v) for k, v in deltas.items() if v] for table, deltas in totals.items()}
+
+
 def live_totals(dated: Dated) -> dict[str, Counter[Any]]:
     """The live totals' deltas: each table's dated deltas summed over their days."""
     out: dict[str, Counter[Any]] = {table: Counter() for table in HISTORIES}

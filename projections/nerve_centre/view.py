@@ -23,7 +23,6 @@ Tables (prefixed ``nerve_centre_``):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +46,7 @@ from projections.nerve_centre.history import (
     derived_late,
     histories,
     live_totals,
+    total_rows,
     write_snapshots,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
@@ -70,9 +70,9 @@ class Changes:
     """A page's changes, detached from the projection's cached rows (see ``BufferedView.take``)."""
 
     rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
-    totals: dict[str, Counter[Any]]  # roll-up table -> deltas by key
+    totals: dict[str, list[tuple[Any, ...]]]  # roll-up table -> (*key, delta), none 0
     daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
-    fw_visits: dict[tuple[str, UUID], date]
+    fw_visits: list[tuple[str, UUID, date]]  # (field worker, household, last visit)
     snapshots: DaySnapshots  # the rows of the days the commit changed groups on
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
@@ -209,9 +209,9 @@ class NerveCentreView(BufferedView):
         # them in place, so the values stay as taken while later events change the rows.
         changes = Changes(
             rows={table: list(map(ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
-            totals={**live_totals(self.dated), **histories(self.dated)},
+            totals=total_rows({**live_totals(self.dated), **histories(self.dated)}),
             daily=[(*key, value) for key, value in self.ward_daily.items()],
-            fw_visits=self.fw_visits,
+            fw_visits=[(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
             snapshots=self.snapshots,
             versions=self.versions,
             case_days=[
@@ -230,8 +230,8 @@ class NerveCentreView(BufferedView):
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
         for table, rows in changes.rows.items():
             self._write_rows(curs, table, ROW_COLUMNS[table], rows)
-        for table, deltas in changes.totals.items():
-            self._add(curs, table, TOTAL_KEYS[table], deltas, conflict=TOTAL_CONFLICTS.get(table))
+        for table, totals in changes.totals.items():
+            self._add(curs, table, TOTAL_KEYS[table], totals, conflict=TOTAL_CONFLICTS.get(table))
         if changes.daily:
             self._add_daily(curs, changes.daily)
         made = changes.snapshots
@@ -266,7 +266,7 @@ class NerveCentreView(BufferedView):
                 curs,
                 "fw_households",
                 ("field_worker_id", "household_id", "last_visit_on"),
-                ((fw, hh, day) for (fw, hh), day in changes.fw_visits.items()),
+                changes.fw_visits,
             )
             curs.execute(
                 self.sql(
@@ -343,12 +343,11 @@ class NerveCentreView(BufferedView):
         curs: Cursor[DictRow],
         table: str,
         key: tuple[str, ...],
-        deltas: Counter[Any],
+        rows: list[tuple[Any, ...]],
         conflict: tuple[str, ...] | None = None,
     ) -> None:
         """Add deltas to totals (one falling to zero is deleted, as if never written); a
         history's staged rows also make its late deltas by week and running totals."""
-        rows = [(*k, v) for k, v in deltas.items() if v]
         if not rows:
             return
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)

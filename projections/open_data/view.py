@@ -14,10 +14,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from psycopg import Cursor
-from psycopg.rows import DictRow
-
-from projections.base import BufferedView
+from projections.base import Runs, StatementView
 
 NAME = "open_data"
 TRACKING = f"{NAME}_tracking"
@@ -46,11 +43,9 @@ _STATEMENTS = {
 }
 
 
-class OpenDataView(BufferedView):
+class OpenDataView(StatementView):
     tables: ClassVar[tuple[str, ...]] = ("households", "referrals", "facts")
-
-    def reset(self) -> None:
-        self.changes: list[tuple[str, tuple[Any, ...]]] = []
+    statements = _STATEMENTS
 
     def load(self, suffix: str, key: str, ids: Iterable[UUID]) -> dict[UUID, dict[str, Any]]:
         """Stored rows of ``households`` or ``referrals`` by id."""
@@ -61,17 +56,12 @@ class OpenDataView(BufferedView):
             curs.execute(self.sql(f"SELECT * FROM {{t_{suffix}}} WHERE {key} = ANY(%s)"), (wanted,))
             return {row[key]: dict(row) for row in curs.fetchall()}
 
-    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
-        changes = self.changes
-        self.reset()
-        return changes
-
-    def write(self, curs: Cursor[DictRow], changes: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """Each kind's rows in one round trip (``executemany`` pipelines them), in the order
-        they came: a kind writes a table of its own and reads no other, so only the order
-        within a kind matters (a statement each, sent one by one, was most of a catch-up)."""
+    def take(self) -> Runs:
+        """Each kind's rows in one run, in the order they came: a kind writes a table of its
+        own and reads no other, so only the order within a kind matters (a statement each,
+        sent one by one, was most of a catch-up)."""
         by_kind: dict[str, list[tuple[Any, ...]]] = {}
-        for kind, params in changes:
+        for kind, params in self.changes:
             by_kind.setdefault(kind, []).append(params)
-        for kind, rows in by_kind.items():
-            curs.executemany(self.sql(_STATEMENTS[kind]), rows)
+        self.reset()
+        return list(by_kind.items())

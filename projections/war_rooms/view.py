@@ -80,6 +80,9 @@ class WarRoomsView(BufferedView):
         self.reset()
         return rows, versions
 
+    def staged(self) -> int:
+        return len(self.rooms) + len(self.versions)
+
     def write(
         self, curs: Cursor[DictRow], changes: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
     ) -> None:

@@ -33,6 +33,7 @@ from projections.nerve_centre.history import (
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
+    total_rows,
     week_of_month,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
@@ -212,9 +213,9 @@ def _changes(total: str, deltas: list[tuple[str, str, date, int]]) -> Changes:
         rows[(department, "district", "DC22", metric, OCCURRED, day)] += value
     return Changes(
         rows={},
-        totals={f"{total}{HISTORY_SUFFIX}": rows},
+        totals=total_rows({f"{total}{HISTORY_SUFFIX}": rows}),
         daily=[],
-        fw_visits={},
+        fw_visits=[],
         snapshots=DaySnapshots(),
         versions={},
         case_days=[],
