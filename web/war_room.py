@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -25,7 +25,7 @@ from adapters.data_keys import DataKeyStore
 from api.commands import checked_occurred_at
 from api.deps import Clock, ReadPool, SukumaApp
 from api.personal import CaseRows
-from api.routers.warrooms import DataKeys, Fresh
+from api.routers.warrooms import DataKeys
 from domain.access.policy import Decision, Location, decide, row_scope
 from domain.access.principal import Principal
 from domain.context import CommandContext, Written
@@ -40,7 +40,9 @@ from projections.nerve_centre.queries.board import households_at_risk, open_refe
 from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
+from projections.war_rooms.view import TRACKING
 from web.actions import Act, Acting, Note, optional
+from web.freshness import PageFreshness, page_freshness
 from web.labels import N_, choices
 from web.names import named
 from web.render import page
@@ -61,22 +63,30 @@ DONE_SHOWN = 20
 #: first), for a reader who may read them.
 HOUSEHOLDS_OFFERED = 50
 
+#: The war-rooms view's freshness, read beside a room's own reads.
+RoomFresh = Annotated[PageFreshness, Depends(page_freshness(TRACKING))]
+
 Name = Annotated[str, Form(min_length=1, max_length=200)]
 Text = Annotated[str, Form(min_length=1, max_length=2000)]
 
 
-async def _opened(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
-    """The room's row with its text opened, its lists' dates still ISO text."""
+async def _row(db: Db, me: Principal, room_id: UUID) -> dict[str, Any]:
+    """The room's row, its text still sealed."""
     row = await queries.war_room(db, room_id, row_scope(me, "warroom"))
     if row is None:
         raise NotFoundError("war room", room_id)
+    return row
+
+
+async def _open(keys: DataKeyStore, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its text opened, its lists' dates still ISO text."""
     # Opening the sealed text may read the room's data key from the database: blocking.
     opened: dict[str, Any] = await run_in_threadpool(queries.open_free_text, keys, row)
     return opened
 
 
 async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
-    return _dated(await _opened(db, keys, me, room_id))
+    return _dated(await _open(keys, await _row(db, me, room_id)))
 
 
 #: The dates in a room's JSON lists (ISO text in the view), as dates for the page.
@@ -108,11 +118,13 @@ def _may(me: Principal, ward_id: str, *verbs: str) -> dict[str, bool]:
 
 @router.get("/war-rooms")
 async def war_rooms(
-    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: RoomFresh
 ) -> Response:
     """The war rooms the reader sees, with their figures (a convener's is usually one)."""
-    rows, more = await queries.war_rooms_page(
-        pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
+    freshness, (rows, more) = await fresh.beside(
+        queries.war_rooms_page(
+            pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
+        )
     )
     # The reader's own wards still without a room, where the policy lets them establish one.
     roomed = {r["ward_id"] for r in rows}
@@ -128,7 +140,7 @@ async def war_rooms(
         rooms=rows,
         more=more is not None,
         to_establish=to_establish,
-        fresh=fresh,
+        fresh=freshness,
     )
 
 
@@ -141,13 +153,14 @@ async def war_room(
     keys: DataKeys,
     app: SukumaApp,
     clock: Clock,
-    fresh: Fresh,
+    fresh: RoomFresh,
 ) -> Response:
-    # The room (the view, then the households its meeting form offers, in its ward) and the
-    # departments to seat (the catalogue's events: the event store's pool) are independent
-    # reads: at once, not one after the other.
-    (room, offered), catalogue = await asyncio.gather(
-        _room_offering(app, pool, keys, me, room_id), run_in_threadpool(app.catalogue)
+    # The room (the view, then the households its meeting form offers, in its ward), the
+    # view's freshness and the departments to seat (the catalogue's events: the event store's
+    # pool) are independent reads: at once, not one after the other.
+    (freshness, (room, offered)), catalogue = await asyncio.gather(
+        fresh.beside(_room_offering(app, pool, keys, me, room_id)),
+        run_in_threadpool(app.catalogue),
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
@@ -187,7 +200,7 @@ async def war_room(
         seats=choices("seat"),
         new_meeting_id=uuid4(),
         departments=[d for d in catalogue.departments if not d.retired],
-        fresh=fresh,
+        fresh=freshness,
     )
 
 
@@ -200,8 +213,10 @@ def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
 async def _room_offering(
     app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    room = await _opened(pool, keys, me, room_id)
-    return room, await _offered(app, me, pool, room["ward_id"])
+    row = await _row(pool, me, room_id)
+    # Its text opened (in a thread) while its ward's households are read.
+    room, offered = await asyncio.gather(_open(keys, row), _offered(app, me, pool, row["ward_id"]))
+    return room, offered
 
 
 def _may_read(me: Principal, ward_id: str) -> bool:
@@ -231,20 +246,19 @@ async def next_agenda(
     keys: DataKeys,
     app: SukumaApp,
     clock: Clock,
-    fresh: Fresh,
+    fresh: RoomFresh,
 ) -> Response:
     """The next meeting's agenda: what the ward's data says needs the room's attention."""
-    room = await _room(pool, keys, me, room_id)
+    freshness, room = await fresh.beside(_room(pool, keys, me, room_id))
     today = clock().date()
     ward = room["ward_id"]
     meeting_on = agenda.next_meeting_on(room, today)
-    referrals = await open_referrals(
-        pool, row_scope(me, "referral"), today, ward=ward, limit=AGENDA_ROWS
-    )
-    overdue = [r for r in referrals if (r["days_past"] or 0) > 0]
-    overdue = await CaseRows(app, me).page(overdue, "GET /war-rooms/{id}/agenda")
-    alerts = await alert_queries.alert_groups(
-        pool, AlertFilters("open", ward=ward), me, "ward_id", AGENDA_ROWS
+    # The ward's overdue referrals and its alert groups: independent reads, at once.
+    overdue, alerts = await asyncio.gather(
+        _overdue(app, me, pool, ward, today),
+        alert_queries.alert_groups(
+            pool, AlertFilters("open", ward=ward), me, "ward_id", AGENDA_ROWS
+        ),
     )
     return page(
         request,
@@ -258,8 +272,19 @@ async def next_agenda(
         absences=agenda.absences(room),
         recent=len(agenda.recent_meetings(room)),
         today=today,
-        fresh=fresh,
+        fresh=freshness,
     )
+
+
+async def _overdue(
+    app: Sukuma, me: Principal, pool: Db, ward: str, today: date
+) -> list[dict[str, Any]]:
+    """The ward's overdue referrals, the most overdue first, as ``api.personal`` shows them."""
+    referrals = await open_referrals(
+        pool, row_scope(me, "referral"), today, ward=ward, limit=AGENDA_ROWS
+    )
+    overdue = [r for r in referrals if (r["days_past"] or 0) > 0]
+    return await CaseRows(app, me).page(overdue, "GET /war-rooms/{id}/agenda")
 
 
 def _then(
