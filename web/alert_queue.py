@@ -19,7 +19,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
@@ -37,6 +37,7 @@ from web.i18n import environment, gettext_for, language_of
 from web.labels import LABELS, N_
 from web.nerve import home_area
 from web.render import page, redirect
+from web.rows import fixed, translated, written
 from web.session import Csrf, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -125,10 +126,8 @@ async def queue(
     )
 
 
-#: A group's row in the queue's table. Written here, not by the template: Jinja escapes each
-#: value it writes into a new ``Markup``, a dozen a row, and a queue's 100 rows cost the page
-#: more than the API's read and JSON of them. Here the row's column names and the link's fixed
-#: part are put in once a page, and each distinct rule, area and day is escaped once.
+#: A group's row in the queue's table, written here (``web.rows``): its column names and its
+#: link's fixed part put in once a page, each distinct rule, area and day escaped once.
 _GROUP_ROW = (
     '  <tr class="%(overdue)s">\n'
     '    <td data-label="{l_rule}"><a href="{group_href}">%(rule)s</a></td>\n'
@@ -158,11 +157,11 @@ def group_rows(
     ``urlencode`` writes them (a query's values quoted, nothing in them to escape but ``&``)."""
     env = environment(language)
     label, day, gettext = env.filters["label"], env.filters["day"], gettext_for(language)
-    cells = {key: _fixed(escape(gettext(text))) for key, text in _COLUMNS.items()}
-    cells["l_area"] = _fixed(escape(label(area_key, "area_level")))
+    cells = {key: fixed(translated(gettext, text)) for key, text in _COLUMNS.items()}
+    cells["l_area"] = fixed(written(label(area_key, "area_level")))
     query = {**kept, "rule": None, "level": None, area_key: None}  # urlencode's order
     own = {**_GROUP_KEYS, area_key: "%(area_q)s"}
-    fields = (f"{k}={own[k] if k in own else _fixed(_quoted(v))}" for k, v in query.items())
+    fields = (f"{k}={own[k] if k in own else fixed(_quoted(v))}" for k, v in query.items())
     row = _GROUP_ROW.format(
         group_href="/alerts/group?" + "&amp;".join(fields), area_key=area_key, **cells
     )
@@ -173,11 +172,11 @@ def group_rows(
     for g in groups:
         rule, area, oldest = g["rule"], g["area"], g["oldest"]
         if rule not in rules:
-            rules[rule] = (escape(f"{rule} {label(rule, 'rule')}"), _quoted(rule))
+            rules[rule] = (written(f"{rule} {label(rule, 'rule')}"), _quoted(rule))
         if area not in areas:
-            areas[area] = (escape(area), _quoted(area))  # None as "None", as Jinja writes it
+            areas[area] = (written(area), _quoted(area))
         if oldest not in days:
-            days[oldest] = escape(day(oldest))
+            days[oldest] = written(day(oldest))
         (shown_rule, rule_q), (shown_area, area_q) = rules[rule], areas[area]
         out.append(
             row
@@ -194,11 +193,6 @@ def group_rows(
             }
         )
     return Markup("".join(out))
-
-
-def _fixed(text: str) -> str:
-    """``text`` as a fixed part of a row's ``%`` format (its own ``%`` kept as it is)."""
-    return text.replace("%", "%%")
 
 
 @router.get("/alerts/group")
