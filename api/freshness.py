@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Response
 from api.deps import ReadPool
 from api.schemas.views import FreshnessRead
 from projections.nerve_centre.tables import TRACKING as NERVE_CENTRE_TRACKING
+from projections.scoping import Db
 from projections.status import positions
 
 WAIT_SECONDS = 2.0  # how long a read waits for ?min_position=
@@ -27,6 +28,24 @@ MinPosition = Annotated[
 ]
 
 
+async def freshness(pool: Db, tracking: str, min_position: int | None = None) -> FreshnessRead:
+    """The view tracked in ``tracking``: its position against the log head, after waiting (up
+    to ``WAIT_SECONDS``) for ``min_position``."""
+    position, head = await positions(pool, tracking)
+    if min_position is not None and position < min_position:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        while position < min_position and loop.time() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            position, head = await positions(pool, tracking)
+    return FreshnessRead(
+        position=position,
+        head=head,
+        lag_events=max(0, head - position),
+        stale=min_position is not None and position < min_position,
+    )
+
+
 def freshness_of(tracking: str) -> Callable[..., Awaitable[FreshnessRead]]:
     """The dependency that reports (and waits for) the freshness of the view tracked in
     ``tracking``: the nerve centre's for most reads, a view's own for that view's reads."""
@@ -35,19 +54,7 @@ def freshness_of(tracking: str) -> Callable[..., Awaitable[FreshnessRead]]:
         response: Response, pool: ReadPool, min_position: MinPosition = None
     ) -> FreshnessRead:
         """The view's position against the log head, after waiting for ``min_position``."""
-        position, head = await positions(pool, tracking)
-        if min_position is not None and position < min_position:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + WAIT_SECONDS
-            while position < min_position and loop.time() < deadline:
-                await asyncio.sleep(POLL_SECONDS)
-                position, head = await positions(pool, tracking)
-        fresh = FreshnessRead(
-            position=position,
-            head=head,
-            lag_events=max(0, head - position),
-            stale=min_position is not None and position < min_position,
-        )
+        fresh = await freshness(pool, tracking, min_position)
         response.headers.update(freshness_headers(fresh))
         return fresh
 

@@ -32,6 +32,7 @@ from web import (
     transparency,
     users,
     war_room,
+    war_room_forms,
 )
 from web.reports import router as reports
 
@@ -64,7 +65,7 @@ def install(app: FastAPI) -> FastAPI:
         users,
     ):
         app.include_router(module.router)
-    for module in (war_room, task_teams, stocktakes, solutions):
+    for module in (war_room_forms, task_teams, stocktakes, solutions):
         app.include_router(module.forms)
     # The printed reports are API resources: under /v1, with its bearer token.
     app.include_router(

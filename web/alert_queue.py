@@ -19,10 +19,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from markupsafe import Markup
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
-from api.freshness import Fresh
 from api.personal import alert_notes, with_notes
 from api.schemas.views import DistrictCode, MunicipalityCode, WardCode
 from domain.access.decision import Forbidden
@@ -32,9 +32,12 @@ from domain.errors import DomainError, NotFoundError
 from domain.sukuma import Sukuma
 from projections.alerts import queries
 from projections.alerts.queries import GROUP_AREA, AlertFilters
+from web.freshness import PageFresh
+from web.i18n import environment, gettext_for, language_of
 from web.labels import LABELS, N_
 from web.nerve import home_area
 from web.render import page, redirect
+from web.rows import fixed, translated, written
 from web.session import Csrf, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -102,37 +105,102 @@ def group_by(filters: AlertFilters, me: Principal) -> str:
 
 @router.get("/alerts")
 async def queue(
-    request: Request, me: Viewer, pool: ReadPool, fresh: Fresh, filters: Filters
+    request: Request, me: Viewer, pool: ReadPool, fresh: PageFresh, filters: Filters
 ) -> Response:
     by = group_by(filters, me)
-    groups = await queries.alert_groups(pool, filters, me, by, GROUPS_SHOWN)
+    freshness, groups = await fresh.beside(
+        queries.alert_groups(pool, filters, me, by, GROUPS_SHOWN)
+    )
     area_key = {"ward_id": "ward"}.get(by, by)
-    kept = query_of(filters)  # once: each group's link adds its own rule, level and area
-    for g in groups:
-        # The links in Python (Jinja's urlencode filter, twice a row, cost more than the row),
-        # as urlencode writes them, each distinct value quoted once (a queue repeats a few).
-        query = {**kept, "rule": g["rule"], "level": g["level"], area_key: g["area"]}
-        g["group_href"] = "/alerts/group?" + "&".join(f"{k}={_quoted(v)}" for k, v in query.items())
-        g["area_href"] = f"/alerts?{area_key}={_quoted(g['area'])}"
     return page(
         request,
         "alerts.html",
-        groups=groups,
+        rows=group_rows(language_of(request), groups, query_of(filters), area_key),
+        groups=len(groups),
         filters=filters,
         rules=list(LABELS["rule"][1].items()),
         area_key=area_key,
         total=sum(g["alerts"] for g in groups),
         shown=GROUPS_SHOWN,
-        fresh=fresh,
+        fresh=freshness,
     )
+
+
+#: A group's row in the queue's table, written here (``web.rows``): its column names and its
+#: link's fixed part put in once a page, each distinct rule, area and day escaped once.
+_GROUP_ROW = (
+    '  <tr class="%(overdue)s">\n'
+    '    <td data-label="{l_rule}"><a href="{group_href}">%(rule)s</a></td>\n'
+    '    <td data-label="{l_level}">%(level)s</td>\n'
+    '    <td data-label="{l_area}"><a href="/alerts?{area_key}=%(area_q)s">%(area)s</a></td>\n'
+    '    <td data-label="{l_open}">%(alerts)s</td>\n'
+    '    <td data-label="{l_unack}">%(unacknowledged)s</td>\n'
+    '    <td data-label="{l_oldest}">%(oldest)s</td>\n'
+    "  </tr>\n"
+)
+_COLUMNS = {
+    "l_rule": N_("Rule"),
+    "l_level": N_("Level"),
+    "l_open": N_("Open"),
+    "l_unack": N_("Not acknowledged"),
+    "l_oldest": N_("Oldest"),
+}
+#: The group's own values in its link: the rest of the link is the page's filters.
+_GROUP_KEYS = {"rule": "%(rule_q)s", "level": "%(level)s"}
+
+
+def group_rows(
+    language: str, groups: list[dict[str, Any]], kept: dict[str, Any], area_key: str
+) -> Markup:
+    """The queue's rows (``<tr>``): each group's rule, level, area and counts, linked to the
+    group's alerts (the page's filters kept) and to its area's queue. The links read as
+    ``urlencode`` writes them (a query's values quoted, nothing in them to escape but ``&``)."""
+    env = environment(language)
+    label, day, gettext = env.filters["label"], env.filters["day"], gettext_for(language)
+    cells = {key: fixed(translated(gettext, text)) for key, text in _COLUMNS.items()}
+    cells["l_area"] = fixed(written(label(area_key, "area_level")))
+    query = {**kept, "rule": None, "level": None, area_key: None}  # urlencode's order
+    own = {**_GROUP_KEYS, area_key: "%(area_q)s"}
+    fields = (f"{k}={own[k] if k in own else fixed(_quoted(v))}" for k, v in query.items())
+    row = _GROUP_ROW.format(
+        group_href="/alerts/group?" + "&amp;".join(fields), area_key=area_key, **cells
+    )
+    rules: dict[str, tuple[str, str]] = {}
+    areas: dict[str | None, tuple[str, str]] = {}
+    days: dict[Any, str] = {}
+    out = []
+    for g in groups:
+        rule, area, oldest = g["rule"], g["area"], g["oldest"]
+        if rule not in rules:
+            rules[rule] = (written(f"{rule} {label(rule, 'rule')}"), _quoted(rule))
+        if area not in areas:
+            areas[area] = (written(area), _quoted(area))
+        if oldest not in days:
+            days[oldest] = written(day(oldest))
+        (shown_rule, rule_q), (shown_area, area_q) = rules[rule], areas[area]
+        out.append(
+            row
+            % {
+                "overdue": "overdue" if g["unacknowledged"] else "",
+                "rule": shown_rule,
+                "rule_q": rule_q,
+                "level": g["level"],
+                "area": shown_area,
+                "area_q": area_q,
+                "alerts": g["alerts"],
+                "unacknowledged": g["unacknowledged"],
+                "oldest": days[oldest],
+            }
+        )
+    return Markup("".join(out))
 
 
 @router.get("/alerts/group")
 async def group(
-    request: Request, me: Viewer, pool: ReadPool, fresh: Fresh, filters: Filters
+    request: Request, me: Viewer, pool: ReadPool, fresh: PageFresh, filters: Filters
 ) -> Response:
     """A group's oldest open alerts."""
-    rows = await queries.alerts_oldest(pool, filters, me, ALERTS_SHOWN)
+    freshness, rows = await fresh.beside(queries.alerts_oldest(pool, filters, me, ALERTS_SHOWN))
     return page(
         request,
         "alert_group.html",
@@ -141,7 +209,7 @@ async def group(
         query=query_of(filters),
         shown=ALERTS_SHOWN,
         bulk_limit=BULK_LIMIT,
-        fresh=fresh,
+        fresh=freshness,
     )
 
 

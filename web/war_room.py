@@ -4,50 +4,43 @@ action items falling due, departments absent from recent meetings).
 
 A room is read from the war-rooms view (``projections.war_rooms``) as ``GET /v1/war-rooms/{id}``
 reads it, its sealed names and text opened the same way; the agenda adds the board's and the
-alert queue's queries for the room's ward. Every form runs the application command the API's
-war-room routes run, as the signed-in user, then shows the room once the view has it
-(``?min_position=``, as an API client reads its own writes)."""
+alert queue's queries for the room's ward. Its forms are ``web.war_room_forms``'s."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from adapters.data_keys import DataKeyStore
-from api.commands import checked_occurred_at
 from api.deps import Clock, ReadPool, SukumaApp
 from api.personal import CaseRows
-from api.routers.warrooms import DataKeys, Fresh
+from api.routers.warrooms import DataKeys
 from domain.access.policy import Decision, Location, decide, row_scope
 from domain.access.principal import Principal
-from domain.context import CommandContext, Written
 from domain.errors import NotFoundError
-from domain.households.model import Household
 from domain.sukuma import Sukuma
-from domain.vocabulary import SeatRole
-from domain.warrooms.model import war_room_id
 from projections.alerts import queries as alert_queries
 from projections.alerts.queries import AlertFilters
 from projections.nerve_centre.queries.board import households_at_risk, open_referrals
 from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
-from web.actions import Act, Acting, Note, optional
-from web.labels import N_, choices
+from projections.war_rooms.view import TRACKING
+from web.freshness import PageFreshness, page_freshness
+from web.i18n import language_of
+from web.labels import choices
 from web.names import named
 from web.render import page
-from web.session import Csrf, Viewer
+from web.session import Viewer, session_of
+from web.war_room_rows import offered_checks, open_item_rows
 
 router = APIRouter(include_in_schema=False)
-forms = APIRouter(include_in_schema=False, dependencies=[Csrf])
 
 #: War rooms listed at once (a convener has one; an analyst pages through a district's).
 ROOMS_SHOWN = 100
@@ -61,22 +54,27 @@ DONE_SHOWN = 20
 #: first), for a reader who may read them.
 HOUSEHOLDS_OFFERED = 50
 
-Name = Annotated[str, Form(min_length=1, max_length=200)]
-Text = Annotated[str, Form(min_length=1, max_length=2000)]
+#: The war-rooms view's freshness, read beside a room's own reads.
+RoomFresh = Annotated[PageFreshness, Depends(page_freshness(TRACKING))]
 
 
-async def _opened(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
-    """The room's row with its text opened, its lists' dates still ISO text."""
+async def _row(db: Db, me: Principal, room_id: UUID) -> dict[str, Any]:
+    """The room's row, its text still sealed."""
     row = await queries.war_room(db, room_id, row_scope(me, "warroom"))
     if row is None:
         raise NotFoundError("war room", room_id)
+    return row
+
+
+async def _open(keys: DataKeyStore, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its text opened, its lists' dates still ISO text."""
     # Opening the sealed text may read the room's data key from the database: blocking.
     opened: dict[str, Any] = await run_in_threadpool(queries.open_free_text, keys, row)
     return opened
 
 
 async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
-    return _dated(await _opened(db, keys, me, room_id))
+    return _dated(await _open(keys, await _row(db, me, room_id)))
 
 
 #: The dates in a room's JSON lists (ISO text in the view), as dates for the page.
@@ -108,11 +106,13 @@ def _may(me: Principal, ward_id: str, *verbs: str) -> dict[str, bool]:
 
 @router.get("/war-rooms")
 async def war_rooms(
-    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: Fresh
+    request: Request, me: Viewer, pool: ReadPool, clock: Clock, fresh: RoomFresh
 ) -> Response:
     """The war rooms the reader sees, with their figures (a convener's is usually one)."""
-    rows, more = await queries.war_rooms_page(
-        pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
+    freshness, (rows, more) = await fresh.beside(
+        queries.war_rooms_page(
+            pool, WarRoomFilters(), row_scope(me, "warroom"), clock().date(), None, ROOMS_SHOWN
+        )
     )
     # The reader's own wards still without a room, where the policy lets them establish one.
     roomed = {r["ward_id"] for r in rows}
@@ -128,7 +128,7 @@ async def war_rooms(
         rooms=rows,
         more=more is not None,
         to_establish=to_establish,
-        fresh=fresh,
+        fresh=freshness,
     )
 
 
@@ -141,13 +141,14 @@ async def war_room(
     keys: DataKeys,
     app: SukumaApp,
     clock: Clock,
-    fresh: Fresh,
+    fresh: RoomFresh,
 ) -> Response:
-    # The room (the view, then the households its meeting form offers, in its ward) and the
-    # departments to seat (the catalogue's events: the event store's pool) are independent
-    # reads: at once, not one after the other.
-    (room, offered), catalogue = await asyncio.gather(
-        _room_offering(app, pool, keys, me, room_id), run_in_threadpool(app.catalogue)
+    # The room (the view, then the households its meeting form offers, in its ward), the
+    # view's freshness and the departments to seat (the catalogue's events: the event store's
+    # pool) are independent reads: at once, not one after the other.
+    (freshness, (room, offered)), catalogue = await asyncio.gather(
+        fresh.beside(_room_offering(app, pool, keys, me, room_id)),
+        run_in_threadpool(app.catalogue),
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
@@ -169,10 +170,13 @@ async def war_room(
     for i in open_items:
         i["late"] = i["late"] and i["due_on"] < today
     window = timedelta(days=request.app.state.settings.occurred_at_window_days)
+    may = _may(me, room["ward_id"], "member", "meeting", "action_item")
+    language, csrf = language_of(request), session_of(request).csrf
     return page(
         request,
         "war_room.html",
         offered=offered,
+        offered_checks=offered_checks(language, offered),
         may_read_households=_may_read(me, room["ward_id"]),
         earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
@@ -180,14 +184,17 @@ async def war_room(
         meetings=meetings,
         earlier_meetings=len(room["meetings"]) - len(meetings),
         open_items=open_items,
+        open_item_rows=open_item_rows(
+            language, open_items, f"/war-rooms/{room['war_room_id']}", csrf, may["action_item"]
+        ),
         done_items=_dated_entries(done[:DONE_SHOWN], "action_items"),
         done_count=len(done),
         today=today,
-        may=_may(me, room["ward_id"], "member", "meeting", "action_item"),
+        may=may,
         seats=choices("seat"),
         new_meeting_id=uuid4(),
         departments=[d for d in catalogue.departments if not d.retired],
-        fresh=fresh,
+        fresh=freshness,
     )
 
 
@@ -200,8 +207,10 @@ def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
 async def _room_offering(
     app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    room = await _opened(pool, keys, me, room_id)
-    return room, await _offered(app, me, pool, room["ward_id"])
+    row = await _row(pool, me, room_id)
+    # Its text opened (in a thread) while its ward's households are read.
+    room, offered = await asyncio.gather(_open(keys, row), _offered(app, me, pool, row["ward_id"]))
+    return room, offered
 
 
 def _may_read(me: Principal, ward_id: str) -> bool:
@@ -231,20 +240,19 @@ async def next_agenda(
     keys: DataKeys,
     app: SukumaApp,
     clock: Clock,
-    fresh: Fresh,
+    fresh: RoomFresh,
 ) -> Response:
     """The next meeting's agenda: what the ward's data says needs the room's attention."""
-    room = await _room(pool, keys, me, room_id)
+    freshness, room = await fresh.beside(_room(pool, keys, me, room_id))
     today = clock().date()
     ward = room["ward_id"]
     meeting_on = agenda.next_meeting_on(room, today)
-    referrals = await open_referrals(
-        pool, row_scope(me, "referral"), today, ward=ward, limit=AGENDA_ROWS
-    )
-    overdue = [r for r in referrals if (r["days_past"] or 0) > 0]
-    overdue = await CaseRows(app, me).page(overdue, "GET /war-rooms/{id}/agenda")
-    alerts = await alert_queries.alert_groups(
-        pool, AlertFilters("open", ward=ward), me, "ward_id", AGENDA_ROWS
+    # The ward's overdue referrals and its alert groups: independent reads, at once.
+    overdue, alerts = await asyncio.gather(
+        _overdue(app, me, pool, ward, today),
+        alert_queries.alert_groups(
+            pool, AlertFilters("open", ward=ward), me, "ward_id", AGENDA_ROWS
+        ),
     )
     return page(
         request,
@@ -258,144 +266,16 @@ async def next_agenda(
         absences=agenda.absences(room),
         recent=len(agenda.recent_meetings(room)),
         today=today,
-        fresh=fresh,
+        fresh=freshness,
     )
 
 
-def _then(
-    act: Acting, command: Callable[[CommandContext], Written], room_id: UUID, notice: str
-) -> Response:
-    """Run ``command`` as the signed-in user, then show the room once its view has the write."""
-    return act.then(command, f"/war-rooms/{room_id}", notice, fresh=True)
-
-
-@forms.post("/war-rooms")
-def establish(
-    act: Act,
-    app: SukumaApp,
-    ward: Annotated[str, Form(max_length=32, pattern=r"^[A-Za-z0-9\-]+$")],
-    name: Name,
-) -> Response:
-    """Establish a ward's war room (one per ward: its id follows from the ward)."""
-    return _then(
-        act,
-        lambda ctx: app.establish_war_room(ward, name.strip(), 7, ctx),
-        war_room_id(ward),
-        N_("War room established."),
+async def _overdue(
+    app: Sukuma, me: Principal, pool: Db, ward: str, today: date
+) -> list[dict[str, Any]]:
+    """The ward's overdue referrals, the most overdue first, as ``api.personal`` shows them."""
+    referrals = await open_referrals(
+        pool, row_scope(me, "referral"), today, ward=ward, limit=AGENDA_ROWS
     )
-
-
-@forms.post("/war-rooms/{room_id}/members")
-def add_member(
-    room_id: UUID,
-    act: Act,
-    app: SukumaApp,
-    name: Name,
-    seat: Annotated[SeatRole, Form()],
-    department: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_\-]*$")] = "",
-) -> Response:
-    return _then(
-        act,
-        lambda ctx: app.add_war_room_member(
-            room_id=room_id,
-            member_id=uuid4(),
-            name=name.strip(),
-            seat=seat,
-            department=department or None,
-            ctx=ctx,
-        ),
-        room_id,
-        N_("Member seated."),
-    )
-
-
-@forms.post("/war-rooms/{room_id}/members/{member_id}/remove")
-def remove_member(
-    room_id: UUID, member_id: UUID, act: Act, app: SukumaApp, reason: Note = ""
-) -> Response:
-    return _then(
-        act,
-        lambda ctx: app.remove_war_room_member(room_id, str(member_id), optional(reason), ctx),
-        room_id,
-        N_("Member unseated."),
-    )
-
-
-@forms.post("/war-rooms/{room_id}/meetings")
-def record_meeting(
-    room_id: UUID,
-    act: Act,
-    app: SukumaApp,
-    attended: Annotated[list[UUID] | None, Form(max_length=200)] = None,
-    discussed: Annotated[list[UUID] | None, Form(max_length=HOUSEHOLDS_OFFERED)] = None,
-    held_on: Annotated[date | None, Form()] = None,
-    notes: Note = "",
-    meeting_id: Annotated[UUID | None, Form()] = None,
-) -> Response:
-    """Record a meeting, today's or an earlier one within the backdating window the API
-    allows, with who attended (their departments are present) and the households discussed
-    (each one the reader may read)."""
-    held_at = _held_at(act, held_on)
-
-    def hold(ctx: CommandContext) -> Written:
-        for household_id in discussed or []:  # one the reader may not read: not found
-            app.read(Household, household_id, act.principal)
-        return app.hold_meeting(
-            room_id=room_id,
-            # The form's own id: the same form posted twice is one meeting.
-            meeting_id=meeting_id or uuid4(),
-            attendee_member_ids=[str(m) for m in attended or []],
-            households_discussed=[str(h) for h in discussed or []],
-            notes=optional(notes),
-            ctx=replace(ctx, occurred_at=held_at),
-        )
-
-    return _then(act, hold, room_id, N_("Meeting recorded."))
-
-
-def _held_at(act: Acting, held_on: date | None) -> datetime:
-    """When the meeting was held: now, or noon of an earlier day (UTC) within
-    ``SUKUMA_OCCURRED_AT_WINDOW_DAYS``, the window a command's ``occurred_at`` has."""
-    now = act.clock()
-    if held_on is None or held_on == now.date():
-        return now
-    window = timedelta(days=act.request.app.state.settings.occurred_at_window_days)
-    return checked_occurred_at(datetime.combine(held_on, time(12), tzinfo=UTC), now, window)
-
-
-@forms.post("/war-rooms/{room_id}/action-items")
-def agree_action_item(
-    room_id: UUID,
-    act: Act,
-    app: SukumaApp,
-    text: Text,
-    owner: Annotated[UUID | None, Form()] = None,
-    due_on: Annotated[date | None, Form()] = None,
-    meeting: Annotated[UUID | None, Form()] = None,
-) -> Response:
-    return _then(
-        act,
-        lambda ctx: app.agree_action_item(
-            room_id=room_id,
-            item_id=uuid4(),
-            text=text.strip(),
-            owner_member_id=None if owner is None else str(owner),
-            due_on=due_on,
-            meeting_id=None if meeting is None else str(meeting),
-            ctx=ctx,
-        ),
-        room_id,
-        N_("Action item agreed."),
-    )
-
-
-@forms.post("/war-rooms/{room_id}/action-items/{item_id}/done")
-def complete_action_item(
-    room_id: UUID, item_id: UUID, act: Act, app: SukumaApp, note: Note = ""
-) -> Response:
-    return _then(
-        act,
-        lambda ctx: app.complete_action_item(room_id, str(item_id), optional(note), ctx),
-        room_id,
-        N_("Action item done."),
-    )
+    overdue = [r for r in referrals if (r["days_past"] or 0) > 0]
+    return await CaseRows(app, me).page(overdue, "GET /war-rooms/{id}/agenda")

@@ -109,7 +109,8 @@ async def test_a_war_rooms_days_are_filled_into_their_wording_once_a_page(
         page = (await http.get(f"/war-rooms/{room_id}")).text
         after = filled.cache_info()
     # Then every item shows its day, but each (wording, day) was filled once: the two
-    # items' days and the members' one, not a fill a row
+    # items' days and the members' one, not a fill a row; and the six items ask for their two
+    # days once each (web.war_room_rows), the two members for theirs: 4 look-ups, not 8
     assert page.count("due Jan 1, 2030") == page.count("due Jan 2, 2030") == 3
     assert after.misses - before.misses <= 3
-    assert after.hits - before.hits >= 5
+    assert (after.hits + after.misses) - (before.hits + before.misses) <= 4
