@@ -1,5 +1,5 @@
 """The households a war room's meeting form offers (its ward's with open needs, highest risk
-first), read by the index of that order (migration 0032): the plan PostgreSQL runs for
+first), read by the index of that order (migration 0033): the plan PostgreSQL runs for
 ``households_at_risk`` with a ward reads the 50 rows the form shows, where it read every
 household of the ward, one heap page each, and sorted them (5.6 ms at 3 million households);
 by the generic plan too, which PostgreSQL caches after a prepared statement's fifth call."""

@@ -95,7 +95,7 @@ def _key_by_key(
     table: str, columns: str, keys: list[str], where: list[str], order: str, limit: int
 ) -> str:
     """A list's rows of a few areas (``scope_keys``): each key's first ``limit`` in the list's
-    ``order``, by an index in that order (migration 0032: a page's worth, not every row of
+    ``order``, by an index in that order (migration 0033: a page's worth, not every row of
     the area sorted), merged (a row two keys share, once). The caller's scope still applies
     over the merged rows: only the keys are read here, so that nothing but a key bounds
     the plan of each (redundant terms made PostgreSQL expect a few rows and sort them all)."""
@@ -113,7 +113,7 @@ async def households_at_risk(
 ) -> list[dict[str, Any]]:
     """Households in scope with open needs, highest risk score first."""
     q = Where()
-    order = "risk_score DESC NULLS LAST, household_id"  # the index's (migration 0032)
+    order = "risk_score DESC NULLS LAST, household_id"  # the index's (migration 0033)
     # Open needs; a merged household's are on its survivor's row.
     listed = ["open_categories <> '{}'", "merged_into IS NULL"]
     keys = scope_keys(q, scope) if ward is None else None
