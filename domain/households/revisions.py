@@ -100,7 +100,10 @@ class HouseholdRevisions:
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        """Apply an edit made from ``base`` (the profile at ``base_version``) to the current one."""
+        """Apply an edit made from ``base`` (the profile at ``base_version``) to the current one.
+        Not once erased: the erased fields hold a marker where the edit and its base hold values,
+        so the three no longer line up (a whole profile is still taken)."""
+        self._ensure_not_erased("merge a profile edit")
         current = self.profile or {}
         plan = merge(base, current, profile)
         flat = fields(current)
