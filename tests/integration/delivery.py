@@ -22,8 +22,11 @@ def months_back(today: date, n: int) -> date:
 
 
 async def profiled_on(http: httpx.AsyncClient, ward_id: str, day: date) -> str:
-    """A household registered and profiled on ``day`` (M1 counts it that day)."""
-    at = datetime.combine(day, time(10), UTC).isoformat()
+    """A household registered and profiled on ``day`` (M1 counts it that day): at 10:00 UTC,
+    or at its start when that is still to come today (the API refuses a time in the future)."""
+    at_ten = datetime.combine(day, time(10), UTC)
+    moment = at_ten if at_ten <= datetime.now(UTC) else datetime.combine(day, time(0), UTC)
+    at = moment.isoformat()
     body = {"ward_id": ward_id, "dwelling_type": "informal", "occurred_at": at}
     household_id = str((await post_ok(http, "/v1/households", body))["id"])
     await post_ok(
