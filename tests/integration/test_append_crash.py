@@ -11,6 +11,7 @@ enough for the crash to lose them (the test fails then: tried by removing the fl
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -66,6 +67,10 @@ def server() -> Iterator[Server]:
     try:
         yield server
     finally:
+        # A server the test restarted (pg_ctl) is not the one pgserver started: stop it here,
+        # or it outlives the suite with its data directory removed under it.
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.pg_ctl("stop", "-m", "immediate")
         embedded.cleanup()
         shutil.rmtree(root, ignore_errors=True)
 
