@@ -14,10 +14,8 @@ the events table's lock (``SukumaRecorder.flush_outside_lock``).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +30,12 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
-from adapters.idempotency import IdempotencyGate, StoredReceipt
+from adapters.idempotency import (
+    ERASED_FINGERPRINT,
+    IdempotencyGate,
+    IdempotencyReceipt,
+    StoredReceipt,
+)
 from adapters.snapshots import SnapshotRecorder
 from domain.households.model import Household
 
@@ -40,33 +43,6 @@ from domain.households.model import Household
 ERASURE_TOPIC = get_topic(Household.PersonalDataErased)
 #: A version past any aggregate's: "the latest" in a query bounded by version.
 LATEST = 2**62
-#: What a receipt's body hash becomes once its household is erased (a retry still replays).
-ERASED_FINGERPRINT = "erased"
-
-
-def request_fingerprint(method: str, path: str, body: bytes) -> str:
-    """``<route hash>:<request hash>``: erasure blanks the second half (the body may hold
-    personal data) and keeps the first, so a key reused on another route is still refused."""
-    route = hashlib.sha256(f"{method}\n{path}".encode()).hexdigest()
-    request = hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
-    return f"{route}:{request}"
-
-
-def erased_fingerprint(fingerprint: str) -> str:
-    """The fingerprint a receipt keeps once its household is erased (what erasure writes)."""
-    return f"{fingerprint.partition(':')[0]}:{ERASED_FINGERPRINT}"
-
-
-@dataclass(frozen=True)
-class IdempotencyReceipt:
-    """What to answer when the same request comes again."""
-
-    key: str
-    actor: str
-    fingerprint: str
-    status_code: int
-    aggregate_id: UUID
-    body: dict[str, Any] = field(default_factory=dict)
 
 
 class SukumaRecorder(PostgresApplicationRecorder):

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -53,6 +53,35 @@ CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS = 10, 0.2
 tried = retry(
     (InterfaceError, OperationalError), max_attempts=CONNECT_ATTEMPTS, wait=CONNECT_RETRY_SECONDS
 )
+
+
+#: What a receipt's body hash becomes once its household is erased (a retry still replays).
+ERASED_FINGERPRINT = "erased"
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """``<route hash>:<request hash>``: erasure blanks the second half (the body may hold
+    personal data) and keeps the first, so a key reused on another route is still refused."""
+    route = hashlib.sha256(f"{method}\n{path}".encode()).hexdigest()
+    request = hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+    return f"{route}:{request}"
+
+
+def erased_fingerprint(fingerprint: str) -> str:
+    """The fingerprint a receipt keeps once its household is erased (what erasure writes)."""
+    return f"{fingerprint.partition(':')[0]}:{ERASED_FINGERPRINT}"
+
+
+@dataclass(frozen=True)
+class IdempotencyReceipt:
+    """What to answer when the same request comes again."""
+
+    key: str
+    actor: str
+    fingerprint: str
+    status_code: int
+    aggregate_id: UUID
+    body: dict[str, Any] = field(default_factory=dict)
 
 
 class GateBusy(TimeoutError):

@@ -13,8 +13,8 @@ from eventsourcing.persistence import RecordConflictError
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder, erased_fingerprint
-from adapters.idempotency import Refusal, StoredReceipt
+from adapters.event_store import SukumaRecorder
+from adapters.idempotency import IdempotencyReceipt, Refusal, StoredReceipt, erased_fingerprint
 from api.errors import KEPT_REFUSALS, IdempotencyKeyReused, answer
 from api.schemas.common import CommandBody
 from domain.access.principal import Principal

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import WithJsonSchema
 
-from adapters.event_store import request_fingerprint
+from adapters.idempotency import request_fingerprint
 from api.auth.service import Auth, NotAuthenticated
 from api.auth.tokens import InvalidToken
 from api.commands import CommandRunner

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
-from adapters.event_store import request_fingerprint
+from adapters.idempotency import request_fingerprint
 from api import errors
 from api.commands import CommandRunner
 from api.deps import runner_for

@@ -19,7 +19,8 @@ from typing import Any
 from uuid import UUID
 
 from adapters.event_store import SukumaRecorder
-from api.personal import Erasures, ReadLog, household_read
+from api.personal import Erasures, household_read
+from api.read_log import ReadLog
 from domain.access.area import Location
 from domain.access.principal import Principal
 from domain.access.visibility import Sight, personal_sight

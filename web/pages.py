@@ -15,7 +15,8 @@ from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
-from api.personal import CaseRows, ReadLog, household_history, household_read, referral_read
+from api.personal import CaseRows, household_history, household_read, referral_read
+from api.read_log import ReadLog
 from domain.access.locations import location_of
 from domain.access.policy import Decision, decide, row_scope
 from domain.access.principal import Principal

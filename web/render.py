@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from api.personal import ReadLog
+from api.read_log import ReadLog
 from web.i18n import environment, gettext_for, language_of
 from web.session import attach, session_of, take_notice
 

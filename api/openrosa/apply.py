@@ -18,7 +18,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from adapters.event_store import request_fingerprint
+from adapters.idempotency import request_fingerprint
 from api.commands import CommandRunner
 from api.errors import IdempotencyKeyReused
 from api.openrosa import mapper

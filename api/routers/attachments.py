@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, ReadPool
-from api.personal import record_read, sight_of
+from api.personal import sight_of
+from api.read_log import record_read
 from api.schemas.attachments import AttachmentsList, AttachmentsRead
 from domain.access.decision import Forbidden
 from domain.access.principal import Principal

@@ -29,7 +29,8 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.database import start_embedded_postgres
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from adapters.event_store import SukumaRecorder
+from adapters.idempotency import IdempotencyReceipt
 from adapters.migrations import migrate
 from domain.context import CommandContext
 from domain.reference.geography import geography

@@ -14,7 +14,8 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import pq
 
 from adapters.database import parse_database_url
-from adapters.event_store import IdempotencyReceipt, LockedFlushRecorder, SukumaRecorder
+from adapters.event_store import LockedFlushRecorder, SukumaRecorder
+from adapters.idempotency import IdempotencyReceipt
 from domain.context import CommandContext, Written
 from domain.errors import VersionConflict
 from domain.households.model import Household

@@ -13,7 +13,8 @@ import pytest
 from eventsourcing.persistence import OperationalError, RecordConflictError, StoredEvent
 from psycopg import sql
 
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder, request_fingerprint
+from adapters.event_store import SukumaRecorder
+from adapters.idempotency import IdempotencyReceipt, request_fingerprint
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from sukuma.settings import Settings

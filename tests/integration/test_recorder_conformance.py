@@ -25,7 +25,8 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.tests import persistence as conformance
 
 from adapters.database import parse_database_url
-from adapters.event_store import IdempotencyReceipt, SukumaRecorder
+from adapters.event_store import SukumaRecorder
+from adapters.idempotency import IdempotencyReceipt
 from domain.sukuma import Sukuma
 from projections.base import BufferedView
 from projections.registry import PROJECTIONS
