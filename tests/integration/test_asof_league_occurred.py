@@ -5,7 +5,7 @@ plus its late day rows up to D. Hypothesis draws a history of commands (as the p
 property test does; most changes late) and a runner projects it in drawn pages: for every day
 that matters (each day any of those rows is on, and the day before), the group's latest row
 up to the day, and the read (``asof.totals``), equal that sum; no row repeats the one before
-it; and migration 0035, run over the same database with the rows removed, makes the same
+it; and migration 0036, run over the same database with the rows removed, makes the same
 rows. A second property draws league deltas at random (any occurred day, either sign, over
 commits in any order, so a group's later rows are rewritten and days cancel out) through the
 view's own write: each row is the running sum of the deltas up to its day, and the rows are
@@ -115,7 +115,7 @@ def _groups(shape: Any) -> str:
 
 
 def assert_migration_makes_the_same_rows(datastore: PostgresDatastore) -> None:
-    """Migration 0035 over the database with the rows removed: the projector's rows."""
+    """Migration 0036 over the database with the rows removed: the projector's rows."""
     (upgrade,) = [m for m in migrations() if m.name == "asof10_league_occurred_running"]
     tables = [f"{NAME}_{total}{OCCURRED_SUFFIX}" for total in RUNNING]
     made = [table_rows(datastore, table) for table in tables]
