@@ -2,18 +2,23 @@
 PostgreSQL: each row's head's name only to a reader who may see it (``api.names``, the web
 lists' rule: pii:read and the household's visibility, an officer only through a referral
 sharing personal data), never an erased household's; each name shown logged with the API's
-route as its endpoint; without the opt-in, the answers are as they were (no name, no log)."""
+route as its endpoint; without the opt-in, the answers are as they were (no name, no log);
+a read pool on a replica (which refuses writes) has the log written on the primary."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from adapters.database import asyncpg_connect_kwargs
 from api.names import NAME_FIELDS
 from domain.access.principal import Role
 from domain.sukuma import Sukuma
+from sukuma.settings import Settings
 from tests.integration.conftest import ClientAs
 from tests.integration.helpers import post_ok
 from tests.integration.test_views_api import project
@@ -105,3 +110,41 @@ async def test_the_opt_in_is_documented_in_the_openapi_schema(client: httpx.Asyn
         shape = schema["components"]["schemas"][row]
         assert "household_name" in shape["properties"]
         assert "household_name" not in shape.get("required", [])
+
+
+async def test_a_read_pool_on_a_replica_has_the_read_log_written_on_the_primary(
+    api: FastAPI,
+    client: httpx.AsyncClient,
+    client_as: ClientAs,
+    application: Sukuma,
+    settings: Settings,
+    ward_id: str,
+) -> None:
+    # Given a named household, and the read pool reading a replica (as a hot standby does, it
+    # refuses every write: here a session read-only by default)
+    household_id = await profiled_with_need(client, ward_id)
+    project(application)
+    named = await client_as(Role.CONVENER, f"ward:{ward_id}", "pii:read", username="named")
+    url = settings.database_url
+    assert url is not None
+    connect = asyncpg_connect_kwargs(url, settings.schema_for(url))
+    read_only = {"default_transaction_read_only": "on"}
+    connect["server_settings"] = {**connect.get("server_settings", {}), **read_only}
+    replica = await asyncpg.create_pool(min_size=1, max_size=2, **connect)
+    primary = api.state.read_pool
+    api.state.read_pool = replica
+    try:
+        with pytest.raises(asyncpg.exceptions.ReadOnlySQLTransactionError):
+            await replica.execute("CREATE TEMPORARY TABLE written (id int)")
+
+        # When the reader lists the ward's households with their names
+        rows = await rows_of(named, "/v1/households", ward=ward_id, names="true")
+    finally:
+        api.state.read_pool = primary
+        await replica.close()
+
+    # Then the names are shown, and their read log was written all the same (on the primary)
+    assert named_rows(rows, "household_id") == {household_id: HEAD}
+    assert await reads_of(client, application, "named") == [
+        (household_id, "GET /v1/households", sorted(NAME_FIELDS))
+    ]
