@@ -70,8 +70,8 @@ HOUSEHOLD_NAME = (
     "With ?names=true: the household head's first name and surname, where the caller may see "
     "them (pii:read and the household's visibility: its ward's people and analysts of its "
     "area; a department officer through a referral sharing personal data, while consent "
-    "stands). Absent otherwise, and for a household whose names are erased or withheld. "
-    "Every name shown is logged as a personal-data read."
+    "stands), as it is now (with as_of too). Absent otherwise, and for a household whose "
+    "names are erased or withheld. Every name shown is logged as a personal-data read."
 )
 
 
