@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from adapters.data_keys import DataKeyStore
 from api.deps import Clock, ReadPool, SukumaApp
+from api.names import named
 from api.personal import CaseRows
 from api.routers.warrooms import DataKeys
 from domain.access.policy import Decision, Location, decide, row_scope
@@ -35,7 +36,6 @@ from projections.war_rooms.view import TRACKING
 from web.freshness import PageFreshness, page_freshness
 from web.i18n import language_of
 from web.labels import choices
-from web.names import named
 from web.render import page
 from web.session import Viewer, session_of
 from web.war_room_rows import offered_checks, open_item_rows
