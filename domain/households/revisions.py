@@ -80,7 +80,7 @@ class HouseholdRevisions:
 
         Its events are triggered by class (the library's public ``trigger_event``), not by
         calling the decorated appliers: the same events, applied by the same methods, without
-        the decorator's argument handling (about 40% of an event's cost; every import's
+        the decorator's argument handling (a third or more of an event's cost; every import's
         household records these)."""
         self.trigger_event(
             self.ProfileSubmitted,
