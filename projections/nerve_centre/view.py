@@ -17,7 +17,8 @@ Tables (prefixed ``nerve_centre_``):
   (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
   ``<total>_late_months``: their running totals by occurred month (``late_months``);
-  ``area_daily_recorded``: the daily flows recorded on another day than they occurred.
+  ``area_daily_recorded``: the daily flows recorded on another day than they occurred
+  (but those of a key all recorded on one later day: ``area_daily.late_on``; ``daily_flows``).
 - ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
 """
 
@@ -36,6 +37,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
 from projections.nerve_centre.copy_rows import ROW_VALUES
+from projections.nerve_centre.daily_flows import WRITE_DAILY
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
@@ -300,7 +302,8 @@ class NerveCentreView(BufferedView):
 
     def _add_daily(self, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
         """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and,
-        those recorded on another day than they occurred, to ``area_daily_recorded``.
+        those recorded on another day than they occurred, to its ``late_on`` or
+        ``area_daily_recorded`` (``daily_flows``).
 
         Spread and summed here rather than in Python: a ward's flow is one staged row, not
         four keys built and two tables' rows copied. Flows only ever add (a total never falls
@@ -318,24 +321,7 @@ class NerveCentreView(BufferedView):
             copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
             for row in rows:
                 copy.write_row(row)
-        levels = (
-            "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
-            "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
-            "a(level, code)"
-        )
-        for table, key, where in (
-            ("area_daily", "level, code, metric, day", ""),
-            ("area_daily_recorded", "level, code, metric, day, recorded", "WHERE day <> recorded"),
-        ):
-            curs.execute(
-                self.sql(
-                    f"INSERT INTO {{t_{table}}} ({key}, value) SELECT {key}, sum(value) "
-                    f"{levels} {where} GROUP BY {key} ORDER BY {key} ON CONFLICT ({key}) "
-                    f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
-                    stage=stage,
-                ),
-                (PROVINCE,),
-            )
+        curs.execute(self.sql(WRITE_DAILY, stage=stage), (PROVINCE,))
         curs.execute(self.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week
 
     def _add(
