@@ -75,8 +75,7 @@ SEEDED_NAMES = ("ward_id", "ward", "department", "to_department", "alert_id", "u
 #: Body fields a generator rarely gets right: "now" for occurred_at (a generated date is
 #: mostly outside the accepted window), a whole valid profile (a South African ID number...).
 VALID: dict[str, Any] = {"occurred_at": None, "profile": make_profile()}
-#: The runs' budgets: scenarios, and steps in each (about a minute each here, the detours
-#: and the endings half a minute each).
+#: The runs' budgets: scenarios, and steps in each (about a minute each here).
 WHOLE_API = Budget(scenarios=40, steps=25)
 LIFECYCLE_ONLY = Budget(scenarios=20, steps=30)
 DETOURS_ONLY = Budget(scenarios=15, steps=25)
