@@ -286,7 +286,9 @@ class SukumaRecorder(PostgresApplicationRecorder):
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events (one query: an import's batch on a re-run)."""
-        with self.datastore.transaction(commit=False) as curs:
+        # One statement in its own implicit transaction: one round trip (BEGIN and ROLLBACK
+        # around it were two more, on an import's writer's chain).
+        with self.datastore.cursor() as curs:
             curs.execute(self.sql_existing, (list(ids),), prepare=True)
             return {row["originator_id"] for row in curs.fetchall()}
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from uuid import UUID
 
+from asyncpg.exceptions import ReadOnlySQLTransactionError
 from starlette.concurrency import run_in_threadpool
 
 from adapters.event_store import SukumaRecorder, pii_reads_insert
@@ -31,7 +32,8 @@ class ReadLog:
     shown: dict[UUID, set[str]] = field(default_factory=dict)
     #: The read pool (asyncpg), if the log is to be written on it: on the event loop, by an
     #: open connection, its arrays encoded by the driver (a list page's 200 rows: 1.3-1.6 ms
-    #: against 2.5-2.8 by the event store's pool and a thread, fastest of 30 at load 9).
+    #: against 2.5-2.8 by the event store's pool and a thread, fastest of 30 at load 9). If
+    #: it reads a replica, which refuses the write, the log is written on the primary.
     pool: Db | None = None
     _writing: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
@@ -76,14 +78,20 @@ class ReadLog:
             return
         shown, self.shown = self.shown, {}
         households = list(shown)
-        await self.pool.execute(
-            _log_statement(recorder.pii_reads_table_name),
-            self.principal.user_id,
-            self.principal.username,
-            self.endpoint,
-            households,
-            [",".join(sorted(shown[household])) for household in households],
-        )
+        try:
+            await self.pool.execute(
+                _log_statement(recorder.pii_reads_table_name),
+                self.principal.user_id,
+                self.principal.username,
+                self.endpoint,
+                households,
+                [",".join(sorted(shown[household])) for household in households],
+            )
+        except ReadOnlySQLTransactionError:
+            # The read pool reads a replica (a hot standby refuses every write): the log goes
+            # to the primary by the event store's pool, as the reads that have no pool do.
+            self.shown = shown
+            await run_in_threadpool(self.write)
 
 
 @cache

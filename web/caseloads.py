@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
+from api.names import named
 from api.routers.caseloads import Fresh, visible_worker
 from api.scope import visible_area
 from domain.access.policy import Decision, Location, decide
@@ -29,7 +30,7 @@ from projections.caseloads import queries
 from projections.nerve_centre.queries.areas import field_worker_activity
 from web.actions import Act
 from web.labels import N_
-from web.names import field_worker_names, named
+from web.names import field_worker_names
 from web.render import page
 from web.session import Csrf, Viewer
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
+from api.names import named
 from api.personal import CaseRows
 from api.schemas.views import FreshnessRead
 from domain.access.policy import Decision, Location, decide, row_scope
@@ -31,7 +32,6 @@ from projections.nerve_centre.queries.cases import HouseholdFilters, households_
 from web import profile_form
 from web.actions import Act, Note
 from web.labels import N_
-from web.names import named
 from web.render import page, redirect
 from web.session import Csrf, Viewer, linked_field_worker
 

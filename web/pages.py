@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
 from api.freshness import Fresh
+from api.names import case_rows
 from api.personal import CaseRows, household_history, household_read, referral_read
 from api.read_log import ReadLog
 from domain.access.locations import location_of
@@ -34,7 +35,6 @@ from projections.nerve_centre.queries.board import (
 from web import profile_form
 from web.i18n import language_of
 from web.labels import choices
-from web.names import names_of, with_names
 from web.render import logged_page, page
 from web.session import Viewer
 from web.work_lists import household_rows, referral_rows
@@ -75,18 +75,6 @@ def _by_status(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return dict(sorted(grouped.items(), key=lambda item: order.index(ReferralStatus(item[0]))))
 
 
-async def _named_rows(
-    app: Sukuma, me: Principal, pool: ReadPool, rows: list[dict[str, Any]], log: ReadLog
-) -> list[dict[str, Any]]:
-    """A list's rows as ``api.personal`` shapes them, named where this reader may see the
-    names (whose one query also answers the erasures' look-up), the reads noted in ``log``."""
-    found = await names_of(app, pool, me, rows)
-    shaped = await CaseRows(app, me).noted(rows, log, erasures=found.erasures)
-    named = with_names(shaped, found.names, log)
-    log.start()  # its commit flushed while the page's rows are formatted
-    return named
-
-
 @router.get("/board")
 async def board(
     request: Request, me: Viewer, app: SukumaApp, pool: ReadPool, clock: Clock, fresh: Fresh
@@ -95,7 +83,7 @@ async def board(
     categories as ``api.personal`` shows them to this user)."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
     log = ReadLog(app, me, "GET /board", pool=pool)
-    rows = await _named_rows(app, me, pool, rows, log)
+    rows = await case_rows(app, me, pool, rows, log)
     overdue = sum(1 for r in rows if (r["days_past"] or 0) > 0)
     language = language_of(request)
     groups = {
@@ -114,7 +102,7 @@ async def inbox(
     """An officer's referrals to answer, most overdue first, with the standard's clock."""
     rows = await open_referrals(pool, row_scope(me, "referral"), clock().date())
     log = ReadLog(app, me, "GET /inbox", pool=pool)
-    rows = await _named_rows(app, me, pool, rows, log)
+    rows = await case_rows(app, me, pool, rows, log)
     shown = referral_rows(language_of(request), rows, show_status=True, show_household=True)
     return await logged_page(request, log, "inbox.html", referrals=shown, fresh=fresh)
 
@@ -126,7 +114,7 @@ async def households(
     """Households with open needs, highest risk first."""
     rows = await households_at_risk(pool, row_scope(me, "household"))
     log = ReadLog(app, me, "GET /households", pool=pool)
-    rows = await _named_rows(app, me, pool, rows, log)
+    rows = await case_rows(app, me, pool, rows, log)
     shown = household_rows(language_of(request), rows)
     return await logged_page(request, log, "households.html", households=shown, fresh=fresh)
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from adapters.data_keys import DataKeyStore
 from api.deps import Clock, ReadPool, SukumaApp
+from api.names import named
 from api.personal import CaseRows
 from api.routers.warrooms import DataKeys
 from domain.access.policy import Decision, Location, decide, row_scope
@@ -27,7 +28,7 @@ from domain.errors import NotFoundError
 from domain.sukuma import Sukuma
 from projections.alerts import queries as alert_queries
 from projections.alerts.queries import AlertFilters
-from projections.nerve_centre.queries.board import households_at_risk, open_referrals
+from projections.nerve_centre.queries.board import household_ids_at_risk, open_referrals
 from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
@@ -35,10 +36,15 @@ from projections.war_rooms.view import TRACKING
 from web.freshness import PageFreshness, page_freshness
 from web.i18n import language_of
 from web.labels import choices
-from web.names import named
 from web.render import page
 from web.session import Viewer, session_of
-from web.war_room_rows import offered_checks, open_item_rows
+from web.war_room_rows import (
+    done_rows,
+    meeting_rows,
+    offered_checks,
+    open_item_rows,
+    seated_rows,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -171,23 +177,27 @@ async def war_room(
         i["late"] = i["late"] and i["due_on"] < today
     window = timedelta(days=request.app.state.settings.occurred_at_window_days)
     may = _may(me, room["ward_id"], "member", "meeting", "action_item")
+    may_read_households = _may_read(me, room["ward_id"])
     language, csrf = language_of(request), session_of(request).csrf
+    room_url = f"/war-rooms/{room['war_room_id']}"
+    seated = _dated_entries([m for m in room["members"] if m["active"]], "members")
+    done_shown = _dated_entries(done[:DONE_SHOWN], "action_items")
     return page(
         request,
         "war_room.html",
         offered=offered,
         offered_checks=offered_checks(language, offered),
-        may_read_households=_may_read(me, room["ward_id"]),
         earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
-        seated=_dated_entries([m for m in room["members"] if m["active"]], "members"),
+        seated=seated,
+        seated_rows=seated_rows(language, seated, room_url, csrf, may["member"]),
         meetings=meetings,
+        meeting_rows=meeting_rows(language, meetings, may_read_households),
         earlier_meetings=len(room["meetings"]) - len(meetings),
         open_items=open_items,
-        open_item_rows=open_item_rows(
-            language, open_items, f"/war-rooms/{room['war_room_id']}", csrf, may["action_item"]
-        ),
-        done_items=_dated_entries(done[:DONE_SHOWN], "action_items"),
+        open_item_rows=open_item_rows(language, open_items, room_url, csrf, may["action_item"]),
+        done_items=done_shown,
+        done_rows=done_rows(language, done_shown),
         done_count=len(done),
         today=today,
         may=may,
@@ -222,8 +232,9 @@ async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[d
     risk first, named as lists name them (none for a reader who may not read them)."""
     if not _may_read(me, ward_id):
         return []
-    scope = row_scope(me, "household")
-    rows = await households_at_risk(pool, scope, ward=ward_id, limit=HOUSEHOLDS_OFFERED)
+    # Only their ids: the form shows nothing else of them but their names.
+    ids = await household_ids_at_risk(pool, row_scope(me, "household"), ward_id, HOUSEHOLDS_OFFERED)
+    rows = [{"household_id": household_id} for household_id in ids]
     # Each one's id as text and its reference, once (a checkbox shows the id three times).
     return [
         {**h, "id": str(h["household_id"]), "ref": str(h["household_id"])[:8].upper()}

@@ -19,6 +19,8 @@ from typing import Final
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import Connection
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
@@ -59,14 +61,20 @@ class PostgresDuplicateIndex:
         ).format(s, k, c, BLOCK_LIMIT)
         self.sql_forget_keys = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%s)").format(s, k)
         self.sql_forget_cards = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%s)").format(s, c)
-        self.sql_copy_keys = SQL("COPY {0}.{1} (key, household_id) FROM STDIN").format(s, k)
-        # The card's row is written first: it locks the household, so two writers of one
-        # household's keys take turns.
-        self.sql_upsert_card = SQL(
-            "INSERT INTO {0}.{1} (household_id, ward_id, card, version) VALUES (%s, %s, %s, %s) "
+        # Arrays, not COPY and a statement per card: a write is then one pipeline, one round
+        # trip (an import's writer waits on each of its round trips while both cores work).
+        self.sql_insert_keys = SQL(
+            "INSERT INTO {0}.{1} (key, household_id) SELECT * FROM unnest(%s::bigint[], %s::uuid[])"
+        ).format(s, k)
+        # The cards' rows are written first, in household order: they lock the households,
+        # so two writers of one household's keys take turns.
+        self.sql_upsert_cards = SQL(
+            "INSERT INTO {0}.{1} (household_id, ward_id, card, version) "
+            "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bytea[], %s::bigint[]) "
             "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
             "card = EXCLUDED.card, version = EXCLUDED.version"
         ).format(s, c)
+        self.sql_begin, self.sql_commit = SQL("BEGIN"), SQL("COMMIT")
         t = Identifier("matcher_tracking")
         self.sql_position = SQL(
             "SELECT notification_id FROM {0}.{1} WHERE application_name = %s"
@@ -111,7 +119,8 @@ class PostgresDuplicateIndex:
         wanted = sorted(set(keys))
         if not wanted:
             return block
-        with self.datastore.transaction(commit=False) as curs:
+        # One statement, in its own implicit transaction: one round trip, not three.
+        with self.datastore.cursor() as curs:
             curs.execute(self.sql_block, (wanted,))
             for row in curs.fetchall():
                 block.keys.append(row["key"])
@@ -158,23 +167,53 @@ class PostgresDuplicateIndex:
     ) -> None:
         if not entries and not forget and position is None:
             return
-        ordered = sorted(entries, key=lambda e: e.household_id)
-        cards = [(e, self._carded(e)) for e in ordered]
-        with self.datastore.transaction(commit=True) as curs:
-            curs.executemany(
-                self.sql_upsert_card,
-                [(e.household_id, e.ward_id, c.sealed, e.version) for e, c in cards],
-            )
-            gone = [*(e.household_id for e in ordered), *forget]
-            curs.execute(self.sql_forget_keys, (gone,))
+        # A household given twice is indexed as its last entry (as upserts in turn left it).
+        latest = {e.household_id: e for e in entries}
+        ordered = [latest[h] for h in sorted(latest)]
+        cards = [self._carded(e) for e in ordered]
+        ids = [e.household_id for e in ordered]
+        keys = [
+            (key, e.household_id) for e, c in zip(ordered, cards, strict=True) for key in c.keys
+        ]
+        with self.datastore.get_connection() as conn:
+            try:
+                self._write(conn, ordered, cards, [*ids, *forget], keys, forget, position)
+            except BaseException:
+                conn.rollback()  # out of the aborted pipeline before the pool takes it back
+                raise
+
+    def _write(
+        self,
+        conn: Connection[DictRow],
+        ordered: Sequence[IndexEntry],
+        cards: Sequence[Carded],
+        gone: Sequence[UUID],
+        keys: Sequence[tuple[int, UUID]],
+        forget: Sequence[UUID],
+        position: tuple[str, int] | None,
+    ) -> None:
+        """``record``'s transaction sent whole in one pipeline (BEGIN to COMMIT: the
+        connection is in autocommit mode; after an error the server skips the rest)."""
+        with conn.pipeline(), conn.cursor() as curs:
+            curs.execute(self.sql_begin, prepare=False)
+            if ordered:
+                columns = (
+                    [e.household_id for e in ordered],
+                    [e.ward_id for e in ordered],
+                    [c.sealed for c in cards],
+                    [e.version for e in ordered],
+                )
+                curs.execute(self.sql_upsert_cards, columns, prepare=True)
+            curs.execute(self.sql_forget_keys, (list(gone),), prepare=True)
             if forget:
                 curs.execute(self.sql_forget_cards, (list(forget),))
-            with curs.copy(self.sql_copy_keys) as copy:
-                for entry, carded in cards:
-                    for key in carded.keys:
-                        copy.write_row((key, entry.household_id))
+            if keys:
+                curs.execute(
+                    self.sql_insert_keys, ([k for k, _ in keys], [h for _, h in keys]), prepare=True
+                )
             if position is not None:
-                curs.execute(self.sql_track, position)
+                curs.execute(self.sql_track, position, prepare=True)
+            curs.execute(self.sql_commit, prepare=False)
 
     def _carded(self, entry: IndexEntry) -> Carded:
         if isinstance(entry.card, Carded):  # made ahead (an import's worker)

@@ -19,6 +19,7 @@ from api.asof import AsOfQuery, RecordedAsOf
 from api.deps import Clock, CurrentUser, HouseholdRows, ReadPool, ReferralRows, SukumaApp
 from api.export import LEAGUE_COLUMNS, csv_response, league_rows
 from api.freshness import Fresh
+from api.names import named_page
 from api.personal import ShapedRows as Shaped
 from api.personal import heatmap_as_seen
 from api.schemas.common import DepartmentCode
@@ -55,6 +56,23 @@ router = APIRouter(tags=["views"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[PageCursor | None, Query(description="next_cursor of the previous page")]
+Names = Annotated[
+    bool,
+    Query(
+        description="Each row's household_name too, where the caller may see it (pii:read and "
+        "the household's visibility, as the web workspace's lists show it); each name shown "
+        "is logged as a personal-data read"
+    ),
+]
+
+
+async def _rows_as_seen(
+    shaped: Shaped, pool: ReadPool, rows: list[dict[str, Any]], names: bool, endpoint: str
+) -> list[dict[str, Any]]:
+    """A list's rows shaped (and named, if asked), the reads they show logged first."""
+    if not names:
+        return await shaped.page(rows, endpoint)
+    return await named_page(shaped.app, shaped.principal, pool, rows, endpoint)
 
 
 # ---- filters -----------------------------------------------------------------------------------
@@ -125,7 +143,9 @@ def _today(clock: Clock) -> date:
 # ---- case lists --------------------------------------------------------------------------------
 
 
-@router.get("/households", tags=["households"])
+# Rows carry household_name only if one was set (names=true, and the caller may see it):
+# without the opt-in an answer is as it was.
+@router.get("/households", tags=["households"], response_model_exclude_unset=True)
 async def list_households(
     pool: ReadPool,
     fresh: Fresh,
@@ -135,20 +155,21 @@ async def list_households(
     as_of: RecordedAsOf,
     limit: Limit = 50,
     cursor: Cursor = None,
+    names: Names = False,
 ) -> HouseholdList:
     """Households in id order, a page at a time (keyset: pass next_cursor as cursor); with
     ``as_of``, as they stood at the end of that day. Special need categories read broad
     without pii:read (``api.personal``)."""
     shaped.filtered_by(filters.need)
     rows, last = await cases.households_page(pool, filters, scope, cursor, limit, as_of)
-    rows = await shaped.page(rows, "GET /v1/households")
+    rows = await _rows_as_seen(shaped, pool, rows, names, "GET /v1/households")
     next_cursor = encode_cursor(last) if last else None
     return HouseholdList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}
     )
 
 
-@router.get("/referrals", tags=["referrals"])
+@router.get("/referrals", tags=["referrals"], response_model_exclude_unset=True)
 async def list_referrals(
     pool: ReadPool,
     fresh: Fresh,
@@ -159,12 +180,13 @@ async def list_referrals(
     as_of: RecordedAsOf,
     limit: Limit = 50,
     cursor: Cursor = None,
+    names: Names = False,
 ) -> ReferralList:
     """Referrals in id order, a page at a time, each with its days open and overdue flag;
     with ``as_of``, as they stood at the end of that day (days open and overdue to it)."""
     today = _today(clock)
     rows, last = await cases.referrals_page(pool, filters, scope, today, cursor, limit, as_of)
-    rows = await shaped.page(rows, "GET /v1/referrals")
+    rows = await _rows_as_seen(shaped, pool, rows, names, "GET /v1/referrals")
     next_cursor = encode_cursor(last) if last else None
     return ReferralList.model_validate(
         {"data": rows, "next_cursor": next_cursor, "freshness": fresh}

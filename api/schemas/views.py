@@ -65,6 +65,16 @@ class OpenNeedRead(BaseModel):
     identified_on: date
 
 
+#: A list row's head's name: only with ``?names=true`` (``api.names``).
+HOUSEHOLD_NAME = (
+    "With ?names=true: the household head's first name and surname, where the caller may see "
+    "them (pii:read and the household's visibility: its ward's people and analysts of its "
+    "area; a department officer through a referral sharing personal data, while consent "
+    "stands), as it is now (with as_of too). Absent otherwise, and for a household whose "
+    "names are erased or withheld. Every name shown is logged as a personal-data read."
+)
+
+
 class HouseholdSummaryRead(BaseModel):
     household_id: UUID
     ward_id: str
@@ -82,6 +92,7 @@ class HouseholdSummaryRead(BaseModel):
     field_worker_id: str | None
     graduated_at: datetime | None
     position: int
+    household_name: str | None = Field(default=None, description=HOUSEHOLD_NAME)
 
 
 class HouseholdList(BaseModel):
@@ -113,6 +124,7 @@ class ReferralSummaryRead(BaseModel):
     position: int
     days_open: int = Field(description="Days from made to closed, or to today while not closed")
     overdue: bool = Field(description="Past ack_by unacknowledged, or past deliver_by undelivered")
+    household_name: str | None = Field(default=None, description=HOUSEHOLD_NAME)
 
 
 class ReferralList(BaseModel):

@@ -80,6 +80,8 @@ class DuplicateFinding:
         if index is None:
             return []
         matches = index.matches(entries)
+        if not matches:
+            return []  # most batches: no query for pairs recorded before
         # Which pairs were proposed before (dismissed, merged): one query, not one a match.
         recorded = self.existing([candidate_id(m.household_id, m.other_id) for m in matches])
         proposed: dict[Any, DuplicateCandidate] = {}

@@ -22,7 +22,8 @@ class HouseholdNeeds:
     status: str
     _ensure_not_graduated: Callable[[str], None]
     _reopened: Callable[..., None]
-    _need_identified: Callable[..., None]
+    trigger_event: Callable[..., None]
+    NeedIdentified: type  # applied by ``Household._need_identified``
     _need_resolved: Callable[..., None]
     _need_referred: Callable[..., None]
     _need_referral_ended: Callable[..., None]
@@ -63,7 +64,10 @@ class HouseholdNeeds:
             self._reopened(
                 reason=f"new {category} need identified", occurred_at=occurred_at, actor=actor
             )
-        self._need_identified(
+        # By class, as ``submit_profile`` triggers its events (see there): a profile derives
+        # several needs, an import's every household some.
+        self.trigger_event(
+            self.NeedIdentified,
             need_id=need_id,
             category=category,
             severity=severity,

@@ -1,12 +1,21 @@
-"""The daily flows' writes: a commit's flows, staged once a ward, spread to every level.
+"""How a commit's daily flows go into ``area_daily`` and, the late ones, ``area_daily_recorded``.
 
-Apart from the view (``NerveCentreView.write`` calls it) as the flows are apart from the
-totals: keyed by occurred day already, they add and never fall to zero.
+``area_daily`` holds each (level, code, metric, occurred day)'s flows; reads as of a day by
+recorded time (``queries.asof.daily``) also need those recorded after the day. A key whose
+flows were all recorded on one later day than they occurred (every flow of a log recorded
+after the fact, as the demo's) says that day in its own row (``late_on``); the late flows of
+every other key (also recorded on their own day, or on several days, or ahead of it) are kept
+by recorded day in ``area_daily_recorded``, as they were before ``late_on`` (migration
+``0035``): one row where there were two.
+
+A key stays compact while every flow added to it was recorded on its ``late_on``; the first
+other one moves its total so far to ``area_daily_recorded`` and clears ``late_on``. The rows
+depend only on the flows, not on how commits split them (a rebuild writes the same rows).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -16,14 +25,48 @@ from projections.base import BufferedView
 from projections.nerve_centre.contributions import PROVINCE
 from projections.nerve_centre.ward_weeks import WRITE_WARD_WEEKS
 
+KEY: Final = "level, code, metric, day"
+_ON = " AND ".join(f"{{alias}}.{c} = u.{c}" for c in KEY.split(", "))
+
+# For ``BufferedView.sql``: ``{stage}`` holds the commit's flows a ward (ward_id,
+# municipality, district, metric, day, recorded, value); ``%s`` is the province. One statement:
+# its parts all see the tables as they were before it, so ``d`` is each key's row before the
+# upsert (``u``) changed it.
+WRITE_DAILY: Final = (
+    f"WITH s AS (SELECT a.level, a.code, metric, day, recorded, sum(value) AS value "
+    "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
+    "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
+    f"a(level, code) GROUP BY {KEY}, recorded), "
+    # each key's flows of the commit, and the one later day they were all recorded on if so
+    f"k AS (SELECT {KEY}, sum(value) AS value, CASE WHEN count(*) = 1 "
+    f"AND min(recorded) > day THEN min(recorded) END AS late_on FROM s GROUP BY {KEY}), "
+    f"u AS (INSERT INTO {{t_area_daily}} AS t ({KEY}, value, late_on) "
+    f"SELECT {KEY}, value, late_on FROM k ORDER BY {KEY} ON CONFLICT ({KEY}) DO UPDATE "
+    "SET value = t.value + EXCLUDED.value, "
+    "late_on = CASE WHEN t.late_on = EXCLUDED.late_on THEN t.late_on END "
+    f"RETURNING {KEY}, late_on) "
+    f"INSERT INTO {{t_area_daily_recorded}} AS t ({KEY}, recorded, value) "
+    f"SELECT {KEY}, recorded, sum(value) FROM ("
+    # the commit's late flows of keys not (or no longer) compact...
+    f"SELECT s.level, s.code, s.metric, s.day, s.recorded, s.value FROM u "
+    f"JOIN s ON {_ON.format(alias='s')} WHERE u.late_on IS NULL AND s.recorded <> s.day "
+    # ...and the total so far of those compact until this commit
+    f"UNION ALL SELECT d.level, d.code, d.metric, d.day, d.late_on, d.value FROM u "
+    f"JOIN {{t_area_daily}} d ON {_ON.format(alias='d')} "
+    "WHERE u.late_on IS NULL AND d.late_on IS NOT NULL"
+    f") x GROUP BY {KEY}, recorded ORDER BY {KEY}, recorded "
+    f"ON CONFLICT ({KEY}, recorded) DO UPDATE SET value = t.value + EXCLUDED.value"
+)
+
 
 def write_daily(view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
-    """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and,
-    those recorded on another day than they occurred, to ``area_daily_recorded``.
+    """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and, those
+    recorded on another day than they occurred, to its ``late_on`` or ``area_daily_recorded``
+    (``NerveCentreView.write`` calls it).
 
-    Spread and summed here rather than in Python: a ward's flow is one staged row, not
-    four keys built and two tables' rows copied. Flows only ever add (a total never falls
-    to zero, unlike the totals: ``NerveCentreView._add``).
+    Spread and summed here rather than in Python: a ward's flow is one staged row, not four
+    keys built and two tables' rows copied. Flows only ever add (a total never falls to
+    zero, unlike the totals: ``NerveCentreView._add``).
     """
     stage = Identifier(f"stage_{view.prefix}_ward_daily")
     curs.execute(
@@ -37,22 +80,5 @@ def write_daily(view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any,
         copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
         for row in rows:
             copy.write_row(row)
-    levels = (
-        "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
-        "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
-        "a(level, code)"
-    )
-    for table, key, where in (
-        ("area_daily", "level, code, metric, day", ""),
-        ("area_daily_recorded", "level, code, metric, day, recorded", "WHERE day <> recorded"),
-    ):
-        curs.execute(
-            view.sql(
-                f"INSERT INTO {{t_{table}}} ({key}, value) SELECT {key}, sum(value) "
-                f"{levels} {where} GROUP BY {key} ORDER BY {key} ON CONFLICT ({key}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value",
-                stage=stage,
-            ),
-            (PROVINCE,),
-        )
+    curs.execute(view.sql(WRITE_DAILY, stage=stage), (PROVINCE,))
     curs.execute(view.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week

@@ -18,7 +18,8 @@ Tables (prefixed ``nerve_centre_``):
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
   ``<total>_late_months``: their running totals by occurred month (``late_months``);
   the league's ``<total>_occurred``: its totals as known now by occurred day (``occurred``);
-  ``area_daily_recorded``: the daily flows recorded on another day than they occurred.
+  ``area_daily_recorded``: the daily flows recorded on another day than they occurred
+  (but those of a key all recorded on one later day: ``area_daily.late_on``; ``daily_flows``).
 - ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
 """
 

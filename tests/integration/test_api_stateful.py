@@ -78,7 +78,8 @@ VALID: dict[str, Any] = {"occurred_at": None, "profile": make_profile()}
 #: The runs' budgets: scenarios, and steps in each (about a minute each here).
 WHOLE_API = Budget(scenarios=40, steps=25)
 LIFECYCLE_ONLY = Budget(scenarios=20, steps=30)
-DETOURS_ONLY = Budget(scenarios=20, steps=25)
+DETOURS_ONLY = Budget(scenarios=15, steps=25)
+ENDINGS_ONLY = Budget(scenarios=15, steps=25)
 
 
 def referral_paths(*commands: str) -> str:
@@ -90,9 +91,15 @@ def referral_paths(*commands: str) -> str:
     )
 
 
-#: The way to a closed referral, and the detours off it (each of which a run must reach).
+#: The way to a closed referral, the detours off it, and the ends short of a delivery (each
+#: of which a run must reach). The ends run apart from the detours: in one run, a referral
+#: rejected or cancelled early answered every later reassign 409, and a run reached all five
+#: commands only on some of Hypothesis' draws. Those draws move with any change of the
+#: project's literals (Hypothesis mixes the constants of the loaded modules into what it
+#: generates), so the run alone failed where the whole suite, importing more, passed.
 TO_CLOSE = ("acknowledge", "deliver", "verify", "dispute", "reopen", "close")
-DETOURS = ("acknowledge", "reject", "reassign", "escalate", "cancel")
+DETOURS = ("acknowledge", "reassign", "escalate")
+ENDINGS = ("reject", "cancel")
 
 
 DECLARED_LINKS_ONLY = SchemathesisConfig.from_dict(
@@ -242,8 +249,8 @@ async def test_linked_sequences_reach_most_operations_without_a_server_error(
 
 @pytest.mark.parametrize(
     ("commands", "budget"),
-    [(TO_CLOSE, LIFECYCLE_ONLY), (DETOURS, DETOURS_ONLY)],
-    ids=["to-close", "detours"],
+    [(TO_CLOSE, LIFECYCLE_ONLY), (DETOURS, DETOURS_ONLY), (ENDINGS, ENDINGS_ONLY)],
+    ids=["to-close", "detours", "endings"],
 )
 async def test_sequences_drive_a_referral_through_its_lifecycle(
     api: FastAPI,

@@ -1,6 +1,7 @@
 """The households a war room's meeting form offers (its ward's with open needs, highest risk
 first), read by the index of that order (migration 0033): the plan PostgreSQL runs for
-``households_at_risk`` with a ward reads the 50 rows the form shows, where it read every
+``households_at_risk`` with a ward, and for the ids alone the page reads of them
+(``household_ids_at_risk``), reads the 50 rows the form shows, where it read every
 household of the ward, one heap page each, and sorted them (5.6 ms at 3 million households);
 by the generic plan too, which PostgreSQL caches after a prepared statement's fifth call."""
 
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from domain.access.policy import row_scope
 from domain.access.principal import Principal, Role
 from domain.reference.geography import geography
-from projections.nerve_centre.queries.board import households_at_risk
+from projections.nerve_centre.queries.board import household_ids_at_risk, households_at_risk
 from projections.nerve_centre.tables import HOUSEHOLDS
 from tests.integration.test_open_referrals_plan import Generic
 from tests.integration.test_quarantine_plan import Explained, nodes
@@ -98,5 +99,21 @@ async def test_a_war_rooms_meeting_form_reads_its_wards_households_at_risk_by_in
         generic = Generic(conn)
         again = await households_at_risk(generic, scope, ward=ward, limit=OFFERED)
     assert [r["household_id"] for r in again] == [r["household_id"] for r in rows]
+    [plan] = generic.plans
+    _read_by_index(plan)
+
+    # And the page reads only their ids (all the form shows but their names): the same
+    # households in the same order, by the same index, by either plan
+    db = Explained(pool)
+    ids = await household_ids_at_risk(db, scope, ward, OFFERED)
+    assert ids == [r["household_id"] for r in rows]
+    [plan] = db.plans
+    _read_by_index(plan)
+    async with pool.acquire() as conn:
+        # asyncpg would take the EXECUTE (the same text as the full rows' above, on the same
+        # connection maybe) for the statement it prepared for those: its cache dropped first
+        await conn.reload_schema_state()
+        generic = Generic(conn)
+        assert await household_ids_at_risk(generic, scope, ward, OFFERED) == ids
     [plan] = generic.plans
     _read_by_index(plan)

@@ -159,8 +159,8 @@ async def test_the_war_room_reads_its_freshness_text_and_households_at_once(
     slow_room(monkeypatch, spans)
     opened = slowed_in_thread(spans, "text", war_rooms.open_free_text)
     monkeypatch.setattr(war_rooms, "open_free_text", opened)
-    at_risk = slowed(spans, "households", war_room_page.households_at_risk)
-    monkeypatch.setattr(war_room_page, "households_at_risk", at_risk)
+    at_risk = slowed(spans, "households", war_room_page.household_ids_at_risk)
+    monkeypatch.setattr(war_room_page, "household_ids_at_risk", at_risk)
     async with browser(web) as http:
         assert (await sign_in(http, "nandi")).status_code == 303
         # When the convener opens the room

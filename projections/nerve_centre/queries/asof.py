@@ -122,8 +122,10 @@ def daily(as_of: AsOf | None, day_arg: str) -> str:
     """The daily flows (by occurred day), or those known at ``as_of``.
 
     ``occurred``: those of days up to it, as known now (the live table, cut at the day);
-    ``recorded``: the same, less the late flows recorded after the day, plus any recorded
-    by it for a later day (a clock ahead): on-time flows are recorded on their own day.
+    ``recorded``: the same, less the late flows recorded after the day (a key's whole total
+    if all its flows were recorded on one such day, ``late_on``: see ``daily_flows``), plus
+    any recorded by it for a later day (a clock ahead): on-time flows are recorded on their
+    own day.
     """
     if as_of is None:
         return AREA_DAILY
@@ -133,6 +135,7 @@ def daily(as_of: AsOf | None, day_arg: str) -> str:
     return (
         f"(SELECT {keys}, sum(value)::bigint AS value FROM ("
         f"SELECT {keys}, value FROM {AREA_DAILY} WHERE day <= {day_arg} "
+        f"AND (late_on IS NULL OR late_on <= {day_arg}) "
         f"UNION ALL SELECT {keys}, -value FROM {AREA_DAILY_RECORDED} "
         f"WHERE day <= {day_arg} AND recorded > {day_arg} "
         # recorded < day: implied, and what the partial index of these rare rows holds

@@ -108,14 +108,19 @@ def _key_by_key(
     return f"({' UNION '.join(arms)}) AS scoped"
 
 
+#: Households at risk: with open needs (a merged household's are on its survivor's row),
+#: highest risk first; the predicate and order of their index by ward (migration 0033).
+_AT_RISK = ("open_categories <> '{}'", "merged_into IS NULL")
+_AT_RISK_ORDER = "risk_score DESC NULLS LAST, household_id"
+
+
 async def households_at_risk(
     db: Db, scope: RowScope, *, ward: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Households in scope with open needs, highest risk score first."""
     q = Where()
-    order = "risk_score DESC NULLS LAST, household_id"  # the index's (migration 0033)
-    # Open needs; a merged household's are on its survivor's row.
-    listed = ["open_categories <> '{}'", "merged_into IS NULL"]
+    order = _AT_RISK_ORDER
+    listed = list(_AT_RISK)
     keys = scope_keys(q, scope) if ward is None else None
     source = HOUSEHOLDS
     if keys is not None:
@@ -129,6 +134,21 @@ async def households_at_risk(
         *q.args,
     )
     return [{**dict(r), "open_needs": _open_needs(r["open_needs"])} for r in rows]
+
+
+async def household_ids_at_risk(db: Db, scope: RowScope, ward: str, limit: int) -> list[UUID]:
+    """The ids of ``ward``'s households at risk in scope, in ``households_at_risk``'s order:
+    all a meeting form shows of them, read from their index alone (no table page a row)."""
+    q = Where()
+    scoped(q, scope)
+    q.where("ward_id = {}", ward)
+    q.terms += _AT_RISK
+    rows = await db.fetch(
+        f"SELECT household_id FROM {HOUSEHOLDS}{q.clause()} "
+        f"ORDER BY {_AT_RISK_ORDER} LIMIT {int(limit)}",
+        *q.args,
+    )
+    return [r["household_id"] for r in rows]
 
 
 async def household_referrals(
