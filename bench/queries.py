@@ -14,7 +14,8 @@ snapshotted once a week over the 730 days before today (``basis=recorded``: a re
 year back takes one snapshot a group), and each total spread over those days by occurred
 day and by week of the month, with each group's running totals by month (``basis=occurred``:
 a read takes a group's running totals up to the month before its day's, that month's weeks
-and its week's days up to the day).
+and its week's days up to the day; the league's two totals, each group's latest row by
+occurred day up to the day, filled from those as migration 0036 fills them).
 Target: each ``as of a year back`` query's p95 <= 2x the same query's today, at the large
 size (by recorded time, as reports read; the league by occurred time is shown beside them).
 
@@ -184,6 +185,8 @@ HISTORY_FILL = [
 # The running totals by month of the late deltas, from their day rows: as the migration that
 # brought them fills them from a database's day rows.
 (RUNNING_MONTHS,) = (m.sql for m in migrations() if m.name == "asof_late_running_months")
+# The league's totals by occurred day, from the snapshots and day rows, as 0036 fills them.
+(LEAGUE_OCCURRED,) = (m.sql for m in migrations() if m.name == "asof10_league_occurred_running")
 # M9's figures a ward and week, from the ward rows of the daily flows, as 0031 filled them.
 (WARD_WEEKS_FILL,) = (m.sql for m in migrations() if m.name == "web3m_ward_weeks")
 
@@ -217,6 +220,7 @@ def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -
         conn.execute(WARD_WEEKS_FILL.encode())
         if histories:
             conn.execute(RUNNING_MONTHS.encode())
+            conn.execute(LEAGUE_OCCURRED.encode())
         # What autovacuum would have done to a live database by now: statistics, hint bits
         # and the visibility map (so index-only scans are possible), the same at both sizes.
         conn.execute("VACUUM ANALYZE")

@@ -15,7 +15,15 @@ depend only on the flows, not on how commits split them (a rebuild writes the sa
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from projections.base import BufferedView
+from projections.nerve_centre.contributions import PROVINCE
+from projections.nerve_centre.ward_weeks import WRITE_WARD_WEEKS
 
 KEY: Final = "level, code, metric, day"
 _ON = " AND ".join(f"{{alias}}.{c} = u.{c}" for c in KEY.split(", "))
@@ -49,3 +57,28 @@ WRITE_DAILY: Final = (
     f") x GROUP BY {KEY}, recorded ORDER BY {KEY}, recorded "
     f"ON CONFLICT ({KEY}, recorded) DO UPDATE SET value = t.value + EXCLUDED.value"
 )
+
+
+def write_daily(view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
+    """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and, those
+    recorded on another day than they occurred, to its ``late_on`` or ``area_daily_recorded``
+    (``NerveCentreView.write`` calls it).
+
+    Spread and summed here rather than in Python: a ward's flow is one staged row, not four
+    keys built and two tables' rows copied. Flows only ever add (a total never falls to
+    zero, unlike the totals: ``NerveCentreView._add``).
+    """
+    stage = Identifier(f"stage_{view.prefix}_ward_daily")
+    curs.execute(
+        SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS {0} (ward_id text, municipality text, "
+            "district text, metric text, day date, recorded date, value bigint) "
+            "ON COMMIT DELETE ROWS"
+        ).format(stage)
+    )
+    with curs.copy(SQL("COPY {0} FROM STDIN (FORMAT BINARY)").format(stage)) as copy:
+        copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
+        for row in rows:
+            copy.write_row(row)
+    curs.execute(view.sql(WRITE_DAILY, stage=stage), (PROVINCE,))
+    curs.execute(view.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week

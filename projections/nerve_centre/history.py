@@ -109,11 +109,13 @@ def write_snapshots(
     table: str,
     rows: list[tuple[Any, ...]],
     unchanged: list[tuple[Any, ...]],
+    suffix: str = SNAPSHOT_SUFFIX,
 ) -> None:
     """Upsert a commit's snapshot rows (made in memory: ``snapshots.SnapshotBook``), and drop
-    those of groups whose day, as far as it went, ended where it began."""
+    those of groups whose day, as far as it went, ended where it began. ``suffix``: of the
+    rows' table (``occurred`` writes the league's rows by occurred day, of the same shape)."""
     shape = SNAPSHOTS[table]
-    snapshots = table + SNAPSHOT_SUFFIX
+    snapshots = table + suffix
     if rows:
         columns = (*shape.group, "day", "members", "counts")
         stage = view.stage(curs, snapshots, columns, rows, binary=True)

@@ -17,6 +17,7 @@ Tables (prefixed ``nerve_centre_``):
   (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
   ``<total>_late_months``: their running totals by occurred month (``late_months``);
+  the league's ``<total>_occurred``: its totals as known now by occurred day (``occurred``);
   ``area_daily_recorded``: the daily flows recorded on another day than they occurred
   (but those of a key all recorded on one later day: ``area_daily.late_on``; ``daily_flows``).
 - ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
@@ -32,12 +33,11 @@ from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import Composed
 
 from projections.base import BufferedView
-from projections.nerve_centre.contributions import PROVINCE
 from projections.nerve_centre.copy_rows import ROW_VALUES
-from projections.nerve_centre.daily_flows import WRITE_DAILY
+from projections.nerve_centre.daily_flows import write_daily
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
@@ -52,6 +52,13 @@ from projections.nerve_centre.history import (
     write_snapshots,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
+from projections.nerve_centre.occurred import (
+    OCCURRED_SUFFIX,
+    RUNNING,
+    ByDay,
+    occurred_deltas,
+    write_occurred,
+)
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
 from projections.nerve_centre.tables import (
     RECORDED_ON,
@@ -61,7 +68,6 @@ from projections.nerve_centre.tables import (
     VERSIONED,
     VERSIONS_SUFFIX,
 )
-from projections.nerve_centre.ward_weeks import WRITE_WARD_WEEKS
 
 # a flow's ward, municipality, district, metric, occurred day and recorded day
 WardDay = tuple[str, str, str, str, date, date]
@@ -76,6 +82,7 @@ class Changes:
     daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
     fw_visits: list[tuple[str, UUID, date]]  # (field worker, household, last visit)
     snapshots: DaySnapshots  # the rows of the days the commit changed groups on
+    occurred: ByDay  # the league's deltas by group and occurred day
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -96,6 +103,7 @@ class NerveCentreView(BufferedView):
         *(t + HISTORY_SUFFIX for t in HISTORIES),
         *(t + late for late in (LATE_SUFFIX, LATE_MONTHS_SUFFIX) for t in HISTORIES),
         *(t + SNAPSHOT_SUFFIX for t in SNAPSHOTS),
+        *(t + OCCURRED_SUFFIX for t in RUNNING),
         "area_daily_recorded",
         "case_days",
         "ward_weeks",
@@ -107,7 +115,7 @@ class NerveCentreView(BufferedView):
         self.referrals: dict[UUID, dict[str, Any]] = {}
         self.field_workers: dict[str, dict[str, Any]] = {}
         # (ward, municipality, district, metric, day, recorded day) -> events: written once a
-        # ward, and spread to every level (and to the late flows) by PostgreSQL (``_add_daily``)
+        # ward, and spread to every level (and to the late flows) by PostgreSQL (``daily_flows``)
         self.ward_daily: dict[WardDay, int] = {}
         # (recorded day, occurred day) -> table -> the deltas of totals changed on those days;
         # the live totals' deltas are their sum (``take``), not kept twice on every change
@@ -215,6 +223,7 @@ class NerveCentreView(BufferedView):
             daily=[(*key, value) for key, value in self.ward_daily.items()],
             fw_visits=[(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
             snapshots=self.snapshots,
+            occurred=occurred_deltas(self.dated),
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -235,12 +244,14 @@ class NerveCentreView(BufferedView):
         for table, totals in changes.totals.items():
             self._add(curs, table, TOTAL_KEYS[table], totals, conflict=TOTAL_CONFLICTS.get(table))
         if changes.daily:
-            self._add_daily(curs, changes.daily)
+            write_daily(self, curs, changes.daily)
         made = changes.snapshots
         for table in SNAPSHOTS:
             write_snapshots(
                 self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
             )
+        for table, changed in changes.occurred.items():
+            write_occurred(self, curs, table, changed)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
@@ -299,30 +310,6 @@ class NerveCentreView(BufferedView):
                 stage=stage,
             )
         )
-
-    def _add_daily(self, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
-        """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and,
-        those recorded on another day than they occurred, to its ``late_on`` or
-        ``area_daily_recorded`` (``daily_flows``).
-
-        Spread and summed here rather than in Python: a ward's flow is one staged row, not
-        four keys built and two tables' rows copied. Flows only ever add (a total never falls
-        to zero, unlike ``_add``'s).
-        """
-        stage = Identifier(f"stage_{self.prefix}_ward_daily")
-        curs.execute(
-            SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS {0} (ward_id text, municipality text, "
-                "district text, metric text, day date, recorded date, value bigint) "
-                "ON COMMIT DELETE ROWS"
-            ).format(stage)
-        )
-        with curs.copy(SQL("COPY {0} FROM STDIN (FORMAT BINARY)").format(stage)) as copy:
-            copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
-            for row in rows:
-                copy.write_row(row)
-        curs.execute(self.sql(WRITE_DAILY, stage=stage), (PROVINCE,))
-        curs.execute(self.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week
 
     def _add(
         self,

@@ -7,7 +7,7 @@ at the benchmark's fill, 50-80 ms under load). ``ward_weeks`` holds the same flo
 ward and week (Monday to Sunday, by occurred day), each figure an array of the week's seven
 days, so the windows, which end on any weekday, are still summed exactly: 9 rows a ward.
 
-Written from the ward flows ``NerveCentreView._add_daily`` stages for ``area_daily``, in the
+Written from the ward flows ``daily_flows.write_daily`` stages for ``area_daily``, in the
 same transaction; migration 0031 filled it from ``area_daily``'s ward rows.
 """
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -179,6 +181,15 @@ def assert_rollups_add_up(datastore: PostgresDatastore) -> int:
 def test_month_rollups_answer_what_the_day_rows_add_up_to(
     database_url: str, history: list[Step], page_size: int, commit_pages: int
 ) -> None:
+    with projected(database_url, history, page_size, commit_pages) as datastore:
+        assert assert_rollups_add_up(datastore) > 0  # every change was late: days to compare
+
+
+@contextmanager
+def projected(
+    database_url: str, history: list[Step], page_size: int, commit_pages: int
+) -> Iterator[PostgresDatastore]:
+    """A drawn history applied, then projected in pages of ``page_size``: its database."""
     with fresh_app(database_url) as app:
         commands = History(app, some_wards())
         for step in history:
@@ -193,7 +204,7 @@ def test_month_rollups_answer_what_the_day_rows_add_up_to(
             page_size=page_size,
             commit_pages=commit_pages,
         ).run_once()
-        assert assert_rollups_add_up(datastore) > 0  # every change was late: days to compare
+        yield datastore
 
 
 # A late delta: (department, metric, occurred day, value), of one league group or another.
@@ -217,12 +228,13 @@ def _changes(total: str, deltas: list[tuple[str, str, date, int]]) -> Changes:
         daily=[],
         fw_visits=[],
         snapshots=DaySnapshots(),
+        occurred={},
         versions={},
         case_days=[],
     )
 
 
-def _view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
+def nerve_view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
     (projection,) = open_projections(datastore, [NAME], table_prefix=prefix)
     assert isinstance(projection.view, NerveCentreView)
     return projection.view
@@ -246,7 +258,7 @@ def test_running_months_add_up_whatever_the_order_of_late_changes(
     total = "department_area"
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
-        view, once = _view(datastore), _view(datastore, "rebuild_")
+        view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
                 view.write(curs, _changes(total, deltas))

@@ -28,7 +28,7 @@ from projections.nerve_centre.snapshots import DaySnapshots
 from projections.nerve_centre.tables import AREA_DAILY, AREA_DAILY_RECORDED
 from projections.nerve_centre.view import Changes
 from tests.integration.helpers import table_rows
-from tests.integration.test_asof_occurred_rollups import _view
+from tests.integration.test_asof_occurred_rollups import nerve_view
 from tests.integration.test_projection_properties import fresh_app, wards
 
 pytestmark = pytest.mark.slow
@@ -57,6 +57,7 @@ def _changes(flows: list[Flow]) -> Changes:
         daily=[(*key, value) for key, value in staged.items()],
         fw_visits=[],
         snapshots=DaySnapshots(),
+        occurred={},
         versions={},
         case_days=[],
     )
@@ -97,7 +98,7 @@ def test_flows_late_on_one_day_keep_one_row_whatever_the_commits(
     flows = [f for fs in commits for f in fs]
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
-        view, once = _view(datastore), _view(datastore, "rebuild_")
+        view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
         for part in commits:
             with datastore.transaction(commit=True) as curs:
                 view.write(curs, _changes(part))

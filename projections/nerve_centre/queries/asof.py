@@ -14,6 +14,8 @@ subquery of the same columns:
   day: their running totals up to the month before the day's (``late_months``: one probe a
   group), the month's weeks before the day's week and that week's days up to the day
   (``late_deltas``). A change recorded the day it occurred counts the same on either basis.
+  The league's totals (``occurred.RUNNING``) keep their totals by occurred day instead: each
+  group's latest row up to the day, one probe a group, as a snapshot is read.
 
 Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
 still applies. The day is bound (``day_arg`` is the caller's ``$n``).
@@ -34,6 +36,7 @@ from projections.nerve_centre.history import (
     WEEKLY,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
+from projections.nerve_centre.occurred import OCCURRED_SUFFIX, RUNNING
 from projections.nerve_centre.tables import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
 
 Basis = Literal["recorded", "occurred"]
@@ -54,6 +57,8 @@ def totals(table: str, as_of: AsOf | None, day_arg: str, groups: str) -> str:
         return table
     if as_of.basis == "recorded":
         return f"({_snapshot(table, day_arg, groups)})"
+    if table.removeprefix(f"{NAME}_") in RUNNING:
+        return f"({_snapshot(table, day_arg, groups, source=OCCURRED_SUFFIX)})"
     shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
     columns = ", ".join((*shape.group, shape.member))
     return (
@@ -97,9 +102,9 @@ def _snapshot(
     source: str = SNAPSHOT_SUFFIX,
     latest: tuple[str, str] = ("day", "<="),
 ) -> str:
-    """The members of each group's latest row of ``table`` + ``source`` (its snapshots, or
-    its late running totals by month) up to the day (``latest``: the row's day column and
-    its comparison with the day); ``sign``: ``-`` to subtract them."""
+    """The members of each group's latest row of ``table`` + ``source`` (its snapshots, its
+    late running totals by month, or its totals by occurred day) up to the day (``latest``:
+    the row's day column and its comparison with the day); ``sign``: ``-`` to subtract them."""
     shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
     on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
     columns = ", ".join(f"g.{c}" for c in shape.group)
