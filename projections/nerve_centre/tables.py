@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from projections.nerve_centre.history import HISTORIES, HISTORY_SUFFIX, LATE_SUFFIX, SNAPSHOT_SUFFIX
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
+from projections.nerve_centre.occurred import OCCURRED_SUFFIX
 
 # The live tables' names, for every query outside this module (the view derives the same names
 # from its projection's name and the suffixes of ``NerveCentreView.tables``).
@@ -59,6 +60,8 @@ OPEN_MADE_LATE_MONTHS = OPEN_MADE + LATE_MONTHS_SUFFIX
 WARD_NEEDS_LATE_MONTHS = WARD_NEEDS + LATE_MONTHS_SUFFIX
 DEPARTMENT_AREA_LATE_MONTHS = DEPARTMENT_AREA + LATE_MONTHS_SUFFIX
 DEPARTMENT_DUE_LATE_MONTHS = DEPARTMENT_DUE + LATE_MONTHS_SUFFIX
+DEPARTMENT_AREA_OCCURRED = DEPARTMENT_AREA + OCCURRED_SUFFIX
+DEPARTMENT_DUE_OCCURRED = DEPARTMENT_DUE + OCCURRED_SUFFIX
 
 HOUSEHOLD_COLUMNS = (
     "household_id",
