@@ -96,8 +96,11 @@ def referral_paths(*commands: str) -> str:
 #: rejected or cancelled early answered every later reassign 409, and a run reached all five
 #: commands only on some of Hypothesis' draws. Those draws move with any change of the
 #: project's literals (Hypothesis mixes the constants of the loaded modules into what it
-#: generates), so the run alone failed where the whole suite, importing more, passed.
-TO_CLOSE = ("acknowledge", "deliver", "verify", "dispute", "reopen", "close")
+#: generates), so the run alone failed where the whole suite, importing more, passed. The
+#: way to a close and the way through a dispute part at a delivery (verify or dispute), so
+#: they run apart too: together, the run alone never reached reopen (2026-12-07).
+TO_CLOSE = ("acknowledge", "deliver", "verify", "close")
+DISPUTED = ("acknowledge", "deliver", "dispute", "reopen")
 DETOURS = ("acknowledge", "reassign", "escalate")
 ENDINGS = ("reject", "cancel")
 
@@ -249,8 +252,13 @@ async def test_linked_sequences_reach_most_operations_without_a_server_error(
 
 @pytest.mark.parametrize(
     ("commands", "budget"),
-    [(TO_CLOSE, LIFECYCLE_ONLY), (DETOURS, DETOURS_ONLY), (ENDINGS, ENDINGS_ONLY)],
-    ids=["to-close", "detours", "endings"],
+    [
+        (TO_CLOSE, LIFECYCLE_ONLY),
+        (DISPUTED, LIFECYCLE_ONLY),
+        (DETOURS, DETOURS_ONLY),
+        (ENDINGS, ENDINGS_ONLY),
+    ],
+    ids=["to-close", "disputed", "detours", "endings"],
 )
 async def test_sequences_drive_a_referral_through_its_lifecycle(
     api: FastAPI,
