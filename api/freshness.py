@@ -38,6 +38,12 @@ async def freshness(pool: Db, tracking: str, min_position: int | None = None) ->
         while position < min_position and loop.time() < deadline:
             await asyncio.sleep(POLL_SECONDS)
             position, head = await positions(pool, tracking)
+    return freshness_at(position, head, min_position)
+
+
+def freshness_at(position: int, head: int, min_position: int | None = None) -> FreshnessRead:
+    """A view at ``position`` of the log whose head is ``head``: how far behind, and whether it
+    still lacks ``min_position`` (the write a reader asked to see)."""
     return FreshnessRead(
         position=position,
         head=head,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,15 +19,26 @@ APPLICATION = Sukuma.name
 EVENTS_TABLE = f"{APPLICATION}_events"  # the event store's table (eventsourcing's naming)
 
 
+def position_columns(tracking: str, application: str) -> str:
+    """A select list's ``position`` (of the view tracked in ``tracking``) and ``head`` (the
+    log's), ``application`` being the placeholder bound to ``APPLICATION``: scalar subqueries,
+    so a read of a view's rows can carry them in its own statement (``positions_of``)."""
+    return (
+        f"(SELECT max(notification_id) FROM {tracking} WHERE application_name = {application}) "
+        f"AS position, (SELECT max(notification_id) FROM {EVENTS_TABLE}) AS head"
+    )
+
+
+def positions_of(row: Mapping[str, Any]) -> tuple[int, int]:
+    """(position, head) from a row with ``position_columns`` (none yet: 0)."""
+    return int(row["position"] or 0), int(row["head"] or 0)
+
+
 async def positions(db: Db, tracking: str = NERVE_CENTRE_TRACKING) -> tuple[int, int]:
     """(a projection's tracked position, the nerve centre's by default; the log's head)."""
-    row = await db.fetchrow(
-        f"SELECT (SELECT max(notification_id) FROM {tracking} "
-        f"WHERE application_name = $1) AS position, "
-        f"(SELECT max(notification_id) FROM {EVENTS_TABLE}) AS head",
-        APPLICATION,
+    return positions_of(
+        await db.fetchrow(f"SELECT {position_columns(tracking, '$1')}", APPLICATION)
     )
-    return int(row["position"] or 0), int(row["head"] or 0)
 
 
 async def projection_status(db: Db, names: list[str], now: datetime) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from api.deps import Clock, ReadPool, SukumaApp
+from api.freshness import freshness_at
 from api.personal import alert_notes, with_notes
 from api.schemas.views import DistrictCode, MunicipalityCode, WardCode
 from domain.access.decision import Forbidden
@@ -108,22 +109,48 @@ async def queue(
     request: Request, me: Viewer, pool: ReadPool, fresh: PageFresh, filters: Filters
 ) -> Response:
     by = group_by(filters, me)
-    freshness, groups = await fresh.beside(
-        queries.alert_groups(pool, filters, me, by, GROUPS_SHOWN)
-    )
+    if fresh.min_position is None:  # the groups and their view's freshness, one statement
+        groups, (position, head) = await queries.alert_groups_fresh(
+            pool, filters, me, by, GROUPS_SHOWN, fresh.tracking
+        )
+        freshness = freshness_at(position, head)
+    else:  # to show a write: once the view holds it
+        freshness, groups = await fresh.beside(
+            queries.alert_groups(pool, filters, me, by, GROUPS_SHOWN)
+        )
     area_key = {"ward_id": "ward"}.get(by, by)
+    language = language_of(request)
     return page(
         request,
         "alerts.html",
-        rows=group_rows(language_of(request), groups, query_of(filters), area_key),
+        form=filter_form(language, filters),
+        head=table_head(language, area_key),
+        rows=group_rows(language, groups, query_of(filters), area_key),
         groups=len(groups),
-        filters=filters,
-        rules=list(LABELS["rule"][1].items()),
-        area_key=area_key,
         total=sum(g["alerts"] for g in groups),
         shown=GROUPS_SHOWN,
         fresh=freshness,
     )
+
+
+#: The rules the filter form offers, in the vocabulary's order.
+_RULES = tuple(LABELS["rule"][1].items())
+
+
+@lru_cache(maxsize=1024)
+def filter_form(language: str, filters: AlertFilters) -> Markup:
+    """The queue's filter form and the area in view, for these filters in ``language``."""
+    return Markup(_parts(language).filter_form(filters, _RULES))
+
+
+@lru_cache(maxsize=16)
+def table_head(language: str, area_key: str) -> Markup:
+    """The queue's table's caption and column headings in ``language``."""
+    return Markup(_parts(language).table_head(area_key))
+
+
+def _parts(language: str) -> Any:
+    return environment(language).get_template("alert_queue_parts.html").module
 
 
 #: A group's row in the queue's table, written here (``web.rows``): its column names and its

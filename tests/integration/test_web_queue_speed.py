@@ -2,7 +2,8 @@
 after the other (issue 17's page-speed bound: the API twin reads its view's freshness, then its
 rows; each round trip a page adds in turn is time its twin does not spend), over HTTP through the
 ASGI app against a real PostgreSQL. Each read is slowed to a fifth of a second and its span
-kept: spans that overlap were waited for together. A page asked to show a write
+kept: spans that overlap were waited for together. The alert queue reads its groups and their
+view's freshness in one statement, as many as its twin. A page asked to show a write
 (``?min_position=``) still reads only once the view holds it."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import time
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -74,7 +76,21 @@ def together(spans: Spans, one: str, other: str) -> bool:
     return max(a_from, b_from) < min(a_to, b_to)
 
 
-async def test_the_alert_queue_and_a_group_read_their_freshness_beside_their_alerts(
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements sent through any asyncpg pool from now on (the pages' read pool)."""
+    sent: list[str] = []
+    for name in ("fetch", "fetchrow", "fetchval"):
+        read = getattr(asyncpg.Pool, name)
+
+        async def counting(pool: asyncpg.Pool, query: str, *args: Any, _read: Any = read) -> Any:
+            sent.append(query)
+            return await _read(pool, query, *args)
+
+        monkeypatch.setattr(asyncpg.Pool, name, counting)
+    return sent
+
+
+async def test_the_alert_queue_reads_its_freshness_with_its_groups_and_a_group_beside_them(
     web: FastAPI,
     application: Sukuma,
     client: httpx.AsyncClient,
@@ -89,22 +105,59 @@ async def test_the_alert_queue_and_a_group_read_their_freshness_beside_their_ale
     user(application, "lwazi", Role.ANALYST, "municipality:KZN225")
     spans: Spans = {}
     monkeypatch.setattr(freshness, "positions", slowed(spans, "fresh", freshness.positions))
-    for read in ("alert_groups", "alerts_oldest"):
+    for read in ("alert_groups_fresh", "alerts_oldest"):
         slow = slowed(spans, read, getattr(alert_queries, read))
         monkeypatch.setattr(alert_queries, read, slow)
     async with browser(web) as http:
         assert (await sign_in(http, "lwazi")).status_code == 303
+        sent = counted(monkeypatch)
         # When the analyst opens the queue
         queue = await http.get("/alerts")
-        queued = dict(spans)
+        queued, statements = dict(spans), list(sent)
         spans.clear()
         # and a group of it
         group = await http.get(f"/alerts/group?rule=EW-01&level=1&ward={ward_id}")
-    # Then each page waited for its view's freshness and its alerts at once
+    # Then the queue read its groups and its view's freshness in one statement, as its API
+    # twin reads its groups
     assert queue.status_code == 200 and ward_id in queue.text
-    assert together(queued, "fresh", "alert_groups"), queued
+    assert list(queued) == ["alert_groups_fresh"] and len(statements) == 1, statements
+    # and the group's page waited for its view's freshness and its alerts at once
     assert group.status_code == 200 and group.text.count('<td data-label="Raised">') == 2
     assert together(spans, "fresh", "alerts_oldest"), spans
+
+
+async def test_the_alert_queue_says_when_its_view_is_behind_the_log(
+    web: FastAPI,
+    application: Sukuma,
+    client: httpx.AsyncClient,
+    ew: Alerting,
+    ward_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given alerts raised in a ward, then a household registered that no view has yet
+    await overdue_referrals(client, [ward_id])
+    ew.clock.advance(days=8)
+    ew.sweep()
+    project(application)
+    await household(client, ward_id)
+    user(application, "lwazi", Role.ANALYST, "municipality:KZN225")
+    user(application, "sbu", Role.ANALYST, "district:DC21")
+    position, head = await freshness.positions(web.state.read_pool)
+    assert head > position
+    behind = f"The last {head - position} change"
+    async with browser(web) as http, browser(web) as outsider:
+        assert (await sign_in(http, "lwazi")).status_code == 303
+        assert (await sign_in(outsider, "sbu")).status_code == 303
+        sent = counted(monkeypatch)
+        # When an analyst opens the queue, and one of a district with no alerts opens theirs
+        queue = (await http.get("/alerts")).text
+        one = list(sent)
+        empty = (await outsider.get("/alerts")).text
+    # Then both pages say how far their view is behind: read with the groups, and apart
+    # (a second statement) when no group came back to carry it
+    assert ward_id in queue and behind in queue
+    assert "No open alerts here." in empty and behind in empty
+    assert len(one) == 1 and len(sent) == 3, sent
 
 
 async def test_a_page_asked_to_show_a_write_reads_once_its_view_holds_it(
