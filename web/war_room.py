@@ -33,6 +33,7 @@ from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
 from projections.war_rooms.view import TRACKING
+from web.departments import in_service_now
 from web.freshness import PageFreshness, page_freshness
 from web.i18n import language_of
 from web.labels import choices
@@ -150,11 +151,10 @@ async def war_room(
     fresh: RoomFresh,
 ) -> Response:
     # The room (the view, then the households its meeting form offers, in its ward), the
-    # view's freshness and the departments to seat (the catalogue's events: the event store's
-    # pool) are independent reads: at once, not one after the other.
-    (freshness, (room, offered)), catalogue = await asyncio.gather(
-        fresh.beside(_room_offering(app, pool, keys, me, room_id)),
-        run_in_threadpool(app.catalogue),
+    # view's freshness and the departments to seat (the catalogue this process holds, read
+    # again from the event store's pool when due) are independent reads: at once.
+    (freshness, (room, offered)), departments = await asyncio.gather(
+        fresh.beside(_room_offering(app, pool, keys, me, room_id)), in_service_now(app)
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
@@ -203,7 +203,7 @@ async def war_room(
         may=may,
         seats=choices("seat"),
         new_meeting_id=uuid4(),
-        departments=[d for d in catalogue.departments if not d.retired],
+        departments=departments,
         fresh=freshness,
     )
 
