@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -215,11 +216,16 @@ def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
 
 
 async def _room_offering(
-    app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
+    app: Sukuma, pool: asyncpg.Pool, keys: DataKeyStore, me: Principal, room_id: UUID
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    row = await _row(pool, me, room_id)
-    # Its text opened (in a thread) while its ward's households are read.
-    room, offered = await asyncio.gather(_open(keys, row), _offered(app, me, pool, row["ward_id"]))
+    # The room's row, then its ward's households, on one connection: the pool resets a
+    # connection it takes back (a round trip), once here rather than once a read.
+    async with pool.acquire() as db:
+        row = await _row(db, me, room_id)
+        # Its text opened (in a thread) while its ward's households are read.
+        room, offered = await asyncio.gather(
+            _open(keys, row), _offered(app, me, db, row["ward_id"])
+        )
     return room, offered
 
 
