@@ -33,6 +33,7 @@ from projections.nerve_centre.queries.board import (
     open_referrals,
 )
 from web import profile_form
+from web.departments import in_service
 from web.i18n import language_of
 from web.labels import choices
 from web.render import logged_page, page
@@ -198,10 +199,9 @@ def _household(app: Sukuma, me: Principal, household_id: UUID) -> dict[str, Any]
     aggregate = app.read(Household, household_id, me)
     read = household_read(app, me, aggregate, "GET /households/{id}")
     history = household_history(app, me, household_id, None, "GET /households/{id}")
-    # The live catalogue (an administrator may have changed it), without retired departments.
-    in_service = [d for d in app.catalogue().departments if not d.retired]
     return {
-        "departments": in_service,
+        # The catalogue's departments in service (an administrator may have changed it).
+        "departments": in_service(app),
         "household": read,
         "timeline": list(reversed(history.events)),
         "location": location_of(aggregate),
@@ -220,10 +220,6 @@ def _referral(app: Sukuma, me: Principal, referral_id: UUID) -> dict[str, Any]:
         "referral": referral_read(app, me, aggregate, "GET /referrals/{id}"),
         "forms": forms,
         "household_link": decide(me, "household.read", at) is Decision.ALLOW,
-        # Where it may be reassigned: the live catalogue's other departments in service.
-        "departments": [
-            d
-            for d in app.catalogue().departments
-            if not d.retired and d.code != aggregate.department
-        ],
+        # Where it may be reassigned: the catalogue's other departments in service.
+        "departments": [d for d in in_service(app) if d.code != aggregate.department],
     }

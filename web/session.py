@@ -30,6 +30,10 @@ from domain.users.model import User
 COOKIE = "sukuma_session"
 #: A signed-in page left this long without a request asks for the password again.
 IDLE = timedelta(minutes=30)
+#: An unchanged session's cookie is signed again (its ``seen`` renewed) only when it is this
+#: old: a reader's burst of requests is not signed a dozen times, and a session then ends
+#: between ``IDLE - RESIGN_AFTER`` and ``IDLE`` after its last request, never later.
+RESIGN_AFTER = timedelta(seconds=60)
 #: The session's state on ``request.state`` (read once per request).
 STATE = "web_session"
 #: An identity provider's session renews its tokens on a request this close to their expiry
@@ -54,6 +58,14 @@ class Session:
     user: dict[str, Any] | None = None
     #: One-shot notice shown on the next page ("Referral acknowledged.").
     notice: str | None = None
+    #: What its cookie held when read (``seen`` apart) and that ``seen``: ``None`` for a new
+    #: session.
+    signed: tuple[dict[str, Any], float] | None = field(default=None, compare=False, repr=False)
+
+    def content(self) -> dict[str, Any]:
+        """What its cookie holds but ``seen`` (the user's a copy: pages change its items)."""
+        user = None if self.user is None else dict(self.user)
+        return {"csrf": self.csrf, "user": user, "n": self.notice}
 
     def principal(self) -> Principal | None:
         if self.user is None:
@@ -92,8 +104,10 @@ def session_of(request: Request) -> Session:
     if raw:
         try:
             data = _serializer(request).loads(raw, max_age=_lifetime(request))
-            if 0 <= _now(request) - float(data["seen"]) <= IDLE.total_seconds():
+            seen = float(data["seen"])
+            if 0 <= _now(request) - seen <= IDLE.total_seconds():
                 session = Session(csrf=data["csrf"], user=data.get("user"), notice=data.get("n"))
+                session.signed = (session.content(), seen)
         except (BadSignature, KeyError, TypeError, ValueError):
             pass  # tampered, expired or from an older shape: start again
     setattr(request.state, STATE, session)
@@ -141,12 +155,17 @@ def end(request: Request) -> None:
 
 
 def attach(request: Request, response: Response) -> Response:
-    """Write the session (its ``seen`` renewed) into ``response``'s cookie."""
+    """Write the session (its ``seen`` renewed) into ``response``'s cookie, unless it is the
+    cookie's as read, signed less than ``RESIGN_AFTER`` ago."""
     session = session_of(request)
-    data = {"csrf": session.csrf, "seen": _now(request), "user": session.user, "n": session.notice}
+    content, now = session.content(), _now(request)
+    if session.signed is not None:
+        before, seen = session.signed
+        if content == before and 0 <= now - seen < RESIGN_AFTER.total_seconds():
+            return response
     response.set_cookie(
         COOKIE,
-        _serializer(request).dumps(data),
+        _serializer(request).dumps({**content, "seen": now}),
         max_age=_lifetime(request),
         path="/",
         httponly=True,

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -33,6 +34,7 @@ from projections.scoping import Db
 from projections.war_rooms import agenda, queries
 from projections.war_rooms.queries import WarRoomFilters
 from projections.war_rooms.view import TRACKING
+from web.departments import in_service_now
 from web.freshness import PageFreshness, page_freshness
 from web.i18n import language_of
 from web.labels import choices
@@ -150,11 +152,10 @@ async def war_room(
     fresh: RoomFresh,
 ) -> Response:
     # The room (the view, then the households its meeting form offers, in its ward), the
-    # view's freshness and the departments to seat (the catalogue's events: the event store's
-    # pool) are independent reads: at once, not one after the other.
-    (freshness, (room, offered)), catalogue = await asyncio.gather(
-        fresh.beside(_room_offering(app, pool, keys, me, room_id)),
-        run_in_threadpool(app.catalogue),
+    # view's freshness and the departments to seat (the catalogue this process holds, read
+    # again from the event store's pool when due) are independent reads: at once.
+    (freshness, (room, offered)), departments = await asyncio.gather(
+        fresh.beside(_room_offering(app, pool, keys, me, room_id)), in_service_now(app)
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
@@ -203,7 +204,7 @@ async def war_room(
         may=may,
         seats=choices("seat"),
         new_meeting_id=uuid4(),
-        departments=[d for d in catalogue.departments if not d.retired],
+        departments=departments,
         fresh=freshness,
     )
 
@@ -215,11 +216,16 @@ def _attended(meeting: dict[str, Any], names: dict[str, str]) -> str:
 
 
 async def _room_offering(
-    app: Sukuma, pool: Db, keys: DataKeyStore, me: Principal, room_id: UUID
+    app: Sukuma, pool: asyncpg.Pool, keys: DataKeyStore, me: Principal, room_id: UUID
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    row = await _row(pool, me, room_id)
-    # Its text opened (in a thread) while its ward's households are read.
-    room, offered = await asyncio.gather(_open(keys, row), _offered(app, me, pool, row["ward_id"]))
+    # The room's row, then its ward's households, on one connection: the pool resets a
+    # connection it takes back (a round trip), once here rather than once a read.
+    async with pool.acquire() as db:
+        row = await _row(db, me, room_id)
+        # Its text opened (in a thread) while its ward's households are read.
+        room, offered = await asyncio.gather(
+            _open(keys, row), _offered(app, me, db, row["ward_id"])
+        )
     return room, offered
 
 

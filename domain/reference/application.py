@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,8 @@ class ReferenceCommands(ApplicationBase):
         self._catalogue_lock = threading.Lock()
         self._catalogue_state: ServiceCatalogue | None = None
         self._catalogue_value: Catalogue | None = None
+        #: When (``time.monotonic``) the held catalogue was last known current: its query began.
+        self._catalogue_read_at = float("-inf")
         if self.env.get(CATALOGUE_FILE_KEY):
             self.catalogue_file  # noqa: B018  (an operator's bad file stops the start, not a referral)
 
@@ -68,12 +71,22 @@ class ReferenceCommands(ApplicationBase):
         state, catalogue = self._catalogue_now()
         return (state.version if state is not None else 0), catalogue
 
+    def held_catalogue(self, max_age: float) -> Catalogue | None:
+        """The current catalogue as this process last read it, if that was less than
+        ``max_age`` seconds ago (its own changes read it at once; another replica's show after
+        ``max_age`` at most), without a query; ``None``: read it (``catalogue()``)."""
+        if time.monotonic() - self._catalogue_read_at >= max_age:
+            return None
+        return self._catalogue_value
+
     def _catalogue_now(self) -> tuple[ServiceCatalogue | None, Catalogue]:
         # The query runs outside the lock, so concurrent commands do not queue on it.
         held = self._catalogue_state
         seen = held.version if held is not None else 0
+        asked_at = time.monotonic()
         newer = list(self.repository.event_store.get(CATALOGUE_ID, gt=seen))
         with self._catalogue_lock:
+            self._catalogue_read_at = max(self._catalogue_read_at, asked_at)
             state = self._catalogue_state
             unseen = [e for e in newer if e.originator_version > (state.version if state else 0)]
             if unseen:

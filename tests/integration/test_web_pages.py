@@ -147,6 +147,27 @@ async def test_sign_out_and_idle_time_end_the_session(
         assert (await http.get("/board")).status_code == 303
 
 
+async def test_an_unchanged_session_is_signed_again_only_once_a_minute(
+    web: FastAPI, application: Sukuma, ward_id: str, clock: Clock
+) -> None:
+    user(application, "ayanda", Role.CONVENER, f"ward:{ward_id}")
+    async with browser(web) as http:
+        # Given a session signed at sign-in, then with what its first page learnt of the user
+        assert "set-cookie" in (await sign_in(http, "ayanda")).headers
+        assert (await http.get("/board")).status_code == 200
+        # When the reader's next pages come within the minute, the cookie is left as it is
+        clock.advance(seconds=59)
+        assert "set-cookie" not in (await http.get("/board")).headers
+        # Then a page after it renews the session (the 29 minutes after run from it)
+        clock.advance(seconds=2)
+        assert "set-cookie" in (await http.get("/board")).headers
+        clock.advance(minutes=29)
+        assert (await http.get("/board")).status_code == 200
+        # And a change to the session (a notice, then shown) is signed at once
+        out = await post_form(http, "/sign-out", "/board")
+        assert "set-cookie" in out.headers
+
+
 async def test_a_deactivated_user_is_signed_out_of_the_pages(
     web: FastAPI, application: Sukuma, ward_id: str
 ) -> None:

@@ -261,3 +261,23 @@ def test_the_catalogue_change_timestamp_is_when_it_happened(app: Sukuma) -> None
     app.change_default_standard(ack_within_days=5, deliver_within_days=25, ctx=ctx())
     [_, changed] = list(app.repository.event_store.get(CATALOGUE_ID))
     assert changed.occurred_at == T0 and changed.actor == "admin"  # type: ignore[attr-defined]
+
+
+def test_a_held_catalogue_is_the_last_one_read_until_it_is_too_old(
+    app: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a process that has not read the catalogue yet: nothing held
+    now = [1000.0]
+    monkeypatch.setattr("domain.reference.application.time.monotonic", lambda: now[0])
+    assert app.held_catalogue(30) is None
+    # When it reads it, then its own change: the change is held at once, with no query
+    assert app.catalogue() == shipped_catalogue()
+    now[0] += 20
+    app.rename_department(code="MUNI", name="Municipality", ctx=ctx())
+    now[0] += 25
+    held = app.held_catalogue(30)
+    assert held is not None and held.department("MUNI").name == "Municipality"
+    # Then once it is as old as asked, the catalogue is to be read again
+    now[0] += 5
+    assert app.held_catalogue(30) is None
+    assert app.held_catalogue(31) is held
