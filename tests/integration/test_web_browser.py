@@ -156,7 +156,9 @@ def step(page: Any, verb: str, **fields: str) -> None:
             target.select_option(value)
         else:
             target.fill(value)
-    with page.expect_response(lambda r: r.request.method == "GET" and "/referrals/" in r.url):
+    # The navigation's load, not a response: the page before it may already show a notice
+    # (the previous step's), which a wait for the selector alone would take.
+    with page.expect_navigation(url=lambda url: "/referrals/" in url):
         page.click(f"{form} button")
     page.wait_for_selector("p.notice")
 
