@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
 from adapters.data_keys import ERASED_KEY, NONCE_BYTES, Erased
-from adapters.shredding import PersonalDataMapper
+from adapters.shredding import PersonalDataMapper, is_sealed, unseal
 from domain.application import DateAsISO
 from domain.households.model import Household
 from domain.personal_data import ERASED
@@ -189,3 +189,37 @@ def test_a_referral_note_is_sealed_with_a_key_of_its_household() -> None:
     assert keys.households[referral.id] == household_id
     keys.erase(household_id)
     assert vars(m.to_domain_event(stored))["note"] == ERASED
+
+
+def test_households_mapped_in_turn_are_each_sealed_with_their_own_key() -> None:
+    """The mapper keeps the last key's cipher: a household's events mapped after another's
+    are sealed with its own key, and each field opens with ``unseal`` (the stored format)."""
+    m, keys = mapper()
+    first, second = profiled_household(), profiled_household()
+    events = [*first.collect_events(), *second.collect_events(), *first.collect_events()]
+    first.record_visit(
+        visit_id="v-2",
+        field_worker_id=None,
+        outcome="met_household",
+        days_skipped_meal_last_7=None,
+        note="after the other household",
+        occurred_at=T0,
+        actor="fw",
+    )
+    events += first.collect_events()
+    checked = 0
+    for event in events:
+        stored = m.to_stored_event(event)
+        key = keys.keys[stored.originator_id]
+        assert isinstance(key, bytes)
+        state = orjson.loads(stored.state)
+        for name in ("note", "village"):
+            if is_sealed(state.get(name)):
+                opened = unseal(AESGCM(key), stored.originator_id, (name,), state[name])
+                assert opened == vars(event)[name]
+                checked += 1
+    assert checked >= 3  # both villages, the later visit's note
+    keys.erase(second.id)
+    assert vars(m.to_domain_event(m.to_stored_event(events[-1])))["note"] == (
+        "after the other household"
+    )
