@@ -11,13 +11,16 @@ verifies it. Closed loop (each client sends its next command when answered): com
 and p99. Open loop (commands sent at a fixed rate whatever the answers, latency counted from
 when each was due, so a stall is not hidden): p50 and p99 at ``--rate``, in a few runs (the
 median p99 is the figure: on a shared machine a neighbour's burst can own one run's p99).
+Each round's CPU a command, of the side's application (the threads' process, or the API's
+processes) and of PostgreSQL (when it runs on this machine): rates on a shared machine
+move with the neighbours' load, CPU a command much less.
 Targets: >= 600 commands/s over HTTP on 2 cores; p99 < 100 ms at 200 commands/s.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import os
 import secrets
 import statistics
@@ -29,7 +32,6 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +41,8 @@ from pydantic import SecretStr
 from adapters.database import create_database
 from adapters.migrations import migrate
 from api.auth.tokens import Tokens
+from bench._http_clients import HttpClients, Round, _percentile
+from bench.catchup import _cpu_seconds, _server_pid
 from domain.access.principal import Principal, Role
 from domain.context import CommandContext
 from domain.reference.geography import geography
@@ -119,166 +123,6 @@ class InProcess:
         self.app.close()
 
 
-async def _post(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes, token: str
-) -> tuple[int, bytes]:
-    """One keep-alive HTTP/1.1 POST: a bare client, so the load generator costs little CPU."""
-    writer.write(
-        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    return int(head.split(b" ", 2)[1]), await reader.readexactly(length)
-
-
-@dataclass
-class Round:
-    """One measured run: commands per second and each command's latency (seconds)."""
-
-    rate: float
-    latencies: list[float]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-_BODY = b'{"outcome": "met_household"}'
-#: Seconds a client reuses an idle connection: under the server's keep-alive (5 s).
-KEEP_ALIVE_EXPIRY = 4.0
-
-
-Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
-
-
-class HttpClients:
-    """``clients`` keep-alive connections to the API, kept across rounds (on one event loop).
-
-    They are opened 10 ms apart while the first ones already send commands, as phones
-    arrive; ``per_worker`` reports how the workers' sockets shared them out.
-    """
-
-    def __init__(self, port: int, households: list[uuid.UUID], clients: int, token: str):
-        self.port, self.clients, self.token = port, clients, token
-        self.paths = [f"/v1/households/{h}/visits" for h in households]
-        self.loop = asyncio.new_event_loop()
-        self.connections: list[Connection] = []
-        self.last_used: dict[int, float] = {}  # by id(connection): when last answered
-
-    async def _send(self, conn: Connection, i: int) -> None:
-        status, answer = await _post(*conn, self.paths[i % len(self.paths)], _BODY, self.token)
-        assert status == 201, answer
-        self.last_used[id(conn)] = time.perf_counter()
-
-    def warm_up(self, per_client: int) -> None:
-        """Open the connections, 10 ms apart, each sending ``per_client`` commands."""
-
-        async def client(k: int) -> None:
-            await asyncio.sleep(k * 0.01)
-            conn = await asyncio.open_connection("127.0.0.1", self.port)
-            self.connections.append(conn)
-            for i in range(per_client):
-                await self._send(conn, k + i * self.clients)
-
-        async def run() -> None:
-            await asyncio.gather(*[client(k) for k in range(self.clients)])
-
-        self.loop.run_until_complete(run())
-
-    async def _renew_idle(self) -> None:
-        """Replace connections idle past the keep-alive (the in-process round between HTTP
-        rounds can outlast it), as a client's pool does, before the clock starts."""
-        now = time.perf_counter()
-        for k, conn in enumerate(self.connections):
-            if now - self.last_used.get(id(conn), 0.0) >= KEEP_ALIVE_EXPIRY:
-                conn[1].close()
-                self.connections[k] = await asyncio.open_connection("127.0.0.1", self.port)
-                self.last_used[id(self.connections[k])] = time.perf_counter()
-
-    def closed_loop(self, commands: int) -> Round:
-        """Each connection sends its next command when the last is answered."""
-        latencies: list[float] = []
-
-        async def client(conn: Connection, jobs: range) -> None:
-            for i in jobs:
-                sent = time.perf_counter()
-                await self._send(conn, i)
-                latencies.append(time.perf_counter() - sent)
-
-        async def run() -> float:
-            await self._renew_idle()
-            started = time.perf_counter()
-            n = len(self.connections)
-            await asyncio.gather(
-                *[client(c, range(k, commands, n)) for k, c in enumerate(self.connections)]
-            )
-            return time.perf_counter() - started
-
-        return Round(commands / self.loop.run_until_complete(run()), latencies)
-
-    def open_loop(self, rate: float, seconds: float) -> Round:
-        """Command i is due at ``i / rate`` s whatever the answers, sent on an idle connection
-        (a new one if all are busy, as one more phone would); latency counts from when it
-        was due, so a stall cannot hide behind the commands it delays."""
-        latencies: list[float] = []
-        idle = list(self.connections)
-
-        async def connection() -> Connection:
-            while idle:
-                conn = idle.pop()
-                if time.perf_counter() - self.last_used.get(id(conn), 0.0) < KEEP_ALIVE_EXPIRY:
-                    return conn
-                conn[1].close()  # the server may be closing it: as a client's pool does
-            return await asyncio.open_connection("127.0.0.1", self.port)
-
-        async def one(i: int, due: float) -> None:
-            conn = await connection()
-            await self._send(conn, i)
-            latencies.append(time.perf_counter() - due)
-            idle.append(conn)
-
-        async def run() -> float:
-            start = time.perf_counter()
-            tasks = []
-            for i in range(int(rate * seconds)):
-                due = start + i / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(i, due)))
-            await asyncio.gather(*tasks)
-            return time.perf_counter() - start
-
-        elapsed = self.loop.run_until_complete(run())
-        self.connections = idle
-        return Round(len(latencies) / elapsed, latencies)
-
-    def per_worker(self) -> list[int]:
-        """How many of the connections each worker process holds (``ss``, for the report)."""
-        listing = subprocess.run(
-            ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
-        pids = [
-            line.split("pid=")[1].split(",")[0] for line in listing.splitlines() if "pid=" in line
-        ]
-        return sorted((pids.count(pid) for pid in set(pids)), reverse=True)
-
-    def close(self) -> None:
-        for _, writer in self.connections:
-            writer.close()
-        self.loop.close()
-
-
 #: This run's keys, shared with the server processes (they refuse the development defaults).
 BENCH_KEYS = {
     "SUKUMA_SECRET_KEY": secrets.token_hex(32),
@@ -296,7 +140,7 @@ def bench_settings(url: str, data_dir: Path) -> Settings:
 
 
 @contextmanager
-def api_server(url: str, port: int, workers: int) -> Iterator[None]:
+def api_server(url: str, port: int, workers: int) -> Iterator[int]:
     """The real API as ``sukuma serve`` runs it, in its own process(es), on loopback."""
     env = {**os.environ, **BENCH_KEYS, "SUKUMA_DATABASE_URL": url, "SUKUMA_LOG_LEVEL": "WARNING"}
     command = [
@@ -311,7 +155,7 @@ def api_server(url: str, port: int, workers: int) -> Iterator[None]:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield
+        yield server.pid
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -348,15 +192,29 @@ def main() -> None:
     inproc: list[Round] = []
     http: list[Round] = []
     baseline = InProcess(settings, url, args.clients, principal)
-    with api_server(url, port, args.workers):
+    postgres = _server_pid(url)  # None: a server on another machine
+    cpu: dict[str, list[str]] = {"in-process": [], "HTTP": []}
+    with api_server(url, port, args.workers) as server:
         clients = HttpClients(port, households, args.clients, token)
         # The same warm-up for both sides, long enough for each worker's pool and code paths
         baseline.run(households, args.clients * 20)
         clients.warm_up(per_client=20)
         spread = clients.per_worker()
+
+        def cpu_now() -> tuple[float, float, float]:  # this process, the API's, PostgreSQL's
+            pg = _cpu_seconds(postgres) if postgres else float("nan")
+            return time.process_time(), _tree_cpu(server), pg
+
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
+            start = cpu_now()
             inproc.append(baseline.run(households, args.commands))
+            middle = cpu_now()
             http.append(clients.closed_loop(args.commands))
+            end = cpu_now()
+            pairs = zip(start + middle, middle + end, strict=True)
+            us = [1e6 * (b - a) / args.commands for a, b in pairs]
+            cpu["in-process"].append(f"{us[0]:.0f}+{us[2]:.0f}")
+            cpu["HTTP"].append(f"{us[4]:.0f}+{us[5]:.0f} (client {us[3]:.0f})")
         opened = [clients.open_loop(args.rate, args.seconds) for _ in range(args.open_rounds)]
         clients.close()
     baseline.close()
@@ -364,6 +222,8 @@ def main() -> None:
     print(_line("in-process", inproc, f"{args.clients} threads"))
     how = f"{args.clients} clients, {args.workers} workers holding {'/'.join(map(str, spread))}"
     print(_line("HTTP", http, how))
+    for side, rounds in cpu.items():  # the rates move with the neighbours' load; these less
+        print(f"  {side} CPU us a command by round (app+PostgreSQL): {', '.join(rounds)}")
     ratio = statistics.median(r.rate for r in http) / statistics.median(r.rate for r in inproc)
     print(f"HTTP / in-process (median commands/s): {ratio:.2f}")
     p99s = [_percentile(r.latencies, 0.99) for r in opened]
@@ -376,6 +236,17 @@ def main() -> None:
         f"median p99 {statistics.median(p99s) * 1000:.1f} ms  ({runs})"
     )
     print("targets: HTTP >= 600 commands/s on 2 cores; open-loop p99 < 100 ms at 200/s")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and of every process under it, running or reaped (the API:
+    ``sukuma serve``, its gunicorn, gunicorn's workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # + reaped children
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        with contextlib.suppress(FileNotFoundError):  # one that ended meanwhile
+            total += _tree_cpu(int(child))
+    return total
 
 
 def _line(name: str, rounds: list[Round], how: str) -> str:

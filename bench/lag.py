@@ -28,7 +28,8 @@ import psycopg
 
 from adapters.database import create_database
 from adapters.migrations import migrate
-from bench.commands import BENCH_KEYS, _field_worker, _post, _token, api_server, bench_settings
+from bench._http_clients import _post
+from bench.commands import BENCH_KEYS, _field_worker, _token, api_server, bench_settings
 from domain.context import CommandContext
 from domain.reference.geography import geography
 from projections.nerve_centre.tables import TRACKING

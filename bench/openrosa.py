@@ -45,7 +45,8 @@ from adapters.passwords import hash_password
 from api.openrosa.catalog import forms
 from bench._collect import answers, instance_xml
 from bench._events import make_profile
-from bench.commands import Round, _percentile, _token, api_server, bench_settings
+from bench._http_clients import Round, _percentile
+from bench.commands import _token, api_server, bench_settings
 from domain.access.principal import Role
 from domain.context import CommandContext
 from domain.reference.geography import geography

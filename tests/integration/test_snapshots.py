@@ -312,3 +312,31 @@ def test_a_snapshot_taken_again_at_its_version_keeps_the_first(
     taken = Household.Snapshot.take(application.get(Household, household_id, version=10))
     snapshots.put([taken])
     assert stored_snapshots(application, household_id) == first
+
+
+def test_the_command_that_reaches_an_interval_snapshots_what_it_saved_without_a_reload(
+    application: Sukuma, ward_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a household one event short of a snapshot
+    ctx = CommandContext("fw", datetime.now(UTC))
+    household_id = register(application, ward_id, ctx)
+    for n in range(SNAPSHOT_INTERVAL - 2):
+        visit(application, household_id, f"visit {n}", ctx)
+    loads: list[int | None] = []
+    get = application.repository.get
+
+    def counted(aggregate_id: UUID, **kwargs: Any) -> Any:
+        loads.append(kwargs.get("version"))
+        return get(aggregate_id, **kwargs)
+
+    monkeypatch.setattr(application.repository, "get", counted)
+    # When the command that reaches the interval runs
+    visit(application, household_id, "the tenth event", ctx)
+    # Then the household was loaded once (by the command), not again to take the snapshot
+    assert loads == [None]
+    assert snapshot_versions(application, household_id) == [SNAPSHOT_INTERVAL]
+    # And the snapshot it took loads as the replay of every event
+    monkeypatch.undo()
+    assert state(application.get(Household, household_id)) == state(
+        replayed(application, household_id)
+    )
