@@ -26,11 +26,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from projections.base import BufferedView
-from projections.nerve_centre.history import SNAPSHOTS, Dated, write_snapshots
+from projections.nerve_centre.history import RUNNING, SNAPSHOTS, Dated, write_snapshots
 from projections.nerve_centre.snapshots import Group, Members
 
 OCCURRED_SUFFIX = "_occurred"
-RUNNING = ("department_area", "department_due")  # the totals the league reads
 # table -> group -> occurred day -> member -> the commit's delta
 ByDay = dict[str, dict[Group, dict[date, Members]]]
 

@@ -16,8 +16,9 @@ Tables (prefixed ``nerve_centre_``):
 - ``<total>_snapshots``: each group of a total at the end of each recorded day it changed on
   (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
-  ``<total>_late_months``: their running totals by occurred month (``late_months``);
-  the league's ``<total>_occurred``: its totals as known now by occurred day (``occurred``);
+  ``<total>_late_months``: their running totals by occurred month (``late_months``); the
+  league's totals keep neither, but ``<total>_occurred``: its totals as known now by
+  occurred day (``occurred``);
   ``area_daily_recorded``: the daily flows recorded on another day than they occurred
   (but those of a key all recorded on one later day: ``area_daily.late_on``; ``daily_flows``).
 - ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
@@ -42,6 +43,7 @@ from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
     LATE_SUFFIX,
+    RUNNING,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
     Days,
@@ -54,7 +56,6 @@ from projections.nerve_centre.history import (
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
-    RUNNING,
     ByDay,
     occurred_deltas,
     write_occurred,
