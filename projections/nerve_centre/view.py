@@ -56,8 +56,9 @@ from projections.nerve_centre.history import (
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
-    ByDay,
+    Shaped,
     occurred_deltas,
+    shaped,
     write_occurred,
 )
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
@@ -83,7 +84,7 @@ class Changes:
     daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
     fw_visits: list[tuple[str, UUID, date]]  # (field worker, household, last visit)
     snapshots: DaySnapshots  # the rows of the days the commit changed groups on
-    occurred: ByDay  # the league's deltas by group and occurred day
+    occurred: Shaped  # the league's rows by occurred day, rewritten from each changed day
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -224,7 +225,7 @@ class NerveCentreView(BufferedView):
             daily=[(*key, value) for key, value in self.ward_daily.items()],
             fw_visits=[(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
             snapshots=self.snapshots,
-            occurred=occurred_deltas(self.dated),
+            occurred=shaped(self, occurred_deltas(self.dated)),
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -251,8 +252,7 @@ class NerveCentreView(BufferedView):
             write_snapshots(
                 self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
             )
-        for table, changed in changes.occurred.items():
-            write_occurred(self, curs, table, changed)
+        write_occurred(self, curs, changes.occurred)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
