@@ -185,8 +185,12 @@ HISTORY_FILL = [
 # The running totals by month of the late deltas, from their day rows: as the migration that
 # brought them fills them from a database's day rows.
 (RUNNING_MONTHS,) = (m.sql for m in migrations() if m.name == "asof_late_running_months")
-# The league's totals by occurred day, from the snapshots and day rows, as 0036 fills them.
+# The league's totals by occurred day, from the snapshots and day rows, as 0036 fills them:
+# the league's late storage it fills them from is made for it (as 0011 made it) and dropped
+# after (0037), as a database upgraded from before 0036 went.
 (LEAGUE_OCCURRED,) = (m.sql for m in migrations() if m.name == "asof10_league_occurred_running")
+(LATE_TABLES,) = (m.sql for m in migrations() if m.name == "asof_area_history")
+(LEAGUE_LATE_DROP,) = (m.sql for m in migrations() if m.name == "league11_drop_late")
 # M9's figures a ward and week, from the ward rows of the daily flows, as 0031 filled them.
 (WARD_WEEKS_FILL,) = (m.sql for m in migrations() if m.name == "web3m_ward_weeks")
 
@@ -213,6 +217,7 @@ def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -
     with psycopg.connect(url, autocommit=True) as conn:
         big = [HOUSEHOLDS, REFERRALS, AREA_DAILY]
         if histories:
+            conn.execute(LATE_TABLES.encode())  # CREATE ... IF NOT EXISTS: the league's only
             big += [AREA_DAILY_RECORDED, *(f"{t}{HISTORY_SUFFIX}" for t in HISTORY_TABLES)]
         with indexes_after(conn, big):
             for statement in FILL + (HISTORY_FILL if histories else []):
@@ -221,6 +226,7 @@ def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -
         if histories:
             conn.execute(RUNNING_MONTHS.encode())
             conn.execute(LEAGUE_OCCURRED.encode())
+            conn.execute(LEAGUE_LATE_DROP.encode())
         # What autovacuum would have done to a live database by now: statistics, hint bits
         # and the visibility map (so index-only scans are possible), the same at both sizes.
         conn.execute("VACUUM ANALYZE")

@@ -9,7 +9,8 @@
   their deltas by occurred day and by the month's week (days 1-7, 8-14, 15-21, 22-28, 29-;
   ``_history``), their running totals by occurred month (``late_months``) and their running
   totals (``_late``, snapshotted as the totals are). A change recorded the day it occurred
-  writes none of these.
+  writes none of these. The league's two totals (``RUNNING``) keep none of them: they keep
+  their totals by occurred day instead (``occurred``), which is all their read takes.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "department_area": Snapshot(("department", "level", "code"), "metric"),
     "department_due": Snapshot(("department", "level", "code"), "due"),
 }
-# the totals whose changes are kept by day (every roll-up but the daily flows)
-HISTORIES = tuple(SNAPSHOTS)
+TOTALS = tuple(SNAPSHOTS)  # the snapshotted totals (every roll-up but the daily flows)
+RUNNING = ("department_area", "department_due")  # the league's: totals by occurred day
+# the totals whose late changes are kept apart by day (the league's are read by occurred day
+# from their own rows: migration 0037 dropped their late storage)
+HISTORIES = tuple(t for t in TOTALS if t not in RUNNING)
 SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 
 
@@ -66,6 +70,8 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
         if rday == oday:
             continue
         for table, deltas in tables.items():
+            if table in RUNNING:
+                continue
             history = out[table + HISTORY_SUFFIX]
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
@@ -141,7 +147,7 @@ def total_rows(totals: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, ...
 
 def live_totals(dated: Dated) -> dict[str, Counter[Any]]:
     """The live totals' deltas: each table's dated deltas summed over their days."""
-    out: dict[str, Counter[Any]] = {table: Counter() for table in HISTORIES}
+    out: dict[str, Counter[Any]] = {table: Counter() for table in TOTALS}
     for tables in dated.values():
         for table, deltas in tables.items():
             out[table].update(deltas)  # the first day's: a dict copy, in C

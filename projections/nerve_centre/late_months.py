@@ -1,10 +1,11 @@
 """The late changes' running totals by occurred month, for the totals as of a day by occurred
 time (``queries.asof``).
 
-``<total>_late_months`` holds, for each group of a total (``history.SNAPSHOTS``: an area's
-counts, a department's league row in an area...) and each month it has late deltas in (its
-day rows in ``<total>_history``), the group's late deltas summed over every day up to that
-month's end: its members and their sums as two arrays, as a snapshot holds them. A read as of
+``<total>_late_months`` holds, for each group of a total (``history.HISTORIES``: an area's
+counts, a ward's needs...; not the league's, read from ``occurred``) and each month it has
+late deltas in (its day rows in ``<total>_history``), the group's late deltas summed over
+every day up to that month's end: its members and their sums as two arrays, as a snapshot
+holds them. A read as of
 D takes the group's latest row before D's month (one index probe, as a snapshot is taken),
 then that month's weeks and days up to D: at most 4 weeks and 7 days a key, however long the
 log and however dense its days (the months and years were summed before: up to 11 months

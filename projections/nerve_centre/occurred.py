@@ -11,7 +11,11 @@ the late months, weeks and days took five (2.7x today's league at 3M households)
 A change recorded the day it occurred (the common case, at the head of the log) touches the
 group's latest row only. A late one rewrites the group's rows from the day it occurred on:
 each commit loads its groups' rows from their earliest changed day (and the row before it),
-adds the commit's deltas as running sums in Python and writes the rows back by COPY. A day
+adds the commit's deltas as running sums in Python and writes the rows back by COPY. The
+loading and adding happen before the commit's transaction opens (``shaped``: the projector
+is these tables' only writer, and its commits run one after another), so the transaction
+only sends rows (a window's groups added up inside it left it idle past the library's 5 s
+``idle_in_transaction_session_timeout`` on a loaded machine). A day
 that leaves a group as the day before did keeps no row (and loses one it had), so the rows
 are those a rebuild makes whatever the commits were.
 """
@@ -26,13 +30,14 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from projections.base import BufferedView
-from projections.nerve_centre.history import SNAPSHOTS, Dated, write_snapshots
+from projections.nerve_centre.history import RUNNING, SNAPSHOTS, Dated, write_snapshots
 from projections.nerve_centre.snapshots import Group, Members
 
 OCCURRED_SUFFIX = "_occurred"
-RUNNING = ("department_area", "department_due")  # the totals the league reads
 # table -> group -> occurred day -> member -> the commit's delta
 ByDay = dict[str, dict[Group, dict[date, Members]]]
+# table -> (the rows to upsert: (*group, day, members, counts), the rows to drop: (*group, day))
+Shaped = dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]
 
 
 def occurred_deltas(dated: Dated) -> ByDay:
@@ -50,17 +55,32 @@ def occurred_deltas(dated: Dated) -> ByDay:
     return out
 
 
-def write_occurred(
+def shaped(view: BufferedView, deltas: ByDay) -> Shaped:
+    """Each table's rows rewritten from the first day the commit changed each group on (run
+    before the commit's transaction: it reads the stored rows in one of its own)."""
+    out: Shaped = {}
+    with view.datastore.transaction(commit=False) as curs:
+        for table, changed in deltas.items():
+            out[table] = _rewrite(view, curs, table, changed)
+    return out
+
+
+def write_occurred(view: BufferedView, curs: Cursor[DictRow], shaped: Shaped) -> None:
+    """Send the rows ``shaped`` made (inside the commit's transaction)."""
+    for table, (rows, gone) in shaped.items():
+        write_snapshots(view, curs, table, rows, gone, suffix=OCCURRED_SUFFIX)
+
+
+def _rewrite(
     view: BufferedView, curs: Cursor[DictRow], table: str, changed: dict[Group, dict[date, Members]]
-) -> None:
-    """Rewrite each changed group's rows from the first day the commit changed it on."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     changed = {g: {d: m for d, m in days.items() if any(m.values())} for g, days in changed.items()}
     changed = {group: days for group, days in changed.items() if days}
-    if not changed:
-        return
-    stored = _load(view, curs, table, {group: min(days) for group, days in changed.items()})
     rows: list[tuple[Any, ...]] = []
     gone: list[tuple[Any, ...]] = []
+    if not changed:
+        return rows, gone
+    stored = _load(view, curs, table, {group: min(days) for group, days in changed.items()})
     for group, days in changed.items():
         before, old = stored.get(group, ({}, {}))
         for day, members in _rewritten(before, old, days):
@@ -69,7 +89,7 @@ def write_occurred(
             else:
                 ordered = sorted(members)
                 rows.append((*group, day, ordered, [members[m] for m in ordered]))
-    write_snapshots(view, curs, table, rows, gone, suffix=OCCURRED_SUFFIX)
+    return rows, gone
 
 
 def _rewritten(

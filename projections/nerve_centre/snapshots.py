@@ -73,7 +73,7 @@ class SnapshotBook:
                 continue
             for table, deltas in tables.items():
                 by_table.setdefault(table, []).append(deltas)
-                if occurred != recorded:
+                if occurred != recorded and table + LATE_SUFFIX in self.totals:
                     by_table.setdefault(table + LATE_SUFFIX, []).append(deltas)
         for table, parts in by_table.items():
             self._add(table, day, parts)

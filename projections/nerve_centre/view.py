@@ -16,8 +16,9 @@ Tables (prefixed ``nerve_centre_``):
 - ``<total>_snapshots``: each group of a total at the end of each recorded day it changed on
   (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
 - ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
-  ``<total>_late_months``: their running totals by occurred month (``late_months``);
-  the league's ``<total>_occurred``: its totals as known now by occurred day (``occurred``);
+  ``<total>_late_months``: their running totals by occurred month (``late_months``); the
+  league's totals keep neither, but ``<total>_occurred``: its totals as known now by
+  occurred day (``occurred``);
   ``area_daily_recorded``: the daily flows recorded on another day than they occurred
   (but those of a key all recorded on one later day: ``area_daily.late_on``; ``daily_flows``).
 - ``ward_weeks``: M9's flows a ward and week, a figure a weekday (``ward_weeks``).
@@ -42,6 +43,7 @@ from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
     LATE_SUFFIX,
+    RUNNING,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
     Days,
@@ -54,9 +56,9 @@ from projections.nerve_centre.history import (
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
-    RUNNING,
-    ByDay,
+    Shaped,
     occurred_deltas,
+    shaped,
     write_occurred,
 )
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
@@ -82,7 +84,7 @@ class Changes:
     daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
     fw_visits: list[tuple[str, UUID, date]]  # (field worker, household, last visit)
     snapshots: DaySnapshots  # the rows of the days the commit changed groups on
-    occurred: ByDay  # the league's deltas by group and occurred day
+    occurred: Shaped  # the league's rows by occurred day, rewritten from each changed day
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
     case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
 
@@ -223,7 +225,7 @@ class NerveCentreView(BufferedView):
             daily=[(*key, value) for key, value in self.ward_daily.items()],
             fw_visits=[(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
             snapshots=self.snapshots,
-            occurred=occurred_deltas(self.dated),
+            occurred=shaped(self, occurred_deltas(self.dated)),
             versions=self.versions,
             case_days=[
                 (key, row[RECORDED_ON])
@@ -250,8 +252,7 @@ class NerveCentreView(BufferedView):
             write_snapshots(
                 self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
             )
-        for table, changed in changes.occurred.items():
-            write_occurred(self, curs, table, changed)
+        write_occurred(self, curs, changes.occurred)
         if changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(

@@ -1,22 +1,29 @@
-"""The league's totals by occurred day (``occurred``) answer what the read they replace did.
+"""The league's totals by occurred day (``occurred``) answer the sum of its changes by then.
 
-By occurred time a league group as of D was its snapshot at D, less its late snapshot at D,
-plus its late day rows up to D. Hypothesis draws a history of commands (as the projection
-property test does; most changes late) and a runner projects it in drawn pages: for every day
-that matters (each day any of those rows is on, and the day before), the group's latest row
-up to the day, and the read (``asof.totals``), equal that sum; no row repeats the one before
-it; and migration 0036, run over the same database with the rows removed, makes the same
-rows. A second property draws league deltas at random (any occurred day, either sign, over
-commits in any order, so a group's later rows are rewritten and days cancel out) through the
-view's own write: each row is the running sum of the deltas up to its day, and the rows are
-those of one commit of them all.
+By occurred time a league group as of D is the sum of every change to it that occurred by D,
+on time or late. Hypothesis draws a history of commands (as the projection property test
+does; most changes late) and a runner projects it in drawn pages, the deltas each commit
+hands the view kept aside: for every day that matters (each day a row is on or a change
+occurred on, and the day before), the group's latest row up to the day, and the read
+(``asof.totals``), equal the sum of the deltas that occurred by then; no row repeats the one
+before it. (Before migration 0037 the oracle was the storage this read replaced: the
+snapshot less the late snapshot plus the late day rows; 0037 dropped it.) Migration 0037,
+over such a database with the league's old late storage back in place and filled, drops
+it and leaves every league answer, live and as of each day on either basis, as it was. A
+second property draws league deltas at random (any occurred day, either sign, over commits
+in any order, so a group's later rows are rewritten and days cancel out) through the view's
+own write: each row is the running sum of the deltas up to its day, and the rows are those
+of one commit of them all.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from eventsourcing.postgres import PostgresDatastore
@@ -28,21 +35,26 @@ from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
     OCCURRED,
+    RUNNING,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
+    Dated,
 )
-from projections.nerve_centre.occurred import OCCURRED_SUFFIX, RUNNING, occurred_deltas
+from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
+from projections.nerve_centre.occurred import OCCURRED_SUFFIX, occurred_deltas, shaped
 from projections.nerve_centre.queries.asof import AsOf, totals
 from projections.nerve_centre.snapshots import DaySnapshots
 from projections.nerve_centre.tables import NAME
-from projections.nerve_centre.view import Changes
+from projections.nerve_centre.view import Changes, NerveCentreView
 from tests.integration.helpers import table_rows
-from tests.integration.test_asof_occurred_rollups import nerve_view, projected
+from tests.integration.test_asof_occurred_rollups import migration, nerve_view, projected
 from tests.integration.test_projection_properties import Step, fresh_app, histories
 
 pytestmark = pytest.mark.slow
 
 Rows = dict[tuple[Any, ...], dict[date, dict[Any, int]]]  # group -> day -> members
+# table -> group -> occurred day -> member -> delta: every change a projection made
+Deltas = dict[str, dict[tuple[Any, ...], dict[date, Counter[Any]]]]
 
 
 def _rows(curs: Any, table: str, width: int, where: str = "") -> Rows:
@@ -70,9 +82,35 @@ def assert_canonical(rows: Rows) -> None:
             before = days[day]
 
 
-def assert_league_as_before(datastore: PostgresDatastore) -> int:
-    """Each league group's rows by occurred day, and the read, against its snapshot less its
-    late snapshot plus its late day rows, on every day that matters. Returns the days compared."""
+@contextmanager
+def kept_deltas() -> Iterator[Deltas]:
+    """The league's deltas every commit of the nerve centre hands its view, by occurred day
+    (taken from ``dated`` as ``take`` detaches it)."""
+    kept: Deltas = {total: {} for total in RUNNING}
+    take = NerveCentreView.take
+
+    def taking(view: NerveCentreView) -> Changes:
+        dated: Dated = view.dated
+        for (_, occurred), tables in dated.items():
+            for total in RUNNING:
+                width = len(SNAPSHOTS[total].group)
+                for key, value in tables.get(total, {}).items():
+                    days = kept[total].setdefault(key[:width], {})
+                    days.setdefault(occurred, Counter())[key[width]] += value
+        return take(view)
+
+    with mock.patch.object(NerveCentreView, "take", taking):
+        yield kept
+
+
+def _days(rows: dict[date, Any], occurred: dict[date, Any]) -> list[date]:
+    days = {*rows, *occurred}
+    return sorted(days | {d - timedelta(days=1) for d in days})
+
+
+def assert_league_sums_its_deltas(datastore: PostgresDatastore, deltas: Deltas) -> int:
+    """Each league group's rows by occurred day, and the read, against the sum of its deltas
+    that occurred by each day that matters. Returns the days compared."""
     compared = 0
     with datastore.transaction(commit=False) as curs:
         for total in RUNNING:
@@ -80,31 +118,31 @@ def assert_league_as_before(datastore: PostgresDatastore) -> int:
             width = len(shape.group)
             running = _rows(curs, table + OCCURRED_SUFFIX, width)
             assert_canonical(running)
-            snapshots = _rows(curs, table + SNAPSHOT_SUFFIX, width)
-            late = _rows(curs, table + LATE_SUFFIX + SNAPSHOT_SUFFIX, width)
-            curs.execute(f"SELECT * FROM {table}{HISTORY_SUFFIX} WHERE basis = %s", (OCCURRED,))
-            history = [tuple(r.values()) for r in curs.fetchall()]
-            groups = {*running, *snapshots, *late, *(r[:width] for r in history)}
-            columns = ", ".join((*shape.group, shape.member))
-            read = (
-                f"SELECT {columns}, value FROM "
-                f"{totals(table, AsOf(date.min, 'occurred'), '%(day)s::date', _groups(shape))} t"
-            )
-            for group in groups:
-                days = {*running.get(group, {}), *snapshots.get(group, {}), *late.get(group, {})}
-                days |= {r[width + 2] for r in history if r[:width] == group}
-                for day in sorted(days | {d - timedelta(days=1) for d in days}):
-                    expected = Counter(_latest(snapshots.get(group, {}), day))
-                    expected.subtract(_latest(late.get(group, {}), day))
-                    for r in history:
-                        if r[:width] == group and r[width + 2] <= day:
-                            expected[r[width]] += r[width + 3]
+            read = _read(table, AsOf(date.min, "occurred"))
+            for group in {*running, *deltas[total]}:
+                occurred = deltas[total].get(group, {})
+                for day in _days(running.get(group, {}), occurred):
+                    expected: Counter[Any] = Counter()
+                    for when, members in occurred.items():
+                        if when <= day:
+                            expected.update(members)
                     wanted = {m: v for m, v in expected.items() if v}
                     assert _latest(running.get(group, {}), day) == wanted, (total, group, day)
                     curs.execute(read, {"day": day, "group": list(group)})
                     assert {r[shape.member]: r["value"] for r in curs.fetchall()} == wanted
                     compared += 1
     return compared
+
+
+def _read(table: str, as_of: AsOf | None) -> str:
+    """The league's read of one group (live, or as of ``%(day)s`` on ``as_of``'s basis)."""
+    shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
+    columns = ", ".join((*shape.group, shape.member))
+    where = " AND ".join(f"t.{c} = g.{c}" for c in shape.group)
+    return (
+        f"SELECT {columns}, value FROM {totals(table, as_of, '%(day)s::date', _groups(shape))} t "
+        f"WHERE EXISTS (SELECT FROM ({_groups(shape)}) g WHERE {where}) ORDER BY {columns}"
+    )
 
 
 def _groups(shape: Any) -> str:
@@ -114,30 +152,103 @@ def _groups(shape: Any) -> str:
     )
 
 
-def assert_migration_makes_the_same_rows(datastore: PostgresDatastore) -> None:
-    """Migration 0036 over the database with the rows removed: the projector's rows."""
-    (upgrade,) = [m for m in migrations() if m.name == "asof10_league_occurred_running"]
-    tables = [f"{NAME}_{total}{OCCURRED_SUFFIX}" for total in RUNNING]
-    made = [table_rows(datastore, table) for table in tables]
-    with datastore.transaction(commit=True) as curs:
-        curs.execute(f"TRUNCATE {', '.join(tables)}")
-        curs.execute(upgrade.sql.encode())
-    assert [table_rows(datastore, table) for table in tables] == made
+def drawn_projections(examples: int) -> Any:
+    """A drawn history projected in drawn pages and commits (``projected``'s arguments)."""
+    drawn = given(history=histories, page_size=st.integers(1, 50), commit_pages=st.integers(1, 4))
+    return lambda test: settings(
+        max_examples=examples,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )(drawn(test))
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(history=histories, page_size=st.integers(1, 50), commit_pages=st.integers(1, 4))
-def test_league_by_occurred_day_answers_the_snapshots_less_late_plus_late_days(
+@drawn_projections(8)
+def test_league_by_occurred_day_answers_the_sum_of_its_changes_occurred_by_then(
     database_url: str, history: list[Step], page_size: int, commit_pages: int
 ) -> None:
-    with projected(database_url, history, page_size, commit_pages) as datastore:
-        assert_league_as_before(datastore)
-        assert_migration_makes_the_same_rows(datastore)
+    with kept_deltas() as deltas, projected(database_url, history, page_size, commit_pages) as db:
+        assert_league_sums_its_deltas(db, deltas)
+
+
+def league_answers(datastore: PostgresDatastore) -> dict[tuple[Any, ...], list[Any]]:
+    """Every league answer: each group's live rows, and its rows as of every day that matters
+    on either basis (each day a snapshot or occurred row is on, and the day before)."""
+    out: dict[tuple[Any, ...], list[Any]] = {}
+    with datastore.transaction(commit=False) as curs:
+        for total in RUNNING:
+            table = f"{NAME}_{total}"
+            width = len(SNAPSHOTS[total].group)
+            snapshots = _rows(curs, table + SNAPSHOT_SUFFIX, width)
+            running = _rows(curs, table + OCCURRED_SUFFIX, width)
+            for group in {*snapshots, *running}:
+                days = _days(snapshots.get(group, {}), running.get(group, {}))
+                for as_of in (None, *(AsOf(date.min, b) for b in ("recorded", "occurred"))):
+                    for day in days if as_of else [date.min]:
+                        curs.execute(_read(table, as_of), {"day": day, "group": list(group)})
+                        key = (total, group, as_of and as_of.basis, day)
+                        out[key] = [tuple(r.values()) for r in curs.fetchall()]
+    return out
+
+
+# the league's storage by occurred time before 0036, dropped by 0037
+OLD = [
+    f"{NAME}_{total}{suffix}"
+    for total in RUNNING
+    for suffix in (HISTORY_SUFFIX, LATE_SUFFIX, LATE_SUFFIX + SNAPSHOT_SUFFIX, LATE_MONTHS_SUFFIX)
+]
+
+
+def restore_old_storage(curs: Any, deltas: Deltas) -> None:
+    """The league's late storage as a database before 0037 holds it: its tables as 0011 and
+    0030 made them, with rows (the late day rows, their totals, snapshots and months)."""
+    curs.execute(migration("asof_area_history").sql.encode())  # CREATE ... IF NOT EXISTS
+    for total in RUNNING:
+        table, shape = f"{NAME}_{total}", SNAPSHOTS[total]
+        group = ", ".join(shape.group)
+        kind = "text" if shape.member == "metric" else "date"
+        curs.execute(
+            f"CREATE TABLE {table}{LATE_MONTHS_SUFFIX} ({' text, '.join(shape.group)} text, "
+            f"month date, members {kind}[] NOT NULL, counts bigint[] NOT NULL, "
+            f"PRIMARY KEY ({group}, month))"
+        )
+        for key, days in deltas[total].items():
+            for day, members in days.items():
+                for member, value in members.items():
+                    curs.execute(
+                        f"INSERT INTO {table}{HISTORY_SUFFIX} VALUES "
+                        f"({', '.join(['%s'] * (len(key) + 4))})",
+                        (*key, member, OCCURRED, day, value),
+                    )
+        curs.execute(f"INSERT INTO {table}{LATE_SUFFIX} SELECT * FROM {table}")
+        snapshots = f"{table}{SNAPSHOT_SUFFIX}"
+        curs.execute(f"INSERT INTO {table}{LATE_SUFFIX}{SNAPSHOT_SUFFIX} SELECT * FROM {snapshots}")
+        curs.execute(
+            f"INSERT INTO {table}{LATE_MONTHS_SUFFIX} SELECT DISTINCT ON ({group}, m) {group}, "
+            f"date_trunc('month', day)::date AS m, members, counts FROM {snapshots}"
+        )
+
+
+@drawn_projections(4)
+def test_dropping_the_old_late_storage_keeps_every_league_answer(
+    database_url: str, history: list[Step], page_size: int, commit_pages: int
+) -> None:
+    (upgrade,) = [m for m in migrations() if m.name == "league11_drop_late"]
+    kept = [f"{NAME}_{t}{s}" for t in RUNNING for s in ("", SNAPSHOT_SUFFIX, OCCURRED_SUFFIX)]
+    with kept_deltas() as deltas, projected(database_url, history, page_size, commit_pages) as db:
+        # Given a database as it was before 0037: the league's old late storage filled
+        with db.transaction(commit=True) as curs:
+            restore_old_storage(curs, deltas)
+        before, rows = league_answers(db), [table_rows(db, t) for t in kept]
+        # When 0037 runs
+        with db.transaction(commit=True) as curs:
+            curs.execute(upgrade.sql.encode())
+            curs.execute("SELECT count(to_regclass(t)) AS n FROM unnest(%s::text[]) t", (OLD,))
+            assert curs.fetchone() == {"n": 0}
+        # Then every league answer, and every row the league reads, is as it was
+        assert league_answers(db) == before
+        assert [table_rows(db, t) for t in kept] == rows
+        assert_league_sums_its_deltas(db, deltas)
 
 
 # A league delta: (department, metric, occurred day, value).
@@ -151,7 +262,7 @@ league_delta = st.tuples(
 )
 
 
-def _changes(deltas: list[tuple[str, str, date, int]]) -> Changes:
+def _changes(view: NerveCentreView, deltas: list[tuple[str, str, date, int]]) -> Changes:
     """A commit of nothing but league deltas, by occurred day (as ``take`` makes them)."""
     dated: dict[tuple[date, date], dict[str, dict[Any, int]]] = {}
     for department, metric, day, value in deltas:
@@ -164,7 +275,7 @@ def _changes(deltas: list[tuple[str, str, date, int]]) -> Changes:
         daily=[],
         fw_visits=[],
         snapshots=DaySnapshots(),
-        occurred=occurred_deltas(dated),
+        occurred=shaped(view, occurred_deltas(dated)),
         versions={},
         case_days=[],
     )
@@ -187,9 +298,9 @@ def test_rows_by_occurred_day_add_up_whatever_the_order_of_late_changes(
         view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
-                view.write(curs, _changes(deltas))
+                view.write(curs, _changes(view, deltas))
         with datastore.transaction(commit=True) as curs:
-            once.write(curs, _changes(everything))
+            once.write(curs, _changes(once, everything))
         with datastore.transaction(commit=False) as curs:
             rows = _rows(curs, table, 3)
         assert table_rows(datastore, table) == table_rows(datastore, f"rebuild_{table}")

@@ -14,8 +14,9 @@ subquery of the same columns:
   day: their running totals up to the month before the day's (``late_months``: one probe a
   group), the month's weeks before the day's week and that week's days up to the day
   (``late_deltas``). A change recorded the day it occurred counts the same on either basis.
-  The league's totals (``occurred.RUNNING``) keep their totals by occurred day instead: each
-  group's latest row up to the day, one probe a group, as a snapshot is read.
+  The league's totals (``history.RUNNING``) keep their totals by occurred day instead: each
+  group's latest row up to the day, one probe a group, as a snapshot is read (they keep no
+  late snapshots, months or day rows: ``late_deltas`` is for the other totals only).
 
 Either way zeros are left out, as the live tables leave them out, and the caller's WHERE
 still applies. The day is bound (``day_arg`` is the caller's ``$n``).
@@ -31,12 +32,13 @@ from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
     OCCURRED,
+    RUNNING,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
     WEEKLY,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
-from projections.nerve_centre.occurred import OCCURRED_SUFFIX, RUNNING
+from projections.nerve_centre.occurred import OCCURRED_SUFFIX
 from projections.nerve_centre.tables import AREA_DAILY, AREA_DAILY_RECORDED, NAME, TOTAL_KEYS
 
 Basis = Literal["recorded", "occurred"]
