@@ -56,11 +56,11 @@ def as_seen(h: dict[str, Any]) -> dict[str, Any]:
 class MergedStates(SubjectStates):
     """The merge's handlers' work, mixed into ``EarlyWarningProjection``."""
 
-    def household_clocks(self, key: str, h: dict[str, Any], when: str) -> None:
+    def household_clocks(self, key: str, h: dict[str, Any], when: datetime) -> None:
         """Write the household's clocks from its state (none while it is merged); ``when``:
         the event's time, when a child's risk starts with it."""
         if clocks.child_condition(as_seen(h)):
-            h["child_since"] = h["child_since"] or when
+            h["child_since"] = h["child_since"] or clocks.iso(when)
         else:
             h["child_since"] = None
         rows = clocks.household_clocks(as_seen(h))
@@ -96,11 +96,11 @@ class MergedStates(SubjectStates):
         if worker and ("field_worker", worker) not in self.cache:
             self.cache.update(self.ew.load_states({("field_worker", worker)}))
         self._caseload(worker, -1 if into else 1, None)
-        when = clocks.iso(e.occurred_at)
+        when = e.occurred_at
         self.household_clocks(key, duplicate, when)
         self._absorb(e.survivor_id, survivor, key, duplicate if into else None, when)
 
-    def follow_duplicate(self, key: str, h: dict[str, Any], when: str) -> None:
+    def follow_duplicate(self, key: str, h: dict[str, Any], when: datetime) -> None:
         """A merged household changed (its referral closed a need): its survivor's copy too."""
         survivor_id = h.get("merged_into")
         survivor = self._household_state(survivor_id) if survivor_id else None
@@ -113,7 +113,7 @@ class MergedStates(SubjectStates):
         survivor: dict[str, Any],
         duplicate_id: str,
         h: dict[str, Any] | None,
-        when: str,
+        when: datetime,
     ) -> None:
         absorbed = {k: v for k, v in survivor.get("absorbed", {}).items() if k != duplicate_id}
         if h is not None:

@@ -46,7 +46,7 @@ class EarlyWarningProjection(MergedStates):
         if h is None:
             return None
         change(h)
-        key, when = self.subject, _iso(e.occurred_at)
+        key, when = self.subject, e.occurred_at
         self._put("household", key, h)
         self.household_clocks(key, h, when)  # see projections.early_warning.merges
         self.follow_duplicate(key, h, when)

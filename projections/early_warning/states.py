@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.base import BufferedProjection
+from projections.decoding import uuid_text
 from projections.early_warning import clocks
 from projections.early_warning.view import EarlyWarningView, StateKey
 
@@ -32,18 +33,24 @@ class SubjectStates(BufferedProjection):
         self.ew: EarlyWarningView = view
         self.cache: dict[StateKey, dict[str, Any]] = {}
         self.subject = ""  # the id of the event being applied, as text
+        self._kinds: dict[type, str | None] = {}  # an event class's subject kind, if any
 
     # ---- cache -----------------------------------------------------------------------------
 
     def prefetch(self, events: Sequence[Any]) -> None:
         wanted: set[StateKey] = set()
+        kinds = self._kinds
         for event in events:
-            kind = _KINDS.get(type(event).__qualname__.split(".")[0])
+            cls = type(event)
+            kind = kinds.get(cls, "")
+            if kind == "":
+                kind = kinds[cls] = _KINDS.get(cls.__qualname__.split(".")[0])
             if kind and event.originator_version > 1:
-                wanted.add((kind, str(event.originator_id)))
+                wanted.add((kind, uuid_text(event.originator_id)))
             for worker in ("field_worker_id", "previous_field_worker_id"):
-                if getattr(event, worker, None):
-                    wanted.add(("field_worker", getattr(event, worker)))
+                worker_id = getattr(event, worker, None)
+                if worker_id:
+                    wanted.add(("field_worker", worker_id))
         self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
 
     def forget(self) -> None:
@@ -55,7 +62,7 @@ class SubjectStates(BufferedProjection):
     def apply(self, domain_event: Any, position: int) -> None:
         self.ew.position = position  # clocks record where they changed
         # States are keyed by the id's text: made once per event, not in every helper.
-        self.subject = str(domain_event.originator_id)
+        self.subject = uuid_text(domain_event.originator_id)
         super().apply(domain_event, position)
 
     def _state(self, kind: str) -> dict[str, Any] | None:
@@ -64,16 +71,22 @@ class SubjectStates(BufferedProjection):
 
     def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
         """Write the subject's clocks that run or have just stopped (the state remembers)."""
-        running = set(state.get("running", ()))
+        listed = state.get("running")
+        running = set(listed or ())
+        changed = listed is None
         for (kind, subject), row in rows.items():
             tag = f"{kind}|{subject}"
-            if row is not None or tag in running:
+            if row is not None:
                 self.ew.set_clock((kind, subject), row)
-            if row is None:
+                if tag not in running:
+                    running.add(tag)
+                    changed = True
+            elif tag in running:
+                self.ew.set_clock((kind, subject), row)
                 running.discard(tag)
-            else:
-                running.add(tag)
-        state["running"] = sorted(running)
+                changed = True
+        if changed:  # (kept sorted: most events change no clock's running)
+            state["running"] = sorted(running)
 
     def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
         self.cache[kind, key] = state

@@ -31,7 +31,7 @@ from domain.alerts.model import Alert
 from domain.base import SukumaAggregate
 from domain.households.model import Household
 from domain.sukuma import Sukuma
-from projections.decoding import decode
+from projections.decoding import decode, uuid_text
 from sukuma.settings import MAPPER_TOPIC
 from tests.factories import make_member, make_profile
 
@@ -209,3 +209,9 @@ def test_fast_decoder_upcasts_the_first_shape_as_the_mapper_does(
     }
     field, value = upcasts[event_class]
     assert vars(decoded)[field] == value
+
+
+@given(st.uuids())
+def test_an_ids_text_is_the_stdlibs(value: UUID) -> None:
+    # States and clocks are keyed by ids' text: one spelling, whichever wrote the row.
+    assert uuid_text(value) == str(value)
