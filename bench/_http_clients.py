@@ -19,6 +19,11 @@ async def _post(
         f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
+    return await read_response(reader)
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 answer with a Content-Length: its status and its body."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = next(
         int(line.split(b":")[1])

@@ -45,7 +45,7 @@ from adapters.passwords import hash_password
 from api.openrosa.catalog import forms
 from bench._collect import answers, instance_xml
 from bench._events import make_profile
-from bench._http_clients import Round, _percentile
+from bench._http_clients import Round, _percentile, read_response
 from bench.commands import _token, api_server, bench_settings
 from domain.access.principal import Role
 from domain.context import CommandContext
@@ -64,13 +64,7 @@ Job = list[tuple[str, bytes, int]]
 async def _request(conn: Connection, head: str, body: bytes) -> tuple[int, bytes]:
     reader, writer = conn
     writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-    answer = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in answer.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    return int(answer.split(b" ", 2)[1]), await reader.readexactly(length)
+    return await read_response(reader)
 
 
 async def _send(conn: Connection, job: Job) -> None:
