@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +31,7 @@ from scheduler.sweeper import Summary, Sweeper
 
 log = logging.getLogger(__name__)
 RETRY_JOB = "early-warning-sweep-retry"
+STOP_GRACE_SECONDS = 20  # a stop waits this long for the jobs in flight
 
 
 def utc_now() -> datetime:
@@ -68,8 +70,38 @@ class Sweeps:
         self.failed: WorkerGaveUp | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.stop: asyncio.Event | None = None
+        self.running: set[asyncio.Task[object]] = set()
+
+    @contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self.running.add(task)
+        try:
+            yield
+        finally:
+            self.running.discard(task)
+
+    def track(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """The job, known while it runs: a stop waits for it before the scheduler shuts down
+        (which cancels jobs in flight, while their threads go on using the pool)."""
+
+        async def tracked() -> None:
+            with self._in_flight():
+                await job()
+
+        return tracked
+
+    async def finished(self, timeout: float = STOP_GRACE_SECONDS) -> None:
+        """Wait (bounded) for the jobs in flight."""
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=timeout)
 
     async def sweep(self, full: bool = False) -> None:
+        with self._in_flight():
+            await self._sweep_and_retry(full)
+
+    async def _sweep_and_retry(self, full: bool) -> None:
         try:
             summary = await asyncio.to_thread(self._sweep, full)
         except Exception as exc:
@@ -94,7 +126,12 @@ class Sweeps:
         if summary.skipped:
             log.debug("sweep skipped: another scheduler is sweeping")
         else:
-            log.info("early-warning%s sweep: %s", " full" if full else "", summary.total())
+            log.info(
+                "early-warning%s sweep%s: %s",
+                " full" if full else "",
+                " (stopped early: the rest next time)" if summary.stopped else "",
+                summary.total(),
+            )
 
     def _sweep(self, full: bool) -> Summary:
         datastore = self.sweeper.datastore
@@ -147,9 +184,9 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
         sweeps.sweeper.datastore, settings.open_data_k, settings.open_data_grace_days
     )
     scheduler.add_job(
-        # The bound method, not the instance: APScheduler awaits a coroutine function but calls
-        # any other callable in a thread, where an async __call__ would never run.
-        PublishOpenData(publisher, utc_now).__call__,
+        # Tracked, a coroutine function: APScheduler awaits those, and calls any other
+        # callable (an instance with an async __call__) in a thread, where it would never run.
+        sweeps.track(PublishOpenData(publisher, utc_now).__call__),
         CronTrigger.from_crontab("15 * * * *", timezone=UTC),
         id="open-data-release",
         name="open-data monthly release",
@@ -161,7 +198,7 @@ def build_scheduler(settings: SchedulerSettings, sweeps: Sweeps) -> AsyncIOSched
     )
     if settings.sms_gateway_url:
         scheduler.add_job(
-            feedback_sms(settings, sweeps.sweeper.app).__call__,  # awaited, as above
+            sweeps.track(feedback_sms(settings, sweeps.sweeper.app).__call__),
             IntervalTrigger(minutes=5, timezone=UTC),
             id="feedback-sms",
             name="feedback codes by SMS",
@@ -208,6 +245,8 @@ async def run_until(
     try:
         await stop.wait()
     finally:
+        sweeper.stop()  # a sweep in flight ends after the subject in hand
+        await sweeps.finished()
         scheduler.shutdown(wait=False)
     if sweeps.failed is not None:
         raise sweeps.failed
@@ -233,12 +272,22 @@ class SchedulerThread(threading.Thread):
     def run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(run_until(self.settings, self.sweeper, self.stopping))
+            try:
+                self.loop.run_until_complete(run_until(self.settings, self.sweeper, self.stopping))
+            finally:
+                # As asyncio.run does: the jobs' threads finish before the process goes on to
+                # close the application's pool under them.
+                self.loop.run_until_complete(self.loop.shutdown_default_executor())
         except BaseException as exc:
             self.failed = exc
             log.critical("the scheduler thread stopped", exc_info=exc)
             if self.on_death is not None:
                 self.on_death()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
+        """Stop the schedule and wait (bounded) for the jobs in flight: a sweep ends after the
+        subject in hand."""
         self.loop.call_soon_threadsafe(self.stopping.set)
+        self.join(timeout=timeout)
+        if self.is_alive():
+            log.warning("the scheduler's jobs did not finish within %g s", timeout)

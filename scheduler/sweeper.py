@@ -12,6 +12,7 @@ another, or reads a view that lags its own commands, changes nothing twice.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,10 @@ ACTOR = "system:scheduler"
 SWEEP_LOCK_KEY = 0x5355_4B41  # one scheduler acts at a time across replicas
 
 
+class SweepStopped(Exception):
+    """The process is stopping: the sweep ends after the subject in hand."""
+
+
 @dataclass
 class Summary:
     """What a sweep did, per rule (alerts escalated by schedule under ``escalation``,
@@ -58,6 +63,7 @@ class Summary:
     failed: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation", ...
     skipped: bool = False
+    stopped: bool = False  # the process stopped it: the rest is swept next time
 
     def total(self) -> dict[str, int]:
         return {
@@ -87,6 +93,7 @@ class Sweeper:
         self.clock = clock
         self.notifier = notifier
         self.datastore: PostgresDatastore = application.factory.datastore  # type: ignore[attr-defined]
+        self.stopping = threading.Event()
         schema = self.datastore.schema
         self.marks = SweepMarks(self.datastore)
         self.tables = {
@@ -99,6 +106,16 @@ class Sweeper:
             "targets": Identifier(schema, delivery.TARGETS),
             "stocktakes": Identifier(schema, delivery.STOCKTAKES),
         }
+
+    def stop(self) -> None:
+        """End a sweep in progress after the subject in hand, and run no more: the process is
+        stopping and will close the application's pool. What is left is swept next time (a
+        rule's mark moves only when its whole sweep was done)."""
+        self.stopping.set()
+
+    def _check(self) -> None:
+        if self.stopping.is_set():
+            raise SweepStopped
 
     def rules(self, ids: Sequence[str] = ()) -> list[Rule]:
         unknown = set(ids) - BY_ID.keys()
@@ -130,20 +147,24 @@ class Sweeper:
             for rule in rules:
                 started = time.perf_counter()
                 try:
+                    self._check()
                     mark = marks.get(rule.id)
                     done.append(self._evaluate(rule, now, mark, full, views, summary, notices))
+                except SweepStopped:
+                    break
                 except Exception:  # one broken rule never stops the others
                     log.exception("rule %s failed", rule.id)
                     summary.failed[rule.id] += 1
                 summary.seconds[rule.id] = time.perf_counter() - started
             self.marks.save(done)
-            if not ids:
+            if not ids and not self.stopping.is_set():
                 started = time.perf_counter()
                 self._escalate(now, summary, notices)
                 summary.seconds["escalation"] = time.perf_counter() - started
                 started = time.perf_counter()
                 self._escalate_referrals(now, summary)
                 summary.seconds["referrals"] = time.perf_counter() - started
+            summary.stopped = self.stopping.is_set()
         if self.notifier is not None and notices:
             self.notifier.send(notices)  # in the background: a failing endpoint never blocks
         return summary
@@ -204,6 +225,7 @@ class Sweeper:
         new: list[tuple[NewAlert, AlertNotice]] = []
         clear: list[UUID] = []
         for row in rows:
+            self._check()
             try:
                 if row["action"] == "resolve":
                     clear.append(row["alert_id"])
@@ -327,6 +349,8 @@ class Sweeper:
         params = {f"due_{n}": now - ladder.age_at(n + 1, start=n) for n in range(1, TOP_LEVEL)}
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
         for row in self._query(DUE_ESCALATIONS, params):
+            if self.stopping.is_set():
+                return
             level = row["level"]
             try:
                 written = self.app.escalate_alert(
@@ -359,6 +383,8 @@ class Sweeper:
         ladder = self.config.escalation.ladder
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
         for row in self._query(BEHIND_THE_LADDER, ladder_parameters(ladder, now)):
+            if self.stopping.is_set():
+                return
             try:
                 written = self.app.follow_escalation_ladder(UUID(row["referral_id"]), ladder, ctx)
             except Exception:  # one bad referral never stops the others

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import inspect
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from domain.sukuma import Sukuma
-from scheduler.main import build_scheduler
+from scheduler.main import Sweeps, build_scheduler
 from sukuma.settings import Settings
 
 
@@ -19,7 +19,7 @@ def test_every_job_is_a_plain_function_or_a_coroutine_function(
     settings = settings.model_copy(update={"sms_gateway_url": "http://127.0.0.1:9/sms"})
     datastore = application.factory.datastore  # type: ignore[attr-defined]
     sweeper = SimpleNamespace(datastore=datastore, app=application)
-    sweeps: Any = SimpleNamespace(sweep=lambda full=False: None, sweeper=sweeper)
+    sweeps = Sweeps(cast(Any, sweeper))  # its jobs as the scheduler gets them (tracked)
     scheduler = build_scheduler(settings, sweeps)
     jobs = scheduler.get_jobs()
     assert {j.id for j in jobs} >= {"open-data-release", "feedback-sms"}
