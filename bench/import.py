@@ -54,7 +54,7 @@ from domain.reference.said import generate_sa_id
 from domain.sukuma import Sukuma
 from sukuma.demo import generate
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_application, build_import_worker, freeze_start_up_heap
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "docs" / "import" / "template.csv"
 
@@ -148,20 +148,14 @@ def measure(
     settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
     # The workers first, as the CLI starts them: forked before any pool's threads exist.
     started = time.perf_counter()
-    pool = (
-        ImportWorkers(
-            partial(build_application, settings.model_copy(update={"write_pool_size": 1}), url),
-            workers,
-        )
-        if workers
-        else None
-    )
+    pool = ImportWorkers(partial(build_import_worker, settings, url), workers) if workers else None
     if pool is not None:
         print(
             f"import workers: {workers} processes ({pool.start_method}), started in"
             f" {time.perf_counter() - started:.1f} s (not timed below)"
         )
     app = build_application(settings, url)
+    freeze_start_up_heap()  # as the CLI's importing process
     server_pid = _server_pid(url)
     try:
         now = datetime.now(UTC)

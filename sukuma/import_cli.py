@@ -18,7 +18,12 @@ from api.imports.rows import FileRefused, problems_csv
 from api.imports.run import import_register
 from domain.context import CommandContext
 from sukuma.settings import load_settings
-from sukuma.wiring import build_application, ensure_database
+from sukuma.wiring import (
+    build_application,
+    build_import_worker,
+    ensure_database,
+    freeze_start_up_heap,
+)
 
 import_cli = typer.Typer(help="Import registers kept elsewhere (spreadsheets).")
 console = Console(stderr=True)
@@ -42,9 +47,11 @@ def import_households(
     # One worker process per core checks, builds and seals batches while this one saves them;
     # a worker uses one connection at a time. Started (forked) before this process opens its
     # own pool, whose threads a fork must not copy half-way.
-    worker_settings = settings.model_copy(update={"write_pool_size": 1})
-    workers = ImportWorkers(partial(build_application, worker_settings, url), os.cpu_count() or 1)
+    workers = ImportWorkers(partial(build_import_worker, settings, url), os.cpu_count() or 1)
     application = build_application(settings, url)
+    # As the workers' (and the API's processes'): the writer's collections then walk only
+    # what the import makes (about 12 us a household of GC against 32, 3,000 households).
+    freeze_start_up_heap()
     columns = (
         TextColumn("[bold]households"),
         BarColumn(),

@@ -92,6 +92,19 @@ def build_api(settings: Settings, database_url: str) -> tuple[FastAPI, Sukuma]:
     return api, application
 
 
+def build_import_worker(settings: Settings, database_url: str) -> Sukuma:
+    """The application of one of ``ImportWorkers``' processes: one connection at a time, and
+    its start-up heap frozen (``freeze_start_up_heap``). A worker allocates and frees a few
+    thousand objects a household; each oldest-generation collection walked the hundred
+    thousand or so the application had made at start-up: about 4% of a worker's CPU,
+    measured with ``gc.callbacks`` (26 us a household against 8 frozen)."""
+    application = build_application(
+        settings.model_copy(update={"write_pool_size": 1}), database_url
+    )
+    freeze_start_up_heap()
+    return application
+
+
 def freeze_start_up_heap() -> None:
     """Move what an API process built at start-up (modules, routes, schemas, reference data:
     a few hundred thousand objects, all kept for its life) out of the garbage collector's

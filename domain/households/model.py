@@ -20,7 +20,6 @@ from domain.households.caseload import HouseholdCaseload
 from domain.households.consent import HouseholdConsent
 from domain.households.followup import HouseholdFollowUp
 from domain.households.graduation import HouseholdGraduation
-from domain.households.merge import fields
 from domain.households.records import Intervention, Need, Visit
 from domain.households.revisions import HouseholdRevisions
 from domain.personal_data import ERASED, PROFILE_PATHS, replace_paths
@@ -247,8 +246,8 @@ class Household(
         self.profile = profile
         self.profile_facts = facts
         self.profile_at = occurred_at
-        stamp = occurred_at.isoformat()
-        self.field_stamps = dict.fromkeys(fields(profile), stamp)
+        # Every field stamped with the profile's time (listed when needed: ``list_stamps``).
+        self.field_stamps, self.profile_stamp = None, occurred_at.isoformat()
         if profile.get("consent", {}).get("given"):
             self.consent = "given"  # the profiling form records consent too
         self.last_profiled_on = on
@@ -392,6 +391,7 @@ class Household(
         self.village = None if self.village is None else ERASED
         self.gps = None if self.gps is None else ERASED  # type: ignore[assignment]
         if self.profile is not None:
+            self.list_stamps()  # the fields as they were, before their values are blanked
             self.profile = copy.deepcopy(self.profile)  # never the submitted event's own dict
             replace_paths(self.profile, PROFILE_PATHS, lambda _: ERASED)
         self.erase_conflicts()

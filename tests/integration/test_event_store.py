@@ -241,3 +241,41 @@ def test_a_connection_inserts_events_with_one_cursor_kept_while_it_is_open(
 
 #: The frontend messages after which libpq waits for the server's answer.
 WAITS = ("Sync", "Query")
+
+
+def test_an_append_stores_the_same_rows_as_the_librarys_insert_in_its_order(
+    fresh_db_url: str,
+) -> None:
+    """The events go as four plain arrays (not the library's composite array): each row as
+    the library's own insert would store it (any byte, any text), and positions drawn in the
+    append's order, as its answer and the log say."""
+    params = parse_database_url(fresh_db_url)
+    datastore = PostgresDatastore(
+        params.dbname, params.host, params.port, params.user, params.password
+    )
+    recorder = SukumaRecorder(datastore, events_table_name=f"{Sukuma.name}_events")
+    library = LockedFlushRecorder(datastore, events_table_name=f"{Sukuma.name}_events")
+    ours, theirs = uuid.uuid4(), uuid.uuid4()
+
+    def events(aggregate_id: uuid.UUID) -> list[StoredEvent]:
+        return [
+            StoredEvent(aggregate_id, 1, "tests:Made", bytes(range(256))),
+            StoredEvent(aggregate_id, 2, "tests:Named Ünïcode ✓", b""),
+            StoredEvent(aggregate_id, 3, 'tests:Quoted "{a,b}" \\ NULL', b'{"x": "\\u0000"}'),
+        ]
+
+    positions = recorder.insert_events(events(ours))
+    library.insert_events(events(theirs), receipt=None)  # its own insert: no receipt, no flush
+    assert positions == [1, 2, 3]
+    assert recorder.select_events(ours) == events(ours)
+    stored_theirs = recorder.select_events(theirs)
+    assert [(e.topic, e.state) for e in stored_theirs] == [(e.topic, e.state) for e in events(ours)]
+    logged = recorder.select_notifications(1, 10)
+    assert [(n.id, n.originator_id, n.originator_version) for n in logged[:3]] == [
+        (1, ours, 1),
+        (2, ours, 2),
+        (3, ours, 3),
+    ]
+    with pytest.raises(IntegrityError):  # an aggregate's version once, as ever
+        recorder.insert_events(events(ours)[:1])
+    datastore.close()

@@ -35,7 +35,7 @@ from domain.imports.model import RegisterImport
 from domain.sukuma import Sukuma
 from sukuma.cli import cli
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
+from sukuma.wiring import build_import_worker
 from tests.conftest import TEST_MASTER_KEY, TEST_SECRET_KEY
 from tests.integration.conftest import ClientAs
 
@@ -86,7 +86,7 @@ def workers(settings: Settings) -> Iterator[ImportWorkers]:
     """Two worker processes over the test's database, as the CLI makes them (here from a
     forkserver: this process has threads)."""
     assert settings.database_url is not None
-    with ImportWorkers(partial(build_application, settings, settings.database_url), 2) as made:
+    with ImportWorkers(partial(build_import_worker, settings, settings.database_url), 2) as made:
         yield made
 
 

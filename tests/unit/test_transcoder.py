@@ -141,6 +141,25 @@ def test_cycle_refused_as_the_library_refuses() -> None:
     assert _outcome(ORJSON, {"cycle": cycle}) is ValueError
 
 
+def test_values_recurring_between_others_are_written_each_time_as_the_library_writes_them() -> None:
+    """The last values transcoded are kept by identity (an event's ``occurred_at``, shared by
+    a command's events): recurring, equal but not the same, or of another type, each is
+    written as the library writes it."""
+    shared = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    equal = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    naive = datetime(2026, 12, 7, 7, 0, 0, 5)
+    events = [
+        {"timestamp": datetime(2026, 12, 7, 7, 0, n, tzinfo=UTC), "occurred_at": shared}
+        for n in range(5)
+    ]
+    events += [
+        {"a": shared, "b": equal, "c": naive, "d": date(2026, 12, 7), "e": shared},
+        {"l": [naive, Decimal("1.10"), naive, shared, date(2026, 12, 7)], "m": {"x": equal}},
+    ]
+    for event in [*events, *reversed(events)]:
+        assert _outcome(ORJSON, event) == _outcome(LIBRARY, event)
+
+
 def test_the_application_encodes_with_it() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     env = settings.eventsourcing_env("postgresql://u@localhost:5432/sukuma")
