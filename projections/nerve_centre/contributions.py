@@ -41,21 +41,22 @@ def areas(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 @cache
-def prefixes(scope: Scope) -> dict[str, tuple[tuple[Any, ...], ...]]:
-    """Each table's key prefixes in ``scope``: a part's keys are ``(*prefix, member)``, at
-    every level, but a department's league's (no ward level). A ward's needs are keyed apart
-    (``spread``)."""
+def prefixes(scope: Scope) -> dict[str, tuple[tuple[tuple[Any, ...], tuple[Any, ...]], ...]]:
+    """Each table's (prefix, suffix) pairs in ``scope``: a part's keys are ``(*prefix, member,
+    *suffix)``, at every level, but a department's league's (no ward level) and a ward's
+    needs (its own: ward, category, district, municipality)."""
     ward, municipality, district, department = scope
     every = areas({"ward_id": ward, "municipality": municipality, "district": district})
-    league = tuple((department, *area) for area in every[1:])
-    return {"counts": every, "made": every, "due": every, "dept": league, "dept_due": league}
-
-
-def keys(scope: Scope, table: str, member: Any) -> list[tuple[Any, ...]]:
-    """The keys of ``table`` that a part counts in within ``scope``."""
-    if table == "ward_needs":
-        return [(scope[0], member, scope[2], scope[1])]
-    return [(*prefix, member) for prefix in prefixes(scope)[table]]
+    at_every = tuple((area, ()) for area in every)
+    league = tuple(((department, *area), ()) for area in every[1:])
+    return {
+        "counts": at_every,
+        "made": at_every,
+        "due": at_every,
+        "dept": league,
+        "dept_due": league,
+        "ward_needs": (((ward,), (district, municipality)),),
+    }
 
 
 def spread(short: Short) -> Counter[Key]:
@@ -63,9 +64,10 @@ def spread(short: Short) -> Counter[Key]:
     scope, parts = short
     out: Counter[Key] = Counter()
     if scope is not None:
+        keyed = prefixes(scope)
         for (table, member), value in parts.items():
-            for key in keys(scope, table, member):
-                out[table, key] = value
+            for prefix, suffix in keyed[table]:
+                out[table, (*prefix, member, *suffix)] = value
     return out
 
 

@@ -193,16 +193,18 @@ class CaseRows(BufferedProjection):
         # after - before: the parts that differ are found by set difference of the items (in
         # C), so the parts a change leaves alone (most of a row's) cost no Python. A part
         # whose value changed comes in both: +after, then -before. Each spreads to its keys.
-        keys = contributions.keys
+        keyed = contributions.prefixes(scope)
         for (table, member), value in after[1].items() - before[1].items():
             if value:
                 deltas = dated[TABLES[table]]
-                for key in keys(scope, table, member):
+                for prefix, suffix in keyed[table]:
+                    key = (*prefix, member, *suffix)
                     deltas[key] = deltas.get(key, 0) + value
         for (table, member), value in before[1].items() - after[1].items():
             if value:
                 deltas = dated[TABLES[table]]
-                for key in keys(scope, table, member):
+                for prefix, suffix in keyed[table]:
+                    key = (*prefix, member, *suffix)
                     deltas[key] = deltas.get(key, 0) - value
 
     @staticmethod
