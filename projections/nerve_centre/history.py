@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,7 +126,10 @@ def write_snapshots(
     snapshots = table + suffix
     if rows:
         columns = (*shape.group, "day", "members", "counts")
-        stage = view.stage(curs, snapshots, columns, rows, binary=True)
+        # The arrays as literals, sent by text COPY: psycopg dumps a list element by element
+        # in Python (~70% of a binary COPY's time here), a literal is a join in C.
+        literals = ((*r[:-2], array_literal(r[-2]), array_literal(r[-1])) for r in rows)
+        stage = view.stage(curs, snapshots, columns, literals)
         cols, key = ", ".join(columns), ", ".join((*shape.group, "day"))
         curs.execute(
             view.sql(
@@ -137,6 +142,19 @@ def write_snapshots(
     if unchanged:  # rare: a day's changes that cancel out, across a commit
         match = " AND ".join(f"{c} = %s" for c in (*shape.group, "day"))
         curs.executemany(view.sql(f"DELETE FROM {{t_{snapshots}}} WHERE {match}"), unchanged)
+
+
+# a joined array's elements need no quotes: none empty, no space, quote, brace or backslash
+_PLAIN = re.compile(r"[\w:.\-]+(?:,[\w:.\-]+)*")
+
+
+def array_literal(values: Sequence[Any]) -> str:
+    """A list of texts, dates or integers as PostgreSQL's array literal (``{a,b}``)."""
+    text = ",".join(map(str, values))
+    if not values or (_PLAIN.fullmatch(text) and "null" not in text.lower()):
+        return "{" + text + "}"
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in map(str, values))
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
 
 
 def total_rows(totals: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, ...]]]:

@@ -56,9 +56,9 @@ class MergedCases(CaseRows):
         if duplicate is None or survivor is None:
             return  # registered before a gap in the log (never in a whole log)
         fold = _fold(duplicate["open_needs"], duplicate["high_needs"], into=into)
-        self._change("households", contributions.household, survivor_id, fold, True)
+        self._change("households", contributions.household_short, survivor_id, fold, True)
         link: Change = lambda row: row.update(merged_into=survivor_id if into else None)  # noqa: E731
-        self._change("households", contributions.household, e.originator_id, link, True)
+        self._change("households", contributions.household_short, e.originator_id, link, True)
         self._name_referrals(e.originator_id, duplicate["ward_id"], survivor_id if into else None)
 
     def _name_referrals(self, duplicate_id: UUID, ward_id: str, survivor: UUID | None) -> None:
@@ -85,10 +85,10 @@ class MergedCases(CaseRows):
             row["merged_from"] = None if undo else duplicate_id
 
         for referral_id in [k for k, row in self.referrals.items() if theirs(row)]:
-            self._change("referrals", contributions.referral, referral_id, relink, False)
+            self._change("referrals", contributions.referral_short, referral_id, relink, False)
 
     def follow_need(self, row: dict[str, Any], change: Change) -> None:
         """A need of a merged household changed: its survivor's row holds it too."""
         survivor_id = row["merged_into"]
         if survivor_id is not None and self._cached_household(survivor_id) is not None:
-            self._change("households", contributions.household, survivor_id, change, True)
+            self._change("households", contributions.household_short, survivor_id, change, True)

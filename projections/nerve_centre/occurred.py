@@ -97,14 +97,16 @@ def _rewritten(
 ) -> Iterable[tuple[date, Members | None]]:
     """A group's rows from its first changed day on (``None``: the row goes), given its row
     before that day (``before``), its stored rows from it (``old``) and the deltas by day."""
-    stored, running, last = before, dict(before), before
-    added: Members = {}
+    last: Members = before
+    added: Members = {}  # the deltas up to the day
     for day in sorted(old.keys() | deltas.keys()):
-        stored = old.get(day, stored)
-        for member, value in deltas.get(day, {}).items():
+        today = deltas.get(day, {})
+        for member, value in today.items():
             added[member] = added.get(member, 0) + value
-        running = dict(stored)
-        for member, value in added.items():
+        # A day's row is its stored row (the last before it, if none) plus the deltas up to
+        # it: the day before's row plus the day's deltas, unless a row was stored on the day.
+        running, adding = (dict(old[day]), added) if day in old else (dict(last), today)
+        for member, value in adding.items():
             count = running.get(member, 0) + value
             if count:
                 running[member] = count

@@ -7,7 +7,6 @@ yields exactly the same views. The cached rows and the settling of their totals 
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -79,8 +78,8 @@ class NerveCentreProjection(MergedCases):
             "merged_into": None,
         }
         self.households[e.originator_id] = row
-        row[CONTRIBUTION] = Counter()  # a new row counted nowhere yet
-        self._unsettle(row, contributions.household)
+        row[CONTRIBUTION] = contributions.NOWHERE  # a new row counted nowhere yet
+        self._unsettle(row, contributions.household_short)
         self._touch(row, "households", e.originator_id)
         self._daily(row, e.occurred_at, "households_registered")
 
@@ -225,8 +224,8 @@ class NerveCentreProjection(MergedCases):
             "merged_from": None,
         }
         self.referrals[e.originator_id] = row
-        row[CONTRIBUTION] = Counter()  # a new row counted nowhere yet
-        self._unsettle(row, contributions.referral)
+        row[CONTRIBUTION] = contributions.NOWHERE  # a new row counted nowhere yet
+        self._unsettle(row, contributions.referral_short)
         self._touch(row, "referrals", e.originator_id)
         self._daily(row, e.occurred_at, "referrals_made")
         need = self.households.get(row["household_id"], {}).get("open_needs", {}).get(e.need_id)

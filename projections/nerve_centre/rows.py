@@ -26,7 +26,7 @@ from projections.nerve_centre.view import NerveCentreView
 
 CACHE_LIMIT = 200_000  # rows kept between pages; beyond it the cache starts afresh
 CONTRIBUTION = "_contribution"  # a cached row's totals, kept beside its columns
-Contribution = Callable[[dict[str, Any]], Counter[contributions.Key]]
+Contribution = Callable[[dict[str, Any]], contributions.Short]
 # the view's roll-up tables by the names contributions use (the live totals are the sum of
 # their dated deltas: see ``NerveCentreView.take``)
 TABLES = {
@@ -117,14 +117,14 @@ class CaseRows(BufferedProjection):
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
         return self._change(
-            "households", contributions.household, event.originator_id, change, totals
+            "households", contributions.household_short, event.originator_id, change, totals
         )
 
     def _referral(
         self, event: Any, change: Callable[[dict[str, Any]], None], *, totals: bool = True
     ) -> dict[str, Any]:
         return self._change(
-            "referrals", contributions.referral, event.originator_id, change, totals
+            "referrals", contributions.referral_short, event.originator_id, change, totals
         )
 
     def _change(
@@ -184,9 +184,36 @@ class CaseRows(BufferedProjection):
             dated = self.nc.dated[days] = {t: {} for t in TABLES.values()}
         after, before = contribution(row), row[CONTRIBUTION]
         row[CONTRIBUTION] = after
-        # after - before: the (key, value) pairs that differ are found by set difference of
-        # the items (in C), so the keys a change leaves alone (most of a row's) cost no Python.
-        # A key whose value changed comes in both: +after, then -before.
+        scope = after[0]
+        if scope != before[0]:  # moved, merged or new: the keys differ (rare but new)
+            self._add_difference(dated, contributions.spread(after), contributions.spread(before))
+            return
+        if scope is None:  # merged before and after: counted nowhere
+            return
+        # after - before: the parts that differ are found by set difference of the items (in
+        # C), so the parts a change leaves alone (most of a row's) cost no Python. A part
+        # whose value changed comes in both: +after, then -before. Each spreads to its keys.
+        keyed = contributions.prefixes(scope)
+        for (table, member), value in after[1].items() - before[1].items():
+            if value:
+                deltas = dated[TABLES[table]]
+                for prefix, suffix in keyed[table]:
+                    key = (*prefix, member, *suffix)
+                    deltas[key] = deltas.get(key, 0) + value
+        for (table, member), value in before[1].items() - after[1].items():
+            if value:
+                deltas = dated[TABLES[table]]
+                for prefix, suffix in keyed[table]:
+                    key = (*prefix, member, *suffix)
+                    deltas[key] = deltas.get(key, 0) - value
+
+    @staticmethod
+    def _add_difference(
+        dated: dict[str, dict[Any, int]],
+        after: Counter[contributions.Key],
+        before: Counter[contributions.Key],
+    ) -> None:
+        """Add after - before, key by key (the pairs that differ, by set difference in C)."""
         for (table, key), value in after.items() - before.items():
             if value:
                 deltas = dated[TABLES[table]]
