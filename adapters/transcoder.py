@@ -1,5 +1,5 @@
 """The event store's transcoder: the library's ``JSONTranscoder``, writing the same bytes with
-orjson when it can tell they would be the same.
+orjson when it can tell they would be the same, and reading them with orjson.
 
 The library's transcoder encodes with the stdlib's ``json`` (compact separators, UTF-8 kept)
 and calls back into Python for every UUID, datetime and date (``{"_type_": ..., "_data_":
@@ -11,11 +11,19 @@ left to the library: a UUID (orjson spells it as text), a float orjson spells ot
 than ``repr`` (some exponents, nan), an enum or a subclass of a built-in type (orjson writes
 their values; the library raises or calls the transcoding). An event holding any of these,
 or anything orjson refuses (a non-str key, an integer past 64 bits, a lone surrogate), or
-nested deeper than 250, is encoded by the library's own ``encode``. Decoding is the
-library's, unchanged.
+nested deeper than 250, is encoded by the library's own ``encode``.
 
-``tests/unit/test_transcoder.py`` checks the bytes against the library's over generated
-events.
+Decoding: the library's decoder calls back into Python for every dict of a stored event or
+snapshot (its object hook), several times slower than orjson's parse plus one walk that
+replaces each tagged dict (``{"_type_": name, "_data_": ...}``) by its transcoding's
+decoding, innermost first, as the hook does. orjson reads what the library wrote alike,
+except an integer past 64 bits (orjson makes it a float: any float of that size sends the
+bytes to the library's decoder), ``NaN`` and infinities, and a lone surrogate (orjson
+refuses: the library's decoder reads them), and a tag of no registered transcoding (the
+library's decoder raises its own error).
+
+``tests/unit/test_transcoder.py`` checks the bytes and the decoding against the library's
+over generated events and values.
 """
 
 from __future__ import annotations
@@ -33,6 +41,14 @@ _SAME: Final = frozenset({str, int, bool, type(None), datetime, date, Decimal})
 _OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME
 #: Deeper than this, the library encodes the event (orjson refuses past 254; a cycle ends).
 _MAX_DEPTH: Final = 250
+#: A float this large may be an integer orjson read past 64 bits (the library keeps it int).
+_BIG: Final = 2.0**63
+#: What a decoding walk looks into: containers, and floats (for ``_BIG``).
+_WALKED: Final = frozenset({dict, list, float})
+
+
+class _LibraryDecodes(Exception):
+    """Bytes orjson does not read as the library's decoder does (see the module's doc)."""
 
 
 def _plain(value: Any, depth: int = 0) -> bool:
@@ -74,3 +90,32 @@ class OrjsonTranscoder(JSONTranscoder):
         raises ``JSONEncodeError``, and the library's encoder its own error)."""
         transcoding = self.types[type(obj)]
         return {"_type_": transcoding.name, "_data_": transcoding.encode(obj)}
+
+    def decode(self, data: bytes) -> Any:
+        try:
+            return self._untagged(orjson.loads(data))
+        except (orjson.JSONDecodeError, _LibraryDecodes):
+            return super().decode(data)
+
+    def _untagged(self, value: Any) -> Any:
+        """``value`` (from orjson) as the library's decoder gives it: each tagged dict
+        replaced by its transcoding's decoding, innermost first; containers changed in place
+        (they are orjson's own)."""
+        kind = type(value)
+        if kind is dict:
+            if len(value) == 2 and "_type_" in value and "_data_" in value:
+                name = value["_type_"]
+                transcoding = self.names.get(name) if type(name) is str else None
+                if transcoding is None:
+                    raise _LibraryDecodes  # which raises its own error
+                return transcoding.decode(self._untagged(value["_data_"]))
+            for key, item in value.items():
+                if type(item) in _WALKED:
+                    value[key] = self._untagged(item)
+        elif kind is list:
+            for index, item in enumerate(value):
+                if type(item) in _WALKED:
+                    value[index] = self._untagged(item)
+        elif kind is float and not -_BIG < value < _BIG:
+            raise _LibraryDecodes
+        return value
