@@ -95,7 +95,20 @@ class SnapshotRecorder(PostgresAggregateRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            for stored in stored_events:
-                row = (stored.originator_id, stored.originator_version, stored.topic, stored.state)
-                curs.execute(self.sql_insert_snapshot, row, prepare=True)
+        """The snapshots in one transaction, sent in one round trip (a pipeline), whose commit
+        does not wait for its WAL flush: a snapshot is a cache (one a crash loses is taken
+        again at the next interval; loads replay the events meanwhile), and the snapshotting
+        command has waited for its events' flush already. WAL is flushed in order, so the
+        data key it is sealed under (committed before it, durably) is never the one lost."""
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline(), conn.cursor() as curs:
+                    curs.execute(b"BEGIN", prepare=False)  # explicit: autocommit connections
+                    curs.execute(b"SET LOCAL synchronous_commit = off", prepare=True)
+                    for s in stored_events:
+                        row = (s.originator_id, s.originator_version, s.topic, s.state)
+                        curs.execute(self.sql_insert_snapshot, row, prepare=True)
+                    curs.execute(b"COMMIT", prepare=False)
+            except BaseException:
+                conn.rollback()  # out of the failed pipeline before the pool takes it back
+                raise
