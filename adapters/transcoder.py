@@ -9,9 +9,13 @@ datetimes, dates and Decimals to ``default`` (``OPT_PASSTHROUGH_DATETIME``), whi
 them as the library does (its registered transcodings). What it would write otherwise is
 left to the library: a UUID (orjson spells it as text), a float orjson spells otherwise
 than ``repr`` (some exponents, nan), an enum or a subclass of a built-in type (orjson writes
-their values; the library raises or calls the transcoding). An event holding any of these,
-or anything orjson refuses (a non-str key, an integer past 64 bits, a lone surrogate), or
-nested deeper than 250, is encoded by the library's own ``encode``.
+their values; the library raises or calls the transcoding), but for a text enum (a status:
+``str`` and ``Enum``) whose text is its value. A registered dataclass (a record in an
+aggregate's state, so in its snapshot: a visit, a need) orjson hands to ``default`` too
+(``OPT_PASSTHROUGH_DATACLASS``), when its transcoding's encoding is written alike in turn
+(about 24 against 59 us for a household's state of 15 events). An event holding anything
+else, or anything orjson refuses (a non-str key, an integer past 64 bits, a lone
+surrogate), or nested deeper than 250, is encoded by the library's own ``encode``.
 
 Decoding: the library's decoder calls back into Python for every dict of a stored event or
 snapshot (its object hook), several times slower than orjson's parse plus one walk that
@@ -28,17 +32,20 @@ over generated events and values.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 #: Leaves orjson writes as the stdlib does (exact types: a subclass is not one of them), or
 #: hands to ``default`` (``OPT_PASSTHROUGH_DATETIME``; Decimal it never knows).
 _SAME: Final = frozenset({str, int, bool, type(None), datetime, date, Decimal})
-_OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME
+_OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 #: Deeper than this, the library encodes the event (orjson refuses past 254; a cycle ends).
 _MAX_DEPTH: Final = 250
 #: A float this large may be an integer orjson read past 64 bits (the library keeps it int).
@@ -51,9 +58,10 @@ class _LibraryDecodes(Exception):
     """Bytes orjson does not read as the library's decoder does (see the module's doc)."""
 
 
-def _plain(value: Any, depth: int = 0) -> bool:
+def _plain(value: Any, records: Mapping[type, Transcoding], depth: int = 0) -> bool:
     """Whether orjson would write ``value`` (dicts, lists and tuples walked) as the library
-    does: every leaf of a type in ``_SAME``, or a float both spell alike."""
+    does: every leaf of a type in ``_SAME``, a float both spell alike, or a dataclass of
+    ``records`` whose transcoding's encoding is plain in turn."""
     kind = type(value)
     if kind is dict:
         items = value.values()
@@ -61,15 +69,24 @@ def _plain(value: Any, depth: int = 0) -> bool:
         items = value
     elif kind is float:  # the stdlib writes ``repr``; orjson differs for some exponents, nan
         return orjson.dumps(value) == float.__repr__(value).encode()
-    else:
-        return kind in _SAME
+    elif kind in records:
+        return depth <= _MAX_DEPTH and _plain(records[kind].encode(value), records, depth + 1)
+    elif kind in _SAME:
+        return True
+    else:  # a text enum (a status): the library writes its text, orjson its value
+        return (
+            isinstance(value, enum.Enum)
+            and isinstance(value, str)
+            and type(value.value) is str
+            and str.__str__(value) == value.value
+        )
     if depth > _MAX_DEPTH:
         return False
     for item in items:
         kind = type(item)
         if kind is str or kind is int or kind is bool or item is None:
             continue  # the leaves of an event, mostly: checked here, not in a call each
-        if not _plain(item, depth + 1):
+        if not _plain(item, records, depth + 1):
             return False
     return True
 
@@ -77,8 +94,18 @@ def _plain(value: Any, depth: int = 0) -> bool:
 class OrjsonTranscoder(JSONTranscoder):
     """``JSONTranscoder`` (same registrations, same bytes, same decoding), faster to encode."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: The registered dataclasses' transcodings (orjson passes them to ``default``).
+        self.records: dict[type, Transcoding] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        if dataclasses.is_dataclass(transcoding.type):
+            self.records[transcoding.type] = transcoding
+
     def encode(self, obj: Any) -> bytes:
-        if _plain(obj):
+        if _plain(obj, self.records):
             try:
                 return orjson.dumps(obj, default=self._transcoded, option=_OPTIONS)
             except orjson.JSONEncodeError:
