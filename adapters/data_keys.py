@@ -162,7 +162,9 @@ class DataKeyStore:
         cached = self._cached(aggregate_id)
         if cached is not None:
             return cached
-        with self.datastore.transaction(commit=False) as curs:
+        # One statement in its own implicit transaction: one round trip (BEGIN and ROLLBACK
+        # around it were two more, on every load of a sealed aggregate whose key is not cached).
+        with self.datastore.cursor() as curs:
             curs.execute(self.sql_select, (aggregate_id,), prepare=True)
             row = curs.fetchone()
         if row is None:
@@ -208,8 +210,8 @@ class DataKeyStore:
     @tried
     def _insert(self, params: dict[str, object]) -> DictRow | None:
         """The new key's row, or ``None`` if one was there (a retry after a lost commit too:
-        the caller then reads the row that stands)."""
-        with self.datastore.transaction(commit=True) as curs:
+        the caller then reads the row that stands). One statement, its own transaction."""
+        with self.datastore.cursor() as curs:
             curs.execute(self.sql_insert, params)
             return curs.fetchone()
 

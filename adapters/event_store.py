@@ -14,9 +14,8 @@ the events table's lock (``SukumaRecorder.flush_outside_lock``).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import orjson
@@ -24,8 +23,9 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import get_topic, retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow, TupleRow, tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.abc import Query
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composable, Identifier
 from psycopg.types.json import Jsonb
 
 from adapters.data_keys import DataKeyStore, destroy_keys_sql
@@ -35,6 +35,7 @@ from adapters.idempotency import (
     IdempotencyReceipt,
     StoredReceipt,
 )
+from adapters.insert_cursors import InsertCursors, columns
 from adapters.snapshots import SnapshotRecorder
 from domain.households.model import Household
 
@@ -62,14 +63,18 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self.receipts_table_name = events_table_name.replace("_events", "") + "_idempotency"
         self.check_identifier_length(self.receipts_table_name)
         table = (Identifier(self.datastore.schema), Identifier(self.receipts_table_name))
-        self.sql_insert_receipt = SQL(
-            "INSERT INTO {0}.{1} (actor, key, fingerprint, status_code, body, aggregate_id,"
-            " version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        ).format(*table)
-        self.sql_set_position = SQL(
-            "UPDATE {0}.{1} SET position = currval(pg_get_serial_sequence(%s, 'notification_id'))"
-            " WHERE actor = %s AND key = %s"
-        ).format(*table)
+        self.sql_insert_receipt = composed(
+            SQL(
+                "INSERT INTO {0}.{1} (actor, key, fingerprint, status_code, body, aggregate_id,"
+                " version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            ).format(*table)
+        )
+        self.sql_set_position = composed(
+            SQL(
+                "UPDATE {0}.{1} SET position = currval(pg_get_serial_sequence(%s,"
+                " 'notification_id')) WHERE actor = %s AND key = %s"
+            ).format(*table)
+        )
         #: The events table as ``pg_get_serial_sequence`` names it (its notification ids).
         self.events_sequence = Identifier(self.datastore.schema, events_table_name).as_string()
         #: Where copies of one keyed request take turns (``api.commands`` holds it).
@@ -98,17 +103,18 @@ class SukumaRecorder(PostgresApplicationRecorder):
         # The library's repository reads the two tables one query after the other.
         self.snapshots_table_name = events_table_name.replace("_events", "") + "_snapshots"
         self.check_identifier_length(self.snapshots_table_name)
-        self.sql_select_snapshot_and_events = SQL(
-            "WITH s AS (SELECT originator_version, topic, state FROM {0}.{1}"
-            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
-            " ORDER BY originator_version DESC LIMIT 1)"
-            " SELECT originator_version, topic, state FROM s UNION ALL"
-            " SELECT originator_version, topic, state FROM {0}.{2}"
-            " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
-            " AND originator_version > coalesce((SELECT originator_version FROM s), 0)"
-            " ORDER BY originator_version"
-        ).format(
-            Identifier(schema), Identifier(self.snapshots_table_name), Identifier(events_table_name)
+        tables = (Identifier(self.snapshots_table_name), Identifier(events_table_name))
+        self.sql_select_snapshot_and_events = composed(
+            SQL(
+                "WITH s AS (SELECT originator_version, topic, state FROM {0}.{1}"
+                " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+                " ORDER BY originator_version DESC LIMIT 1)"
+                " SELECT originator_version, topic, state FROM s UNION ALL"
+                " SELECT originator_version, topic, state FROM {0}.{2}"
+                " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
+                " AND originator_version > coalesce((SELECT originator_version FROM s), 0)"
+                " ORDER BY originator_version"
+            ).format(Identifier(schema), *tables)
         )
 
         # The events as four plain arrays, a column each, sent in binary (``%b``): psycopg
@@ -116,30 +122,33 @@ class SukumaRecorder(PostgresApplicationRecorder):
         # ``insert_events_statement``) is dumped in Python, field by field (about a quarter
         # of an import's writer). Same rows, same order: ``unnest`` zips the arrays in
         # order, and ``RETURNING`` answers in the insert's order, as the library's does.
-        self.sql_insert_events = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%b::{2}[], %b::bigint[], %b::text[], %b::bytea[])"
-            " RETURNING notification_id"
-        ).format(
-            Identifier(schema),
-            Identifier(events_table_name),
-            Identifier(self.datastore.originator_id_type),
+        self.sql_insert_events = composed(
+            SQL(
+                "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+                " SELECT * FROM unnest(%b::{2}[], %b::bigint[], %b::text[], %b::bytea[])"
+                " RETURNING notification_id"
+            ).format(
+                Identifier(schema),
+                Identifier(events_table_name),
+                Identifier(self.datastore.originator_id_type),
+            )
         )
 
         self.sql_existing = SQL(
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
         ).format(Identifier(schema), Identifier(events_table_name))
-        self.sql_notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
-        self.sql_commit_without_flush = SQL("SET LOCAL synchronous_commit = off")
-        self.sql_begin, self.sql_commit = SQL("BEGIN"), SQL("COMMIT")
+        self.sql_notify = composed(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        self.sql_commit_without_flush = b"SET LOCAL synchronous_commit = off"
+        self.sql_begin, self.sql_commit = b"BEGIN", b"COMMIT"
         # A commit waits for its WAL flush (at the server's synchronous_commit, so also for
         # synchronous replicas) only if its transaction has an xid *and* wrote WAL: an xid
         # alone commits asynchronously. A transactional logical message (any wal_level, no
         # privilege needed, no table) is that WAL. WAL is flushed in order, so the flush
         # covers every commit record written before it, the append's included.
-        self.sql_flush_wal = SQL(
-            "SELECT pg_current_xact_id(), pg_logical_emit_message(true, 'sukuma-flush', '')"
+        self.sql_flush_wal = (
+            b"SELECT pg_current_xact_id(), pg_logical_emit_message(true, 'sukuma-flush', '')"
         )
+        self.sql_lock_table = [composed(s) for s in self.lock_table_statements]  # the library's
 
     # Only public seams of the library: ``insert_events`` (the application's ``save(...,
     # receipt=...)`` passes its keyword arguments on to it) and the datastore's
@@ -219,11 +228,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
             if receipt is not None:
                 curs.execute(self.sql_insert_receipt, _receipt_row(receipt, stored_events))
             if stored_events:
-                for statement in self.lock_table_statements:
+                for statement in self.sql_lock_table:
                     curs.execute(statement, prepare=True)
                 curs.execute(self.sql_notify)
                 inserted = self.insert_cursors.on(conn)
-                inserted.execute(self.sql_insert_events, _columns(stored_events), prepare=True)
+                inserted.execute(self.sql_insert_events, columns(stored_events), prepare=True)
                 if receipt is not None:
                     # The last notification id this insert drew (ids are drawn in order).
                     where = (self.events_sequence, receipt.actor, receipt.key)
@@ -307,6 +316,15 @@ class SukumaRecorder(PostgresApplicationRecorder):
             return self.idempotency.find(conn, actor, key)
 
 
+def composed(statement: Query) -> bytes:
+    """A statement as the bytes psycopg sends, composed once: an ``SQL`` is composed again on
+    every ``execute`` (a Python call a part), the parse of bytes is cached. Identifiers are
+    quoted as PostgreSQL quotes them without a connection (this store's names are ASCII)."""
+    if isinstance(statement, Composable):
+        return statement.as_bytes(None)
+    return statement.encode() if isinstance(statement, str) else cast(bytes, statement)
+
+
 def pii_reads_insert(table: str, params: Sequence[str]) -> str:
     """The access log's one statement (a row a household shown), in a driver's placeholders
     for the user's id and name, the endpoint, the households and each one's fields."""
@@ -334,42 +352,6 @@ def _receipt_row(
         Jsonb(receipt.body),
         receipt.aggregate_id,
         version,
-    )
-
-
-class InsertCursors:
-    """The cursor each connection inserts events with, kept while the connection is open.
-
-    psycopg keeps a cursor's adapters, and the array dumpers they made, while the cursor
-    runs the same statement again; a new cursor per append copied the adapters map and made
-    them all again (about 100 us of CPU an append, measured under load)."""
-
-    def __init__(self) -> None:
-        self._cursors: dict[Connection[DictRow], Cursor[TupleRow]] = {}
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._cursors)
-
-    def on(self, conn: Connection[DictRow]) -> Cursor[TupleRow]:
-        """The connection's insert cursor (one holder at a time: the pool's)."""
-        curs = self._cursors.get(conn)
-        if curs is None or curs.closed:
-            curs = conn.cursor(row_factory=tuple_row)  # its rows read as tuples, not dicts
-            with self._lock:  # closed connections (lost, or past their lifetime) let go
-                for closed in [c for c in self._cursors if c.closed]:
-                    del self._cursors[closed]
-                self._cursors[conn] = curs
-        return curs
-
-
-def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
-    """The events' originator ids, versions, topics and states: a list each, in order."""
-    return (
-        [e.originator_id for e in stored_events],
-        [e.originator_version for e in stored_events],
-        [e.topic for e in stored_events],
-        [e.state for e in stored_events],
     )
 
 

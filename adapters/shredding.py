@@ -23,7 +23,7 @@ import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from adapters.data_keys import ERASED_KEY, NONCE_BYTES, DataKeyStore, Erased
@@ -209,7 +209,7 @@ class PersonalDataMapper(Mapper[UUID]):
     def _opened_snapshot(self, stored_event: StoredEvent) -> Snapshot:
         originator_id = cast(UUID, stored_event.originator_id)
         key = None if self.keys is None else self.keys.key(originator_id)
-        return open_snapshot(stored_event, key, cast(JSONTranscoder, self.transcoder))
+        return open_snapshot(stored_event, key, self.transcoder)
 
     def _cipher(self, key: bytes) -> AESGCM:
         last = self._last_cipher  # one read: another thread may replace it meanwhile

@@ -11,9 +11,9 @@ exactly as its events'; a snapshot that cannot be opened reads with state ``None
 repository replays the events instead (``domain.snapshots``). A master-key rotation rewraps
 the data keys and leaves what they seal as it is, snapshots too.
 
-Opened with orjson and the transcoder's own transcodings: the library's decoder calls back
-into Python for every dict, several times slower on a long household's state (about 30 KB,
-most of it the profile and its fields' stamps).
+Opened with the event store's transcoder (``adapters.transcoder``: orjson, not the library's
+decoder, which calls back into Python for every dict, several times slower on a long
+household's state: about 30 KB, most of it the profile and its fields' stamps).
 """
 
 from __future__ import annotations
@@ -25,14 +25,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
-import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import (
-    InterfaceError,
-    JSONTranscoder,
-    OperationalError,
-    StoredEvent,
-)
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Transcoder
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
@@ -60,7 +54,7 @@ def seal_snapshot(stored: StoredEvent, key: bytes) -> StoredEvent:
 
 
 def open_snapshot(
-    stored: StoredEvent, key: bytes | Erased | None, transcoder: JSONTranscoder
+    stored: StoredEvent, key: bytes | Erased | None, transcoder: Transcoder
 ) -> Snapshot:
     """The snapshot, its state ``None`` where it cannot be opened: its key destroyed (or
     this process without keys), or its format unknown to this code (logged)."""
@@ -71,7 +65,7 @@ def open_snapshot(
         aad = _aad(originator_id, stored.originator_version)
         try:
             plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
-            fields = _untag(orjson.loads(plain), transcoder)
+            fields = transcoder.decode(plain)
         except Exception as error:  # replayed instead; a bug to fix, not a reason to fail
             log.warning("snapshot of %s not opened: %r", originator_id, error)
     fields["originator_id"] = originator_id
@@ -79,24 +73,6 @@ def open_snapshot(
     snapshot: Snapshot = object.__new__(Snapshot)
     object.__setattr__(snapshot, "__dict__", fields)
     return snapshot
-
-
-def _untag(value: Any, transcoder: JSONTranscoder) -> Any:
-    """``value`` (decoded by orjson) as the library's decoder gives it: each tagged dict
-    (``{"_type_": name, "_data_": ...}``) replaced by its transcoding's decoding, innermost
-    first. Containers are orjson's own, so they are changed in place."""
-    if type(value) is dict:
-        if len(value) == 2 and "_type_" in value and "_data_" in value:
-            data = _untag(value["_data_"], transcoder)
-            return transcoder.names[value["_type_"]].decode(data)
-        for key, item in value.items():
-            if type(item) is dict or type(item) is list:
-                value[key] = _untag(item, transcoder)
-    elif type(value) is list:
-        for index, item in enumerate(value):
-            if type(item) is dict or type(item) is list:
-                value[index] = _untag(item, transcoder)
-    return value
 
 
 class SnapshotRecorder(PostgresAggregateRecorder):
@@ -119,7 +95,20 @@ class SnapshotRecorder(PostgresAggregateRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            for stored in stored_events:
-                row = (stored.originator_id, stored.originator_version, stored.topic, stored.state)
-                curs.execute(self.sql_insert_snapshot, row, prepare=True)
+        """The snapshots in one transaction, sent in one round trip (a pipeline), whose commit
+        does not wait for its WAL flush: a snapshot is a cache (one a crash loses is taken
+        again at the next interval; loads replay the events meanwhile), and the snapshotting
+        command has waited for its events' flush already. WAL is flushed in order, so the
+        data key it is sealed under (committed before it, durably) is never the one lost."""
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline(), conn.cursor() as curs:
+                    curs.execute(b"BEGIN", prepare=False)  # explicit: autocommit connections
+                    curs.execute(b"SET LOCAL synchronous_commit = off", prepare=True)
+                    for s in stored_events:
+                        row = (s.originator_id, s.originator_version, s.topic, s.state)
+                        curs.execute(self.sql_insert_snapshot, row, prepare=True)
+                    curs.execute(b"COMMIT", prepare=False)
+            except BaseException:
+                conn.rollback()  # out of the failed pipeline before the pool takes it back
+                raise

@@ -72,6 +72,14 @@ def register(app: Sukuma, ward_id: str, ctx: CommandContext) -> UUID:
     return household_id
 
 
+def visited(app: Sukuma, ward_id: str, ctx: CommandContext, visits: int) -> UUID:
+    """A registered household with this many visits after it (noted)."""
+    household_id = register(app, ward_id, ctx)
+    for n in range(visits):
+        visit(app, household_id, f"visit {n}: Gogo Mthembu's knee again", ctx)
+    return household_id
+
+
 def visit(app: Sukuma, household_id: UUID, note: str, ctx: CommandContext) -> None:
     app.record_visit(
         household_id=household_id,
@@ -301,9 +309,7 @@ def test_a_snapshot_taken_again_at_its_version_keeps_the_first(
 ) -> None:
     # Given a household with a snapshot at version SNAPSHOT_INTERVAL
     ctx = CommandContext("fw", datetime.now(UTC))
-    household_id = register(application, ward_id, ctx)
-    for n in range(SNAPSHOT_INTERVAL - 1):
-        visit(application, household_id, f"visit {n}", ctx)
+    household_id = visited(application, ward_id, ctx, SNAPSHOT_INTERVAL - 1)
     first = stored_snapshots(application, household_id)
     assert len(first) == 1
     snapshots = application.snapshots
@@ -319,9 +325,7 @@ def test_the_command_that_reaches_an_interval_snapshots_what_it_saved_without_a_
 ) -> None:
     # Given a household one event short of a snapshot
     ctx = CommandContext("fw", datetime.now(UTC))
-    household_id = register(application, ward_id, ctx)
-    for n in range(SNAPSHOT_INTERVAL - 2):
-        visit(application, household_id, f"visit {n}", ctx)
+    household_id = visited(application, ward_id, ctx, SNAPSHOT_INTERVAL - 2)
     loads: list[int | None] = []
     get = application.repository.get
 
@@ -340,3 +344,34 @@ def test_the_command_that_reaches_an_interval_snapshots_what_it_saved_without_a_
     assert state(application.get(Household, household_id)) == state(
         replayed(application, household_id)
     )
+
+
+def toast_chunks(app: Sukuma) -> int:
+    """The rows of the snapshots table's TOAST table (where out-of-line values go)."""
+    with datastore_of(app).transaction(commit=False) as curs:
+        curs.execute(
+            "SELECT reltoastrelid::regclass::text AS toast FROM pg_class"
+            " WHERE oid = 'sukuma_snapshots'::regclass"
+        )
+        row = curs.fetchone()
+        assert row is not None
+        curs.execute(f"SELECT count(*) AS n FROM {row['toast']}")
+        counted = curs.fetchone()
+        assert counted is not None
+        return int(counted["n"])
+
+
+def test_a_snapshot_stays_in_its_row_not_in_the_toast_table(
+    application: Sukuma, ward_id: str
+) -> None:
+    # Given a household one event short of a snapshot past PostgreSQL's default TOAST
+    # threshold (about 2 KB)
+    ctx = CommandContext("fw", datetime.now(UTC))
+    household_id = visited(application, ward_id, ctx, SNAPSHOT_INTERVAL - 2)
+    chunks = toast_chunks(application)
+    # When the command that reaches the interval snapshots it
+    visit(application, household_id, "the tenth event", ctx)
+    # Then its sealed state is kept in the snapshot's own row (migration 0038)
+    (stored,) = stored_snapshots(application, household_id)
+    assert len(stored) > 2100
+    assert toast_chunks(application) == chunks
