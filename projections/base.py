@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from itertools import groupby
 from string import Formatter
 from typing import Any, ClassVar
 
@@ -29,6 +28,8 @@ _BINARY_COPY_TYPES = frozenset(
     {"text", "date", "bigint", "integer", "boolean", "uuid", "timestamp with time zone"}
     | {"text[]", "date[]", "bigint[]"}  # from Python lists of those
 )
+
+Rows = Iterable[Sequence[Any]]
 
 # Page commits hold this advisory lock shared; swapping in a rebuilt view holds it exclusively.
 SWAP_LOCK_KEY = 0x5355_4B55
@@ -74,7 +75,7 @@ class BufferedView(PostgresTrackingRecorder):
         curs: Cursor[DictRow],
         suffix: str,
         columns: Sequence[str],
-        rows: Iterable[Sequence[Any]],
+        rows: Rows,
         *,
         binary: bool = False,
     ) -> Composed:
@@ -91,18 +92,23 @@ class BufferedView(PostgresTrackingRecorder):
                 stage, self.table(suffix)
             )
         )
-        cols = SQL(", ").join(map(Identifier, columns))
         types = self._column_types(curs, suffix, columns) if binary else None
-        if types is None:
-            statement = SQL("COPY {0} ({1}) FROM STDIN").format(stage, cols)
-        else:
-            statement = SQL("COPY {0} ({1}) FROM STDIN (FORMAT BINARY)").format(stage, cols)
-        with curs.copy(statement) as copy:
-            if types is not None:
-                copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
+        _copy(curs, SQL("{0}").format(stage), columns, rows, types)
         return SQL("{0}").format(stage)
+
+    def copy(self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str], rows: Rows) -> None:
+        """COPY rows straight into a table (as text, as ``stage`` without ``binary``)."""
+        _copy(curs, self.table(suffix), columns, rows, None)
+
+    def empty(self, curs: Cursor[DictRow]) -> set[str]:
+        """The suffixes of the view's tables that hold no row (one probe each)."""
+        probes = SQL(", ").join(
+            SQL("NOT EXISTS (SELECT FROM {0}) AS {1}").format(self.table(t), Identifier(t))
+            for t in self.tables
+        )
+        curs.execute(SQL("SELECT {0}").format(probes))
+        row = curs.fetchone()
+        return {t for t in self.tables if row and row[t]}
 
     def _column_types(
         self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str]
@@ -111,16 +117,20 @@ class BufferedView(PostgresTrackingRecorder):
         ``None`` (text COPY) if any is JSON, whose values arrive as text."""
         key = suffix, tuple(columns)
         if key not in self._copy_types:
-            curs.execute(
-                "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
-                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (self.table(suffix).as_string(curs),),
-            )
-            found = {row["attname"]: row["type"] for row in curs.fetchall()}
-            types = [found[c] for c in columns]
+            types = self.column_types(curs, suffix, columns)
             binary = all(t in _BINARY_COPY_TYPES for t in types)
             self._copy_types[key] = types if binary else None
         return self._copy_types[key]
+
+    def column_types(self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str]) -> list[str]:
+        """The SQL types of a table's columns, as the catalogue has them (the migrations')."""
+        curs.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (self.table(suffix).as_string(curs),),
+        )
+        found = {row["attname"]: row["type"] for row in curs.fetchall()}
+        return [found[c] for c in columns]
 
     @abstractmethod
     def reset(self) -> None:
@@ -250,47 +260,17 @@ class BufferedProjection(Projection[BufferedView]):
         return False
 
 
-#: A statement view's changes as written: runs of one kind's parameters, in order.
-Runs = list[tuple[str, list[tuple[Any, ...]]]]
-
-
-class StatementView(BufferedView):
-    """A view whose buffered changes are rows for its ``statements`` (by kind), written in
-    the order the events came (a page may create, change and end one row)."""
-
-    #: kind -> SQL with ``{t_<suffix>}`` table names and ``%s`` parameters
-    statements: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        self.composed = {kind: self.sql(sql) for kind, sql in self.statements.items()}
-
-    def reset(self) -> None:
-        self.changes: list[tuple[str, tuple[Any, ...]]] = []
-
-    def take(self) -> Runs:
-        """Runs of one kind, in the order the events came (a catch-up's page registers and
-        profiles households by the hundred)."""
-        runs = groupby(self.changes, key=_kind)
-        taken = [(kind, [params for _, params in run]) for kind, run in runs]
-        self.reset()
-        return taken
-
-    def staged(self) -> int:
-        return len(self.changes)
-
-    def write(self, curs: Cursor[DictRow], changes: Runs) -> None:
-        send_runs(curs, self.composed, changes)
-
-
-def send_runs(curs: Cursor[DictRow], composed: dict[str, Composed], runs: Runs) -> None:
-    """Each run in one ``executemany``, all in one pipeline: one round trip for the whole
-    commit rather than one a run (runs of one statement are most of a demo log's), and no
-    Sync between them, so the server never waits idle in the transaction meanwhile."""
-    with curs.connection.pipeline():
-        for kind, rows in runs:
-            curs.executemany(composed[kind], rows)
-
-
-def _kind(change: tuple[str, tuple[Any, ...]]) -> str:
-    return change[0]
+def _copy(
+    curs: Cursor[DictRow], target: Composed, columns: Sequence[str], rows: Rows, types: Any
+) -> None:
+    """COPY rows into ``target``: binary given the columns' types, else as text."""
+    cols = SQL(", ").join(map(Identifier, columns))
+    if types is None:
+        statement = SQL("COPY {0} ({1}) FROM STDIN").format(target, cols)
+    else:
+        statement = SQL("COPY {0} ({1}) FROM STDIN (FORMAT BINARY)").format(target, cols)
+    with curs.copy(statement) as copy:
+        if types is not None:
+            copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)

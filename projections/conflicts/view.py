@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 from uuid import UUID
 
-from projections.base import StatementView
+from projections.statements import HOUSEHOLD_PLACE, StatementView, Upsert
 
 NAME = "conflicts"
 TRACKING = f"{NAME}_tracking"
@@ -22,11 +22,8 @@ CONFLICTS = f"{NAME}_conflicts"
 Area = tuple[str, str | None, str | None]  # ward_id, municipality, district
 
 # In the order the events came: a page may record, move and resolve one conflict.
-_STATEMENTS = {
-    "household": "INSERT INTO {t_households} (household_id, ward_id, municipality, district) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
-    "ward_id = EXCLUDED.ward_id, municipality = EXCLUDED.municipality, "
-    "district = EXCLUDED.district",
+_STATEMENTS: dict[str, str | Upsert] = {
+    "household": HOUSEHOLD_PLACE,
     "moved": "UPDATE {t_conflicts} SET ward_id = %s, municipality = %s, district = %s "
     "WHERE household_id = %s",
     "recorded": "INSERT INTO {t_conflicts} (conflict_id, household_id, ward_id, municipality, "

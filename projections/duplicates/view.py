@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from projections.base import StatementView
+from projections.statements import HOUSEHOLD_PLACE, StatementView, Upsert
 
 NAME = "duplicates"
 HOUSEHOLDS = f"{NAME}_households"
 CANDIDATES = f"{NAME}_candidates"
 
 # In the order the events came: a page may propose, merge and undo one pair.
-_STATEMENTS = {
-    "household": "INSERT INTO {t_households} (household_id, ward_id, municipality, district) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
-    "ward_id = EXCLUDED.ward_id, municipality = EXCLUDED.municipality, "
-    "district = EXCLUDED.district",
+_STATEMENTS: dict[str, str | Upsert] = {
+    "household": HOUSEHOLD_PLACE,
     "proposed": "INSERT INTO {t_candidates} (candidate_id, household_a, household_b, score, "
     "field_scores, same_id_number, rule_version, status, proposed_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, 'open', %s) ON CONFLICT (candidate_id) DO NOTHING",

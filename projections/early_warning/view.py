@@ -183,25 +183,46 @@ class EarlyWarningView(BufferedView):
         )
 
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        # A catch-up from zero commits its rows into empty tables (the whole demo log is one
+        # window): COPY them straight in, with no staging, no conflicts to resolve and no
+        # stored clock to stop or remove (they were half of its server's work).
+        empty = self.empty(curs)
         if changes.states:
-            stage = self.stage(curs, "state", ("kind", "id", "state"), changes.states)
-            curs.execute(
-                self.sql(
-                    "INSERT INTO {t_state} SELECT * FROM {stage} "
-                    "ON CONFLICT (kind, id) DO UPDATE SET state = EXCLUDED.state",
-                    stage=stage,
+            columns = ("kind", "id", "state")
+            if "state" in empty:
+                self.copy(curs, "state", columns, changes.states)
+            else:
+                stage = self.stage(curs, "state", columns, changes.states)
+                curs.execute(
+                    self.sql(
+                        "INSERT INTO {t_state} SELECT * FROM {stage} "
+                        "ON CONFLICT (kind, id) DO UPDATE SET state = EXCLUDED.state",
+                        stage=stage,
+                    )
                 )
-            )
         if changes.clocks:
-            stage = self.stage(curs, "clocks", CLOCK_COLUMNS, changes.clocks)
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
-            curs.execute(
-                self.sql(
-                    "INSERT INTO {t_clocks} SELECT * FROM {stage} "
-                    f"ON CONFLICT (kind, subject) DO UPDATE SET {sets}",
-                    stage=stage,
+            if "clocks" in empty:
+                self.copy(curs, "clocks", CLOCK_COLUMNS, changes.clocks)
+            else:
+                stage = self.stage(curs, "clocks", CLOCK_COLUMNS, changes.clocks)
+                sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
+                curs.execute(
+                    self.sql(
+                        "INSERT INTO {t_clocks} SELECT * FROM {stage} "
+                        f"ON CONFLICT (kind, subject) DO UPDATE SET {sets}",
+                        stage=stage,
+                    )
                 )
-            )
+        if "clocks" not in empty:
+            self._stop_and_drop(curs, changes)
+        for table, rows in changes.counts.items():
+            if table in empty:
+                self.copy(curs, table, [*COUNT_KEYS[table], "value"], rows)
+            else:
+                self._count(curs, table, rows)
+
+    def _stop_and_drop(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        """Stop, or remove, clocks that earlier commits wrote."""
         if changes.stops:
             curs.execute(
                 self.sql(
@@ -222,8 +243,6 @@ class EarlyWarningView(BufferedView):
                 ),
                 changes.drops,
             )
-        for table, rows in changes.counts.items():
-            self._count(curs, table, rows)
 
     def _count(self, curs: Cursor[DictRow], table: str, rows: list[tuple[Any, ...]]) -> None:
         """Add each key's delta to its running total (every column but ``value`` is the key).

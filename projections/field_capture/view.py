@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from projections.base import StatementView
+from projections.statements import HOUSEHOLD_PLACE, PLACE, StatementView, Upsert
 
 NAME = "field_capture"
 TRACKING = f"{NAME}_tracking"
@@ -34,14 +34,14 @@ _PLACE = "ward_id, municipality, district"
 
 
 # In the order the events came: a page may keep, correct and re-apply one submission.
-_STATEMENTS = {
-    "household": f"INSERT INTO {{t_households}} (household_id, {_PLACE}) VALUES (%s, %s, %s, %s) "
-    "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
-    "municipality = EXCLUDED.municipality, district = EXCLUDED.district",
-    "referral": f"INSERT INTO {{t_referrals}} (referral_id, {_PLACE}, department, household_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
-    "ward_id = EXCLUDED.ward_id, municipality = EXCLUDED.municipality, "
-    "district = EXCLUDED.district, department = EXCLUDED.department",
+_STATEMENTS: dict[str, str | Upsert] = {
+    "household": HOUSEHOLD_PLACE,
+    "referral": Upsert(
+        "referrals",
+        ("referral_id", *PLACE, "department", "household_id"),
+        key=("referral_id",),
+        update=(*PLACE, "department"),
+    ),
     "referral_ended": "UPDATE {t_referrals} SET open = false WHERE referral_id = %s",
     "referral_moved": "UPDATE {t_referrals} SET ward_id = %s, municipality = %s, district = %s "
     "WHERE referral_id = %s",

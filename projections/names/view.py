@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from projections.base import StatementView
+from projections.statements import StatementView, Upsert
 
 NAME = "names"
 TRACKING = f"{NAME}_tracking"
@@ -25,9 +25,10 @@ PARTS = ("first_name", "surname")
 _HEAD = "head_member_id = %s, first_name = %s, surname = %s, resolved = '{{}}'"
 
 # In the order the events came: a page may register, profile and move one household.
-_STATEMENTS = {
-    "registered": "INSERT INTO {t_heads} (household_id, ward_id) VALUES (%s, %s) "
-    "ON CONFLICT (household_id) DO UPDATE SET ward_id = EXCLUDED.ward_id",
+_STATEMENTS: dict[str, str | Upsert] = {
+    "registered": Upsert(
+        "heads", ("household_id", "ward_id"), key=("household_id",), update=("ward_id",)
+    ),
     "moved": "UPDATE {t_heads} SET ward_id = %s WHERE household_id = %s",
     # A profile observed before the current one is kept in the history, not current (as the
     # aggregate's ``_profile_submitted``); the profiling form may record consent.
@@ -46,8 +47,7 @@ _STATEMENTS = {
     # The key is destroyed already (the copy no longer opens); the copy goes too.
     "erased": "UPDATE {t_heads} SET first_name = NULL, surname = NULL, resolved = '{{}}' "
     "WHERE household_id = %s",
-    "shared": "INSERT INTO {t_referrals} (referral_id, household_id) VALUES (%s, %s) "
-    "ON CONFLICT (referral_id) DO NOTHING",
+    "shared": Upsert("referrals", ("referral_id", "household_id"), key=("referral_id",)),
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from projections.base import Runs, StatementView
+from projections.statements import Runs, StatementView, Upsert
 
 NAME = "open_data"
 TRACKING = f"{NAME}_tracking"
@@ -26,20 +26,26 @@ FACT_COLUMNS = (
     "fact_id", "measure", "dim", "household_id", "ward_id", "month",
     "days", "standard_days", "rating",
 )  # fmt: skip
+REFERRAL_COLUMNS = (
+    "referral_id", "household_id", "ward_id", "department", "made_on", "deliver_by",
+    "merged_from",
+)  # fmt: skip
 
 # In the order the events came (a page may register a household and profile it).
-_STATEMENTS = {
-    "household": "INSERT INTO {t_households} (household_id, ward_id, profiled, merged_into) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET "
-    "ward_id = EXCLUDED.ward_id, profiled = EXCLUDED.profiled, "
-    "merged_into = EXCLUDED.merged_into",
-    "referral": "INSERT INTO {t_referrals} (referral_id, household_id, ward_id, department, "
-    "made_on, deliver_by, merged_from) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (referral_id) DO UPDATE SET ward_id = EXCLUDED.ward_id, "
-    "department = EXCLUDED.department, deliver_by = EXCLUDED.deliver_by, "
-    "merged_from = EXCLUDED.merged_from",
-    "fact": f"INSERT INTO {{t_facts}} ({', '.join(FACT_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(FACT_COLUMNS))}) ON CONFLICT (fact_id) DO NOTHING",
+_STATEMENTS: dict[str, str | Upsert] = {
+    "household": Upsert(
+        "households",
+        ("household_id", "ward_id", "profiled", "merged_into"),
+        key=("household_id",),
+        update=("ward_id", "profiled", "merged_into"),
+    ),
+    "referral": Upsert(
+        "referrals",
+        REFERRAL_COLUMNS,
+        key=("referral_id",),
+        update=("ward_id", "department", "deliver_by", "merged_from"),
+    ),
+    "fact": Upsert("facts", FACT_COLUMNS, key=("fact_id",)),  # written once
 }
 
 
@@ -64,4 +70,4 @@ class OpenDataView(StatementView):
         for kind, params in self.changes:
             by_kind.setdefault(kind, []).append(params)
         self.reset()
-        return list(by_kind.items())
+        return self.shaped(list(by_kind.items()))

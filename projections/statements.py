@@ -1,0 +1,150 @@
+"""Statement views: a view whose changes are rows for a few statements, written in order.
+
+Most views change a row or two an event (register a household, mark a referral ended):
+their handlers append ``(kind, parameters)`` and a commit sends the lot, in one pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any, ClassVar
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from projections.base import BufferedView
+
+#: A statement view's changes as written: runs of one kind's parameters, in order.
+Runs = list[tuple[str, list[tuple[Any, ...]]]]
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """Rows inserted into one table, a long run of them in a few statements (each column sent
+    as an array and unnested) rather than a statement a row: PostgreSQL's work a row was most of a
+    statement view's catch-up (a demo log's facts, households and referrals).
+
+    A run leaves what its rows one at a time would: each key's first row, with the
+    ``update`` columns of its last (a stored row keeps its other columns); without
+    ``update`` a stored or earlier row stands (``DO NOTHING``).
+    """
+
+    table: str  # the table's suffix
+    columns: tuple[str, ...]  # in the order of a change's parameters
+    key: tuple[str, ...]  # the conflict target (a unique key)
+    update: tuple[str, ...] = ()
+
+    def statement(self, types: Sequence[str] | None = None) -> str:
+        """The statement (``{t_<table>}`` still to expand): a row's, or given the columns' SQL
+        types, a run's (each column an array)."""
+        if types is None:
+            rows = "VALUES (" + ", ".join(["%s"] * len(self.columns)) + ")"
+        elif any(t.endswith("[]") for t in types):
+            raise ValueError(f"{self.table}: unnest would flatten an array column")
+        else:
+            rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+        action = "NOTHING"
+        if self.update:
+            action = "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in self.update)
+        return (
+            f"INSERT INTO {{t_{self.table}}} ({', '.join(self.columns)}) {rows} "
+            f"ON CONFLICT ({', '.join(self.key)}) DO {action}"
+        )
+
+    def arrays(self, rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+        """A run's rows merged by key (see the class), as one array a column (one upsert
+        may not touch a row twice)."""
+        keys = [self.columns.index(c) for c in self.key]
+        updates = [self.columns.index(c) for c in self.update]
+        merged: dict[tuple[Any, ...], list[Any]] = {}
+        for row in rows:
+            key = tuple(row[i] for i in keys)
+            first = merged.get(key)
+            if first is None:
+                merged[key] = list(row)
+            else:
+                for i in updates:
+                    first[i] = row[i]
+        return [list(column) for column in zip(*merged.values(), strict=True)]
+
+
+#: The fewest rows of a run an ``Upsert`` sends as arrays (shorter runs: a statement a row).
+UPSERT_RUN_ROWS = 64
+#: The most rows an ``Upsert``'s statement sends: a run's keys are distinct once merged, so
+#: its statements may split it. The client converts a statement's arrays before sending it,
+#: while the server waits in the transaction: 77k facts at once took past the library's 5 s
+#: idle_in_transaction_session_timeout on the loaded machine; chunks keep both sides busy.
+UPSERT_CHUNK_ROWS = 5_000
+
+PLACE = ("ward_id", "municipality", "district")
+#: Where each household is now, in a ``households`` table of a view's own (by the areas of
+#: the household's ``Registered`` and ``Moved`` events).
+HOUSEHOLD_PLACE = Upsert(
+    "households", ("household_id", *PLACE), key=("household_id",), update=PLACE
+)
+
+
+class StatementView(BufferedView):
+    """A view whose buffered changes are rows for its ``statements`` (by kind), written in
+    the order the events came (a page may create, change and end one row)."""
+
+    #: kind -> SQL with ``{t_<suffix>}`` table names and ``%s`` parameters, or an ``Upsert``
+    statements: ClassVar[dict[str, str | Upsert]] = {}
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.upserts = {k: u for k, u in self.statements.items() if isinstance(u, Upsert)}
+        self.composed = {
+            kind: self.sql(sql if isinstance(sql, str) else sql.statement())
+            for kind, sql in self.statements.items()
+        }
+
+    def reset(self) -> None:
+        self.changes: list[tuple[str, tuple[Any, ...]]] = []
+
+    def take(self) -> Runs:
+        """Runs of one kind, in the order the events came (a catch-up's page registers and
+        profiles households by the hundred)."""
+        runs = groupby(self.changes, key=_kind)
+        taken = self.shaped([(kind, [params for _, params in run]) for kind, run in runs])
+        self.reset()
+        return taken
+
+    def shaped(self, runs: Runs) -> Runs:
+        """A long run of an ``Upsert`` as arrays (kind ``<kind>[]``, a statement for each
+        ``UPSERT_CHUNK_ROWS``); the others' rows as they are, for one prepared statement a
+        row (a run of a few rows sent as arrays cost more: a statement planned each time)."""
+        shaped: Runs = []
+        for kind, rows in runs:
+            upsert = self.upserts.get(kind)
+            if upsert is None or len(rows) < UPSERT_RUN_ROWS:
+                shaped.append((kind, rows))
+                continue
+            if f"{kind}[]" not in self.composed:  # once: the columns' types, from the catalogue
+                with self.datastore.transaction(commit=False) as curs:
+                    types = self.column_types(curs, upsert.table, upsert.columns)
+                self.composed[f"{kind}[]"] = self.sql(upsert.statement(types))
+            arrays = upsert.arrays(rows)
+            chunks = range(0, len(arrays[0]), UPSERT_CHUNK_ROWS)
+            shaped.append(
+                (f"{kind}[]", [tuple(a[i : i + UPSERT_CHUNK_ROWS] for a in arrays) for i in chunks])
+            )
+        return shaped
+
+    def staged(self) -> int:
+        return len(self.changes)
+
+    def write(self, curs: Cursor[DictRow], changes: Runs) -> None:
+        """Each run in one ``executemany`` (an ``Upsert``'s long run: a statement a chunk), all
+        in one pipeline: one round trip for the whole commit rather than one a run, and no Sync
+        between them, so the server never waits idle in the transaction meanwhile."""
+        with curs.connection.pipeline():
+            for kind, rows in changes:
+                curs.executemany(self.composed[kind], rows)
+
+
+def _kind(change: tuple[str, tuple[Any, ...]]) -> str:
+    return change[0]
