@@ -44,24 +44,24 @@ def route_path(scope: Scope) -> str:
 
 
 class RouteGroup(APIRouter):
-    """An APIRouter holding included routers, matched only when the request path starts
-    with the head of one of their routes."""
+    """A router's routes (the same route objects: a route bakes its router's tags,
+    dependencies and responses in when it is declared), matched only when the request path
+    starts with the head of one of them. Not a router included in a router: FastAPI would
+    then match the chosen router's routes once more a level, on every request."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, router: APIRouter, prefix: str = "") -> None:
+        super().__init__(routes=router.routes)
+        #: Where the app includes the group: the heads are of the paths as the app serves them.
+        self.served_under = prefix
         self._heads: frozenset[tuple[str, ...]] | None = None
         # The heads as the lookups in ``matches`` want them: a first segment, "first/second".
         self._firsts: frozenset[str] = frozenset()
         self._pairs: frozenset[str] = frozenset()
 
-    def include_router(self, *args: Any, **kwargs: Any) -> None:
-        super().include_router(*args, **kwargs)
-        self._heads = None  # indexed again at the next request (FastAPI resolves lazily too)
-
     def heads(self) -> frozenset[tuple[str, ...]]:
         if self._heads is None:
             paths = [c.path for c in iter_route_contexts(self.routes) if c.path is not None]
-            heads = frozenset(head(p) for p in paths)
+            heads = frozenset(head(self.served_under + p) for p in paths)
             self._firsts = frozenset(h[0] for h in heads if len(h) == 1)
             self._pairs = frozenset("/".join(h) for h in heads if len(h) == 2)
             self._heads = heads
@@ -80,8 +80,7 @@ class RouteGroup(APIRouter):
         return Match.NONE, {}
 
 
-def include(app: FastAPI, router: APIRouter, **kwargs: Any) -> None:
-    """``app.include_router(router, **kwargs)``, with the router behind a group's shortcut."""
-    group = RouteGroup()
-    group.include_router(router, **kwargs)
-    app.include_router(group)
+def include(app: FastAPI, router: APIRouter, prefix: str = "", **kwargs: Any) -> None:
+    """``app.include_router(router, prefix=prefix, **kwargs)``, with the router's routes
+    behind a group's shortcut (its routes declared before: they are taken now)."""
+    app.include_router(RouteGroup(router, prefix), prefix=prefix, **kwargs)

@@ -133,8 +133,7 @@ def _scope(path: str, root_path: str = "") -> dict[str, Any]:
 async def test_a_group_skips_a_path_none_of_its_routes_can_match() -> None:
     rooms = APIRouter()
     rooms.add_api_route("/war-rooms/{room_id}", lambda room_id: room_id)
-    group = RouteGroup()
-    group.include_router(rooms, prefix="/v1")
+    group = RouteGroup(rooms, "/v1")
     for path in ("/war-rooms/x", "/v1/referrals/x", "/v1", "/v1/war-rooms"):
         assert group.matches(_scope(path)) == (Match.NONE, {}), path
     assert group.matches(_scope("/base/war-rooms/x", "/base")) == (Match.NONE, {})
