@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
-from api import docs, errors, links, metrics
+from api import docs, errors, links, metrics, route_groups
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
@@ -133,11 +133,13 @@ def create_app(
     api.add_middleware(SecurityHeaders)
     # Everything else needs a valid token: a router added here is authenticated, and its
     # objects are scoped by the access policy (domain.access.policy) in the application.
-    # Each is included straight into the app (not through a /v1 router of routers): FastAPI
-    # matches nested inclusions level by level on every request.
+    # Each in a group of its own (api.route_groups): a request skips a router that cannot
+    # match its path without trying its routes one by one.
     signed_in = [Depends(current_principal)]
     for module in ROUTER_MODULES:
-        api.include_router(module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED)
+        route_groups.include(
+            api, module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED
+        )
     # Field apps (ODK Collect): HTTP Basic or a device token, never the bearer token.
     openrosa.install(api)
     if settings.trusted_proxies:
@@ -145,11 +147,11 @@ def create_app(
         # run with uvicorn's own proxy headers off, so no other address is ever trusted.
         api.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     # Public: health checks, sign-in (and /v1/me, which needs the token it reads), the docs.
-    api.include_router(health.router)
-    api.include_router(auth.router, prefix="/v1")
+    route_groups.include(api, health.router)
+    route_groups.include(api, auth.router, prefix="/v1")
     # Open data: published releases only, for anyone, limited per client address.
     api.state.open_data_limit = ClientRateLimit("open-data", settings.open_data_rate_limit)
-    api.include_router(open_data.router)
+    route_groups.include(api, open_data.router)
     # Citizen feedback: a household's answer with its code (guesses throttled per address).
     api.state.feedback = Feedback(
         application,
@@ -158,7 +160,7 @@ def create_app(
         settings.feedback_max_failures_per_address,
         settings.feedback_code_days,
     )
-    api.include_router(feedback.public)
+    route_groups.include(api, feedback.public)
     links.install(api)  # the schema's OpenAPI links, from one answer to the next request
     _document_public_first(api)
     return api

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from starlette.staticfiles import StaticFiles
 
+from api import route_groups
 from api.deps import current_principal
 from api.schemas.common import REFUSED
 from web import (
@@ -43,7 +44,8 @@ ASSETS_URL = "/assets"
 
 
 def install(app: FastAPI) -> FastAPI:
-    """Add the pages, their static files and their error pages to the API's ``app``."""
+    """Add the pages, their static files and their error pages to the API's ``app`` (each
+    router in a group of its own: ``api.route_groups``)."""
     for module in (
         entry,
         oidc,
@@ -64,17 +66,18 @@ def install(app: FastAPI) -> FastAPI:
         solutions,
         users,
     ):
-        app.include_router(module.router)
+        route_groups.include(app, module.router)
     for module in (war_room_forms, task_teams, stocktakes, solutions):
-        app.include_router(module.forms)
+        route_groups.include(app, module.forms)
     # The printed reports are API resources: under /v1, with its bearer token.
-    app.include_router(
+    route_groups.include(
+        app,
         reports.router,
         prefix="/v1",
         dependencies=[Depends(current_principal)],
         responses=REFUSED,
     )
-    app.include_router(reports.pages)  # the same, for the workspace's signed-in reader
+    route_groups.include(app, reports.pages)  # the same, for the workspace's signed-in reader
     app.mount(ASSETS_URL, StaticFiles(directory=STATIC_DIR), name="web-assets")
     app.state.web_renew = oidc_renewal.renew  # a provider's page session refreshes its tokens
     errors.install(app)

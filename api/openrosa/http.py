@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import route_groups
 from api.openrosa import routes
 from api.openrosa.auth import REALM, TokenRefused, Unauthorized, VerifiedCredentials
 from api.openrosa.routes import FormNotFound, openrosa_response
@@ -52,5 +53,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(TokenRefused, _token_refused)
     app.add_exception_handler(FormNotFound, _not_found)
-    app.include_router(routes.router)
+    route_groups.include(app, routes.router)
     app.add_middleware(OpenRosaVersion)
