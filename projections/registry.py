@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import resolve_topic
 
+from projections.alerts.projection import AlertsProjection
+from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
+from projections.caseloads.projection import CaseloadsProjection
+from projections.caseloads.view import CaseloadsView
+from projections.conflicts.projection import ConflictsProjection
+from projections.conflicts.view import ConflictsView
+from projections.delivery.projection import DeliveryProjection
+from projections.delivery.view import DeliveryView
+from projections.duplicates.projection import DuplicatesProjection
+from projections.duplicates.view import DuplicatesView
+from projections.early_warning.projection import EarlyWarningProjection
+from projections.early_warning.view import EarlyWarningView
+from projections.field_activity.projection import FieldActivityProjection
+from projections.field_activity.view import FieldActivityView
+from projections.field_capture.projection import FieldCaptureProjection
+from projections.field_capture.view import FieldCaptureView
+from projections.names.projection import NamesProjection
+from projections.names.view import NamesView
+from projections.nerve_centre.projection import NerveCentreProjection
+from projections.nerve_centre.view import NerveCentreView
+from projections.open_data.projection import OpenDataProjection
+from projections.open_data.view import OpenDataView
 from projections.runner import (
     DEFAULT_COMMIT_PAGES,
     DEFAULT_COMMIT_ROWS,
@@ -15,46 +36,23 @@ from projections.runner import (
     BatchRunner,
 )
 from projections.shadow import create_shadow_tables
+from projections.war_rooms.projection import WarRoomsProjection
+from projections.war_rooms.view import WarRoomsView
 
-Classes = tuple[type[BufferedProjection], type[BufferedView]]
-
-
-class _Registry(Mapping[str, Classes]):
-    """Each projection's classes by name, its modules imported when first asked for: a
-    projector process runs one projection, and importing all twelve (with the domain modules
-    only they use) was a good part of its start-up."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self._names = list(names)
-        self._loaded: dict[str, Classes] = {}
-
-    def __getitem__(self, name: str) -> Classes:
-        if name not in self._loaded:
-            if name not in self._names:
-                raise KeyError(name)
-            title = name.title().replace("_", "")  # early_warning -> EarlyWarning
-            projection = resolve_topic(f"projections.{name}.projection:{title}Projection")
-            view = resolve_topic(f"projections.{name}.view:{title}View")
-            if projection.name != name:  # the env and table prefix: the registry's key
-                raise TypeError(f"{projection.__name__} is named {projection.name!r}")
-            self._loaded[name] = projection, view
-        return self._loaded[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-#: Each projection (package ``projections.<name>``, classes ``<Name>Projection`` and
-#: ``<Name>View``), in the order they are run.
-PROJECTIONS: Mapping[str, Classes] = _Registry(
-    [
-        *("nerve_centre", "early_warning", "alerts", "conflicts", "war_rooms", "caseloads"),
-        *("duplicates", "open_data", "delivery", "field_activity", "field_capture", "names"),
-    ]
-)
+PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
+    NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
+    EarlyWarningProjection.name: (EarlyWarningProjection, EarlyWarningView),
+    AlertsProjection.name: (AlertsProjection, AlertsView),
+    ConflictsProjection.name: (ConflictsProjection, ConflictsView),
+    WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
+    CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
+    DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
+    OpenDataProjection.name: (OpenDataProjection, OpenDataView),
+    DeliveryProjection.name: (DeliveryProjection, DeliveryView),
+    FieldActivityProjection.name: (FieldActivityProjection, FieldActivityView),
+    FieldCaptureProjection.name: (FieldCaptureProjection, FieldCaptureView),
+    NamesProjection.name: (NamesProjection, NamesView),
+}
 
 
 def open_projections(
