@@ -50,6 +50,7 @@ class BufferedView(PostgresTrackingRecorder):
         self.prefix = self.tracking_table_name.removesuffix("_tracking")
         self.autoflush = True
         self._copy_types: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+        self._filled: set[str] = set()  # tables seen holding rows (``empty``)
         self.names = {suffix: f"{self.prefix}_{suffix}" for suffix in self.tables}
         for name in self.names.values():
             self.check_identifier_length(name)
@@ -101,14 +102,22 @@ class BufferedView(PostgresTrackingRecorder):
         _copy(curs, self.table(suffix), columns, rows, None)
 
     def empty(self, curs: Cursor[DictRow]) -> set[str]:
-        """The suffixes of the view's tables that hold no row (one probe each)."""
+        """The suffixes of the view's tables that hold no row (one probe each). A table seen
+        holding rows is not probed again: a view's writes into a table that holds rows are
+        right whatever it holds, so only "empty" must be fresh (and, at the head of the log,
+        commits then pay no probe)."""
+        unknown = [t for t in self.tables if t not in self._filled]
+        if not unknown:
+            return set()
         probes = SQL(", ").join(
             SQL("NOT EXISTS (SELECT FROM {0}) AS {1}").format(self.table(t), Identifier(t))
-            for t in self.tables
+            for t in unknown
         )
         curs.execute(SQL("SELECT {0}").format(probes))
         row = curs.fetchone()
-        return {t for t in self.tables if row and row[t]}
+        empty = {t for t in unknown if row and row[t]}
+        self._filled.update(set(unknown) - empty)
+        return empty
 
     def _column_types(
         self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str]
