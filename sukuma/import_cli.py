@@ -22,7 +22,7 @@ from sukuma.wiring import (
     build_application,
     build_import_worker,
     ensure_database,
-    freeze_start_up_heap,
+    start_up_heap_frozen,
 )
 
 import_cli = typer.Typer(help="Import registers kept elsewhere (spreadsheets).")
@@ -49,17 +49,17 @@ def import_households(
     # own pool, whose threads a fork must not copy half-way.
     workers = ImportWorkers(partial(build_import_worker, settings, url), os.cpu_count() or 1)
     application = build_application(settings, url)
-    # As the workers' (and the API's processes'): the writer's collections then walk only
-    # what the import makes (about 12 us a household of GC against 32, 3,000 households).
-    freeze_start_up_heap()
     columns = (
         TextColumn("[bold]households"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
+    # The start-up heap frozen while importing, as the workers' and the API processes' are:
+    # the collections then walk only what the import makes (about 12 us a household of GC
+    # against 32, 3,000 households).
     try:
-        with Progress(*columns, console=console) as progress:
+        with start_up_heap_frozen(), Progress(*columns, console=console) as progress:
             task = progress.add_task("import", total=None)
             ctx = CommandContext(
                 actor=actor or f"import:{getpass.getuser()}", occurred_at=datetime.now(UTC)

@@ -4,7 +4,8 @@ with the web workspace's pages)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -115,6 +116,18 @@ def freeze_start_up_heap() -> None:
     """
     gc.collect()  # what start-up left as garbage is freed, not frozen
     gc.freeze()
+
+
+@contextmanager
+def start_up_heap_frozen() -> Iterator[None]:
+    """The start-up heap frozen while a piece of work runs in a process that lives on after
+    it (``sukuma import`` called in process by a test or another command), and given back to
+    the collector when it ends: what it held is freed as usual afterwards."""
+    freeze_start_up_heap()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 #: The API's factory as an import string: what each of ``sukuma serve --workers N``'s workers
