@@ -237,7 +237,7 @@ async def households_offered(
     (a fragment, fetched when the form asks for them)."""
     async with pool.acquire() as db:
         ward_id = (await _row(db, me, room_id))["ward_id"]
-        offered = await _offered(app, me, db, ward_id)
+        offered = await _offered(app, me, db, ward_id, "GET /war-rooms/{id}/households-offered")
     checks = offered_checks(language_of(request), offered)
     return page(request, "war_room_offered.html", offered=offered, offered_checks=checks)
 
@@ -285,7 +285,7 @@ async def _room_offering(
         row = await _row(db, me, room_id)
         # Its text opened (in a thread) while its ward's households are read.
         room, offered = await asyncio.gather(
-            _open(keys, row), _offered(app, me, db, row["ward_id"])
+            _open(keys, row), _offered(app, me, db, row["ward_id"], "GET /war-rooms/{id}/meeting")
         )
     return room, offered
 
@@ -294,9 +294,12 @@ def _may_read(me: Principal, ward_id: str) -> bool:
     return decide(me, "household.read", Location.ward(ward_id)) is Decision.ALLOW
 
 
-async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[dict[str, Any]]:
+async def _offered(
+    app: Sukuma, me: Principal, pool: Db, ward_id: str, endpoint: str
+) -> list[dict[str, Any]]:
     """The households a meeting may record as discussed: the ward's with open needs, highest
-    risk first, named as lists name them (none for a reader who may not read them)."""
+    risk first, named as lists name them (none for a reader who may not read them), the names
+    shown logged as read by ``endpoint``."""
     if not _may_read(me, ward_id):
         return []
     # Only their ids: the form shows nothing else of them but their names.
@@ -305,7 +308,7 @@ async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[d
     # Each one's id as text and its reference, once (a checkbox shows the id three times).
     return [
         {**h, "id": str(h["household_id"]), "ref": str(h["household_id"])[:8].upper()}
-        for h in await named(app, me, rows, "GET /war-rooms/{id}", pool)
+        for h in await named(app, me, rows, endpoint, pool)
     ]
 
 
