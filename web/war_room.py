@@ -4,12 +4,15 @@ action items falling due, departments absent from recent meetings).
 
 A room is read from the war-rooms view (``projections.war_rooms``) as ``GET /v1/war-rooms/{id}``
 reads it, its sealed names and text opened the same way; the agenda adds the board's and the
-alert queue's queries for the room's ward. Its forms are ``web.war_room_forms``'s."""
+alert queue's queries for the room's ward. The households its meeting form offers are read
+when the form asks for them (a fragment; without script, the form on a page of its own). Its
+forms are ``web.war_room_forms``'s."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -81,8 +84,13 @@ async def _open(keys: DataKeyStore, row: dict[str, Any]) -> dict[str, Any]:
     return opened
 
 
+async def _opened(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
+    """The room with its text opened, its lists' dates still ISO text."""
+    return await _open(keys, await _row(db, me, room_id))
+
+
 async def _room(db: Db, keys: DataKeyStore, me: Principal, room_id: UUID) -> dict[str, Any]:
-    return _dated(await _open(keys, await _row(db, me, room_id)))
+    return _dated(await _opened(db, keys, me, room_id))
 
 
 #: The dates in a room's JSON lists (ISO text in the view), as dates for the page.
@@ -105,6 +113,11 @@ def _dated_entries(entries: list[dict[str, Any]], column: str) -> list[dict[str,
 
 def _dated(room: dict[str, Any]) -> dict[str, Any]:
     return {**room, **{column: _dated_entries(room[column], column) for column in _DATES}}
+
+
+def _seated(room: dict[str, Any]) -> list[dict[str, Any]]:
+    """The room's members seated now, their dates as dates."""
+    return _dated_entries([m for m in room["members"] if m["active"]], "members")
 
 
 def _may(me: Principal, ward_id: str, *verbs: str) -> dict[str, bool]:
@@ -151,11 +164,11 @@ async def war_room(
     clock: Clock,
     fresh: RoomFresh,
 ) -> Response:
-    # The room (the view, then the households its meeting form offers, in its ward), the
-    # view's freshness and the departments to seat (the catalogue this process holds, read
-    # again from the event store's pool when due) are independent reads: at once.
-    (freshness, (room, offered)), departments = await asyncio.gather(
-        fresh.beside(_room_offering(app, pool, keys, me, room_id)), in_service_now(app)
+    # The room and the view's freshness, and the departments to seat (the catalogue this
+    # process holds, read again from the event store's pool when due): at once. The households
+    # its meeting form offers are read when the form asks for them (``households_offered``).
+    (freshness, room), departments = await asyncio.gather(
+        fresh.beside(_opened(pool, keys, me, room_id)), in_service_now(app)
     )
     today = clock().date()
     names = {m["member_id"]: m["name"] for m in room["members"]}
@@ -176,19 +189,15 @@ async def war_room(
     ]
     for i in open_items:
         i["late"] = i["late"] and i["due_on"] < today
-    window = timedelta(days=request.app.state.settings.occurred_at_window_days)
     may = _may(me, room["ward_id"], "member", "meeting", "action_item")
     may_read_households = _may_read(me, room["ward_id"])
     language, csrf = language_of(request), session_of(request).csrf
     room_url = f"/war-rooms/{room['war_room_id']}"
-    seated = _dated_entries([m for m in room["members"] if m["active"]], "members")
+    seated = _seated(room)
     done_shown = _dated_entries(done[:DONE_SHOWN], "action_items")
     return page(
         request,
         "war_room.html",
-        offered=offered,
-        offered_checks=offered_checks(language, offered),
-        earliest=(clock() - window).date() + timedelta(days=1),
         room=room,
         seated=seated,
         seated_rows=seated_rows(language, seated, room_url, csrf, may["member"]),
@@ -200,12 +209,64 @@ async def war_room(
         done_items=done_shown,
         done_rows=done_rows(language, done_shown),
         done_count=len(done),
-        today=today,
         may=may,
+        may_read_households=may_read_households,
         seats=choices("seat"),
-        new_meeting_id=uuid4(),
         departments=departments,
         fresh=freshness,
+        **_meeting_form(request, clock),
+    )
+
+
+def _meeting_form(request: Request, clock: Callable[[], datetime]) -> dict[str, Any]:
+    """What a meeting form shows besides the room: its own id (the same form posted twice is
+    one meeting), today and the earliest day it may record (the backdating window)."""
+    window = timedelta(days=request.app.state.settings.occurred_at_window_days)
+    return {
+        "new_meeting_id": uuid4(),
+        "today": clock().date(),
+        "earliest": (clock() - window).date() + timedelta(days=1),
+    }
+
+
+@router.get("/war-rooms/{room_id}/households-offered")
+async def households_offered(
+    request: Request, room_id: UUID, me: Viewer, pool: ReadPool, app: SukumaApp
+) -> Response:
+    """The households the room's meeting form offers as discussed, as checkboxes for the form
+    (a fragment, fetched when the form asks for them)."""
+    async with pool.acquire() as db:
+        ward_id = (await _row(db, me, room_id))["ward_id"]
+        offered = await _offered(app, me, db, ward_id, "GET /war-rooms/{id}/households-offered")
+    checks = offered_checks(language_of(request), offered)
+    return page(request, "war_room_offered.html", offered=offered, offered_checks=checks)
+
+
+@router.get("/war-rooms/{room_id}/meeting")
+async def meeting(
+    request: Request,
+    room_id: UUID,
+    me: Viewer,
+    pool: ReadPool,
+    keys: DataKeys,
+    app: SukumaApp,
+    clock: Clock,
+) -> Response:
+    """The room's meeting form on a page of its own, with the households it offers: the room's
+    link to them without script."""
+    room, offered = await _room_offering(app, pool, keys, me, room_id)
+    language, csrf = language_of(request), session_of(request).csrf
+    seated = _seated(room)
+    attendance = seated_rows(language, seated, f"/war-rooms/{room_id}", csrf, False).attendance
+    return page(
+        request,
+        "war_room_meeting.html",
+        room=room,
+        attendance=attendance,
+        offered=offered,
+        offered_checks=offered_checks(language, offered),
+        may_meet=_may(me, room["ward_id"], "meeting")["meeting"],
+        **_meeting_form(request, clock),
     )
 
 
@@ -224,7 +285,7 @@ async def _room_offering(
         row = await _row(db, me, room_id)
         # Its text opened (in a thread) while its ward's households are read.
         room, offered = await asyncio.gather(
-            _open(keys, row), _offered(app, me, db, row["ward_id"])
+            _open(keys, row), _offered(app, me, db, row["ward_id"], "GET /war-rooms/{id}/meeting")
         )
     return room, offered
 
@@ -233,9 +294,12 @@ def _may_read(me: Principal, ward_id: str) -> bool:
     return decide(me, "household.read", Location.ward(ward_id)) is Decision.ALLOW
 
 
-async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[dict[str, Any]]:
+async def _offered(
+    app: Sukuma, me: Principal, pool: Db, ward_id: str, endpoint: str
+) -> list[dict[str, Any]]:
     """The households a meeting may record as discussed: the ward's with open needs, highest
-    risk first, named as lists name them (none for a reader who may not read them)."""
+    risk first, named as lists name them (none for a reader who may not read them), the names
+    shown logged as read by ``endpoint``."""
     if not _may_read(me, ward_id):
         return []
     # Only their ids: the form shows nothing else of them but their names.
@@ -244,7 +308,7 @@ async def _offered(app: Sukuma, me: Principal, pool: Db, ward_id: str) -> list[d
     # Each one's id as text and its reference, once (a checkbox shows the id three times).
     return [
         {**h, "id": str(h["household_id"]), "ref": str(h["household_id"])[:8].upper()}
-        for h in await named(app, me, rows, "GET /war-rooms/{id}", pool)
+        for h in await named(app, me, rows, endpoint, pool)
     ]
 
 

@@ -239,8 +239,18 @@ def war_room_meets(page: Any, application: Sukuma, base: str, room_id: str, chec
         "input[name='attended']", "es => es.map(e => [e.labels[0].innerText, e.value])"
     )
     attended = [value for label, value in members if "Thandeka" not in label]
-    room_form(page, application, "/meetings", attended=attended, notes="Weekly meeting")
+    # The ward's households are fetched into the meeting form when asked for, focus on them
+    page.click("a[hx-get$='/households-offered']")
+    page.wait_for_selector("form[action$='/meetings'] input[name='discussed']")
+    assert page.evaluate("() => document.activeElement.querySelector('[name=discussed]') != null")
+    checks.page(page, "convener-war-room-households")
+    offered = page.eval_on_selector_all("input[name='discussed']", "es => es.map(e => e.value)")
+    room_form(
+        page, application, "/meetings", attended=attended, discussed=offered[:1],
+        notes="Weekly meeting",
+    )  # fmt: skip
     assert "Departments absent: DHA" in page.inner_text("main")
+    assert "Households discussed: " in page.inner_text("main")
     sipho = next(value for label, value in members if label.startswith("Sipho"))
     room_form(
         page, application, "/action-items",
@@ -365,5 +375,5 @@ def test_convener_and_officer_close_a_referral_in_the_browser(
         ew.sweep("EW-01")
         war_room_meets(convener, application, served, str(room_id), checks)
         browser.close()
-    assert checks.pages == 19
+    assert checks.pages == 20
     assert checks.problems == []

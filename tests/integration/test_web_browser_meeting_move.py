@@ -47,9 +47,13 @@ def test_convener_records_last_weeks_meeting_and_moves_a_household_found_by_a_se
         laptop = browser.new_context(locale="en-ZA", bypass_csp=True).new_page()
         phone = browser.new_context(locale="zu-ZA", bypass_csp=True, viewport=PHONE).new_page()
 
-        # On the room's page the convener records last week's meeting and the household
+        # The convener records last week's meeting and the household on the meeting form's
+        # page of its own (where the room's link leads a browser without script)
         sign_in(laptop, served, "convener")
         laptop.goto(f"{served}/war-rooms/{room_id}")
+        alone = laptop.get_attribute("a[hx-get$='/households-offered']", "href")
+        assert alone == f"/war-rooms/{room_id}/meeting"
+        laptop.goto(f"{served}{alone}")
         laptop.fill("#meeting-held-on", last_week.isoformat())
         laptop.check(f"#disc-{household_id}")
         checks.page(laptop, "convener-war-room-meeting-form")

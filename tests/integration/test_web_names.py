@@ -31,6 +31,7 @@ from tests.factories import make_member, make_profile
 from tests.integration.conftest import Clock
 from tests.integration.helpers import household, need, post_ok
 from tests.integration.test_views_api import project
+from tests.integration.test_warrooms_api import war_room
 from tests.integration.test_web_pages import browser, sign_in, user
 from tests.integration.test_web_pages import web as web
 from web import install
@@ -355,3 +356,22 @@ async def test_an_officer_no_longer_sees_a_name_once_the_household_withdraws_its
     # Then the next inbox shows its reference, not its head's name
     inbox = await page_as(web, "desk_pii", "/inbox")
     assert HEAD not in inbox and ref(household_id) in inbox
+
+
+async def test_a_war_rooms_meeting_form_names_the_households_it_offers_when_asked(
+    web: FastAPI, client: httpx.AsyncClient, application: Sukuma, ward_id: str
+) -> None:
+    household_id = await profiled_with_need(client, ward_id)
+    room = f"/war-rooms/{await war_room(client, ward_id)}"
+    project(application)
+    user(application, "named", Role.CONVENER, f"ward:{ward_id}", "pii:read")
+    # The room's page names no household (its form fetches them): nothing read, nothing logged
+    assert HEAD not in await page_as(web, "named", room)
+    assert await reads_of(client, application, "named") == []
+    # Its form's households, and the form on a page of its own, name the head: each logged
+    name_fields = ["profile.members[].first_name", "profile.members[].surname"]
+    for path in ("households-offered", "meeting"):
+        assert HEAD in await page_as(web, "named", f"{room}/{path}")
+        assert (household_id, f"GET /war-rooms/{{id}}/{path}", name_fields) in await reads_of(
+            client, application, "named"
+        )

@@ -196,7 +196,7 @@ async def test_a_page_asked_to_show_a_write_reads_once_its_view_holds_it(
     assert "still being added" not in answer.text
 
 
-async def test_the_war_room_reads_its_freshness_text_and_households_at_once(
+async def test_the_war_room_reads_its_freshness_beside_the_room_and_its_form_text_beside_households(
     web: FastAPI,
     application: Sukuma,
     client: httpx.AsyncClient,
@@ -218,10 +218,14 @@ async def test_the_war_room_reads_its_freshness_text_and_households_at_once(
         assert (await sign_in(http, "nandi")).status_code == 303
         # When the convener opens the room
         answer = await http.get(room)
-    # Then its freshness was read beside the room, and its text opened beside the ward's
-    # households (which need the room's ward, so come after the room)
-    assert answer.status_code == 200 and "Households discussed" in answer.text
-    assert together(spans, "fresh", "room"), spans
+        # Then its freshness was read beside the room, and no household (its form asks)
+        assert answer.status_code == 200 and "Households discussed" in answer.text
+        assert together(spans, "fresh", "room"), spans
+        assert "households" not in spans, spans
+        # And the meeting form on a page of its own opens the room's text beside the ward's
+        # households (which need the room's ward, so come after the room)
+        spans.clear()
+        assert (await http.get(f"{room}/meeting")).status_code == 200
     assert together(spans, "text", "households"), spans
     assert spans["room"][0][1] <= spans["households"][0][0], spans
 

@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from jinja2 import Environment
 
 from web.i18n import LANGUAGES, PACKAGE, catalog_path, environment, translations
 from web.labels import LABELS
@@ -90,3 +91,34 @@ def test_a_withheld_special_category_reads_as_its_broad_label() -> None:
     template = '{{ "safety"|label("need_category") }}'
     assert environment("en").from_string(template).render() == "Safety (details withheld)"
     assert environment("zu").from_string(template).render() == "Ukuphepha (imininingwane ifihliwe)"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_underscore_writes_every_message_as_the_i18n_extension_does(language: str) -> None:
+    # ``environment``'s ``_`` formats a message without variables once: the same text as
+    # Jinja's new-style gettext, escaped or not, for every message of the catalog (with ``%%``,
+    # quotes and ampersands), with variables (escaped into it) and without autoescaping.
+    reference = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    reference.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(language), newstyle=True
+    )
+    ours = environment(language)
+    messages = [m.id for m in catalog("zu") if m.id and isinstance(m.id, str)]
+    assert len(messages) > 500
+    template = "{{ _(m) }}|{{ _(m) }}|{% autoescape false %}{{ _(m) }}{% endautoescape %}"
+    variables = '{{ _("Household %(ref)s", ref=r) }}{{ _("since %(day)s", day=r) }}'
+    for message in [*messages, "100%% & <b>'x'</b>"]:
+        expected = _written(reference, template, m=message)
+        assert _written(ours, template, m=message) == expected, message
+    for value in ("<i>&amp;</i>", "a'b", "ABC"):
+        expected = reference.from_string(variables).render(r=value)
+        assert ours.from_string(variables).render(r=value) == expected
+
+
+def _written(env: Environment, template: str, **values: str) -> str:
+    """The template's text, or the error it raised (a message with variables none were
+    given for)."""
+    try:
+        return env.from_string(template).render(**values)
+    except (KeyError, TypeError, ValueError) as error:
+        return repr(error)
