@@ -188,7 +188,8 @@ class DataKeyStore:
 
         If the household it belongs to was erased, the new row is a tombstone: ``"erased"``.
         """
-        found: bytes | Erased | None = self.key(aggregate_id)
+        # The cache first: ``key``'s retries wrap only its query (each sealed event asks).
+        found: bytes | Erased | None = self._cached(aggregate_id) or self.key(aggregate_id)
         if found is not None:
             return found
         new = AESGCM.generate_key(bit_length=256)
