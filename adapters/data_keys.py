@@ -111,6 +111,10 @@ class DataKeyStore:
         self._wrapper = KeyWrapper(master_key, previous_master_keys)
         self._cache: OrderedDict[UUID, tuple[float, bytes | Erased]] = OrderedDict()
         self._lock = threading.Lock()
+        #: The entry last found or remembered, read without the lock: the events of one
+        #: aggregate are sealed one after another (an imported household's five), each
+        #: asking for its key. Replaced under the lock; forgetting any key drops it.
+        self._last: tuple[UUID, float, bytes | Erased] | None = None
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
         # Erased keys' old row versions stay in the table's file until it is rewritten.
@@ -248,12 +252,16 @@ class DataKeyStore:
     def forget(self, *aggregate_ids: UUID) -> None:
         """Drop cached keys (erasure calls this before the tombstones commit)."""
         with self._lock:
+            self._last = None
             for aggregate_id in aggregate_ids:
                 self._cache.pop(aggregate_id, None)
 
     # ---- the cache ---------------------------------------------------------------------------
 
     def _cached(self, aggregate_id: UUID) -> bytes | Erased | None:
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] == aggregate_id and time.monotonic() <= last[1]:
+            return last[2]  # the most recently used already: nothing to move
         with self._lock:
             entry = self._cache.get(aggregate_id)
             if entry is None:
@@ -262,12 +270,16 @@ class DataKeyStore:
                 del self._cache[aggregate_id]
                 return None
             self._cache.move_to_end(aggregate_id)
+            self._last = (aggregate_id, *entry)
             return entry[1]
 
     def _remember(self, aggregate_id: UUID, key: bytes | Erased) -> bytes | Erased:
         with self._lock:
-            self._cache[aggregate_id] = (time.monotonic() + self.cache_seconds, key)
+            expires = time.monotonic() + self.cache_seconds
+            self._cache[aggregate_id] = (expires, key)
             self._cache.move_to_end(aggregate_id)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+            # The newest is evicted only by a cache of no size (which keeps none).
+            self._last = (aggregate_id, expires, key) if self.cache_size > 0 else None
         return key
