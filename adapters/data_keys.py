@@ -134,17 +134,15 @@ class DataKeyStore:
             "ON CONFLICT (aggregate_id) DO NOTHING RETURNING wrapped_key"
         ).format(*t)
         self.sql_select = SQL("SELECT wrapped_key FROM {0}.{1} WHERE aggregate_id = %s").format(*t)
-        # Many new households' keys at once (an import's batch): COPY into a staging table,
-        # then one insert that keeps any row already there (a resumed run's, a tombstone).
-        self.sql_stage = SQL(
-            "CREATE TEMP TABLE IF NOT EXISTS sukuma_new_data_keys "
-            "(aggregate_id uuid, wrapped_key bytea) ON COMMIT DELETE ROWS"
-        )
-        self.sql_copy = SQL("COPY sukuma_new_data_keys (aggregate_id, wrapped_key) FROM STDIN")
-        self.sql_insert_staged = SQL(
+        # Many new households' keys at once (an import's batch): one insert of two arrays
+        # sent in binary (``%b``), which keeps any row already there (a resumed run's, a
+        # tombstone). A COPY into a staging table and an insert from it, in a transaction,
+        # were four round trips and a row formatted in Python per key (about 15 us of CPU
+        # an imported household, against 6).
+        self.sql_insert_many = SQL(
             "INSERT INTO {0}.{1} (aggregate_id, household_id, wrapped_key) "
-            "SELECT aggregate_id, aggregate_id, wrapped_key FROM sukuma_new_data_keys "
-            "ORDER BY aggregate_id ON CONFLICT (aggregate_id) DO NOTHING RETURNING aggregate_id"
+            "SELECT id, id, wrapped FROM unnest(%b::uuid[], %b::bytea[]) AS new(id, wrapped) "
+            "ORDER BY id ON CONFLICT (aggregate_id) DO NOTHING RETURNING aggregate_id"
         ).format(*t)
         self.sql_select_many = SQL(
             "SELECT aggregate_id, wrapped_key FROM {0}.{1} WHERE aggregate_id = ANY(%s)"
@@ -221,19 +219,17 @@ class DataKeyStore:
             return curs.fetchone()
 
     def create_household_keys(self, household_ids: Sequence[UUID]) -> None:
-        """Make sure each household has its own key, in one transaction (one COPY) for all of
-        them, and cache them: the event store then seals their events without a look-up each.
-        A household that has a key already (a re-run) keeps it, an erased one its tombstone."""
+        """Make sure each household has its own key, in one statement (its own transaction)
+        for all of them, and cache them: the event store then seals their events without a
+        look-up each. A household that has a key already (a re-run) keeps it, an erased one
+        its tombstone."""
         missing = [h for h in dict.fromkeys(household_ids) if self._cached(h) is None]
         if not missing:
             return
         new = {h: AESGCM.generate_key(bit_length=256) for h in missing}
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.sql_stage)
-            with curs.copy(self.sql_copy) as copy:
-                for household_id, key in new.items():
-                    copy.write_row((household_id, self._wrapper.wrap(household_id, key)))
-            curs.execute(self.sql_insert_staged)
+        wrapped = [self._wrapper.wrap(h, key) for h, key in new.items()]
+        with self.datastore.cursor() as curs:
+            curs.execute(self.sql_insert_many, (missing, wrapped), prepare=True, binary=True)
             inserted = {row["aggregate_id"] for row in curs.fetchall()}
             existing = [h for h in missing if h not in inserted]
             if existing:
