@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import pickle
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,3 +85,20 @@ def test_a_derived_need_id_is_the_text_of_the_uuid5_of_its_key(namespace: UUID, 
             uuid5_text(namespace, name)
         return
     assert uuid5_text(namespace, name) == expected
+
+
+def test_a_sealed_batch_crosses_between_processes_unchanged(
+    apps: tuple[Sukuma, Sukuma],
+) -> None:
+    """A worker's sealed batch is pickled as its events' columns (import13): the writer gets
+    the same ids, events (in order) and matcher entries."""
+    app, _ = apps
+    register = importlib.import_module("bench.import").register_of(6)
+    households = read_register(register, NOW.date()).households
+    sealed = app.seal_import(app.build_import(households, CTX))
+    assert len(sealed.stored) > len(households)
+
+    copied = pickle.loads(pickle.dumps(sealed, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert copied == sealed and copied is not sealed
+    assert [type(e) for e in copied.stored] == [StoredEvent] * len(sealed.stored)
