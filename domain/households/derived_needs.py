@@ -7,7 +7,7 @@ profile happened to arrive first: see ``derive_profile_needs``.
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from datetime import datetime
 from uuid import UUID
 
@@ -16,14 +16,26 @@ from domain.profile import Profile
 from domain.rules.needs import NEEDS_RULE_VERSION, DerivedNeed, derive_needs
 
 
+def uuid5_text(namespace: UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, the same text, without making a ``UUID`` on the
+    way (its constructor and ``str`` were about half of a derived need's id; an imported
+    household derives three or so)."""
+    sha1 = hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False)
+    digest = bytearray(sha1.digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def derived_need_id(household_id: UUID, basis: str, need: DerivedNeed, taken: set[str]) -> str:
     """Deterministic from the profile that derives it (``basis``: its time) and what it is, so
     a replayed demo, a retried command or another arrival order yields the same id."""
     key = f"{basis}:{need.category}:{need.member_id or '-'}:{need.severity}:{need.department}"
-    found, n = str(uuid.uuid5(household_id, key)), 0
+    found, n = uuid5_text(household_id, key), 0
     while found in taken:  # the same need derived again after it was superseded (rare)
         n += 1
-        found = str(uuid.uuid5(household_id, f"{key}:{n}"))
+        found = uuid5_text(household_id, f"{key}:{n}")
     return found
 
 

@@ -23,7 +23,7 @@ class HouseholdNeeds:
     _ensure_not_graduated: Callable[[str], None]
     _reopened: Callable[..., None]
     trigger_event: Callable[..., None]
-    NeedIdentified: type  # applied by ``Household._need_identified``
+    NeedIdentified: type  # applies itself (``Household.on_need_identified``)
     _need_resolved: Callable[..., None]
     _need_referred: Callable[..., None]
     _need_referral_ended: Callable[..., None]

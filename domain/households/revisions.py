@@ -62,11 +62,11 @@ class HouseholdRevisions:
     last_profiled_on: date | None
     trigger_event: Callable[..., None]
     _ensure_not_erased: Callable[[str], None]
-    # Applied by ``Household``'s decorated ``_profile_submitted`` and ``_risk_scored``.
+    # The events (nested in ``Household``, where their topics are fixed) apply themselves by
+    # calling ``on_*`` methods: ProfileSubmitted's and RiskScored's on ``Household``, these
+    # below.
     ProfileSubmitted: type
     RiskScored: type
-    # The events (nested in ``Household``, where their topics are fixed) apply themselves by
-    # calling the ``on_*`` methods below.
     ProfileMerged: type
     ProfileConflictRecorded: type
     ProfileConflictResolved: type
@@ -83,10 +83,10 @@ class HouseholdRevisions:
     ) -> None:
         """Record a profile, its facts and its risk assessment (computed by the caller).
 
-        Its events are triggered by class (the library's public ``trigger_event``), not by
-        calling the decorated appliers: the same events, applied by the same methods, without
-        the decorator's argument handling (a third or more of an event's cost; every import's
-        household records these)."""
+        Its events are triggered by class (the library's public ``trigger_event``) and apply
+        themselves (``Household.on_profile_submitted``, ``on_risk_scored``): the events the
+        decorated appliers recorded, without the decorators' argument handling (a third or
+        more of an event's cost; every import's household records these)."""
         self.trigger_event(
             self.ProfileSubmitted,
             profile=profile,

@@ -31,7 +31,7 @@ _STATEMENTS: dict[str, str | Upsert] = {
     ),
     "moved": "UPDATE {t_heads} SET ward_id = %s WHERE household_id = %s",
     # A profile observed before the current one is kept in the history, not current (as the
-    # aggregate's ``_profile_submitted``); the profiling form may record consent.
+    # aggregate's ``on_profile_submitted``); the profiling form may record consent.
     "profiled": f"UPDATE {{t_heads}} SET profile_at = %s, {_HEAD}, "
     "consent = CASE WHEN %s THEN 'given' ELSE consent END "
     "WHERE household_id = %s AND (profile_at IS NULL OR profile_at <= %s)",
