@@ -66,6 +66,7 @@ from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
     TOTAL_CONFLICTS,
+    TOTAL_INDEX,
     TOTAL_KEYS,
     VERSIONED,
     VERSIONS_SUFFIX,
@@ -361,13 +362,14 @@ class NerveCentreView(BufferedView):
         conflict: tuple[str, ...] | None,
         empty: set[str],
     ) -> None:
-        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in key
-        order: the index is then written page after page, not at random (a window's daily
-        totals touch most of the table: this halves their upsert's time). Into an empty
+        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its
+        index's order: the index is then written page after page, not at random (a window's
+        daily totals touch most of the table: this halves their upsert's time). Into an empty
         table, a plain INSERT: a select's rows are unique and none is 0 (``total_rows``,
         ``derived_late``'s HAVING), and a history's day and week rows differ by basis."""
-        on = conflict or tuple(c.strip() for c in cols.split(","))
-        order = ", ".join(str(i + 1) for i in range(cols.count(",") + 1))
+        names = [c.strip() for c in cols.split(",")]
+        on = conflict or tuple(names)
+        order = ", ".join(str(names.index(c) + 1) for c in TOTAL_INDEX.get(table, names))
         insert = f"INSERT INTO {{t_{table}}} ({cols}, value) {select} ORDER BY {order}"
         if table in empty:
             curs.execute(self.sql(insert, stage=stage))
