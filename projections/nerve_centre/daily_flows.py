@@ -27,16 +27,21 @@ from projections.nerve_centre.ward_weeks import WRITE_WARD_WEEKS
 
 KEY: Final = "level, code, metric, day"
 _ON = " AND ".join(f"{{alias}}.{c} = u.{c}" for c in KEY.split(", "))
+# a ward's flows spread to its levels
+_SPREAD: Final = (
+    "SELECT a.level, a.code, metric, day, recorded, value "
+    "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
+    "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
+    "a(level, code)"
+)
 
 # For ``BufferedView.sql``: ``{stage}`` holds the commit's flows a ward (ward_id,
 # municipality, district, metric, day, recorded, value); ``%s`` is the province. One statement:
 # its parts all see the tables as they were before it, so ``d`` is each key's row before the
 # upsert (``u``) changed it.
 WRITE_DAILY: Final = (
-    f"WITH s AS (SELECT a.level, a.code, metric, day, recorded, sum(value) AS value "
-    "FROM {stage} s CROSS JOIN LATERAL (VALUES ('ward', s.ward_id), "
-    "('municipality', s.municipality), ('district', s.district), ('province', %s)) "
-    f"a(level, code) GROUP BY {KEY}, recorded), "
+    f"WITH s AS (SELECT {KEY}, recorded, sum(value) AS value FROM ({_SPREAD}) f "
+    f"GROUP BY {KEY}, recorded), "
     # each key's flows of the commit, and the one later day they were all recorded on if so
     f"k AS (SELECT {KEY}, sum(value) AS value, CASE WHEN count(*) = 1 "
     f"AND min(recorded) > day THEN min(recorded) END AS late_on FROM s GROUP BY {KEY}), "
@@ -57,12 +62,27 @@ WRITE_DAILY: Final = (
     f") x GROUP BY {KEY}, recorded ORDER BY {KEY}, recorded "
     f"ON CONFLICT ({KEY}, recorded) DO UPDATE SET value = t.value + EXCLUDED.value"
 )
+# The same into empty tables (a catch-up from zero): no stored row to add to or to move, so
+# each key's flows are grouped once (one recorded day: ``late_on``) and nothing conflicts.
+_BY_F = " AND ".join(f"f.{c} = k.{c}" for c in KEY.split(", "))
+WRITE_DAILY_FRESH: Final = (
+    f"WITH f AS ({_SPREAD}), "
+    f"k AS (SELECT {KEY}, sum(value) AS value, CASE WHEN min(recorded) = max(recorded) "
+    f"AND min(recorded) > day THEN min(recorded) END AS late_on FROM f GROUP BY {KEY}), "
+    f"u AS (INSERT INTO {{t_area_daily}} ({KEY}, value, late_on) "
+    f"SELECT {KEY}, value, late_on FROM k ORDER BY {KEY}) "
+    f"INSERT INTO {{t_area_daily_recorded}} ({KEY}, recorded, value) "
+    f"SELECT f.level, f.code, f.metric, f.day, f.recorded, sum(f.value) FROM f JOIN k ON {_BY_F} "
+    "WHERE k.late_on IS NULL AND f.recorded <> f.day GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+)
 
 
-def write_daily(view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any, ...]]) -> None:
+def write_daily(
+    view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any, ...]], empty: set[str]
+) -> None:
     """Add a commit's flows, staged once a ward, to ``area_daily`` at every level and, those
     recorded on another day than they occurred, to its ``late_on`` or ``area_daily_recorded``
-    (``NerveCentreView.write`` calls it).
+    (``NerveCentreView.write`` calls it; ``empty``: the view's tables holding no row).
 
     Spread and summed here rather than in Python: a ward's flow is one staged row, not four
     keys built and two tables' rows copied. Flows only ever add (a total never falls to
@@ -80,5 +100,6 @@ def write_daily(view: BufferedView, curs: Cursor[DictRow], rows: list[tuple[Any,
         copy.set_types(["text", "text", "text", "text", "date", "date", "bigint"])
         for row in rows:
             copy.write_row(row)
-    curs.execute(view.sql(WRITE_DAILY, stage=stage), (PROVINCE,))
+    fresh = {"area_daily", "area_daily_recorded"} <= empty
+    curs.execute(view.sql(WRITE_DAILY_FRESH if fresh else WRITE_DAILY, stage=stage), (PROVINCE,))
     curs.execute(view.sql(WRITE_WARD_WEEKS, stage=stage))  # M9's figures, a row a week

@@ -117,10 +117,12 @@ def write_snapshots(
     table: str,
     rows: list[tuple[Any, ...]],
     unchanged: list[tuple[Any, ...]],
+    empty: set[str],
     suffix: str = SNAPSHOT_SUFFIX,
 ) -> None:
-    """Upsert a commit's snapshot rows (made in memory: ``snapshots.SnapshotBook``), and drop
-    those of groups whose day, as far as it went, ended where it began. ``suffix``: of the
+    """Upsert a commit's snapshot rows (made in memory: ``snapshots.SnapshotBook``; a group's
+    day once), and drop those of groups whose day, as far as it went, ended where it began;
+    into an empty table (``BufferedView.empty``), COPY them straight in. ``suffix``: of the
     rows' table (``occurred`` writes the league's rows by occurred day, of the same shape)."""
     shape = SNAPSHOTS[table]
     snapshots = table + suffix
@@ -129,6 +131,9 @@ def write_snapshots(
         # The arrays as literals, sent by text COPY: psycopg dumps a list element by element
         # in Python (~70% of a binary COPY's time here), a literal is a join in C.
         literals = ((*r[:-2], array_literal(r[-2]), array_literal(r[-1])) for r in rows)
+        if snapshots in empty:
+            view.copy(curs, snapshots, columns, literals)
+            return  # nothing stored to drop either
         stage = view.stage(curs, snapshots, columns, literals)
         cols, key = ", ".join(columns), ", ".join((*shape.group, "day"))
         curs.execute(

@@ -65,10 +65,13 @@ def shaped(view: BufferedView, deltas: ByDay) -> Shaped:
     return out
 
 
-def write_occurred(view: BufferedView, curs: Cursor[DictRow], shaped: Shaped) -> None:
-    """Send the rows ``shaped`` made (inside the commit's transaction)."""
+def write_occurred(
+    view: BufferedView, curs: Cursor[DictRow], shaped: Shaped, empty: set[str]
+) -> None:
+    """Send the rows ``shaped`` made (inside the commit's transaction; ``empty``: the view's
+    tables holding no row, see ``write_snapshots``)."""
     for table, (rows, gone) in shaped.items():
-        write_snapshots(view, curs, table, rows, gone, suffix=OCCURRED_SUFFIX)
+        write_snapshots(view, curs, table, rows, gone, empty, suffix=OCCURRED_SUFFIX)
 
 
 def _rewrite(

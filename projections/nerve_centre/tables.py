@@ -6,7 +6,13 @@ from its projection's name and the suffixes of ``NerveCentreView.tables``.
 
 from __future__ import annotations
 
-from projections.nerve_centre.history import HISTORIES, HISTORY_SUFFIX, LATE_SUFFIX, SNAPSHOT_SUFFIX
+from projections.nerve_centre.history import (
+    HISTORIES,
+    HISTORY_SUFFIX,
+    LATE_SUFFIX,
+    SNAPSHOT_SUFFIX,
+    SNAPSHOTS,
+)
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import OCCURRED_SUFFIX
 
@@ -118,10 +124,15 @@ TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "department_due": ("department", "level", "code", "due"),
 }
 TOTAL_CONFLICTS: dict[str, tuple[str, ...]] = {"ward_needs": ("ward_id", "category")}
+# a roll-up table's primary key, where its columns' order is not its key's: rows go in in
+# this order (the index filled page after page: a quarter smaller, measured, and cheaper)
+TOTAL_INDEX: dict[str, tuple[str, ...]] = {}
 for _table in HISTORIES:
     TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "basis", "day")
     if _table in TOTAL_CONFLICTS:
         TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
+    _shape = SNAPSHOTS[_table]  # migration 0024: a group's day rows together in the key
+    TOTAL_INDEX[_table + HISTORY_SUFFIX] = (*_shape.group, "basis", "day", _shape.member)
 TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
 
 

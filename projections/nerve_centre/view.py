@@ -66,6 +66,7 @@ from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
     TOTAL_CONFLICTS,
+    TOTAL_INDEX,
     TOTAL_KEYS,
     VERSIONED,
     VERSIONS_SUFFIX,
@@ -241,19 +242,25 @@ class NerveCentreView(BufferedView):
         return rows.values()
 
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
+        # A catch-up from zero commits into empty tables (the demo log is one window): their
+        # rows go in by COPY or a plain INSERT, with no staging or conflicts to resolve
+        # where nothing can conflict (every batch holds a key once: see ``take``).
+        empty = self.empty(curs)
         for table, rows in changes.rows.items():
-            self._write_rows(curs, table, ROW_COLUMNS[table], rows)
+            self._write_rows(curs, table, ROW_COLUMNS[table], rows, table in empty)
         for table, totals in changes.totals.items():
-            self._add(curs, table, TOTAL_KEYS[table], totals, conflict=TOTAL_CONFLICTS.get(table))
+            self._add(curs, table, TOTAL_KEYS[table], totals, empty)
         if changes.daily:
-            write_daily(self, curs, changes.daily)
+            write_daily(self, curs, changes.daily, empty)
         made = changes.snapshots
         for table in SNAPSHOTS:
             write_snapshots(
-                self, curs, table, made.rows.get(table, []), made.unchanged.get(table, [])
+                self, curs, table, made.rows.get(table, []), made.unchanged.get(table, []), empty
             )
-        write_occurred(self, curs, changes.occurred)
-        if changes.case_days:
+        write_occurred(self, curs, changes.occurred, empty)
+        if changes.case_days and "case_days" in empty:
+            self.copy(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
+        elif changes.case_days:
             stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
             curs.execute(
                 self.sql(
@@ -275,7 +282,14 @@ class NerveCentreView(BufferedView):
                         stage=stage,
                     )
                 )
-        if changes.fw_visits:
+        if changes.fw_visits and "fw_households" in empty:
+            self.copy(
+                curs,
+                "fw_households",
+                ("field_worker_id", "household_id", "last_visit_on"),
+                changes.fw_visits,
+            )
+        elif changes.fw_visits:
             stage = self.stage(
                 curs,
                 "fw_households",
@@ -297,9 +311,13 @@ class NerveCentreView(BufferedView):
         table: str,
         columns: tuple[str, ...],
         staged: list[tuple[Any, ...]],
+        empty: bool,
     ) -> None:
         """Upsert whole rows (the page's latest state of each case touched)."""
         if not staged:
+            return
+        if empty:
+            self.copy(curs, table, columns, staged)
             return
         stage = self.stage(curs, table, columns, staged)
         cols = ", ".join(columns)
@@ -318,7 +336,7 @@ class NerveCentreView(BufferedView):
         table: str,
         key: tuple[str, ...],
         rows: list[tuple[Any, ...]],
-        conflict: tuple[str, ...] | None = None,
+        empty: set[str],
     ) -> None:
         """Add deltas to totals (one falling to zero is deleted, as if never written); a
         history's staged rows also make its late deltas by week and running totals."""
@@ -326,9 +344,11 @@ class NerveCentreView(BufferedView):
             return
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
         cols = ", ".join(key)
-        self._upsert(curs, table, cols, f"SELECT {cols}, value FROM {{stage}}", stage, conflict)
-        for target, target_cols, select in _DERIVED.get(table, ()):
-            self._upsert(curs, target, target_cols, select, stage, TOTAL_CONFLICTS.get(target))
+        select = f"SELECT {cols}, value FROM {{stage}}"
+        self._upsert(curs, table, cols, select, stage, TOTAL_CONFLICTS.get(table), empty)
+        for target, target_cols, derived in _DERIVED.get(table, ()):
+            conflict = TOTAL_CONFLICTS.get(target)
+            self._upsert(curs, target, target_cols, derived, stage, conflict, empty)
         if table in LATE_MONTHS:
             curs.execute(self.sql(LATE_MONTHS[table], stage=stage))
 
@@ -340,17 +360,24 @@ class NerveCentreView(BufferedView):
         select: str,
         stage: Composed,
         conflict: tuple[str, ...] | None,
+        empty: set[str],
     ) -> None:
-        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in key
-        order: the index is then written page after page, not at random (a window's daily
-        totals touch most of the table: this halves their upsert's time)."""
-        on = conflict or tuple(c.strip() for c in cols.split(","))
-        order = ", ".join(str(i + 1) for i in range(cols.count(",") + 1))
+        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its
+        index's order: the index is then written page after page, not at random (a window's
+        daily totals touch most of the table: this halves their upsert's time). Into an empty
+        table, a plain INSERT: a select's rows are unique and none is 0 (``total_rows``,
+        ``derived_late``'s HAVING), and a history's day and week rows differ by basis."""
+        names = [c.strip() for c in cols.split(",")]
+        on = conflict or tuple(names)
+        order = ", ".join(str(names.index(c) + 1) for c in TOTAL_INDEX.get(table, names))
+        insert = f"INSERT INTO {{t_{table}}} ({cols}, value) {select} ORDER BY {order}"
+        if table in empty:
+            curs.execute(self.sql(insert, stage=stage))
+            return
         # Only the number of totals now zero comes back (usually none: no second statement).
         curs.execute(
             self.sql(
-                f"WITH added AS (INSERT INTO {{t_{table}}} ({cols}, value) {select} "
-                f"ORDER BY {order} ON CONFLICT ({', '.join(on)}) "
+                f"WITH added AS ({insert} ON CONFLICT ({', '.join(on)}) "
                 f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
                 "SELECT count(*) AS zeros FROM added WHERE value = 0",
                 stage=stage,
