@@ -53,11 +53,15 @@ class PostgresDuplicateIndex:
         self._lock = threading.Lock()
         s = Identifier(datastore.schema)
         k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
+        # Each card read by its household's key (a LATERAL subquery; OFFSET 0 keeps it one):
+        # joined plainly, the planner hashed the whole cards table for every batch while the
+        # index had no statistics yet (an import's growing one).
         self.sql_block = SQL(
             "SELECT q.key, uuid_send(b.household_id) AS household, c.ward_id, c.card "
             "FROM unnest(%b::bigint[]) AS q(key) "
             "CROSS JOIN LATERAL (SELECT household_id FROM {0}.{1} k WHERE k.key = q.key "
-            "LIMIT {3}) b JOIN {0}.{2} c USING (household_id)"
+            "LIMIT {3}) b CROSS JOIN LATERAL (SELECT ward_id, card FROM {0}.{2} "
+            "WHERE household_id = b.household_id OFFSET 0) c"
         ).format(s, k, c, BLOCK_LIMIT)
         # Each household's keys found through its index, one household at a time (LATERAL;
         # OFFSET 0 keeps the planner from joining the two otherwise), then deleted by row:

@@ -64,22 +64,3 @@ def test_a_failed_write_leaves_nothing_and_the_connection_serves_the_next(
     index.record([IndexEntry(household, WARD, make_profile(), 1)], position=(application.name, 5))
     assert cards(application) == {household: (WARD, 1)}
     assert index.position(application.name) == 5
-
-
-def test_a_households_keys_are_deleted_through_its_index_on_a_table_not_yet_analyzed(
-    application: Sukuma,
-) -> None:
-    """An index growing fast (an import's) has no statistics yet: the planner took each
-    household for 1/200th of the table and deleted a batch's keys by reading every row."""
-    index: Any = application.duplicate_index
-    datastore = application.factory.datastore  # type: ignore[attr-defined]
-    with datastore.transaction(commit=True) as curs:
-        curs.execute(
-            "INSERT INTO matcher_keys (key, household_id) SELECT n, gen_random_uuid()"
-            " FROM generate_series(1, 20000) AS n"
-        )
-    batch = [uuid4() for _ in range(80)]
-    with datastore.transaction(commit=False) as curs:
-        curs.execute(SQL("EXPLAIN ") + index.sql_forget_keys, (batch,))
-        plan = "\n".join(row["QUERY PLAN"] for row in curs.fetchall())
-    assert "matcher_keys_household" in plan and "Seq Scan on matcher_keys" not in plan, plan
