@@ -83,13 +83,19 @@ def score_batch(keys: CardKeys, batch: Sequence[Wanted], block: Block) -> list[M
     """Each household's matches among the block and the batch's earlier households."""
     stored, reached = open_block(keys, block)
     found: list[Match] = []
+    # The batch's earlier households by key (one register holding a household twice): each
+    # household asks its own keys, where it compared its keys with every earlier one's (a
+    # new set each, quadratic: about 12 us a household of an import's writer at 80 a batch).
+    earlier: dict[int, list[int]] = defaultdict(list)  # key -> places in the batch
     for index, wanted in enumerate(batch):
         others: Blocked = {
             h: stored[h] for k in wanted.keys for h in reached.get(k, ()) if h in stored
         }
-        for earlier in batch[:index]:  # one register holding a household twice
-            if wanted.keys & earlier.keys:
-                others[earlier.household_id] = (earlier.ward_id, earlier.card)
+        for place in sorted({p for k in wanted.keys for p in earlier.get(k, ())}):
+            other = batch[place]  # in the batch's order, as before (the last one given wins)
+            others[other.household_id] = (other.ward_id, other.card)
+        for key in wanted.keys:
+            earlier[key].append(index)
         others.pop(wanted.household_id, None)  # itself, profiled again
         mine: list[Match] = []
         for other_id, (ward, other_card) in others.items():

@@ -53,13 +53,25 @@ class PostgresDuplicateIndex:
         self._lock = threading.Lock()
         s = Identifier(datastore.schema)
         k, c = Identifier("matcher_keys"), Identifier("matcher_cards")
+        # Each card read by its household's key (a LATERAL subquery; OFFSET 0 keeps it one):
+        # joined plainly, the planner hashed the whole cards table for every batch while the
+        # index had no statistics yet (an import's growing one).
         self.sql_block = SQL(
             "SELECT q.key, uuid_send(b.household_id) AS household, c.ward_id, c.card "
             "FROM unnest(%b::bigint[]) AS q(key) "
             "CROSS JOIN LATERAL (SELECT household_id FROM {0}.{1} k WHERE k.key = q.key "
-            "LIMIT {3}) b JOIN {0}.{2} c USING (household_id)"
+            "LIMIT {3}) b CROSS JOIN LATERAL (SELECT ward_id, card FROM {0}.{2} "
+            "WHERE household_id = b.household_id OFFSET 0) c"
         ).format(s, k, c, BLOCK_LIMIT)
-        self.sql_forget_keys = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%b)").format(s, k)
+        # Each household's keys found through its index, one household at a time (LATERAL;
+        # OFFSET 0 keeps the planner from joining the two otherwise), then deleted by row:
+        # ``household_id = ANY(...)`` was planned as a scan of the whole table while it had
+        # no statistics yet (an import's growing index: each batch read every key row).
+        self.sql_forget_keys = SQL(
+            "DELETE FROM {0}.{1} WHERE ctid = ANY(ARRAY(SELECT k.ctid "
+            "FROM unnest(%b::uuid[]) AS g(id) CROSS JOIN LATERAL "
+            "(SELECT ctid FROM {0}.{1} WHERE household_id = g.id OFFSET 0) k))"
+        ).format(s, k)
         self.sql_forget_cards = SQL("DELETE FROM {0}.{1} WHERE household_id = ANY(%s)").format(s, c)
         # Arrays, not COPY and a statement per card: a write is then one pipeline, one round
         # trip (an import's writer waits on each of its round trips while both cores work).

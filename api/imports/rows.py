@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import openpyxl
@@ -160,6 +161,21 @@ def read_rows(data: bytes) -> list[Row]:
 
 def _value(column: str, raw: str) -> tuple[Any, str | None]:
     """The cell as the API's body holds it, or the reason it cannot be."""
+    if column == "grants_receiving":  # a list of its own each time (bodies are not shared)
+        word = raw.strip().lower()
+        return [
+            {"grant_type": g.strip().replace(" ", "_"), "status": "receiving"}
+            for g in word.split(";")
+            if g.strip()
+        ], None
+    return _closed_value(column, raw)
+
+
+@lru_cache(maxsize=4096)
+def _closed_value(column: str, raw: str) -> tuple[Any, str | None]:
+    """``_value`` of every other column: immutable, and a register holds few distinct values
+    per closed column (yes/no, a dwelling type, a room count), so each is worked out once a
+    process rather than for each of a household's ~30 closed cells."""
     if raw == "":
         return None, None
     if column in TEXT_COLUMNS:
@@ -176,12 +192,6 @@ def _value(column: str, raw: str) -> tuple[Any, str | None]:
             return int(word), None
         except ValueError:
             return None, "must be a whole number"
-    if column == "grants_receiving":
-        return [
-            {"grant_type": g.strip().replace(" ", "_"), "status": "receiving"}
-            for g in word.split(";")
-            if g.strip()
-        ], None
     return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
 
 
