@@ -7,8 +7,9 @@ The nerve-centre tables are bulk-filled by ``bench.queries.fill`` (1.5M referral
 early-warning tables are then derived from them in SQL as the projection would hold them
 (every made, acknowledged, delivered and rejected referral has its clock; high-risk and
 child-protection households, field workers, war rooms and seats theirs), and every current
-match has its open alert, as earlier sweeps would have left it. ``--churn`` of those alerts
-are deleted so that each measured sweep has real raises to make through the application.
+match has its open alert and every overdue referral its escalation level, as earlier sweeps
+would have left them. ``--churn`` of those alerts are deleted so that each measured sweep has
+real raises to make through the application.
 
 Measured: the median of ``--repeat`` full sweeps (every rule's statement, the escalation
 query, and the commands they issue) against the median of as many
@@ -45,6 +46,7 @@ from projections.nerve_centre.tables import AREA_DAILY, HOUSEHOLDS, REFERRALS
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from scheduler.diff import diff_parameters
+from scheduler.referral_ladder import BEHIND_THE_LADDER, ladder_parameters
 from scheduler.rules.config import load_rules_file
 from scheduler.rules.definitions import RULES
 from scheduler.sweeper import Summary, Sweeper
@@ -159,6 +161,19 @@ def fill_early_warning(url: str, households: int) -> int:
                         "raised": NOW - timedelta(days=1),
                     },
                 )
+        # Each overdue referral at the level its delay has reached, as earlier sweeps would
+        # have left it: these referrals are rows without events, so one found behind the
+        # ladder could not be loaded to climb it (an error a referral, 360,000 at 3M).
+        conn.execute(
+            SQL(
+                "UPDATE {referrals} r SET escalation_level = b.reached FROM ({behind}) b "
+                "WHERE r.referral_id = b.referral_id::uuid"
+            ).format(
+                referrals=SQL(REFERRALS),
+                behind=SQL(BEHIND_THE_LADDER).format(clocks=SQL(CLOCKS), referrals=SQL(REFERRALS)),
+            ),
+            ladder_parameters(config.escalation.ladder, NOW),
+        )
         conn.execute("ANALYZE")
         row = conn.execute(f"SELECT count(*) FROM {ALERTS}").fetchone()
         return int(row[0]) if row else 0
