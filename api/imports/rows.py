@@ -161,6 +161,12 @@ def read_rows(data: bytes) -> list[Row]:
 
 def _value(column: str, raw: str) -> tuple[Any, str | None]:
     """The cell as the API's body holds it, or the reason it cannot be."""
+    if raw == "":
+        return None, None
+    if column in TEXT_COLUMNS:
+        # As given, and never through the cache below: names, ID numbers and phones would
+        # stay in a long-lived process's memory (the upload endpoint's) after the import.
+        return raw, None
     if column == "grants_receiving":  # a list of its own each time (bodies are not shared)
         word = raw.strip().lower()
         return [
@@ -173,13 +179,9 @@ def _value(column: str, raw: str) -> tuple[Any, str | None]:
 
 @lru_cache(maxsize=4096)
 def _closed_value(column: str, raw: str) -> tuple[Any, str | None]:
-    """``_value`` of every other column: immutable, and a register holds few distinct values
-    per closed column (yes/no, a dwelling type, a room count), so each is worked out once a
-    process rather than for each of a household's ~30 closed cells."""
-    if raw == "":
-        return None, None
-    if column in TEXT_COLUMNS:
-        return raw, None
+    """``_value`` of a closed column (no personal data): immutable, and a register holds few
+    distinct values per closed column (yes/no, a dwelling type, a room count), so each is
+    worked out once a process rather than for each of a household's ~30 closed cells."""
     word = raw.strip().lower()
     if column in BOOLEAN_COLUMNS:
         if word in YES:

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from api.imports import rows as import_rows
 from api.imports.models import for_plain_cells
 from api.imports.rows import (
+    TEXT_COLUMNS,
     FileRefused,
     Row,
     check_households,
@@ -54,6 +56,18 @@ def test_the_template_is_one_valid_household_of_two_members() -> None:
     members = checked.households[0].profile["members"]
     assert [(m["sex"], m["relation"]) for m in members] == [("male", "head"), ("female", "spouse")]
     assert members[0]["grants"] == [{"grant_type": "older_persons", "status": "receiving"}]
+
+
+def test_personal_cells_are_not_kept_in_the_closed_values_cache() -> None:
+    """Names, ID numbers and phones go through as given and are never remembered by the
+    process (the upload endpoint's lives on after the import); closed cells are."""
+    closed = import_rows._closed_value
+    closed.cache_clear()
+    for column in TEXT_COLUMNS:
+        assert import_rows._value(column, "Thabo 5811055831080") == ("Thabo 5811055831080", None)
+    assert closed.cache_info().currsize == 0
+    assert import_rows._value("child_went_hungry", "yebo") == (True, None)
+    assert closed.cache_info().currsize == 1
 
 
 def test_a_household_value_that_differs_on_a_later_row_is_reported_there() -> None:
