@@ -148,8 +148,8 @@ class PersonalDataMapper(Mapper[UUID]):
         state = personal_values(vars(domain_event), trie, personal)
         if not personal:
             return super().to_stored_event(domain_event)
-        originator_id: UUID = state.pop("originator_id")  # ``state`` is a copy: it held some
-        key = self._key_for_writing(originator_id, _household_of(name, state, originator_id))
+        originator_id: UUID = state["originator_id"]
+        key = self._key_for_writing(originator_id, _household_of(name, state))
         if key == ERASED_KEY:
             for container, slot, _ in personal:
                 container[slot] = ERASED
@@ -161,27 +161,9 @@ class PersonalDataMapper(Mapper[UUID]):
             for n, (container, slot, path) in enumerate(personal):
                 nonce = nonces[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
                 container[slot] = _sealed(cipher, originator, path, container[slot], nonce)
-        return self._stored(type(domain_event), originator_id, state)
-
-    def _stored(self, cls: type, originator_id: UUID, state: dict[str, Any]) -> StoredEvent:
-        """What the library's ``to_stored_event`` stores for an event of ``cls`` whose state
-        (without its id) is ``state``, a copy of this mapper's own (changed here), without
-        an event made of the sealed copy for the library to copy again (its ``vars``)."""
-        originator_version = state.pop("originator_version")
-        class_version = getattr(cls, "class_version", 1)
-        if class_version > 1:
-            state["class_version"] = class_version
-        stored_state = self.transcoder.encode(state)
-        if self.compressor:
-            stored_state = self.compressor.compress(stored_state)
-        if self.cipher:
-            stored_state = self.cipher.encrypt(stored_state)
-        return StoredEvent(
-            originator_id=originator_id,
-            originator_version=originator_version,
-            topic=get_topic(cls),
-            state=stored_state,
-        )
+        sealed_event: Any = object.__new__(type(domain_event))
+        sealed_event.__dict__.update(state)
+        return super().to_stored_event(sealed_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         if stored_event.topic == SNAPSHOT_TOPIC:
@@ -246,14 +228,14 @@ class PersonalDataMapper(Mapper[UUID]):
         return self.keys.key_or_create(originator_id, household_id)
 
 
-def _household_of(name: str, state: dict[str, Any], originator_id: UUID) -> UUID | None:
+def _household_of(name: str, state: dict[str, Any]) -> UUID | None:
     """The household whose erasure destroys this event's key (none: a war room's, an alert
     about none, or an event from before keys existed)."""
     link = HOUSEHOLD_LINK.get(name)
     if link is not None and state.get(link) is not None:
         return UUID(str(state[link]))
     if name.startswith("Household."):
-        return originator_id
+        return cast(UUID, state["originator_id"])
     return None
 
 

@@ -226,9 +226,8 @@ def test_households_mapped_in_turn_are_each_sealed_with_their_own_key() -> None:
 
 
 def test_a_sealed_event_is_stored_as_the_library_stores_the_same_state() -> None:
-    """The mapper stores a sealed copy of the state itself (import13), not an event made of it
-    for the library's ``to_stored_event``: the same topic, version and bytes (key order, the
-    class version last) as the library writes for an event holding that sealed state."""
+    """A sealed event is stored with the same topic, version and bytes (key order, the class
+    version last) as the library writes for an event holding that sealed state."""
     m, _ = mapper()
     household = profiled_household()
     household.submit_profile(
