@@ -27,7 +27,8 @@ from scheduler.feedback_sms import FeedbackSms, Gateway
 from scheduler.notify import DeliveryLog, Notifier
 from scheduler.open_data import PublishOpenData
 from scheduler.rules.config import load_rules_file
-from scheduler.sweeper import Summary, Sweeper
+from scheduler.summary import Summary
+from scheduler.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 RETRY_JOB = "early-warning-sweep-retry"

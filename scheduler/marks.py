@@ -4,20 +4,22 @@ A mark records the rule's version, the cutoffs it was evaluated at, the early-wa
 position it had seen, and the log position of the last command it issued. The next sweep of a
 clock rule is *incremental* (only clocks changed since that position, or crossing the cutoff
 since those cutoffs) when the rule's version is unchanged and the alerts view has caught up
-with those commands; otherwise it is a full sweep, which is always correct.
+with those commands; otherwise it is a full sweep, which is always correct. The referral
+ladder keeps a mark of its own here too (``scheduler.referral_ladder``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
 from projections.alerts import view as alerts
 from projections.early_warning import view as early_warning
+from projections.nerve_centre import tables as nerve_centre
 
 APPLICATION = "sukuma"
 
@@ -32,6 +34,14 @@ class Mark:
     commands_position: int
 
 
+class Positions(NamedTuple):
+    """The log position each view the sweep reads has caught up with."""
+
+    early_warning: int
+    alerts: int
+    nerve_centre: int
+
+
 class SweepMarks:
     """The ``alert_sweep_marks`` table (scheduler state, not a view of the event log; created
     by adapters.migrations)."""
@@ -43,6 +53,7 @@ class SweepMarks:
         self.tracking = {
             "early_warning": Identifier(schema, early_warning.TRACKING),
             "alerts": Identifier(schema, alerts.TRACKING),
+            "nerve_centre": Identifier(schema, nerve_centre.TRACKING),
         }
 
     def load(self) -> dict[str, Mark]:
@@ -50,16 +61,18 @@ class SweepMarks:
             curs.execute(SQL("SELECT * FROM {0}").format(self.table))
             return {row["rule"]: Mark(**row) for row in curs.fetchall()}
 
-    def positions(self) -> tuple[int, int]:
-        """(the early-warning view's position, the alerts view's position)."""
-        query = SQL(
-            "SELECT (SELECT max(notification_id) FROM {0} WHERE application_name = %s) AS ew, "
-            "(SELECT max(notification_id) FROM {1} WHERE application_name = %s) AS alerts"
-        ).format(self.tracking["early_warning"], self.tracking["alerts"])
+    def positions(self) -> Positions:
+        """The positions of the early-warning, alerts and nerve-centre views."""
+        query = SQL(", ").join(
+            SQL(
+                "(SELECT max(notification_id) FROM {0} WHERE application_name = %(app)s) AS {1}"
+            ).format(table, Identifier(name))
+            for name, table in self.tracking.items()
+        )
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(query, (APPLICATION, APPLICATION))
+            curs.execute(SQL("SELECT ") + query, {"app": APPLICATION})
             row: Any = curs.fetchone()
-            return int(row["ew"] or 0), int(row["alerts"] or 0)
+            return Positions(**{name: int(row[name] or 0) for name in self.tracking})
 
     def save(self, marks: list[Mark]) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -36,11 +35,12 @@ from projections.delivery import view as delivery
 from projections.early_warning import view as early_warning
 from projections.nerve_centre import tables as nerve_centre
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
-from scheduler.marks import Mark, SweepMarks
+from scheduler.marks import Mark, Positions, SweepMarks
 from scheduler.notify import AlertNotice, Notifier
-from scheduler.referral_ladder import BEHIND_THE_LADDER, ladder_parameters
+from scheduler.referral_ladder import LADDER_MARK, ladder_mark, ladder_sweep
 from scheduler.rules.config import RulesFile
 from scheduler.rules.definitions import BY_ID, RULES, Decision, Match, Rule, raised_level
+from scheduler.summary import Summary
 
 log = logging.getLogger(__name__)
 
@@ -50,28 +50,6 @@ SWEEP_LOCK_KEY = 0x5355_4B41  # one scheduler acts at a time across replicas
 
 class SweepStopped(Exception):
     """The process is stopping: the sweep ends after the subject in hand."""
-
-
-@dataclass
-class Summary:
-    """What a sweep did, per rule (alerts escalated by schedule under ``escalation``,
-    overdue referrals escalated up the ladder under ``referrals``)."""
-
-    raised: Counter[str] = field(default_factory=Counter)
-    escalated: Counter[str] = field(default_factory=Counter)
-    resolved: Counter[str] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-    seconds: dict[str, float] = field(default_factory=dict)  # per rule, "escalation", ...
-    skipped: bool = False
-    stopped: bool = False  # the process stopped it: the rest is swept next time
-
-    def total(self) -> dict[str, int]:
-        return {
-            "raised": self.raised.total(),
-            "escalated": self.escalated.total(),
-            "resolved": self.resolved.total(),
-            "failed": self.failed.total(),
-        }
 
 
 def _scope(row: dict[str, Any]) -> dict[str, str | None]:
@@ -132,8 +110,9 @@ class Sweeper:
     def run(self, ids: Sequence[str] = (), *, full: bool = False) -> Summary:
         """Sweep the rules (all, or those named), unless another scheduler is sweeping.
 
-        ``full`` compares every match with every open alert, even where the last sweep's mark
-        would allow an incremental sweep (a periodic reconciliation, or after a restore).
+        ``full`` compares every match with every open alert, and checks every overdue
+        referral's level, even where the last sweep's marks would allow an incremental sweep (a
+        periodic reconciliation, or after a restore).
         """
         rules = self.rules(ids)
         with self._lock() as acquired:
@@ -162,7 +141,7 @@ class Sweeper:
                 self._escalate(now, summary, notices)
                 summary.seconds["escalation"] = time.perf_counter() - started
                 started = time.perf_counter()
-                self._escalate_referrals(now, summary)
+                self._escalate_referrals(now, summary, full=full)
                 summary.seconds["referrals"] = time.perf_counter() - started
             summary.stopped = self.stopping.is_set()
         if self.notifier is not None and notices:
@@ -196,15 +175,14 @@ class Sweeper:
         now: datetime,
         mark: Mark | None,
         full: bool,
-        views: tuple[int, int],
+        views: Positions,
         summary: Summary,
         notices: list[AlertNotice],
     ) -> Mark:
         """Sweep one rule; returns its new mark."""
         cfg = self.config.rules[rule.id]
         params = diff_parameters(rule, now, cfg)
-        ew_position, alerts_position = views
-        caught_up = mark is None or alerts_position >= mark.commands_position
+        caught_up = mark is None or views.alerts >= mark.commands_position
         same_rule = mark is not None and mark.version == cfg.version
         fresh = mark is not None and mark.cutoff <= params["cutoff"]
         if rule.clock and not full and mark and caught_up and same_rule and fresh:
@@ -286,7 +264,7 @@ class Sweeper:
             keep.version if keep else cfg.version,
             keep.cutoff if keep else params["cutoff"],
             keep.rise_cutoff if keep else params["rise_cutoff"],
-            keep.position if keep else ew_position,
+            keep.position if keep else views.early_warning,
             commands,
         )
 
@@ -378,11 +356,20 @@ class Sweeper:
                     )
                 )
 
-    def _escalate_referrals(self, now: datetime, summary: Summary) -> None:
-        """Overdue referrals climb to the level their delay has reached (one event per level)."""
+    def _escalate_referrals(self, now: datetime, summary: Summary, *, full: bool = False) -> None:
+        """Overdue referrals climb to the level their delay has reached (one event per level):
+        after a first whole pass, only those changed or crossing a level since the ladder's
+        mark. The mark moves only when a whole pass issued every command it found, so the
+        next covers a failed or stopped one's window again."""
         ladder = self.config.escalation.ladder
+        views = self.marks.positions()
+        # A clock whose referral row the nerve centre had not written yet is looked at again.
+        seen = min(views.early_warning, views.nerve_centre)
+        mark = self.marks.load().get(LADDER_MARK)
+        template, params = ladder_sweep(ladder, now, mark, seen, full=full)
         ctx = CommandContext(actor=ACTOR, occurred_at=now)
-        for row in self._query(BEHIND_THE_LADDER, ladder_parameters(ladder, now)):
+        commands, whole = 0, True
+        for row in self._query(template, params):
             if self.stopping.is_set():
                 return
             try:
@@ -390,5 +377,9 @@ class Sweeper:
             except Exception:  # one bad referral never stops the others
                 log.exception("escalating referral %s", row["referral_id"])
                 summary.failed["referrals"] += 1
+                whole = False
                 continue
             summary.escalated["referrals"] += written.position is not None
+            commands = max(commands, written.position or 0)
+        if whole:
+            self.marks.save([ladder_mark(ladder, now, seen, commands)])

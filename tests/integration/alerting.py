@@ -14,7 +14,8 @@ from projections.registry import open_projections
 from projections.runner import BatchRunner
 from scheduler.notify import Notifier
 from scheduler.rules.config import RulesFile, load_rules_file
-from scheduler.sweeper import Summary, Sweeper
+from scheduler.summary import Summary
+from scheduler.sweeper import Sweeper
 from tests.integration.conftest import Clock
 
 

@@ -12,7 +12,8 @@ from domain.errors import NotFoundError
 from domain.sukuma import Sukuma
 from scheduler.main import run_until
 from scheduler.rules.config import load_rules_file
-from scheduler.sweeper import Summary, Sweeper
+from scheduler.summary import Summary
+from scheduler.sweeper import Sweeper
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
 from tests.integration.alerting import alerting, at_once

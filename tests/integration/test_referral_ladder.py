@@ -14,7 +14,8 @@ from domain.referrals.model import Referral
 from domain.sukuma import Sukuma
 from projections.nerve_centre.tables import REFERRALS
 from scheduler.rules.config import load_rules_file
-from scheduler.sweeper import Summary, Sweeper
+from scheduler.summary import Summary
+from scheduler.sweeper import Sweeper
 from sukuma.demo import generate
 from sukuma.settings import Settings
 from sukuma.wiring import build_application
