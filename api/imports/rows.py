@@ -148,10 +148,14 @@ def read_rows(data: bytes) -> list[Row]:
             + " (see docs/import/README.md for the template)"
         )
     rows = []
+    named = all(header)  # no unnamed column to leave out: each row's dict made in one call
     for number, values in enumerate(table, start=2):
         if not any(values):
             continue
-        cells = {h: v for h, v in zip(header, values, strict=False) if h}
+        if named:
+            cells = dict(zip(header, values, strict=False))
+        else:
+            cells = {h: v for h, v in zip(header, values, strict=False) if h}
         rows.append(Row(number, cells))
     return rows
 
