@@ -10,7 +10,7 @@ let anyone enumerate.
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 import unicodedata
 from collections.abc import Mapping
@@ -114,7 +114,12 @@ class CardKeys:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret  # only for ``__reduce__``: a scoring worker gets the same keys
-        self._hmac_key = self._derive(secret, b"sukuma duplicate blocking keys")
+        # HMAC-SHA256 (RFC 2104) with its key's two padded blocks hashed once, here: each
+        # blocking key then copies the two SHA-256 states (``hmac.digest`` set them up anew
+        # for each value, about 2.5 against 1.1 us; a household has six to eight keys).
+        block = self._derive(secret, b"sukuma duplicate blocking keys").ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._aead = AESGCM(self._derive(secret, b"sukuma duplicate cards"))
 
     def __reduce__(self) -> tuple[type[CardKeys], tuple[bytes]]:
@@ -126,8 +131,10 @@ class CardKeys:
 
     def blind(self, value: str) -> int:
         """A signed 64-bit key (a PostgreSQL bigint) for a blocking value."""
-        digest = hmac.digest(self._hmac_key, value.encode(), "sha256")
-        return int.from_bytes(digest[:8], "big", signed=True)
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(value.encode())
+        outer.update(inner.digest())
+        return int.from_bytes(outer.digest()[:8], "big", signed=True)
 
     def keys_of(self, card: Card) -> set[int]:
         return {self.blind(v) for person in card for v in blocking_values(person)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from api.imports.template import (
 from api.schemas.households import RegisterHousehold
 from api.schemas.profile import Profile
 from domain.errors import InvalidCommand, NotFoundError
+from domain.households.derived_needs import uuid5_text
 from domain.imports.application import ImportedHousehold, imported_household_id
 from domain.reference.geography import geography
 
@@ -148,10 +148,14 @@ def read_rows(data: bytes) -> list[Row]:
             + " (see docs/import/README.md for the template)"
         )
     rows = []
+    named = all(header)  # no unnamed column to leave out: each row's dict made in one call
     for number, values in enumerate(table, start=2):
         if not any(values):
             continue
-        cells = {h: v for h, v in zip(header, values, strict=False) if h}
+        if named:
+            cells = dict(zip(header, values, strict=False))
+        else:
+            cells = {h: v for h, v in zip(header, values, strict=False) if h}
         rows.append(Row(number, cells))
     return rows
 
@@ -197,16 +201,18 @@ def _closed_value(column: str, raw: str) -> tuple[Any, str | None]:
     return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
 
 
-#: Each column's place in the API's bodies, split once (not once a cell).
-_PLACES: dict[str, tuple[str, ...]] = {
-    column: tuple(path.split("."))
+#: Each column's place in the API's bodies (the dicts on the way, and its key in the last),
+#: split once (not once a cell).
+_PLACES: dict[str, tuple[tuple[str, ...], str]] = {
+    column: (tuple(parts[:-1]), parts[-1])
     for column, path in (*HOUSEHOLD_COLUMNS.items(), *MEMBER_COLUMNS.items())
     if path and not path.startswith("register.")
+    for parts in [path.split(".")]
 }
 
 
 def _put(body: dict[str, Any], column: str, value: Any) -> None:
-    *parents, last = _PLACES[column]
+    parents, last = _PLACES[column]
     for part in parents:
         body = body.setdefault(part, {})
     body[last] = value
@@ -269,7 +275,7 @@ class _Household:
             if column in _PLACES:
                 _put(profile, column, value)
         for index, row in enumerate(self.rows):
-            member: dict[str, Any] = {"member_id": str(uuid.uuid5(household_id, f"m{index}"))}
+            member: dict[str, Any] = {"member_id": uuid5_text(household_id, f"m{index}")}
             for column, value in self.values(row, MEMBER_COLUMNS).items():
                 _put(member, column, value)
             profile["members"].append(member)

@@ -15,20 +15,25 @@ from domain.households.derived_needs import derive_profile_needs
 from domain.households.model import Household
 from domain.profile import Profile, validate_profile
 from domain.reference.application import ReferenceCommands
-from domain.rules.flags import derive_flags
+from domain.rules.flags import HouseholdFlags, derive_flags
 from domain.rules.graduation import GraduationFacts, evaluate_graduation
 from domain.rules.risk import score_risk
 from domain.rules.special_facts import special_facts
 
 
-def assess(profile: Profile, on: date) -> tuple[dict[str, int], dict[str, Any]]:
-    """A profile's facts and its risk assessment under the current rule versions."""
-    risk = score_risk(profile, on)
+def assess(
+    profile: Profile, on: date, flags: HouseholdFlags | None = None
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """A profile's facts and its risk assessment under the current rule versions (``flags``:
+    the profile's as of ``on``, if the caller has them already)."""
+    if flags is None:
+        flags = derive_flags(profile, on)
+    risk = score_risk(profile, on, flags)
     return special_facts(profile), {
         "score": risk.score,
         "level": str(risk.level),
         "reasons": list(risk.reasons),
-        "flags": derive_flags(profile, on).as_list(),
+        "flags": flags.as_list(),
         "rule_version": risk.rule_version,
     }
 
@@ -46,7 +51,9 @@ def apply_profile(
     derives no needs: its answers are older than what the household is known to be now.
     """
     stale = household.profile_at is not None and occurred_at < household.profile_at
-    facts, risk = assess(profile, occurred_at.date())
+    # The flags once, for the risk score, the assessment and the needs (about 4 us each).
+    flags = derive_flags(profile, occurred_at.date())
+    facts, risk = assess(profile, occurred_at.date(), flags)
     household.submit_profile(
         profile=dict(profile),
         field_worker_id=field_worker_id,
@@ -56,7 +63,7 @@ def apply_profile(
         actor=actor,
     )
     if not stale:
-        derive_profile_needs(household, profile, occurred_at, actor)
+        derive_profile_needs(household, profile, occurred_at, actor, flags)
 
 
 def graduate(

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from domain.households.model import Household
 from domain.profile import Profile
+from domain.rules.flags import HouseholdFlags
 from domain.rules.needs import NEEDS_RULE_VERSION, DerivedNeed, derive_needs
 
 
@@ -40,7 +41,11 @@ def derived_need_id(household_id: UUID, basis: str, need: DerivedNeed, taken: se
 
 
 def derive_profile_needs(
-    household: Household, profile: Profile, occurred_at: datetime, actor: str
+    household: Household,
+    profile: Profile,
+    occurred_at: datetime,
+    actor: str,
+    flags: HouseholdFlags | None = None,
 ) -> None:
     """Make the household's open derived needs those its current profile derives, whatever
     order its profiles and edits arrived in.
@@ -49,9 +54,15 @@ def derive_profile_needs(
     profile no longer derives, or derives otherwise (another severity or department), is
     superseded; each need the profile derives that is not open yet is identified. A need a
     person identified or acted on stands: it is theirs, not the rule's.
+
+    ``flags``: the profile's as of ``occurred_at``'s day, if the caller has them already
+    (used only when the needs are derived as of that day).
     """
     basis = household.profile_at or occurred_at
-    wanted = {(str(n.category), n.member_id): n for n in derive_needs(profile, basis.date())}
+    as_of = basis.date()
+    if as_of != occurred_at.date():
+        flags = None
+    wanted = {(str(n.category), n.member_id): n for n in derive_needs(profile, as_of, flags)}
     for need in household.open_needs:
         if not need.untouched_derivation:
             continue

@@ -1,19 +1,21 @@
-"""Needs of the household as a whole, under the needs rule (one function per need)."""
+"""Needs of the household as a whole, under the needs rule (one function per need).
+
+A rule reads the profile and the household's flags (``derive_flags``), worked out once by
+whoever derives the needs (a profile's assessment works them out for its risk score too)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Final
 
 from domain.profile import Profile
 from domain.rules.derived_need import DerivedNeed, derived_need
-from domain.rules.flags import derive_flags
+from domain.rules.flags import HouseholdFlags
 from domain.rules.need_predicates import MAX_WATER_DISTANCE_M, inadequate_water
 from domain.vocabulary import NeedCategory, Severity
 
 
-def _child_abuse(profile: Profile, _: date) -> DerivedNeed | None:
+def _child_abuse(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     if not profile["social_ills"]["child_abuse_concern"]:
         return None
     return derived_need(
@@ -26,8 +28,8 @@ def _child_abuse(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _child_headed(profile: Profile, as_of: date) -> DerivedNeed | None:
-    if not derive_flags(profile, as_of).child_headed:
+def _child_headed(_: Profile, flags: HouseholdFlags) -> DerivedNeed | None:
+    if not flags.child_headed:
         return None
     return derived_need(
         NeedCategory.CHILD_PROTECTION,
@@ -39,7 +41,7 @@ def _child_headed(profile: Profile, as_of: date) -> DerivedNeed | None:
     )
 
 
-def _gbv(profile: Profile, _: date) -> DerivedNeed | None:
+def _gbv(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     if not profile["social_ills"]["gbv_disclosed_or_suspected"]:
         return None
     return derived_need(
@@ -52,7 +54,7 @@ def _gbv(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _substance_abuse(profile: Profile, _: date) -> DerivedNeed | None:
+def _substance_abuse(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     if not profile["social_ills"]["substance_abuse"]:
         return None
     return derived_need(
@@ -65,7 +67,7 @@ def _substance_abuse(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _crime_victim(profile: Profile, _: date) -> DerivedNeed | None:
+def _crime_victim(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     if not profile["social_ills"]["crime_victim"]:
         return None
     return derived_need(
@@ -78,7 +80,7 @@ def _crime_victim(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _food_security(profile: Profile, _: date) -> DerivedNeed | None:
+def _food_security(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     food = profile["food_security"]
     days, hungry = food["days_skipped_meal_last_7"], food["child_went_hungry"]
     source = "food_security." + ("child_went_hungry" if hungry else "days_skipped_meal_last_7")
@@ -96,7 +98,7 @@ def _food_security(profile: Profile, _: date) -> DerivedNeed | None:
     return derived_need(NeedCategory.FOOD_SECURITY, severity, "DSD", source, None, reason)
 
 
-def _food_garden(profile: Profile, _: date) -> DerivedNeed | None:
+def _food_garden(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     food = profile["food_security"]
     insecure = food["days_skipped_meal_last_7"] > 0 or food["child_went_hungry"]
     if not insecure or food["food_garden"]:
@@ -111,7 +113,7 @@ def _food_garden(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _water(profile: Profile, _: date) -> DerivedNeed | None:
+def _water(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     services = profile["basic_services"]
     if not inadequate_water(services):
         return None
@@ -143,7 +145,7 @@ def _water(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _sanitation(profile: Profile, _: date) -> DerivedNeed | None:
+def _sanitation(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     sanitation = profile["basic_services"]["sanitation"]
     if sanitation not in ("none", "bucket"):
         return None
@@ -153,7 +155,7 @@ def _sanitation(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _electricity(profile: Profile, _: date) -> DerivedNeed | None:
+def _electricity(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     if profile["basic_services"]["electricity"] != "none":
         return None
     return derived_need(
@@ -166,7 +168,7 @@ def _electricity(profile: Profile, _: date) -> DerivedNeed | None:
     )
 
 
-def _housing(profile: Profile, _: date) -> DerivedNeed | None:
+def _housing(profile: Profile, _: HouseholdFlags) -> DerivedNeed | None:
     dwelling_type = profile["dwelling"]["type"]
     if dwelling_type == "informal":
         severity, what = Severity.MEDIUM, "lives in an informal dwelling"
@@ -177,7 +179,7 @@ def _housing(profile: Profile, _: date) -> DerivedNeed | None:
     return derived_need(NeedCategory.HOUSING, severity, "DHS", "dwelling.type", None, what)
 
 
-HOUSEHOLD_RULES: Final[tuple[Callable[[Profile, date], DerivedNeed | None], ...]] = (
+HOUSEHOLD_RULES: Final[tuple[Callable[[Profile, HouseholdFlags], DerivedNeed | None], ...]] = (
     _child_abuse,
     _child_headed,
     _gbv,

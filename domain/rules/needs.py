@@ -11,6 +11,7 @@ from typing import Final
 
 from domain.profile import Profile, age_on
 from domain.rules.derived_need import DerivedNeed, Person
+from domain.rules.flags import HouseholdFlags, derive_flags
 from domain.rules.household_needs import HOUSEHOLD_RULES
 from domain.rules.member_needs import MEMBER_RULES
 from domain.vocabulary import NeedCategory
@@ -20,8 +21,13 @@ __all__ = ["NEEDS_RULE_VERSION", "DerivedNeed", "derive_needs"]
 NEEDS_RULE_VERSION: Final = "needs-v1"
 
 
-def derive_needs(profile: Profile, as_of: date) -> list[DerivedNeed]:
-    """Needs in profile order (members first, then the household), the most severe per subject."""
+def derive_needs(
+    profile: Profile, as_of: date, flags: HouseholdFlags | None = None
+) -> list[DerivedNeed]:
+    """Needs in profile order (members first, then the household), the most severe per subject.
+    ``flags``: the profile's as of ``as_of``, if the caller has them already."""
+    if flags is None:
+        flags = derive_flags(profile, as_of)
     candidates: list[DerivedNeed] = []
     for index, member in enumerate(profile["members"]):
         person = Person(f"members[{index}]", member, age_on(member["date_of_birth"], as_of))
@@ -30,7 +36,7 @@ def derive_needs(profile: Profile, as_of: date) -> list[DerivedNeed]:
             if need is not None:
                 candidates.append(need)
     for household_rule in HOUSEHOLD_RULES:
-        need = household_rule(profile, as_of)
+        need = household_rule(profile, flags)
         if need is not None:
             candidates.append(need)
     return _most_severe_per_subject(candidates)

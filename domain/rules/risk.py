@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Final
 
 from domain.profile import Profile, age_on
-from domain.rules.flags import ADULT_AGE, derive_flags
+from domain.rules.flags import ADULT_AGE, HouseholdFlags, derive_flags
 from domain.rules.need_predicates import (
     UNDER_FIVE,
     disability_without_grant,
@@ -85,9 +85,12 @@ class RiskAssessment:
     rule_version: str = RISK_RULE_VERSION
 
 
-def score_risk(profile: Profile, as_of: date) -> RiskAssessment:
-    """Sum the points of the factors present (capped at 100), then band the score into a level."""
-    present = _factors_present(profile, as_of)
+def score_risk(
+    profile: Profile, as_of: date, flags: HouseholdFlags | None = None
+) -> RiskAssessment:
+    """Sum the points of the factors present (capped at 100), then band the score into a level.
+    ``flags``: the profile's as of ``as_of``, if the caller has them already."""
+    present = _factors_present(profile, as_of, flags)
     score = min(MAX_SCORE, sum(RISK_WEIGHTS[key] for key in present))
     reasons = worded([(RISK_FACTORS[key][1], RISK_WEIGHTS[key]) for key in present])
     level = level_for(score)
@@ -125,16 +128,19 @@ def _floor(present: Collection[str]) -> str | None:
     return None
 
 
-def _factors_present(profile: Profile, as_of: date) -> list[str]:
-    facts = risk_factors(profile, as_of)
+def _factors_present(profile: Profile, as_of: date, flags: HouseholdFlags | None) -> list[str]:
+    facts = risk_factors(profile, as_of, flags)
     return [key for key in RISK_FACTORS if facts[key]]
 
 
-def risk_factors(profile: Profile, as_of: date) -> dict[str, bool]:
+def risk_factors(
+    profile: Profile, as_of: date, flags: HouseholdFlags | None = None
+) -> dict[str, bool]:
     """Whether each factor of RISK_FACTORS holds for the profile."""
     members = [(m, age_on(m["date_of_birth"], as_of)) for m in profile["members"]]
     health = [(m["health"], age) for m, age in members]
-    flags = derive_flags(profile, as_of)
+    if flags is None:
+        flags = derive_flags(profile, as_of)
     food = profile["food_security"]
     ills = profile["social_ills"]
     services = profile["basic_services"]

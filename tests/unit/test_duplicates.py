@@ -4,6 +4,7 @@ aggregates, and that undoing it leaves both households exactly as they were."""
 from __future__ import annotations
 
 import copy
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -58,6 +59,19 @@ def test_blocking_values_cover_id_phone_name_and_birth_date() -> None:
         "sm|dlam|z|1984-03",
         "fd|zanele|1984-03-12",
     ]
+
+
+@given(
+    st.binary(min_size=1, max_size=64),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=80),
+)
+def test_a_blind_key_is_the_first_8_bytes_of_the_hmac_sha256_of_its_value(
+    secret: bytes, value: str
+) -> None:
+    # ``blind`` hashes the key's padded blocks once; the keys already stored must not change.
+    key = CardKeys._derive(secret, b"sukuma duplicate blocking keys")
+    digest = hmac.digest(key, value.encode(), "sha256")
+    assert CardKeys(secret).blind(value) == int.from_bytes(digest[:8], "big", signed=True)
 
 
 def test_blind_keys_are_keyed_and_cards_open_only_for_their_household() -> None:

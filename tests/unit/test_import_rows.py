@@ -91,6 +91,19 @@ def test_a_file_without_a_header_row_of_the_template_is_refused() -> None:
         read_register(b"", TODAY)
 
 
+def test_a_row_reads_the_same_under_a_header_with_or_without_an_unnamed_column() -> None:
+    text = TEMPLATE.read_text()
+    header, *lines = text.splitlines()
+    # An unnamed last column (a spreadsheet's stray cells), and a row cut short.
+    padded = "\n".join(
+        [f"{header},", *(f"{line},stray" for line in lines), lines[0].rsplit(",", 3)[0]]
+    )
+    plain, with_stray = read_rows(text.encode()), read_rows(padded.encode())
+    assert [r.cells for r in with_stray[: len(plain)]] == [r.cells for r in plain]
+    assert "" not in with_stray[-1].cells
+    assert with_stray[-1].cells == dict(list(plain[0].cells.items())[:-3])
+
+
 def test_an_imported_household_is_checked_by_the_domain_once_as_it_is_made(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.households.application import assess
 from domain.profile import Profile
 from domain.rules.flags import derive_flags
 from domain.rules.needs import NEEDS_RULE_VERSION, DerivedNeed, derive_needs
+from domain.rules.risk import score_risk
 from domain.vocabulary import NeedCategory, Severity
 from tests.factories import AS_OF, make_child, make_member, make_profile
 
@@ -312,3 +318,25 @@ def test_head_under_18_makes_a_child_headed_household_even_with_an_adult_member(
 
 def test_sample_household_is_only_female_headed() -> None:
     assert derive_flags(make_profile(), AS_OF).as_list() == ["female_headed"]
+
+
+@given(
+    head_born=st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1)),
+    other_born=st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1)),
+    relation=st.sampled_from(["grandchild", "child", "spouse"]),
+    orphan=st.sampled_from(["none", "maternal", "double"]),
+    sex=st.sampled_from(["female", "male"]),
+)
+def test_rules_given_the_flags_answer_as_when_they_work_them_out(
+    head_born: date, other_born: date, relation: str, orphan: str, sex: str
+) -> None:
+    # An assessment works the flags out once and hands them to the risk score and the needs.
+    head = make_member(date_of_birth=head_born.isoformat(), sex=sex)
+    other = make_member(
+        relation=relation, orphan_status=orphan, date_of_birth=other_born.isoformat()
+    )
+    profile = make_profile(members=[head, other])
+    flags = derive_flags(profile, AS_OF)
+    assert derive_needs(profile, AS_OF, flags) == derive_needs(profile, AS_OF)
+    assert score_risk(profile, AS_OF, flags) == score_risk(profile, AS_OF)
+    assert assess(profile, AS_OF, flags) == assess(profile, AS_OF)
