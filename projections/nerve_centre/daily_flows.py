@@ -62,18 +62,21 @@ WRITE_DAILY: Final = (
     f") x GROUP BY {KEY}, recorded ORDER BY {KEY}, recorded "
     f"ON CONFLICT ({KEY}, recorded) DO UPDATE SET value = t.value + EXCLUDED.value"
 )
-# The same into empty tables (a catch-up from zero): no stored row to add to or to move, so
-# each key's flows are grouped once (one recorded day: ``late_on``) and nothing conflicts.
-_BY_F = " AND ".join(f"f.{c} = k.{c}" for c in KEY.split(", "))
+# The same into empty tables (a catch-up from zero): no stored row to add to or to move.
+# Each key's flows by recorded day (``s``) and, over them, its total and whether they were all
+# recorded on one later day (``late_on``): one grouping and one sort of the keys, where a
+# join of the spread flows back to their keys sorted every flow (most of the statement's time).
 WRITE_DAILY_FRESH: Final = (
-    f"WITH f AS ({_SPREAD}), "
-    f"k AS (SELECT {KEY}, sum(value) AS value, CASE WHEN min(recorded) = max(recorded) "
-    f"AND min(recorded) > day THEN min(recorded) END AS late_on FROM f GROUP BY {KEY}), "
+    f"WITH s AS (SELECT {KEY}, recorded, sum(value) AS value FROM ({_SPREAD}) f "
+    f"GROUP BY {KEY}, recorded), "
+    f"w AS (SELECT {KEY}, recorded, value, sum(value) OVER k AS total, "
+    "CASE WHEN count(*) OVER k = 1 AND recorded > day THEN recorded END AS late_on, "
+    f"row_number() OVER k AS n FROM s WINDOW k AS (PARTITION BY {KEY})), "
     f"u AS (INSERT INTO {{t_area_daily}} ({KEY}, value, late_on) "
-    f"SELECT {KEY}, value, late_on FROM k ORDER BY {KEY}) "
+    f"SELECT {KEY}, total, late_on FROM w WHERE n = 1 ORDER BY {KEY}) "
     f"INSERT INTO {{t_area_daily_recorded}} ({KEY}, recorded, value) "
-    f"SELECT f.level, f.code, f.metric, f.day, f.recorded, sum(f.value) FROM f JOIN k ON {_BY_F} "
-    "WHERE k.late_on IS NULL AND f.recorded <> f.day GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+    f"SELECT {KEY}, recorded, value FROM w WHERE late_on IS NULL AND recorded <> day "
+    f"ORDER BY {KEY}, recorded"
 )
 
 

@@ -83,5 +83,40 @@ def write_late_months(total: str) -> str:
     )
 
 
-# each history table (its suffix) -> the statement rewriting its running totals by month
+def write_late_months_fresh(total: str) -> str:
+    """``write_late_months`` into an empty table after its history's first day rows (a
+    catch-up from zero): the staged rows are then every day row, none 0 (``total_rows``), so
+    each staged month keeps a row (its day rows are there) and no stored row is added to,
+    carried or deleted. A member's running sum by month (a window, where the general
+    statement sums every earlier month again for each month) holds until its next month."""
+    shape = SNAPSHOTS[total]
+    group = shape.group
+    cols = ", ".join(group)
+    of = ", ".join(f"t.{c}" for c in group)
+    # the day's month by date arithmetic: date_trunc goes through a timestamp, row by row
+    month = "(day - extract(day FROM day)::int + 1)"
+    return (
+        f"WITH d AS (SELECT {cols}, {shape.member} AS member, {month} AS month, "
+        f"sum(value)::bigint AS value FROM {{stage}} GROUP BY {cols}, {shape.member}, {month}), "
+        f"targets AS (SELECT DISTINCT {cols}, month FROM d), "
+        f"r AS (SELECT {cols}, member, month, sum(value) OVER w AS value, "
+        f"lead(month) OVER w AS next FROM d "
+        f"WINDOW w AS (PARTITION BY {cols}, member ORDER BY month)), "
+        f"summed AS (SELECT {of}, t.month, r.member, r.value::bigint AS value FROM targets t "
+        f"JOIN r ON {_on('r', 't', group)} AND r.month <= t.month "
+        "AND (r.next IS NULL OR t.month < r.next) WHERE r.value <> 0) "
+        f"INSERT INTO {{t_{total}{LATE_MONTHS_SUFFIX}}} ({cols}, month, members, counts) "
+        f"SELECT {of}, t.month, "
+        "coalesce(array_agg(s.member ORDER BY s.member) FILTER (WHERE s.member IS NOT NULL), "
+        "'{{}}'), "
+        "coalesce(array_agg(s.value ORDER BY s.member) FILTER (WHERE s.member IS NOT NULL), "
+        "'{{}}') "
+        f"FROM targets t LEFT JOIN summed s ON {_on('s', 't', group)} AND s.month = t.month "
+        f"GROUP BY {of}, t.month ORDER BY {of}, t.month"
+    )
+
+
+# each history table (its suffix) -> the statement rewriting its running totals by month,
+# and the one writing them into an empty table (its history's first rows just written)
 LATE_MONTHS = {table + HISTORY_SUFFIX: write_late_months(table) for table in HISTORIES}
+LATE_MONTHS_FRESH = {table + HISTORY_SUFFIX: write_late_months_fresh(table) for table in HISTORIES}

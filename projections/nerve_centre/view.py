@@ -26,7 +26,7 @@ Tables (prefixed ``nerve_centre_``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
@@ -53,7 +53,11 @@ from projections.nerve_centre.history import (
     total_rows,
     write_snapshots,
 )
-from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_SUFFIX
+from projections.nerve_centre.late_months import (
+    LATE_MONTHS,
+    LATE_MONTHS_FRESH,
+    LATE_MONTHS_SUFFIX,
+)
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
     Shaped,
@@ -71,7 +75,9 @@ from projections.nerve_centre.tables import (
     VERSIONED,
     VERSIONS_SUFFIX,
 )
+from projections.nerve_centre.timings import Laps
 
+WORK_MEM = "128MB"  # for a commit's statements (``write``)
 # a flow's ward, municipality, district, metric, occurred day and recorded day
 WardDay = tuple[str, str, str, str, date, date]
 
@@ -245,87 +251,74 @@ class NerveCentreView(BufferedView):
         # A catch-up from zero commits into empty tables (the demo log is one window): their
         # rows go in by COPY or a plain INSERT, with no staging or conflicts to resolve
         # where nothing can conflict (every batch holds a key once: see ``take``).
+        lap = Laps()
+        # A window's sorts and groupings (hundreds of thousands of late deltas, flows) spilled
+        # to disk at the default 4 MB: the running totals by month took twice as long.
+        curs.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         empty = self.empty(curs)
-        for table, rows in changes.rows.items():
-            self._write_rows(curs, table, ROW_COLUMNS[table], rows, table in empty)
+        for table, rows in changes.rows.items():  # the page's latest state of each case
+            columns = ROW_COLUMNS[table]
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+            self._merge(curs, table, columns, rows, empty, f"({columns[0]}) DO UPDATE SET {sets}")
+        lap("cases")
         for table, totals in changes.totals.items():
-            self._add(curs, table, TOTAL_KEYS[table], totals, empty)
+            self._add(curs, table, TOTAL_KEYS[table], totals, empty, lap)
         if changes.daily:
             write_daily(self, curs, changes.daily, empty)
+        lap("daily")
         made = changes.snapshots
         for table in SNAPSHOTS:
             write_snapshots(
                 self, curs, table, made.rows.get(table, []), made.unchanged.get(table, []), empty
             )
+        lap("snapshots")
         write_occurred(self, curs, changes.occurred, empty)
-        if changes.case_days and "case_days" in empty:
-            self.copy(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
-        elif changes.case_days:
-            stage = self.stage(curs, "case_days", ("case_id", RECORDED_ON), changes.case_days)
-            curs.execute(
-                self.sql(
-                    "INSERT INTO {t_case_days} SELECT * FROM {stage} ON CONFLICT (case_id) "
-                    f"DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
-                    f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
-                    stage=stage,
-                )
-            )
+        lap("occurred")
+        self._merge(
+            curs,
+            "case_days",
+            ("case_id", RECORDED_ON),
+            changes.case_days,
+            empty,
+            f"(case_id) DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
+            f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
+        )
         for table, versions in changes.versions.items():
-            if versions:
-                columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
-                stage = self.stage(curs, table + VERSIONS_SUFFIX, columns, versions)
-                cols = ", ".join(columns)
-                curs.execute(
-                    self.sql(
-                        f"INSERT INTO {{t_{table}{VERSIONS_SUFFIX}}} ({cols}) "
-                        f"SELECT {cols} FROM {{stage}} ON CONFLICT DO NOTHING",
-                        stage=stage,
-                    )
-                )
-        if changes.fw_visits and "fw_households" in empty:
-            self.copy(
-                curs,
-                "fw_households",
-                ("field_worker_id", "household_id", "last_visit_on"),
-                changes.fw_visits,
-            )
-        elif changes.fw_visits:
-            stage = self.stage(
-                curs,
-                "fw_households",
-                ("field_worker_id", "household_id", "last_visit_on"),
-                changes.fw_visits,
-            )
-            curs.execute(
-                self.sql(
-                    "INSERT INTO {t_fw_households} SELECT * FROM {stage} "
-                    "ON CONFLICT (field_worker_id, household_id) DO UPDATE SET last_visit_on = "
-                    "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)",
-                    stage=stage,
-                )
-            )
+            columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
+            self._merge(curs, table + VERSIONS_SUFFIX, columns, versions, set(), "DO NOTHING")
+        self._merge(
+            curs,
+            "fw_households",
+            ("field_worker_id", "household_id", "last_visit_on"),
+            changes.fw_visits,
+            empty,
+            "(field_worker_id, household_id) DO UPDATE SET last_visit_on = "
+            "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)",
+        )
+        lap("versions")
+        lap.report()
 
-    def _write_rows(
+    def _merge(
         self,
         curs: Cursor[DictRow],
         table: str,
         columns: tuple[str, ...],
-        staged: list[tuple[Any, ...]],
-        empty: bool,
+        rows: Sequence[tuple[Any, ...]],
+        empty: set[str],
+        conflict: str,
     ) -> None:
-        """Upsert whole rows (the page's latest state of each case touched)."""
-        if not staged:
+        """COPY rows into an empty table, or stage them and insert them ``ON CONFLICT``."""
+        if not rows:
             return
-        if empty:
-            self.copy(curs, table, columns, staged)
+        if table in empty:
+            self.copy(curs, table, columns, rows)
             return
-        stage = self.stage(curs, table, columns, staged)
+        stage = self.stage(curs, table, columns, rows)
         cols = ", ".join(columns)
-        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
         curs.execute(
             self.sql(
                 f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
-                f"ON CONFLICT ({columns[0]}) DO UPDATE SET {sets}",
+                f"ON CONFLICT {conflict}",
                 stage=stage,
             )
         )
@@ -337,6 +330,7 @@ class NerveCentreView(BufferedView):
         key: tuple[str, ...],
         rows: list[tuple[Any, ...]],
         empty: set[str],
+        lap: Laps,
     ) -> None:
         """Add deltas to totals (one falling to zero is deleted, as if never written); a
         history's staged rows also make its late deltas by week and running totals."""
@@ -345,12 +339,19 @@ class NerveCentreView(BufferedView):
         stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
         cols = ", ".join(key)
         select = f"SELECT {cols}, value FROM {{stage}}"
+        lap(table + ":stage")
         self._upsert(curs, table, cols, select, stage, TOTAL_CONFLICTS.get(table), empty)
+        lap(table + ":own")
         for target, target_cols, derived in _DERIVED.get(table, ()):
             conflict = TOTAL_CONFLICTS.get(target)
             self._upsert(curs, target, target_cols, derived, stage, conflict, empty)
+            lap(f"{table}:{'weeks' if target == table else target}")
         if table in LATE_MONTHS:
-            curs.execute(self.sql(LATE_MONTHS[table], stage=stage))
+            months = table.removesuffix(HISTORY_SUFFIX) + LATE_MONTHS_SUFFIX
+            fresh = {table, months} <= empty  # no stored day or month row to carry
+            statement = (LATE_MONTHS_FRESH if fresh else LATE_MONTHS)[table]
+            curs.execute(self.sql(statement, stage=stage))
+            lap(table + ":months")
 
     def _upsert(
         self,
