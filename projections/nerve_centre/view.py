@@ -53,11 +53,7 @@ from projections.nerve_centre.history import (
     total_rows,
     write_snapshots,
 )
-from projections.nerve_centre.late_months import (
-    LATE_MONTHS,
-    LATE_MONTHS_FRESH,
-    LATE_MONTHS_SUFFIX,
-)
+from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_FRESH, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
     Shaped,
