@@ -45,7 +45,9 @@ class Upsert:
         elif any(t.endswith("[]") for t in types):
             raise ValueError(f"{self.table}: unnest would flatten an array column")
         else:
-            rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+            # Binary (``%b``): arrays sent as text were quoted element by element (a regex
+            # each), most of the client's work of a run, and parsed again by the server.
+            rows = "SELECT * FROM unnest(" + ", ".join(f"%b::{t}[]" for t in types) + ")"
         action = "NOTHING"
         if self.update:
             action = "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in self.update)
