@@ -97,9 +97,18 @@ class BufferedView(PostgresTrackingRecorder):
         _copy(curs, SQL("{0}").format(stage), columns, rows, types)
         return SQL("{0}").format(stage)
 
-    def copy(self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str], rows: Rows) -> None:
-        """COPY rows straight into a table (as text, as ``stage`` without ``binary``)."""
-        _copy(curs, self.table(suffix), columns, rows, None)
+    def copy(
+        self,
+        curs: Cursor[DictRow],
+        suffix: str,
+        columns: Sequence[str],
+        rows: Rows,
+        *,
+        binary: bool = False,
+    ) -> None:
+        """COPY rows straight into a table (as text, or binary as ``stage``'s)."""
+        types = self._column_types(curs, suffix, columns) if binary else None
+        _copy(curs, self.table(suffix), columns, rows, types)
 
     def empty(self, curs: Cursor[DictRow]) -> set[str]:
         """The suffixes of the view's tables that hold no row (one probe each). A table seen

@@ -45,7 +45,9 @@ class Upsert:
         elif any(t.endswith("[]") for t in types):
             raise ValueError(f"{self.table}: unnest would flatten an array column")
         else:
-            rows = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"
+            # Binary (``%b``): arrays sent as text were quoted element by element (a regex
+            # each), most of the client's work of a run, and parsed again by the server.
+            rows = "SELECT * FROM unnest(" + ", ".join(f"%b::{t}[]" for t in types) + ")"
         action = "NOTHING"
         if self.update:
             action = "UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in self.update)
@@ -101,6 +103,13 @@ class StatementView(BufferedView):
             kind: self.sql(sql if isinstance(sql, str) else sql.statement())
             for kind, sql in self.statements.items()
         }
+        # the tables each kind's statement names (an Upsert's: its own)
+        self.named = {
+            kind: {sql.table}
+            if isinstance(sql, Upsert)
+            else {t for t in self.tables if f"{{t_{t}}}" in sql}
+            for kind, sql in self.statements.items()
+        }
 
     def reset(self) -> None:
         self.changes: list[tuple[str, tuple[Any, ...]]] = []
@@ -140,10 +149,41 @@ class StatementView(BufferedView):
     def write(self, curs: Cursor[DictRow], changes: Runs) -> None:
         """Each run in one ``executemany`` (an ``Upsert``'s long run: a statement a chunk), all
         in one pipeline: one round trip for the whole commit rather than one a run, and no Sync
-        between them, so the server never waits idle in the transaction meanwhile."""
-        with curs.connection.pipeline():
-            for kind, rows in changes:
-                curs.executemany(self.composed[kind], rows)
+        between them, so the server never waits idle in the transaction meanwhile.
+
+        A long ``Upsert`` run into a table that holds no row yet (a catch-up from zero) is
+        COPYed straight in instead: its keys are distinct once merged, so there is no
+        conflict to resolve and no array to unnest (a COPY cannot run in a pipeline: the
+        runs before and after it go in pipelines of their own)."""
+        start = 0
+        for i in sorted(self._into_empty(curs, changes)):
+            self._send(curs, changes[start:i])
+            kind, chunks = changes[i]
+            upsert = self.upserts[kind.removesuffix("[]")]
+            rows = (row for chunk in chunks for row in zip(*chunk, strict=True))
+            self.copy(curs, upsert.table, upsert.columns, rows, binary=True)
+            start = i + 1
+        self._send(curs, changes[start:])
+
+    def _send(self, curs: Cursor[DictRow], runs: Runs) -> None:
+        if runs:
+            with curs.connection.pipeline():
+                for kind, rows in runs:
+                    curs.executemany(self.composed[kind], rows)
+
+    def _into_empty(self, curs: Cursor[DictRow], changes: Runs) -> set[int]:
+        """The runs to COPY: a table's first long ``Upsert`` run, if the table holds no row
+        and no statement of the commit before it names the table."""
+        if not any(kind.endswith("[]") for kind, _ in changes):
+            return set()  # (no probe: at the head of the log, commits hold short runs)
+        empty = self.empty(curs)
+        copied = set()
+        for i, (kind, _) in enumerate(changes):
+            named = self.named[kind.removesuffix("[]")]
+            if kind.endswith("[]") and named <= empty:
+                copied.add(i)
+            empty -= named
+        return copied
 
 
 def _kind(change: tuple[str, tuple[Any, ...]]) -> str:

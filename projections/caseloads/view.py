@@ -83,6 +83,11 @@ class CaseloadsView(BufferedView):
 
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
         rows, workers = changes
+        if rows and "households" in self.empty(curs):
+            # A catch-up from zero: each household's row once, into an empty table (no
+            # conflict to resolve, no statement a row)
+            self.copy(curs, "households", COLUMNS, rows, binary=True)
+            rows = []
         with curs.connection.pipeline():  # one round trip, never idle in the transaction
             if rows:
                 curs.executemany(self.sql(_UPSERT), rows)

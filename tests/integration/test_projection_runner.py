@@ -184,3 +184,40 @@ def test_a_statement_views_window_is_bounded_by_its_staged_statements(
     assert positions[-1] == head
     assert len(positions) > 1
     assert positions == sorted(set(positions))
+
+
+# The statement views, and caseloads (its rows COPYed into an empty table too)
+STATEMENT_VIEWS = ["open_data", "names", "field_capture", "duplicates", "conflicts", "caseloads"]
+
+
+def test_views_copy_long_runs_into_empty_tables_as_upserts_would_write_them(
+    application: Sukuma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a log of many households, and the statement views catching up from zero in one
+    # window (their long Upsert runs go into tables that hold no row yet)
+    recorder, head = filled(application, 1500, seed=11)
+    datastore = recorder.datastore
+    runner = open_runner(recorder, application.name, STATEMENT_VIEWS, page_size=100_000)
+    copied: list[str] = []
+    for projection in runner.projections:
+        view = projection.view
+        monkeypatch.setattr(
+            view,
+            "copy",
+            lambda curs, suffix, *args, _copy=view.copy, _view=view, **kw: (
+                copied.append(_view.names[suffix]),
+                _copy(curs, suffix, *args, **kw),
+            ),
+        )
+    runner.run_once()
+    # Then those runs were COPYed...
+    copies = {"open_data_facts", "open_data_households", "open_data_referrals"}
+    assert {*copies, "caseloads_households"} <= set(copied)
+    # ...and every table is as upserts a page at a time (7 events, no COPY) leave it
+    rebuilt = open_projections(datastore, STATEMENT_VIEWS, table_prefix="rebuild_")
+    BatchRunner(recorder, application.name, rebuilt, page_size=7, commit_pages=1).run_once()
+    for projection in rebuilt:
+        for name in projection.view.names.values():
+            live = name.removeprefix("rebuild_")
+            assert table_rows(datastore, live) == table_rows(datastore, name), live
+        assert tracked(datastore, projection.view.prefix) == head

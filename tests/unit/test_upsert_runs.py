@@ -34,7 +34,7 @@ def test_a_runs_statement_unnests_each_column_as_its_type() -> None:
     statement = REFERRALS.statement(["uuid", "uuid", "text"])
     assert statement == (
         "INSERT INTO {t_referrals} (referral_id, household_id, ward_id) "
-        "SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[]) "
+        "SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::text[]) "
         "ON CONFLICT (referral_id) DO UPDATE SET ward_id = EXCLUDED.ward_id"
     )
     assert REFERRALS.statement() == (
