@@ -17,6 +17,10 @@ from domain.vocabulary import Severity
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 HIGH_RISK = frozenset({"high", "critical"})
 CHILD_PROTECTION = "child_protection"
+# Severities as the events carry them (text), by rank: a set lookup where an enum's
+# construction ran for every open need of every household event.
+MEDIUM_OR_MORE = frozenset(s.value for s in Severity if s.rank >= Severity.MEDIUM.rank)
+HIGH_OR_MORE = frozenset(s.value for s in Severity if s.rank >= Severity.HIGH.rank)
 
 Clock = dict[str, Any] | None
 
@@ -127,9 +131,11 @@ def household_clocks(h: dict[str, Any]) -> dict[str, Clock]:
 
 def child_condition(h: dict[str, Any]) -> bool:
     """Child-headed or with an open child-protection need, and some need of medium or more."""
-    needs = h["needs"].values()
-    at_risk = h["child_headed"] or any(category == CHILD_PROTECTION for category, _ in needs)
-    return at_risk and any(Severity(s).rank >= Severity.MEDIUM.rank for _, s in needs)
+    at_risk, medium = h["child_headed"], False
+    for category, severity in h["needs"].values():  # (one pass: every household event asks)
+        at_risk = at_risk or category == CHILD_PROTECTION
+        medium = medium or severity in MEDIUM_OR_MORE
+    return bool(at_risk and medium)
 
 
 def field_worker_clock(w: dict[str, Any]) -> Clock:

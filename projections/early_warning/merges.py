@@ -59,11 +59,13 @@ class MergedStates(SubjectStates):
     def household_clocks(self, key: str, h: dict[str, Any], when: datetime) -> None:
         """Write the household's clocks from its state (none while it is merged); ``when``:
         the event's time, when a child's risk starts with it."""
-        if clocks.child_condition(as_seen(h)):
+        seen = as_seen(h)  # (h itself unless it absorbed a duplicate: then a copy)
+        if clocks.child_condition(seen):
             h["child_since"] = h["child_since"] or clocks.iso(when)
         else:
             h["child_since"] = None
-        rows = clocks.household_clocks(as_seen(h))
+        seen["child_since"] = h["child_since"]
+        rows = clocks.household_clocks(seen)
         if h.get("merged_into"):
             rows = dict.fromkeys(rows)
         self._clocks(h, {(kind, key): row for kind, row in rows.items()})

@@ -16,7 +16,6 @@ from domain.fieldworkers.model import FieldWorker
 from domain.households.model import Household
 from domain.reference.geography import geography
 from domain.referrals.model import Referral
-from domain.vocabulary import Severity
 from domain.warrooms.model import WarRoom
 from projections.early_warning import clocks
 from projections.early_warning.clocks import iso as _iso
@@ -99,7 +98,7 @@ class EarlyWarningProjection(MergedStates):
         def change(h: dict[str, Any]) -> None:
             h["needs"] = {**h["needs"], e.need_id: [e.category, e.severity]}
             graduated = clocks.at(h["graduated_at"])
-            high = Severity(e.severity).rank >= Severity.HIGH.rank
+            high = e.severity in clocks.HIGH_OR_MORE
             if graduated and high and e.occurred_at - graduated <= REGRESSION_WINDOW:
                 h["regressed"] = {**h["regressed"], e.need_id: False}
 

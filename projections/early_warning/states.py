@@ -7,6 +7,7 @@ its state; ``_clocks`` writes those that run or have just stopped.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,12 +18,26 @@ from projections.early_warning import clocks
 from projections.early_warning.view import EarlyWarningView, StateKey
 
 CACHE_LIMIT = 200_000
+_WORKER_FIELDS = ("field_worker_id", "previous_field_worker_id")
 _KINDS = {
     "Household": "household",
     "Referral": "referral",
     "FieldWorker": "field_worker",
     "WarRoom": "war_room",
 }
+
+
+def _kind(event_class: type) -> tuple[str | None, tuple[str, ...]]:
+    """An event class's subject kind (if any), and which of its fields name a field worker
+    whose state its handler may change (looked up on its events only if the class has them)."""
+    if dataclasses.is_dataclass(event_class):  # (the domain's events are)
+        fields = {f.name for f in dataclasses.fields(event_class)}
+    else:
+        fields = set(_WORKER_FIELDS)
+    return (
+        _KINDS.get(event_class.__qualname__.split(".")[0]),
+        tuple(f for f in _WORKER_FIELDS if f in fields),
+    )
 
 
 class SubjectStates(BufferedProjection):
@@ -33,7 +48,7 @@ class SubjectStates(BufferedProjection):
         self.ew: EarlyWarningView = view
         self.cache: dict[StateKey, dict[str, Any]] = {}
         self.subject = ""  # the id of the event being applied, as text
-        self._kinds: dict[type, str | None] = {}  # an event class's subject kind, if any
+        self._kinds: dict[type, tuple[str | None, tuple[str, ...]]] = {}  # see _kind
 
     # ---- cache -----------------------------------------------------------------------------
 
@@ -42,12 +57,13 @@ class SubjectStates(BufferedProjection):
         kinds = self._kinds
         for event in events:
             cls = type(event)
-            kind = kinds.get(cls, "")
-            if kind == "":
-                kind = kinds[cls] = _KINDS.get(cls.__qualname__.split(".")[0])
+            known = kinds.get(cls)
+            if known is None:
+                known = kinds[cls] = _kind(cls)
+            kind, workers = known
             if kind and event.originator_version > 1:
                 wanted.add((kind, uuid_text(event.originator_id)))
-            for worker in ("field_worker_id", "previous_field_worker_id"):
+            for worker in workers:
                 worker_id = getattr(event, worker, None)
                 if worker_id:
                     wanted.add(("field_worker", worker_id))
@@ -72,21 +88,22 @@ class SubjectStates(BufferedProjection):
     def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
         """Write the subject's clocks that run or have just stopped (the state remembers)."""
         listed = state.get("running")
-        running = set(listed or ())
-        changed = listed is None
-        for (kind, subject), row in rows.items():
-            tag = f"{kind}|{subject}"
+        running = listed or ()
+        started, stopped = [], []
+        set_clock = self.ew.set_clock
+        for key, row in rows.items():
             if row is not None:
-                self.ew.set_clock((kind, subject), row)
+                set_clock(key, row)
+                tag = f"{key[0]}|{key[1]}"
                 if tag not in running:
-                    running.add(tag)
-                    changed = True
-            elif tag in running:
-                self.ew.set_clock((kind, subject), row)
-                running.discard(tag)
-                changed = True
-        if changed:  # (kept sorted: most events change no clock's running)
-            state["running"] = sorted(running)
+                    started.append(tag)
+            elif running:  # (most states run no clock: nothing to stop, no tag to make)
+                tag = f"{key[0]}|{key[1]}"
+                if tag in running:
+                    set_clock(key, row)
+                    stopped.append(tag)
+        if started or stopped or listed is None:  # (kept sorted: most events change none)
+            state["running"] = sorted({*running, *started}.difference(stopped))
 
     def _put(self, kind: str, key: str, state: dict[str, Any]) -> None:
         self.cache[kind, key] = state
