@@ -52,8 +52,8 @@ from domain.reference.departments import departments
 from domain.reference.geography import geography
 from projections.nerve_centre.contributions import DUE_BY
 from projections.nerve_centre.history import (
-    HISTORY_SUFFIX,
     LATE_SUFFIX,
+    MEMBER_ROWS_SUFFIX,
     OCCURRED,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
@@ -98,7 +98,7 @@ def _history(table: str) -> list[str]:
     keys = ", ".join(TOTAL_KEYS[table.removeprefix("nerve_centre_")])
     shape = SNAPSHOTS[table.removeprefix("nerve_centre_")]
     group = ", ".join(shape.group)
-    history = f"{table}{HISTORY_SUFFIX}"
+    history = f"{table}{MEMBER_ROWS_SUFFIX}"  # converted after (``HISTORY_ARRAYS``)
     last = HISTORY_DAYS - 1
     return [
         f"""INSERT INTO {history} SELECT {keys}, '{OCCURRED}', %(today)s - d,
@@ -190,6 +190,8 @@ HISTORY_FILL = [
 # after (0037), as a database upgraded from before 0036 went.
 (LEAGUE_OCCURRED,) = (m.sql for m in migrations() if m.name == "asof10_league_occurred_running")
 (LATE_TABLES,) = (m.sql for m in migrations() if m.name == "asof_area_history")
+# The late deltas a member a row are filled as they were before 0040, which then groups them.
+(HISTORY_ARRAYS,) = (m.sql for m in migrations() if m.name == "nca15_late_days")
 (LEAGUE_LATE_DROP,) = (m.sql for m in migrations() if m.name == "league11_drop_late")
 # M9's figures a ward and week, from the ward rows of the daily flows, as 0031 filled them.
 (WARD_WEEKS_FILL,) = (m.sql for m in migrations() if m.name == "web3m_ward_weeks")
@@ -217,14 +219,15 @@ def fill(url: str, households: int, dense: int = 1, *, histories: bool = True) -
     with psycopg.connect(url, autocommit=True) as conn:
         big = [HOUSEHOLDS, REFERRALS, AREA_DAILY]
         if histories:
-            conn.execute(LATE_TABLES.encode())  # CREATE ... IF NOT EXISTS: the league's only
-            big += [AREA_DAILY_RECORDED, *(f"{t}{HISTORY_SUFFIX}" for t in HISTORY_TABLES)]
+            conn.execute(LATE_TABLES.encode())  # CREATE ... IF NOT EXISTS: a member a row
+            big += [AREA_DAILY_RECORDED, *(f"{t}{MEMBER_ROWS_SUFFIX}" for t in HISTORY_TABLES)]
         with indexes_after(conn, big):
             for statement in FILL + (HISTORY_FILL if histories else []):
                 conn.execute(statement, params)
         conn.execute(WARD_WEEKS_FILL.encode())
         if histories:
             conn.execute(RUNNING_MONTHS.encode())
+            conn.execute(HISTORY_ARRAYS.encode())
             conn.execute(LEAGUE_OCCURRED.encode())
             conn.execute(LEAGUE_LATE_DROP.encode())
         # What autovacuum would have done to a live database by now: statistics, hint bits

@@ -7,7 +7,7 @@
   commit may span any number of days.
 - By occurred time, the late changes apart (recorded on another day than they occurred):
   their deltas by occurred day and by the month's week (days 1-7, 8-14, 15-21, 22-28, 29-;
-  ``_history``), their running totals by occurred month (``late_months``) and their running
+  ``_late_days``), their running totals by occurred month (``late_months``) and their running
   totals (``_late``, snapshotted as the totals are). A change recorded the day it occurred
   writes none of these. The league's two totals (``RUNNING``) keep none of them: they keep
   their totals by occurred day instead (``occurred``), which is all their read takes.
@@ -27,7 +27,8 @@ from psycopg.rows import DictRow
 
 from projections.base import BufferedView
 
-HISTORY_SUFFIX = "_history"
+HISTORY_SUFFIX = "_late_days"  # a row a group and occurred day or week (0040: ``late_days``)
+MEMBER_ROWS_SUFFIX = "_history"  # the same a member a row, before 0040 (old fills, upgrades)
 SNAPSHOT_SUFFIX = "_snapshots"
 LATE_SUFFIX = "_late"
 OCCURRED = "o"  # the history tables' basis code (by day)
@@ -77,23 +78,18 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
             history = out[table + HISTORY_SUFFIX]
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
-                at = (*key, OCCURRED, oday)
+                at = (*key, oday)
                 history[at] = get(at, 0) + value
     return out
 
 
 def derived_late(table: str, key: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """How a history table's staged rows (by occurred day) make the late deltas by the month's
-    week and the late running totals: (target table, its key columns, the select over the
-    stage). The running totals by month are rewritten apart (``late_months``)."""
+    """How a history table's staged rows (by occurred day: ``late_days.stage_late``) make
+    the late running totals: (target table, its key columns, the select over the stage). The
+    day and week rows are added by ``late_days``, the running totals by month by
+    ``late_months``."""
     cols = ", ".join(key)
     return [
-        (
-            table + HISTORY_SUFFIX,
-            f"{cols}, basis, day",
-            f"SELECT {cols}, '{OCCURRED}{WEEKLY}', {WEEK_OF_MONTH_SQL}, sum(value) "
-            f"FROM {{stage}} GROUP BY {cols}, {WEEK_OF_MONTH_SQL} HAVING sum(value) <> 0",
-        ),
         (
             table + LATE_SUFFIX,
             cols,

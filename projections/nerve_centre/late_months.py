@@ -3,7 +3,7 @@ time (``queries.asof``).
 
 ``<total>_late_months`` holds, for each group of a total (``history.HISTORIES``: an area's
 counts, a ward's needs...; not the league's, read from ``occurred``) and each month it has
-late deltas in (its day rows in ``<total>_history``), the group's late deltas summed over
+late deltas in (its day rows in ``<total>_late_days``), the group's late deltas summed over
 every day up to that month's end: its members and their sums as two arrays, as a snapshot
 holds them. A read as of
 D takes the group's latest row before D's month (one index probe, as a snapshot is taken),
@@ -29,7 +29,7 @@ def _on(left: str, right: str, columns: tuple[str, ...]) -> str:
 
 def write_late_months(total: str) -> str:
     """The statement (for ``BufferedView.sql``, with its ``{stage}``: the commit's staged day
-    rows of ``<total>_history``, already added to it) that rewrites the running totals of the
+    rows of ``<total>_late_days``, already added to it) that rewrites the running totals of the
     months from each group's first staged month on.
 
     Each month's row is its old one, or the latest before it (no row: no day rows, nothing

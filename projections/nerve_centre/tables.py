@@ -11,7 +11,6 @@ from projections.nerve_centre.history import (
     HISTORY_SUFFIX,
     LATE_SUFFIX,
     SNAPSHOT_SUFFIX,
-    SNAPSHOTS,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import OCCURRED_SUFFIX
@@ -50,10 +49,10 @@ AREA_COUNTS_LATE_SNAPSHOTS = AREA_COUNTS_LATE + SNAPSHOT_SUFFIX
 OPEN_DUE_LATE_SNAPSHOTS = OPEN_DUE_LATE + SNAPSHOT_SUFFIX
 OPEN_MADE_LATE_SNAPSHOTS = OPEN_MADE_LATE + SNAPSHOT_SUFFIX
 WARD_NEEDS_LATE_SNAPSHOTS = WARD_NEEDS_LATE + SNAPSHOT_SUFFIX
-AREA_COUNTS_HISTORY = AREA_COUNTS + HISTORY_SUFFIX
-OPEN_DUE_HISTORY = OPEN_DUE + HISTORY_SUFFIX
-OPEN_MADE_HISTORY = OPEN_MADE + HISTORY_SUFFIX
-WARD_NEEDS_HISTORY = WARD_NEEDS + HISTORY_SUFFIX
+AREA_COUNTS_LATE_DAYS = AREA_COUNTS + HISTORY_SUFFIX
+OPEN_DUE_LATE_DAYS = OPEN_DUE + HISTORY_SUFFIX
+OPEN_MADE_LATE_DAYS = OPEN_MADE + HISTORY_SUFFIX
+WARD_NEEDS_LATE_DAYS = WARD_NEEDS + HISTORY_SUFFIX
 AREA_COUNTS_LATE_MONTHS = AREA_COUNTS + LATE_MONTHS_SUFFIX
 OPEN_DUE_LATE_MONTHS = OPEN_DUE + LATE_MONTHS_SUFFIX
 OPEN_MADE_LATE_MONTHS = OPEN_MADE + LATE_MONTHS_SUFFIX
@@ -124,15 +123,8 @@ TOTAL_KEYS: dict[str, tuple[str, ...]] = {
     "department_due": ("department", "level", "code", "due"),
 }
 TOTAL_CONFLICTS: dict[str, tuple[str, ...]] = {"ward_needs": ("ward_id", "category")}
-# a roll-up table's primary key, where its columns' order is not its key's: rows go in in
-# this order (the index filled page after page: a quarter smaller, measured, and cheaper)
-TOTAL_INDEX: dict[str, tuple[str, ...]] = {}
-for _table in HISTORIES:
-    TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "basis", "day")
-    if _table in TOTAL_CONFLICTS:
-        TOTAL_CONFLICTS[_table + HISTORY_SUFFIX] = (*TOTAL_CONFLICTS[_table], "basis", "day")
-    _shape = SNAPSHOTS[_table]  # migration 0024: a group's day rows together in the key
-    TOTAL_INDEX[_table + HISTORY_SUFFIX] = (*_shape.group, "basis", "day", _shape.member)
+for _table in HISTORIES:  # a commit's late deltas as staged (``late_days.stage_late``)
+    TOTAL_KEYS[_table + HISTORY_SUFFIX] = (*TOTAL_KEYS[_table], "day")
 TOTAL_KEYS["area_daily_recorded"] = ("level", "code", "metric", "day", "recorded")
 
 

@@ -15,7 +15,8 @@ Tables (prefixed ``nerve_centre_``):
   visit day per (field worker, household).
 - ``<total>_snapshots``: each group of a total at the end of each recorded day it changed on
   (``history``; made in memory by ``snapshots.SnapshotBook``, read by ``queries.asof``).
-- ``<total>_history``: the late changes to the totals (``history``), for ``basis=occurred``;
+- ``<total>_late_days``: the late changes to the totals by occurred day and week, a row a group
+  and day (``late_days``), for ``basis=occurred``;
   ``<total>_late_months``: their running totals by occurred month (``late_months``); the
   league's totals keep neither, but ``<total>_occurred``: its totals as known now by
   occurred day (``occurred``);
@@ -47,12 +48,12 @@ from projections.nerve_centre.history import (
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
     Days,
-    derived_late,
     histories,
     live_totals,
     total_rows,
     write_snapshots,
 )
+from projections.nerve_centre.late_days import LATE_DAYS, LATE_TOTALS, stage_late
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_FRESH, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
@@ -66,7 +67,6 @@ from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
     TOTAL_CONFLICTS,
-    TOTAL_INDEX,
     TOTAL_KEYS,
     VERSIONED,
     VERSIONS_SUFFIX,
@@ -329,19 +329,26 @@ class NerveCentreView(BufferedView):
         lap: Laps,
     ) -> None:
         """Add deltas to totals (one falling to zero is deleted, as if never written); a
-        history's staged rows also make its late deltas by week and running totals."""
+        history's late deltas (a row a group and day: ``late_days``) also make its late
+        running totals, and by month."""
         if not rows:
             return
-        stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
-        cols = ", ".join(key)
-        select = f"SELECT {cols}, value FROM {{stage}}"
-        lap(table + ":stage")
-        self._upsert(curs, table, cols, select, stage, TOTAL_CONFLICTS.get(table), empty)
+        if table in LATE_DAYS:
+            stage = stage_late(self, curs, table, rows)
+            lap(table + ":stage")
+            into_stored, into_empty = LATE_DAYS[table]
+            curs.execute(self.sql(into_empty if table in empty else into_stored, stage=stage))
+        else:
+            stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
+            lap(table + ":stage")
+            cols = ", ".join(key)
+            select = f"SELECT {cols}, value FROM {{stage}}"
+            self._upsert(curs, table, cols, select, stage, TOTAL_CONFLICTS.get(table), empty)
         lap(table + ":own")
-        for target, target_cols, derived in _DERIVED.get(table, ()):
-            conflict = TOTAL_CONFLICTS.get(target)
-            self._upsert(curs, target, target_cols, derived, stage, conflict, empty)
-            lap(f"{table}:{'weeks' if target == table else target}")
+        for target, target_cols, derived in LATE_TOTALS.get(table, ()):
+            on = TOTAL_CONFLICTS.get(target)
+            self._upsert(curs, target, target_cols, derived, stage, on, empty)
+            lap(f"{table}:{target}")
         if table in LATE_MONTHS:
             months = table.removesuffix(HISTORY_SUFFIX) + LATE_MONTHS_SUFFIX
             fresh = {table, months} <= empty  # no stored day or month row to carry
@@ -360,13 +367,12 @@ class NerveCentreView(BufferedView):
         empty: set[str],
     ) -> None:
         """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its
-        index's order: the index is then written page after page, not at random (a window's
+        key's order: the index is then written page after page, not at random (a window's
         daily totals touch most of the table: this halves their upsert's time). Into an empty
         table, a plain INSERT: a select's rows are unique and none is 0 (``total_rows``,
-        ``derived_late``'s HAVING), and a history's day and week rows differ by basis."""
+        ``derived_late``'s HAVING)."""
         names = [c.strip() for c in cols.split(",")]
-        on = conflict or tuple(names)
-        order = ", ".join(str(names.index(c) + 1) for c in TOTAL_INDEX.get(table, names))
+        on, order = conflict or tuple(names), ", ".join(map(str, range(1, len(names) + 1)))
         insert = f"INSERT INTO {{t_{table}}} ({cols}, value) {select} ORDER BY {order}"
         if table in empty:
             curs.execute(self.sql(insert, stage=stage))
@@ -391,7 +397,3 @@ class NerveCentreView(BufferedView):
                     stage=stage,
                 )
             )
-
-
-# a history's late deltas by week and running totals, from its staged days
-_DERIVED = {table + HISTORY_SUFFIX: derived_late(table, TOTAL_KEYS[table]) for table in HISTORIES}

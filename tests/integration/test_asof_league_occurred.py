@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from adapters.migrations import migrations
 from projections.nerve_centre.history import (
-    HISTORY_SUFFIX,
     LATE_SUFFIX,
+    MEMBER_ROWS_SUFFIX,
     OCCURRED,
     RUNNING,
     SNAPSHOT_SUFFIX,
@@ -195,7 +195,12 @@ def league_answers(datastore: PostgresDatastore) -> dict[tuple[Any, ...], list[A
 OLD = [
     f"{NAME}_{total}{suffix}"
     for total in RUNNING
-    for suffix in (HISTORY_SUFFIX, LATE_SUFFIX, LATE_SUFFIX + SNAPSHOT_SUFFIX, LATE_MONTHS_SUFFIX)
+    for suffix in (
+        MEMBER_ROWS_SUFFIX,
+        LATE_SUFFIX,
+        LATE_SUFFIX + SNAPSHOT_SUFFIX,
+        LATE_MONTHS_SUFFIX,
+    )
 ]
 
 
@@ -216,7 +221,7 @@ def restore_old_storage(curs: Any, deltas: Deltas) -> None:
             for day, members in days.items():
                 for member, value in members.items():
                     curs.execute(
-                        f"INSERT INTO {table}{HISTORY_SUFFIX} VALUES "
+                        f"INSERT INTO {table}{MEMBER_ROWS_SUFFIX} VALUES "
                         f"({', '.join(['%s'] * (len(key) + 4))})",
                         (*key, member, OCCURRED, day, value),
                     )

@@ -32,6 +32,7 @@ from adapters.migrations import Migration, migrations
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
+    MEMBER_ROWS_SUFFIX,
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
@@ -74,10 +75,24 @@ PERIODS = {
 }
 
 
+def member_rows(total: str) -> str:
+    """A total's late day and week rows a member each, as they were before migration 0040 (a
+    row a group and day, its members and deltas as arrays: ``late_days``). The league's
+    (dropped by 0037, made again by some tests here) were never converted."""
+    if total not in HISTORIES:
+        return f"{NAME}_{total}{MEMBER_ROWS_SUFFIX} r"
+    shape, history = SNAPSHOTS[total], f"{NAME}_{total}{HISTORY_SUFFIX}"
+    return (
+        f"(SELECT {', '.join(shape.group)}, u.member AS {shape.member}, basis, day, u.value "
+        f"FROM {history} CROSS JOIN LATERAL unnest(members, counts) u(member, value)) r"
+    )
+
+
 def assert_periods_add_up(curs: Any, total: str, periods: tuple[str, ...]) -> None:
     """Each of a total's roll-up rows of ``periods`` is the sum of its day rows (and none is
     there where they add up to zero)."""
-    shape, history = SNAPSHOTS[total], f"{NAME}_{total}{HISTORY_SUFFIX}"
+    shape = SNAPSHOTS[total]
+    history = member_rows(total)
     columns = ", ".join((*shape.group, shape.member))
     for suffix in periods:
         curs.execute(
@@ -99,7 +114,7 @@ def assert_running_months_add_up(curs: Any, total: str) -> int:
     out). Returns the rows compared."""
     shape = SNAPSHOTS[total]
     group = ", ".join(shape.group)
-    history = f"{NAME}_{total}{HISTORY_SUFFIX}"
+    history = member_rows(total)
     curs.execute(
         f"SELECT {group}, month, members, counts "
         f"FROM {NAME}_{total}{LATE_MONTHS_SUFFIX} ORDER BY {group}, month"
@@ -154,7 +169,7 @@ def assert_rollups_add_up(datastore: PostgresDatastore) -> int:
                 f"GROUP BY {columns} HAVING sum(value) <> 0 ORDER BY {columns}"
             )
             by_day = (
-                f"SELECT {columns}, sum(value)::bigint AS v FROM {history} "
+                f"SELECT {columns}, sum(value)::bigint AS v FROM {member_rows(total)} "
                 f"WHERE basis = '{OCCURRED}' AND day <= %(day)s GROUP BY {columns} "
                 f"HAVING sum(value) <> 0 ORDER BY {columns}"
             )
@@ -221,7 +236,7 @@ def _changes(total: str, deltas: list[tuple[str, str, date, int]]) -> Changes:
     """A commit of nothing but late deltas to one total's day rows (as ``histories`` makes)."""
     rows: Counter[Any] = Counter()
     for district, metric, day, value in deltas:
-        rows[("district", district, metric, OCCURRED, day)] += value
+        rows[("district", district, metric, day)] += value
     return Changes(
         rows={},
         totals=total_rows({f"{total}{HISTORY_SUFFIX}": rows}),
@@ -281,6 +296,7 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
     And the daily flows recorded ahead of their day come from the partial index of those rare
     rows, not from every late flow after the day."""
     history = f"{NAME}_area_counts{HISTORY_SUFFIX}"
+    day_rows = f"{NAME}_area_counts{MEMBER_ROWS_SUFFIX}"  # as before 0040, converted here
     months = f"{NAME}_area_counts{LATE_MONTHS_SUFFIX}"
     fill = migration("asof_late_running_months")
     district = "SELECT 'district'::text AS level, 'DC22'::text AS code"
@@ -290,18 +306,19 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=True) as curs:
-            before_0037(curs)  # the running totals' fill (0030) expects the league's tables
+            before_0037(curs)  # the running totals' fill (0030) expects the histories of then
             curs.execute(
-                f"INSERT INTO {history} SELECT 'district', 'DC22', 'risk_' || m, "
+                f"INSERT INTO {day_rows} SELECT 'district', 'DC22', 'risk_' || m, "
                 f"'{OCCURRED}', DATE '2026-11-23' - d, 1 "
                 "FROM generate_series(0, 729) d, generate_series(0, 19) m ORDER BY d, m"
             )  # a day's rows side by side, as the projector writes them: few heap pages
             curs.execute(
-                f"INSERT INTO {history} SELECT level, code, metric, "
-                f"'{OCCURRED}{WEEKLY}', {PERIODS[WEEKLY]} AS p, sum(value) FROM {history} "
+                f"INSERT INTO {day_rows} SELECT level, code, metric, "
+                f"'{OCCURRED}{WEEKLY}', {PERIODS[WEEKLY]} AS p, sum(value) FROM {day_rows} "
                 f"WHERE basis = '{OCCURRED}' GROUP BY 1, 2, 3, p ORDER BY p, 3"
             )
             curs.execute(fill.sql.encode())  # the running totals by month, as an upgrade
+            upgraded(curs)  # a row a day or week (of 20 metrics)
             curs.execute(f"ANALYZE {history}")
             curs.execute(f"ANALYZE {months}")
         with datastore.transaction(commit=False) as curs:
@@ -319,7 +336,7 @@ def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) 
     assert october is not None
     assert set(october["counts"]) == {(date(2025, 11, 1) - date(2024, 11, 24)).days}
     parts = scans(deltas_plan, history)
-    assert sorted(s["Actual Rows"] for s in parts) == [20 * 2, 20 * 3], deltas_plan
+    assert sorted(s["Actual Rows"] for s in parts) == [2, 3], deltas_plan  # 20 metrics each
     (probe,) = scans(deltas_plan, months)
     assert probe["Actual Rows"] == 1, deltas_plan  # October's row: 20 metrics in two arrays
     pages = sum(s["Shared Hit Blocks"] + s["Shared Read Blocks"] for s in [*parts, probe])
@@ -350,9 +367,16 @@ def migration(name: str) -> Migration:
     return found
 
 
+def upgraded(curs: Any) -> None:
+    """Migration 0040 over the day rows a member a row (``before_0037``'s, as 0011 made them):
+    a row a group and day (``late_days``), the old tables dropped."""
+    curs.execute(migration("nca15_late_days").sql.encode())
+
+
 def before_0037(curs: Any) -> None:
-    """The league's late tables (empty) as a database before migration 0037 has them: the
-    earlier migrations run again here over today's schema expect them (0011 makes them)."""
+    """The late tables (empty) as a database before migrations 0037 and 0040 has them (the
+    day rows a member a row): the earlier migrations run again here over today's schema
+    expect them (0011 makes them)."""
     curs.execute(migration("asof_area_history").sql.encode())  # CREATE ... IF NOT EXISTS
 
 
@@ -360,7 +384,7 @@ def insert_league_days(curs: Any) -> None:
     """400 days of a league row's day rows from 2 December 2024: 4 metrics, each a day of +1
     then a day of -1 (some months' days cancelling out)."""
     curs.execute(
-        f"INSERT INTO {NAME}_department_area{HISTORY_SUFFIX} SELECT 'SASSA', 'district', "
+        f"INSERT INTO {NAME}_department_area{MEMBER_ROWS_SUFFIX} SELECT 'SASSA', 'district', "
         f"'DC22', 'm' || g % 4, '{OCCURRED}', DATE '2024-12-01' + g, 1 - g % 2 * 2 "
         "FROM generate_series(1, 400) g"
     )
@@ -379,13 +403,14 @@ def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
             before_0037(curs)
             # Given 400 days of day rows, some keys' days cancelling out
             curs.execute(
-                f"INSERT INTO {NAME}_ward_needs{HISTORY_SUFFIX} SELECT 'w' || g % 3, 'water', "
+                f"INSERT INTO {NAME}_ward_needs{MEMBER_ROWS_SUFFIX} SELECT 'w' || g % 3, 'water', "
                 f"'D', 'M', '{OCCURRED}', DATE '2024-12-01' + g, g FROM generate_series(1, 400) g"
             )
             insert_league_days(curs)
-        # When the migration runs over them
+        # When the migration runs over them (and 0040 after it)
         with datastore.transaction(commit=True) as curs:
             curs.execute(upgrade.sql.encode())
+            upgraded(curs)
         # Then the weeks and years are there, each the sum of its day rows
         with datastore.transaction(commit=False) as curs:
             for total in ("ward_needs", "department_area"):
@@ -395,6 +420,7 @@ def test_the_migration_fills_weeks_and_years_from_the_day_rows_already_there(
                 (OCCURRED + YEARLY,),
             )
             assert curs.fetchone() == {"n": 9}  # 3 wards, 3 years (2 Dec 2024 - 5 Jan 2026)
+            # (after 0040 a row a ward and year: its one category)
 
 
 def test_the_migration_fills_running_months_from_the_day_rows_already_there(
@@ -411,14 +437,14 @@ def test_the_migration_fills_running_months_from_the_day_rows_already_there(
             before_0037(curs)
             # Given 400 days of day rows, some keys' days cancelling out, and their roll-ups
             curs.execute(
-                f"INSERT INTO {NAME}_ward_needs{HISTORY_SUFFIX} SELECT 'w' || g % 3, "
+                f"INSERT INTO {NAME}_ward_needs{MEMBER_ROWS_SUFFIX} SELECT 'w' || g % 3, "
                 f"(ARRAY['water', 'housing'])[1 + g % 2], 'D', 'M', '{OCCURRED}', "
                 "DATE '2024-12-01' + g, g % 5 - 2 FROM generate_series(1, 400) g WHERE g % 5 <> 2"
             )
             insert_league_days(curs)
             curs.execute(by_period.sql.encode())
             for total in ("ward_needs", "department_area"):
-                history, keys = f"{NAME}_{total}{HISTORY_SUFFIX}", TOTAL_KEYS[total]
+                history, keys = f"{NAME}_{total}{MEMBER_ROWS_SUFFIX}", TOTAL_KEYS[total]
                 cols = ", ".join(keys)
                 conflict = ", ".join((*TOTAL_CONFLICTS.get(total, keys), "basis", "day"))
                 curs.execute(
@@ -429,6 +455,7 @@ def test_the_migration_fills_running_months_from_the_day_rows_already_there(
         # When the migration runs over them
         with datastore.transaction(commit=True) as curs:
             curs.execute(upgrade.sql.encode())
+            upgraded(curs)  # (and 0040 after it)
         # Then the running totals are there, the months and years gone, and the reads the same
         with datastore.transaction(commit=False) as curs:
             assert assert_running_months_add_up(curs, "ward_needs") == 3 * 14  # Dec 2024-Jan 2026

@@ -76,22 +76,26 @@ def late_deltas(table: str, day_arg: str, groups: str) -> str:
     """The late deltas of a roll-up table (its full name) that occurred by the day, for the
     ``groups``: each group's running totals up to the month before the day's (its latest row
     of ``_late_months`` before that month: one index probe), that month's weeks before the
-    day's week, and that week's days up to the day (at most 4 weeks and 7 days a key, each
-    part one index-only range scan a group: the history's key leads with the group, basis and
-    day, the value included)."""
+    day's week, and that week's days up to the day (at most 4 weeks and 7 days a group, each
+    part one index range scan a group: the history's key is the group, basis and day; a row
+    holds the group's members of that day or week as arrays)."""
     shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
-    columns = ", ".join((*shape.group, shape.member))
     # date arithmetic, folded to a constant when planned: date_trunc casts to timestamptz
     # (not immutable), evaluated again in each group's probe (0.34 ms each, measured)
     day_of_month = f"extract(day FROM {day_arg}::date)::int"
     month = f"({day_arg}::date - {day_of_month} + 1)"
     week = f"({month} + ({day_of_month} - 1) / 7 * 7)"
-    history = f"SELECT {columns}, value FROM {table}{HISTORY_SUFFIX} WHERE basis ="
+    # a group's day or week row: its members and deltas unnested (``late_days``)
+    history = (
+        f"SELECT {', '.join(f'h.{c}' for c in shape.group)}, e.member AS {shape.member}, "
+        f"e.value FROM {table}{HISTORY_SUFFIX} h "
+        "CROSS JOIN LATERAL unnest(h.members, h.counts) e(member, value) WHERE h.basis ="
+    )
     months = _snapshot(table, month, groups, source=LATE_MONTHS_SUFFIX, latest=("month", "<"))
     return (
         f"{months} UNION ALL "
-        f"{history} '{OCCURRED}{WEEKLY}' AND day >= {month} AND day < {week} UNION ALL "
-        f"{history} '{OCCURRED}' AND day >= {week} AND day <= {day_arg}"
+        f"{history} '{OCCURRED}{WEEKLY}' AND h.day >= {month} AND h.day < {week} UNION ALL "
+        f"{history} '{OCCURRED}' AND h.day >= {week} AND h.day <= {day_arg}"
     )
 
 
