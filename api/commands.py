@@ -28,6 +28,15 @@ T = TypeVar("T")
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+class WrittenResponse(JSONResponse):
+    """A command's answer, rendered by orjson: the same bytes as ``JSONResponse``'s compact
+    UTF-8 ``json.dumps`` for these bodies (strings, integers, null), in a fraction of its
+    time, on every command."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def written_response(
     status_code: int,
     aggregate_id: UUID,
@@ -42,7 +51,7 @@ def written_response(
     if location:
         headers["Location"] = location
     content = {"id": str(aggregate_id), "version": version, "position": position, **extra}
-    return JSONResponse(status_code=status_code, content=content, headers=headers)
+    return WrittenResponse(status_code=status_code, content=content, headers=headers)
 
 
 def checked_occurred_at(occurred_at: datetime, now: datetime, window: timedelta) -> datetime:

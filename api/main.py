@@ -125,8 +125,7 @@ def create_app(
     api.state.clock = clock
     api.state.auth = Auth.build(settings, application, clock)
     errors.install(api)
-    metrics.install(api)  # /metrics and request timing
-    docs.install(api)  # /docs, /redoc and their assets under /docs-assets
+    metrics.install(api)  # request timing
     # Outermost last: the client's address from a trusted proxy, the headers (on a 413 too),
     # then the size limit.
     api.add_middleware(BodyLimit, max_bytes=settings.max_request_body_bytes)
@@ -140,6 +139,10 @@ def create_app(
         route_groups.include(
             api, module.router, prefix="/v1", dependencies=signed_in, responses=REFUSED
         )
+    # Routes outside the schema after the /v1 routers, which most requests are for: a command
+    # no longer tries their five paths (and the docs' mount) on its way to its own router.
+    metrics.install_route(api)  # /metrics
+    docs.install(api)  # /docs, /redoc and their assets under /docs-assets
     # Field apps (ODK Collect): HTTP Basic or a device token, never the bearer token.
     openrosa.install(api)
     if settings.trusted_proxies:

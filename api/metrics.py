@@ -203,7 +203,10 @@ async def metrics(request: Request) -> Response:
 
 
 def install(api: FastAPI) -> None:
-    """Mount ``/metrics`` (unauthenticated, like the probes: counts only, no personal data)
-    and the middleware that times requests."""
+    """The middleware that times requests (``install_route`` mounts ``/metrics``)."""
     api.add_middleware(MetricsMiddleware)
+
+
+def install_route(api: FastAPI) -> None:
+    """Mount ``/metrics`` (unauthenticated, like the probes: counts only, no personal data)."""
     api.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)

@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--open-rounds", type=int, default=3, help="open loop: runs")
     args = parser.parse_args()
 
+    load_at_start = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="sukuma-bench-"))
     settings = Settings(database_url=os.environ.get("BENCH_DATABASE_URL"), data_dir=data_dir)
     admin_url = ensure_database(settings)
@@ -218,7 +219,11 @@ def main() -> None:
         opened = [clients.open_loop(args.rate, args.seconds) for _ in range(args.open_rounds)]
         clients.close()
     baseline.close()
-    print(f"machine: {os.cpu_count()} cores; {args.rounds} rounds of {args.commands} commands")
+    loads = " -> ".join(f"{a:.1f}/{b:.1f}/{c:.1f}" for a, b, c in (load_at_start, os.getloadavg()))
+    print(
+        f"machine: {os.cpu_count()} cores, load {loads} (start -> end); "
+        f"{args.rounds} rounds of {args.commands} commands"
+    )
     print(_line("in-process", inproc, f"{args.clients} threads"))
     how = f"{args.clients} clients, {args.workers} workers holding {'/'.join(map(str, spread))}"
     print(_line("HTTP", http, how))
