@@ -94,3 +94,21 @@ def check_when_stale(
     datastore.pool = pool
     old.close()
     return check
+
+
+def tune_event_store_pool(
+    datastore: PostgresDatastore, *, timeout: float, reconnect_timeout: float
+) -> None:
+    """The event store's pool as every process of the service uses it (the application's,
+    and a projector's, which opens the log without the application)."""
+    # Connections checked before use only when one may have died unseen (idle, or soon
+    # after one was found broken), not on every command's load and append.
+    check_when_stale(datastore)
+    # The library tries each read and append 10 times (0.2 s apart), each waiting this
+    # long for a connection, and reads POSTGRES_CONNECT_TIMEOUT as whole seconds: a
+    # fraction of a second per try is what answers an outage with a 503 in seconds.
+    datastore.pool.timeout = timeout
+    # The pool retries a lost connection with a doubling delay for 5 minutes by default:
+    # after a long outage its next try may be a minute away while the database is back.
+    # Given up sooner, the next request that waits for a connection starts a fresh try.
+    datastore.pool.reconnect_timeout = reconnect_timeout

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib import import_module
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
-from projections.alerts.projection import AlertsProjection
-from projections.alerts.view import AlertsView
 from projections.base import BufferedProjection, BufferedView
-from projections.caseloads.projection import CaseloadsProjection
-from projections.caseloads.view import CaseloadsView
-from projections.conflicts.projection import ConflictsProjection
-from projections.conflicts.view import ConflictsView
-from projections.delivery.projection import DeliveryProjection
-from projections.delivery.view import DeliveryView
-from projections.duplicates.projection import DuplicatesProjection
-from projections.duplicates.view import DuplicatesView
-from projections.early_warning.projection import EarlyWarningProjection
-from projections.early_warning.view import EarlyWarningView
-from projections.field_activity.projection import FieldActivityProjection
-from projections.field_activity.view import FieldActivityView
-from projections.field_capture.projection import FieldCaptureProjection
-from projections.field_capture.view import FieldCaptureView
-from projections.names.projection import NamesProjection
-from projections.names.view import NamesView
-from projections.nerve_centre.projection import NerveCentreProjection
-from projections.nerve_centre.view import NerveCentreView
-from projections.open_data.projection import OpenDataProjection
-from projections.open_data.view import OpenDataView
 from projections.runner import (
     DEFAULT_COMMIT_PAGES,
     DEFAULT_COMMIT_ROWS,
@@ -36,23 +16,42 @@ from projections.runner import (
     BatchRunner,
 )
 from projections.shadow import create_shadow_tables
-from projections.war_rooms.projection import WarRoomsProjection
-from projections.war_rooms.view import WarRoomsView
 
-PROJECTIONS: dict[str, tuple[type[BufferedProjection], type[BufferedView]]] = {
-    NerveCentreProjection.name: (NerveCentreProjection, NerveCentreView),
-    EarlyWarningProjection.name: (EarlyWarningProjection, EarlyWarningView),
-    AlertsProjection.name: (AlertsProjection, AlertsView),
-    ConflictsProjection.name: (ConflictsProjection, ConflictsView),
-    WarRoomsProjection.name: (WarRoomsProjection, WarRoomsView),
-    CaseloadsProjection.name: (CaseloadsProjection, CaseloadsView),
-    DuplicatesProjection.name: (DuplicatesProjection, DuplicatesView),
-    OpenDataProjection.name: (OpenDataProjection, OpenDataView),
-    DeliveryProjection.name: (DeliveryProjection, DeliveryView),
-    FieldActivityProjection.name: (FieldActivityProjection, FieldActivityView),
-    FieldCaptureProjection.name: (FieldCaptureProjection, FieldCaptureView),
-    NamesProjection.name: (NamesProjection, NamesView),
-}
+#: Each projection lives in ``projections/<name>/``: ``projection.py`` holds its
+#: ``<Name>Projection`` and ``view.py`` its ``<Name>View`` (``open_data``: ``OpenData...``).
+_NAMES = (
+    "nerve_centre", "early_warning", "alerts", "conflicts", "war_rooms", "caseloads",
+    "duplicates", "open_data", "delivery", "field_activity", "field_capture", "names",
+)  # fmt: skip
+
+
+class _Registry(Mapping[str, tuple[type[BufferedProjection], type[BufferedView]]]):
+    """The projections by name, each one's modules imported when it is first asked for: a
+    projector process runs one projection, and importing all twelve (with the domain modules
+    each handles) was part of every process's start-up."""
+
+    def __getitem__(self, name: str) -> tuple[type[BufferedProjection], type[BufferedView]]:
+        if name not in _NAMES:
+            raise KeyError(name)
+        return _classes(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_NAMES)
+
+    def __len__(self) -> int:
+        return len(_NAMES)
+
+
+@cache
+def _classes(name: str) -> tuple[type[BufferedProjection], type[BufferedView]]:
+    camel = "".join(word.capitalize() for word in name.split("_"))
+    projection = getattr(import_module(f"projections.{name}.projection"), f"{camel}Projection")
+    view = getattr(import_module(f"projections.{name}.view"), f"{camel}View")
+    assert projection.name == name, f"{projection.__name__} is named {projection.name!r}"
+    return projection, view
+
+
+PROJECTIONS: Mapping[str, tuple[type[BufferedProjection], type[BufferedView]]] = _Registry()
 
 
 def open_projections(

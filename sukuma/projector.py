@@ -26,8 +26,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import Environment
 
+from adapters.migrations import check_schema
+from adapters.pool_check import tune_event_store_pool
 from projections.liveness import WorkerGaveUp
 from projections.registry import open_runner
 from projections.runner import (
@@ -38,7 +42,6 @@ from projections.runner import (
     Progress,
 )
 from sukuma.settings import Settings
-from sukuma.wiring import build_application
 
 log = logging.getLogger("sukuma.projector")
 
@@ -95,13 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.database_url is None:
             log.error("no database: pass --database-url or set SUKUMA_DATABASE_URL")
             return 2
-        app = build_application(settings, settings.database_url)
+        factory, recorder = open_log(settings, settings.database_url)
         try:
-            recorder = app.recorder
-            assert isinstance(recorder, PostgresApplicationRecorder)
             runner = open_runner(
                 recorder,
-                app.name,
+                APPLICATION_NAME,
                 args.projection,
                 page_size=args.page_size,
                 commit_pages=args.commit_pages,
@@ -117,7 +118,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_GAVE_UP  # logged; a supervisor restarts the process
             return 0
         finally:
-            app.close()
+            factory.close()
+
+
+#: ``domain.sukuma.Sukuma.name``, the log's application (its views' tracking rows carry it;
+#: a test holds the two equal). Importing the application for it, its commands and every
+#: aggregate's event classes, was about half of a projector's start-up: a projector imports
+#: only the domain modules of the events its projection handles.
+APPLICATION_NAME = "sukuma"
+
+
+def open_log(
+    settings: Settings, database_url: str
+) -> tuple[InfrastructureFactory, PostgresApplicationRecorder]:
+    """The event store's recorder as the application opens it (the same environment, pool
+    and schema check), without the application: a projector only reads the log."""
+    check_schema(database_url, settings.schema_for(database_url))
+    env = Environment(APPLICATION_NAME, {**os.environ, **settings.eventsourcing_env(database_url)})
+    factory = InfrastructureFactory.construct(env)
+    recorder = factory.application_recorder()
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    tune_event_store_pool(
+        recorder.datastore,
+        timeout=settings.write_pool_timeout,
+        reconnect_timeout=settings.write_pool_reconnect_timeout,
+    )
+    return factory, recorder
 
 
 #: A projector process's event-store pool unless SUKUMA_WRITE_POOL_SIZE / _MAX_OVERFLOW say

@@ -14,7 +14,7 @@ from adapters.database import ensure_database as _ensure_database
 from adapters.database import start_embedded_postgres
 from adapters.matching.index import PostgresDuplicateIndex
 from adapters.migrations import Migration, check_schema, migrate
-from adapters.pool_check import check_when_stale
+from adapters.pool_check import tune_event_store_pool
 from adapters.shredding import protect_personal_data
 from domain.sukuma import Sukuma
 from projections.registry import open_projections
@@ -61,17 +61,11 @@ def build_application(settings: Settings, database_url: str) -> Sukuma:
     application = Sukuma(env=settings.eventsourcing_env(database_url))
     recorder = application.recorder
     if isinstance(recorder, PostgresApplicationRecorder):
-        # Connections checked before use only when one may have died unseen (idle, or soon
-        # after one was found broken), not on every command's load and append.
-        check_when_stale(recorder.datastore)
-        # The library tries each read and append 10 times (0.2 s apart), each waiting this
-        # long for a connection, and reads POSTGRES_CONNECT_TIMEOUT as whole seconds: a
-        # fraction of a second per try is what answers an outage with a 503 in seconds.
-        recorder.datastore.pool.timeout = settings.write_pool_timeout
-        # The pool retries a lost connection with a doubling delay for 5 minutes by default:
-        # after a long outage its next try may be a minute away while the database is back.
-        # Given up sooner, the next request that waits for a connection starts a fresh try.
-        recorder.datastore.pool.reconnect_timeout = settings.write_pool_reconnect_timeout
+        tune_event_store_pool(
+            recorder.datastore,
+            timeout=settings.write_pool_timeout,
+            reconnect_timeout=settings.write_pool_reconnect_timeout,
+        )
     protect_personal_data(
         application, settings.master_key.get_secret_value(), settings.previous_master_keys
     )
