@@ -13,24 +13,14 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 import openpyxl
 from pydantic import BaseModel, ValidationError
 
+from api.imports.cells import HOUSEHOLD_PLACES, MEMBER_PLACES, Place, fill, placed, value
 from api.imports.models import for_plain_cells, plain_cells
-from api.imports.template import (
-    BOOLEAN_COLUMNS,
-    COLUMNS,
-    HOUSEHOLD_COLUMNS,
-    INTEGER_COLUMNS,
-    ISIZULU,
-    MEMBER_COLUMNS,
-    NO,
-    OPTIONAL_COLUMNS,
-    YES,
-)
+from api.imports.template import COLUMNS, HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, OPTIONAL_COLUMNS
 from api.schemas.households import RegisterHousehold
 from api.schemas.profile import Profile
 from domain.errors import InvalidCommand, NotFoundError
@@ -38,10 +28,6 @@ from domain.households.derived_needs import uuid5_text
 from domain.imports.application import ImportedHousehold, imported_household_id
 from domain.reference.geography import geography
 
-# Cells kept as written; every other column holds a closed value (case and spaces ignored).
-TEXT_COLUMNS = frozenset(
-    {"household_key", "ward_id", "village", "first_name", "surname", "id_number", "phone"}
-)
 _MEMBER_FIELD = re.compile(r"^members\[(\d+)\]\.(.+)$")
 
 
@@ -163,61 +149,6 @@ def read_rows(data: bytes) -> list[Row]:
 # ---- checking -----------------------------------------------------------------------------------
 
 
-def _value(column: str, raw: str) -> tuple[Any, str | None]:
-    """The cell as the API's body holds it, or the reason it cannot be."""
-    if raw == "":
-        return None, None
-    if column in TEXT_COLUMNS:
-        # As given, and never through the cache below: names, ID numbers and phones would
-        # stay in a long-lived process's memory (the upload endpoint's) after the import.
-        return raw, None
-    if column == "grants_receiving":  # a list of its own each time (bodies are not shared)
-        word = raw.strip().lower()
-        return [
-            {"grant_type": g.strip().replace(" ", "_"), "status": "receiving"}
-            for g in word.split(";")
-            if g.strip()
-        ], None
-    return _closed_value(column, raw)
-
-
-@lru_cache(maxsize=4096)
-def _closed_value(column: str, raw: str) -> tuple[Any, str | None]:
-    """``_value`` of a closed column (no personal data): immutable, and a register holds few
-    distinct values per closed column (yes/no, a dwelling type, a room count), so each is
-    worked out once a process rather than for each of a household's ~30 closed cells."""
-    word = raw.strip().lower()
-    if column in BOOLEAN_COLUMNS:
-        if word in YES:
-            return True, None
-        if word in NO:
-            return False, None
-        return None, "must be yes or no (yebo or cha)"
-    if column in INTEGER_COLUMNS:
-        try:
-            return int(word), None
-        except ValueError:
-            return None, "must be a whole number"
-    return ISIZULU.get(column, {}).get(word, word.replace(" ", "_")), None
-
-
-#: Each column's place in the API's bodies (the dicts on the way, and its key in the last),
-#: split once (not once a cell).
-_PLACES: dict[str, tuple[tuple[str, ...], str]] = {
-    column: (tuple(parts[:-1]), parts[-1])
-    for column, path in (*HOUSEHOLD_COLUMNS.items(), *MEMBER_COLUMNS.items())
-    if path and not path.startswith("register.")
-    for parts in [path.split(".")]
-}
-
-
-def _put(body: dict[str, Any], column: str, value: Any) -> None:
-    parents, last = _PLACES[column]
-    for part in parents:
-        body = body.setdefault(part, {})
-    body[last] = value
-
-
 class _Household:
     """One household's rows being turned into the registration and profile bodies."""
 
@@ -229,56 +160,49 @@ class _Household:
     def problem(self, row: Row, column: str, reason: str) -> None:
         self.problems.append(RowProblem(row.number, column, row.cells.get(column, ""), reason))
 
-    def values(self, row: Row, columns: dict[str, str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        cells = row.cells
-        for column in columns:
-            raw = cells.get(column, "")
-            if not raw:
-                continue
-            if column in TEXT_COLUMNS:  # (the cells of a register are mostly these)
-                out[column] = raw
-                continue
-            value, reason = _value(column, raw)
-            if reason:
-                self.problem(row, column, reason)
-            elif value is not None:
-                out[column] = value
-        return out
+    def fill(self, body: dict[str, Any], row: Row, places: tuple[Place, ...]) -> None:
+        for column, reason in fill(body, row.cells, places):
+            self.problem(row, column, reason)
 
-    def check(self, today: date) -> ImportedHousehold | None:
+    def compare(self) -> None:
+        """Report a household cell of a later row that says otherwise than the first's."""
         first = self.rows[0]
+        mine = [first.cells.get(column, "") for column in HOUSEHOLD_COLUMNS]
         for row in self.rows[1:]:
+            cells = row.cells
+            if [cells.get(column, "") for column in HOUSEHOLD_COLUMNS] == mine:
+                continue  # (the usual row: the same cells, read once more for nothing)
             for column in HOUSEHOLD_COLUMNS:
-                theirs = row.cells.get(column, "")  # compared as read: "Yes" is "yebo"
-                mine = first.cells.get(column, "")
-                if theirs and theirs != mine and _value(column, theirs) != _value(column, mine):
+                theirs = cells.get(column, "")  # compared as read: "Yes" is "yebo"
+                ours = first.cells.get(column, "")
+                if theirs and theirs != ours and value(column, theirs) != value(column, ours):
                     self.problem(
                         row, column, f"differs from row {first.number} of the same household"
                     )
-        shared = self.values(first, HOUSEHOLD_COLUMNS)
-        ward_id = str(shared.get("ward_id", ""))
+
+    def check(self, today: date) -> ImportedHousehold | None:
+        self.compare()
+        first = self.rows[0]
+        profile: dict[str, Any] = {"members": []}
+        self.fill(profile, first, HOUSEHOLD_PLACES)
+        ward_id = first.cells.get("ward_id", "")
         register = self._validated(
             self._model(RegisterHousehold),
             {
                 "ward_id": ward_id,
-                "dwelling_type": shared.get("dwelling_type"),
-                "village": shared.get("village"),
+                "dwelling_type": placed(profile, "dwelling_type", HOUSEHOLD_PLACES),
+                "village": placed(profile, "village", HOUSEHOLD_PLACES),
             },
             {"ward_id": "ward_id", "dwelling_type": "dwelling_type", "village": "village"},
         )
         if register is not None and not self._ward_known(register.ward_id):
             register = None
         household_id = imported_household_id(ward_id, self.key)
-        profile: dict[str, Any] = {"members": []}
-        for column, value in shared.items():
-            if column in _PLACES:
-                _put(profile, column, value)
+        members = profile["members"]
         for index, row in enumerate(self.rows):
             member: dict[str, Any] = {"member_id": uuid5_text(household_id, f"m{index}")}
-            for column, value in self.values(row, MEMBER_COLUMNS).items():
-                _put(member, column, value)
-            profile["members"].append(member)
+            self.fill(member, row, MEMBER_PLACES)
+            members.append(member)
         checked = self._validated(self._model(Profile), profile, None)
         if checked is None or register is None or self.problems:
             return None
