@@ -203,14 +203,11 @@ class SukumaRecorder(PostgresApplicationRecorder):
         return self._appended(events, receipt, erasures, None)[0]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_columns(
-        self, events: EventColumns, along: Along | None = None
-    ) -> tuple[Sequence[int], Any]:
-        """An import batch's events given as their columns (no ``StoredEvent`` made for
-        each: about 1.5 us an event, six a household, in the import's writer), with
-        ``along``'s statements in the same transaction: all of it or nothing. Returns the
-        notification ids and ``along``'s answer (``None`` without it). No receipt and no
-        erasure here (``insert_events`` takes those)."""
+    def insert_columns(self, events: EventColumns, along: Along | None = None) -> tuple[Any, Any]:
+        """An import batch's events as their columns (no ``StoredEvent`` made for each, about
+        1.5 us) with ``along``'s statements, in one transaction: all of it or nothing. Returns
+        the notification ids and ``along``'s answer (``None`` without it). No receipt and
+        no erasure here (``insert_events`` takes those)."""
         if ERASURE_TOPIC in events[2]:
             raise ValueError("an erasure is appended by insert_events")
         ids, answer = self._appended(events, None, (), along)
@@ -255,6 +252,9 @@ class SukumaRecorder(PostgresApplicationRecorder):
             if receipt is not None:
                 curs.execute(self.sql_insert_receipt, _receipt_row(receipt, events))
             if events[0]:
+                # ``along``'s writes before the table lock (held only while the events go
+                # in: commands append meanwhile); what needs the events' ids after them.
+                track = None if along is None else along(conn, self.events_sequence, len(events[0]))
                 for statement in self.sql_lock_table:
                     curs.execute(statement, prepare=True)
                 curs.execute(self.sql_notify)
@@ -264,8 +264,8 @@ class SukumaRecorder(PostgresApplicationRecorder):
                     # The last notification id this insert drew (ids are drawn in order).
                     where = (self.events_sequence, receipt.actor, receipt.key)
                     curs.execute(self.sql_set_position, where, prepare=True)
-                if along is not None:
-                    read_along = along(conn, self.events_sequence, len(events[0]))
+                if track is not None:
+                    read_along = track()
             curs.execute(self.sql_commit, prepare=False)
             if self.flush_outside_lock:
                 # On the same connection: had the server crashed since the commit, this

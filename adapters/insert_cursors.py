@@ -9,11 +9,12 @@ from typing import Any
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
 
-#: Statements sent in an append's own transaction after its events (an import batch's
-#: matcher index): given the connection, the events' sequence (``pg_get_serial_sequence``'s
-#: name) and how many events the append inserted, it sends them and returns how to read
-#: their answer once the pipeline has run.
-Along = Callable[[Connection[DictRow], str, int], Callable[[], Any]]
+#: Statements sent in an append's own transaction (an import batch's matcher index): given
+#: the connection, the events' sequence (``pg_get_serial_sequence``'s name) and how many
+#: events the append inserts, it sends what goes before the events table's lock, and
+#: returns what sends the rest once the events are in, which returns how to read their
+#: answer once the pipeline has run.
+Along = Callable[[Connection[DictRow], str, int], Callable[[], Callable[[], Any]]]
 
 
 class InsertCursors:

@@ -217,19 +217,28 @@ class PostgresDuplicateIndex:
         failure to make them fails before the append is sent."""
         rows = self._rows(entries)
 
-        def send(conn: Connection[DictRow], sequence: str, events: int) -> Callable[[], Any]:
+        def send(
+            conn: Connection[DictRow], sequence: str, events: int
+        ) -> Callable[[], Callable[[], Any]]:
+            # The cards and keys before the append's table lock (the cards' rows, in
+            # household order, lock the households: two writers of one take turns, and
+            # neither holds the table meanwhile); the position after its events.
             with conn.cursor() as curs:
                 self._write(curs, *rows, ())
-            tracked = conn.cursor()  # its own: read once the append's pipeline has run
-            params = {"name": application_name, "events": sequence, "appended": events}
-            tracked.execute(self.sql_track_along, params, prepare=True)
 
-            def moved() -> int | None:
-                with tracked:
-                    row = tracked.fetchone()
-                return None if row is None else int(row["notification_id"])
+            def track() -> Callable[[], Any]:
+                tracked = conn.cursor()  # its own: read once the append's pipeline has run
+                params = {"name": application_name, "events": sequence, "appended": events}
+                tracked.execute(self.sql_track_along, params, prepare=True)
 
-            return moved
+                def moved() -> int | None:
+                    with tracked:
+                        row = tracked.fetchone()
+                    return None if row is None else int(row["notification_id"])
+
+                return moved
+
+            return track
 
         return send
 

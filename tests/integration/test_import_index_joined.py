@@ -71,9 +71,14 @@ def test_an_index_that_fails_in_the_append_loses_nothing(
         send = joined(entries, name)
 
         def broken(conn: Any, sequence: str, events: int) -> Any:
-            read = send(conn, sequence, events)
-            conn.execute("SELECT 1 / 0")  # after the index's own statements
-            return read
+            track = send(conn, sequence, events)
+
+            def failing() -> Any:
+                read = track()
+                conn.execute("SELECT 1 / 0")  # after the events and every index statement
+                return read
+
+            return failing
 
         return broken
 
