@@ -1,14 +1,20 @@
-"""The append's cursor a connection keeps, and the events as the columns it sends."""
+"""The append's cursor a connection keeps, and what an append may send along its events."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
+
+#: Statements sent in an append's own transaction (an import batch's matcher index): given
+#: the connection, the events' sequence (``pg_get_serial_sequence``'s name) and how many
+#: events the append inserts, it sends what goes before the events table's lock, and
+#: returns what sends the rest once the events are in, which returns how to read their
+#: answer once the pipeline has run.
+Along = Callable[[Connection[DictRow], str, int], Callable[[], Callable[[], Any]]]
 
 
 class InsertCursors:
@@ -35,13 +41,3 @@ class InsertCursors:
                     del self._cursors[closed]
                 self._cursors[conn] = curs
         return curs
-
-
-def columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
-    """The events' originator ids, versions, topics and states: a list each, in order."""
-    return (
-        [e.originator_id for e in stored_events],
-        [e.originator_version for e in stored_events],
-        [e.topic for e in stored_events],
-        [e.state for e in stored_events],
-    )

@@ -17,6 +17,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     PersistenceError,
     RecordConflictError,
+    StoredEvent,
     Transcoding,
 )
 from eventsourcing.utils import get_topic, resolve_topic
@@ -74,6 +75,20 @@ class KnownOriginators(Protocol):
     (``adapters.event_store``'s recorder)."""
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
+
+
+#: Events as an append's columns: originator ids, versions, topics, states (a list each).
+EventColumns = tuple[list[UUID], list[int], list[str], list[bytes]]
+
+
+def event_columns(stored: Sequence[StoredEvent]) -> EventColumns:
+    """The events' originator ids, versions, topics and states: a list each, in order."""
+    return (
+        cast(list[UUID], [e.originator_id for e in stored]),
+        [e.originator_version for e in stored],
+        [e.topic for e in stored],
+        [e.state for e in stored],
+    )
 
 
 class ConcurrencyExhausted(Exception):

@@ -15,16 +15,17 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
-from psycopg import Connection
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from adapters.data_keys import DataKeyStore
 from adapters.idempotency import tried
+from adapters.insert_cursors import Along
 from adapters.matching.batches import (
     Block,
     score_batch,
@@ -98,6 +99,18 @@ class PostgresDuplicateIndex:
             "INSERT INTO {0}.{1} (application_name, notification_id) VALUES (%s, %s) "
             "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
             "greatest({0}.{1}.notification_id, EXCLUDED.notification_id)"
+        ).format(s, t)
+        # An import batch's index written in its append's transaction (``along``) moves the
+        # position past the append only if it stood right before it: the append's ids are
+        # consecutive (drawn under the events table's lock), the last one ``currval``.
+        self.sql_track_along = SQL(
+            "INSERT INTO {0}.{1} (application_name, notification_id) "
+            "SELECT %(name)s, a.last FROM (SELECT currval(pg_get_serial_sequence(%(events)s, "
+            "'notification_id')) AS last) a WHERE coalesce((SELECT notification_id FROM {0}.{1} "
+            "WHERE application_name = %(name)s), 0) = a.last - %(appended)s "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = "
+            "greatest({0}.{1}.notification_id, EXCLUDED.notification_id) "
+            "RETURNING notification_id"
         ).format(s, t)
         self.sql_versions = SQL(
             "SELECT household_id, version FROM {0}.{1} WHERE household_id = ANY(%s)"
@@ -181,53 +194,93 @@ class PostgresDuplicateIndex:
     ) -> None:
         if not entries and not forget and position is None:
             return
-        # A household given twice is indexed as its last entry (as upserts in turn left it).
-        latest = {e.household_id: e for e in entries}
-        ordered = [latest[h] for h in sorted(latest)]
-        cards = [self._carded(e) for e in ordered]
-        ids = [e.household_id for e in ordered]
-        keys = [
-            (key, e.household_id) for e, c in zip(ordered, cards, strict=True) for key in c.keys
-        ]
+        rows = self._rows(entries)
         with self.datastore.get_connection() as conn:
             try:
-                self._write(conn, ordered, cards, [*ids, *forget], keys, forget, position)
+                # ``record``'s transaction sent whole in one pipeline (BEGIN to COMMIT: the
+                # connection is in autocommit mode; after an error the server skips the rest).
+                with conn.pipeline(), conn.cursor() as curs:
+                    curs.execute(self.sql_begin, prepare=False)
+                    self._write(curs, *rows, forget)
+                    if position is not None:
+                        curs.execute(self.sql_track, position, prepare=True)
+                    curs.execute(self.sql_commit, prepare=False)
             except BaseException:
                 conn.rollback()  # out of the aborted pipeline before the pool takes it back
                 raise
 
+    def along(self, entries: Sequence[IndexEntry], application_name: str) -> Along:
+        """``record``'s statements, to be sent in the transaction of the append that records
+        these households (``SukumaRecorder.insert_columns``), the position moved past that
+        append if it stood right before it. Its answer: the position moved to, or ``None``
+        (not moved: a catch-up indexes what lies between). The cards are made here, so a
+        failure to make them fails before the append is sent."""
+        rows = self._rows(entries)
+
+        def send(
+            conn: Connection[DictRow], sequence: str, events: int
+        ) -> Callable[[], Callable[[], Any]]:
+            # The cards and keys before the append's table lock (the cards' rows, in
+            # household order, lock the households: two writers of one take turns, and
+            # neither holds the table meanwhile); the position after its events.
+            with conn.cursor() as curs:
+                self._write(curs, *rows, ())
+
+            def track() -> Callable[[], Any]:
+                tracked = conn.cursor()  # its own: read once the append's pipeline has run
+                params = {"name": application_name, "events": sequence, "appended": events}
+                tracked.execute(self.sql_track_along, params, prepare=True)
+
+                def moved() -> int | None:
+                    with tracked:
+                        row = tracked.fetchone()
+                    return None if row is None else int(row["notification_id"])
+
+                return moved
+
+            return track
+
+        return send
+
+    def _rows(
+        self, entries: Sequence[IndexEntry]
+    ) -> tuple[list[IndexEntry], list[Carded], list[tuple[int, UUID]]]:
+        """The entries to write (a household given twice as its last entry, as upserts in
+        turn left it; in household order), their cards and their keys."""
+        latest = {e.household_id: e for e in entries}
+        ordered = [latest[h] for h in sorted(latest)]
+        cards = [self._carded(e) for e in ordered]
+        keys = [
+            (key, e.household_id) for e, c in zip(ordered, cards, strict=True) for key in c.keys
+        ]
+        return ordered, cards, keys
+
     def _write(
         self,
-        conn: Connection[DictRow],
+        curs: Cursor[DictRow],
         ordered: Sequence[IndexEntry],
         cards: Sequence[Carded],
-        gone: Sequence[UUID],
         keys: Sequence[tuple[int, UUID]],
         forget: Sequence[UUID],
-        position: tuple[str, int] | None,
     ) -> None:
-        """``record``'s transaction sent whole in one pipeline (BEGIN to COMMIT: the
-        connection is in autocommit mode; after an error the server skips the rest)."""
-        with conn.pipeline(), conn.cursor() as curs:
-            curs.execute(self.sql_begin, prepare=False)
-            if ordered:
-                columns = (
-                    [e.household_id for e in ordered],
-                    [e.ward_id for e in ordered],
-                    [c.sealed for c in cards],
-                    [e.version for e in ordered],
-                )
-                curs.execute(self.sql_upsert_cards, columns, prepare=True)
-            curs.execute(self.sql_forget_keys, (list(gone),), prepare=True)
-            if forget:
-                curs.execute(self.sql_forget_cards, (list(forget),))
-            if keys:
-                curs.execute(
-                    self.sql_insert_keys, ([k for k, _ in keys], [h for _, h in keys]), prepare=True
-                )
-            if position is not None:
-                curs.execute(self.sql_track, position, prepare=True)
-            curs.execute(self.sql_commit, prepare=False)
+        """The cards upserted, the households' old keys (and ``forget``'s) deleted, their
+        new keys inserted: sent on ``curs`` in the caller's transaction and pipeline."""
+        gone = [*(e.household_id for e in ordered), *forget]
+        if ordered:
+            columns = (
+                [e.household_id for e in ordered],
+                [e.ward_id for e in ordered],
+                [c.sealed for c in cards],
+                [e.version for e in ordered],
+            )
+            curs.execute(self.sql_upsert_cards, columns, prepare=True)
+        curs.execute(self.sql_forget_keys, (gone,), prepare=True)
+        if forget:
+            curs.execute(self.sql_forget_cards, (list(forget),))
+        if keys:
+            curs.execute(
+                self.sql_insert_keys, ([k for k, _ in keys], [h for _, h in keys]), prepare=True
+            )
 
     def _carded(self, entry: IndexEntry) -> Carded:
         if isinstance(entry.card, Carded):  # made ahead (an import's worker)

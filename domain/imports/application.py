@@ -3,16 +3,23 @@ commands, so every rule of registration and profiling applies to them unchanged)
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from itertools import compress
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import RecordConflictError, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    RecordConflictError,
+    StoredEvent,
+)
 
-from domain.application import ConcurrencyExhausted
+from domain.application import ConcurrencyExhausted, EventColumns, event_columns
 from domain.context import CommandContext, Written
 from domain.duplicates.finding import matchable
 from domain.duplicates.ports import IndexEntry
@@ -21,6 +28,8 @@ from domain.households.application import HouseholdCommands, apply_profile
 from domain.households.model import Household
 from domain.imports.model import RegisterImport
 from domain.profile import Profile, validate_profile
+
+log = logging.getLogger(__name__)
 
 # Namespace of the ids derived from a file's sha256 and from a household key and its ward.
 IMPORT_NAMESPACE = uuid.UUID("6f1c7a52-3b0e-4c55-9d2a-6a0e8f4b1c20")
@@ -70,46 +79,44 @@ class ImportBatch:
 @dataclass(frozen=True)
 class SealedBatch:
     """A built batch as the event store keeps it: its events mapped (personal fields sealed,
-    JSON encoded) where it was built, and what the matcher needs of each household, so a
-    writer in another process only proposes duplicates, appends and indexes (the
-    households' profiles do not cross back: pickling them was about 3% of an import)."""
+    JSON encoded) where it was built, as the append's four columns (pickled to the writer
+    as they are, and appended without a ``StoredEvent`` made again for each), and what the
+    matcher needs of each household, so a writer in another process only proposes
+    duplicates, appends and indexes (the households' profiles do not cross back: pickling
+    them was about 3% of an import)."""
 
     household_ids: list[UUID]
-    stored: list[StoredEvent]
+    events: EventColumns
     entries: list[IndexEntry]
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Sent from a worker process to the writer (pickled) as its events' four columns, not
-        # an object each: pickling a batch's StoredEvents one by one cost about 19 us an
-        # imported household, their columns 9.5; rebuilt on arrival no dearer than unpickled.
-        stored = self.stored
-        return (
-            _sealed_batch,
-            (
-                self.household_ids,
-                [e.originator_id for e in stored],
-                [e.originator_version for e in stored],
-                [e.topic for e in stored],
-                [e.state for e in stored],
-                self.entries,
-            ),
-        )
+    @property
+    def stored(self) -> list[StoredEvent]:
+        return _stored(self.events)
 
 
-def _sealed_batch(
-    household_ids: list[UUID],
-    originator_ids: list[UUID],
-    versions: list[int],
-    topics: list[str],
-    states: list[bytes],
-    entries: list[IndexEntry],
-) -> SealedBatch:
-    """A ``SealedBatch`` from what its ``__reduce__`` sent."""
-    stored = [
+def _stored(events: EventColumns) -> list[StoredEvent]:
+    return [
         StoredEvent(originator_id=i, originator_version=v, topic=t, state=s)
-        for i, v, t, s in zip(originator_ids, versions, topics, states, strict=True)
+        for i, v, t, s in zip(*events, strict=True)
     ]
-    return SealedBatch(household_ids, stored, entries)
+
+
+@runtime_checkable
+class AppendsColumns(Protocol):
+    """An event store that appends events given as their columns, with other statements in
+    the same transaction (``adapters.event_store``'s recorder)."""
+
+    def insert_columns(
+        self, events: EventColumns, along: Any = None
+    ) -> tuple[Sequence[int], Any]: ...
+
+
+@runtime_checkable
+class IndexesAlong(Protocol):
+    """A duplicate index whose write can join an append's transaction (``along``: what to
+    pass to ``AppendsColumns.insert_columns``; its answer the position moved to, or None)."""
+
+    def along(self, entries: Sequence[IndexEntry], application_name: str) -> Any: ...
 
 
 class HouseholdImportCommands(HouseholdCommands):
@@ -142,7 +149,7 @@ class HouseholdImportCommands(HouseholdCommands):
         index = self.duplicate_index
         return SealedBatch(
             [h.household_id for h in batch.households],
-            stored,
+            event_columns(stored),
             index.carded(entries) if index else entries,
         )
 
@@ -151,32 +158,69 @@ class HouseholdImportCommands(HouseholdCommands):
         return self.save_sealed(self.seal_import(batch), ctx)
 
     def save_sealed(self, batch: SealedBatch, ctx: CommandContext) -> list[UUID]:
-        """Append a sealed batch and its duplicate candidates in one transaction (the
-        recorder's own insert), then index it; returns the ids written.
+        """Append a sealed batch, its duplicate candidates and (where the stores allow) its
+        matcher index in one transaction; returns the ids written.
 
+        Joined, the index costs no transaction of its own (a round trip and a commit a
+        batch) and none of the batch is ever appended without its index. An index failure
+        must not lose the batch: a joined append that fails otherwise than on households
+        written meanwhile (or on the connection) is tried again without the index, which
+        is then written after it as before (or, failing that too, by the next catch-up).
         A household written meanwhile (a run beside this one) fails the whole insert: the
         batch's events are appended again without those of the households the log now
         holds (one query), and its candidates proposed again (a pair recorded meanwhile is
         not proposed twice)."""
         # Its duplicates (against the index and within the batch) are saved with it, and it
-        # is indexed once saved: batches are saved in turn, so each sees the one before.
-        ids, stored, entries = batch.household_ids, batch.stored, batch.entries
+        # is indexed with it: batches are saved in turn, so each sees the one before.
+        ids, events, entries = batch.household_ids, batch.events, batch.entries
+        index, recorder = self.duplicate_index, self.recorder
+        joined = isinstance(recorder, AppendsColumns) and isinstance(index, IndexesAlong)
         for _ in range(SAVE_TRIES):
             if not ids:
                 return []
             proposed = self.propose_for_entries(entries, ctx)
-            candidates = [
-                self.mapper.to_stored_event(e) for c in proposed for e in c.collect_events()
-            ]
+            mapped = event_columns(
+                [self.mapper.to_stored_event(e) for c in proposed for e in c.collect_events()]
+            )
+            appended = (
+                events[0] + mapped[0],
+                events[1] + mapped[1],
+                events[2] + mapped[2],
+                events[3] + mapped[3],
+            )
+            moved = None
             try:
-                positions = self.recorder.insert_events([*stored, *candidates])
+                if isinstance(recorder, AppendsColumns):
+                    along = index.along(entries, self.name) if joined else None  # type: ignore[union-attr]
+                    positions, moved = recorder.insert_columns(appended, along)
+                else:
+                    positions = self.recorder.insert_events(_stored(appended)) or []
             except RecordConflictError:
                 present = self.existing(ids)
+                if not present and joined:
+                    joined = False  # the index's conflict, not the log's
+                    continue
+                if not present:
+                    raise
                 ids = [h for h in ids if h not in present]
-                stored = [e for e in stored if e.originator_id not in present]
+                keep = [i not in present for i in events[0]]
+                events = event_columns(list(compress(_stored(events), keep)))
                 entries = [e for e in entries if e.household_id not in present]
                 continue
-            self.index_entries(entries, appended=positions)
+            except (InterfaceError, OperationalError):
+                raise  # the connection's, retried by the recorder already
+            except Exception:
+                if not joined:
+                    raise
+                log.exception("import batch's index not joined to its append: written after")
+                joined = False
+                continue
+            if not joined:
+                self.index_entries(entries, appended=positions)
+            elif moved is not None:
+                self.index_followed = moved  # the log up to here is indexed for good
+            else:
+                self.index_entries([])  # indexed, but after a gap: a catch-up fills it
             return ids
         raise ConcurrencyExhausted(f"an import batch raced other writers {SAVE_TRIES} times")
 
