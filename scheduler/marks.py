@@ -3,8 +3,9 @@
 A mark records the rule's version, the cutoffs it was evaluated at, the early-warning view's
 position it had seen, and the log position of the last command it issued. The next sweep of a
 clock rule is *incremental* (only clocks changed since that position, or crossing the cutoff
-since those cutoffs) when the rule's version is unchanged and the alerts view has caught up
-with those commands; otherwise it is a full sweep, which is always correct. The referral
+since those cutoffs) when the rule's version is unchanged, the alerts view has caught up
+with those commands and the early-warning view has not gone back below the mark (``incremental``);
+otherwise it is a full sweep, which is always correct. The referral
 ladder keeps a mark of its own here too (``scheduler.referral_ladder``).
 """
 
@@ -40,6 +41,20 @@ class Positions(NamedTuple):
     early_warning: int
     alerts: int
     nerve_centre: int
+
+
+def incremental(mark: Mark | None, version: str, cutoff: datetime, views: Positions) -> bool:
+    """Whether a clock rule may sweep only what changed since its ``mark``: the rule's version
+    unchanged, its cutoff not gone back, the alerts view caught up with the mark's commands,
+    and the early-warning view not gone back below the mark's position (a view rebuilt from
+    an earlier position may hold rows the window would skip). Otherwise a full sweep."""
+    return (
+        mark is not None
+        and mark.version == version
+        and mark.cutoff <= cutoff
+        and views.alerts >= mark.commands_position
+        and views.early_warning >= mark.position
+    )
 
 
 class SweepMarks:

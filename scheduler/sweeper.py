@@ -35,7 +35,7 @@ from projections.delivery import view as delivery
 from projections.early_warning import view as early_warning
 from projections.nerve_centre import tables as nerve_centre
 from scheduler.diff import DIFF, DUE_ESCALATIONS, INCREMENTAL, diff_parameters
-from scheduler.marks import Mark, Positions, SweepMarks
+from scheduler.marks import Mark, Positions, SweepMarks, incremental
 from scheduler.notify import AlertNotice, Notifier
 from scheduler.referral_ladder import LADDER_MARK, ladder_mark, ladder_sweep
 from scheduler.rules.config import RulesFile
@@ -183,9 +183,12 @@ class Sweeper:
         cfg = self.config.rules[rule.id]
         params = diff_parameters(rule, now, cfg)
         caught_up = mark is None or views.alerts >= mark.commands_position
-        same_rule = mark is not None and mark.version == cfg.version
-        fresh = mark is not None and mark.cutoff <= params["cutoff"]
-        if rule.clock and not full and mark and caught_up and same_rule and fresh:
+        if (
+            rule.clock
+            and not full
+            and mark
+            and incremental(mark, cfg.version, params["cutoff"], views)
+        ):
             template = INCREMENTAL
             params.update(
                 kind=rule.clock,
