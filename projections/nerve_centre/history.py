@@ -126,7 +126,7 @@ def write_snapshots(
         columns = (*shape.group, "day", "members", "counts")
         # The arrays as literals, sent by text COPY: psycopg dumps a list element by element
         # in Python (~70% of a binary COPY's time here), a literal is a join in C.
-        literals = ((*r[:-2], array_literal(r[-2]), array_literal(r[-1])) for r in rows)
+        literals = ((*r[:-2], array_literal(r[-2]), counts_literal(r[-1])) for r in rows)
         if snapshots in empty:
             view.copy(curs, snapshots, columns, literals)
             return  # nothing stored to drop either
@@ -156,6 +156,11 @@ def array_literal(values: Sequence[Any]) -> str:
         return "{" + text + "}"
     quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in map(str, values))
     return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
+def counts_literal(counts: Sequence[int]) -> str:
+    """``array_literal`` of integers: their digits need no quotes, so no check for them."""
+    return "{" + ",".join(map(str, counts)) + "}"
 
 
 def total_rows(totals: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, ...]]]:

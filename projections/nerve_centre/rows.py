@@ -9,7 +9,7 @@ the end of the commit's pages (see ``settle``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -184,24 +184,32 @@ class CaseRows(BufferedProjection):
             dated = self.nc.dated[days] = {t: {} for t in TABLES.values()}
         after, before = contribution(row), row[CONTRIBUTION]
         row[CONTRIBUTION] = after
-        scope = after[0]
-        if scope != before[0]:  # moved, merged or new: the keys differ (rare but new)
-            self._add_difference(dated, contributions.spread(after), contributions.spread(before))
+        scope, was = after[0], before[0]
+        if scope != was:
+            if was is None and scope is not None:  # new (or unmerged): all of after
+                _add_parts(dated, scope, after[1].items(), 1)
+            elif scope is None and was is not None:  # merged: none of before
+                _add_parts(dated, was, before[1].items(), -1)
+            else:  # moved: the keys differ (rare)
+                after_keys, before_keys = contributions.spread(after), contributions.spread(before)
+                self._add_difference(dated, after_keys, before_keys)
             return
         if scope is None:  # merged before and after: counted nowhere
             return
         # after - before: the parts that differ are found by set difference of the items (in
         # C), so the parts a change leaves alone (most of a row's) cost no Python. A part
-        # whose value changed comes in both: +after, then -before. Each spreads to its keys.
+        # whose value changed is spread once, by its difference; one gone, by minus its value.
         keyed = contributions.prefixes(scope)
-        for (table, member), value in after[1].items() - before[1].items():
+        parts_before, parts_after = before[1], after[1]
+        for (table, member), value in parts_after.items() - parts_before.items():
+            value -= parts_before.get((table, member), 0)
             if value:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
                     key = (*prefix, member, *suffix)
                     deltas[key] = deltas.get(key, 0) + value
-        for (table, member), value in before[1].items() - after[1].items():
-            if value:
+        for (table, member), value in parts_before.items() - parts_after.items():
+            if value and (table, member) not in parts_after:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
                     key = (*prefix, member, *suffix)
@@ -250,3 +258,20 @@ class CaseRows(BufferedProjection):
         last = worker["last_submission_at"]
         worker["last_submission_at"] = when if last is None else max(last, when)
         self._touch(worker, "field_workers", field_worker_id)
+
+
+def _add_parts(
+    dated: dict[str, dict[Any, int]],
+    scope: contributions.Scope,
+    parts: Iterable[tuple[contributions.Part, int]],
+    sign: int,
+) -> None:
+    """Add a whole short contribution (``sign`` 1) or take it away (-1): its parts spread to
+    their keys as ``contributions.spread`` spreads them (a part's keys are its own)."""
+    keyed = contributions.prefixes(scope)
+    for (table, member), value in parts:
+        if value:
+            deltas = dated[TABLES[table]]
+            for prefix, suffix in keyed[table]:
+                key = (*prefix, member, *suffix)
+                deltas[key] = deltas.get(key, 0) + sign * value
