@@ -17,15 +17,20 @@ from domain.rules.flags import HouseholdFlags
 from domain.rules.needs import NEEDS_RULE_VERSION, DerivedNeed, derive_needs
 
 
+def uuid5_bytes(namespace: bytes, name: str) -> bytes:
+    """``uuid.uuid5``'s 16 bytes for a namespace given as its bytes (made once by the caller)."""
+    sha1 = hashlib.sha1(namespace + name.encode(), usedforsecurity=False)
+    digest = bytearray(sha1.digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(digest)
+
+
 def uuid5_text(namespace: UUID, name: str) -> str:
     """``str(uuid.uuid5(namespace, name))``, the same text, without making a ``UUID`` on the
     way (its constructor and ``str`` were about half of a derived need's id; an imported
     household derives three or so)."""
-    sha1 = hashlib.sha1(namespace.bytes + name.encode(), usedforsecurity=False)
-    digest = bytearray(sha1.digest())
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest[:16].hex()
+    h = uuid5_bytes(namespace.bytes, name).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 

@@ -25,6 +25,7 @@ from domain.duplicates.finding import matchable
 from domain.duplicates.ports import IndexEntry
 from domain.errors import NotFoundError, VersionConflict
 from domain.households.application import HouseholdCommands, apply_profile
+from domain.households.derived_needs import uuid5_bytes
 from domain.households.model import Household
 from domain.imports.model import RegisterImport
 from domain.profile import Profile, validate_profile
@@ -43,9 +44,16 @@ def import_id(sha256: str) -> UUID:
     return uuid.uuid5(IMPORT_NAMESPACE, f"file:{sha256}")
 
 
+_NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
+
+
 def imported_household_id(ward_id: str, household_key: str) -> UUID:
-    """The same key in the same ward is the same household, however often the file is run."""
-    return uuid.uuid5(IMPORT_NAMESPACE, f"household:{ward_id}:{household_key}")
+    """The same key in the same ward is the same household, however often the file is run.
+
+    ``uuid.uuid5(IMPORT_NAMESPACE, f"household:{ward_id}:{household_key}")``, the same UUID
+    at half its cost: ``uuid5`` imports ``sha1``, makes the namespace's bytes and takes
+    ``UUID``'s ``version=`` path at each call."""
+    return UUID(bytes=uuid5_bytes(_NAMESPACE_BYTES, f"household:{ward_id}:{household_key}"))
 
 
 @dataclass(frozen=True)

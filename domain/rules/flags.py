@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from domain.profile import Profile, age_on, head_of
+from domain.profile import Member, Profile, age_on
 
 ADULT_AGE = 18
 ELDERLY_AGE = 60
@@ -20,24 +20,30 @@ class HouseholdFlags:
 
     def as_list(self) -> list[str]:
         """Names of the flags that are set, in declaration order."""
-        return [f.name for f in fields(self) if getattr(self, f.name)]
+        return [name for name in _FLAG_NAMES if getattr(self, name)]
+
+
+# Once, not a ``dataclasses.fields`` walk a profile.
+_FLAG_NAMES = tuple(f.name for f in fields(HouseholdFlags))
 
 
 def derive_flags(profile: Profile, as_of: date) -> HouseholdFlags:
-    """The household's flags as of ``as_of``."""
-    members = profile["members"]
-    head = head_of(profile)
-    head_age = age_on(head["date_of_birth"], as_of) if head is not None else None
-    no_adult = all(age_on(m["date_of_birth"], as_of) < ADULT_AGE for m in members)
-    elderly_headed = head_age is not None and head_age >= ELDERLY_AGE
-    orphan_grandchild = any(
-        m["relation"] == "grandchild"
-        and m["orphan_status"] != "none"
-        and age_on(m["date_of_birth"], as_of) < ADULT_AGE
-        for m in members
-    )
+    """The household's flags as of ``as_of`` (one pass over the members, each age once)."""
+    head: Member | None = None
+    head_age = 0
+    no_adult = True
+    orphan_grandchild = False
+    for member in profile["members"]:
+        age = age_on(member["date_of_birth"], as_of)
+        if age >= ADULT_AGE:
+            no_adult = False
+        elif member["relation"] == "grandchild" and member["orphan_status"] != "none":
+            orphan_grandchild = True
+        if head is None and member["relation"] == "head":  # the first head, as ``head_of``
+            head, head_age = member, age
+    elderly_headed = head is not None and head_age >= ELDERLY_AGE
     return HouseholdFlags(
-        child_headed=no_adult or (head_age is not None and head_age < ADULT_AGE),
+        child_headed=no_adult or (head is not None and head_age < ADULT_AGE),
         elderly_headed=elderly_headed,
         female_headed=head is not None and head["sex"] == "female",
         grandparent_caring_for_orphans=elderly_headed and orphan_grandchild,

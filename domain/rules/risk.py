@@ -8,7 +8,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
-from domain.profile import Profile, age_on
+from domain.profile import Member, Profile, age_on
 from domain.rules.flags import ADULT_AGE, HouseholdFlags, derive_flags
 from domain.rules.need_predicates import (
     UNDER_FIVE,
@@ -136,11 +136,12 @@ def _factors_present(profile: Profile, as_of: date, flags: HouseholdFlags | None
 def risk_factors(
     profile: Profile, as_of: date, flags: HouseholdFlags | None = None
 ) -> dict[str, bool]:
-    """Whether each factor of RISK_FACTORS holds for the profile."""
-    members = [(m, age_on(m["date_of_birth"], as_of)) for m in profile["members"]]
-    health = [(m["health"], age) for m, age in members]
+    """Whether each factor of RISK_FACTORS holds for the profile (one pass over the members)."""
     if flags is None:
         flags = derive_flags(profile, as_of)
+    member = _MemberFactors()
+    for m in profile["members"]:
+        member.add(m, age_on(m["date_of_birth"], as_of))
     food = profile["food_security"]
     ills = profile["social_ills"]
     services = profile["basic_services"]
@@ -149,35 +150,78 @@ def risk_factors(
         "child_abuse_concern": ills["child_abuse_concern"],
         "child_headed": flags.child_headed,
         "gbv": ills["gbv_disclosed_or_suspected"],
-        "malnourished_under_five": any(
-            h["suspected_malnutrition"] and age < UNDER_FIVE for h, age in health
-        ),
+        "malnourished_under_five": member.malnourished_under_five,
         "child_hungry": food["child_went_hungry"],
         "skipped_meals_5_plus": days >= 5,
         "skipped_meals_3_plus": 3 <= days < 5,
-        "tb_symptoms": any(h["tb_symptom_screen_positive"] for h, _ in health),
-        "defaulting_treatment": any(h["defaulting_treatment"] for h, _ in health),
-        "teenage_pregnancy": any(h["pregnant"] and age < ADULT_AGE for h, age in health),
+        "tb_symptoms": member.tb_symptoms,
+        "defaulting_treatment": member.defaulting_treatment,
+        "teenage_pregnancy": member.teenage_pregnancy,
         "no_income": profile["livelihood"]["main_income_source"] == "none",
-        "child_not_in_school": any(out_of_school(m, age) for m, age in members),
+        "child_not_in_school": member.child_not_in_school,
         "substance_abuse": ills["substance_abuse"],
-        "malnourished": any(h["suspected_malnutrition"] and age >= UNDER_FIVE for h, age in health),
-        "grants_missing": any(grants_missed(m) for m, _ in members),
-        "no_documents": any(m["document_status"] == "none" for m, _ in members),
-        "disability_without_grant": any(disability_without_grant(m) for m, _ in members),
-        "orphans": any(m["orphan_status"] != "none" and age < ADULT_AGE for m, age in members),
+        "malnourished": member.malnourished,
+        "grants_missing": member.grants_missing,
+        "no_documents": member.no_documents,
+        "disability_without_grant": member.disability_without_grant,
+        "orphans": member.orphans,
         "unsafe_water": inadequate_water(services),
-        "chronic_untreated": any(
-            h["chronic_condition_category"] != "none"
-            and not h["on_treatment"]
-            and not h["defaulting_treatment"]
-            for h, _ in health
-        ),
+        "chronic_untreated": member.chronic_untreated,
         "elderly_headed": flags.elderly_headed,
         "no_sanitation": services["sanitation"] in ("none", "bucket"),
         "no_electricity": services["electricity"] == "none",
         "informal_dwelling": profile["dwelling"]["type"] in ("informal", "backyard"),
-        "missed_immunisation": any(h["missed_immunisation"] for h, _ in health),
-        "neet_youth": any(neet_youth(m, age) for m, age in members),
+        "missed_immunisation": member.missed_immunisation,
+        "neet_youth": member.neet_youth,
         "crime_victim": ills["crime_victim"],
     }
+
+
+@dataclass(slots=True)
+class _MemberFactors:
+    """The member factors, each true once any member shows it (a predicate that already
+    holds is not asked again of the next members)."""
+
+    malnourished_under_five: bool = False
+    malnourished: bool = False
+    tb_symptoms: bool = False
+    defaulting_treatment: bool = False
+    teenage_pregnancy: bool = False
+    child_not_in_school: bool = False
+    grants_missing: bool = False
+    no_documents: bool = False
+    disability_without_grant: bool = False
+    orphans: bool = False
+    chronic_untreated: bool = False
+    missed_immunisation: bool = False
+    neet_youth: bool = False
+
+    def add(self, m: Member, age: int) -> None:
+        h = m["health"]
+        if h["suspected_malnutrition"]:
+            if age < UNDER_FIVE:
+                self.malnourished_under_five = True
+            else:
+                self.malnourished = True
+        if h["tb_symptom_screen_positive"]:
+            self.tb_symptoms = True
+        if h["defaulting_treatment"]:
+            self.defaulting_treatment = True
+        elif h["chronic_condition_category"] != "none" and not h["on_treatment"]:
+            self.chronic_untreated = True
+        if h["pregnant"] and age < ADULT_AGE:
+            self.teenage_pregnancy = True
+        if h["missed_immunisation"]:
+            self.missed_immunisation = True
+        if not self.child_not_in_school and out_of_school(m, age):
+            self.child_not_in_school = True
+        if not self.grants_missing and grants_missed(m):
+            self.grants_missing = True
+        if m["document_status"] == "none":
+            self.no_documents = True
+        if not self.disability_without_grant and disability_without_grant(m):
+            self.disability_without_grant = True
+        if m["orphan_status"] != "none" and age < ADULT_AGE:
+            self.orphans = True
+        if not self.neet_youth and neet_youth(m, age):
+            self.neet_youth = True

@@ -23,19 +23,20 @@ _HEALTH_NEEDS: Final = (
 
 def _has_health_need(health: Mapping[str, Any]) -> bool:
     chronic = health.get("chronic_condition_category", "none") != "none"
-    return (chronic and not health.get("on_treatment")) or any(
-        health.get(answer) for answer in _HEALTH_NEEDS
-    )
+    # ``map``, not a generator: no Python frame for each answer.
+    return (chronic and not health.get("on_treatment")) or any(map(health.get, _HEALTH_NEEDS))
 
 
 def special_facts(profile: Mapping[str, Any]) -> dict[str, int]:
     """Counts of members in need by broad category, and of the household's social concerns."""
     members: list[Mapping[str, Any]] = profile["members"]
+    health_needs = disabilities = 0
+    for m in members:  # one pass
+        health_needs += _has_health_need(m.get("health", {}))
+        disabilities += m.get("disability", {}).get("type", "none") != "none"
     return {
         "members": len(members),
-        "members_with_health_need": sum(_has_health_need(m.get("health", {})) for m in members),
-        "members_with_disability": sum(
-            m.get("disability", {}).get("type", "none") != "none" for m in members
-        ),
-        "social_concerns": sum(bool(v) for v in profile.get("social_ills", {}).values()),
+        "members_with_health_need": health_needs,
+        "members_with_disability": disabilities,
+        "social_concerns": sum(map(bool, profile.get("social_ills", {}).values())),
     }

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from api.imports.rows import read_register
 from domain.context import CommandContext
 from domain.households.derived_needs import uuid5_text
+from domain.imports.application import IMPORT_NAMESPACE, imported_household_id
 from domain.sukuma import Sukuma
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -85,6 +86,23 @@ def test_a_derived_need_id_is_the_text_of_the_uuid5_of_its_key(namespace: UUID, 
             uuid5_text(namespace, name)
         return
     assert uuid5_text(namespace, name) == expected
+
+
+@given(st.text(), st.text())
+def test_an_imported_household_id_is_the_uuid5_of_its_ward_and_key(ward: str, key: str) -> None:
+    try:
+        expected = uuid.uuid5(IMPORT_NAMESPACE, f"household:{ward}:{key}")
+    except UnicodeEncodeError:  # a lone surrogate: neither can hash it
+        with pytest.raises(UnicodeEncodeError):
+            imported_household_id(ward, key)
+        return
+    found = imported_household_id(ward, key)
+    assert (found, str(found), found.version, found.variant) == (
+        expected,
+        str(expected),
+        5,
+        uuid.RFC_4122,
+    )
 
 
 def test_a_sealed_batch_crosses_between_processes_unchanged(
