@@ -14,6 +14,7 @@ store also opens keys wrapped by the previous master key, and wraps new ones wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -177,6 +178,14 @@ class DataKeyStore:
         """A key whose row was read with other data (a list's one query), opened here:
         ``"erased"`` for a tombstone. Raises ``InvalidTag`` if no master key opens it."""
         return self._unwrap(aggregate_id, wrapped)
+
+    def prime(self, aggregate_id: UUID, wrapped: bytes | None) -> None:
+        """A key's row read with the aggregate's records (its load's one statement): opened
+        and cached unless cached already; one no master key opens is left to ``key`` (which
+        raises when the key is needed, as before)."""
+        if self._cached(aggregate_id) is None:
+            with contextlib.suppress(InvalidTag):
+                self._remember(aggregate_id, self._unwrap(aggregate_id, wrapped))
 
     def erased_among(self, aggregate_ids: Collection[UUID]) -> set[UUID]:
         """Which of these aggregates' keys are destroyed (one query: a list page's rows; no

@@ -99,25 +99,25 @@ class SukumaRecorder(PostgresApplicationRecorder):
         # hundreds), each with the fields it showed of it.
         self.sql_insert_pii_reads = SQL(pii_reads_insert("{0}.{1}", ("%s",) * 5)).format(*reads)
 
-        # A load's one round trip: the aggregate's latest snapshot (up to a version) and its
-        # events after it, in version order (the snapshot first); no snapshot: every event.
-        # The library's repository reads the two tables one query after the other.
+        # A load in one round trip (the library reads the tables in two): the latest snapshot
+        # up to a version, the events after it, each row with the data key's (cached a minute).
         self.snapshots_table_name = events_table_name.replace("_events", "") + "_snapshots"
         self.check_identifier_length(self.snapshots_table_name)
-        tables = (Identifier(self.snapshots_table_name), Identifier(events_table_name))
+        tables = (self.snapshots_table_name, events_table_name, self.data_keys_table_name)
+        key = "(SELECT wrapped_key FROM k) AS wrapped, EXISTS (SELECT FROM k) AS keyed"
         self.sql_select_snapshot_and_events = composed(
             SQL(
                 "WITH s AS (SELECT originator_version, topic, state FROM {0}.{1}"
                 " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
-                " ORDER BY originator_version DESC LIMIT 1)"
-                " SELECT originator_version, topic, state FROM s UNION ALL"
-                " SELECT originator_version, topic, state FROM {0}.{2}"
+                " ORDER BY originator_version DESC LIMIT 1),"
+                " k AS (SELECT wrapped_key FROM {0}.{3} WHERE aggregate_id = %(id)s)"
+                f" SELECT originator_version, topic, state, {key} FROM s UNION ALL"
+                f" SELECT originator_version, topic, state, {key} FROM {{0}}.{{2}}"
                 " WHERE originator_id = %(id)s AND originator_version <= %(lte)s"
                 " AND originator_version > coalesce((SELECT originator_version FROM s), 0)"
                 " ORDER BY originator_version"
-            ).format(Identifier(schema), *tables)
+            ).format(Identifier(schema), *map(Identifier, tables))
         )
-
         # The events as four plain arrays, a column each, sent in binary (``%b``): psycopg
         # dumps those in C, where the library's array of its composite type (its
         # ``insert_events_statement``) is dumped in Python, field by field (about a quarter
@@ -316,16 +316,17 @@ class SukumaRecorder(PostgresApplicationRecorder):
         self, originator_id: UUID, lte: int | None = None
     ) -> Sequence[StoredEvent]:
         """The aggregate's latest snapshot at or before ``lte`` (if any) and its events after
-        it, up to ``lte``: the stored records to replay, in one round trip."""
+        it, up to ``lte``: the stored records to replay, in one round trip (its key primed)."""
         params = {"id": originator_id, "lte": LATEST if lte is None else lte}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.sql_select_snapshot_and_events, params, prepare=True)
-            return [
-                StoredEvent(
-                    originator_id, row["originator_version"], row["topic"], bytes(row["state"])
-                )
-                for row in curs.fetchall()
-            ]
+            rows = curs.fetchall()
+        if rows and rows[0]["keyed"] and self.data_keys is not None:
+            self.data_keys.prime(originator_id, rows[0]["wrapped"])
+        return [
+            StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
+            for row in rows
+        ]
 
     def snapshot_recorder(self) -> SnapshotRecorder:
         """The recorder of this store's snapshots (``Application.construct_snapshot_store``)."""

@@ -14,6 +14,10 @@ median p99 is the figure: on a shared machine a neighbour's burst can own one ru
 Each round's CPU a command, of the side's application (the threads' process, or the API's
 processes) and of PostgreSQL (when it runs on this machine): rates on a shared machine
 move with the neighbours' load, CPU a command much less.
+Each round also says what the households' histories made each side load and write: the mean
+events a command's load replayed after the latest snapshot, and the snapshots its saves took
+(from the households' versions before and after, read outside the measured spans): the cost
+that grows from round to round as the households do.
 Targets: >= 600 commands/s over HTTP on 2 cores; p99 < 100 ms at 200 commands/s.
 """
 
@@ -36,9 +40,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx  # readiness probe only
+import psycopg
 from pydantic import SecretStr
 
 from adapters.database import create_database
+from adapters.event_store import SukumaRecorder
 from adapters.migrations import migrate
 from api.auth.tokens import Tokens
 from bench._http_clients import HttpClients, Round, _percentile
@@ -46,6 +52,7 @@ from bench.catchup import _cpu_seconds, _server_pid
 from domain.access.principal import Principal, Role
 from domain.context import CommandContext
 from domain.reference.geography import geography
+from domain.snapshots import SNAPSHOT_INTERVAL
 from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from sukuma.wiring import build_application, ensure_database
@@ -130,6 +137,38 @@ BENCH_KEYS = {
 }
 
 
+class Histories:
+    """The bench's households' versions, read between measured spans: what a round's
+    commands replayed (events after the latest snapshot, a load) and how many snapshots
+    their saves took (one each time a version reached a multiple of the interval)."""
+
+    def __init__(self, url: str, households: list[uuid.UUID], events_table: str) -> None:
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.households = households
+        table = psycopg.sql.Identifier(events_table)
+        self.sql = psycopg.sql.SQL(
+            "SELECT originator_id, max(originator_version) FROM {} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(table)
+
+    def versions(self) -> dict[uuid.UUID, int]:
+        return dict(self.conn.execute(self.sql, (self.households,)).fetchall())
+
+    @staticmethod
+    def between(before: dict[uuid.UUID, int], after: dict[uuid.UUID, int]) -> str:
+        """Events replayed a load (mean) and snapshots taken, over the commands between."""
+        interval, replayed, loads, snapshots = SNAPSHOT_INTERVAL, 0, 0, 0
+        for household, last in after.items():
+            first = before[household]  # each command loaded at one version and added one
+            replayed += sum(v % interval for v in range(first, last))
+            loads += last - first
+            snapshots += last // interval - first // interval
+        return f"{replayed / max(loads, 1):.1f} ev, {snapshots} snap"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def bench_settings(url: str, data_dir: Path) -> Settings:
     return Settings(
         database_url=url,
@@ -195,6 +234,10 @@ def main() -> None:
     baseline = InProcess(settings, url, args.clients, principal)
     postgres = _server_pid(url)  # None: a server on another machine
     cpu: dict[str, list[str]] = {"in-process": [], "HTTP": []}
+    recorder = baseline.app.recorder
+    assert isinstance(recorder, SukumaRecorder)
+    histories = Histories(url, households, recorder.events_table_name)
+    replays: dict[str, list[str]] = {"in-process": [], "HTTP": []}
     with api_server(url, port, args.workers) as server:
         clients = HttpClients(port, households, args.clients, token)
         # The same warm-up for both sides, long enough for each worker's pool and code paths
@@ -207,18 +250,24 @@ def main() -> None:
             return time.process_time(), _tree_cpu(server), pg
 
         for _ in range(args.rounds):  # interleaved, so drift hits both sides alike
+            before = histories.versions()
             start = cpu_now()
             inproc.append(baseline.run(households, args.commands))
             middle = cpu_now()
+            between = histories.versions()
+            start_http = cpu_now()
             http.append(clients.closed_loop(args.commands))
             end = cpu_now()
-            pairs = zip(start + middle, middle + end, strict=True)
-            us = [1e6 * (b - a) / args.commands for a, b in pairs]
+            replays["in-process"].append(histories.between(before, between))
+            replays["HTTP"].append(histories.between(between, histories.versions()))
+            us = [1e6 * (b - a) / args.commands for a, b in zip(start, middle, strict=True)]
             cpu["in-process"].append(f"{us[0]:.0f}+{us[2]:.0f}")
-            cpu["HTTP"].append(f"{us[4]:.0f}+{us[5]:.0f} (client {us[3]:.0f})")
+            us = [1e6 * (b - a) / args.commands for a, b in zip(start_http, end, strict=True)]
+            cpu["HTTP"].append(f"{us[1]:.0f}+{us[2]:.0f} (client {us[0]:.0f})")
         opened = [clients.open_loop(args.rate, args.seconds) for _ in range(args.open_rounds)]
         clients.close()
     baseline.close()
+    histories.close()
     loads = " -> ".join(f"{a:.1f}/{b:.1f}/{c:.1f}" for a, b, c in (load_at_start, os.getloadavg()))
     print(
         f"machine: {os.cpu_count()} cores, load {loads} (start -> end); "
@@ -229,6 +278,8 @@ def main() -> None:
     print(_line("HTTP", http, how))
     for side, rounds in cpu.items():  # the rates move with the neighbours' load; these less
         print(f"  {side} CPU us a command by round (app+PostgreSQL): {', '.join(rounds)}")
+    for side, rounds in replays.items():  # what grows with the households' histories
+        print(f"  {side} events replayed a load, snapshots taken, by round: {'; '.join(rounds)}")
     ratio = statistics.median(r.rate for r in http) / statistics.median(r.rate for r in inproc)
     print(f"HTTP / in-process (median commands/s): {ratio:.2f}")
     p99s = [_percentile(r.latencies, 0.99) for r in opened]

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from adapters.data_keys import ERASED_KEY
 from adapters.snapshots import SEALED
 from domain.application import replay
 from domain.context import CommandContext
@@ -375,3 +376,28 @@ def test_a_snapshot_stays_in_its_row_not_in_the_toast_table(
     (stored,) = stored_snapshots(application, household_id)
     assert len(stored) > 2100
     assert toast_chunks(application) == chunks
+
+
+def test_a_load_reads_its_data_key_in_the_same_round_trip(
+    application: Sukuma, settings: Settings, ward_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a household with a sealed snapshot and another whose data are erased
+    ctx = CommandContext("fw", datetime.now(UTC))
+    household_id = visited(application, ward_id, ctx, SNAPSHOT_INTERVAL + 1)
+    erased_id = visited(application, ward_id, ctx, SNAPSHOT_INTERVAL + 1)
+    application.erase_personal_data(erased_id, "asked", ctx)
+    # When a process whose key cache is cold reads their records (a load's one statement)
+    fresh = build_application(settings, str(settings.database_url))
+    try:
+        recorder = fresh.recorder
+        keys = recorder.data_keys  # type: ignore[attr-defined]
+        stored = recorder.select_snapshot_and_events(household_id)  # type: ignore[attr-defined]
+        recorder.select_snapshot_and_events(erased_id)  # type: ignore[attr-defined]
+        # Then their keys are known without a look-up of their own (none could be made now)
+        monkeypatch.setattr(keys, "datastore", None)
+        assert keys.key(erased_id) == ERASED_KEY
+        loaded = replay(None, map(fresh.mapper.to_domain_event, stored))
+        assert state(loaded) == state(application.get(Household, household_id))
+    finally:
+        monkeypatch.undo()
+        fresh.close()
