@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from adapters.database import asyncpg_connect_kwargs
-from api import command_threads, docs, errors, links, metrics, route_groups
+from api import docs, errors, links, metrics, route_groups
 from api.auth.service import Auth
 from api.config import ApiSettings
 from api.deps import current_principal
@@ -97,12 +98,13 @@ def create_app(
         # Blocking work (commands, event-store reads) at most as many at once as the event
         # store has connections: the rest wait here, unhurried, rather than at the pool, whose
         # tries (SUKUMA_WRITE_POOL_TIMEOUT) end in 503 when a burst outnumbers it.
-        command_threads.open_pool(app, settings.write_pool_size + settings.write_pool_max_overflow)
+        to_thread.current_default_thread_limiter().total_tokens = (
+            settings.write_pool_size + settings.write_pool_max_overflow
+        )
         try:
             yield
         finally:
             await app.state.read_pool.close()
-            await command_threads.close_pool(app)
             if on_shutdown is not None:
                 await asyncio.to_thread(on_shutdown)
 

@@ -9,7 +9,6 @@ answers the route, then reported as the item's outcome.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,7 +40,7 @@ KEY_PREFIX = "sync:"
 class SyncCommand:
     """An item type: the route function it runs and whether its target is a new id."""
 
-    route: Callable[..., Any]  # as registered (``api.command_threads``: an async wrapper)
+    route: Callable[..., JSONResponse]
     creates: bool = False  # target is the new aggregate's client-chosen id (the body's ``id``)
     params: tuple[str, ...] = ()  # the route's path parameters after the target's
 
@@ -52,11 +51,9 @@ class SyncCommand:
         return model
 
     def run(self, item: SyncItem, body: BaseModel, cmd: CommandRunner) -> JSONResponse:
-        """The route's own function, called in this (the batch's) thread."""
-        function: Callable[..., JSONResponse] = inspect.unwrap(self.route)
         if self.creates:
-            return function(body, cmd)
-        return function(item.target, *(item.params[p] for p in self.params), body, cmd)
+            return self.route(body, cmd)
+        return self.route(item.target, *(item.params[p] for p in self.params), body, cmd)
 
 
 SYNC_COMMANDS: dict[str, SyncCommand] = {

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from api.command_threads import command_thread
 from api.deps import Command, CurrentUser, SukumaApp
 from api.merged import with_merges
 from api.personal import household_history as shaped_household_history
@@ -135,7 +134,6 @@ def resolve_need(
 
 
 @router.post("/{household_id}/visits", status_code=201, responses=CREATED)
-@command_thread
 def record_visit(household_id: UUID, body: RecordVisit, cmd: Command) -> JSONResponse:
     app = cmd.application
     visit_id = body.visit_id or uuid4()
