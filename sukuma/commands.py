@@ -1,8 +1,8 @@
-"""The ``sukuma`` command: run the service, load demo data, and operate it."""
+"""The ``sukuma`` command's commands: run the service, load demo data, and operate it
+(``sukuma.cli`` runs them; ``sukuma project`` alone starts without this module)."""
 
 from __future__ import annotations
 
-import logging
 import signal
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,14 +18,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from adapters.migrations import SchemaNotReady
 from projections.liveness import WorkerGaveUp
 from projections.runner import Progress as ProjectorProgress
 from sukuma.duplicates_cli import duplicates_cli
 from sukuma.import_cli import import_cli
 from sukuma.migrate_cli import migrate
+from sukuma.project_cli import project
 from sukuma.report_cli import report
-from sukuma.service_cli import load_demo, project, serve
+from sukuma.service_cli import load_demo, serve
 from sukuma.settings import Settings, load_settings
 from sukuma.users_cli import users_cli
 from sukuma.wiring import build_application, build_projector, ensure_database
@@ -295,16 +295,3 @@ def rules_run(
             sweeper.notifier.drain()
             sweeper.notifier.close()
         application.close()
-
-
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        cli()
-    except SchemaNotReady as refused:  # every command but `migrate` needs the current schema
-        console.print(f"[red]{refused}[/]", soft_wrap=True)
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    main()
