@@ -248,6 +248,13 @@ class BufferedProjection(Projection[BufferedView]):
         dispatcher = self._dispatcher()
         return bool(dispatcher.dispatch(event_class) is not dispatcher.dispatch(object))
 
+    def handled_modules(self) -> frozenset[str]:
+        """The modules of the event classes with a handler here. Every handled class has its
+        own handler (none is handled through a base class: ``tests/unit/test_handled_modules``),
+        so an event of a topic in another module reaches no handler, and the reader need not
+        import that module to learn so."""
+        return frozenset(c.__module__ for c in self._dispatcher().registry if c is not object)
+
     def _handler(self, event_class: type) -> Callable[[Any], None]:
         """The handler of ``event_class``'s events, bound to this projection (as the
         ``handle`` wrapper calls it)."""

@@ -122,7 +122,8 @@ class EventLogReader:
     A page is a range of positions (``after`` to ``after + limit``, or the head). Events of a
     topic for which ``wanted`` is false are neither decoded nor sent once their topic is
     known: the server leaves them out, so a projection that uses a few event types (alerts,
-    war rooms, names) receives a few rows a page, not every event's. Fields ``unused`` names
+    war rooms, names) receives a few rows a page, not every event's; given ``modules``, a
+    topic of any other module is unwanted without its module being imported. Fields ``unused`` names
     for an event class are left out of its events: dropped as soon as parsed, so a large one
     (a household profile) is never walked nor kept with a page.
     """
@@ -133,6 +134,7 @@ class EventLogReader:
         application_name: str,
         wanted: Callable[[type], bool] = lambda event_class: True,
         unused: Callable[[type], frozenset[str]] = lambda event_class: frozenset(),
+        modules: frozenset[str] | None = None,
     ) -> None:
         self.recorder = recorder
         self.application_name = application_name
@@ -141,6 +143,7 @@ class EventLogReader:
         self._wants = wanted
         self._unused: dict[str, frozenset[str]] = {}
         self._unused_of = unused
+        self._modules = modules
         table = Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         # A page ends at the head visible when it is read: positions become visible in order
         # (the store appends under a table lock), so none up to it can appear later.
@@ -154,10 +157,14 @@ class EventLogReader:
     def wanted(self, topic: str) -> bool:
         known = self._wanted.get(topic)
         if known is None:
-            known = self._wanted[topic] = self._wants(_event_class(topic))
+            if self._modules is not None and topic.partition(":")[0] not in self._modules:
+                known = False  # its module unimported: importing it was most of a start-up
+            else:
+                known = self._wants(_event_class(topic))
+                self._unused[topic] = self._unused_of(_event_class(topic))
+            self._wanted[topic] = known
             if not known:
                 self._unwanted.append(topic)
-            self._unused[topic] = self._unused_of(_event_class(topic))
         return known
 
     # A moment's wait for a pooled connection (the pool's timeout is a fraction of a second,

@@ -84,6 +84,7 @@ class BatchRunner:
             application_name,
             lambda cls: any(p.handles(cls) for p in self.projections),
             self._unused_fields,
+            frozenset().union(*(p.handled_modules() for p in self.projections)),
         )
         self.page_size = page_size
         self.commit_pages = max(commit_pages, 1)

@@ -132,9 +132,16 @@ def open_log(
     settings: Settings, database_url: str
 ) -> tuple[InfrastructureFactory, PostgresApplicationRecorder]:
     """The event store's recorder as the application opens it (the same environment, pool
-    and schema check), without the application: a projector only reads the log."""
+    and schema check), without the application: a projector only reads the log.
+
+    The library's own recorder class, not the application's (``APPLICATION_RECORDER_TOPIC``):
+    the same table and channel, and a projector never appends, while importing that class
+    (``adapters.event_store``: idempotency, data keys, ``domain.application`` and the access
+    rules' locations) was a third of a small projector's start-up."""
     check_schema(database_url, settings.schema_for(database_url))
-    env = Environment(APPLICATION_NAME, {**os.environ, **settings.eventsourcing_env(database_url)})
+    given = {**os.environ, **settings.eventsourcing_env(database_url)}
+    given.pop(InfrastructureFactory.APPLICATION_RECORDER_TOPIC, None)
+    env = Environment(APPLICATION_NAME, given)
     factory = InfrastructureFactory.construct(env)
     recorder = factory.application_recorder()
     assert isinstance(recorder, PostgresApplicationRecorder)

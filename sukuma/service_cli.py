@@ -1,5 +1,6 @@
-"""The commands that run the service: ``sukuma serve`` (the API, and in single-node mode the
-projector and scheduler too) and ``sukuma project`` (projectors on their own)."""
+"""The command that runs the service: ``sukuma serve`` (the API, and in single-node mode the
+projector and scheduler too; ``sukuma project``, projectors on their own, is
+``sukuma.project_cli``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters.database import forget_dead_processes
-from projections.liveness import WorkerGaveUp
 from sukuma.settings import Settings, load_settings
 from sukuma.wiring import (
     ASGI_FACTORY,
@@ -219,48 +219,3 @@ def _single_node(
             projecting.stop()  # before the (maybe embedded) server goes away
         if sweeps is not None:
             sweeps.stop()
-
-
-def project(
-    names: Annotated[
-        list[str] | None, typer.Argument(help="Projections to run (default: all)")
-    ] = None,
-    projection: Annotated[
-        list[str] | None,
-        typer.Option(help="A projection to run (repeatable; the same as naming it)"),
-    ] = None,
-    once: Annotated[bool, typer.Option(help="Catch up to the head of the log, then exit")] = False,
-    page_size: Annotated[int, typer.Option(min=1, help="Events per transaction")] = 20_000,
-) -> None:
-    """Run the projector: keep the read models up to date (LISTEN/NOTIFY, batched pages).
-
-    One process may run every projection, a few, or one (``--projection nerve_centre``):
-    one process per projection spreads catch-up over the cores.
-    """
-    from projections.registry import PROJECTIONS
-
-    chosen = [*(names or ()), *(projection or ())]
-    unknown = sorted(set(chosen) - PROJECTIONS.keys())
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown projection(s) {', '.join(unknown)}; known: {', '.join(PROJECTIONS)}",
-            param_hint="--projection",
-        )
-    from sukuma.projector import projector_settings
-
-    settings = projector_settings(load_settings())
-    application = build_application(settings, ensure_database(settings))
-    runner = build_projector(application, chosen, page_size=page_size)
-    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
-    try:
-        if once:
-            console.print(f"processed {runner.run_once():,} events")
-        else:
-            console.print("projector running (Ctrl-C to stop)")
-            runner.run_forever()
-    except KeyboardInterrupt:
-        pass
-    except WorkerGaveUp:
-        raise typer.Exit(1) from None  # logged; a supervisor restarts the process
-    finally:
-        application.close()

@@ -51,6 +51,20 @@ _STATEMENTS: dict[str, str | Upsert] = {
 }
 
 
+# Each statement changes one row (a household's head, a referral) and reads no other.
+_ROW_KEYS: dict[str, tuple[str, int]] = {
+    "registered": ("heads", 0),
+    "moved": ("heads", 1),
+    "profiled": ("heads", 5),
+    "merged": ("heads", 4),
+    **{f"resolved_{part}": ("heads", 1) for part in PARTS},
+    "consent": ("heads", 1),
+    "erased": ("heads", 0),
+    "shared": ("referrals", 0),
+}
+
+
 class NamesView(StatementView):
     tables: ClassVar[tuple[str, ...]] = ("heads", "referrals")
     statements = _STATEMENTS
+    row_keys = _ROW_KEYS

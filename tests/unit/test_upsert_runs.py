@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from projections.statements import Upsert
+from projections.statements import Upsert, layered
 
 REFERRALS = Upsert(
     "referrals",
@@ -46,3 +48,30 @@ def test_a_runs_statement_unnests_each_column_as_its_type() -> None:
 def test_an_array_column_is_refused_as_unnest_would_flatten_it() -> None:
     with pytest.raises(ValueError, match="flatten"):
         REFERRALS.statement(["uuid", "uuid", "text[]"])
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 4)), max_size=40))
+def test_layers_keep_each_rows_changes_in_order_and_group_kinds(
+    made: list[tuple[str, int]],
+) -> None:
+    # Given changes of three kinds to five rows (a kind's key: its parameter 1; kind c in
+    # another table), numbered in the order they came
+    changes = [(kind, (i, row)) for i, (kind, row) in enumerate(made)]
+    keys = {"a": ("t", 1), "b": ("t", 1), "c": ("u", 1)}
+    # When they are put in layers
+    out = layered(changes, keys)
+    # Then they are all there, each row's in the order they came
+    assert sorted(out) == sorted(changes)
+    for row in range(5):
+        for table in "tu":
+            mine = [c for c in out if c[1][1] == row and keys[c[0]][0] == table]
+            assert mine == sorted(mine, key=lambda c: c[1][0])
+    # And a run holds at least each (layer, kind)'s changes: a row's n-th change in layer n
+    seen: dict[tuple[str, int], int] = {}
+    layers = set()
+    for kind, (_, row) in changes:
+        key = keys[kind][0], row
+        seen[key] = seen.get(key, -1) + 1
+        layers.add((seen[key], kind))
+    runs = [k for i, (k, _) in enumerate(out) if i == 0 or out[i - 1][0] != k]
+    assert len(runs) <= len(layers)
