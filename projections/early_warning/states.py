@@ -121,7 +121,8 @@ class SubjectStates(BufferedProjection):
         ew = self.ew
         for key, runs_now in zip(keys, runs, strict=True):
             if runs_now:
-                ew.run_clock(key, build, state)
+                if ew.run_clock(key, build, state):
+                    continue  # (listed since it ran earlier in the window: no tag to make)
                 tag = f"{key[0]}|{key[1]}"
                 if tag not in running:
                     started.append(tag)

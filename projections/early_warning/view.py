@@ -113,16 +113,18 @@ class EarlyWarningView(BufferedView):
             self.clocks[key] = {**STOPPED, "position": self.position}
         # else already stopped in this page: the first stop's position stands
 
-    def run_clock(self, key: StateKey, build: Build, state: dict[str, Any]) -> None:
+    def run_clock(self, key: StateKey, build: Build, state: dict[str, Any]) -> bool:
         """Start or move a clock whose row ``build(key, state)`` makes at the commit: a clock's
         row is a function of its subject's state, and every change of that state asks its
         clocks again, so the state a commit sees is its last event's (built once a commit,
-        not once an event). The row's position is still the last event's."""
+        not once an event). The row's position is still the last event's. True if it ran
+        already at an earlier event of this window (so its state lists it as running)."""
         current = self.clocks.get(key)
         if current is not None and current.get("state") is state:
-            current["position"] = self.position  # (running since earlier in this window)
-        else:
-            self.clocks[key] = {"build": build, "state": state, "position": self.position}
+            current["position"] = self.position
+            return True
+        self.clocks[key] = {"build": build, "state": state, "position": self.position}
+        return False
 
     def drop_clock(self, key: StateKey) -> None:
         """Remove a clock's row (a clock that a merge started and its undoing stopped)."""
