@@ -1,5 +1,8 @@
 """Which rule clocks a subject's state runs, and since when: pure functions of the state.
 
+Which clocks run (``*_runs``) is asked at every event of a subject; a running clock's row
+(``*_row``) is built once a commit, from the subject's state as its last event left it.
+
 A state is JSON (times as ISO strings). A clock row names the subject's areas so that alerts
 can be scoped like every other read; thresholds are not applied here but in the rules' SQL,
 so changing a threshold in the rules file needs no rebuild.
@@ -7,6 +10,7 @@ so changing a threshold in the rules file needs no rebuild.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +27,8 @@ MEDIUM_OR_MORE = frozenset(s.value for s in Severity if s.rank >= Severity.MEDIU
 HIGH_OR_MORE = frozenset(s.value for s in Severity if s.rank >= Severity.HIGH.rank)
 
 Clock = dict[str, Any] | None
+#: A running clock's row from its key and its subject's state (``EarlyWarningView.run_clock``).
+Build = Callable[[tuple[str, str], dict[str, Any]], dict[str, Any]]
 
 
 def at(value: str | None) -> datetime | None:
@@ -34,8 +40,11 @@ def iso(when: datetime) -> str:
 
 
 def later(current: str | None, when: datetime) -> str:
-    """The later of a state's time (ISO) and ``when``, as ISO."""
-    return iso(when if current is None else max(datetime.fromisoformat(current), when))
+    """The later of a state's time (ISO) and ``when``, as ISO (``current`` itself if later:
+    a state's times are ``iso``'s own text)."""
+    if current is None or datetime.fromisoformat(current) < when:
+        return iso(when)
+    return current
 
 
 def deadline(day: str) -> datetime:
@@ -63,8 +72,24 @@ def clock(
     }
 
 
-def referral_clocks(r: dict[str, Any]) -> dict[str, Clock]:
-    """EW-01 (not acknowledged), EW-02 (not delivered), EW-03 (delivered, not verified)."""
+#: EW-01 to EW-03: the clock a referral's status runs (at most one).
+REFERRAL_CLOCKS = {
+    "made": "referral_unacknowledged",
+    "acknowledged": "referral_undelivered",
+    "service_delivered": "referral_unverified",
+}
+#: A household's clocks, in the order they are written.
+HOUSEHOLD_KINDS = ("child_unattended", "high_risk_unvisited", "graduate_regressed")
+
+
+def referral_runs(r: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """Which of ``REFERRAL_CLOCKS``' kinds, in its order, the referral's state runs."""
+    status = r["status"]
+    return status == "made", status == "acknowledged", status == "service_delivered"
+
+
+def referral_row(key: tuple[str, str], r: dict[str, Any]) -> dict[str, Any]:
+    """The row of a referral's running clock ``key`` (EW-01, EW-02 or EW-03)."""
     common = {
         "department": r["department"],
         "referral_id": r["referral_id"],
@@ -72,61 +97,54 @@ def referral_clocks(r: dict[str, Any]) -> dict[str, Clock]:
         "category": r["category"],
         "severity": r["severity"],
     }
-    status = r["status"]
-    return {
-        "referral_unacknowledged": clock(
-            r, deadline(r["ack_by"]), ack_by=r["ack_by"], made_at=r["made_at"], **common
-        )
-        if status == "made"
-        else None,
-        "referral_undelivered": clock(
-            r, deadline(r["deliver_by"]), deliver_by=r["deliver_by"], **common
-        )
-        if status == "acknowledged"
-        else None,
-        "referral_unverified": clock(
-            r, at(r["delivered_at"]) or NEVER, delivered_at=r["delivered_at"], **common
-        )
-        if status == "service_delivered"
-        else None,
-    }
+    kind = key[0]
+    if kind == "referral_unacknowledged":
+        return clock(r, deadline(r["ack_by"]), ack_by=r["ack_by"], made_at=r["made_at"], **common)
+    if kind == "referral_undelivered":
+        return clock(r, deadline(r["deliver_by"]), deliver_by=r["deliver_by"], **common)
+    return clock(r, at(r["delivered_at"]) or NEVER, delivered_at=r["delivered_at"], **common)
 
 
-def household_clocks(h: dict[str, Any]) -> dict[str, Clock]:
-    """EW-05 (child at risk without intervention), EW-06 (high risk, not visited), EW-11."""
-    out: dict[str, Clock] = {
-        "child_unattended": None,
-        "high_risk_unvisited": None,
-        "graduate_regressed": None,
-    }
-    if h["child_since"] is not None:
+def household_runs(h: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """Which of ``HOUSEHOLD_KINDS``, in its order, the household's state (as its clocks see
+    it, ``child_since`` set) runs: EW-05 (child at risk without intervention), EW-06 (high
+    risk, not visited), EW-11 (a graduate's new high need not followed up)."""
+    regressed = h["regressed"]
+    settled = h["status"] != "graduated" and all(regressed.values())
+    return (
+        h["child_since"] is not None,
+        h["risk_level"] in HIGH_RISK and h["status"] == "active",
+        bool(regressed) and not settled and h["graduated_at"] is not None,
+    )
+
+
+def household_row(key: tuple[str, str], h: dict[str, Any]) -> dict[str, Any]:
+    """The row of a household's running clock ``key`` (``h`` as its clocks see it)."""
+    kind = key[0]
+    if kind == "child_unattended":
         since = max(filter(None, (at(h["child_since"]), at(h["last_intervention_at"]))))
-        out["child_unattended"] = clock(
+        return clock(
             h,
             since,
             child_headed=h["child_headed"],
             open_needs=len(h["needs"]),
             last_intervention_at=h["last_intervention_at"],
         )
-    if h["risk_level"] in HIGH_RISK and h["status"] == "active":
-        out["high_risk_unvisited"] = clock(
+    if kind == "high_risk_unvisited":
+        return clock(
             h,
             at(h["last_visit_at"]) or NEVER,
             risk_level=h["risk_level"],
             last_visit_at=h["last_visit_at"],
             field_worker_id=h.get("field_worker_id"),  # whose caseload: who should go
         )
-    regressed = h["regressed"]
-    settled = h["status"] != "graduated" and all(regressed.values())
-    if regressed and not settled and h["graduated_at"] is not None:
-        out["graduate_regressed"] = clock(
-            h,
-            datetime.fromisoformat(h["graduated_at"]),
-            graduated_at=h["graduated_at"],
-            needs=sorted(regressed),
-            status=h["status"],
-        )
-    return out
+    return clock(
+        h,
+        datetime.fromisoformat(h["graduated_at"]),
+        graduated_at=h["graduated_at"],
+        needs=sorted(h["regressed"]),
+        status=h["status"],
+    )
 
 
 def child_condition(h: dict[str, Any]) -> bool:
@@ -138,10 +156,13 @@ def child_condition(h: dict[str, Any]) -> bool:
     return bool(at_risk and medium)
 
 
-def field_worker_clock(w: dict[str, Any]) -> Clock:
-    """EW-07: an active, assigned field worker's last sign of work."""
-    if not w["active"] or not w["wards"]:
-        return None
+def field_worker_runs(w: dict[str, Any]) -> bool:
+    """EW-07 runs for an active field worker assigned to a ward."""
+    return bool(w["active"] and w["wards"])
+
+
+def field_worker_row(key: tuple[str, str], w: dict[str, Any]) -> dict[str, Any]:
+    """EW-07's row: a running field worker's last sign of work."""
     since = max(filter(None, (at(w["assigned_at"]), at(w["last_submission_at"]))))
     return clock(
         w,
@@ -152,29 +173,34 @@ def field_worker_clock(w: dict[str, Any]) -> Clock:
     )
 
 
-def war_room_clocks(room_id: str, w: dict[str, Any]) -> dict[tuple[str, str], Clock]:
-    """EW-08 (not meeting) and EW-09 (a seated department absent meeting after meeting)."""
-    last = w["last_meeting_at"] or w["established_at"]
-    out: dict[tuple[str, str], Clock] = {
-        ("war_room_quiet", room_id): clock(
+def war_room_runs(room_id: str, w: dict[str, Any]) -> tuple[list[tuple[str, str]], list[bool]]:
+    """EW-08 (not meeting: always runs) and EW-09 (a seated department absent meeting after
+    meeting): the clocks' keys, and whether each runs."""
+    keys, runs = [("war_room_quiet", room_id)], [True]
+    for department, (absences, _) in w["absences"].items():
+        keys.append(("seat_absent", f"{room_id}:{department}"))
+        runs.append(bool(absences))
+    return keys, runs
+
+
+def war_room_row(key: tuple[str, str], w: dict[str, Any]) -> dict[str, Any]:
+    """The row of a war room's running clock ``key``."""
+    if key[0] == "war_room_quiet":
+        last = w["last_meeting_at"] or w["established_at"]
+        return clock(
             w,
             datetime.fromisoformat(last),
             param=w["cadence_days"],
             last_meeting_at=w["last_meeting_at"],
             cadence_days=w["cadence_days"],
         )
-    }
-    for department, (absences, first) in w["absences"].items():
-        out["seat_absent", f"{room_id}:{department}"] = (
-            clock(
-                w,
-                datetime.fromisoformat(first),
-                department=department,
-                param=absences,
-                consecutive_absences=absences,
-                war_room_id=room_id,
-            )
-            if absences
-            else None
-        )
-    return out
+    room_id, department = key[1].split(":", 1)
+    absences, first = w["absences"][department]
+    return clock(
+        w,
+        datetime.fromisoformat(first),
+        department=department,
+        param=absences,
+        consecutive_absences=absences,
+        war_room_id=room_id,
+    )

@@ -23,13 +23,14 @@ from typing import Any
 
 from domain.households.model import Household
 from projections.early_warning import clocks
+from projections.early_warning.clocks import HOUSEHOLD_KINDS
 from projections.early_warning.states import SubjectStates
 from projections.early_warning.view import StateKey
 
 #: What the survivor's clocks read from a merged-in household.
 ABSORBED = ("needs", "last_visit_at", "last_intervention_at")
-#: A household's clocks (``clocks.household_clocks``).
-HOUSEHOLD_KINDS = ("child_unattended", "high_risk_unvisited", "graduate_regressed")
+#: A merged household runs no clock of its own.
+_NONE_RUN = (False,) * len(HOUSEHOLD_KINDS)
 
 
 def _tag(key: StateKey) -> str:
@@ -53,6 +54,10 @@ def as_seen(h: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
+def _household_row(key: StateKey, h: dict[str, Any]) -> dict[str, Any]:
+    return clocks.household_row(key, as_seen(h))
+
+
 class MergedStates(SubjectStates):
     """The merge's handlers' work, mixed into ``EarlyWarningProjection``."""
 
@@ -65,10 +70,9 @@ class MergedStates(SubjectStates):
         else:
             h["child_since"] = None
         seen["child_since"] = h["child_since"]
-        rows = clocks.household_clocks(seen)
-        if h.get("merged_into"):
-            rows = dict.fromkeys(rows)
-        self._clocks(h, {(kind, key): row for kind, row in rows.items()})
+        runs = _NONE_RUN if h.get("merged_into") else clocks.household_runs(seen)
+        if not self._idle(h, runs):
+            self._clocks(h, [(kind, key) for kind in HOUSEHOLD_KINDS], runs, _household_row)
 
     def _household_state(self, key: str) -> dict[str, Any] | None:
         if ("household", key) not in self.cache:

@@ -181,7 +181,10 @@ class EarlyWarningProjection(MergedStates):
         r.update(changes)
         key = self.subject
         self._put("referral", key, r)
-        self._clocks(r, {(k, key): row for k, row in clocks.referral_clocks(r).items()})
+        runs = clocks.referral_runs(r)
+        if not self._idle(r, runs):
+            keys = [(kind, key) for kind in clocks.REFERRAL_CLOCKS.values()]
+            self._clocks(r, keys, runs, clocks.referral_row)
         return r
 
     def _answered(self, e: Any, status: str) -> dict[str, Any] | None:
@@ -332,7 +335,8 @@ class EarlyWarningProjection(MergedStates):
         change(w)
         key = self.subject
         self._put("war_room", key, w)
-        self._clocks(w, clocks.war_room_clocks(key, w))
+        keys, runs = clocks.war_room_runs(key, w)
+        self._clocks(w, keys, runs, clocks.war_room_row)
 
     @handle.register
     def _(self, e: WarRoom.Established) -> None:

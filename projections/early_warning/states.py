@@ -49,25 +49,33 @@ class SubjectStates(BufferedProjection):
         self.cache: dict[StateKey, dict[str, Any]] = {}
         self.subject = ""  # the id of the event being applied, as text
         self._kinds: dict[type, tuple[str | None, tuple[str, ...]]] = {}  # see _kind
+        # The prefetched page's events and their ids' text, made once for both (``apply``)
+        self._page: Sequence[Any] = ()
+        self._subjects: list[str] = []
+        self._next = 0
 
     # ---- cache -----------------------------------------------------------------------------
 
     def prefetch(self, events: Sequence[Any]) -> None:
         wanted: set[StateKey] = set()
         kinds = self._kinds
+        subjects: list[str] = []
         for event in events:
+            subject = uuid_text(event.originator_id)
+            subjects.append(subject)
             cls = type(event)
             known = kinds.get(cls)
             if known is None:
                 known = kinds[cls] = _kind(cls)
             kind, workers = known
             if kind and event.originator_version > 1:
-                wanted.add((kind, uuid_text(event.originator_id)))
+                wanted.add((kind, subject))
             for worker in workers:
                 worker_id = getattr(event, worker, None)
                 if worker_id:
                     wanted.add(("field_worker", worker_id))
         self.cache.update(self.ew.load_states(wanted - self.cache.keys()))
+        self._page, self._subjects, self._next = events, subjects, 0
 
     def forget(self) -> None:
         self.cache.clear()
@@ -77,30 +85,51 @@ class SubjectStates(BufferedProjection):
 
     def apply(self, domain_event: Any, position: int) -> None:
         self.ew.position = position  # clocks record where they changed
-        # States are keyed by the id's text: made once per event, not in every helper.
-        self.subject = uuid_text(domain_event.originator_id)
+        # States are keyed by the id's text: made once per event (by ``prefetch`` if the
+        # event is the next of its page, as the batching runner applies them), not in every
+        # helper.
+        at = self._next
+        if at < len(self._page) and self._page[at] is domain_event:
+            self.subject = self._subjects[at]
+            self._next = at + 1
+        else:
+            self.subject = uuid_text(domain_event.originator_id)
         super().apply(domain_event, position)
 
     def _state(self, kind: str) -> dict[str, Any] | None:
         """The cached state of the event's subject (its aggregate)."""
         return self.cache.get((kind, self.subject))
 
-    def _clocks(self, state: dict[str, Any], rows: dict[StateKey, clocks.Clock]) -> None:
-        """Write the subject's clocks that run or have just stopped (the state remembers)."""
+    @staticmethod
+    def _idle(state: dict[str, Any], runs: Sequence[bool]) -> bool:
+        """Whether none of a subject's clocks runs now nor ran before (most households and
+        finished referrals): ``_clocks`` would write nothing, so its keys need not be made."""
+        return True not in runs and state.get("running") == []
+
+    def _clocks(
+        self,
+        state: dict[str, Any],
+        keys: Sequence[StateKey],
+        runs: Sequence[bool],
+        build: clocks.Build,
+    ) -> None:
+        """Write the subject's clocks (``keys``) that run (``runs``; their rows built by
+        ``build`` at the commit) or have just stopped (the state remembers which run)."""
         listed = state.get("running")
         running = listed or ()
         started, stopped = [], []
-        set_clock = self.ew.set_clock
-        for key, row in rows.items():
-            if row is not None:
-                set_clock(key, row)
+        ew = self.ew
+        for key, runs_now in zip(keys, runs, strict=True):
+            if runs_now:
+                if ew.run_clock(key, build, state):
+                    continue  # (listed since it ran earlier in the window: no tag to make)
                 tag = f"{key[0]}|{key[1]}"
                 if tag not in running:
                     started.append(tag)
             elif running:  # (most states run no clock: nothing to stop, no tag to make)
                 tag = f"{key[0]}|{key[1]}"
                 if tag in running:
-                    set_clock(key, row)
+                    ew.set_clock(key, None)
                     stopped.append(tag)
         if started or stopped or listed is None:  # (kept sorted: most events change none)
             state["running"] = sorted({*running, *started}.difference(stopped))
@@ -117,7 +146,8 @@ class SubjectStates(BufferedProjection):
             return
         change(w)
         self._put("field_worker", key, w)
-        self._clocks(w, {("field_worker_silent", key): clocks.field_worker_clock(w)})
+        runs = (clocks.field_worker_runs(w),)
+        self._clocks(w, (("field_worker_silent", key),), runs, clocks.field_worker_row)
 
     def _submission(self, field_worker_id: str | None, when: datetime) -> None:
         if field_worker_id:

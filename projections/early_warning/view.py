@@ -20,13 +20,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from projections.base import BufferedView
+
+if TYPE_CHECKING:
+    from projections.early_warning.clocks import Build
 
 # The live tables' names, for every query outside this module (the view derives the same names
 # from its projection's name and the suffixes of ``EarlyWarningView.tables``).
@@ -92,7 +95,8 @@ class EarlyWarningView(BufferedView):
 
     def reset(self) -> None:
         self.states: dict[StateKey, dict[str, Any]] = {}
-        self.clocks: dict[StateKey, dict[str, Any]] = {}  # a row, or {"stop": position}
+        # a row, a running clock's {"build", "state", "position"}, or {"stop": position}
+        self.clocks: dict[StateKey, dict[str, Any]] = {}
         self.position = 0  # of the event being handled
         self.department_days: Counter[tuple[Any, ...]] = Counter()
         self.need_weeks: Counter[tuple[Any, ...]] = Counter()
@@ -104,9 +108,23 @@ class EarlyWarningView(BufferedView):
             self.clocks[key] = {**row, "active": True, "position": self.position}
         elif current is None:
             self.clocks[key] = {"stop": self.position}  # a row written by an earlier page
-        elif current.get("active"):  # started in this page: as if written, then stopped
+        elif "build" in current or current.get("active"):
+            # started in this page: as if written, then stopped
             self.clocks[key] = {**STOPPED, "position": self.position}
         # else already stopped in this page: the first stop's position stands
+
+    def run_clock(self, key: StateKey, build: Build, state: dict[str, Any]) -> bool:
+        """Start or move a clock whose row ``build(key, state)`` makes at the commit: a clock's
+        row is a function of its subject's state, and every change of that state asks its
+        clocks again, so the state a commit sees is its last event's (built once a commit,
+        not once an event). The row's position is still the last event's. True if it ran
+        already at an earlier event of this window (so its state lists it as running)."""
+        current = self.clocks.get(key)
+        if current is not None and current.get("state") is state:
+            current["position"] = self.position
+            return True
+        self.clocks[key] = {"build": build, "state": state, "position": self.position}
+        return False
 
     def drop_clock(self, key: StateKey) -> None:
         """Remove a clock's row (a clock that a merge started and its undoing stopped)."""
@@ -149,6 +167,9 @@ class EarlyWarningView(BufferedView):
             elif "drop" in row:
                 drops.append((kind, subject))
             else:
+                if "build" in row:  # a running clock's row (``run_clock``), built now
+                    built = row["build"]((kind, subject), row["state"])
+                    row = {**built, "active": True, "position": row["position"]}
                 clocks.append(
                     (
                         kind,
