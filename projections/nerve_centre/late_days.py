@@ -87,8 +87,11 @@ def write_late_days(total: str) -> tuple[str, str]:
         "CROSS JOIN LATERAL unnest(h.members, h.counts) u(member, value) "
         f"UNION ALL SELECT {keys}, member, value FROM d) x "
         f"GROUP BY {keys}, member HAVING sum(value) <> 0), "
-        f"gone AS (DELETE FROM {history} h USING touched t WHERE {on('h', 't')} "
-        f"AND NOT EXISTS (SELECT FROM merged m WHERE {on('m', 't')})) "
+        # the touched rows left with no member, as a set difference: a NOT EXISTS was planned
+        # as a nested loop over ``merged`` for each touched row (its join's estimate: 1 row),
+        # minutes a window once the table held a few windows' rows
+        f"gone AS (DELETE FROM {history} h USING (SELECT {keys} FROM touched "
+        f"EXCEPT SELECT {keys} FROM merged) t WHERE {on('h', 't')}) "
         f"{insert} {arrays} FROM merged GROUP BY {keys} ORDER BY {keys} "
         f"ON CONFLICT ({keys}) DO UPDATE SET members = EXCLUDED.members, counts = EXCLUDED.counts"
     )

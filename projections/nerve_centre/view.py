@@ -338,6 +338,8 @@ class NerveCentreView(BufferedView):
             lap(table + ":stage")
             into_stored, into_empty = LATE_DAYS[table]
             curs.execute(self.sql(into_empty if table in empty else into_stored, stage=stage))
+        elif table in empty:  # straight in: a key once, none 0 (``total_rows``); no stage read
+            self.copy(curs, table, (*key, "value"), rows, binary=True)
         else:
             stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
             lap(table + ":stage")
@@ -366,11 +368,10 @@ class NerveCentreView(BufferedView):
         conflict: tuple[str, ...] | None,
         empty: set[str],
     ) -> None:
-        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its
-        key's order: the index is then written page after page, not at random (a window's
-        daily totals touch most of the table: this halves their upsert's time). Into an empty
-        table, a plain INSERT: a select's rows are unique and none is 0 (``total_rows``,
-        ``derived_late``'s HAVING)."""
+        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its key's
+        order: the index is then written page after page, not at random (a window's daily
+        totals touch most of the table: this halves their upsert's time). Into an empty table,
+        a plain INSERT: its rows are unique and none 0 (``derived_late``'s HAVING)."""
         names = [c.strip() for c in cols.split(",")]
         on, order = conflict or tuple(names), ", ".join(map(str, range(1, len(names) + 1)))
         insert = f"INSERT INTO {{t_{table}}} ({cols}, value) {select} ORDER BY {order}"
