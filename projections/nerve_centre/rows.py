@@ -206,13 +206,13 @@ class CaseRows(BufferedProjection):
             if value:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
-                    key = (*prefix, member, *suffix)
+                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                     deltas[key] = deltas.get(key, 0) + value
         for (table, member), value in parts_before.items() - parts_after.items():
             if value and (table, member) not in parts_after:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
-                    key = (*prefix, member, *suffix)
+                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                     deltas[key] = deltas.get(key, 0) - value
 
     @staticmethod
@@ -273,5 +273,5 @@ def _add_parts(
         if value:
             deltas = dated[TABLES[table]]
             for prefix, suffix in keyed[table]:
-                key = (*prefix, member, *suffix)
+                key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                 deltas[key] = deltas.get(key, 0) + sign * value
