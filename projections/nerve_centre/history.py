@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from psycopg import Cursor
@@ -69,6 +71,7 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
     occurred; on-time ones need none. Their weeks and running totals (``_late``, and by month:
     ``late_months``) are summed from these by PostgreSQL (``derived_late``), not kept here."""
     out: dict[str, Counter[Any]] = {table + HISTORY_SUFFIX: Counter() for table in HISTORIES}
+    seen: set[tuple[str, date]] = set()  # (table, occurred day)s added so far
     for (rday, oday), tables in dated.items():
         if rday == oday:
             continue
@@ -76,6 +79,11 @@ def histories(dated: Dated) -> dict[str, Counter[Any]]:
             if table in RUNNING:
                 continue
             history = out[table + HISTORY_SUFFIX]
+            if (table, oday) not in seen:  # the day's first deltas (usually its only): in C
+                seen.add((table, oday))
+                dayed = map(add, deltas, repeat((oday,)))  # (*key, oday), tuple by tuple in C
+                dict.update(history, zip(dayed, deltas.values(), strict=True))
+                continue
             get = history.get  # not +=: Counter's __missing__ is Python, per new key
             for key, value in deltas.items():
                 at = (*key, oday)
@@ -118,19 +126,22 @@ def write_snapshots(
 ) -> None:
     """Upsert a commit's snapshot rows (made in memory: ``snapshots.SnapshotBook``; a group's
     day once), and drop those of groups whose day, as far as it went, ended where it began;
-    into an empty table (``BufferedView.empty``), COPY them straight in. ``suffix``: of the
-    rows' table (``occurred`` writes the league's rows by occurred day, of the same shape)."""
+    into an empty table (``BufferedView.empty``), COPY them straight in. A row's arrays are
+    lists, or their literals already (``array_literal``, ``counts_literal``: ``occurred``
+    makes them before the commit's transaction). ``suffix``: of the rows' table (``occurred``
+    writes the league's rows by occurred day, of the same shape)."""
+    if rows and not isinstance(rows[0][-1], str):
+        rows = [(*r[:-2], array_literal(r[-2]), counts_literal(r[-1])) for r in rows]
     shape = SNAPSHOTS[table]
     snapshots = table + suffix
     if rows:
-        columns = (*shape.group, "day", "members", "counts")
         # The arrays as literals, sent by text COPY: psycopg dumps a list element by element
         # in Python (~70% of a binary COPY's time here), a literal is a join in C.
-        literals = ((*r[:-2], array_literal(r[-2]), counts_literal(r[-1])) for r in rows)
+        columns = (*shape.group, "day", "members", "counts")
         if snapshots in empty:
-            view.copy(curs, snapshots, columns, literals)
+            view.copy(curs, snapshots, columns, rows)
             return  # nothing stored to drop either
-        stage = view.stage(curs, snapshots, columns, literals)
+        stage = view.stage(curs, snapshots, columns, rows)
         cols, key = ", ".join(columns), ", ".join((*shape.group, "day"))
         curs.execute(
             view.sql(
@@ -145,20 +156,36 @@ def write_snapshots(
         curs.executemany(view.sql(f"DELETE FROM {{t_{snapshots}}} WHERE {match}"), unchanged)
 
 
-# a joined array's elements need no quotes: none empty, no space, quote, brace or backslash
-_PLAIN = re.compile(r"[\w:.\-]+(?:,[\w:.\-]+)*")
+# an element needs no quotes: not empty, no space, quote, brace, comma or backslash
+_PLAIN = re.compile(r"[\w:.\-]+")
+TEXTS_LIMIT = 100_000  # element texts kept (metrics, categories, days: a few thousand)
 
 
-def array_literal(values: Sequence[Any]) -> str:
-    """A list of texts, dates or integers as PostgreSQL's array literal (``{a,b}``)."""
-    text = ",".join(map(str, values))
-    if not values or (_PLAIN.fullmatch(text) and "null" not in text.lower()):
-        return "{" + text + "}"
-    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in map(str, values))
-    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+class _Texts(dict[Any, str]):
+    """Each array element's text in a literal, quoted if need be, made once: a catch-up
+    joins millions of them (the league's rows by occurred day repeat a group's members day
+    after day), and ``str`` of a date and the quoting check were most of a literal's cost.
+    Only texts and dates are kept (``1`` and ``True`` are one key but two texts)."""
+
+    def __missing__(self, value: Any) -> str:
+        text = str(value)
+        if not _PLAIN.fullmatch(text) or "null" in text.lower():
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if type(value) in (str, date) and len(self) < TEXTS_LIMIT:
+            self[value] = text
+        return text
 
 
-def counts_literal(counts: Sequence[int]) -> str:
+_element = _Texts().__getitem__
+
+
+def array_literal(values: Iterable[Any]) -> str:
+    """A list of texts, dates or integers as PostgreSQL's array literal (``{a,"b c"}``):
+    each element quoted only if it needs it (PostgreSQL reads either the same)."""
+    return "{" + ",".join(map(_element, values)) + "}"
+
+
+def counts_literal(counts: Iterable[int]) -> str:
     """``array_literal`` of integers: their digits need no quotes, so no check for them."""
     return "{" + ",".join(map(str, counts)) + "}"
 

@@ -30,13 +30,21 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from projections.base import BufferedView
-from projections.nerve_centre.history import RUNNING, SNAPSHOTS, Dated, write_snapshots
+from projections.nerve_centre.history import (
+    RUNNING,
+    SNAPSHOTS,
+    Dated,
+    array_literal,
+    counts_literal,
+    write_snapshots,
+)
 from projections.nerve_centre.snapshots import Group, Members
 
 OCCURRED_SUFFIX = "_occurred"
 # table -> group -> occurred day -> member -> the commit's delta
 ByDay = dict[str, dict[Group, dict[date, Members]]]
-# table -> (the rows to upsert: (*group, day, members, counts), the rows to drop: (*group, day))
+# table -> (the rows to upsert: (*group, day, members, counts), their arrays as literals;
+# the rows to drop: (*group, day))
 Shaped = dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]
 
 
@@ -86,12 +94,20 @@ def _rewrite(
     stored = _load(view, curs, table, {group: min(days) for group, days in changed.items()})
     for group, days in changed.items():
         before, old = stored.get(group, ({}, {}))
+        last: Members = {}
+        ordered: list[Any] = []
+        literal = array_literal(ordered)
         for day, members in _rewritten(before, old, days):
             if members is None:
                 gone.append((*group, day))
-            else:
+                continue
+            # The arrays' literals, made here before the commit's transaction; a group's
+            # members are mostly the day before's (only their counts moved): their literal too.
+            if members.keys() != last.keys():
                 ordered = sorted(members)
-                rows.append((*group, day, ordered, [members[m] for m in ordered]))
+                literal = array_literal(ordered)
+            last = members
+            rows.append((*group, day, literal, counts_literal(map(members.__getitem__, ordered))))
     return rows, gone
 
 

@@ -55,6 +55,7 @@ class CaseRows(BufferedProjection):
         self.days: Days = (date.min, date.min)  # of the event being handled
         self.recorded_floor: date | None = None  # the latest recorded day projected
         self.book = SnapshotBook(view.load_groups)  # the snapshotted totals' groups
+        self._owners: dict[type, str] = {}  # event class -> its aggregate's name (``prefetch``)
 
     def apply(self, domain_event: Any, position: int) -> None:
         # An event is known from the day it was recorded, or from the latest day already
@@ -81,8 +82,11 @@ class CaseRows(BufferedProjection):
 
     def prefetch(self, events: Sequence[Any]) -> None:
         wanted: dict[type, set[Any]] = {Household: set(), Referral: set(), FieldWorker: set()}
+        owners = self._owners
         for event in events:
-            owner = type(event).__qualname__.split(".")[0]
+            owner = owners.get(type(event))
+            if owner is None:  # the aggregate an event class is of, once a class
+                owner = owners[type(event)] = type(event).__qualname__.split(".")[0]
             if owner == "Household" and event.originator_version > 1:
                 wanted[Household].add(event.originator_id)
             elif owner == "Referral" and event.originator_version > 1:
@@ -206,13 +210,13 @@ class CaseRows(BufferedProjection):
             if value:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
-                    key = (*prefix, member, *suffix)
+                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                     deltas[key] = deltas.get(key, 0) + value
         for (table, member), value in parts_before.items() - parts_after.items():
             if value and (table, member) not in parts_after:
                 deltas = dated[TABLES[table]]
                 for prefix, suffix in keyed[table]:
-                    key = (*prefix, member, *suffix)
+                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                     deltas[key] = deltas.get(key, 0) - value
 
     @staticmethod
@@ -273,5 +277,5 @@ def _add_parts(
         if value:
             deltas = dated[TABLES[table]]
             for prefix, suffix in keyed[table]:
-                key = (*prefix, member, *suffix)
+                key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
                 deltas[key] = deltas.get(key, 0) + sign * value

@@ -17,7 +17,7 @@ middle of a day must not mistake the day's own earlier changes for where it bega
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -67,27 +67,48 @@ class SnapshotBook:
         """Add the deltas recorded on ``day`` not added yet (the caller hands each delta
         over once) and make the rows of the groups they changed; ``ends``: the day is over
         (the next ones begin from its rows)."""
-        by_table: dict[str, list[dict[Any, int]]] = {}
+        summed: dict[str, dict[Any, int]] = {}  # the day's deltas summed over occurred days
+        on_time: dict[str, dict[Any, int]] = {}  # those that occurred on the day
+        late_days = on_days = 0
         for (recorded, occurred), tables in dated.items():
             if recorded != day:
                 continue
             for table, deltas in tables.items():
-                by_table.setdefault(table, []).append(deltas)
-                if occurred != recorded and table + LATE_SUFFIX in self.totals:
-                    by_table.setdefault(table + LATE_SUFFIX, []).append(deltas)
-        for table, parts in by_table.items():
-            self._add(table, day, parts)
+                _sum_into(summed.setdefault(table, {}), deltas)
+                if table + LATE_SUFFIX not in self.totals:
+                    continue
+                if occurred == recorded:
+                    _sum_into(on_time.setdefault(table, {}), deltas)
+                    on_days += 1
+                else:
+                    late_days += 1
+        # a late total's deltas: all the day's but those that occurred on it (one sum either
+        # way: of the late ones, or of the day's on-time ones, whichever is shorter)
+        late: dict[str, dict[Any, int]] = {}
+        if late_days and late_days <= on_days:
+            for (recorded, occurred), tables in dated.items():
+                if recorded == day and occurred != recorded:
+                    for table, deltas in tables.items():
+                        if table + LATE_SUFFIX in self.totals:
+                            _sum_into(late.setdefault(table + LATE_SUFFIX, {}), deltas)
+        elif late_days:
+            for table, deltas in summed.items():
+                if table + LATE_SUFFIX in self.totals:
+                    kept = on_time.get(table, {})
+                    late[table + LATE_SUFFIX] = {k: v - kept.get(k, 0) for k, v in deltas.items()}
+        for table, deltas in (*summed.items(), *late.items()):
+            self._add(table, day, deltas)
         for table, groups in self.totals.items():
             if groups.dirty:
                 self._rows(table, groups, day, out)
             if ends:
                 groups.base.clear()
 
-    def _add(self, table: str, day: date, parts: Iterable[dict[Any, int]]) -> None:
+    def _add(self, table: str, day: date, deltas: dict[Any, int]) -> None:
         width = len(SNAPSHOTS[table].group)
         groups = self.totals[table]
         live, base = groups.live, groups.base
-        changed = {key[:width] for deltas in parts for key, value in deltas.items() if value}
+        changed = {key[:width] for key, value in deltas.items() if value}
         missing = [group for group in changed if group not in live]
         if missing:
             for group, (members, before) in self.load(table, missing, day).items():
@@ -95,16 +116,15 @@ class SnapshotBook:
         for group in changed:
             if group not in base:  # first changed today: the day begins where it stands
                 base[group] = dict(live[group])
-        for deltas in parts:
-            for key, value in deltas.items():
-                if value:
-                    members = live[key[:width]]
-                    member = key[width]
-                    count = members.get(member, 0) + value
-                    if count:
-                        members[member] = count
-                    else:
-                        del members[member]  # zeros are left out, as the live tables do
+        for key, value in deltas.items():
+            if value:
+                members = live[key[:width]]
+                member = key[width]
+                count = members.get(member, 0) + value
+                if count:
+                    members[member] = count
+                else:
+                    del members[member]  # zeros are left out, as the live tables do
         groups.dirty |= changed
 
     @staticmethod
@@ -121,3 +141,13 @@ class SnapshotBook:
                 ordered = sorted(members)
                 rows.append((*group, day, ordered, [members[m] for m in ordered]))
         groups.dirty.clear()
+
+
+def _sum_into(total: dict[Any, int], deltas: dict[Any, int]) -> None:
+    """Add ``deltas`` to ``total`` (into an empty one, a copy in C)."""
+    if not total:
+        total.update(deltas)
+        return
+    get = total.get
+    for key, value in deltas.items():
+        total[key] = get(key, 0) + value

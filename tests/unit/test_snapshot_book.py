@@ -3,7 +3,8 @@ and a day that ends where it began keeps none, however its changes were cut by c
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from typing import Any
 
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members, SnapshotBook
@@ -60,3 +61,35 @@ def test_an_area_emptied_on_a_day_keeps_an_empty_row() -> None:
     book.add_day(DAY, deltas(households=-1), out, ends=True)
     # Then the day's row holds no member (a read as of that day finds none)
     assert out.rows["area_counts"] == [(*WARD, DAY, [], [])]
+
+
+def test_a_days_deltas_over_many_occurred_days_make_their_sums() -> None:
+    # Given a day's changes that occurred on it and on days before (more of either kind)
+    rng = random.Random(11)
+    for late_share in (0.2, 0.8):
+        dated: dict[tuple[date, date], dict[str, dict[Any, int]]] = {}
+        for _ in range(200):
+            occurred = DAY - timedelta(days=0 if rng.random() > late_share else rng.randint(1, 9))
+            deltas = dated.setdefault((DAY, occurred), {}).setdefault("area_counts", {})
+            key = ("ward", rng.choice(["W1", "W2"]), rng.choice(["households", "risk_high"]))
+            deltas[key] = deltas.get(key, 0) + rng.choice([-1, 1, 2])
+        # When the book adds them to groups that held nothing
+        book = SnapshotBook(lambda table, groups, day: {g: ({}, {}) for g in groups})
+        out = DaySnapshots()
+        book.add_day(DAY, dated, out, ends=True)
+        # Then each group's row holds its members' sums, and the late total the late ones'
+        for table, late in (("area_counts", False), ("area_counts_late", True)):
+            sums: dict[Group, Members] = {}
+            for (_, occurred), tables in dated.items():
+                if late and occurred == DAY:
+                    continue
+                for (*group, member), value in tables["area_counts"].items():
+                    members = sums.setdefault(tuple(group), {})
+                    members[member] = members.get(member, 0) + value
+            expected = {}
+            for group, members in sums.items():
+                kept = sorted(m for m, v in members.items() if v)
+                if kept:
+                    expected[group] = (kept, [members[m] for m in kept])
+            made = {tuple(r[:2]): (r[3], r[4]) for r in out.rows[table] if r[3]}
+            assert made == expected
