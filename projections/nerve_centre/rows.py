@@ -191,9 +191,9 @@ class CaseRows(BufferedProjection):
         scope, was = after[0], before[0]
         if scope != was:
             if was is None and scope is not None:  # new (or unmerged): all of after
-                _add_parts(dated, scope, after[1].items(), 1)
+                _spread(dated, contributions.prefixes(scope), after[1].items())
             elif scope is None and was is not None:  # merged: none of before
-                _add_parts(dated, was, before[1].items(), -1)
+                _spread(dated, contributions.prefixes(was), _negated(before[1].items()))
             else:  # moved: the keys differ (rare)
                 after_keys, before_keys = contributions.spread(after), contributions.spread(before)
                 self._add_difference(dated, after_keys, before_keys)
@@ -205,19 +205,15 @@ class CaseRows(BufferedProjection):
         # whose value changed is spread once, by its difference; one gone, by minus its value.
         keyed = contributions.prefixes(scope)
         parts_before, parts_after = before[1], after[1]
-        for (table, member), value in parts_after.items() - parts_before.items():
-            value -= parts_before.get((table, member), 0)
-            if value:
-                deltas = dated[TABLES[table]]
-                for prefix, suffix in keyed[table]:
-                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
-                    deltas[key] = deltas.get(key, 0) + value
-        for (table, member), value in parts_before.items() - parts_after.items():
-            if value and (table, member) not in parts_after:
-                deltas = dated[TABLES[table]]
-                for prefix, suffix in keyed[table]:
-                    key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
-                    deltas[key] = deltas.get(key, 0) - value
+        was_get = parts_before.get
+        changed = parts_after.items() - parts_before.items()
+        _spread(dated, keyed, ((part, value - was_get(part, 0)) for part, value in changed))
+        gone = [
+            item
+            for item in parts_before.items() - parts_after.items()
+            if item[0] not in parts_after
+        ]
+        _spread(dated, keyed, _negated(gone))
 
     @staticmethod
     def _add_difference(
@@ -264,18 +260,22 @@ class CaseRows(BufferedProjection):
         self._touch(worker, "field_workers", field_worker_id)
 
 
-def _add_parts(
+def _spread(
     dated: dict[str, dict[Any, int]],
-    scope: contributions.Scope,
+    keyed: dict[str, Any],
     parts: Iterable[tuple[contributions.Part, int]],
-    sign: int,
 ) -> None:
-    """Add a whole short contribution (``sign`` 1) or take it away (-1): its parts spread to
-    their keys as ``contributions.spread`` spreads them (a part's keys are its own)."""
-    keyed = contributions.prefixes(scope)
+    """Add each part's value to its keys (``keyed``: ``contributions.prefixes`` of the row's
+    scope; a part's keys are its own, as ``contributions.spread`` makes them)."""
     for (table, member), value in parts:
         if value:
             deltas = dated[TABLES[table]]
             for prefix, suffix in keyed[table]:
                 key = prefix + (member,) + suffix  # noqa: RUF005 (half the unpacking's time)
-                deltas[key] = deltas.get(key, 0) + sign * value
+                deltas[key] = deltas.get(key, 0) + value
+
+
+def _negated(
+    parts: Iterable[tuple[contributions.Part, int]],
+) -> Iterable[tuple[contributions.Part, int]]:
+    return ((part, -value) for part, value in parts)
