@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain import LOG_NAME
 from domain.access.decision import Forbidden
 from domain.access.locations import location_of
 from domain.access.policy import Location, authorize, authorize_creation
@@ -109,7 +110,7 @@ def kind_of(cls: type[Aggregate]) -> str:
 class ApplicationBase(Application[UUID]):
     """The event-sourced application: one log for every aggregate, so sagas save atomically."""
 
-    name = "sukuma"
+    name = LOG_NAME
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

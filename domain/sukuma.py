@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import JSONTranscoder
 
+from domain import LOG_NAME
 from domain.alerts.application import AlertCommands
 from domain.application import replay
 from domain.bodies import ActionItem, Meeting, Member
@@ -59,7 +60,7 @@ class Sukuma(
 ):
     """One application (one notification log) so a saga's aggregates save in one transaction."""
 
-    name = "sukuma"
+    name = LOG_NAME  # set on each class: the library names a subclass after itself
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
         SNAPSHOTTED, SNAPSHOT_INTERVAL

@@ -18,11 +18,12 @@ from typing import Any, NamedTuple
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from domain import LOG_NAME
 from projections.alerts import view as alerts
 from projections.early_warning import view as early_warning
 from projections.nerve_centre import tables as nerve_centre
 
-APPLICATION = "sukuma"
+APPLICATION = LOG_NAME
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from eventsourcing.utils import Environment
 
 from adapters.migrations import check_schema
 from adapters.pool_check import tune_event_store_pool
+from domain import LOG_NAME
 from projections.liveness import WorkerGaveUp
 from projections.registry import open_runner
 from projections.runner import (
@@ -121,11 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             factory.close()
 
 
-#: ``domain.sukuma.Sukuma.name``, the log's application (its views' tracking rows carry it;
-#: a test holds the two equal). Importing the application for it, its commands and every
-#: aggregate's event classes, was about half of a projector's start-up: a projector imports
-#: only the domain modules of the events its projection handles.
-APPLICATION_NAME = "sukuma"
+#: The log's application (``domain.sukuma.Sukuma.name``). Importing the application for it,
+#: its commands and every aggregate's event classes, was about half of a projector's start-up:
+#: a projector imports only the domain modules of the events its projection handles.
+APPLICATION_NAME = LOG_NAME
 
 
 def open_log(

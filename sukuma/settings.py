@@ -49,7 +49,6 @@ class Settings(BaseSettings):
         env_prefix="SUKUMA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    app_name: str = "sukuma"
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL; unset → an embedded server under data_dir"
     )

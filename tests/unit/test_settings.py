@@ -32,7 +32,6 @@ def test_defaults_describe_a_local_single_node_service(monkeypatch: pytest.Monke
     assert settings.occurred_at_window_days == 90
     assert settings.write_pool_size == 10
     assert (settings.read_pool_min_size, settings.read_pool_max_size) == (2, 10)
-    assert settings.app_name == "sukuma"
     assert settings.uses_dev_secret_key
 
 
