@@ -97,10 +97,6 @@ class SealedBatch:
     events: EventColumns
     entries: list[IndexEntry]
 
-    @property
-    def stored(self) -> list[StoredEvent]:
-        return _stored(self.events)
-
 
 def _stored(events: EventColumns) -> list[StoredEvent]:
     return [
