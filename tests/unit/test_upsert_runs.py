@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.statements import Upsert, layered
+from projections.statements import RowKeys, Upsert, layered
 
 REFERRALS = Upsert(
     "referrals",
@@ -75,3 +75,25 @@ def test_layers_keep_each_rows_changes_in_order_and_group_kinds(
         layers.add((seen[key], kind))
     runs = [k for i, (k, _) in enumerate(out) if i == 0 or out[i - 1][0] != k]
     assert len(runs) <= len(layers)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.lists(st.integers(0, 5), max_size=3))))
+def test_layers_keep_in_order_the_changes_that_share_any_row(
+    made: list[tuple[str, list[int]]],
+) -> None:
+    # Given changes that each touch a few rows (kind c: a list of them, and row 9 of its own)
+    changes = [(kind, (i, rows)) for i, (kind, rows) in enumerate(made)]
+    keys: dict[str, RowKeys] = {
+        "a": lambda p: p[1],
+        "b": lambda p: p[1][:1],
+        "c": lambda p: [*p[1], 9],
+    }
+    # When they are put in layers
+    out = layered(changes, keys)
+    # Then they are all there, and any two that share a row are in the order they came
+    assert sorted(out, key=lambda c: c[1][0]) == changes
+    where = {c[1][0]: n for n, c in enumerate(out)}
+    for i, (kind, params) in enumerate(changes):
+        for j in range(i):
+            if set(keys[changes[j][0]](changes[j][1])) & set(keys[kind](params)):  # type: ignore[operator]
+                assert where[j] < where[i]
