@@ -71,11 +71,13 @@ class OpenDataProjection(BufferedProjection):
         household_id: UUID | None,
         ward_id: str,
         moment: datetime | date,
-        **numbers: int | None,
+        days: int | None = None,
+        standard_days: int | None = None,
+        rating: int | None = None,
     ) -> None:
         row = (
             fact_id, measure, dim, household_id, ward_id, month_of(moment),
-            numbers.get("days"), numbers.get("standard_days"), numbers.get("rating"),
+            days, standard_days, rating,
         )  # fmt: skip
         self.ov.changes.append(("fact", row))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,3 +99,27 @@ def test_layers_keep_in_order_the_changes_that_share_any_row(
         for j in range(i):
             if set(keys[changes[j][0]](changes[j][1])) & set(keys[kind](params)):  # type: ignore[operator]
                 assert where[j] < where[i]
+
+
+def _one_at_a_time(upsert: Upsert, rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """What the rows one by one leave (each key's first row, its last row's updates)."""
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        key = tuple(row[upsert.columns.index(c)] for c in upsert.key)
+        if key not in merged:
+            merged[key] = list(row)
+        for c in upsert.update:
+            merged[key][upsert.columns.index(c)] = row[upsert.columns.index(c)]
+    return [list(column) for column in zip(*merged.values(), strict=True)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers()), max_size=30),
+    st.sampled_from([("a",), ("a", "b")]),
+    st.sampled_from([(), ("c",), ("b", "c")]),
+)
+def test_a_runs_arrays_are_what_its_rows_one_at_a_time_leave(
+    rows: list[tuple[Any, ...]], key: tuple[str, ...], update: tuple[str, ...]
+) -> None:
+    upsert = Upsert("t", ("a", "b", "c"), key=key, update=tuple(c for c in update if c not in key))
+    assert upsert.arrays(rows) == _one_at_a_time(upsert, rows)
