@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from projections.statements import HOUSEHOLD_PLACE, PLACE, StatementView, Upsert
+from projections.statements import HOUSEHOLD_PLACE, PLACE, RowKeys, StatementView, Upsert
 
 NAME = "field_capture"
 TRACKING = f"{NAME}_tracking"
@@ -89,6 +89,30 @@ _STATEMENTS: dict[str, str | Upsert] = {
 }
 
 
+# The rows each statement reads or changes (``layered``). A departure or an access loss is a
+# row of its event's own (keyed by its position): only what it reads orders it.
+_ROW_KEYS: dict[str, RowKeys] = {
+    "household": ("households", 0),
+    "referral": ("referrals", 0),
+    "referral_ended": ("referrals", 0),
+    "referral_moved": ("referrals", 3),
+    "reassigned": ("referrals", 1),
+    "household_moved": ("departures", 1),
+    "referral_left": lambda p: [("referrals", r) for r in p[2]],
+    "handed": ("referrals", 0),
+    "household_erased": ("households", 1),
+    # every stored file of a household: its attachments as a whole, and each by its id
+    "attachments_erased": ("attachments", 0),
+    "attachments": lambda p: [("attachments", p[1]), ("attachments_id", p[0])],
+    "access_lost": ("access_losses", 1),
+    "quarantined": ("quarantine", 0),
+    "quarantine_place": ("quarantine", 0),
+    "quarantine_place_ended": ("quarantine", 1),
+    "quarantine_version": ("quarantine", 1),
+    "quarantine_ended": ("quarantine", 3),
+}
+
+
 class FieldCaptureView(StatementView):
     tables: ClassVar[tuple[str, ...]] = (
         "households",
@@ -100,3 +124,4 @@ class FieldCaptureView(StatementView):
         "access_losses",
     )
     statements = _STATEMENTS
+    row_keys = _ROW_KEYS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from projections.statements import StatementView, Upsert
+from projections.statements import RowKeys, StatementView, Upsert
 
 NAME = "names"
 TRACKING = f"{NAME}_tracking"
@@ -52,7 +52,7 @@ _STATEMENTS: dict[str, str | Upsert] = {
 
 
 # Each statement changes one row (a household's head, a referral) and reads no other.
-_ROW_KEYS: dict[str, tuple[str, int]] = {
+_ROW_KEYS: dict[str, RowKeys] = {
     "registered": ("heads", 0),
     "moved": ("heads", 1),
     "profiled": ("heads", 5),

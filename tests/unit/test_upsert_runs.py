@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.statements import Upsert, layered
+from projections.statements import RowKeys, Upsert, layered
 
 REFERRALS = Upsert(
     "referrals",
@@ -75,3 +77,49 @@ def test_layers_keep_each_rows_changes_in_order_and_group_kinds(
         layers.add((seen[key], kind))
     runs = [k for i, (k, _) in enumerate(out) if i == 0 or out[i - 1][0] != k]
     assert len(runs) <= len(layers)
+
+
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.lists(st.integers(0, 5), max_size=3))))
+def test_layers_keep_in_order_the_changes_that_share_any_row(
+    made: list[tuple[str, list[int]]],
+) -> None:
+    # Given changes that each touch a few rows (kind c: a list of them, and row 9 of its own)
+    changes = [(kind, (i, rows)) for i, (kind, rows) in enumerate(made)]
+    keys: dict[str, RowKeys] = {
+        "a": lambda p: p[1],
+        "b": lambda p: p[1][:1],
+        "c": lambda p: [*p[1], 9],
+    }
+    # When they are put in layers
+    out = layered(changes, keys)
+    # Then they are all there, and any two that share a row are in the order they came
+    assert sorted(out, key=lambda c: c[1][0]) == changes
+    where = {c[1][0]: n for n, c in enumerate(out)}
+    for i, (kind, params) in enumerate(changes):
+        for j in range(i):
+            if set(keys[changes[j][0]](changes[j][1])) & set(keys[kind](params)):  # type: ignore[operator]
+                assert where[j] < where[i]
+
+
+def _one_at_a_time(upsert: Upsert, rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """What the rows one by one leave (each key's first row, its last row's updates)."""
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        key = tuple(row[upsert.columns.index(c)] for c in upsert.key)
+        if key not in merged:
+            merged[key] = list(row)
+        for c in upsert.update:
+            merged[key][upsert.columns.index(c)] = row[upsert.columns.index(c)]
+    return [list(column) for column in zip(*merged.values(), strict=True)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers()), max_size=30),
+    st.sampled_from([("a",), ("a", "b")]),
+    st.sampled_from([(), ("c",), ("b", "c")]),
+)
+def test_a_runs_arrays_are_what_its_rows_one_at_a_time_leave(
+    rows: list[tuple[Any, ...]], key: tuple[str, ...], update: tuple[str, ...]
+) -> None:
+    upsert = Upsert("t", ("a", "b", "c"), key=key, update=tuple(c for c in update if c not in key))
+    assert upsert.arrays(rows) == _one_at_a_time(upsert, rows)
