@@ -16,7 +16,7 @@ from domain.reference.geography import geography
 from domain.vocabulary import HouseholdStatus, NeedCategory, ReferralStatus, RiskLevel
 from projections.field_activity import queries as field_activity
 from projections.nerve_centre.indicators import percentiles, share, week_start
-from projections.nerve_centre.queries.asof import AsOf, daily, totals
+from projections.nerve_centre.queries.asof import AsOf, daily, latest_rows, totals
 from projections.nerve_centre.tables import (
     AREA_COUNTS,
     DEPARTMENT_AREA,
@@ -248,13 +248,20 @@ async def needs_heatmap(db: Db, level: str, code: str, as_of: AsOf | None = None
     wards = [w.id for w in geography().wards_in(level, code)]
     categories = [str(c) for c in NeedCategory]
     cells: dict[str, dict[str, int]] = {w: dict.fromkeys(categories, 0) for w in wards}
-    args: list[Any] = [wards, *([as_of.day] if as_of else [])]
-    for r in await db.fetch(
-        f"SELECT ward_id, category, value FROM {totals(WARD_NEEDS, as_of, '$2', _WARDS)} n "
-        "WHERE ward_id = ANY($1::text[])",
-        *args,
-    ):
-        cells[r["ward_id"]][r["category"]] = int(r["value"])
+    if as_of is not None and as_of.basis == "recorded":
+        # each ward's snapshot as stored, its two arrays taken whole: an index-only probe a
+        # ward (0041), no row a member to unnest and send (zeros are left out either way)
+        query = latest_rows(WARD_NEEDS, "$2", _WARDS)
+        for r in await db.fetch(query, wards, as_of.day):
+            cells[r["ward_id"]].update(zip(r["members"], r["counts"], strict=True))
+    else:
+        args: list[Any] = [wards, *([as_of.day] if as_of else [])]
+        for r in await db.fetch(
+            f"SELECT ward_id, category, value FROM {totals(WARD_NEEDS, as_of, '$2', _WARDS)} n "
+            "WHERE ward_id = ANY($1::text[])",
+            *args,
+        ):
+            cells[r["ward_id"]][r["category"]] = int(r["value"])
     return {
         "level": level,
         "code": code,

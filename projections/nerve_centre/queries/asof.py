@@ -99,6 +99,31 @@ def late_deltas(table: str, day_arg: str, groups: str) -> str:
     )
 
 
+def latest_rows(
+    table: str,
+    day_arg: str,
+    groups: str,
+    *,
+    source: str = SNAPSHOT_SUFFIX,
+    latest: tuple[str, str] = ("day", "<="),
+) -> str:
+    """Each group's latest row of ``table`` + ``source`` (its snapshots, its late running
+    totals by month, or its totals by occurred day) up to the day (``latest``: the row's day
+    column and its comparison with the day): its group's columns and the row's ``members``
+    and ``counts`` arrays, as stored (one row a group that has one). A caller that takes the
+    arrays as they are (the heat map's wards) reads them so: no row a member to send."""
+    shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
+    on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
+    columns = ", ".join(f"g.{c}" for c in shape.group)
+    column, compare = latest
+    return (
+        f"SELECT {columns}, s.members, s.counts "
+        f"FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.members, s.counts "
+        f"FROM {table}{source} s WHERE {on} AND s.{column} {compare} {day_arg} "
+        f"ORDER BY s.{column} DESC LIMIT 1) s"
+    )
+
+
 def _snapshot(
     table: str,
     day_arg: str,
@@ -108,19 +133,14 @@ def _snapshot(
     source: str = SNAPSHOT_SUFFIX,
     latest: tuple[str, str] = ("day", "<="),
 ) -> str:
-    """The members of each group's latest row of ``table`` + ``source`` (its snapshots, its
-    late running totals by month, or its totals by occurred day) up to the day (``latest``:
-    the row's day column and its comparison with the day); ``sign``: ``-`` to subtract them."""
+    """The members of each group's latest row (``latest_rows``), a row a member; ``sign``: ``-``
+    to subtract them."""
     shape = SNAPSHOTS[table.removeprefix(f"{NAME}_")]
-    on = " AND ".join(f"s.{c} = g.{c}" for c in shape.group)
-    columns = ", ".join(f"g.{c}" for c in shape.group)
-    column, compare = latest
+    columns = ", ".join(f"l.{c}" for c in shape.group)
+    rows = latest_rows(table, day_arg, groups, source=source, latest=latest)
     return (
         f"SELECT {columns}, e.member AS {shape.member}, {sign}e.value AS value "
-        f"FROM ({groups}) g CROSS JOIN LATERAL (SELECT s.members, s.counts "
-        f"FROM {table}{source} s WHERE {on} AND s.{column} {compare} {day_arg} "
-        f"ORDER BY s.{column} DESC LIMIT 1) s "
-        "CROSS JOIN LATERAL unnest(s.members, s.counts) e(member, value)"
+        f"FROM ({rows}) l CROSS JOIN LATERAL unnest(l.members, l.counts) e(member, value)"
     )
 
 
