@@ -36,7 +36,12 @@ _BINARY_COPY_TYPES = frozenset(
 Rows = Iterable[Sequence[Any]]
 
 # How long a pipelined commit's transaction may stay idle while the projector builds the
-# next part (the library's 5 s is for the session; see ``commit``).
+# next part (``commit``; for that transaction only, the session keeps the library's 5 s).
+# The writer is usually far behind (over 293k events it waited 0.03-0.19 s in all, load 8-9),
+# but a part can take seconds to build: the largest, the league's rows by occurred day, took
+# 3.3-5.0 s over 293k events (load 3.5-9), so perhaps 15-20 s over the 1.18M-event log: past
+# the library's 5 s. A minute is three times that, and still ends a stuck commit's
+# transaction within one.
 PIPELINE_IDLE_SECONDS = 60
 
 # Page commits hold this advisory lock shared; swapping in a rebuilt view holds it exclusively.
