@@ -11,7 +11,9 @@ unchanged and serves as the baseline the batching runner is measured against.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from itertools import chain
 from string import Formatter
 from typing import Any, ClassVar
 
@@ -23,6 +25,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
+from projections.pipeline import Part, send_parts
+
 #: Column types a binary COPY takes straight from Python values.
 _BINARY_COPY_TYPES = frozenset(
     {"text", "date", "bigint", "integer", "boolean", "uuid", "timestamp with time zone"}
@@ -30,6 +34,15 @@ _BINARY_COPY_TYPES = frozenset(
 )
 
 Rows = Iterable[Sequence[Any]]
+
+# How long a pipelined commit's transaction may stay idle while the projector builds the
+# next part (``commit``; for that transaction only, the session keeps the library's 5 s).
+# The writer is usually far behind (over 293k events it waited 0.03-0.19 s in all, load 8-9),
+# but a part can take seconds to build: the largest, the league's rows by occurred day, took
+# 3.3-5.0 s over 293k events (load 3.5-9), so perhaps 15-20 s over the 1.18M-event log: past
+# the library's 5 s. A minute is three times that, and still ends a stuck commit's
+# transaction within one.
+PIPELINE_IDLE_SECONDS = 60
 
 # Page commits hold this advisory lock shared; swapping in a rebuilt view holds it exclusively.
 SWAP_LOCK_KEY = 0x5355_4B55
@@ -44,6 +57,8 @@ class BufferedView(PostgresTrackingRecorder):
 
     #: the suffixes of the view's tables (``<prefix>_<suffix>``; created by adapters.migrations)
     tables: ClassVar[tuple[str, ...]] = ()
+    #: whether ``commit`` builds the next of its ``parts`` while the last is sent
+    pipelined: ClassVar[bool] = False
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -191,7 +206,11 @@ class BufferedView(PostgresTrackingRecorder):
 
         ``after`` is the position the page started from: if the stored position is another
         (a rebuild was swapped in meanwhile), nothing is written and ``PositionMoved`` raised.
+        A ``pipelined`` view's parts are built while the ones before are sent (``parts``),
+        the first before the transaction opens.
         """
+        parts = iter(self.parts(changes)) if self.pipelined else None
+        first = next(parts, None) if parts else None
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock_shared(%s)", (SWAP_LOCK_KEY,))
             if after is not None:
@@ -200,8 +219,24 @@ class BufferedView(PostgresTrackingRecorder):
                 stored = (row["max"] if row else None) or 0
                 if stored != after:
                     raise PositionMoved(f"{self.tracking_table_name}: {stored} != {after}")
-            self.write(curs, changes)
+            if parts is None:
+                self.write(curs, changes)
+            elif first is not None:
+                # The writer waits for a part while it is built: bounded, for this transaction
+                # only, by PIPELINE_IDLE_SECONDS, not the library's 5 s (see that bound).
+                curs.execute(
+                    "SELECT set_config('idle_in_transaction_session_timeout', CASE WHEN "
+                    "current_setting('idle_in_transaction_session_timeout') = '0' THEN '0' "
+                    "ELSE %s END, true)",
+                    (f"{PIPELINE_IDLE_SECONDS * 1000:.0f}",),
+                )
+                send_parts(curs, chain([first], parts), name=f"{self.prefix}-commit")
             self._insert_tracking(curs, tracking)
+
+    def parts(self, changes: Any) -> Iterator[Part]:
+        """A ``pipelined`` view's commit: each part built as it is yielded (in this thread),
+        then sent by a writer thread in the commit's transaction while the next is built."""
+        yield partial(self.write, changes=changes)
 
     def tracked(self, tracking: Tracking) -> None:
         """Called after each event; commits at once unless a batching runner flushes pages."""

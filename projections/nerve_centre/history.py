@@ -66,28 +66,26 @@ HISTORIES = tuple(t for t in TOTALS if t not in RUNNING)
 SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 
 
-def histories(dated: Dated) -> dict[str, Counter[Any]]:
-    """A page's late deltas (recorded on another day than they occurred) by the day they
+def history(dated: Dated, table: str) -> Counter[Any]:
+    """A history's late deltas (recorded on another day than they occurred) by the day they
     occurred; on-time ones need none. Their weeks and running totals (``_late``, and by month:
     ``late_months``) are summed from these by PostgreSQL (``derived_late``), not kept here."""
-    out: dict[str, Counter[Any]] = {table + HISTORY_SUFFIX: Counter() for table in HISTORIES}
-    seen: set[tuple[str, date]] = set()  # (table, occurred day)s added so far
+    total = table.removesuffix(HISTORY_SUFFIX)
+    out: Counter[Any] = Counter()
+    seen: set[date] = set()  # occurred days added so far
     for (rday, oday), tables in dated.items():
-        if rday == oday:
+        deltas = tables.get(total)
+        if rday == oday or deltas is None:
             continue
-        for table, deltas in tables.items():
-            if table in RUNNING:
-                continue
-            history = out[table + HISTORY_SUFFIX]
-            if (table, oday) not in seen:  # the day's first deltas (usually its only): in C
-                seen.add((table, oday))
-                dayed = map(add, deltas, repeat((oday,)))  # (*key, oday), tuple by tuple in C
-                dict.update(history, zip(dayed, deltas.values(), strict=True))
-                continue
-            get = history.get  # not +=: Counter's __missing__ is Python, per new key
-            for key, value in deltas.items():
-                at = (*key, oday)
-                history[at] = get(at, 0) + value
+        if oday not in seen:  # the day's first deltas (usually its only): in C
+            seen.add(oday)
+            dayed = map(add, deltas, repeat((oday,)))  # (*key, oday), tuple by tuple in C
+            dict.update(out, zip(dayed, deltas.values(), strict=True))
+            continue
+        get = out.get  # not +=: Counter's __missing__ is Python, per new key
+        for key, value in deltas.items():
+            at = (*key, oday)
+            out[at] = get(at, 0) + value
     return out
 
 
@@ -130,8 +128,7 @@ def write_snapshots(
     lists, or their literals already (``array_literal``, ``counts_literal``: ``occurred``
     makes them before the commit's transaction). ``suffix``: of the rows' table (``occurred``
     writes the league's rows by occurred day, of the same shape)."""
-    if rows and not isinstance(rows[0][-1], str):
-        rows = [(*r[:-2], array_literal(r[-2]), counts_literal(r[-1])) for r in rows]
+    rows = literal_rows(rows)
     shape = SNAPSHOTS[table]
     snapshots = table + suffix
     if rows:
@@ -190,16 +187,20 @@ def counts_literal(counts: Iterable[int]) -> str:
     return "{" + ",".join(map(str, counts)) + "}"
 
 
-def total_rows(totals: dict[str, Counter[Any]]) -> dict[str, list[tuple[Any, ...]]]:
-    """Each table's deltas as the rows COPY sends, (*key, delta); those summing to 0 left
-    out. Made before the commit's transaction opens (see ``BufferedView.take``)."""
-    return {table: [(*k, v) for k, v in deltas.items() if v] for table, deltas in totals.items()}
+def literal_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Snapshot rows with their arrays as literals (as they are if they are so already)."""
+    if rows and not isinstance(rows[0][-1], str):
+        return [(*r[:-2], array_literal(r[-2]), counts_literal(r[-1])) for r in rows]
+    return rows
 
 
-def live_totals(dated: Dated) -> dict[str, Counter[Any]]:
-    """The live totals' deltas: each table's dated deltas summed over their days."""
-    out: dict[str, Counter[Any]] = {table: Counter() for table in TOTALS}
-    for tables in dated.values():
-        for table, deltas in tables.items():
-            out[table].update(deltas)  # the first day's: a dict copy, in C
-    return out
+def total_rows(dated: Dated, table: str) -> list[tuple[Any, ...]]:
+    """A total's (``TOTALS``) or history's deltas as the rows COPY sends, (*key, delta); those
+    summing to 0 left out. A table at a time, so a commit sends one while the next is built."""
+    if table.endswith(HISTORY_SUFFIX):
+        deltas = history(dated, table)
+    else:  # a live total: its dated deltas summed over their days
+        deltas = Counter()
+        for tables in dated.values():
+            deltas.update(tables.get(table, {}))  # the first day's: a dict copy, in C
+    return [(*k, v) for k, v in deltas.items() if v]

@@ -12,10 +12,9 @@ A change recorded the day it occurred (the common case, at the head of the log) 
 group's latest row only. A late one rewrites the group's rows from the day it occurred on:
 each commit loads its groups' rows from their earliest changed day (and the row before it),
 adds the commit's deltas as running sums in Python and writes the rows back by COPY. The
-loading and adding happen before the commit's transaction opens (``shaped``: the projector
-is these tables' only writer, and its commits run one after another), so the transaction
-only sends rows (a window's groups added up inside it left it idle past the library's 5 s
-``idle_in_transaction_session_timeout`` on a loaded machine). A day
+loading happens before the commit's transaction opens (``stored``: the projector is these
+tables' only writer, and its commits run one after another), the adding (``shaped``) while
+the commit's earlier parts are sent (``NerveCentreView.parts``). A day
 that leaves a group as the day before did keeps no row (and loses one it had), so the rows
 are those a rebuild makes whatever the commits were.
 """
@@ -46,10 +45,13 @@ ByDay = dict[str, dict[Group, dict[date, Members]]]
 # table -> (the rows to upsert: (*group, day, members, counts), their arrays as literals;
 # the rows to drop: (*group, day))
 Shaped = dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]
+# table -> group -> (its row before its first changed day, its rows from that day on)
+Stored = dict[str, dict[Group, tuple[Members, dict[date, Members]]]]
 
 
 def occurred_deltas(dated: Dated) -> ByDay:
-    """A commit's deltas of the league's totals by group and occurred day, zeros left out."""
+    """A commit's deltas of the league's totals by group and occurred day, zeros (and days
+    and groups left with none) left out."""
     out: ByDay = {table: {} for table in RUNNING}
     for (_, occurred), tables in dated.items():
         for table in RUNNING:
@@ -60,17 +62,24 @@ def occurred_deltas(dated: Dated) -> ByDay:
                     day = groups.setdefault(key[:width], {}).setdefault(occurred, {})
                     member = key[width]
                     day[member] = day.get(member, 0) + value
-    return out
+    return {table: _changed(groups) for table, groups in out.items()}
 
 
-def shaped(view: BufferedView, deltas: ByDay) -> Shaped:
-    """Each table's rows rewritten from the first day the commit changed each group on (run
-    before the commit's transaction: it reads the stored rows in one of its own)."""
-    out: Shaped = {}
+def stored(view: BufferedView, deltas: ByDay) -> Stored:
+    """Each changed group's stored rows from the first day the commit changed it on (and the
+    row before), read before the commit's transaction opens, in a transaction of its own (the
+    commit's parts are built while it holds a connection: a pool may have no other)."""
+    out: Stored = {}
     with view.datastore.transaction(commit=False) as curs:
         for table, changed in deltas.items():
-            out[table] = _rewrite(view, curs, table, changed)
+            firsts = {group: min(days) for group, days in changed.items()}
+            out[table] = _load(view, curs, table, firsts) if firsts else {}
     return out
+
+
+def shaped(deltas: ByDay, stored: Stored) -> Shaped:
+    """Each table's rows rewritten from the first day the commit changed each group on."""
+    return {table: _rewrite(stored[table], changed) for table, changed in deltas.items()}
 
 
 def write_occurred(
@@ -82,16 +91,18 @@ def write_occurred(
         write_snapshots(view, curs, table, rows, gone, empty, suffix=OCCURRED_SUFFIX)
 
 
-def _rewrite(
-    view: BufferedView, curs: Cursor[DictRow], table: str, changed: dict[Group, dict[date, Members]]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _changed(changed: dict[Group, dict[date, Members]]) -> dict[Group, dict[date, Members]]:
+    """The groups and days with a delta not 0."""
     changed = {g: {d: m for d, m in days.items() if any(m.values())} for g, days in changed.items()}
-    changed = {group: days for group, days in changed.items() if days}
+    return {group: days for group, days in changed.items() if days}
+
+
+def _rewrite(
+    stored: dict[Group, tuple[Members, dict[date, Members]]],
+    changed: dict[Group, dict[date, Members]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     rows: list[tuple[Any, ...]] = []
     gone: list[tuple[Any, ...]] = []
-    if not changed:
-        return rows, gone
-    stored = _load(view, curs, table, {group: min(days) for group, days in changed.items()})
     for group, days in changed.items():
         before, old = stored.get(group, ({}, {}))
         last: Members = {}
@@ -101,7 +112,7 @@ def _rewrite(
             if members is None:
                 gone.append((*group, day))
                 continue
-            # The arrays' literals, made here before the commit's transaction; a group's
+            # The arrays' literals, made here, not by the commit's writer; a group's
             # members are mostly the day before's (only their counts moved): their literal too.
             if members.keys() != last.keys():
                 ordered = sorted(members)

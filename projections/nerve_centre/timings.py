@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 class Laps:
     """Seconds since the last lap, by the part named at each lap."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "write") -> None:
+        self.what = what
         self.enabled = log.isEnabledFor(logging.DEBUG)
         self.parts: dict[str, float] = {}
         self.started = self.last = perf_counter()
@@ -28,7 +29,11 @@ class Laps:
             self.parts[part] = self.parts.get(part, 0.0) + now - self.last
             self.last = now
 
+    def resume(self) -> None:
+        """Start the next lap now (the time since the last one was spent elsewhere)."""
+        self.last = perf_counter()
+
     def report(self) -> None:
         if self.enabled:
             parts = " ".join(f"{part} {seconds:.3f}" for part, seconds in self.parts.items())
-            log.debug("commit's write %.3f s: %s", perf_counter() - self.started, parts)
+            log.debug("commit's %s %.3f s: %s", self.what, sum(self.parts.values()), parts)

@@ -27,15 +27,15 @@ Tables (prefixed ``nerve_centre_``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, ClassVar
 from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import Composed
 
 from projections.base import BufferedView
 from projections.nerve_centre.copy_rows import ROW_VALUES
@@ -47,31 +47,32 @@ from projections.nerve_centre.history import (
     RUNNING,
     SNAPSHOT_SUFFIX,
     SNAPSHOTS,
+    TOTALS,
+    Dated,
     Days,
-    histories,
-    live_totals,
+    literal_rows,
     total_rows,
     write_snapshots,
 )
-from projections.nerve_centre.late_days import LATE_DAYS, LATE_TOTALS, stage_late
-from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_FRESH, LATE_MONTHS_SUFFIX
+from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
-    Shaped,
     occurred_deltas,
     shaped,
+    stored,
     write_occurred,
 )
 from projections.nerve_centre.snapshots import DaySnapshots, Group, Members
 from projections.nerve_centre.tables import (
     RECORDED_ON,
     ROW_COLUMNS,
-    TOTAL_CONFLICTS,
     TOTAL_KEYS,
     VERSIONED,
     VERSIONS_SUFFIX,
 )
 from projections.nerve_centre.timings import Laps
+from projections.nerve_centre.writes import add_totals, merge
+from projections.pipeline import Part
 
 WORK_MEM = "128MB"  # for a commit's statements (``write``)
 # a flow's ward, municipality, district, metric, occurred day and recorded day
@@ -80,19 +81,22 @@ WardDay = tuple[str, str, str, str, date, date]
 
 @dataclass
 class Changes:
-    """A page's changes, detached from the projection's cached rows (see ``BufferedView.take``)."""
+    """A window's buffers, detached from the view (``reset`` makes new ones); its rows are
+    built from them part by part during the commit (``parts``), while the projector handles
+    no event: the cached rows stay as they were when taken."""
 
-    rows: dict[str, list[tuple[Any, ...]]]  # table -> whole rows, in its ROW_COLUMNS order
-    totals: dict[str, list[tuple[Any, ...]]]  # roll-up table -> (*key, delta), none 0
-    daily: list[tuple[Any, ...]]  # (*WardDay, events): the flows, by ward
-    fw_visits: list[tuple[str, UUID, date]]  # (field worker, household, last visit)
-    snapshots: DaySnapshots  # the rows of the days the commit changed groups on
-    occurred: Shaped  # the league's rows by occurred day, rewritten from each changed day
+    households: dict[UUID, dict[str, Any]]
+    referrals: dict[UUID, dict[str, Any]]
+    field_workers: dict[str, dict[str, Any]]
+    ward_daily: dict[WardDay, int]
+    dated: Dated
+    fw_visits: dict[tuple[str, UUID], date]
     versions: dict[str, list[tuple[Any, ...]]]  # table -> replaced rows, their days, until
-    case_days: list[tuple[UUID, date]]  # case rows changed, with their latest recorded day
+    snapshots: DaySnapshots  # the rows of the days the commit changed groups on
 
 
 class NerveCentreView(BufferedView):
+    pipelined = True
     tables: ClassVar[tuple[str, ...]] = (
         "households",
         "referrals",
@@ -220,181 +224,136 @@ class NerveCentreView(BufferedView):
         return dated + len(self.ward_daily) + sum(map(len, more)) + len(self.referrals)
 
     def take(self) -> Changes:
-        # Tuples of the rows' values: handlers replace a row's lists and dicts, never change
-        # them in place, so the values stay as taken while later events change the rows.
-        changes = Changes(
-            rows={table: list(map(ROW_VALUES[table], self._rows(table))) for table in ROW_COLUMNS},
-            totals=total_rows({**live_totals(self.dated), **histories(self.dated)}),
-            daily=[(*key, value) for key, value in self.ward_daily.items()],
-            fw_visits=[(fw, hh, day) for (fw, hh), day in self.fw_visits.items()],
-            snapshots=self.snapshots,
-            occurred=shaped(self, occurred_deltas(self.dated)),
-            versions=self.versions,
-            case_days=[
-                (key, row[RECORDED_ON])
-                for table in VERSIONED
-                for key, row in getattr(self, table).items()
-            ],
+        taken = Changes(
+            self.households,
+            self.referrals,
+            self.field_workers,
+            self.ward_daily,
+            self.dated,
+            self.fw_visits,
+            self.versions,
+            self.snapshots,
         )
         self.reset()
-        return changes
-
-    def _rows(self, table: str) -> Iterable[dict[str, Any]]:
-        rows: dict[Any, dict[str, Any]] = getattr(self, table)
-        return rows.values()
+        return taken
 
     def write(self, curs: Cursor[DictRow], changes: Changes) -> None:
-        # A catch-up from zero commits into empty tables (the demo log is one window): their
-        # rows go in by COPY or a plain INSERT, with no staging or conflicts to resolve
-        # where nothing can conflict (every batch holds a key once: see ``take``).
-        lap = Laps()
-        # A window's sorts and groupings (hundreds of thousands of late deltas, flows) spilled
-        # to disk at the default 4 MB: the running totals by month took twice as long.
-        curs.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        empty = self.empty(curs)
-        for table, rows in changes.rows.items():  # the page's latest state of each case
-            columns = ROW_COLUMNS[table]
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
-            self._merge(curs, table, columns, rows, empty, f"({columns[0]}) DO UPDATE SET {sets}")
-        lap("cases")
-        for table, totals in changes.totals.items():
-            self._add(curs, table, TOTAL_KEYS[table], totals, empty, lap)
-        if changes.daily:
-            write_daily(self, curs, changes.daily, empty)
-        lap("daily")
+        for part in self.parts(changes):  # one after the other (``commit`` overlaps them)
+            part(curs)
+
+    def parts(self, changes: Changes) -> Iterator[Part]:
+        """The commit's parts, each built here (the projector's thread) and sent by the
+        writer (``projections.pipeline``). PostgreSQL's heaviest part whose rows are quick to
+        build (the daily flows) goes first, while the totals' rows are built; a catch-up from
+        zero commits into empty tables (the demo log is one window): their rows go in by
+        COPY or a plain INSERT, with no staging or conflicts to resolve where nothing can
+        conflict (every batch holds a key once)."""
+        built, sent, empty = Laps("built"), Laps("sent"), set[str]()
+        daily = [(*key, value) for key, value in changes.ward_daily.items()]
+        built("daily")
+        # The league's stored rows are read before the transaction opens: a connection of
+        # their own then (the pool may hold no other while the writer holds the commit's).
+        league = occurred_deltas(changes.dated)
+        league_rows = stored(self, league)
+        built("occurred:stored")
+
+        def begin(curs: Cursor[DictRow]) -> None:
+            # A window's sorts and groupings (hundreds of thousands of late deltas, flows)
+            # spilled to disk at the default 4 MB: the late totals by month took twice as long.
+            sent.resume()
+            curs.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            empty.update(self.empty(curs))
+            if daily:
+                write_daily(self, curs, daily, empty)
+            sent("daily")
+
+        yield begin
+        for table in (*TOTALS, *(t + HISTORY_SUFFIX for t in HISTORIES)):
+            rows = total_rows(changes.dated, table)
+            built(table)
+            yield partial(self._send_totals, table, rows, empty, sent)
+        for table in ROW_COLUMNS:  # the window's latest state of each case
+            rows = list(map(ROW_VALUES[table], getattr(changes, table).values()))
+            built(table)
+            yield partial(self._send_rows, table, rows, empty, sent)
         made = changes.snapshots
         for table in SNAPSHOTS:
-            write_snapshots(
-                self, curs, table, made.rows.get(table, []), made.unchanged.get(table, []), empty
-            )
-        lap("snapshots")
-        write_occurred(self, curs, changes.occurred, empty)
-        lap("occurred")
-        self._merge(
-            curs,
-            "case_days",
-            ("case_id", RECORDED_ON),
-            changes.case_days,
-            empty,
-            f"(case_id) DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
-            f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
-        )
-        for table, versions in changes.versions.items():
-            columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
-            self._merge(curs, table + VERSIONS_SUFFIX, columns, versions, set(), "DO NOTHING")
-        self._merge(
-            curs,
-            "fw_households",
-            ("field_worker_id", "household_id", "last_visit_on"),
-            changes.fw_visits,
-            empty,
-            "(field_worker_id, household_id) DO UPDATE SET last_visit_on = "
-            "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)",
-        )
-        lap("versions")
-        lap.report()
+            rows = literal_rows(made.rows.get(table, []))
+            built(table + SNAPSHOT_SUFFIX)
+            gone = made.unchanged.get(table, [])
+            yield partial(self._send_snapshots, table, rows, gone, empty, sent)
+        occurred = shaped(league, league_rows)
+        built("occurred")
 
-    def _merge(
-        self,
-        curs: Cursor[DictRow],
-        table: str,
-        columns: tuple[str, ...],
-        rows: Sequence[tuple[Any, ...]],
-        empty: set[str],
-        conflict: str,
-    ) -> None:
-        """COPY rows into an empty table, or stage them and insert them ``ON CONFLICT``."""
-        if not rows:
-            return
-        if table in empty:
-            self.copy(curs, table, columns, rows)
-            return
-        stage = self.stage(curs, table, columns, rows)
-        cols = ", ".join(columns)
-        curs.execute(
-            self.sql(
-                f"INSERT INTO {{t_{table}}} ({cols}) SELECT {cols} FROM {{stage}} "
-                f"ON CONFLICT {conflict}",
-                stage=stage,
-            )
-        )
+        def send_occurred(curs: Cursor[DictRow]) -> None:
+            sent.resume()
+            write_occurred(self, curs, occurred, empty)
+            sent("occurred")
 
-    def _add(
-        self,
-        curs: Cursor[DictRow],
-        table: str,
-        key: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-        empty: set[str],
-        lap: Laps,
-    ) -> None:
-        """Add deltas to totals (one falling to zero is deleted, as if never written); a
-        history's late deltas (a row a group and day: ``late_days``) also make its late
-        running totals, and by month."""
-        if not rows:
-            return
-        if table in LATE_DAYS:
-            stage = stage_late(self, curs, table, rows)
-            lap(table + ":stage")
-            into_stored, into_empty = LATE_DAYS[table]
-            curs.execute(self.sql(into_empty if table in empty else into_stored, stage=stage))
-        elif table in empty:  # straight in: a key once, none 0 (``total_rows``); no stage read
-            self.copy(curs, table, (*key, "value"), rows, binary=True)
-        else:
-            stage = self.stage(curs, table, (*key, "value"), rows, binary=True)
-            lap(table + ":stage")
-            cols = ", ".join(key)
-            select = f"SELECT {cols}, value FROM {{stage}}"
-            self._upsert(curs, table, cols, select, stage, TOTAL_CONFLICTS.get(table), empty)
-        lap(table + ":own")
-        for target, target_cols, derived in LATE_TOTALS.get(table, ()):
-            on = TOTAL_CONFLICTS.get(target)
-            self._upsert(curs, target, target_cols, derived, stage, on, empty)
-            lap(f"{table}:{target}")
-        if table in LATE_MONTHS:
-            months = table.removesuffix(HISTORY_SUFFIX) + LATE_MONTHS_SUFFIX
-            fresh = {table, months} <= empty  # no stored day or month row to carry
-            statement = (LATE_MONTHS_FRESH if fresh else LATE_MONTHS)[table]
-            curs.execute(self.sql(statement, stage=stage))
-            lap(table + ":months")
+        yield send_occurred
+        case_days = [
+            (key, row[RECORDED_ON])
+            for table in VERSIONED
+            for key, row in getattr(changes, table).items()
+        ]
+        fw_visits = [(fw, hh, day) for (fw, hh), day in changes.fw_visits.items()]
+        built("versions")
 
-    def _upsert(
-        self,
-        curs: Cursor[DictRow],
-        table: str,
-        cols: str,
-        select: str,
-        stage: Composed,
-        conflict: tuple[str, ...] | None,
-        empty: set[str],
+        def send_versions(curs: Cursor[DictRow]) -> None:
+            sent.resume()
+            merge(
+                self,
+                curs,
+                "case_days",
+                ("case_id", RECORDED_ON),
+                case_days,
+                empty,
+                f"(case_id) DO UPDATE SET {RECORDED_ON} = EXCLUDED.{RECORDED_ON} "
+                f"WHERE {{t_case_days}}.{RECORDED_ON} <> EXCLUDED.{RECORDED_ON}",
+            )
+            for table, versions in changes.versions.items():
+                columns = (*ROW_COLUMNS[table], RECORDED_ON, "until")
+                merge(self, curs, table + VERSIONS_SUFFIX, columns, versions, set(), "DO NOTHING")
+            merge(
+                self,
+                curs,
+                "fw_households",
+                ("field_worker_id", "household_id", "last_visit_on"),
+                fw_visits,
+                empty,
+                "(field_worker_id, household_id) DO UPDATE SET last_visit_on = "
+                "greatest({t_fw_households}.last_visit_on, EXCLUDED.last_visit_on)",
+            )
+            sent("versions")
+            built.report()
+            sent.report()
+
+        yield send_versions
+
+    def _send_totals(
+        self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]
     ) -> None:
-        """Add the rows of ``select`` (``cols`` then the value) to a total's rows, in its key's
-        order: the index is then written page after page, not at random (a window's daily
-        totals touch most of the table: this halves their upsert's time). Into an empty table,
-        a plain INSERT: its rows are unique and none 0 (``derived_late``'s HAVING)."""
-        names = [c.strip() for c in cols.split(",")]
-        on, order = conflict or tuple(names), ", ".join(map(str, range(1, len(names) + 1)))
-        insert = f"INSERT INTO {{t_{table}}} ({cols}, value) {select} ORDER BY {order}"
-        if table in empty:
-            curs.execute(self.sql(insert, stage=stage))
-            return
-        # Only the number of totals now zero comes back (usually none: no second statement).
-        curs.execute(
-            self.sql(
-                f"WITH added AS ({insert} ON CONFLICT ({', '.join(on)}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
-                "SELECT count(*) AS zeros FROM added WHERE value = 0",
-                stage=stage,
-            )
-        )
-        counted = curs.fetchone()
-        if counted and counted["zeros"]:
-            # A statement cannot see its own upsert's rows: delete them in a second one.
-            match = " AND ".join(f"t.{c} = s.{c}" for c in on)
-            curs.execute(
-                self.sql(
-                    f"DELETE FROM {{t_{table}}} t USING ({select}) s ({cols}, value) "
-                    f"WHERE {match} AND t.value = 0",
-                    stage=stage,
-                )
-            )
+        sent.resume()
+        add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
+
+    def _send_rows(
+        self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]
+    ) -> None:
+        sent.resume()
+        columns = ROW_COLUMNS[table]
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+        merge(self, curs, table, columns, rows, empty, f"({columns[0]}) DO UPDATE SET {sets}")
+        sent(table)
+
+    def _send_snapshots(
+        self,
+        table: str,
+        rows: list[Any],
+        gone: list[Any],
+        empty: set[str],
+        sent: Laps,
+        curs: Cursor[DictRow],
+    ) -> None:
+        sent.resume()
+        write_snapshots(self, curs, table, rows, gone, empty)
+        sent(table + SNAPSHOT_SUFFIX)

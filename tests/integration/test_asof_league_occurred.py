@@ -41,7 +41,7 @@ from projections.nerve_centre.history import (
     Dated,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
-from projections.nerve_centre.occurred import OCCURRED_SUFFIX, occurred_deltas, shaped
+from projections.nerve_centre.occurred import OCCURRED_SUFFIX
 from projections.nerve_centre.queries.asof import AsOf, totals
 from projections.nerve_centre.snapshots import DaySnapshots
 from projections.nerve_centre.tables import NAME
@@ -267,23 +267,14 @@ league_delta = st.tuples(
 )
 
 
-def _changes(view: NerveCentreView, deltas: list[tuple[str, str, date, int]]) -> Changes:
+def _changes(deltas: list[tuple[str, str, date, int]]) -> Changes:
     """A commit of nothing but league deltas, by occurred day (as ``take`` makes them)."""
     dated: dict[tuple[date, date], dict[str, dict[Any, int]]] = {}
     for department, metric, day, value in deltas:
         area = dated.setdefault((RECORDED, day), {}).setdefault("department_area", {})
         key = (department, "district", "DC22", metric)
         area[key] = area.get(key, 0) + value
-    return Changes(
-        rows={},
-        totals={},
-        daily=[],
-        fw_visits=[],
-        snapshots=DaySnapshots(),
-        occurred=shaped(view, occurred_deltas(dated)),
-        versions={},
-        case_days=[],
-    )
+    return Changes({}, {}, {}, {}, dated, {}, {}, DaySnapshots())
 
 
 @settings(
@@ -303,9 +294,9 @@ def test_rows_by_occurred_day_add_up_whatever_the_order_of_late_changes(
         view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
-                view.write(curs, _changes(view, deltas))
+                view.write(curs, _changes(deltas))
         with datastore.transaction(commit=True) as curs:
-            once.write(curs, _changes(once, everything))
+            once.write(curs, _changes(everything))
         with datastore.transaction(commit=False) as curs:
             rows = _rows(curs, table, 3)
         assert table_rows(datastore, table) == table_rows(datastore, f"rebuild_{table}")

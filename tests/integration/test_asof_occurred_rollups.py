@@ -36,14 +36,14 @@ from projections.nerve_centre.history import (
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
-    total_rows,
     week_of_month,
 )
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.queries.asof import AsOf, daily, late_deltas
-from projections.nerve_centre.snapshots import DaySnapshots
 from projections.nerve_centre.tables import NAME, TOTAL_CONFLICTS, TOTAL_KEYS
-from projections.nerve_centre.view import Changes, NerveCentreView
+from projections.nerve_centre.timings import Laps
+from projections.nerve_centre.view import NerveCentreView
+from projections.nerve_centre.writes import add_totals
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from tests.integration.helpers import table_rows
@@ -232,21 +232,16 @@ late_delta = st.tuples(
 )
 
 
-def _changes(total: str, deltas: list[tuple[str, str, date, int]]) -> Changes:
-    """A commit of nothing but late deltas to one total's day rows (as ``histories`` makes)."""
+def _write_late(
+    view: NerveCentreView, curs: Any, total: str, deltas: list[tuple[str, str, date, int]]
+) -> None:
+    """A commit of nothing but late deltas to one total's day rows (as ``history`` makes)."""
     rows: Counter[Any] = Counter()
     for district, metric, day, value in deltas:
         rows[("district", district, metric, day)] += value
-    return Changes(
-        rows={},
-        totals=total_rows({f"{total}{HISTORY_SUFFIX}": rows}),
-        daily=[],
-        fw_visits=[],
-        snapshots=DaySnapshots(),
-        occurred={},
-        versions={},
-        case_days=[],
-    )
+    table = f"{total}{HISTORY_SUFFIX}"
+    changed = [(*key, value) for key, value in rows.items() if value]
+    add_totals(view, curs, table, TOTAL_KEYS[table], changed, view.empty(curs), Laps())
 
 
 def nerve_view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
@@ -276,9 +271,9 @@ def test_running_months_add_up_whatever_the_order_of_late_changes(
         view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
-                view.write(curs, _changes(total, deltas))
+                _write_late(view, curs, total, deltas)
         with datastore.transaction(commit=True) as curs:
-            once.write(curs, _changes(total, [d for deltas in commits for d in deltas]))
+            _write_late(once, curs, total, [d for deltas in commits for d in deltas])
         with datastore.transaction(commit=False) as curs:
             assert_running_months_add_up(curs, total)
         assert_rollups_add_up(datastore)

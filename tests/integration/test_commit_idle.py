@@ -5,15 +5,20 @@ The library closes a connection idle in a transaction for longer than its
 window's rows between the statements of its commit left the server waiting that long (the
 full ``bench.catchup`` at 100 pages a window: the field-activity projector's sort of its
 visits), the connection was closed and the projector stopped. Here the views' connections
-time out after a quarter of a second, far below what shaping such a window takes.
+time out after a quarter of a second, far below what shaping such a window takes. The nerve
+centre's commit is a pipeline (``projections.pipeline``): its writer waits in the transaction
+while the next part is built, under a bound of that transaction's own (``BufferedView.commit``),
+and the session's timeout holds again after it.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
@@ -21,6 +26,7 @@ from adapters.database import parse_database_url
 from bench._events import fill
 from domain.households.model import Household
 from domain.sukuma import Sukuma
+from projections.nerve_centre import view as nerve_view
 from projections.registry import PROJECTIONS, open_projections, table_names
 from projections.runner import BatchRunner
 from sukuma.settings import Settings
@@ -107,5 +113,40 @@ def test_every_view_commits_a_whole_log_in_one_window_under_a_short_idle_timeout
             for table in table_names(name)[1:]:
                 live = table_rows(recorder.datastore, table)
                 assert live == table_rows(recorder.datastore, f"rebuild_{table}"), table
+    finally:
+        datastore.close()
+
+
+def test_a_pipelined_commit_waits_for_a_slow_part_and_keeps_the_session_timeout(
+    application: Sukuma, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the nerve centre over connections that time out idle in a transaction, and one
+    # part of its commit (the league's rows) built slowly while the writer waits for it
+    recorder = application.recorder
+    assert isinstance(recorder, PostgresApplicationRecorder)
+    fill(application, 1500, seed=3, wards=3, batch_households=20)
+    built = nerve_view.shaped
+
+    def slowly(*args: Any) -> Any:
+        time.sleep(4 * IDLE_TIMEOUT_SECONDS)
+        return built(*args)
+
+    monkeypatch.setattr(nerve_view, "shaped", slowly)
+    assert settings.database_url is not None
+    datastore = impatient_datastore(settings.database_url)
+    try:
+        # When it catches up in one window
+        projections = open_projections(datastore, ["nerve_centre"])
+        BatchRunner(recorder, application.name, projections).run_once()
+        # Then the commit went through (its transaction's own bound: PIPELINE_IDLE_SECONDS)
+        assert projections[0].view.max_tracking_id(application.name) == (
+            recorder.max_notification_id()
+        )
+        # And the session's timeout is as it was once the transaction ended
+        with datastore.transaction(commit=False) as curs:
+            curs.execute("SHOW idle_in_transaction_session_timeout")
+            row = curs.fetchone()
+        assert row is not None
+        assert row["idle_in_transaction_session_timeout"] == "250ms"
     finally:
         datastore.close()

@@ -51,16 +51,7 @@ def _changes(flows: list[Flow]) -> Changes:
     for ward, metric, day, recorded, value in flows:
         municipality, district, _ = geography().ancestors(ward)
         staged[(ward, municipality, district, metric, day, recorded)] += value
-    return Changes(
-        rows={},
-        totals={},
-        daily=[(*key, value) for key, value in staged.items()],
-        fw_visits=[],
-        snapshots=DaySnapshots(),
-        occurred={},
-        versions={},
-        case_days=[],
-    )
+    return Changes({}, {}, {}, dict(staged), {}, {}, {}, DaySnapshots())
 
 
 def _known(flows: list[Flow], day: date) -> list[tuple[Any, ...]]:
