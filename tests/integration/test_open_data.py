@@ -33,14 +33,19 @@ def project(application: Sukuma) -> None:
     BatchRunner(recorder, application.name, open_projections(datastore, ["open_data"])).run_once()
 
 
+GRACE_DAYS = 7  # a month closes a week after its end (``due_months``)
+
+
 def publisher(application: Sukuma) -> Publisher:
-    return Publisher(application.factory.datastore, k=K, grace_days=7)  # type: ignore[attr-defined]
+    return Publisher(application.factory.datastore, k=K, grace_days=GRACE_DAYS)  # type: ignore[attr-defined]
 
 
-def month_before_last(clock: Clock) -> date:
-    """A month that has closed (its grace week too) and lies inside the backdating window."""
-    back = clock.now - timedelta(days=40)
-    return date(back.year, back.month, 1)
+def closed_month(clock: Clock) -> date:
+    """The latest month closed, its grace week too, by the clock: no later month is due yet
+    (from the 8th, 40 days back had been the month before the last closed one, so two months
+    were due), and its days lie inside the backdating window."""
+    back = clock.now.date() - timedelta(days=GRACE_DAYS)  # a month is closed if it ended by then
+    return (date(back.year, back.month, 1) - timedelta(days=1)).replace(day=1)
 
 
 async def household_served(
@@ -99,7 +104,7 @@ def by_area(rows: list[dict[str, Any]], dim: str = "") -> dict[str, int | None]:
 async def test_a_closed_month_is_released_with_small_counts_suppressed_without_sign_in(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, application: Sukuma, clock: Clock
 ) -> None:
-    month = month_before_last(clock)
+    month = closed_month(clock)
     await seed(client, day_in(month))
     project(application)
 
@@ -142,7 +147,7 @@ async def test_a_closed_month_is_released_with_small_counts_suppressed_without_s
 async def test_the_attacker_adding_one_household_learns_nothing_from_any_published_table(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, application: Sukuma, clock: Clock
 ) -> None:
-    month = month_before_last(clock)
+    month = closed_month(clock)
     await seed(client, day_in(month))
     project(application)
     publisher(application).publish_due(clock.now)

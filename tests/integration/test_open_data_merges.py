@@ -24,8 +24,8 @@ from tests.integration.test_open_data import (
     WARD_A,
     WARD_B,
     by_area,
+    closed_month,
     day_in,
-    month_before_last,
     project,
     publisher,
     seed,
@@ -87,7 +87,7 @@ async def test_a_merged_duplicate_counts_once_in_a_later_release_and_an_earlier_
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, application: Sukuma, clock: Clock
 ) -> None:
     # Given a closed month with eight households served and one family profiled twice in ward A
-    month = month_before_last(clock)
+    month = closed_month(clock)
     day = day_in(month)
     await seed(client, day)
     family = one_family()

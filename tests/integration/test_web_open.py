@@ -12,7 +12,7 @@ from domain.access.principal import Role
 from domain.sukuma import Sukuma
 from tests.integration.conftest import Clock
 from tests.integration.test_feedback import WARD, delivered_referral
-from tests.integration.test_open_data import day_in, month_before_last, project, publisher, seed
+from tests.integration.test_open_data import closed_month, day_in, project, publisher, seed
 from tests.integration.test_web_pages import browser, csrf_of, sign_in, user
 from tests.integration.test_web_pages import web as web_app
 
@@ -75,7 +75,7 @@ async def test_the_transparency_page_shows_the_released_figures_without_sign_in(
         empty = await public.get("/transparency")
     assert empty.status_code == 200 and "No month has been published yet." in empty.text
 
-    month = month_before_last(clock)
+    month = closed_month(clock)
     await seed(client, day_in(month))
     project(application)
     publisher(application).publish_due(clock.now)

@@ -17,7 +17,7 @@ from domain.sukuma import Sukuma
 from sukuma.settings import Settings
 from tests.integration.conftest import BASE_URL, BROAD_SCOPES, Clock, SignedIn, add_user
 from tests.integration.test_feedback import WARD, delivered_referral
-from tests.integration.test_open_data import day_in, month_before_last, project, publisher, seed
+from tests.integration.test_open_data import closed_month, day_in, project, publisher, seed
 from tests.integration.test_web_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -40,7 +40,7 @@ async def seeded(settings: Settings, application: Sukuma, clock: Clock) -> str:
         transport = httpx.ASGITransport(app=app)
         auth = SignedIn(app, application, "seeder")
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, auth=auth) as http:
-            await seed(http, day_in(month_before_last(clock)))
+            await seed(http, day_in(closed_month(clock)))
             return await delivered_referral(http)
 
 
