@@ -1,7 +1,7 @@
-"""The dashboards (and the trends as of a day) run on PostgreSQL's generic plan
-(``scoping.fetch_generic``): planned once a connection, not for each call's values; a read
-left custom (a list, whose best plan depends on its area's size; today's trends) still gets
-custom plans, and the setting never outlives the read."""
+"""The dashboards and the trends run on PostgreSQL's generic plan (``scoping.fetch_generic``):
+planned once a connection, not for each call's values; a read left to PostgreSQL's choice (a
+list, whose best plan depends on its area's size; the heat map) still gets its five custom
+plans first, and the setting never outlives the read."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ async def test_area_reads_are_planned_generic_and_lists_stay_custom(fresh_db_url
             await areas.dashboard(pool, "district", "DC22", TODAY)
             await areas.dashboard(pool, "province", "KZN", TODAY, AsOf(date(2025, 11, 23)))
             await areas.trends(pool, "province", "KZN", 12, TODAY, AsOf(date(2025, 11, 23)))
-            await areas.trends(pool, "ward", WARD, 12, TODAY)  # today's stays custom
+            await areas.trends(pool, "ward", WARD, 12, TODAY)
+            await areas.needs_heatmap(pool, "district", "DC22")
             await cases.households_page(pool, HouseholdFilters(ward=WARD), PROVINCE, None, 25)
         async with pool.acquire() as conn:
             # the pool's release reset the setting
@@ -54,12 +55,12 @@ async def test_area_reads_are_planned_generic_and_lists_stay_custom(fresh_db_url
 
     dashboards = [s for s in prepared if "'overdue'" in s]
     trends = [s for s in prepared if "isodow" in s]
-    trend_as_of = [s for s in trends if "late_on" in s]
     lists = [s for s in prepared if "household_id" in s and "$1" in s]
-    assert len(dashboards) == 2 and len(trends) == 2 and len(trend_as_of) == 1 and lists
-    for statement in [*dashboards, *trend_as_of]:
+    heat_map = [s for s in prepared if "category" in s]
+    assert len(dashboards) == 2 and len(trends) == 2 and lists and heat_map
+    for statement in [*dashboards, *trends]:
         assert prepared[statement] == (CALLS, 0)
-    for statement in [*lists, *(s for s in trends if s not in trend_as_of)]:
+    for statement in [*lists, *heat_map]:
         generic, custom = prepared[statement]
         assert custom >= 5 and generic <= CALLS - 5
 
