@@ -27,7 +27,7 @@ from projections.nerve_centre.tables import (
     WARD_NEEDS,
 )
 from projections.open_data.view import FACTS
-from projections.scoping import Db
+from projections.scoping import Db, fetch_generic
 
 TREND_METRICS = (
     "profiles",
@@ -60,19 +60,27 @@ _DEPARTMENTS = "SELECT unnest($1::text[]) AS department, $2::text AS level, $3::
 _WARDS = "SELECT unnest($1::text[]) AS ward_id"
 
 
+def _metrics(names: Sequence[str]) -> str:
+    """The code's own metric names as an array literal, not a bound value: a generic plan
+    (``fetch_generic``) then probes the (area, metric, day) keys for each, as a custom plan
+    does; a bound array's size is unknown to it, so it scanned every metric of the area."""
+    assert all(name.isidentifier() for name in names)
+    return f"'{{{','.join(names)}}}'::text[]"
+
+
 def _dashboard(as_of: AsOf | None) -> str:
     """One statement, one round trip: the area's totals, its overdue referrals and its last
-    30 days ($5: today, or the as-of day)."""
+    30 days ($3: today, or the as-of day)."""
     return (
         "SELECT 'count' AS part, metric, value "
-        f"FROM {totals(AREA_COUNTS, as_of, '$5', _AREA)} t "
-        "WHERE level = $1 AND code = $2 AND metric = ANY($3::text[]) "
+        f"FROM {totals(AREA_COUNTS, as_of, '$3', _AREA)} t "
+        f"WHERE level = $1 AND code = $2 AND metric = ANY({_metrics(_COUNT_METRICS)}) "
         "UNION ALL SELECT 'overdue', NULL, coalesce(sum(value), 0)::bigint "
-        f"FROM {totals(OPEN_DUE, as_of, '$5', _AREA)} d "
-        "WHERE level = $1 AND code = $2 AND due < $5 "
+        f"FROM {totals(OPEN_DUE, as_of, '$3', _AREA)} d "
+        "WHERE level = $1 AND code = $2 AND due < $3 "
         "UNION ALL SELECT 'recent', metric, sum(value)::bigint "
-        f"FROM {daily(as_of, '$5')} a WHERE level = $1 AND code = $2 "
-        "AND metric = ANY($4::text[]) AND day >= $6 GROUP BY metric"
+        f"FROM {daily(as_of, '$3')} a WHERE level = $1 AND code = $2 "
+        f"AND metric = ANY({_metrics(RECENT_METRICS)}) AND day >= $4 GROUP BY metric"
     )
 
 
@@ -87,9 +95,7 @@ async def dashboard(
     since = today - timedelta(days=RECENT_DAYS)
     parts: dict[str, dict[str | None, int]] = {"count": {}, "overdue": {}, "recent": {}}
     sql = _dashboard(as_of) if as_of else _DASHBOARD
-    for r in await db.fetch(
-        sql, level, code, list(_COUNT_METRICS), list(RECENT_METRICS), today, since
-    ):
+    for r in await fetch_generic(db, sql, level, code, today, since):
         parts[r["part"]][r["metric"]] = int(r["value"])
     counts, recent, overdue = parts["count"], parts["recent"], parts["overdue"][None]
     return {
@@ -282,13 +288,14 @@ async def trends(
     first = week_start(today) - timedelta(weeks=weeks - 1)
     end = week_start(today) + timedelta(weeks=1)
     series = {first + timedelta(weeks=n): dict.fromkeys(TREND_METRICS, 0) for n in range(weeks)}
-    for r in await db.fetch(
+    for r in await fetch_generic(
+        db,
         "SELECT metric, day - (extract(isodow FROM day)::int - 1) AS week, sum(value) AS value "
-        f"FROM {daily(as_of, '$6')} a WHERE level = $1 AND code = $2 "
-        "AND metric = ANY($3::text[]) AND day >= $4 AND day < $5 GROUP BY metric, week",
+        f"FROM {daily(as_of, '$5')} a WHERE level = $1 AND code = $2 "
+        f"AND metric = ANY({_metrics(TREND_METRICS)}) AND day >= $3 AND day < $4 "
+        "GROUP BY metric, week",
         level,
         code,
-        list(TREND_METRICS),
         first,
         end,
         *args,
