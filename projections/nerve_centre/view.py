@@ -54,6 +54,8 @@ from projections.nerve_centre.history import (
     total_rows,
     write_snapshots,
 )
+from projections.nerve_centre.late_days import LATE_DAYS
+from projections.nerve_centre.late_fresh import LATE_TABLES, FreshLate, fresh_late, tables
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
@@ -256,6 +258,12 @@ class NerveCentreView(BufferedView):
         league = occurred_deltas(changes.dated)
         league_rows = stored(self, league)
         built("occurred:stored")
+        # A catch-up from zero: the late histories' rows are made here (``late_fresh``), if
+        # their tables hold none now (and still none in the commit's transaction: ``empty``).
+        before = set[str]()
+        if self.may_be_empty(LATE_TABLES):
+            with self.datastore.transaction(commit=False) as curs:
+                before = self.empty(curs)
 
         def begin(curs: Cursor[DictRow]) -> None:
             # A window's sorts and groupings (hundreds of thousands of late deltas, flows)
@@ -270,8 +278,11 @@ class NerveCentreView(BufferedView):
         yield begin
         for table in (*TOTALS, *(t + HISTORY_SUFFIX for t in HISTORIES)):
             rows = total_rows(changes.dated, table)
+            fresh = (
+                fresh_late(table, rows) if table in LATE_DAYS and tables(table) <= before else None
+            )
             built(table)
-            yield partial(self._send_totals, table, rows, empty, sent)
+            yield partial(self._send_totals, table, rows, empty, sent, fresh)
         for table in ROW_COLUMNS:  # the window's latest state of each case
             rows = list(map(ROW_VALUES[table], getattr(changes, table).values()))
             built(table)
@@ -331,10 +342,16 @@ class NerveCentreView(BufferedView):
         yield send_versions
 
     def _send_totals(
-        self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]
+        self,
+        table: str,
+        rows: list[Any],
+        empty: set[str],
+        sent: Laps,
+        fresh: FreshLate | None,
+        curs: Cursor[DictRow],
     ) -> None:
         sent.resume()
-        add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
+        add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent, fresh)
 
     def _send_rows(
         self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]

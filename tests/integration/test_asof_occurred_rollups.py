@@ -32,12 +32,14 @@ from adapters.migrations import Migration, migrations
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
+    LATE_SUFFIX,
     MEMBER_ROWS_SUFFIX,
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
     week_of_month,
 )
+from projections.nerve_centre.late_fresh import fresh_late, tables
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.queries.asof import AsOf, daily, late_deltas
 from projections.nerve_centre.tables import NAME, TOTAL_CONFLICTS, TOTAL_KEYS
@@ -233,15 +235,23 @@ late_delta = st.tuples(
 
 
 def _write_late(
-    view: NerveCentreView, curs: Any, total: str, deltas: list[tuple[str, str, date, int]]
+    view: NerveCentreView,
+    curs: Any,
+    total: str,
+    deltas: list[tuple[str, str, date, int]],
+    in_memory: bool = False,
 ) -> None:
-    """A commit of nothing but late deltas to one total's day rows (as ``history`` makes)."""
+    """A commit of nothing but late deltas to one total's day rows (as ``history`` makes);
+    ``in_memory``: its rows made by ``late_fresh`` (into empty tables, as a catch-up's)."""
     rows: Counter[Any] = Counter()
     for district, metric, day, value in deltas:
         rows[("district", district, metric, day)] += value
     table = f"{total}{HISTORY_SUFFIX}"
     changed = [(*key, value) for key, value in rows.items() if value]
-    add_totals(view, curs, table, TOTAL_KEYS[table], changed, view.empty(curs), Laps())
+    empty = view.empty(curs)
+    fresh = fresh_late(table, changed) if in_memory else None
+    assert not in_memory or tables(table) <= empty
+    add_totals(view, curs, table, TOTAL_KEYS[table], changed, empty, Laps(), fresh)
 
 
 def nerve_view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
@@ -264,22 +274,32 @@ def test_running_months_add_up_whatever_the_order_of_late_changes(
     commits in any order (a commit's deltas often occur before months already written: their
     running totals are rewritten; a month's deltas may cancel out: its row goes). The running
     totals add up to the day rows, the read answers what they add up to on every day that
-    matters, and the rows are those of one commit of every delta."""
+    matters, and the rows are those of one commit of every delta, by PostgreSQL from its
+    stage or made in memory (``late_fresh``: a catch-up's into empty tables)."""
     total = "area_counts"
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
         view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
+        in_memory = nerve_view(datastore, "fresh_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
                 _write_late(view, curs, total, deltas)
+        every = [d for deltas in commits for d in deltas]
         with datastore.transaction(commit=True) as curs:
-            _write_late(once, curs, total, [d for deltas in commits for d in deltas])
+            _write_late(once, curs, total, every)
+        with datastore.transaction(commit=True) as curs:
+            _write_late(in_memory, curs, total, every, in_memory=True)
         with datastore.transaction(commit=False) as curs:
             assert_running_months_add_up(curs, total)
         assert_rollups_add_up(datastore)
         for suffix in (HISTORY_SUFFIX, LATE_MONTHS_SUFFIX):
             table = f"{NAME}_{total}{suffix}"
             assert table_rows(datastore, table) == table_rows(datastore, f"rebuild_{table}")
+        for suffix in (HISTORY_SUFFIX, LATE_MONTHS_SUFFIX, LATE_SUFFIX):
+            table = f"{NAME}_{total}{suffix}"
+            assert table_rows(datastore, f"fresh_{table}") == table_rows(
+                datastore, f"rebuild_{table}"
+            )
 
 
 def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) -> None:
