@@ -15,7 +15,6 @@ order). Into tables holding rows, a commit still stages and merges (``late_days`
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,6 +26,7 @@ from projections.nerve_centre.history import (
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
+    Dated,
     array_literal,
     counts_literal,
     week_of_month,
@@ -57,26 +57,39 @@ def tables(history: str) -> frozenset[str]:
 LATE_TABLES = frozenset().union(*(tables(t + HISTORY_SUFFIX) for t in HISTORIES))
 
 
-def fresh_late(history: str, rows: Iterable[tuple[Any, ...]]) -> FreshLate:
-    """The rows of a history's tables from a commit's late deltas (``total_rows``: (*key,
-    occurred day, delta), a key and day once, none 0), as if its tables held none."""
+def fresh_late(history: str, dated: Dated) -> FreshLate:
+    """The rows of a history's tables from a commit's dated deltas (as ``history.history``
+    takes them: the late ones, by occurred day), as if its tables held none."""
     total = history.removesuffix(HISTORY_SUFFIX)
     size = len(SNAPSHOTS[total].group)
-    width = len(TOTAL_KEYS[total])
     days: dict[tuple[Any, ...], dict[date, Members]] = defaultdict(dict)
-    totals: dict[tuple[Any, ...], int] = {}
-    get = totals.get
-    for row in rows:
-        key, day, value = row[:width], row[width], row[width + 1]
-        totals[key] = get(key, 0) + value
-        members = days[key[:size]].setdefault(day, {})
-        member = key[size]
-        members[member] = members.get(member, 0) + value
-    return FreshLate(
-        _day_rows(days),
-        [(*key, value) for key, value in sorted(totals.items()) if value],
-        _month_rows(days),
-    )
+    extra: dict[tuple[Any, ...], int] = {}  # the late totals, if their key is more than
+    wide = len(TOTAL_KEYS[total]) > size + 1  # the group and member (a ward's district...)
+    for (rday, oday), changed in dated.items():
+        deltas = changed.get(total)
+        if rday == oday or not deltas:
+            continue
+        for key, value in deltas.items():
+            members = days[key[:size]].setdefault(oday, {})
+            member = key[size]
+            members[member] = members.get(member, 0) + value
+            if wide:
+                extra[key] = extra.get(key, 0) + value
+    for group, dated_members in list(days.items()):  # days whose deltas all cancel: none
+        for day in [d for d, members in dated_members.items() if not any(members.values())]:
+            del dated_members[day]
+        if not dated_members:
+            del days[group]
+    day_rows: list[tuple[Any, ...]] = []
+    month_rows: list[tuple[Any, ...]] = []
+    totals: list[tuple[Any, ...]] = []
+    for group in sorted(days):
+        running = _group_rows(group, days[group], day_rows, month_rows)
+        if not wide:
+            totals.extend((*group, m, running[m]) for m in sorted(running) if running[m])
+    if wide:
+        totals = [(*key, value) for key, value in sorted(extra.items()) if value]
+    return FreshLate(day_rows, totals, month_rows)
 
 
 def _row(group: tuple[Any, ...], *at: Any, members: Members) -> tuple[Any, ...]:
@@ -85,40 +98,38 @@ def _row(group: tuple[Any, ...], *at: Any, members: Members) -> tuple[Any, ...]:
     return (*group, *at, array_literal(ordered), counts_literal(map(members.__getitem__, ordered)))
 
 
-def _day_rows(days: dict[tuple[Any, ...], dict[date, Members]]) -> list[tuple[Any, ...]]:
-    """Each group's day rows ('o') then its week rows ('ow': the week's sums, none 0; a week
-    whose sums all cancel keeps no row), by group, basis and day."""
-    out = []
-    for group in sorted(days):
-        dated = days[group]
-        weeks: dict[date, Members] = {}
-        for day in sorted(dated):
-            members = dated[day]
-            if any(members.values()):  # a key and day once: always, but for a sum of 0
-                out.append(_row(group, OCCURRED, day, members=members))
-            week = weeks.setdefault(week_of_month(day), {})
+def _group_rows(
+    group: tuple[Any, ...],
+    dated: dict[date, Members],
+    day_rows: list[tuple[Any, ...]],
+    month_rows: list[tuple[Any, ...]],
+) -> Members:
+    """Add a group's day rows ('o') then its week rows ('ow': the week's sums, none 0; a week
+    whose sums all cancel keeps no row), and its running sums up to the end of each month it
+    has day rows in (empty arrays where every sum is back to 0); return its sums over all."""
+    weeks: dict[date, Members] = {}
+    for day in sorted(dated):
+        members = dated[day]
+        day_rows.append(_row(group, OCCURRED, day, members=members))
+        week = weeks.get(start := week_of_month(day))
+        if week is None:
+            weeks[start] = dict(members)
+        else:
+            get = week.get
             for member, value in members.items():
-                week[member] = week.get(member, 0) + value
-        out.extend(
-            _row(group, OCCURRED + WEEKLY, week, members=members)
-            for week, members in weeks.items()
-            if any(members.values())
-        )
-    return out
-
-
-def _month_rows(days: dict[tuple[Any, ...], dict[date, Members]]) -> list[tuple[Any, ...]]:
-    """Each group's running sums up to the end of each month it has day rows in (empty
-    arrays where every sum is back to 0), by group and month."""
-    out = []
-    for group in sorted(days):
-        months: dict[date, list[Members]] = defaultdict(list)
-        for day, members in days[group].items():
-            months[day.replace(day=1)].append(members)
-        running: Members = {}
-        for month in sorted(months):
-            for members in months[month]:
-                for member, value in members.items():
-                    running[member] = running.get(member, 0) + value
-            out.append(_row(group, month, members=running))
-    return out
+                week[member] = get(member, 0) + value
+    running: Members = {}
+    month = None  # the month of the weeks so far (a week is within its month)
+    for start, week in weeks.items():  # in order, as the days were
+        if any(week.values()):
+            day_rows.append(_row(group, OCCURRED + WEEKLY, start, members=week))
+        first = start.replace(day=1)
+        if month is not None and first != month:
+            month_rows.append(_row(group, month, members=running))
+        month = first
+        get = running.get
+        for member, value in week.items():
+            running[member] = get(member, 0) + value
+    if month is not None:
+        month_rows.append(_row(group, month, members=running))
+    return running

@@ -73,7 +73,7 @@ from projections.nerve_centre.tables import (
     VERSIONS_SUFFIX,
 )
 from projections.nerve_centre.timings import Laps
-from projections.nerve_centre.writes import add_totals, merge
+from projections.nerve_centre.writes import add_totals, copy_fresh, merge
 from projections.pipeline import Part
 
 WORK_MEM = "128MB"  # for a commit's statements (``write``)
@@ -277,12 +277,14 @@ class NerveCentreView(BufferedView):
 
         yield begin
         for table in (*TOTALS, *(t + HISTORY_SUFFIX for t in HISTORIES)):
+            if table in LATE_DAYS and tables(table) <= before:
+                fresh = fresh_late(table, changes.dated)
+                built(table)
+                yield partial(self._send_late, table, changes.dated, fresh, empty, sent)
+                continue
             rows = total_rows(changes.dated, table)
-            fresh = (
-                fresh_late(table, rows) if table in LATE_DAYS and tables(table) <= before else None
-            )
             built(table)
-            yield partial(self._send_totals, table, rows, empty, sent, fresh)
+            yield partial(self._send_totals, table, rows, empty, sent)
         for table in ROW_COLUMNS:  # the window's latest state of each case
             rows = list(map(ROW_VALUES[table], getattr(changes, table).values()))
             built(table)
@@ -342,16 +344,26 @@ class NerveCentreView(BufferedView):
         yield send_versions
 
     def _send_totals(
+        self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]
+    ) -> None:
+        sent.resume()
+        add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
+
+    def _send_late(
         self,
         table: str,
-        rows: list[Any],
+        dated: Dated,
+        fresh: FreshLate,
         empty: set[str],
         sent: Laps,
-        fresh: FreshLate | None,
         curs: Cursor[DictRow],
     ) -> None:
         sent.resume()
-        add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent, fresh)
+        if tables(table) <= empty:
+            copy_fresh(self, curs, table, fresh, sent)
+        else:  # rows came in since the probe: staged and merged, as into stored rows
+            rows = total_rows(dated, table)
+            add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
 
     def _send_rows(
         self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]

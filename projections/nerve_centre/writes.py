@@ -12,7 +12,7 @@ from psycopg.sql import Composed
 from projections.base import BufferedView
 from projections.nerve_centre.history import HISTORY_SUFFIX, LATE_SUFFIX, SNAPSHOTS
 from projections.nerve_centre.late_days import LATE_DAYS, LATE_TOTALS, stage_late
-from projections.nerve_centre.late_fresh import FreshLate, tables
+from projections.nerve_centre.late_fresh import FreshLate
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_FRESH, LATE_MONTHS_SUFFIX
 from projections.nerve_centre.tables import TOTAL_CONFLICTS, TOTAL_KEYS
 from projections.nerve_centre.timings import Laps
@@ -52,16 +52,11 @@ def add_totals(
     rows: list[tuple[Any, ...]],
     empty: set[str],
     lap: Laps,
-    fresh: FreshLate | None = None,
 ) -> None:
     """Add deltas to totals (one falling to zero is deleted, as if never written); a
     history's late deltas (a row a group and day: ``late_days``) also make its late
-    running totals, and by month: COPYed straight in as ``fresh`` holds them if its tables
-    hold no row (``late_fresh``)."""
+    running totals, and by month (into empty tables, a catch-up's: ``copy_fresh``)."""
     if not rows:
-        return
-    if fresh is not None and tables(table) <= empty:
-        copy_fresh(view, curs, table, fresh, lap)
         return
     if table in LATE_DAYS:
         stage = stage_late(view, curs, table, rows)
@@ -93,6 +88,8 @@ def copy_fresh(
     view: BufferedView, curs: Cursor[DictRow], table: str, fresh: FreshLate, lap: Laps
 ) -> None:
     """COPY a history's rows made in memory (``late_fresh``) into its three empty tables."""
+    if not fresh.days:  # no late delta (then no total or month either)
+        return
     total = table.removesuffix(HISTORY_SUFFIX)
     group = SNAPSHOTS[total].group
     view.copy(curs, table, (*group, "basis", "day", "members", "counts"), fresh.days)
