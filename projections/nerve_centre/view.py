@@ -261,7 +261,8 @@ class NerveCentreView(BufferedView):
         # A catch-up from zero: the late histories' rows are made here (``late_fresh``), if
         # their tables hold none now (and still none in the commit's transaction: ``empty``).
         before = set[str]()
-        if self.may_be_empty(LATE_TABLES):
+        late = any(recorded != occurred for recorded, occurred in changes.dated)
+        if late and self.may_be_empty(LATE_TABLES):  # no probe a commit while none is late
             with self.datastore.transaction(commit=False) as curs:
                 before = self.empty(curs)
 
