@@ -143,6 +143,11 @@ class BufferedView(PostgresTrackingRecorder):
         self._filled.update(set(unknown) - empty)
         return empty
 
+    def may_be_empty(self, tables: Iterable[str]) -> bool:
+        """Whether any of these tables (suffixes) is not yet known to hold rows (``empty``
+        would probe it)."""
+        return not self._filled.issuperset(tables)
+
     def _column_types(
         self, curs: Cursor[DictRow], suffix: str, columns: Sequence[str]
     ) -> list[str] | None:

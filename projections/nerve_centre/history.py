@@ -69,7 +69,8 @@ SNAPSHOTS.update({t + LATE_SUFFIX: SNAPSHOTS[t] for t in HISTORIES})
 def history(dated: Dated, table: str) -> Counter[Any]:
     """A history's late deltas (recorded on another day than they occurred) by the day they
     occurred; on-time ones need none. Their weeks and running totals (``_late``, and by month:
-    ``late_months``) are summed from these by PostgreSQL (``derived_late``), not kept here."""
+    ``late_months``) are summed from these by PostgreSQL (``derived_late``), not kept here;
+    into empty tables all of them are made in memory (``late_fresh``)."""
     total = table.removesuffix(HISTORY_SUFFIX)
     out: Counter[Any] = Counter()
     seen: set[date] = set()  # occurred days added so far

@@ -6,7 +6,8 @@ log, 40% of a catch-up's commit; a group's day holds about seven members.
 A commit stages its late deltas a member a row (``stage_late``): the week rows, the late
 running totals (``_late``) and by month (``late_months``) are summed from that stage, and
 the day and week rows it touches are merged with those stored (``write_late_days``); a row
-whose deltas all cancel out goes, so the rows are those a rebuild makes.
+whose deltas all cancel out goes, so the rows are those a rebuild makes. Into empty
+tables (a catch-up from zero) the same rows are made in memory instead (``late_fresh``).
 """
 
 from __future__ import annotations

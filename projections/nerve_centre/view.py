@@ -54,6 +54,8 @@ from projections.nerve_centre.history import (
     total_rows,
     write_snapshots,
 )
+from projections.nerve_centre.late_days import LATE_DAYS
+from projections.nerve_centre.late_fresh import LATE_TABLES, FreshLate, fresh_late, tables
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.occurred import (
     OCCURRED_SUFFIX,
@@ -71,7 +73,7 @@ from projections.nerve_centre.tables import (
     VERSIONS_SUFFIX,
 )
 from projections.nerve_centre.timings import Laps
-from projections.nerve_centre.writes import add_totals, merge
+from projections.nerve_centre.writes import add_totals, copy_fresh, merge
 from projections.pipeline import Part
 
 WORK_MEM = "128MB"  # for a commit's statements (``write``)
@@ -256,6 +258,13 @@ class NerveCentreView(BufferedView):
         league = occurred_deltas(changes.dated)
         league_rows = stored(self, league)
         built("occurred:stored")
+        # A catch-up from zero: the late histories' rows are made here (``late_fresh``), if
+        # their tables hold none now (and still none in the commit's transaction: ``empty``).
+        before = set[str]()
+        late = any(recorded != occurred for recorded, occurred in changes.dated)
+        if late and self.may_be_empty(LATE_TABLES):  # no probe a commit while none is late
+            with self.datastore.transaction(commit=False) as curs:
+                before = self.empty(curs)
 
         def begin(curs: Cursor[DictRow]) -> None:
             # A window's sorts and groupings (hundreds of thousands of late deltas, flows)
@@ -269,6 +278,11 @@ class NerveCentreView(BufferedView):
 
         yield begin
         for table in (*TOTALS, *(t + HISTORY_SUFFIX for t in HISTORIES)):
+            if table in LATE_DAYS and tables(table) <= before:
+                fresh = fresh_late(table, changes.dated)
+                built(table)
+                yield partial(self._send_late, table, changes.dated, fresh, empty, sent)
+                continue
             rows = total_rows(changes.dated, table)
             built(table)
             yield partial(self._send_totals, table, rows, empty, sent)
@@ -335,6 +349,22 @@ class NerveCentreView(BufferedView):
     ) -> None:
         sent.resume()
         add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
+
+    def _send_late(
+        self,
+        table: str,
+        dated: Dated,
+        fresh: FreshLate,
+        empty: set[str],
+        sent: Laps,
+        curs: Cursor[DictRow],
+    ) -> None:
+        sent.resume()
+        if tables(table) <= empty:
+            copy_fresh(self, curs, table, fresh, sent)
+        else:  # rows came in since the probe: staged and merged, as into stored rows
+            rows = total_rows(dated, table)
+            add_totals(self, curs, table, TOTAL_KEYS[table], rows, empty, sent)
 
     def _send_rows(
         self, table: str, rows: list[Any], empty: set[str], sent: Laps, curs: Cursor[DictRow]

@@ -10,10 +10,11 @@ from psycopg.rows import DictRow
 from psycopg.sql import Composed
 
 from projections.base import BufferedView
-from projections.nerve_centre.history import HISTORY_SUFFIX
+from projections.nerve_centre.history import HISTORY_SUFFIX, LATE_SUFFIX, SNAPSHOTS
 from projections.nerve_centre.late_days import LATE_DAYS, LATE_TOTALS, stage_late
+from projections.nerve_centre.late_fresh import FreshLate
 from projections.nerve_centre.late_months import LATE_MONTHS, LATE_MONTHS_FRESH, LATE_MONTHS_SUFFIX
-from projections.nerve_centre.tables import TOTAL_CONFLICTS
+from projections.nerve_centre.tables import TOTAL_CONFLICTS, TOTAL_KEYS
 from projections.nerve_centre.timings import Laps
 
 
@@ -54,7 +55,7 @@ def add_totals(
 ) -> None:
     """Add deltas to totals (one falling to zero is deleted, as if never written); a
     history's late deltas (a row a group and day: ``late_days``) also make its late
-    running totals, and by month."""
+    running totals, and by month (into empty tables, a catch-up's: ``copy_fresh``)."""
     if not rows:
         return
     if table in LATE_DAYS:
@@ -77,10 +78,28 @@ def add_totals(
         lap(f"{table}:{target}")
     if table in LATE_MONTHS:
         months = table.removesuffix(HISTORY_SUFFIX) + LATE_MONTHS_SUFFIX
-        fresh = {table, months} <= empty  # no stored day or month row to carry
-        statement = (LATE_MONTHS_FRESH if fresh else LATE_MONTHS)[table]
+        carried = not {table, months} <= empty  # stored day or month rows to carry
+        statement = (LATE_MONTHS if carried else LATE_MONTHS_FRESH)[table]
         curs.execute(view.sql(statement, stage=stage))
         lap(table + ":months")
+
+
+def copy_fresh(
+    view: BufferedView, curs: Cursor[DictRow], table: str, fresh: FreshLate, lap: Laps
+) -> None:
+    """COPY a history's rows made in memory (``late_fresh``) into its three empty tables."""
+    if not fresh.days:  # no late delta (then no total or month either)
+        return
+    total = table.removesuffix(HISTORY_SUFFIX)
+    group = SNAPSHOTS[total].group
+    view.copy(curs, table, (*group, "basis", "day", "members", "counts"), fresh.days)
+    lap(table + ":own")
+    late = total + LATE_SUFFIX
+    view.copy(curs, late, (*TOTAL_KEYS[late], "value"), fresh.totals, binary=True)
+    lap(f"{table}:{late}")
+    months = total + LATE_MONTHS_SUFFIX
+    view.copy(curs, months, (*group, "month", "members", "counts"), fresh.months)
+    lap(table + ":months")
 
 
 def upsert(

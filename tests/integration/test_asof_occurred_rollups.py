@@ -32,18 +32,21 @@ from adapters.migrations import Migration, migrations
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
+    LATE_SUFFIX,
     MEMBER_ROWS_SUFFIX,
     OCCURRED,
     SNAPSHOTS,
     WEEKLY,
+    Dated,
     week_of_month,
 )
+from projections.nerve_centre.late_fresh import fresh_late, tables
 from projections.nerve_centre.late_months import LATE_MONTHS_SUFFIX
 from projections.nerve_centre.queries.asof import AsOf, daily, late_deltas
 from projections.nerve_centre.tables import NAME, TOTAL_CONFLICTS, TOTAL_KEYS
 from projections.nerve_centre.timings import Laps
 from projections.nerve_centre.view import NerveCentreView
-from projections.nerve_centre.writes import add_totals
+from projections.nerve_centre.writes import add_totals, copy_fresh
 from projections.registry import open_projections
 from projections.runner import BatchRunner
 from tests.integration.helpers import table_rows
@@ -224,6 +227,7 @@ def projected(
 
 # A late delta: (district, metric, occurred day, value), of one area's counts or another's.
 DAYS = date(2025, 9, 1), date(2026, 2, 28)
+TODAY = date(2026, 3, 2)  # the late deltas' recorded day
 late_delta = st.tuples(
     st.sampled_from(["DC22", "DC21"]),
     st.sampled_from(["received", "acknowledged", "ack_days:3"]),
@@ -233,15 +237,33 @@ late_delta = st.tuples(
 
 
 def _write_late(
-    view: NerveCentreView, curs: Any, total: str, deltas: list[tuple[str, str, date, int]]
+    view: NerveCentreView,
+    curs: Any,
+    total: str,
+    deltas: list[tuple[str, str, date, int]],
+    how: str = "staged",
 ) -> None:
-    """A commit of nothing but late deltas to one total's day rows (as ``history`` makes)."""
+    """A commit of nothing but late deltas to one total's day rows (as ``history`` makes):
+    ``staged`` (``add_totals``), ``in_memory`` (rows made by ``late_fresh`` into its empty
+    tables, as a catch-up's), or ``sent`` as a commit's part made for empty tables sends
+    them (``_send_late``: COPYed if they are empty still, else staged)."""
     rows: Counter[Any] = Counter()
+    dated: Dated = {}  # as a commit's changes hold them: recorded today
     for district, metric, day, value in deltas:
         rows[("district", district, metric, day)] += value
+        key = ("district", district, metric)
+        on = dated.setdefault((TODAY, day), {}).setdefault(total, {})
+        on[key] = on.get(key, 0) + value
     table = f"{total}{HISTORY_SUFFIX}"
     changed = [(*key, value) for key, value in rows.items() if value]
-    add_totals(view, curs, table, TOTAL_KEYS[table], changed, view.empty(curs), Laps())
+    empty = view.empty(curs)
+    if how == "sent":
+        view._send_late(table, dated, fresh_late(table, dated), empty, Laps(), curs)
+    elif how == "in_memory":
+        assert tables(table) <= empty
+        copy_fresh(view, curs, table, fresh_late(table, dated), Laps())
+    else:
+        add_totals(view, curs, table, TOTAL_KEYS[table], changed, empty, Laps())
 
 
 def nerve_view(datastore: PostgresDatastore, prefix: str = "") -> NerveCentreView:
@@ -264,22 +286,36 @@ def test_running_months_add_up_whatever_the_order_of_late_changes(
     commits in any order (a commit's deltas often occur before months already written: their
     running totals are rewritten; a month's deltas may cancel out: its row goes). The running
     totals add up to the day rows, the read answers what they add up to on every day that
-    matters, and the rows are those of one commit of every delta."""
+    matters, and the rows are those of one commit of every delta, by PostgreSQL from its
+    stage or made in memory (``late_fresh``: a catch-up's into empty tables), or of the
+    commits sent as parts made for empty tables (the first COPYed, the rest staged)."""
     total = "area_counts"
     with fresh_app(database_url) as app:
         datastore: PostgresDatastore = app.factory.datastore  # type: ignore[attr-defined]
         view, once = nerve_view(datastore), nerve_view(datastore, "rebuild_")
+        in_memory, sent = nerve_view(datastore, "fresh_"), nerve_view(datastore, "sent_")
         for deltas in commits:
             with datastore.transaction(commit=True) as curs:
                 _write_late(view, curs, total, deltas)
+            with datastore.transaction(commit=True) as curs:
+                _write_late(sent, curs, total, deltas, how="sent")
+        every = [d for deltas in commits for d in deltas]
         with datastore.transaction(commit=True) as curs:
-            _write_late(once, curs, total, [d for deltas in commits for d in deltas])
+            _write_late(once, curs, total, every)
+        with datastore.transaction(commit=True) as curs:
+            _write_late(in_memory, curs, total, every, how="in_memory")
         with datastore.transaction(commit=False) as curs:
             assert_running_months_add_up(curs, total)
         assert_rollups_add_up(datastore)
         for suffix in (HISTORY_SUFFIX, LATE_MONTHS_SUFFIX):
             table = f"{NAME}_{total}{suffix}"
             assert table_rows(datastore, table) == table_rows(datastore, f"rebuild_{table}")
+        for suffix in (HISTORY_SUFFIX, LATE_MONTHS_SUFFIX, LATE_SUFFIX):
+            table = f"{NAME}_{total}{suffix}"
+            for prefix in ("fresh_", "sent_"):
+                assert table_rows(datastore, f"{prefix}{table}") == table_rows(
+                    datastore, f"rebuild_{table}"
+                ), prefix
 
 
 def test_occurred_and_clock_ahead_reads_take_only_their_rows(database_url: str) -> None:
