@@ -125,6 +125,39 @@ class BufferedView(PostgresTrackingRecorder):
         types = self._column_types(curs, suffix, columns) if binary else None
         _copy(curs, self.table(suffix), columns, rows, types)
 
+    def add_deltas(
+        self,
+        curs: Cursor[DictRow],
+        table: str,
+        insert: str,
+        key: Sequence[str],
+        source: str,
+        stage: Composed,
+    ) -> None:
+        """Add the deltas ``insert`` (an ``INSERT ... SELECT``, its ``(*key, value)`` rows
+        unique by ``key``) to a table of running totals, and delete the totals it brought to
+        zero (read again from ``source``, aliased ``s``): a row exists exactly while its
+        total is not zero, however the log was paged."""
+        # Only the number of totals now zero comes back (usually none: no second statement).
+        curs.execute(
+            self.sql(
+                f"WITH added AS ({insert} ON CONFLICT ({', '.join(key)}) "
+                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
+                "SELECT count(*) AS zeros FROM added WHERE value = 0",
+                stage=stage,
+            )
+        )
+        counted = curs.fetchone()
+        if counted and counted["zeros"]:
+            # A statement cannot see its own upsert's rows: delete them in a second one.
+            match = " AND ".join(f"t.{c} = s.{c}" for c in key)
+            curs.execute(
+                self.sql(
+                    f"DELETE FROM {{t_{table}}} t USING {source} WHERE {match} AND t.value = 0",
+                    stage=stage,
+                )
+            )
+
     def empty(self, curs: Cursor[DictRow]) -> set[str]:
         """The suffixes of the view's tables that hold no row (one probe each). A table seen
         holding rows is not probed again: a view's writes into a table that holds rows are

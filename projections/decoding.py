@@ -47,6 +47,14 @@ def uuid_text(value: UUID) -> str:
     return orjson.dumps(value)[1:-1].decode()
 
 
+def uuid_texts(values: Sequence[UUID]) -> list[str]:
+    """``uuid_text`` of each, in one orjson call: a page's ids without a Python call an id
+    (a UUID's text holds no quote, so the JSON array splits exactly at ``","``)."""
+    if not values:
+        return []
+    return orjson.dumps(values)[2:-2].decode().split('","')
+
+
 @cache
 def _event_class(topic: str) -> type:
     cls: type = resolve_topic(topic)

@@ -29,6 +29,8 @@ from projections.early_warning.view import StateKey
 
 #: What the survivor's clocks read from a merged-in household.
 ABSORBED = ("needs", "last_visit_at", "last_intervention_at")
+#: ``HOUSEHOLD_KINDS``, named: a household's keys made without a loop at every event
+_CHILD, _HIGH, _GRADUATE = HOUSEHOLD_KINDS
 #: A merged household runs no clock of its own.
 _NONE_RUN = (False,) * len(HOUSEHOLD_KINDS)
 
@@ -64,7 +66,8 @@ class MergedStates(SubjectStates):
     def household_clocks(self, key: str, h: dict[str, Any], when: datetime) -> None:
         """Write the household's clocks from its state (none while it is merged); ``when``:
         the event's time, when a child's risk starts with it."""
-        seen = as_seen(h)  # (h itself unless it absorbed a duplicate: then a copy)
+        # (h itself unless it absorbed a duplicate: then a copy)
+        seen = as_seen(h) if "absorbed" in h else h
         if clocks.child_condition(seen):
             h["child_since"] = h["child_since"] or clocks.iso(when)
         else:
@@ -72,7 +75,7 @@ class MergedStates(SubjectStates):
         seen["child_since"] = h["child_since"]
         runs = _NONE_RUN if h.get("merged_into") else clocks.household_runs(seen)
         if not self._idle(h, runs):
-            self._clocks(h, [(kind, key) for kind in HOUSEHOLD_KINDS], runs, _household_row)
+            self._clocks(h, [(_CHILD, key), (_HIGH, key), (_GRADUATE, key)], runs, _household_row)
 
     def _household_state(self, key: str) -> dict[str, Any] | None:
         if ("household", key) not in self.cache:

@@ -24,6 +24,8 @@ from projections.early_warning.merges import MergedStates
 from projections.nerve_centre.indicators import week_start
 
 REGRESSION_WINDOW = timedelta(days=90)  # EW-11: a new high need within 90 days of graduating
+#: ``clocks.REFERRAL_CLOCKS``' kinds in its order: a referral's keys made with no loop
+_UNACKNOWLEDGED, _UNDELIVERED, _UNVERIFIED = clocks.REFERRAL_CLOCKS.values()
 
 
 def _areas(ward_id: str) -> dict[str, str]:
@@ -41,14 +43,17 @@ class EarlyWarningProjection(MergedStates):
     # ---- households ------------------------------------------------------------------------
 
     def _household(self, e: Any, change: Any) -> dict[str, Any] | None:
-        h = self._state("household")
+        # (most of the log's events: ``_state`` and ``_put`` inlined, h being the cached one)
+        key = self.subject
+        h = self.cache.get(("household", key))
         if h is None:
             return None
         change(h)
-        key, when = self.subject, e.occurred_at
-        self._put("household", key, h)
+        when = e.occurred_at
+        self.ew.states["household", key] = h
         self.household_clocks(key, h, when)  # see projections.early_warning.merges
-        self.follow_duplicate(key, h, when)
+        if "merged_into" in h:
+            self.follow_duplicate(key, h, when)
         return h
 
     @singledispatchmethod
@@ -175,15 +180,15 @@ class EarlyWarningProjection(MergedStates):
     # ---- referrals -------------------------------------------------------------------------
 
     def _referral(self, e: Any, **changes: Any) -> dict[str, Any] | None:
-        r = self._state("referral")
+        key = self.subject
+        r = self.cache.get(("referral", key))  # (``_state``, ``_put`` inlined as households')
         if r is None:
             return None
         r.update(changes)
-        key = self.subject
-        self._put("referral", key, r)
+        self.ew.states["referral", key] = r
         runs = clocks.referral_runs(r)
         if not self._idle(r, runs):
-            keys = [(kind, key) for kind in clocks.REFERRAL_CLOCKS.values()]
+            keys = [(_UNACKNOWLEDGED, key), (_UNDELIVERED, key), (_UNVERIFIED, key)]
             self._clocks(r, keys, runs, clocks.referral_row)
         return r
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.base import BufferedProjection
-from projections.decoding import uuid_text
+from projections.decoding import uuid_text, uuid_texts
 from projections.early_warning import clocks
 from projections.early_warning.view import EarlyWarningView, StateKey
 
@@ -59,10 +59,8 @@ class SubjectStates(BufferedProjection):
     def prefetch(self, events: Sequence[Any]) -> None:
         wanted: set[StateKey] = set()
         kinds = self._kinds
-        subjects: list[str] = []
-        for event in events:
-            subject = uuid_text(event.originator_id)
-            subjects.append(subject)
+        subjects = uuid_texts([event.originator_id for event in events])
+        for event, subject in zip(events, subjects, strict=True):
             cls = type(event)
             known = kinds.get(cls)
             if known is None:

@@ -277,23 +277,5 @@ class EarlyWarningView(BufferedView):
         columns = COUNT_KEYS[table]
         key = ", ".join(columns)
         stage = self.stage(curs, table, [*columns, "value"], rows)
-        # Only the number of totals now zero comes back (usually none: no second statement).
-        curs.execute(
-            self.sql(
-                f"WITH added AS (INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key} "
-                f"ON CONFLICT ({key}) "
-                f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
-                "SELECT count(*) AS zeros FROM added WHERE value = 0",
-                stage=stage,
-            )
-        )
-        counted = curs.fetchone()
-        if counted and counted["zeros"]:
-            # A statement cannot see its own upsert's rows: delete them in a second one.
-            match = " AND ".join(f"t.{c} = s.{c}" for c in columns)
-            curs.execute(
-                self.sql(
-                    f"DELETE FROM {{t_{table}}} t USING {{stage}} s WHERE {match} AND t.value = 0",
-                    stage=stage,
-                )
-            )
+        insert = f"INSERT INTO {{t_{table}}} SELECT * FROM {{stage}} ORDER BY {key}"
+        self.add_deltas(curs, table, insert, columns, "{stage} s", stage)

@@ -40,6 +40,11 @@ Visit = tuple[str, UUID, date, date]
 Changes = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[Visit]]
 
 
+def _visit_order(visit: Visit) -> tuple[str, int, date, date]:
+    worker, household, occurred, recorded = visit
+    return worker, household.int, occurred, recorded
+
+
 class FieldActivityView(BufferedView):
     tables: ClassVar[tuple[str, ...]] = ("workers", "submissions", "visits")
 
@@ -52,7 +57,9 @@ class FieldActivityView(BufferedView):
         changes = (
             self.workers,
             [(*days, last) for days, last in self.submissions.items()],
-            sorted(self.visits),  # in key order: the index is written page after page
+            # in key order: the index is written page after page (a UUID orders as its
+            # ``int``, compared in C: its own ``__eq__`` and ``__lt__`` are Python)
+            sorted(self.visits, key=_visit_order),
         )
         self.reset()
         return changes

@@ -122,23 +122,4 @@ def upsert(
     if table in empty:
         curs.execute(view.sql(insert, stage=stage))
         return
-    # Only the number of totals now zero comes back (usually none: no second statement).
-    curs.execute(
-        view.sql(
-            f"WITH added AS ({insert} ON CONFLICT ({', '.join(on)}) "
-            f"DO UPDATE SET value = {{t_{table}}}.value + EXCLUDED.value RETURNING value) "
-            "SELECT count(*) AS zeros FROM added WHERE value = 0",
-            stage=stage,
-        )
-    )
-    counted = curs.fetchone()
-    if counted and counted["zeros"]:
-        # A statement cannot see its own upsert's rows: delete them in a second one.
-        match = " AND ".join(f"t.{c} = s.{c}" for c in on)
-        curs.execute(
-            view.sql(
-                f"DELETE FROM {{t_{table}}} t USING ({select}) s ({cols}, value) "
-                f"WHERE {match} AND t.value = 0",
-                stage=stage,
-            )
-        )
+    view.add_deltas(curs, table, insert, on, f"({select}) s ({cols}, value)", stage)

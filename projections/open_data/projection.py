@@ -21,6 +21,7 @@ from domain.households.model import Household
 from domain.referrals.model import Referral
 from domain.warrooms.model import WarRoom
 from projections.base import BufferedProjection
+from projections.decoding import uuid_text
 from projections.nerve_centre.projection import war_room_wards
 from projections.open_data.view import OpenDataView
 
@@ -67,6 +68,8 @@ class OpenDataProjection(BufferedProjection):
     def cache_full(self) -> bool:
         return len(self.households) + len(self.referrals) > CACHE_LIMIT
 
+    # A fact's id holds its event's id as text: ``uuid_text``, not the UUID's own ``__str__``
+    # (Python, a call a fact).
     def _fact(
         self,
         fact_id: str,
@@ -117,14 +120,14 @@ class OpenDataProjection(BufferedProjection):
             return  # only a household's first profile counts: households, not profiles
         self._household(e.originator_id, {**row, "profiled": True})
         ward = row["ward_id"]
-        self._fact(f"profiled:{e.originator_id}", "households_profiled", "", e.originator_id,
-                   ward, e.occurred_at)  # fmt: skip
+        self._fact(f"profiled:{uuid_text(e.originator_id)}", "households_profiled", "",
+                   e.originator_id, ward, e.occurred_at)  # fmt: skip
 
     @handle.register
     def _(self, e: Household.NeedIdentified) -> None:
         row = self.households.get(e.originator_id)
         if row is not None:
-            self._fact(f"need:{e.originator_id}:{e.need_id}", "needs", e.category,
+            self._fact(f"need:{uuid_text(e.originator_id)}:{e.need_id}", "needs", e.category,
                        e.originator_id, row["ward_id"], e.occurred_at)  # fmt: skip
 
     @handle.register
@@ -148,7 +151,7 @@ class OpenDataProjection(BufferedProjection):
             "merged_from": None,
         }
         self._referral(e.originator_id, row)
-        self._fact(f"made:{e.originator_id}", "referrals_made", e.department,
+        self._fact(f"made:{uuid_text(e.originator_id)}", "referrals_made", e.department,
                    row["household_id"], e.from_ward_id, e.occurred_at)  # fmt: skip
 
     @handle.register
@@ -182,7 +185,7 @@ class OpenDataProjection(BufferedProjection):
             return
         made_on = row["made_on"]
         self._fact(
-            f"delivered:{e.originator_id}", "referrals_delivered", row["department"],
+            f"delivered:{uuid_text(e.originator_id)}", "referrals_delivered", row["department"],
             row["household_id"], row["ward_id"], e.occurred_at,
             days=(e.occurred_at.date() - made_on).days,
             standard_days=(row["deliver_by"] - made_on).days,
@@ -195,15 +198,15 @@ class OpenDataProjection(BufferedProjection):
             return
         where = (row["department"], row["household_id"], row["ward_id"], e.occurred_at)
         if e.rating is not None:
-            self._fact(f"rating:{e.originator_id}", "ratings", *where, rating=e.rating)
+            self._fact(f"rating:{uuid_text(e.originator_id)}", "ratings", *where, rating=e.rating)
         if not e.received:
-            self._fact(f"not-received:{e.originator_id}", "not_received", *where)
+            self._fact(f"not-received:{uuid_text(e.originator_id)}", "not_received", *where)
 
     @handle.register
     def _(self, e: WarRoom.MeetingHeld) -> None:
         ward_id = war_room_wards().get(e.originator_id)
         if ward_id is not None:
-            self._fact(f"meeting:{e.originator_id}:{e.meeting_id}", "meetings", "", None,
+            self._fact(f"meeting:{uuid_text(e.originator_id)}:{e.meeting_id}", "meetings", "", None,
                        ward_id, e.held_on)  # fmt: skip
 
     def _referral(self, referral_id: UUID, row: dict[str, Any]) -> None:
