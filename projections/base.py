@@ -352,11 +352,6 @@ class BufferedProjection(Projection[BufferedView]):
         """Whether to ``forget`` before the next page (once no page is being committed)."""
         return False
 
-    def commit_before(self, domain_event: Any) -> bool:
-        """Whether the events handled so far must be committed before this one (a batching
-        runner then commits mid-page)."""
-        return False
-
 
 def _copy(
     curs: Cursor[DictRow], target: Composed, columns: Sequence[str], rows: Rows, types: Any

@@ -239,8 +239,6 @@ class _Window:
         self.position = self.committed  # where it will be once the window commits
         self.pages = 0  # pages handled since the last commit
         self._position = runner.position
-        # Whether it may commit mid-page (``commit_before`` overridden)
-        self.splits = type(projection).commit_before is not BufferedProjection.commit_before
 
     def handle(self, page: Page) -> None:
         projection, done = self.projection, self.position
@@ -256,30 +254,11 @@ class _Window:
         if todo and todo[0][1] <= done:  # this projection is ahead of the others
             todo = [(event, position) for event, position in todo if position > done]
         projection.prefetch([event for event, _ in todo])
-        if self.splits:
-            if not self._apply_splitting(todo, done):
-                return  # a rebuild moved the position: the page comes again
-        else:  # (no projection splits a page now: no call an event to ask)
-            apply = projection.apply
-            for event, position in todo:
-                apply(event, position)
+        apply = projection.apply
+        for event, position in todo:
+            apply(event, position)
         self.pages += 1
         self.position = page.last
-
-    def _apply_splitting(self, todo: list[tuple[Any, int]], done: int) -> bool:
-        """Apply a page's events, committing mid-page where the projection asks; False if a
-        rebuild moved the position meanwhile."""
-        projection, applied = self.projection, done
-        for event, position in todo:
-            pending = self.position != self.committed or applied != done
-            if pending and projection.commit_before(event):
-                self.position = applied
-                self.commit()
-                if self.committed != applied:
-                    return False
-            projection.apply(event, position)
-            applied = position
-        return True
 
     def commit(self) -> None:
         """Write the window's changes with its position (nothing to do if it is empty)."""
