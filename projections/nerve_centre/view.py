@@ -246,11 +246,11 @@ class NerveCentreView(BufferedView):
 
     def parts(self, changes: Changes) -> Iterator[Part]:
         """The commit's parts, each built here (the projector's thread) and sent by the
-        writer (``projections.pipeline``). PostgreSQL's heaviest part whose rows are quick to
-        build (the daily flows) goes first, while the totals' rows are built; a catch-up from
-        zero commits into empty tables (the demo log is one window): their rows go in by
-        COPY or a plain INSERT, with no staging or conflicts to resolve where nothing can
-        conflict (every batch holds a key once)."""
+        writer (``projections.pipeline``). The daily flows, staged and merged by PostgreSQL,
+        go first, while the totals' rows are built; a catch-up from zero commits into empty
+        tables (the demo log is one window): their rows go in by COPY or a plain INSERT,
+        with no staging or conflicts to resolve (every batch holds a key once), the daily
+        flows' made here after the late days' (``daily_fresh``)."""
         built, sent, empty = Laps("built"), Laps("sent"), set[str]()
         daily = [(*key, value) for key, value in changes.ward_daily.items()]
         built("daily")
@@ -289,7 +289,7 @@ class NerveCentreView(BufferedView):
             rows = total_rows(changes.dated, table)
             built(table)
             yield partial(self._send_totals, table, rows, empty, sent)
-        if fresh_flows:  # built while the totals are sent
+        if fresh_flows:  # built while the late days are sent
             flows = fresh_daily(changes.ward_daily)
             built("daily:fresh")
             yield partial(send_daily, self, flows, empty, sent)
