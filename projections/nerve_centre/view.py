@@ -40,6 +40,7 @@ from psycopg.rows import DictRow
 from projections.base import BufferedView
 from projections.nerve_centre.copy_rows import ROW_VALUES
 from projections.nerve_centre.daily_flows import write_daily
+from projections.nerve_centre.daily_fresh import DAILY_TABLES, fresh_daily, send_daily
 from projections.nerve_centre.history import (
     HISTORIES,
     HISTORY_SUFFIX,
@@ -245,11 +246,11 @@ class NerveCentreView(BufferedView):
 
     def parts(self, changes: Changes) -> Iterator[Part]:
         """The commit's parts, each built here (the projector's thread) and sent by the
-        writer (``projections.pipeline``). PostgreSQL's heaviest part whose rows are quick to
-        build (the daily flows) goes first, while the totals' rows are built; a catch-up from
-        zero commits into empty tables (the demo log is one window): their rows go in by
-        COPY or a plain INSERT, with no staging or conflicts to resolve where nothing can
-        conflict (every batch holds a key once)."""
+        writer (``projections.pipeline``). The daily flows, staged and merged by PostgreSQL,
+        go first, while the totals' rows are built; a catch-up from zero commits into empty
+        tables (the demo log is one window): their rows go in by COPY or a plain INSERT,
+        with no staging or conflicts to resolve (every batch holds a key once), the daily
+        flows' made here after the late days' (``daily_fresh``)."""
         built, sent, empty = Laps("built"), Laps("sent"), set[str]()
         daily = [(*key, value) for key, value in changes.ward_daily.items()]
         built("daily")
@@ -260,11 +261,13 @@ class NerveCentreView(BufferedView):
         built("occurred:stored")
         # A catch-up from zero: the late histories' rows are made here (``late_fresh``), if
         # their tables hold none now (and still none in the commit's transaction: ``empty``).
+        # So are the daily flows' (``daily_fresh``). No probe while nothing could go fresh.
         before = set[str]()
         late = any(recorded != occurred for recorded, occurred in changes.dated)
-        if late and self.may_be_empty(LATE_TABLES):  # no probe a commit while none is late
+        if (late and self.may_be_empty(LATE_TABLES)) or (daily and self.may_be_empty(DAILY_TABLES)):
             with self.datastore.transaction(commit=False) as curs:
                 before = self.empty(curs)
+        fresh_flows = bool(daily) and before >= DAILY_TABLES
 
         def begin(curs: Cursor[DictRow]) -> None:
             # A window's sorts and groupings (hundreds of thousands of late deltas, flows)
@@ -272,7 +275,7 @@ class NerveCentreView(BufferedView):
             sent.resume()
             curs.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             empty.update(self.empty(curs))
-            if daily:
+            if daily and not (fresh_flows and empty >= DAILY_TABLES):  # else made, later
                 write_daily(self, curs, daily, empty)
             sent("daily")
 
@@ -286,6 +289,10 @@ class NerveCentreView(BufferedView):
             rows = total_rows(changes.dated, table)
             built(table)
             yield partial(self._send_totals, table, rows, empty, sent)
+        if fresh_flows:  # built while the late days are sent
+            flows = fresh_daily(changes.ward_daily)
+            built("daily:fresh")
+            yield partial(send_daily, self, flows, empty, sent)
         for table in ROW_COLUMNS:  # the window's latest state of each case
             rows = list(map(ROW_VALUES[table], getattr(changes, table).values()))
             built(table)
