@@ -157,8 +157,8 @@ def decode(
 
 class TopicDecoder:
     """How one topic's stored events are decoded for a reader: its event class, its fields
-    left out and their cut, looked up once a topic rather than once an event (``decode``'s
-    lookups, loops and copies were about half its 4-7 us an event, orjson's parse the rest)."""
+    left out and their cut, looked up once a topic rather than once an event (with the
+    event's dict no longer copied: 0.3-0.5 us of ``decode``'s 5 an event, decode21)."""
 
     __slots__ = ("cls", "cut", "known", "unused", "version")
 
@@ -192,7 +192,7 @@ class TopicDecoder:
             tags = state.count(b'"_type_"')
         if tags > tagged:  # a field tagged for the first time, or nested tags
             for key, value in fields.items():
-                if isinstance(value, (dict, list)):
+                if isinstance(value, _CONTAINERS):
                     if type(value) is dict and "_type_" in value and len(value) == 2:
                         self.known.add(key)
                     fields[key] = _untag(value)
