@@ -33,7 +33,7 @@ from domain.base import SukumaAggregate
 from domain.households.model import Household
 from domain.sukuma import Sukuma
 from projections import decoding
-from projections.decoding import Cut, decode, uuid_text
+from projections.decoding import Cut, TopicDecoder, decode, uuid_text
 from sukuma.settings import MAPPER_TOPIC
 from tests.factories import make_member, make_profile
 
@@ -264,3 +264,20 @@ def test_fast_decoder_upcasts_the_first_shape_as_the_mapper_does(
 def test_an_ids_text_is_the_stdlibs(value: UUID) -> None:
     # States and clocks are keyed by ids' text: one spelling, whichever wrote the row.
     assert uuid_text(value) == str(value)
+
+
+@pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda cls: cls.__qualname__)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_one_topic_decoder_reads_every_event_of_its_topic_as_the_mapper_does(
+    event_class: type, data: st.DataObject
+) -> None:
+    # A reader keeps one decoder a topic for every page: what it learnt of earlier events
+    # (the fields seen tagged) must not change how a later one reads.
+    events = data.draw(st.lists(events_of(event_class), min_size=2, max_size=5))
+    decoder = TopicDecoder(get_topic(event_class))
+    for event in events:
+        stored = WRITER.mapper.to_stored_event(event)
+        decoded = decoder.event(stored.originator_id, stored.originator_version, stored.state)
+        assert type(decoded) is event_class
+        assert vars(decoded) == vars(READER.mapper.to_domain_event(stored))
